@@ -1,0 +1,186 @@
+//! Wires the parts into a running server: store, intake committers, delivery worker,
+//! housekeeping and the HTTP router, all stopped together by one shutdown token. The server
+//! starts from an already-bound listener, so tests can bind port 0.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::SharedClock;
+use crate::config::{Config, ConfigError, ConfigHandle};
+use crate::core::retry::RetryPolicy;
+use crate::http::{self, AppState};
+use crate::intake::{Durability, Intake};
+use crate::store::Store;
+use crate::telemetry::Metrics;
+use crate::workers::{self, delivery::DeliveryWorker};
+
+pub struct Settings {
+    pub config: Config,
+    /// Where the config came from; `None` when running on defaults (reload then does nothing).
+    pub config_file: Option<PathBuf>,
+    pub clock: SharedClock,
+    pub durability: Durability,
+    pub retry_policy: RetryPolicy,
+}
+
+pub struct App {
+    pub address: SocketAddr,
+    pub state: AppState,
+    config_file: Option<PathBuf>,
+    shutdown: CancellationToken,
+    tasks: JoinSet<&'static str>,
+}
+
+impl App {
+    pub async fn start(
+        listener: TcpListener,
+        store: Store,
+        settings: Settings,
+    ) -> anyhow::Result<App> {
+        let address = listener.local_addr()?;
+        let shutdown = CancellationToken::new();
+        let metrics = Arc::new(Metrics::default());
+        let jobs_added = Arc::new(Notify::new());
+        let config = ConfigHandle::new(settings.config);
+        let mut tasks = JoinSet::new();
+
+        let intake = Intake::start(
+            store.clone(),
+            settings.clock.clone(),
+            metrics.clone(),
+            settings.durability,
+            jobs_added.clone(),
+            &mut tasks,
+        );
+        let state = AppState {
+            config: config.clone(),
+            store: store.clone(),
+            intake,
+            clock: settings.clock.clone(),
+            metrics: metrics.clone(),
+            rate_limits: Arc::new(Mutex::new(Default::default())),
+            jobs_added: jobs_added.clone(),
+        };
+
+        let worker = DeliveryWorker {
+            store: store.clone(),
+            config,
+            clock: settings.clock.clone(),
+            client: http_client()?,
+            metrics,
+            policy: settings.retry_policy,
+            owner: format!("worker-{}", uuid::Uuid::now_v7().simple()),
+        };
+        tasks.spawn({
+            let shutdown = shutdown.clone();
+            async move {
+                worker.run(jobs_added, shutdown).await;
+                "delivery worker"
+            }
+        });
+        tasks.spawn({
+            let shutdown = shutdown.clone();
+            let store = store.clone();
+            async move {
+                workers::run_maintenance(store, shutdown).await;
+                "store maintenance"
+            }
+        });
+        tasks.spawn({
+            let shutdown = shutdown.clone();
+            let router = http::router(state.clone());
+            async move {
+                let serve = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
+                if let Err(error) = serve.await {
+                    tracing::error!(%error, "HTTP server failed");
+                }
+                "http server"
+            }
+        });
+        Ok(App {
+            address,
+            state,
+            config_file: settings.config_file,
+            shutdown,
+            tasks,
+        })
+    }
+
+    /// Re-reads the config file. A config with problems is refused and the old one kept.
+    /// Settings bound at start (listen address, database) need a restart to change.
+    pub fn reload_config(&self) -> Result<(), ConfigError> {
+        let Some(file) = &self.config_file else {
+            tracing::info!("no config file to reload; still on defaults");
+            return Ok(());
+        };
+        let loaded = Config::load(Some(file))?;
+        for warning in &loaded.warnings {
+            tracing::warn!(%warning, "config warning");
+        }
+        let current = self.state.config.current();
+        if loaded.config.server.listen != current.server.listen
+            || loaded.config.server.database_url != current.server.database_url
+        {
+            tracing::warn!(
+                "server.listen and server.database_url changes take effect only after a restart"
+            );
+        }
+        self.state.config.replace(loaded.config);
+        tracing::info!(file = %file.display(), "config reloaded");
+        Ok(())
+    }
+
+    /// Resolves when any task stops on its own, naming it: a server that loses a part stops.
+    pub async fn any_task_stopped(&mut self) -> &'static str {
+        match self.tasks.join_next().await {
+            Some(Ok(name)) => name,
+            Some(Err(_)) => "a task that panicked",
+            None => "no task",
+        }
+    }
+
+    /// Stops accepting, finishes in-flight requests (their events are committed) and the
+    /// jobs in hand, then closes the store.
+    pub async fn shutdown(self) {
+        let App {
+            state,
+            shutdown,
+            mut tasks,
+            ..
+        } = self;
+        shutdown.cancel();
+        let store = state.store.clone();
+        // The intake committers stop once the last handle is gone and their queue is empty.
+        drop(state);
+        while let Some(result) = tasks.join_next().await {
+            if let Ok(name) = result {
+                tracing::debug!(task = name, "stopped");
+            }
+        }
+        store.close().await;
+    }
+}
+
+pub fn http_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .user_agent(concat!("Firewatch/", env!("CARGO_PKG_VERSION")))
+        .build()?)
+}
+
+/// A database URL fit for logs: any password is replaced.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,442 @@
+//! The command line. Server-side commands read the config and database directly; client-side
+//! commands talk to a running Firewatch through its API (`FIREWATCH_URL`, `FIREWATCH_TOKEN`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{App, Settings, redact_url};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Loaded, LogFormat};
+use crate::core::retry::RetryPolicy;
+use crate::core::scope;
+use crate::intake::Durability;
+use crate::store::Store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "firewatch",
+    version,
+    about = "Self-hosted engineering-operations hub"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Check a config file and report every problem with its key.
+    CheckConfig {
+        #[arg(long, env = "FIREWATCH_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Manage API tokens (server side: uses the database directly).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Inspect and re-drive notifications through the API of a running Firewatch.
+    Notifications {
+        #[command(subcommand)]
+        command: NotificationsCommand,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Config file; default: ./firewatch.toml if it exists, else built-in defaults.
+    #[arg(long, env = "FIREWATCH_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Overrides server.database_url (sqlite://PATH or postgres://…).
+    #[arg(long, env = "FIREWATCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Overrides server.listen.
+    #[arg(long, env = "FIREWATCH_LISTEN")]
+    pub listen: Option<String>,
+    /// Benchmarks only: answer intake without storing anything.
+    #[arg(long, hide = true)]
+    pub bench_discard_events: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; prints it once on standard output.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: events:read, events:write, notifications:read, notifications:write, admin.
+        #[arg(long)]
+        scopes: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Base URL of a running Firewatch.
+    #[arg(long, env = "FIREWATCH_URL")]
+    pub url: String,
+    /// API token.
+    #[arg(long, env = "FIREWATCH_TOKEN", hide_env_values = true)]
+    pub token: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NotificationsCommand {
+    /// List notifications that gave up (dead letters).
+    DeadLetters {
+        #[command(flatten)]
+        client: ClientArgs,
+        #[arg(long)]
+        destination: Option<String>,
+    },
+    /// Put dead letters back in their queues: one by id, or all with --all.
+    Redrive {
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<i64>,
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::CheckConfig { config } => return check_config(config.as_deref()),
+        Command::Token { command } => token(command).await,
+        Command::Notifications { command } => notifications(command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(server: &ServerArgs) -> anyhow::Result<Loaded> {
+    let mut loaded = Config::load(server.config.as_deref())?;
+    if let Some(url) = &server.database_url {
+        loaded.config.server.database_url = url.clone();
+    }
+    Ok(loaded)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut loaded = load_config(&args.server)?;
+    if let Some(listen) = &args.listen {
+        loaded.config.server.listen = listen.clone();
+    }
+    let log_format = match std::env::var("FIREWATCH_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        Ok("text") => LogFormat::Text,
+        _ => loaded.config.server.log_format,
+    };
+    telemetry::init_logging(log_format);
+    match &loaded.file {
+        Some(file) => tracing::info!(config = %file.display(), "config read"),
+        None => tracing::info!("no config file (looked for ./firewatch.toml): running on defaults"),
+    }
+    for warning in &loaded.warnings {
+        tracing::warn!(%warning, "config warning");
+    }
+    let config = loaded.config;
+    let database_url = config.server.database_url.clone();
+    let store = Store::connect(&database_url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact_url(&database_url)))?;
+    tracing::info!(store = store.backend_name(), database = %redact_url(&database_url), "store ready, migrations applied");
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let durability = if args.bench_discard_events {
+        tracing::warn!("--bench-discard-events: events are NOT stored (benchmarks only)");
+        Durability::Discard
+    } else {
+        Durability::Store
+    };
+    if store
+        .list_tokens()
+        .await
+        .map(|t| t.is_empty())
+        .unwrap_or(false)
+    {
+        tracing::info!(
+            "no API tokens yet: create one with `firewatch token create --name admin --scopes admin`"
+        );
+    }
+    let mut app = App::start(
+        listener,
+        store,
+        Settings {
+            config,
+            config_file: loaded.file,
+            clock: Arc::new(SystemClock),
+            durability,
+            retry_policy: RetryPolicy::default(),
+        },
+    )
+    .await?;
+    tracing::info!(address = %app.address, "listening on http://{}", app.address);
+    wait_for_stop(&mut app).await?;
+    tracing::info!("shutting down: finishing in-flight requests and jobs");
+    app.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+            _ = hangup.recv() => {
+                if let Err(error) = app.reload_config() {
+                    tracing::error!("config reload refused, keeping the running config: {error}");
+                }
+            }
+            task = app.any_task_stopped() => {
+                tracing::error!(task, "a part of the server stopped unexpectedly");
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        task = app.any_task_stopped() => {
+            tracing::error!(task, "a part of the server stopped unexpectedly");
+            Ok(())
+        }
+    }
+}
+
+fn check_config(path: Option<&Path>) -> ExitCode {
+    match Config::load(path) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let config = &loaded.config;
+            let source = loaded
+                .file
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "no config file (defaults)".into());
+            println!(
+                "{source}: OK ({} integrations, {} destinations, {} routes)",
+                config.integrations.len(),
+                config.destinations.len(),
+                config.routes.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn open_store(server: &ServerArgs) -> anyhow::Result<Store> {
+    let loaded = load_config(server)?;
+    let url = loaded.config.server.database_url;
+    Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
+}
+
+async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            name,
+            scopes,
+            server,
+        } => {
+            let scopes =
+                scope::parse_list(&scopes).map_err(|error| anyhow::anyhow!("--scopes: {error}"))?;
+            if name.trim().is_empty() {
+                bail!("--name must not be empty");
+            }
+            let store = open_store(&server).await?;
+            let created =
+                crate::tokens::create(&store, name.trim(), &scopes, SystemClock.now()).await?;
+            store.close().await;
+            eprintln!(
+                "Created token {} \"{}\" with scopes {}. It is shown once, below:",
+                created.id,
+                created.name,
+                created.scopes.join(",")
+            );
+            println!("{}", created.token);
+        }
+        TokenCommand::List { server } => {
+            let store = open_store(&server).await?;
+            let tokens = store.list_tokens().await?;
+            store.close().await;
+            println!("{:<22} {:<20} {:<40} STATE", "ID", "NAME", "SCOPES");
+            for token in tokens {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => "active".into(),
+                };
+                println!(
+                    "{:<22} {:<20} {:<40} {}",
+                    token.id,
+                    token.name,
+                    token.scopes.join(","),
+                    state
+                );
+            }
+        }
+        TokenCommand::Revoke { id, server } => {
+            let store = open_store(&server).await?;
+            let result = store.revoke_token(&id, SystemClock.now()).await;
+            store.close().await;
+            match result {
+                Ok(()) => println!("revoked {id}"),
+                Err(crate::store::StoreError::NotFound) => bail!("no active token with id {id}"),
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A small client for the API, the same one tests use.
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http: crate::app::http_client()?,
+        })
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .request(method, &url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            let code = body["error"]["code"].as_str().unwrap_or("error");
+            let message = body["error"]["message"].as_str().unwrap_or("");
+            bail!("{status}: {code}: {message}");
+        }
+        Ok(body)
+    }
+}
+
+async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> {
+    match command {
+        NotificationsCommand::DeadLetters {
+            client,
+            destination,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let mut cursor: Option<String> = None;
+            println!(
+                "{:<8} {:<20} {:<38} {:<8} LAST ERROR",
+                "ID", "DESTINATION", "EVENT", "ATTEMPTS"
+            );
+            loop {
+                let mut path = "/api/v1/notifications?state=dead&limit=500".to_owned();
+                if let Some(destination) = &destination {
+                    path.push_str(&format!("&destination={}", urlencode(destination)));
+                }
+                if let Some(cursor) = &cursor {
+                    path.push_str(&format!("&cursor={cursor}"));
+                }
+                let page = api.call(reqwest::Method::GET, &path).await?;
+                for item in page["items"].as_array().into_iter().flatten() {
+                    println!(
+                        "{:<8} {:<20} {:<38} {:<8} {}",
+                        item["id"],
+                        item["destination"].as_str().unwrap_or("-"),
+                        item["event_id"].as_str().unwrap_or("-"),
+                        item["attempts"],
+                        item["last_error"].as_str().unwrap_or("")
+                    );
+                }
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_owned()),
+                    None => break,
+                }
+            }
+        }
+        NotificationsCommand::Redrive { id, all, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            if all {
+                let result = api
+                    .call(reqwest::Method::POST, "/api/v1/notifications/redrive")
+                    .await?;
+                println!("re-driven: {}", result["redriven"]);
+            } else if let Some(id) = id {
+                api.call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/notifications/{id}/redrive"),
+                )
+                .await?;
+                println!("re-driven: {id}");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)])
+        .map(|encoded| encoded.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
+}

@@ -1,0 +1,741 @@
+//! The configuration file (PRODUCT.md §3): TOML, `${VAR}` read from the environment, every
+//! section optional. Loading reports every problem it finds with the key that is wrong.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::routing::Route;
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://firewatch.db";
+pub const DEFAULT_CONFIG_FILE: &str = "firewatch.toml";
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub integrations: Vec<IntegrationConfig>,
+    #[serde(default)]
+    pub destinations: Vec<DestinationConfig>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    // Sections of PRODUCT.md §3 that later parts of Firewatch read. They are accepted now so a
+    // complete config file loads; `unused_sections` names them in the log.
+    #[serde(default)]
+    pub people: Vec<toml::Table>,
+    #[serde(default)]
+    pub teams: Vec<toml::Table>,
+    #[serde(default)]
+    pub services: Vec<toml::Table>,
+    #[serde(default)]
+    pub schedules: Vec<toml::Table>,
+    #[serde(default)]
+    pub escalation_policies: Vec<toml::Table>,
+    #[serde(default)]
+    pub digests: Vec<toml::Table>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub database_url: String,
+    pub log_format: LogFormat,
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+            public_url: None,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            log_format: LogFormat::Text,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// How long a failing notification is retried before it becomes a dead letter.
+    pub retry_window_hours: f64,
+    /// How many jobs one worker runs at once (each on a different destination).
+    pub concurrency: usize,
+    /// Per-attempt HTTP timeout.
+    pub timeout_seconds: u64,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            retry_window_hours: 24.0,
+            concurrency: 16,
+            timeout_seconds: 15,
+        }
+    }
+}
+
+/// One or several secrets (several while rotating).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Secrets {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Secrets {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Secrets::One(secret) => vec![secret.clone()],
+            Secrets::Many(secrets) => secrets.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: Option<f64>,
+}
+
+/// Every kind of inbound integration, one variant each: a new kind is a new variant, and the
+/// compiler then shows every place that must handle it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IntegrationConfig {
+    Generic(GenericIntegration),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericIntegration {
+    pub name: String,
+    /// Bearer token the sender must present.
+    pub token: Option<String>,
+    /// Standard Webhooks secret(s) (`whsec_…`) the body must be signed with.
+    pub secret: Option<Secrets>,
+    /// Where the deduplication key is: a JSON pointer (`/delivery/id`) or `header:Name`.
+    /// Default: the `Idempotency-Key` header, then `webhook-id`, then the body's `id`.
+    pub idempotency_key: Option<String>,
+    /// JSON pointer to the event's kind; default `/kind`, then `/type`; else `event`.
+    pub kind_field: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl IntegrationConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            IntegrationConfig::Generic(generic) => &generic.name,
+        }
+    }
+
+    /// The `source` routes match on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IntegrationConfig::Generic(_) => "generic",
+        }
+    }
+
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        match self {
+            IntegrationConfig::Generic(generic) => generic.rate_limit,
+        }
+    }
+
+    pub const KINDS: &'static [&'static str] = &["generic"];
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DestinationConfig {
+    Webhook(WebhookDestination),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookDestination {
+    pub name: String,
+    pub url: String,
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+impl DestinationConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            DestinationConfig::Webhook(webhook) => &webhook.name,
+        }
+    }
+}
+
+/// One thing wrong with a config, with the key it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        match &self.file {
+            Some(file) => write!(f, "{} has {count} problem(s):", file.display())?,
+            None => write!(f, "the configuration has {count} problem(s):")?,
+        }
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A loaded config and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// `None` when no file was found and the defaults are in use.
+    pub file: Option<PathBuf>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Config {
+    /// Reads `path`, or `firewatch.toml` in the working directory when no path is given and that
+    /// file exists; otherwise the defaults. A path given explicitly must exist.
+    pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let file = match path {
+            Some(path) => Some(path.to_path_buf()),
+            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+        };
+        let Some(file) = file else {
+            return Ok(Loaded {
+                config: Config::default(),
+                file: None,
+                warnings: Vec::new(),
+            });
+        };
+        let text = std::fs::read_to_string(&file).map_err(|error| ConfigError {
+            file: Some(file.clone()),
+            problems: vec![Problem {
+                path: String::new(),
+                message: format!("cannot read the file: {error}"),
+            }],
+        })?;
+        let (config, warnings) =
+            Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|problems| {
+                ConfigError {
+                    file: Some(file.clone()),
+                    problems,
+                }
+            })?;
+        Ok(Loaded {
+            config,
+            file: Some(file),
+            warnings,
+        })
+    }
+
+    /// Parses and validates config text. `env` looks up `${VAR}` references.
+    pub fn parse(
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Config, Vec<Problem>), Vec<Problem>> {
+        let mut value: toml::Value = toml::from_str(text).map_err(|error| {
+            vec![Problem {
+                path: String::new(),
+                message: format!("not valid TOML: {}", error.to_string().trim_end()),
+            }]
+        })?;
+        let mut problems = Vec::new();
+        expand_env(&mut value, &mut String::new(), env, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let config: Config = serde_path_to_error::deserialize(value).map_err(|error| {
+            vec![Problem {
+                path: error.path().to_string().trim_start_matches('.').to_owned(),
+                message: error.inner().to_string(),
+            }]
+        })?;
+        let (problems, warnings) = config.validate();
+        if problems.is_empty() {
+            Ok((config, warnings))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Every semantic problem (errors) and every suspicious setting (warnings).
+    pub fn validate(&self) -> (Vec<Problem>, Vec<Problem>) {
+        let mut errors = Vec::new();
+        let mut warnings = Vec::new();
+        let mut error = |path: String, message: String| errors.push(Problem { path, message });
+
+        if self.server.listen.parse::<std::net::SocketAddr>().is_err() {
+            error(
+                "server.listen".into(),
+                format!(
+                    "\"{}\" is not an address like 127.0.0.1:8080",
+                    self.server.listen
+                ),
+            );
+        }
+        if !(self.server.database_url.starts_with("sqlite:")
+            || self.server.database_url.starts_with("postgres://")
+            || self.server.database_url.starts_with("postgresql://"))
+        {
+            error(
+                "server.database_url".into(),
+                "must start with sqlite:, postgres:// or postgresql://".into(),
+            );
+        }
+        if let Some(public_url) = &self.server.public_url {
+            if !is_http_url(public_url) {
+                error(
+                    "server.public_url".into(),
+                    format!("\"{public_url}\" is not an http(s) URL"),
+                );
+            }
+        }
+        if self.server.max_body_bytes == 0 {
+            error("server.max_body_bytes".into(), "must be more than 0".into());
+        }
+        if self.delivery.retry_window_hours.is_nan() || self.delivery.retry_window_hours <= 0.0 {
+            error(
+                "delivery.retry_window_hours".into(),
+                "must be more than 0".into(),
+            );
+        }
+        if self.delivery.concurrency == 0 {
+            error("delivery.concurrency".into(), "must be at least 1".into());
+        }
+
+        let mut integration_names = HashSet::new();
+        for (index, integration) in self.integrations.iter().enumerate() {
+            let path = format!("integrations[{index}]");
+            let name = integration.name();
+            if !is_valid_name(name) {
+                error(
+                    format!("{path}.name"),
+                    format!("\"{name}\" may hold only letters, digits, '-', '_' and '.'"),
+                );
+            }
+            if !integration_names.insert(name) {
+                error(
+                    format!("{path}.name"),
+                    format!("integration \"{name}\" is defined twice"),
+                );
+            }
+            if let Some(rate_limit) = integration.rate_limit() {
+                if rate_limit.per_second.is_nan()
+                    || rate_limit.per_second <= 0.0
+                    || rate_limit.burst.is_some_and(|b| b.is_nan() || b < 1.0)
+                {
+                    error(
+                        format!("{path}.rate_limit"),
+                        "per_second must be more than 0 and burst at least 1".into(),
+                    );
+                }
+            }
+            match integration {
+                IntegrationConfig::Generic(generic) => {
+                    if let Some(key) = &generic.idempotency_key {
+                        if !(key.starts_with('/') || key.starts_with("header:")) {
+                            error(
+                                format!("{path}.idempotency_key"),
+                                format!(
+                                    "\"{key}\" must be a JSON pointer (\"/id\") or \"header:Name\""
+                                ),
+                            );
+                        }
+                    }
+                    if let Some(pointer) = &generic.kind_field {
+                        if !pointer.starts_with('/') {
+                            error(
+                                format!("{path}.kind_field"),
+                                format!("\"{pointer}\" must be a JSON pointer such as \"/type\""),
+                            );
+                        }
+                    }
+                    if let Some(Secrets::Many(secrets)) = &generic.secret {
+                        if secrets.is_empty() {
+                            error(format!("{path}.secret"), "the list is empty".into());
+                        }
+                    }
+                    if generic.token.is_none() && generic.secret.is_none() {
+                        warnings.push(Problem {
+                            path: path.clone(),
+                            message: format!(
+                                "integration \"{name}\" has neither token nor secret: anyone who can reach Firewatch can post to it"
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+
+        let mut destination_names = HashSet::new();
+        for (index, destination) in self.destinations.iter().enumerate() {
+            let path = format!("destinations[{index}]");
+            let name = destination.name();
+            if !is_valid_name(name) {
+                error(
+                    format!("{path}.name"),
+                    format!("\"{name}\" may hold only letters, digits, '-', '_' and '.'"),
+                );
+            }
+            if !destination_names.insert(name) {
+                error(
+                    format!("{path}.name"),
+                    format!("destination \"{name}\" is defined twice"),
+                );
+            }
+            match destination {
+                DestinationConfig::Webhook(webhook) => {
+                    if !is_http_url(&webhook.url) {
+                        error(
+                            format!("{path}.url"),
+                            format!("\"{}\" is not an http(s) URL", webhook.url),
+                        );
+                    }
+                    for header in webhook.headers.keys() {
+                        if reqwest::header::HeaderName::from_bytes(header.as_bytes()).is_err() {
+                            error(
+                                format!("{path}.headers"),
+                                format!("\"{header}\" is not a valid header name"),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+
+        for (index, route) in self.routes.iter().enumerate() {
+            let path = format!("routes[{index}]");
+            if route.to.is_empty() {
+                error(format!("{path}.to"), "names no destination".into());
+            }
+            for (to_index, destination) in route.to.iter().enumerate() {
+                if !destination_names.contains(destination.as_str()) {
+                    error(
+                        format!("{path}.to[{to_index}]"),
+                        format!("unknown destination \"{destination}\""),
+                    );
+                }
+            }
+            if let Some(integration) = &route.matcher.integration {
+                if !integration_names.contains(integration.as_str()) {
+                    error(
+                        format!("{path}.match.integration"),
+                        format!("unknown integration \"{integration}\""),
+                    );
+                }
+            }
+            if let Some(source) = &route.matcher.source {
+                if !IntegrationConfig::KINDS.contains(&source.as_str()) {
+                    error(
+                        format!("{path}.match.source"),
+                        format!(
+                            "unknown source \"{source}\" (known: {})",
+                            IntegrationConfig::KINDS.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+
+        for (section, entries) in self.unused_sections() {
+            warnings.push(Problem {
+                path: section.to_owned(),
+                message: format!(
+                    "{entries} entr{} accepted but not used by this version of Firewatch yet",
+                    if entries == 1 { "y is" } else { "ies are" }
+                ),
+            });
+        }
+        (errors, warnings)
+    }
+
+    fn unused_sections(&self) -> Vec<(&'static str, usize)> {
+        [
+            ("people", self.people.len()),
+            ("teams", self.teams.len()),
+            ("services", self.services.len()),
+            ("schedules", self.schedules.len()),
+            ("escalation_policies", self.escalation_policies.len()),
+            ("digests", self.digests.len()),
+        ]
+        .into_iter()
+        .filter(|(_, entries)| *entries > 0)
+        .collect()
+    }
+
+    pub fn integration(&self, name: &str) -> Option<&IntegrationConfig> {
+        self.integrations.iter().find(|i| i.name() == name)
+    }
+
+    pub fn destination(&self, name: &str) -> Option<&DestinationConfig> {
+        self.destinations.iter().find(|d| d.name() == name)
+    }
+}
+
+fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+fn is_http_url(text: &str) -> bool {
+    reqwest::Url::parse(text)
+        .map(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+        .unwrap_or(false)
+}
+
+/// Replaces `${VAR}` in every string with the variable's value; `$${` stands for a literal `${`.
+fn expand_env(
+    value: &mut toml::Value,
+    path: &mut String,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
+    match value {
+        toml::Value::String(text) => match expand_string(text, env) {
+            Ok(expanded) => *text = expanded,
+            Err(message) => problems.push(Problem {
+                path: path.clone(),
+                message,
+            }),
+        },
+        toml::Value::Array(items) => {
+            for (index, item) in items.iter_mut().enumerate() {
+                let length = path.len();
+                path.push_str(&format!("[{index}]"));
+                expand_env(item, path, env, problems);
+                path.truncate(length);
+            }
+        }
+        toml::Value::Table(table) => {
+            for (key, item) in table.iter_mut() {
+                let length = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                expand_env(item, path, env, problems);
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn expand_string(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('$') {
+        out.push_str(&rest[..start]);
+        let after = &rest[start..];
+        if let Some(escaped) = after.strip_prefix("$${") {
+            out.push_str("${");
+            rest = escaped;
+        } else if let Some(reference) = after.strip_prefix("${") {
+            let Some(end) = reference.find('}') else {
+                return Err("\"${\" has no closing \"}\"".into());
+            };
+            let name = &reference[..end];
+            if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("\"${{{name}}}\" is not a valid variable name"));
+            }
+            match env(name) {
+                Some(value) => out.push_str(&value),
+                None => return Err(format!("environment variable {name} is not set")),
+            }
+            rest = &reference[end + 1..];
+        } else {
+            out.push('$');
+            rest = &after[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "SECRET" => Some("s3cr\"et".into()),
+            "HOOK" => Some("http://127.0.0.1:9/hook".into()),
+            _ => None,
+        }
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match Config::parse(text, &env) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let (config, warnings) = Config::parse("", &env).unwrap();
+        assert_eq!(config.server.listen, DEFAULT_LISTEN);
+        assert_eq!(config.server.database_url, DEFAULT_DATABASE_URL);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn expands_environment_variables() {
+        let text = r#"
+            [[integrations]]
+            name = "ingest"
+            kind = "generic"
+            secret = "${SECRET}"
+            token = "$${literal}"
+            [[destinations]]
+            name = "hook"
+            kind = "webhook"
+            url = "${HOOK}"
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let IntegrationConfig::Generic(generic) = &config.integrations[0];
+        assert_eq!(generic.secret, Some(Secrets::One("s3cr\"et".into())));
+        assert_eq!(generic.token.as_deref(), Some("${literal}"));
+    }
+
+    #[test]
+    fn missing_variable_names_the_key_and_variable() {
+        let text = "[server]\ndatabase_url = \"${NOPE}\"\n";
+        assert_eq!(
+            problems(text),
+            ["server.database_url: environment variable NOPE is not set"]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_key() {
+        let text = r#"
+            [[integrations]]
+            name = "ingest"
+            kind = "generic"
+            token = "t"
+            idempotency_key = "id"
+            [[destinations]]
+            name = "hook"
+            kind = "webhook"
+            url = "ftp://example"
+            [[routes]]
+            to = ["hook"]
+            [[routes]]
+            to = ["hook"]
+            [[routes]]
+            match = { integration = "nope" }
+            to = ["hook", "eng-chat"]
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "integrations[0].idempotency_key: \"id\" must be a JSON pointer (\"/id\") or \"header:Name\"",
+                "destinations[0].url: \"ftp://example\" is not an http(s) URL",
+                "routes[2].to[1]: unknown destination \"eng-chat\"",
+                "routes[2].match.integration: unknown integration \"nope\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn type_errors_name_the_key() {
+        let text = "[[routes]]\nto = \"hook\"\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("routes[0].to: invalid type"),
+            "{found:?}"
+        );
+
+        let found = problems("[[integrations]]\nname = \"x\"\nkind = \"generic\"\ntokn = \"t\"\n");
+        assert!(found[0].contains("unknown field `tokn`"), "{found:?}");
+
+        let found = problems("[[integrations]]\nname = \"x\"\nkind = \"smoke-signal\"\n");
+        assert!(found[0].starts_with("integrations[0]"), "{found:?}");
+        assert!(found[0].contains("smoke-signal"), "{found:?}");
+    }
+
+    #[test]
+    fn later_sections_load_with_a_warning() {
+        let text = "[[people]]\nid = \"andrew\"\n[[teams]]\nid = \"cloud\"\n";
+        let (_, warnings) = Config::parse(text, &env).unwrap();
+        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings[0].path, "people");
+    }
+}
+
+/// The live config, swapped whole on reload so a request sees one version throughout.
+#[derive(Debug, Clone)]
+pub struct ConfigHandle(std::sync::Arc<std::sync::RwLock<std::sync::Arc<Config>>>);
+
+impl ConfigHandle {
+    pub fn new(config: Config) -> Self {
+        Self(std::sync::Arc::new(std::sync::RwLock::new(
+            std::sync::Arc::new(config),
+        )))
+    }
+
+    pub fn current(&self) -> std::sync::Arc<Config> {
+        // A poisoned lock still holds a complete config: the swap is a single assignment.
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, config: Config) {
+        let config = std::sync::Arc::new(config);
+        match self.0.write() {
+            Ok(mut guard) => *guard = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! `/api/v1`: events, notifications (delivery jobs) and API tokens. Every route needs a bearer
+//! token with the right scope; lists are newest first with an opaque cursor.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::SignedDuration;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::core::scope::{self, Scope};
+use crate::store::{EventFilter, NotificationFilter, NotificationState, StoreError};
+
+const DEFAULT_LIMIT: i64 = 50;
+const MAX_LIMIT: i64 = 500;
+
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
+    serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|error| ApiError::bad_parameter(format!("bad query string: {error}")))
+}
+
+fn page(cursor: Option<&str>, limit: Option<&str>) -> Result<(Option<i64>, i64), ApiError> {
+    let before = cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError::bad_parameter("cursor is not one this API gave out"))
+        })
+        .transpose()?;
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=MAX_LIMIT).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_parameter(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}"
+                ))
+            })?,
+    };
+    Ok((before, limit))
+}
+
+fn next_cursor(count: usize, limit: i64, last: Option<i64>) -> Option<String> {
+    (count as i64 == limit)
+        .then_some(last)
+        .flatten()
+        .map(|seq| seq.to_string())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EventQuery {
+    integration: Option<String>,
+    source: Option<String>,
+    kind: Option<String>,
+    status: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn list_events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::EventsRead).await?;
+    let params: EventQuery = query(raw)?;
+    let (before, limit) = page(params.cursor.as_deref(), params.limit.as_deref())?;
+    let filter = EventFilter {
+        integration: params.integration,
+        source: params.source,
+        kind: params.kind,
+        status: params.status,
+        before,
+        limit,
+    };
+    let events = state.store.list_events(&filter).await?;
+    let cursor = next_cursor(events.len(), limit, events.last().map(|e| e.seq));
+    Ok(Json(json!({"items": events, "next_cursor": cursor})))
+}
+
+pub async fn get_event(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::EventsRead).await?;
+    let event = match state.store.get_event(&id).await {
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("event")),
+        other => other?,
+    };
+    let mut value = serde_json::to_value(&event).unwrap_or_default();
+    let request_headers: serde_json::Value =
+        serde_json::from_str(&event.headers).unwrap_or_default();
+    let payload: serde_json::Value = serde_json::from_slice(&event.body).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert("headers".into(), request_headers);
+        object.insert("payload".into(), payload);
+    }
+    Ok(Json(value))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct NotificationQuery {
+    state: Option<String>,
+    destination: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::NotificationsRead).await?;
+    let params: NotificationQuery = query(raw)?;
+    let (before, limit) = page(params.cursor.as_deref(), params.limit.as_deref())?;
+    let notification_state = params
+        .state
+        .as_deref()
+        .map(|s| {
+            NotificationState::parse(s).ok_or_else(|| {
+                ApiError::bad_parameter("state must be one of pending, retrying, delivered, dead")
+            })
+        })
+        .transpose()?;
+    let filter = NotificationFilter {
+        state: notification_state,
+        destination: params.destination,
+        before,
+        limit,
+    };
+    let items = state.store.list_notifications(&filter).await?;
+    let cursor = next_cursor(items.len(), limit, items.last().map(|n| n.id));
+    Ok(Json(json!({"items": items, "next_cursor": cursor})))
+}
+
+fn notification_id(text: &str) -> Result<i64, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::not_found("notification"))
+}
+
+pub async fn get_notification(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::NotificationsRead).await?;
+    match state.store.get_notification(notification_id(&id)?).await {
+        Ok(notification) => Ok(Json(serde_json::to_value(notification).unwrap_or_default())),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("notification")),
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn retry_window(state: &AppState) -> SignedDuration {
+    SignedDuration::from_secs_f64(state.config.current().delivery.retry_window_hours * 3600.0)
+}
+
+pub async fn redrive_one(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::NotificationsWrite).await?;
+    let id = notification_id(&id)?;
+    let now = state.clock.now();
+    let expires = now.saturating_add(retry_window(&state)).unwrap_or(now);
+    if state.store.redrive(Some(id), now, expires).await? == 0 {
+        return match state.store.get_notification(id).await {
+            Ok(_) => Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "not_dead",
+                "only dead letters can be re-driven; this notification is still being delivered or was delivered",
+            )),
+            Err(StoreError::NotFound) => Err(ApiError::not_found("notification")),
+            Err(error) => Err(error.into()),
+        };
+    }
+    state.jobs_added.notify_one();
+    let notification = state.store.get_notification(id).await?;
+    Ok(Json(serde_json::to_value(notification).unwrap_or_default()))
+}
+
+pub async fn redrive_all(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::NotificationsWrite).await?;
+    let now = state.clock.now();
+    let expires = now.saturating_add(retry_window(&state)).unwrap_or(now);
+    let count = state.store.redrive(None, now, expires).await?;
+    state.jobs_added.notify_one();
+    Ok(Json(json!({"redriven": count})))
+}
+
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::Admin).await?;
+    let tokens = state.store.list_tokens().await?;
+    Ok(Json(json!({"items": tokens})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewToken {
+    name: String,
+    scopes: Vec<String>,
+}
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    state.authorize(&headers, Scope::Admin).await?;
+    let request: NewToken = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not a valid token request: {error}"),
+        )
+    })?;
+    if request.name.trim().is_empty() {
+        return Err(ApiError::bad_parameter("name must not be empty"));
+    }
+    let scopes = scope::parse_list(&request.scopes.join(","))
+        .map_err(|error| ApiError::bad_parameter(error.to_string()))?;
+    let created = crate::tokens::create(
+        &state.store,
+        request.name.trim(),
+        &scopes,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|error| {
+        tracing::error!(%error, "could not create a token");
+        ApiError::unavailable()
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({"id": created.id, "name": created.name, "scopes": created.scopes, "token": created.token}),
+        ),
+    ))
+}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.authorize(&headers, Scope::Admin).await?;
+    match state.store.revoke_token(&id, state.clock.now()).await {
+        Ok(()) => Ok(StatusCode::NO_CONTENT),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("token")),
+        Err(error) => Err(error.into()),
+    }
+}

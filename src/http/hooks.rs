@@ -1,0 +1,107 @@
+//! `POST /hooks/{integration}`: checks in the order a sender can act on them (which
+//! integration, credentials, content type, size, signature and body, rate), then the event is
+//! routed and handed to group commit. 202 is sent only once the event is committed.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use jiff::SignedDuration;
+use serde_json::json;
+
+use super::AppState;
+use super::error::ApiError;
+use crate::core::routing::{EventAttributes, destinations_for};
+use crate::integrations::inbound::{self, Rejection, TokenBucket};
+use crate::store::{EventStatus, NewEvent};
+
+pub async fn receive(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let config = state.config.current();
+    let result = async {
+        let integration = config
+            .integration(&name)
+            .ok_or_else(|| Rejection::UnknownIntegration(name.clone()))?;
+        inbound::check_headers(integration, &headers)?;
+        let limit = config.server.max_body_bytes;
+        let declared =
+            inbound::header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > limit) {
+            return Err(Rejection::PayloadTooLarge(limit));
+        }
+        let body = axum::body::to_bytes(body, limit)
+            .await
+            .map_err(|_| Rejection::PayloadTooLarge(limit))?;
+        let now = state.clock.now();
+        let parsed = inbound::verify_and_parse(integration, &headers, &body, now)?;
+        if let Some(rate_limit) = integration.rate_limit() {
+            let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
+            let mut buckets = state.rate_limits.lock().unwrap_or_else(|p| p.into_inner());
+            buckets
+                .entry(name.clone())
+                .or_insert_with(|| TokenBucket::full(burst, now))
+                .take(rate_limit.per_second, burst, now)
+                .map_err(Rejection::RateLimited)?;
+        }
+        let source = integration.kind();
+        let destinations = destinations_for(
+            &EventAttributes {
+                source,
+                integration: &name,
+                kind: &parsed.kind,
+            },
+            &config.routes,
+        );
+        let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
+        Ok(NewEvent {
+            id: state.new_id(now),
+            integration: name.clone(),
+            source: source.to_owned(),
+            kind: parsed.kind,
+            status: EventStatus::Accepted,
+            ignored_reason: None,
+            dedup_key: parsed.dedup_key,
+            received_at: now,
+            headers: inbound::headers_json(&headers),
+            body,
+            destinations,
+            expires_at: now.saturating_add(window).unwrap_or(now),
+        })
+    }
+    .await;
+    let event = match result {
+        Ok(event) => event,
+        Err(rejection) => {
+            // Unknown names are one label, so probing random paths cannot grow the metrics.
+            let label = if config.integration(&name).is_some() {
+                name.as_str()
+            } else {
+                "_unknown"
+            };
+            state.metrics.count_intake(label, rejection.code());
+            return Err(rejection.into());
+        }
+    };
+    match state.intake.submit(event).await {
+        Ok(accepted) => {
+            let result = if accepted.duplicate {
+                "duplicate"
+            } else {
+                "accepted"
+            };
+            state.metrics.count_intake(&name, result);
+            Ok((
+                StatusCode::ACCEPTED,
+                Json(json!({"id": accepted.id, "duplicate": accepted.duplicate})),
+            ))
+        }
+        Err(error) => {
+            state.metrics.count_intake(&name, "store_unavailable");
+            Err(error.into())
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! The HTTP surface: intake hooks, the JSON API, and the operations endpoints. Handlers
+//! parse and authorize at the edge, then call the store or intake; no SQL lives here.
+
+mod api;
+mod error;
+mod hooks;
+mod ops;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::{delete, get, post};
+use jiff::Timestamp;
+
+pub use error::ApiError;
+
+use crate::clock::SharedClock;
+use crate::config::ConfigHandle;
+use crate::core::scope::{self, Scope};
+use crate::intake::Intake;
+use crate::integrations::inbound::TokenBucket;
+use crate::store::{ApiToken, Store, StoreError};
+use crate::telemetry::Metrics;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: ConfigHandle,
+    pub store: Store,
+    pub intake: Intake,
+    pub clock: SharedClock,
+    pub metrics: Arc<Metrics>,
+    pub rate_limits: Arc<Mutex<HashMap<String, TokenBucket>>>,
+    /// Wakes the delivery worker when jobs become due outside its own schedule (re-drives).
+    pub jobs_added: Arc<tokio::sync::Notify>,
+}
+
+impl AppState {
+    /// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.
+    pub fn new_id(&self, now: Timestamp) -> String {
+        new_id(now)
+    }
+
+    /// The token in `Authorization: Bearer …`, if it exists, is live and has `needed`.
+    pub async fn authorize(
+        &self,
+        headers: &HeaderMap,
+        needed: Scope,
+    ) -> Result<ApiToken, ApiError> {
+        let presented = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.strip_prefix("Bearer "))
+            .ok_or_else(ApiError::unauthorized)?;
+        let token = match self
+            .store
+            .find_token(&crate::tokens::hash(presented.trim()))
+            .await
+        {
+            Ok(token) => token,
+            Err(StoreError::NotFound) => return Err(ApiError::unauthorized()),
+            Err(error) => return Err(error.into()),
+        };
+        let granted: Vec<Scope> = token.scopes.iter().filter_map(|s| s.parse().ok()).collect();
+        if scope::allows(&granted, needed) {
+            Ok(token)
+        } else {
+            Err(ApiError::forbidden(needed.as_str()))
+        }
+    }
+}
+
+pub fn new_id(now: Timestamp) -> String {
+    let seconds = u64::try_from(now.as_second()).unwrap_or(0);
+    let timestamp = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        seconds,
+        now.subsec_nanosecond().unsigned_abs(),
+    );
+    uuid::Uuid::new_v7(timestamp).to_string()
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/hooks/{integration}", post(hooks::receive))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/events", get(api::list_events))
+        .route("/api/v1/events/{id}", get(api::get_event))
+        .route("/api/v1/notifications", get(api::list_notifications))
+        .route("/api/v1/notifications/redrive", post(api::redrive_all))
+        .route("/api/v1/notifications/{id}", get(api::get_notification))
+        .route("/api/v1/notifications/{id}/redrive", post(api::redrive_one))
+        .route(
+            "/api/v1/tokens",
+            get(api::list_tokens).post(api::create_token),
+        )
+        .route("/api/v1/tokens/{id}", delete(api::revoke_token))
+        .fallback(|| async { ApiError::not_found("no such route;") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .with_state(state)
+}

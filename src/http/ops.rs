@@ -1,0 +1,51 @@
+//! Running Firewatch itself: liveness, readiness and Prometheus metrics.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::AppState;
+
+pub async fn healthz() -> Json<serde_json::Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// Ready when the store answers and every migration this binary knows is applied.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.migrations_current().await {
+        Ok(true) => {
+            Json(json!({"status": "ready", "store": state.store.backend_name()})).into_response()
+        }
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "not_ready", "reason": "migrations pending"})),
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "readiness check: store unreachable");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "not_ready", "reason": "store unreachable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    // Queue gauges are read from the store at scrape time, so every replica reports the truth.
+    if let Ok(counts) = state.store.queue_counts().await {
+        state.metrics.delivery_queue_depth.set(counts.pending);
+        state.metrics.delivery_dead_letters.set(counts.dead);
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,275 @@
+//! The shared intake helper every inbound kind sits on: request checks in the order a sender
+//! can act on them, header capture, and the dispatch to each kind's verifier and parser.
+
+pub mod generic;
+
+use axum::http::HeaderMap;
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::config::IntegrationConfig;
+
+/// Why a request was refused. Each has a stable code and a sentence a sender can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rejection {
+    UnknownIntegration(String),
+    InvalidToken,
+    InvalidSignature(String),
+    UnsupportedMediaType(String),
+    PayloadTooLarge(usize),
+    InvalidJson(String),
+    InvalidPayload(String),
+    RateLimited(SignedDuration),
+}
+
+impl Rejection {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::UnknownIntegration(_) => "unknown_integration",
+            Rejection::InvalidToken => "invalid_token",
+            Rejection::InvalidSignature(_) => "invalid_signature",
+            Rejection::UnsupportedMediaType(_) => "unsupported_media_type",
+            Rejection::PayloadTooLarge(_) => "payload_too_large",
+            Rejection::InvalidJson(_) => "invalid_json",
+            Rejection::InvalidPayload(_) => "invalid_payload",
+            Rejection::RateLimited(_) => "rate_limited",
+        }
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            Rejection::UnknownIntegration(_) => 404,
+            Rejection::InvalidToken | Rejection::InvalidSignature(_) => 401,
+            Rejection::UnsupportedMediaType(_) => 415,
+            Rejection::PayloadTooLarge(_) => 413,
+            Rejection::InvalidJson(_) | Rejection::InvalidPayload(_) => 400,
+            Rejection::RateLimited(_) => 429,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::UnknownIntegration(name) => {
+                format!("no integration named \"{name}\" is configured")
+            }
+            Rejection::InvalidToken => {
+                "missing or wrong bearer token in the Authorization header".into()
+            }
+            Rejection::InvalidSignature(why) => format!("signature check failed: {why}"),
+            Rejection::UnsupportedMediaType(found) => {
+                format!("expected Content-Type application/json, got \"{found}\"")
+            }
+            Rejection::PayloadTooLarge(limit) => {
+                format!("the body is larger than the limit of {limit} bytes")
+            }
+            Rejection::InvalidJson(why) => format!("the body is not valid JSON: {why}"),
+            Rejection::InvalidPayload(why) => why.clone(),
+            Rejection::RateLimited(wait) => format!(
+                "too many requests for this integration; retry after {} s",
+                retry_after_seconds(*wait)
+            ),
+        }
+    }
+}
+
+pub fn retry_after_seconds(wait: SignedDuration) -> i64 {
+    wait.as_secs() + i64::from(wait.subsec_nanos() > 0)
+}
+
+/// What a kind's parser makes of a verified body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub kind: String,
+    pub dedup_key: Option<String>,
+}
+
+/// Checks that need no body, so a sender without credentials is refused before it uploads.
+pub fn check_headers(
+    integration: &IntegrationConfig,
+    headers: &HeaderMap,
+) -> Result<(), Rejection> {
+    match integration {
+        IntegrationConfig::Generic(generic) => {
+            if let Some(token) = &generic.token {
+                check_bearer(headers, token)?;
+            }
+        }
+    }
+    require_json(headers)
+}
+
+/// Verifies the body's signature, then parses it.
+pub fn verify_and_parse(
+    integration: &IntegrationConfig,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: Timestamp,
+) -> Result<Parsed, Rejection> {
+    match integration {
+        IntegrationConfig::Generic(generic) => {
+            if let Some(secrets) = &generic.secret {
+                crate::core::signing::verify(
+                    &secrets.to_vec(),
+                    header(headers, "webhook-id"),
+                    header(headers, "webhook-timestamp"),
+                    header(headers, "webhook-signature"),
+                    body,
+                    now,
+                )
+                .map_err(|error| Rejection::InvalidSignature(error.to_string()))?;
+            }
+            generic::parse(generic, headers, body)
+        }
+    }
+}
+
+pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn check_bearer(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
+    let presented = header(headers, "authorization")
+        .and_then(|value| {
+            value
+                .strip_prefix("Bearer ")
+                .or_else(|| value.strip_prefix("bearer "))
+        })
+        .ok_or(Rejection::InvalidToken)?;
+    // Comparing digests keeps the comparison constant-time whatever the lengths.
+    let presented = Sha256::digest(presented.trim().as_bytes());
+    let expected = Sha256::digest(expected.as_bytes());
+    if bool::from(presented.ct_eq(&expected)) {
+        Ok(())
+    } else {
+        Err(Rejection::InvalidToken)
+    }
+}
+
+fn require_json(headers: &HeaderMap) -> Result<(), Rejection> {
+    let content_type = header(headers, "content-type").unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    {
+        Ok(())
+    } else {
+        Err(Rejection::UnsupportedMediaType(content_type.to_owned()))
+    }
+}
+
+/// Header names whose values are credentials: kept as "[redacted]" so no secret is stored.
+const REDACTED_HEADERS: &[&str] = &[
+    "authorization",
+    "cookie",
+    "proxy-authorization",
+    "x-gitlab-token",
+];
+
+/// The request's headers as a JSON object for the raw record, credentials redacted.
+pub fn headers_json(headers: &HeaderMap) -> String {
+    let mut object = serde_json::Map::new();
+    for (name, value) in headers {
+        let value = if REDACTED_HEADERS.contains(&name.as_str()) {
+            "[redacted]".to_owned()
+        } else {
+            String::from_utf8_lossy(value.as_bytes()).into_owned()
+        };
+        match object.get_mut(name.as_str()) {
+            Some(serde_json::Value::String(existing)) => {
+                existing.push_str(", ");
+                existing.push_str(&value);
+            }
+            _ => {
+                object.insert(name.as_str().to_owned(), serde_json::Value::String(value));
+            }
+        }
+    }
+    serde_json::Value::Object(object).to_string()
+}
+
+/// Per-integration rate limit: a token bucket refilled at `per_second`, holding `burst`.
+#[derive(Debug, Clone, Copy)]
+pub struct TokenBucket {
+    tokens: f64,
+    updated: Timestamp,
+}
+
+impl TokenBucket {
+    pub fn full(burst: f64, now: Timestamp) -> Self {
+        Self {
+            tokens: burst,
+            updated: now,
+        }
+    }
+
+    /// Takes one token, or says how long until one is available.
+    pub fn take(
+        &mut self,
+        per_second: f64,
+        burst: f64,
+        now: Timestamp,
+    ) -> Result<(), SignedDuration> {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        self.tokens = (self.tokens + elapsed * per_second).min(burst);
+        self.updated = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(SignedDuration::from_secs_f64(
+                (1.0 - self.tokens) / per_second,
+            ))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_bucket_refills_over_time() {
+        let start = Timestamp::from_second(0).unwrap();
+        let mut bucket = TokenBucket::full(2.0, start);
+        assert!(bucket.take(1.0, 2.0, start).is_ok());
+        assert!(bucket.take(1.0, 2.0, start).is_ok());
+        let wait = bucket.take(1.0, 2.0, start).unwrap_err();
+        assert_eq!(retry_after_seconds(wait), 1);
+        let later = start + SignedDuration::from_millis(1500);
+        assert!(bucket.take(1.0, 2.0, later).is_ok());
+        assert!(bucket.take(1.0, 2.0, later).is_err());
+    }
+
+    #[test]
+    fn credentials_are_redacted_from_stored_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer sekrit".parse().unwrap());
+        headers.insert("x-request-id", "abc".parse().unwrap());
+        let json = headers_json(&headers);
+        assert!(!json.contains("sekrit"));
+        assert!(json.contains("\"x-request-id\":\"abc\""));
+    }
+
+    #[test]
+    fn json_content_types() {
+        for (value, ok) in [
+            ("application/json", true),
+            ("application/json; charset=utf-8", true),
+            ("application/cloudevents+json", true),
+            ("text/plain", false),
+            ("", false),
+        ] {
+            let mut headers = HeaderMap::new();
+            if !value.is_empty() {
+                headers.insert("content-type", value.parse().unwrap());
+            }
+            assert_eq!(require_json(&headers).is_ok(), ok, "{value}");
+        }
+    }
+}

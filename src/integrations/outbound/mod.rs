@@ -1,0 +1,194 @@
+//! Destinations. Each kind renders a notification into its own request and sends it; the
+//! shared part here classifies the answer into delivered / retry / rejected, the same for all.
+
+pub mod webhook;
+
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde::Serialize;
+
+use crate::config::DestinationConfig;
+use crate::store::StoredEvent;
+
+/// What a destination is sent about an event.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventMessage {
+    pub id: String,
+    pub integration: String,
+    pub source: String,
+    pub kind: String,
+    pub received_at: Timestamp,
+    /// The sender's body, parsed; `null` if it was not JSON.
+    pub payload: serde_json::Value,
+}
+
+impl EventMessage {
+    pub fn from_event(event: &StoredEvent) -> Self {
+        Self {
+            id: event.id.clone(),
+            integration: event.integration.clone(),
+            source: event.source.clone(),
+            kind: event.kind.clone(),
+            received_at: event.received_at,
+            payload: serde_json::from_slice(&event.body).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryResult {
+    Delivered {
+        status: u16,
+    },
+    /// Worth trying again: a network error, a timeout, 408, 425, 429 or a 5xx.
+    Retry {
+        status: Option<u16>,
+        retry_after: Option<SignedDuration>,
+        error: String,
+    },
+    /// The destination refused the message itself; retrying would not help.
+    Rejected {
+        status: u16,
+        error: String,
+    },
+}
+
+/// Sends one message. `idempotency_key` is the same on every retry of the same message.
+pub async fn deliver(
+    client: &reqwest::Client,
+    destination: &DestinationConfig,
+    message: &EventMessage,
+    idempotency_key: &str,
+    now: Timestamp,
+    timeout: Duration,
+) -> DeliveryResult {
+    let request = match destination {
+        DestinationConfig::Webhook(webhook) => {
+            webhook::request(client, webhook, message, idempotency_key, now)
+        }
+    };
+    match request.timeout(timeout).send().await {
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            classify(status, &headers, now, response.text().await.ok())
+        }
+        Err(error) => DeliveryResult::Retry {
+            status: None,
+            retry_after: None,
+            error: describe_send_error(&error),
+        },
+    }
+}
+
+fn describe_send_error(error: &reqwest::Error) -> String {
+    let what = if error.is_timeout() {
+        "timed out"
+    } else if error.is_connect() {
+        "could not connect"
+    } else {
+        "request failed"
+    };
+    // reqwest's own text includes the URL, which may carry a webhook secret: leave it out.
+    let mut source = std::error::Error::source(error);
+    let mut detail = String::new();
+    while let Some(cause) = source {
+        detail = cause.to_string();
+        source = cause.source();
+    }
+    if detail.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what}: {detail}")
+    }
+}
+
+pub fn classify(
+    status: StatusCode,
+    headers: &HeaderMap,
+    now: Timestamp,
+    body: Option<String>,
+) -> DeliveryResult {
+    let code = status.as_u16();
+    if status.is_success() {
+        return DeliveryResult::Delivered { status: code };
+    }
+    let mut error = format!("HTTP {code}");
+    if let Some(body) = body.filter(|b| !b.trim().is_empty()) {
+        let snippet: String = body.trim().chars().take(200).collect();
+        error = format!("{error}: {snippet}");
+    }
+    if status.is_server_error() || matches!(code, 408 | 425 | 429) {
+        let retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| parse_retry_after(value, now));
+        DeliveryResult::Retry {
+            status: Some(code),
+            retry_after,
+            error,
+        }
+    } else {
+        DeliveryResult::Rejected {
+            status: code,
+            error,
+        }
+    }
+}
+
+/// `Retry-After` is either seconds or an HTTP date (RFC 9110 §10.2.3).
+pub fn parse_retry_after(value: &str, now: Timestamp) -> Option<SignedDuration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u32>() {
+        return Some(SignedDuration::from_secs(i64::from(seconds)));
+    }
+    let date = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    Some(date.duration_since(now).max(SignedDuration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now: Timestamp = "2015-10-21T07:27:00Z".parse().unwrap();
+        assert_eq!(
+            parse_retry_after("120", now),
+            Some(SignedDuration::from_secs(120))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(SignedDuration::from_secs(60))
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    #[test]
+    fn classifies_answers() {
+        let now = Timestamp::UNIX_EPOCH;
+        let headers = HeaderMap::new();
+        assert_eq!(
+            classify(StatusCode::NO_CONTENT, &headers, now, None),
+            DeliveryResult::Delivered { status: 204 }
+        );
+        assert!(matches!(
+            classify(StatusCode::BAD_GATEWAY, &headers, now, None),
+            DeliveryResult::Retry {
+                status: Some(502),
+                ..
+            }
+        ));
+        assert!(matches!(
+            classify(StatusCode::TOO_MANY_REQUESTS, &headers, now, None),
+            DeliveryResult::Retry { .. }
+        ));
+        assert!(matches!(
+            classify(StatusCode::NOT_FOUND, &headers, now, Some("no_such_hook".into())),
+            DeliveryResult::Rejected { status: 404, ref error } if error == "HTTP 404: no_such_hook"
+        ));
+    }
+}

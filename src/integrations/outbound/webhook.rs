@@ -1,0 +1,50 @@
+//! The `webhook` destination: the event as JSON, signed in the Standard Webhooks format.
+//! `webhook-id` (and `Idempotency-Key`) stay the same across retries, so the receiver can drop
+//! a message it already has.
+
+use jiff::Timestamp;
+use serde_json::json;
+
+use super::EventMessage;
+use crate::config::WebhookDestination;
+use crate::core::signing;
+
+/// The Standard Webhooks `type` of an event notification.
+pub const EVENT_TYPE: &str = "event.received";
+
+pub fn body(message: &EventMessage, now: Timestamp) -> Vec<u8> {
+    let envelope = json!({
+        "type": EVENT_TYPE,
+        "timestamp": now.to_string(),
+        "data": message,
+    });
+    // Serializing a `Value` cannot fail.
+    serde_json::to_vec(&envelope).unwrap_or_default()
+}
+
+pub fn request(
+    client: &reqwest::Client,
+    destination: &WebhookDestination,
+    message: &EventMessage,
+    idempotency_key: &str,
+    now: Timestamp,
+) -> reqwest::RequestBuilder {
+    let body = body(message, now);
+    let timestamp = now.as_second();
+    let mut request = client
+        .post(&destination.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", idempotency_key)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("idempotency-key", idempotency_key);
+    if let Some(secret) = &destination.secret {
+        request = request.header(
+            "webhook-signature",
+            signing::sign(secret, idempotency_key, timestamp, &body),
+        );
+    }
+    for (name, value) in &destination.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    request.body(body)
+}

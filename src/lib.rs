@@ -1,0 +1,14 @@
+//! Firewatch: a self-hosted engineering-operations hub. See ARCHITECTURE.md for the map.
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod core;
+pub mod http;
+pub mod intake;
+pub mod integrations;
+pub mod store;
+pub mod telemetry;
+pub mod tokens;
+pub mod workers;

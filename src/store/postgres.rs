@@ -1,0 +1,54 @@
+//! The PostgreSQL backend, for several Firewatch replicas on one database. Jobs are claimed
+//! with `FOR UPDATE SKIP LOCKED`, so replicas never take the same job; migrations take
+//! sqlx's advisory lock, so replicas starting together migrate once.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::shared::shared_store_impl;
+use super::{EmbeddedMigrations, Result};
+
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl PostgresStore {
+    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[(
+        1,
+        "events, jobs and api tokens",
+        include_str!("../../migrations/postgres/0001_init.sql"),
+    )];
+
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await?;
+        let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
+        migrator.run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    fn writer(&self) -> &PgPool {
+        &self.pool
+    }
+
+    fn reader(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub async fn maintain(&self) -> Result<()> {
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+shared_store_impl!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");

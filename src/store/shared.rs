@@ -1,0 +1,517 @@
+//! The queries both backends run as written. SQLite reads `$1` parameters like PostgreSQL and
+//! both store times as Unix milliseconds, so one text serves both; the macro instantiates it
+//! once per backend so each copy is checked against its own driver's types.
+
+/// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
+pub(super) const INSERT_CHUNK: usize = 500;
+
+pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body";
+
+pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
+
+/// `$store` is the backend type (with `writer()` and `reader()` pools), `$db` its sqlx
+/// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold.
+macro_rules! shared_store_impl {
+    ($store:ty, $db:ty, $claim_lock:expr) => {
+        impl $store {
+            pub async fn insert_events(
+                &self,
+                events: &[$crate::store::NewEvent],
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<$crate::store::Accepted>> {
+                use std::collections::HashMap;
+                use $crate::store::shared::INSERT_CHUNK;
+                use $crate::store::{Accepted, clean_text};
+
+                let now_ms = now.as_millisecond();
+                let key_of = |index: usize| -> (&str, &str) {
+                    let event = &events[index];
+                    (
+                        event.integration.as_str(),
+                        event.dedup_key.as_deref().unwrap_or(event.id.as_str()),
+                    )
+                };
+                // Rows go in sorted by key so that concurrent batches on PostgreSQL take their
+                // unique-index locks in the same order and cannot deadlock.
+                let mut order: Vec<usize> = (0..events.len()).collect();
+                order.sort_by(|a, b| key_of(*a).cmp(&key_of(*b)));
+                let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
+                let mut unique: Vec<usize> = Vec::with_capacity(events.len());
+                for &index in &order {
+                    first_with_key.entry(key_of(index)).or_insert_with(|| {
+                        unique.push(index);
+                        index
+                    });
+                }
+
+                let mut transaction = self.writer().begin().await?;
+                let mut inserted: std::collections::HashSet<String> =
+                    std::collections::HashSet::with_capacity(unique.len());
+                for chunk in unique.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body) ",
+                    );
+                    builder.push_values(chunk, |mut row, &index| {
+                        let event = &events[index];
+                        row.push_bind(event.id.as_str())
+                            .push_bind(clean_text(&event.integration).into_owned())
+                            .push_bind(event.source.as_str())
+                            .push_bind(clean_text(&event.kind).into_owned())
+                            .push_bind(event.status.as_str())
+                            .push_bind(event.ignored_reason.as_deref())
+                            .push_bind(clean_text(key_of(index).1).into_owned())
+                            .push_bind(event.received_at.as_millisecond())
+                            .push_bind(clean_text(&event.headers).into_owned())
+                            .push_bind(event.body.as_ref());
+                    });
+                    builder.push(" ON CONFLICT DO NOTHING RETURNING id");
+                    let rows = builder.build().fetch_all(&mut *transaction).await?;
+                    for row in rows {
+                        inserted.insert(sqlx::Row::try_get::<String, _>(&row, 0)?);
+                    }
+                }
+
+                // A key stored before keeps its original event id.
+                let mut original: HashMap<(&str, &str), String> = HashMap::new();
+                for &index in &unique {
+                    if inserted.contains(&events[index].id) {
+                        continue;
+                    }
+                    let (integration, key) = key_of(index);
+                    let id: String = sqlx::query_scalar(
+                        "SELECT id FROM events WHERE integration = $1 AND dedup_key = $2",
+                    )
+                    .bind(clean_text(integration).into_owned())
+                    .bind(clean_text(key).into_owned())
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                    original.insert((integration, key), id);
+                }
+
+                let mut results = Vec::with_capacity(events.len());
+                let mut jobs: Vec<(usize, &str)> = Vec::new();
+                for (index, event) in events.iter().enumerate() {
+                    let key = key_of(index);
+                    let first = first_with_key[&key];
+                    if inserted.contains(&event.id) {
+                        jobs.extend(event.destinations.iter().map(|d| (index, d.as_str())));
+                        results.push(Accepted { id: event.id.clone(), duplicate: false });
+                    } else if let Some(id) = original.get(&key) {
+                        results.push(Accepted { id: id.clone(), duplicate: true });
+                    } else {
+                        // A repeat of a key first seen earlier in this same batch.
+                        results.push(Accepted { id: events[first].id.clone(), duplicate: true });
+                    }
+                }
+
+                for chunk in jobs.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ",
+                    );
+                    builder.push_values(chunk, |mut row, &(index, destination)| {
+                        let event = &events[index];
+                        row.push_bind("deliver")
+                            .push_bind(format!("destination:{destination}"))
+                            .push_bind(destination)
+                            .push_bind(event.id.as_str())
+                            .push_bind("{}")
+                            .push_bind("pending")
+                            .push_bind(0_i32)
+                            .push_bind(now_ms)
+                            .push_bind(event.expires_at.as_millisecond())
+                            .push_bind(now_ms)
+                            .push_bind(now_ms);
+                    });
+                    builder.build().execute(&mut *transaction).await?;
+                }
+                transaction.commit().await?;
+                Ok(results)
+            }
+
+            pub async fn ping(&self) -> $crate::store::Result<()> {
+                sqlx::query("SELECT 1").execute(self.reader()).await?;
+                Ok(())
+            }
+
+            pub async fn migrations_current(&self) -> $crate::store::Result<bool> {
+                let applied: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM _sqlx_migrations WHERE success = TRUE",
+                )
+                .fetch_one(self.reader())
+                .await?;
+                Ok(applied >= Self::MIGRATIONS.len() as i64)
+            }
+
+            fn event_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::StoredEvent> {
+                use sqlx::Row as _;
+                Ok($crate::store::StoredEvent {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    integration: row.try_get("integration")?,
+                    source: row.try_get("source")?,
+                    kind: row.try_get("kind")?,
+                    status: $crate::store::EventStatus::parse(row.try_get("status")?),
+                    ignored_reason: row.try_get("ignored_reason")?,
+                    dedup_key: row.try_get("dedup_key")?,
+                    received_at: $crate::clock::from_millis(row.try_get("received_at")?),
+                    headers: row.try_get("headers")?,
+                    body: row.try_get("body")?,
+                })
+            }
+
+            pub async fn get_event(&self, id: &str) -> $crate::store::Result<$crate::store::StoredEvent> {
+                let sql = format!(
+                    "SELECT {} FROM events WHERE id = $1",
+                    $crate::store::shared::EVENT_COLUMNS
+                );
+                let row = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound)?;
+                Self::event_from_row(&row)
+            }
+
+            pub async fn list_events(
+                &self,
+                filter: &$crate::store::EventFilter,
+            ) -> $crate::store::Result<Vec<$crate::store::StoredEvent>> {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM events WHERE 1 = 1",
+                    $crate::store::shared::EVENT_COLUMNS
+                ));
+                for (column, value) in [
+                    ("integration", &filter.integration),
+                    ("source", &filter.source),
+                    ("kind", &filter.kind),
+                    ("status", &filter.status),
+                ] {
+                    if let Some(value) = value {
+                        builder.push(format!(" AND {column} = ")).push_bind(value.as_str());
+                    }
+                }
+                if let Some(before) = filter.before {
+                    builder.push(" AND seq < ").push_bind(before);
+                }
+                builder.push(" ORDER BY seq DESC LIMIT ").push_bind(filter.limit);
+                let rows = builder.build().fetch_all(self.reader()).await?;
+                rows.iter().map(Self::event_from_row).collect()
+            }
+
+            pub async fn count_events(&self) -> $crate::store::Result<i64> {
+                Ok(sqlx::query_scalar("SELECT count(*) FROM events")
+                    .fetch_one(self.reader())
+                    .await?)
+            }
+
+            pub async fn insert_job(
+                &self,
+                job: &$crate::store::NewJob,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<i64> {
+                let now_ms = now.as_millisecond();
+                Ok(sqlx::query_scalar(
+                    "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $8, $8) RETURNING seq",
+                )
+                .bind(&job.kind)
+                .bind(&job.queue)
+                .bind(&job.destination)
+                .bind(&job.event_id)
+                .bind(&job.payload)
+                .bind(job.run_at.as_millisecond())
+                .bind(job.expires_at.as_millisecond())
+                .bind(now_ms)
+                .fetch_one(self.writer())
+                .await?)
+            }
+
+            pub async fn claim_jobs(
+                &self,
+                owner: &str,
+                now: jiff::Timestamp,
+                lease_until: jiff::Timestamp,
+                limit: i64,
+            ) -> $crate::store::Result<Vec<$crate::store::ClaimedJob>> {
+                use sqlx::Row as _;
+                let sql = format!(
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE seq IN ( \
+                       SELECT j.seq FROM jobs j \
+                       WHERE j.state = 'pending' AND j.run_at <= $3 \
+                         AND (j.lease_until IS NULL OR j.lease_until <= $3) \
+                         AND (j.queue IS NULL OR NOT EXISTS ( \
+                           SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.state = 'pending' AND e.seq < j.seq)) \
+                       ORDER BY j.run_at, j.seq LIMIT $4{}) \
+                     RETURNING seq, kind, queue, destination, event_id, payload, attempts, created_at, expires_at",
+                    $claim_lock
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(owner)
+                    .bind(lease_until.as_millisecond())
+                    .bind(now.as_millisecond())
+                    .bind(limit)
+                    .fetch_all(self.writer())
+                    .await?;
+                let mut jobs = rows
+                    .iter()
+                    .map(|row| {
+                        Ok($crate::store::ClaimedJob {
+                            seq: row.try_get("seq")?,
+                            kind: row.try_get("kind")?,
+                            queue: row.try_get("queue")?,
+                            destination: row.try_get("destination")?,
+                            event_id: row.try_get("event_id")?,
+                            payload: row.try_get("payload")?,
+                            attempts: row.try_get("attempts")?,
+                            created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                            expires_at: $crate::clock::from_millis(row.try_get("expires_at")?),
+                        })
+                    })
+                    .collect::<$crate::store::Result<Vec<_>>>()?;
+                // RETURNING gives rows in no promised order.
+                jobs.sort_by_key(|job| job.seq);
+                Ok(jobs)
+            }
+
+            pub async fn finish_job(
+                &self,
+                seq: i64,
+                owner: &str,
+                outcome: &$crate::store::JobOutcome,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<bool> {
+                use $crate::store::JobOutcome;
+                let now_ms = now.as_millisecond();
+                let (state, run_at, finished_at, status, error): (&str, Option<i64>, Option<i64>, Option<i32>, Option<&str>) =
+                    match outcome {
+                        JobOutcome::Done { status } => ("done", None, Some(now_ms), *status, None),
+                        JobOutcome::Retry { at, status, error } => {
+                            ("pending", Some(at.as_millisecond()), None, *status, Some(error.as_str()))
+                        }
+                        JobOutcome::Dead { status, error } => {
+                            ("dead", None, Some(now_ms), *status, Some(error.as_str()))
+                        }
+                    };
+                let result = sqlx::query(
+                    "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
+                       last_status = $4, last_error = $5, attempts = attempts + 1, \
+                       lease_owner = NULL, lease_until = NULL, updated_at = $6 \
+                     WHERE seq = $7 AND lease_owner = $8 AND state = 'pending'",
+                )
+                .bind(state)
+                .bind(run_at)
+                .bind(finished_at)
+                .bind(status)
+                .bind(error)
+                .bind(now_ms)
+                .bind(seq)
+                .bind(owner)
+                .execute(self.writer())
+                .await?;
+                Ok(result.rows_affected() == 1)
+            }
+
+            pub async fn next_job_due(&self) -> $crate::store::Result<Option<jiff::Timestamp>> {
+                // Only queue heads can run, and a leased job is due again when its lease ends.
+                let due: Option<i64> = sqlx::query_scalar(
+                    "SELECT min(CASE WHEN j.lease_until IS NOT NULL AND j.lease_until > j.run_at \
+                                     THEN j.lease_until ELSE j.run_at END) \
+                     FROM jobs j WHERE j.state = 'pending' AND (j.queue IS NULL OR NOT EXISTS ( \
+                       SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.state = 'pending' AND e.seq < j.seq))",
+                )
+                .fetch_one(self.reader())
+                .await?;
+                Ok(due.map($crate::clock::from_millis))
+            }
+
+            fn notification_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::Notification> {
+                use sqlx::Row as _;
+                let state: String = row.try_get("state")?;
+                let attempts: i32 = row.try_get("attempts")?;
+                let run_at: i64 = row.try_get("run_at")?;
+                Ok($crate::store::Notification {
+                    id: row.try_get("seq")?,
+                    destination: row.try_get("destination")?,
+                    event_id: row.try_get("event_id")?,
+                    state: $crate::store::notification_state(&state, attempts),
+                    attempts,
+                    created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                    updated_at: $crate::clock::from_millis(row.try_get("updated_at")?),
+                    next_attempt_at: (state == "pending").then(|| $crate::clock::from_millis(run_at)),
+                    finished_at: row
+                        .try_get::<Option<i64>, _>("finished_at")?
+                        .map($crate::clock::from_millis),
+                    last_status: row.try_get("last_status")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            }
+
+            pub async fn list_notifications(
+                &self,
+                filter: &$crate::store::NotificationFilter,
+            ) -> $crate::store::Result<Vec<$crate::store::Notification>> {
+                use $crate::store::NotificationState;
+                let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM jobs WHERE kind = 'deliver'",
+                    $crate::store::shared::NOTIFICATION_COLUMNS
+                ));
+                match filter.state {
+                    None => {}
+                    Some(NotificationState::Pending) => {
+                        builder.push(" AND state = 'pending' AND attempts = 0");
+                    }
+                    Some(NotificationState::Retrying) => {
+                        builder.push(" AND state = 'pending' AND attempts > 0");
+                    }
+                    Some(NotificationState::Delivered) => {
+                        builder.push(" AND state = 'done'");
+                    }
+                    Some(NotificationState::Dead) => {
+                        builder.push(" AND state = 'dead'");
+                    }
+                }
+                if let Some(destination) = &filter.destination {
+                    builder.push(" AND destination = ").push_bind(destination.as_str());
+                }
+                if let Some(before) = filter.before {
+                    builder.push(" AND seq < ").push_bind(before);
+                }
+                builder.push(" ORDER BY seq DESC LIMIT ").push_bind(filter.limit);
+                let rows = builder.build().fetch_all(self.reader()).await?;
+                rows.iter().map(Self::notification_from_row).collect()
+            }
+
+            pub async fn get_notification(
+                &self,
+                id: i64,
+            ) -> $crate::store::Result<$crate::store::Notification> {
+                let sql = format!(
+                    "SELECT {} FROM jobs WHERE kind = 'deliver' AND seq = $1",
+                    $crate::store::shared::NOTIFICATION_COLUMNS
+                );
+                let row = sqlx::query(&sql)
+                    .bind(id)
+                    .fetch_optional(self.reader())
+                    .await?
+                    .ok_or($crate::store::StoreError::NotFound)?;
+                Self::notification_from_row(&row)
+            }
+
+            pub async fn redrive(
+                &self,
+                id: Option<i64>,
+                now: jiff::Timestamp,
+                expires_at: jiff::Timestamp,
+            ) -> $crate::store::Result<u64> {
+                let result = sqlx::query(
+                    "UPDATE jobs SET state = 'pending', run_at = $1, expires_at = $2, finished_at = NULL, \
+                       lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+                     WHERE state = 'dead' AND ($3 IS NULL OR seq = $3)",
+                )
+                .bind(now.as_millisecond())
+                .bind(expires_at.as_millisecond())
+                .bind(id)
+                .execute(self.writer())
+                .await?;
+                Ok(result.rows_affected())
+            }
+
+            pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
+                let (pending, dead): (i64, i64) = sqlx::query_as(
+                    "SELECT \
+                       (SELECT count(*) FROM jobs WHERE state = 'pending'), \
+                       (SELECT count(*) FROM jobs WHERE state = 'dead')",
+                )
+                .fetch_one(self.reader())
+                .await?;
+                Ok($crate::store::QueueCounts { pending, dead })
+            }
+
+            pub async fn create_token(
+                &self,
+                id: &str,
+                name: &str,
+                scopes: &[String],
+                token_hash: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(scopes.join(","))
+                .bind(token_hash)
+                .bind(now.as_millisecond())
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            fn token_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::ApiToken> {
+                use sqlx::Row as _;
+                let scopes: String = row.try_get("scopes")?;
+                Ok($crate::store::ApiToken {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    scopes: scopes.split(',').map(str::to_owned).collect(),
+                    created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                    revoked_at: row
+                        .try_get::<Option<i64>, _>("revoked_at")?
+                        .map($crate::clock::from_millis),
+                })
+            }
+
+            pub async fn find_token(
+                &self,
+                token_hash: &str,
+            ) -> $crate::store::Result<$crate::store::ApiToken> {
+                let row = sqlx::query(
+                    "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens \
+                     WHERE token_hash = $1 AND revoked_at IS NULL",
+                )
+                .bind(token_hash)
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Self::token_from_row(&row)
+            }
+
+            pub async fn list_tokens(&self) -> $crate::store::Result<Vec<$crate::store::ApiToken>> {
+                let rows = sqlx::query(
+                    "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter().map(Self::token_from_row).collect()
+            }
+
+            pub async fn revoke_token(
+                &self,
+                id: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                let result = sqlx::query(
+                    "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                )
+                .bind(now.as_millisecond())
+                .bind(id)
+                .execute(self.writer())
+                .await?;
+                if result.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(super) use shared_store_impl;

@@ -1,0 +1,118 @@
+//! Logs (text or JSON, filtered by `RUST_LOG`) and the Prometheus metrics behind `/metrics`.
+//! Metric names follow one pattern everywhere: `firewatch_<area>_<what>_<unit>`.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::LogFormat;
+
+/// Sets up the global logger once; later calls are ignored (tests start many apps).
+pub fn init_logging(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+    };
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct IntakeLabels {
+    pub integration: String,
+    pub result: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DeliveryLabels {
+    pub destination: String,
+    pub outcome: String,
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub intake_requests: Family<IntakeLabels, Counter>,
+    pub commit_batch_size: Histogram,
+    pub delivery_attempts: Family<DeliveryLabels, Counter>,
+    pub delivery_queue_depth: Gauge,
+    pub delivery_dead_letters: Gauge,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("firewatch");
+        let intake_requests = Family::<IntakeLabels, Counter>::default();
+        registry.register(
+            "intake_requests",
+            "Requests to /hooks by integration and result (accepted, duplicate, or an error code)",
+            intake_requests.clone(),
+        );
+        let commit_batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 12));
+        registry.register(
+            "intake_commit_batch_size",
+            "Events committed per intake transaction",
+            commit_batch_size.clone(),
+        );
+        let delivery_attempts = Family::<DeliveryLabels, Counter>::default();
+        registry.register(
+            "delivery_attempts",
+            "Delivery attempts by destination and outcome (delivered, retry, dead)",
+            delivery_attempts.clone(),
+        );
+        let delivery_queue_depth = Gauge::default();
+        registry.register(
+            "delivery_queue_depth",
+            "Jobs waiting to run or retry",
+            delivery_queue_depth.clone(),
+        );
+        let delivery_dead_letters = Gauge::default();
+        registry.register(
+            "delivery_dead_letters",
+            "Notifications that gave up and wait for a re-drive",
+            delivery_dead_letters.clone(),
+        );
+        Self {
+            registry,
+            intake_requests,
+            commit_batch_size,
+            delivery_attempts,
+            delivery_queue_depth,
+            delivery_dead_letters,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn count_intake(&self, integration: &str, result: &str) {
+        self.intake_requests
+            .get_or_create(&IntakeLabels {
+                integration: integration.to_owned(),
+                result: result.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn count_delivery(&self, destination: &str, outcome: &str) {
+        self.delivery_attempts
+            .get_or_create(&DeliveryLabels {
+                destination: destination.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn render(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
+        text
+    }
+}

@@ -1,0 +1,50 @@
+//! API tokens: random, shown once, stored only as a SHA-256 hash. (Tokens carry 256 random
+//! bits, so a fast hash is enough; passwords, which people choose, get Argon2.)
+
+use sha2::{Digest, Sha256};
+
+pub const PREFIX: &str = "fw_";
+
+/// A new token's public id and its secret text.
+pub fn generate() -> std::io::Result<(String, String)> {
+    let mut secret = [0_u8; 32];
+    getrandom::fill(&mut secret).map_err(|error| std::io::Error::other(error.to_string()))?;
+    let mut id = [0_u8; 8];
+    getrandom::fill(&mut id).map_err(|error| std::io::Error::other(error.to_string()))?;
+    Ok((
+        format!("tok_{}", hex::encode(id)),
+        format!("{PREFIX}{}", hex::encode(secret)),
+    ))
+}
+
+pub fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+#[derive(Debug, Clone)]
+pub struct CreatedToken {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    /// Shown once; only its hash is stored.
+    pub token: String,
+}
+
+pub async fn create(
+    store: &crate::store::Store,
+    name: &str,
+    scopes: &[crate::core::scope::Scope],
+    now: jiff::Timestamp,
+) -> anyhow::Result<CreatedToken> {
+    let (id, token) = generate()?;
+    let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    store
+        .create_token(&id, name, &scopes, &hash(&token), now)
+        .await?;
+    Ok(CreatedToken {
+        id,
+        name: name.to_owned(),
+        scopes,
+        token,
+    })
+}

@@ -1,0 +1,12 @@
+//! One integration-test binary: the real server on a random port, on SQLite and (when
+//! FIREWATCH_TEST_POSTGRES_URL is set) PostgreSQL.
+
+// Helpers outside #[test] functions fail tests the same way: a panic with a line number.
+#![allow(clippy::unwrap_used)]
+
+mod api;
+mod cli;
+mod delivery;
+mod intake;
+mod jobs;
+mod support;

@@ -1,0 +1,393 @@
+//! Test helpers: the real app on 127.0.0.1:0 over a fresh store (a temp SQLite file, or a fresh
+//! PostgreSQL database when FIREWATCH_TEST_POSTGRES_URL is set), a controllable clock, and a
+//! stand-in destination that records what it receives.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use firewatch::app::{App, Settings};
+use firewatch::clock::{Clock, ManualClock};
+use firewatch::config::Config;
+use firewatch::core::retry::RetryPolicy;
+use firewatch::core::scope::Scope;
+use firewatch::intake::Durability;
+use firewatch::store::Store;
+use jiff::{SignedDuration, Timestamp};
+use serde_json::Value;
+use tokio::sync::Notify;
+
+pub const POSTGRES_URL_VAR: &str = "FIREWATCH_TEST_POSTGRES_URL";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL too when its URL is in the environment.
+pub fn backends() -> Vec<Backend> {
+    let mut backends = vec![Backend::Sqlite];
+    if std::env::var(POSTGRES_URL_VAR).is_ok_and(|url| !url.is_empty()) {
+        backends.push(Backend::Postgres);
+    }
+    backends
+}
+
+/// A fresh, empty database for one test, removed when dropped.
+pub struct TestDatabase {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    postgres: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    pub async fn new(backend: Backend) -> TestDatabase {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("firewatch.db").display());
+                TestDatabase {
+                    url,
+                    _dir: Some(dir),
+                    postgres: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var(POSTGRES_URL_VAR).expect("postgres url");
+                let name = format!("fw_test_{}", uuid_simple());
+                let admin = sqlx_admin(&admin_url).await;
+                sqlx_exec(&admin, &format!("CREATE DATABASE {name}")).await;
+                let mut url = reqwest::Url::parse(&admin_url).expect("postgres url parses");
+                url.set_path(&name);
+                TestDatabase {
+                    url: url.to_string(),
+                    _dir: None,
+                    postgres: Some((admin_url, name)),
+                }
+            }
+        }
+    }
+
+    pub async fn store(&self) -> Store {
+        Store::connect(&self.url).await.expect("store connects")
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = self.postgres.take() {
+            // Drop runs outside async; a plain thread with its own runtime does the cleanup.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async move {
+                    let admin = sqlx_admin(&admin_url).await;
+                    sqlx_exec(
+                        &admin,
+                        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                    )
+                    .await;
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn sqlx_admin(url: &str) -> sqlx::PgPool {
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("postgres admin connection")
+}
+
+async fn sqlx_exec(pool: &sqlx::PgPool, sql: &str) {
+    sqlx::query(sql).execute(pool).await.expect(sql);
+}
+
+pub fn uuid_simple() -> String {
+    let mut bytes = [0_u8; 8];
+    getrandom::fill(&mut bytes).expect("random");
+    hex::encode(bytes)
+}
+
+pub fn start_time() -> Timestamp {
+    "2026-11-02T01:00:00Z".parse().expect("timestamp")
+}
+
+pub struct TestApp {
+    pub app: Option<App>,
+    pub url: String,
+    pub clock: ManualClock,
+    pub store: Store,
+    pub http: reqwest::Client,
+    /// A token with every scope.
+    pub admin_token: String,
+    /// Kept so the database outlives the app.
+    pub _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend, config_toml: &str) -> TestApp {
+        Self::spawn_with(backend, config_toml, None).await
+    }
+
+    /// `config_file` lets reload tests point the app at a file they rewrite.
+    pub async fn spawn_with(
+        backend: Backend,
+        config_toml: &str,
+        config_file: Option<std::path::PathBuf>,
+    ) -> TestApp {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let (config, _warnings) = Config::parse(config_toml, &|name| std::env::var(name).ok())
+            .unwrap_or_else(|problems| panic!("test config has problems: {problems:?}"));
+        let clock = ManualClock::new(start_time());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let app = App::start(
+            listener,
+            store.clone(),
+            Settings {
+                config,
+                config_file,
+                clock: Arc::new(clock.clone()),
+                durability: Durability::Store,
+                retry_policy: RetryPolicy::default(),
+            },
+        )
+        .await
+        .expect("app starts");
+        let url = format!("http://{}", app.address);
+        let admin = firewatch::tokens::create(&store, "test-admin", &[Scope::Admin], clock.now())
+            .await
+            .expect("token");
+        TestApp {
+            app: Some(app),
+            url,
+            clock,
+            store,
+            http: reqwest::Client::new(),
+            admin_token: admin.token,
+            _database: database,
+        }
+    }
+
+    pub async fn token(&self, scopes: &[Scope]) -> String {
+        firewatch::tokens::create(&self.store, "test", scopes, self.clock.now())
+            .await
+            .expect("token")
+            .token
+    }
+
+    /// POSTs a JSON body to a hook with extra headers; returns status and JSON answer.
+    pub async fn post_hook(
+        &self,
+        integration: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .post(format!("{}/hooks/{integration}", self.url))
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        let (status, body) = self
+            .api(reqwest::Method::GET, path, Some(&self.admin_token))
+            .await;
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    pub async fn event_count(&self) -> i64 {
+        self.store.count_events().await.expect("count")
+    }
+
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(SignedDuration::from_secs(seconds));
+    }
+
+    /// Polls the notifications API until `check` holds (the worker runs in the background).
+    pub async fn wait_for_notifications(
+        &self,
+        query: &str,
+        check: impl Fn(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let page = self.get(&format!("/api/v1/notifications?{query}")).await;
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            if check(&items) {
+                return items;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting on notifications ({query}): {items:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(app) = self.app.take() {
+            app.shutdown().await;
+        }
+        self.store.close().await;
+    }
+}
+
+/// A scripted answer: status and headers.
+type Scripted = (u16, Vec<(String, String)>);
+
+/// One request a stand-in destination received.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Received {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("received JSON")
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A local HTTP server standing in for a destination. It answers from a script of
+/// (status, headers) pairs, then with 200 once the script is used up.
+#[derive(Clone)]
+pub struct Destination {
+    pub url: String,
+    received: Arc<Mutex<Vec<Received>>>,
+    script: Arc<Mutex<VecDeque<Scripted>>>,
+    arrived: Arc<Notify>,
+}
+
+impl Destination {
+    pub async fn start() -> Destination {
+        let received: Arc<Mutex<Vec<Received>>> = Arc::default();
+        let script: Arc<Mutex<VecDeque<Scripted>>> = Arc::default();
+        let arrived = Arc::new(Notify::new());
+        let handler = {
+            let received = received.clone();
+            let script = script.clone();
+            let arrived = arrived.clone();
+            move |headers: HeaderMap, body: Bytes| {
+                let received = received.clone();
+                let script = script.clone();
+                let arrived = arrived.clone();
+                async move {
+                    received.lock().unwrap().push(Received { headers, body });
+                    arrived.notify_waiters();
+                    let (status, headers) = script
+                        .lock()
+                        .unwrap()
+                        .pop_front()
+                        .unwrap_or((200, Vec::new()));
+                    let mut response = axum::response::Response::new(axum::body::Body::from("ok"));
+                    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+                    for (name, value) in headers {
+                        response.headers_mut().insert(
+                            axum::http::HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                            value.parse().unwrap(),
+                        );
+                    }
+                    response
+                }
+            }
+        };
+        let router = axum::Router::new().route("/hook", axum::routing::post(handler));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        Destination {
+            url,
+            received,
+            script,
+            arrived,
+        }
+    }
+
+    pub fn respond_with(&self, status: u16, headers: &[(&str, &str)]) {
+        self.script.lock().unwrap().push_back((
+            status,
+            headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+        ));
+    }
+
+    pub fn pop_script(&self) -> Option<Scripted> {
+        self.script.lock().unwrap().pop_front()
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+
+    /// Waits until at least `count` requests have arrived.
+    pub async fn wait_for(&self, count: usize) -> Vec<Received> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let notified = self.arrived.notified();
+            let received = self.received();
+            if received.len() >= count {
+                return received;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                panic!(
+                    "timed out: {} of {count} requests arrived",
+                    self.received().len()
+                );
+            }
+        }
+    }
+}
