@@ -2,7 +2,11 @@
 //! committer takes whatever has queued up while the previous transaction was committing and
 //! writes it all in one transaction. Under load many requests share one fsync; when idle a lone
 //! request commits at once: there is no fixed wait to fill batches. A request is answered only
-//! after the transaction holding its event has committed.
+//! after the transaction holding its event is durable.
+//!
+//! On SQLite the fsync is a stage of its own: the committer writes a batch and hands its
+//! answers to the syncer, which syncs the WAL once for every batch handed over so far and
+//! then answers them, while the committer is already writing the next batch.
 
 use std::sync::Arc;
 
@@ -35,9 +39,17 @@ pub enum IntakeError {
     ShuttingDown,
 }
 
+type Reply = oneshot::Sender<Result<Accepted, Arc<StoreError>>>;
+
 struct Pending {
     event: NewEvent,
-    reply: oneshot::Sender<Result<Accepted, Arc<StoreError>>>,
+    reply: Reply,
+}
+
+/// A written batch's answers, held until the sync that makes it durable.
+struct Written {
+    answers: Vec<(Reply, Result<Accepted, Arc<StoreError>>)>,
+    adds_jobs: bool,
 }
 
 /// The handle requests submit through. Cheap to clone.
@@ -59,6 +71,16 @@ impl Intake {
     ) -> Intake {
         let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
         let receiver = Arc::new(Mutex::new(receiver));
+        let (written, to_sync) = mpsc::unbounded_channel();
+        tasks.spawn({
+            let store = store.clone();
+            let jobs_added = jobs_added.clone();
+            let metrics = metrics.clone();
+            async move {
+                sync_and_answer(store, to_sync, jobs_added, metrics).await;
+                "intake syncer"
+            }
+        });
         for _ in 0..store.parallel_writers() {
             let committer = Committer {
                 receiver: receiver.clone(),
@@ -66,7 +88,7 @@ impl Intake {
                 clock: clock.clone(),
                 metrics: metrics.clone(),
                 durability,
-                jobs_added: jobs_added.clone(),
+                written: written.clone(),
             };
             tasks.spawn(async move {
                 committer.run().await;
@@ -100,7 +122,7 @@ struct Committer {
     clock: SharedClock,
     metrics: Arc<Metrics>,
     durability: Durability,
-    jobs_added: Arc<Notify>,
+    written: mpsc::UnboundedSender<Written>,
 }
 
 impl Committer {
@@ -138,15 +160,17 @@ impl Committer {
             return;
         }
         let adds_jobs = events.iter().any(|event| !event.destinations.is_empty());
-        match self.store.insert_events(&events, self.clock.now()).await {
-            Ok(accepted) => {
-                for (accepted, reply) in accepted.into_iter().zip(replies) {
-                    let _ = reply.send(Ok(accepted));
-                }
-            }
+        // Durations are measured on the monotonic clock: they are metrics, not schedule.
+        let started = std::time::Instant::now();
+        let answers = match self.store.insert_events(&events, self.clock.now()).await {
+            Ok(accepted) => replies
+                .into_iter()
+                .zip(accepted.into_iter().map(Ok))
+                .collect(),
             Err(error) if events.len() > 1 => {
-                // One event the database refuses must not fail the others: commit them one by one.
-                tracing::warn!(%error, batch = events.len(), "intake batch failed; committing its events one by one");
+                // One event the database refuses must not fail the others: write them one by one.
+                tracing::warn!(%error, batch = events.len(), "intake batch failed; writing its events one by one");
+                let mut written = Vec::with_capacity(events.len());
                 for (event, reply) in events.into_iter().zip(replies) {
                     let result = self
                         .store
@@ -157,19 +181,58 @@ impl Committer {
                     if let Err(error) = &result {
                         tracing::error!(%error, event_id = %event.id, "intake commit failed");
                     }
-                    let _ = reply.send(result);
+                    written.push((reply, result));
                 }
+                written
             }
             Err(error) => {
                 tracing::error!(%error, "intake commit failed");
                 let error = Arc::new(error);
-                for reply in replies {
-                    let _ = reply.send(Err(error.clone()));
-                }
+                replies
+                    .into_iter()
+                    .map(|reply| (reply, Err(error.clone())))
+                    .collect()
             }
+        };
+        self.metrics
+            .commit_seconds
+            .observe(started.elapsed().as_secs_f64());
+        // The syncer outlives every committer, so this send cannot fail while we run.
+        let _ = self.written.send(Written { answers, adds_jobs });
+    }
+}
+
+/// Answers written batches once a sync has made them durable. One sync covers every batch
+/// that was written before it started.
+async fn sync_and_answer(
+    store: Store,
+    mut written: mpsc::UnboundedReceiver<Written>,
+    jobs_added: Arc<Notify>,
+    metrics: Arc<Metrics>,
+) {
+    while let Some(first) = written.recv().await {
+        let mut batches = vec![first];
+        while let Ok(more) = written.try_recv() {
+            batches.push(more);
         }
-        if adds_jobs {
-            self.jobs_added.notify_one();
+        let started = std::time::Instant::now();
+        let synced = store.sync_durable().await.map_err(Arc::new);
+        metrics
+            .sync_seconds
+            .observe(started.elapsed().as_secs_f64());
+        if let Err(error) = &synced {
+            tracing::error!(%error, "could not sync the store; answering the batch with errors");
+        }
+        // Workers hear of new jobs only now, so nothing goes out about an event not yet durable.
+        if synced.is_ok() && batches.iter().any(|batch| batch.adds_jobs) {
+            jobs_added.notify_one();
+        }
+        for (reply, result) in batches.into_iter().flat_map(|batch| batch.answers) {
+            let answer = match (&synced, result) {
+                (Ok(()), result) => result,
+                (Err(error), _) => Err(error.clone()),
+            };
+            let _ = reply.send(answer);
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct Metrics {
     registry: Registry,
     pub intake_requests: Family<IntakeLabels, Counter>,
     pub commit_batch_size: Histogram,
+    pub commit_seconds: Histogram,
+    pub sync_seconds: Histogram,
     pub delivery_attempts: Family<DeliveryLabels, Counter>,
     pub delivery_queue_depth: Gauge,
     pub delivery_dead_letters: Gauge,
@@ -60,6 +62,18 @@ impl Default for Metrics {
             "intake_commit_batch_size",
             "Events committed per intake transaction",
             commit_batch_size.clone(),
+        );
+        let commit_seconds = Histogram::new(exponential_buckets(0.000_125, 2.0, 14));
+        registry.register(
+            "intake_commit_seconds",
+            "Time to write one intake batch (before the sync that makes it durable)",
+            commit_seconds.clone(),
+        );
+        let sync_seconds = Histogram::new(exponential_buckets(0.000_125, 2.0, 14));
+        registry.register(
+            "intake_sync_seconds",
+            "Time of one store sync (SQLite: WAL fsync) covering one or more batches",
+            sync_seconds.clone(),
         );
         let delivery_attempts = Family::<DeliveryLabels, Counter>::default();
         registry.register(
@@ -83,6 +97,8 @@ impl Default for Metrics {
             registry,
             intake_requests,
             commit_batch_size,
+            commit_seconds,
+            sync_seconds,
             delivery_attempts,
             delivery_queue_depth,
             delivery_dead_letters,

@@ -22,6 +22,8 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
     #[error("unsupported database URL \"{0}\": use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
 }
@@ -259,13 +261,20 @@ impl Store {
     }
 
     /// Stores events and their delivery jobs in one transaction. Events whose key was seen
-    /// before are not stored again and answer with the original id.
+    /// before are not stored again and answer with the original id. The transaction is durable
+    /// once `sync_durable` returns.
     pub async fn insert_events(
         &self,
         events: &[NewEvent],
         now: Timestamp,
     ) -> Result<Vec<Accepted>> {
         delegate!(self, store => store.insert_events(events, now).await)
+    }
+
+    /// Makes every transaction `insert_events` returned from so far durable (SQLite: one fsync of
+    /// the WAL for all of them). Intake answers only after this.
+    pub async fn sync_durable(&self) -> Result<()> {
+        delegate!(self, store => store.sync_durable().await)
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -373,12 +382,110 @@ impl Store {
     }
 
     /// Lets the backend do housekeeping that must not slow the writer (SQLite: checkpoints).
-    pub async fn maintain(&self) -> Result<()> {
+    /// True when there is more to do right away.
+    pub async fn maintain(&self) -> Result<bool> {
         delegate!(self, store => store.maintain().await)
     }
 
     pub async fn close(&self) {
         delegate!(self, store => store.close().await)
+    }
+}
+
+/// Which events of a batch to insert: each (integration, key) once, sorted by key so that
+/// concurrent batches on PostgreSQL take their unique-index locks in the same order and cannot
+/// deadlock.
+struct DedupPlan<'e> {
+    unique: Vec<usize>,
+    first_with_key: std::collections::HashMap<(&'e str, &'e str), usize>,
+}
+
+impl<'e> DedupPlan<'e> {
+    fn new(events: &'e [NewEvent]) -> Self {
+        let mut order: Vec<usize> = (0..events.len()).collect();
+        order.sort_by(|a, b| Self::key(events, *a).cmp(&Self::key(events, *b)));
+        let mut first_with_key = std::collections::HashMap::new();
+        let mut unique = Vec::with_capacity(events.len());
+        for index in order {
+            first_with_key
+                .entry(Self::key(events, index))
+                .or_insert_with(|| {
+                    unique.push(index);
+                    index
+                });
+        }
+        Self {
+            unique,
+            first_with_key,
+        }
+    }
+
+    /// An event without a sender's key is its own key.
+    fn key(events: &'e [NewEvent], index: usize) -> (&'e str, &'e str) {
+        let event = &events[index];
+        (
+            event.integration.as_str(),
+            event.dedup_key.as_deref().unwrap_or(event.id.as_str()),
+        )
+    }
+
+    fn key_of(&self, events: &'e [NewEvent], index: usize) -> (&'e str, &'e str) {
+        Self::key(events, index)
+    }
+
+    /// The keys of the batch that were not inserted because an earlier event holds them.
+    fn taken_keys(
+        &self,
+        events: &'e [NewEvent],
+        inserted: &std::collections::HashSet<String>,
+    ) -> Vec<(String, String)> {
+        self.unique
+            .iter()
+            .filter(|&&index| !inserted.contains(&events[index].id))
+            .map(|&index| {
+                let (integration, key) = Self::key(events, index);
+                (
+                    clean_text(integration).into_owned(),
+                    clean_text(key).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Each event's answer, and the (event, destination) jobs owed to the events just inserted.
+    fn results(
+        &self,
+        events: &'e [NewEvent],
+        inserted: &std::collections::HashSet<String>,
+        original: &std::collections::HashMap<(String, String), String>,
+    ) -> (Vec<Accepted>, Vec<(usize, &'e str)>) {
+        let mut results = Vec::with_capacity(events.len());
+        let mut jobs = Vec::new();
+        for (index, event) in events.iter().enumerate() {
+            let key = Self::key(events, index);
+            if inserted.contains(&event.id) {
+                jobs.extend(event.destinations.iter().map(|d| (index, d.as_str())));
+                results.push(Accepted {
+                    id: event.id.clone(),
+                    duplicate: false,
+                });
+            } else {
+                // Seen before this batch, or earlier in this same batch.
+                let stored_key = (
+                    clean_text(key.0).into_owned(),
+                    clean_text(key.1).into_owned(),
+                );
+                let id = original
+                    .get(&stored_key)
+                    .cloned()
+                    .unwrap_or_else(|| events[self.first_with_key[&key]].id.clone());
+                results.push(Accepted {
+                    id,
+                    duplicate: true,
+                });
+            }
+        }
+        (results, jobs)
     }
 }
 

@@ -8,7 +8,9 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::shared::shared_store_impl;
-use super::{EmbeddedMigrations, Result};
+use jiff::Timestamp;
+
+use super::{Accepted, EmbeddedMigrations, NewEvent, Result};
 
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
@@ -42,8 +44,22 @@ impl PostgresStore {
         &self.pool
     }
 
-    pub async fn maintain(&self) -> Result<()> {
+    /// PostgreSQL does its own group commit; several committers run at once.
+    pub async fn insert_events(
+        &self,
+        events: &[NewEvent],
+        now: Timestamp,
+    ) -> Result<Vec<Accepted>> {
+        self.insert_events_in_transaction(events, now).await
+    }
+
+    /// Commits are durable when they return.
+    pub async fn sync_durable(&self) -> Result<()> {
         Ok(())
+    }
+
+    pub async fn maintain(&self) -> Result<bool> {
+        Ok(false)
     }
 
     pub async fn close(&self) {

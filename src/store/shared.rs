@@ -5,6 +5,10 @@
 /// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
 pub(super) const INSERT_CHUNK: usize = 500;
 
+pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body) ";
+
+pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ";
+
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body";
 
 pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
@@ -14,113 +18,92 @@ pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state
 macro_rules! shared_store_impl {
     ($store:ty, $db:ty, $claim_lock:expr) => {
         impl $store {
-            pub async fn insert_events(
+            /// Binds one event row, in the column order of `EVENT_INSERT`.
+            fn push_event_row<'a>(
+                mut row: sqlx::query_builder::Separated<'_, 'a, $db, &'static str>,
+                event: &'a $crate::store::NewEvent,
+                dedup_key: &'a str,
+            ) {
+                use $crate::store::clean_text;
+                row.push_bind(event.id.as_str())
+                    .push_bind(clean_text(&event.integration).into_owned())
+                    .push_bind(event.source.as_str())
+                    .push_bind(clean_text(&event.kind).into_owned())
+                    .push_bind(event.status.as_str())
+                    .push_bind(event.ignored_reason.as_deref())
+                    .push_bind(clean_text(dedup_key).into_owned())
+                    .push_bind(event.received_at.as_millisecond())
+                    .push_bind(clean_text(&event.headers).into_owned())
+                    .push_bind(event.body.as_ref());
+            }
+
+            /// Binds one delivery job row, in the column order of `JOB_INSERT`.
+            fn push_job_row<'a>(
+                mut row: sqlx::query_builder::Separated<'_, 'a, $db, &'static str>,
+                event: &'a $crate::store::NewEvent,
+                destination: &'a str,
+                now: jiff::Timestamp,
+            ) {
+                let now_ms = now.as_millisecond();
+                row.push_bind("deliver")
+                    .push_bind(format!("destination:{destination}"))
+                    .push_bind(destination)
+                    .push_bind(event.id.as_str())
+                    .push_bind("{}")
+                    .push_bind("pending")
+                    .push_bind(0_i32)
+                    .push_bind(now_ms)
+                    .push_bind(event.expires_at.as_millisecond())
+                    .push_bind(now_ms)
+                    .push_bind(now_ms);
+            }
+
+            /// The stored ids of keys that were already taken (redeliveries).
+            async fn original_ids(
+                connection: &mut <$db as sqlx::Database>::Connection,
+                wanted: Vec<(String, String)>,
+            ) -> $crate::store::Result<std::collections::HashMap<(String, String), String>> {
+                let mut original = std::collections::HashMap::new();
+                for (integration, key) in wanted {
+                    let id: String = sqlx::query_scalar(
+                        "SELECT id FROM events WHERE integration = $1 AND dedup_key = $2",
+                    )
+                    .bind(&integration)
+                    .bind(&key)
+                    .fetch_one(&mut *connection)
+                    .await?;
+                    original.insert((integration, key), id);
+                }
+                Ok(original)
+            }
+
+            /// Inserts events and their jobs in one transaction, statement by statement.
+            pub async fn insert_events_in_transaction(
                 &self,
                 events: &[$crate::store::NewEvent],
                 now: jiff::Timestamp,
             ) -> $crate::store::Result<Vec<$crate::store::Accepted>> {
-                use std::collections::HashMap;
-                use $crate::store::shared::INSERT_CHUNK;
-                use $crate::store::{Accepted, clean_text};
+                use $crate::store::shared::{EVENT_INSERT, INSERT_CHUNK, JOB_INSERT};
 
-                let now_ms = now.as_millisecond();
-                let key_of = |index: usize| -> (&str, &str) {
-                    let event = &events[index];
-                    (
-                        event.integration.as_str(),
-                        event.dedup_key.as_deref().unwrap_or(event.id.as_str()),
-                    )
-                };
-                // Rows go in sorted by key so that concurrent batches on PostgreSQL take their
-                // unique-index locks in the same order and cannot deadlock.
-                let mut order: Vec<usize> = (0..events.len()).collect();
-                order.sort_by(|a, b| key_of(*a).cmp(&key_of(*b)));
-                let mut first_with_key: HashMap<(&str, &str), usize> = HashMap::new();
-                let mut unique: Vec<usize> = Vec::with_capacity(events.len());
-                for &index in &order {
-                    first_with_key.entry(key_of(index)).or_insert_with(|| {
-                        unique.push(index);
-                        index
-                    });
-                }
-
+                let plan = $crate::store::DedupPlan::new(events);
                 let mut transaction = self.writer().begin().await?;
-                let mut inserted: std::collections::HashSet<String> =
-                    std::collections::HashSet::with_capacity(unique.len());
-                for chunk in unique.chunks(INSERT_CHUNK) {
-                    let mut builder = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body) ",
-                    );
-                    builder.push_values(chunk, |mut row, &index| {
-                        let event = &events[index];
-                        row.push_bind(event.id.as_str())
-                            .push_bind(clean_text(&event.integration).into_owned())
-                            .push_bind(event.source.as_str())
-                            .push_bind(clean_text(&event.kind).into_owned())
-                            .push_bind(event.status.as_str())
-                            .push_bind(event.ignored_reason.as_deref())
-                            .push_bind(clean_text(key_of(index).1).into_owned())
-                            .push_bind(event.received_at.as_millisecond())
-                            .push_bind(clean_text(&event.headers).into_owned())
-                            .push_bind(event.body.as_ref());
+                let mut inserted = std::collections::HashSet::with_capacity(plan.unique.len());
+                for chunk in plan.unique.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(EVENT_INSERT);
+                    builder.push_values(chunk, |row, &index| {
+                        Self::push_event_row(row, &events[index], plan.key_of(events, index).1)
                     });
                     builder.push(" ON CONFLICT DO NOTHING RETURNING id");
-                    let rows = builder.build().fetch_all(&mut *transaction).await?;
-                    for row in rows {
+                    for row in builder.build().fetch_all(&mut *transaction).await? {
                         inserted.insert(sqlx::Row::try_get::<String, _>(&row, 0)?);
                     }
                 }
-
-                // A key stored before keeps its original event id.
-                let mut original: HashMap<(&str, &str), String> = HashMap::new();
-                for &index in &unique {
-                    if inserted.contains(&events[index].id) {
-                        continue;
-                    }
-                    let (integration, key) = key_of(index);
-                    let id: String = sqlx::query_scalar(
-                        "SELECT id FROM events WHERE integration = $1 AND dedup_key = $2",
-                    )
-                    .bind(clean_text(integration).into_owned())
-                    .bind(clean_text(key).into_owned())
-                    .fetch_one(&mut *transaction)
-                    .await?;
-                    original.insert((integration, key), id);
-                }
-
-                let mut results = Vec::with_capacity(events.len());
-                let mut jobs: Vec<(usize, &str)> = Vec::new();
-                for (index, event) in events.iter().enumerate() {
-                    let key = key_of(index);
-                    let first = first_with_key[&key];
-                    if inserted.contains(&event.id) {
-                        jobs.extend(event.destinations.iter().map(|d| (index, d.as_str())));
-                        results.push(Accepted { id: event.id.clone(), duplicate: false });
-                    } else if let Some(id) = original.get(&key) {
-                        results.push(Accepted { id: id.clone(), duplicate: true });
-                    } else {
-                        // A repeat of a key first seen earlier in this same batch.
-                        results.push(Accepted { id: events[first].id.clone(), duplicate: true });
-                    }
-                }
-
+                let original = Self::original_ids(&mut transaction, plan.taken_keys(events, &inserted)).await?;
+                let (results, jobs) = plan.results(events, &inserted, &original);
                 for chunk in jobs.chunks(INSERT_CHUNK) {
-                    let mut builder = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ",
-                    );
-                    builder.push_values(chunk, |mut row, &(index, destination)| {
-                        let event = &events[index];
-                        row.push_bind("deliver")
-                            .push_bind(format!("destination:{destination}"))
-                            .push_bind(destination)
-                            .push_bind(event.id.as_str())
-                            .push_bind("{}")
-                            .push_bind("pending")
-                            .push_bind(0_i32)
-                            .push_bind(now_ms)
-                            .push_bind(event.expires_at.as_millisecond())
-                            .push_bind(now_ms)
-                            .push_bind(now_ms);
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(JOB_INSERT);
+                    builder.push_values(chunk, |row, &(index, destination)| {
+                        Self::push_job_row(row, &events[index], destination, now)
                     });
                     builder.build().execute(&mut *transaction).await?;
                 }

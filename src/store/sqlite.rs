@@ -4,20 +4,42 @@
 //! Automatic checkpoints are off on every connection: `maintain` checkpoints from a reader, so
 //! the writer never pays for copying the WAL back into the database.
 
+use std::collections::HashSet;
+use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use super::shared::shared_store_impl;
-use super::{EmbeddedMigrations, Result};
+use jiff::Timestamp;
+use sqlx::{QueryBuilder, Row as _, Sqlite};
+
+use super::shared::{EVENT_INSERT, JOB_INSERT, shared_store_impl};
+use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
+
+/// Rows per multi-row INSERT in the intake batch. 1,024 events × 10 columns stays under
+/// SQLite's 32,766 bound parameters.
+const BATCH_CHUNK: usize = 1024;
+
+/// WAL frames (8 KiB pages, so 128 MiB) past which the WAL should start over from its
+/// beginning. Each restart costs the writer one short stall, so not too often.
+const WAL_RESTART_FRAMES: i64 = 16_384;
+/// Frames not yet copied back below which the writer's own catch-up checkpoint is short.
+const WAL_CATCH_UP_FRAMES: i64 = 128;
 
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    wal: PathBuf,
+    database: PathBuf,
+    /// Set by `maintain` when the WAL is long and nearly all copied back: the writer then
+    /// copies the rest before its next batch, which lets that batch restart the WAL.
+    restart_wal: Arc<AtomicBool>,
 }
 
 impl SqliteStore {
@@ -33,9 +55,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
+            // Events are ~2 KB: 8 KiB pages hold three where 4 KiB pages hold one, so a commit
+            // writes fewer WAL pages. Applies to new database files.
+            .page_size(8192)
             .pragma("wal_autocheckpoint", "0")
             // After a checkpoint resets the WAL, its file is cut back to this size.
-            .pragma("journal_size_limit", "67108864");
+            .pragma("journal_size_limit", "134217728");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -44,11 +69,19 @@ impl SqliteStore {
             .await?;
         let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
         migrator.run(&writer).await?;
+        let database = options.get_filename().to_path_buf();
+        let wal = PathBuf::from(format!("{}-wal", database.display()));
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self {
+            writer,
+            reader,
+            wal,
+            database,
+            restart_wal: Arc::default(),
+        })
     }
 
     fn writer(&self) -> &SqlitePool {
@@ -59,11 +92,125 @@ impl SqliteStore {
         &self.reader
     }
 
-    pub async fn maintain(&self) -> Result<()> {
-        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-            .execute(&self.reader)
-            .await?;
-        Ok(())
+    /// The intake batch in one round trip to SQLite's thread: events, then the jobs of the
+    /// events that were new (a redelivery inserts no event, so `EXISTS` finds none), committed
+    /// with `synchronous = NORMAL`: the commit is written but not yet synced. The caller makes it
+    /// durable with `sync_durable` before answering anyone, so one fsync serves every batch
+    /// written since the last, and the writer moves on to the next batch meanwhile.
+    pub async fn insert_events(
+        &self,
+        events: &[NewEvent],
+        now: Timestamp,
+    ) -> Result<Vec<Accepted>> {
+        let plan = DedupPlan::new(events);
+        let mut builder =
+            QueryBuilder::<Sqlite>::new("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; ");
+        for chunk in plan.unique.chunks(BATCH_CHUNK) {
+            builder.push(EVENT_INSERT);
+            builder.push_values(chunk, |row, &index| {
+                Self::push_event_row(row, &events[index], plan.key_of(events, index).1)
+            });
+            // One count per statement rather than one row per event: rows stream back from
+            // SQLite's thread one by one, and a batch without redeliveries needs no ids back.
+            builder.push(" ON CONFLICT DO NOTHING; SELECT changes(); ");
+        }
+        let jobs: Vec<(usize, &str)> = plan
+            .unique
+            .iter()
+            .flat_map(|&index| {
+                events[index]
+                    .destinations
+                    .iter()
+                    .map(move |d| (index, d.as_str()))
+            })
+            .collect();
+        for chunk in jobs.chunks(BATCH_CHUNK) {
+            builder.push(JOB_INSERT);
+            builder.push("SELECT * FROM (");
+            builder.push_values(chunk, |row, &(index, destination)| {
+                Self::push_job_row(row, &events[index], destination, now)
+            });
+            // column4 is the event id.
+            builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
+        }
+        builder.push("COMMIT; PRAGMA synchronous = FULL;");
+
+        let mut connection = self.writer.acquire().await?;
+        if self.restart_wal.swap(false, Ordering::Relaxed) {
+            // Copies the few frames the background checkpoint has not; with nothing left to
+            // copy, the next write transaction starts the WAL over instead of growing it.
+            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&mut *connection)
+                .await?;
+        }
+        let rows = match builder.build().fetch_all(&mut *connection).await {
+            Ok(rows) => rows,
+            Err(error) => {
+                // The batch stopped part-way: undo it and restore the connection's setting.
+                let _ = sqlx::query("ROLLBACK").execute(&mut *connection).await;
+                let _ = sqlx::query("PRAGMA synchronous = FULL")
+                    .execute(&mut *connection)
+                    .await;
+                return Err(error.into());
+            }
+        };
+        let mut count: usize = 0;
+        for row in rows {
+            count += usize::try_from(row.try_get::<i64, _>(0)?).unwrap_or(0);
+        }
+        let inserted: HashSet<String> = if count == plan.unique.len() {
+            plan.unique
+                .iter()
+                .map(|&index| events[index].id.clone())
+                .collect()
+        } else {
+            // Some keys were taken: the events stored under our own ids are the new ones.
+            let mut inserted = HashSet::with_capacity(count);
+            for &index in &plan.unique {
+                let id = events[index].id.as_str();
+                if sqlx::query("SELECT 1 FROM events WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *connection)
+                    .await?
+                    .is_some()
+                {
+                    inserted.insert(id.to_owned());
+                }
+            }
+            inserted
+        };
+        let original =
+            Self::original_ids(&mut connection, plan.taken_keys(events, &inserted)).await?;
+        Ok(plan.results(events, &inserted, &original).0)
+    }
+
+    /// Syncs the WAL: every transaction written before this call is on disk when it returns.
+    /// The file is opened anew each time so a WAL that SQLite removed and re-created is the
+    /// one synced; a WAL that is gone was checkpointed into the (synced) database file.
+    pub async fn sync_durable(&self) -> Result<()> {
+        sync_file(self.wal.clone()).await
+    }
+
+    /// Copies WAL frames back into the database file without blocking the writer. Under
+    /// steady writes a passive checkpoint never reaches the WAL's end, so the WAL would grow
+    /// without bound; once it is long and nearly copied, the writer is asked to finish the job.
+    /// Returns true when there is more to copy right away.
+    pub async fn maintain(&self) -> Result<bool> {
+        let (_busy, frames, copied): (i64, i64, i64) =
+            sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&self.reader)
+                .await?;
+        // A passive checkpoint that does not reach the WAL's end does not sync the database
+        // file; syncing it here keeps the sync at the end of a completed checkpoint (on the
+        // writer, see `restart_wal`) short.
+        if copied > 0 {
+            sync_file(self.database.clone()).await?;
+        }
+        let behind = frames - copied;
+        if frames > WAL_RESTART_FRAMES && behind < WAL_CATCH_UP_FRAMES {
+            self.restart_wal.store(true, Ordering::Relaxed);
+        }
+        Ok(behind >= WAL_CATCH_UP_FRAMES)
     }
 
     pub async fn close(&self) {
@@ -73,3 +220,16 @@ impl SqliteStore {
 }
 
 shared_store_impl!(SqliteStore, sqlx::Sqlite, "");
+
+/// fsync, off the async threads. A file that is gone has nothing to sync: a WAL is removed
+/// only after it was checkpointed into the synced database file.
+async fn sync_file(path: PathBuf) -> Result<()> {
+    tokio::task::spawn_blocking(move || match std::fs::File::open(&path) {
+        Ok(file) => file.sync_data(),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error),
+    })
+    .await
+    .map_err(|error| std::io::Error::other(error.to_string()))??;
+    Ok(())
+}

@@ -9,17 +9,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::store::Store;
 
-/// How often the store does its housekeeping (SQLite: a passive WAL checkpoint).
+/// How often the store does its housekeeping (SQLite: a passive WAL checkpoint), and how
+/// soon it goes again while it is behind.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+const MAINTENANCE_CATCH_UP: Duration = Duration::from_millis(20);
 
 pub async fn run_maintenance(store: Store, shutdown: CancellationToken) {
+    let mut wait = MAINTENANCE_INTERVAL;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(MAINTENANCE_INTERVAL) => {}
+            _ = tokio::time::sleep(wait) => {}
         }
-        if let Err(error) = store.maintain().await {
-            tracing::warn!(%error, "store maintenance failed");
-        }
+        wait = match store.maintain().await {
+            Ok(true) => MAINTENANCE_CATCH_UP,
+            Ok(false) => MAINTENANCE_INTERVAL,
+            Err(error) => {
+                tracing::warn!(%error, "store maintenance failed");
+                MAINTENANCE_INTERVAL
+            }
+        };
     }
 }
