@@ -82,6 +82,8 @@ pub struct DeliveryConfig {
     pub concurrency: usize,
     /// Per-attempt HTTP timeout.
     pub timeout_seconds: u64,
+    /// How long a worker holds a job it claimed; a job whose worker died runs again after it.
+    pub lease_seconds: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -90,6 +92,7 @@ impl Default for DeliveryConfig {
             retry_window_hours: 24.0,
             concurrency: 16,
             timeout_seconds: 15,
+            lease_seconds: 120,
         }
     }
 }
@@ -342,6 +345,15 @@ impl Config {
             error(
                 "delivery.retry_window_hours".into(),
                 "must be more than 0".into(),
+            );
+        }
+        if self.delivery.lease_seconds <= self.delivery.timeout_seconds {
+            error(
+                "delivery.lease_seconds".into(),
+                format!(
+                    "must be longer than delivery.timeout_seconds ({}), or a slow attempt could run twice",
+                    self.delivery.timeout_seconds
+                ),
             );
         }
         if self.delivery.concurrency == 0 {

@@ -17,8 +17,6 @@ use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
 use crate::store::{ClaimedJob, JobOutcome, Store, StoreError};
 use crate::telemetry::Metrics;
 
-/// How long a claimed job stays ours; longer than any attempt's timeout.
-const LEASE: SignedDuration = SignedDuration::from_secs(120);
 /// How often an idle worker looks for jobs that other replicas' leases released.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -41,14 +39,17 @@ impl DeliveryWorker {
     /// Returns how many ran.
     pub async fn step(&self) -> Result<usize, StoreError> {
         let now = self.clock.now();
-        let limit = self.config.current().delivery.concurrency as i64;
+        let delivery = self.config.current().delivery.clone();
+        // The lease outlasts any attempt's timeout (checked with the config).
+        let lease =
+            SignedDuration::from_secs(i64::try_from(delivery.lease_seconds).unwrap_or(i64::MAX));
         let jobs = self
             .store
             .claim_jobs(
                 &self.owner,
                 now,
-                now.saturating_add(LEASE).unwrap_or(now),
-                limit,
+                now.saturating_add(lease).unwrap_or(now),
+                delivery.concurrency as i64,
             )
             .await?;
         let count = jobs.len();

@@ -9,4 +9,5 @@ mod cli;
 mod delivery;
 mod intake;
 mod jobs;
+mod process;
 mod support;
