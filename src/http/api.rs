@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::SignedDuration;
@@ -11,8 +11,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, PathText};
 use crate::core::scope::{self, Scope};
 use crate::store::{EventFilter, NotificationFilter, NotificationState, StoreError};
 
@@ -95,7 +95,7 @@ pub async fn list_events(
 pub async fn get_event(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::EventsRead).await?;
     let event = match state.store.get_event(&id).await {
@@ -157,7 +157,7 @@ fn notification_id(text: &str) -> Result<i64, ApiError> {
 pub async fn get_notification(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::NotificationsRead).await?;
     match state.store.get_notification(notification_id(&id)?).await {
@@ -174,7 +174,7 @@ fn retry_window(state: &AppState) -> SignedDuration {
 pub async fn redrive_one(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::NotificationsWrite).await?;
     let id = notification_id(&id)?;
@@ -264,7 +264,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<String>,
+    PathText(id): PathText,
 ) -> Result<StatusCode, ApiError> {
     state.authorize(&headers, Scope::Admin).await?;
     match state.store.revoke_token(&id, state.clock.now()).await {

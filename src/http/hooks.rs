@@ -4,20 +4,20 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use jiff::SignedDuration;
 use serde_json::json;
 
-use super::AppState;
 use super::error::ApiError;
+use super::{AppState, PathText};
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::integrations::inbound::{self, Rejection, TokenBucket};
 use crate::store::{EventStatus, NewEvent};
 
 pub async fn receive(
     State(state): State<AppState>,
-    Path(name): Path<String>,
+    PathText(name): PathText,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {

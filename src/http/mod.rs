@@ -71,6 +71,24 @@ impl AppState {
     }
 }
 
+/// A path segment as text. axum's own rejection answers in plain text; this one answers in
+/// the API's error format.
+pub struct PathText(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(text)) => Ok(PathText(text)),
+            Err(rejection) => Err(ApiError::bad_parameter(rejection.body_text())),
+        }
+    }
+}
+
 pub fn new_id(now: Timestamp) -> String {
     let seconds = u64::try_from(now.as_second()).unwrap_or(0);
     let timestamp = uuid::Timestamp::from_unix(

@@ -196,15 +196,7 @@ async fn operations_endpoints() {
 
         app.post_hook("ingest", "{}", &[AUTH]).await;
         app.post_hook("ingest", "{}", &[]).await;
-        let metrics = app
-            .http
-            .get(format!("{}/metrics", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         for expected in [
             r#"firewatch_intake_requests_total{integration="ingest",result="accepted"} 1"#,
             r#"firewatch_intake_requests_total{integration="ingest",result="invalid_token"} 1"#,
@@ -231,6 +223,16 @@ async fn operations_endpoints() {
         ] {
             assert!(spec["paths"].get(path).is_some(), "{path} is documented");
         }
+
+        // Bad path text is answered in the API's error format too.
+        let (status, body) = app
+            .api(Method::GET, "/api/v1/events/%FF", Some(&app.admin_token))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_parameter");
+        let (status, body) = app.post_hook("%FF", "{}", &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["error"]["code"], "invalid_parameter");
 
         let (status, body) = app.api(Method::GET, "/no/such/route", None).await;
         assert_eq!(status, StatusCode::NOT_FOUND);

@@ -13,6 +13,11 @@ kind = "generic"
 token = "hook-token"
 
 [[integrations]]
+name = "bulk"
+kind = "generic"
+token = "t"
+
+[[integrations]]
 name = "signed"
 kind = "generic"
 secret = ["whsec_b2xkLXNlY3JldA==", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"]
@@ -120,31 +125,18 @@ async fn redelivery_answers_the_original_id_and_stores_nothing() {
 async fn concurrent_redeliveries_of_one_key_store_one_event() {
     for backend in backends() {
         let app = TestApp::spawn(backend, CONFIG).await;
-        let mut requests = Vec::new();
-        for _ in 0..40 {
-            let url = format!("{}/hooks/ingest", app.url);
-            let http = app.http.clone();
-            requests.push(tokio::spawn(async move {
-                let response = http
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .header("authorization", "Bearer hook-token")
-                    .header("idempotency-key", "same")
-                    .body("{}")
-                    .send()
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 202);
-                response.json::<Value>().await.unwrap()["id"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned()
-            }));
-        }
-        let mut ids = Vec::new();
-        for request in requests {
-            ids.push(request.await.unwrap());
-        }
+        let answers = app
+            .post_concurrently("bulk", 40, |_| {
+                ("{}".into(), vec![("idempotency-key".into(), "same".into())])
+            })
+            .await;
+        let mut ids: Vec<&str> = answers
+            .iter()
+            .map(|(status, answer)| {
+                assert_eq!(*status, StatusCode::ACCEPTED);
+                answer["id"].as_str().unwrap()
+            })
+            .collect();
         ids.dedup();
         assert_eq!(ids.len(), 1, "every redelivery answers the one stored id");
         assert_eq!(app.event_count().await, 1);
@@ -156,34 +148,16 @@ async fn concurrent_redeliveries_of_one_key_store_one_event() {
 async fn many_concurrent_events_are_all_stored() {
     for backend in backends() {
         let app = TestApp::spawn(backend, CONFIG).await;
-        let mut requests = Vec::new();
-        for n in 0..300 {
-            let url = format!("{}/hooks/ingest", app.url);
-            let http = app.http.clone();
-            requests.push(tokio::spawn(async move {
-                http.post(url)
-                    .header("content-type", "application/json")
-                    .header("authorization", "Bearer hook-token")
-                    .body(format!(r#"{{"id":"e-{n}"}}"#))
-                    .send()
-                    .await
-                    .unwrap()
-                    .status()
-            }));
-        }
-        for request in requests {
-            assert_eq!(request.await.unwrap(), StatusCode::ACCEPTED);
-        }
+        let answers = app
+            .post_concurrently("bulk", 300, |n| (format!(r#"{{"id":"e-{n}"}}"#), vec![]))
+            .await;
+        assert!(
+            answers
+                .iter()
+                .all(|(status, _)| *status == StatusCode::ACCEPTED)
+        );
         assert_eq!(app.event_count().await, 300);
-        let metrics = app
-            .http
-            .get(format!("{}/metrics", app.url))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         assert!(
             metrics.contains("firewatch_intake_commit_batch_size_sum 300.0"),
             "{metrics}"

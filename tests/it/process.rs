@@ -106,6 +106,40 @@ to = ["hook"]
     path
 }
 
+/// A config file, a database, a stand-in destination and a log file for one test.
+struct Fixture {
+    dir: tempfile::TempDir,
+    database: TestDatabase,
+    destination: Destination,
+    config: std::path::PathBuf,
+    log: std::path::PathBuf,
+}
+
+impl Fixture {
+    async fn new(backend: Backend) -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let database = TestDatabase::new(backend).await;
+        let destination = Destination::start().await;
+        let config = write_config(dir.path(), &destination, "");
+        let log = dir.path().join("firewatch.log");
+        Fixture {
+            dir,
+            database,
+            destination,
+            config,
+            log,
+        }
+    }
+
+    async fn start(&self) -> Server {
+        Server::start(&self.config, &self.database.url, &self.log).await
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap()
+    }
+}
+
 /// Keys the server acknowledged, with the event id it answered.
 type Acknowledged = Arc<Mutex<HashMap<String, String>>>;
 
@@ -179,12 +213,9 @@ async fn check_acknowledged_are_stored(
 }
 
 async fn kill_during_load(backend: Backend) {
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::new(backend).await;
-    let destination = Destination::start().await;
-    let config = write_config(dir.path(), &destination, "");
-    let log = dir.path().join("firewatch.log");
-    let mut server = Server::start(&config, &database.url, &log).await;
+    let fixture = Fixture::new(backend).await;
+    let (database, destination) = (&fixture.database, &fixture.destination);
+    let mut server = fixture.start().await;
 
     let (stop, stopped) = watch::channel(false);
     let (acknowledged, clients) = start_load(&server.url, stopped, 32);
@@ -203,7 +234,7 @@ async fn kill_during_load(backend: Backend) {
         acknowledged.len()
     );
 
-    let server = Server::start(&config, &database.url, &log).await;
+    let server = fixture.start().await;
     let store = database.store().await;
     let stored = check_acknowledged_are_stored(&store, &acknowledged).await;
     let lost = acknowledged.len() - stored;
@@ -278,13 +309,8 @@ async fn kill_9_during_full_speed_load_loses_no_acknowledged_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_in_flight_requests_and_stops() {
-    let backend = backends()[0];
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::new(backend).await;
-    let destination = Destination::start().await;
-    let config = write_config(dir.path(), &destination, "");
-    let log = dir.path().join("firewatch.log");
-    let mut server = Server::start(&config, &database.url, &log).await;
+    let fixture = Fixture::new(backends()[0]).await;
+    let mut server = fixture.start().await;
     let (stop, stopped) = watch::channel(false);
     let (acknowledged, clients) = start_load(&server.url, stopped, 16);
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -300,13 +326,13 @@ async fn sigterm_finishes_in_flight_requests_and_stops() {
         client.await.unwrap();
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
-    let store = database.store().await;
+    let store = fixture.database.store().await;
     assert_eq!(
         check_acknowledged_are_stored(&store, &acknowledged).await,
         acknowledged.len()
     );
     store.close().await;
-    let log = std::fs::read_to_string(&log).unwrap();
+    let log = fixture.log_text();
     assert!(
         log.contains("shutting down") && log.contains("stopped"),
         "{log}"
@@ -315,12 +341,8 @@ async fn sigterm_finishes_in_flight_requests_and_stops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let database = TestDatabase::new(Backend::Sqlite).await;
-    let destination = Destination::start().await;
-    let config = write_config(dir.path(), &destination, "");
-    let log = dir.path().join("firewatch.log");
-    let server = Server::start(&config, &database.url, &log).await;
+    let fixture = Fixture::new(Backend::Sqlite).await;
+    let server = fixture.start().await;
     let http = reqwest::Client::new();
     let post = |name: &'static str| {
         let request = http
@@ -333,8 +355,8 @@ async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
     assert_eq!(post("late").await, 404);
 
     write_config(
-        dir.path(),
-        &destination,
+        fixture.dir.path(),
+        &fixture.destination,
         "[[integrations]]\nname = \"late\"\nkind = \"generic\"\ntoken = \"t\"\n",
     );
     server.signal("HUP");
@@ -344,19 +366,16 @@ async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    std::fs::write(&config, "[[routes]]\nto = [\"nowhere\"]\n").unwrap();
+    std::fs::write(&fixture.config, "[[routes]]\nto = [\"nowhere\"]\n").unwrap();
     server.signal("HUP");
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !std::fs::read_to_string(&log)
-        .unwrap()
-        .contains("config reload refused")
-    {
+    while !fixture.log_text().contains("config reload refused") {
         assert!(Instant::now() < deadline, "the bad reload was not reported");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     assert!(
-        std::fs::read_to_string(&log)
-            .unwrap()
+        fixture
+            .log_text()
             .contains("routes[0].to[0]: unknown destination")
     );
     assert_eq!(

@@ -230,6 +230,48 @@ impl TestApp {
         )
     }
 
+    /// Posts `count` bodies to a hook at once (authorized with `Bearer t`); answers in order.
+    pub async fn post_concurrently(
+        &self,
+        integration: &str,
+        count: usize,
+        request: impl Fn(usize) -> (String, Vec<(String, String)>),
+    ) -> Vec<(StatusCode, Value)> {
+        let mut tasks = Vec::new();
+        for n in 0..count {
+            let (body, headers) = request(n);
+            let mut builder = self
+                .http
+                .post(format!("{}/hooks/{integration}", self.url))
+                .header("content-type", "application/json")
+                .bearer_auth("t")
+                .body(body);
+            for (name, value) in headers {
+                builder = builder.header(name, value);
+            }
+            tasks.push(tokio::spawn(async move {
+                let response = builder.send().await.expect("request");
+                let status = response.status();
+                (status, response.json::<Value>().await.unwrap_or_default())
+            }));
+        }
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.expect("request task"));
+        }
+        answers
+    }
+
+    pub async fn metrics(&self) -> String {
+        let response = self
+            .http
+            .get(format!("{}/metrics", self.url))
+            .send()
+            .await
+            .expect("metrics");
+        response.text().await.expect("metrics text")
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let (status, body) = self
             .api(reqwest::Method::GET, path, Some(&self.admin_token))
