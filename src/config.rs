@@ -127,6 +127,7 @@ pub struct RateLimit {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum IntegrationConfig {
     Generic(GenericIntegration),
+    Github(GithubIntegration),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -145,10 +146,20 @@ pub struct GenericIntegration {
     pub rate_limit: Option<RateLimit>,
 }
 
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubIntegration {
+    pub name: String,
+    /// The webhook secret(s) set in GitHub (several while rotating).
+    pub secret: Option<Secrets>,
+    pub rate_limit: Option<RateLimit>,
+}
+
 impl IntegrationConfig {
     pub fn name(&self) -> &str {
         match self {
             IntegrationConfig::Generic(generic) => &generic.name,
+            IntegrationConfig::Github(github) => &github.name,
         }
     }
 
@@ -156,22 +167,37 @@ impl IntegrationConfig {
     pub fn kind(&self) -> &'static str {
         match self {
             IntegrationConfig::Generic(_) => "generic",
+            IntegrationConfig::Github(_) => "github",
         }
     }
 
     pub fn rate_limit(&self) -> Option<RateLimit> {
         match self {
             IntegrationConfig::Generic(generic) => generic.rate_limit,
+            IntegrationConfig::Github(github) => github.rate_limit,
         }
     }
 
-    pub const KINDS: &'static [&'static str] = &["generic"];
+    pub const KINDS: &'static [&'static str] = &["generic", "github"];
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum DestinationConfig {
     Webhook(WebhookDestination),
+    Slack(SlackDestination),
+}
+
+/// A Slack incoming webhook. `channel`, `username` and `icon_emoji` are honoured only by
+/// legacy webhooks; app webhooks post where they were created.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackDestination {
+    pub name: String,
+    pub url: String,
+    pub channel: Option<String>,
+    pub username: Option<String>,
+    pub icon_emoji: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -188,6 +214,7 @@ impl DestinationConfig {
     pub fn name(&self) -> &str {
         match self {
             DestinationConfig::Webhook(webhook) => &webhook.name,
+            DestinationConfig::Slack(slack) => &slack.name,
         }
     }
 }
@@ -421,6 +448,18 @@ impl Config {
                         });
                     }
                 }
+                IntegrationConfig::Github(github) => match &github.secret {
+                    None => warnings.push(Problem {
+                        path: path.clone(),
+                        message: format!(
+                            "integration \"{name}\" has no secret: set the same one in GitHub's webhook settings so deliveries can be verified"
+                        ),
+                    }),
+                    Some(Secrets::Many(secrets)) if secrets.is_empty() => {
+                        error(format!("{path}.secret"), "the list is empty".into());
+                    }
+                    Some(_) => {}
+                },
             }
         }
 
@@ -457,6 +496,14 @@ impl Config {
                         }
                     }
                 }
+                DestinationConfig::Slack(slack) => {
+                    if !is_http_url(&slack.url) {
+                        error(
+                            format!("{path}.url"),
+                            format!("\"{}\" is not an http(s) URL", slack.url),
+                        );
+                    }
+                }
             }
         }
 
@@ -473,7 +520,7 @@ impl Config {
                     );
                 }
             }
-            if let Some(integration) = &route.matcher.integration {
+            for integration in route.matcher.integration.iter().flat_map(|v| &v.0) {
                 if !integration_names.contains(integration.as_str()) {
                     error(
                         format!("{path}.match.integration"),
@@ -481,7 +528,7 @@ impl Config {
                     );
                 }
             }
-            if let Some(source) = &route.matcher.source {
+            for source in route.matcher.source.iter().flat_map(|v| &v.0) {
                 if !IntegrationConfig::KINDS.contains(&source.as_str()) {
                     error(
                         format!("{path}.match.source"),
@@ -489,6 +536,14 @@ impl Config {
                             "unknown source \"{source}\" (known: {})",
                             IntegrationConfig::KINDS.join(", ")
                         ),
+                    );
+                }
+            }
+            for (field, pattern) in route.matcher.globs() {
+                if let Err(problem) = glob::Pattern::new(pattern) {
+                    error(
+                        format!("{path}.match.{field}"),
+                        format!("\"{pattern}\" is not a valid glob: {}", problem.msg),
                     );
                 }
             }
@@ -652,7 +707,9 @@ mod tests {
             url = "${HOOK}"
         "#;
         let (config, _) = Config::parse(text, &env).unwrap();
-        let IntegrationConfig::Generic(generic) = &config.integrations[0];
+        let IntegrationConfig::Generic(generic) = &config.integrations[0] else {
+            panic!("a generic integration")
+        };
         assert_eq!(generic.secret, Some(Secrets::One("s3cr\"et".into())));
         assert_eq!(generic.token.as_deref(), Some("${literal}"));
     }

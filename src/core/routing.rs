@@ -3,34 +3,114 @@
 
 use serde::{Deserialize, Serialize};
 
-/// What routes can match on. Later matchers (repository, branch, severity…) extend this.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What routes can match on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EventAttributes<'a> {
     /// The integration's kind (`github`, `generic`, …).
     pub source: &'a str,
     /// The integration's configured name.
     pub integration: &'a str,
     pub kind: &'a str,
+    pub action: Option<&'a str>,
+    pub repo: Option<&'a str>,
+    pub branch: Option<&'a str>,
+    pub author: Option<&'a str>,
+    pub labels: &'a [String],
+    pub outcome: Option<&'a str>,
+}
+
+/// One value or a list in the config (`kind = "push"` or `kind = ["push", "tag"]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "OneOrMany")]
+pub struct Values(pub Vec<String>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl From<OneOrMany> for Values {
+    fn from(value: OneOrMany) -> Self {
+        match value {
+            OneOrMany::One(one) => Values(vec![one]),
+            OneOrMany::Many(many) => Values(many),
+        }
+    }
+}
+
+impl Values {
+    fn contains(&self, actual: &str) -> bool {
+        self.0.iter().any(|value| value == actual)
+    }
+
+    /// Any of the globs matches (`*` also crosses `/`, so `acme/*` and `release/*` work).
+    fn glob_matches(&self, actual: &str) -> bool {
+        self.0
+            .iter()
+            .any(|pattern| glob::Pattern::new(pattern).is_ok_and(|pattern| pattern.matches(actual)))
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteMatch {
-    pub source: Option<String>,
-    pub integration: Option<String>,
-    pub kind: Option<String>,
+    pub source: Option<Values>,
+    pub integration: Option<Values>,
+    pub kind: Option<Values>,
+    pub action: Option<Values>,
+    /// Globs over `owner/name`.
+    pub repo: Option<Values>,
+    /// Globs over the branch name.
+    pub branch: Option<Values>,
+    pub author: Option<Values>,
+    /// The event carries at least one of these labels.
+    pub labels: Option<Values>,
+    /// `success`, `failure`, `cancelled`, `pending`, `skipped`.
+    pub outcome: Option<Values>,
 }
 
 impl RouteMatch {
+    /// Every field the route names must match; a field the event lacks does not.
     pub fn matches(&self, event: &EventAttributes<'_>) -> bool {
-        fn field(expected: &Option<String>, actual: &str) -> bool {
-            expected
-                .as_deref()
-                .is_none_or(|expected| expected == actual)
+        fn exact(expected: &Option<Values>, actual: Option<&str>) -> bool {
+            match expected {
+                None => true,
+                Some(values) => actual.is_some_and(|actual| values.contains(actual)),
+            }
         }
-        field(&self.source, event.source)
-            && field(&self.integration, event.integration)
-            && field(&self.kind, event.kind)
+        fn glob(expected: &Option<Values>, actual: Option<&str>) -> bool {
+            match expected {
+                None => true,
+                Some(values) => actual.is_some_and(|actual| values.glob_matches(actual)),
+            }
+        }
+        exact(&self.source, Some(event.source))
+            && exact(&self.integration, Some(event.integration))
+            && exact(&self.kind, Some(event.kind))
+            && exact(&self.action, event.action)
+            && glob(&self.repo, event.repo)
+            && glob(&self.branch, event.branch)
+            && exact(&self.author, event.author)
+            && self
+                .labels
+                .as_ref()
+                .is_none_or(|wanted| event.labels.iter().any(|label| wanted.contains(label)))
+            && exact(&self.outcome, event.outcome)
+    }
+
+    /// The globs, for validation.
+    pub fn globs(&self) -> impl Iterator<Item = (&'static str, &String)> {
+        let repo = self
+            .repo
+            .iter()
+            .flat_map(|v| v.0.iter().map(|g| ("repo", g)));
+        let branch = self
+            .branch
+            .iter()
+            .flat_map(|v| v.0.iter().map(|g| ("branch", g)));
+        repo.chain(branch)
     }
 }
 
@@ -70,7 +150,7 @@ mod tests {
     fn route(source: Option<&str>, to: &[&str], continue_matching: bool) -> Route {
         Route {
             matcher: RouteMatch {
-                source: source.map(str::to_owned),
+                source: source.map(|s| Values(vec![s.to_owned()])),
                 ..RouteMatch::default()
             },
             to: to.iter().map(|s| s.to_string()).collect(),
@@ -82,6 +162,12 @@ mod tests {
         source: "generic",
         integration: "ingest",
         kind: "deploy",
+        action: None,
+        repo: None,
+        branch: None,
+        author: None,
+        labels: &[],
+        outcome: None,
     };
 
     #[test]
@@ -104,11 +190,56 @@ mod tests {
     #[test]
     fn every_field_must_match() {
         let matcher = RouteMatch {
-            source: Some("generic".into()),
-            integration: Some("other".into()),
-            kind: None,
+            source: Some(Values(vec!["generic".into()])),
+            integration: Some(Values(vec!["other".into()])),
+            ..RouteMatch::default()
         };
         assert!(!matcher.matches(&EVENT));
         assert!(RouteMatch::default().matches(&EVENT));
+    }
+
+    fn values(items: &[&str]) -> Option<Values> {
+        Some(Values(items.iter().map(|s| s.to_string()).collect()))
+    }
+
+    #[test]
+    fn forge_matchers() {
+        let labels = vec!["bug".to_owned(), "urgent".to_owned()];
+        let event = EventAttributes {
+            source: "github",
+            integration: "gh",
+            kind: "build",
+            action: Some("completed"),
+            repo: Some("acme/api"),
+            branch: Some("release/1.2"),
+            author: Some("andrew"),
+            labels: &labels,
+            outcome: Some("failure"),
+        };
+        let matcher = RouteMatch {
+            kind: values(&["build", "push"]),
+            repo: values(&["acme/*"]),
+            branch: values(&["main", "release/*"]),
+            outcome: values(&["failure"]),
+            labels: values(&["urgent"]),
+            ..RouteMatch::default()
+        };
+        assert!(matcher.matches(&event));
+        let other_repo = RouteMatch {
+            repo: values(&["other/*"]),
+            ..matcher.clone()
+        };
+        assert!(!other_repo.matches(&event));
+        let successes = RouteMatch {
+            outcome: values(&["success"]),
+            ..matcher.clone()
+        };
+        assert!(!successes.matches(&event));
+        // A field the event lacks does not match a route that asks for it.
+        let no_branch = EventAttributes {
+            branch: None,
+            ..event.clone()
+        };
+        assert!(!matcher.matches(&no_branch));
     }
 }

@@ -48,22 +48,42 @@ pub async fn receive(
                 .map_err(Rejection::RateLimited)?;
         }
         let source = integration.kind();
-        let destinations = destinations_for(
-            &EventAttributes {
-                source,
-                integration: &name,
-                kind: &parsed.kind,
-            },
-            &config.routes,
-        );
+        // An event kept only for the record goes nowhere.
+        let destinations = if parsed.ignored.is_some() {
+            Vec::new()
+        } else {
+            let forge = parsed.forge.as_ref();
+            destinations_for(
+                &EventAttributes {
+                    source,
+                    integration: &name,
+                    kind: &parsed.kind,
+                    action: forge.map(|f| f.action.as_str()),
+                    repo: forge.map(|f| f.repository.as_str()),
+                    branch: forge.and_then(|f| f.branch.as_deref()),
+                    author: forge.and_then(|f| f.actor.as_deref()),
+                    labels: forge.map(|f| f.labels.as_slice()).unwrap_or_default(),
+                    outcome: forge.and_then(|f| f.outcome).map(|o| o.as_str()),
+                },
+                &config.routes,
+            )
+        };
         let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
         Ok(NewEvent {
             id: state.new_id(now),
             integration: name.clone(),
             source: source.to_owned(),
             kind: parsed.kind,
-            status: EventStatus::Accepted,
-            ignored_reason: None,
+            status: if parsed.ignored.is_some() {
+                EventStatus::Ignored
+            } else {
+                EventStatus::Accepted
+            },
+            ignored_reason: parsed.ignored,
+            normalized: parsed
+                .forge
+                .as_ref()
+                .and_then(|forge| serde_json::to_string(forge).ok()),
             dedup_key: parsed.dedup_key,
             received_at: now,
             headers: inbound::headers_json(&headers),

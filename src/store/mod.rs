@@ -71,6 +71,8 @@ pub struct NewEvent {
     /// Request headers as a JSON object.
     pub headers: String,
     pub body: bytes::Bytes,
+    /// The normalized forge record as JSON, for forge events.
+    pub normalized: Option<String>,
     pub destinations: Vec<String>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
@@ -99,6 +101,8 @@ pub struct StoredEvent {
     pub headers: String,
     #[serde(skip)]
     pub body: Vec<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<crate::core::forge::ForgeEvent>,
 }
 
 #[derive(Debug, Clone, Default)]

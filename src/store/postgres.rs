@@ -18,11 +18,18 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[(
-        1,
-        "events, jobs and api tokens",
-        include_str!("../../migrations/postgres/0001_init.sql"),
-    )];
+    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
+        (
+            1,
+            "events, jobs and api tokens",
+            include_str!("../../migrations/postgres/0001_init.sql"),
+        ),
+        (
+            2,
+            "normalized forge records",
+            include_str!("../../migrations/postgres/0002_normalized.sql"),
+        ),
+    ];
 
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;

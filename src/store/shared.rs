@@ -5,11 +5,11 @@
 /// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
 pub(super) const INSERT_CHUNK: usize = 500;
 
-pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body) ";
+pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized) ";
 
 pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ";
 
-pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body";
+pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized";
 
 pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
 
@@ -34,7 +34,8 @@ macro_rules! shared_store_impl {
                     .push_bind(clean_text(dedup_key).into_owned())
                     .push_bind(event.received_at.as_millisecond())
                     .push_bind(clean_text(&event.headers).into_owned())
-                    .push_bind(event.body.as_ref());
+                    .push_bind(event.body.as_ref())
+                    .push_bind(event.normalized.as_deref());
             }
 
             /// Binds one delivery job row, in the column order of `JOB_INSERT`.
@@ -141,6 +142,9 @@ macro_rules! shared_store_impl {
                     received_at: $crate::clock::from_millis(row.try_get("received_at")?),
                     headers: row.try_get("headers")?,
                     body: row.try_get("body")?,
+                    normalized: row
+                        .try_get::<Option<String>, _>("normalized")?
+                        .and_then(|text| serde_json::from_str(&text).ok()),
                 })
             }
 

@@ -21,9 +21,9 @@ use sqlx::{QueryBuilder, Row as _, Sqlite};
 use super::shared::{EVENT_INSERT, JOB_INSERT, shared_store_impl};
 use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
 
-/// Rows per multi-row INSERT in the intake batch. 1,024 events × 10 columns stays under
+/// Rows per multi-row INSERT in the intake batch. 1,000 events × 11 columns stays under
 /// SQLite's 32,766 bound parameters.
-const BATCH_CHUNK: usize = 1024;
+const BATCH_CHUNK: usize = 1000;
 
 /// WAL frames (8 KiB pages, so 128 MiB) past which the WAL should start over from its
 /// beginning. Each restart costs the writer one short stall, so not too often.
@@ -43,11 +43,18 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[(
-        1,
-        "events, jobs and api tokens",
-        include_str!("../../migrations/sqlite/0001_init.sql"),
-    )];
+    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
+        (
+            1,
+            "events, jobs and api tokens",
+            include_str!("../../migrations/sqlite/0001_init.sql"),
+        ),
+        (
+            2,
+            "normalized forge records",
+            include_str!("../../migrations/sqlite/0002_normalized.sql"),
+        ),
+    ];
 
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?

@@ -7,6 +7,7 @@
 mod api;
 mod cli;
 mod delivery;
+mod github;
 mod intake;
 mod jobs;
 mod process;

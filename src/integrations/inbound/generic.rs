@@ -51,7 +51,12 @@ pub fn parse(
             )));
         }
     }
-    Ok(Parsed { kind, dedup_key })
+    Ok(Parsed {
+        kind,
+        dedup_key,
+        ignored: None,
+        forge: None,
+    })
 }
 
 /// A string or number as text; other JSON types are not keys.
@@ -101,7 +106,9 @@ mod tests {
             parsed,
             Parsed {
                 kind: "deploy".into(),
-                dedup_key: Some("42".into())
+                dedup_key: Some("42".into()),
+                ignored: None,
+                forge: None
             }
         );
 
@@ -112,7 +119,9 @@ mod tests {
             parsed,
             Parsed {
                 kind: "event".into(),
-                dedup_key: Some("k-1".into())
+                dedup_key: Some("k-1".into()),
+                ignored: None,
+                forge: None
             }
         );
     }
@@ -132,7 +141,9 @@ mod tests {
             parsed,
             Parsed {
                 kind: "x".into(),
-                dedup_key: Some("u".into())
+                dedup_key: Some("u".into()),
+                ignored: None,
+                forge: None
             }
         );
 

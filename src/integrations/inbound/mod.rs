@@ -2,6 +2,7 @@
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
 pub mod generic;
+pub mod github;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
@@ -82,6 +83,10 @@ pub fn retry_after_seconds(wait: SignedDuration) -> i64 {
 pub struct Parsed {
     pub kind: String,
     pub dedup_key: Option<String>,
+    /// Why Firewatch keeps this event only for the record, if it does.
+    pub ignored: Option<String>,
+    /// The normalized record of a forge event.
+    pub forge: Option<crate::core::forge::ForgeEvent>,
 }
 
 /// Checks that need no body, so a sender without credentials is refused before it uploads.
@@ -93,6 +98,14 @@ pub fn check_headers(
         IntegrationConfig::Generic(generic) => {
             if let Some(token) = &generic.token {
                 check_bearer(headers, token)?;
+            }
+        }
+        IntegrationConfig::Github(_) => {
+            // GitHub's settings page offers form encoding (its default) besides JSON.
+            if header(headers, "content-type")
+                .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"))
+            {
+                return Ok(());
             }
         }
     }
@@ -120,6 +133,12 @@ pub fn verify_and_parse(
                 .map_err(|error| Rejection::InvalidSignature(error.to_string()))?;
             }
             generic::parse(generic, headers, body)
+        }
+        IntegrationConfig::Github(github) => {
+            if let Some(secrets) = &github.secret {
+                github::verify(&secrets.to_vec(), headers, body)?;
+            }
+            github::parse(headers, body)
         }
     }
 }

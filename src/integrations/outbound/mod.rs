@@ -1,6 +1,8 @@
 //! Destinations. Each kind renders a notification into its own request and sends it; the
 //! shared part here classifies the answer into delivered / retry / rejected, the same for all.
 
+pub mod message;
+pub mod slack;
 pub mod webhook;
 
 use std::time::Duration;
@@ -23,6 +25,9 @@ pub struct EventMessage {
     pub received_at: Timestamp,
     /// The sender's body, parsed; `null` if it was not JSON.
     pub payload: serde_json::Value,
+    /// The normalized record of a forge event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<crate::core::forge::ForgeEvent>,
 }
 
 impl EventMessage {
@@ -34,6 +39,7 @@ impl EventMessage {
             kind: event.kind.clone(),
             received_at: event.received_at,
             payload: serde_json::from_slice(&event.body).unwrap_or(serde_json::Value::Null),
+            normalized: event.normalized.clone(),
         }
     }
 }
@@ -69,6 +75,7 @@ pub async fn deliver(
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
+        DestinationConfig::Slack(slack) => slack::request(client, slack, &message::render(message)),
     };
     match request.timeout(timeout).send().await {
         Ok(response) => {

@@ -1,0 +1,187 @@
+//! Forge events (pull/merge requests, pushes, reviews, CI, releases, tags, deployments,
+//! comments) in one shape that GitHub's and GitLab's payloads both map to. Routes, messages
+//! and later the pull-request state read this, never the raw payloads.
+
+use serde::{Deserialize, Serialize};
+
+/// The normalized record kept beside the raw payload.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ForgeEvent {
+    /// `pull_request`, `push`, `review`, `build`, `release`, `tag`, `branch`, `deployment`,
+    /// `comment`.
+    pub kind: String,
+    /// What happened: `opened`, `merged`, `closed`, `reopened`, `synchronize`,
+    /// `ready_for_review`, `review_requested`, `pushed`, `created`, `deleted`, `completed`,
+    /// `approved`, `changes_requested`, `commented`, `published`…
+    pub action: String,
+    /// `owner/name` (GitLab: the project's full path).
+    pub repository: String,
+    pub repository_url: Option<String>,
+    /// Who did it.
+    pub actor: Option<String>,
+    pub branch: Option<String>,
+    /// Where a person reads more.
+    pub url: Option<String>,
+    pub title: Option<String>,
+    pub number: Option<u64>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    pub outcome: Option<Outcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub push: Option<Push>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub build: Option<Build>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<Release>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deployment: Option<Deployment>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<Comment>,
+}
+
+/// How a build or deployment ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Failure,
+    Cancelled,
+    Pending,
+    Skipped,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Pending => "pending",
+            Outcome::Skipped => "skipped",
+        }
+    }
+}
+
+/// A pull request (GitHub) or merge request (GitLab).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub author: Option<String>,
+    pub state: String,
+    pub draft: bool,
+    pub merged: bool,
+    pub head_branch: Option<String>,
+    pub base_branch: Option<String>,
+    pub head_sha: Option<String>,
+    #[serde(default)]
+    pub requested_reviewers: Vec<String>,
+    /// For `review_requested`: who was just asked.
+    pub requested_reviewer: Option<String>,
+    pub merged_by: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Push {
+    /// `branch` or `tag`.
+    pub ref_type: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub compare_url: Option<String>,
+    pub forced: bool,
+    pub created: bool,
+    pub deleted: bool,
+    pub commits: Vec<Commit>,
+    /// Commits in the push; the payload may list fewer (GitHub lists at most 20).
+    pub total_commits: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Commit {
+    pub sha: String,
+    /// The first line of the message.
+    pub title: String,
+    pub author: Option<String>,
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    /// The check, workflow, pipeline or status context.
+    pub name: String,
+    pub sha: Option<String>,
+    /// The provider's own status and conclusion words, as sent.
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+    pub run_number: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub tag: String,
+    pub name: Option<String>,
+    pub prerelease: bool,
+    pub draft: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub environment: String,
+    pub sha: Option<String>,
+    pub reference: Option<String>,
+    /// The provider's state word (`success`, `failure`, `in_progress`…).
+    pub state: Option<String>,
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// `approved`, `changes_requested`, `commented`, `dismissed`.
+    pub state: String,
+    pub reviewer: Option<String>,
+    pub body: Option<String>,
+    pub commit_sha: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub body: String,
+    pub author: Option<String>,
+    /// GitHub's `author_association` (OWNER, MEMBER, COLLABORATOR…), for trusted commands.
+    pub association: Option<String>,
+    /// True when the comment is on a pull/merge request rather than an issue.
+    pub on_change: bool,
+}
+
+/// The first line of a commit message or title, trimmed.
+pub fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or("").trim().to_owned()
+}
+
+/// `refs/heads/main` → (`branch`, `main`); `refs/tags/v1` → (`tag`, `v1`).
+pub fn split_ref(reference: &str) -> (&'static str, &str) {
+    if let Some(branch) = reference.strip_prefix("refs/heads/") {
+        ("branch", branch)
+    } else if let Some(tag) = reference.strip_prefix("refs/tags/") {
+        ("tag", tag)
+    } else {
+        ("branch", reference)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_and_first_lines() {
+        assert_eq!(
+            split_ref("refs/heads/release/1.2"),
+            ("branch", "release/1.2")
+        );
+        assert_eq!(split_ref("refs/tags/v1.0.0"), ("tag", "v1.0.0"));
+        assert_eq!(first_line("Fix login\n\nLonger text"), "Fix login");
+    }
+}

@@ -1,0 +1,315 @@
+//! What a notification says, before any platform's syntax: a title, lines of styled spans,
+//! a footer. Each destination renders this with its own escaping and limits, so text from a
+//! pull request title can never break a message's markup.
+
+use crate::core::forge::{ForgeEvent, Outcome};
+
+use super::EventMessage;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Span {
+    Text(String),
+    Bold(String),
+    Code(String),
+    Link { text: String, url: String },
+}
+
+pub type Line = Vec<Span>;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// One plain line for notifications and clients that show no formatting.
+    pub summary: String,
+    pub title: String,
+    pub title_url: Option<String>,
+    pub lines: Vec<Line>,
+    /// Small print: repository, branch, who.
+    pub context: Vec<Line>,
+    pub outcome: Option<Outcome>,
+}
+
+fn text(value: impl Into<String>) -> Span {
+    Span::Text(value.into())
+}
+
+fn bold(value: impl Into<String>) -> Span {
+    Span::Bold(value.into())
+}
+
+fn code(value: impl Into<String>) -> Span {
+    Span::Code(value.into())
+}
+
+fn link(value: impl Into<String>, url: Option<&String>) -> Span {
+    match url {
+        Some(url) => Span::Link {
+            text: value.into(),
+            url: url.clone(),
+        },
+        None => Span::Text(value.into()),
+    }
+}
+
+fn short_sha(sha: &str) -> String {
+    sha.chars().take(7).collect()
+}
+
+/// Keeps the first `max` characters, marking a cut with "…".
+pub fn clip(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        let mut clipped: String = text.chars().take(max.saturating_sub(1)).collect();
+        clipped.push('…');
+        clipped
+    }
+}
+
+/// Commit lines shown in a push message before "…and N more".
+pub const PUSH_COMMIT_LINES: usize = 10;
+
+/// The default message for an event.
+pub fn render(event: &EventMessage) -> Message {
+    match &event.normalized {
+        Some(forge) => forge_message(forge),
+        None => Message {
+            summary: format!("{} event from {}", event.kind, event.integration),
+            title: format!("{} event from {}", event.kind, event.integration),
+            title_url: None,
+            lines: vec![vec![
+                text("Event "),
+                code(&event.kind),
+                text(" received from "),
+                bold(&event.integration),
+                text(format!(" at {}", event.received_at)),
+            ]],
+            context: vec![vec![text(format!("event {}", event.id))]],
+            outcome: None,
+        },
+    }
+}
+
+fn who(forge: &ForgeEvent) -> String {
+    forge.actor.clone().unwrap_or_else(|| "someone".into())
+}
+
+fn outcome_mark(outcome: Option<Outcome>) -> &'static str {
+    match outcome {
+        Some(Outcome::Success) => "✅",
+        Some(Outcome::Failure) => "❌",
+        Some(Outcome::Cancelled) => "⏹️",
+        Some(Outcome::Skipped) => "⏭️",
+        Some(Outcome::Pending) | None => "⏳",
+    }
+}
+
+fn forge_message(forge: &ForgeEvent) -> Message {
+    let actor = who(forge);
+    let repo = forge.repository.clone();
+    let mut context: Vec<Line> = vec![vec![link(&repo, forge.repository_url.as_ref())]];
+    let mut lines: Vec<Line> = Vec::new();
+    let number = forge.number.map(|n| format!("#{n}")).unwrap_or_default();
+    let title_text = forge.title.clone().unwrap_or_default();
+    let (title, summary) = match forge.kind.as_str() {
+        "pull_request" => {
+            let change = forge.change.clone().unwrap_or_default();
+            let verb = match forge.action.as_str() {
+                "synchronize" => "updated",
+                "ready_for_review" => "ready for review",
+                "review_requested" => "review requested",
+                other => other,
+            };
+            let mut line = vec![text("by "), bold(&actor)];
+            if let (Some(head), Some(base)) = (&change.head_branch, &change.base_branch) {
+                line.push(text(" · "));
+                line.push(code(format!("{head} → {base}")));
+            }
+            if change.draft {
+                line.push(text(" · draft"));
+            }
+            lines.push(line);
+            if forge.action == "review_requested" {
+                if let Some(reviewer) = &change.requested_reviewer {
+                    lines.push(vec![text("Reviewer: "), bold(reviewer)]);
+                }
+            }
+            if let Some(author) = change.author.as_ref().filter(|author| **author != actor) {
+                context.push(vec![text(format!("author {author}"))]);
+            }
+            if !forge.labels.is_empty() {
+                context.push(vec![text(format!("labels: {}", forge.labels.join(", ")))]);
+            }
+            (
+                format!("PR {number} {verb}: {title_text}"),
+                format!("{repo}: PR {number} {verb} by {actor}: {title_text}"),
+            )
+        }
+        "review" => {
+            let (mark, verb) = match forge.action.as_str() {
+                "approved" => ("✅", "approved"),
+                "changes_requested" => ("❗", "requested changes on"),
+                _ => ("💬", "reviewed"),
+            };
+            if let Some(body) = forge.review.as_ref().and_then(|r| r.body.as_ref()) {
+                lines.push(vec![text(clip(body, 500))]);
+            }
+            (
+                format!("{mark} {actor} {verb} PR {number}: {title_text}"),
+                format!("{repo}: {actor} {verb} PR {number}"),
+            )
+        }
+        "push" => {
+            let push = forge.push.clone().unwrap_or_default();
+            let branch = forge.branch.clone().unwrap_or_default();
+            let verb = if push.forced {
+                "force-pushed"
+            } else {
+                "pushed"
+            };
+            let count = push.total_commits.max(push.commits.len() as u64);
+            let noun = if count == 1 { "commit" } else { "commits" };
+            for commit in push.commits.iter().take(PUSH_COMMIT_LINES) {
+                let mut line = vec![
+                    link(short_sha(&commit.sha), commit.url.as_ref()),
+                    text(format!(" {}", clip(&commit.title, 200))),
+                ];
+                if let Some(author) = &commit.author {
+                    line.push(text(format!(" — {author}")));
+                }
+                lines.push(line);
+            }
+            let shown = push.commits.len().min(PUSH_COMMIT_LINES) as u64;
+            if count > shown {
+                lines.push(vec![text(format!("…and {} more", count - shown))]);
+            }
+            if let Some(compare) = &push.compare_url {
+                context.push(vec![link("compare changes", Some(compare))]);
+            }
+            (
+                format!("{actor} {verb} {count} {noun} to {branch}"),
+                format!("{repo}: {actor} {verb} {count} {noun} to {branch}"),
+            )
+        }
+        "tag" | "branch" => {
+            lines.push(vec![text("by "), bold(&actor)]);
+            (
+                format!("{} {title_text} {}", capitalize(&forge.kind), forge.action),
+                format!(
+                    "{repo}: {} {title_text} {} by {actor}",
+                    forge.kind, forge.action
+                ),
+            )
+        }
+        "build" => {
+            let build = forge.build.clone().unwrap_or_default();
+            let mark = outcome_mark(forge.outcome);
+            let state = forge.outcome.map(|o| o.as_str()).unwrap_or("pending");
+            let mut line = Vec::new();
+            if let Some(sha) = &build.sha {
+                line.push(text("commit "));
+                line.push(code(short_sha(sha)));
+            }
+            if let Some(run) = build.run_number {
+                line.push(text(format!(" · run #{run}")));
+            }
+            if !line.is_empty() {
+                lines.push(line);
+            }
+            let on = forge
+                .branch
+                .as_ref()
+                .map(|b| format!(" on {b}"))
+                .unwrap_or_default();
+            (
+                format!("{mark} {} {state}{on}", build.name),
+                format!("{repo}: {} {state}{on}", build.name),
+            )
+        }
+        "release" => {
+            let release = forge.release.clone().unwrap_or_default();
+            let pre = if release.prerelease {
+                "pre-release"
+            } else {
+                "release"
+            };
+            lines.push(vec![
+                text("tag "),
+                code(&release.tag),
+                text(" · by "),
+                bold(&actor),
+            ]);
+            (
+                format!("🚀 {} {title_text} published", capitalize(pre)),
+                format!("{repo}: {pre} {title_text} published"),
+            )
+        }
+        "deployment" => {
+            let deployment = forge.deployment.clone().unwrap_or_default();
+            let mark = outcome_mark(forge.outcome);
+            let environment = deployment.environment.clone();
+            let state = match forge.outcome {
+                Some(Outcome::Success) => "succeeded",
+                Some(Outcome::Failure) => "failed",
+                _ => forge.action.as_str(),
+            };
+            let mut line = Vec::new();
+            if let Some(reference) = &deployment.reference {
+                line.push(code(reference));
+            }
+            if let Some(sha) = &deployment.sha {
+                line.push(text(" at "));
+                line.push(code(short_sha(sha)));
+            }
+            line.push(text(" · by "));
+            line.push(bold(&actor));
+            lines.push(line);
+            if let Some(description) = &deployment.description {
+                lines.push(vec![text(clip(description, 500))]);
+            }
+            (
+                format!("{mark} Deployment to {environment} {state}"),
+                format!("{repo}: deployment to {environment} {state}"),
+            )
+        }
+        "comment" => {
+            let comment = forge.comment.clone().unwrap_or_default();
+            let on = if comment.on_change { "PR" } else { "issue" };
+            let author = comment.author.clone().unwrap_or(actor.clone());
+            lines.push(vec![text(clip(&comment.body, 1000))]);
+            (
+                format!("💬 {author} commented on {on} {number}: {title_text}"),
+                format!("{repo}: {author} commented on {on} {number}"),
+            )
+        }
+        other => {
+            lines.push(vec![text("by "), bold(&actor)]);
+            (
+                format!("{other} {}", forge.action),
+                format!("{repo}: {other} {}", forge.action),
+            )
+        }
+    };
+    if let Some(branch) = forge
+        .branch
+        .as_ref()
+        .filter(|_| forge.kind == "pull_request")
+    {
+        context.push(vec![text(format!("branch {branch}"))]);
+    }
+    Message {
+        summary: clip(&summary, 300),
+        title: clip(&title, 150),
+        title_url: forge.url.clone(),
+        lines,
+        context,
+        outcome: forge.outcome,
+    }
+}
+
+fn capitalize(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + chars.as_str(),
+        None => String::new(),
+    }
+}

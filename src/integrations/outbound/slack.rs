@@ -1,0 +1,189 @@
+//! The `slack` destination: an incoming webhook (<https://api.slack.com/messaging/webhooks>)
+//! with Block Kit. Block Kit's limits are kept by cutting, never by failing: at most 50
+//! blocks, 3,000 characters in a section's text, 10 elements in a context block; what does
+//! not fit ends in an "…and N more" line.
+
+use serde_json::{Value, json};
+
+use super::message::{Line, Message, Span, clip};
+use crate::config::SlackDestination;
+
+pub const MAX_BLOCKS: usize = 50;
+pub const MAX_SECTION_TEXT: usize = 3000;
+pub const MAX_CONTEXT_ELEMENTS: usize = 10;
+
+/// Slack's mrkdwn needs only `&`, `<` and `>` escaped.
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn span(span: &Span) -> String {
+    match span {
+        Span::Text(text) => escape(text),
+        Span::Bold(text) if text.trim().is_empty() => escape(text),
+        Span::Bold(text) => format!("*{}*", escape(text)),
+        Span::Code(text) => format!("`{}`", escape(&text.replace('`', "'"))),
+        Span::Link { text, url } => {
+            let url = url.replace('|', "%7C").replace('>', "%3E");
+            format!("<{url}|{}>", escape(&text.replace('|', "¦")))
+        }
+    }
+}
+
+pub fn line(spans: &Line) -> String {
+    spans.iter().map(span).collect()
+}
+
+pub fn render(message: &Message, destination: &SlackDestination) -> Value {
+    let title = match &message.title_url {
+        Some(url) => span(&Span::Link {
+            text: message.title.clone(),
+            url: url.clone(),
+        }),
+        None => escape(&message.title),
+    };
+    let mut sections: Vec<String> = vec![format!("*{title}*")];
+    let lines: Vec<String> = message
+        .lines
+        .iter()
+        .map(|l| clip(&line(l), MAX_SECTION_TEXT))
+        .collect();
+    // Room for the sections; the context block and a possible "…and N more" take two.
+    let section_budget = MAX_BLOCKS - 2;
+    let mut omitted = 0;
+    for (index, text) in lines.iter().enumerate() {
+        let current = sections.last_mut().unwrap_or_else(|| unreachable!());
+        if current.chars().count() + 1 + text.chars().count() <= MAX_SECTION_TEXT {
+            current.push('\n');
+            current.push_str(text);
+        } else if sections.len() < section_budget {
+            sections.push(text.clone());
+        } else {
+            omitted = lines.len() - index;
+            break;
+        }
+    }
+    let mut blocks: Vec<Value> = sections
+        .iter()
+        .map(|text| json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}))
+        .collect();
+    if omitted > 0 {
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("…and {omitted} more")}}));
+    }
+    let context: Vec<Value> = message
+        .context
+        .iter()
+        .take(MAX_CONTEXT_ELEMENTS)
+        .map(|l| json!({"type": "mrkdwn", "text": clip(&line(l), MAX_SECTION_TEXT)}))
+        .collect();
+    if !context.is_empty() {
+        blocks.push(json!({"type": "context", "elements": context}));
+    }
+    let mut body = json!({"text": escape(&message.summary), "blocks": blocks});
+    for (key, value) in [
+        ("channel", &destination.channel),
+        ("username", &destination.username),
+        ("icon_emoji", &destination.icon_emoji),
+    ] {
+        if let Some(value) = value {
+            body[key] = Value::String(value.clone());
+        }
+    }
+    body
+}
+
+pub fn request(
+    client: &reqwest::Client,
+    destination: &SlackDestination,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    client
+        .post(&destination.url)
+        .json(&render(message, destination))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn destination() -> SlackDestination {
+        SlackDestination {
+            name: "chat".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            channel: None,
+            username: None,
+            icon_emoji: None,
+        }
+    }
+
+    fn message(lines: usize, width: usize) -> Message {
+        Message {
+            summary: "s".into(),
+            title: "A <title> & more".into(),
+            title_url: Some("https://example.com/a|b".into()),
+            lines: (0..lines)
+                .map(|n| vec![Span::Text(format!("{n:04} {}", "x".repeat(width)))])
+                .collect(),
+            context: (0..20).map(|n| vec![Span::Text(format!("c{n}"))]).collect(),
+            outcome: None,
+        }
+    }
+
+    fn texts(body: &Value) -> Vec<String> {
+        body["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|block| block["text"]["text"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    #[test]
+    fn an_oversized_message_is_cut_to_block_kit_limits_with_a_count() {
+        let body = render(&message(2000, 100), &destination());
+        let blocks = body["blocks"].as_array().unwrap();
+        assert_eq!(blocks.len(), MAX_BLOCKS);
+        let texts = texts(&body);
+        assert!(
+            texts
+                .iter()
+                .all(|text| text.chars().count() <= MAX_SECTION_TEXT)
+        );
+        let last = texts.last().unwrap();
+        assert!(
+            last.starts_with("…and ") && last.ends_with(" more"),
+            "{last}"
+        );
+        let omitted: usize = last
+            .trim_start_matches("…and ")
+            .trim_end_matches(" more")
+            .parse()
+            .unwrap();
+        let shown = texts
+            .iter()
+            .flat_map(|t| t.lines())
+            .filter(|l| l.len() > 100)
+            .count();
+        assert_eq!(shown + omitted, 2000, "every line is shown or counted");
+        let context = blocks.last().unwrap()["elements"].as_array().unwrap();
+        assert_eq!(context.len(), MAX_CONTEXT_ELEMENTS);
+    }
+
+    #[test]
+    fn a_single_huge_line_is_clipped_and_text_is_escaped() {
+        let body = render(&message(1, 10_000), &destination());
+        let texts = texts(&body);
+        assert!(
+            texts
+                .iter()
+                .all(|text| text.chars().count() <= MAX_SECTION_TEXT)
+        );
+        assert!(
+            texts[0].starts_with("*<https://example.com/a%7Cb|A &lt;title&gt; &amp; more>*"),
+            "{}",
+            texts[0]
+        );
+    }
+}
