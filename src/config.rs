@@ -128,6 +128,16 @@ pub struct RateLimit {
 pub enum IntegrationConfig {
     Generic(GenericIntegration),
     Github(GithubIntegration),
+    Gitlab(GitlabIntegration),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitlabIntegration {
+    pub name: String,
+    /// The "Secret token" set on the GitLab webhook, sent back in `X-Gitlab-Token`.
+    pub token: Option<String>,
+    pub rate_limit: Option<RateLimit>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -160,6 +170,7 @@ impl IntegrationConfig {
         match self {
             IntegrationConfig::Generic(generic) => &generic.name,
             IntegrationConfig::Github(github) => &github.name,
+            IntegrationConfig::Gitlab(gitlab) => &gitlab.name,
         }
     }
 
@@ -168,6 +179,7 @@ impl IntegrationConfig {
         match self {
             IntegrationConfig::Generic(_) => "generic",
             IntegrationConfig::Github(_) => "github",
+            IntegrationConfig::Gitlab(_) => "gitlab",
         }
     }
 
@@ -175,10 +187,11 @@ impl IntegrationConfig {
         match self {
             IntegrationConfig::Generic(generic) => generic.rate_limit,
             IntegrationConfig::Github(github) => github.rate_limit,
+            IntegrationConfig::Gitlab(gitlab) => gitlab.rate_limit,
         }
     }
 
-    pub const KINDS: &'static [&'static str] = &["generic", "github"];
+    pub const KINDS: &'static [&'static str] = &["generic", "github", "gitlab"];
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -460,6 +473,16 @@ impl Config {
                     }
                     Some(_) => {}
                 },
+                IntegrationConfig::Gitlab(gitlab) => {
+                    if gitlab.token.is_none() {
+                        warnings.push(Problem {
+                            path: path.clone(),
+                            message: format!(
+                                "integration \"{name}\" has no token: set a secret token on the GitLab webhook and here"
+                            ),
+                        });
+                    }
+                }
             }
         }
 

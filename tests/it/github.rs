@@ -146,7 +146,7 @@ async fn github_events_become_readable_slack_messages() {
             failed[0].json()["text"]
                 .as_str()
                 .unwrap()
-                .contains("CI failure")
+                .contains("CI failed")
         );
 
         // Ignored events say why, and keep their normalized record.

@@ -8,6 +8,7 @@ mod api;
 mod cli;
 mod delivery;
 mod github;
+mod gitlab;
 mod intake;
 mod jobs;
 mod process;

@@ -3,6 +3,7 @@
 
 pub mod generic;
 pub mod github;
+pub mod gitlab;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
@@ -100,6 +101,11 @@ pub fn check_headers(
                 check_bearer(headers, token)?;
             }
         }
+        IntegrationConfig::Gitlab(gitlab) => {
+            if let Some(token) = &gitlab.token {
+                check_secret_header(headers, "x-gitlab-token", token)?;
+            }
+        }
         IntegrationConfig::Github(_) => {
             // GitHub's settings page offers form encoding (its default) besides JSON.
             if header(headers, "content-type")
@@ -140,6 +146,7 @@ pub fn verify_and_parse(
             }
             github::parse(headers, body)
         }
+        IntegrationConfig::Gitlab(_) => gitlab::parse(headers, body),
     }
 }
 
@@ -159,6 +166,17 @@ fn check_bearer(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
     let presented = Sha256::digest(presented.trim().as_bytes());
     let expected = Sha256::digest(expected.as_bytes());
     if bool::from(presented.ct_eq(&expected)) {
+        Ok(())
+    } else {
+        Err(Rejection::InvalidToken)
+    }
+}
+
+/// A shared secret sent as a header value (GitLab's `X-Gitlab-Token`).
+fn check_secret_header(headers: &HeaderMap, name: &str, expected: &str) -> Result<(), Rejection> {
+    let presented = header(headers, name).ok_or(Rejection::InvalidToken)?;
+    if bool::from(Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())))
+    {
         Ok(())
     } else {
         Err(Rejection::InvalidToken)

@@ -71,7 +71,7 @@ pub const PUSH_COMMIT_LINES: usize = 10;
 /// The default message for an event.
 pub fn render(event: &EventMessage) -> Message {
     match &event.normalized {
-        Some(forge) => forge_message(forge),
+        Some(forge) => forge_message(forge, &event.source),
         None => Message {
             summary: format!("{} event from {}", event.kind, event.integration),
             title: format!("{} event from {}", event.kind, event.integration),
@@ -103,12 +103,24 @@ fn outcome_mark(outcome: Option<Outcome>) -> &'static str {
     }
 }
 
-fn forge_message(forge: &ForgeEvent) -> Message {
+fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
     let actor = who(forge);
     let repo = forge.repository.clone();
     let mut context: Vec<Line> = vec![vec![link(&repo, forge.repository_url.as_ref())]];
     let mut lines: Vec<Line> = Vec::new();
-    let number = forge.number.map(|n| format!("#{n}")).unwrap_or_default();
+    // Each forge's own words: GitLab has merge requests numbered !7, GitHub pull requests #7.
+    let (change_noun, number) = match (source, forge.number) {
+        ("gitlab", Some(n)) => ("MR", format!("!{n}")),
+        ("gitlab", None) => ("MR", String::new()),
+        (_, Some(n)) => ("PR", format!("#{n}")),
+        (_, None) => ("PR", String::new()),
+    };
+    let by = |line: &mut Line| {
+        if let Some(actor) = &forge.actor {
+            line.push(text(" · by "));
+            line.push(bold(actor));
+        }
+    };
     let title_text = forge.title.clone().unwrap_or_default();
     let (title, summary) = match forge.kind.as_str() {
         "pull_request" => {
@@ -140,8 +152,8 @@ fn forge_message(forge: &ForgeEvent) -> Message {
                 context.push(vec![text(format!("labels: {}", forge.labels.join(", ")))]);
             }
             (
-                format!("PR {number} {verb}: {title_text}"),
-                format!("{repo}: PR {number} {verb} by {actor}: {title_text}"),
+                format!("{change_noun} {number} {verb}: {title_text}"),
+                format!("{repo}: {change_noun} {number} {verb} by {actor}: {title_text}"),
             )
         }
         "review" => {
@@ -154,8 +166,8 @@ fn forge_message(forge: &ForgeEvent) -> Message {
                 lines.push(vec![text(clip(body, 500))]);
             }
             (
-                format!("{mark} {actor} {verb} PR {number}: {title_text}"),
-                format!("{repo}: {actor} {verb} PR {number}"),
+                format!("{mark} {actor} {verb} {change_noun} {number}: {title_text}"),
+                format!("{repo}: {actor} {verb} {change_noun} {number}"),
             )
         }
         "push" => {
@@ -203,7 +215,13 @@ fn forge_message(forge: &ForgeEvent) -> Message {
         "build" => {
             let build = forge.build.clone().unwrap_or_default();
             let mark = outcome_mark(forge.outcome);
-            let state = forge.outcome.map(|o| o.as_str()).unwrap_or("pending");
+            let state = match forge.outcome {
+                Some(Outcome::Success) => "passed",
+                Some(Outcome::Failure) => "failed",
+                Some(Outcome::Cancelled) => "cancelled",
+                Some(Outcome::Skipped) => "skipped",
+                Some(Outcome::Pending) | None => "pending",
+            };
             let mut line = Vec::new();
             if let Some(sha) = &build.sha {
                 line.push(text("commit "));
@@ -232,12 +250,9 @@ fn forge_message(forge: &ForgeEvent) -> Message {
             } else {
                 "release"
             };
-            lines.push(vec![
-                text("tag "),
-                code(&release.tag),
-                text(" · by "),
-                bold(&actor),
-            ]);
+            let mut line = vec![text("tag "), code(&release.tag)];
+            by(&mut line);
+            lines.push(line);
             (
                 format!("🚀 {} {title_text} published", capitalize(pre)),
                 format!("{repo}: {pre} {title_text} published"),
@@ -260,8 +275,7 @@ fn forge_message(forge: &ForgeEvent) -> Message {
                 line.push(text(" at "));
                 line.push(code(short_sha(sha)));
             }
-            line.push(text(" · by "));
-            line.push(bold(&actor));
+            by(&mut line);
             lines.push(line);
             if let Some(description) = &deployment.description {
                 lines.push(vec![text(clip(description, 500))]);
@@ -273,7 +287,11 @@ fn forge_message(forge: &ForgeEvent) -> Message {
         }
         "comment" => {
             let comment = forge.comment.clone().unwrap_or_default();
-            let on = if comment.on_change { "PR" } else { "issue" };
+            let on = if comment.on_change {
+                change_noun
+            } else {
+                "issue"
+            };
             let author = comment.author.clone().unwrap_or(actor.clone());
             lines.push(vec![text(clip(&comment.body, 1000))]);
             (

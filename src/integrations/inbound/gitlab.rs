@@ -1,0 +1,422 @@
+//! The `gitlab` kind: GitLab's webhooks (<https://docs.gitlab.com/user/project/integrations/webhook_events/>),
+//! normalized into the same records as GitHub's. The secret token arrives in `X-Gitlab-Token`
+//! and is compared in constant time; `Idempotency-Key` (the same on every retry), else
+//! `X-Gitlab-Event-UUID`, is the deduplication key. The payload's `object_kind` says what it is.
+//!
+//! As for GitHub, only final states are acted on: a pipeline or job that finished, a
+//! deployment that succeeded or failed, a created release. The rest is stored as `ignored`.
+
+use axum::http::HeaderMap;
+use serde_json::Value;
+
+use super::{Parsed, Rejection, header};
+use crate::core::forge::{
+    Build, Change, Comment, Commit, Deployment, ForgeEvent, Outcome, Push, Release, Review,
+    first_line, split_ref,
+};
+
+const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
+
+pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Rejection> {
+    let payload: Value =
+        serde_json::from_slice(body).map_err(|error| Rejection::InvalidJson(error.to_string()))?;
+    if !payload.is_object() {
+        return Err(Rejection::InvalidPayload(
+            "the payload must be a JSON object".into(),
+        ));
+    }
+    let object_kind = text(&payload, "/object_kind")
+        .or_else(|| text(&payload, "/event_name"))
+        .or_else(|| header(headers, "x-gitlab-event").map(str::to_owned))
+        .ok_or_else(|| {
+            Rejection::InvalidPayload(
+                "no object_kind in the payload and no X-Gitlab-Event header: is this a GitLab webhook?"
+                    .into(),
+            )
+        })?;
+    let dedup_key = header(headers, "idempotency-key")
+        .or_else(|| header(headers, "x-gitlab-event-uuid"))
+        .map(str::trim)
+        .filter(|key| !key.is_empty() && key.len() <= super::generic::MAX_KEY_LENGTH)
+        .map(str::to_owned);
+    let (forge, ignored) = normalize(&object_kind, &payload);
+    let kind = forge
+        .as_ref()
+        .map(|forge| forge.kind.clone())
+        .unwrap_or_else(|| object_kind.chars().take(64).collect());
+    Ok(Parsed {
+        kind,
+        dedup_key,
+        ignored,
+        forge,
+    })
+}
+
+pub fn normalize(object_kind: &str, payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    match object_kind {
+        "push" | "tag_push" => (Some(push(payload)), None),
+        "merge_request" => merge_request(payload),
+        "pipeline" => pipeline(payload),
+        "build" => job(payload),
+        "note" => note(payload),
+        "deployment" => deployment(payload),
+        "release" => release(payload),
+        other => (
+            None,
+            Some(format!(
+                "GitLab event \"{other}\" is not one Firewatch acts on"
+            )),
+        ),
+    }
+}
+
+fn text(value: &Value, pointer: &str) -> Option<String> {
+    match value.pointer(pointer)? {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
+fn number(value: &Value, pointer: &str) -> Option<u64> {
+    value.pointer(pointer).and_then(Value::as_u64)
+}
+
+fn flag(value: &Value, pointer: &str) -> bool {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn list(value: &Value, pointer: &str, field: &str) -> Vec<String> {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_array)
+        .map(|items| items.iter().filter_map(|item| text(item, field)).collect())
+        .unwrap_or_default()
+}
+
+fn base(payload: &Value, kind: &str, action: &str) -> ForgeEvent {
+    ForgeEvent {
+        kind: kind.to_owned(),
+        action: action.to_owned(),
+        repository: text(payload, "/project/path_with_namespace")
+            .or_else(|| text(payload, "/project_name"))
+            .unwrap_or_default(),
+        repository_url: text(payload, "/project/web_url")
+            .or_else(|| text(payload, "/repository/homepage")),
+        actor: text(payload, "/user/username")
+            .or_else(|| text(payload, "/user_username"))
+            .or_else(|| text(payload, "/user/name"))
+            .or_else(|| text(payload, "/user_name")),
+        ..ForgeEvent::default()
+    }
+}
+
+fn push(payload: &Value) -> ForgeEvent {
+    let reference = text(payload, "/ref").unwrap_or_default();
+    let (ref_type, name) = split_ref(&reference);
+    let before = text(payload, "/before");
+    let after = text(payload, "/after");
+    let created = before.as_deref() == Some(ZERO_SHA);
+    let deleted = after.as_deref() == Some(ZERO_SHA);
+    let commits: Vec<Commit> = payload
+        .pointer("/commits")
+        .and_then(Value::as_array)
+        .map(|commits| {
+            commits
+                .iter()
+                .take(super::github::MAX_COMMITS)
+                .map(|commit| Commit {
+                    sha: text(commit, "/id").unwrap_or_default(),
+                    title: text(commit, "/title").unwrap_or_else(|| {
+                        first_line(&text(commit, "/message").unwrap_or_default())
+                    }),
+                    author: text(commit, "/author/name"),
+                    url: text(commit, "/url"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let total = number(payload, "/total_commits_count").unwrap_or(commits.len() as u64);
+    let (kind, action) = match (ref_type, created, deleted) {
+        ("tag", _, true) => ("tag", "deleted"),
+        ("tag", _, _) => ("tag", "created"),
+        (_, _, true) => ("branch", "deleted"),
+        (_, true, _) if commits.is_empty() => ("branch", "created"),
+        _ => ("push", "pushed"),
+    };
+    let mut forge = base(payload, kind, action);
+    forge.branch = (ref_type == "branch").then(|| name.to_owned());
+    forge.title = Some(name.to_owned());
+    let compare = match (&forge.repository_url, &before, &after) {
+        (Some(web), Some(before), Some(after)) if !created && !deleted => {
+            Some(format!("{web}/-/compare/{before}...{after}"))
+        }
+        (Some(web), _, _) if ref_type == "tag" && !deleted => Some(format!("{web}/-/tags/{name}")),
+        _ => None,
+    };
+    forge.url = compare.clone().or_else(|| forge.repository_url.clone());
+    forge.push = Some(Push {
+        ref_type: ref_type.to_owned(),
+        before,
+        after,
+        compare_url: compare,
+        forced: false,
+        created,
+        deleted,
+        commits,
+        total_commits: total,
+    });
+    forge
+}
+
+fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let attributes = payload
+        .pointer("/object_attributes")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let action = text(&attributes, "/action").unwrap_or_default();
+    let draft_dropped = payload
+        .pointer("/changes/draft/previous")
+        .and_then(Value::as_bool)
+        == Some(true)
+        && payload
+            .pointer("/changes/draft/current")
+            .and_then(Value::as_bool)
+            == Some(false);
+    let new_reviewers: Vec<String> = {
+        let before = list(payload, "/changes/reviewers/previous", "/username");
+        list(payload, "/changes/reviewers/current", "/username")
+            .into_iter()
+            .filter(|reviewer| !before.contains(reviewer))
+            .collect()
+    };
+    let (kind, normalized) = match action.as_str() {
+        "open" => ("pull_request", "opened"),
+        "close" => ("pull_request", "closed"),
+        "reopen" => ("pull_request", "reopened"),
+        "merge" => ("pull_request", "merged"),
+        "update" if attributes.get("oldrev").is_some() => ("pull_request", "synchronize"),
+        "update" if draft_dropped => ("pull_request", "ready_for_review"),
+        "update" if !new_reviewers.is_empty() => ("pull_request", "review_requested"),
+        "approved" | "approval" => ("review", "approved"),
+        "update" => ("pull_request", "updated"),
+        _ => ("pull_request", action.as_str()),
+    };
+    let mut forge = base(payload, kind, normalized);
+    forge.number = number(&attributes, "/iid");
+    forge.title = text(&attributes, "/title");
+    forge.url = text(&attributes, "/url");
+    forge.branch = text(&attributes, "/source_branch");
+    forge.labels = list(payload, "/labels", "/title");
+    let state = text(&attributes, "/state").unwrap_or_default();
+    forge.change = Some(Change {
+        author: None,
+        merged: state == "merged",
+        state,
+        draft: flag(&attributes, "/draft") || flag(&attributes, "/work_in_progress"),
+        head_branch: text(&attributes, "/source_branch"),
+        base_branch: text(&attributes, "/target_branch"),
+        head_sha: text(&attributes, "/last_commit/id"),
+        requested_reviewers: list(payload, "/reviewers", "/username"),
+        requested_reviewer: new_reviewers.first().cloned(),
+        merged_by: (normalized == "merged")
+            .then(|| forge.actor.clone())
+            .flatten(),
+    });
+    if kind == "review" {
+        forge.review = Some(Review {
+            state: "approved".into(),
+            reviewer: forge.actor.clone(),
+            body: None,
+            commit_sha: text(&attributes, "/last_commit/id"),
+        });
+    }
+    let acted = [
+        "opened",
+        "closed",
+        "merged",
+        "reopened",
+        "synchronize",
+        "ready_for_review",
+        "review_requested",
+        "approved",
+    ];
+    let ignored = (!acted.contains(&normalized))
+        .then(|| format!("merge_request action \"{action}\" is not one Firewatch acts on"));
+    (Some(forge), ignored)
+}
+
+/// GitLab's CI statuses as an outcome, and whether the status is final.
+fn ci_outcome(status: &str) -> (Outcome, bool) {
+    match status {
+        "success" => (Outcome::Success, true),
+        "failed" => (Outcome::Failure, true),
+        "canceled" | "canceling" => (Outcome::Cancelled, status == "canceled"),
+        "skipped" => (Outcome::Skipped, true),
+        _ => (Outcome::Pending, false),
+    }
+}
+
+fn pipeline(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let status = text(payload, "/object_attributes/status").unwrap_or_default();
+    let (outcome, final_state) = ci_outcome(&status);
+    let mut forge = base(
+        payload,
+        "build",
+        if final_state {
+            "completed"
+        } else {
+            status.as_str()
+        },
+    );
+    let id = text(payload, "/object_attributes/id");
+    forge.branch = (!flag(payload, "/object_attributes/tag"))
+        .then(|| text(payload, "/object_attributes/ref"))
+        .flatten();
+    forge.url = text(payload, "/object_attributes/url").or_else(|| {
+        forge
+            .repository_url
+            .as_ref()
+            .zip(id.as_ref())
+            .map(|(web, id)| format!("{web}/-/pipelines/{id}"))
+    });
+    let name = text(payload, "/object_attributes/name")
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "pipeline".into());
+    forge.title = Some(name.clone());
+    forge.outcome = Some(outcome);
+    forge.build = Some(Build {
+        name,
+        sha: text(payload, "/object_attributes/sha"),
+        status: Some(status.clone()),
+        conclusion: final_state.then(|| status.clone()),
+        run_number: number(payload, "/object_attributes/iid"),
+    });
+    let ignored =
+        (!final_state).then(|| format!("pipeline status \"{status}\" is not a final outcome"));
+    (Some(forge), ignored)
+}
+
+fn job(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let status = text(payload, "/build_status").unwrap_or_default();
+    let (outcome, final_state) = ci_outcome(&status);
+    let mut forge = base(
+        payload,
+        "build",
+        if final_state {
+            "completed"
+        } else {
+            status.as_str()
+        },
+    );
+    forge.branch = (!flag(payload, "/tag"))
+        .then(|| text(payload, "/ref"))
+        .flatten();
+    let name = text(payload, "/build_name").unwrap_or_else(|| "job".into());
+    forge.url = forge
+        .repository_url
+        .as_ref()
+        .zip(text(payload, "/build_id"))
+        .map(|(web, id)| format!("{web}/-/jobs/{id}"));
+    forge.title = Some(name.clone());
+    forge.outcome = Some(outcome);
+    forge.build = Some(Build {
+        name,
+        sha: text(payload, "/sha"),
+        status: Some(status.clone()),
+        conclusion: final_state.then(|| status.clone()),
+        run_number: None,
+    });
+    let ignored = (!final_state).then(|| format!("job status \"{status}\" is not a final outcome"));
+    (Some(forge), ignored)
+}
+
+fn note(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let action = text(payload, "/object_attributes/action").unwrap_or_else(|| "create".into());
+    let noteable = text(payload, "/object_attributes/noteable_type").unwrap_or_default();
+    let mut forge = base(
+        payload,
+        "comment",
+        if action == "create" {
+            "created"
+        } else {
+            action.as_str()
+        },
+    );
+    let target = match noteable.as_str() {
+        "MergeRequest" => payload.get("merge_request"),
+        "Issue" => payload.get("issue"),
+        _ => None,
+    };
+    if let Some(target) = target {
+        forge.number = number(target, "/iid");
+        forge.title = text(target, "/title");
+        forge.branch = text(target, "/source_branch");
+        forge.labels = list(target, "/labels", "/title");
+    }
+    forge.url = text(payload, "/object_attributes/url");
+    forge.comment = Some(Comment {
+        body: text(payload, "/object_attributes/note").unwrap_or_default(),
+        author: forge.actor.clone(),
+        association: None,
+        on_change: noteable == "MergeRequest",
+    });
+    let ignored = (action != "create")
+        .then(|| format!("note action \"{action}\" is not one Firewatch acts on"));
+    (Some(forge), ignored)
+}
+
+fn deployment(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let status = text(payload, "/status").unwrap_or_default();
+    let outcome = match status.as_str() {
+        "success" => Outcome::Success,
+        "failed" => Outcome::Failure,
+        "canceled" => Outcome::Cancelled,
+        _ => Outcome::Pending,
+    };
+    let mut forge = base(payload, "deployment", &status);
+    let environment = text(payload, "/environment").unwrap_or_default();
+    forge.title = Some(environment.clone());
+    forge.branch = text(payload, "/ref");
+    forge.url = text(payload, "/deployable_url")
+        .or_else(|| text(payload, "/environment_external_url"))
+        .or_else(|| forge.repository_url.clone());
+    forge.outcome = Some(outcome);
+    forge.deployment = Some(Deployment {
+        environment,
+        sha: text(payload, "/short_sha"),
+        reference: text(payload, "/ref"),
+        state: Some(status.clone()),
+        description: text(payload, "/commit_title"),
+    });
+    let ignored = (!matches!(status.as_str(), "success" | "failed"))
+        .then(|| format!("deployment status \"{status}\" is not a final outcome"));
+    (Some(forge), ignored)
+}
+
+fn release(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
+    let action = text(payload, "/action").unwrap_or_default();
+    let normalized = if action == "create" {
+        "published"
+    } else {
+        action.as_str()
+    };
+    let mut forge = base(payload, "release", normalized);
+    let tag = text(payload, "/tag").unwrap_or_default();
+    forge.title = text(payload, "/name")
+        .filter(|n| !n.is_empty())
+        .or_else(|| Some(tag.clone()));
+    forge.url = text(payload, "/url");
+    forge.release = Some(Release {
+        tag,
+        name: text(payload, "/name"),
+        prerelease: false,
+        draft: false,
+    });
+    let ignored = (action != "create")
+        .then(|| format!("release action \"{action}\" is not one Firewatch acts on"));
+    (Some(forge), ignored)
+}
