@@ -27,6 +27,7 @@ pub struct Config {
     pub destinations: Vec<DestinationConfig>,
     #[serde(default)]
     pub routes: Vec<Route>,
+    pub tickets: Option<TicketsConfig>,
     // Sections of PRODUCT.md §3 that later parts of Firewatch read. They are accepted now so a
     // complete config file loads; `unused_sections` names them in the log.
     #[serde(default)]
@@ -95,6 +96,17 @@ impl Default for DeliveryConfig {
             lease_seconds: 120,
         }
     }
+}
+
+/// Ticket keys (`CCC-1580`) in messages become links to the tracker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketsConfig {
+    /// The tracker's page for a key, with `{key}` where the key goes.
+    pub url: String,
+    /// Only these project prefixes count as keys; empty means any.
+    #[serde(default)]
+    pub projects: Vec<String>,
 }
 
 /// One or several secrets (several while rotating).
@@ -572,6 +584,36 @@ impl Config {
             }
         }
 
+        if let Some(tickets) = &self.tickets {
+            if !tickets.url.contains("{key}")
+                || !is_http_url(&tickets.url.replace("{key}", "KEY-1"))
+            {
+                error(
+                    "tickets.url".into(),
+                    format!(
+                        "\"{}\" must be an http(s) URL with {{key}} where the key goes",
+                        tickets.url
+                    ),
+                );
+            }
+            for (index, project) in tickets.projects.iter().enumerate() {
+                let valid = project
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_uppercase())
+                    && project
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+                if !valid {
+                    error(
+                        format!("tickets.projects[{index}]"),
+                        format!(
+                            "\"{project}\" is not a project key (capital letters and digits, starting with a letter)"
+                        ),
+                    );
+                }
+            }
+        }
         for (section, entries) in self.unused_sections() {
             warnings.push(Problem {
                 path: section.to_owned(),
@@ -793,6 +835,21 @@ mod tests {
         let found = problems("[[integrations]]\nname = \"x\"\nkind = \"smoke-signal\"\n");
         assert!(found[0].starts_with("integrations[0]"), "{found:?}");
         assert!(found[0].contains("smoke-signal"), "{found:?}");
+    }
+
+    #[test]
+    fn ticket_settings_are_checked() {
+        let text = "[tickets]\nurl = \"https://jira.example.com/browse/\"\nprojects = [\"ccc\"]\n";
+        assert_eq!(
+            problems(text),
+            [
+                "tickets.url: \"https://jira.example.com/browse/\" must be an http(s) URL with {key} where the key goes",
+                "tickets.projects[0]: \"ccc\" is not a project key (capital letters and digits, starting with a letter)",
+            ]
+        );
+        assert!(
+            problems("[tickets]\nurl = \"https://jira.example.com/browse/{key}\"\n").is_empty()
+        );
     }
 
     #[test]

@@ -6,3 +6,4 @@ pub mod retry;
 pub mod routing;
 pub mod scope;
 pub mod signing;
+pub mod tickets;

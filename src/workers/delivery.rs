@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::SharedClock;
 use crate::config::ConfigHandle;
 use crate::core::retry::{RetryDecision, RetryPolicy};
+use crate::integrations::outbound::message::RenderSettings;
 use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
 use crate::store::{ClaimedJob, JobOutcome, Store, StoreError};
 use crate::telemetry::Metrics;
@@ -115,9 +116,13 @@ impl DeliveryWorker {
         let message = EventMessage::from_event(&event);
         let key = format!("{}.{}", event.id, destination_name);
         let timeout = Duration::from_secs(config.delivery.timeout_seconds);
+        let settings = RenderSettings {
+            tickets: config.tickets.clone(),
+        };
         let result = outbound::deliver(
             &self.client,
             destination,
+            &settings,
             &message,
             &key,
             self.clock.now(),

@@ -19,6 +19,10 @@ name = "github"
 kind = "github"
 secret = ["{SECRET}", "{OLD_SECRET}"]
 
+[tickets]
+url = "https://jira.example.com/browse/{{key}}"
+projects = ["CCC"]
+
 [[destinations]]
 name = "chat"
 kind = "slack"

@@ -68,8 +68,73 @@ pub fn clip(text: &str, max: usize) -> String {
 /// Commit lines shown in a push message before "…and N more".
 pub const PUSH_COMMIT_LINES: usize = 10;
 
+/// Settings from the config that shape every message.
+#[derive(Debug, Clone, Default)]
+pub struct RenderSettings {
+    pub tickets: Option<crate::config::TicketsConfig>,
+}
+
 /// The default message for an event.
-pub fn render(event: &EventMessage) -> Message {
+pub fn render(event: &EventMessage, settings: &RenderSettings) -> Message {
+    let mut message = render_default(event);
+    if let Some(tickets) = &settings.tickets {
+        link_tickets(&mut message, tickets);
+    }
+    message
+}
+
+/// Ticket keys in text become links; keys in the title (itself a link) are listed as links
+/// in the small print.
+fn link_tickets(message: &mut Message, tickets: &crate::config::TicketsConfig) {
+    use crate::core::tickets::{find_keys, link as ticket_link};
+    let split = |span: Span| -> Vec<Span> {
+        let Span::Text(text) = span else {
+            return vec![span];
+        };
+        let mut spans = Vec::new();
+        let mut last = 0;
+        for range in find_keys(&text, &tickets.projects) {
+            if range.start > last {
+                spans.push(Span::Text(text[last..range.start].to_owned()));
+            }
+            let key = &text[range.clone()];
+            spans.push(Span::Link {
+                text: key.to_owned(),
+                url: ticket_link(&tickets.url, key),
+            });
+            last = range.end;
+        }
+        if last < text.len() {
+            spans.push(Span::Text(text[last..].to_owned()));
+        }
+        spans
+    };
+    for line in message.lines.iter_mut() {
+        *line = std::mem::take(line).into_iter().flat_map(split).collect();
+    }
+    let in_title: Vec<Span> = find_keys(&message.title, &tickets.projects)
+        .into_iter()
+        .map(|range| {
+            let key = &message.title[range];
+            Span::Link {
+                text: key.to_owned(),
+                url: ticket_link(&tickets.url, key),
+            }
+        })
+        .collect();
+    if !in_title.is_empty() {
+        let mut line = vec![text("tickets ")];
+        for (index, span) in in_title.into_iter().enumerate() {
+            if index > 0 {
+                line.push(text(", "));
+            }
+            line.push(span);
+        }
+        message.context.insert(1.min(message.context.len()), line);
+    }
+}
+
+fn render_default(event: &EventMessage) -> Message {
     match &event.normalized {
         Some(forge) => forge_message(forge, &event.source),
         None => Message {

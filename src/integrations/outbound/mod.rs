@@ -66,6 +66,7 @@ pub enum DeliveryResult {
 pub async fn deliver(
     client: &reqwest::Client,
     destination: &DestinationConfig,
+    settings: &message::RenderSettings,
     message: &EventMessage,
     idempotency_key: &str,
     now: Timestamp,
@@ -75,7 +76,9 @@ pub async fn deliver(
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
-        DestinationConfig::Slack(slack) => slack::request(client, slack, &message::render(message)),
+        DestinationConfig::Slack(slack) => {
+            slack::request(client, slack, &message::render(message, settings))
+        }
     };
     match request.timeout(timeout).send().await {
         Ok(response) => {
