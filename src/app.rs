@@ -18,7 +18,8 @@ use crate::http::{self, AppState};
 use crate::intake::{Durability, Intake};
 use crate::store::Store;
 use crate::telemetry::Metrics;
-use crate::workers::{self, delivery::DeliveryWorker};
+use crate::workers::state::StateProjector;
+use crate::workers::{self, delivery::DeliveryWorker, digest};
 
 pub struct Settings {
     pub config: Config,
@@ -93,6 +94,17 @@ impl App {
             }
         });
         tasks.spawn({
+            let projector = StateProjector {
+                store: store.clone(),
+            };
+            let shutdown = shutdown.clone();
+            async move {
+                projector.run(shutdown).await;
+                "state projector"
+            }
+        });
+        digest::schedule_all(&store, &state.config.current(), settings.clock.now()).await?;
+        tasks.spawn({
             let shutdown = shutdown.clone();
             let router = http::router(state.clone());
             async move {
@@ -115,7 +127,7 @@ impl App {
 
     /// Re-reads the config file. A config with problems is refused and the old one kept.
     /// Settings bound at start (listen address, database) need a restart to change.
-    pub fn reload_config(&self) -> Result<(), ConfigError> {
+    pub async fn reload_config(&self) -> Result<(), ConfigError> {
         let Some(file) = &self.config_file else {
             tracing::info!("no config file to reload; still on defaults");
             return Ok(());
@@ -134,6 +146,12 @@ impl App {
         }
         self.state.config.replace(loaded.config);
         tracing::info!(file = %file.display(), "config reloaded");
+        let config = self.state.config.current();
+        if let Err(error) =
+            digest::schedule_all(&self.state.store, &config, self.state.clock.now()).await
+        {
+            tracing::error!(%error, "could not schedule digests after reload");
+        }
         Ok(())
     }
 

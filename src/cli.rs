@@ -224,7 +224,7 @@ async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
             _ = terminate.recv() => return Ok(()),
             _ = interrupt.recv() => return Ok(()),
             _ = hangup.recv() => {
-                if let Err(error) = app.reload_config() {
+                if let Err(error) = app.reload_config().await {
                     tracing::error!("config reload refused, keeping the running config: {error}");
                 }
             }

@@ -41,7 +41,64 @@ pub struct Config {
     #[serde(default)]
     pub escalation_policies: Vec<toml::Table>,
     #[serde(default)]
-    pub digests: Vec<toml::Table>,
+    pub digests: Vec<DigestConfig>,
+}
+
+/// A scheduled summary sent to destinations (PRODUCT.md §2.3).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestConfig {
+    /// Names the schedule; keep it stable (the default is the kind and position).
+    pub name: Option<String>,
+    pub kind: DigestKind,
+    /// Five fields (minute hour day month weekday), e.g. `0 10 * * mon-fri`.
+    pub cron: String,
+    /// IANA time zone the cron expression is read in.
+    #[serde(default = "default_timezone")]
+    pub timezone: String,
+    /// Repository globs; empty means all.
+    #[serde(default)]
+    pub repos: Vec<String>,
+    pub to: Vec<String>,
+    /// Send a digest even when there is nothing in it.
+    #[serde(default)]
+    pub send_when_empty: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DigestKind {
+    OpenPullRequests,
+}
+
+impl DigestKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestKind::OpenPullRequests => "open_pull_requests",
+        }
+    }
+}
+
+fn default_timezone() -> String {
+    "UTC".to_owned()
+}
+
+impl DigestConfig {
+    /// The digest's stable name.
+    pub fn id(&self, index: usize) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| format!("{}-{index}", self.kind.as_str()))
+    }
+
+    /// When it next fires strictly after `after`, or `None` if its cron or zone is invalid.
+    pub fn next_after(&self, after: jiff::Timestamp) -> Option<jiff::Timestamp> {
+        let zone = jiff::tz::TimeZone::get(&self.timezone).ok()?;
+        let cron: croner::Cron = self.cron.parse().ok()?;
+        cron.find_next_occurrence(&after.to_zoned(zone), false)
+            .ok()
+            .map(|next| next.timestamp())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +268,9 @@ impl IntegrationConfig {
 pub enum DestinationConfig {
     Webhook(WebhookDestination),
     Slack(SlackDestination),
+    Mattermost(MattermostDestination),
+    Discord(DiscordDestination),
+    Teams(TeamsDestination),
 }
 
 /// A Slack incoming webhook. `channel`, `username` and `icon_emoji` are honoured only by
@@ -223,6 +283,36 @@ pub struct SlackDestination {
     pub channel: Option<String>,
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
+}
+
+/// A Mattermost incoming webhook. `channel`, `username` and `icon_url` apply only where the
+/// server lets integrations override them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostDestination {
+    pub name: String,
+    pub url: String,
+    pub channel: Option<String>,
+    pub username: Option<String>,
+    pub icon_url: Option<String>,
+}
+
+/// A Discord channel webhook; `username` and `avatar_url` replace the webhook's own.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordDestination {
+    pub name: String,
+    pub url: String,
+    pub username: Option<String>,
+    pub avatar_url: Option<String>,
+}
+
+/// A Microsoft Teams channel or chat, through a Workflows webhook that posts Adaptive Cards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamsDestination {
+    pub name: String,
+    pub url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -240,6 +330,9 @@ impl DestinationConfig {
         match self {
             DestinationConfig::Webhook(webhook) => &webhook.name,
             DestinationConfig::Slack(slack) => &slack.name,
+            DestinationConfig::Mattermost(mattermost) => &mattermost.name,
+            DestinationConfig::Discord(discord) => &discord.name,
+            DestinationConfig::Teams(teams) => &teams.name,
         }
     }
 }
@@ -539,6 +632,56 @@ impl Config {
                         );
                     }
                 }
+                DestinationConfig::Mattermost(mattermost) => {
+                    for (key, url) in [
+                        ("url", Some(&mattermost.url)),
+                        ("icon_url", mattermost.icon_url.as_ref()),
+                    ] {
+                        if let Some(url) = url.filter(|url| !is_http_url(url)) {
+                            error(
+                                format!("{path}.{key}"),
+                                format!("\"{url}\" is not an http(s) URL"),
+                            );
+                        }
+                    }
+                }
+                DestinationConfig::Discord(discord) => {
+                    for (key, url) in [
+                        ("url", Some(&discord.url)),
+                        ("avatar_url", discord.avatar_url.as_ref()),
+                    ] {
+                        if let Some(url) = url.filter(|url| !is_http_url(url)) {
+                            error(
+                                format!("{path}.{key}"),
+                                format!("\"{url}\" is not an http(s) URL"),
+                            );
+                        }
+                    }
+                    // Discord refuses every message from a webhook named against its rules.
+                    if let Some(username) = &discord.username {
+                        let lower = username.to_lowercase();
+                        if username.trim().is_empty()
+                            || username.chars().count() > 80
+                            || lower.contains("discord")
+                            || lower.contains("clyde")
+                        {
+                            error(
+                                format!("{path}.username"),
+                                format!(
+                                    "\"{username}\" must be 1 to 80 characters, without \"discord\" or \"clyde\""
+                                ),
+                            );
+                        }
+                    }
+                }
+                DestinationConfig::Teams(teams) => {
+                    if !is_http_url(&teams.url) {
+                        error(
+                            format!("{path}.url"),
+                            format!("\"{}\" is not an http(s) URL", teams.url),
+                        );
+                    }
+                }
             }
         }
 
@@ -584,6 +727,50 @@ impl Config {
             }
         }
 
+        let mut digest_names = HashSet::new();
+        for (index, digest) in self.digests.iter().enumerate() {
+            let path = format!("digests[{index}]");
+            if let Err(problem) = digest.cron.parse::<croner::Cron>() {
+                error(
+                    format!("{path}.cron"),
+                    format!("\"{}\" is not a cron expression: {problem}", digest.cron),
+                );
+            }
+            if jiff::tz::TimeZone::get(&digest.timezone).is_err() {
+                error(
+                    format!("{path}.timezone"),
+                    format!(
+                        "\"{}\" is not an IANA time zone such as Asia/Seoul",
+                        digest.timezone
+                    ),
+                );
+            }
+            if !digest_names.insert(digest.id(index)) {
+                error(
+                    format!("{path}.name"),
+                    format!("digest \"{}\" is defined twice", digest.id(index)),
+                );
+            }
+            if digest.to.is_empty() {
+                error(format!("{path}.to"), "names no destination".into());
+            }
+            for (to_index, destination) in digest.to.iter().enumerate() {
+                if !destination_names.contains(destination.as_str()) {
+                    error(
+                        format!("{path}.to[{to_index}]"),
+                        format!("unknown destination \"{destination}\""),
+                    );
+                }
+            }
+            for (repo_index, pattern) in digest.repos.iter().enumerate() {
+                if let Err(problem) = glob::Pattern::new(pattern) {
+                    error(
+                        format!("{path}.repos[{repo_index}]"),
+                        format!("\"{pattern}\" is not a valid glob: {}", problem.msg),
+                    );
+                }
+            }
+        }
         if let Some(tickets) = &self.tickets {
             if !tickets.url.contains("{key}")
                 || !is_http_url(&tickets.url.replace("{key}", "KEY-1"))
@@ -633,7 +820,6 @@ impl Config {
             ("services", self.services.len()),
             ("schedules", self.schedules.len()),
             ("escalation_policies", self.escalation_policies.len()),
-            ("digests", self.digests.len()),
         ]
         .into_iter()
         .filter(|(_, entries)| *entries > 0)
@@ -858,6 +1044,39 @@ mod tests {
         let (_, warnings) = Config::parse(text, &env).unwrap();
         assert_eq!(warnings.len(), 2);
         assert_eq!(warnings[0].path, "people");
+    }
+
+    #[test]
+    fn chat_destinations_check_their_urls_and_names() {
+        let text = r#"
+            [[destinations]]
+            name = "mm"
+            kind = "mattermost"
+            url = "${HOOK}"
+            channel = "town-square"
+            icon_url = "icon.png"
+            [[destinations]]
+            name = "discord"
+            kind = "discord"
+            url = "discord.com/api/webhooks/1/x"
+            username = "Discord Bot"
+            [[destinations]]
+            name = "teams"
+            kind = "teams"
+            url = "${HOOK}"
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "destinations[0].icon_url: \"icon.png\" is not an http(s) URL",
+                "destinations[1].url: \"discord.com/api/webhooks/1/x\" is not an http(s) URL",
+                "destinations[1].username: \"Discord Bot\" must be 1 to 80 characters, without \"discord\" or \"clyde\"",
+            ]
+        );
+        let found = problems(
+            "[[destinations]]\nname = \"t\"\nkind = \"teams\"\nurl = \"http://x\"\nchannel = \"c\"\n",
+        );
+        assert!(found[0].contains("unknown field `channel`"), "{found:?}");
     }
 }
 

@@ -55,6 +55,17 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub fn parse(text: &str) -> Option<Outcome> {
+        Some(match text {
+            "success" => Outcome::Success,
+            "failure" => Outcome::Failure,
+            "cancelled" => Outcome::Cancelled,
+            "pending" => Outcome::Pending,
+            "skipped" => Outcome::Skipped,
+            _ => return None,
+        })
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Success => "success",

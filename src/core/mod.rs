@@ -1,7 +1,9 @@
 //! Decisions as plain data in, plain data out: routing, retry policy, signatures, scopes.
 //! Nothing here does I/O or reads the clock; time and randomness come in as arguments.
 
+pub mod digest;
 pub mod forge;
+pub mod forge_state;
 pub mod retry;
 pub mod routing;
 pub mod scope;

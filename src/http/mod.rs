@@ -39,7 +39,7 @@ pub struct AppState {
 impl AppState {
     /// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.
     pub fn new_id(&self, now: Timestamp) -> String {
-        new_id(now)
+        crate::store::new_id(now)
     }
 
     /// The token in `Authorization: Bearer …`, if it exists, is live and has `needed`.
@@ -87,16 +87,6 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
             Err(rejection) => Err(ApiError::bad_parameter(rejection.body_text())),
         }
     }
-}
-
-pub fn new_id(now: Timestamp) -> String {
-    let seconds = u64::try_from(now.as_second()).unwrap_or(0);
-    let timestamp = uuid::Timestamp::from_unix(
-        uuid::NoContext,
-        seconds,
-        now.subsec_nanosecond().unsigned_abs(),
-    );
-    uuid::Uuid::new_v7(timestamp).to_string()
 }
 
 pub fn router(state: AppState) -> Router {

@@ -214,6 +214,35 @@ pub struct ApiToken {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// A stored forge event for the state projector.
+#[derive(Debug, Clone)]
+pub struct ForgeRecord {
+    pub seq: i64,
+    pub source: String,
+    pub received_at: Timestamp,
+    /// `None` when this version cannot read the record; the projection moves past it.
+    pub event: Option<crate::core::forge::ForgeEvent>,
+}
+
+/// An open pull/merge request with the CI state of its head commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenChange {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub draft: bool,
+    pub head_branch: Option<String>,
+    pub base_branch: Option<String>,
+    pub review_state: Option<String>,
+    pub requested_reviewers: Vec<String>,
+    pub labels: Vec<String>,
+    pub opened_at: Timestamp,
+    pub ci: Option<crate::core::forge::Outcome>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct QueueCounts {
     pub pending: i64,
@@ -357,6 +386,40 @@ impl Store {
         delegate!(self, store => store.redrive(id, now, expires_at).await)
     }
 
+    /// Inserts a job unless one with the same key exists; true when inserted.
+    pub async fn schedule_job(
+        &self,
+        job: &NewJob,
+        dedup_key: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        delegate!(self, store => store.schedule_job(job, dedup_key, now).await)
+    }
+
+    /// Forge events stored after `position`, oldest first.
+    pub async fn forge_events_after(&self, position: i64, limit: i64) -> Result<Vec<ForgeRecord>> {
+        delegate!(self, store => store.forge_events_after(position, limit).await)
+    }
+
+    pub async fn projection_position(&self, name: &str) -> Result<i64> {
+        delegate!(self, store => store.projection_position(name).await)
+    }
+
+    /// Applies state updates and moves the projection to `position`, in one transaction.
+    pub async fn apply_state(
+        &self,
+        updates: &[crate::core::forge_state::StateUpdate],
+        projection: &str,
+        position: i64,
+    ) -> Result<()> {
+        delegate!(self, store => store.apply_state(updates, projection, position).await)
+    }
+
+    /// Open pull/merge requests, oldest first per repository.
+    pub async fn open_changes(&self) -> Result<Vec<OpenChange>> {
+        delegate!(self, store => store.open_changes().await)
+    }
+
     pub async fn queue_counts(&self) -> Result<QueueCounts> {
         delegate!(self, store => store.queue_counts().await)
     }
@@ -491,6 +554,17 @@ impl<'e> DedupPlan<'e> {
         }
         (results, jobs)
     }
+}
+
+/// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.
+pub fn new_id(now: Timestamp) -> String {
+    let seconds = u64::try_from(now.as_second()).unwrap_or(0);
+    let timestamp = uuid::Timestamp::from_unix(
+        uuid::NoContext,
+        seconds,
+        now.subsec_nanosecond().unsigned_abs(),
+    );
+    uuid::Uuid::new_v7(timestamp).to_string()
 }
 
 /// PostgreSQL refuses NUL in text; senders' strings are cleaned the same way on both backends.

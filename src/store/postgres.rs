@@ -29,6 +29,11 @@ impl PostgresStore {
             "normalized forge records",
             include_str!("../../migrations/postgres/0002_normalized.sql"),
         ),
+        (
+            3,
+            "pull request and build state, job keys",
+            include_str!("../../migrations/postgres/0003_state.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

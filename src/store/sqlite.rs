@@ -54,6 +54,11 @@ impl SqliteStore {
             "normalized forge records",
             include_str!("../../migrations/sqlite/0002_normalized.sql"),
         ),
+        (
+            3,
+            "pull request and build state, job keys",
+            include_str!("../../migrations/sqlite/0003_state.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

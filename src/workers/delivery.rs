@@ -70,6 +70,16 @@ impl DeliveryWorker {
     async fn run_job(&self, job: ClaimedJob) -> Result<(), StoreError> {
         let outcome = match job.kind.as_str() {
             DELIVER => self.deliver(&job).await,
+            super::digest::DIGEST => {
+                let config = self.config.current();
+                match super::digest::run(&self.store, &config, self.clock.now(), &job.payload).await
+                {
+                    Ok(()) => JobOutcome::Done { status: None },
+                    Err(error) => {
+                        self.retry_or_give_up(&job, None, None, format!("digest failed: {error}"))
+                    }
+                }
+            }
             other => JobOutcome::Dead {
                 status: None,
                 error: format!(

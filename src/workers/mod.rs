@@ -2,6 +2,8 @@
 //! housekeeping. Each exposes one step so tests can drive it.
 
 pub mod delivery;
+pub mod digest;
+pub mod state;
 
 use std::time::Duration;
 

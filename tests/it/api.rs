@@ -267,6 +267,7 @@ async fn reload_takes_a_good_config_and_keeps_the_old_one_on_errors() {
         .as_ref()
         .unwrap()
         .reload_config()
+        .await
         .expect("good config reloads");
     assert_eq!(
         app.post_hook("added", "{}", &[AUTH]).await.0,
@@ -279,6 +280,7 @@ async fn reload_takes_a_good_config_and_keeps_the_old_one_on_errors() {
         .as_ref()
         .unwrap()
         .reload_config()
+        .await
         .expect_err("bad config is refused");
     assert!(
         error

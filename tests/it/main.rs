@@ -5,8 +5,10 @@
 #![allow(clippy::unwrap_used)]
 
 mod api;
+mod chat;
 mod cli;
 mod delivery;
+mod digest;
 mod github;
 mod gitlab;
 mod intake;

@@ -129,6 +129,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// A token with every scope.
     pub admin_token: String,
+    pub config_toml: String,
     /// Kept so the database outlives the app.
     pub _database: TestDatabase,
 }
@@ -145,10 +146,36 @@ impl TestApp {
         config_file: Option<std::path::PathBuf>,
     ) -> TestApp {
         let database = TestDatabase::new(backend).await;
+        Self::start(database, config_toml, config_file, start_time()).await
+    }
+
+    /// Starts with the controlled clock at `start`.
+    pub async fn spawn_at(backend: Backend, config_toml: &str, start: Timestamp) -> TestApp {
+        let database = TestDatabase::new(backend).await;
+        Self::start(database, config_toml, None, start).await
+    }
+
+    /// Stops the app and starts a new one on the same database with the clock at `at`, as a
+    /// restart after downtime would.
+    pub async fn restart_at(mut self, at: Timestamp) -> TestApp {
+        if let Some(app) = self.app.take() {
+            app.shutdown().await;
+        }
+        self.store.close().await;
+        let config = self.config_toml.clone();
+        Self::start(self._database, &config, None, at).await
+    }
+
+    async fn start(
+        database: TestDatabase,
+        config_toml: &str,
+        config_file: Option<std::path::PathBuf>,
+        start: Timestamp,
+    ) -> TestApp {
         let store = database.store().await;
         let (config, _warnings) = Config::parse(config_toml, &|name| std::env::var(name).ok())
             .unwrap_or_else(|problems| panic!("test config has problems: {problems:?}"));
-        let clock = ManualClock::new(start_time());
+        let clock = ManualClock::new(start);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -176,6 +203,7 @@ impl TestApp {
             store,
             http: reqwest::Client::new(),
             admin_token: admin.token,
+            config_toml: config_toml.to_owned(),
             _database: database,
         }
     }

@@ -2,6 +2,7 @@
 //! a footer. Each destination renders this with its own escaping and limits, so text from a
 //! pull request title can never break a message's markup.
 
+use crate::core::digest::{DigestData, age, ci_mark, waiting_on};
 use crate::core::forge::{ForgeEvent, Outcome};
 
 use super::EventMessage;
@@ -135,6 +136,11 @@ fn link_tickets(message: &mut Message, tickets: &crate::config::TicketsConfig) {
 }
 
 fn render_default(event: &EventMessage) -> Message {
+    if event.source == "firewatch" && event.kind == crate::workers::digest::DIGEST {
+        if let Ok(data) = serde_json::from_value::<DigestData>(event.payload.clone()) {
+            return digest_message(&data);
+        }
+    }
     match &event.normalized {
         Some(forge) => forge_message(forge, &event.source),
         None => Message {
@@ -386,6 +392,71 @@ fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
         lines,
         context,
         outcome: forge.outcome,
+    }
+}
+
+/// The open pull/merge requests, per repository, oldest first: CI mark, link, age, author and
+/// whose move it is; ticket keys in titles are repeated after the link so they can be linked.
+fn digest_message(data: &DigestData) -> Message {
+    let total = data.total();
+    let repositories = data.repositories.len();
+    let title = if total == 0 {
+        "📋 No open pull requests".to_owned()
+    } else {
+        format!(
+            "📋 {total} open pull request{} in {repositories} repositor{}",
+            if total == 1 { "" } else { "s" },
+            if repositories == 1 { "y" } else { "ies" }
+        )
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    for repository in &data.repositories {
+        lines.push(vec![bold(&repository.repository)]);
+        for change in &repository.changes {
+            let number = if change.source == "gitlab" {
+                format!("!{}", change.number)
+            } else {
+                format!("#{}", change.number)
+            };
+            let mut line = vec![
+                text(format!("{} ", ci_mark(change.ci))),
+                link(
+                    format!("{number} {}", clip(&change.title, 120)),
+                    change.url.as_ref(),
+                ),
+                text(format!(" · {}", age(change.opened_at, data.generated_at))),
+            ];
+            if let Some(author) = &change.author {
+                line.push(text(format!(" · {author}")));
+            }
+            if change.draft {
+                line.push(text(" · draft"));
+            }
+            line.push(text(format!(" · {}", waiting_on(change))));
+            let keys: Vec<&str> = crate::core::tickets::find_keys(&change.title, &[])
+                .into_iter()
+                .map(|range| &change.title[range])
+                .collect();
+            if !keys.is_empty() {
+                line.push(text(format!(" · {}", keys.join(", "))));
+            }
+            lines.push(line);
+        }
+    }
+    Message {
+        summary: title.clone(),
+        title,
+        title_url: None,
+        lines,
+        context: vec![vec![text(format!(
+            "✅ passed · ❌ failed · ⏳ running or not reported · as of {} ({})",
+            data.generated_at
+                .in_tz(&data.timezone)
+                .map(|zoned| zoned.strftime("%a %Y-%m-%d %H:%M").to_string())
+                .unwrap_or_else(|_| data.generated_at.to_string()),
+            data.timezone
+        ))]],
+        outcome: None,
     }
 }
 

@@ -1,8 +1,12 @@
 //! Destinations. Each kind renders a notification into its own request and sends it; the
 //! shared part here classifies the answer into delivered / retry / rejected, the same for all.
 
+pub mod discord;
+pub mod markdown;
+pub mod mattermost;
 pub mod message;
 pub mod slack;
+pub mod teams;
 pub mod webhook;
 
 use std::time::Duration;
@@ -78,6 +82,15 @@ pub async fn deliver(
         }
         DestinationConfig::Slack(slack) => {
             slack::request(client, slack, &message::render(message, settings))
+        }
+        DestinationConfig::Mattermost(mattermost) => {
+            mattermost::request(client, mattermost, &message::render(message, settings))
+        }
+        DestinationConfig::Discord(discord) => {
+            discord::request(client, discord, &message::render(message, settings))
+        }
+        DestinationConfig::Teams(teams) => {
+            teams::request(client, teams, &message::render(message, settings))
         }
     };
     match request.timeout(timeout).send().await {

@@ -1,0 +1,193 @@
+//! What a forge event changes in the kept state: the pull/merge request it is about, and the
+//! build outcome of a commit. Plain data in, plain data out.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::forge::{ForgeEvent, Outcome};
+
+/// A pull/merge request as kept. `None` fields leave the stored value as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeState {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    /// `open`, `closed` or `merged`.
+    pub state: String,
+    pub draft: bool,
+    pub head_branch: Option<String>,
+    pub base_branch: Option<String>,
+    pub head_sha: Option<String>,
+    /// `approved` or `changes_requested` once someone reviewed; `None` keeps the stored value.
+    pub review_state: Option<String>,
+    pub requested_reviewers: Vec<String>,
+    pub labels: Vec<String>,
+    /// When first seen; only used when the row is new.
+    pub opened_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildState {
+    pub source: String,
+    pub repository: String,
+    pub sha: String,
+    pub name: String,
+    pub outcome: Outcome,
+    pub url: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateUpdate {
+    Change(ChangeState),
+    Build(BuildState),
+}
+
+/// The state updates one normalized event implies.
+pub fn updates(source: &str, event: &ForgeEvent, at: Timestamp) -> Vec<StateUpdate> {
+    let mut updates = Vec::new();
+    if let (Some(change), Some(number)) = (&event.change, event.number) {
+        let state = match event.action.as_str() {
+            "merged" => "merged",
+            "closed" => "closed",
+            _ if change.merged => "merged",
+            _ if change.state == "closed" => "closed",
+            _ => "open",
+        };
+        let review_state = match (event.kind.as_str(), event.action.as_str()) {
+            ("review", "approved") => Some("approved".to_owned()),
+            ("review", "changes_requested") => Some("changes_requested".to_owned()),
+            _ => None,
+        };
+        let author = change.author.clone().or_else(|| {
+            (event.kind == "pull_request" && event.action == "opened")
+                .then(|| event.actor.clone())
+                .flatten()
+        });
+        updates.push(StateUpdate::Change(ChangeState {
+            source: source.to_owned(),
+            repository: event.repository.clone(),
+            number: i64::try_from(number).unwrap_or(i64::MAX),
+            title: event.title.clone().unwrap_or_default(),
+            url: if event.kind == "pull_request" {
+                event.url.clone()
+            } else {
+                None
+            },
+            author,
+            state: state.to_owned(),
+            draft: change.draft,
+            head_branch: change.head_branch.clone(),
+            base_branch: change.base_branch.clone(),
+            head_sha: change.head_sha.clone(),
+            review_state,
+            requested_reviewers: change.requested_reviewers.clone(),
+            labels: event.labels.clone(),
+            opened_at: at,
+            updated_at: at,
+        }));
+    }
+    if let (Some(build), Some(outcome)) = (&event.build, event.outcome) {
+        if let Some(sha) = &build.sha {
+            updates.push(StateUpdate::Build(BuildState {
+                source: source.to_owned(),
+                repository: event.repository.clone(),
+                sha: sha.clone(),
+                name: build.name.clone(),
+                outcome,
+                url: event.url.clone(),
+                updated_at: at,
+            }));
+        }
+    }
+    updates
+}
+
+/// A commit's CI state from its builds: any failure fails it, anything unfinished keeps it
+/// pending, all passed (or skipped) passes it; no builds at all is unknown.
+pub fn ci_state(outcomes: &[Outcome]) -> Option<Outcome> {
+    if outcomes.is_empty() {
+        None
+    } else if outcomes.contains(&Outcome::Failure) {
+        Some(Outcome::Failure)
+    } else if outcomes.contains(&Outcome::Pending) {
+        Some(Outcome::Pending)
+    } else if outcomes
+        .iter()
+        .all(|o| *o == Outcome::Skipped || *o == Outcome::Cancelled)
+    {
+        Some(Outcome::Cancelled)
+    } else {
+        Some(Outcome::Success)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::forge::{Build, Change};
+
+    fn pr(action: &str, merged: bool) -> ForgeEvent {
+        ForgeEvent {
+            kind: "pull_request".into(),
+            action: action.into(),
+            repository: "acme/api".into(),
+            actor: Some("gyeongjun".into()),
+            number: Some(42),
+            title: Some("Fix".into()),
+            change: Some(Change {
+                state: if merged {
+                    "closed".into()
+                } else {
+                    "open".into()
+                },
+                merged,
+                head_sha: Some("abc".into()),
+                ..Change::default()
+            }),
+            ..ForgeEvent::default()
+        }
+    }
+
+    #[test]
+    fn change_states_follow_the_action() {
+        let at = Timestamp::UNIX_EPOCH;
+        let state = |event: &ForgeEvent| match &updates("github", event, at)[0] {
+            StateUpdate::Change(change) => (change.state.clone(), change.author.clone()),
+            StateUpdate::Build(_) => panic!("a change"),
+        };
+        assert_eq!(
+            state(&pr("opened", false)),
+            ("open".into(), Some("gyeongjun".into()))
+        );
+        assert_eq!(state(&pr("merged", true)).0, "merged");
+        assert_eq!(state(&pr("closed", false)).0, "closed");
+    }
+
+    #[test]
+    fn builds_need_a_commit_and_combine_into_one_ci_state() {
+        let mut event = ForgeEvent {
+            kind: "build".into(),
+            outcome: Some(Outcome::Failure),
+            build: Some(Build {
+                name: "CI".into(),
+                sha: Some("abc".into()),
+                ..Build::default()
+            }),
+            ..ForgeEvent::default()
+        };
+        assert_eq!(updates("github", &event, Timestamp::UNIX_EPOCH).len(), 1);
+        event.build.as_mut().unwrap().sha = None;
+        assert!(updates("github", &event, Timestamp::UNIX_EPOCH).is_empty());
+
+        use Outcome::*;
+        assert_eq!(ci_state(&[]), None);
+        assert_eq!(ci_state(&[Success, Failure, Pending]), Some(Failure));
+        assert_eq!(ci_state(&[Success, Pending]), Some(Pending));
+        assert_eq!(ci_state(&[Success, Skipped]), Some(Success));
+    }
+}

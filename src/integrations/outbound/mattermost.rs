@@ -1,0 +1,231 @@
+//! The `mattermost` destination: an incoming webhook
+//! (<https://developers.mattermost.com/integrate/webhooks/incoming/>) with Markdown text. A
+//! success, failure or pending outcome puts the text in one attachment with a colored edge
+//! and a plain `fallback` for notifications. Posts are kept to 16,383 characters (the
+//! server's default limit) by cutting whole lines, ending in "…and N more".
+
+use serde_json::{Value, json};
+
+use super::markdown::{self, Syntax};
+use super::message::{Line, Message, Span};
+use crate::config::MattermostDestination;
+use crate::core::forge::Outcome;
+
+/// The longest post a Mattermost server accepts by default, in characters.
+pub const MAX_TEXT: usize = 16383;
+/// The title and the context line each stay within this, leaving the rest to the lines.
+pub const MAX_TITLE: usize = 2000;
+pub const MAX_CONTEXT: usize = 2000;
+
+const SYNTAX: Syntax = Syntax {
+    special: &[
+        '\\', '*', '_', '[', ']', '(', ')', '<', '>', '#', '|', '`', '~', '&',
+    ],
+    line_start: &['-', '+', '=', '.'],
+    newline: "\n",
+};
+
+/// A word joiner after `@` keeps `@channel`, `@all`, `@here` or a user's name in a pull
+/// request title from notifying anyone, and shows nothing.
+const MENTION_BREAK: &str = "@\u{2060}";
+
+/// Escapes Markdown so text shows literally, and defuses mentions.
+pub fn escape(text: &str) -> String {
+    markdown::escape(text, &SYNTAX).replace('@', MENTION_BREAK)
+}
+
+fn span(span: &Span) -> String {
+    match span {
+        Span::Text(text) => escape(text),
+        Span::Bold(text) => markdown::wrap_trimmed(text, "**", escape),
+        Span::Code(text) if text.trim().is_empty() => escape(text),
+        // Mentions inside code do not notify, and Markdown there is literal.
+        Span::Code(text) => format!("`{}`", text.replace('`', "'").replace('\n', " ")),
+        Span::Link { text, url } => format!("[{}]({})", escape(text), markdown::link_url(url)),
+    }
+}
+
+pub fn line(spans: &Line) -> String {
+    spans.iter().map(span).collect()
+}
+
+/// The color of an attachment's edge; none for outcomes that need no attention.
+pub fn color(outcome: Option<Outcome>) -> Option<&'static str> {
+    match outcome? {
+        Outcome::Success => Some("#2EB67D"),
+        Outcome::Failure => Some("#E01E5A"),
+        Outcome::Pending => Some("#ECB22E"),
+        Outcome::Cancelled | Outcome::Skipped => None,
+    }
+}
+
+/// The Markdown of a message: a bold title, its lines, then its context on one line.
+pub fn text(message: &Message) -> String {
+    let title = match &message.title_url {
+        Some(url) => Span::Link {
+            text: message.title.clone(),
+            url: url.clone(),
+        },
+        None => Span::Text(message.title.clone()),
+    };
+    let title = format!(
+        "**{}**",
+        markdown::fit_line(&[title], MAX_TITLE, &markdown::chars, &span)
+    );
+    let context = markdown::join(&message.context);
+    let context = markdown::fit_line(&context, MAX_CONTEXT, &markdown::chars, &span);
+    let mut budget = MAX_TEXT - markdown::chars(&title);
+    if !context.is_empty() {
+        budget -= markdown::chars(&context) + 1;
+    }
+    let mut rows = vec![title];
+    if !message.lines.is_empty() {
+        // One for the line break after the title.
+        rows.extend(markdown::fit_lines(
+            &message.lines,
+            budget - 1,
+            &markdown::chars,
+            &span,
+        ));
+    }
+    if !context.is_empty() {
+        rows.push(context);
+    }
+    rows.join("\n")
+}
+
+pub fn render(message: &Message, destination: &MattermostDestination) -> Value {
+    let text = text(message);
+    let mut body = match color(message.outcome) {
+        Some(color) => json!({
+            "attachments": [{"fallback": message.summary, "color": color, "text": text}]
+        }),
+        None => json!({ "text": text }),
+    };
+    for (key, value) in [
+        ("channel", &destination.channel),
+        ("username", &destination.username),
+        ("icon_url", &destination.icon_url),
+    ] {
+        if let Some(value) = value {
+            body[key] = Value::String(value.clone());
+        }
+    }
+    body
+}
+
+pub fn request(
+    client: &reqwest::Client,
+    destination: &MattermostDestination,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    client
+        .post(&destination.url)
+        .json(&render(message, destination))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn destination() -> MattermostDestination {
+        MattermostDestination {
+            name: "chat".into(),
+            url: "http://127.0.0.1:9/hook".into(),
+            channel: None,
+            username: None,
+            icon_url: None,
+        }
+    }
+
+    fn message(lines: usize, width: usize) -> Message {
+        Message {
+            summary: "s".into(),
+            title: "A <title> & more".into(),
+            title_url: Some("https://example.com/a (b)".into()),
+            lines: (0..lines)
+                .map(|n| vec![Span::Text(format!("{n:04} {}", "x".repeat(width)))])
+                .collect(),
+            context: (0..20).map(|n| vec![Span::Text(format!("c{n}"))]).collect(),
+            outcome: Some(Outcome::Failure),
+        }
+    }
+
+    /// The Markdown, wherever the body carries it.
+    fn posted(body: &Value) -> &str {
+        body["text"]
+            .as_str()
+            .or_else(|| body["attachments"][0]["text"].as_str())
+            .unwrap()
+    }
+
+    #[test]
+    fn an_oversized_message_is_cut_to_the_post_limit_with_a_count() {
+        let body = render(&message(2000, 100), &destination());
+        assert_eq!(body["attachments"][0]["color"], "#E01E5A");
+        assert_eq!(body["attachments"][0]["fallback"], "s");
+        let text = posted(&body);
+        assert!(text.chars().count() <= MAX_TEXT, "{}", text.chars().count());
+        let rows: Vec<&str> = text.lines().collect();
+        let last_line = rows[rows.len() - 2];
+        let omitted: usize = last_line
+            .strip_prefix("…and ")
+            .and_then(|rest| rest.strip_suffix(" more"))
+            .unwrap_or_else(|| panic!("{last_line}"))
+            .parse()
+            .unwrap();
+        let shown = rows
+            .iter()
+            .filter(|row| row.contains(&"x".repeat(100)))
+            .count();
+        assert!(shown > 100, "{shown}");
+        assert_eq!(shown + omitted, 2000, "every line is shown or counted");
+        assert!(rows.last().unwrap().ends_with("c19"));
+    }
+
+    #[test]
+    fn a_single_huge_line_is_shortened_to_fit() {
+        for width in [10_000, 40_000] {
+            let text = text(&message(1, width));
+            assert!(text.chars().count() <= MAX_TEXT);
+            assert!(text.contains("0000 xxx"));
+        }
+        let two = text(&message(2, 20_000));
+        assert!(two.chars().count() <= MAX_TEXT);
+        assert!(
+            two.contains("\n…and 1 more\n"),
+            "{}",
+            &two[two.len() - 100..]
+        );
+    }
+
+    #[test]
+    fn markup_mentions_and_link_targets_show_literally() {
+        let message = Message {
+            summary: "s".into(),
+            title: "fix *all* [the] bugs <now> #1 | `x` @channel".into(),
+            title_url: Some("https://example.com/pull/1 (x)".into()),
+            lines: vec![
+                vec![
+                    Span::Text("<script>alert(1)</script> @everyone ~town-square".into()),
+                    Span::Code("a`b".into()),
+                ],
+                vec![
+                    Span::Bold(" spaced ".into()),
+                    Span::Text("- not a list".into()),
+                ],
+            ],
+            context: vec![],
+            outcome: None,
+        };
+        let body = render(&message, &destination());
+        assert!(body.get("attachments").is_none());
+        assert_eq!(
+            posted(&body),
+            "**[fix \\*all\\* \\[the\\] bugs \\<now\\> \\#1 \\| \\`x\\` @\u{2060}channel]\
+             (https://example.com/pull/1%20%28x%29)**\n\
+             \\<script\\>alert\\(1\\)\\</script\\> @\u{2060}everyone \\~town-square`a'b`\n \
+             **spaced** \\- not a list"
+        );
+    }
+}
