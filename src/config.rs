@@ -28,6 +28,8 @@ pub struct Config {
     #[serde(default)]
     pub routes: Vec<Route>,
     pub tickets: Option<TicketsConfig>,
+    #[serde(default)]
+    pub templates: Vec<TemplateConfig>,
     // Sections of PRODUCT.md §3 that later parts of Firewatch read. They are accepted now so a
     // complete config file loads; `unused_sections` names them in the log.
     #[serde(default)]
@@ -155,6 +157,17 @@ impl Default for DeliveryConfig {
     }
 }
 
+/// A message template routes can name (`template = "…"`), in Jinja syntax.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateConfig {
+    pub name: String,
+    pub title: String,
+    /// Lines of the message; `[text](url)`, `**bold**` and `` `code` `` are understood.
+    #[serde(default)]
+    pub body: String,
+}
+
 /// Ticket keys (`CCC-1580`) in messages become links to the tracker.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -271,6 +284,102 @@ pub enum DestinationConfig {
     Mattermost(MattermostDestination),
     Discord(DiscordDestination),
     Teams(TeamsDestination),
+    Email(EmailDestination),
+}
+
+/// Email over SMTP: a multipart text and HTML message to every address in `to`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailDestination {
+    pub name: String,
+    pub host: String,
+    /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub tls: EmailTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    /// A mailbox: `alerts@example.com` or `Firewatch <alerts@example.com>`.
+    pub from: String,
+    pub to: Vec<String>,
+    /// Put in brackets before every subject: `[prefix] title`.
+    pub subject_prefix: Option<String>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EmailTls {
+    /// Plain connection upgraded with STARTTLS, which the server must offer (submission, 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (submissions, 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine.
+    None,
+}
+
+impl EmailDestination {
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.tls {
+            EmailTls::Starttls => 587,
+            EmailTls::Tls => 465,
+            EmailTls::None => 25,
+        })
+    }
+
+    /// Every problem with the settings, as (key, message).
+    fn problems(&self) -> Vec<(String, String)> {
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut problem = |key: &str, message: String| problems.push((key.to_owned(), message));
+        if self.host.trim().is_empty() {
+            problem("host", "is empty".to_owned());
+        }
+        if self.port == Some(0) {
+            problem("port", "must be more than 0".to_owned());
+        }
+        let local = matches!(self.host.as_str(), "localhost" | "127.0.0.1" | "::1");
+        if self.tls == EmailTls::None && !local {
+            problem(
+                "tls",
+                format!(
+                    "\"none\" is allowed only for a relay on this machine (localhost, 127.0.0.1 or \
+                     ::1): over a network it would send every message, and the password, in clear \
+                     text; use \"starttls\" or \"tls\" for \"{}\"",
+                    self.host
+                ),
+            );
+        }
+        match (&self.username, &self.password) {
+            (None, Some(_)) => problem(
+                "password",
+                "is set without a username: SMTP authentication needs both".to_owned(),
+            ),
+            (Some(_), None) => problem(
+                "username",
+                "is set without a password: SMTP authentication needs both".to_owned(),
+            ),
+            _ => {}
+        }
+        // lettre's own words ("Invalid input") say less than an example does.
+        let not_an_address = |address: &str| {
+            format!(
+                "\"{address}\" is not an email address like ops@example.com or \"Ops <ops@example.com>\""
+            )
+        };
+        if self.from.parse::<lettre::message::Mailbox>().is_err() {
+            problem("from", not_an_address(&self.from));
+        }
+        if self.to.is_empty() {
+            problem("to", "names no address".to_owned());
+        }
+        for (index, address) in self.to.iter().enumerate() {
+            if address.parse::<lettre::message::Mailbox>().is_err() {
+                problem(&format!("to[{index}]"), not_an_address(address));
+            }
+        }
+        problems
+    }
 }
 
 /// A Slack incoming webhook. `channel`, `username` and `icon_emoji` are honoured only by
@@ -333,6 +442,7 @@ impl DestinationConfig {
             DestinationConfig::Mattermost(mattermost) => &mattermost.name,
             DestinationConfig::Discord(discord) => &discord.name,
             DestinationConfig::Teams(teams) => &teams.name,
+            DestinationConfig::Email(email) => &email.name,
         }
     }
 }
@@ -682,6 +792,11 @@ impl Config {
                         );
                     }
                 }
+                DestinationConfig::Email(email) => {
+                    for (key, message) in email.problems() {
+                        error(format!("{path}.{key}"), message);
+                    }
+                }
             }
         }
 
@@ -727,6 +842,34 @@ impl Config {
             }
         }
 
+        let mut template_names = HashSet::new();
+        for (index, template) in self.templates.iter().enumerate() {
+            let path = format!("templates[{index}]");
+            if !template_names.insert(template.name.as_str()) {
+                error(
+                    format!("{path}.name"),
+                    format!("template \"{}\" is defined twice", template.name),
+                );
+            }
+            for (field, source) in [("title", &template.title), ("body", &template.body)] {
+                if let Err(problem) = crate::integrations::outbound::template::check(source) {
+                    error(
+                        format!("{path}.{field}"),
+                        format!("the template does not compile: {problem}"),
+                    );
+                }
+            }
+        }
+        for (index, route) in self.routes.iter().enumerate() {
+            if let Some(name) = &route.template {
+                if !template_names.contains(name.as_str()) {
+                    error(
+                        format!("routes[{index}].template"),
+                        format!("unknown template \"{name}\""),
+                    );
+                }
+            }
+        }
         let mut digest_names = HashSet::new();
         for (index, digest) in self.digests.iter().enumerate() {
             let path = format!("digests[{index}]");
@@ -1077,6 +1220,55 @@ mod tests {
             "[[destinations]]\nname = \"t\"\nkind = \"teams\"\nurl = \"http://x\"\nchannel = \"c\"\n",
         );
         assert!(found[0].contains("unknown field `channel`"), "{found:?}");
+    }
+
+    #[test]
+    fn email_destinations_check_addresses_tls_and_credentials() {
+        let text = r#"
+            [[destinations]]
+            name = "mail"
+            kind = "email"
+            host = "smtp.example.com"
+            tls = "none"
+            password = "${SECRET}"
+            from = "not an address"
+            to = []
+            [[destinations]]
+            name = "relay"
+            kind = "email"
+            host = "localhost"
+            tls = "none"
+            from = "Firewatch <fw@example.com>"
+            to = ["ops@example.com", "nope"]
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "destinations[0].tls: \"none\" is allowed only for a relay on this machine (localhost, 127.0.0.1 or ::1): over a network it would send every message, and the password, in clear text; use \"starttls\" or \"tls\" for \"smtp.example.com\"",
+                "destinations[0].password: is set without a username: SMTP authentication needs both",
+                "destinations[0].from: \"not an address\" is not an email address like ops@example.com or \"Ops <ops@example.com>\"",
+                "destinations[0].to: names no address",
+                "destinations[1].to[1]: \"nope\" is not an email address like ops@example.com or \"Ops <ops@example.com>\"",
+            ]
+        );
+        let text = r#"
+            [[destinations]]
+            name = "mail"
+            kind = "email"
+            host = "smtp.example.com"
+            username = "firewatch"
+            password = "${SECRET}"
+            from = "fw@example.com"
+            to = ["ops@example.com"]
+            subject_prefix = "firewatch"
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let DestinationConfig::Email(email) = &config.destinations[0] else {
+            panic!("an email destination")
+        };
+        assert_eq!((email.tls, email.port()), (EmailTls::Starttls, 587));
+        let found = problems(&text.replace("subject_prefix", "subject"));
+        assert!(found[0].contains("unknown field `subject`"), "{found:?}");
     }
 }
 

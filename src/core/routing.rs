@@ -122,18 +122,32 @@ pub struct Route {
     pub to: Vec<String>,
     #[serde(default, rename = "continue")]
     pub continue_matching: bool,
+    /// A `[[templates]]` name to render this route's messages with.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
-/// The destinations for `event`, each once, in route order.
-pub fn destinations_for(event: &EventAttributes<'_>, routes: &[Route]) -> Vec<String> {
-    let mut destinations: Vec<String> = Vec::new();
+/// Where an event goes and how it is worded there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub destination: String,
+    pub template: Option<String>,
+}
+
+/// The destinations for `event`, each once (with the first matching route's template), in
+/// route order.
+pub fn destinations_for(event: &EventAttributes<'_>, routes: &[Route]) -> Vec<Target> {
+    let mut destinations: Vec<Target> = Vec::new();
     for route in routes {
         if !route.matcher.matches(event) {
             continue;
         }
         for destination in &route.to {
-            if !destinations.contains(destination) {
-                destinations.push(destination.clone());
+            if !destinations.iter().any(|t| &t.destination == destination) {
+                destinations.push(Target {
+                    destination: destination.clone(),
+                    template: route.template.clone(),
+                });
             }
         }
         if !route.continue_matching {
@@ -155,7 +169,12 @@ mod tests {
             },
             to: to.iter().map(|s| s.to_string()).collect(),
             continue_matching,
+            template: None,
         }
+    }
+
+    fn names(targets: Vec<Target>) -> Vec<String> {
+        targets.into_iter().map(|t| t.destination).collect()
     }
 
     const EVENT: EventAttributes<'static> = EventAttributes {
@@ -177,14 +196,17 @@ mod tests {
             route(Some("generic"), &["a"], false),
             route(None, &["b"], false),
         ];
-        assert_eq!(destinations_for(&EVENT, &routes), vec!["a"]);
+        assert_eq!(names(destinations_for(&EVENT, &routes)), vec!["a"]);
 
         let routes = vec![
             route(Some("generic"), &["a", "b"], true),
             route(None, &["b", "c"], false),
             route(None, &["d"], false),
         ];
-        assert_eq!(destinations_for(&EVENT, &routes), vec!["a", "b", "c"]);
+        assert_eq!(
+            names(destinations_for(&EVENT, &routes)),
+            vec!["a", "b", "c"]
+        );
     }
 
     #[test]

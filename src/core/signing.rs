@@ -70,7 +70,8 @@ pub fn verify(
         .trim()
         .parse()
         .map_err(|_| SignatureError::BadTimestamp)?;
-    if (now.as_second() - seconds).abs() > TOLERANCE_SECONDS {
+    // abs_diff: a sender's timestamp near i64::MIN must not overflow (found by fuzzing).
+    if now.as_second().abs_diff(seconds) > TOLERANCE_SECONDS.unsigned_abs() {
         return Err(SignatureError::TimestampOutOfTolerance);
     }
     let candidates: Vec<Vec<u8>> = signatures
@@ -131,5 +132,25 @@ mod tests {
             verify(&secrets, None, Some(&ts), Some(&header), BODY, now),
             Err(SignatureError::MissingHeaders)
         );
+    }
+
+    /// Regression: the fuzzer's crash input, a timestamp at the bottom of i64's range.
+    #[test]
+    fn extreme_timestamps_are_out_of_tolerance_not_a_panic() {
+        let now = Timestamp::from_second(TIMESTAMP).unwrap();
+        for extreme in [i64::MIN, i64::MIN + 19, i64::MAX] {
+            let ts = extreme.to_string();
+            assert_eq!(
+                verify(
+                    &[SECRET.to_owned()],
+                    Some(ID),
+                    Some(&ts),
+                    Some(EXPECTED),
+                    BODY,
+                    now
+                ),
+                Err(SignatureError::TimestampOutOfTolerance)
+            );
+        }
     }
 }

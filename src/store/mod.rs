@@ -73,7 +73,7 @@ pub struct NewEvent {
     pub body: bytes::Bytes,
     /// The normalized forge record as JSON, for forge events.
     pub normalized: Option<String>,
-    pub destinations: Vec<String>,
+    pub destinations: Vec<crate::core::routing::Target>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
 }
@@ -525,13 +525,16 @@ impl<'e> DedupPlan<'e> {
         events: &'e [NewEvent],
         inserted: &std::collections::HashSet<String>,
         original: &std::collections::HashMap<(String, String), String>,
-    ) -> (Vec<Accepted>, Vec<(usize, &'e str)>) {
+    ) -> (
+        Vec<Accepted>,
+        Vec<(usize, &'e crate::core::routing::Target)>,
+    ) {
         let mut results = Vec::with_capacity(events.len());
         let mut jobs = Vec::new();
         for (index, event) in events.iter().enumerate() {
             let key = Self::key(events, index);
             if inserted.contains(&event.id) {
-                jobs.extend(event.destinations.iter().map(|d| (index, d.as_str())));
+                jobs.extend(event.destinations.iter().map(|target| (index, target)));
                 results.push(Accepted {
                     id: event.id.clone(),
                     duplicate: false,
@@ -554,6 +557,20 @@ impl<'e> DedupPlan<'e> {
         }
         (results, jobs)
     }
+}
+
+/// What a delivery job carries besides its destination: the template to render with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DeliveryPayload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+pub fn delivery_payload(target: &crate::core::routing::Target) -> String {
+    serde_json::to_string(&DeliveryPayload {
+        template: target.template.clone(),
+    })
+    .unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.

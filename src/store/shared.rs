@@ -42,15 +42,15 @@ macro_rules! shared_store_impl {
             fn push_job_row<'a>(
                 mut row: sqlx::query_builder::Separated<'_, 'a, $db, &'static str>,
                 event: &'a $crate::store::NewEvent,
-                destination: &'a str,
+                target: &'a $crate::core::routing::Target,
                 now: jiff::Timestamp,
             ) {
                 let now_ms = now.as_millisecond();
                 row.push_bind("deliver")
-                    .push_bind(format!("destination:{destination}"))
-                    .push_bind(destination)
+                    .push_bind(format!("destination:{}", target.destination))
+                    .push_bind(target.destination.as_str())
                     .push_bind(event.id.as_str())
-                    .push_bind("{}")
+                    .push_bind($crate::store::delivery_payload(target))
                     .push_bind("pending")
                     .push_bind(0_i32)
                     .push_bind(now_ms)

@@ -126,15 +126,10 @@ impl SqliteStore {
             // SQLite's thread one by one, and a batch without redeliveries needs no ids back.
             builder.push(" ON CONFLICT DO NOTHING; SELECT changes(); ");
         }
-        let jobs: Vec<(usize, &str)> = plan
+        let jobs: Vec<(usize, &crate::core::routing::Target)> = plan
             .unique
             .iter()
-            .flat_map(|&index| {
-                events[index]
-                    .destinations
-                    .iter()
-                    .map(move |d| (index, d.as_str()))
-            })
+            .flat_map(|&index| events[index].destinations.iter().map(move |t| (index, t)))
             .collect();
         for chunk in jobs.chunks(BATCH_CHUNK) {
             builder.push(JOB_INSERT);

@@ -126,8 +126,13 @@ impl DeliveryWorker {
         let message = EventMessage::from_event(&event);
         let key = format!("{}.{}", event.id, destination_name);
         let timeout = Duration::from_secs(config.delivery.timeout_seconds);
+        let template = serde_json::from_str::<crate::store::DeliveryPayload>(&job.payload)
+            .ok()
+            .and_then(|payload| payload.template)
+            .and_then(|name| config.templates.iter().find(|t| t.name == name).cloned());
         let settings = RenderSettings {
             tickets: config.tickets.clone(),
+            template,
         };
         let result = outbound::deliver(
             &self.client,

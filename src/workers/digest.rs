@@ -116,7 +116,14 @@ pub async fn run(
             headers: "{}".into(),
             body: serde_json::to_vec(&data).unwrap_or_default().into(),
             normalized: None,
-            destinations: digest.to.clone(),
+            destinations: digest
+                .to
+                .iter()
+                .map(|destination| crate::core::routing::Target {
+                    destination: destination.clone(),
+                    template: None,
+                })
+                .collect(),
             expires_at: now.saturating_add(window).unwrap_or(now),
         };
         store

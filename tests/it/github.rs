@@ -262,3 +262,77 @@ async fn signatures_redeliveries_and_content_types() {
         app.stop().await;
     }
 }
+
+/// Slack throttles, then fails, then takes the message: it arrives once, not before Slack's
+/// Retry-After, and the message behind it waits its turn.
+#[tokio::test]
+async fn slack_faults_are_retried_in_order_and_delivered_once() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let failures = Destination::start().await;
+        chat.respond_with(429, &[("retry-after", "30")]);
+        chat.respond_with(500, &[]);
+        let app = TestApp::spawn(backend, &config(&chat, &failures)).await;
+        let first = app.clock_now();
+        deliver(
+            &app,
+            "pull_request",
+            &fixture("pull_request.opened"),
+            "f1",
+            SECRET,
+        )
+        .await;
+        deliver(&app, "push", &fixture("push.branch"), "f2", SECRET).await;
+        chat.wait_for(1).await;
+        let retrying = app
+            .wait_for_notifications("state=retrying", |items| items.len() == 1)
+            .await;
+        let next: jiff::Timestamp = retrying[0]["next_attempt_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            next.duration_since(first).as_secs() >= 30,
+            "retried before Slack's Retry-After"
+        );
+        assert_eq!(
+            chat.received().len(),
+            1,
+            "the push waits behind the throttled message"
+        );
+        app.clock.set(next);
+        chat.wait_for(2).await;
+        let retrying = app
+            .wait_for_notifications("state=retrying", |items| {
+                items.len() == 1 && items[0]["attempts"] == 2
+            })
+            .await;
+        let next: jiff::Timestamp = retrying[0]["next_attempt_at"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        app.clock.set(next);
+        let received = chat.wait_for(4).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+            .await;
+        let texts: Vec<String> = received
+            .iter()
+            .map(|r| r.json()["text"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(
+            texts[..3].iter().all(|t| t.contains("PR #42 opened")),
+            "{texts:?}"
+        );
+        assert!(texts[3].contains("pushed 3 commits"), "{texts:?}");
+        app.stop().await;
+    }
+}
+
+impl TestApp {
+    fn clock_now(&self) -> jiff::Timestamp {
+        use firewatch::clock::Clock;
+        self.clock.now()
+    }
+}

@@ -19,6 +19,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub mod smtp;
+
 pub const POSTGRES_URL_VAR: &str = "FIREWATCH_TEST_POSTGRES_URL";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

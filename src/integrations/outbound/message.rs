@@ -73,11 +73,22 @@ pub const PUSH_COMMIT_LINES: usize = 10;
 #[derive(Debug, Clone, Default)]
 pub struct RenderSettings {
     pub tickets: Option<crate::config::TicketsConfig>,
+    /// The route's template, if it names one.
+    pub template: Option<crate::config::TemplateConfig>,
 }
 
 /// The default message for an event.
 pub fn render(event: &EventMessage, settings: &RenderSettings) -> Message {
     let mut message = render_default(event);
+    if let Some(template) = &settings.template {
+        // A template that fails at delivery must not lose the message: the default is sent.
+        match super::template::apply(template, event, message.clone()) {
+            Ok(worded) => message = worded,
+            Err(error) => {
+                tracing::warn!(template = %template.name, %error, "template failed; sending the default message")
+            }
+        }
+    }
     if let Some(tickets) = &settings.tickets {
         link_tickets(&mut message, tickets);
     }

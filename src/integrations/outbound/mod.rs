@@ -2,11 +2,13 @@
 //! shared part here classifies the answer into delivered / retry / rejected, the same for all.
 
 pub mod discord;
+pub mod email;
 pub mod markdown;
 pub mod mattermost;
 pub mod message;
 pub mod slack;
 pub mod teams;
+pub mod template;
 pub mod webhook;
 
 use std::time::Duration;
@@ -77,6 +79,11 @@ pub async fn deliver(
     timeout: Duration,
 ) -> DeliveryResult {
     let request = match destination {
+        // SMTP, not HTTP: the email module sends and sorts the answer itself.
+        DestinationConfig::Email(email) => {
+            let message = message::render(message, settings);
+            return email::deliver(email, &message, idempotency_key, now, timeout).await;
+        }
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
