@@ -63,7 +63,7 @@ read -r d_rps d_p50 d_p99 d_total d_err <<<"$(field durable)"
 read -r n_rps n_p50 n_p99 n_total n_err <<<"$(field discard)"
 
 printf '%-34s %12s %10s %10s %10s\n' "mode" "requests/s" "p50" "p99" "non-2xx"
-printf '%-34s %12s %10s %10s %10s\n' "durable (SQLite, synchronous=FULL)" "$d_rps" "$d_p50" "$d_p99" "$d_err"
+printf '%-34s %12s %10s %10s %10s\n' "durable (SQLite WAL, fsync first)" "$d_rps" "$d_p50" "$d_p99" "$d_err"
 printf '%-34s %12s %10s %10s %10s\n' "store switched off" "$n_rps" "$n_p50" "$n_p99" "$n_err"
 python3 - "$d_rps" "$n_rps" <<'PY'
 import sys

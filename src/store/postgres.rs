@@ -34,6 +34,11 @@ impl PostgresStore {
             "pull request and build state, job keys",
             include_str!("../../migrations/postgres/0003_state.sql"),
         ),
+        (
+            4,
+            "index of forge events for the projector",
+            include_str!("../../migrations/postgres/0004_forge_index.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -59,6 +59,11 @@ impl SqliteStore {
             "pull request and build state, job keys",
             include_str!("../../migrations/sqlite/0003_state.sql"),
         ),
+        (
+            4,
+            "index of forge events for the projector",
+            include_str!("../../migrations/sqlite/0004_forge_index.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -98,6 +98,14 @@ async fn a_github_event_becomes_a_multipart_email() {
             "the app's clock"
         );
         assert_eq!(email.header("MIME-Version"), "1.0");
+        // The whole readable message, reviewed like code.
+        let rendered = format!(
+            "Subject: {}\n\n--- text/plain ---\n{}\n--- text/html ---\n{}",
+            email.header("Subject"),
+            email.part("text/plain").body,
+            email.part("text/html").body
+        );
+        expect_test::expect_file!["../snapshots/github_to_email.txt"].assert_eq(&rendered);
         assert!(
             email
                 .header("Content-Type")
