@@ -12,6 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
+use super::json::{flag, number, text, texts};
 use super::{Parsed, Rejection, header};
 use crate::core::forge::{
     Build, Change, Comment, Commit, Deployment, ForgeEvent, Outcome, Push, Release, Review,
@@ -160,33 +161,6 @@ pub fn normalize(event_type: &str, payload: &Value) -> (Option<ForgeEvent>, Opti
     }
 }
 
-fn text(value: &Value, pointer: &str) -> Option<String> {
-    match value.pointer(pointer)? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
-fn flag(value: &Value, pointer: &str) -> bool {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-}
-
-fn number(value: &Value, pointer: &str) -> Option<u64> {
-    value.pointer(pointer).and_then(Value::as_u64)
-}
-
-fn logins(value: &Value, pointer: &str, field: &str) -> Vec<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(|item| text(item, field)).collect())
-        .unwrap_or_default()
-}
-
 /// The fields every event shares: repository and who acted.
 fn base(payload: &Value, kind: &str, action: &str) -> ForgeEvent {
     ForgeEvent {
@@ -205,7 +179,7 @@ fn change_fields(forge: &mut ForgeEvent, pr: &Value) {
     forge.title = text(pr, "/title");
     forge.url = text(pr, "/html_url");
     forge.branch = text(pr, "/head/ref");
-    forge.labels = logins(pr, "/labels", "/name");
+    forge.labels = texts(pr, "/labels", "/name");
     forge.change = Some(Change {
         author: text(pr, "/user/login"),
         state: text(pr, "/state").unwrap_or_default(),
@@ -214,7 +188,7 @@ fn change_fields(forge: &mut ForgeEvent, pr: &Value) {
         head_branch: text(pr, "/head/ref"),
         base_branch: text(pr, "/base/ref"),
         head_sha: text(pr, "/head/sha"),
-        requested_reviewers: logins(pr, "/requested_reviewers", "/login"),
+        requested_reviewers: texts(pr, "/requested_reviewers", "/login"),
         requested_reviewer: None,
         merged_by: text(pr, "/merged_by/login"),
     });
@@ -463,7 +437,7 @@ fn comment(payload: &Value, action: &str) -> (Option<ForgeEvent>, Option<String>
     forge.number = number(payload, "/issue/number");
     forge.title = text(payload, "/issue/title");
     forge.url = text(payload, "/comment/html_url");
-    forge.labels = logins(payload, "/issue/labels", "/name");
+    forge.labels = texts(payload, "/issue/labels", "/name");
     forge.comment = Some(Comment {
         body: text(payload, "/comment/body").unwrap_or_default(),
         author: text(payload, "/comment/user/login"),

@@ -9,6 +9,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
+use super::json::{flag, number, text, texts};
 use super::{Parsed, Rejection, header};
 use crate::core::forge::{
     Build, Change, Comment, Commit, Deployment, ForgeEvent, Outcome, Push, Release, Review,
@@ -68,33 +69,6 @@ pub fn normalize(object_kind: &str, payload: &Value) -> (Option<ForgeEvent>, Opt
             )),
         ),
     }
-}
-
-fn text(value: &Value, pointer: &str) -> Option<String> {
-    match value.pointer(pointer)? {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(number) => Some(number.to_string()),
-        _ => None,
-    }
-}
-
-fn number(value: &Value, pointer: &str) -> Option<u64> {
-    value.pointer(pointer).and_then(Value::as_u64)
-}
-
-fn flag(value: &Value, pointer: &str) -> bool {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-}
-
-fn list(value: &Value, pointer: &str, field: &str) -> Vec<String> {
-    value
-        .pointer(pointer)
-        .and_then(Value::as_array)
-        .map(|items| items.iter().filter_map(|item| text(item, field)).collect())
-        .unwrap_or_default()
 }
 
 fn base(payload: &Value, kind: &str, action: &str) -> ForgeEvent {
@@ -187,8 +161,8 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
             .and_then(Value::as_bool)
             == Some(false);
     let new_reviewers: Vec<String> = {
-        let before = list(payload, "/changes/reviewers/previous", "/username");
-        list(payload, "/changes/reviewers/current", "/username")
+        let before = texts(payload, "/changes/reviewers/previous", "/username");
+        texts(payload, "/changes/reviewers/current", "/username")
             .into_iter()
             .filter(|reviewer| !before.contains(reviewer))
             .collect()
@@ -210,7 +184,7 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
     forge.title = text(&attributes, "/title");
     forge.url = text(&attributes, "/url");
     forge.branch = text(&attributes, "/source_branch");
-    forge.labels = list(payload, "/labels", "/title");
+    forge.labels = texts(payload, "/labels", "/title");
     let state = text(&attributes, "/state").unwrap_or_default();
     forge.change = Some(Change {
         author: None,
@@ -220,7 +194,7 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         head_branch: text(&attributes, "/source_branch"),
         base_branch: text(&attributes, "/target_branch"),
         head_sha: text(&attributes, "/last_commit/id"),
-        requested_reviewers: list(payload, "/reviewers", "/username"),
+        requested_reviewers: texts(payload, "/reviewers", "/username"),
         requested_reviewer: new_reviewers.first().cloned(),
         merged_by: (normalized == "merged")
             .then(|| forge.actor.clone())
@@ -355,7 +329,7 @@ fn note(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         forge.number = number(target, "/iid");
         forge.title = text(target, "/title");
         forge.branch = text(target, "/source_branch");
-        forge.labels = list(target, "/labels", "/title");
+        forge.labels = texts(target, "/labels", "/title");
     }
     forge.url = text(payload, "/object_attributes/url");
     forge.comment = Some(Comment {

@@ -4,6 +4,7 @@
 pub mod generic;
 pub mod github;
 pub mod gitlab;
+pub mod json;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};

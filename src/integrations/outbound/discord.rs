@@ -93,25 +93,14 @@ pub fn render(message: &Message, destination: &DiscordDestination) -> Value {
         embed["footer"] = json!({ "text": footer });
     }
     let mut body = json!({ "embeds": [embed], "allowed_mentions": { "parse": [] } });
-    for (key, value) in [
-        ("username", &destination.username),
-        ("avatar_url", &destination.avatar_url),
-    ] {
-        if let Some(value) = value {
-            body[key] = Value::String(value.clone());
-        }
-    }
+    super::set_present(
+        &mut body,
+        &[
+            ("username", &destination.username),
+            ("avatar_url", &destination.avatar_url),
+        ],
+    );
     body
-}
-
-pub fn request(
-    client: &reqwest::Client,
-    destination: &DiscordDestination,
-    message: &Message,
-) -> reqwest::RequestBuilder {
-    client
-        .post(&destination.url)
-        .json(&render(message, destination))
 }
 
 #[cfg(test)]

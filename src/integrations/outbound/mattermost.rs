@@ -102,26 +102,15 @@ pub fn render(message: &Message, destination: &MattermostDestination) -> Value {
         }),
         None => json!({ "text": text }),
     };
-    for (key, value) in [
-        ("channel", &destination.channel),
-        ("username", &destination.username),
-        ("icon_url", &destination.icon_url),
-    ] {
-        if let Some(value) = value {
-            body[key] = Value::String(value.clone());
-        }
-    }
+    super::set_present(
+        &mut body,
+        &[
+            ("channel", &destination.channel),
+            ("username", &destination.username),
+            ("icon_url", &destination.icon_url),
+        ],
+    );
     body
-}
-
-pub fn request(
-    client: &reqwest::Client,
-    destination: &MattermostDestination,
-    message: &Message,
-) -> reqwest::RequestBuilder {
-    client
-        .post(&destination.url)
-        .json(&render(message, destination))
 }
 
 #[cfg(test)]

@@ -87,18 +87,26 @@ pub async fn deliver(
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
-        DestinationConfig::Slack(slack) => {
-            slack::request(client, slack, &message::render(message, settings))
-        }
-        DestinationConfig::Mattermost(mattermost) => {
-            mattermost::request(client, mattermost, &message::render(message, settings))
-        }
-        DestinationConfig::Discord(discord) => {
-            discord::request(client, discord, &message::render(message, settings))
-        }
-        DestinationConfig::Teams(teams) => {
-            teams::request(client, teams, &message::render(message, settings))
-        }
+        DestinationConfig::Slack(slack) => post_json(
+            client,
+            &slack.url,
+            &slack::render(&message::render(message, settings), slack),
+        ),
+        DestinationConfig::Mattermost(mattermost) => post_json(
+            client,
+            &mattermost.url,
+            &mattermost::render(&message::render(message, settings), mattermost),
+        ),
+        DestinationConfig::Discord(discord) => post_json(
+            client,
+            &discord.url,
+            &discord::render(&message::render(message, settings), discord),
+        ),
+        DestinationConfig::Teams(teams) => post_json(
+            client,
+            &teams.url,
+            &teams::render(&message::render(message, settings), teams),
+        ),
     };
     match request.timeout(timeout).send().await {
         Ok(response) => {
@@ -111,6 +119,24 @@ pub async fn deliver(
             retry_after: None,
             error: describe_send_error(&error),
         },
+    }
+}
+
+/// The chat webhooks all take one JSON document by POST.
+fn post_json(
+    client: &reqwest::Client,
+    url: &str,
+    body: &serde_json::Value,
+) -> reqwest::RequestBuilder {
+    client.post(url).json(body)
+}
+
+/// Sets the optional settings a destination has (`username`, `channel`…) on its JSON body.
+pub(crate) fn set_present(body: &mut serde_json::Value, fields: &[(&str, &Option<String>)]) {
+    for (key, value) in fields {
+        if let Some(value) = value {
+            body[*key] = serde_json::Value::String(value.clone());
+        }
     }
 }
 

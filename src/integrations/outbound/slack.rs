@@ -82,26 +82,15 @@ pub fn render(message: &Message, destination: &SlackDestination) -> Value {
         blocks.push(json!({"type": "context", "elements": context}));
     }
     let mut body = json!({"text": escape(&message.summary), "blocks": blocks});
-    for (key, value) in [
-        ("channel", &destination.channel),
-        ("username", &destination.username),
-        ("icon_emoji", &destination.icon_emoji),
-    ] {
-        if let Some(value) = value {
-            body[key] = Value::String(value.clone());
-        }
-    }
+    super::set_present(
+        &mut body,
+        &[
+            ("channel", &destination.channel),
+            ("username", &destination.username),
+            ("icon_emoji", &destination.icon_emoji),
+        ],
+    );
     body
-}
-
-pub fn request(
-    client: &reqwest::Client,
-    destination: &SlackDestination,
-    message: &Message,
-) -> reqwest::RequestBuilder {
-    client
-        .post(&destination.url)
-        .json(&render(message, destination))
 }
 
 #[cfg(test)]

@@ -132,16 +132,6 @@ pub fn render(message: &Message, _destination: &TeamsDestination) -> Value {
     assemble(kept, Some(text_block(markdown::more(omitted))))
 }
 
-pub fn request(
-    client: &reqwest::Client,
-    destination: &TeamsDestination,
-    message: &Message,
-) -> reqwest::RequestBuilder {
-    client
-        .post(&destination.url)
-        .json(&render(message, destination))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
