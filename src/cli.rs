@@ -258,11 +258,14 @@ fn check_config(path: Option<&Path>) -> ExitCode {
                 .file
                 .map(|f| f.display().to_string())
                 .unwrap_or_else(|| "no config file (defaults)".into());
+            let count =
+                |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
             println!(
-                "{source}: OK ({} integrations, {} destinations, {} routes)",
-                config.integrations.len(),
-                config.destinations.len(),
-                config.routes.len()
+                "{source}: OK ({}, {}, {}, {})",
+                count(config.integrations.len(), "integration"),
+                count(config.destinations.len(), "destination"),
+                count(config.routes.len(), "route"),
+                count(config.digests.len(), "digest")
             );
             ExitCode::SUCCESS
         }

@@ -117,7 +117,9 @@ to = ["hook"]
     )
     .await;
     assert_eq!(output.status.code(), Some(0), "{output:?}");
-    assert!(text(&output.stdout).contains("OK (1 integrations, 0 destinations, 0 routes)"));
+    assert!(
+        text(&output.stdout).contains("OK (1 integration, 0 destinations, 0 routes, 0 digests)")
+    );
 
     let output = run(
         vec![
