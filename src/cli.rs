@@ -42,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage the people who sign in to the web UI (server side: uses the database directly).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Inspect and re-drive notifications through the API of a running Firewatch.
     Notifications {
         #[command(subcommand)]
@@ -96,6 +101,27 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is asked for at the terminal, or read from standard input.
+    Add {
+        name: String,
+        /// viewer (reads), responder (also acts on alerts, incidents, deliveries), admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (first line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List users (never their passwords).
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ClientArgs {
     /// Base URL of a running Firewatch.
@@ -131,6 +157,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::CheckConfig { config } => return check_config(config.as_deref()),
         Command::Token { command } => token(command).await,
+        Command::User { command } => user(command).await,
         Command::Notifications { command } => notifications(command).await,
     };
     match result {
@@ -183,6 +210,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     } else {
         Durability::Store
     };
+    if store
+        .list_users()
+        .await
+        .map(|u| u.is_empty())
+        .unwrap_or(false)
+    {
+        tracing::info!(
+            "no users yet: create the first admin with `firewatch user add admin --role admin`"
+        );
+    }
     if store
         .list_tokens()
         .await
@@ -335,6 +372,54 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 Ok(()) => println!("revoked {id}"),
                 Err(crate::store::StoreError::NotFound) => bail!("no active token with id {id}"),
                 Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+            server,
+        } => {
+            let role: crate::core::role::Role = role
+                .parse()
+                .map_err(|error| anyhow::anyhow!("--role: {error}"))?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                let first = rpassword::prompt_password(format!("Password for {name}: "))
+                    .context("cannot ask for a password here; use --password-stdin")?;
+                let again = rpassword::prompt_password("Again: ")?;
+                if first != again {
+                    bail!("the passwords differ");
+                }
+                first
+            };
+            let store = open_store(&server).await?;
+            let result = crate::users::add(&store, &name, role, &password, SystemClock.now()).await;
+            store.close().await;
+            let id = result?;
+            println!("added {role} {name} ({id})");
+        }
+        UserCommand::List { server } => {
+            let store = open_store(&server).await?;
+            let users = store.list_users().await?;
+            store.close().await;
+            println!("{:<32} {:<10} STATE", "NAME", "ROLE");
+            for user in users {
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{:<32} {:<10} {state}", user.name, user.role);
             }
         }
     }

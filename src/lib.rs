@@ -11,4 +11,5 @@ pub mod integrations;
 pub mod store;
 pub mod telemetry;
 pub mod tokens;
+pub mod users;
 pub mod workers;

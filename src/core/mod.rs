@@ -5,6 +5,7 @@ pub mod digest;
 pub mod forge;
 pub mod forge_state;
 pub mod retry;
+pub mod role;
 pub mod routing;
 pub mod scope;
 pub mod signing;

@@ -18,6 +18,9 @@ pub use sqlite::SqliteStore;
 pub enum StoreError {
     #[error("not found")]
     NotFound,
+    /// A row with the same unique key exists.
+    #[error("already exists")]
+    Conflict,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
@@ -243,6 +246,16 @@ pub struct OpenChange {
     pub ci: Option<crate::core::forge::Outcome>,
 }
 
+/// A person who signs in (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: Timestamp,
+    pub disabled_at: Option<Timestamp>,
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct QueueCounts {
     pub pending: i64,
@@ -418,6 +431,22 @@ impl Store {
     /// Open pull/merge requests, oldest first per repository.
     pub async fn open_changes(&self) -> Result<Vec<OpenChange>> {
         delegate!(self, store => store.open_changes().await)
+    }
+
+    /// `StoreError::Conflict` when the name is taken.
+    pub async fn create_user(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        delegate!(self, store => store.create_user(id, name, role, password_hash, now).await)
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<User>> {
+        delegate!(self, store => store.list_users().await)
     }
 
     pub async fn queue_counts(&self) -> Result<QueueCounts> {

@@ -39,6 +39,11 @@ impl PostgresStore {
             "index of forge events for the projector",
             include_str!("../../migrations/postgres/0004_forge_index.sql"),
         ),
+        (
+            5,
+            "users",
+            include_str!("../../migrations/postgres/0005_users.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

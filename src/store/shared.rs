@@ -603,6 +603,55 @@ macro_rules! shared_store_impl {
                 Ok(changes)
             }
 
+            pub async fn create_user(
+                &self,
+                id: &str,
+                name: &str,
+                role: &str,
+                password_hash: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                let result = sqlx::query(
+                    "INSERT INTO users (id, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(name)
+                .bind(role)
+                .bind(password_hash)
+                .bind(now.as_millisecond())
+                .execute(self.writer())
+                .await;
+                match result {
+                    Ok(_) => Ok(()),
+                    Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                        Err($crate::store::StoreError::Conflict)
+                    }
+                    Err(error) => Err(error.into()),
+                }
+            }
+
+            pub async fn list_users(&self) -> $crate::store::Result<Vec<$crate::store::User>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::User {
+                            id: row.try_get("id")?,
+                            name: row.try_get("name")?,
+                            role: row.try_get("role")?,
+                            created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                            disabled_at: row
+                                .try_get::<Option<i64>, _>("disabled_at")?
+                                .map($crate::clock::from_millis),
+                        })
+                    })
+                    .collect()
+            }
+
             pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
                 let (pending, dead): (i64, i64) = sqlx::query_as(
                     "SELECT \

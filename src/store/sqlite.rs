@@ -64,6 +64,11 @@ impl SqliteStore {
             "index of forge events for the projector",
             include_str!("../../migrations/sqlite/0004_forge_index.sql"),
         ),
+        (
+            5,
+            "users",
+            include_str!("../../migrations/sqlite/0005_users.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -211,3 +211,131 @@ async fn version_is_printed() {
     let output = run(vec!["--version".into()], vec![]).await;
     assert!(text(&output.stdout).starts_with("firewatch "));
 }
+
+/// Runs the binary with `input` on standard input.
+async fn run_with_stdin(args: Vec<String>, input: &str) -> Output {
+    let input = input.to_owned();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(BINARY)
+            .args(&args)
+            .env_remove("FIREWATCH_CONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("firewatch runs");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+/// The stored password hash, read straight from the table.
+async fn stored_password_hash(database: &TestDatabase, name: &str) -> String {
+    let sql = "SELECT password_hash FROM users WHERE name = $1";
+    if database.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&database.url).await.unwrap();
+        let hash = sqlx::query_scalar(sql)
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        hash
+    } else {
+        let pool = sqlx::PgPool::connect(&database.url).await.unwrap();
+        let hash = sqlx::query_scalar(sql)
+            .bind(name)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        hash
+    }
+}
+
+#[tokio::test]
+async fn user_add_hashes_the_password_with_argon2id_and_never_shows_it() {
+    const PASSWORD: &str = "tr0ub4dor&3-horse-staple";
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let add = |name: &str, role: &str| {
+            vec![
+                "user".into(),
+                "add".into(),
+                name.into(),
+                "--role".into(),
+                role.into(),
+                "--password-stdin".into(),
+                "--database-url".into(),
+                database.url.clone(),
+            ]
+        };
+        let output = run_with_stdin(add("andrew", "admin"), &format!("{PASSWORD}\n")).await;
+        assert!(output.status.success(), "{output:?}");
+        let all_output = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(
+            all_output.starts_with("added admin andrew ("),
+            "{all_output}"
+        );
+        assert!(!all_output.contains(PASSWORD));
+
+        let hash = stored_password_hash(&database, "andrew").await;
+        assert!(hash.starts_with("$argon2id$"), "{hash}");
+        assert!(!hash.contains(PASSWORD));
+        assert!(firewatch::users::verify_password(PASSWORD, &hash));
+
+        let output = run(
+            vec![
+                "user".into(),
+                "list".into(),
+                "--database-url".into(),
+                database.url.clone(),
+            ],
+            vec![],
+        )
+        .await;
+        let listing = text(&output.stdout);
+        assert!(
+            listing.contains("andrew") && listing.contains("admin") && !listing.contains("argon2"),
+            "{listing}"
+        );
+
+        for (args, input, expected) in [
+            (
+                add("andrew", "viewer"),
+                format!("{PASSWORD}\n"),
+                "a user named \"andrew\" already exists",
+            ),
+            (
+                add("gyeongjun", "viewer"),
+                "short\n".to_owned(),
+                "at least 12 characters",
+            ),
+            (
+                add("gyeongjun", "root"),
+                format!("{PASSWORD}\n"),
+                "unknown role \"root\"",
+            ),
+            (
+                add("no spaces please", "viewer"),
+                format!("{PASSWORD}\n"),
+                "the name may hold only",
+            ),
+        ] {
+            let output = run_with_stdin(args, &input).await;
+            assert!(!output.status.success());
+            assert!(
+                text(&output.stderr).contains(expected),
+                "{expected}: {output:?}"
+            );
+        }
+    }
+}
