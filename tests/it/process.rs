@@ -21,6 +21,15 @@ struct Server {
 
 impl Server {
     async fn start(config: &Path, database_url: &str, log: &Path) -> Server {
+        Self::start_with_env(config, database_url, log, &[]).await
+    }
+
+    async fn start_with_env(
+        config: &Path,
+        database_url: &str,
+        log: &Path,
+        env: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -37,6 +46,7 @@ impl Server {
                 database_url,
             ])
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
@@ -384,4 +394,37 @@ async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
         "the running config stays after a bad reload"
     );
     server.signal("TERM");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_per_line() {
+    let fixture = Fixture::new(Backend::Sqlite).await;
+    let mut server = Server::start_with_env(
+        &fixture.config,
+        &fixture.database.url,
+        &fixture.log,
+        &[("FIREWATCH_LOG_FORMAT", "json")],
+    )
+    .await;
+    server.signal("TERM");
+    tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+    let log = fixture.log_text();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    assert!(
+        lines.iter().any(|l| l["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("listening on http://127.0.0.1:"))),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["level"].is_string() && l["timestamp"].is_string()),
+        "{log}"
+    );
 }
