@@ -33,8 +33,9 @@ pub enum Durability {
 
 #[derive(Debug, thiserror::Error)]
 pub enum IntakeError {
+    /// One error may answer a whole batch, so it is shared.
     #[error("the store could not commit the event: {0}")]
-    Store(#[from] StoreError),
+    Store(Arc<StoreError>),
     #[error("Firewatch is shutting down")]
     ShuttingDown,
 }
@@ -107,10 +108,7 @@ impl Intake {
             .map_err(|_| IntakeError::ShuttingDown)?;
         match answer.await {
             Ok(Ok(accepted)) => Ok(accepted),
-            Ok(Err(error)) => Err(IntakeError::Store(match Arc::try_unwrap(error) {
-                Ok(error) => error,
-                Err(shared) => StoreError::Database(sqlx::Error::Protocol(shared.to_string())),
-            })),
+            Ok(Err(error)) => Err(IntakeError::Store(error)),
             Err(_) => Err(IntakeError::ShuttingDown),
         }
     }

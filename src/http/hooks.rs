@@ -70,7 +70,7 @@ pub async fn receive(
         };
         let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
         Ok(NewEvent {
-            id: state.new_id(now),
+            id: crate::store::new_id(now),
             integration: name.clone(),
             source: source.to_owned(),
             kind: parsed.kind,

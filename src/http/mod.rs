@@ -12,7 +12,6 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::http::HeaderMap;
 use axum::routing::{delete, get, post};
-use jiff::Timestamp;
 
 pub use error::ApiError;
 
@@ -37,11 +36,6 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.
-    pub fn new_id(&self, now: Timestamp) -> String {
-        crate::store::new_id(now)
-    }
-
     /// The token in `Authorization: Bearer …`, if it exists, is live and has `needed`.
     pub async fn authorize(
         &self,

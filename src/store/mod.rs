@@ -297,8 +297,8 @@ impl Store {
         }
     }
 
-    /// True when a write batch may be split across several committers at once. SQLite has one
-    /// writer, so one committer is all it can use.
+    /// How many intake committers may write at once. SQLite has one writer, so one committer
+    /// is all it can use.
     pub fn parallel_writers(&self) -> usize {
         match self {
             Store::Sqlite(_) => 1,

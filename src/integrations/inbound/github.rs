@@ -87,21 +87,11 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Rejection> {
         })?
         .to_owned();
     let payload = document(headers, body)?;
-    let dedup_key = header(headers, "x-github-delivery")
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= super::generic::MAX_KEY_LENGTH)
-        .map(str::to_owned);
-    let (forge, ignored) = normalize(&event_type, &payload);
-    let kind = forge
-        .as_ref()
-        .map(|forge| forge.kind.clone())
-        .unwrap_or_else(|| event_type.chars().take(64).collect());
-    Ok(Parsed {
-        kind,
-        dedup_key,
-        ignored,
-        forge,
-    })
+    Ok(Parsed::forge(
+        &event_type,
+        header(headers, "x-github-delivery"),
+        normalize(&event_type, &payload),
+    ))
 }
 
 /// The normalized record and, when Firewatch does not act on it, why.

@@ -35,22 +35,12 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Rejection> {
                     .into(),
             )
         })?;
-    let dedup_key = header(headers, "idempotency-key")
-        .or_else(|| header(headers, "x-gitlab-event-uuid"))
-        .map(str::trim)
-        .filter(|key| !key.is_empty() && key.len() <= super::generic::MAX_KEY_LENGTH)
-        .map(str::to_owned);
-    let (forge, ignored) = normalize(&object_kind, &payload);
-    let kind = forge
-        .as_ref()
-        .map(|forge| forge.kind.clone())
-        .unwrap_or_else(|| object_kind.chars().take(64).collect());
-    Ok(Parsed {
-        kind,
-        dedup_key,
-        ignored,
-        forge,
-    })
+    let key = header(headers, "idempotency-key").or_else(|| header(headers, "x-gitlab-event-uuid"));
+    Ok(Parsed::forge(
+        &object_kind,
+        key,
+        normalize(&object_kind, &payload),
+    ))
 }
 
 pub fn normalize(object_kind: &str, payload: &Value) -> (Option<ForgeEvent>, Option<String>) {

@@ -91,6 +91,31 @@ pub struct Parsed {
     pub forge: Option<crate::core::forge::ForgeEvent>,
 }
 
+impl Parsed {
+    /// A forge delivery's answer: the normalized record (or why there is none), its kind (the
+    /// sender's event name when there is no record), and the delivery's key if it is usable.
+    pub fn forge(
+        event_name: &str,
+        key: Option<&str>,
+        (forge, ignored): (Option<crate::core::forge::ForgeEvent>, Option<String>),
+    ) -> Parsed {
+        let dedup_key = key
+            .map(str::trim)
+            .filter(|key| !key.is_empty() && key.len() <= generic::MAX_KEY_LENGTH)
+            .map(str::to_owned);
+        let kind = forge
+            .as_ref()
+            .map(|forge| forge.kind.clone())
+            .unwrap_or_else(|| event_name.chars().take(64).collect());
+        Parsed {
+            kind,
+            dedup_key,
+            ignored,
+            forge,
+        }
+    }
+}
+
 /// Checks that need no body, so a sender without credentials is refused before it uploads.
 pub fn check_headers(
     integration: &IntegrationConfig,
