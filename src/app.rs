@@ -67,6 +67,7 @@ impl App {
             metrics: metrics.clone(),
             rate_limits: Arc::new(Mutex::new(Default::default())),
             jobs_added: jobs_added.clone(),
+            logins: Arc::default(),
         };
 
         let worker = DeliveryWorker {
@@ -88,8 +89,9 @@ impl App {
         tasks.spawn({
             let shutdown = shutdown.clone();
             let store = store.clone();
+            let clock = settings.clock.clone();
             async move {
-                workers::run_maintenance(store, shutdown).await;
+                workers::run_maintenance(store, clock, shutdown).await;
                 "store maintenance"
             }
         });
@@ -108,8 +110,12 @@ impl App {
             let shutdown = shutdown.clone();
             let router = http::router(state.clone());
             async move {
-                let serve = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
+                // The peer address feeds the sign-in rate limit.
+                let serve = axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move { shutdown.cancelled().await });
                 if let Err(error) = serve.await {
                     tracing::error!(%error, "HTTP server failed");
                 }

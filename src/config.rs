@@ -111,6 +111,8 @@ pub struct ServerConfig {
     pub database_url: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// A web UI session ends this long after its last use.
+    pub session_hours: f64,
 }
 
 impl Default for ServerConfig {
@@ -121,6 +123,7 @@ impl Default for ServerConfig {
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             log_format: LogFormat::Text,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            session_hours: 12.0,
         }
     }
 }
@@ -445,6 +448,18 @@ impl DestinationConfig {
             DestinationConfig::Email(email) => &email.name,
         }
     }
+
+    /// The `kind` the config names it by.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            DestinationConfig::Webhook(_) => "webhook",
+            DestinationConfig::Slack(_) => "slack",
+            DestinationConfig::Mattermost(_) => "mattermost",
+            DestinationConfig::Discord(_) => "discord",
+            DestinationConfig::Teams(_) => "teams",
+            DestinationConfig::Email(_) => "email",
+        }
+    }
 }
 
 /// One thing wrong with a config, with the key it is about.
@@ -592,6 +607,12 @@ impl Config {
                     format!("\"{public_url}\" is not an http(s) URL"),
                 );
             }
+        }
+        if !(self.server.session_hours > 0.0 && self.server.session_hours <= 24.0 * 30.0) {
+            error(
+                "server.session_hours".into(),
+                "must be more than 0 and at most 720 (30 days)".into(),
+            );
         }
         if self.server.max_body_bytes == 0 {
             error("server.max_body_bytes".into(), "must be more than 0".into());

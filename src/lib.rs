@@ -12,4 +12,5 @@ pub mod store;
 pub mod telemetry;
 pub mod tokens;
 pub mod users;
+pub mod web;
 pub mod workers;

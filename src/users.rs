@@ -62,7 +62,11 @@ pub async fn add(
     if password.chars().count() < MIN_PASSWORD_LENGTH {
         return Err(UserError::ShortPassword);
     }
-    let hash = hash_password(password)?;
+    // Argon2 takes tens of milliseconds of CPU by design: off the async threads.
+    let owned = password.to_owned();
+    let hash = tokio::task::spawn_blocking(move || hash_password(&owned))
+        .await
+        .map_err(|error| UserError::Hash(error.to_string()))??;
     let id = crate::store::new_id(now);
     match store
         .create_user(&id, name, role.as_str(), &hash, now)

@@ -9,4 +9,5 @@ pub mod role;
 pub mod routing;
 pub mod scope;
 pub mod signing;
+pub mod stats;
 pub mod tickets;

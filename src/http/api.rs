@@ -67,6 +67,7 @@ pub struct EventQuery {
     source: Option<String>,
     kind: Option<String>,
     status: Option<String>,
+    repository: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -84,6 +85,7 @@ pub async fn list_events(
         source: params.source,
         kind: params.kind,
         status: params.status,
+        repository: params.repository,
         before,
         limit,
     };
@@ -117,6 +119,7 @@ pub async fn get_event(
 pub struct NotificationQuery {
     state: Option<String>,
     destination: Option<String>,
+    event_id: Option<String>,
     cursor: Option<String>,
     limit: Option<String>,
 }
@@ -141,6 +144,7 @@ pub async fn list_notifications(
     let filter = NotificationFilter {
         state: notification_state,
         destination: params.destination,
+        event_id: params.event_id,
         before,
         limit,
     };

@@ -84,6 +84,7 @@ pub async fn receive(
                 .forge
                 .as_ref()
                 .and_then(|forge| serde_json::to_string(forge).ok()),
+            repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
             dedup_key: parsed.dedup_key,
             received_at: now,
             headers: inbound::headers_json(&headers),

@@ -33,6 +33,8 @@ pub struct AppState {
     pub rate_limits: Arc<Mutex<HashMap<String, TokenBucket>>>,
     /// Wakes the delivery worker when jobs become due outside its own schedule (re-drives).
     pub jobs_added: Arc<tokio::sync::Notify>,
+    /// Sign-in attempts, for the web UI's rate limit.
+    pub logins: Arc<Mutex<crate::web::LoginLimiter>>,
 }
 
 impl AppState {
@@ -83,6 +85,20 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
     }
 }
 
+/// Browsers get a page, everything else the API's JSON error.
+async fn not_found(headers: HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        crate::web::PageError::NotFound("page").into_response()
+    } else {
+        ApiError::not_found("no such route;").into_response()
+    }
+}
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/hooks/{integration}", post(hooks::receive))
@@ -101,7 +117,8 @@ pub fn router(state: AppState) -> Router {
             get(api::list_tokens).post(api::create_token),
         )
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
-        .fallback(|| async { ApiError::not_found("no such route;") })
+        .merge(crate::web::routes())
+        .fallback(not_found)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 axum::http::StatusCode::METHOD_NOT_ALLOWED,

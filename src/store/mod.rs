@@ -76,6 +76,8 @@ pub struct NewEvent {
     pub body: bytes::Bytes,
     /// The normalized forge record as JSON, for forge events.
     pub normalized: Option<String>,
+    /// The forge repository, for the event feed's filter.
+    pub repository: Option<String>,
     pub destinations: Vec<crate::core::routing::Target>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
@@ -106,6 +108,8 @@ pub struct StoredEvent {
     pub body: Vec<u8>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub normalized: Option<crate::core::forge::ForgeEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -114,6 +118,7 @@ pub struct EventFilter {
     pub source: Option<String>,
     pub kind: Option<String>,
     pub status: Option<String>,
+    pub repository: Option<String>,
     /// Only events older than this sequence number (the cursor).
     pub before: Option<i64>,
     pub limit: i64,
@@ -204,6 +209,7 @@ pub struct Notification {
 pub struct NotificationFilter {
     pub state: Option<NotificationState>,
     pub destination: Option<String>,
+    pub event_id: Option<String>,
     pub before: Option<i64>,
     pub limit: i64,
 }
@@ -254,6 +260,76 @@ pub struct User {
     pub role: String,
     pub created_at: Timestamp,
     pub disabled_at: Option<Timestamp>,
+}
+
+/// A session as the store hands it out: only while it is live and its user is not disabled.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    /// SHA-256 of the cookie's token; the token itself is never stored.
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub csrf_token: &'a str,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// Events stored in one quarter hour from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventCount {
+    pub bucket: Timestamp,
+    pub source: String,
+    pub count: i64,
+}
+
+/// How deliveries to one destination are going.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DestinationHealth {
+    pub destination: String,
+    pub last_success_at: Option<Timestamp>,
+    pub last_failure_at: Option<Timestamp>,
+    pub last_failure_status: Option<i32>,
+    pub last_failure_error: Option<String>,
+    /// Attempts since the `since` the caller asked about.
+    pub delivered_recently: i64,
+    pub failed_recently: i64,
+    pub pending: i64,
+    pub retrying: i64,
+    pub dead: i64,
+}
+
+impl DestinationHealth {
+    pub fn new(destination: String) -> Self {
+        Self {
+            destination,
+            last_success_at: None,
+            last_failure_at: None,
+            last_failure_status: None,
+            last_failure_error: None,
+            delivered_recently: 0,
+            failed_recently: 0,
+            pending: 0,
+            retrying: 0,
+            dead: 0,
+        }
+    }
+}
+
+/// Delivered notifications in one time bucket, with how many took at most each of
+/// `core::stats::LATENCY_BOUNDS_MS` from being queued to being delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LatencyBucket {
+    pub start: Timestamp,
+    pub count: i64,
+    pub cumulative: Vec<i64>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -449,6 +525,72 @@ impl Store {
         delegate!(self, store => store.list_users().await)
     }
 
+    pub async fn get_user(&self, id: &str) -> Result<User> {
+        delegate!(self, store => store.get_user(id).await)
+    }
+
+    /// The user with this name and their password hash (PHC string), for signing in.
+    pub async fn user_credentials(&self, name: &str) -> Result<(User, String)> {
+        delegate!(self, store => store.user_credentials(name).await)
+    }
+
+    pub async fn set_user_role(&self, id: &str, role: &str) -> Result<()> {
+        delegate!(self, store => store.set_user_role(id, role).await)
+    }
+
+    /// Disables (ending every session) or enables a user.
+    pub async fn set_user_disabled(&self, id: &str, disabled_at: Option<Timestamp>) -> Result<()> {
+        delegate!(self, store => store.set_user_disabled(id, disabled_at).await)
+    }
+
+    pub async fn create_session(&self, session: &NewSession<'_>) -> Result<()> {
+        delegate!(self, store => store.create_session(session).await)
+    }
+
+    /// The live session with this token hash; `NotFound` when expired, ended or its user is
+    /// disabled.
+    pub async fn find_session(&self, token_hash: &str, now: Timestamp) -> Result<Session> {
+        delegate!(self, store => store.find_session(token_hash, now).await)
+    }
+
+    pub async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        delegate!(self, store => store.touch_session(token_hash, now, expires_at).await)
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        delegate!(self, store => store.delete_session(token_hash).await)
+    }
+
+    /// Deletes expired sessions and delivery attempts older than `attempts_before`; returns
+    /// how many rows went.
+    pub async fn prune(&self, now: Timestamp, attempts_before: Timestamp) -> Result<u64> {
+        delegate!(self, store => store.prune(now, attempts_before).await)
+    }
+
+    /// Stored events per quarter hour and source, from `since` on.
+    pub async fn event_counts(&self, since: Timestamp) -> Result<Vec<EventCount>> {
+        delegate!(self, store => store.event_counts(since).await)
+    }
+
+    /// Every destination with deliveries on record, by name; counts of attempts since `since`.
+    pub async fn destination_health(&self, since: Timestamp) -> Result<Vec<DestinationHealth>> {
+        delegate!(self, store => store.destination_health(since).await)
+    }
+
+    /// Delivery latency histograms per `bucket_ms`, from `since` on.
+    pub async fn delivery_latency(
+        &self,
+        since: Timestamp,
+        bucket_ms: i64,
+    ) -> Result<Vec<LatencyBucket>> {
+        delegate!(self, store => store.delivery_latency(since, bucket_ms).await)
+    }
+
     pub async fn queue_counts(&self) -> Result<QueueCounts> {
         delegate!(self, store => store.queue_counts().await)
     }
@@ -600,6 +742,17 @@ pub fn delivery_payload(target: &crate::core::routing::Target) -> String {
         template: target.template.clone(),
     })
     .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Newly stored events per (quarter-hour bucket, source), sorted, as `event_counts` keeps them.
+fn event_counts<'e>(events: impl Iterator<Item = &'e NewEvent>) -> Vec<((i64, String), i64)> {
+    let bucket = shared::COUNT_BUCKET_MS;
+    let mut counts = std::collections::BTreeMap::new();
+    for event in events {
+        let start = event.received_at.as_millisecond().div_euclid(bucket) * bucket;
+        *counts.entry((start, event.source.clone())).or_insert(0_i64) += 1;
+    }
+    counts.into_iter().collect()
 }
 
 /// Time-ordered ids (UUIDv7) whose time part comes from the injected clock.

@@ -44,6 +44,11 @@ impl PostgresStore {
             "users",
             include_str!("../../migrations/postgres/0005_users.sql"),
         ),
+        (
+            6,
+            "sessions, delivery attempts, event counts and event repositories",
+            include_str!("../../migrations/postgres/0006_web.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

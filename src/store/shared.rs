@@ -5,11 +5,14 @@
 /// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
 pub(super) const INSERT_CHUNK: usize = 500;
 
-pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized) ";
+pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository) ";
 
 pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ";
 
-pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized";
+pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
+
+/// Events are counted per quarter hour: every time zone's offset is a whole number of them.
+pub(super) const COUNT_BUCKET_MS: i64 = 900_000;
 
 pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
 
@@ -35,7 +38,8 @@ macro_rules! shared_store_impl {
                     .push_bind(event.received_at.as_millisecond())
                     .push_bind(clean_text(&event.headers).into_owned())
                     .push_bind(event.body.as_ref())
-                    .push_bind(event.normalized.as_deref());
+                    .push_bind(event.normalized.as_deref())
+                    .push_bind(event.repository.as_deref().map(|r| clean_text(r).into_owned()));
             }
 
             /// Binds one delivery job row, in the column order of `JOB_INSERT`.
@@ -108,6 +112,17 @@ macro_rules! shared_store_impl {
                     });
                     builder.build().execute(&mut *transaction).await?;
                 }
+                let counts = $crate::store::event_counts(
+                    events.iter().filter(|event| inserted.contains(&event.id)),
+                );
+                if !counts.is_empty() {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new("INSERT INTO event_counts (bucket, source, count) ");
+                    builder.push_values(&counts, |mut row, ((bucket, source), count)| {
+                        row.push_bind(*bucket).push_bind(source.as_str()).push_bind(*count);
+                    });
+                    builder.push(" ON CONFLICT (bucket, source) DO UPDATE SET count = event_counts.count + excluded.count");
+                    builder.build().execute(&mut *transaction).await?;
+                }
                 transaction.commit().await?;
                 Ok(results)
             }
@@ -145,6 +160,7 @@ macro_rules! shared_store_impl {
                     normalized: row
                         .try_get::<Option<String>, _>("normalized")?
                         .and_then(|text| serde_json::from_str(&text).ok()),
+                    repository: row.try_get("repository")?,
                 })
             }
 
@@ -174,6 +190,7 @@ macro_rules! shared_store_impl {
                     ("source", &filter.source),
                     ("kind", &filter.kind),
                     ("status", &filter.status),
+                    ("repository", &filter.repository),
                 ] {
                     if let Some(value) = value {
                         builder.push(format!(" AND {column} = ")).push_bind(value.as_str());
@@ -282,11 +299,13 @@ macro_rules! shared_store_impl {
                             ("dead", None, Some(now_ms), *status, Some(error.as_str()))
                         }
                     };
-                let result = sqlx::query(
+                let mut transaction = self.writer().begin().await?;
+                let finished: Option<(String, Option<String>, i64)> = sqlx::query_as(
                     "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
                        last_status = $4, last_error = $5, attempts = attempts + 1, \
                        lease_owner = NULL, lease_until = NULL, updated_at = $6 \
-                     WHERE seq = $7 AND lease_owner = $8 AND state = 'pending'",
+                     WHERE seq = $7 AND lease_owner = $8 AND state = 'pending' \
+                     RETURNING kind, destination, created_at",
                 )
                 .bind(state)
                 .bind(run_at)
@@ -296,9 +315,33 @@ macro_rules! shared_store_impl {
                 .bind(now_ms)
                 .bind(seq)
                 .bind(owner)
-                .execute(self.writer())
+                .fetch_optional(&mut *transaction)
                 .await?;
-                Ok(result.rows_affected() == 1)
+                let Some((kind, destination, created_at)) = finished else {
+                    return Ok(false);
+                };
+                if let (true, Some(destination)) = (kind == "deliver", destination) {
+                    let outcome = match outcome {
+                        JobOutcome::Done { .. } => "delivered",
+                        JobOutcome::Retry { .. } => "failed",
+                        JobOutcome::Dead { .. } => "dead",
+                    };
+                    sqlx::query(
+                        "INSERT INTO delivery_attempts (job_seq, destination, attempted_at, outcome, status, error, latency_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(seq)
+                    .bind(destination)
+                    .bind(now_ms)
+                    .bind(outcome)
+                    .bind(status)
+                    .bind(error)
+                    .bind((now_ms - created_at).max(0))
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                transaction.commit().await?;
+                Ok(true)
             }
 
             pub async fn next_job_due(&self) -> $crate::store::Result<Option<jiff::Timestamp>> {
@@ -364,6 +407,9 @@ macro_rules! shared_store_impl {
                 }
                 if let Some(destination) = &filter.destination {
                     builder.push(" AND destination = ").push_bind(destination.as_str());
+                }
+                if let Some(event_id) = &filter.event_id {
+                    builder.push(" AND event_id = ").push_bind(event_id.as_str());
                 }
                 if let Some(before) = filter.before {
                     builder.push(" AND seq < ").push_bind(before);
@@ -631,25 +677,12 @@ macro_rules! shared_store_impl {
             }
 
             pub async fn list_users(&self) -> $crate::store::Result<Vec<$crate::store::User>> {
-                use sqlx::Row as _;
                 let rows = sqlx::query(
                     "SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name",
                 )
                 .fetch_all(self.reader())
                 .await?;
-                rows.iter()
-                    .map(|row| {
-                        Ok($crate::store::User {
-                            id: row.try_get("id")?,
-                            name: row.try_get("name")?,
-                            role: row.try_get("role")?,
-                            created_at: $crate::clock::from_millis(row.try_get("created_at")?),
-                            disabled_at: row
-                                .try_get::<Option<i64>, _>("disabled_at")?
-                                .map($crate::clock::from_millis),
-                        })
-                    })
-                    .collect()
+                rows.iter().map(Self::user_from_row).collect()
             }
 
             pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
@@ -740,6 +773,281 @@ macro_rules! shared_store_impl {
                     return Err($crate::store::StoreError::NotFound);
                 }
                 Ok(())
+            }
+
+            fn user_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::User> {
+                use sqlx::Row as _;
+                Ok($crate::store::User {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    role: row.try_get("role")?,
+                    created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                    disabled_at: row
+                        .try_get::<Option<i64>, _>("disabled_at")?
+                        .map($crate::clock::from_millis),
+                })
+            }
+
+            pub async fn get_user(&self, id: &str) -> $crate::store::Result<$crate::store::User> {
+                let row = sqlx::query(
+                    "SELECT id, name, role, created_at, disabled_at FROM users WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Self::user_from_row(&row)
+            }
+
+            pub async fn user_credentials(
+                &self,
+                name: &str,
+            ) -> $crate::store::Result<($crate::store::User, String)> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT id, name, role, created_at, disabled_at, password_hash FROM users WHERE name = $1",
+                )
+                .bind(name)
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Ok((Self::user_from_row(&row)?, row.try_get("password_hash")?))
+            }
+
+            pub async fn set_user_role(&self, id: &str, role: &str) -> $crate::store::Result<()> {
+                let result = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?;
+                if result.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                Ok(())
+            }
+
+            pub async fn set_user_disabled(
+                &self,
+                id: &str,
+                disabled_at: Option<jiff::Timestamp>,
+            ) -> $crate::store::Result<()> {
+                let mut transaction = self.writer().begin().await?;
+                let result = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+                    .bind(disabled_at.map(|at| at.as_millisecond()))
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+                if result.rows_affected() == 0 {
+                    return Err($crate::store::StoreError::NotFound);
+                }
+                if disabled_at.is_some() {
+                    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(id)
+                        .execute(&mut *transaction)
+                        .await?;
+                }
+                transaction.commit().await?;
+                Ok(())
+            }
+
+            pub async fn create_session(
+                &self,
+                session: &$crate::store::NewSession<'_>,
+            ) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $4, $5)",
+                )
+                .bind(session.token_hash)
+                .bind(session.user_id)
+                .bind(session.csrf_token)
+                .bind(session.now.as_millisecond())
+                .bind(session.expires_at.as_millisecond())
+                .execute(self.writer())
+                .await?;
+                Ok(())
+            }
+
+            pub async fn find_session(
+                &self,
+                token_hash: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<$crate::store::Session> {
+                use sqlx::Row as _;
+                let row = sqlx::query(
+                    "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, \
+                            s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at \
+                     FROM sessions s JOIN users u ON u.id = s.user_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+                )
+                .bind(token_hash)
+                .bind(now.as_millisecond())
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Ok($crate::store::Session {
+                    user: Self::user_from_row(&row)?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    created_at: $crate::clock::from_millis(row.try_get("session_created_at")?),
+                    last_seen_at: $crate::clock::from_millis(row.try_get("last_seen_at")?),
+                    expires_at: $crate::clock::from_millis(row.try_get("expires_at")?),
+                })
+            }
+
+            pub async fn touch_session(
+                &self,
+                token_hash: &str,
+                now: jiff::Timestamp,
+                expires_at: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+                    .bind(now.as_millisecond())
+                    .bind(expires_at.as_millisecond())
+                    .bind(token_hash)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn delete_session(&self, token_hash: &str) -> $crate::store::Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn prune(
+                &self,
+                now: jiff::Timestamp,
+                attempts_before: jiff::Timestamp,
+            ) -> $crate::store::Result<u64> {
+                let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                    .bind(now.as_millisecond())
+                    .execute(self.writer())
+                    .await?;
+                let attempts = sqlx::query("DELETE FROM delivery_attempts WHERE attempted_at < $1")
+                    .bind(attempts_before.as_millisecond())
+                    .execute(self.writer())
+                    .await?;
+                Ok(sessions.rows_affected() + attempts.rows_affected())
+            }
+
+            pub async fn event_counts(
+                &self,
+                since: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<$crate::store::EventCount>> {
+                let rows: Vec<(i64, String, i64)> = sqlx::query_as(
+                    "SELECT bucket, source, count FROM event_counts WHERE bucket >= $1 ORDER BY bucket, source",
+                )
+                .bind(since.as_millisecond())
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(bucket, source, count)| $crate::store::EventCount {
+                        bucket: $crate::clock::from_millis(bucket),
+                        source,
+                        count,
+                    })
+                    .collect())
+            }
+
+            pub async fn destination_health(
+                &self,
+                since: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<$crate::store::DestinationHealth>> {
+                use $crate::store::DestinationHealth;
+                let mut health: std::collections::BTreeMap<String, DestinationHealth> =
+                    std::collections::BTreeMap::new();
+                let attempts: Vec<(String, Option<i64>, Option<i64>, i64, i64)> = sqlx::query_as(
+                    "SELECT destination, \
+                       max(CASE WHEN outcome = 'delivered' THEN attempted_at END), \
+                       max(CASE WHEN outcome <> 'delivered' THEN attempted_at END), \
+                       sum(CASE WHEN outcome = 'delivered' AND attempted_at >= $1 THEN 1 ELSE 0 END), \
+                       sum(CASE WHEN outcome <> 'delivered' AND attempted_at >= $1 THEN 1 ELSE 0 END) \
+                     FROM delivery_attempts GROUP BY destination",
+                )
+                .bind(since.as_millisecond())
+                .fetch_all(self.reader())
+                .await?;
+                for (destination, success, failure, delivered, failed) in attempts {
+                    let entry = health.entry(destination.clone()).or_insert_with(|| DestinationHealth::new(destination));
+                    entry.last_success_at = success.map($crate::clock::from_millis);
+                    entry.last_failure_at = failure.map($crate::clock::from_millis);
+                    entry.delivered_recently = delivered;
+                    entry.failed_recently = failed;
+                }
+                let failures: Vec<(String, Option<i32>, Option<String>)> = sqlx::query_as(
+                    "SELECT a.destination, a.status, a.error FROM delivery_attempts a \
+                     JOIN (SELECT destination, max(attempted_at) AS at FROM delivery_attempts \
+                           WHERE outcome <> 'delivered' GROUP BY destination) l \
+                       ON a.destination = l.destination AND a.attempted_at = l.at \
+                     WHERE a.outcome <> 'delivered'",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                for (destination, status, error) in failures {
+                    if let Some(entry) = health.get_mut(&destination) {
+                        entry.last_failure_status = status;
+                        entry.last_failure_error = error;
+                    }
+                }
+                let queues: Vec<(String, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT destination, \
+                       sum(CASE WHEN state = 'pending' AND attempts = 0 THEN 1 ELSE 0 END), \
+                       sum(CASE WHEN state = 'pending' AND attempts > 0 THEN 1 ELSE 0 END), \
+                       sum(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) \
+                     FROM jobs WHERE kind = 'deliver' AND state IN ('pending', 'dead') AND destination IS NOT NULL \
+                     GROUP BY destination",
+                )
+                .fetch_all(self.reader())
+                .await?;
+                for (destination, pending, retrying, dead) in queues {
+                    let entry = health.entry(destination.clone()).or_insert_with(|| DestinationHealth::new(destination));
+                    entry.pending = pending;
+                    entry.retrying = retrying;
+                    entry.dead = dead;
+                }
+                Ok(health.into_values().collect())
+            }
+
+            pub async fn delivery_latency(
+                &self,
+                since: jiff::Timestamp,
+                bucket_ms: i64,
+            ) -> $crate::store::Result<Vec<$crate::store::LatencyBucket>> {
+                use sqlx::Row as _;
+                use $crate::core::stats::LATENCY_BOUNDS_MS;
+                let mut sql = String::from("SELECT (attempted_at / $2) * $2 AS bucket, count(*) AS total");
+                for (index, bound) in LATENCY_BOUNDS_MS.iter().enumerate() {
+                    sql.push_str(&format!(
+                        ", sum(CASE WHEN latency_ms <= {bound} THEN 1 ELSE 0 END) AS le{index}"
+                    ));
+                }
+                sql.push_str(
+                    " FROM delivery_attempts WHERE outcome = 'delivered' AND attempted_at >= $1 \
+                     GROUP BY (attempted_at / $2) * $2 ORDER BY 1",
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(since.as_millisecond())
+                    .bind(bucket_ms)
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        let cumulative = (0..LATENCY_BOUNDS_MS.len())
+                            .map(|index| row.try_get::<i64, _>(index + 2))
+                            .collect::<Result<Vec<i64>, _>>()?;
+                        Ok($crate::store::LatencyBucket {
+                            start: $crate::clock::from_millis(row.try_get("bucket")?),
+                            count: row.try_get("total")?,
+                            cumulative,
+                        })
+                    })
+                    .collect()
             }
         }
     };

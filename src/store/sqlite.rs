@@ -18,7 +18,7 @@ use sqlx::sqlite::{
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 
-use super::shared::{EVENT_INSERT, JOB_INSERT, shared_store_impl};
+use super::shared::{COUNT_BUCKET_MS, EVENT_INSERT, JOB_INSERT, shared_store_impl};
 use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
 
 /// Rows per multi-row INSERT in the intake batch. 1,000 events × 11 columns stays under
@@ -69,6 +69,11 @@ impl SqliteStore {
             "users",
             include_str!("../../migrations/sqlite/0005_users.sql"),
         ),
+        (
+            6,
+            "sessions, delivery attempts, event counts and event repositories",
+            include_str!("../../migrations/sqlite/0006_web.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -82,7 +87,9 @@ impl SqliteStore {
             .page_size(8192)
             .pragma("wal_autocheckpoint", "0")
             // After a checkpoint resets the WAL, its file is cut back to this size.
-            .pragma("journal_size_limit", "134217728");
+            .pragma("journal_size_limit", "134217728")
+            // The intake batch's mark table never needs to reach the disk.
+            .pragma("temp_store", "memory");
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -125,8 +132,14 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<Vec<Accepted>> {
         let plan = DedupPlan::new(events);
-        let mut builder =
-            QueryBuilder::<Sqlite>::new("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; ");
+        // The events of this batch are those above the mark; they are counted per quarter hour
+        // for the overview within the same transaction.
+        let mut builder = QueryBuilder::<Sqlite>::new(
+            "PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE; \
+             CREATE TEMP TABLE IF NOT EXISTS intake_mark (seq INTEGER NOT NULL); \
+             DELETE FROM temp.intake_mark; \
+             INSERT INTO temp.intake_mark SELECT COALESCE(max(seq), 0) FROM events; ",
+        );
         for chunk in plan.unique.chunks(BATCH_CHUNK) {
             builder.push(EVENT_INSERT);
             builder.push_values(chunk, |row, &index| {
@@ -150,6 +163,12 @@ impl SqliteStore {
             // column4 is the event id.
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }
+        builder.push(format!(
+            "INSERT INTO event_counts (bucket, source, count) \
+             SELECT (received_at / {COUNT_BUCKET_MS}) * {COUNT_BUCKET_MS}, source, count(*) FROM events \
+             WHERE seq > (SELECT seq FROM temp.intake_mark) GROUP BY 1, 2 \
+             ON CONFLICT (bucket, source) DO UPDATE SET count = event_counts.count + excluded.count; "
+        ));
         builder.push("COMMIT; PRAGMA synchronous = FULL;");
 
         let mut connection = self.writer.acquire().await?;

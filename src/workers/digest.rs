@@ -116,6 +116,7 @@ pub async fn run(
             headers: "{}".into(),
             body: serde_json::to_vec(&data).unwrap_or_default().into(),
             normalized: None,
+            repository: None,
             destinations: digest
                 .to
                 .iter()

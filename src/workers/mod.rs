@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::clock::SharedClock;
 use crate::store::Store;
 
 /// How often the store does its housekeeping (SQLite: a passive WAL checkpoint), and how
@@ -16,12 +17,29 @@ use crate::store::Store;
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
 const MAINTENANCE_CATCH_UP: Duration = Duration::from_millis(20);
 
-pub async fn run_maintenance(store: Store, shutdown: CancellationToken) {
+/// How often expired sessions and old delivery attempts are deleted.
+const PRUNE_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_mins(10);
+/// Delivery attempts are kept this long for the delivery-health views.
+pub const ATTEMPT_RETENTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
+
+pub async fn run_maintenance(store: Store, clock: SharedClock, shutdown: CancellationToken) {
     let mut wait = MAINTENANCE_INTERVAL;
+    let mut pruned_at: Option<jiff::Timestamp> = None;
     loop {
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = tokio::time::sleep(wait) => {}
+        }
+        let now = clock.now();
+        if pruned_at.is_none_or(|at| now.duration_since(at) >= PRUNE_INTERVAL) {
+            pruned_at = Some(now);
+            match store.prune(now, now - ATTEMPT_RETENTION).await {
+                Ok(0) => {}
+                Ok(rows) => {
+                    tracing::debug!(rows, "expired sessions and old delivery attempts deleted")
+                }
+                Err(error) => tracing::warn!(%error, "pruning failed"),
+            }
         }
         wait = match store.maintain().await {
             Ok(true) => MAINTENANCE_CATCH_UP,

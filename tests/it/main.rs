@@ -17,3 +17,4 @@ mod jobs;
 mod process;
 mod support;
 mod templates;
+mod web;

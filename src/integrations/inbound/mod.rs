@@ -256,7 +256,7 @@ pub fn headers_json(headers: &HeaderMap) -> String {
     serde_json::Value::Object(object).to_string()
 }
 
-/// Per-integration rate limit: a token bucket refilled at `per_second`, holding `burst`.
+/// A rate limit (per integration, per sign-in name…): a token bucket refilled at `per_second`, holding `burst`.
 #[derive(Debug, Clone, Copy)]
 pub struct TokenBucket {
     tokens: f64,
@@ -269,6 +269,12 @@ impl TokenBucket {
             tokens: burst,
             updated: now,
         }
+    }
+
+    /// True when the bucket would be full by `now`: it holds no memory of past use.
+    pub fn refilled(&self, per_second: f64, burst: f64, now: Timestamp) -> bool {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        self.tokens + elapsed * per_second >= burst
     }
 
     /// Takes one token, or says how long until one is available.

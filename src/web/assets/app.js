@@ -1,0 +1,41 @@
+// Firewatch pages work without JavaScript; this file adds three comforts: the theme (light,
+// dark or the system's), telling the server the viewer's time zone, and confirmation before
+// destructive buttons. Loaded in <head> so the theme applies before the first paint.
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  var stored = null;
+  try { stored = localStorage.getItem("fw-theme"); } catch (e) { /* private mode */ }
+  if (stored === "light" || stored === "dark") root.dataset.theme = stored;
+
+  // The server renders times in the zone of this cookie; it is set here and used from the
+  // next page on.
+  try {
+    var zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (zone && document.cookie.indexOf("fw_tz=" + encodeURIComponent(zone)) === -1) {
+      document.cookie = "fw_tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+    }
+  } catch (e) { /* no Intl: UTC it is */ }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.querySelector("[data-theme-toggle]");
+    if (toggle) {
+      var label = function () {
+        toggle.textContent = root.dataset.theme === "dark" ? "Dark" : root.dataset.theme === "light" ? "Light" : "Auto";
+      };
+      label();
+      toggle.addEventListener("click", function () {
+        var next = root.dataset.theme === "dark" ? "light" : root.dataset.theme === "light" ? "" : "dark";
+        if (next) root.dataset.theme = next; else delete root.dataset.theme;
+        try { if (next) localStorage.setItem("fw-theme", next); else localStorage.removeItem("fw-theme"); } catch (e) { /* ignore */ }
+        label();
+        document.dispatchEvent(new Event("fw-theme"));
+      });
+    }
+    document.querySelectorAll("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      });
+    });
+  });
+})();

@@ -1,0 +1,66 @@
+//! The web UI: server-rendered pages behind sign-in, with roles. Pages read the store and
+//! change it only through the same store calls the API uses; every form carries the session's
+//! CSRF token, and every page answers with headers that keep it from being framed or from
+//! running anything but its own scripts.
+//!
+//! Adding a page: a handler taking [`SignedIn`] (and [`Form`] for a POST), a template in
+//! `templates/` that extends `layout.html`, a route in [`routes`], and, when it belongs in the
+//! navigation, an entry in `NAV`.
+
+mod admin;
+mod assets;
+mod auth;
+mod deliveries;
+mod events;
+mod login;
+mod overview;
+mod render;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+
+pub use auth::{Form, LoginLimiter, SignedIn};
+pub use render::PageError;
+
+use crate::http::AppState;
+
+pub fn routes() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(overview::page))
+        .route("/login", get(login::page).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/events", get(events::list))
+        .route("/events/{id}", get(events::detail))
+        .route("/events/{id}/raw", get(events::raw))
+        .route("/deliveries", get(deliveries::page))
+        .route("/deliveries/redrive", post(deliveries::redrive_all))
+        .route("/deliveries/{id}/redrive", post(deliveries::redrive_one))
+        .route("/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/users", get(admin::users).post(admin::create_user))
+        .route("/users/{id}", post(admin::update_user))
+        .layer(axum::middleware::map_response(page_headers));
+    pages.route("/assets/{version}/{*file}", get(assets::serve))
+}
+
+/// Pages are never cached (they hold CSRF tokens and private data), never framed, and run
+/// only the scripts served from `/assets`.
+async fn page_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}

@@ -1,0 +1,255 @@
+//! `/`: what came in today, how delivery is going, and the latest events, with charts of
+//! intake per hour and delivery latency over the last day.
+
+use std::collections::BTreeMap;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Html;
+use jiff::Timestamp;
+use minijinja::context;
+use serde::Serialize;
+
+use super::auth::SignedIn;
+use super::deliveries::{Health, destination_rows};
+use super::events::EventRow;
+use super::render::{Frame, PageError, viewer_time_zone};
+use crate::core::stats::{LATENCY_BOUNDS_MS, quantile};
+use crate::http::AppState;
+use crate::store::{EventCount, EventFilter, LatencyBucket};
+
+const HOUR_MS: i64 = 3_600_000;
+const HOURS: i64 = 24;
+
+/// A chart's data as `charts.js` reads it: x in Unix seconds, one value list per series
+/// (`null` where there is no value).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Chart {
+    pub x: Vec<i64>,
+    pub series: Vec<Series>,
+    pub unit: &'static str,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// The start of each of the last `HOURS` hours, oldest first.
+fn hours(now: Timestamp) -> Vec<i64> {
+    let current = now.as_millisecond().div_euclid(HOUR_MS) * HOUR_MS;
+    (0..HOURS)
+        .rev()
+        .map(|back| current - back * HOUR_MS)
+        .collect()
+}
+
+/// Events per hour and source over the last day.
+pub fn intake_chart(counts: &[EventCount], now: Timestamp) -> Chart {
+    let hours = hours(now);
+    let first = hours[0];
+    let mut by_source: BTreeMap<&str, Vec<Option<f64>>> = BTreeMap::new();
+    for count in counts {
+        let bucket = count.bucket.as_millisecond();
+        if bucket < first {
+            continue;
+        }
+        let index = usize::try_from((bucket - first) / HOUR_MS).unwrap_or(usize::MAX);
+        if index >= hours.len() {
+            continue;
+        }
+        let values = by_source
+            .entry(count.source.as_str())
+            .or_insert_with(|| vec![Some(0.0); hours.len()]);
+        if let Some(Some(value)) = values.get_mut(index) {
+            *value += count.count as f64;
+        }
+    }
+    Chart {
+        x: hours.iter().map(|ms| ms / 1000).collect(),
+        series: by_source
+            .into_iter()
+            .map(|(label, values)| Series {
+                label: label.to_owned(),
+                values,
+            })
+            .collect(),
+        unit: "events",
+    }
+}
+
+/// p50 and p95 delivery latency per hour over the last day.
+pub fn latency_chart(buckets: &[LatencyBucket], now: Timestamp) -> Chart {
+    let hours = hours(now);
+    let mut p50 = vec![None; hours.len()];
+    let mut p95 = vec![None; hours.len()];
+    for bucket in buckets {
+        if let Some(index) = hours
+            .iter()
+            .position(|&h| h == bucket.start.as_millisecond())
+        {
+            p50[index] = quantile(&LATENCY_BOUNDS_MS, &bucket.cumulative, bucket.count, 0.5);
+            p95[index] = quantile(&LATENCY_BOUNDS_MS, &bucket.cumulative, bucket.count, 0.95);
+        }
+    }
+    Chart {
+        x: hours.iter().map(|ms| ms / 1000).collect(),
+        series: vec![
+            Series {
+                label: "p50".into(),
+                values: p50,
+            },
+            Series {
+                label: "p95".into(),
+                values: p95,
+            },
+        ],
+        unit: "ms",
+    }
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+) -> Result<Html<String>, PageError> {
+    let now = state.clock.now();
+    let zone = viewer_time_zone(&headers);
+    let midnight = now
+        .to_zoned(zone)
+        .start_of_day()
+        .map(|start| start.timestamp())
+        .unwrap_or(now);
+    let first_hour = hours(now)[0];
+    let since = midnight.min(crate::clock::from_millis(first_hour));
+    let counts = state.store.event_counts(since).await?;
+    let today: i64 = counts
+        .iter()
+        .filter(|count| count.bucket >= midnight)
+        .map(|count| count.count)
+        .sum();
+    let last_day: i64 = counts
+        .iter()
+        .filter(|count| count.bucket.as_millisecond() >= first_hour)
+        .map(|count| count.count)
+        .sum();
+    let latency = state
+        .store
+        .delivery_latency(crate::clock::from_millis(first_hour), HOUR_MS)
+        .await?;
+    let destinations = destination_rows(&state, now).await?;
+    let delivered: i64 = destinations
+        .iter()
+        .map(|d| d.health.delivered_recently)
+        .sum();
+    let failed: i64 = destinations.iter().map(|d| d.health.failed_recently).sum();
+    let waiting: i64 = destinations
+        .iter()
+        .map(|d| d.health.pending + d.health.retrying)
+        .sum();
+    let dead: i64 = destinations.iter().map(|d| d.health.dead).sum();
+    let failing = destinations
+        .iter()
+        .filter(|d| d.state == Health::Failing)
+        .count();
+    let recent: Vec<EventRow> = state
+        .store
+        .list_events(&EventFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await?
+        .iter()
+        .map(EventRow::new)
+        .collect();
+    Frame {
+        state: &state,
+        user: &user,
+        headers: &headers,
+        section: "overview",
+    }
+    .render(
+        "overview.html",
+        context! {
+            today,
+            last_day,
+            delivered,
+            failed,
+            waiting,
+            dead,
+            failing,
+            destinations => minijinja::Value::from(minijinja::value::Serde(&destinations)),
+            recent => minijinja::Value::from(minijinja::value::Serde(&recent)),
+            intake => minijinja::Value::from(minijinja::value::Serde(intake_chart(&counts, now))),
+            latency => minijinja::Value::from(minijinja::value::Serde(latency_chart(&latency, now))),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intake_is_summed_per_hour_and_source() {
+        let now: Timestamp = "2026-11-22T10:20:00Z".parse().unwrap();
+        let at = |text: &str| text.parse::<Timestamp>().unwrap();
+        let counts = vec![
+            EventCount {
+                bucket: at("2026-11-21T10:45:00Z"),
+                source: "github".into(),
+                count: 9,
+            },
+            EventCount {
+                bucket: at("2026-11-21T11:00:00Z"),
+                source: "github".into(),
+                count: 2,
+            },
+            EventCount {
+                bucket: at("2026-11-22T10:00:00Z"),
+                source: "github".into(),
+                count: 3,
+            },
+            EventCount {
+                bucket: at("2026-11-22T10:15:00Z"),
+                source: "github".into(),
+                count: 4,
+            },
+            EventCount {
+                bucket: at("2026-11-22T09:30:00Z"),
+                source: "generic".into(),
+                count: 1,
+            },
+        ];
+        let chart = intake_chart(&counts, now);
+        assert_eq!(chart.x.len(), 24);
+        assert_eq!(chart.x[0], at("2026-11-21T11:00:00Z").as_second());
+        assert_eq!(chart.series[0].label, "generic");
+        assert_eq!(chart.series[0].values[22], Some(1.0));
+        let github = &chart.series[1].values;
+        // 10:45 yesterday is before the first hour shown.
+        assert_eq!(github[0], Some(2.0));
+        assert_eq!(github[23], Some(7.0));
+        assert_eq!(github.iter().flatten().sum::<f64>(), 9.0);
+    }
+
+    #[test]
+    fn latency_hours_without_deliveries_are_gaps() {
+        let now: Timestamp = "2026-11-22T10:20:00Z".parse().unwrap();
+        let mut cumulative = vec![0; LATENCY_BOUNDS_MS.len()];
+        // Four deliveries, all within 50–100 ms.
+        for slot in cumulative.iter_mut().skip(1) {
+            *slot = 4;
+        }
+        let buckets = vec![LatencyBucket {
+            start: "2026-11-22T10:00:00Z".parse().unwrap(),
+            count: 4,
+            cumulative,
+        }];
+        let chart = latency_chart(&buckets, now);
+        assert_eq!(chart.series[0].values[22], None);
+        assert_eq!(chart.series[0].values[23], Some(75.0));
+        assert_eq!(chart.series[1].values[23], Some(97.5));
+    }
+}

@@ -1,0 +1,901 @@
+//! The web UI over HTTP, as a browser speaks it (cookies, URL-encoded forms, redirects): sign
+//! in and out, session cookies, expiry, rate limits, CSRF and roles on every state-changing
+//! route, and what the pages show. Browser tests (browser.rs) drive the same pages in Chromium.
+
+use firewatch::clock::Clock as _;
+use firewatch::core::role::Role;
+use firewatch::core::scope::Scope;
+use firewatch::store::{NotificationFilter, NotificationState};
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+
+use crate::support::{Destination, TestApp, backends};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Adds a user straight to the store, as `firewatch user add` does.
+pub async fn add_user(app: &TestApp, name: &str, role: Role) -> String {
+    firewatch::users::add(&app.store, name, role, PASSWORD, app.clock.now())
+        .await
+        .unwrap()
+}
+
+/// A browser's cookie jar for one app, kept by hand so tests see every Set-Cookie.
+pub struct Browser<'a> {
+    app: &'a TestApp,
+    http: reqwest::Client,
+    pub cookies: Vec<(String, String)>,
+}
+
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub error_code: Option<String>,
+    pub body: String,
+}
+
+impl Page {
+    /// The value of the first `<input … name="NAME" value="…">` on the page.
+    pub fn input(&self, name: &str) -> Option<String> {
+        let marker = format!("name=\"{name}\" value=\"");
+        let start = self.body.find(&marker)? + marker.len();
+        let end = self.body[start..].find('"')? + start;
+        Some(unescape(&self.body[start..end]))
+    }
+
+    /// The text inside the element carrying `data-testid="ID"`, tags stripped.
+    pub fn testid(&self, id: &str) -> Option<String> {
+        let marker = format!("data-testid=\"{id}\"");
+        let at = self.body.find(&marker)?;
+        let open_end = self.body[at..].find('>')? + at + 1;
+        let rest = &self.body[open_end..];
+        let mut text = String::new();
+        let mut depth = 0_i32;
+        let mut in_tag = false;
+        for (index, c) in rest.char_indices() {
+            if c == '<' {
+                in_tag = true;
+                text.push(' ');
+                if rest[index..].starts_with("</") {
+                    if depth == 0 {
+                        break;
+                    }
+                    depth -= 1;
+                } else if !rest[index..].starts_with("<br") && !rest[index..].starts_with("<input")
+                {
+                    depth += 1;
+                }
+            } else if c == '>' {
+                in_tag = false;
+            } else if !in_tag {
+                text.push(c);
+            }
+        }
+        Some(unescape(
+            &text.split_whitespace().collect::<Vec<_>>().join(" "),
+        ))
+    }
+}
+
+/// Undoes the HTML escaping templates apply to text.
+pub fn unescape(text: &str) -> String {
+    text.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+impl<'a> Browser<'a> {
+    pub fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.cookies
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
+        let mut request = request.header("accept", "text/html");
+        if !self.cookies.is_empty() {
+            let header: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            request = request.header(COOKIE, header.join("; "));
+        }
+        let response = request.send().await.unwrap();
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(n, _)| n != name);
+            if !cookie.contains("Max-Age=0") {
+                self.cookies.push((name.to_owned(), value.to_owned()));
+            }
+        }
+        Page {
+            status: response.status(),
+            location: response
+                .headers()
+                .get(LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            error_code: response
+                .headers()
+                .get("x-firewatch-error")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            set_cookies,
+            body: response.text().await.unwrap(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let request = self.http.get(format!("{}{path}", self.app.url));
+        self.send(request).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let request = self.http.post(format!("{}{path}", self.app.url)).form(form);
+        self.send(request).await
+    }
+
+    /// Signs in through the form; returns the answer to the POST.
+    pub async fn sign_in(&mut self, name: &str, password: &str) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.input("_csrf").expect("login form has a CSRF token");
+        self.post(
+            "/login",
+            &[
+                ("_csrf", &csrf),
+                ("username", name),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
+        .await
+    }
+
+    /// The session's CSRF token, as every form on a page carries it.
+    pub async fn csrf(&mut self) -> String {
+        self.get("/").await.input("_csrf").expect("signed in")
+    }
+}
+
+async fn signed_in<'a>(app: &'a TestApp, name: &str, role: Role) -> Browser<'a> {
+    add_user(app, name, role).await;
+    let mut browser = Browser::new(app);
+    let answer = browser.sign_in(name, PASSWORD).await;
+    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+    browser
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        add_user(&app, "ana", Role::Admin).await;
+        let mut browser = Browser::new(&app);
+
+        let page = browser.get("/events?kind=push").await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            page.location.as_deref(),
+            Some("/login?next=%2Fevents%3Fkind%3Dpush")
+        );
+
+        let form = browser.get("/login?next=%2Fevents").await;
+        assert_eq!(form.status, StatusCode::OK);
+        let login_cookie = form
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("fw_login="))
+            .unwrap();
+        assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("SameSite=Lax"));
+        let csrf = form.input("_csrf").unwrap();
+        assert_eq!(form.input("next").as_deref(), Some("/events"));
+
+        let answer = browser
+            .post(
+                "/login",
+                &[
+                    ("_csrf", &csrf),
+                    ("username", "ana"),
+                    ("password", PASSWORD),
+                    ("next", "/events"),
+                ],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        assert_eq!(answer.location.as_deref(), Some("/events"));
+        let session = answer
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("fw_session="))
+            .unwrap();
+        for attribute in ["HttpOnly", "SameSite=Lax", "Path=/"] {
+            assert!(session.contains(attribute), "{session}");
+        }
+        assert!(
+            !session.contains("Secure"),
+            "plain HTTP public URL: {session}"
+        );
+        let token = browser.cookie("fw_session").unwrap().to_owned();
+        assert!(token.len() >= 43, "256 random bits");
+
+        // The store keeps a hash, not the token.
+        let found = app
+            .store
+            .find_session(&firewatch::tokens::hash(&token), app.clock.now())
+            .await
+            .unwrap();
+        assert_eq!(found.user.name, "ana");
+        assert!(
+            app.store
+                .find_session(&token, app.clock.now())
+                .await
+                .is_err()
+        );
+
+        let overview = browser.get("/").await;
+        assert_eq!(overview.status, StatusCode::OK);
+        assert_eq!(
+            overview.testid("signed-in-as").as_deref(),
+            Some("ana admin")
+        );
+        let csrf = overview.input("_csrf").unwrap();
+        let out = browser.post("/logout", &[("_csrf", &csrf)]).await;
+        assert_eq!(out.status, StatusCode::SEE_OTHER);
+        assert_eq!(out.location.as_deref(), Some("/login"));
+
+        // The old cookie no longer signs anyone in.
+        browser.cookies.push(("fw_session".into(), token));
+        assert_eq!(browser.get("/").await.status, StatusCode::SEE_OTHER);
+    }
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure_and_host_only() {
+    let app = TestApp::spawn(
+        backends()[0],
+        "[server]\npublic_url = \"https://firewatch.example.com\"\n",
+    )
+    .await;
+    add_user(&app, "ana", Role::Viewer).await;
+    let mut browser = Browser::new(&app);
+    let answer = browser.sign_in("ana", PASSWORD).await;
+    let session = answer
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("__Host-fw_session="))
+        .unwrap_or_else(|| panic!("{:?}", answer.set_cookies));
+    assert!(
+        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain")
+    );
+    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_alike_and_rate_limited() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        add_user(&app, "ana", Role::Viewer).await;
+        let mut browser = Browser::new(&app);
+
+        let unknown = browser.sign_in("nobody", PASSWORD).await;
+        let wrong = browser.sign_in("ana", "not the password at all").await;
+        assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+        assert!(wrong.body.contains("Wrong user name or password."));
+        assert!(unknown.body.contains("Wrong user name or password."));
+
+        for _ in 0..4 {
+            assert_eq!(
+                browser.sign_in("ana", "still wrong guess").await.status,
+                StatusCode::UNAUTHORIZED
+            );
+        }
+        // Five tries for a name: the right password is not even checked now.
+        let limited = browser.sign_in("ana", PASSWORD).await;
+        assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+        assert!(
+            limited.body.contains("Too many sign-in attempts"),
+            "{}",
+            limited.body
+        );
+        assert!(browser.cookie("fw_session").is_none());
+
+        app.advance(61);
+        assert_eq!(
+            browser.sign_in("ana", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+
+        // A form without the login cookie's token is refused before any password check.
+        let mut stranger = Browser::new(&app);
+        let answer = stranger
+            .post("/login", &[("username", "ana"), ("password", PASSWORD)])
+            .await;
+        assert_eq!(answer.status, StatusCode::FORBIDDEN);
+        assert_eq!(answer.error_code.as_deref(), Some("csrf_failed"));
+    }
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_idle_time_and_when_the_user_is_disabled() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "[server]\nsession_hours = 2\n").await;
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        app.advance(3600);
+        assert_eq!(
+            viewer.get("/").await.status,
+            StatusCode::OK,
+            "used within 2 h"
+        );
+        app.advance(3600 + 1800);
+        assert_eq!(
+            viewer.get("/").await.status,
+            StatusCode::OK,
+            "renewed by the last use"
+        );
+        app.advance(2 * 3600 + 1);
+        let expired = viewer.get("/events").await;
+        assert_eq!(expired.status, StatusCode::SEE_OTHER);
+        assert_eq!(expired.location.as_deref(), Some("/login?next=%2Fevents"));
+
+        let mut viewer = Browser::new(&app);
+        viewer.sign_in("vic", PASSWORD).await;
+        let mut admin = signed_in(&app, "ana", Role::Admin).await;
+        let vic = app
+            .store
+            .list_users()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|u| u.name == "vic")
+            .unwrap();
+        let csrf = admin.csrf().await;
+        let answer = admin
+            .post(
+                &format!("/users/{}", vic.id),
+                &[("_csrf", &csrf), ("action", "disable")],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            viewer.get("/").await.status,
+            StatusCode::SEE_OTHER,
+            "signed out at once"
+        );
+        assert_eq!(
+            viewer.sign_in("vic", PASSWORD).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_admin_pages_need_an_admin() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let mut anonymous = Browser::new(&app);
+        for path in [
+            "/",
+            "/events",
+            "/events/x",
+            "/events/x/raw",
+            "/deliveries",
+            "/tokens",
+            "/users",
+        ] {
+            let page = anonymous.get(path).await;
+            assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+            assert!(page.location.unwrap().starts_with("/login?next="), "{path}");
+        }
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let overview = viewer.get("/").await;
+        assert!(
+            !overview.body.contains("href=\"/users\""),
+            "no admin links for a viewer"
+        );
+        for path in ["/tokens", "/users"] {
+            let page = viewer.get(path).await;
+            assert_eq!(page.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(page.error_code.as_deref(), Some("forbidden"));
+            assert!(page.body.contains("This needs the admin role"));
+        }
+        for path in ["/", "/events", "/deliveries"] {
+            assert_eq!(viewer.get(path).await.status, StatusCode::OK, "{path}");
+        }
+        let missing = viewer.get("/no/such/page").await;
+        assert_eq!(missing.status, StatusCode::NOT_FOUND);
+        assert!(missing.body.contains("<html"));
+    }
+}
+
+/// Every route that changes something, the role it needs, and a form that would succeed.
+/// A route: its path, the role it needs, and a form that would succeed.
+type Route = (String, Role, Vec<(&'static str, String)>);
+
+fn state_changing_routes(ids: &Ids) -> Vec<Route> {
+    vec![
+        ("/logout".into(), Role::Viewer, vec![]),
+        ("/deliveries/redrive".into(), Role::Responder, vec![]),
+        (
+            format!("/deliveries/{}/redrive", ids.dead_letter),
+            Role::Responder,
+            vec![],
+        ),
+        (
+            "/tokens".into(),
+            Role::Admin,
+            vec![("name", "ci".into()), ("scopes", "events:read".into())],
+        ),
+        (format!("/tokens/{}/revoke", ids.token), Role::Admin, vec![]),
+        (
+            "/users".into(),
+            Role::Admin,
+            vec![
+                ("name", "newcomer".into()),
+                ("role", "viewer".into()),
+                ("password", PASSWORD.into()),
+            ],
+        ),
+        (
+            format!("/users/{}", ids.user),
+            Role::Admin,
+            vec![("role", "responder".into())],
+        ),
+    ]
+}
+
+struct Ids {
+    dead_letter: i64,
+    token: String,
+    user: String,
+}
+
+/// What the state-changing routes change, so a refused request can be shown to change nothing.
+async fn snapshot(app: &TestApp) -> String {
+    let users: Vec<String> = app
+        .store
+        .list_users()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| format!("{}:{}:{:?}", u.name, u.role, u.disabled_at))
+        .collect();
+    let tokens: Vec<String> = app
+        .store
+        .list_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| format!("{}:{:?}", t.name, t.revoked_at))
+        .collect();
+    let dead = app
+        .store
+        .list_notifications(&NotificationFilter {
+            state: Some(NotificationState::Dead),
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len();
+    format!("{users:?} {tokens:?} dead={dead}")
+}
+
+async fn make_dead_letter(app: &TestApp, destination: &Destination) -> i64 {
+    destination.respond_with(400, &[]);
+    let (status, _) = app
+        .post_hook(
+            "generic",
+            r#"{"title":"disk full"}"#,
+            &[("authorization", "Bearer in")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let dead = app
+        .wait_for_notifications("state=dead", |items| !items.is_empty())
+        .await;
+    dead[0]["id"].as_i64().unwrap()
+}
+
+pub fn chat_config(destination: &Destination) -> String {
+    format!(
+        r#"
+[[integrations]]
+name = "generic"
+kind = "generic"
+token = "in"
+
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "gh-secret"
+
+[[destinations]]
+name = "team-chat"
+kind = "webhook"
+url = "{}"
+
+[[routes]]
+match = {{ source = "generic" }}
+to = ["team-chat"]
+"#,
+        destination.url
+    )
+}
+
+#[tokio::test]
+async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_role() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        let dead_letter = make_dead_letter(&app, &destination).await;
+        let token =
+            firewatch::tokens::create(&app.store, "deploys", &[Scope::EventsRead], app.clock.now())
+                .await
+                .unwrap()
+                .id;
+        let user = add_user(&app, "target", Role::Viewer).await;
+        let ids = Ids {
+            dead_letter,
+            token,
+            user,
+        };
+
+        for (index, (path, needed, form)) in state_changing_routes(&ids).into_iter().enumerate() {
+            // The right role without the token, and with someone else's token.
+            let mut allowed = signed_in(&app, &format!("ok-{index}"), needed).await;
+            let mut other = signed_in(&app, &format!("other-{index}"), needed).await;
+            let other_csrf = other.csrf().await;
+            let lower = match needed {
+                Role::Admin => Some(Role::Responder),
+                Role::Responder => Some(Role::Viewer),
+                Role::Viewer => None,
+            };
+            let mut below = match lower {
+                Some(role) => Some((role, signed_in(&app, &format!("low-{index}"), role).await)),
+                None => None,
+            };
+            let before = snapshot(&app).await;
+            let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let missing = allowed.post(&path, &fields).await;
+            assert_eq!(
+                missing.status,
+                StatusCode::FORBIDDEN,
+                "{path} without a CSRF token"
+            );
+            assert_eq!(missing.error_code.as_deref(), Some("csrf_failed"), "{path}");
+            let mut forged = fields.clone();
+            forged.push(("_csrf", &other_csrf));
+            let wrong = allowed.post(&path, &forged).await;
+            assert_eq!(
+                wrong.status,
+                StatusCode::FORBIDDEN,
+                "{path} with another session's token"
+            );
+            assert_eq!(snapshot(&app).await, before, "{path} changed something");
+            assert_eq!(
+                allowed.get("/").await.status,
+                StatusCode::OK,
+                "{path}: still signed in"
+            );
+
+            // A valid token but a role below the one needed.
+            if let Some((lower, below)) = below.as_mut() {
+                let csrf = below.csrf().await;
+                let mut fields = fields.clone();
+                fields.push(("_csrf", &csrf));
+                let refused = below.post(&path, &fields).await;
+                assert_eq!(refused.status, StatusCode::FORBIDDEN, "{path} as {lower}");
+                assert_eq!(refused.error_code.as_deref(), Some("forbidden"), "{path}");
+                assert_eq!(
+                    snapshot(&app).await,
+                    before,
+                    "{path} as {lower} changed something"
+                );
+            }
+
+            // And with both, it works.
+            let csrf = allowed.csrf().await;
+            let mut fields = fields.clone();
+            fields.push(("_csrf", &csrf));
+            let done = allowed.post(&path, &fields).await;
+            assert!(
+                done.status == StatusCode::SEE_OTHER || done.status == StatusCode::CREATED,
+                "{path}: {} {}",
+                done.status,
+                done.body
+            );
+            if path == "/deliveries/redrive" {
+                // Leave a dead letter for the per-notification route.
+                destination.respond_with(400, &[]);
+                app.wait_for_notifications("state=dead", |items| !items.is_empty())
+                    .await;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_last_admin_cannot_be_demoted_or_disabled() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let mut admin = signed_in(&app, "ana", Role::Admin).await;
+        let ana = app.store.list_users().await.unwrap()[0].id.clone();
+        let csrf = admin.csrf().await;
+        for form in [vec![("role", "viewer")], vec![("action", "disable")]] {
+            let mut fields = form.clone();
+            fields.push(("_csrf", &csrf));
+            let refused = admin.post(&format!("/users/{ana}"), &fields).await;
+            assert_eq!(refused.status, StatusCode::CONFLICT);
+            assert!(refused.body.contains("last admin"));
+        }
+        assert_eq!(app.store.get_user(&ana).await.unwrap().role, "admin");
+        assert_eq!(admin.get("/users").await.status, StatusCode::OK);
+    }
+}
+
+#[tokio::test]
+async fn tokens_made_on_the_tokens_page_work_until_revoked() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let mut admin = signed_in(&app, "ana", Role::Admin).await;
+        let csrf = admin.csrf().await;
+        let empty = admin
+            .post("/tokens", &[("_csrf", &csrf), ("name", "ci")])
+            .await;
+        assert_eq!(empty.status, StatusCode::BAD_REQUEST);
+        assert!(empty.body.contains("Choose at least one scope."));
+
+        let created = admin
+            .post(
+                "/tokens",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "ci"),
+                    ("scopes", "events:read"),
+                    ("scopes", "notifications:read"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED);
+        let shown = created.testid("new-token").unwrap();
+        let secret = shown
+            .split_whitespace()
+            .find(|word| word.starts_with("fw_"))
+            .unwrap()
+            .to_owned();
+        let (status, _) = app
+            .api(reqwest::Method::GET, "/api/v1/events", Some(&secret))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = app
+            .api(reqwest::Method::GET, "/api/v1/tokens", Some(&secret))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "scopes are kept");
+
+        let listed = admin.get("/tokens").await;
+        assert!(!listed.body.contains(&secret), "shown once only");
+        let id = app
+            .store
+            .list_tokens()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|t| t.name == "ci")
+            .unwrap()
+            .id;
+        let revoked = admin
+            .post(&format!("/tokens/{id}/revoke"), &[("_csrf", &csrf)])
+            .await;
+        assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+        let (status, _) = app
+            .api(reqwest::Method::GET, "/api/v1/events", Some(&secret))
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn users_added_on_the_users_page_can_sign_in_with_their_role() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let mut admin = signed_in(&app, "ana", Role::Admin).await;
+        let csrf = admin.csrf().await;
+        let short = admin
+            .post(
+                "/users",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "rui"),
+                    ("role", "responder"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(short.status, StatusCode::BAD_REQUEST);
+        assert!(short.body.contains("at least 12 characters"));
+        let added = admin
+            .post(
+                "/users",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "rui"),
+                    ("role", "responder"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER);
+        let again = admin
+            .post(
+                "/users",
+                &[
+                    ("_csrf", &csrf),
+                    ("name", "rui"),
+                    ("role", "viewer"),
+                    ("password", PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST);
+        assert!(again.body.contains("already exists"));
+
+        let mut rui = Browser::new(&app);
+        assert_eq!(
+            rui.sign_in("rui", PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert_eq!(
+            rui.get("/").await.testid("signed-in-as").as_deref(),
+            Some("rui responder")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_overview_counts_todays_events_in_the_viewers_time_zone() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        // Events at 01:00 UTC, viewed at 03:00 UTC: 10:00 today in Seoul, but 23:00 yesterday
+        // in Fernando de Noronha (UTC−2), where it is now 01:00.
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        for n in 0..3 {
+            let (status, _) = app
+                .post_hook(
+                    "generic",
+                    &format!(r#"{{"title":"event {n}"}}"#),
+                    &[("authorization", "Bearer in")],
+                )
+                .await;
+            assert_eq!(status, StatusCode::ACCEPTED);
+        }
+        destination.wait_for(3).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 3)
+            .await;
+        app.advance(7200);
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+
+        viewer.cookies.push(("fw_tz".into(), "Asia%2FSeoul".into()));
+        let seoul = viewer.get("/").await;
+        assert_eq!(seoul.testid("time-zone").as_deref(), Some("Asia/Seoul"));
+        assert_eq!(
+            seoul.testid("events-today").as_deref(),
+            Some("3 events today")
+        );
+        assert!(seoul.body.contains("event 2"), "recent events are listed");
+        // Intake per hour: three events in the 01:00 UTC hour, 2 hours before the last one.
+        let intake = between(&seoul.body, "id=\"chart-intake\">", "</script>");
+        let chart: serde_json::Value = serde_json::from_str(intake).unwrap();
+        assert_eq!(chart["series"][0]["label"], "generic");
+        assert_eq!(chart["series"][0]["values"][21], 3.0);
+        let latency = between(&seoul.body, "id=\"chart-latency\">", "</script>");
+        let latency: serde_json::Value = serde_json::from_str(latency).unwrap();
+        assert!(
+            latency["series"][0]["values"][21].as_f64().unwrap() <= 50.0,
+            "{latency}"
+        );
+
+        viewer.cookies.retain(|(n, _)| n != "fw_tz");
+        viewer
+            .cookies
+            .push(("fw_tz".into(), "America%2FNoronha".into()));
+        let noronha = viewer.get("/").await;
+        assert_eq!(
+            noronha.testid("events-today").as_deref(),
+            Some("0 events today")
+        );
+        assert!(
+            noronha
+                .body
+                .contains(">3</span><span class=\"label\">events in 24 h")
+        );
+    }
+}
+
+fn between<'t>(text: &'t str, start: &str, end: &str) -> &'t str {
+    let from = text.find(start).unwrap() + start.len();
+    let to = text[from..].find(end).unwrap() + from;
+    &text[from..to]
+}
+
+#[tokio::test]
+async fn the_event_feed_filters_by_repository_and_escapes_what_senders_wrote() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        let (status, _) = app
+            .post_hook(
+                "generic",
+                r#"{"title":"<script>alert(1)</script>"}"#,
+                &[("authorization", "Bearer in")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (status, _) = crate::github::deliver(
+            &app,
+            "pull_request",
+            &crate::github::fixture("pull_request.opened"),
+            "delivery-1",
+            "gh-secret",
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+
+        let all = viewer.get("/events").await;
+        assert!(
+            !all.body.contains("<script>alert(1)"),
+            "sender text is escaped"
+        );
+        assert!(
+            all.body
+                .contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
+            "shown as text"
+        );
+        let repository = app
+            .store
+            .list_events(&firewatch::store::EventFilter {
+                source: Some("github".into()),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap()[0]
+            .repository
+            .clone()
+            .unwrap();
+        let filtered = viewer
+            .get(&format!(
+                "/events?repository={}",
+                repository.replace('/', "%2F")
+            ))
+            .await;
+        let feed = filtered.testid("event-feed").unwrap();
+        assert!(feed.contains("pull_request"), "{feed}");
+        assert!(!feed.contains("alert(1)"), "{feed}");
+        let none = viewer.get("/events?source=gitlab").await;
+        assert!(none.body.contains("No events match these filters."));
+    }
+}
