@@ -96,7 +96,26 @@ pub async fn list(
     headers: HeaderMap,
     user: SignedIn,
     axum::extract::Query(query): axum::extract::Query<FeedQuery>,
-) -> Result<Html<String>, PageError> {
+) -> Result<Response, PageError> {
+    // The filter form sends every field; a link to the feed names only the filters in use.
+    let sent_blank = [
+        &query.source,
+        &query.integration,
+        &query.kind,
+        &query.repository,
+        &query.status,
+    ]
+    .into_iter()
+    .any(|value| value.is_some() && blank(value));
+    if sent_blank {
+        let filters = serde_urlencoded::to_string(&query).unwrap_or_default();
+        let target = if filters.is_empty() {
+            "/events".to_owned()
+        } else {
+            format!("/events?{filters}")
+        };
+        return Ok(axum::response::Redirect::to(&target).into_response());
+    }
     let before = match filled(&query.before) {
         None => None,
         Some(text) => Some(text.parse::<i64>().map_err(|_| {
@@ -158,6 +177,7 @@ pub async fn list(
             newest => if filters.is_empty() { "/events".to_owned() } else { format!("/events?{filters}") },
         },
     )
+    .map(IntoResponse::into_response)
 }
 
 /// Pretty JSON when it is JSON, the text when it is text, a note when it is neither.

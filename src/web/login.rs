@@ -110,7 +110,7 @@ pub async fn submit(
         .unwrap_or_else(|poisoned| poisoned.into_inner())
         .attempt(name, address, now);
     if let Err(wait) = limited {
-        tracing::warn!(user = %name, ?address, "sign-in refused: too many attempts");
+        tracing::warn!(?address, "sign-in refused: too many attempts");
         let message = format!(
             "Too many sign-in attempts. Try again in {}.",
             render::short_duration(wait.max(jiff::SignedDuration::from_secs(1)))
@@ -141,8 +141,12 @@ pub async fn submit(
             .unwrap_or(false);
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
-        _ => {
-            tracing::info!(user = %name, ?address, "sign-in failed");
+        known => {
+            // An unknown name is not logged: people type passwords into the name field.
+            match known {
+                Some(user) => tracing::info!(user = %user.name, ?address, "sign-in failed"),
+                None => tracing::info!(?address, "sign-in failed: no such user"),
+            }
             return login_form(
                 &state,
                 &headers,

@@ -213,7 +213,7 @@ async fn version_is_printed() {
 }
 
 /// Runs the binary with `input` on standard input.
-async fn run_with_stdin(args: Vec<String>, input: &str) -> Output {
+pub async fn run_with_stdin(args: Vec<String>, input: &str) -> Output {
     let input = input.to_owned();
     tokio::task::spawn_blocking(move || {
         use std::io::Write;

@@ -428,3 +428,84 @@ async fn json_logs_are_one_object_per_line() {
         "{log}"
     );
 }
+
+/// Signs in through the login form with `password`; returns the status of the POST.
+async fn sign_in(url: &str, name: &str, password: &str) -> u16 {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = http.get(format!("{url}/login")).send().await.unwrap();
+    let cookie = form.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    let body = form.text().await.unwrap();
+    let marker = "name=\"_csrf\" value=\"";
+    let start = body.find(marker).unwrap() + marker.len();
+    let csrf = &body[start..start + body[start..].find('"').unwrap()];
+    http.post(format!("{url}/login"))
+        .header("cookie", cookie)
+        .form(&[("_csrf", csrf), ("username", name), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_password_is_never_logged_or_stored_in_clear() {
+    const PASSWORD: &str = "plaintext-canary-7f3a9c";
+    const TYPED_AS_NAME: &str = "name-canary-51be02";
+    let fixture = Fixture::new(Backend::Sqlite).await;
+    let add = vec![
+        "user".into(),
+        "add".into(),
+        "ana".into(),
+        "--role".into(),
+        "admin".into(),
+        "--password-stdin".into(),
+        "--database-url".into(),
+        fixture.database.url.clone(),
+    ];
+    let output = crate::cli::run_with_stdin(add, &format!("{PASSWORD}\n")).await;
+    assert!(output.status.success(), "{output:?}");
+    // Everything the server logs, at the most verbose level.
+    let mut server = Server::start_with_env(
+        &fixture.config,
+        &fixture.database.url,
+        &fixture.log,
+        &[("RUST_LOG", "trace")],
+    )
+    .await;
+    assert_eq!(sign_in(&server.url, "ana", PASSWORD).await, 303);
+    assert_eq!(
+        sign_in(&server.url, "ana", &format!("{PASSWORD}-wrong")).await,
+        401
+    );
+    // Someone typing their password into the name field.
+    assert_eq!(sign_in(&server.url, TYPED_AS_NAME, PASSWORD).await, 401);
+    server.signal("TERM");
+    tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+
+    let log = fixture.log_text();
+    assert!(log.contains("signed in"), "the log has the sign-in: {log}");
+    for secret in [PASSWORD, TYPED_AS_NAME] {
+        assert!(!log.contains(secret), "{secret} in the log");
+    }
+    let path = fixture.database.url.trim_start_matches("sqlite://");
+    let mut stored = 0;
+    for file in [path.to_owned(), format!("{path}-wal")] {
+        if let Ok(bytes) = std::fs::read(&file) {
+            stored += bytes.len();
+            for secret in [PASSWORD, TYPED_AS_NAME] {
+                assert!(
+                    !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                    "{secret} stored in {file}"
+                );
+            }
+        }
+    }
+    assert!(stored > 0, "the database was read");
+}

@@ -1,0 +1,388 @@
+//! The web UI in a real headless Chromium (Debian's `chromium`, driven over WebDriver by
+//! `chromedriver`): sign in, read the overview and its charts, filter the event feed, open a raw
+//! payload, re-drive a dead letter as a responder, and be refused admin pages as a viewer.
+//! Screenshots of each page land in `target/tmp/screenshots/` for people to look at.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use firewatch::core::role::Role;
+use serde_json::json;
+
+use crate::support::{Backend, Destination, TestApp, backends};
+use crate::web::{PASSWORD, add_user, chat_config};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Chromium is heavy on two cores: one browser at a time keeps the tests steady.
+static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A chromedriver and one browser session, both stopped when dropped.
+struct Browser {
+    client: Option<Client>,
+    driver: Child,
+    _profile: tempfile::TempDir,
+    base: String,
+    label: String,
+}
+
+impl Browser {
+    /// Starts Chromium in `time_zone`, as a person there would have it.
+    async fn start(app: &TestApp, backend: Backend, time_zone: &str) -> Browser {
+        assert!(
+            std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
+            "browser tests need Debian's chromium and chromium-driver (scripts/test installs them)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .env("TZ", time_zone)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().unwrap();
+        let capabilities = json!({
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                // No sandbox (tests may run as root); nothing that would reach the network.
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-quic", "--no-first-run", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--disable-extensions",
+                    "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }
+        });
+        let capabilities = capabilities.as_object().unwrap().clone();
+        let url = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector)
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => break client,
+                Err(error) => {
+                    assert!(Instant::now() < deadline, "no browser session: {error}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        };
+        Browser {
+            client: Some(client),
+            driver,
+            _profile: profile,
+            base: app.url.clone(),
+            label: format!("{backend:?}").to_lowercase(),
+        }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().unwrap()
+    }
+
+    async fn open(&self, path: &str) {
+        self.client()
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
+    }
+
+    async fn path(&self) -> String {
+        let url = self.client().current_url().await.unwrap();
+        match url.query() {
+            Some(query) => format!("{}?{query}", url.path()),
+            None => url.path().to_owned(),
+        }
+    }
+
+    /// Waits for a navigation (a form submit, a redirect) to arrive at `expected`.
+    async fn wait_for_path(&self, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let path = self.path().await;
+            if path == expected {
+                return;
+            }
+            assert!(Instant::now() < deadline, "at {path}, not {expected}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn text(&self, css: &str) -> String {
+        self.client()
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .text()
+            .await
+            .unwrap()
+    }
+
+    async fn count(&self, css: &str) -> usize {
+        self.client()
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap()
+            .len()
+    }
+
+    async fn fill(&self, css: &str, value: &str) {
+        let field = self.client().find(Locator::Css(css)).await.unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(value).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .click()
+            .await
+            .unwrap();
+    }
+
+    async fn sign_in(&self, name: &str) {
+        self.open("/").await;
+        assert!(self.path().await.starts_with("/login"));
+        self.fill("input[name=username]", name).await;
+        self.fill("input[name=password]", PASSWORD).await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path("/").await;
+    }
+
+    /// Saves a PNG of the page for people to look at; not compared by the tests.
+    async fn screenshot(&self, name: &str) {
+        let png = self.client().screenshot().await.unwrap();
+        assert!(png.starts_with(b"\x89PNG"), "a PNG");
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(format!("{}-{name}.png", self.label)), png).unwrap();
+    }
+
+    async fn close(mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = client.close().await;
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test]
+async fn a_responder_reads_the_overview_filters_events_and_redrives_a_dead_letter() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        add_user(&app, "rui", Role::Responder).await;
+        // Two delivered, then one the destination refuses: a dead letter.
+        for title in ["deploy api v1.4.2", "disk 91% on db-2"] {
+            let body = json!({ "title": title }).to_string();
+            app.post_hook("generic", &body, &[("authorization", "Bearer in")])
+                .await;
+        }
+        destination.wait_for(2).await;
+        destination.respond_with(400, &[]);
+        app.post_hook(
+            "generic",
+            r#"{"title":"certificate expires in 5 days"}"#,
+            &[("authorization", "Bearer in")],
+        )
+        .await;
+        app.wait_for_notifications("state=dead", |items| items.len() == 1)
+            .await;
+        let (status, _) = crate::github::deliver(
+            &app,
+            "pull_request",
+            &crate::github::fixture("pull_request.opened"),
+            "browser-1",
+            "gh-secret",
+        )
+        .await;
+        assert_eq!(status, 202);
+
+        let browser = Browser::start(&app, backend, "Asia/Seoul").await;
+        browser.sign_in("rui").await;
+        // The first page told the server the browser's zone; times are shown in it.
+        browser.open("/").await;
+        assert_eq!(browser.text("[data-testid=time-zone]").await, "Asia/Seoul");
+        assert_eq!(
+            browser.text("[data-testid=events-today] .number").await,
+            "4"
+        );
+        assert_eq!(
+            browser.text("[data-testid=dead-letters] .number").await,
+            "1"
+        );
+        // uPlot drew both charts.
+        browser
+            .client()
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("[data-chart=latency] canvas"))
+            .await
+            .unwrap();
+        assert_eq!(browser.count(".chart canvas").await, 2);
+        let legend = browser.text("[data-chart=intake] .u-legend").await;
+        assert!(
+            legend.contains("generic") && legend.contains("github"),
+            "{legend}"
+        );
+        browser.screenshot("overview").await;
+
+        // The feed, filtered to the GitHub events, and one payload.
+        browser.open("/events").await;
+        assert_eq!(browser.count("[data-testid=event-feed] tbody tr").await, 4);
+        browser
+            .client()
+            .find(Locator::Css("select[name=source]"))
+            .await
+            .unwrap()
+            .select_by_value("github")
+            .await
+            .unwrap();
+        browser.click("form.filters button[type=submit]").await;
+        browser.wait_for_path("/events?source=github").await;
+        assert_eq!(browser.count("[data-testid=event-feed] tbody tr").await, 1);
+        browser.screenshot("events").await;
+        browser.click("[data-testid=event-feed] tbody tr a").await;
+        browser
+            .wait_for_path(&format!("/events/{}", github_event_id(&app).await))
+            .await;
+        let payload = browser.text("[data-testid=payload]").await;
+        assert!(payload.contains("\"action\": \"opened\""), "{payload}");
+        browser.screenshot("event").await;
+
+        // The dead letter, re-driven from the deliveries page once the destination is back.
+        browser.open("/deliveries").await;
+        assert_eq!(
+            browser.count("[data-testid=dead-letters] tbody tr").await,
+            1
+        );
+        browser.screenshot("deliveries").await;
+        browser
+            .click("[data-testid=dead-letters] form button")
+            .await;
+        browser.wait_for_path("/deliveries?redriven=1").await;
+        let notice = browser.text("[role=status]").await;
+        assert_eq!(notice, "1 notification queued again.");
+        let delivered = destination.wait_for(4).await;
+        assert!(String::from_utf8_lossy(&delivered[3].body).contains("certificate expires"));
+        app.wait_for_notifications("state=dead", |items| items.is_empty())
+            .await;
+
+        browser.close().await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_is_refused_admin_pages_and_cannot_redrive() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        add_user(&app, "vic", Role::Viewer).await;
+        destination.respond_with(400, &[]);
+        app.post_hook(
+            "generic",
+            r#"{"title":"x"}"#,
+            &[("authorization", "Bearer in")],
+        )
+        .await;
+        app.wait_for_notifications("state=dead", |items| items.len() == 1)
+            .await;
+
+        let browser = Browser::start(&app, backend, "Europe/Berlin").await;
+        browser.sign_in("vic").await;
+        let nav = browser.text("nav[aria-label=Main]").await;
+        assert!(!nav.contains("Users") && !nav.contains("Tokens"), "{nav}");
+        for path in ["/users", "/tokens"] {
+            browser.open(path).await;
+            assert_eq!(browser.text("h1").await, "Not allowed");
+            assert!(
+                browser
+                    .text("main p")
+                    .await
+                    .contains("needs the admin role")
+            );
+        }
+        browser.screenshot("refused").await;
+        browser.open("/deliveries").await;
+        assert_eq!(
+            browser.count("[data-testid=dead-letters] tbody tr").await,
+            1
+        );
+        assert_eq!(
+            browser.count("[data-testid=dead-letters] form").await,
+            0,
+            "no re-drive for viewers"
+        );
+
+        // Dark mode is one click away and survives a reload.
+        browser.click("[data-theme-toggle]").await;
+        browser.open("/").await;
+        let theme = browser
+            .client()
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await
+            .unwrap();
+        assert_eq!(theme, "dark");
+        browser.screenshot("overview-dark").await;
+        // On a phone's width the page still fits: nothing wider than the screen but tables,
+        // which scroll inside their cards.
+        browser.client().set_window_size(390, 844).await.unwrap();
+        browser.open("/").await;
+        let overflow = browser
+            .client()
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, 0, "the overview is wider than a phone");
+        browser.screenshot("overview-phone").await;
+
+        // Signing out ends the session.
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_for_path("/login").await;
+        browser.open("/events").await;
+        assert!(browser.path().await.starts_with("/login"));
+
+        browser.close().await;
+        app.stop().await;
+    }
+}
+
+async fn github_event_id(app: &TestApp) -> String {
+    app.store
+        .list_events(&firewatch::store::EventFilter {
+            source: Some("github".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()[0]
+        .id
+        .clone()
+}
