@@ -214,6 +214,25 @@ pub enum IntegrationConfig {
     Generic(GenericIntegration),
     Github(GithubIntegration),
     Gitlab(GitlabIntegration),
+    Alertmanager(AlertmanagerIntegration),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerIntegration {
+    pub name: String,
+    /// The bearer token Alertmanager's `http_config` sends (`authorization: {credentials: …}`).
+    pub token: Option<String>,
+    /// For alerts without a `severity` label.
+    #[serde(default = "default_alert_severity")]
+    pub default_severity: crate::core::alert::Severity,
+    /// The service an alert belongs to when it has no `service` label.
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+fn default_alert_severity() -> crate::core::alert::Severity {
+    crate::core::alert::Severity::Warning
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -256,6 +275,7 @@ impl IntegrationConfig {
             IntegrationConfig::Generic(generic) => &generic.name,
             IntegrationConfig::Github(github) => &github.name,
             IntegrationConfig::Gitlab(gitlab) => &gitlab.name,
+            IntegrationConfig::Alertmanager(alertmanager) => &alertmanager.name,
         }
     }
 
@@ -265,6 +285,7 @@ impl IntegrationConfig {
             IntegrationConfig::Generic(_) => "generic",
             IntegrationConfig::Github(_) => "github",
             IntegrationConfig::Gitlab(_) => "gitlab",
+            IntegrationConfig::Alertmanager(_) => "alertmanager",
         }
     }
 
@@ -273,10 +294,19 @@ impl IntegrationConfig {
             IntegrationConfig::Generic(generic) => generic.rate_limit,
             IntegrationConfig::Github(github) => github.rate_limit,
             IntegrationConfig::Gitlab(gitlab) => gitlab.rate_limit,
+            IntegrationConfig::Alertmanager(alertmanager) => alertmanager.rate_limit,
         }
     }
 
-    pub const KINDS: &'static [&'static str] = &["generic", "github", "gitlab"];
+    pub const KINDS: &'static [&'static str] = &["generic", "github", "gitlab", "alertmanager"];
+
+    /// The service an integration's alerts belong to when they name none.
+    pub fn default_service(&self) -> Option<&str> {
+        match self {
+            IntegrationConfig::Alertmanager(alertmanager) => alertmanager.service.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -693,6 +723,16 @@ impl Config {
                             path: path.clone(),
                             message: format!(
                                 "integration \"{name}\" has neither token nor secret: anyone who can reach Firewatch can post to it"
+                            ),
+                        });
+                    }
+                }
+                IntegrationConfig::Alertmanager(alertmanager) => {
+                    if alertmanager.token.is_none() {
+                        warnings.push(Problem {
+                            path: path.clone(),
+                            message: format!(
+                                "integration \"{name}\" has no token: anyone who can reach Firewatch can post alerts to it (set one, and Alertmanager's http_config.authorization.credentials)"
                             ),
                         });
                     }

@@ -1,6 +1,7 @@
 //! Decisions as plain data in, plain data out: routing, retry policy, signatures, scopes.
 //! Nothing here does I/O or reads the clock; time and randomness come in as arguments.
 
+pub mod alert;
 pub mod digest;
 pub mod forge;
 pub mod forge_state;

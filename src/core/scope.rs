@@ -9,15 +9,19 @@ pub enum Scope {
     EventsWrite,
     NotificationsRead,
     NotificationsWrite,
+    AlertsRead,
+    AlertsWrite,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 7] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
         Scope::NotificationsWrite,
+        Scope::AlertsRead,
+        Scope::AlertsWrite,
         Scope::Admin,
     ];
 
@@ -27,6 +31,8 @@ impl Scope {
             Scope::EventsWrite => "events:write",
             Scope::NotificationsRead => "notifications:read",
             Scope::NotificationsWrite => "notifications:write",
+            Scope::AlertsRead => "alerts:read",
+            Scope::AlertsWrite => "alerts:write",
             Scope::Admin => "admin",
         }
     }
@@ -40,7 +46,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, admin)"
 )]
 pub struct UnknownScope(pub String);
 

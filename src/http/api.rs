@@ -277,3 +277,134 @@ pub async fn revoke_token(
         Err(error) => Err(error.into()),
     }
 }
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AlertQuery {
+    state: Option<String>,
+    service: Option<String>,
+    severity: Option<String>,
+    cursor: Option<String>,
+    limit: Option<String>,
+}
+
+pub async fn list_alerts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use crate::core::alert::{AlertState, Severity};
+    state.authorize(&headers, Scope::AlertsRead).await?;
+    let params: AlertQuery = query(raw)?;
+    let (before, limit) = page(params.cursor.as_deref(), params.limit.as_deref())?;
+    let (alert_state, open) = match params.state.as_deref() {
+        None => (None, false),
+        Some("open") => (None, true),
+        Some(text) => (
+            Some(AlertState::parse(text).ok_or_else(|| {
+                ApiError::bad_parameter("state must be one of firing, acknowledged, resolved, open")
+            })?),
+            false,
+        ),
+    };
+    let severity = params
+        .severity
+        .as_deref()
+        .map(|text| {
+            Severity::parse(text).ok_or_else(|| {
+                ApiError::bad_parameter("severity must be one of critical, error, warning, info")
+            })
+        })
+        .transpose()?;
+    let filter = crate::store::AlertFilter {
+        state: alert_state,
+        open,
+        service: params.service,
+        severity,
+        before,
+        limit,
+    };
+    let items = state.store.list_alerts(&filter).await?;
+    let cursor = next_cursor(items.len(), limit, items.last().map(|a| a.seq));
+    Ok(Json(json!({"items": items, "next_cursor": cursor})))
+}
+
+pub async fn get_alert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::AlertsRead).await?;
+    let alert = match state.store.get_alert(&id).await {
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("alert")),
+        other => other?,
+    };
+    let changes = state.store.alert_changes(&id).await?;
+    let mut value = serde_json::to_value(&alert).unwrap_or_default();
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            "changes".into(),
+            serde_json::to_value(changes).unwrap_or_default(),
+        );
+    }
+    Ok(Json(value))
+}
+
+async fn change_alert(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    change: crate::core::alert::Change,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(headers, Scope::AlertsWrite).await?;
+    let config = state.config.current();
+    let cause = format!("token:{}", token.name);
+    match crate::workers::alerts::change(
+        &state.store,
+        &config,
+        id,
+        change,
+        &cause,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(Some(transition)) => {
+            state.jobs_added.notify_one();
+            Ok(Json(
+                serde_json::to_value(transition.alert).unwrap_or_default(),
+            ))
+        }
+        Ok(None) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "alert_state",
+            format!(
+                "the alert cannot be {} from its current state",
+                change.as_str()
+            ),
+        )),
+        Err(StoreError::NotFound) => Err(ApiError::not_found("alert")),
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn acknowledge_alert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    change_alert(
+        &state,
+        &headers,
+        &id,
+        crate::core::alert::Change::Acknowledged,
+    )
+    .await
+}
+
+pub async fn resolve_alert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    change_alert(&state, &headers, &id, crate::core::alert::Change::Resolved).await
+}

@@ -48,8 +48,9 @@ pub async fn receive(
                 .map_err(Rejection::RateLimited)?;
         }
         let source = integration.kind();
-        // An event kept only for the record goes nowhere.
-        let destinations = if parsed.ignored.is_some() {
+        // An event kept only for the record goes nowhere; alert reports are routed per alert
+        // when they change an alert's state.
+        let destinations = if parsed.ignored.is_some() || parsed.alerts.is_some() {
             Vec::new()
         } else {
             let forge = parsed.forge.as_ref();
@@ -85,6 +86,14 @@ pub async fn receive(
                 .as_ref()
                 .and_then(|forge| serde_json::to_string(forge).ok()),
             repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
+            alerts: parsed.alerts.map(|mut signals| {
+                if let Some(service) = integration.default_service() {
+                    for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+                        signal.service = Some(service.to_owned());
+                    }
+                }
+                serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into())
+            }),
             dedup_key: parsed.dedup_key,
             received_at: now,
             headers: inbound::headers_json(&headers),

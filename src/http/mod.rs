@@ -117,6 +117,13 @@ pub fn router(state: AppState) -> Router {
             get(api::list_tokens).post(api::create_token),
         )
         .route("/api/v1/tokens/{id}", delete(api::revoke_token))
+        .route("/api/v1/alerts", get(api::list_alerts))
+        .route("/api/v1/alerts/{id}", get(api::get_alert))
+        .route(
+            "/api/v1/alerts/{id}/acknowledge",
+            post(api::acknowledge_alert),
+        )
+        .route("/api/v1/alerts/{id}/resolve", post(api::resolve_alert))
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {

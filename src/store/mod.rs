@@ -78,6 +78,8 @@ pub struct NewEvent {
     pub normalized: Option<String>,
     /// The forge repository, for the event feed's filter.
     pub repository: Option<String>,
+    /// A monitoring tool's alert signals as JSON: an `alert` job applies them after the commit.
+    pub alerts: Option<String>,
     pub destinations: Vec<crate::core::routing::Target>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
@@ -330,6 +332,67 @@ pub struct LatencyBucket {
     pub start: Timestamp,
     pub count: i64,
     pub cumulative: Vec<i64>,
+}
+
+/// An alert as the store keeps it: one per (integration, fingerprint), across firing cycles.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    #[serde(skip)]
+    pub seq: i64,
+    pub id: String,
+    pub integration: String,
+    pub fingerprint: String,
+    pub group_key: Option<String>,
+    pub rule: String,
+    pub summary: String,
+    pub severity: crate::core::alert::Severity,
+    pub service: Option<String>,
+    pub state: crate::core::alert::AlertState,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+    pub url: Option<String>,
+    /// When the sender says it started.
+    pub starts_at: Option<Timestamp>,
+    pub first_seen_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    /// The start of the current (or last) firing cycle.
+    pub fired_at: Timestamp,
+    pub acknowledged_at: Option<Timestamp>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    /// Firing cycles so far.
+    pub fire_count: i64,
+}
+
+/// A change an alert went through, with the alert as it is after it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertTransition {
+    pub alert: Alert,
+    pub change: crate::core::alert::Change,
+    pub cause: String,
+}
+
+/// Makes the notification event for an alert's change, if its routes send one anywhere. It is
+/// stored in the same transaction as the change, so a change is never without its notice.
+pub type Notices<'a> = dyn Fn(&AlertTransition) -> Option<NewEvent> + Send + Sync + 'a;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertChangeRecord {
+    pub at: Timestamp,
+    pub change: String,
+    pub cause: String,
+    pub event_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub state: Option<crate::core::alert::AlertState>,
+    /// Only firing and acknowledged alerts.
+    pub open: bool,
+    pub service: Option<String>,
+    pub severity: Option<crate::core::alert::Severity>,
+    pub before: Option<i64>,
+    pub limit: i64,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -591,6 +654,44 @@ impl Store {
         delegate!(self, store => store.delivery_latency(since, bucket_ms).await)
     }
 
+    /// Applies a monitoring tool's reports in order, in one transaction; returns the state
+    /// changes they made (re-sent reports make none).
+    pub async fn apply_alert_signals(
+        &self,
+        integration: &str,
+        signals: &[crate::core::alert::AlertSignal],
+        cause: &str,
+        event_id: Option<&str>,
+        now: Timestamp,
+        notices: &Notices<'_>,
+    ) -> Result<Vec<AlertTransition>> {
+        delegate!(self, store => store.apply_alert_signals(integration, signals, cause, event_id, now, notices).await)
+    }
+
+    /// A person's acknowledge or resolve; `None` when the alert's state does not allow it.
+    pub async fn change_alert(
+        &self,
+        id: &str,
+        change: crate::core::alert::Change,
+        cause: &str,
+        now: Timestamp,
+        notices: &Notices<'_>,
+    ) -> Result<Option<AlertTransition>> {
+        delegate!(self, store => store.change_alert(id, change, cause, now, notices).await)
+    }
+
+    pub async fn get_alert(&self, id: &str) -> Result<Alert> {
+        delegate!(self, store => store.get_alert(id).await)
+    }
+
+    pub async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>> {
+        delegate!(self, store => store.list_alerts(filter).await)
+    }
+
+    pub async fn alert_changes(&self, alert_id: &str) -> Result<Vec<AlertChangeRecord>> {
+        delegate!(self, store => store.alert_changes(alert_id).await)
+    }
+
     pub async fn queue_counts(&self) -> Result<QueueCounts> {
         delegate!(self, store => store.queue_counts().await)
     }
@@ -743,6 +844,9 @@ pub fn delivery_payload(target: &crate::core::routing::Target) -> String {
     })
     .unwrap_or_else(|_| "{}".to_owned())
 }
+
+/// The one queue alert reports are applied from, in the order they were stored.
+pub const ALERT_QUEUE: &str = "alerts";
 
 /// Newly stored events per (quarter-hour bucket, source), sorted, as `event_counts` keeps them.
 fn event_counts<'e>(events: impl Iterator<Item = &'e NewEvent>) -> Vec<((i64, String), i64)> {

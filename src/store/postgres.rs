@@ -49,6 +49,11 @@ impl PostgresStore {
             "sessions, delivery attempts, event counts and event repositories",
             include_str!("../../migrations/postgres/0006_web.sql"),
         ),
+        (
+            7,
+            "alerts and their changes",
+            include_str!("../../migrations/postgres/0007_alerts.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

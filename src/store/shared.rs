@@ -11,6 +11,8 @@ pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination,
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
 
+pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count";
+
 /// Events are counted per quarter hour: every time zone's offset is a whole number of them.
 pub(super) const COUNT_BUCKET_MS: i64 = 900_000;
 
@@ -63,6 +65,27 @@ macro_rules! shared_store_impl {
                     .push_bind(now_ms);
             }
 
+            /// Binds one `alert` job row (the event's signals, applied in order), in the column
+            /// order of `JOB_INSERT`.
+            fn push_alert_job_row<'a>(
+                mut row: sqlx::query_builder::Separated<'_, 'a, $db, &'static str>,
+                event: &'a $crate::store::NewEvent,
+                now: jiff::Timestamp,
+            ) {
+                let now_ms = now.as_millisecond();
+                row.push_bind("alert")
+                    .push_bind($crate::store::ALERT_QUEUE)
+                    .push_bind(None::<String>)
+                    .push_bind(event.id.as_str())
+                    .push_bind(event.alerts.as_deref().unwrap_or("[]"))
+                    .push_bind("pending")
+                    .push_bind(0_i32)
+                    .push_bind(now_ms)
+                    .push_bind(event.expires_at.as_millisecond())
+                    .push_bind(now_ms)
+                    .push_bind(now_ms);
+            }
+
             /// The stored ids of keys that were already taken (redeliveries).
             async fn original_ids(
                 connection: &mut <$db as sqlx::Database>::Connection,
@@ -88,10 +111,21 @@ macro_rules! shared_store_impl {
                 events: &[$crate::store::NewEvent],
                 now: jiff::Timestamp,
             ) -> $crate::store::Result<Vec<$crate::store::Accepted>> {
+                let mut transaction = self.writer().begin().await?;
+                let results = Self::insert_event_rows(&mut transaction, events, now).await?;
+                transaction.commit().await?;
+                Ok(results)
+            }
+
+            /// The rows of `insert_events_in_transaction`, in a transaction the caller commits.
+            async fn insert_event_rows(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                events: &[$crate::store::NewEvent],
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<$crate::store::Accepted>> {
                 use $crate::store::shared::{EVENT_INSERT, INSERT_CHUNK, JOB_INSERT};
 
                 let plan = $crate::store::DedupPlan::new(events);
-                let mut transaction = self.writer().begin().await?;
                 let mut inserted = std::collections::HashSet::with_capacity(plan.unique.len());
                 for chunk in plan.unique.chunks(INSERT_CHUNK) {
                     let mut builder = sqlx::QueryBuilder::<$db>::new(EVENT_INSERT);
@@ -99,18 +133,27 @@ macro_rules! shared_store_impl {
                         Self::push_event_row(row, &events[index], plan.key_of(events, index).1)
                     });
                     builder.push(" ON CONFLICT DO NOTHING RETURNING id");
-                    for row in builder.build().fetch_all(&mut *transaction).await? {
+                    for row in builder.build().fetch_all(&mut **transaction).await? {
                         inserted.insert(sqlx::Row::try_get::<String, _>(&row, 0)?);
                     }
                 }
-                let original = Self::original_ids(&mut transaction, plan.taken_keys(events, &inserted)).await?;
+                let original = Self::original_ids(transaction, plan.taken_keys(events, &inserted)).await?;
                 let (results, jobs) = plan.results(events, &inserted, &original);
                 for chunk in jobs.chunks(INSERT_CHUNK) {
                     let mut builder = sqlx::QueryBuilder::<$db>::new(JOB_INSERT);
                     builder.push_values(chunk, |row, &(index, destination)| {
                         Self::push_job_row(row, &events[index], destination, now)
                     });
-                    builder.build().execute(&mut *transaction).await?;
+                    builder.build().execute(&mut **transaction).await?;
+                }
+                let alert_events: Vec<&$crate::store::NewEvent> = events
+                    .iter()
+                    .filter(|event| event.alerts.is_some() && inserted.contains(&event.id))
+                    .collect();
+                for chunk in alert_events.chunks(INSERT_CHUNK) {
+                    let mut builder = sqlx::QueryBuilder::<$db>::new(JOB_INSERT);
+                    builder.push_values(chunk, |row, event| Self::push_alert_job_row(row, event, now));
+                    builder.build().execute(&mut **transaction).await?;
                 }
                 let counts = $crate::store::event_counts(
                     events.iter().filter(|event| inserted.contains(&event.id)),
@@ -121,9 +164,8 @@ macro_rules! shared_store_impl {
                         row.push_bind(*bucket).push_bind(source.as_str()).push_bind(*count);
                     });
                     builder.push(" ON CONFLICT (bucket, source) DO UPDATE SET count = event_counts.count + excluded.count");
-                    builder.build().execute(&mut *transaction).await?;
+                    builder.build().execute(&mut **transaction).await?;
                 }
-                transaction.commit().await?;
                 Ok(results)
             }
 
@@ -1048,6 +1090,307 @@ macro_rules! shared_store_impl {
                         })
                     })
                     .collect()
+            }
+
+            fn alert_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::Alert> {
+                use sqlx::Row as _;
+                let labels: String = row.try_get("labels")?;
+                let annotations: String = row.try_get("annotations")?;
+                let millis = |name: &str| -> $crate::store::Result<Option<jiff::Timestamp>> {
+                    Ok(row.try_get::<Option<i64>, _>(name)?.map($crate::clock::from_millis))
+                };
+                let state: String = row.try_get("state")?;
+                let severity: String = row.try_get("severity")?;
+                Ok($crate::store::Alert {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    integration: row.try_get("integration")?,
+                    fingerprint: row.try_get("fingerprint")?,
+                    group_key: row.try_get("group_key")?,
+                    rule: row.try_get("rule")?,
+                    summary: row.try_get("summary")?,
+                    severity: $crate::core::alert::Severity::parse(&severity)
+                        .unwrap_or($crate::core::alert::Severity::Warning),
+                    service: row.try_get("service")?,
+                    state: $crate::core::alert::AlertState::parse(&state)
+                        .unwrap_or($crate::core::alert::AlertState::Firing),
+                    labels: serde_json::from_str(&labels).unwrap_or_default(),
+                    annotations: serde_json::from_str(&annotations).unwrap_or_default(),
+                    url: row.try_get("url")?,
+                    starts_at: millis("starts_at")?,
+                    first_seen_at: $crate::clock::from_millis(row.try_get("first_seen_at")?),
+                    last_seen_at: $crate::clock::from_millis(row.try_get("last_seen_at")?),
+                    fired_at: $crate::clock::from_millis(row.try_get("fired_at")?),
+                    acknowledged_at: millis("acknowledged_at")?,
+                    acknowledged_by: row.try_get("acknowledged_by")?,
+                    resolved_at: millis("resolved_at")?,
+                    fire_count: row.try_get("fire_count")?,
+                })
+            }
+
+            /// Applies reports in order in one transaction; returns the changes they made.
+            pub async fn apply_alert_signals(
+                &self,
+                integration: &str,
+                signals: &[$crate::core::alert::AlertSignal],
+                cause: &str,
+                event_id: Option<&str>,
+                now: jiff::Timestamp,
+                notices: &$crate::store::Notices<'_>,
+            ) -> $crate::store::Result<Vec<$crate::store::AlertTransition>> {
+                use $crate::core::alert::{Change, SignalStatus, change_for};
+                use $crate::store::clean_text;
+                let now_ms = now.as_millisecond();
+                let mut transaction = self.writer().begin().await?;
+                let mut changed: Vec<(String, Change)> = Vec::new();
+                for signal in signals {
+                    let current = sqlx::query(&format!(
+                        "SELECT {} FROM alerts WHERE integration = $1 AND fingerprint = $2",
+                        $crate::store::shared::ALERT_COLUMNS
+                    ))
+                    .bind(integration)
+                    .bind(clean_text(&signal.fingerprint).into_owned())
+                    .fetch_optional(&mut *transaction)
+                    .await?
+                    .map(|row| Self::alert_from_row(&row))
+                    .transpose()?;
+                    let change = change_for(current.as_ref().map(|a| a.state), signal.status);
+                    let labels = serde_json::to_string(&signal.labels).unwrap_or_else(|_| "{}".into());
+                    let annotations =
+                        serde_json::to_string(&signal.annotations).unwrap_or_else(|_| "{}".into());
+                    let id = match &current {
+                        None => {
+                            let id = $crate::store::new_id(now);
+                            let firing = signal.status != SignalStatus::Resolved;
+                            sqlx::query(
+                                "INSERT INTO alerts (id, integration, fingerprint, group_key, rule, summary, severity, service, \
+                                   state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, \
+                                   resolved_at, fire_count) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16)",
+                            )
+                            .bind(&id)
+                            .bind(integration)
+                            .bind(clean_text(&signal.fingerprint).into_owned())
+                            .bind(signal.group_key.as_deref().map(|k| clean_text(k).into_owned()))
+                            .bind(clean_text(&signal.rule).into_owned())
+                            .bind(clean_text(&signal.summary).into_owned())
+                            .bind(signal.severity.as_str())
+                            .bind(signal.service.as_deref().map(|s| clean_text(s).into_owned()))
+                            .bind(if firing { "firing" } else { "resolved" })
+                            .bind(clean_text(&labels).into_owned())
+                            .bind(clean_text(&annotations).into_owned())
+                            .bind(signal.url.as_deref().map(|u| clean_text(u).into_owned()))
+                            .bind(signal.starts_at.map(|at| at.as_millisecond()))
+                            .bind(now_ms)
+                            .bind((!firing).then_some(now_ms))
+                            .bind(i64::from(firing))
+                            .execute(&mut *transaction)
+                            .await?;
+                            id
+                        }
+                        Some(alert) => {
+                            // The latest report's wording and labels win; the state changes only
+                            // as `change_for` says.
+                            let (state_sql, bind_by) = match change {
+                                Some(Change::Fired) => (
+                                    ", state = 'firing', fired_at = $6, fire_count = fire_count + 1, \
+                                     acknowledged_at = NULL, acknowledged_by = NULL, resolved_at = NULL",
+                                    false,
+                                ),
+                                Some(Change::Resolved) => (", state = 'resolved', resolved_at = $6", false),
+                                Some(Change::Acknowledged) => (
+                                    ", state = 'acknowledged', acknowledged_at = $6, acknowledged_by = $8",
+                                    true,
+                                ),
+                                None => ("", false),
+                            };
+                            let sql = format!(
+                                "UPDATE alerts SET summary = $1, labels = $2, annotations = $3, severity = $4, \
+                                   url = COALESCE($5, url), last_seen_at = $6{state_sql} WHERE id = $7"
+                            );
+                            let mut query = sqlx::query(&sql)
+                                .bind(clean_text(&signal.summary).into_owned())
+                                .bind(clean_text(&labels).into_owned())
+                                .bind(clean_text(&annotations).into_owned())
+                                .bind(signal.severity.as_str())
+                                .bind(signal.url.as_deref().map(|u| clean_text(u).into_owned()))
+                                .bind(now_ms)
+                                .bind(&alert.id);
+                            if bind_by {
+                                query = query.bind(cause);
+                            }
+                            query.execute(&mut *transaction).await?;
+                            alert.id.clone()
+                        }
+                    };
+                    if let Some(change) = change {
+                        Self::record_alert_change(&mut transaction, &id, change, cause, event_id, now).await?;
+                        changed.push((id, change));
+                    }
+                }
+                let mut transitions = Vec::with_capacity(changed.len());
+                for (id, change) in changed {
+                    let row = sqlx::query(&format!(
+                        "SELECT {} FROM alerts WHERE id = $1",
+                        $crate::store::shared::ALERT_COLUMNS
+                    ))
+                    .bind(&id)
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                    transitions.push($crate::store::AlertTransition {
+                        alert: Self::alert_from_row(&row)?,
+                        change,
+                        cause: cause.to_owned(),
+                    });
+                }
+                let events: Vec<$crate::store::NewEvent> = transitions.iter().filter_map(notices).collect();
+                Self::insert_event_rows(&mut transaction, &events, now).await?;
+                transaction.commit().await?;
+                Ok(transitions)
+            }
+
+            async fn record_alert_change(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                alert_id: &str,
+                change: $crate::core::alert::Change,
+                cause: &str,
+                event_id: Option<&str>,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "INSERT INTO alert_changes (alert_id, at, change, cause, event_id) VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(alert_id)
+                .bind(now.as_millisecond())
+                .bind(change.as_str())
+                .bind(cause)
+                .bind(event_id)
+                .execute(&mut **transaction)
+                .await?;
+                Ok(())
+            }
+
+            /// A person's acknowledge or resolve. `None` when the alert is not in a state that
+            /// allows it (already acknowledged, already resolved).
+            pub async fn change_alert(
+                &self,
+                id: &str,
+                change: $crate::core::alert::Change,
+                cause: &str,
+                now: jiff::Timestamp,
+                notices: &$crate::store::Notices<'_>,
+            ) -> $crate::store::Result<Option<$crate::store::AlertTransition>> {
+                use $crate::core::alert::Change;
+                let now_ms = now.as_millisecond();
+                let mut transaction = self.writer().begin().await?;
+                let result = match change {
+                    Change::Acknowledged => {
+                        sqlx::query(
+                            "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 \
+                             WHERE id = $3 AND state = 'firing'",
+                        )
+                        .bind(now_ms)
+                        .bind(cause)
+                        .bind(id)
+                        .execute(&mut *transaction)
+                        .await?
+                    }
+                    Change::Resolved => {
+                        sqlx::query(
+                            "UPDATE alerts SET state = 'resolved', resolved_at = $1 \
+                             WHERE id = $2 AND state IN ('firing', 'acknowledged')",
+                        )
+                        .bind(now_ms)
+                        .bind(id)
+                        .execute(&mut *transaction)
+                        .await?
+                    }
+                    Change::Fired => return Ok(None),
+                };
+                let row = sqlx::query(&format!(
+                    "SELECT {} FROM alerts WHERE id = $1",
+                    $crate::store::shared::ALERT_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(&mut *transaction)
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                if result.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                Self::record_alert_change(&mut transaction, id, change, cause, None, now).await?;
+                let transition = $crate::store::AlertTransition {
+                    alert: Self::alert_from_row(&row)?,
+                    change,
+                    cause: cause.to_owned(),
+                };
+                let events: Vec<$crate::store::NewEvent> = notices(&transition).into_iter().collect();
+                Self::insert_event_rows(&mut transaction, &events, now).await?;
+                transaction.commit().await?;
+                Ok(Some(transition))
+            }
+
+            pub async fn get_alert(&self, id: &str) -> $crate::store::Result<$crate::store::Alert> {
+                let row = sqlx::query(&format!(
+                    "SELECT {} FROM alerts WHERE id = $1",
+                    $crate::store::shared::ALERT_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Self::alert_from_row(&row)
+            }
+
+            pub async fn list_alerts(
+                &self,
+                filter: &$crate::store::AlertFilter,
+            ) -> $crate::store::Result<Vec<$crate::store::Alert>> {
+                let mut builder = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {} FROM alerts WHERE 1 = 1",
+                    $crate::store::shared::ALERT_COLUMNS
+                ));
+                if let Some(state) = filter.state {
+                    builder.push(" AND state = ").push_bind(state.as_str());
+                }
+                if filter.open {
+                    builder.push(" AND state <> 'resolved'");
+                }
+                if let Some(service) = &filter.service {
+                    builder.push(" AND service = ").push_bind(service.as_str());
+                }
+                if let Some(severity) = filter.severity {
+                    builder.push(" AND severity = ").push_bind(severity.as_str());
+                }
+                if let Some(before) = filter.before {
+                    builder.push(" AND seq < ").push_bind(before);
+                }
+                builder.push(" ORDER BY seq DESC LIMIT ").push_bind(filter.limit);
+                let rows = builder.build().fetch_all(self.reader()).await?;
+                rows.iter().map(Self::alert_from_row).collect()
+            }
+
+            pub async fn alert_changes(
+                &self,
+                alert_id: &str,
+            ) -> $crate::store::Result<Vec<$crate::store::AlertChangeRecord>> {
+                let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT at, change, cause, event_id FROM alert_changes WHERE alert_id = $1 ORDER BY seq",
+                )
+                .bind(alert_id)
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(at, change, cause, event_id)| $crate::store::AlertChangeRecord {
+                        at: $crate::clock::from_millis(at),
+                        change,
+                        cause,
+                        event_id,
+                    })
+                    .collect())
             }
         }
     };

@@ -74,6 +74,11 @@ impl SqliteStore {
             "sessions, delivery attempts, event counts and event repositories",
             include_str!("../../migrations/sqlite/0006_web.sql"),
         ),
+        (
+            7,
+            "alerts and their changes",
+            include_str!("../../migrations/sqlite/0007_alerts.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -161,6 +166,20 @@ impl SqliteStore {
                 Self::push_job_row(row, &events[index], destination, now)
             });
             // column4 is the event id.
+            builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
+        }
+        let alert_events: Vec<&NewEvent> = plan
+            .unique
+            .iter()
+            .map(|&index| &events[index])
+            .filter(|event| event.alerts.is_some())
+            .collect();
+        for chunk in alert_events.chunks(BATCH_CHUNK) {
+            builder.push(JOB_INSERT);
+            builder.push("SELECT * FROM (");
+            builder.push_values(chunk, |row, event| {
+                Self::push_alert_job_row(row, event, now)
+            });
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }
         builder.push(format!(

@@ -108,7 +108,7 @@ pub async fn submit(
         .logins
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .attempt(name, address, now);
+        .check(name, address, now);
     if let Err(wait) = limited {
         tracing::warn!(?address, "sign-in refused: too many attempts");
         let message = format!(
@@ -142,6 +142,11 @@ pub async fn submit(
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
         known => {
+            state
+                .logins
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .failed(name, address, now);
             // An unknown name is not logged: people type passwords into the name field.
             match known {
                 Some(user) => tracing::info!(user = %user.name, ?address, "sign-in failed"),

@@ -8,6 +8,7 @@
 //! navigation, an entry in `NAV`.
 
 mod admin;
+mod alerts;
 mod assets;
 mod auth;
 mod deliveries;
@@ -31,6 +32,9 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/alerts", get(alerts::page))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

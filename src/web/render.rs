@@ -19,6 +19,7 @@ use crate::store::StoreError;
 /// The navigation, in order: (section, path, label, role needed).
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
+    ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("events", "/events", "Events", Role::Viewer),
     ("deliveries", "/deliveries", "Deliveries", Role::Viewer),
     ("tokens", "/tokens", "Tokens", Role::Admin),
@@ -37,6 +38,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "login.html",
     "error.html",
     "overview.html",
+    "alerts.html",
     "events.html",
     "event.html",
     "deliveries.html",

@@ -80,6 +80,18 @@ impl DeliveryWorker {
                     }
                 }
             }
+            super::alerts::ALERT => {
+                let config = self.config.current();
+                match super::alerts::run(&self.store, &config, &job, self.clock.now()).await {
+                    Ok(_) => JobOutcome::Done { status: None },
+                    Err(error) => self.retry_or_give_up(
+                        &job,
+                        None,
+                        None,
+                        format!("applying alerts failed: {error}"),
+                    ),
+                }
+            }
             other => JobOutcome::Dead {
                 status: None,
                 error: format!(

@@ -1,6 +1,7 @@
 //! Background work: the delivery worker that runs jobs from the durable job table, and store
 //! housekeeping. Each exposes one step so tests can drive it.
 
+pub mod alerts;
 pub mod delivery;
 pub mod digest;
 pub mod state;

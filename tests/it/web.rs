@@ -398,6 +398,7 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
         let mut anonymous = Browser::new(&app);
         for path in [
             "/",
+            "/alerts",
             "/events",
             "/events/x",
             "/events/x/raw",
@@ -421,7 +422,13 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             assert_eq!(page.error_code.as_deref(), Some("forbidden"));
             assert!(page.body.contains("This needs the admin role"));
         }
-        for path in ["/", "/events", "/deliveries"] {
+        for path in [
+            "/",
+            "/alerts",
+            "/alerts?state=all",
+            "/events",
+            "/deliveries",
+        ] {
             assert_eq!(viewer.get(path).await.status, StatusCode::OK, "{path}");
         }
         let missing = viewer.get("/no/such/page").await;
@@ -450,6 +457,16 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
         ),
         (format!("/tokens/{}/revoke", ids.token), Role::Admin, vec![]),
         (
+            format!("/alerts/{}/acknowledge", ids.alert),
+            Role::Responder,
+            vec![],
+        ),
+        (
+            format!("/alerts/{}/resolve", ids.alert),
+            Role::Responder,
+            vec![],
+        ),
+        (
             "/users".into(),
             Role::Admin,
             vec![
@@ -467,6 +484,7 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
 }
 
 struct Ids {
+    alert: String,
     dead_letter: i64,
     token: String,
     user: String,
@@ -500,7 +518,66 @@ async fn snapshot(app: &TestApp) -> String {
         .await
         .unwrap()
         .len();
-    format!("{users:?} {tokens:?} dead={dead}")
+    let alerts: Vec<String> = app
+        .store
+        .list_alerts(&firewatch::store::AlertFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| format!("{}:{}", a.fingerprint, a.state.as_str()))
+        .collect();
+    format!("{users:?} {tokens:?} dead={dead} {alerts:?}")
+}
+
+/// Posts an Alertmanager group with one firing alert; returns the alert's id once applied.
+pub async fn firing_alert(app: &TestApp) -> String {
+    let body = serde_json::json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"DiskFull\"}",
+        "status": "firing",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "DiskFull", "instance": "db-2", "severity": "warning"},
+            "annotations": {"summary": "disk 91% full on db-2"},
+            "startsAt": "2026-11-02T00:58:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus:9090/graph",
+            "fingerprint": "d15cf011d15cf011"
+        }]
+    });
+    let (status, _) = app
+        .post_hook(
+            "prometheus",
+            &body.to_string(),
+            &[("authorization", "Bearer am")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let alerts = app
+            .store
+            .list_alerts(&firewatch::store::AlertFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        if let Some(alert) = alerts
+            .into_iter()
+            .find(|a| a.fingerprint == "d15cf011d15cf011")
+        {
+            return alert.id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the alert was not applied"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 async fn make_dead_letter(app: &TestApp, destination: &Destination) -> i64 {
@@ -532,6 +609,11 @@ name = "github"
 kind = "github"
 secret = "gh-secret"
 
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "am"
+
 [[destinations]]
 name = "team-chat"
 kind = "webhook"
@@ -557,7 +639,9 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
                 .unwrap()
                 .id;
         let user = add_user(&app, "target", Role::Viewer).await;
+        let alert = firing_alert(&app).await;
         let ids = Ids {
+            alert,
             dead_letter,
             token,
             user,

@@ -56,6 +56,7 @@ pub fn parse(
         dedup_key,
         ignored: None,
         forge: None,
+        alerts: None,
     })
 }
 
@@ -108,7 +109,8 @@ mod tests {
                 kind: "deploy".into(),
                 dedup_key: Some("42".into()),
                 ignored: None,
-                forge: None
+                forge: None,
+                alerts: None
             }
         );
 
@@ -121,7 +123,8 @@ mod tests {
                 kind: "event".into(),
                 dedup_key: Some("k-1".into()),
                 ignored: None,
-                forge: None
+                forge: None,
+                alerts: None
             }
         );
     }
@@ -143,7 +146,8 @@ mod tests {
                 kind: "x".into(),
                 dedup_key: Some("u".into()),
                 ignored: None,
-                forge: None
+                forge: None,
+                alerts: None
             }
         );
 

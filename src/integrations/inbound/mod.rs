@@ -1,6 +1,7 @@
 //! The shared intake helper every inbound kind sits on: request checks in the order a sender
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
+pub mod alertmanager;
 pub mod generic;
 pub mod github;
 pub mod gitlab;
@@ -89,6 +90,8 @@ pub struct Parsed {
     pub ignored: Option<String>,
     /// The normalized record of a forge event.
     pub forge: Option<crate::core::forge::ForgeEvent>,
+    /// What a monitoring tool reported, one signal per alert.
+    pub alerts: Option<Vec<crate::core::alert::AlertSignal>>,
 }
 
 impl Parsed {
@@ -112,6 +115,22 @@ impl Parsed {
             dedup_key,
             ignored,
             forge,
+            alerts: None,
+        }
+    }
+
+    /// A monitoring tool's report: its alerts, applied to the alert table after the commit.
+    pub fn alerts(
+        kind: &str,
+        dedup_key: Option<String>,
+        signals: Vec<crate::core::alert::AlertSignal>,
+    ) -> Parsed {
+        Parsed {
+            kind: kind.to_owned(),
+            dedup_key,
+            ignored: None,
+            forge: None,
+            alerts: Some(signals),
         }
     }
 }
@@ -130,6 +149,11 @@ pub fn check_headers(
         IntegrationConfig::Gitlab(gitlab) => {
             if let Some(token) = &gitlab.token {
                 check_secret_header(headers, "x-gitlab-token", token)?;
+            }
+        }
+        IntegrationConfig::Alertmanager(alertmanager) => {
+            if let Some(token) = &alertmanager.token {
+                check_bearer(headers, token)?;
             }
         }
         IntegrationConfig::Github(_) => {
@@ -173,6 +197,9 @@ pub fn verify_and_parse(
             github::parse(headers, body)
         }
         IntegrationConfig::Gitlab(_) => gitlab::parse(headers, body),
+        IntegrationConfig::Alertmanager(alertmanager) => {
+            alertmanager::parse(body, alertmanager.default_severity)
+        }
     }
 }
 
@@ -275,6 +302,17 @@ impl TokenBucket {
     pub fn refilled(&self, per_second: f64, burst: f64, now: Timestamp) -> bool {
         let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
         self.tokens + elapsed * per_second >= burst
+    }
+
+    /// Says how long until a token is available, without taking one.
+    pub fn check(&self, per_second: f64, burst: f64, now: Timestamp) -> Result<(), SignedDuration> {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        let tokens = (self.tokens + elapsed * per_second).min(burst);
+        if tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(SignedDuration::from_secs_f64((1.0 - tokens) / per_second))
+        }
     }
 
     /// Takes one token, or says how long until one is available.

@@ -152,6 +152,13 @@ fn render_default(event: &EventMessage) -> Message {
             return digest_message(&data);
         }
     }
+    if event.kind == crate::workers::alerts::NOTICE_KIND {
+        if let Ok(notice) =
+            serde_json::from_value::<crate::workers::alerts::AlertNotice>(event.payload.clone())
+        {
+            return alert_message(&notice);
+        }
+    }
     match &event.normalized {
         Some(forge) => forge_message(forge, &event.source),
         None => Message {
@@ -408,6 +415,89 @@ fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
 
 /// The open pull/merge requests, per repository, oldest first: CI mark, link, age, author and
 /// whose move it is; ticket keys in titles are repeated after the link so they can be linked.
+/// An alert's change: what fired (or resolved, or who acknowledged it), how bad, where.
+fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
+    use crate::core::alert::{Change, Severity};
+    let alert = &notice.alert;
+    let (mark, word, outcome) = match notice.change {
+        Change::Fired => (
+            if alert.severity == Severity::Critical {
+                "🔥"
+            } else {
+                "⚠️"
+            },
+            "FIRING",
+            Outcome::Failure,
+        ),
+        Change::Acknowledged => ("👀", "ACKNOWLEDGED", Outcome::Pending),
+        Change::Resolved => ("✅", "RESOLVED", Outcome::Success),
+    };
+    let title = format!(
+        "{mark} [{word}] {}: {}",
+        alert.rule,
+        clip(&alert.summary, 200)
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    if let Some(description) = alert
+        .annotations
+        .get("description")
+        .filter(|d| **d != alert.summary)
+    {
+        lines.push(vec![text(clip(description, 500))]);
+    }
+    match notice.change {
+        Change::Acknowledged => {
+            let who = alert
+                .acknowledged_by
+                .as_deref()
+                .unwrap_or(notice.cause.as_str());
+            lines.push(vec![text("Acknowledged by "), bold(who)]);
+        }
+        Change::Resolved => {
+            if let Some(resolved) = alert.resolved_at {
+                lines.push(vec![text(format!(
+                    "Resolved after {}",
+                    age(alert.fired_at, resolved)
+                ))]);
+            }
+        }
+        Change::Fired if alert.fire_count > 1 => {
+            lines.push(vec![text(format!(
+                "Fired {} times so far",
+                alert.fire_count
+            ))]);
+        }
+        Change::Fired => {}
+    }
+    if let Some(runbook) = alert.annotations.get("runbook_url") {
+        lines.push(vec![link("Runbook", Some(runbook))]);
+    }
+    let mut context = vec![bold(alert.severity.as_str())];
+    if let Some(service) = &alert.service {
+        context.push(text(format!(" · service {service}")));
+    }
+    context.push(text(format!(" · {}", alert.integration)));
+    let shown: Vec<String> = alert
+        .labels
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "alertname" | "severity" | "service"))
+        .take(8)
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let mut small_print = vec![context];
+    if !shown.is_empty() {
+        small_print.push(vec![code(shown.join(" "))]);
+    }
+    Message {
+        summary: title.clone(),
+        title,
+        title_url: alert.url.clone(),
+        lines,
+        context: small_print,
+        outcome: Some(outcome),
+    }
+}
+
 fn digest_message(data: &DigestData) -> Message {
     let total = data.total();
     let repositories = data.repositories.len();

@@ -1,0 +1,198 @@
+//! The alert model: what monitoring tools report (a signal per alert), the states an alert
+//! goes through, and which reports change that state. Senders re-send whole groups on every
+//! change (Alertmanager) or repeat triggers (PagerDuty clients); deciding on state changes here,
+//! not per request, is what keeps re-sends from notifying twice.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    Error,
+    Warning,
+    Info,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Reads the usual spellings (`critical`, `page`, `P1`, `high`, `warn`, …).
+    pub fn parse(text: &str) -> Option<Severity> {
+        Some(match text.trim().to_ascii_lowercase().as_str() {
+            "critical" | "crit" | "page" | "p1" | "fatal" | "emergency" | "alert" => {
+                Severity::Critical
+            }
+            "error" | "err" | "high" | "p2" | "major" => Severity::Error,
+            "warning" | "warn" | "medium" | "p3" | "minor" => Severity::Warning,
+            "info" | "information" | "low" | "p4" | "p5" | "none" | "ok" => Severity::Info,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a sender says about one alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalStatus {
+    Firing,
+    Resolved,
+    /// Someone acknowledged it at the sender (PagerDuty's `acknowledge`).
+    Acknowledged,
+}
+
+/// One alert as a sender reported it, normalized.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSignal {
+    /// Identifies the alert across reports (Alertmanager's fingerprint, PagerDuty's dedup key).
+    pub fingerprint: String,
+    /// The sender's group (Alertmanager's `groupKey`), if it groups.
+    pub group_key: Option<String>,
+    pub status: SignalStatus,
+    /// The rule that fired (`alertname`), for grouping and the noise report.
+    pub rule: String,
+    pub summary: String,
+    pub severity: Severity,
+    /// The owning service when the sender names one (label `service`).
+    pub service: Option<String>,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    /// Where a person reads more (Prometheus's graph, the sender's link).
+    pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Firing,
+    Acknowledged,
+    Resolved,
+}
+
+impl AlertState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertState::Firing => "firing",
+            AlertState::Acknowledged => "acknowledged",
+            AlertState::Resolved => "resolved",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AlertState> {
+        Some(match text {
+            "firing" => AlertState::Firing,
+            "acknowledged" => AlertState::Acknowledged,
+            "resolved" => AlertState::Resolved,
+            _ => return None,
+        })
+    }
+
+    pub fn is_open(self) -> bool {
+        self != AlertState::Resolved
+    }
+}
+
+/// A change of an alert's state, and what caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// First seen firing, or firing again after it resolved.
+    Fired,
+    Acknowledged,
+    Resolved,
+}
+
+impl Change {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::Fired => "fired",
+            Change::Acknowledged => "acknowledged",
+            Change::Resolved => "resolved",
+        }
+    }
+
+    pub fn new_state(self) -> AlertState {
+        match self {
+            Change::Fired => AlertState::Firing,
+            Change::Acknowledged => AlertState::Acknowledged,
+            Change::Resolved => AlertState::Resolved,
+        }
+    }
+}
+
+/// The change a report makes to an alert in `current` state (`None`: not seen before), if
+/// any. A re-sent firing alert changes nothing; a resolved one fires again.
+pub fn change_for(current: Option<AlertState>, report: SignalStatus) -> Option<Change> {
+    use AlertState as S;
+    use SignalStatus as R;
+    match (current, report) {
+        (None | Some(S::Resolved), R::Firing) => Some(Change::Fired),
+        (Some(S::Firing | S::Acknowledged), R::Resolved) => Some(Change::Resolved),
+        (Some(S::Firing), R::Acknowledged) => Some(Change::Acknowledged),
+        // A resolve for an alert never seen firing is kept for the record, not announced.
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn re_sends_change_nothing_and_resolved_alerts_fire_again() {
+        use AlertState as S;
+        use SignalStatus as R;
+        assert_eq!(change_for(None, R::Firing), Some(Change::Fired));
+        assert_eq!(change_for(Some(S::Firing), R::Firing), None);
+        assert_eq!(change_for(Some(S::Acknowledged), R::Firing), None);
+        assert_eq!(
+            change_for(Some(S::Firing), R::Resolved),
+            Some(Change::Resolved)
+        );
+        assert_eq!(
+            change_for(Some(S::Acknowledged), R::Resolved),
+            Some(Change::Resolved)
+        );
+        assert_eq!(change_for(Some(S::Resolved), R::Resolved), None);
+        assert_eq!(
+            change_for(Some(S::Resolved), R::Firing),
+            Some(Change::Fired)
+        );
+        assert_eq!(
+            change_for(Some(S::Firing), R::Acknowledged),
+            Some(Change::Acknowledged)
+        );
+        assert_eq!(change_for(Some(S::Resolved), R::Acknowledged), None);
+        assert_eq!(change_for(None, R::Resolved), None);
+    }
+
+    #[test]
+    fn severities_read_common_spellings() {
+        assert_eq!(Severity::parse("CRITICAL"), Some(Severity::Critical));
+        assert_eq!(Severity::parse("page"), Some(Severity::Critical));
+        assert_eq!(Severity::parse("warn"), Some(Severity::Warning));
+        assert_eq!(Severity::parse("P2"), Some(Severity::Error));
+        assert_eq!(Severity::parse("whatever"), None);
+    }
+}

@@ -1,0 +1,191 @@
+//! Alert reports, applied after intake: each stored report has an `alert` job (in the one
+//! `alerts` queue, so reports apply in the order they were stored). The job applies the report's
+//! signals to the alert table; every state change it makes gets a notice event, routed like any
+//! event, stored in the same transaction. People's acknowledge and resolve go through
+//! [`change`] and notify the same way.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::core::alert::{AlertSignal, Change};
+use crate::core::routing::{EventAttributes, destinations_for};
+use crate::store::{Alert, AlertTransition, ClaimedJob, EventStatus, NewEvent, Store, StoreError};
+
+pub const ALERT: &str = "alert";
+/// The kind of the notice events alert changes make.
+pub const NOTICE_KIND: &str = "alert";
+
+/// What a notice event carries: the change and the alert after it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertNotice {
+    pub change: Change,
+    pub cause: String,
+    pub alert: NoticeAlert,
+}
+
+/// The alert as a notice shows it (`store::Alert` without its row number).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoticeAlert {
+    pub id: String,
+    pub integration: String,
+    pub rule: String,
+    pub summary: String,
+    pub severity: crate::core::alert::Severity,
+    pub service: Option<String>,
+    pub state: crate::core::alert::AlertState,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+    pub url: Option<String>,
+    pub fired_at: Timestamp,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<Timestamp>,
+    pub fire_count: i64,
+}
+
+impl From<&Alert> for NoticeAlert {
+    fn from(alert: &Alert) -> Self {
+        Self {
+            id: alert.id.clone(),
+            integration: alert.integration.clone(),
+            rule: alert.rule.clone(),
+            summary: alert.summary.clone(),
+            severity: alert.severity,
+            service: alert.service.clone(),
+            state: alert.state,
+            labels: alert.labels.clone(),
+            annotations: alert.annotations.clone(),
+            url: alert.url.clone(),
+            fired_at: alert.fired_at,
+            acknowledged_by: alert.acknowledged_by.clone(),
+            resolved_at: alert.resolved_at,
+            fire_count: alert.fire_count,
+        }
+    }
+}
+
+/// The notice event for a change, or `None` when no route sends it anywhere. Routes see
+/// `kind = "alert"`, `action` = the change (`fired`, `acknowledged`, `resolved`), the
+/// integration and its kind as `source`, and the labels as `name=value`.
+pub fn notice(
+    config: &Config,
+    source: &str,
+    transition: &AlertTransition,
+    now: Timestamp,
+) -> Option<NewEvent> {
+    let alert = &transition.alert;
+    let labels: Vec<String> = alert
+        .labels
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .chain([format!("severity={}", alert.severity)])
+        .collect();
+    let destinations = destinations_for(
+        &EventAttributes {
+            source,
+            integration: &alert.integration,
+            kind: NOTICE_KIND,
+            action: Some(transition.change.as_str()),
+            repo: None,
+            branch: None,
+            author: None,
+            labels: &labels,
+            outcome: None,
+        },
+        &config.routes,
+    );
+    if destinations.is_empty() {
+        return None;
+    }
+    let body = AlertNotice {
+        change: transition.change,
+        cause: transition.cause.clone(),
+        alert: NoticeAlert::from(alert),
+    };
+    let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
+    Some(NewEvent {
+        id: crate::store::new_id(now),
+        integration: alert.integration.clone(),
+        source: source.to_owned(),
+        kind: NOTICE_KIND.to_owned(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        // One notice per change of one firing cycle.
+        dedup_key: Some(format!(
+            "alert:{}:{}:{}",
+            alert.id,
+            alert.fire_count,
+            transition.change.as_str()
+        )),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: None,
+        destinations,
+        expires_at: now.saturating_add(window).unwrap_or(now),
+    })
+}
+
+/// Runs an `alert` job: applies the stored report's signals.
+pub async fn run(
+    store: &Store,
+    config: &Config,
+    job: &ClaimedJob,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let Some(event_id) = job.event_id.as_deref() else {
+        return Ok(0);
+    };
+    let signals: Vec<AlertSignal> = serde_json::from_str(&job.payload).unwrap_or_default();
+    let event = store.get_event(event_id).await?;
+    let cause = format!("{}:{}", event.source, event.integration);
+    let source = event.source.clone();
+    let transitions = store
+        .apply_alert_signals(
+            &event.integration,
+            &signals,
+            &cause,
+            Some(event_id),
+            now,
+            &|transition| notice(config, &source, transition, now),
+        )
+        .await?;
+    for transition in &transitions {
+        tracing::info!(
+            alert = %transition.alert.id,
+            rule = %transition.alert.rule,
+            change = transition.change.as_str(),
+            "alert changed"
+        );
+    }
+    Ok(transitions.len())
+}
+
+/// A person's acknowledge or resolve (`cause` says who). `None` when the alert's state does
+/// not allow it.
+pub async fn change(
+    store: &Store,
+    config: &Config,
+    id: &str,
+    change: Change,
+    cause: &str,
+    now: Timestamp,
+) -> Result<Option<AlertTransition>, StoreError> {
+    let alert = store.get_alert(id).await?;
+    let source = config
+        .integration(&alert.integration)
+        .map(|integration| integration.kind())
+        .unwrap_or("alert")
+        .to_owned();
+    let transition = store
+        .change_alert(id, change, cause, now, &|transition| {
+            notice(config, &source, transition, now)
+        })
+        .await?;
+    if transition.is_some() {
+        tracing::info!(alert = %id, change = change.as_str(), cause, "alert changed by hand");
+    }
+    Ok(transition)
+}
