@@ -189,3 +189,105 @@ pub async fn change(
     }
     Ok(transition)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::alert::{AlertState, Severity};
+    use crate::integrations::outbound::EventMessage;
+    use crate::integrations::outbound::message::{RenderSettings, Span, render};
+
+    fn alert(state: AlertState, fire_count: i64) -> Alert {
+        let at: Timestamp = "2026-11-22T04:00:00Z".parse().unwrap();
+        Alert {
+            seq: 1,
+            id: "a-1".into(),
+            integration: "prometheus".into(),
+            fingerprint: "f".into(),
+            group_key: None,
+            rule: "HighLatency".into(),
+            summary: "p99 above 500 ms on api-1".into(),
+            severity: Severity::Critical,
+            service: Some("api".into()),
+            state,
+            labels: [("alertname", "HighLatency"), ("instance", "api-1")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            annotations: [("runbook_url", "https://runbooks/latency")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+            url: Some("http://prometheus:9090/graph".into()),
+            starts_at: None,
+            first_seen_at: at,
+            last_seen_at: at,
+            fired_at: at,
+            acknowledged_at: None,
+            acknowledged_by: Some("user:ana".into()),
+            resolved_at: Some(at + SignedDuration::from_mins(42)),
+            fire_count,
+        }
+    }
+
+    fn message(change: Change, alert: &Alert) -> crate::integrations::outbound::message::Message {
+        let notice = AlertNotice {
+            change,
+            cause: "alertmanager:prometheus".into(),
+            alert: NoticeAlert::from(alert),
+        };
+        let event = EventMessage {
+            id: "e".into(),
+            integration: "prometheus".into(),
+            source: "alertmanager".into(),
+            kind: NOTICE_KIND.into(),
+            received_at: alert.fired_at,
+            payload: serde_json::to_value(&notice).unwrap(),
+            normalized: None,
+        };
+        render(&event, &RenderSettings::default())
+    }
+
+    fn plain(lines: &[Vec<Span>]) -> String {
+        lines
+            .iter()
+            .map(|line| {
+                line.iter()
+                    .map(|span| match span {
+                        Span::Text(t) | Span::Bold(t) | Span::Code(t) => t.clone(),
+                        Span::Link { text, .. } => text.clone(),
+                    })
+                    .collect::<String>()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn notices_say_what_changed_how_bad_and_where() {
+        let fired = message(Change::Fired, &alert(AlertState::Firing, 3));
+        assert_eq!(
+            fired.title,
+            "🔥 [FIRING] HighLatency: p99 above 500 ms on api-1"
+        );
+        assert_eq!(
+            fired.title_url.as_deref(),
+            Some("http://prometheus:9090/graph")
+        );
+        assert_eq!(plain(&fired.lines), "Fired 3 times so far\nRunbook");
+        assert_eq!(
+            plain(&fired.context),
+            "critical · service api · prometheus\ninstance=api-1"
+        );
+        let acknowledged = message(Change::Acknowledged, &alert(AlertState::Acknowledged, 1));
+        assert!(acknowledged.title.starts_with("👀 [ACKNOWLEDGED]"));
+        assert!(plain(&acknowledged.lines).starts_with("Acknowledged by user:ana"));
+        let resolved = message(Change::Resolved, &alert(AlertState::Resolved, 1));
+        assert!(resolved.title.starts_with("✅ [RESOLVED]"));
+        assert!(
+            plain(&resolved.lines).starts_with("Resolved after 42"),
+            "{}",
+            plain(&resolved.lines)
+        );
+    }
+}

@@ -220,6 +220,10 @@ async fn operations_endpoints() {
             "/api/v1/notifications",
             "/api/v1/notifications/{id}/redrive",
             "/api/v1/tokens",
+            "/api/v1/alerts",
+            "/api/v1/alerts/{id}",
+            "/api/v1/alerts/{id}/acknowledge",
+            "/api/v1/alerts/{id}/resolve",
         ] {
             assert!(spec["paths"].get(path).is_some(), "{path} is documented");
         }
