@@ -356,24 +356,11 @@ async fn change_alert(
     change: crate::core::alert::Change,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(headers, Scope::AlertsWrite).await?;
-    let config = state.config.current();
     let cause = format!("token:{}", token.name);
-    match crate::workers::alerts::change(
-        &state.store,
-        &config,
-        id,
-        change,
-        &cause,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(Some(transition)) => {
-            state.jobs_added.notify_one();
-            Ok(Json(
-                serde_json::to_value(transition.alert).unwrap_or_default(),
-            ))
-        }
+    match state.change_alert(id, change, &cause).await {
+        Ok(Some(transition)) => Ok(Json(
+            serde_json::to_value(transition.alert).unwrap_or_default(),
+        )),
         Ok(None) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "alert_state",

@@ -67,6 +67,33 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// A person's acknowledge or resolve (`cause` says who), with its notice stored in the
+    /// same transaction; wakes the delivery worker for it. `None` when the alert's state does
+    /// not allow the change.
+    pub async fn change_alert(
+        &self,
+        id: &str,
+        change: crate::core::alert::Change,
+        cause: &str,
+    ) -> Result<Option<crate::store::AlertTransition>, StoreError> {
+        let config = self.config.current();
+        let transition = crate::workers::alerts::change(
+            &self.store,
+            &config,
+            id,
+            change,
+            cause,
+            self.clock.now(),
+        )
+        .await?;
+        if transition.is_some() {
+            self.jobs_added.notify_one();
+        }
+        Ok(transition)
+    }
+}
+
 /// A path segment as text. axum's own rejection answers in plain text; this one answers in
 /// the API's error format.
 pub struct PathText(pub String);

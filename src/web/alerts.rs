@@ -98,22 +98,9 @@ async fn act(
     change: Change,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let config = state.config.current();
     let cause = format!("user:{}", user.user.name);
-    let outcome = match crate::workers::alerts::change(
-        &state.store,
-        &config,
-        id,
-        change,
-        &cause,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(Some(_)) => {
-            state.jobs_added.notify_one();
-            change.as_str()
-        }
+    let outcome = match state.change_alert(id, change, &cause).await {
+        Ok(Some(_)) => change.as_str(),
         Ok(None) => "unchanged",
         Err(StoreError::NotFound) => return Err(PageError::NotFound("alert")),
         Err(error) => return Err(error.into()),
