@@ -93,14 +93,17 @@ fn signal(
         .fingerprint
         .filter(|f| !f.trim().is_empty())
         .unwrap_or_else(|| fingerprint_of(&alert.labels));
+    // An empty name or summary is as good as none: every alert has something to be called.
     let rule = alert
         .labels
         .get("alertname")
+        .filter(|name| !name.trim().is_empty())
         .cloned()
         .unwrap_or_else(|| "alert".to_owned());
     let summary = ["summary", "title", "description", "message"]
         .iter()
-        .find_map(|key| alert.annotations.get(*key))
+        .filter_map(|key| alert.annotations.get(*key))
+        .find(|text| !text.trim().is_empty())
         .cloned()
         .unwrap_or_else(|| rule.clone());
     let severity = alert
@@ -236,6 +239,19 @@ mod tests {
                 error.message()
             );
         }
+    }
+
+    #[test]
+    fn an_empty_alertname_or_summary_counts_as_none() {
+        // Found by the alert_intake fuzz target (seed kept in fuzz/seeds/alert_intake).
+        let body = r#"{"alerts":[{"status":"firing","labels":{"alertname":""},"annotations":{"summary":" "},"fingerprint":""}]}"#;
+        let alerts = parse(body.as_bytes(), Severity::Info)
+            .unwrap()
+            .alerts
+            .unwrap();
+        assert_eq!(alerts[0].rule, "alert");
+        assert_eq!(alerts[0].summary, "alert");
+        assert!(!alerts[0].fingerprint.is_empty());
     }
 
     #[test]
