@@ -149,6 +149,13 @@ pub struct DeliveryConfig {
     pub lease_seconds: u64,
 }
 
+impl DeliveryConfig {
+    /// How long a notification is retried before it becomes a dead letter.
+    pub fn retry_window(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs_f64(self.retry_window_hours * 3600.0)
+    }
+}
+
 impl Default for DeliveryConfig {
     fn default() -> Self {
         Self {

@@ -6,7 +6,6 @@ use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::SignedDuration;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -171,10 +170,6 @@ pub async fn get_notification(
     }
 }
 
-fn retry_window(state: &AppState) -> SignedDuration {
-    SignedDuration::from_secs_f64(state.config.current().delivery.retry_window_hours * 3600.0)
-}
-
 pub async fn redrive_one(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -182,9 +177,7 @@ pub async fn redrive_one(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::NotificationsWrite).await?;
     let id = notification_id(&id)?;
-    let now = state.clock.now();
-    let expires = now.saturating_add(retry_window(&state)).unwrap_or(now);
-    if state.store.redrive(Some(id), now, expires).await? == 0 {
+    if state.redrive(Some(id)).await? == 0 {
         return match state.store.get_notification(id).await {
             Ok(_) => Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -195,7 +188,6 @@ pub async fn redrive_one(
             Err(error) => Err(error.into()),
         };
     }
-    state.jobs_added.notify_one();
     let notification = state.store.get_notification(id).await?;
     Ok(Json(serde_json::to_value(notification).unwrap_or_default()))
 }
@@ -205,10 +197,7 @@ pub async fn redrive_all(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::NotificationsWrite).await?;
-    let now = state.clock.now();
-    let expires = now.saturating_add(retry_window(&state)).unwrap_or(now);
-    let count = state.store.redrive(None, now, expires).await?;
-    state.jobs_added.notify_one();
+    let count = state.redrive(None).await?;
     Ok(Json(json!({"redriven": count})))
 }
 

@@ -6,7 +6,6 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use jiff::SignedDuration;
 use serde_json::json;
 
 use super::error::ApiError;
@@ -69,7 +68,7 @@ pub async fn receive(
                 &config.routes,
             )
         };
-        let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
+        let window = config.delivery.retry_window();
         Ok(NewEvent {
             id: crate::store::new_id(now),
             integration: name.clone(),

@@ -68,6 +68,20 @@ impl AppState {
 }
 
 impl AppState {
+    /// Puts dead letters back in their queues (`None`: all) with a new retry window, and wakes
+    /// the delivery worker for them. Returns how many.
+    pub async fn redrive(&self, id: Option<i64>) -> Result<u64, StoreError> {
+        let now = self.clock.now();
+        let expires = now
+            .saturating_add(self.config.current().delivery.retry_window())
+            .unwrap_or(now);
+        let count = self.store.redrive(id, now, expires).await?;
+        if count > 0 {
+            self.jobs_added.notify_one();
+        }
+        Ok(count)
+    }
+
     /// A person's acknowledge or resolve (`cause` says who), with its notice stored in the
     /// same transaction; wakes the delivery worker for it. `None` when the alert's state does
     /// not allow the change.

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
-use super::auth::{Form, SignedIn};
+use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
 use crate::core::role::Role;
 use crate::core::scope::{self, Scope};
@@ -121,14 +121,11 @@ pub async fn create_token(
     Ok((StatusCode::CREATED, page).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Nothing {}
-
 pub async fn revoke_token(
     State(state): State<AppState>,
     user: SignedIn,
     PathText(id): PathText,
-    Form(Nothing {}): Form<Nothing>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Admin)?;
     match state.store.revoke_token(&id, state.clock.now()).await {

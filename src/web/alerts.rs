@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Form, SignedIn};
+use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
 use crate::core::alert::{AlertState, Change, Severity};
 use crate::core::role::Role;
@@ -88,9 +88,6 @@ pub async fn page(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Nothing {}
-
 async fn act(
     state: &AppState,
     user: &SignedIn,
@@ -112,7 +109,7 @@ pub async fn acknowledge(
     State(state): State<AppState>,
     user: SignedIn,
     PathText(id): PathText,
-    Form(Nothing {}): Form<Nothing>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     act(&state, &user, &id, Change::Acknowledged).await
 }
@@ -121,7 +118,7 @@ pub async fn resolve(
     State(state): State<AppState>,
     user: SignedIn,
     PathText(id): PathText,
-    Form(Nothing {}): Form<Nothing>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     act(&state, &user, &id, Change::Resolved).await
 }

@@ -181,6 +181,10 @@ pub fn session_lifetime(state: &AppState) -> SignedDuration {
     SignedDuration::from_secs_f64(state.config.current().server.session_hours * 3600.0)
 }
 
+/// A form whose only field is `_csrf` (a button that does one thing).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form from a signed-in user whose `_csrf` field matches their session. Put it
 /// last among a handler's arguments.
 pub struct Form<T>(pub T);

@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Form, SignedIn};
+use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
 use crate::core::role::Role;
 use crate::http::{AppState, PathText};
@@ -123,25 +123,13 @@ pub async fn page(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RedriveForm {}
-
-fn retry_window(state: &AppState) -> SignedDuration {
-    SignedDuration::from_secs_f64(state.config.current().delivery.retry_window_hours * 3600.0)
-}
-
 async fn redrive(
     state: &AppState,
     user: &SignedIn,
     id: Option<i64>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let now = state.clock.now();
-    let expires = now.saturating_add(retry_window(state)).unwrap_or(now);
-    let count = state.store.redrive(id, now, expires).await?;
-    if count > 0 {
-        state.jobs_added.notify_one();
-    }
+    let count = state.redrive(id).await?;
     tracing::info!(user = %user.user.name, notification = ?id, count, "dead letters re-driven");
     Ok(Redirect::to(&format!("/deliveries?redriven={count}")).into_response())
 }
@@ -150,7 +138,7 @@ pub async fn redrive_one(
     State(state): State<AppState>,
     user: SignedIn,
     PathText(id): PathText,
-    Form(RedriveForm {}): Form<RedriveForm>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     let id = id
         .parse::<i64>()
@@ -161,7 +149,7 @@ pub async fn redrive_one(
 pub async fn redrive_all(
     State(state): State<AppState>,
     user: SignedIn,
-    Form(RedriveForm {}): Form<RedriveForm>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     redrive(&state, &user, None).await
 }

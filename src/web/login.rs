@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::auth::{self, ClientAddress, Form, LOGIN_COOKIE, SignedIn};
+use super::auth::{self, ClientAddress, Form, LOGIN_COOKIE, NoFields, SignedIn};
 use super::render::{self, PageError};
 use crate::http::AppState;
 use crate::store::{NewSession, StoreError};
@@ -129,16 +129,16 @@ pub async fn submit(
         Err(StoreError::NotFound) => None,
         Err(error) => return Err(error.into()),
     };
-    let (hash, user) = match found {
-        Some((user, hash)) => (hash, Some(user)),
-        None => (DUMMY_HASH.clone(), None),
-    };
+    let (user, hash) = found.unzip();
     let password = password.to_owned();
-    // Argon2 takes tens of milliseconds of CPU by design: off the async threads.
-    let matches =
-        tokio::task::spawn_blocking(move || crate::users::verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
+    // Argon2 takes tens of milliseconds of CPU by design (the dummy hash too, the first time
+    // it is made): off the async threads.
+    let matches = tokio::task::spawn_blocking(move || {
+        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        crate::users::verify_password(&password, &hash)
+    })
+    .await
+    .unwrap_or(false);
     let user = match user {
         Some(user) if matches && user.disabled_at.is_none() => user,
         known => {
@@ -202,13 +202,10 @@ pub async fn submit(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Empty {}
-
 pub async fn logout(
     State(state): State<AppState>,
     user: SignedIn,
-    Form(Empty {}): Form<Empty>,
+    Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     state.store.delete_session(&user.token_hash).await?;
     tracing::info!(user = %user.user.name, "signed out");

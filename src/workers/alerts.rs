@@ -4,7 +4,7 @@
 //! event, stored in the same transaction. People's acknowledge and resolve go through
 //! [`change`] and notify the same way.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
@@ -102,7 +102,7 @@ pub fn notice(
         cause: transition.cause.clone(),
         alert: NoticeAlert::from(alert),
     };
-    let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
+    let window = config.delivery.retry_window();
     Some(NewEvent {
         id: crate::store::new_id(now),
         integration: alert.integration.clone(),
@@ -196,6 +196,7 @@ mod tests {
     use crate::core::alert::{AlertState, Severity};
     use crate::integrations::outbound::EventMessage;
     use crate::integrations::outbound::message::{RenderSettings, Span, render};
+    use jiff::SignedDuration;
 
     fn alert(state: AlertState, fire_count: i64) -> Alert {
         let at: Timestamp = "2026-11-22T04:00:00Z".parse().unwrap();

@@ -103,7 +103,7 @@ pub async fn run(
     .await?;
     let data = build(&occurrence.digest, digest, store.open_changes().await?, now);
     if data.total() > 0 || digest.send_when_empty {
-        let window = SignedDuration::from_secs_f64(config.delivery.retry_window_hours * 3600.0);
+        let window = config.delivery.retry_window();
         let event = NewEvent {
             id: crate::store::new_id(now),
             integration: format!("digest:{}", occurrence.digest),

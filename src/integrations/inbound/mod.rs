@@ -298,16 +298,20 @@ impl TokenBucket {
         }
     }
 
+    /// The tokens the bucket holds at `now`, refilled since it was last used.
+    fn level(&self, per_second: f64, burst: f64, now: Timestamp) -> f64 {
+        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
+        (self.tokens + elapsed * per_second).min(burst)
+    }
+
     /// True when the bucket would be full by `now`: it holds no memory of past use.
     pub fn refilled(&self, per_second: f64, burst: f64, now: Timestamp) -> bool {
-        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
-        self.tokens + elapsed * per_second >= burst
+        self.level(per_second, burst, now) >= burst
     }
 
     /// Says how long until a token is available, without taking one.
     pub fn check(&self, per_second: f64, burst: f64, now: Timestamp) -> Result<(), SignedDuration> {
-        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
-        let tokens = (self.tokens + elapsed * per_second).min(burst);
+        let tokens = self.level(per_second, burst, now);
         if tokens >= 1.0 {
             Ok(())
         } else {
@@ -322,17 +326,10 @@ impl TokenBucket {
         burst: f64,
         now: Timestamp,
     ) -> Result<(), SignedDuration> {
-        let elapsed = now.duration_since(self.updated).as_secs_f64().max(0.0);
-        self.tokens = (self.tokens + elapsed * per_second).min(burst);
+        self.check(per_second, burst, now)?;
+        self.tokens = self.level(per_second, burst, now) - 1.0;
         self.updated = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(SignedDuration::from_secs_f64(
-                (1.0 - self.tokens) / per_second,
-            ))
-        }
+        Ok(())
     }
 }
 
