@@ -106,6 +106,9 @@ impl App {
             }
         });
         digest::schedule_all(&store, &state.config.current(), settings.clock.now()).await?;
+        // The chain of silence checks is durable; one at start mends it if it ever broke.
+        let now = settings.clock.now();
+        workers::alerts::schedule_check(&store, "start", now, now).await?;
         tasks.spawn({
             let shutdown = shutdown.clone();
             let router = http::router(state.clone());

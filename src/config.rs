@@ -221,21 +221,67 @@ pub enum IntegrationConfig {
     Generic(GenericIntegration),
     Github(GithubIntegration),
     Gitlab(GitlabIntegration),
-    Alertmanager(AlertmanagerIntegration),
+    Alertmanager(AlertIntegration),
+    Grafana(AlertIntegration),
+    Datadog(AlertIntegration),
+    Pagerduty(PagerdutyIntegration),
 }
 
+/// A monitoring tool that posts alerts with a bearer token: Alertmanager (`http_config`'s
+/// `authorization`), Grafana (the webhook contact point's authorization header), Datadog (a
+/// custom header on the webhook).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AlertmanagerIntegration {
+pub struct AlertIntegration {
     pub name: String,
-    /// The bearer token Alertmanager's `http_config` sends (`authorization: {credentials: …}`).
+    /// The bearer token the sender presents in `Authorization: Bearer …`.
     pub token: Option<String>,
-    /// For alerts without a `severity` label.
+    /// For alerts that carry no severity.
     #[serde(default = "default_alert_severity")]
     pub default_severity: crate::core::alert::Severity,
     /// The service an alert belongs to when it has no `service` label.
     pub service: Option<String>,
     pub rate_limit: Option<RateLimit>,
+}
+
+/// PagerDuty's Events API v2, at `/hooks/{name}` and `/v2/enqueue`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyIntegration {
+    pub name: String,
+    /// The integration key senders put in the body's `routing_key`: 32 characters, like
+    /// PagerDuty's. It is the credential, so treat it as a secret (`${VAR}`).
+    pub routing_key: String,
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// How a generic integration's JSON becomes an alert: JSON pointers into the body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertMapping {
+    /// Required: the one-line description.
+    pub summary: String,
+    /// Identifies the alert across reports; default: a hash of the labels and rule.
+    pub fingerprint: Option<String>,
+    /// Firing or resolved; absent means firing.
+    pub status: Option<String>,
+    /// Values of `status` that mean resolved (compared without case).
+    #[serde(default = "default_resolved_values")]
+    pub resolved_values: Vec<String>,
+    pub severity: Option<String>,
+    /// The rule's name for grouping and the noise report; default: the event's kind.
+    pub rule: Option<String>,
+    /// An object of strings (or a list of `key:value` strings) that become the labels.
+    pub labels: Option<String>,
+    pub service: Option<String>,
+    pub url: Option<String>,
+}
+
+fn default_resolved_values() -> Vec<String> {
+    ["resolved", "ok", "recovered", "closed", "inactive"]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 fn default_alert_severity() -> crate::core::alert::Severity {
@@ -264,6 +310,12 @@ pub struct GenericIntegration {
     pub idempotency_key: Option<String>,
     /// JSON pointer to the event's kind; default `/kind`, then `/type`; else `event`.
     pub kind_field: Option<String>,
+    /// Makes every event an alert report, read through these pointers.
+    pub alert: Option<Box<AlertMapping>>,
+    /// For mapped alerts: the severity when none is found, and the default service.
+    #[serde(default = "default_alert_severity")]
+    pub default_severity: crate::core::alert::Severity,
+    pub service: Option<String>,
     pub rate_limit: Option<RateLimit>,
 }
 
@@ -282,7 +334,10 @@ impl IntegrationConfig {
             IntegrationConfig::Generic(generic) => &generic.name,
             IntegrationConfig::Github(github) => &github.name,
             IntegrationConfig::Gitlab(gitlab) => &gitlab.name,
-            IntegrationConfig::Alertmanager(alertmanager) => &alertmanager.name,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => &alerts.name,
+            IntegrationConfig::Pagerduty(pagerduty) => &pagerduty.name,
         }
     }
 
@@ -293,6 +348,9 @@ impl IntegrationConfig {
             IntegrationConfig::Github(_) => "github",
             IntegrationConfig::Gitlab(_) => "gitlab",
             IntegrationConfig::Alertmanager(_) => "alertmanager",
+            IntegrationConfig::Grafana(_) => "grafana",
+            IntegrationConfig::Datadog(_) => "datadog",
+            IntegrationConfig::Pagerduty(_) => "pagerduty",
         }
     }
 
@@ -301,17 +359,32 @@ impl IntegrationConfig {
             IntegrationConfig::Generic(generic) => generic.rate_limit,
             IntegrationConfig::Github(github) => github.rate_limit,
             IntegrationConfig::Gitlab(gitlab) => gitlab.rate_limit,
-            IntegrationConfig::Alertmanager(alertmanager) => alertmanager.rate_limit,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
         }
     }
 
-    pub const KINDS: &'static [&'static str] = &["generic", "github", "gitlab", "alertmanager"];
+    pub const KINDS: &'static [&'static str] = &[
+        "generic",
+        "github",
+        "gitlab",
+        "alertmanager",
+        "grafana",
+        "datadog",
+        "pagerduty",
+    ];
 
     /// The service an integration's alerts belong to when they name none.
     pub fn default_service(&self) -> Option<&str> {
         match self {
-            IntegrationConfig::Alertmanager(alertmanager) => alertmanager.service.as_deref(),
-            _ => None,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.service.as_deref(),
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.service.as_deref(),
+            IntegrationConfig::Generic(generic) => generic.service.as_deref(),
+            IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => None,
         }
     }
 }
@@ -720,6 +793,27 @@ impl Config {
                             );
                         }
                     }
+                    if let Some(mapping) = &generic.alert {
+                        for (key, pointer) in [
+                            ("summary", Some(&mapping.summary)),
+                            ("fingerprint", mapping.fingerprint.as_ref()),
+                            ("status", mapping.status.as_ref()),
+                            ("severity", mapping.severity.as_ref()),
+                            ("rule", mapping.rule.as_ref()),
+                            ("labels", mapping.labels.as_ref()),
+                            ("service", mapping.service.as_ref()),
+                            ("url", mapping.url.as_ref()),
+                        ] {
+                            if let Some(pointer) = pointer.filter(|p| !p.starts_with('/')) {
+                                error(
+                                    format!("{path}.alert.{key}"),
+                                    format!(
+                                        "\"{pointer}\" must be a JSON pointer such as \"/{key}\""
+                                    ),
+                                );
+                            }
+                        }
+                    }
                     if let Some(Secrets::Many(secrets)) = &generic.secret {
                         if secrets.is_empty() {
                             error(format!("{path}.secret"), "the list is empty".into());
@@ -734,14 +828,44 @@ impl Config {
                         });
                     }
                 }
-                IntegrationConfig::Alertmanager(alertmanager) => {
-                    if alertmanager.token.is_none() {
+                IntegrationConfig::Alertmanager(alerts)
+                | IntegrationConfig::Grafana(alerts)
+                | IntegrationConfig::Datadog(alerts) => {
+                    if alerts.token.is_none() {
+                        let how = match integration {
+                            IntegrationConfig::Grafana(_) => {
+                                "the contact point's authorization header, scheme Bearer"
+                            }
+                            IntegrationConfig::Datadog(_) => {
+                                "an \"Authorization: Bearer …\" custom header on the Datadog webhook"
+                            }
+                            _ => "Alertmanager's http_config.authorization.credentials",
+                        };
                         warnings.push(Problem {
                             path: path.clone(),
                             message: format!(
-                                "integration \"{name}\" has no token: anyone who can reach Firewatch can post alerts to it (set one, and Alertmanager's http_config.authorization.credentials)"
+                                "integration \"{name}\" has no token: anyone who can reach Firewatch can post alerts to it (set one, and {how})"
                             ),
                         });
+                    }
+                }
+                IntegrationConfig::Pagerduty(pagerduty) => {
+                    let length = pagerduty.routing_key.chars().count();
+                    if length != crate::integrations::inbound::pagerduty::ROUTING_KEY_LENGTH {
+                        error(
+                            format!("{path}.routing_key"),
+                            format!(
+                                "is {length} characters long; PagerDuty senders require exactly 32 (for example `openssl rand -hex 16`)"
+                            ),
+                        );
+                    } else if self.integrations.iter().any(|other| {
+                        other.name() != name
+                            && matches!(other, IntegrationConfig::Pagerduty(o) if o.routing_key == pagerduty.routing_key)
+                    }) {
+                        error(
+                            format!("{path}.routing_key"),
+                            "another pagerduty integration has the same routing_key; each needs its own".into(),
+                        );
                     }
                 }
                 IntegrationConfig::Github(github) => match &github.secret {

@@ -80,6 +80,10 @@ pub struct AlertSignal {
     pub ends_at: Option<Timestamp>,
     /// Where a person reads more (Prometheus's graph, the sender's link).
     pub url: Option<String>,
+    /// The report says only the new status (PagerDuty's acknowledge and resolve carry no
+    /// payload): the alert keeps its wording, labels and severity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub status_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +92,8 @@ pub enum AlertState {
     Firing,
     Acknowledged,
     Resolved,
+    /// Firing, but a silence or maintenance window covers it: recorded, not notified.
+    Silenced,
 }
 
 impl AlertState {
@@ -96,6 +102,7 @@ impl AlertState {
             AlertState::Firing => "firing",
             AlertState::Acknowledged => "acknowledged",
             AlertState::Resolved => "resolved",
+            AlertState::Silenced => "silenced",
         }
     }
 
@@ -104,6 +111,7 @@ impl AlertState {
             "firing" => AlertState::Firing,
             "acknowledged" => AlertState::Acknowledged,
             "resolved" => AlertState::Resolved,
+            "silenced" => AlertState::Silenced,
             _ => return None,
         })
     }
@@ -117,10 +125,12 @@ impl AlertState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Change {
-    /// First seen firing, or firing again after it resolved.
+    /// First seen firing, firing again after it resolved, or no longer silenced.
     Fired,
     Acknowledged,
     Resolved,
+    /// Firing under a silence or maintenance window.
+    Silenced,
 }
 
 impl Change {
@@ -129,6 +139,7 @@ impl Change {
             Change::Fired => "fired",
             Change::Acknowledged => "acknowledged",
             Change::Resolved => "resolved",
+            Change::Silenced => "silenced",
         }
     }
 
@@ -137,22 +148,75 @@ impl Change {
             Change::Fired => AlertState::Firing,
             Change::Acknowledged => AlertState::Acknowledged,
             Change::Resolved => AlertState::Resolved,
+            Change::Silenced => AlertState::Silenced,
+        }
+    }
+
+    /// The states this change can be made from (by a report, a person or a silence).
+    pub fn allowed_from(self) -> &'static [AlertState] {
+        use AlertState as S;
+        match self {
+            Change::Fired => &[S::Resolved, S::Silenced],
+            Change::Acknowledged => &[S::Firing, S::Silenced],
+            Change::Resolved => &[S::Firing, S::Acknowledged, S::Silenced],
+            Change::Silenced => &[S::Firing, S::Resolved],
         }
     }
 }
 
 /// The change a report makes to an alert in `current` state (`None`: not seen before), if
-/// any. A re-sent firing alert changes nothing; a resolved one fires again.
-pub fn change_for(current: Option<AlertState>, report: SignalStatus) -> Option<Change> {
+/// any, given whether a silence covers it now. A re-sent firing alert changes nothing; a
+/// resolved one fires again; a firing one falls silent under a silence and fires again when
+/// no silence covers it any more.
+pub fn change_for(
+    current: Option<AlertState>,
+    report: SignalStatus,
+    silenced: bool,
+) -> Option<Change> {
     use AlertState as S;
     use SignalStatus as R;
-    match (current, report) {
-        (None | Some(S::Resolved), R::Firing) => Some(Change::Fired),
-        (Some(S::Firing | S::Acknowledged), R::Resolved) => Some(Change::Resolved),
-        (Some(S::Firing), R::Acknowledged) => Some(Change::Acknowledged),
-        // A resolve for an alert never seen firing is kept for the record, not announced.
+    match (current, report, silenced) {
+        (None | Some(S::Resolved), R::Firing, false) => Some(Change::Fired),
+        (None | Some(S::Resolved | S::Firing), R::Firing, true) => Some(Change::Silenced),
+        (Some(S::Silenced), R::Firing, false) => Some(Change::Fired),
+        (Some(S::Firing | S::Acknowledged | S::Silenced), R::Resolved, _) => Some(Change::Resolved),
+        (Some(S::Firing | S::Silenced), R::Acknowledged, _) => Some(Change::Acknowledged),
+        // A resolve for an alert never seen firing is kept for the record, not announced;
+        // an acknowledged alert stays acknowledged under a silence.
         _ => None,
     }
+}
+
+/// The change a silence starting or ending makes to an alert between reports.
+pub fn change_for_silence(current: AlertState, silenced: bool) -> Option<Change> {
+    match (current, silenced) {
+        (AlertState::Firing, true) => Some(Change::Silenced),
+        (AlertState::Silenced, false) => Some(Change::Fired),
+        _ => None,
+    }
+}
+
+/// The labels silences and maintenance windows match on: the alert's own, plus its rule as
+/// `alertname`, its `severity`, `service` and `integration` where the labels lack them.
+pub fn matching_labels(
+    labels: &BTreeMap<String, String>,
+    rule: &str,
+    severity: Severity,
+    service: Option<&str>,
+    integration: &str,
+) -> BTreeMap<String, String> {
+    let mut all = labels.clone();
+    all.entry("alertname".into())
+        .or_insert_with(|| rule.to_owned());
+    all.entry("severity".into())
+        .or_insert_with(|| severity.as_str().to_owned());
+    if let Some(service) = service {
+        all.entry("service".into())
+            .or_insert_with(|| service.to_owned());
+    }
+    all.entry("integration".into())
+        .or_insert_with(|| integration.to_owned());
+    all
 }
 
 #[cfg(test)]
@@ -163,6 +227,7 @@ mod tests {
     fn re_sends_change_nothing_and_resolved_alerts_fire_again() {
         use AlertState as S;
         use SignalStatus as R;
+        let change_for = |current, report| change_for(current, report, false);
         assert_eq!(change_for(None, R::Firing), Some(Change::Fired));
         assert_eq!(change_for(Some(S::Firing), R::Firing), None);
         assert_eq!(change_for(Some(S::Acknowledged), R::Firing), None);
@@ -185,6 +250,41 @@ mod tests {
         );
         assert_eq!(change_for(Some(S::Resolved), R::Acknowledged), None);
         assert_eq!(change_for(None, R::Resolved), None);
+    }
+
+    #[test]
+    fn silences_mute_firing_and_their_end_fires_again() {
+        use AlertState as S;
+        use SignalStatus as R;
+        assert_eq!(change_for(None, R::Firing, true), Some(Change::Silenced));
+        assert_eq!(
+            change_for(Some(S::Firing), R::Firing, true),
+            Some(Change::Silenced)
+        );
+        assert_eq!(change_for(Some(S::Silenced), R::Firing, true), None);
+        assert_eq!(
+            change_for(Some(S::Silenced), R::Firing, false),
+            Some(Change::Fired)
+        );
+        assert_eq!(
+            change_for(Some(S::Silenced), R::Resolved, true),
+            Some(Change::Resolved)
+        );
+        assert_eq!(change_for(Some(S::Acknowledged), R::Firing, true), None);
+        assert_eq!(change_for_silence(S::Firing, true), Some(Change::Silenced));
+        assert_eq!(change_for_silence(S::Silenced, false), Some(Change::Fired));
+        assert_eq!(change_for_silence(S::Acknowledged, true), None);
+        assert_eq!(change_for_silence(S::Resolved, false), None);
+        for change in [
+            Change::Fired,
+            Change::Acknowledged,
+            Change::Resolved,
+            Change::Silenced,
+        ] {
+            for from in change.allowed_from() {
+                assert_ne!(*from, change.new_state(), "{change:?} is a change");
+            }
+        }
     }
 
     #[test]

@@ -10,5 +10,6 @@ pub mod role;
 pub mod routing;
 pub mod scope;
 pub mod signing;
+pub mod silence;
 pub mod stats;
 pub mod tickets;

@@ -290,7 +290,9 @@ pub async fn list_alerts(
         Some("open") => (None, true),
         Some(text) => (
             Some(AlertState::parse(text).ok_or_else(|| {
-                ApiError::bad_parameter("state must be one of firing, acknowledged, resolved, open")
+                ApiError::bad_parameter(
+                    "state must be one of firing, acknowledged, silenced, resolved, open",
+                )
             })?),
             false,
         ),

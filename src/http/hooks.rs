@@ -1,118 +1,205 @@
-//! `POST /hooks/{integration}`: checks in the order a sender can act on them (which
-//! integration, credentials, content type, size, signature and body, rate), then the event is
-//! routed and handed to group commit. 202 is sent only once the event is committed.
+//! `POST /hooks/{integration}` and `POST /v2/enqueue`: checks in the order a sender can act on
+//! them (which integration, credentials, content type, size, signature and body, rate), then
+//! the event is routed and handed to group commit. 202 is sent only once the event is
+//! committed. PagerDuty's Events API is answered in PagerDuty's shape (plus Firewatch's
+//! `error` object), since its clients read `dedup_key` and `errors` from the answer.
 
 use axum::Json;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
 use serde_json::json;
 
 use super::error::ApiError;
 use super::{AppState, PathText};
+use crate::config::{Config, IntegrationConfig};
 use crate::core::routing::{EventAttributes, destinations_for};
-use crate::integrations::inbound::{self, Rejection, TokenBucket};
+use crate::integrations::inbound::{self, Parsed, Rejection, TokenBucket, pagerduty};
 use crate::store::{EventStatus, NewEvent};
+
+/// How an answer is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Dialect {
+    Firewatch,
+    /// PagerDuty's Events API v2, with the alert's key.
+    PagerDuty(Option<String>),
+}
 
 pub async fn receive(
     State(state): State<AppState>,
     PathText(name): PathText,
     headers: HeaderMap,
     body: Body,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Response {
     let config = state.config.current();
+    let integration = config.integration(&name);
+    let mut dialect = match integration {
+        Some(IntegrationConfig::Pagerduty(_)) => Dialect::PagerDuty(None),
+        _ => Dialect::Firewatch,
+    };
     let result = async {
-        let integration = config
-            .integration(&name)
-            .ok_or_else(|| Rejection::UnknownIntegration(name.clone()))?;
+        let integration = integration.ok_or_else(|| Rejection::UnknownIntegration(name.clone()))?;
         inbound::check_headers(integration, &headers)?;
-        let limit = config.server.max_body_bytes;
-        let declared =
-            inbound::header(&headers, "content-length").and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > limit) {
-            return Err(Rejection::PayloadTooLarge(limit));
-        }
-        let body = axum::body::to_bytes(body, limit)
-            .await
-            .map_err(|_| Rejection::PayloadTooLarge(limit))?;
+        let body = read_body(&config, &headers, body).await?;
         let now = state.clock.now();
         let parsed = inbound::verify_and_parse(integration, &headers, &body, now)?;
-        if let Some(rate_limit) = integration.rate_limit() {
-            let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
-            let mut buckets = state.rate_limits.lock().unwrap_or_else(|p| p.into_inner());
-            buckets
-                .entry(name.clone())
-                .or_insert_with(|| TokenBucket::full(burst, now))
-                .take(rate_limit.per_second, burst, now)
-                .map_err(Rejection::RateLimited)?;
+        if let Dialect::PagerDuty(key) = &mut dialect {
+            *key = alert_key(&parsed);
         }
-        let source = integration.kind();
-        // An event kept only for the record goes nowhere; alert reports are routed per alert
-        // when they change an alert's state.
-        let destinations = if parsed.ignored.is_some() || parsed.alerts.is_some() {
-            Vec::new()
-        } else {
-            let forge = parsed.forge.as_ref();
-            destinations_for(
-                &EventAttributes {
-                    source,
-                    integration: &name,
-                    kind: &parsed.kind,
-                    action: forge.map(|f| f.action.as_str()),
-                    repo: forge.map(|f| f.repository.as_str()),
-                    branch: forge.and_then(|f| f.branch.as_deref()),
-                    author: forge.and_then(|f| f.actor.as_deref()),
-                    labels: forge.map(|f| f.labels.as_slice()).unwrap_or_default(),
-                    outcome: forge.and_then(|f| f.outcome).map(|o| o.as_str()),
-                },
-                &config.routes,
-            )
-        };
-        let window = config.delivery.retry_window();
-        Ok(NewEvent {
-            id: crate::store::new_id(now),
-            integration: name.clone(),
-            source: source.to_owned(),
-            kind: parsed.kind,
-            status: if parsed.ignored.is_some() {
-                EventStatus::Ignored
-            } else {
-                EventStatus::Accepted
-            },
-            ignored_reason: parsed.ignored,
-            normalized: parsed
-                .forge
-                .as_ref()
-                .and_then(|forge| serde_json::to_string(forge).ok()),
-            repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
-            alerts: parsed.alerts.map(|mut signals| {
-                if let Some(service) = integration.default_service() {
-                    for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
-                        signal.service = Some(service.to_owned());
-                    }
-                }
-                serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into())
-            }),
-            dedup_key: parsed.dedup_key,
-            received_at: now,
-            headers: inbound::headers_json(&headers),
-            body,
-            destinations,
-            expires_at: now.saturating_add(window).unwrap_or(now),
-        })
+        event_for(&state, &config, integration, &headers, body, parsed, now)
     }
     .await;
+    let label = if integration.is_some() {
+        name.as_str()
+    } else {
+        // Unknown names are one label, so probing random paths cannot grow the metrics.
+        "_unknown"
+    };
+    answer(&state, label, result, dialect).await
+}
+
+/// `POST /v2/enqueue`: PagerDuty's endpoint. The body's `routing_key` picks the `pagerduty`
+/// integration.
+pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let config = state.config.current();
+    let mut label = "_unknown".to_owned();
+    let mut dialect = Dialect::PagerDuty(None);
+    let result = async {
+        inbound::require_json(&headers)?;
+        let body = read_body(&config, &headers, body).await?;
+        let enqueued = pagerduty::parse(&body)?;
+        let integration = config
+            .integrations
+            .iter()
+            .find(|integration| {
+                // Every key is compared, in constant time, so timing tells nothing of them.
+                matches!(integration, IntegrationConfig::Pagerduty(settings)
+                    if inbound::same_secret(&enqueued.routing_key, &settings.routing_key))
+            })
+            .ok_or_else(|| {
+                Rejection::InvalidEvent(vec![
+                    "'routing_key' does not match any integration (use the routing_key of a `pagerduty` integration in Firewatch's config)".into(),
+                ])
+            })?;
+        label = integration.name().to_owned();
+        dialect = Dialect::PagerDuty(Some(enqueued.dedup_key));
+        let now = state.clock.now();
+        event_for(&state, &config, integration, &headers, body, enqueued.parsed, now)
+    }
+    .await;
+    answer(&state, &label, result, dialect).await
+}
+
+/// The key PagerDuty's answer carries: the alert's.
+fn alert_key(parsed: &Parsed) -> Option<String> {
+    parsed
+        .alerts
+        .as_ref()
+        .and_then(|signals| signals.first())
+        .map(|signal| signal.fingerprint.clone())
+}
+
+async fn read_body(config: &Config, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
+    let limit = config.server.max_body_bytes;
+    let declared = inbound::header(headers, "content-length").and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > limit) {
+        return Err(Rejection::PayloadTooLarge(limit));
+    }
+    axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Rejection::PayloadTooLarge(limit))
+}
+
+/// Applies the integration's rate limit, routes the event and makes the row to commit.
+fn event_for(
+    state: &AppState,
+    config: &Config,
+    integration: &IntegrationConfig,
+    headers: &HeaderMap,
+    body: Bytes,
+    parsed: Parsed,
+    now: Timestamp,
+) -> Result<NewEvent, Rejection> {
+    let name = integration.name();
+    if let Some(rate_limit) = integration.rate_limit() {
+        let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
+        let mut buckets = state.rate_limits.lock().unwrap_or_else(|p| p.into_inner());
+        buckets
+            .entry(name.to_owned())
+            .or_insert_with(|| TokenBucket::full(burst, now))
+            .take(rate_limit.per_second, burst, now)
+            .map_err(Rejection::RateLimited)?;
+    }
+    let source = integration.kind();
+    // An event kept only for the record goes nowhere; alert reports are routed per alert
+    // when they change an alert's state.
+    let destinations = if parsed.ignored.is_some() || parsed.alerts.is_some() {
+        Vec::new()
+    } else {
+        let forge = parsed.forge.as_ref();
+        destinations_for(
+            &EventAttributes {
+                source,
+                integration: name,
+                kind: &parsed.kind,
+                action: forge.map(|f| f.action.as_str()),
+                repo: forge.map(|f| f.repository.as_str()),
+                branch: forge.and_then(|f| f.branch.as_deref()),
+                author: forge.and_then(|f| f.actor.as_deref()),
+                labels: forge.map(|f| f.labels.as_slice()).unwrap_or_default(),
+                outcome: forge.and_then(|f| f.outcome).map(|o| o.as_str()),
+            },
+            &config.routes,
+        )
+    };
+    let window = config.delivery.retry_window();
+    Ok(NewEvent {
+        id: crate::store::new_id(now),
+        integration: name.to_owned(),
+        source: source.to_owned(),
+        kind: parsed.kind,
+        status: if parsed.ignored.is_some() {
+            EventStatus::Ignored
+        } else {
+            EventStatus::Accepted
+        },
+        ignored_reason: parsed.ignored,
+        normalized: parsed
+            .forge
+            .as_ref()
+            .and_then(|forge| serde_json::to_string(forge).ok()),
+        repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
+        alerts: parsed.alerts.map(|mut signals| {
+            if let Some(service) = integration.default_service() {
+                for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+                    signal.service = Some(service.to_owned());
+                }
+            }
+            serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into())
+        }),
+        dedup_key: parsed.dedup_key,
+        received_at: now,
+        headers: inbound::headers_json(headers),
+        body,
+        destinations,
+        expires_at: now.saturating_add(window).unwrap_or(now),
+    })
+}
+
+/// Commits the event (or explains the refusal) and answers in the sender's dialect.
+async fn answer(
+    state: &AppState,
+    label: &str,
+    result: Result<NewEvent, Rejection>,
+    dialect: Dialect,
+) -> Response {
     let event = match result {
         Ok(event) => event,
         Err(rejection) => {
-            // Unknown names are one label, so probing random paths cannot grow the metrics.
-            let label = if config.integration(&name).is_some() {
-                name.as_str()
-            } else {
-                "_unknown"
-            };
             state.metrics.count_intake(label, rejection.code());
-            return Err(rejection.into());
+            return refusal(rejection, &dialect);
         }
     };
     match state.intake.submit(event).await {
@@ -122,15 +209,74 @@ pub async fn receive(
             } else {
                 "accepted"
             };
-            state.metrics.count_intake(&name, result);
-            Ok((
-                StatusCode::ACCEPTED,
-                Json(json!({"id": accepted.id, "duplicate": accepted.duplicate})),
-            ))
+            state.metrics.count_intake(label, result);
+            let body = match dialect {
+                Dialect::Firewatch => json!({"id": accepted.id, "duplicate": accepted.duplicate}),
+                Dialect::PagerDuty(key) => json!({
+                    "status": "success",
+                    "message": "Event processed",
+                    "dedup_key": key,
+                    "id": accepted.id,
+                    "duplicate": accepted.duplicate,
+                }),
+            };
+            (StatusCode::ACCEPTED, Json(body)).into_response()
         }
         Err(error) => {
-            state.metrics.count_intake(&name, "store_unavailable");
-            Err(error.into())
+            state.metrics.count_intake(label, "store_unavailable");
+            let error = ApiError::from(error);
+            match dialect {
+                Dialect::Firewatch => error.into_response(),
+                Dialect::PagerDuty(_) => pagerduty_error(error, "error", Vec::new()),
+            }
         }
     }
+}
+
+fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
+    if *dialect == Dialect::Firewatch {
+        return ApiError::from(rejection).into_response();
+    }
+    let errors = match &rejection {
+        Rejection::InvalidEvent(errors) => errors.clone(),
+        other => vec![other.message()],
+    };
+    let status = if rejection.status() == 400 {
+        "invalid event"
+    } else {
+        "error"
+    };
+    pagerduty_error(ApiError::from(rejection), status, errors)
+}
+
+/// PagerDuty's error answer (`status`, `message`, `errors`) with Firewatch's `error` object.
+fn pagerduty_error(error: ApiError, status: &str, errors: Vec<String>) -> Response {
+    let message = if status == "invalid event" {
+        "Event object is invalid".to_owned()
+    } else {
+        error.message.clone()
+    };
+    let errors = if errors.is_empty() {
+        vec![error.message.clone()]
+    } else {
+        errors
+    };
+    let mut response = (
+        error.status,
+        Json(json!({
+            "status": status,
+            "message": message,
+            "errors": errors,
+            "error": {"code": error.code, "message": error.message},
+        })),
+    )
+        .into_response();
+    if let Some(seconds) = error.retry_after {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    response
 }

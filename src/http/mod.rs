@@ -5,6 +5,7 @@ mod api;
 mod error;
 mod hooks;
 mod ops;
+pub mod silences;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -106,6 +107,36 @@ impl AppState {
         }
         Ok(transition)
     }
+
+    /// Stores a silence or maintenance window and has a silence check run at once.
+    pub async fn create_silence(
+        &self,
+        silence: &crate::store::NewSilence,
+    ) -> Result<crate::store::Silence, StoreError> {
+        let now = self.clock.now();
+        let created = self.store.create_silence(silence, now).await?;
+        tracing::info!(silence = %created.id, kind = created.kind.as_str(), by = %created.created_by, "silence created");
+        let reason = format!("created {}", created.id);
+        crate::workers::alerts::schedule_check(&self.store, &reason, now, now).await?;
+        self.jobs_added.notify_one();
+        Ok(created)
+    }
+
+    /// Expires a silence now (`None`: it already was) and has a silence check run at once.
+    pub async fn expire_silence(
+        &self,
+        id: &str,
+    ) -> Result<Option<crate::store::Silence>, StoreError> {
+        let now = self.clock.now();
+        let expired = self.store.expire_silence(id, now).await?;
+        if expired.is_some() {
+            tracing::info!(silence = %id, "silence expired");
+            let reason = format!("expired {id}");
+            crate::workers::alerts::schedule_check(&self.store, &reason, now, now).await?;
+            self.jobs_added.notify_one();
+        }
+        Ok(expired)
+    }
 }
 
 /// A path segment as text. axum's own rejection answers in plain text; this one answers in
@@ -143,6 +174,7 @@ async fn not_found(headers: HeaderMap) -> axum::response::Response {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/hooks/{integration}", post(hooks::receive))
+        .route("/v2/enqueue", post(hooks::enqueue))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -165,6 +197,14 @@ pub fn router(state: AppState) -> Router {
             post(api::acknowledge_alert),
         )
         .route("/api/v1/alerts/{id}/resolve", post(api::resolve_alert))
+        .route(
+            "/api/v1/silences",
+            get(silences::list).post(silences::create),
+        )
+        .route(
+            "/api/v1/silences/{id}",
+            get(silences::get).delete(silences::expire),
+        )
         .merge(crate::web::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(|| async {

@@ -29,6 +29,9 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("unsupported database URL \"{0}\": use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    /// A stored row this version cannot read.
+    #[error("a stored row could not be read: {0}")]
+    Corrupt(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -362,7 +365,108 @@ pub struct Alert {
     pub resolved_at: Option<Timestamp>,
     /// Firing cycles so far.
     pub fire_count: i64,
+    /// The silence or maintenance window keeping it quiet, while it is silenced.
+    pub silenced_by: Option<String>,
+    /// Whether this cycle's firing was notified (an alert silenced from its first report was
+    /// not, so its acknowledge and resolve are not either).
+    pub announced: bool,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SilenceKind {
+    /// One-off, by label matchers.
+    Silence,
+    /// A service's planned work, one-off or recurring.
+    Maintenance,
+}
+
+impl SilenceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SilenceKind::Silence => "silence",
+            SilenceKind::Maintenance => "maintenance",
+        }
+    }
+}
+
+/// A silence or maintenance window as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Silence {
+    #[serde(skip)]
+    pub seq: i64,
+    pub id: String,
+    pub kind: SilenceKind,
+    pub service: Option<String>,
+    pub matchers: Vec<crate::core::silence::Matcher>,
+    pub schedule: crate::core::silence::Schedule,
+    pub created_by: String,
+    pub comment: String,
+    pub created_at: Timestamp,
+    pub expired_at: Option<Timestamp>,
+}
+
+impl Silence {
+    /// In force at `now`: not expired by hand and inside a window of its schedule.
+    pub fn is_active(&self, now: Timestamp) -> bool {
+        self.expired_at.is_none_or(|at| at > now) && self.schedule.is_active(now)
+    }
+
+    /// `active`, `pending` (a window is still to come) or `expired`.
+    pub fn status(&self, now: Timestamp) -> &'static str {
+        if self.is_active(now) {
+            "active"
+        } else if self.expired_at.is_none_or(|at| at > now)
+            && self.schedule.next_window_after(now).is_some()
+        {
+            "pending"
+        } else {
+            "expired"
+        }
+    }
+
+    /// The next instant after `now` at which it starts or stops covering alerts.
+    pub fn next_boundary(&self, now: Timestamp) -> Option<Timestamp> {
+        if self.expired_at.is_some_and(|at| at <= now) {
+            return None;
+        }
+        let ends = self.schedule.window_at(now).map(|(_, end)| end);
+        let starts = self.schedule.next_window_after(now).map(|(start, _)| start);
+        [ends, starts, self.expired_at]
+            .into_iter()
+            .flatten()
+            .filter(|at| *at > now)
+            .min()
+    }
+
+    pub fn covers(&self, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        crate::core::silence::all_match(&self.matchers, labels)
+    }
+}
+
+/// A silence or maintenance window to create.
+#[derive(Debug, Clone)]
+pub struct NewSilence {
+    pub kind: SilenceKind,
+    pub service: Option<String>,
+    pub matchers: Vec<crate::core::silence::Matcher>,
+    pub schedule: crate::core::silence::Schedule,
+    pub created_by: String,
+    pub comment: String,
+}
+
+/// A monitoring tool's report: its signals, from which integration, and why (`cause`).
+#[derive(Debug, Clone, Copy)]
+pub struct AlertReport<'a> {
+    pub integration: &'a str,
+    pub signals: &'a [crate::core::alert::AlertSignal],
+    pub cause: &'a str,
+    pub event_id: Option<&'a str>,
+}
+
+/// Says which silence, if any, covers a report's alert.
+pub type Silencer<'a> =
+    dyn Fn(&crate::core::alert::AlertSignal) -> Option<String> + Send + Sync + 'a;
 
 /// A change an alert went through, with the alert as it is after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -658,26 +762,44 @@ impl Store {
     /// changes they made (re-sent reports make none).
     pub async fn apply_alert_signals(
         &self,
-        integration: &str,
-        signals: &[crate::core::alert::AlertSignal],
-        cause: &str,
-        event_id: Option<&str>,
+        report: &AlertReport<'_>,
         now: Timestamp,
+        silencer: &Silencer<'_>,
         notices: &Notices<'_>,
     ) -> Result<Vec<AlertTransition>> {
-        delegate!(self, store => store.apply_alert_signals(integration, signals, cause, event_id, now, notices).await)
+        delegate!(self, store => store.apply_alert_signals(report, now, silencer, notices).await)
     }
 
-    /// A person's acknowledge or resolve; `None` when the alert's state does not allow it.
+    /// A change by a person (acknowledge, resolve) or a silence starting or ending (with the
+    /// silence's id); `None` when the alert's state does not allow it.
     pub async fn change_alert(
         &self,
         id: &str,
         change: crate::core::alert::Change,
         cause: &str,
+        silence: Option<&str>,
         now: Timestamp,
         notices: &Notices<'_>,
     ) -> Result<Option<AlertTransition>> {
-        delegate!(self, store => store.change_alert(id, change, cause, now, notices).await)
+        delegate!(self, store => store.change_alert(id, change, cause, silence, now, notices).await)
+    }
+
+    pub async fn create_silence(&self, silence: &NewSilence, now: Timestamp) -> Result<Silence> {
+        delegate!(self, store => store.create_silence(silence, now).await)
+    }
+
+    /// Every silence and maintenance window, newest first (the table stays small).
+    pub async fn list_silences(&self) -> Result<Vec<Silence>> {
+        delegate!(self, store => store.list_silences().await)
+    }
+
+    pub async fn get_silence(&self, id: &str) -> Result<Silence> {
+        delegate!(self, store => store.get_silence(id).await)
+    }
+
+    /// Ends a silence now; `None` when it was already expired by hand.
+    pub async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<Silence>> {
+        delegate!(self, store => store.expire_silence(id, now).await)
     }
 
     pub async fn get_alert(&self, id: &str) -> Result<Alert> {

@@ -54,6 +54,11 @@ impl PostgresStore {
             "alerts and their changes",
             include_str!("../../migrations/postgres/0007_alerts.sql"),
         ),
+        (
+            8,
+            "silences and maintenance windows",
+            include_str!("../../migrations/postgres/0008_silences.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -11,7 +11,10 @@ pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination,
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
 
-pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count";
+pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced";
+
+pub(super) const SILENCE_COLUMNS: &str =
+    "seq, id, kind, service, matchers, schedule, created_by, comment, created_at, expired_at";
 
 /// Events are counted per quarter hour: every time zone's offset is a whole number of them.
 pub(super) const COUNT_BUCKET_MS: i64 = 900_000;
@@ -1127,21 +1130,124 @@ macro_rules! shared_store_impl {
                     acknowledged_by: row.try_get("acknowledged_by")?,
                     resolved_at: millis("resolved_at")?,
                     fire_count: row.try_get("fire_count")?,
+                    silenced_by: row.try_get("silenced_by")?,
+                    announced: row.try_get::<i64, _>("announced")? != 0,
                 })
+            }
+
+            fn silence_from_row(
+                row: &<$db as sqlx::Database>::Row,
+            ) -> $crate::store::Result<$crate::store::Silence> {
+                use sqlx::Row as _;
+                let kind: String = row.try_get("kind")?;
+                let matchers: String = row.try_get("matchers")?;
+                let schedule: String = row.try_get("schedule")?;
+                let corrupt = |what: &str, error: serde_json::Error| {
+                    $crate::store::StoreError::Corrupt(format!("silence {what}: {error}"))
+                };
+                Ok($crate::store::Silence {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    kind: if kind == "maintenance" {
+                        $crate::store::SilenceKind::Maintenance
+                    } else {
+                        $crate::store::SilenceKind::Silence
+                    },
+                    service: row.try_get("service")?,
+                    matchers: serde_json::from_str(&matchers).map_err(|e| corrupt("matchers", e))?,
+                    schedule: serde_json::from_str(&schedule).map_err(|e| corrupt("schedule", e))?,
+                    created_by: row.try_get("created_by")?,
+                    comment: row.try_get("comment")?,
+                    created_at: $crate::clock::from_millis(row.try_get("created_at")?),
+                    expired_at: row
+                        .try_get::<Option<i64>, _>("expired_at")?
+                        .map($crate::clock::from_millis),
+                })
+            }
+
+            pub async fn create_silence(
+                &self,
+                silence: &$crate::store::NewSilence,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<$crate::store::Silence> {
+                use $crate::store::clean_text;
+                let id = $crate::store::new_id(now);
+                let matchers = serde_json::to_string(&silence.matchers).unwrap_or_else(|_| "[]".into());
+                let schedule = serde_json::to_string(&silence.schedule).unwrap_or_default();
+                sqlx::query(
+                    "INSERT INTO silences (id, kind, service, matchers, schedule, created_by, comment, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&id)
+                .bind(silence.kind.as_str())
+                .bind(silence.service.as_deref().map(|s| clean_text(s).into_owned()))
+                .bind(clean_text(&matchers).into_owned())
+                .bind(schedule)
+                .bind(clean_text(&silence.created_by).into_owned())
+                .bind(clean_text(&silence.comment).into_owned())
+                .bind(now.as_millisecond())
+                .execute(self.writer())
+                .await?;
+                self.get_silence_from(self.writer(), &id).await
+            }
+
+            pub async fn list_silences(&self) -> $crate::store::Result<Vec<$crate::store::Silence>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM silences ORDER BY seq DESC",
+                    $crate::store::shared::SILENCE_COLUMNS
+                ))
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter().map(Self::silence_from_row).collect()
+            }
+
+            pub async fn get_silence(&self, id: &str) -> $crate::store::Result<$crate::store::Silence> {
+                self.get_silence_from(self.reader(), id).await
+            }
+
+            async fn get_silence_from(
+                &self,
+                pool: &sqlx::Pool<$db>,
+                id: &str,
+            ) -> $crate::store::Result<$crate::store::Silence> {
+                let row = sqlx::query(&format!(
+                    "SELECT {} FROM silences WHERE id = $1",
+                    $crate::store::shared::SILENCE_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Self::silence_from_row(&row)
+            }
+
+            pub async fn expire_silence(
+                &self,
+                id: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Option<$crate::store::Silence>> {
+                let result = sqlx::query(
+                    "UPDATE silences SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL",
+                )
+                .bind(now.as_millisecond())
+                .bind(id)
+                .execute(self.writer())
+                .await?;
+                let silence = self.get_silence_from(self.writer(), id).await?;
+                Ok((result.rows_affected() > 0).then_some(silence))
             }
 
             /// Applies reports in order in one transaction; returns the changes they made.
             pub async fn apply_alert_signals(
                 &self,
-                integration: &str,
-                signals: &[$crate::core::alert::AlertSignal],
-                cause: &str,
-                event_id: Option<&str>,
+                report: &$crate::store::AlertReport<'_>,
                 now: jiff::Timestamp,
+                silencer: &$crate::store::Silencer<'_>,
                 notices: &$crate::store::Notices<'_>,
             ) -> $crate::store::Result<Vec<$crate::store::AlertTransition>> {
-                use $crate::core::alert::{Change, SignalStatus, change_for};
+                use $crate::core::alert::{AlertState, Change, change_for};
                 use $crate::store::clean_text;
+                let $crate::store::AlertReport { integration, signals, cause, event_id } = *report;
                 let now_ms = now.as_millisecond();
                 let mut transaction = self.writer().begin().await?;
                 let mut changed: Vec<(String, Change)> = Vec::new();
@@ -1156,19 +1262,25 @@ macro_rules! shared_store_impl {
                     .await?
                     .map(|row| Self::alert_from_row(&row))
                     .transpose()?;
-                    let change = change_for(current.as_ref().map(|a| a.state), signal.status);
+                    if current.is_none() && signal.status_only {
+                        // Acknowledging or resolving an alert never seen says nothing to keep.
+                        continue;
+                    }
+                    let silence = silencer(signal);
+                    let change = change_for(current.as_ref().map(|a| a.state), signal.status, silence.is_some());
                     let labels = serde_json::to_string(&signal.labels).unwrap_or_else(|_| "{}".into());
                     let annotations =
                         serde_json::to_string(&signal.annotations).unwrap_or_else(|_| "{}".into());
                     let id = match &current {
                         None => {
                             let id = $crate::store::new_id(now);
-                            let firing = signal.status != SignalStatus::Resolved;
+                            let state = change.map_or(AlertState::Resolved, |c| c.new_state());
+                            let firing = state != AlertState::Resolved;
                             sqlx::query(
                                 "INSERT INTO alerts (id, integration, fingerprint, group_key, rule, summary, severity, service, \
                                    state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, \
-                                   resolved_at, fire_count) \
-                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16)",
+                                   resolved_at, fire_count, silenced_by, announced) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16, $17, $18)",
                             )
                             .bind(&id)
                             .bind(integration)
@@ -1178,7 +1290,7 @@ macro_rules! shared_store_impl {
                             .bind(clean_text(&signal.summary).into_owned())
                             .bind(signal.severity.as_str())
                             .bind(signal.service.as_deref().map(|s| clean_text(s).into_owned()))
-                            .bind(if firing { "firing" } else { "resolved" })
+                            .bind(state.as_str())
                             .bind(clean_text(&labels).into_owned())
                             .bind(clean_text(&annotations).into_owned())
                             .bind(signal.url.as_deref().map(|u| clean_text(u).into_owned()))
@@ -1186,47 +1298,80 @@ macro_rules! shared_store_impl {
                             .bind(now_ms)
                             .bind((!firing).then_some(now_ms))
                             .bind(i64::from(firing))
+                            .bind(if state == AlertState::Silenced { silence.clone() } else { None })
+                            .bind(i64::from(state == AlertState::Firing))
                             .execute(&mut *transaction)
                             .await?;
                             id
                         }
                         Some(alert) => {
                             // The latest report's wording and labels win; the state changes only
-                            // as `change_for` says.
-                            let (state_sql, bind_by) = match change {
+                            // as `change_for` says. Firing after a resolve starts a new cycle.
+                            let new_cycle = alert.state == AlertState::Resolved;
+                            let cycle_sql = if new_cycle {
+                                ", fired_at = $6, fire_count = fire_count + 1, \
+                                 acknowledged_at = NULL, acknowledged_by = NULL, resolved_at = NULL"
+                            } else {
+                                ""
+                            };
+                            let (state_sql, extra) = match change {
                                 Some(Change::Fired) => (
-                                    ", state = 'firing', fired_at = $6, fire_count = fire_count + 1, \
-                                     acknowledged_at = NULL, acknowledged_by = NULL, resolved_at = NULL",
-                                    false,
+                                    format!(", state = 'firing', silenced_by = NULL, announced = 1{cycle_sql}"),
+                                    None,
                                 ),
-                                Some(Change::Resolved) => (", state = 'resolved', resolved_at = $6", false),
+                                Some(Change::Silenced) => (
+                                    format!(
+                                        ", state = 'silenced', silenced_by = $8{}{cycle_sql}",
+                                        if new_cycle { ", announced = 0" } else { "" }
+                                    ),
+                                    silence.clone(),
+                                ),
+                                Some(Change::Resolved) => (
+                                    ", state = 'resolved', resolved_at = $6, silenced_by = NULL".to_owned(),
+                                    None,
+                                ),
                                 Some(Change::Acknowledged) => (
-                                    ", state = 'acknowledged', acknowledged_at = $6, acknowledged_by = $8",
-                                    true,
+                                    ", state = 'acknowledged', acknowledged_at = $6, acknowledged_by = $8".to_owned(),
+                                    Some(cause.to_owned()),
                                 ),
-                                None => ("", false),
+                                None => (String::new(), None),
                             };
                             let sql = format!(
                                 "UPDATE alerts SET summary = $1, labels = $2, annotations = $3, severity = $4, \
                                    url = COALESCE($5, url), last_seen_at = $6{state_sql} WHERE id = $7"
                             );
+                            // A status-only report (PagerDuty's resolve) keeps what the alert says.
+                            let (summary, labels, annotations, severity) = if signal.status_only {
+                                (
+                                    alert.summary.clone(),
+                                    serde_json::to_string(&alert.labels).unwrap_or_else(|_| "{}".into()),
+                                    serde_json::to_string(&alert.annotations).unwrap_or_else(|_| "{}".into()),
+                                    alert.severity,
+                                )
+                            } else {
+                                (signal.summary.clone(), labels, annotations, signal.severity)
+                            };
                             let mut query = sqlx::query(&sql)
-                                .bind(clean_text(&signal.summary).into_owned())
+                                .bind(clean_text(&summary).into_owned())
                                 .bind(clean_text(&labels).into_owned())
                                 .bind(clean_text(&annotations).into_owned())
-                                .bind(signal.severity.as_str())
+                                .bind(severity.as_str())
                                 .bind(signal.url.as_deref().map(|u| clean_text(u).into_owned()))
                                 .bind(now_ms)
                                 .bind(&alert.id);
-                            if bind_by {
-                                query = query.bind(cause);
+                            if let Some(extra) = extra {
+                                query = query.bind(extra);
                             }
                             query.execute(&mut *transaction).await?;
                             alert.id.clone()
                         }
                     };
                     if let Some(change) = change {
-                        Self::record_alert_change(&mut transaction, &id, change, cause, event_id, now).await?;
+                        let cause = match (&silence, change) {
+                            (Some(silence), Change::Silenced) => format!("silence:{silence}"),
+                            _ => cause.to_owned(),
+                        };
+                        Self::record_alert_change(&mut transaction, &id, change, &cause, event_id, now).await?;
                         changed.push((id, change));
                     }
                 }
@@ -1279,36 +1424,48 @@ macro_rules! shared_store_impl {
                 id: &str,
                 change: $crate::core::alert::Change,
                 cause: &str,
+                silence: Option<&str>,
                 now: jiff::Timestamp,
                 notices: &$crate::store::Notices<'_>,
             ) -> $crate::store::Result<Option<$crate::store::AlertTransition>> {
-                use $crate::core::alert::Change;
-                let now_ms = now.as_millisecond();
-                let mut transaction = self.writer().begin().await?;
-                let result = match change {
+                use $crate::core::alert::{AlertState, Change};
+                let mut update = sqlx::QueryBuilder::<$db>::new("UPDATE alerts SET ");
+                match change {
                     Change::Acknowledged => {
-                        sqlx::query(
-                            "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, acknowledged_by = $2 \
-                             WHERE id = $3 AND state = 'firing'",
-                        )
-                        .bind(now_ms)
-                        .bind(cause)
-                        .bind(id)
-                        .execute(&mut *transaction)
-                        .await?
+                        update
+                            .push("state = 'acknowledged', acknowledged_at = ")
+                            .push_bind(now.as_millisecond())
+                            .push(", acknowledged_by = ")
+                            .push_bind(cause.to_owned());
                     }
                     Change::Resolved => {
-                        sqlx::query(
-                            "UPDATE alerts SET state = 'resolved', resolved_at = $1 \
-                             WHERE id = $2 AND state IN ('firing', 'acknowledged')",
-                        )
-                        .bind(now_ms)
-                        .bind(id)
-                        .execute(&mut *transaction)
-                        .await?
+                        update
+                            .push("state = 'resolved', silenced_by = NULL, resolved_at = ")
+                            .push_bind(now.as_millisecond());
                     }
-                    Change::Fired => return Ok(None),
-                };
+                    // Only a silence's end fires an alert between reports: the same cycle, now told.
+                    Change::Fired => {
+                        update.push("state = 'firing', silenced_by = NULL, announced = 1");
+                    }
+                    Change::Silenced => {
+                        update
+                            .push("state = 'silenced', silenced_by = ")
+                            .push_bind(silence.map(str::to_owned));
+                    }
+                }
+                let from = change
+                    .allowed_from()
+                    .iter()
+                    .filter(|state| change != Change::Fired || **state == AlertState::Silenced)
+                    .map(|state| format!("'{}'", state.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                update
+                    .push(" WHERE id = ")
+                    .push_bind(id.to_owned())
+                    .push(format!(" AND state IN ({from})"));
+                let mut transaction = self.writer().begin().await?;
+                let result = update.build().execute(&mut *transaction).await?;
                 let row = sqlx::query(&format!(
                     "SELECT {} FROM alerts WHERE id = $1",
                     $crate::store::shared::ALERT_COLUMNS

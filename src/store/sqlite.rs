@@ -79,6 +79,11 @@ impl SqliteStore {
             "alerts and their changes",
             include_str!("../../migrations/sqlite/0007_alerts.sql"),
         ),
+        (
+            8,
+            "silences and maintenance windows",
+            include_str!("../../migrations/sqlite/0008_silences.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -3,16 +3,28 @@
 //! signals to the alert table; every state change it makes gets a notice event, routed like any
 //! event, stored in the same transaction. People's acknowledge and resolve go through
 //! [`change`] and notify the same way.
+//!
+//! Silences and maintenance windows are applied in two places: a report for an alert a
+//! silence covers makes it `silenced` instead of notifying, and a `silence_check` job (a
+//! durable timer, due at the next instant any silence starts or ends) mutes firing alerts a
+//! silence now covers and fires silenced ones nothing covers any more.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use jiff::SignedDuration;
+
 use crate::config::Config;
-use crate::core::alert::{AlertSignal, Change};
+use crate::core::alert::{AlertSignal, AlertState, Change, change_for_silence, matching_labels};
 use crate::core::routing::{EventAttributes, destinations_for};
-use crate::store::{Alert, AlertTransition, ClaimedJob, EventStatus, NewEvent, Store, StoreError};
+use crate::store::{
+    Alert, AlertFilter, AlertReport, AlertTransition, ClaimedJob, EventStatus, NewEvent, NewJob, Silence, Store,
+    StoreError,
+};
 
 pub const ALERT: &str = "alert";
+/// The job that applies silences starting and ending between reports.
+pub const SILENCE_CHECK: &str = "silence_check";
 /// The kind of the notice events alert changes make.
 pub const NOTICE_KIND: &str = "alert";
 
@@ -74,6 +86,12 @@ pub fn notice(
     now: Timestamp,
 ) -> Option<NewEvent> {
     let alert = &transition.alert;
+    // Silenced alerts are recorded, not told; nor is the end of a cycle nobody was told of.
+    match transition.change {
+        Change::Silenced => return None,
+        Change::Acknowledged | Change::Resolved if !alert.announced => return None,
+        _ => {}
+    }
     let labels: Vec<String> = alert
         .labels
         .iter()
@@ -110,13 +128,23 @@ pub fn notice(
         kind: NOTICE_KIND.to_owned(),
         status: EventStatus::Accepted,
         ignored_reason: None,
-        // One notice per change of one firing cycle.
-        dedup_key: Some(format!(
-            "alert:{}:{}:{}",
-            alert.id,
-            alert.fire_count,
-            transition.change.as_str()
-        )),
+        // One notice per change of one firing cycle; a silence's end tells the cycle again.
+        dedup_key: Some(if transition.cause.starts_with("silence") {
+            format!(
+                "alert:{}:{}:{}:{}",
+                alert.id,
+                alert.fire_count,
+                transition.change.as_str(),
+                now.as_millisecond()
+            )
+        } else {
+            format!(
+                "alert:{}:{}:{}",
+                alert.id,
+                alert.fire_count,
+                transition.change.as_str()
+            )
+        }),
         received_at: now,
         headers: "{}".into(),
         body: serde_json::to_vec(&body).unwrap_or_default().into(),
@@ -142,13 +170,27 @@ pub async fn run(
     let event = store.get_event(event_id).await?;
     let cause = format!("{}:{}", event.source, event.integration);
     let source = event.source.clone();
+    let silences = store.list_silences().await?;
+    let integration = event.integration.clone();
     let transitions = store
         .apply_alert_signals(
-            &event.integration,
-            &signals,
-            &cause,
-            Some(event_id),
+            &AlertReport {
+                integration: &event.integration,
+                signals: &signals,
+                cause: &cause,
+                event_id: Some(event_id),
+            },
             now,
+            &|signal| {
+                let labels = matching_labels(
+                    &signal.labels,
+                    &signal.rule,
+                    signal.severity,
+                    signal.service.as_deref(),
+                    &integration,
+                );
+                covering(&silences, &labels, now).map(|silence| silence.id.clone())
+            },
             &|transition| notice(config, &source, transition, now),
         )
         .await?;
@@ -180,7 +222,7 @@ pub async fn change(
         .unwrap_or("alert")
         .to_owned();
     let transition = store
-        .change_alert(id, change, cause, now, &|transition| {
+        .change_alert(id, change, cause, None, now, &|transition| {
             notice(config, &source, transition, now)
         })
         .await?;
@@ -188,6 +230,110 @@ pub async fn change(
         tracing::info!(alert = %id, change = change.as_str(), cause, "alert changed by hand");
     }
     Ok(transition)
+}
+
+/// The first silence in force at `now` that covers an alert with these labels.
+pub fn covering<'s>(
+    silences: &'s [Silence],
+    labels: &std::collections::BTreeMap<String, String>,
+    now: Timestamp,
+) -> Option<&'s Silence> {
+    silences
+        .iter()
+        .find(|silence| silence.is_active(now) && silence.covers(labels))
+}
+
+/// Asks for a silence check at `at`. `reason` names the ask: asks with the same reason and
+/// instant make one check (so every check that finds the same next boundary schedules it once).
+pub async fn schedule_check(
+    store: &Store,
+    reason: &str,
+    at: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let job = NewJob {
+        kind: SILENCE_CHECK.into(),
+        // No queue: a check due now must not wait behind one due tomorrow.
+        queue: None,
+        destination: None,
+        event_id: None,
+        payload: "{}".into(),
+        run_at: at,
+        expires_at: at
+            .saturating_add(SignedDuration::from_hours(24))
+            .unwrap_or(at),
+    };
+    let key = format!("silence-check:{reason}:{}", at.as_millisecond());
+    store.schedule_job(&job, &key, now).await
+}
+
+/// Runs a silence check: mutes firing alerts a silence now covers, fires silenced alerts
+/// nothing covers any more, and schedules the next check at the next boundary.
+pub async fn check_silences(
+    store: &Store,
+    config: &Config,
+    now: Timestamp,
+) -> Result<usize, StoreError> {
+    let silences = store.list_silences().await?;
+    let mut changes = 0;
+    for state in [AlertState::Firing, AlertState::Silenced] {
+        let mut before = None;
+        loop {
+            let alerts = store
+                .list_alerts(&AlertFilter {
+                    state: Some(state),
+                    before,
+                    limit: 500,
+                    ..AlertFilter::default()
+                })
+                .await?;
+            let Some(last) = alerts.last() else { break };
+            before = Some(last.seq);
+            for alert in &alerts {
+                let labels = matching_labels(
+                    &alert.labels,
+                    &alert.rule,
+                    alert.severity,
+                    alert.service.as_deref(),
+                    &alert.integration,
+                );
+                let silence = covering(&silences, &labels, now);
+                let Some(change) = change_for_silence(alert.state, silence.is_some()) else {
+                    continue;
+                };
+                let cause = match silence {
+                    Some(silence) => format!("silence:{}", silence.id),
+                    None => alert.silenced_by.as_deref().map_or_else(
+                        || "silence ended".to_owned(),
+                        |id| format!("silence:{id} ended"),
+                    ),
+                };
+                let source = config
+                    .integration(&alert.integration)
+                    .map(|integration| integration.kind())
+                    .unwrap_or("alert")
+                    .to_owned();
+                let changed = store
+                    .change_alert(
+                        &alert.id,
+                        change,
+                        &cause,
+                        silence.map(|s| s.id.as_str()),
+                        now,
+                        &|transition| notice(config, &source, transition, now),
+                    )
+                    .await?;
+                if changed.is_some() {
+                    changes += 1;
+                    tracing::info!(alert = %alert.id, change = change.as_str(), %cause, "alert changed by a silence");
+                }
+            }
+        }
+    }
+    if let Some(next) = silences.iter().filter_map(|s| s.next_boundary(now)).min() {
+        schedule_check(store, "boundary", next, now).await?;
+    }
+    Ok(changes)
 }
 
 #[cfg(test)]
@@ -228,6 +374,8 @@ mod tests {
             acknowledged_by: Some("user:ana".into()),
             resolved_at: Some(at + SignedDuration::from_mins(42)),
             fire_count,
+            silenced_by: None,
+            announced: true,
         }
     }
 

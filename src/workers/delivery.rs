@@ -92,6 +92,18 @@ impl DeliveryWorker {
                     ),
                 }
             }
+            super::alerts::SILENCE_CHECK => {
+                let config = self.config.current();
+                match super::alerts::check_silences(&self.store, &config, self.clock.now()).await {
+                    Ok(_) => JobOutcome::Done { status: None },
+                    Err(error) => self.retry_or_give_up(
+                        &job,
+                        None,
+                        None,
+                        format!("checking silences failed: {error}"),
+                    ),
+                }
+            }
             other => JobOutcome::Dead {
                 status: None,
                 error: format!(

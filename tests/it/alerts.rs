@@ -14,7 +14,7 @@ use crate::support::{Destination, TestApp, backends};
 
 const TOKEN: &str = "am-secret-token";
 
-fn config(chat: &Destination) -> String {
+pub fn config(chat: &Destination) -> String {
     format!(
         r#"
 [[integrations]]
@@ -37,7 +37,7 @@ to = ["team-chat"]
 }
 
 /// An Alertmanager group as its webhook sends it (payload version 4).
-fn group(alerts: &[(&str, &str, &str)]) -> String {
+pub fn group(alerts: &[(&str, &str, &str)]) -> String {
     let alerts: Vec<Value> = alerts
         .iter()
         .map(|(fingerprint, instance, status)| {
@@ -67,7 +67,7 @@ fn group(alerts: &[(&str, &str, &str)]) -> String {
     .to_string()
 }
 
-async fn post(app: &TestApp, body: &str) -> StatusCode {
+pub async fn post(app: &TestApp, body: &str) -> StatusCode {
     app.post_hook(
         "prometheus",
         body,
@@ -78,7 +78,7 @@ async fn post(app: &TestApp, body: &str) -> StatusCode {
 }
 
 /// The titles of the webhook notices received so far.
-fn titles(chat: &Destination) -> Vec<String> {
+pub fn titles(chat: &Destination) -> Vec<String> {
     chat.received()
         .iter()
         .map(|r| {
@@ -287,14 +287,30 @@ async fn alertmanager_posts_need_the_token_and_a_version_4_payload() {
 }
 
 /// The real Alertmanager (Debian's `prometheus-alertmanager`), sending to Firewatch.
-struct Alertmanager {
+pub struct Alertmanager {
     child: Child,
-    url: String,
+    pub url: String,
     _dir: tempfile::TempDir,
 }
 
 impl Alertmanager {
+    /// Sends to Firewatch's `/hooks/prometheus` through its webhook receiver.
     async fn start(firewatch: &str) -> Alertmanager {
+        Self::start_with(&format!(
+            r#"
+    webhook_configs:
+      - url: {firewatch}/hooks/prometheus
+        send_resolved: true
+        http_config:
+          authorization:
+            credentials: {TOKEN}
+"#
+        ))
+        .await
+    }
+
+    /// Starts with `receiver` as the `firewatch` receiver's settings (indented four spaces).
+    pub async fn start_with(receiver: &str) -> Alertmanager {
         let binary = "/usr/bin/prometheus-alertmanager";
         assert!(
             std::path::Path::new(binary).exists(),
@@ -314,13 +330,7 @@ route:
   repeat_interval: 1h
 receivers:
   - name: firewatch
-    webhook_configs:
-      - url: {firewatch}/hooks/prometheus
-        send_resolved: true
-        http_config:
-          authorization:
-            credentials: {TOKEN}
-"#
+{receiver}"#
             ),
         )
         .unwrap();
@@ -365,7 +375,7 @@ receivers:
     }
 
     /// Pushes alerts the way Prometheus does (`POST /api/v2/alerts`).
-    async fn push(&self, alerts: Value) {
+    pub async fn push(&self, alerts: Value) {
         let response = reqwest::Client::new()
             .post(format!("{}/api/v2/alerts", self.url))
             .json(&alerts)
@@ -388,7 +398,7 @@ impl Drop for Alertmanager {
     }
 }
 
-fn prometheus_alert(instance: &str, ends_at: Option<jiff::Timestamp>) -> Value {
+pub fn prometheus_alert(instance: &str, ends_at: Option<jiff::Timestamp>) -> Value {
     let mut alert = json!({
         "labels": {"alertname": "HighLatency", "instance": instance, "severity": "critical", "service": "api"},
         "annotations": {"summary": format!("p99 above 500 ms on {instance}")},

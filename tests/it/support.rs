@@ -224,11 +224,27 @@ impl TestApp {
         body: &str,
         headers: &[(&str, &str)],
     ) -> (StatusCode, Value) {
+        self.post_json(&format!("/hooks/{integration}"), body, headers)
+            .await
+    }
+
+    /// POSTs a body as JSON (unless `headers` set another content type) to any path.
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
         let mut request = self
             .http
-            .post(format!("{}/hooks/{integration}", self.url))
-            .header("content-type", "application/json")
+            .post(format!("{}{path}", self.url))
             .body(body.to_owned());
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        {
+            request = request.header("content-type", "application/json");
+        }
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
@@ -252,6 +268,30 @@ impl TestApp {
             request = request.bearer_auth(token);
         }
         let response = request.send().await.expect("request");
+        let status = response.status();
+        let text = response.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Sends a JSON body to the API with a token.
+    pub async fn api_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> (StatusCode, Value) {
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
         let status = response.status();
         let text = response.text().await.expect("body");
         (

@@ -124,6 +124,7 @@ fn signal(
         url: alert.generator_url.filter(|url| !url.is_empty()),
         labels: alert.labels,
         annotations: alert.annotations,
+        status_only: false,
     })
 }
 

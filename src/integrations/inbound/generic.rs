@@ -4,8 +4,11 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
+use std::collections::BTreeMap;
+
 use super::{Parsed, Rejection, header};
-use crate::config::GenericIntegration;
+use crate::config::{AlertMapping, GenericIntegration};
+use crate::core::alert::{AlertSignal, Severity, SignalStatus};
 
 /// Longest deduplication key accepted; longer keys are refused rather than cut, since a cut
 /// key could collide with another.
@@ -51,13 +54,110 @@ pub fn parse(
             )));
         }
     }
+    let alerts = match &settings.alert {
+        Some(mapping) => Some(vec![alert(
+            mapping,
+            settings.default_severity,
+            &kind,
+            &value,
+        )?]),
+        None => None,
+    };
     Ok(Parsed {
         kind,
         dedup_key,
         ignored: None,
         forge: None,
-        alerts: None,
+        alerts,
     })
+}
+
+/// Reads one alert out of the body through the configured pointers.
+fn alert(
+    mapping: &AlertMapping,
+    default_severity: Severity,
+    kind: &str,
+    value: &Value,
+) -> Result<AlertSignal, Rejection> {
+    let read = |pointer: &Option<String>| {
+        pointer
+            .as_deref()
+            .and_then(|p| scalar(value.pointer(p)))
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+    };
+    let summary = read(&Some(mapping.summary.clone())).ok_or_else(|| {
+        Rejection::InvalidPayload(format!(
+            "no alert summary at {} (a string or number is needed there)",
+            mapping.summary
+        ))
+    })?;
+    let labels = labels(mapping.labels.as_deref().and_then(|p| value.pointer(p)));
+    let rule = read(&mapping.rule)
+        .or_else(|| labels.get("alertname").cloned())
+        .unwrap_or_else(|| kind.to_owned());
+    let status = match read(&mapping.status) {
+        Some(status)
+            if mapping
+                .resolved_values
+                .iter()
+                .any(|resolved| resolved.eq_ignore_ascii_case(&status)) =>
+        {
+            SignalStatus::Resolved
+        }
+        _ => SignalStatus::Firing,
+    };
+    let fingerprint = read(&mapping.fingerprint)
+        .map(|f| truncate(&f, MAX_KEY_LENGTH))
+        .unwrap_or_else(|| {
+            let mut identity = labels.clone();
+            identity.insert("alertname".into(), rule.clone());
+            super::alertmanager::fingerprint_of(&identity)
+        });
+    Ok(AlertSignal {
+        fingerprint,
+        group_key: None,
+        status,
+        rule: truncate(&rule, MAX_KIND_LENGTH),
+        summary: truncate(&summary, 1024),
+        severity: read(&mapping.severity)
+            .and_then(|s| Severity::parse(&s))
+            .unwrap_or(default_severity),
+        service: read(&mapping.service).or_else(|| labels.get("service").cloned()),
+        labels,
+        annotations: BTreeMap::new(),
+        starts_at: None,
+        ends_at: None,
+        url: read(&mapping.url),
+        status_only: false,
+    })
+}
+
+/// Labels from an object of scalars, or a list of `key:value` / `key=value` strings (the tag
+/// style many tools use).
+fn labels(value: Option<&Value>) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::new();
+    match value {
+        Some(Value::Object(object)) => {
+            for (name, value) in object.iter().take(64) {
+                if let Some(value) = scalar(Some(value)) {
+                    labels.insert(truncate(name, 128), truncate(&value, 1024));
+                }
+            }
+        }
+        Some(Value::Array(items)) => {
+            for item in items.iter().take(64).filter_map(Value::as_str) {
+                let (name, value) = item
+                    .split_once(':')
+                    .or_else(|| item.split_once('='))
+                    .unwrap_or((item, ""));
+                labels.insert(truncate(name.trim(), 128), truncate(value.trim(), 1024));
+            }
+        }
+        _ => {}
+    }
+    labels.retain(|name, _| !name.is_empty());
+    labels
 }
 
 /// A string or number as text; other JSON types are not keys.
@@ -91,8 +191,70 @@ mod tests {
             secret: None,
             idempotency_key: None,
             kind_field: None,
+            alert: None,
+            default_severity: Severity::Warning,
+            service: None,
             rate_limit: None,
         }
+    }
+
+    fn mapped() -> GenericIntegration {
+        let config: crate::config::Config = toml::from_str(
+            r#"
+            [[integrations]]
+            name = "uptime"
+            kind = "generic"
+            kind_field = "/event"
+            [integrations.alert]
+            summary = "/check/title"
+            status = "/check/state"
+            severity = "/check/level"
+            fingerprint = "/check/id"
+            labels = "/check/tags"
+            url = "/check/link"
+            "#,
+        )
+        .unwrap();
+        match config.integrations.into_iter().next() {
+            Some(crate::config::IntegrationConfig::Generic(generic)) => generic,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mapped_body_becomes_an_alert() {
+        let body = br#"{"event": "check", "check": {"id": 42, "title": "api.example.com is down",
+            "state": "DOWN", "level": "P1", "tags": ["service:api", "region:eu"],
+            "link": "https://uptime.example.com/42"}}"#;
+        let parsed = parse(&mapped(), &HeaderMap::new(), body).unwrap();
+        assert_eq!(parsed.kind, "check");
+        let signal = &parsed.alerts.unwrap()[0];
+        assert_eq!(signal.fingerprint, "42");
+        assert_eq!(signal.status, SignalStatus::Firing);
+        assert_eq!(signal.severity, Severity::Critical);
+        assert_eq!(signal.summary, "api.example.com is down");
+        assert_eq!(signal.rule, "check");
+        assert_eq!(signal.service.as_deref(), Some("api"));
+        assert_eq!(signal.labels["region"], "eu");
+        assert_eq!(signal.url.as_deref(), Some("https://uptime.example.com/42"));
+
+        let resolved =
+            br#"{"event": "check", "check": {"id": 42, "title": "up again", "state": "ok"}}"#;
+        let signal = &parse(&mapped(), &HeaderMap::new(), resolved)
+            .unwrap()
+            .alerts
+            .unwrap()[0];
+        assert_eq!(signal.status, SignalStatus::Resolved);
+        assert_eq!(signal.severity, Severity::Warning);
+
+        let missing = br#"{"event": "check", "check": {"id": 42}}"#;
+        let error = parse(&mapped(), &HeaderMap::new(), missing).unwrap_err();
+        assert_eq!(error.code(), "invalid_payload");
+        assert!(
+            error.message().contains("/check/title"),
+            "{}",
+            error.message()
+        );
     }
 
     #[test]

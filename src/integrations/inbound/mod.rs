@@ -2,10 +2,13 @@
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
 pub mod alertmanager;
+pub mod datadog;
 pub mod generic;
 pub mod github;
 pub mod gitlab;
+pub mod grafana;
 pub mod json;
+pub mod pagerduty;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
@@ -24,6 +27,8 @@ pub enum Rejection {
     PayloadTooLarge(usize),
     InvalidJson(String),
     InvalidPayload(String),
+    /// Several problems with one event, each a sentence (PagerDuty's `errors` list).
+    InvalidEvent(Vec<String>),
     RateLimited(SignedDuration),
 }
 
@@ -36,7 +41,7 @@ impl Rejection {
             Rejection::UnsupportedMediaType(_) => "unsupported_media_type",
             Rejection::PayloadTooLarge(_) => "payload_too_large",
             Rejection::InvalidJson(_) => "invalid_json",
-            Rejection::InvalidPayload(_) => "invalid_payload",
+            Rejection::InvalidPayload(_) | Rejection::InvalidEvent(_) => "invalid_payload",
             Rejection::RateLimited(_) => "rate_limited",
         }
     }
@@ -47,7 +52,9 @@ impl Rejection {
             Rejection::InvalidToken | Rejection::InvalidSignature(_) => 401,
             Rejection::UnsupportedMediaType(_) => 415,
             Rejection::PayloadTooLarge(_) => 413,
-            Rejection::InvalidJson(_) | Rejection::InvalidPayload(_) => 400,
+            Rejection::InvalidJson(_)
+            | Rejection::InvalidPayload(_)
+            | Rejection::InvalidEvent(_) => 400,
             Rejection::RateLimited(_) => 429,
         }
     }
@@ -69,6 +76,7 @@ impl Rejection {
             }
             Rejection::InvalidJson(why) => format!("the body is not valid JSON: {why}"),
             Rejection::InvalidPayload(why) => why.clone(),
+            Rejection::InvalidEvent(errors) => errors.join("; "),
             Rejection::RateLimited(wait) => format!(
                 "too many requests for this integration; retry after {} s",
                 retry_after_seconds(*wait)
@@ -151,11 +159,15 @@ pub fn check_headers(
                 check_secret_header(headers, "x-gitlab-token", token)?;
             }
         }
-        IntegrationConfig::Alertmanager(alertmanager) => {
-            if let Some(token) = &alertmanager.token {
+        IntegrationConfig::Alertmanager(alerts)
+        | IntegrationConfig::Grafana(alerts)
+        | IntegrationConfig::Datadog(alerts) => {
+            if let Some(token) = &alerts.token {
                 check_bearer(headers, token)?;
             }
         }
+        // The routing key is in the body; it is checked with the body.
+        IntegrationConfig::Pagerduty(_) => {}
         IntegrationConfig::Github(_) => {
             // GitHub's settings page offers form encoding (its default) besides JSON.
             if header(headers, "content-type")
@@ -197,8 +209,19 @@ pub fn verify_and_parse(
             github::parse(headers, body)
         }
         IntegrationConfig::Gitlab(_) => gitlab::parse(headers, body),
-        IntegrationConfig::Alertmanager(alertmanager) => {
-            alertmanager::parse(body, alertmanager.default_severity)
+        IntegrationConfig::Alertmanager(alerts) => {
+            alertmanager::parse(body, alerts.default_severity)
+        }
+        IntegrationConfig::Grafana(alerts) => alertmanager::parse(body, alerts.default_severity), // WIRE: grafana::parse
+        IntegrationConfig::Datadog(alerts) => alertmanager::parse(body, alerts.default_severity), // WIRE: datadog::parse
+        IntegrationConfig::Pagerduty(settings) => {
+            let enqueued = pagerduty::parse(body)?;
+            if !same_secret(&enqueued.routing_key, &settings.routing_key) {
+                return Err(Rejection::InvalidEvent(vec![
+                    "'routing_key' does not match this integration's routing key".into(),
+                ]));
+            }
+            Ok(enqueued.parsed)
         }
     }
 }
@@ -228,15 +251,19 @@ fn check_bearer(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
 /// A shared secret sent as a header value (GitLab's `X-Gitlab-Token`).
 fn check_secret_header(headers: &HeaderMap, name: &str, expected: &str) -> Result<(), Rejection> {
     let presented = header(headers, name).ok_or(Rejection::InvalidToken)?;
-    if bool::from(Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())))
-    {
+    if same_secret(presented, expected) {
         Ok(())
     } else {
         Err(Rejection::InvalidToken)
     }
 }
 
-fn require_json(headers: &HeaderMap) -> Result<(), Rejection> {
+/// Compares secrets in constant time whatever their lengths, by comparing their digests.
+pub fn same_secret(presented: &str, expected: &str) -> bool {
+    bool::from(Sha256::digest(presented.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())))
+}
+
+pub fn require_json(headers: &HeaderMap) -> Result<(), Rejection> {
     let content_type = header(headers, "content-type").unwrap_or("");
     let essence = content_type
         .split(';')

@@ -413,8 +413,6 @@ fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
     }
 }
 
-/// The open pull/merge requests, per repository, oldest first: CI mark, link, age, author and
-/// whose move it is; ticket keys in titles are repeated after the link so they can be linked.
 /// An alert's change: what fired (or resolved, or who acknowledged it), how bad, where.
 fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
     use crate::core::alert::{Change, Severity};
@@ -431,6 +429,7 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
         ),
         Change::Acknowledged => ("👀", "ACKNOWLEDGED", Outcome::Pending),
         Change::Resolved => ("✅", "RESOLVED", Outcome::Success),
+        Change::Silenced => ("🔕", "SILENCED", Outcome::Pending),
     };
     let title = format!(
         "{mark} [{word}] {}: {}",
@@ -467,7 +466,7 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
                 alert.fire_count
             ))]);
         }
-        Change::Fired => {}
+        Change::Fired | Change::Silenced => {}
     }
     if let Some(runbook) = alert.annotations.get("runbook_url") {
         lines.push(vec![link("Runbook", Some(runbook))]);

@@ -1,0 +1,262 @@
+//! `/api/v1/silences`: silences and maintenance windows. A silence is posted in Alertmanager's
+//! API v2 shape (`matchers`, `startsAt`, `endsAt`, `createdBy`, `comment`), so scripts written
+//! for `amtool` habits carry over; a maintenance window adds `kind`, `service` and a recurring
+//! schedule. Creating or expiring one takes effect at once: a silence check runs right after.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{AppState, PathText};
+use crate::core::scope::Scope;
+use crate::core::silence::{self, Matcher, Schedule};
+use crate::store::{NewSilence, Silence, SilenceKind, StoreError};
+
+/// What a person or script asks for; every form (API, CLI, page) comes down to this.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SilenceRequest {
+    #[serde(default)]
+    pub kind: Option<SilenceKind>,
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Alertmanager's matcher objects, or one string such as `alertname="X", env=~"prod|dr"`.
+    #[serde(default)]
+    pub matchers: Option<MatchersInput>,
+    pub starts_at: Option<Timestamp>,
+    pub ends_at: Option<Timestamp>,
+    /// Instead of `endsAt`: how long from the start, as `2h` or `90m`.
+    pub duration: Option<String>,
+    /// A recurring maintenance window: five-field cron in `timezone`, each lasting `duration`.
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub comment: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MatchersInput {
+    List(Vec<Matcher>),
+    Text(String),
+}
+
+impl SilenceRequest {
+    /// Checks the request and makes the row to store. `who` is the default `createdBy`.
+    pub fn validate(self, who: &str, now: Timestamp) -> Result<NewSilence, String> {
+        let kind = self.kind.unwrap_or(if self.service.is_some() {
+            SilenceKind::Maintenance
+        } else {
+            SilenceKind::Silence
+        });
+        let service = self
+            .service
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty());
+        let mut matchers = match self.matchers {
+            None => Vec::new(),
+            Some(MatchersInput::List(list)) => list,
+            Some(MatchersInput::Text(text)) if text.trim().is_empty() => Vec::new(),
+            Some(MatchersInput::Text(text)) => {
+                silence::parse_matchers(&text).map_err(|error| format!("matchers: {error}"))?
+            }
+        };
+        match (kind, &service) {
+            (SilenceKind::Maintenance, None) => {
+                return Err("a maintenance window needs the service it is for".into());
+            }
+            (SilenceKind::Maintenance, Some(service)) => {
+                let matcher = Matcher::new("service", silence::MatchOp::Equal, service)
+                    .map_err(|error| format!("service: {error}"))?;
+                matchers.insert(0, matcher);
+            }
+            (SilenceKind::Silence, _) if matchers.is_empty() => {
+                return Err(
+                    "a silence needs at least one matcher, such as alertname=\"HighLatency\""
+                        .into(),
+                );
+            }
+            (SilenceKind::Silence, _) => {}
+        }
+        if matchers.len() > 32 {
+            return Err("a silence takes at most 32 matchers".into());
+        }
+        let comment = self.comment.trim().to_owned();
+        if comment.is_empty() {
+            return Err("say why in comment: whoever finds the alert quiet will look there".into());
+        }
+        if comment.chars().count() > 2000 {
+            return Err("comment is longer than 2000 characters".into());
+        }
+        let duration = self
+            .duration
+            .as_deref()
+            .map(silence::parse_duration)
+            .transpose()
+            .map_err(|error| format!("duration: {error}"))?;
+        let schedule = match self.cron {
+            Some(cron) => {
+                if kind != SilenceKind::Maintenance {
+                    return Err("only a maintenance window (with a service) may recur".into());
+                }
+                Schedule::Recurring {
+                    cron,
+                    duration: duration.ok_or("a recurring window needs its duration, as 2h")?,
+                    timezone: self.timezone.unwrap_or_else(|| "UTC".into()),
+                }
+            }
+            None => {
+                let starts_at = self.starts_at.unwrap_or(now);
+                let ends_at = match (self.ends_at, duration) {
+                    (Some(ends_at), _) => ends_at,
+                    (None, Some(duration)) => starts_at
+                        .checked_add(duration)
+                        .map_err(|_| "duration is too long".to_owned())?,
+                    (None, None) => return Err("give endsAt or a duration, as 2h".into()),
+                };
+                if ends_at <= now {
+                    return Err(format!("endsAt {ends_at} is already past"));
+                }
+                Schedule::Once { starts_at, ends_at }
+            }
+        };
+        schedule.validate().map_err(|error| error.to_string())?;
+        let created_by = self
+            .created_by
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| who.to_owned());
+        Ok(NewSilence {
+            kind,
+            service,
+            matchers,
+            schedule,
+            created_by: created_by.chars().take(200).collect(),
+            comment,
+        })
+    }
+}
+
+/// A silence as the API and pages show it: the stored row plus what is true of it now.
+pub fn view(silence: &Silence, now: Timestamp) -> serde_json::Value {
+    let mut value = serde_json::to_value(silence).unwrap_or_default();
+    let window = silence
+        .schedule
+        .window_at(now)
+        .or_else(|| silence.schedule.next_window_after(now));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("status".into(), json!(silence.status(now)));
+        object.insert(
+            "matchers_text".into(),
+            json!(silence::format_matchers(&silence.matchers)),
+        );
+        // The window in force, else the next one: what a person wants to know first.
+        object.insert("starts_at".into(), json!(window.map(|(start, _)| start)));
+        object.insert("ends_at".into(), json!(window.map(|(_, end)| end)));
+    }
+    value
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    status: Option<String>,
+    kind: Option<String>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::AlertsRead).await?;
+    let params: ListQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|error| ApiError::bad_parameter(format!("bad query string: {error}")))?;
+    if let Some(status) = params.status.as_deref() {
+        if !["active", "pending", "expired", "all"].contains(&status) {
+            return Err(ApiError::bad_parameter(
+                "status must be one of active, pending, expired, all",
+            ));
+        }
+    }
+    if let Some(kind) = params.kind.as_deref() {
+        if !["silence", "maintenance"].contains(&kind) {
+            return Err(ApiError::bad_parameter(
+                "kind must be silence or maintenance",
+            ));
+        }
+    }
+    let now = state.clock.now();
+    let items: Vec<serde_json::Value> = state
+        .store
+        .list_silences()
+        .await?
+        .iter()
+        .filter(|s| params.kind.as_deref().is_none_or(|k| s.kind.as_str() == k))
+        .filter(|s| match params.status.as_deref() {
+            None => s.status(now) != "expired",
+            Some("all") => true,
+            Some(status) => s.status(now) == status,
+        })
+        .map(|s| view(s, now))
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::AlertsRead).await?;
+    let silence = match state.store.get_silence(&id).await {
+        Err(StoreError::NotFound) => return Err(ApiError::not_found("silence")),
+        other => other?,
+    };
+    Ok(Json(view(&silence, state.clock.now())))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let token = state.authorize(&headers, Scope::AlertsWrite).await?;
+    let request: SilenceRequest = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not a valid silence: {error}"),
+        )
+    })?;
+    let now = state.clock.now();
+    let new = request
+        .validate(&format!("api:{}", token.name), now)
+        .map_err(ApiError::bad_parameter)?;
+    let silence = state.create_silence(&new).await?;
+    Ok((StatusCode::CREATED, Json(view(&silence, now))))
+}
+
+/// `DELETE /api/v1/silences/{id}`, as Alertmanager's API expires a silence.
+pub async fn expire(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::AlertsWrite).await?;
+    match state.expire_silence(&id).await {
+        Err(StoreError::NotFound) => Err(ApiError::not_found("silence")),
+        Err(error) => Err(error.into()),
+        Ok(None) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "silence_expired",
+            "this silence was already expired",
+        )),
+        Ok(Some(silence)) => Ok(Json(view(&silence, state.clock.now()))),
+    }
+}
