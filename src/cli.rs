@@ -52,6 +52,91 @@ pub enum Command {
         #[command(subcommand)]
         command: NotificationsCommand,
     },
+    /// List, acknowledge and resolve alerts through the API of a running Firewatch.
+    Alert {
+        #[command(subcommand)]
+        command: AlertCommand,
+    },
+    /// Silences and maintenance windows, through the API of a running Firewatch.
+    Silence {
+        #[command(subcommand)]
+        command: SilenceCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AlertCommand {
+    /// Open alerts (or those in --state), newest first.
+    List {
+        /// firing, acknowledged, silenced, resolved or open (the default).
+        #[arg(long, default_value = "open")]
+        state: String,
+        #[arg(long)]
+        service: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Acknowledge an alert: you are on it.
+    Ack {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Resolve an alert by hand.
+    Resolve {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SilenceCommand {
+    /// Silences and maintenance windows in force or to come (--all: expired ones too).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Silence the alerts that match, e.g. `alertname="DiskFull" instance=~"db-.*"`; with
+    /// --service, a maintenance window for that service (--cron makes it recur).
+    Add {
+        /// Label matchers: name=value, name!=value, name=~regex, name!~regex.
+        matchers: Vec<String>,
+        /// How long, as 2h or 90m (from --starts, default now).
+        #[arg(long)]
+        duration: Option<String>,
+        /// Start (RFC 3339); default now.
+        #[arg(long)]
+        starts: Option<String>,
+        /// End (RFC 3339), instead of --duration.
+        #[arg(long)]
+        ends: Option<String>,
+        /// Why: shown to whoever finds the alert quiet.
+        #[arg(long)]
+        comment: String,
+        /// Who; default: the token's name.
+        #[arg(long)]
+        created_by: Option<String>,
+        /// Makes it a maintenance window of this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// A recurring window: five cron fields, e.g. "0 2 * * sun".
+        #[arg(long, requires = "service")]
+        cron: Option<String>,
+        /// The IANA time zone --cron is read in.
+        #[arg(long, default_value = "UTC")]
+        timezone: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// End a silence or maintenance window now.
+    Expire {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +244,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Token { command } => token(command).await,
         Command::User { command } => user(command).await,
         Command::Notifications { command } => notifications(command).await,
+        Command::Alert { command } => alert(command).await,
+        Command::Silence { command } => silence(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -447,11 +534,22 @@ impl ApiClient {
         method: reqwest::Method,
         path: &str,
     ) -> anyhow::Result<serde_json::Value> {
+        self.send(method, path, None).await
+    }
+
+    /// Like [`ApiClient::call`], with a JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
         let url = format!("{}{path}", self.base);
-        let response = self
-            .http
-            .request(method, &url)
-            .bearer_auth(&self.token)
+        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
             .send()
             .await
             .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;
@@ -518,6 +616,142 @@ async fn notifications(command: NotificationsCommand) -> anyhow::Result<()> {
                 .await?;
                 println!("re-driven: {id}");
             }
+        }
+    }
+    Ok(())
+}
+
+async fn alert(command: AlertCommand) -> anyhow::Result<()> {
+    match command {
+        AlertCommand::List {
+            state,
+            service,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let mut path = format!("/api/v1/alerts?limit=500&state={}", urlencode(&state));
+            if let Some(service) = &service {
+                path.push_str(&format!("&service={}", urlencode(service)));
+            }
+            let page = api.call(reqwest::Method::GET, &path).await?;
+            println!(
+                "{:<38} {:<13} {:<9} {:<16} {:<24} SUMMARY",
+                "ID", "STATE", "SEVERITY", "SERVICE", "RULE"
+            );
+            for item in page["items"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<38} {:<13} {:<9} {:<16} {:<24} {}",
+                    item["id"].as_str().unwrap_or("-"),
+                    item["state"].as_str().unwrap_or("-"),
+                    item["severity"].as_str().unwrap_or("-"),
+                    item["service"].as_str().unwrap_or("-"),
+                    item["rule"].as_str().unwrap_or("-"),
+                    item["summary"].as_str().unwrap_or("")
+                );
+            }
+        }
+        AlertCommand::Ack { id, client } => change_alert(&client, &id, "acknowledge").await?,
+        AlertCommand::Resolve { id, client } => change_alert(&client, &id, "resolve").await?,
+    }
+    Ok(())
+}
+
+async fn change_alert(client: &ClientArgs, id: &str, verb: &str) -> anyhow::Result<()> {
+    let api = ApiClient::new(&client.url, &client.token)?;
+    let alert = api
+        .call(
+            reqwest::Method::POST,
+            &format!("/api/v1/alerts/{}/{verb}", urlencode(id)),
+        )
+        .await?;
+    println!(
+        "{} {}: {}",
+        alert["state"].as_str().unwrap_or(verb),
+        alert["id"].as_str().unwrap_or(id),
+        alert["summary"].as_str().unwrap_or("")
+    );
+    Ok(())
+}
+
+async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
+    match command {
+        SilenceCommand::List { all, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let path = if all {
+                "/api/v1/silences?status=all"
+            } else {
+                "/api/v1/silences"
+            };
+            let page = api.call(reqwest::Method::GET, path).await?;
+            println!(
+                "{:<38} {:<8} {:<11} {:<22} {:<22} {:<16} MATCHERS / COMMENT",
+                "ID", "STATUS", "KIND", "STARTS", "ENDS", "BY"
+            );
+            for item in page["items"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<38} {:<8} {:<11} {:<22} {:<22} {:<16} {} {}",
+                    item["id"].as_str().unwrap_or("-"),
+                    item["status"].as_str().unwrap_or("-"),
+                    item["kind"].as_str().unwrap_or("-"),
+                    item["starts_at"].as_str().unwrap_or("-"),
+                    item["ends_at"].as_str().unwrap_or("-"),
+                    item["created_by"].as_str().unwrap_or("-"),
+                    item["matchers_text"].as_str().unwrap_or(""),
+                    item["comment"].as_str().unwrap_or("")
+                );
+            }
+        }
+        SilenceCommand::Add {
+            matchers,
+            duration,
+            starts,
+            ends,
+            comment,
+            created_by,
+            service,
+            cron,
+            timezone,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let mut body = serde_json::json!({
+                "matchers": matchers.join(", "),
+                "comment": comment,
+            });
+            for (key, value) in [
+                ("duration", duration),
+                ("startsAt", starts),
+                ("endsAt", ends),
+                ("createdBy", created_by),
+                ("service", service),
+            ] {
+                if let Some(value) = value {
+                    body[key] = value.into();
+                }
+            }
+            if let Some(cron) = cron {
+                body["cron"] = cron.into();
+                body["timezone"] = timezone.into();
+            }
+            let created = api
+                .send(reqwest::Method::POST, "/api/v1/silences", Some(&body))
+                .await?;
+            println!(
+                "{} {} {} until {}",
+                created["id"].as_str().unwrap_or("-"),
+                created["status"].as_str().unwrap_or("-"),
+                created["matchers_text"].as_str().unwrap_or(""),
+                created["ends_at"].as_str().unwrap_or("-")
+            );
+        }
+        SilenceCommand::Expire { id, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            api.call(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/silences/{}", urlencode(&id)),
+            )
+            .await?;
+            println!("expired {id}");
         }
     }
     Ok(())

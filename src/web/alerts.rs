@@ -82,7 +82,7 @@ pub async fn page(
             severity => severity.map(|s| s.as_str()),
             service,
             changed => query.changed,
-            states => ["open", "firing", "acknowledged", "resolved", "all"],
+            states => ["open", "firing", "acknowledged", "silenced", "resolved", "all"],
             severities => ["critical", "error", "warning", "info"],
         },
     )

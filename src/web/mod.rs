@@ -16,6 +16,7 @@ mod events;
 mod login;
 mod overview;
 mod render;
+mod silences;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -35,6 +36,8 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::page))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/silences", get(silences::page).post(silences::create))
+        .route("/silences/{id}/expire", post(silences::expire))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

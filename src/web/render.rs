@@ -20,6 +20,7 @@ use crate::store::StoreError;
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
+    ("silences", "/silences", "Silences", Role::Viewer),
     ("events", "/events", "Events", Role::Viewer),
     ("deliveries", "/deliveries", "Deliveries", Role::Viewer),
     ("tokens", "/tokens", "Tokens", Role::Admin),
@@ -39,6 +40,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "error.html",
     "overview.html",
     "alerts.html",
+    "silences.html",
     "events.html",
     "event.html",
     "deliveries.html",

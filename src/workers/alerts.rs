@@ -18,8 +18,8 @@ use crate::config::Config;
 use crate::core::alert::{AlertSignal, AlertState, Change, change_for_silence, matching_labels};
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::store::{
-    Alert, AlertFilter, AlertReport, AlertTransition, ClaimedJob, EventStatus, NewEvent, NewJob, Silence, Store,
-    StoreError,
+    Alert, AlertFilter, AlertReport, AlertTransition, ClaimedJob, EventStatus, NewEvent, NewJob,
+    Silence, Store, StoreError,
 };
 
 pub const ALERT: &str = "alert";

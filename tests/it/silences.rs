@@ -335,3 +335,74 @@ async fn bad_silences_are_refused_with_a_reason() {
     assert_eq!(all["items"].as_array().unwrap().len(), 0, "nothing stored");
     app.stop().await;
 }
+
+/// The client commands a responder types at 3 a.m.: list alerts, silence one, acknowledge and
+/// resolve another, list and expire the silence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_lists_silences_acknowledges_and_resolves() {
+    use crate::cli::client;
+    let chat = Destination::start().await;
+    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
+    let token = app.token(&[Scope::AlertsRead, Scope::AlertsWrite]).await;
+    let body = group(&[("f-a", "api-1", "firing"), ("f-b", "db-1", "firing")]);
+    assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
+    chat.wait_for(2).await;
+
+    let output = client(&["alert", "list"], &app.url, &token).await;
+    assert!(output.status.success(), "{output:?}");
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(listed.contains("p99 above 500 ms on db-1"), "{listed}");
+    assert_eq!(
+        listed.lines().count(),
+        3,
+        "a header and two alerts: {listed}"
+    );
+
+    let output = client(
+        &[
+            "silence",
+            "add",
+            "instance=db-1",
+            "--duration",
+            "30m",
+            "--comment",
+            "db failover drill",
+        ],
+        &app.url,
+        &token,
+    )
+    .await;
+    assert!(output.status.success(), "{output:?}");
+    let created = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(created.contains(r#"{instance="db-1"}"#), "{created}");
+    let silence_id = created.split_whitespace().next().unwrap().to_owned();
+    wait_for_states(&app, &["api-1 firing", "db-1 silenced"]).await;
+
+    let alerts = app.get("/api/v1/alerts?state=firing").await;
+    let api1 = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+    let output = client(&["alert", "ack", &api1], &app.url, &token).await;
+    assert!(output.status.success(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("acknowledged "));
+    let output = client(&["alert", "ack", &api1], &app.url, &token).await;
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("alert_state"));
+    let output = client(&["alert", "resolve", &api1], &app.url, &token).await;
+    assert!(output.status.success(), "{output:?}");
+
+    let output = client(&["silence", "list"], &app.url, &token).await;
+    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        listed.contains(&silence_id) && listed.contains("db failover drill"),
+        "{listed}"
+    );
+    let output = client(&["silence", "expire", &silence_id], &app.url, &token).await;
+    assert!(output.status.success(), "{output:?}");
+    wait_for_states(&app, &["api-1 resolved", "db-1 firing"]).await;
+    let output = client(&["silence", "add", "--comment", "x"], &app.url, &token).await;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("at least one matcher"),
+        "{output:?}"
+    );
+    app.stop().await;
+}

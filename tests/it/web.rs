@@ -467,6 +467,20 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
             vec![],
         ),
         (
+            "/silences".into(),
+            Role::Responder,
+            vec![
+                ("matchers", "instance=db-2".into()),
+                ("duration", "1h".into()),
+                ("comment", "disk swap".into()),
+            ],
+        ),
+        (
+            format!("/silences/{}/expire", ids.silence),
+            Role::Responder,
+            vec![],
+        ),
+        (
             "/users".into(),
             Role::Admin,
             vec![
@@ -485,6 +499,7 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
 
 struct Ids {
     alert: String,
+    silence: String,
     dead_letter: i64,
     token: String,
     user: String,
@@ -529,7 +544,15 @@ async fn snapshot(app: &TestApp) -> String {
         .into_iter()
         .map(|a| format!("{}:{}", a.fingerprint, a.state.as_str()))
         .collect();
-    format!("{users:?} {tokens:?} dead={dead} {alerts:?}")
+    let silences: Vec<String> = app
+        .store
+        .list_silences()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| format!("{}:{:?}", s.id, s.expired_at))
+        .collect();
+    format!("{users:?} {tokens:?} dead={dead} {alerts:?} {silences:?}")
 }
 
 /// Posts an Alertmanager group with one firing alert; returns the alert's id once applied.
@@ -640,8 +663,18 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
                 .id;
         let user = add_user(&app, "target", Role::Viewer).await;
         let alert = firing_alert(&app).await;
+        let (status, silence) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/silences",
+                &app.admin_token,
+                &serde_json::json!({"matchers": "instance=web-9", "duration": "2h", "comment": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{silence}");
         let ids = Ids {
             alert,
+            silence: silence["id"].as_str().unwrap().to_owned(),
             dead_letter,
             token,
             user,
@@ -982,4 +1015,61 @@ async fn the_event_feed_filters_by_repository_and_escapes_what_senders_wrote() {
         let none = viewer.get("/events?source=gitlab").await;
         assert!(none.body.contains("No events match these filters."));
     }
+}
+
+#[tokio::test]
+async fn the_silences_page_creates_lists_and_explains_what_is_wrong() {
+    let destination = Destination::start().await;
+    let app = TestApp::spawn(backends()[0], &chat_config(&destination)).await;
+    let mut responder = signed_in(&app, "ana", Role::Responder).await;
+    let csrf = responder.csrf().await;
+    let refused = responder
+        .post(
+            "/silences",
+            &[("_csrf", &csrf), ("duration", "1h"), ("comment", "swap")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.body.contains("at least one matcher"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(r#"value="swap""#),
+        "the form keeps what was typed"
+    );
+    let done = responder
+        .post(
+            "/silences",
+            &[
+                ("_csrf", &csrf),
+                ("service", "db"),
+                ("cron", "0 2 * * sun"),
+                ("timezone", "Europe/Berlin"),
+                ("duration", "2h"),
+                ("comment", "<b>weekly</b> patching"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = responder.get("/silences?changed=created").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("Silence created"));
+    assert!(
+        page.body.contains("service=&#34;db&#34;") || page.body.contains("service=&quot;db&quot;"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("0 2 * * sun"));
+    assert!(
+        page.body.contains("&lt;b&gt;weekly") && !page.body.contains("<b>weekly"),
+        "typed text is escaped"
+    );
+    assert!(page.body.contains(">Expire<"));
+    let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+    let seen = viewer.get("/silences").await;
+    assert!(seen.body.contains("0 2 * * sun"));
+    assert!(!seen.body.contains(">Expire<") && !seen.body.contains("New silence"));
+    app.stop().await;
 }
