@@ -475,3 +475,98 @@ async fn the_real_alertmanager_groups_resolves_and_its_re_sends_are_deduplicated
         app.stop().await;
     }
 }
+
+/// Grafana's and Datadog's documented payloads, posted to their hooks with a bearer token,
+/// become alerts; a Datadog redelivery (the same `$ID`) is a no-op, and its recovery resolves.
+#[tokio::test]
+async fn grafana_and_datadog_posts_become_alerts() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &format!(
+                r#"
+[[integrations]]
+name = "grafana"
+kind = "grafana"
+token = "gf"
+
+[[integrations]]
+name = "datadog"
+kind = "datadog"
+token = "dd"
+default_severity = "error"
+
+[[destinations]]
+name = "team-chat"
+kind = "webhook"
+url = "{}"
+
+[[routes]]
+match = {{ kind = "alert" }}
+to = ["team-chat"]
+"#,
+                chat.url
+            ),
+        )
+        .await;
+        let seed = |path: &str| {
+            std::fs::read_to_string(format!("{}/fuzz/seeds/{path}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+        };
+        let (status, answer) = app
+            .post_hook("grafana", &seed("grafana_intake/unified.json"), &[])
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        let (status, answer) = app
+            .post_hook(
+                "grafana",
+                &seed("grafana_intake/unified.json"),
+                &[("authorization", "Bearer gf")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let triggered = seed("datadog_intake/triggered.json");
+        for _ in 0..2 {
+            let (status, answer) = app
+                .post_hook("datadog", &triggered, &[("authorization", "Bearer dd")])
+                .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        }
+        // Grafana's example holds two alerts, Datadog's one.
+        let received = chat.wait_for(3).await;
+        let sources: Vec<String> = received
+            .iter()
+            .map(|r| {
+                r.json()["data"]["source"]
+                    .as_str()
+                    .unwrap_or("?")
+                    .to_owned()
+            })
+            .collect();
+        assert!(sources.contains(&"grafana".to_owned()), "{sources:?}");
+        assert!(sources.contains(&"datadog".to_owned()), "{sources:?}");
+        let datadog = alerts(&app, "state=firing").await;
+        let datadog: Vec<&Value> = datadog
+            .iter()
+            .filter(|a| a["integration"] == "datadog")
+            .collect();
+        assert_eq!(datadog.len(), 1, "the redelivery is one alert");
+        assert_eq!(datadog[0]["severity"], "critical", "P1 is critical");
+        assert_eq!(datadog[0]["service"], "api");
+
+        let (status, _) = app
+            .post_hook(
+                "datadog",
+                &seed("datadog_intake/recovered.json"),
+                &[("authorization", "Bearer dd")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        chat.wait_for(4).await;
+        let resolved = alerts(&app, "state=resolved").await;
+        assert_eq!(resolved.len(), 1, "{resolved:?}");
+        assert_eq!(resolved[0]["integration"], "datadog");
+        app.stop().await;
+    }
+}

@@ -212,8 +212,8 @@ pub fn verify_and_parse(
         IntegrationConfig::Alertmanager(alerts) => {
             alertmanager::parse(body, alerts.default_severity)
         }
-        IntegrationConfig::Grafana(alerts) => alertmanager::parse(body, alerts.default_severity), // WIRE: grafana::parse
-        IntegrationConfig::Datadog(alerts) => alertmanager::parse(body, alerts.default_severity), // WIRE: datadog::parse
+        IntegrationConfig::Grafana(alerts) => grafana::parse(body, alerts.default_severity),
+        IntegrationConfig::Datadog(alerts) => datadog::parse(body, alerts.default_severity),
         IntegrationConfig::Pagerduty(settings) => {
             let enqueued = pagerduty::parse(body)?;
             if !same_secret(&enqueued.routing_key, &settings.routing_key) {
