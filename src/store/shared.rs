@@ -730,10 +730,12 @@ macro_rules! shared_store_impl {
                 rows.iter().map(Self::user_from_row).collect()
             }
 
+            /// Work waiting and dead letters. Timers (digests, silence checks) wait by design
+            /// and are not backlog.
             pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
                 let (pending, dead): (i64, i64) = sqlx::query_as(
                     "SELECT \
-                       (SELECT count(*) FROM jobs WHERE state = 'pending'), \
+                       (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check')), \
                        (SELECT count(*) FROM jobs WHERE state = 'dead')",
                 )
                 .fetch_one(self.reader())

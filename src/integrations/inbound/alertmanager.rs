@@ -41,18 +41,7 @@ struct Alert {
 }
 
 pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejection> {
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    let webhook: Webhook = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        if error.inner().is_syntax() || error.inner().is_eof() {
-            Rejection::InvalidJson(error.inner().to_string())
-        } else {
-            Rejection::InvalidPayload(format!(
-                "not an Alertmanager webhook payload: {} at {}",
-                error.inner(),
-                error.path()
-            ))
-        }
-    })?;
+    let webhook: Webhook = super::json::decode(body, "an Alertmanager webhook payload")?;
     if let Some(version) = webhook.version.as_deref().filter(|v| *v != "4") {
         return Err(Rejection::InvalidPayload(format!(
             "Alertmanager webhook version \"{version}\" is not supported (expected \"4\")"

@@ -102,19 +102,7 @@ struct Org {
 }
 
 pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejection> {
-    require_object(body)?;
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    let webhook: Webhook = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        if error.inner().is_syntax() || error.inner().is_eof() {
-            Rejection::InvalidJson(error.inner().to_string())
-        } else {
-            Rejection::InvalidPayload(format!(
-                "not a Datadog webhook payload: {} at {}",
-                error.inner(),
-                error.path()
-            ))
-        }
-    })?;
+    let webhook: Webhook = super::json::decode(body, "a Datadog webhook payload")?;
     let title = Title::read(webhook.title.as_deref().unwrap_or(""));
     let status = webhook
         .alert_transition
@@ -252,21 +240,6 @@ pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejectio
         status_only: false,
     };
     Ok(Parsed::alerts("alerts", dedup_key, vec![signal]))
-}
-
-/// Serde reads a struct from a JSON array too, field by field in order; a payload is an object.
-fn require_object(body: &[u8]) -> Result<(), Rejection> {
-    if body.trim_ascii_start().first() == Some(&b'{') {
-        return Ok(());
-    }
-    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        Err(error) if error.is_syntax() || error.is_eof() => {
-            Err(Rejection::InvalidJson(error.to_string()))
-        }
-        _ => Err(Rejection::InvalidPayload(
-            "not a Datadog webhook payload: expected a JSON object".into(),
-        )),
-    }
 }
 
 /// What an event title's bracketed prefix says, and the monitor's name after it.

@@ -85,19 +85,7 @@ struct EvalMatch {
 }
 
 pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejection> {
-    require_object(body)?;
-    let deserializer = &mut serde_json::Deserializer::from_slice(body);
-    let webhook: Webhook = serde_path_to_error::deserialize(deserializer).map_err(|error| {
-        if error.inner().is_syntax() || error.inner().is_eof() {
-            Rejection::InvalidJson(error.inner().to_string())
-        } else {
-            Rejection::InvalidPayload(format!(
-                "not a Grafana webhook payload: {} at {}",
-                error.inner(),
-                error.path()
-            ))
-        }
-    })?;
+    let webhook: Webhook = super::json::decode(body, "a Grafana webhook payload")?;
     let signals = match webhook.alerts {
         Some(ref alerts) if alerts.len() > MAX_ALERTS => {
             return Err(Rejection::InvalidPayload(format!(
@@ -108,21 +96,6 @@ pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejectio
         None => legacy(webhook, default_severity)?,
     };
     Ok(Parsed::alerts("alerts", None, signals))
-}
-
-/// Serde reads a struct from a JSON array too, field by field in order; a payload is an object.
-fn require_object(body: &[u8]) -> Result<(), Rejection> {
-    if body.trim_ascii_start().first() == Some(&b'{') {
-        return Ok(());
-    }
-    match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-        Err(error) if error.is_syntax() || error.is_eof() => {
-            Err(Rejection::InvalidJson(error.to_string()))
-        }
-        _ => Err(Rejection::InvalidPayload(
-            "not a Grafana webhook payload: expected a JSON object".into(),
-        )),
-    }
 }
 
 fn unified(webhook: Webhook, default_severity: Severity) -> Result<Vec<AlertSignal>, Rejection> {

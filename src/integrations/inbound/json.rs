@@ -2,7 +2,37 @@
 //! years (GitHub's `repository.created_at` is a number in push events and a string elsewhere),
 //! so parsers read only what they use, and a missing or odd field is absent, not an error.
 
+use serde::de::DeserializeOwned;
 use serde_json::Value;
+
+use super::Rejection;
+
+/// Reads a sender's whole payload into `T`, naming the path of a field that does not fit
+/// (`not a Grafana webhook payload: invalid type … at alerts[0].labels`). Only an object is a
+/// payload: serde would otherwise read a struct from an array, field by field.
+pub fn decode<T: DeserializeOwned>(body: &[u8], payload: &str) -> Result<T, Rejection> {
+    let syntax = |error: &serde_json::Error| error.is_syntax() || error.is_eof();
+    if body.trim_ascii_start().first() != Some(&b'{') {
+        return match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Err(error) if syntax(&error) => Err(Rejection::InvalidJson(error.to_string())),
+            _ => Err(Rejection::InvalidPayload(format!(
+                "not {payload}: expected a JSON object"
+            ))),
+        };
+    }
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|error| {
+        if syntax(error.inner()) {
+            Rejection::InvalidJson(error.inner().to_string())
+        } else {
+            Rejection::InvalidPayload(format!(
+                "not {payload}: {} at {}",
+                error.inner(),
+                error.path()
+            ))
+        }
+    })
+}
 
 /// A string, or a number as text.
 pub fn text(value: &Value, pointer: &str) -> Option<String> {
