@@ -152,14 +152,16 @@ impl Change {
         }
     }
 
-    /// The states this change can be made from (by a report, a person or a silence).
+    /// The states a change made between reports (by a person, or by a silence starting or
+    /// ending) may start from. Reports decide with [`change_for`]. The store makes the change
+    /// only from these, so a report that got there first wins.
     pub fn allowed_from(self) -> &'static [AlertState] {
         use AlertState as S;
         match self {
-            Change::Fired => &[S::Resolved, S::Silenced],
+            Change::Fired => &[S::Silenced],
             Change::Acknowledged => &[S::Firing, S::Silenced],
             Change::Resolved => &[S::Firing, S::Acknowledged, S::Silenced],
-            Change::Silenced => &[S::Firing, S::Resolved],
+            Change::Silenced => &[S::Firing],
         }
     }
 }

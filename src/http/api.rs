@@ -26,7 +26,7 @@ pub async fn openapi() -> Response {
         .into_response()
 }
 
-fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
+pub(super) fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiError> {
     serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
         .map_err(|error| ApiError::bad_parameter(format!("bad query string: {error}")))
 }

@@ -40,11 +40,27 @@ pub struct SilenceRequest {
     pub comment: String,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum MatchersInput {
     List(Vec<Matcher>),
     Text(String),
+}
+
+// By hand, not `#[serde(untagged)]`: that answers a bad regex with "data did not match any
+// variant", where this names the matcher's own problem.
+impl<'de> Deserialize<'de> for MatchersInput {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match serde_json::Value::deserialize(deserializer)? {
+            serde_json::Value::String(text) => Ok(MatchersInput::Text(text)),
+            list @ serde_json::Value::Array(_) => serde_json::from_value(list)
+                .map(MatchersInput::List)
+                .map_err(D::Error::custom),
+            _ => Err(D::Error::custom(
+                "matchers must be a list of {\"name\", \"value\", \"isRegex\"} objects or a string such as alertname=\"DiskFull\"",
+            )),
+        }
+    }
 }
 
 impl SilenceRequest {
@@ -175,8 +191,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::AlertsRead).await?;
-    let params: ListQuery = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
-        .map_err(|error| ApiError::bad_parameter(format!("bad query string: {error}")))?;
+    let params: ListQuery = super::api::query(raw)?;
     if let Some(status) = params.status.as_deref() {
         if !["active", "pending", "expired", "all"].contains(&status) {
             return Err(ApiError::bad_parameter(
@@ -258,5 +273,21 @@ pub async fn expire(
             "this silence was already expired",
         )),
         Ok(Some(silence)) => Ok(Json(view(&silence, state.clock.now()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bad_matcher_in_the_list_form_is_named() {
+        let error = serde_json::from_str::<SilenceRequest>(
+            r#"{"matchers": [{"name": "instance", "value": "(api", "isRegex": true}], "comment": "x"}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("(api"), "{error}");
+        assert!(!error.contains("did not match any variant"), "{error}");
     }
 }

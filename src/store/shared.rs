@@ -1190,7 +1190,7 @@ macro_rules! shared_store_impl {
                 .bind(now.as_millisecond())
                 .execute(self.writer())
                 .await?;
-                self.get_silence_from(self.writer(), &id).await
+                Self::silence_by_id(self.writer(), &id).await
             }
 
             pub async fn list_silences(&self) -> $crate::store::Result<Vec<$crate::store::Silence>> {
@@ -1204,20 +1204,19 @@ macro_rules! shared_store_impl {
             }
 
             pub async fn get_silence(&self, id: &str) -> $crate::store::Result<$crate::store::Silence> {
-                self.get_silence_from(self.reader(), id).await
+                Self::silence_by_id(self.reader(), id).await
             }
 
-            async fn get_silence_from(
-                &self,
-                pool: &sqlx::Pool<$db>,
-                id: &str,
-            ) -> $crate::store::Result<$crate::store::Silence> {
+            async fn silence_by_id<'e, E>(executor: E, id: &str) -> $crate::store::Result<$crate::store::Silence>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let row = sqlx::query(&format!(
                     "SELECT {} FROM silences WHERE id = $1",
                     $crate::store::shared::SILENCE_COLUMNS
                 ))
                 .bind(id)
-                .fetch_optional(pool)
+                .fetch_optional(executor)
                 .await?
                 .ok_or($crate::store::StoreError::NotFound)?;
                 Self::silence_from_row(&row)
@@ -1235,7 +1234,7 @@ macro_rules! shared_store_impl {
                 .bind(id)
                 .execute(self.writer())
                 .await?;
-                let silence = self.get_silence_from(self.writer(), id).await?;
+                let silence = Self::silence_by_id(self.writer(), id).await?;
                 Ok((result.rows_affected() > 0).then_some(silence))
             }
 
@@ -1379,15 +1378,8 @@ macro_rules! shared_store_impl {
                 }
                 let mut transitions = Vec::with_capacity(changed.len());
                 for (id, change) in changed {
-                    let row = sqlx::query(&format!(
-                        "SELECT {} FROM alerts WHERE id = $1",
-                        $crate::store::shared::ALERT_COLUMNS
-                    ))
-                    .bind(&id)
-                    .fetch_one(&mut *transaction)
-                    .await?;
                     transitions.push($crate::store::AlertTransition {
-                        alert: Self::alert_from_row(&row)?,
+                        alert: Self::alert_by_id(&mut *transaction, &id).await?,
                         change,
                         cause: cause.to_owned(),
                     });
@@ -1430,7 +1422,7 @@ macro_rules! shared_store_impl {
                 now: jiff::Timestamp,
                 notices: &$crate::store::Notices<'_>,
             ) -> $crate::store::Result<Option<$crate::store::AlertTransition>> {
-                use $crate::core::alert::{AlertState, Change};
+                use $crate::core::alert::Change;
                 let mut update = sqlx::QueryBuilder::<$db>::new("UPDATE alerts SET ");
                 match change {
                     Change::Acknowledged => {
@@ -1458,7 +1450,6 @@ macro_rules! shared_store_impl {
                 let from = change
                     .allowed_from()
                     .iter()
-                    .filter(|state| change != Change::Fired || **state == AlertState::Silenced)
                     .map(|state| format!("'{}'", state.as_str()))
                     .collect::<Vec<_>>()
                     .join(", ");
@@ -1468,20 +1459,13 @@ macro_rules! shared_store_impl {
                     .push(format!(" AND state IN ({from})"));
                 let mut transaction = self.writer().begin().await?;
                 let result = update.build().execute(&mut *transaction).await?;
-                let row = sqlx::query(&format!(
-                    "SELECT {} FROM alerts WHERE id = $1",
-                    $crate::store::shared::ALERT_COLUMNS
-                ))
-                .bind(id)
-                .fetch_optional(&mut *transaction)
-                .await?
-                .ok_or($crate::store::StoreError::NotFound)?;
+                let alert = Self::alert_by_id(&mut *transaction, id).await?;
                 if result.rows_affected() == 0 {
                     return Ok(None);
                 }
                 Self::record_alert_change(&mut transaction, id, change, cause, None, now).await?;
                 let transition = $crate::store::AlertTransition {
-                    alert: Self::alert_from_row(&row)?,
+                    alert,
                     change,
                     cause: cause.to_owned(),
                 };
@@ -1492,12 +1476,20 @@ macro_rules! shared_store_impl {
             }
 
             pub async fn get_alert(&self, id: &str) -> $crate::store::Result<$crate::store::Alert> {
+                Self::alert_by_id(self.reader(), id).await
+            }
+
+            /// One alert, read with `executor`: the reader, or the transaction that changed it.
+            async fn alert_by_id<'e, E>(executor: E, id: &str) -> $crate::store::Result<$crate::store::Alert>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
                 let row = sqlx::query(&format!(
                     "SELECT {} FROM alerts WHERE id = $1",
                     $crate::store::shared::ALERT_COLUMNS
                 ))
                 .bind(id)
-                .fetch_optional(self.reader())
+                .fetch_optional(executor)
                 .await?
                 .ok_or($crate::store::StoreError::NotFound)?;
                 Self::alert_from_row(&row)

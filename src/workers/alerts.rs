@@ -128,23 +128,7 @@ pub fn notice(
         kind: NOTICE_KIND.to_owned(),
         status: EventStatus::Accepted,
         ignored_reason: None,
-        // One notice per change of one firing cycle; a silence's end tells the cycle again.
-        dedup_key: Some(if transition.cause.starts_with("silence") {
-            format!(
-                "alert:{}:{}:{}:{}",
-                alert.id,
-                alert.fire_count,
-                transition.change.as_str(),
-                now.as_millisecond()
-            )
-        } else {
-            format!(
-                "alert:{}:{}:{}",
-                alert.id,
-                alert.fire_count,
-                transition.change.as_str()
-            )
-        }),
+        dedup_key: Some(notice_key(transition, now)),
         received_at: now,
         headers: "{}".into(),
         body: serde_json::to_vec(&body).unwrap_or_default().into(),
@@ -154,6 +138,23 @@ pub fn notice(
         destinations,
         expires_at: now.saturating_add(window).unwrap_or(now),
     })
+}
+
+/// One notice per change of one firing cycle; a silence's end tells the cycle again, so a
+/// change a silence makes is keyed by its instant too.
+fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
+    let alert = &transition.alert;
+    let key = format!(
+        "alert:{}:{}:{}",
+        alert.id,
+        alert.fire_count,
+        transition.change.as_str()
+    );
+    if transition.cause.starts_with("silence") {
+        format!("{key}:{}", now.as_millisecond())
+    } else {
+        key
+    }
 }
 
 /// Runs an `alert` job: applies the stored report's signals.
@@ -216,20 +217,23 @@ pub async fn change(
     now: Timestamp,
 ) -> Result<Option<AlertTransition>, StoreError> {
     let alert = store.get_alert(id).await?;
-    let source = config
-        .integration(&alert.integration)
-        .map(|integration| integration.kind())
-        .unwrap_or("alert")
-        .to_owned();
+    let source = source_of(config, &alert);
     let transition = store
         .change_alert(id, change, cause, None, now, &|transition| {
-            notice(config, &source, transition, now)
+            notice(config, source, transition, now)
         })
         .await?;
     if transition.is_some() {
         tracing::info!(alert = %id, change = change.as_str(), cause, "alert changed by hand");
     }
     Ok(transition)
+}
+
+/// The `source` an alert's notices are routed with: its integration's kind.
+fn source_of(config: &Config, alert: &Alert) -> &'static str {
+    config
+        .integration(&alert.integration)
+        .map_or("alert", |integration| integration.kind())
 }
 
 /// The first silence in force at `now` that covers an alert with these labels.
@@ -308,11 +312,7 @@ pub async fn check_silences(
                         |id| format!("silence:{id} ended"),
                     ),
                 };
-                let source = config
-                    .integration(&alert.integration)
-                    .map(|integration| integration.kind())
-                    .unwrap_or("alert")
-                    .to_owned();
+                let source = source_of(config, alert);
                 let changed = store
                     .change_alert(
                         &alert.id,
@@ -320,7 +320,7 @@ pub async fn check_silences(
                         &cause,
                         silence.map(|s| s.id.as_str()),
                         now,
-                        &|transition| notice(config, &source, transition, now),
+                        &|transition| notice(config, source, transition, now),
                     )
                     .await?;
                 if changed.is_some() {

@@ -25,19 +25,20 @@ struct Webhook {
     alerts: Option<Vec<Alert>>,
 }
 
+/// One alert of a group. Grafana's unified alerting sends the same shape with more fields.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Alert {
-    status: String,
+pub(super) struct Alert {
+    pub(super) status: String,
     #[serde(default)]
-    labels: BTreeMap<String, String>,
+    pub(super) labels: BTreeMap<String, String>,
     #[serde(default)]
-    annotations: BTreeMap<String, String>,
-    starts_at: Option<String>,
-    ends_at: Option<String>,
+    pub(super) annotations: BTreeMap<String, String>,
+    pub(super) starts_at: Option<String>,
+    pub(super) ends_at: Option<String>,
     #[serde(rename = "generatorURL")]
-    generator_url: Option<String>,
-    fingerprint: Option<String>,
+    pub(super) generator_url: Option<String>,
+    pub(super) fingerprint: Option<String>,
 }
 
 pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejection> {
@@ -63,7 +64,8 @@ pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejectio
     Ok(Parsed::alerts("alerts", None, signals))
 }
 
-fn signal(
+/// The signal for one alert of a group; `index` names it in errors.
+pub(super) fn signal(
     alert: Alert,
     group_key: Option<&str>,
     default_severity: Severity,
@@ -74,7 +76,8 @@ fn signal(
         "resolved" => SignalStatus::Resolved,
         other => {
             return Err(Rejection::InvalidPayload(format!(
-                "alerts[{index}].status is \"{other}\"; expected \"firing\" or \"resolved\""
+                "alerts[{index}].status is \"{}\"; expected \"firing\" or \"resolved\"",
+                super::shown(other)
             )));
         }
     };
@@ -117,8 +120,9 @@ fn signal(
     })
 }
 
-/// Alertmanager's "no time" is year 1; such times, and unreadable ones, are absent.
-fn time(text: &str) -> Option<Timestamp> {
+/// Alertmanager's (and Grafana's) "no time" is year 1; such times, and unreadable ones, are
+/// absent.
+pub(super) fn time(text: &str) -> Option<Timestamp> {
     text.parse::<Timestamp>()
         .ok()
         .filter(|at| at.as_second() > 0)

@@ -12,12 +12,12 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::{Deserializer, Error as _, Unexpected};
 use serde_json::Value;
 
-use super::alertmanager::{MAX_ALERTS, fingerprint_of};
+use super::alertmanager::{self, MAX_ALERTS};
+use super::shown;
 use super::{Parsed, Rejection};
 use crate::core::alert::{AlertSignal, Severity, SignalStatus};
 
@@ -51,6 +51,8 @@ struct Webhook {
     tags: Option<BTreeMap<String, String>>,
 }
 
+/// Alertmanager's alert with Grafana's additions. (Not `#[serde(flatten)]`: that would lose
+/// the path of a bad field in the error.)
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Alert {
@@ -117,43 +119,34 @@ fn signal(
     default_severity: Severity,
     index: usize,
 ) -> Result<AlertSignal, Rejection> {
-    let status = match alert.status.as_str() {
-        "firing" => SignalStatus::Firing,
-        "resolved" => SignalStatus::Resolved,
-        other => {
-            return Err(Rejection::InvalidPayload(format!(
-                "alerts[{index}].status is \"{}\"; expected \"firing\" or \"resolved\"",
-                shown(other)
-            )));
-        }
-    };
-    let fingerprint = alert
-        .fingerprint
-        .filter(|f| !f.trim().is_empty())
-        .unwrap_or_else(|| fingerprint_of(&alert.labels));
-    let rule = non_empty(alert.labels.get("alertname").map(String::as_str))
-        .unwrap_or("alert")
-        .to_owned();
-    let summary = non_empty(alert.annotations.get("summary").map(String::as_str))
-        .or_else(|| non_empty(alert.annotations.get("description").map(String::as_str)))
+    // Grafana puts its own title where Alertmanager has only annotations.
+    let summary = ["summary", "description"]
+        .iter()
+        .find_map(|key| non_empty(alert.annotations.get(*key).map(String::as_str)))
         .or_else(|| non_empty(alert.title.as_deref()))
         .or_else(|| non_empty(payload_title))
-        .unwrap_or(&rule)
-        .to_owned();
-    let severity = alert
-        .labels
-        .get("severity")
-        .and_then(|s| Severity::parse(s))
-        .unwrap_or(default_severity);
+        .map(str::to_owned);
+    let common = alertmanager::Alert {
+        status: alert.status,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        starts_at: alert.starts_at,
+        ends_at: alert.ends_at,
+        generator_url: alert.generator_url,
+        fingerprint: alert.fingerprint,
+    };
+    let mut signal = alertmanager::signal(common, group_key, default_severity, index)?;
+    signal.summary = summary.unwrap_or_else(|| signal.rule.clone());
     // The panel shows the data that fired; the rule's page is the last resort.
-    let url = [&alert.panel_url, &alert.dashboard_url, &alert.generator_url]
+    if let Some(url) = [&alert.panel_url, &alert.dashboard_url]
         .into_iter()
         .find_map(|url| non_empty(url.as_deref()))
-        .map(str::to_owned);
+    {
+        signal.url = Some(url.to_owned());
+    }
     let value = non_empty(alert.value_string.as_deref())
         .map(str::to_owned)
         .or_else(|| alert.values.as_ref().and_then(render_values));
-    let mut annotations = alert.annotations;
     // The sender's own annotations win: these only fill in what notices can show.
     for (key, text) in [
         ("value", value.as_deref()),
@@ -163,26 +156,13 @@ fn signal(
         ("image_url", alert.image_url.as_deref()),
     ] {
         if let Some(text) = non_empty(text) {
-            annotations
+            signal
+                .annotations
                 .entry(key.to_owned())
                 .or_insert_with(|| text.to_owned());
         }
     }
-    Ok(AlertSignal {
-        fingerprint,
-        group_key: group_key.map(str::to_owned),
-        status,
-        rule,
-        summary,
-        severity,
-        service: alert.labels.get("service").cloned(),
-        starts_at: alert.starts_at.as_deref().and_then(time),
-        ends_at: alert.ends_at.as_deref().and_then(time),
-        url,
-        labels: alert.labels,
-        annotations,
-        status_only: false,
-    })
+    Ok(signal)
 }
 
 fn legacy(webhook: Webhook, default_severity: Severity) -> Result<Vec<AlertSignal>, Rejection> {
@@ -303,19 +283,6 @@ fn scalar(value: &Value) -> String {
 
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.filter(|text| !text.trim().is_empty())
-}
-
-/// A sender's value quoted in an error, cut short so a huge one does not fill the log.
-fn shown(text: &str) -> String {
-    text.chars().take(64).collect()
-}
-
-/// Grafana's "no time" is year 1 (`0001-01-01T00:00:00Z`); such times, and unreadable ones,
-/// are absent.
-fn time(text: &str) -> Option<Timestamp> {
-    text.parse::<Timestamp>()
-        .ok()
-        .filter(|at| at.as_second() > 0)
 }
 
 /// A field that, when present, must hold a `T`: `null` is a shape error, not "absent".
@@ -440,7 +407,7 @@ mod tests {
         let bare = &alerts[1];
         assert_eq!(bare.rule, "alert");
         assert_eq!(bare.summary, "[RESOLVED] disk");
-        assert_eq!(bare.fingerprint, fingerprint_of(&bare.labels));
+        assert_eq!(bare.fingerprint, alertmanager::fingerprint_of(&bare.labels));
         assert_eq!(bare.url.as_deref(), Some("https://g/d/y"));
         assert_eq!(bare.severity, Severity::Info);
     }

@@ -226,6 +226,11 @@ pub fn verify_and_parse(
     }
 }
 
+/// A sender's value quoted in an error, cut short so a huge one does not fill the log.
+pub(crate) fn shown(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
 pub fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
