@@ -22,6 +22,8 @@ pub struct Config {
     #[serde(default)]
     pub delivery: DeliveryConfig,
     #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
     pub integrations: Vec<IntegrationConfig>,
     #[serde(default)]
     pub destinations: Vec<DestinationConfig>,
@@ -35,15 +37,73 @@ pub struct Config {
     #[serde(default)]
     pub people: Vec<toml::Table>,
     #[serde(default)]
-    pub teams: Vec<toml::Table>,
-    #[serde(default)]
-    pub services: Vec<toml::Table>,
-    #[serde(default)]
     pub schedules: Vec<toml::Table>,
     #[serde(default)]
     pub escalation_policies: Vec<toml::Table>,
     #[serde(default)]
+    pub teams: Vec<TeamConfig>,
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
+    #[serde(default)]
     pub digests: Vec<DigestConfig>,
+}
+
+/// How alerts are treated beyond routes: flapping detection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlertsConfig {
+    /// Firing cycles within `flapping_window` that make an alert flap; 0 turns detection off.
+    pub flapping_cycles: u32,
+    pub flapping_window: String,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            flapping_cycles: crate::core::alert::Flapping::DEFAULT.cycles,
+            flapping_window: "1h".into(),
+        }
+    }
+}
+
+impl AlertsConfig {
+    pub fn flapping(&self) -> crate::core::alert::Flapping {
+        crate::core::alert::Flapping {
+            cycles: self.flapping_cycles,
+            window: crate::core::silence::parse_duration(&self.flapping_window)
+                .unwrap_or(crate::core::alert::Flapping::DEFAULT.window),
+        }
+    }
+}
+
+/// A team: who is in it, where it talks, and how many pages a week it accepts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamConfig {
+    pub id: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// The destination the team's alerts (critical, error, warning) are told in.
+    pub channel: Option<String>,
+    /// The noise report's budget: pages a week the team considers bearable.
+    pub page_budget_per_week: Option<u32>,
+}
+
+/// A service: who owns it, and which repositories and alerts are its.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    pub id: String,
+    pub name: Option<String>,
+    pub team: Option<String>,
+    #[serde(default)]
+    pub repos: Vec<String>,
+    pub escalation_policy: Option<String>,
+    /// Alerts without a `service` label whose labels match all of one entry belong to this
+    /// service (Alertmanager matcher syntax, e.g. `'{job=~"api|api-canary"}'`).
+    #[serde(default)]
+    pub alerts: Vec<String>,
 }
 
 /// A scheduled summary sent to destinations (PRODUCT.md §2.3).
@@ -1024,6 +1084,33 @@ impl Config {
                     );
                 }
             }
+            if let Some(by) = &route.group_by {
+                for (label_index, label) in by.iter().enumerate() {
+                    if label != "..." && !crate::core::silence::is_label_name(label) {
+                        error(
+                            format!("{path}.group_by[{label_index}]"),
+                            format!("\"{label}\" is not a label name (or \"...\" for every label)"),
+                        );
+                    }
+                }
+            }
+            for (field, text) in [
+                ("group_wait", &route.group_wait),
+                ("group_interval", &route.group_interval),
+                ("repeat_interval", &route.repeat_interval),
+            ] {
+                let Some(text) = text else { continue };
+                if route.group_by.is_none() {
+                    error(
+                        format!("{path}.{field}"),
+                        "has no effect without group_by".into(),
+                    );
+                } else if !(field == "group_wait" && matches!(text.trim(), "0" | "0s")) {
+                    if let Err(problem) = crate::core::silence::parse_duration(text) {
+                        error(format!("{path}.{field}"), problem.to_string());
+                    }
+                }
+            }
             for (field, pattern) in route.matcher.globs() {
                 if let Err(problem) = glob::Pattern::new(pattern) {
                     error(
@@ -1032,6 +1119,11 @@ impl Config {
                     );
                 }
             }
+        }
+
+        self.validate_teams(&destination_names, &mut error);
+        if let Err(problem) = crate::core::silence::parse_duration(&self.alerts.flapping_window) {
+            error("alerts.flapping_window".into(), problem.to_string());
         }
 
         let mut template_names = HashSet::new();
@@ -1148,17 +1240,124 @@ impl Config {
         (errors, warnings)
     }
 
+    fn validate_teams(
+        &self,
+        destination_names: &HashSet<&str>,
+        error: &mut impl FnMut(String, String),
+    ) {
+        let mut team_ids = HashSet::new();
+        for (index, team) in self.teams.iter().enumerate() {
+            let path = format!("teams[{index}]");
+            if !is_valid_name(&team.id) {
+                error(
+                    format!("{path}.id"),
+                    format!(
+                        "\"{}\" may hold only letters, digits, '-', '_' and '.'",
+                        team.id
+                    ),
+                );
+            }
+            if !team_ids.insert(team.id.as_str()) {
+                error(
+                    format!("{path}.id"),
+                    format!("team \"{}\" is defined twice", team.id),
+                );
+            }
+            if let Some(channel) = &team.channel {
+                if !destination_names.contains(channel.as_str()) {
+                    error(
+                        format!("{path}.channel"),
+                        format!("unknown destination \"{channel}\""),
+                    );
+                }
+            }
+        }
+        let mut service_ids = HashSet::new();
+        for (index, service) in self.services.iter().enumerate() {
+            let path = format!("services[{index}]");
+            if !is_valid_name(&service.id) {
+                error(
+                    format!("{path}.id"),
+                    format!(
+                        "\"{}\" may hold only letters, digits, '-', '_' and '.'",
+                        service.id
+                    ),
+                );
+            }
+            if !service_ids.insert(service.id.as_str()) {
+                error(
+                    format!("{path}.id"),
+                    format!("service \"{}\" is defined twice", service.id),
+                );
+            }
+            if let Some(team) = &service.team {
+                if !team_ids.contains(team.as_str()) {
+                    error(format!("{path}.team"), format!("unknown team \"{team}\""));
+                }
+            }
+            for (alert_index, text) in service.alerts.iter().enumerate() {
+                match crate::core::silence::parse_matchers(text) {
+                    Ok(matchers) if matchers.is_empty() => error(
+                        format!("{path}.alerts[{alert_index}]"),
+                        "names no matcher, so it would take every alert".into(),
+                    ),
+                    Ok(_) => {}
+                    Err(problem) => {
+                        error(format!("{path}.alerts[{alert_index}]"), problem.to_string())
+                    }
+                }
+            }
+        }
+    }
+
     fn unused_sections(&self) -> Vec<(&'static str, usize)> {
         [
             ("people", self.people.len()),
-            ("teams", self.teams.len()),
-            ("services", self.services.len()),
             ("schedules", self.schedules.len()),
             ("escalation_policies", self.escalation_policies.len()),
         ]
         .into_iter()
         .filter(|(_, entries)| *entries > 0)
         .collect()
+    }
+
+    pub fn team(&self, id: &str) -> Option<&TeamConfig> {
+        self.teams.iter().find(|team| team.id == id)
+    }
+
+    pub fn service(&self, id: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|service| service.id == id)
+    }
+
+    /// The service an alert belongs to: its own `service` label, else the first
+    /// `[[services]]` entry whose `alerts` matchers it satisfies, else its integration's
+    /// default. `labels` are what silences match on too (`core::alert::matching_labels`).
+    pub fn alert_service(
+        &self,
+        labelled: Option<&str>,
+        labels: &BTreeMap<String, String>,
+        integration: &str,
+    ) -> Option<String> {
+        if let Some(service) = labelled {
+            return Some(service.to_owned());
+        }
+        let matched = self.services.iter().find(|service| {
+            service.alerts.iter().any(|text| {
+                crate::core::silence::parse_matchers(text)
+                    .is_ok_and(|matchers| crate::core::silence::all_match(&matchers, labels))
+            })
+        });
+        matched.map(|service| service.id.clone()).or_else(|| {
+            self.integration(integration)
+                .and_then(IntegrationConfig::default_service)
+                .map(str::to_owned)
+        })
+    }
+
+    /// The destination a service's owning team talks in.
+    pub fn team_channel(&self, service: &str) -> Option<&str> {
+        let team = self.service(service)?.team.as_deref()?;
+        self.team(team)?.channel.as_deref()
     }
 
     pub fn integration(&self, name: &str) -> Option<&IntegrationConfig> {
@@ -1377,8 +1576,96 @@ mod tests {
     fn later_sections_load_with_a_warning() {
         let text = "[[people]]\nid = \"andrew\"\n[[teams]]\nid = \"cloud\"\n";
         let (_, warnings) = Config::parse(text, &env).unwrap();
-        assert_eq!(warnings.len(), 2);
+        assert_eq!(warnings.len(), 1);
         assert_eq!(warnings[0].path, "people");
+    }
+
+    #[test]
+    fn teams_services_and_grouping_are_checked() {
+        let text = r#"
+            [alerts]
+            flapping_window = "often"
+            [[destinations]]
+            name = "chat"
+            kind = "webhook"
+            url = "http://127.0.0.1:9/"
+            [[teams]]
+            id = "cloud"
+            channel = "nowhere"
+            [[services]]
+            id = "api"
+            team = "platform"
+            alerts = ['{job=~"("}', "{}"]
+            [[routes]]
+            to = ["chat"]
+            group_by = ["alertname", "2bad"]
+            group_interval = "soon"
+            [[routes]]
+            to = ["chat"]
+            repeat_interval = "1h"
+        "#;
+        let problems = problems(text);
+        let paths: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "routes[0].group_by[1]",
+                "routes[0].group_interval",
+                "routes[1].repeat_interval",
+                "teams[0].channel",
+                "services[0].team",
+                "services[0].alerts[0]",
+                "services[0].alerts[1]",
+                "alerts.flapping_window",
+            ],
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn alerts_find_their_service_and_team_channel() {
+        let text = r#"
+            [[integrations]]
+            name = "prometheus"
+            kind = "alertmanager"
+            service = "platform"
+            [[destinations]]
+            name = "cloud-chat"
+            kind = "webhook"
+            url = "http://127.0.0.1:9/"
+            [[teams]]
+            id = "cloud"
+            channel = "cloud-chat"
+            [[services]]
+            id = "api"
+            team = "cloud"
+            alerts = ['{job="api"}', 'namespace=~"api-.*"']
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let service = |labelled, pairs: &[(&str, &str)]| {
+            config.alert_service(labelled, &labels(pairs), "prometheus")
+        };
+        assert_eq!(
+            service(Some("db"), &[("job", "api")]).as_deref(),
+            Some("db")
+        );
+        assert_eq!(service(None, &[("job", "api")]).as_deref(), Some("api"));
+        assert_eq!(
+            service(None, &[("namespace", "api-eu")]).as_deref(),
+            Some("api")
+        );
+        assert_eq!(service(None, &[("job", "db")]).as_deref(), Some("platform"));
+        assert_eq!(config.team_channel("api"), Some("cloud-chat"));
+        assert_eq!(config.team_channel("platform"), None);
     }
 
     #[test]

@@ -189,6 +189,26 @@ pub fn change_for(
     }
 }
 
+/// When an alert flaps: `cycles` firing cycles started within `window` (0 cycles: never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flapping {
+    pub cycles: u32,
+    pub window: jiff::SignedDuration,
+}
+
+impl Flapping {
+    pub const DEFAULT: Flapping = Flapping {
+        cycles: 3,
+        window: jiff::SignedDuration::from_hours(1),
+    };
+
+    /// Whether `fires`, the cycles started within the window counting this one, make the
+    /// alert flap.
+    pub fn flaps(self, fires: u32) -> bool {
+        self.cycles > 0 && fires >= self.cycles
+    }
+}
+
 /// The change a silence starting or ending makes to an alert between reports.
 pub fn change_for_silence(current: AlertState, silenced: bool) -> Option<Change> {
     match (current, silenced) {

@@ -5,6 +5,7 @@ pub mod alert;
 pub mod digest;
 pub mod forge;
 pub mod forge_state;
+pub mod grouping;
 pub mod retry;
 pub mod role;
 pub mod routing;

@@ -1,6 +1,9 @@
 //! Which destinations an event goes to. Routes are ordered; the first route that matches
 //! stops the walk unless it says `continue`, as in Alertmanager.
 
+use std::collections::BTreeMap;
+
+use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 
 /// What routes can match on.
@@ -125,10 +128,75 @@ pub struct Route {
     /// A `[[templates]]` name to render this route's messages with.
     #[serde(default)]
     pub template: Option<String>,
+    /// Alert notices only: labels whose values make a notification group (`["..."]`: every
+    /// label, so each alert alone). Without it, every alert change is told at once.
+    #[serde(default)]
+    pub group_by: Option<Vec<String>>,
+    /// How long a new group waits for more alerts before its first notice (default 30s).
+    #[serde(default)]
+    pub group_wait: Option<String>,
+    /// The least time between notices of a group when new alerts join it (default 5m).
+    #[serde(default)]
+    pub group_interval: Option<String>,
+    /// How often a group still firing is told again when nothing changed (default 4h).
+    #[serde(default)]
+    pub repeat_interval: Option<String>,
+}
+
+/// A route's notification grouping, as Alertmanager users know it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grouping {
+    /// Labels whose values make a group; `None`: every label (each alert its own group).
+    pub by: Option<Vec<String>>,
+    pub wait: SignedDuration,
+    pub interval: SignedDuration,
+    pub repeat: SignedDuration,
+}
+
+impl Grouping {
+    /// Alertmanager's defaults.
+    pub const DEFAULT_WAIT: SignedDuration = SignedDuration::from_secs(30);
+    pub const DEFAULT_INTERVAL: SignedDuration = SignedDuration::from_mins(5);
+    pub const DEFAULT_REPEAT: SignedDuration = SignedDuration::from_hours(4);
+
+    /// The group labels of an alert: the `by` labels it has (absent ones are left out, as
+    /// Alertmanager does), or all of them.
+    pub fn labels(&self, labels: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        match &self.by {
+            None => labels.clone(),
+            Some(by) => by
+                .iter()
+                .filter_map(|name| labels.get(name).map(|value| (name.clone(), value.clone())))
+                .collect(),
+        }
+    }
+}
+
+impl Route {
+    /// The route's grouping, or `None` when it tells every change at once. Durations were
+    /// checked when the config loaded; one that does not parse falls back to its default.
+    pub fn grouping(&self) -> Option<Grouping> {
+        let by = self.group_by.as_ref()?;
+        let duration = |text: &Option<String>, default| {
+            text.as_deref()
+                .and_then(|text| crate::core::silence::parse_duration(text).ok())
+                .unwrap_or(default)
+        };
+        Some(Grouping {
+            by: (!by.iter().any(|label| label == "...")).then(|| by.clone()),
+            wait: match self.group_wait.as_deref().map(str::trim) {
+                // A zero wait is allowed: the first notice goes at once.
+                Some("0" | "0s") => SignedDuration::ZERO,
+                _ => duration(&self.group_wait, Grouping::DEFAULT_WAIT),
+            },
+            interval: duration(&self.group_interval, Grouping::DEFAULT_INTERVAL),
+            repeat: duration(&self.repeat_interval, Grouping::DEFAULT_REPEAT),
+        })
+    }
 }
 
 /// Where an event goes and how it is worded there.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
     pub destination: String,
     pub template: Option<String>,
@@ -138,10 +206,7 @@ pub struct Target {
 /// route order.
 pub fn destinations_for(event: &EventAttributes<'_>, routes: &[Route]) -> Vec<Target> {
     let mut destinations: Vec<Target> = Vec::new();
-    for route in routes {
-        if !route.matcher.matches(event) {
-            continue;
-        }
+    for (_, route) in matching_routes(event, routes) {
         for destination in &route.to {
             if !destinations.iter().any(|t| &t.destination == destination) {
                 destinations.push(Target {
@@ -150,11 +215,27 @@ pub fn destinations_for(event: &EventAttributes<'_>, routes: &[Route]) -> Vec<Ta
                 });
             }
         }
+    }
+    destinations
+}
+
+/// The routes `event` takes, with their positions: every match up to and including the first
+/// one without `continue`.
+pub fn matching_routes<'r>(
+    event: &EventAttributes<'_>,
+    routes: &'r [Route],
+) -> Vec<(usize, &'r Route)> {
+    let mut matched = Vec::new();
+    for (index, route) in routes.iter().enumerate() {
+        if !route.matcher.matches(event) {
+            continue;
+        }
+        matched.push((index, route));
         if !route.continue_matching {
             break;
         }
     }
-    destinations
+    matched
 }
 
 #[cfg(test)]
@@ -170,6 +251,10 @@ mod tests {
             to: to.iter().map(|s| s.to_string()).collect(),
             continue_matching,
             template: None,
+            group_by: None,
+            group_wait: None,
+            group_interval: None,
+            repeat_interval: None,
         }
     }
 

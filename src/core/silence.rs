@@ -298,6 +298,11 @@ pub enum MatcherError {
     InvalidRegex { value: String, reason: String },
 }
 
+/// A Prometheus label name: letters, digits and underscores, not starting with a digit.
+pub fn is_label_name(name: &str) -> bool {
+    check_name(name).is_ok()
+}
+
 fn check_name(name: &str) -> Result<(), MatcherError> {
     let mut chars = name.chars();
     let first_ok = chars

@@ -15,6 +15,7 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{AppState, PathText};
 use crate::config::{Config, IntegrationConfig};
+use crate::core::alert::matching_labels;
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::integrations::inbound::{self, Parsed, Rejection, TokenBucket, pagerduty};
 use crate::store::{EventStatus, NewEvent};
@@ -172,10 +173,10 @@ fn event_for(
             .and_then(|forge| serde_json::to_string(forge).ok()),
         repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
         alerts: parsed.alerts.map(|mut signals| {
-            if let Some(service) = integration.default_service() {
-                for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
-                    signal.service = Some(service.to_owned());
-                }
+            for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+                let labels =
+                    matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
+                signal.service = config.alert_service(None, &labels, name);
             }
             serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into())
         }),

@@ -370,6 +370,8 @@ pub struct Alert {
     /// Whether this cycle's firing was notified (an alert silenced from its first report was
     /// not, so its acknowledge and resolve are not either).
     pub announced: bool,
+    /// Since when it flaps (several firing cycles within the flapping window).
+    pub flapping_since: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -462,6 +464,7 @@ pub struct AlertReport<'a> {
     pub signals: &'a [crate::core::alert::AlertSignal],
     pub cause: &'a str,
     pub event_id: Option<&'a str>,
+    pub flapping: crate::core::alert::Flapping,
 }
 
 /// Says which silence, if any, covers a report's alert.
@@ -474,11 +477,64 @@ pub struct AlertTransition {
     pub alert: Alert,
     pub change: crate::core::alert::Change,
     pub cause: String,
+    /// This change made the alert flapping (it is told once, marked as such).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub started_flapping: bool,
+    /// A report's fire or resolve while the alert flaps: recorded, not told.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub damped: bool,
 }
 
-/// Makes the notification event for an alert's change, if its routes send one anywhere. It is
-/// stored in the same transaction as the change, so a change is never without its notice.
-pub type Notices<'a> = dyn Fn(&AlertTransition) -> Option<NewEvent> + Send + Sync + 'a;
+/// The timer job that flushes a notification group (payload `{"group": key}`).
+pub const GROUP_FLUSH_JOB: &str = "alert_group";
+/// The timer job that looks whether a flapping alert settled (payload `{"alert": id}`).
+pub const FLAP_CHECK_JOB: &str = "flap_check";
+
+/// What to tell of one alert change. It is stored in the same transaction as the change, so
+/// a change is never without its notice.
+#[derive(Debug, Default)]
+pub struct NoticePlan {
+    /// Sent now, to the destinations of routes that do not group.
+    pub event: Option<NewEvent>,
+    /// The notification groups of the routes that group.
+    pub groups: Vec<GroupedNotice>,
+}
+
+/// A grouping route's part in a change: a fire joins the group (told at its next flush); an
+/// acknowledge or resolve is told at once (`follow_up`), if the group told of the alert.
+#[derive(Debug)]
+pub struct GroupedNotice {
+    pub key: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub integration: String,
+    pub source: String,
+    pub destinations: Vec<crate::core::routing::Target>,
+    pub wait: jiff::SignedDuration,
+    pub interval: jiff::SignedDuration,
+    pub repeat: jiff::SignedDuration,
+    pub follow_up: Option<NewEvent>,
+}
+
+/// Plans the notices for an alert's change (routes, groups, team channel).
+pub type Notices<'a> = dyn Fn(&AlertTransition) -> NoticePlan + Send + Sync + 'a;
+
+/// A notification group as stored.
+#[derive(Debug, Clone)]
+pub struct AlertGroup {
+    pub key: String,
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub integration: String,
+    pub source: String,
+    pub destinations: Vec<crate::core::routing::Target>,
+    pub interval: jiff::SignedDuration,
+    pub repeat: jiff::SignedDuration,
+    pub last_notified_at: Option<Timestamp>,
+    pub next_flush_at: Option<Timestamp>,
+}
+
+/// Makes a group's notice: the group, its firing alerts, and which of them are new to it.
+pub type GroupNotices<'a> =
+    dyn Fn(&AlertGroup, &[Alert], &[String]) -> Option<NewEvent> + Send + Sync + 'a;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertChangeRecord {
@@ -782,6 +838,30 @@ impl Store {
         notices: &Notices<'_>,
     ) -> Result<Option<AlertTransition>> {
         delegate!(self, store => store.change_alert(id, change, cause, silence, now, notices).await)
+    }
+
+    /// Runs a due group flush: tells the group's firing alerts when some are new to it or
+    /// the repeat is due, and plans the next flush. `None` when the flush was not due (a
+    /// later join moved it) or the group is gone.
+    pub async fn flush_alert_group(
+        &self,
+        key: &str,
+        now: Timestamp,
+        notice: &GroupNotices<'_>,
+    ) -> Result<Option<crate::core::grouping::Flush>> {
+        delegate!(self, store => store.flush_alert_group(key, now, notice).await)
+    }
+
+    /// Ends a flapping alert's flapping when no fire or resolve came within `window`, and
+    /// tells its state then. `None` when it still flaps or never did.
+    pub async fn settle_flapping(
+        &self,
+        id: &str,
+        window: jiff::SignedDuration,
+        now: Timestamp,
+        notices: &Notices<'_>,
+    ) -> Result<Option<AlertTransition>> {
+        delegate!(self, store => store.settle_flapping(id, window, now, notices).await)
     }
 
     pub async fn create_silence(&self, silence: &NewSilence, now: Timestamp) -> Result<Silence> {

@@ -59,6 +59,11 @@ impl PostgresStore {
             "silences and maintenance windows",
             include_str!("../../migrations/postgres/0008_silences.sql"),
         ),
+        (
+            9,
+            "notification groups and flapping",
+            include_str!("../../migrations/postgres/0009_alert_groups.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

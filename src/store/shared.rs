@@ -11,7 +11,7 @@ pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination,
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
 
-pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced";
+pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced, flapping_since";
 
 pub(super) const SILENCE_COLUMNS: &str =
     "seq, id, kind, service, matchers, schedule, created_by, comment, created_at, expired_at";
@@ -735,7 +735,7 @@ macro_rules! shared_store_impl {
             pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
                 let (pending, dead): (i64, i64) = sqlx::query_as(
                     "SELECT \
-                       (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check')), \
+                       (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check', 'alert_group', 'flap_check')), \
                        (SELECT count(*) FROM jobs WHERE state = 'dead')",
                 )
                 .fetch_one(self.reader())
@@ -1134,6 +1134,7 @@ macro_rules! shared_store_impl {
                     fire_count: row.try_get("fire_count")?,
                     silenced_by: row.try_get("silenced_by")?,
                     announced: row.try_get::<i64, _>("announced")? != 0,
+                    flapping_since: millis("flapping_since")?,
                 })
             }
 
@@ -1248,10 +1249,11 @@ macro_rules! shared_store_impl {
             ) -> $crate::store::Result<Vec<$crate::store::AlertTransition>> {
                 use $crate::core::alert::{AlertState, Change, change_for};
                 use $crate::store::clean_text;
-                let $crate::store::AlertReport { integration, signals, cause, event_id } = *report;
+                let $crate::store::AlertReport { integration, signals, cause, event_id, flapping } = *report;
                 let now_ms = now.as_millisecond();
                 let mut transaction = self.writer().begin().await?;
-                let mut changed: Vec<(String, Change)> = Vec::new();
+                // (alert, change, started flapping, damped)
+                let mut changed: Vec<(String, Change, bool, bool)> = Vec::new();
                 for signal in signals {
                     let current = sqlx::query(&format!(
                         "SELECT {} FROM alerts WHERE integration = $1 AND fingerprint = $2",
@@ -1272,6 +1274,8 @@ macro_rules! shared_store_impl {
                     let labels = serde_json::to_string(&signal.labels).unwrap_or_else(|_| "{}".into());
                     let annotations =
                         serde_json::to_string(&signal.annotations).unwrap_or_else(|_| "{}".into());
+                    let mut started_flapping = false;
+                    let mut damped = false;
                     let id = match &current {
                         None => {
                             let id = $crate::store::new_id(now);
@@ -1309,6 +1313,20 @@ macro_rules! shared_store_impl {
                             // The latest report's wording and labels win; the state changes only
                             // as `change_for` says. Firing after a resolve starts a new cycle.
                             let new_cycle = alert.state == AlertState::Resolved;
+                            if alert.flapping_since.is_some() {
+                                damped = matches!(change, Some(Change::Fired | Change::Resolved));
+                            } else if new_cycle && change == Some(Change::Fired) {
+                                // The cycles in the window: the resolves that ended earlier ones, and this one.
+                                let resolves: i64 = sqlx::query_scalar(
+                                    "SELECT COUNT(*) FROM alert_changes WHERE alert_id = $1 AND change = 'resolved' AND at >= $2",
+                                )
+                                .bind(&alert.id)
+                                .bind(now.saturating_sub(flapping.window).unwrap_or(now).as_millisecond())
+                                .fetch_one(&mut *transaction)
+                                .await?;
+                                started_flapping = flapping.flaps(u32::try_from(resolves + 1).unwrap_or(u32::MAX));
+                            }
+                            let flapping_sql = if started_flapping { ", flapping_since = $6" } else { "" };
                             let cycle_sql = if new_cycle {
                                 ", fired_at = $6, fire_count = fire_count + 1, \
                                  acknowledged_at = NULL, acknowledged_by = NULL, resolved_at = NULL"
@@ -1339,7 +1357,7 @@ macro_rules! shared_store_impl {
                             };
                             let sql = format!(
                                 "UPDATE alerts SET summary = $1, labels = $2, annotations = $3, severity = $4, \
-                                   url = COALESCE($5, url), last_seen_at = $6{state_sql} WHERE id = $7"
+                                   url = COALESCE($5, url), last_seen_at = $6{state_sql}{flapping_sql} WHERE id = $7"
                             );
                             // A status-only report (PagerDuty's resolve) keeps what the alert says.
                             let (summary, labels, annotations, severity) = if signal.status_only {
@@ -1373,21 +1391,324 @@ macro_rules! shared_store_impl {
                             _ => cause.to_owned(),
                         };
                         Self::record_alert_change(&mut transaction, &id, change, &cause, event_id, now).await?;
-                        changed.push((id, change));
+                        if started_flapping {
+                            sqlx::query(
+                                "INSERT INTO alert_changes (alert_id, at, change, cause, event_id) VALUES ($1, $2, 'flapping', $3, $4)",
+                            )
+                            .bind(&id)
+                            .bind(now_ms)
+                            .bind(&cause)
+                            .bind(event_id)
+                            .execute(&mut *transaction)
+                            .await?;
+                        }
+                        if started_flapping || damped {
+                            // Settles when a window passes without a fire or resolve.
+                            let at = now.saturating_add(flapping.window).unwrap_or(now);
+                            let payload = serde_json::json!({ "alert": id }).to_string();
+                            let key = format!("flap-check:{id}:{}", at.as_millisecond());
+                            Self::insert_timer(&mut transaction, $crate::store::FLAP_CHECK_JOB, &payload, at, &key, now).await?;
+                        }
+                        changed.push((id, change, started_flapping, damped));
                     }
                 }
                 let mut transitions = Vec::with_capacity(changed.len());
-                for (id, change) in changed {
+                for (id, change, started_flapping, damped) in changed {
                     transitions.push($crate::store::AlertTransition {
                         alert: Self::alert_by_id(&mut *transaction, &id).await?,
                         change,
                         cause: cause.to_owned(),
+                        started_flapping,
+                        damped,
                     });
                 }
-                let events: Vec<$crate::store::NewEvent> = transitions.iter().filter_map(notices).collect();
+                let mut events = Vec::new();
+                for transition in &transitions {
+                    let plan = notices(transition);
+                    Self::apply_notice_plan(&mut transaction, transition, plan, now, &mut events).await?;
+                }
                 Self::insert_event_rows(&mut transaction, &events, now).await?;
                 transaction.commit().await?;
                 Ok(transitions)
+            }
+
+            /// Carries out a change's notice plan: the immediate notice, joins to groups (with
+            /// their flush timers) and group follow-ups. Events go to `events`, for one insert.
+            async fn apply_notice_plan(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                transition: &$crate::store::AlertTransition,
+                plan: $crate::store::NoticePlan,
+                now: jiff::Timestamp,
+                events: &mut Vec<$crate::store::NewEvent>,
+            ) -> $crate::store::Result<()> {
+                use $crate::core::alert::Change;
+                use sqlx::Row as _;
+                events.extend(plan.event);
+                let alert_id = transition.alert.id.as_str();
+                for grouped in plan.groups {
+                    match transition.change {
+                        Change::Fired => {
+                            let destinations = serde_json::to_string(&grouped.destinations).unwrap_or_else(|_| "[]".into());
+                            let labels = serde_json::to_string(&grouped.labels).unwrap_or_else(|_| "{}".into());
+                            sqlx::query(
+                                "INSERT INTO alert_groups (key, labels, integration, source, destinations, group_interval_ms, repeat_interval_ms, created_at) \
+                                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                                 ON CONFLICT (key) DO UPDATE SET destinations = excluded.destinations, \
+                                   group_interval_ms = excluded.group_interval_ms, repeat_interval_ms = excluded.repeat_interval_ms",
+                            )
+                            .bind(&grouped.key)
+                            .bind(labels)
+                            .bind(&grouped.integration)
+                            .bind(&grouped.source)
+                            .bind(destinations)
+                            .bind(grouped.interval.as_millis() as i64)
+                            .bind(grouped.repeat.as_millis() as i64)
+                            .bind(now.as_millisecond())
+                            .execute(&mut **transaction)
+                            .await?;
+                            let row = sqlx::query("SELECT last_notified_at, next_flush_at FROM alert_groups WHERE key = $1")
+                                .bind(&grouped.key)
+                                .fetch_one(&mut **transaction)
+                                .await?;
+                            let timing = $crate::core::grouping::GroupTiming {
+                                last_notified_at: row.try_get::<Option<i64>, _>("last_notified_at")?.map($crate::clock::from_millis),
+                                next_flush_at: row.try_get::<Option<i64>, _>("next_flush_at")?.map($crate::clock::from_millis),
+                            };
+                            let at = $crate::core::grouping::flush_after_join(timing, now, grouped.wait, grouped.interval);
+                            if timing.next_flush_at != Some(at) {
+                                sqlx::query("UPDATE alert_groups SET next_flush_at = $1 WHERE key = $2")
+                                    .bind(at.as_millisecond())
+                                    .bind(&grouped.key)
+                                    .execute(&mut **transaction)
+                                    .await?;
+                                let payload = serde_json::json!({ "group": grouped.key }).to_string();
+                                let key = format!("alert-group:{}:{}", grouped.key, at.as_millisecond());
+                                Self::insert_timer(transaction, $crate::store::GROUP_FLUSH_JOB, &payload, at, &key, now).await?;
+                            }
+                            // A member told of an earlier cycle (or before a silence) is new again.
+                            sqlx::query(
+                                "INSERT INTO alert_group_members (group_key, alert_id, joined_at) VALUES ($1, $2, $3) \
+                                 ON CONFLICT (group_key, alert_id) DO UPDATE SET notified_at = NULL",
+                            )
+                            .bind(&grouped.key)
+                            .bind(alert_id)
+                            .bind(now.as_millisecond())
+                            .execute(&mut **transaction)
+                            .await?;
+                        }
+                        Change::Acknowledged | Change::Resolved => {
+                            let told: Option<Option<i64>> = sqlx::query_scalar(
+                                "SELECT notified_at FROM alert_group_members WHERE group_key = $1 AND alert_id = $2",
+                            )
+                            .bind(&grouped.key)
+                            .bind(alert_id)
+                            .fetch_optional(&mut **transaction)
+                            .await?;
+                            if told.flatten().is_some() {
+                                events.extend(grouped.follow_up);
+                            }
+                            if transition.change == Change::Resolved {
+                                sqlx::query("DELETE FROM alert_group_members WHERE group_key = $1 AND alert_id = $2")
+                                    .bind(&grouped.key)
+                                    .bind(alert_id)
+                                    .execute(&mut **transaction)
+                                    .await?;
+                            }
+                        }
+                        Change::Silenced => {}
+                    }
+                }
+                Ok(())
+            }
+
+            /// A timer: a job with no queue, due at `at`, made once per `dedup_key`.
+            async fn insert_timer(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                kind: &str,
+                payload: &str,
+                at: jiff::Timestamp,
+                dedup_key: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                sqlx::query(
+                    "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at, dedup_key) \
+                     VALUES ($1, NULL, NULL, NULL, $2, 'pending', 0, $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(kind)
+                .bind(payload)
+                .bind(at.as_millisecond())
+                .bind(at.saturating_add(jiff::SignedDuration::from_hours(24)).unwrap_or(at).as_millisecond())
+                .bind(now.as_millisecond())
+                .bind(dedup_key)
+                .execute(&mut **transaction)
+                .await?;
+                Ok(())
+            }
+
+            pub async fn flush_alert_group(
+                &self,
+                key: &str,
+                now: jiff::Timestamp,
+                notice: &$crate::store::GroupNotices<'_>,
+            ) -> $crate::store::Result<Option<$crate::core::grouping::Flush>> {
+                use $crate::core::grouping::{Flush, flush};
+                use sqlx::Row as _;
+                let mut transaction = self.writer().begin().await?;
+                let Some(row) = sqlx::query(
+                    "SELECT key, labels, integration, source, destinations, group_interval_ms, repeat_interval_ms, \
+                       last_notified_at, next_flush_at FROM alert_groups WHERE key = $1",
+                )
+                .bind(key)
+                .fetch_optional(&mut *transaction)
+                .await?
+                else {
+                    return Ok(None);
+                };
+                let millis = |name: &str| -> $crate::store::Result<Option<jiff::Timestamp>> {
+                    Ok(row.try_get::<Option<i64>, _>(name)?.map($crate::clock::from_millis))
+                };
+                let labels: String = row.try_get("labels")?;
+                let destinations: String = row.try_get("destinations")?;
+                let group = $crate::store::AlertGroup {
+                    key: row.try_get("key")?,
+                    labels: serde_json::from_str(&labels).unwrap_or_default(),
+                    integration: row.try_get("integration")?,
+                    source: row.try_get("source")?,
+                    destinations: serde_json::from_str(&destinations).unwrap_or_default(),
+                    interval: jiff::SignedDuration::from_millis(row.try_get("group_interval_ms")?),
+                    repeat: jiff::SignedDuration::from_millis(row.try_get("repeat_interval_ms")?),
+                    last_notified_at: millis("last_notified_at")?,
+                    next_flush_at: millis("next_flush_at")?,
+                };
+                if group.next_flush_at.is_none_or(|at| at > now) {
+                    return Ok(None);
+                }
+                let columns = $crate::store::shared::ALERT_COLUMNS
+                    .split(", ")
+                    .map(|column| format!("a.{column}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let rows = sqlx::query(&format!(
+                    "SELECT {columns}, m.notified_at AS member_notified_at FROM alert_group_members m \
+                     JOIN alerts a ON a.id = m.alert_id WHERE m.group_key = $1 ORDER BY a.seq"
+                ))
+                .bind(key)
+                .fetch_all(&mut *transaction)
+                .await?;
+                let mut firing = Vec::new();
+                let mut untold = Vec::new();
+                for row in &rows {
+                    let alert = Self::alert_from_row(row)?;
+                    if alert.state != $crate::core::alert::AlertState::Firing {
+                        continue;
+                    }
+                    if row.try_get::<Option<i64>, _>("member_notified_at")?.is_none() {
+                        untold.push(alert.id.clone());
+                    }
+                    firing.push(alert);
+                }
+                let decision = flush(firing.len(), untold.len(), group.last_notified_at, group.repeat, now);
+                let next = match decision {
+                    Flush::Notify { next } => {
+                        let events: Vec<$crate::store::NewEvent> = notice(&group, &firing, &untold).into_iter().collect();
+                        Self::insert_event_rows(&mut transaction, &events, now).await?;
+                        for alert in &firing {
+                            sqlx::query("UPDATE alert_group_members SET notified_at = $1 WHERE group_key = $2 AND alert_id = $3")
+                                .bind(now.as_millisecond())
+                                .bind(key)
+                                .bind(&alert.id)
+                                .execute(&mut *transaction)
+                                .await?;
+                        }
+                        sqlx::query("UPDATE alert_groups SET last_notified_at = $1 WHERE key = $2")
+                            .bind(now.as_millisecond())
+                            .bind(key)
+                            .execute(&mut *transaction)
+                            .await?;
+                        Some(next)
+                    }
+                    Flush::Wait { next } => Some(next),
+                    Flush::Idle => None,
+                };
+                if next.is_none() && rows.is_empty() {
+                    sqlx::query("DELETE FROM alert_groups WHERE key = $1")
+                        .bind(key)
+                        .execute(&mut *transaction)
+                        .await?;
+                } else {
+                    sqlx::query("UPDATE alert_groups SET next_flush_at = $1 WHERE key = $2")
+                        .bind(next.map(|at| at.as_millisecond()))
+                        .bind(key)
+                        .execute(&mut *transaction)
+                        .await?;
+                }
+                if let Some(at) = next {
+                    let payload = serde_json::json!({ "group": key }).to_string();
+                    let dedup = format!("alert-group:{key}:{}", at.as_millisecond());
+                    Self::insert_timer(&mut transaction, $crate::store::GROUP_FLUSH_JOB, &payload, at, &dedup, now).await?;
+                }
+                transaction.commit().await?;
+                Ok(Some(decision))
+            }
+
+            pub async fn settle_flapping(
+                &self,
+                id: &str,
+                window: jiff::SignedDuration,
+                now: jiff::Timestamp,
+                notices: &$crate::store::Notices<'_>,
+            ) -> $crate::store::Result<Option<$crate::store::AlertTransition>> {
+                use $crate::core::alert::{AlertState, Change};
+                let mut transaction = self.writer().begin().await?;
+                let alert = match Self::alert_by_id(&mut *transaction, id).await {
+                    Ok(alert) => alert,
+                    Err($crate::store::StoreError::NotFound) => return Ok(None),
+                    Err(error) => return Err(error),
+                };
+                if alert.flapping_since.is_none() {
+                    return Ok(None);
+                }
+                let last: Option<i64> = sqlx::query_scalar(
+                    "SELECT MAX(at) FROM alert_changes WHERE alert_id = $1 AND change IN ('fired', 'resolved')",
+                )
+                .bind(id)
+                .fetch_one(&mut *transaction)
+                .await?;
+                let steady_since = last.map_or(alert.fired_at, $crate::clock::from_millis);
+                if steady_since.saturating_add(window).unwrap_or(steady_since) > now {
+                    return Ok(None);
+                }
+                sqlx::query("UPDATE alerts SET flapping_since = NULL WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *transaction)
+                    .await?;
+                let cause = "flapping ended";
+                sqlx::query("INSERT INTO alert_changes (alert_id, at, change, cause) VALUES ($1, $2, 'steady', $3)")
+                    .bind(id)
+                    .bind(now.as_millisecond())
+                    .bind(cause)
+                    .execute(&mut *transaction)
+                    .await?;
+                let change = match alert.state {
+                    AlertState::Firing => Some(Change::Fired),
+                    AlertState::Resolved => Some(Change::Resolved),
+                    AlertState::Acknowledged | AlertState::Silenced => None,
+                };
+                let transition = $crate::store::AlertTransition {
+                    alert: Self::alert_by_id(&mut *transaction, id).await?,
+                    change: change.unwrap_or(Change::Fired),
+                    cause: cause.to_owned(),
+                    started_flapping: false,
+                    damped: false,
+                };
+                let mut events = Vec::new();
+                if change.is_some() {
+                    let plan = notices(&transition);
+                    Self::apply_notice_plan(&mut transaction, &transition, plan, now, &mut events).await?;
+                    Self::insert_event_rows(&mut transaction, &events, now).await?;
+                }
+                transaction.commit().await?;
+                Ok(change.map(|_| transition))
             }
 
             async fn record_alert_change(
@@ -1468,8 +1789,12 @@ macro_rules! shared_store_impl {
                     alert,
                     change,
                     cause: cause.to_owned(),
+                    started_flapping: false,
+                    damped: false,
                 };
-                let events: Vec<$crate::store::NewEvent> = notices(&transition).into_iter().collect();
+                let mut events = Vec::new();
+                let plan = notices(&transition);
+                Self::apply_notice_plan(&mut transaction, &transition, plan, now, &mut events).await?;
                 Self::insert_event_rows(&mut transaction, &events, now).await?;
                 transaction.commit().await?;
                 Ok(Some(transition))

@@ -84,6 +84,11 @@ impl SqliteStore {
             "silences and maintenance windows",
             include_str!("../../migrations/sqlite/0008_silences.sql"),
         ),
+        (
+            9,
+            "notification groups and flapping",
+            include_str!("../../migrations/sqlite/0009_alert_groups.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -9,17 +9,22 @@
 //! durable timer, due at the next instant any silence starts or ends) mutes firing alerts a
 //! silence now covers and fires silenced ones nothing covers any more.
 
+use std::collections::HashSet;
+
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use jiff::SignedDuration;
 
 use crate::config::Config;
-use crate::core::alert::{AlertSignal, AlertState, Change, change_for_silence, matching_labels};
-use crate::core::routing::{EventAttributes, destinations_for};
+use crate::core::alert::{
+    AlertSignal, AlertState, Change, Severity, change_for_silence, matching_labels,
+};
+use crate::core::grouping::group_key;
+use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::store::{
-    Alert, AlertFilter, AlertReport, AlertTransition, ClaimedJob, EventStatus, NewEvent, NewJob,
-    Silence, Store, StoreError,
+    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventStatus,
+    GroupedNotice, NewEvent, NewJob, NoticePlan, Silence, Store, StoreError,
 };
 
 pub const ALERT: &str = "alert";
@@ -27,6 +32,9 @@ pub const ALERT: &str = "alert";
 pub const SILENCE_CHECK: &str = "silence_check";
 /// The kind of the notice events alert changes make.
 pub const NOTICE_KIND: &str = "alert";
+/// The kind of a notification group's notice.
+pub const GROUP_NOTICE_KIND: &str = "alert_group";
+pub use crate::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB};
 
 /// What a notice event carries: the change and the alert after it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -34,6 +42,20 @@ pub struct AlertNotice {
     pub change: Change,
     pub cause: String,
     pub alert: NoticeAlert,
+    /// This fire made the alert flapping: its next turns are held back until it is steady.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub started_flapping: bool,
+}
+
+/// What a notification group's notice carries (kind `alert_group`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertGroupNotice {
+    /// The group's label values (its route's `group_by`).
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Every alert of the group still firing, those new to the group first.
+    pub alerts: Vec<NoticeAlert>,
+    /// How many of `alerts` the group tells for the first time.
+    pub new: usize,
 }
 
 /// The alert as a notice shows it (`store::Alert` without its row number).
@@ -53,6 +75,8 @@ pub struct NoticeAlert {
     pub acknowledged_by: Option<String>,
     pub resolved_at: Option<Timestamp>,
     pub fire_count: i64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub flapping: bool,
 }
 
 impl From<&Alert> for NoticeAlert {
@@ -72,25 +96,26 @@ impl From<&Alert> for NoticeAlert {
             acknowledged_by: alert.acknowledged_by.clone(),
             resolved_at: alert.resolved_at,
             fire_count: alert.fire_count,
+            flapping: alert.flapping_since.is_some(),
         }
     }
 }
 
-/// The notice event for a change, or `None` when no route sends it anywhere. Routes see
-/// `kind = "alert"`, `action` = the change (`fired`, `acknowledged`, `resolved`), the
-/// integration and its kind as `source`, and the labels as `name=value`.
-pub fn notice(
+/// What to tell of a change. Routes see `kind = "alert"`, `action` = the change (`fired`,
+/// `acknowledged`, `resolved`), the integration and its kind as `source`, and the labels as
+/// `name=value`. A route with `group_by` puts fires in a notification group, told at its next
+/// flush; acknowledges and resolves go out at once to wherever the alert was told. The owning
+/// team's channel hears of its critical, error and warning alerts.
+pub fn plan(
     config: &Config,
     source: &str,
     transition: &AlertTransition,
     now: Timestamp,
-) -> Option<NewEvent> {
+) -> NoticePlan {
     let alert = &transition.alert;
-    // Silenced alerts are recorded, not told; nor is the end of a cycle nobody was told of.
-    match transition.change {
-        Change::Silenced => return None,
-        Change::Acknowledged | Change::Resolved if !alert.announced => return None,
-        _ => {}
+    let change = transition.change;
+    if change == Change::Silenced {
+        return NoticePlan::default();
     }
     let labels: Vec<String> = alert
         .labels
@@ -98,30 +123,98 @@ pub fn notice(
         .map(|(name, value)| format!("{name}={value}"))
         .chain([format!("severity={}", alert.severity)])
         .collect();
-    let destinations = destinations_for(
-        &EventAttributes {
-            source,
-            integration: &alert.integration,
-            kind: NOTICE_KIND,
-            action: Some(transition.change.as_str()),
-            repo: None,
-            branch: None,
-            author: None,
-            labels: &labels,
-            outcome: None,
-        },
-        &config.routes,
-    );
-    if destinations.is_empty() {
-        return None;
+    let attributes = EventAttributes {
+        source,
+        integration: &alert.integration,
+        kind: NOTICE_KIND,
+        action: Some(change.as_str()),
+        repo: None,
+        branch: None,
+        author: None,
+        labels: &labels,
+        outcome: None,
+    };
+    let mut seen = HashSet::new();
+    let mut immediate = Vec::new();
+    let mut groups = Vec::new();
+    for (index, route) in matching_routes(&attributes, &config.routes) {
+        let fresh: Vec<Target> = route
+            .to
+            .iter()
+            .filter(|destination| seen.insert(destination.as_str()))
+            .map(|destination| Target {
+                destination: destination.clone(),
+                template: route.template.clone(),
+            })
+            .collect();
+        if fresh.is_empty() {
+            continue;
+        }
+        let Some(grouping) = route.grouping() else {
+            immediate.extend(fresh);
+            continue;
+        };
+        if transition.damped && change == Change::Fired {
+            continue;
+        }
+        let group_labels = grouping.labels(&matching_labels(
+            &alert.labels,
+            &alert.rule,
+            alert.severity,
+            alert.service.as_deref(),
+            &alert.integration,
+        ));
+        let follow_up = (change != Change::Fired && !transition.damped)
+            .then(|| notice_event(config, source, transition, fresh.clone(), now));
+        groups.push(GroupedNotice {
+            key: group_key(index, grouping.by.as_deref(), &group_labels),
+            labels: group_labels,
+            integration: alert.integration.clone(),
+            source: source.to_owned(),
+            destinations: fresh,
+            wait: grouping.wait,
+            interval: grouping.interval,
+            repeat: grouping.repeat,
+            follow_up,
+        });
     }
+    if let Some(channel) = alert
+        .service
+        .as_deref()
+        .filter(|_| alert.severity <= Severity::Warning)
+        .and_then(|service| config.team_channel(service))
+    {
+        if seen.insert(channel) {
+            immediate.push(Target {
+                destination: channel.to_owned(),
+                template: None,
+            });
+        }
+    }
+    // Nor is the end of a cycle nobody was told of, nor a flapping alert's every turn.
+    let unannounced = matches!(change, Change::Acknowledged | Change::Resolved) && !alert.announced;
+    let event = (!immediate.is_empty() && !unannounced && !transition.damped)
+        .then(|| notice_event(config, source, transition, immediate, now));
+    NoticePlan { event, groups }
+}
+
+/// The notice event for one alert's change, to `destinations`.
+fn notice_event(
+    config: &Config,
+    source: &str,
+    transition: &AlertTransition,
+    destinations: Vec<Target>,
+    now: Timestamp,
+) -> NewEvent {
+    let alert = &transition.alert;
     let body = AlertNotice {
         change: transition.change,
         cause: transition.cause.clone(),
         alert: NoticeAlert::from(alert),
+        started_flapping: transition.started_flapping,
     };
     let window = config.delivery.retry_window();
-    Some(NewEvent {
+    NewEvent {
         id: crate::store::new_id(now),
         integration: alert.integration.clone(),
         source: source.to_owned(),
@@ -137,11 +230,52 @@ pub fn notice(
         alerts: None,
         destinations,
         expires_at: now.saturating_add(window).unwrap_or(now),
+    }
+}
+
+/// A notification group's notice: every alert of the group still firing, new ones first.
+pub fn group_notice(
+    config: &Config,
+    group: &AlertGroup,
+    firing: &[Alert],
+    untold: &[String],
+    now: Timestamp,
+) -> Option<NewEvent> {
+    if group.destinations.is_empty() || firing.is_empty() {
+        return None;
+    }
+    let mut alerts: Vec<&Alert> = firing.iter().collect();
+    alerts.sort_by_key(|alert| !untold.contains(&alert.id));
+    let body = AlertGroupNotice {
+        labels: group.labels.clone(),
+        alerts: alerts.into_iter().map(NoticeAlert::from).collect(),
+        new: untold.len(),
+    };
+    let window = config.delivery.retry_window();
+    Some(NewEvent {
+        id: crate::store::new_id(now),
+        integration: group.integration.clone(),
+        source: group.source.clone(),
+        kind: GROUP_NOTICE_KIND.to_owned(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: Some(format!(
+            "alert-group:{}:{}",
+            group.key,
+            now.as_millisecond()
+        )),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: None,
+        destinations: group.destinations.clone(),
+        expires_at: now.saturating_add(window).unwrap_or(now),
     })
 }
 
-/// One notice per change of one firing cycle; a silence's end tells the cycle again, so a
-/// change a silence makes is keyed by its instant too.
+/// One notice per change of one firing cycle.
 fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
     let alert = &transition.alert;
     let key = format!(
@@ -150,7 +284,8 @@ fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
         alert.fire_count,
         transition.change.as_str()
     );
-    if transition.cause.starts_with("silence") {
+    // Silences and flapping tell a cycle again: key those by their instant too.
+    if transition.cause.starts_with("silence") || transition.cause.starts_with("flapping") {
         format!("{key}:{}", now.as_millisecond())
     } else {
         key
@@ -180,6 +315,7 @@ pub async fn run(
                 signals: &signals,
                 cause: &cause,
                 event_id: Some(event_id),
+                flapping: config.alerts.flapping(),
             },
             now,
             &|signal| {
@@ -192,7 +328,7 @@ pub async fn run(
                 );
                 covering(&silences, &labels, now).map(|silence| silence.id.clone())
             },
-            &|transition| notice(config, &source, transition, now),
+            &|transition| plan(config, &source, transition, now),
         )
         .await?;
     for transition in &transitions {
@@ -220,7 +356,7 @@ pub async fn change(
     let source = source_of(config, &alert);
     let transition = store
         .change_alert(id, change, cause, None, now, &|transition| {
-            notice(config, source, transition, now)
+            plan(config, source, transition, now)
         })
         .await?;
     if transition.is_some() {
@@ -234,6 +370,60 @@ fn source_of(config: &Config, alert: &Alert) -> &'static str {
     config
         .integration(&alert.integration)
         .map_or("alert", |integration| integration.kind())
+}
+
+/// Runs a notification group's flush timer.
+pub async fn flush_group(
+    store: &Store,
+    config: &Config,
+    job: &ClaimedJob,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(key) = payload_field(&job.payload, "group") else {
+        return Ok(());
+    };
+    let flushed = store
+        .flush_alert_group(&key, now, &|group, firing, untold| {
+            group_notice(config, group, firing, untold, now)
+        })
+        .await?;
+    if let Some(crate::core::grouping::Flush::Notify { .. }) = flushed {
+        tracing::info!(group = %key, "alert group notified");
+    }
+    Ok(())
+}
+
+/// Runs a flapping alert's settle timer: once it has been steady for the window, its state
+/// is told again.
+pub async fn settle(
+    store: &Store,
+    config: &Config,
+    job: &ClaimedJob,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(id) = payload_field(&job.payload, "alert") else {
+        return Ok(());
+    };
+    let alert = match store.get_alert(&id).await {
+        Ok(alert) => alert,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    let source = source_of(config, &alert);
+    let settled = store
+        .settle_flapping(&id, config.alerts.flapping().window, now, &|transition| {
+            plan(config, source, transition, now)
+        })
+        .await?;
+    if settled.is_some() {
+        tracing::info!(alert = %id, "alert steady again after flapping");
+    }
+    Ok(())
+}
+
+fn payload_field(payload: &str, name: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(payload).ok()?;
+    value.get(name)?.as_str().map(str::to_owned)
 }
 
 /// The first silence in force at `now` that covers an alert with these labels.
@@ -320,7 +510,7 @@ pub async fn check_silences(
                         &cause,
                         silence.map(|s| s.id.as_str()),
                         now,
-                        &|transition| notice(config, source, transition, now),
+                        &|transition| plan(config, source, transition, now),
                     )
                     .await?;
                 if changed.is_some() {
@@ -376,6 +566,19 @@ mod tests {
             fire_count,
             silenced_by: None,
             announced: true,
+            flapping_since: None,
+        }
+    }
+
+    fn event(kind: &str, payload: serde_json::Value) -> EventMessage {
+        EventMessage {
+            id: "e".into(),
+            integration: "prometheus".into(),
+            source: "alertmanager".into(),
+            kind: kind.into(),
+            received_at: "2026-11-22T04:00:00Z".parse().unwrap(),
+            payload,
+            normalized: None,
         }
     }
 
@@ -384,6 +587,7 @@ mod tests {
             change,
             cause: "alertmanager:prometheus".into(),
             alert: NoticeAlert::from(alert),
+            started_flapping: false,
         };
         let event = EventMessage {
             id: "e".into(),
@@ -438,5 +642,57 @@ mod tests {
             "{}",
             plain(&resolved.lines)
         );
+    }
+
+    #[test]
+    fn flapping_and_group_notices_read_well() {
+        let mut flapping = AlertNotice {
+            change: Change::Fired,
+            cause: "alertmanager:prometheus".into(),
+            alert: NoticeAlert::from(&alert(AlertState::Firing, 3)),
+            started_flapping: true,
+        };
+        let message = render(
+            &event(NOTICE_KIND, serde_json::to_value(&flapping).unwrap()),
+            &RenderSettings::default(),
+        );
+        assert_eq!(
+            message.title,
+            "🔁 [FLAPPING] HighLatency: p99 above 500 ms on api-1"
+        );
+        assert!(plain(&message.lines).starts_with("Fired 3 times and resolved in between"));
+        flapping.started_flapping = false;
+        flapping.cause = "flapping ended".into();
+        let message = render(
+            &event(NOTICE_KIND, serde_json::to_value(&flapping).unwrap()),
+            &RenderSettings::default(),
+        );
+        assert!(message.title.starts_with("🔥 [FIRING]"));
+        assert!(plain(&message.lines).starts_with("Steady again after flapping"));
+
+        let mut second = alert(AlertState::Firing, 1);
+        second.labels.insert("instance".into(), "api-2".into());
+        second.summary = "p99 above 500 ms on api-2".into();
+        second.severity = Severity::Warning;
+        let group = AlertGroupNotice {
+            labels: [("alertname".to_owned(), "HighLatency".to_owned())].into(),
+            alerts: vec![
+                NoticeAlert::from(&second),
+                NoticeAlert::from(&alert(AlertState::Firing, 1)),
+            ],
+            new: 1,
+        };
+        let message = render(
+            &event(GROUP_NOTICE_KIND, serde_json::to_value(&group).unwrap()),
+            &RenderSettings::default(),
+        );
+        assert_eq!(message.title, "🔥 [FIRING:2] alertname=HighLatency");
+        assert_eq!(
+            plain(&message.lines),
+            "1 new, 1 still firing\n\
+             • new HighLatency: p99 above 500 ms on api-2 · warning\n\
+             • HighLatency: p99 above 500 ms on api-1 · critical"
+        );
+        assert_eq!(plain(&message.context), "critical · service api");
     }
 }

@@ -104,6 +104,24 @@ impl DeliveryWorker {
                     ),
                 }
             }
+            super::alerts::GROUP_FLUSH_JOB | super::alerts::FLAP_CHECK_JOB => {
+                let config = self.config.current();
+                let now = self.clock.now();
+                let result = if job.kind == super::alerts::GROUP_FLUSH_JOB {
+                    super::alerts::flush_group(&self.store, &config, &job, now).await
+                } else {
+                    super::alerts::settle(&self.store, &config, &job, now).await
+                };
+                match result {
+                    Ok(()) => JobOutcome::Done { status: None },
+                    Err(error) => self.retry_or_give_up(
+                        &job,
+                        None,
+                        None,
+                        format!("{} failed: {error}", job.kind),
+                    ),
+                }
+            }
             other => JobOutcome::Dead {
                 status: None,
                 error: format!(

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::support::{Destination, TestApp, backends};
 
-const TOKEN: &str = "am-secret-token";
+pub const TOKEN: &str = "am-secret-token";
 
 pub fn config(chat: &Destination) -> String {
     format!(

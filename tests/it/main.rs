@@ -14,6 +14,7 @@ mod digest;
 mod email;
 mod github;
 mod gitlab;
+mod grouping;
 mod intake;
 mod jobs;
 mod pagerduty;

@@ -39,7 +39,7 @@ async fn alert_states(app: &TestApp) -> Vec<String> {
 }
 
 /// Waits until the alerts are in these states (the silence check runs as a background job).
-async fn wait_for_states(app: &TestApp, expected: &[&str]) {
+pub async fn wait_for_states(app: &TestApp, expected: &[&str]) {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let states = alert_states(app).await;

@@ -159,6 +159,13 @@ fn render_default(event: &EventMessage) -> Message {
             return alert_message(&notice);
         }
     }
+    if event.kind == crate::workers::alerts::GROUP_NOTICE_KIND {
+        if let Ok(notice) = serde_json::from_value::<crate::workers::alerts::AlertGroupNotice>(
+            event.payload.clone(),
+        ) {
+            return group_message(&notice);
+        }
+    }
     match &event.normalized {
         Some(forge) => forge_message(forge, &event.source),
         None => Message {
@@ -431,6 +438,11 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
         Change::Resolved => ("✅", "RESOLVED", Outcome::Success),
         Change::Silenced => ("🔕", "SILENCED", Outcome::Pending),
     };
+    let (mark, word) = if notice.started_flapping {
+        ("🔁", "FLAPPING")
+    } else {
+        (mark, word)
+    };
     let title = format!(
         "{mark} [{word}] {}: {}",
         alert.rule,
@@ -443,6 +455,14 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
         .filter(|d| **d != alert.summary)
     {
         lines.push(vec![text(clip(description, 500))]);
+    }
+    if notice.started_flapping {
+        lines.push(vec![text(format!(
+            "Fired {} times and resolved in between, within the flapping window: its next fires and resolves are held back until it stays steady",
+            alert.fire_count
+        ))]);
+    } else if notice.cause == "flapping ended" {
+        lines.push(vec![text("Steady again after flapping")]);
     }
     match notice.change {
         Change::Acknowledged => {
@@ -460,7 +480,7 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
                 ))]);
             }
         }
-        Change::Fired if alert.fire_count > 1 => {
+        Change::Fired if alert.fire_count > 1 && !notice.started_flapping => {
             lines.push(vec![text(format!(
                 "Fired {} times so far",
                 alert.fire_count
@@ -494,6 +514,84 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
         lines,
         context: small_print,
         outcome: Some(outcome),
+    }
+}
+
+/// Alerts the groups of a route's `group_by` tell together: how many fire, what they share,
+/// and one line per alert, new ones first.
+fn group_message(notice: &crate::workers::alerts::AlertGroupNotice) -> Message {
+    use crate::core::alert::Severity;
+    let worst = notice
+        .alerts
+        .iter()
+        .map(|alert| alert.severity)
+        .min()
+        .unwrap_or(Severity::Warning);
+    let mark = if worst == Severity::Critical {
+        "🔥"
+    } else {
+        "⚠️"
+    };
+    let shared = if notice.labels.is_empty() {
+        notice
+            .alerts
+            .first()
+            .map(|alert| alert.rule.clone())
+            .unwrap_or_default()
+    } else {
+        notice
+            .labels
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let title = clip(
+        &format!("{mark} [FIRING:{}] {shared}", notice.alerts.len()),
+        150,
+    );
+    let mut lines: Vec<Line> = Vec::new();
+    let repeated = notice.alerts.len() - notice.new.min(notice.alerts.len());
+    lines.push(vec![text(match (notice.new, repeated) {
+        (0, _) => "Still firing".to_owned(),
+        (new, 0) => format!("{new} new"),
+        (new, old) => format!("{new} new, {old} still firing"),
+    })]);
+    for (index, alert) in notice.alerts.iter().enumerate() {
+        let mut line = vec![
+            text(if index < notice.new {
+                "• new "
+            } else {
+                "• "
+            }),
+            link(alert.rule.clone(), alert.url.as_ref()),
+            text(format!(": {}", clip(&alert.summary, 200))),
+        ];
+        if alert.flapping {
+            line.push(text(" (flapping)"));
+        }
+        line.push(text(format!(" · {}", alert.severity)));
+        lines.push(line);
+    }
+    let services: std::collections::BTreeSet<&str> = notice
+        .alerts
+        .iter()
+        .filter_map(|alert| alert.service.as_deref())
+        .collect();
+    let mut context = vec![bold(worst.as_str())];
+    if !services.is_empty() {
+        context.push(text(format!(
+            " · service {}",
+            services.into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Message {
+        summary: title.clone(),
+        title,
+        title_url: None,
+        lines,
+        context: vec![context],
+        outcome: Some(Outcome::Failure),
     }
 }
 
