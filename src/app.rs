@@ -75,6 +75,7 @@ impl App {
             config,
             clock: settings.clock.clone(),
             client: http_client()?,
+            check_client: crate::checks::probe::client()?,
             metrics,
             policy: settings.retry_policy,
             owner: format!("worker-{}", uuid::Uuid::now_v7().simple()),
@@ -109,6 +110,7 @@ impl App {
         // The chain of silence checks is durable; one at start mends it if it ever broke.
         let now = settings.clock.now();
         workers::alerts::schedule_check(&store, "start", now, now).await?;
+        workers::checks::schedule_all(&store, &state.config.current(), now).await?;
         tasks.spawn({
             let shutdown = shutdown.clone();
             let router = http::router(state.clone());
@@ -160,6 +162,11 @@ impl App {
             digest::schedule_all(&self.state.store, &config, self.state.clock.now()).await
         {
             tracing::error!(%error, "could not schedule digests after reload");
+        }
+        if let Err(error) =
+            workers::checks::schedule_all(&self.state.store, &config, self.state.clock.now()).await
+        {
+            tracing::error!(%error, "could not schedule checks after reload");
         }
         Ok(())
     }

@@ -46,6 +46,8 @@ pub struct Config {
     pub services: Vec<ServiceConfig>,
     #[serde(default)]
     pub digests: Vec<DigestConfig>,
+    #[serde(default)]
+    pub checks: Vec<crate::checks::CheckConfig>,
 }
 
 /// How alerts are treated beyond routes: flapping detection.
@@ -55,6 +57,13 @@ pub struct AlertsConfig {
     /// Firing cycles within `flapping_window` that make an alert flap; 0 turns detection off.
     pub flapping_cycles: u32,
     pub flapping_window: String,
+    /// An alert (other than info) still firing unacknowledged this long becomes a task for
+    /// its team; "off" turns it off.
+    pub task_unacknowledged_after: String,
+    /// An alert that fires this many times within `task_recurrence_window` becomes a task; 0
+    /// turns it off.
+    pub task_recurrences: u32,
+    pub task_recurrence_window: String,
 }
 
 impl Default for AlertsConfig {
@@ -62,11 +71,28 @@ impl Default for AlertsConfig {
         Self {
             flapping_cycles: crate::core::alert::Flapping::DEFAULT.cycles,
             flapping_window: "1h".into(),
+            task_unacknowledged_after: "1h".into(),
+            task_recurrences: 3,
+            task_recurrence_window: "1d".into(),
         }
     }
 }
 
 impl AlertsConfig {
+    /// The unacknowledged-task threshold, `None` when off.
+    pub fn task_after(&self) -> Option<jiff::SignedDuration> {
+        match self.task_unacknowledged_after.trim() {
+            "off" => None,
+            text => crate::core::silence::parse_duration(text).ok(),
+        }
+    }
+
+    /// Recurrences and their window, `None` when off.
+    pub fn task_recurrence(&self) -> Option<(u32, jiff::SignedDuration)> {
+        let window = crate::core::silence::parse_duration(&self.task_recurrence_window).ok()?;
+        (self.task_recurrences > 0).then_some((self.task_recurrences, window))
+    }
+
     pub fn flapping(&self) -> crate::core::alert::Flapping {
         crate::core::alert::Flapping {
             cycles: self.flapping_cycles,
@@ -822,6 +848,12 @@ impl Config {
                     format!("integration \"{name}\" is defined twice"),
                 );
             }
+            if name == crate::workers::checks::CHECK_INTEGRATION {
+                error(
+                    format!("{path}.name"),
+                    format!("\"{name}\" is reserved for the alerts of [[checks]]"),
+                );
+            }
             if let Some(rate_limit) = integration.rate_limit() {
                 if rate_limit.per_second.is_nan()
                     || rate_limit.per_second <= 0.0
@@ -1122,8 +1154,26 @@ impl Config {
         }
 
         self.validate_teams(&destination_names, &mut error);
+        for problem in crate::checks::validate(&self.checks) {
+            error(problem.path, problem.message);
+        }
         if let Err(problem) = crate::core::silence::parse_duration(&self.alerts.flapping_window) {
             error("alerts.flapping_window".into(), problem.to_string());
+        }
+        if self.alerts.task_unacknowledged_after.trim() != "off" {
+            if let Err(problem) =
+                crate::core::silence::parse_duration(&self.alerts.task_unacknowledged_after)
+            {
+                error(
+                    "alerts.task_unacknowledged_after".into(),
+                    format!("{problem} (or \"off\")"),
+                );
+            }
+        }
+        if let Err(problem) =
+            crate::core::silence::parse_duration(&self.alerts.task_recurrence_window)
+        {
+            error("alerts.task_recurrence_window".into(), problem.to_string());
         }
 
         let mut template_names = HashSet::new();

@@ -1,6 +1,7 @@
 //! Firewatch: a self-hosted engineering-operations hub. See ARCHITECTURE.md for the map.
 
 pub mod app;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;

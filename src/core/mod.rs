@@ -2,10 +2,12 @@
 //! Nothing here does I/O or reads the clock; time and randomness come in as arguments.
 
 pub mod alert;
+pub mod check;
 pub mod digest;
 pub mod forge;
 pub mod forge_state;
 pub mod grouping;
+pub mod noise;
 pub mod retry;
 pub mod role;
 pub mod routing;

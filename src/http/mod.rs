@@ -2,9 +2,11 @@
 //! parse and authorize at the edge, then call the store or intake; no SQL lives here.
 
 mod api;
+mod checks;
 mod error;
 mod hooks;
 mod ops;
+pub mod reports;
 pub mod silences;
 
 use std::collections::HashMap;
@@ -197,6 +199,11 @@ pub fn router(state: AppState) -> Router {
             post(api::acknowledge_alert),
         )
         .route("/api/v1/alerts/{id}/resolve", post(api::resolve_alert))
+        .route("/api/v1/checks", get(checks::list))
+        .route("/api/v1/checks/{name}/history", get(checks::history))
+        .route("/api/v1/reports/noise", get(reports::noise))
+        .route("/api/v1/tasks", get(reports::list_tasks))
+        .route("/api/v1/tasks/{id}/close", post(reports::close_task))
         .route(
             "/api/v1/silences",
             get(silences::list).post(silences::create),

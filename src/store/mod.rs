@@ -498,6 +498,72 @@ pub struct NoticePlan {
     pub event: Option<NewEvent>,
     /// The notification groups of the routes that group.
     pub groups: Vec<GroupedNotice>,
+    /// Timers the change starts (a task check).
+    pub timers: Vec<Timer>,
+}
+
+/// A job with no queue due at `at`, made once per `key`.
+#[derive(Debug, Clone)]
+pub struct Timer {
+    pub kind: &'static str,
+    pub payload: String,
+    pub at: Timestamp,
+    pub key: String,
+}
+
+/// The timer job that looks whether an alert needs a task (payload `{"alert", "cycle"}`).
+pub const TASK_CHECK_JOB: &str = "task_check";
+
+/// A task for an alert nobody handled: left unacknowledged, or firing again and again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    #[serde(skip)]
+    pub seq: i64,
+    pub id: String,
+    pub alert_id: String,
+    pub rule: String,
+    pub service: Option<String>,
+    pub team: Option<String>,
+    /// `unacknowledged` or `recurring`.
+    pub reason: String,
+    /// Why, in a sentence.
+    pub detail: String,
+    pub opened_at: Timestamp,
+    pub closed_at: Option<Timestamp>,
+    /// Who handled it: the acknowledge's cause, or the person who closed it.
+    pub closed_by: Option<String>,
+}
+
+/// The timer job that runs a built-in check (payload `{"check": name}`).
+pub const CHECK_RUN_JOB: &str = "check_run";
+
+/// A built-in check's state as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckState {
+    pub name: String,
+    pub tracker: crate::core::check::CheckTracker,
+    pub next_run_at: Option<Timestamp>,
+    pub last_run_at: Option<Timestamp>,
+    pub last_outcome: Option<crate::core::check::Outcome>,
+}
+
+/// One run of a check to record.
+#[derive(Debug, Clone)]
+pub struct CheckRun<'a> {
+    pub name: &'a str,
+    /// The planned time this run was for.
+    pub due: Timestamp,
+    pub outcome: &'a crate::core::check::Outcome,
+    pub tracker: &'a crate::core::check::CheckTracker,
+    pub next_run_at: Timestamp,
+}
+
+/// What the noise report reads: every alert change in a window, with the alert's rule,
+/// service and severity, and every notice.
+#[derive(Debug, Clone, Default)]
+pub struct AlertActivity {
+    pub changes: Vec<crate::core::noise::ChangeRow>,
+    pub notices: Vec<crate::core::noise::NoticeRow>,
 }
 
 /// A grouping route's part in a change: a fire joins the group (told at its next flush); an
@@ -862,6 +928,68 @@ impl Store {
         notices: &Notices<'_>,
     ) -> Result<Option<AlertTransition>> {
         delegate!(self, store => store.settle_flapping(id, window, now, notices).await)
+    }
+
+    /// Opens a task with its notice; `None` when the alert already has an open one.
+    pub async fn open_task(
+        &self,
+        task: &Task,
+        notice: Option<NewEvent>,
+        now: Timestamp,
+    ) -> Result<Option<Task>> {
+        delegate!(self, store => store.open_task(task, notice, now).await)
+    }
+
+    /// Open tasks (`open`), or every task, newest first.
+    pub async fn list_tasks(&self, open: bool, limit: i64) -> Result<Vec<Task>> {
+        delegate!(self, store => store.list_tasks(open, limit).await)
+    }
+
+    /// Closes a task by hand; `None` when it was already closed.
+    pub async fn close_task(&self, id: &str, by: &str, now: Timestamp) -> Result<Option<Task>> {
+        delegate!(self, store => store.close_task(id, by, now).await)
+    }
+
+    /// Firing cycles of an alert started since `since` (fires after a silence ended are not
+    /// new cycles).
+    pub async fn alert_fires_since(&self, alert_id: &str, since: Timestamp) -> Result<i64> {
+        delegate!(self, store => store.alert_fires_since(alert_id, since).await)
+    }
+
+    /// Every alert change and notice in `[from, to)`, for the noise report.
+    pub async fn alert_activity(&self, from: Timestamp, to: Timestamp) -> Result<AlertActivity> {
+        delegate!(self, store => store.alert_activity(from, to).await)
+    }
+
+    /// Every check's stored state.
+    pub async fn check_states(&self) -> Result<Vec<CheckState>> {
+        delegate!(self, store => store.check_states().await)
+    }
+
+    /// Plans a check's next run (its timer and `next_run_at`) unless one is planned.
+    pub async fn plan_check(&self, name: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp> {
+        delegate!(self, store => store.plan_check(name, at, now).await)
+    }
+
+    /// Records a run: the result, the rollups, the tracker, and the next run with its timer,
+    /// in one transaction. `due` is the run this was; `None` when it was not the planned one.
+    pub async fn record_check(&self, run: &CheckRun<'_>, now: Timestamp) -> Result<bool> {
+        delegate!(self, store => store.record_check(run, now).await)
+    }
+
+    /// A check's rollups at `resolution` from `since` on, oldest first.
+    pub async fn check_rollups(
+        &self,
+        name: &str,
+        resolution: crate::core::check::Resolution,
+        since: Timestamp,
+    ) -> Result<Vec<(Timestamp, crate::core::check::Rollup)>> {
+        delegate!(self, store => store.check_rollups(name, resolution, since).await)
+    }
+
+    /// Deletes check results and rollups past their retention.
+    pub async fn prune_checks(&self, now: Timestamp) -> Result<u64> {
+        delegate!(self, store => store.prune_checks(now).await)
     }
 
     pub async fn create_silence(&self, silence: &NewSilence, now: Timestamp) -> Result<Silence> {

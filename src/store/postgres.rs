@@ -64,6 +64,16 @@ impl PostgresStore {
             "notification groups and flapping",
             include_str!("../../migrations/postgres/0009_alert_groups.sql"),
         ),
+        (
+            10,
+            "tasks for unhandled alerts, and notices for the noise report",
+            include_str!("../../migrations/postgres/0010_alert_tasks.sql"),
+        ),
+        (
+            11,
+            "built-in checks: state, results and rollups",
+            include_str!("../../migrations/postgres/0011_checks.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

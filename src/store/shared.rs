@@ -11,6 +11,8 @@ pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination,
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
 
+pub(super) const TASK_COLUMNS: &str =
+    "seq, id, alert_id, rule, service, team, reason, detail, opened_at, closed_at, closed_by";
 pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced, flapping_since";
 
 pub(super) const SILENCE_COLUMNS: &str =
@@ -735,7 +737,7 @@ macro_rules! shared_store_impl {
             pub async fn queue_counts(&self) -> $crate::store::Result<$crate::store::QueueCounts> {
                 let (pending, dead): (i64, i64) = sqlx::query_as(
                     "SELECT \
-                       (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check', 'alert_group', 'flap_check')), \
+                       (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check', 'alert_group', 'flap_check', 'task_check', 'check_run')), \
                        (SELECT count(*) FROM jobs WHERE state = 'dead')",
                 )
                 .fetch_one(self.reader())
@@ -1443,8 +1445,23 @@ macro_rules! shared_store_impl {
             ) -> $crate::store::Result<()> {
                 use $crate::core::alert::Change;
                 use sqlx::Row as _;
-                events.extend(plan.event);
                 let alert_id = transition.alert.id.as_str();
+                if plan.event.is_some() {
+                    Self::record_notice(transaction, alert_id, transition.change.as_str(), now).await?;
+                }
+                events.extend(plan.event);
+                for timer in &plan.timers {
+                    Self::insert_timer(transaction, timer.kind, &timer.payload, timer.at, &timer.key, now).await?;
+                }
+                if transition.change == Change::Acknowledged {
+                    // Someone took it: a task about it is handled.
+                    sqlx::query("UPDATE alert_tasks SET closed_at = $1, closed_by = $2 WHERE alert_id = $3 AND closed_at IS NULL")
+                        .bind(now.as_millisecond())
+                        .bind(&transition.cause)
+                        .bind(alert_id)
+                        .execute(&mut **transaction)
+                        .await?;
+                }
                 for grouped in plan.groups {
                     match transition.change {
                         Change::Fired => {
@@ -1504,7 +1521,8 @@ macro_rules! shared_store_impl {
                             .bind(alert_id)
                             .fetch_optional(&mut **transaction)
                             .await?;
-                            if told.flatten().is_some() {
+                            if told.flatten().is_some() && grouped.follow_up.is_some() {
+                                Self::record_notice(transaction, alert_id, transition.change.as_str(), now).await?;
                                 events.extend(grouped.follow_up);
                             }
                             if transition.change == Change::Resolved {
@@ -1519,6 +1537,344 @@ macro_rules! shared_store_impl {
                     }
                 }
                 Ok(())
+            }
+
+            async fn record_notice(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                alert_id: &str,
+                change: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                sqlx::query("INSERT INTO alert_notices (alert_id, at, change) VALUES ($1, $2, $3)")
+                    .bind(alert_id)
+                    .bind(now.as_millisecond())
+                    .bind(change)
+                    .execute(&mut **transaction)
+                    .await?;
+                Ok(())
+            }
+
+            pub async fn open_task(
+                &self,
+                task: &$crate::store::Task,
+                notice: Option<$crate::store::NewEvent>,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Option<$crate::store::Task>> {
+                let mut transaction = self.writer().begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO alert_tasks (id, alert_id, rule, service, team, reason, detail, opened_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+                )
+                .bind(&task.id)
+                .bind(&task.alert_id)
+                .bind(&task.rule)
+                .bind(&task.service)
+                .bind(&task.team)
+                .bind(&task.reason)
+                .bind(&task.detail)
+                .bind(task.opened_at.as_millisecond())
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+                if inserted == 0 {
+                    return Ok(None);
+                }
+                let events: Vec<$crate::store::NewEvent> = notice.into_iter().collect();
+                Self::insert_event_rows(&mut transaction, &events, now).await?;
+                let task = Self::task_by_id(&mut *transaction, &task.id).await?;
+                transaction.commit().await?;
+                Ok(Some(task))
+            }
+
+            pub async fn list_tasks(&self, open: bool, limit: i64) -> $crate::store::Result<Vec<$crate::store::Task>> {
+                let rows = sqlx::query(&format!(
+                    "SELECT {} FROM alert_tasks {} ORDER BY seq DESC LIMIT $1",
+                    $crate::store::shared::TASK_COLUMNS,
+                    if open { "WHERE closed_at IS NULL" } else { "" }
+                ))
+                .bind(limit)
+                .fetch_all(self.reader())
+                .await?;
+                rows.iter().map(Self::task_from_row).collect()
+            }
+
+            pub async fn close_task(
+                &self,
+                id: &str,
+                by: &str,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Option<$crate::store::Task>> {
+                let closed = sqlx::query("UPDATE alert_tasks SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL")
+                    .bind(now.as_millisecond())
+                    .bind(by)
+                    .bind(id)
+                    .execute(self.writer())
+                    .await?
+                    .rows_affected();
+                let task = Self::task_by_id(self.writer(), id).await?;
+                Ok((closed > 0).then_some(task))
+            }
+
+            async fn task_by_id<'e, E>(executor: E, id: &str) -> $crate::store::Result<$crate::store::Task>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                let row = sqlx::query(&format!(
+                    "SELECT {} FROM alert_tasks WHERE id = $1",
+                    $crate::store::shared::TASK_COLUMNS
+                ))
+                .bind(id)
+                .fetch_optional(executor)
+                .await?
+                .ok_or($crate::store::StoreError::NotFound)?;
+                Self::task_from_row(&row)
+            }
+
+            fn task_from_row(row: &<$db as sqlx::Database>::Row) -> $crate::store::Result<$crate::store::Task> {
+                use sqlx::Row as _;
+                Ok($crate::store::Task {
+                    seq: row.try_get("seq")?,
+                    id: row.try_get("id")?,
+                    alert_id: row.try_get("alert_id")?,
+                    rule: row.try_get("rule")?,
+                    service: row.try_get("service")?,
+                    team: row.try_get("team")?,
+                    reason: row.try_get("reason")?,
+                    detail: row.try_get("detail")?,
+                    opened_at: $crate::clock::from_millis(row.try_get("opened_at")?),
+                    closed_at: row.try_get::<Option<i64>, _>("closed_at")?.map($crate::clock::from_millis),
+                    closed_by: row.try_get("closed_by")?,
+                })
+            }
+
+            pub async fn alert_fires_since(&self, alert_id: &str, since: jiff::Timestamp) -> $crate::store::Result<i64> {
+                Ok(sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM alert_changes WHERE alert_id = $1 AND change = 'fired' AND at >= $2 \
+                     AND cause NOT LIKE 'silence%' AND cause NOT LIKE 'flapping%'",
+                )
+                .bind(alert_id)
+                .bind(since.as_millisecond())
+                .fetch_one(self.reader())
+                .await?)
+            }
+
+            pub async fn alert_activity(
+                &self,
+                from: jiff::Timestamp,
+                to: jiff::Timestamp,
+            ) -> $crate::store::Result<$crate::store::AlertActivity> {
+                use sqlx::Row as _;
+                let rows = sqlx::query(
+                    "SELECT c.alert_id, a.rule, a.service, a.severity, c.change, c.at, c.cause \
+                     FROM alert_changes c JOIN alerts a ON a.id = c.alert_id \
+                     WHERE c.at >= $1 AND c.at < $2 ORDER BY c.alert_id, c.seq",
+                )
+                .bind(from.as_millisecond())
+                .bind(to.as_millisecond())
+                .fetch_all(self.reader())
+                .await?;
+                let mut activity = $crate::store::AlertActivity::default();
+                for row in &rows {
+                    let severity: String = row.try_get("severity")?;
+                    activity.changes.push($crate::core::noise::ChangeRow {
+                        alert_id: row.try_get("alert_id")?,
+                        rule: row.try_get("rule")?,
+                        service: row.try_get("service")?,
+                        severity: $crate::core::alert::Severity::parse(&severity)
+                            .unwrap_or($crate::core::alert::Severity::Warning),
+                        change: row.try_get("change")?,
+                        at: $crate::clock::from_millis(row.try_get("at")?),
+                        cause: row.try_get("cause")?,
+                    });
+                }
+                let rows = sqlx::query(
+                    "SELECT a.rule, a.service, n.at FROM alert_notices n JOIN alerts a ON a.id = n.alert_id \
+                     WHERE n.at >= $1 AND n.at < $2",
+                )
+                .bind(from.as_millisecond())
+                .bind(to.as_millisecond())
+                .fetch_all(self.reader())
+                .await?;
+                for row in &rows {
+                    activity.notices.push($crate::core::noise::NoticeRow {
+                        rule: row.try_get("rule")?,
+                        service: row.try_get("service")?,
+                        at: $crate::clock::from_millis(row.try_get("at")?),
+                    });
+                }
+                Ok(activity)
+            }
+
+            pub async fn check_states(&self) -> $crate::store::Result<Vec<$crate::store::CheckState>> {
+                use sqlx::Row as _;
+                let rows = sqlx::query("SELECT name, tracker, next_run_at, last_run_at, last_outcome FROM check_state ORDER BY name")
+                    .fetch_all(self.reader())
+                    .await?;
+                let mut states = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let tracker: String = row.try_get("tracker")?;
+                    let outcome: Option<String> = row.try_get("last_outcome")?;
+                    states.push($crate::store::CheckState {
+                        name: row.try_get("name")?,
+                        tracker: serde_json::from_str(&tracker).unwrap_or_default(),
+                        next_run_at: row.try_get::<Option<i64>, _>("next_run_at")?.map($crate::clock::from_millis),
+                        last_run_at: row.try_get::<Option<i64>, _>("last_run_at")?.map($crate::clock::from_millis),
+                        last_outcome: outcome.and_then(|o| serde_json::from_str(&o).ok()),
+                    });
+                }
+                Ok(states)
+            }
+
+            pub async fn plan_check(
+                &self,
+                name: &str,
+                at: jiff::Timestamp,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<jiff::Timestamp> {
+                let mut transaction = self.writer().begin().await?;
+                sqlx::query("INSERT INTO check_state (name, tracker) VALUES ($1, '{}') ON CONFLICT (name) DO NOTHING")
+                    .bind(name)
+                    .execute(&mut *transaction)
+                    .await?;
+                let planned: Option<i64> = sqlx::query_scalar("SELECT next_run_at FROM check_state WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(&mut *transaction)
+                    .await?;
+                // A planned run is kept (its timer may already exist; the same key makes it once).
+                let at = planned.map_or(at, $crate::clock::from_millis);
+                sqlx::query("UPDATE check_state SET next_run_at = $1 WHERE name = $2")
+                    .bind(at.as_millisecond())
+                    .bind(name)
+                    .execute(&mut *transaction)
+                    .await?;
+                let payload = serde_json::json!({ "check": name }).to_string();
+                let key = format!("check-run:{name}:{}", at.as_millisecond());
+                Self::insert_timer(&mut transaction, $crate::store::CHECK_RUN_JOB, &payload, at, &key, now).await?;
+                transaction.commit().await?;
+                Ok(at)
+            }
+
+            pub async fn record_check(
+                &self,
+                run: &$crate::store::CheckRun<'_>,
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<bool> {
+                use $crate::core::check::Resolution;
+                let mut transaction = self.writer().begin().await?;
+                // Only the planned run counts: a stale timer (the check was re-planned) does nothing.
+                let planned: Option<Option<i64>> = sqlx::query_scalar("SELECT next_run_at FROM check_state WHERE name = $1")
+                    .bind(run.name)
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+                if planned.flatten() != Some(run.due.as_millisecond()) {
+                    return Ok(false);
+                }
+                sqlx::query("INSERT INTO check_results (name, at, ok, latency_ms, detail) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(run.name)
+                    .bind(now.as_millisecond())
+                    .bind(i64::from(run.outcome.ok))
+                    .bind(run.outcome.latency_ms.map(|ms| i64::try_from(ms).unwrap_or(i64::MAX)))
+                    .bind(&run.outcome.detail)
+                    .execute(&mut *transaction)
+                    .await?;
+                for resolution in Resolution::ALL {
+                    let bucket = resolution.floor(now).as_millisecond();
+                    let existing: Option<(i64, i64, i64, i64, i64)> = sqlx::query_as(
+                        "SELECT runs, failures, latency_runs, latency_sum_ms, latency_max_ms FROM check_rollups \
+                         WHERE name = $1 AND resolution = $2 AND bucket = $3",
+                    )
+                    .bind(run.name)
+                    .bind(resolution.as_str())
+                    .bind(bucket)
+                    .fetch_optional(&mut *transaction)
+                    .await?;
+                    let mut rollup = existing.map(Self::rollup_from).unwrap_or_default();
+                    rollup.add(run.outcome);
+                    let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                    sqlx::query(
+                        "INSERT INTO check_rollups (name, resolution, bucket, runs, failures, latency_runs, latency_sum_ms, latency_max_ms) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (name, resolution, bucket) DO UPDATE SET runs = excluded.runs, failures = excluded.failures, \
+                           latency_runs = excluded.latency_runs, latency_sum_ms = excluded.latency_sum_ms, latency_max_ms = excluded.latency_max_ms",
+                    )
+                    .bind(run.name)
+                    .bind(resolution.as_str())
+                    .bind(bucket)
+                    .bind(as_i64(rollup.runs))
+                    .bind(as_i64(rollup.failures))
+                    .bind(as_i64(rollup.latency_runs))
+                    .bind(as_i64(rollup.latency_sum_ms))
+                    .bind(as_i64(rollup.latency_max_ms))
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                                sqlx::query(
+                    "UPDATE check_state SET tracker = $1, next_run_at = $2, last_run_at = $3, last_outcome = $4 WHERE name = $5",
+                )
+                .bind(serde_json::to_string(run.tracker).unwrap_or_else(|_| "{}".into()))
+                .bind(run.next_run_at.as_millisecond())
+                .bind(now.as_millisecond())
+                .bind(serde_json::to_string(run.outcome).ok())
+                .bind(run.name)
+                .execute(&mut *transaction)
+                .await?;
+                let payload = serde_json::json!({ "check": run.name }).to_string();
+                let key = format!("check-run:{}:{}", run.name, run.next_run_at.as_millisecond());
+                Self::insert_timer(&mut transaction, $crate::store::CHECK_RUN_JOB, &payload, run.next_run_at, &key, now).await?;
+                transaction.commit().await?;
+                Ok(true)
+            }
+
+            fn rollup_from((runs, failures, latency_runs, latency_sum_ms, latency_max_ms): (i64, i64, i64, i64, i64)) -> $crate::core::check::Rollup {
+                let as_u64 = |n: i64| u64::try_from(n).unwrap_or(0);
+                $crate::core::check::Rollup {
+                    runs: as_u64(runs),
+                    failures: as_u64(failures),
+                    latency_runs: as_u64(latency_runs),
+                    latency_sum_ms: as_u64(latency_sum_ms),
+                    latency_max_ms: as_u64(latency_max_ms),
+                }
+            }
+
+            pub async fn check_rollups(
+                &self,
+                name: &str,
+                resolution: $crate::core::check::Resolution,
+                since: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<(jiff::Timestamp, $crate::core::check::Rollup)>> {
+                let rows: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
+                    "SELECT bucket, runs, failures, latency_runs, latency_sum_ms, latency_max_ms FROM check_rollups \
+                     WHERE name = $1 AND resolution = $2 AND bucket >= $3 ORDER BY bucket",
+                )
+                .bind(name)
+                .bind(resolution.as_str())
+                .bind(since.as_millisecond())
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(bucket, runs, failures, latency_runs, sum, max)| {
+                        ($crate::clock::from_millis(bucket), Self::rollup_from((runs, failures, latency_runs, sum, max)))
+                    })
+                    .collect())
+            }
+
+            pub async fn prune_checks(&self, now: jiff::Timestamp) -> $crate::store::Result<u64> {
+                use $crate::core::check::{RAW_RETENTION, Resolution};
+                let mut deleted = sqlx::query("DELETE FROM check_results WHERE at < $1")
+                    .bind(now.saturating_sub(RAW_RETENTION).unwrap_or(now).as_millisecond())
+                    .execute(self.writer())
+                    .await?
+                    .rows_affected();
+                for resolution in Resolution::ALL {
+                    deleted += sqlx::query("DELETE FROM check_rollups WHERE resolution = $1 AND bucket < $2")
+                        .bind(resolution.as_str())
+                        .bind(resolution.cutoff(now).as_millisecond())
+                        .execute(self.writer())
+                        .await?
+                        .rows_affected();
+                }
+                Ok(deleted)
             }
 
             /// A timer: a job with no queue, due at `at`, made once per `dedup_key`.
@@ -1613,6 +1969,8 @@ macro_rules! shared_store_impl {
                         let events: Vec<$crate::store::NewEvent> = notice(&group, &firing, &untold).into_iter().collect();
                         Self::insert_event_rows(&mut transaction, &events, now).await?;
                         for alert in &firing {
+                            let change = if untold.contains(&alert.id) { "fired" } else { "repeated" };
+                            Self::record_notice(&mut transaction, &alert.id, change, now).await?;
                             sqlx::query("UPDATE alert_group_members SET notified_at = $1 WHERE group_key = $2 AND alert_id = $3")
                                 .bind(now.as_millisecond())
                                 .bind(key)

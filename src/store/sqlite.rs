@@ -89,6 +89,16 @@ impl SqliteStore {
             "notification groups and flapping",
             include_str!("../../migrations/sqlite/0009_alert_groups.sql"),
         ),
+        (
+            10,
+            "tasks for unhandled alerts, and notices for the noise report",
+            include_str!("../../migrations/sqlite/0010_alert_tasks.sql"),
+        ),
+        (
+            11,
+            "built-in checks: state, results and rollups",
+            include_str!("../../migrations/sqlite/0011_checks.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {

@@ -24,7 +24,7 @@ use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::store::{
     Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventStatus,
-    GroupedNotice, NewEvent, NewJob, NoticePlan, Silence, Store, StoreError,
+    GroupedNotice, NewEvent, NewJob, NoticePlan, Silence, Store, StoreError, Task, Timer,
 };
 
 pub const ALERT: &str = "alert";
@@ -34,7 +34,9 @@ pub const SILENCE_CHECK: &str = "silence_check";
 pub const NOTICE_KIND: &str = "alert";
 /// The kind of a notification group's notice.
 pub const GROUP_NOTICE_KIND: &str = "alert_group";
-pub use crate::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB};
+/// The kind of the notice a task for an unhandled alert makes.
+pub const TASK_NOTICE_KIND: &str = "alert_task";
+pub use crate::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB, TASK_CHECK_JOB};
 
 /// What a notice event carries: the change and the alert after it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -195,7 +197,195 @@ pub fn plan(
     let unannounced = matches!(change, Change::Acknowledged | Change::Resolved) && !alert.announced;
     let event = (!immediate.is_empty() && !unannounced && !transition.damped)
         .then(|| notice_event(config, source, transition, immediate, now));
-    NoticePlan { event, groups }
+    NoticePlan {
+        event,
+        groups,
+        timers: task_timers(config, transition, now),
+    }
+}
+
+/// A fire (not info) asks for task checks: one now, for recurrence, and one when it has been
+/// unacknowledged too long.
+fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) -> Vec<Timer> {
+    let alert = &transition.alert;
+    if transition.change != Change::Fired || alert.severity == Severity::Info {
+        return Vec::new();
+    }
+    let payload = serde_json::json!({ "alert": alert.id, "cycle": alert.fire_count }).to_string();
+    let recurrence = config.alerts.task_recurrence().map(|_| now);
+    let unacknowledged = config
+        .alerts
+        .task_after()
+        .map(|after| alert.fired_at.saturating_add(after).unwrap_or(now).max(now));
+    [recurrence, unacknowledged]
+        .into_iter()
+        .flatten()
+        .map(|at| Timer {
+            kind: TASK_CHECK_JOB,
+            payload: payload.clone(),
+            at,
+            key: format!(
+                "task-check:{}:{}:{}",
+                alert.id,
+                alert.fire_count,
+                at.as_millisecond()
+            ),
+        })
+        .collect()
+}
+
+/// Runs a task check: opens a task for the alert's team when it is still firing
+/// unacknowledged past the threshold, or fired too often within the recurrence window.
+pub async fn check_task(
+    store: &Store,
+    config: &Config,
+    job: &ClaimedJob,
+    now: Timestamp,
+) -> Result<Option<Task>, StoreError> {
+    let Some(id) = payload_field(&job.payload, "alert") else {
+        return Ok(None);
+    };
+    let alert = match store.get_alert(&id).await {
+        Ok(alert) => alert,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    let unacknowledged = config.alerts.task_after().filter(|after| {
+        alert.state == AlertState::Firing
+            && alert
+                .fired_at
+                .saturating_add(*after)
+                .is_ok_and(|due| due <= now)
+    });
+    let (reason, detail) = if let Some(after) = unacknowledged {
+        (
+            "unacknowledged",
+            format!(
+                "firing for {:#} without anyone acknowledging it",
+                jiff::Span::try_from(after).unwrap_or_default()
+            ),
+        )
+    } else if let Some((times, window)) = config.alerts.task_recurrence() {
+        let since = now.saturating_sub(window).unwrap_or(now);
+        let fires = store.alert_fires_since(&alert.id, since).await?;
+        if fires < i64::from(times) {
+            return Ok(None);
+        }
+        (
+            "recurring",
+            format!(
+                "fired {fires} times in {:#}",
+                jiff::Span::try_from(window).unwrap_or_default()
+            ),
+        )
+    } else {
+        return Ok(None);
+    };
+    let team = alert
+        .service
+        .as_deref()
+        .and_then(|service| config.service(service))
+        .and_then(|service| service.team.clone());
+    let task = Task {
+        seq: 0,
+        id: crate::store::new_id(now),
+        alert_id: alert.id.clone(),
+        rule: alert.rule.clone(),
+        service: alert.service.clone(),
+        team,
+        reason: reason.to_owned(),
+        detail,
+        opened_at: now,
+        closed_at: None,
+        closed_by: None,
+    };
+    let notice = task_notice(config, source_of(config, &alert), &task, &alert, now);
+    let opened = store.open_task(&task, notice, now).await?;
+    if let Some(task) = &opened {
+        tracing::info!(task = %task.id, alert = %alert.id, reason, "task opened for an unhandled alert");
+    }
+    Ok(opened)
+}
+
+/// What a task's notice carries (kind `alert_task`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskNotice {
+    pub task_id: String,
+    pub reason: String,
+    pub detail: String,
+    pub team: Option<String>,
+    pub alert: NoticeAlert,
+}
+
+/// The task's notice: to its team's channel, and wherever routes send `kind = "alert_task"`.
+fn task_notice(
+    config: &Config,
+    source: &str,
+    task: &Task,
+    alert: &Alert,
+    now: Timestamp,
+) -> Option<NewEvent> {
+    let labels: Vec<String> = alert
+        .labels
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect();
+    let mut destinations = crate::core::routing::destinations_for(
+        &EventAttributes {
+            source,
+            integration: &alert.integration,
+            kind: TASK_NOTICE_KIND,
+            action: Some(task.reason.as_str()),
+            repo: None,
+            branch: None,
+            author: None,
+            labels: &labels,
+            outcome: None,
+        },
+        &config.routes,
+    );
+    let channel = task
+        .team
+        .as_deref()
+        .and_then(|team| config.team(team))
+        .and_then(|team| team.channel.clone());
+    if let Some(channel) = channel {
+        if !destinations.iter().any(|t| t.destination == channel) {
+            destinations.push(Target {
+                destination: channel,
+                template: None,
+            });
+        }
+    }
+    if destinations.is_empty() {
+        return None;
+    }
+    let body = TaskNotice {
+        task_id: task.id.clone(),
+        reason: task.reason.clone(),
+        detail: task.detail.clone(),
+        team: task.team.clone(),
+        alert: NoticeAlert::from(alert),
+    };
+    Some(NewEvent {
+        id: crate::store::new_id(now),
+        integration: alert.integration.clone(),
+        source: source.to_owned(),
+        kind: TASK_NOTICE_KIND.to_owned(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: Some(format!("alert-task:{}", task.id)),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: None,
+        destinations,
+        expires_at: now
+            .saturating_add(config.delivery.retry_window())
+            .unwrap_or(now),
+    })
 }
 
 /// The notice event for one alert's change, to `destinations`.
@@ -367,9 +557,33 @@ pub async fn change(
 
 /// The `source` an alert's notices are routed with: its integration's kind.
 fn source_of(config: &Config, alert: &Alert) -> &'static str {
-    config
-        .integration(&alert.integration)
-        .map_or("alert", |integration| integration.kind())
+    match config.integration(&alert.integration) {
+        Some(integration) => integration.kind(),
+        None if alert.integration == super::checks::CHECK_INTEGRATION => "check",
+        None => "alert",
+    }
+}
+
+/// The noise report over a window (see `core::noise`): services' teams and teams' budgets
+/// come from the config.
+pub async fn noise_report(
+    store: &Store,
+    config: &Config,
+    request: &crate::http::reports::NoiseRequest,
+) -> Result<Vec<crate::core::noise::NoiseRow>, StoreError> {
+    let activity = store.alert_activity(request.from, request.to).await?;
+    let weeks = request.to.duration_since(request.from).as_secs_f64() / (7.0 * 86_400.0);
+    Ok(crate::core::noise::report(
+        &activity.changes,
+        &activity.notices,
+        &crate::core::noise::Settings {
+            by: request.by,
+            auto_resolve_within: request.auto_resolve_within,
+            weeks,
+            team_of: &|service| config.service(service).and_then(|s| s.team.clone()),
+            budget_of: &|team| config.team(team).and_then(|t| t.page_budget_per_week),
+        },
+    ))
 }
 
 /// Runs a notification group's flush timer.

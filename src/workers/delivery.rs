@@ -29,6 +29,8 @@ pub struct DeliveryWorker {
     pub config: ConfigHandle,
     pub clock: SharedClock,
     pub client: reqwest::Client,
+    /// For built-in checks: follows no redirects.
+    pub check_client: reqwest::Client,
     pub metrics: Arc<Metrics>,
     pub policy: RetryPolicy,
     /// Names this worker's leases; unique per process.
@@ -119,6 +121,33 @@ impl DeliveryWorker {
                         None,
                         None,
                         format!("{} failed: {error}", job.kind),
+                    ),
+                }
+            }
+            super::checks::CHECK_RUN_JOB => {
+                let config = self.config.current();
+                let now = self.clock.now();
+                match super::checks::run(&self.store, &config, &self.check_client, &job, now).await
+                {
+                    Ok(()) => JobOutcome::Done { status: None },
+                    Err(error) => self.retry_or_give_up(
+                        &job,
+                        None,
+                        None,
+                        format!("running a check failed: {error}"),
+                    ),
+                }
+            }
+            super::alerts::TASK_CHECK_JOB => {
+                let config = self.config.current();
+                match super::alerts::check_task(&self.store, &config, &job, self.clock.now()).await
+                {
+                    Ok(_) => JobOutcome::Done { status: None },
+                    Err(error) => self.retry_or_give_up(
+                        &job,
+                        None,
+                        None,
+                        format!("checking for a task failed: {error}"),
                     ),
                 }
             }

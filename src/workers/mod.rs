@@ -2,6 +2,7 @@
 //! housekeeping. Each exposes one step so tests can drive it.
 
 pub mod alerts;
+pub mod checks;
 pub mod delivery;
 pub mod digest;
 pub mod state;
@@ -40,6 +41,9 @@ pub async fn run_maintenance(store: Store, clock: SharedClock, shutdown: Cancell
                     tracing::debug!(rows, "expired sessions and old delivery attempts deleted")
                 }
                 Err(error) => tracing::warn!(%error, "pruning failed"),
+            }
+            if let Err(error) = store.prune_checks(now).await {
+                tracing::warn!(%error, "pruning check results failed");
             }
         }
         wait = match store.maintain().await {
