@@ -367,25 +367,16 @@ fn task_notice(
         team: task.team.clone(),
         alert: NoticeAlert::from(alert),
     };
-    Some(NewEvent {
-        id: crate::store::new_id(now),
-        integration: alert.integration.clone(),
-        source: source.to_owned(),
-        kind: TASK_NOTICE_KIND.to_owned(),
-        status: EventStatus::Accepted,
-        ignored_reason: None,
-        dedup_key: Some(format!("alert-task:{}", task.id)),
-        received_at: now,
-        headers: "{}".into(),
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        normalized: None,
-        repository: None,
-        alerts: None,
+    Some(notice_row(
+        config,
+        alert.integration.clone(),
+        source,
+        TASK_NOTICE_KIND,
+        format!("alert-task:{}", task.id),
+        &body,
         destinations,
-        expires_at: now
-            .saturating_add(config.delivery.retry_window())
-            .unwrap_or(now),
-    })
+        now,
+    ))
 }
 
 /// The notice event for one alert's change, to `destinations`.
@@ -403,23 +394,48 @@ fn notice_event(
         alert: NoticeAlert::from(alert),
         started_flapping: transition.started_flapping,
     };
-    let window = config.delivery.retry_window();
+    notice_row(
+        config,
+        alert.integration.clone(),
+        source,
+        NOTICE_KIND,
+        notice_key(transition, now),
+        &body,
+        destinations,
+        now,
+    )
+}
+
+/// A notice event: already routed (`destinations`), kept for the retry window.
+#[allow(clippy::too_many_arguments)]
+fn notice_row(
+    config: &Config,
+    integration: String,
+    source: impl Into<String>,
+    kind: &str,
+    dedup_key: String,
+    body: &impl Serialize,
+    destinations: Vec<Target>,
+    now: Timestamp,
+) -> NewEvent {
     NewEvent {
         id: crate::store::new_id(now),
-        integration: alert.integration.clone(),
-        source: source.to_owned(),
-        kind: NOTICE_KIND.to_owned(),
+        integration,
+        source: source.into(),
+        kind: kind.to_owned(),
         status: EventStatus::Accepted,
         ignored_reason: None,
-        dedup_key: Some(notice_key(transition, now)),
+        dedup_key: Some(dedup_key),
         received_at: now,
         headers: "{}".into(),
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        body: serde_json::to_vec(body).unwrap_or_default().into(),
         normalized: None,
         repository: None,
         alerts: None,
         destinations,
-        expires_at: now.saturating_add(window).unwrap_or(now),
+        expires_at: now
+            .saturating_add(config.delivery.retry_window())
+            .unwrap_or(now),
     }
 }
 
@@ -441,28 +457,16 @@ pub fn group_notice(
         alerts: alerts.into_iter().map(NoticeAlert::from).collect(),
         new: untold.len(),
     };
-    let window = config.delivery.retry_window();
-    Some(NewEvent {
-        id: crate::store::new_id(now),
-        integration: group.integration.clone(),
-        source: group.source.clone(),
-        kind: GROUP_NOTICE_KIND.to_owned(),
-        status: EventStatus::Accepted,
-        ignored_reason: None,
-        dedup_key: Some(format!(
-            "alert-group:{}:{}",
-            group.key,
-            now.as_millisecond()
-        )),
-        received_at: now,
-        headers: "{}".into(),
-        body: serde_json::to_vec(&body).unwrap_or_default().into(),
-        normalized: None,
-        repository: None,
-        alerts: None,
-        destinations: group.destinations.clone(),
-        expires_at: now.saturating_add(window).unwrap_or(now),
-    })
+    Some(notice_row(
+        config,
+        group.integration.clone(),
+        group.source.clone(),
+        GROUP_NOTICE_KIND,
+        format!("alert-group:{}:{}", group.key, now.as_millisecond()),
+        &body,
+        group.destinations.clone(),
+        now,
+    ))
 }
 
 /// One notice per change of one firing cycle.
@@ -508,16 +512,7 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             now,
-            &|signal| {
-                let labels = matching_labels(
-                    &signal.labels,
-                    &signal.rule,
-                    signal.severity,
-                    signal.service.as_deref(),
-                    &integration,
-                );
-                covering(&silences, &labels, now).map(|silence| silence.id.clone())
-            },
+            &silencer(&silences, &integration, now),
             &|transition| plan(config, &source, transition, now),
         )
         .await?;
@@ -638,6 +633,24 @@ pub async fn settle(
 fn payload_field(payload: &str, name: &str) -> Option<String> {
     let value: serde_json::Value = serde_json::from_str(payload).ok()?;
     value.get(name)?.as_str().map(str::to_owned)
+}
+
+/// Says which silence in force at `now`, if any, covers a report's signal.
+pub fn silencer<'s>(
+    silences: &'s [Silence],
+    integration: &'s str,
+    now: Timestamp,
+) -> impl Fn(&AlertSignal) -> Option<String> + Send + Sync + 's {
+    move |signal| {
+        let labels = matching_labels(
+            &signal.labels,
+            &signal.rule,
+            signal.severity,
+            signal.service.as_deref(),
+            integration,
+        );
+        covering(silences, &labels, now).map(|silence| silence.id.clone())
+    }
 }
 
 /// The first silence in force at `now` that covers an alert with these labels.

@@ -64,7 +64,7 @@ pub async fn run(
         return Ok(());
     };
     let outcome = crate::checks::probe::probe(check, client, now).await;
-    let mut tracker = state.tracker.clone();
+    let mut tracker = state.tracker;
     let transition = tracker.record(
         outcome.ok,
         check.failures_to_alert(),
@@ -114,16 +114,7 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             now,
-            &|signal| {
-                let labels = matching_labels(
-                    &signal.labels,
-                    &signal.rule,
-                    signal.severity,
-                    signal.service.as_deref(),
-                    CHECK_INTEGRATION,
-                );
-                super::alerts::covering(&silences, &labels, now).map(|s| s.id.clone())
-            },
+            &super::alerts::silencer(&silences, CHECK_INTEGRATION, now),
             &|transition| super::alerts::plan(config, source, transition, now),
         )
         .await?;
