@@ -88,6 +88,42 @@ pub enum AlertCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// The noise report: per rule, service or team, how often alerts fired, how many were
+    /// acknowledged or went away by themselves, and pages a week against the team's budget.
+    Noise {
+        #[arg(long, default_value = "rule", value_parser = ["rule", "service", "team"])]
+        by: String,
+        /// The window: the last N days (default 7).
+        #[arg(long, conflicts_with = "from")]
+        days: Option<u32>,
+        /// The window's start (RFC 3339), instead of --days.
+        #[arg(long)]
+        from: Option<String>,
+        /// The window's end (RFC 3339); default now.
+        #[arg(long)]
+        to: Option<String>,
+        /// Resolved by the sender within this many minutes counts as auto-resolved (default 5).
+        #[arg(long)]
+        auto_resolve_minutes: Option<u32>,
+        /// Print the report as CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Open tasks for alerts nobody handled (--all: closed ones too), newest first.
+    Tasks {
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Close a task once its alert is dealt with.
+    CloseTask {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -556,11 +592,69 @@ impl ApiClient {
         let status = response.status();
         let body: serde_json::Value = response.json().await.unwrap_or_default();
         if !status.is_success() {
-            let code = body["error"]["code"].as_str().unwrap_or("error");
-            let message = body["error"]["message"].as_str().unwrap_or("");
-            bail!("{status}: {code}: {message}");
+            bail!("{}", failure(status, &body));
         }
         Ok(body)
+    }
+
+    /// A GET whose answer is text (a CSV), not JSON.
+    pub async fn text(&self, path: &str) -> anyhow::Result<String> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            let body = serde_json::from_str(&text).unwrap_or_default();
+            bail!("{}", failure(status, &body));
+        }
+        Ok(text)
+    }
+}
+
+/// An API error as the CLI reports it: status, stable code, sentence.
+fn failure(status: reqwest::StatusCode, body: &serde_json::Value) -> String {
+    let code = body["error"]["code"].as_str().unwrap_or("error");
+    let message = body["error"]["message"].as_str().unwrap_or("");
+    format!("{status}: {code}: {message}")
+}
+
+/// Prints rows under a header, each column as wide as its widest cell; columns marked in
+/// `right` are aligned right (numbers), the last column is not padded.
+fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (index, cell) in cells.into_iter().enumerate() {
+            let width = widths.get(index).copied().unwrap_or(0);
+            let padded = if right.get(index).copied().unwrap_or(false) {
+                format!("{cell:>width$}")
+            } else if index == last {
+                cell.to_owned()
+            } else {
+                format!("{cell:<width$}")
+            };
+            if index > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(&padded);
+        }
+        println!("{}", text.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
     }
 }
 
@@ -652,8 +746,179 @@ async fn alert(command: AlertCommand) -> anyhow::Result<()> {
         }
         AlertCommand::Ack { id, client } => change_alert(&client, &id, "acknowledge").await?,
         AlertCommand::Resolve { id, client } => change_alert(&client, &id, "resolve").await?,
+        AlertCommand::Noise {
+            by,
+            days,
+            from,
+            to,
+            auto_resolve_minutes,
+            csv,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let mut path = format!("/api/v1/reports/noise?by={}", urlencode(&by));
+            for (name, value) in [
+                ("days", days.map(|d| d.to_string())),
+                ("from", from),
+                ("to", to),
+                (
+                    "auto_resolve_minutes",
+                    auto_resolve_minutes.map(|m| m.to_string()),
+                ),
+            ] {
+                if let Some(value) = value {
+                    path.push_str(&format!("&{name}={}", urlencode(&value)));
+                }
+            }
+            if csv {
+                print!("{}", api.text(&format!("{path}&format=csv")).await?);
+                return Ok(());
+            }
+            let report = api.call(reqwest::Method::GET, &path).await?;
+            print_noise(&report);
+        }
+        AlertCommand::Tasks { all, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let path = if all {
+                "/api/v1/tasks?state=all"
+            } else {
+                "/api/v1/tasks"
+            };
+            let page = api.call(reqwest::Method::GET, path).await?;
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            let rows: Vec<Vec<String>> = page["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|task| {
+                    let state = if task["closed_at"].is_string() {
+                        "closed"
+                    } else {
+                        "open"
+                    };
+                    let mut row = vec![
+                        text(&task["id"]),
+                        state.to_owned(),
+                        text(&task["reason"]),
+                        text(&task["rule"]),
+                        text(&task["service"]),
+                        text(&task["team"]),
+                        text(&task["opened_at"]),
+                    ];
+                    if all {
+                        row.push(text(&task["closed_by"]));
+                    }
+                    row.push(task["detail"].as_str().unwrap_or("").to_owned());
+                    row
+                })
+                .collect();
+            let mut header = vec!["ID", "STATE", "REASON", "RULE", "SERVICE", "TEAM", "OPENED"];
+            if all {
+                header.push("CLOSED BY");
+            }
+            header.push("DETAIL");
+            print_table(&header, &rows, &[]);
+        }
+        AlertCommand::CloseTask { id, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let task = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/tasks/{}/close", urlencode(&id)),
+                )
+                .await?;
+            println!(
+                "closed {}: {} ({}: {})",
+                task["id"].as_str().unwrap_or(&id),
+                task["rule"].as_str().unwrap_or("-"),
+                task["reason"].as_str().unwrap_or("-"),
+                task["detail"].as_str().unwrap_or("")
+            );
+        }
     }
     Ok(())
+}
+
+/// The noise report as an aligned table; the window goes to standard error so standard
+/// output holds only the table.
+fn print_noise(report: &serde_json::Value) {
+    let by = report["by"].as_str().unwrap_or("rule").to_uppercase();
+    let count = |value: &serde_json::Value| value.as_u64().unwrap_or(0).to_string();
+    let share =
+        |value: &serde_json::Value| format!("{:.0}%", value.as_f64().unwrap_or(0.0) * 100.0);
+    let duration = |value: &serde_json::Value| {
+        value
+            .as_f64()
+            .map_or_else(|| "-".to_owned(), crate::web::noise::human_duration)
+    };
+    let rows: Vec<Vec<String>> = report["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|row| {
+            let fired = row["fires"].as_u64().unwrap_or(0) > 0;
+            vec![
+                row["key"].as_str().unwrap_or("-").to_owned(),
+                count(&row["fires"]),
+                count(&row["notifications"]),
+                count(&row["acknowledged"]),
+                if fired {
+                    share(&row["share_acknowledged"])
+                } else {
+                    "-".into()
+                },
+                count(&row["auto_resolved"]),
+                if fired {
+                    share(&row["share_auto_resolved"])
+                } else {
+                    "-".into()
+                },
+                count(&row["flapping"]),
+                duration(&row["median_seconds_to_acknowledge"]),
+                duration(&row["median_seconds_to_resolve"]),
+                count(&row["pages"]),
+                format!("{:.1}", row["pages_per_week"].as_f64().unwrap_or(0.0)),
+                row["page_budget_per_week"]
+                    .as_u64()
+                    .map_or_else(|| "-".to_owned(), |budget| budget.to_string()),
+                if row["over_budget"] == true {
+                    "OVER"
+                } else {
+                    ""
+                }
+                .to_owned(),
+            ]
+        })
+        .collect();
+    eprintln!(
+        "from {} to {}; auto-resolved: resolved by the sender within {} min",
+        report["from"].as_str().unwrap_or("?"),
+        report["to"].as_str().unwrap_or("?"),
+        report["auto_resolve_minutes"]
+    );
+    if rows.is_empty() {
+        eprintln!("no alerts fired, changed or were notified in this window");
+    }
+    let header = [
+        by.as_str(),
+        "FIRES",
+        "NOTIFIED",
+        "ACKED",
+        "ACKED%",
+        "AUTO",
+        "AUTO%",
+        "FLAPPING",
+        "MEDIAN ACK",
+        "MEDIAN RESOLVE",
+        "PAGES",
+        "PAGES/WEEK",
+        "BUDGET",
+        "",
+    ];
+    let mut right = [true; 14];
+    right[0] = false;
+    right[13] = false;
+    print_table(&header, &rows, &right);
 }
 
 async fn change_alert(client: &ClientArgs, id: &str, verb: &str) -> anyhow::Result<()> {

@@ -39,6 +39,14 @@ pub enum By {
 }
 
 impl By {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::Rule => "rule",
+            By::Service => "service",
+            By::Team => "team",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<By> {
         Some(match text {
             "rule" => By::Rule,
@@ -242,11 +250,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
 pub fn csv(by: By, rows: &[NoiseRow]) -> String {
     let mut out = format!(
         "{},fires,notifications,acknowledged,share_acknowledged,auto_resolved,share_auto_resolved,flapping,median_seconds_to_acknowledge,median_seconds_to_resolve,pages,pages_per_week,page_budget_per_week,over_budget\n",
-        match by {
-            By::Rule => "rule",
-            By::Service => "service",
-            By::Team => "team",
-        }
+        by.as_str()
     );
     let optional = |value: Option<f64>| value.map(|v| format!("{v:.0}")).unwrap_or_default();
     for row in rows {

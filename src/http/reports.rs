@@ -132,7 +132,7 @@ pub async fn noise(
             .into_response());
     }
     Ok(Json(json!({
-        "by": params.by.as_deref().unwrap_or("rule"),
+        "by": request.by.as_str(),
         "from": request.from,
         "to": request.to,
         "auto_resolve_minutes": request.auto_resolve_within.as_mins(),

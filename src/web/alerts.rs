@@ -1,5 +1,6 @@
 //! `/alerts`: open alerts first, filterable by state, severity and service, with acknowledge
-//! and resolve for responders.
+//! and resolve for responders; above them, the tasks for alerts nobody handled (left
+//! unacknowledged, or firing again and again), which responders close once dealt with.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -15,6 +16,10 @@ use crate::http::{AppState, PathText};
 use crate::store::{AlertFilter, StoreError};
 
 const PAGE_SIZE: i64 = 100;
+/// Closed tasks shown under the open ones.
+const RECENT_CLOSED_TASKS: usize = 5;
+/// Tasks read to find the recently closed ones among the open.
+const TASKS_READ: i64 = 200;
 
 #[derive(Debug, Default, Deserialize, Serialize)]
 pub struct AlertQuery {
@@ -68,6 +73,15 @@ pub async fn page(
             limit: PAGE_SIZE,
         })
         .await?;
+    let open_tasks = state.store.list_tasks(true, TASKS_READ).await?;
+    let closed_tasks: Vec<_> = state
+        .store
+        .list_tasks(false, TASKS_READ)
+        .await?
+        .into_iter()
+        .filter(|task| task.closed_at.is_some())
+        .take(RECENT_CLOSED_TASKS)
+        .collect();
     Frame {
         state: &state,
         user: &user,
@@ -78,6 +92,8 @@ pub async fn page(
         "alerts.html",
         context! {
             alerts => minijinja::Value::from(minijinja::value::Serde(&alerts)),
+            open_tasks => minijinja::Value::from(minijinja::value::Serde(&open_tasks)),
+            closed_tasks => minijinja::Value::from(minijinja::value::Serde(&closed_tasks)),
             shown,
             severity => severity.map(|s| s.as_str()),
             service,
@@ -121,4 +137,23 @@ pub async fn resolve(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     act(&state, &user, &id, Change::Resolved).await
+}
+
+/// Closes a task: someone dealt with the alert it is about.
+pub async fn close_task(
+    State(state): State<AppState>,
+    user: SignedIn,
+    PathText(id): PathText,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, PageError> {
+    user.require(Role::Responder)?;
+    let by = format!("user:{}", user.user.name);
+    let outcome = match state.store.close_task(&id, &by, state.clock.now()).await {
+        Ok(Some(_)) => "task_closed",
+        Ok(None) => "task_unchanged",
+        Err(StoreError::NotFound) => return Err(PageError::NotFound("task")),
+        Err(error) => return Err(error.into()),
+    };
+    tracing::info!(user = %user.user.name, task = %id, "task closed from the web UI");
+    Ok(Redirect::to(&format!("/alerts?changed={outcome}")).into_response())
 }

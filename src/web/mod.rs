@@ -14,6 +14,7 @@ mod auth;
 mod deliveries;
 mod events;
 mod login;
+pub(crate) mod noise;
 mod overview;
 mod render;
 mod silences;
@@ -36,8 +37,11 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts", get(alerts::page))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route("/alerts/tasks/{id}/close", post(alerts::close_task))
         .route("/silences", get(silences::page).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
+        .route("/noise", get(noise::page))
+        .route("/noise.csv", get(noise::csv))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

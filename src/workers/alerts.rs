@@ -260,10 +260,7 @@ pub async fn check_task(
     let (reason, detail) = if let Some(after) = unacknowledged {
         (
             "unacknowledged",
-            format!(
-                "firing for {:#} without anyone acknowledging it",
-                jiff::Span::try_from(after).unwrap_or_default()
-            ),
+            format!("firing for {:#} without anyone acknowledging it", after),
         )
     } else if let Some((times, window)) = config.alerts.task_recurrence() {
         let since = now.saturating_sub(window).unwrap_or(now);
@@ -271,13 +268,7 @@ pub async fn check_task(
         if fires < i64::from(times) {
             return Ok(None);
         }
-        (
-            "recurring",
-            format!(
-                "fired {fires} times in {:#}",
-                jiff::Span::try_from(window).unwrap_or_default()
-            ),
-        )
+        ("recurring", format!("fired {fires} times in {:#}", window))
     } else {
         return Ok(None);
     };
