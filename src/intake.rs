@@ -157,7 +157,10 @@ impl Committer {
             }
             return;
         }
-        let adds_jobs = events.iter().any(|event| !event.destinations.is_empty());
+        // Alert reports are routed nowhere but add an `alert` job: they wake the worker too.
+        let adds_jobs = events
+            .iter()
+            .any(|event| !event.destinations.is_empty() || event.alerts.is_some());
         // Durations are measured on the monotonic clock: they are metrics, not schedule.
         let started = std::time::Instant::now();
         let answers = match self.store.insert_events(&events, self.clock.now()).await {

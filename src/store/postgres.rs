@@ -119,4 +119,9 @@ impl PostgresStore {
     }
 }
 
-shared_store_impl!(PostgresStore, sqlx::Postgres, " FOR UPDATE SKIP LOCKED");
+shared_store_impl!(
+    PostgresStore,
+    sqlx::Postgres,
+    " FOR UPDATE SKIP LOCKED",
+    " FOR UPDATE"
+);

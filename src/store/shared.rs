@@ -24,9 +24,11 @@ pub(super) const COUNT_BUCKET_MS: i64 = 900_000;
 pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
 
 /// `$store` is the backend type (with `writer()` and `reader()` pools), `$db` its sqlx
-/// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold.
+/// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold,
+/// and `$row_lock` what a read needs to hold its row until the transaction ends (SQLite's single
+/// writer already serializes write transactions).
 macro_rules! shared_store_impl {
-    ($store:ty, $db:ty, $claim_lock:expr) => {
+    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr) => {
         impl $store {
             /// Binds one event row, in the column order of `EVENT_INSERT`.
             fn push_event_row<'a>(
@@ -1257,9 +1259,12 @@ macro_rules! shared_store_impl {
                 // (alert, change, started flapping, damped)
                 let mut changed: Vec<(String, Change, bool, bool)> = Vec::new();
                 for signal in signals {
+                    // Held until commit: a silence check or settle racing this report waits, then
+                    // decides on what this report made.
                     let current = sqlx::query(&format!(
-                        "SELECT {} FROM alerts WHERE integration = $1 AND fingerprint = $2",
-                        $crate::store::shared::ALERT_COLUMNS
+                        "SELECT {} FROM alerts WHERE integration = $1 AND fingerprint = $2{}",
+                        $crate::store::shared::ALERT_COLUMNS,
+                        $row_lock
                     ))
                     .bind(integration)
                     .bind(clean_text(&signal.fingerprint).into_owned())
@@ -1762,7 +1767,7 @@ macro_rules! shared_store_impl {
                 use $crate::core::check::Resolution;
                 let mut transaction = self.writer().begin().await?;
                 // Only the planned run counts: a stale timer (the check was re-planned) does nothing.
-                let planned: Option<Option<i64>> = sqlx::query_scalar("SELECT next_run_at FROM check_state WHERE name = $1")
+                let planned: Option<Option<i64>> = sqlx::query_scalar(&format!("SELECT next_run_at FROM check_state WHERE name = $1{}", $row_lock))
                     .bind(run.name)
                     .fetch_optional(&mut *transaction)
                     .await?;
@@ -1911,8 +1916,11 @@ macro_rules! shared_store_impl {
                 use sqlx::Row as _;
                 let mut transaction = self.writer().begin().await?;
                 let Some(row) = sqlx::query(
-                    "SELECT key, labels, integration, source, destinations, group_interval_ms, repeat_interval_ms, \
-                       last_notified_at, next_flush_at FROM alert_groups WHERE key = $1",
+                    &format!(
+                        "SELECT key, labels, integration, source, destinations, group_interval_ms, repeat_interval_ms, \
+                           last_notified_at, next_flush_at FROM alert_groups WHERE key = $1{}",
+                        $row_lock
+                    ),
                 )
                 .bind(key)
                 .fetch_optional(&mut *transaction)
@@ -2036,10 +2044,15 @@ macro_rules! shared_store_impl {
                 if steady_since.saturating_add(window).unwrap_or(steady_since) > now {
                     return Ok(None);
                 }
-                sqlx::query("UPDATE alerts SET flapping_since = NULL WHERE id = $1")
+                // Two settle timers due together: only one ends the flapping.
+                let ended = sqlx::query("UPDATE alerts SET flapping_since = NULL WHERE id = $1 AND flapping_since IS NOT NULL")
                     .bind(id)
                     .execute(&mut *transaction)
-                    .await?;
+                    .await?
+                    .rows_affected();
+                if ended == 0 {
+                    return Ok(None);
+                }
                 let cause = "flapping ended";
                 sqlx::query("INSERT INTO alert_changes (alert_id, at, change, cause) VALUES ($1, $2, 'steady', $3)")
                     .bind(id)

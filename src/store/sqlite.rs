@@ -294,7 +294,7 @@ impl SqliteStore {
     }
 }
 
-shared_store_impl!(SqliteStore, sqlx::Sqlite, "");
+shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "");
 
 /// fsync, off the async threads. A file that is gone has nothing to sync: a WAL is removed
 /// only after it was checkpointed into the synced database file.
