@@ -849,7 +849,7 @@ fn print_noise(report: &serde_json::Value) {
     let duration = |value: &serde_json::Value| {
         value
             .as_f64()
-            .map_or_else(|| "-".to_owned(), crate::web::noise::human_duration)
+            .map_or_else(|| "-".to_owned(), crate::core::noise::human_duration)
     };
     let rows: Vec<Vec<String>> = report["rows"]
         .as_array()

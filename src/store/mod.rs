@@ -511,7 +511,7 @@ pub struct Timer {
     pub key: String,
 }
 
-/// The timer job that looks whether an alert needs a task (payload `{"alert", "cycle"}`).
+/// The timer job that looks whether an alert needs a task (payload `{"alert": id}`).
 pub const TASK_CHECK_JOB: &str = "task_check";
 
 /// A task for an alert nobody handled: left unacknowledged, or firing again and again.
@@ -972,7 +972,7 @@ impl Store {
     }
 
     /// Records a run: the result, the rollups, the tracker, and the next run with its timer,
-    /// in one transaction. `due` is the run this was; `None` when it was not the planned one.
+    /// in one transaction. `false` (nothing recorded) when `run.due` is not the planned run.
     pub async fn record_check(&self, run: &CheckRun<'_>, now: Timestamp) -> Result<bool> {
         delegate!(self, store => store.record_check(run, now).await)
     }

@@ -14,7 +14,7 @@ mod auth;
 mod deliveries;
 mod events;
 mod login;
-pub(crate) mod noise;
+mod noise;
 mod overview;
 mod render;
 mod silences;

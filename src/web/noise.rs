@@ -14,34 +14,12 @@ use serde::Serialize;
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError};
-use crate::core::noise::{By, NoiseRow};
+use crate::core::noise::{By, NoiseRow, human_duration};
 use crate::http::AppState;
 use crate::http::reports::{NoiseQuery, NoiseRequest};
 
 /// Keys drawn in the activity chart; the table shows them all.
 const CHART_ROWS: usize = 15;
-
-/// A duration for people: the two largest units, as `4m 10s`, `2h 5m` or `3d 4h`.
-pub fn human_duration(seconds: f64) -> String {
-    let total = if seconds.is_finite() && seconds > 0.0 {
-        seconds.round() as u64
-    } else {
-        0
-    };
-    let units = [(86_400, "d"), (3_600, "h"), (60, "m"), (1, "s")];
-    let Some(first) = units.iter().position(|(size, _)| total >= *size) else {
-        return "0s".into();
-    };
-    let (size, unit) = units[first];
-    let mut text = format!("{}{unit}", total / size);
-    if let Some((next_size, next_unit)) = units.get(first + 1) {
-        let rest = (total % size) / next_size;
-        if rest > 0 {
-            text.push_str(&format!(" {rest}{next_unit}"));
-        }
-    }
-    text
-}
 
 fn by_name(by: By) -> &'static str {
     match by {
@@ -327,17 +305,6 @@ mod tests {
             page_budget_per_week: budget,
             over_budget: budget.is_some_and(|budget| pages > u64::from(budget)),
         }
-    }
-
-    #[test]
-    fn durations_read_as_their_two_largest_units() {
-        assert_eq!(human_duration(0.0), "0s");
-        assert_eq!(human_duration(42.4), "42s");
-        assert_eq!(human_duration(250.0), "4m 10s");
-        assert_eq!(human_duration(240.0), "4m");
-        assert_eq!(human_duration(3_725.0), "1h 2m");
-        assert_eq!(human_duration(93_600.0), "1d 2h");
-        assert_eq!(human_duration(f64::NAN), "0s");
     }
 
     #[test]

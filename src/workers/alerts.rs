@@ -211,7 +211,7 @@ fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) ->
     if transition.change != Change::Fired || alert.severity == Severity::Info {
         return Vec::new();
     }
-    let payload = serde_json::json!({ "alert": alert.id, "cycle": alert.fire_count }).to_string();
+    let payload = serde_json::json!({ "alert": alert.id }).to_string();
     let recurrence = config.alerts.task_recurrence().map(|_| now);
     let unacknowledged = config
         .alerts
