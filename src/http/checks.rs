@@ -11,7 +11,7 @@ use serde_json::json;
 use super::api::query;
 use super::error::ApiError;
 use super::{AppState, PathText};
-use crate::core::check::{Resolution, Rollup};
+use crate::core::check::Resolution;
 use crate::core::scope::Scope;
 
 pub async fn list(
@@ -20,39 +20,7 @@ pub async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::AlertsRead).await?;
     let config = state.config.current();
-    let now = state.clock.now();
-    let states = state.store.check_states().await?;
-    let since = now
-        .saturating_sub(SignedDuration::from_hours(24))
-        .unwrap_or(now);
-    let mut items = Vec::with_capacity(config.checks.len());
-    for check in &config.checks {
-        let stored = states.iter().find(|s| s.name == check.name);
-        let mut day = Rollup::default();
-        for (_, rollup) in state
-            .store
-            .check_rollups(&check.name, Resolution::Minute, since)
-            .await?
-        {
-            day.merge(&rollup);
-        }
-        let status = match stored {
-            Some(s) if s.tracker.alerting => "failing",
-            Some(s) if s.last_outcome.is_some() => "passing",
-            _ => "pending",
-        };
-        items.push(json!({
-            "name": check.name,
-            "kind": check.kind.as_str(),
-            "target": check.target(),
-            "status": status,
-            "last_run_at": stored.and_then(|s| s.last_run_at),
-            "next_run_at": stored.and_then(|s| s.next_run_at),
-            "last_outcome": stored.and_then(|s| s.last_outcome.clone()),
-            "availability_24h": day.availability(),
-            "mean_latency_ms_24h": day.mean_latency_ms(),
-        }));
-    }
+    let items = crate::workers::checks::summaries(&state.store, &config, state.clock.now()).await?;
     Ok(Json(json!({ "items": items })))
 }
 

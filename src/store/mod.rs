@@ -467,6 +467,14 @@ pub struct AlertReport<'a> {
     pub flapping: crate::core::alert::Flapping,
 }
 
+/// An alert job's report, for `Store::apply_alert_jobs`.
+pub struct ReportJob<'a> {
+    pub seq: i64,
+    pub report: AlertReport<'a>,
+    pub silencer: &'a Silencer<'a>,
+    pub notices: &'a Notices<'a>,
+}
+
 /// Says which silence, if any, covers a report's alert.
 pub type Silencer<'a> =
     dyn Fn(&crate::core::alert::AlertSignal) -> Option<String> + Send + Sync + 'a;
@@ -723,7 +731,27 @@ impl Store {
         lease_until: Timestamp,
         limit: i64,
     ) -> Result<Vec<ClaimedJob>> {
-        delegate!(self, store => store.claim_jobs(owner, now, lease_until, limit).await)
+        let runs = self.claim_runs(owner, now, lease_until, limit, 1).await?;
+        Ok(runs.into_iter().flatten().collect())
+    }
+
+    /// As `claim_jobs`, and a claimed queue head brings up to `run - 1` jobs queued right
+    /// behind it, as long as each is due and free: one run, worked through in order by the one
+    /// worker, for one claim. Each run starts with its head.
+    pub async fn claim_runs(
+        &self,
+        owner: &str,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: i64,
+        run: i64,
+    ) -> Result<Vec<Vec<ClaimedJob>>> {
+        delegate!(self, store => store.claim_runs(owner, now, lease_until, limit, run).await)
+    }
+
+    /// Gives back `owner`'s leases on the pending jobs `seqs`, which it will not run now.
+    pub async fn release_jobs(&self, owner: &str, seqs: &[i64], now: Timestamp) -> Result<()> {
+        delegate!(self, store => store.release_jobs(owner, seqs, now).await)
     }
 
     /// Records an attempt's outcome. False when the lease was lost to another worker, in which
@@ -735,7 +763,20 @@ impl Store {
         outcome: &JobOutcome,
         now: Timestamp,
     ) -> Result<bool> {
-        delegate!(self, store => store.finish_job(seq, owner, outcome, now).await)
+        let outcomes = [(seq, outcome.clone())];
+        let recorded = self.finish_jobs(owner, &outcomes, now).await?;
+        Ok(recorded.first().copied().unwrap_or(false))
+    }
+
+    /// Records several attempts' outcomes in one transaction, with `finish_job`'s answer for
+    /// each.
+    pub async fn finish_jobs(
+        &self,
+        owner: &str,
+        outcomes: &[(i64, JobOutcome)],
+        now: Timestamp,
+    ) -> Result<Vec<bool>> {
+        delegate!(self, store => store.finish_jobs(owner, outcomes, now).await)
     }
 
     /// The earliest `run_at` of a pending job, to know how long a worker may sleep.
@@ -890,6 +931,18 @@ impl Store {
         notices: &Notices<'_>,
     ) -> Result<Vec<AlertTransition>> {
         delegate!(self, store => store.apply_alert_signals(report, now, silencer, notices).await)
+    }
+
+    /// Applies the reports of a run of alert jobs leased by `owner`, in order, and marks each
+    /// job done, all in one transaction: one commit for a burst of reports. Stops before a job
+    /// whose lease was lost; returns each applied job's changes.
+    pub async fn apply_alert_jobs(
+        &self,
+        owner: &str,
+        jobs: &[ReportJob<'_>],
+        now: Timestamp,
+    ) -> Result<Vec<Vec<AlertTransition>>> {
+        delegate!(self, store => store.apply_alert_jobs(owner, jobs, now).await)
     }
 
     /// A change by a person (acknowledge, resolve) or a silence starting or ending (with the
@@ -1100,6 +1153,13 @@ impl<'e> DedupPlan<'e> {
 
     fn key_of(&self, events: &'e [NewEvent], index: usize) -> (&'e str, &'e str) {
         Self::key(events, index)
+    }
+
+    /// The events to insert, in the order they came.
+    fn in_arrival_order(&self) -> Vec<usize> {
+        let mut order = self.unique.clone();
+        order.sort_unstable();
+        order
     }
 
     /// The keys of the batch that were not inserted because an earlier event holds them.

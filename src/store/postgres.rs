@@ -74,6 +74,11 @@ impl PostgresStore {
             "built-in checks: state, results and rollups",
             include_str!("../../migrations/postgres/0011_checks.sql"),
         ),
+        (
+            12,
+            "claims read queue heads",
+            include_str!("../../migrations/postgres/0012_job_heads.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -90,6 +95,17 @@ impl PostgresStore {
 
     fn writer(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// A write transaction for the worker's own bookkeeping, committed without waiting for
+    /// the WAL flush (`synchronous_commit = off`, for this transaction only): a server crash
+    /// can lose only the last such commits, which leaves their jobs pending, to be run again.
+    async fn begin_bookkeeping(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>> {
+        let mut transaction = self.pool.begin().await?;
+        sqlx::query("SET LOCAL synchronous_commit = off")
+            .execute(&mut *transaction)
+            .await?;
+        Ok(transaction)
     }
 
     fn reader(&self) -> &PgPool {
@@ -123,5 +139,6 @@ shared_store_impl!(
     PostgresStore,
     sqlx::Postgres,
     " FOR UPDATE SKIP LOCKED",
-    " FOR UPDATE"
+    " FOR UPDATE",
+    false
 );

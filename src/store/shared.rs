@@ -7,6 +7,38 @@ pub(super) const INSERT_CHUNK: usize = 500;
 
 pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository) ";
 
+/// `jobs` under `alias`, pinned to `index` on SQLite: without statistics its planner may walk
+/// `jobs_state` (every pending job) instead of the partial indexes the claim is built on.
+/// PostgreSQL keeps statistics and has no such syntax.
+pub(super) fn jobs_by(alias: &str, index: &str, pin: bool) -> String {
+    if pin {
+        format!("jobs {alias} INDEXED BY {index}")
+    } else {
+        format!("jobs {alias}")
+    }
+}
+
+/// The names of the queues with pending jobs, as `queues(name)` (the last row is NULL). A
+/// skip scan over `jobs_queue`: one index seek per queue, however long each queue is.
+pub(super) fn queues(pin: bool) -> String {
+    let jobs = jobs_by("e", "jobs_queue", pin);
+    format!(
+        "WITH RECURSIVE queues(name) AS ( \
+           SELECT min(e.queue) FROM {jobs} WHERE e.state = 'pending' AND e.queue IS NOT NULL \
+           UNION ALL \
+           SELECT (SELECT min(e.queue) FROM {jobs} WHERE e.state = 'pending' AND e.queue > queues.name) \
+           FROM queues WHERE queues.name IS NOT NULL)"
+    )
+}
+
+/// The oldest pending job of the queue `q`: the only one of it that may run.
+pub(super) fn queue_head(pin: bool) -> String {
+    format!(
+        "SELECT min(h.seq) FROM {} WHERE h.state = 'pending' AND h.queue = q.name",
+        jobs_by("h", "jobs_queue", pin)
+    )
+}
+
 pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ";
 
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
@@ -25,10 +57,10 @@ pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state
 
 /// `$store` is the backend type (with `writer()` and `reader()` pools), `$db` its sqlx
 /// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold,
-/// and `$row_lock` what a read needs to hold its row until the transaction ends (SQLite's single
-/// writer already serializes write transactions).
+/// `$row_lock` what a read needs to hold its row until the transaction ends (SQLite's single
+/// writer already serializes write transactions), and `$pin` whether to pin indexes (`jobs_by`).
 macro_rules! shared_store_impl {
-    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr) => {
+    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr, $pin:expr) => {
         impl $store {
             /// Binds one event row, in the column order of `EVENT_INSERT`.
             fn push_event_row<'a>(
@@ -281,33 +313,134 @@ macro_rules! shared_store_impl {
                 .await?)
             }
 
-            pub async fn claim_jobs(
+            pub async fn claim_runs(
                 &self,
                 owner: &str,
                 now: jiff::Timestamp,
                 lease_until: jiff::Timestamp,
                 limit: i64,
-            ) -> $crate::store::Result<Vec<$crate::store::ClaimedJob>> {
-                use sqlx::Row as _;
+                run: i64,
+            ) -> $crate::store::Result<Vec<Vec<$crate::store::ClaimedJob>>> {
+                // Candidates are the earliest due free jobs and each queue's head, so the cost
+                // grows with the number of queues, not with their backlog.
                 let sql = format!(
-                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
+                    "{} UPDATE jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
                      WHERE seq IN ( \
-                       SELECT j.seq FROM jobs j \
-                       WHERE j.state = 'pending' AND j.run_at <= $3 \
-                         AND (j.lease_until IS NULL OR j.lease_until <= $3) \
-                         AND (j.queue IS NULL OR NOT EXISTS ( \
-                           SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.state = 'pending' AND e.seq < j.seq)) \
-                       ORDER BY j.run_at, j.seq LIMIT $4{}) \
+                       SELECT x.seq FROM jobs x \
+                       WHERE x.seq IN ( \
+                           SELECT f.seq FROM ( \
+                             SELECT j.seq FROM {} \
+                             WHERE j.state = 'pending' AND j.queue IS NULL AND j.run_at <= $3 \
+                               AND (j.lease_until IS NULL OR j.lease_until <= $3) \
+                             ORDER BY j.run_at, j.seq LIMIT $4) f \
+                           UNION ALL \
+                           SELECT ({}) FROM queues q WHERE q.name IS NOT NULL) \
+                         AND x.state = 'pending' AND x.run_at <= $3 \
+                         AND (x.lease_until IS NULL OR x.lease_until <= $3) \
+                       ORDER BY x.run_at, x.seq LIMIT $4{}) \
                      RETURNING seq, kind, queue, destination, event_id, payload, attempts, created_at, expires_at",
+                    $crate::store::shared::queues($pin),
+                    $crate::store::shared::jobs_by("j", "jobs_due_free", $pin),
+                    $crate::store::shared::queue_head($pin),
                     $claim_lock
                 );
+                let mut transaction = self.begin_bookkeeping().await?;
                 let rows = sqlx::query(&sql)
                     .bind(owner)
                     .bind(lease_until.as_millisecond())
                     .bind(now.as_millisecond())
                     .bind(limit)
-                    .fetch_all(self.writer())
+                    .fetch_all(&mut *transaction)
                     .await?;
+                let mut runs = Vec::new();
+                for head in Self::claimed_from_rows(&rows)? {
+                    let behind = match head.queue.as_deref() {
+                        Some(queue) if run > 1 => {
+                            Self::claim_behind(&mut transaction, owner, queue, head.seq, now, lease_until, run - 1).await?
+                        }
+                        _ => Vec::new(),
+                    };
+                    runs.push(std::iter::once(head).chain(behind).collect());
+                }
+                transaction.commit().await?;
+                Ok(runs)
+            }
+
+            /// Leases the jobs of `queue` right behind `head`, up to `limit`, while each is due
+            /// and free: a job that may not run yet holds back all behind it.
+            async fn claim_behind(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                owner: &str,
+                queue: &str,
+                head: i64,
+                now: jiff::Timestamp,
+                lease_until: jiff::Timestamp,
+                limit: i64,
+            ) -> $crate::store::Result<Vec<$crate::store::ClaimedJob>> {
+                let now_ms = now.as_millisecond();
+                let next: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+                    "SELECT j.seq, j.run_at, j.lease_until FROM {} \
+                     WHERE j.queue = $1 AND j.state = 'pending' AND j.seq > $2 ORDER BY j.seq LIMIT $3{}",
+                    $crate::store::shared::jobs_by("j", "jobs_queue", $pin),
+                    $row_lock
+                ))
+                .bind(queue)
+                .bind(head)
+                .bind(limit)
+                .fetch_all(&mut **transaction)
+                .await?;
+                let Some(last) = next
+                    .iter()
+                    .take_while(|(_, run_at, lease)| *run_at <= now_ms && lease.is_none_or(|l| l <= now_ms))
+                    .last()
+                    .map(|(seq, _, _)| *seq)
+                else {
+                    return Ok(Vec::new());
+                };
+                let rows = sqlx::query(
+                    "UPDATE jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
+                     WHERE queue = $4 AND state = 'pending' AND seq > $5 AND seq <= $6 \
+                     RETURNING seq, kind, queue, destination, event_id, payload, attempts, created_at, expires_at",
+                )
+                .bind(owner)
+                .bind(lease_until.as_millisecond())
+                .bind(now_ms)
+                .bind(queue)
+                .bind(head)
+                .bind(last)
+                .fetch_all(&mut **transaction)
+                .await?;
+                Self::claimed_from_rows(&rows)
+            }
+
+            pub async fn release_jobs(
+                &self,
+                owner: &str,
+                seqs: &[i64],
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<()> {
+                let mut query = sqlx::QueryBuilder::new("UPDATE jobs SET lease_owner = NULL, lease_until = NULL, updated_at = ");
+                query.push_bind(now.as_millisecond());
+                query.push(" WHERE state = 'pending' AND lease_owner = ");
+                query.push_bind(owner);
+                query.push(" AND seq IN (");
+                let mut list = query.separated(", ");
+                for seq in seqs {
+                    list.push_bind(*seq);
+                }
+                query.push(")");
+                if !seqs.is_empty() {
+                    let mut transaction = self.begin_bookkeeping().await?;
+                    query.build().execute(&mut *transaction).await?;
+                    transaction.commit().await?;
+                }
+                Ok(())
+            }
+
+            fn claimed_from_rows(
+                rows: &[<$db as sqlx::Database>::Row],
+            ) -> $crate::store::Result<Vec<$crate::store::ClaimedJob>> {
+                use sqlx::Row as _;
                 let mut jobs = rows
                     .iter()
                     .map(|row| {
@@ -329,8 +462,23 @@ macro_rules! shared_store_impl {
                 Ok(jobs)
             }
 
-            pub async fn finish_job(
+            pub async fn finish_jobs(
                 &self,
+                owner: &str,
+                outcomes: &[(i64, $crate::store::JobOutcome)],
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<bool>> {
+                let mut transaction = self.begin_bookkeeping().await?;
+                let mut recorded = Vec::with_capacity(outcomes.len());
+                for (seq, outcome) in outcomes {
+                    recorded.push(Self::finish_in(&mut transaction, *seq, owner, outcome, now).await?);
+                }
+                transaction.commit().await?;
+                Ok(recorded)
+            }
+
+            async fn finish_in(
+                transaction: &mut sqlx::Transaction<'_, $db>,
                 seq: i64,
                 owner: &str,
                 outcome: &$crate::store::JobOutcome,
@@ -348,7 +496,6 @@ macro_rules! shared_store_impl {
                             ("dead", None, Some(now_ms), *status, Some(error.as_str()))
                         }
                     };
-                let mut transaction = self.writer().begin().await?;
                 let finished: Option<(String, Option<String>, i64)> = sqlx::query_as(
                     "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
                        last_status = $4, last_error = $5, attempts = attempts + 1, \
@@ -364,7 +511,7 @@ macro_rules! shared_store_impl {
                 .bind(now_ms)
                 .bind(seq)
                 .bind(owner)
-                .fetch_optional(&mut *transaction)
+                .fetch_optional(&mut **transaction)
                 .await?;
                 let Some((kind, destination, created_at)) = finished else {
                     return Ok(false);
@@ -386,21 +533,31 @@ macro_rules! shared_store_impl {
                     .bind(status)
                     .bind(error)
                     .bind((now_ms - created_at).max(0))
-                    .execute(&mut *transaction)
+                    .execute(&mut **transaction)
                     .await?;
                 }
-                transaction.commit().await?;
                 Ok(true)
             }
 
             pub async fn next_job_due(&self) -> $crate::store::Result<Option<jiff::Timestamp>> {
-                // Only queue heads can run, and a leased job is due again when its lease ends.
-                let due: Option<i64> = sqlx::query_scalar(
-                    "SELECT min(CASE WHEN j.lease_until IS NOT NULL AND j.lease_until > j.run_at \
-                                     THEN j.lease_until ELSE j.run_at END) \
-                     FROM jobs j WHERE j.state = 'pending' AND (j.queue IS NULL OR NOT EXISTS ( \
-                       SELECT 1 FROM jobs e WHERE e.queue = j.queue AND e.state = 'pending' AND e.seq < j.seq))",
-                )
+                // Only queue heads can run, and a leased job is due again when its lease ends
+                // (a lease outlasts the run_at it was taken at).
+                let due: Option<i64> = sqlx::query_scalar(&format!(
+                    "{} SELECT min(due) FROM ( \
+                       SELECT f.run_at AS due FROM ( \
+                         SELECT j.run_at FROM {} \
+                         WHERE j.state = 'pending' AND j.queue IS NULL AND j.lease_until IS NULL \
+                         ORDER BY j.run_at LIMIT 1) f \
+                       UNION ALL \
+                       SELECT min(j.lease_until) FROM {} WHERE j.state = 'pending' AND j.lease_until IS NOT NULL \
+                       UNION ALL \
+                       SELECT j.run_at FROM queues q JOIN jobs j ON j.seq = ({}) \
+                       WHERE q.name IS NOT NULL AND j.lease_until IS NULL) d",
+                    $crate::store::shared::queues($pin),
+                    $crate::store::shared::jobs_by("j", "jobs_due_free", $pin),
+                    $crate::store::shared::jobs_by("j", "jobs_leased", $pin),
+                    $crate::store::shared::queue_head($pin),
+                ))
                 .fetch_one(self.reader())
                 .await?;
                 Ok(due.map($crate::clock::from_millis))
@@ -1251,11 +1408,65 @@ macro_rules! shared_store_impl {
                 silencer: &$crate::store::Silencer<'_>,
                 notices: &$crate::store::Notices<'_>,
             ) -> $crate::store::Result<Vec<$crate::store::AlertTransition>> {
+                let mut transaction = self.writer().begin().await?;
+                let mut events = Vec::new();
+                let transitions =
+                    Self::apply_report(&mut transaction, report, now, silencer, notices, &mut events).await?;
+                Self::insert_event_rows(&mut transaction, &events, now).await?;
+                transaction.commit().await?;
+                Ok(transitions)
+            }
+
+            pub async fn apply_alert_jobs(
+                &self,
+                owner: &str,
+                jobs: &[$crate::store::ReportJob<'_>],
+                now: jiff::Timestamp,
+            ) -> $crate::store::Result<Vec<Vec<$crate::store::AlertTransition>>> {
+                let now_ms = now.as_millisecond();
+                let mut transaction = self.begin_bookkeeping().await?;
+                let mut events = Vec::new();
+                let mut applied = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    // Done in the same commit as its effects, so a crash repeats neither.
+                    let done = sqlx::query(
+                        "UPDATE jobs SET state = 'done', finished_at = $1, attempts = attempts + 1, \
+                           lease_owner = NULL, lease_until = NULL, updated_at = $1 \
+                         WHERE seq = $2 AND lease_owner = $3 AND state = 'pending'",
+                    )
+                    .bind(now_ms)
+                    .bind(job.seq)
+                    .bind(owner)
+                    .execute(&mut *transaction)
+                    .await?
+                    .rows_affected();
+                    if done == 0 {
+                        // The lease went to another worker: it has the rest of the queue.
+                        break;
+                    }
+                    applied.push(
+                        Self::apply_report(&mut transaction, &job.report, now, job.silencer, job.notices, &mut events)
+                            .await?,
+                    );
+                }
+                Self::insert_event_rows(&mut transaction, &events, now).await?;
+                transaction.commit().await?;
+                Ok(applied)
+            }
+
+            /// One report's changes within `transaction`; the notice events go to `events`.
+            async fn apply_report(
+                transaction: &mut sqlx::Transaction<'_, $db>,
+                report: &$crate::store::AlertReport<'_>,
+                now: jiff::Timestamp,
+                silencer: &$crate::store::Silencer<'_>,
+                notices: &$crate::store::Notices<'_>,
+                events: &mut Vec<$crate::store::NewEvent>,
+            ) -> $crate::store::Result<Vec<$crate::store::AlertTransition>> {
                 use $crate::core::alert::{AlertState, Change, change_for};
                 use $crate::store::clean_text;
                 let $crate::store::AlertReport { integration, signals, cause, event_id, flapping } = *report;
                 let now_ms = now.as_millisecond();
-                let mut transaction = self.writer().begin().await?;
                 // (alert, change, started flapping, damped)
                 let mut changed: Vec<(String, Change, bool, bool)> = Vec::new();
                 for signal in signals {
@@ -1268,7 +1479,7 @@ macro_rules! shared_store_impl {
                     ))
                     .bind(integration)
                     .bind(clean_text(&signal.fingerprint).into_owned())
-                    .fetch_optional(&mut *transaction)
+                    .fetch_optional(&mut **transaction)
                     .await?
                     .map(|row| Self::alert_from_row(&row))
                     .transpose()?;
@@ -1312,7 +1523,7 @@ macro_rules! shared_store_impl {
                             .bind(i64::from(firing))
                             .bind(if state == AlertState::Silenced { silence.clone() } else { None })
                             .bind(i64::from(state == AlertState::Firing))
-                            .execute(&mut *transaction)
+                            .execute(&mut **transaction)
                             .await?;
                             id
                         }
@@ -1329,7 +1540,7 @@ macro_rules! shared_store_impl {
                                 )
                                 .bind(&alert.id)
                                 .bind(now.saturating_sub(flapping.window).unwrap_or(now).as_millisecond())
-                                .fetch_one(&mut *transaction)
+                                .fetch_one(&mut **transaction)
                                 .await?;
                                 started_flapping = flapping.flaps(u32::try_from(resolves + 1).unwrap_or(u32::MAX));
                             }
@@ -1388,7 +1599,7 @@ macro_rules! shared_store_impl {
                             if let Some(extra) = extra {
                                 query = query.bind(extra);
                             }
-                            query.execute(&mut *transaction).await?;
+                            query.execute(&mut **transaction).await?;
                             alert.id.clone()
                         }
                     };
@@ -1397,7 +1608,7 @@ macro_rules! shared_store_impl {
                             (Some(silence), Change::Silenced) => format!("silence:{silence}"),
                             _ => cause.to_owned(),
                         };
-                        Self::record_alert_change(&mut transaction, &id, change, &cause, event_id, now).await?;
+                        Self::record_alert_change(transaction, &id, change, &cause, event_id, now).await?;
                         if started_flapping {
                             sqlx::query(
                                 "INSERT INTO alert_changes (alert_id, at, change, cause, event_id) VALUES ($1, $2, 'flapping', $3, $4)",
@@ -1406,7 +1617,7 @@ macro_rules! shared_store_impl {
                             .bind(now_ms)
                             .bind(&cause)
                             .bind(event_id)
-                            .execute(&mut *transaction)
+                            .execute(&mut **transaction)
                             .await?;
                         }
                         if started_flapping || damped {
@@ -1414,7 +1625,7 @@ macro_rules! shared_store_impl {
                             let at = now.saturating_add(flapping.window).unwrap_or(now);
                             let payload = serde_json::json!({ "alert": id }).to_string();
                             let key = format!("flap-check:{id}:{}", at.as_millisecond());
-                            Self::insert_timer(&mut transaction, $crate::store::FLAP_CHECK_JOB, &payload, at, &key, now).await?;
+                            Self::insert_timer(transaction, $crate::store::FLAP_CHECK_JOB, &payload, at, &key, now).await?;
                         }
                         changed.push((id, change, started_flapping, damped));
                     }
@@ -1422,20 +1633,17 @@ macro_rules! shared_store_impl {
                 let mut transitions = Vec::with_capacity(changed.len());
                 for (id, change, started_flapping, damped) in changed {
                     transitions.push($crate::store::AlertTransition {
-                        alert: Self::alert_by_id(&mut *transaction, &id).await?,
+                        alert: Self::alert_by_id(&mut **transaction, &id).await?,
                         change,
                         cause: cause.to_owned(),
                         started_flapping,
                         damped,
                     });
                 }
-                let mut events = Vec::new();
                 for transition in &transitions {
                     let plan = notices(transition);
-                    Self::apply_notice_plan(&mut transaction, transition, plan, now, &mut events).await?;
+                    Self::apply_notice_plan(transaction, transition, plan, now, events).await?;
                 }
-                Self::insert_event_rows(&mut transaction, &events, now).await?;
-                transaction.commit().await?;
                 Ok(transitions)
             }
 

@@ -99,6 +99,11 @@ impl SqliteStore {
             "built-in checks: state, results and rollups",
             include_str!("../../migrations/sqlite/0011_checks.sql"),
         ),
+        (
+            12,
+            "claims read queue heads",
+            include_str!("../../migrations/sqlite/0012_job_heads.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -119,6 +124,17 @@ impl SqliteStore {
             .max_connections(1)
             .min_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // A bookkeeping transaction leaves the connection at `synchronous = NORMAL`; it
+            // is set back before anyone else gets the connection, on every path (committed,
+            // rolled back or dropped). If that fails, the connection is closed instead.
+            .after_release(|connection, _| {
+                Box::pin(async move {
+                    sqlx::query("PRAGMA synchronous = FULL")
+                        .execute(&mut *connection)
+                        .await?;
+                    Ok(true)
+                })
+            })
             .connect_with(options.clone())
             .await?;
         let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
@@ -136,6 +152,18 @@ impl SqliteStore {
             database,
             restart_wal: Arc::default(),
         })
+    }
+
+    /// A write transaction for the worker's own bookkeeping (leases, outcomes, applied alert
+    /// reports), committed with `synchronous = NORMAL`: in WAL mode it survives the process
+    /// dying, and only an OS crash or power cut can undo it, which leaves the job pending, to
+    /// be run again. The next fsync (an intake batch's, a durable commit's or a checkpoint's)
+    /// covers it anyway.
+    async fn begin_bookkeeping(&self) -> Result<sqlx::Transaction<'static, Sqlite>> {
+        Ok(self
+            .writer
+            .begin_with("PRAGMA synchronous = NORMAL; BEGIN")
+            .await?)
     }
 
     fn writer(&self) -> &SqlitePool {
@@ -174,8 +202,10 @@ impl SqliteStore {
             // SQLite's thread one by one, and a batch without redeliveries needs no ids back.
             builder.push(" ON CONFLICT DO NOTHING; SELECT changes(); ");
         }
-        let jobs: Vec<(usize, &crate::core::routing::Target)> = plan
-            .unique
+        // Jobs in arrival order, not key order: a queue (a destination's, the alerts') runs
+        // them in the order they are stored.
+        let arrived = plan.in_arrival_order();
+        let jobs: Vec<(usize, &crate::core::routing::Target)> = arrived
             .iter()
             .flat_map(|&index| events[index].destinations.iter().map(move |t| (index, t)))
             .collect();
@@ -188,8 +218,7 @@ impl SqliteStore {
             // column4 is the event id.
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }
-        let alert_events: Vec<&NewEvent> = plan
-            .unique
+        let alert_events: Vec<&NewEvent> = arrived
             .iter()
             .map(|&index| &events[index])
             .filter(|event| event.alerts.is_some())
@@ -294,7 +323,7 @@ impl SqliteStore {
     }
 }
 
-shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "");
+shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "", true);
 
 /// fsync, off the async threads. A file that is gone has nothing to sync: a WAL is removed
 /// only after it was checkpointed into the synced database file.
@@ -307,4 +336,40 @@ async fn sync_file(path: PathBuf) -> Result<()> {
     .await
     .map_err(|error| std::io::Error::other(error.to_string()))??;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn synchronous(store: &SqliteStore) -> i64 {
+        sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn bookkeeping_relaxes_the_sync_for_its_own_transaction_only() {
+        let directory = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", directory.path().join("fw.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        const NORMAL: i64 = 1;
+        const FULL: i64 = 2;
+        assert_eq!(synchronous(&store).await, FULL);
+
+        let mut transaction = store.begin_bookkeeping().await.unwrap();
+        let inside: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *transaction)
+            .await
+            .unwrap();
+        assert_eq!(inside, NORMAL);
+        transaction.commit().await.unwrap();
+        assert_eq!(synchronous(&store).await, FULL, "after a commit");
+
+        // Given up part-way, as on an error.
+        drop(store.begin_bookkeeping().await.unwrap());
+        assert_eq!(synchronous(&store).await, FULL, "after a rollback");
+        store.close().await;
+    }
 }

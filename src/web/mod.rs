@@ -11,6 +11,7 @@ mod admin;
 mod alerts;
 mod assets;
 mod auth;
+mod checks;
 mod deliveries;
 mod events;
 mod login;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/silences/{id}/expire", post(silences::expire))
         .route("/noise", get(noise::page))
         .route("/noise.csv", get(noise::csv))
+        .route("/checks", get(checks::page))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

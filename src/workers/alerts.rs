@@ -24,7 +24,8 @@ use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::store::{
     Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventStatus,
-    GroupedNotice, NewEvent, NewJob, NoticePlan, Silence, Store, StoreError, Task, Timer,
+    GroupedNotice, NewEvent, NewJob, NoticePlan, ReportJob, Silence, Store, StoreError,
+    StoredEvent, Task, Timer,
 };
 
 pub const ALERT: &str = "alert";
@@ -204,7 +205,8 @@ pub fn plan(
     }
 }
 
-/// A fire (not info) asks for task checks: one now, for recurrence, and one when it has been
+/// A fire (not info) asks for task checks: one now, for recurrence (only once the alert has
+/// fired often enough in its life to count as recurring), and one when it has been
 /// unacknowledged too long.
 fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) -> Vec<Timer> {
     let alert = &transition.alert;
@@ -212,7 +214,11 @@ fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) ->
         return Vec::new();
     }
     let payload = serde_json::json!({ "alert": alert.id }).to_string();
-    let recurrence = config.alerts.task_recurrence().map(|_| now);
+    let recurrence = config
+        .alerts
+        .task_recurrence()
+        .filter(|(times, _)| alert.fire_count >= i64::from(*times))
+        .map(|_| now);
     let unacknowledged = config
         .alerts
         .task_after()
@@ -487,12 +493,9 @@ pub async fn run(
     let Some(event_id) = job.event_id.as_deref() else {
         return Ok(0);
     };
-    let signals: Vec<AlertSignal> = serde_json::from_str(&job.payload).unwrap_or_default();
     let event = store.get_event(event_id).await?;
-    let cause = format!("{}:{}", event.source, event.integration);
-    let source = event.source.clone();
+    let (signals, cause) = report_parts(job, &event);
     let silences = store.list_silences().await?;
-    let integration = event.integration.clone();
     let transitions = store
         .apply_alert_signals(
             &AlertReport {
@@ -503,11 +506,100 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             now,
-            &silencer(&silences, &integration, now),
-            &|transition| plan(config, &source, transition, now),
+            &silencer(&silences, &event.integration, now),
+            &|transition| plan(config, &event.source, transition, now),
         )
         .await?;
-    for transition in &transitions {
+    log_changes(&transitions);
+    Ok(transitions.len())
+}
+
+/// What [`run_batch`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// The jobs applied and done, from the front.
+    pub applied: usize,
+    /// The next job's lease went to another worker, which now has the queue.
+    pub lease_lost: bool,
+}
+
+/// Applies a run of alert jobs (consecutive in the `alerts` queue, leased by `owner`) in one
+/// transaction that also marks them done: a burst of reports costs one commit. A report whose
+/// event cannot be read stops the batch before it; the caller runs that one alone, through
+/// [`run`] and its retries.
+pub async fn run_batch(
+    store: &Store,
+    config: &Config,
+    owner: &str,
+    jobs: &[ClaimedJob],
+    now: Timestamp,
+) -> Result<Batch, StoreError> {
+    let mut prepared = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let Some(event_id) = job.event_id.as_deref() else {
+            break;
+        };
+        let Ok(event) = store.get_event(event_id).await else {
+            break;
+        };
+        let (signals, cause) = report_parts(job, &event);
+        prepared.push((job.seq, event, signals, cause));
+    }
+    if prepared.is_empty() {
+        return Ok(Batch {
+            applied: 0,
+            lease_lost: false,
+        });
+    }
+    let silences = store.list_silences().await?;
+    let silencers: Vec<_> = prepared
+        .iter()
+        .map(|(_, event, _, _)| silencer(&silences, &event.integration, now))
+        .collect();
+    let notices: Vec<_> = prepared
+        .iter()
+        .map(|(_, event, _, _)| {
+            let source = event.source.as_str();
+            move |transition: &AlertTransition| plan(config, source, transition, now)
+        })
+        .collect();
+    let reports: Vec<ReportJob> = prepared
+        .iter()
+        .zip(&silencers)
+        .zip(&notices)
+        .map(
+            |(((seq, event, signals, cause), silencer), notices)| ReportJob {
+                seq: *seq,
+                report: AlertReport {
+                    integration: &event.integration,
+                    signals,
+                    cause,
+                    event_id: Some(&event.id),
+                    flapping: config.alerts.flapping(),
+                },
+                silencer,
+                notices,
+            },
+        )
+        .collect();
+    let applied = store.apply_alert_jobs(owner, &reports, now).await?;
+    for transitions in &applied {
+        log_changes(transitions);
+    }
+    Ok(Batch {
+        applied: applied.len(),
+        lease_lost: applied.len() < reports.len(),
+    })
+}
+
+/// A report job's signals and the cause its changes are recorded with.
+fn report_parts(job: &ClaimedJob, event: &StoredEvent) -> (Vec<AlertSignal>, String) {
+    let signals = serde_json::from_str(&job.payload).unwrap_or_default();
+    (signals, format!("{}:{}", event.source, event.integration))
+}
+
+fn log_changes(transitions: &[AlertTransition]) {
+    for transition in transitions {
         tracing::info!(
             alert = %transition.alert.id,
             rule = %transition.alert.rule,
@@ -515,7 +607,6 @@ pub async fn run(
             "alert changed"
         );
     }
-    Ok(transitions.len())
 }
 
 /// A person's acknowledge or resolve (`cause` says who). `None` when the alert's state does

@@ -23,6 +23,15 @@ const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub const DELIVER: &str = "deliver";
 
+/// The most jobs of one queue a worker leases at once (a burst of alert reports).
+const QUEUE_RUN: i64 = 64;
+
+/// The jobs this worker's tasks hold, by seq.
+type InFlight = Arc<std::sync::Mutex<std::collections::HashSet<i64>>>;
+
+/// The most outcomes of a run held before they are recorded together.
+const RECORD_BATCH: usize = 16;
+
 #[derive(Clone)]
 pub struct DeliveryWorker {
     pub store: Store,
@@ -38,134 +47,235 @@ pub struct DeliveryWorker {
 }
 
 impl DeliveryWorker {
-    /// Claims the jobs due now and runs them concurrently (they belong to different queues).
-    /// Returns how many ran.
-    pub async fn step(&self) -> Result<usize, StoreError> {
+    /// Claims up to `slots` due jobs and starts each in `running`; a queue's head brings the
+    /// due jobs behind it, which run in order in the same task. Returns how many it started.
+    ///
+    /// A claim can return a job this worker is still running, when its lease ran out first
+    /// (a stalled destination, or a test's clock jumping ahead); `in_flight` keeps it from
+    /// running twice at once, and the jobs claimed behind it wait for the running task.
+    async fn start_due(
+        &self,
+        slots: usize,
+        running: &mut JoinSet<Result<(), StoreError>>,
+        in_flight: &InFlight,
+        shutdown: &CancellationToken,
+    ) -> Result<usize, StoreError> {
         let now = self.clock.now();
         let delivery = self.config.current().delivery.clone();
         // The lease outlasts any attempt's timeout (checked with the config).
         let lease =
             SignedDuration::from_secs(i64::try_from(delivery.lease_seconds).unwrap_or(i64::MAX));
-        let jobs = self
+        let lease_until = now.saturating_add(lease).unwrap_or(now);
+        let runs = self
             .store
-            .claim_jobs(
+            .claim_runs(
                 &self.owner,
                 now,
-                now.saturating_add(lease).unwrap_or(now),
-                delivery.concurrency as i64,
+                lease_until,
+                i64::try_from(slots).unwrap_or(i64::MAX),
+                QUEUE_RUN,
             )
             .await?;
-        let count = jobs.len();
-        let mut running = JoinSet::new();
-        for job in jobs {
-            let worker = self.clone();
-            running.spawn(async move { worker.run_job(job).await });
-        }
-        while let Some(result) = running.join_next().await {
-            if let Ok(Err(error)) = result {
-                tracing::warn!(%error, "could not record a job's outcome");
+        let count = runs.len();
+        for run in runs {
+            let seqs: Vec<i64> = run.iter().map(|job| job.seq).collect();
+            // Some(idle jobs to give back) when the run's head is already running here.
+            let busy = {
+                let mut flying = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                if flying.contains(&seqs[0]) {
+                    Some(
+                        seqs.iter()
+                            .copied()
+                            .filter(|s| !flying.contains(s))
+                            .collect::<Vec<_>>(),
+                    )
+                } else {
+                    flying.extend(seqs.iter().copied());
+                    None
+                }
+            };
+            if let Some(idle) = busy {
+                self.store.release_jobs(&self.owner, &idle, now).await?;
+                continue;
             }
+            let worker = self.clone();
+            let shutdown = shutdown.clone();
+            let in_flight = in_flight.clone();
+            running.spawn(async move {
+                let result = worker.run_queue(run, lease_until, shutdown).await;
+                let mut flying = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                for seq in seqs {
+                    flying.remove(&seq);
+                }
+                result
+            });
         }
         Ok(count)
     }
 
-    async fn run_job(&self, job: ClaimedJob) -> Result<(), StoreError> {
-        let outcome = match job.kind.as_str() {
-            DELIVER => self.deliver(&job).await,
-            super::digest::DIGEST => {
+    /// Runs a claimed run in order. The first job that does not finish, a shutdown, or a lease
+    /// too close to its end to see another attempt through gives the rest back, so nothing in
+    /// the queue passes it and no job runs twice at once.
+    async fn run_queue(
+        &self,
+        jobs: Vec<ClaimedJob>,
+        lease_until: jiff::Timestamp,
+        shutdown: CancellationToken,
+    ) -> Result<(), StoreError> {
+        let timeout = SignedDuration::from_secs(
+            i64::try_from(self.config.current().delivery.timeout_seconds).unwrap_or(i64::MAX),
+        );
+        let in_lease = |clock: &SharedClock| {
+            clock
+                .now()
+                .saturating_add(timeout)
+                .is_ok_and(|end| end < lease_until)
+        };
+        let mut next = 0;
+        // Outcomes are recorded a few at a time, in one commit: the attempts are not held
+        // back, only their bookkeeping (a crash before it repeats them, as it would anyway).
+        let mut outcomes: Vec<(i64, JobOutcome)> = Vec::new();
+        while next < jobs.len() && !shutdown.is_cancelled() && (next == 0 || in_lease(&self.clock))
+        {
+            if jobs[next].kind == super::alerts::ALERT {
+                // Consecutive alert reports apply together, in one transaction.
+                if !self.record(&mut outcomes).await? {
+                    break;
+                }
+                let reports = jobs[next..]
+                    .iter()
+                    .take_while(|job| job.kind == super::alerts::ALERT)
+                    .count();
                 let config = self.config.current();
-                match super::digest::run(&self.store, &config, self.clock.now(), &job.payload).await
+                let batch = &jobs[next..next + reports];
+                match super::alerts::run_batch(
+                    &self.store,
+                    &config,
+                    &self.owner,
+                    batch,
+                    self.clock.now(),
+                )
+                .await
                 {
-                    Ok(()) => JobOutcome::Done { status: None },
+                    Ok(batch) if batch.lease_lost => {
+                        tracing::warn!("lease lost before alert reports were applied");
+                        return Ok(());
+                    }
+                    Ok(batch) if batch.applied > 0 => {
+                        next += batch.applied;
+                        continue;
+                    }
+                    Ok(_) => {}
                     Err(error) => {
-                        self.retry_or_give_up(&job, None, None, format!("digest failed: {error}"))
+                        tracing::warn!(%error, "applying alert reports together failed; one at a time");
                     }
                 }
             }
-            super::alerts::ALERT => {
-                let config = self.config.current();
-                match super::alerts::run(&self.store, &config, &job, self.clock.now()).await {
-                    Ok(_) => JobOutcome::Done { status: None },
-                    Err(error) => self.retry_or_give_up(
-                        &job,
-                        None,
-                        None,
-                        format!("applying alerts failed: {error}"),
-                    ),
-                }
+            let job = &jobs[next];
+            next += 1;
+            let outcome = self.execute(job).await;
+            let done = matches!(outcome, JobOutcome::Done { .. });
+            outcomes.push((job.seq, outcome));
+            // What is not done holds up the queue: the run ends, and it is recorded below.
+            if !done || (outcomes.len() >= RECORD_BATCH && !self.record(&mut outcomes).await?) {
+                break;
             }
-            super::alerts::SILENCE_CHECK => {
-                let config = self.config.current();
-                match super::alerts::check_silences(&self.store, &config, self.clock.now()).await {
-                    Ok(_) => JobOutcome::Done { status: None },
-                    Err(error) => self.retry_or_give_up(
-                        &job,
-                        None,
-                        None,
-                        format!("checking silences failed: {error}"),
-                    ),
-                }
+        }
+        self.record(&mut outcomes).await?;
+        if next < jobs.len() {
+            let rest: Vec<i64> = jobs[next..].iter().map(|job| job.seq).collect();
+            self.store
+                .release_jobs(&self.owner, &rest, self.clock.now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records `outcomes` and empties it; false when a lease was lost (another worker has the
+    /// queue now).
+    async fn record(&self, outcomes: &mut Vec<(i64, JobOutcome)>) -> Result<bool, StoreError> {
+        if outcomes.is_empty() {
+            return Ok(true);
+        }
+        let recorded = self
+            .store
+            .finish_jobs(&self.owner, outcomes, self.clock.now())
+            .await?;
+        let mut all = true;
+        for ((seq, _), recorded) in outcomes.iter().zip(recorded) {
+            if !recorded {
+                tracing::warn!(job = seq, "lease lost before the outcome was recorded");
+                all = false;
             }
-            super::alerts::GROUP_FLUSH_JOB | super::alerts::FLAP_CHECK_JOB => {
-                let config = self.config.current();
-                let now = self.clock.now();
-                let result = if job.kind == super::alerts::GROUP_FLUSH_JOB {
-                    super::alerts::flush_group(&self.store, &config, &job, now).await
-                } else {
-                    super::alerts::settle(&self.store, &config, &job, now).await
-                };
-                match result {
-                    Ok(()) => JobOutcome::Done { status: None },
-                    Err(error) => self.retry_or_give_up(
-                        &job,
-                        None,
-                        None,
-                        format!("{} failed: {error}", job.kind),
-                    ),
-                }
-            }
-            super::checks::CHECK_RUN_JOB => {
-                let config = self.config.current();
-                let now = self.clock.now();
-                match super::checks::run(&self.store, &config, &self.check_client, &job, now).await
-                {
-                    Ok(()) => JobOutcome::Done { status: None },
-                    Err(error) => self.retry_or_give_up(
-                        &job,
-                        None,
-                        None,
-                        format!("running a check failed: {error}"),
-                    ),
-                }
-            }
-            super::alerts::TASK_CHECK_JOB => {
-                let config = self.config.current();
-                match super::alerts::check_task(&self.store, &config, &job, self.clock.now()).await
-                {
-                    Ok(_) => JobOutcome::Done { status: None },
-                    Err(error) => self.retry_or_give_up(
-                        &job,
-                        None,
-                        None,
-                        format!("checking for a task failed: {error}"),
-                    ),
-                }
-            }
+        }
+        outcomes.clear();
+        Ok(all)
+    }
+
+    /// Runs one job; the caller records the outcome.
+    async fn execute(&self, job: &ClaimedJob) -> JobOutcome {
+        use super::alerts;
+        let config = self.config.current();
+        let store = &self.store;
+        let now = self.clock.now();
+        match job.kind.as_str() {
+            DELIVER => self.deliver(job).await,
+            super::digest::DIGEST => self.outcome(
+                job,
+                "digest failed",
+                super::digest::run(store, &config, now, &job.payload).await,
+            ),
+            alerts::ALERT => self.outcome(
+                job,
+                "applying alerts failed",
+                alerts::run(store, &config, job, now).await,
+            ),
+            alerts::SILENCE_CHECK => self.outcome(
+                job,
+                "checking silences failed",
+                alerts::check_silences(store, &config, now).await,
+            ),
+            alerts::GROUP_FLUSH_JOB => self.outcome(
+                job,
+                "alert_group failed",
+                alerts::flush_group(store, &config, job, now).await,
+            ),
+            alerts::FLAP_CHECK_JOB => self.outcome(
+                job,
+                "flap_check failed",
+                alerts::settle(store, &config, job, now).await,
+            ),
+            super::checks::CHECK_RUN_JOB => self.outcome(
+                job,
+                "running a check failed",
+                super::checks::run(store, &config, &self.check_client, job, now).await,
+            ),
+            alerts::TASK_CHECK_JOB => self.outcome(
+                job,
+                "checking for a task failed",
+                alerts::check_task(store, &config, job, now).await,
+            ),
             other => JobOutcome::Dead {
                 status: None,
                 error: format!(
                     "this version of Firewatch has no handler for jobs of kind \"{other}\""
                 ),
             },
-        };
-        let recorded = self
-            .store
-            .finish_job(job.seq, &self.owner, &outcome, self.clock.now())
-            .await?;
-        if !recorded {
-            tracing::warn!(job = job.seq, "lease lost before the outcome was recorded");
         }
-        Ok(())
+    }
+
+    /// A handler's result as its job's outcome: done, or retried (at last dead) saying what
+    /// failed and why.
+    fn outcome<T>(
+        &self,
+        job: &ClaimedJob,
+        what: &str,
+        result: Result<T, StoreError>,
+    ) -> JobOutcome {
+        match result {
+            Ok(_) => JobOutcome::Done { status: None },
+            Err(error) => self.retry_or_give_up(job, None, None, format!("{what}: {error}")),
+        }
     }
 
     async fn deliver(&self, job: &ClaimedJob) -> JobOutcome {
@@ -265,18 +375,34 @@ impl DeliveryWorker {
         }
     }
 
-    /// Runs jobs until `shutdown`; the job in hand is finished first.
+    /// Runs jobs until `shutdown`, up to `delivery.concurrency` at once: a slot is refilled as
+    /// soon as its job ends, so a slow destination or a long alert run holds up only its own
+    /// slot. The jobs in hand are finished first.
     pub async fn run(self, jobs_added: Arc<Notify>, shutdown: CancellationToken) {
+        let mut running = JoinSet::new();
+        let in_flight = InFlight::default();
         loop {
             if shutdown.is_cancelled() {
-                return;
+                break;
             }
-            match self.step().await {
-                Ok(count) if count > 0 => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "could not claim jobs"),
+            let concurrency = self.config.current().delivery.concurrency.max(1);
+            let free = concurrency.saturating_sub(running.len());
+            let mut full = free == 0;
+            if !full {
+                match self
+                    .start_due(free, &mut running, &in_flight, &shutdown)
+                    .await
+                {
+                    // Every slot taken: more may be due, claimed when a slot frees.
+                    Ok(started) => full = started == free,
+                    Err(error) => tracing::warn!(%error, "could not claim jobs"),
+                }
             }
-            let next_due = self.store.next_job_due().await.ok().flatten();
+            let next_due = if full {
+                None
+            } else {
+                self.store.next_job_due().await.ok().flatten()
+            };
             let clock = self.clock.clone();
             let until_due = async move {
                 match next_due {
@@ -285,11 +411,23 @@ impl DeliveryWorker {
                 }
             };
             tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = jobs_added.notified() => {}
-                _ = until_due => {}
-                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = shutdown.cancelled() => break,
+                Some(result) = running.join_next(), if !running.is_empty() => log_outcome(result),
+                _ = jobs_added.notified(), if !full => {}
+                _ = until_due, if !full => {}
+                _ = tokio::time::sleep(IDLE_POLL), if !full => {}
             }
         }
+        while let Some(result) = running.join_next().await {
+            log_outcome(result);
+        }
+    }
+}
+
+fn log_outcome(result: Result<Result<(), StoreError>, tokio::task::JoinError>) {
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!(%error, "could not record a job's outcome"),
+        Err(error) => tracing::error!(%error, "a job's task failed"),
     }
 }

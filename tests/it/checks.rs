@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use firewatch::core::role::Role;
+use reqwest::StatusCode;
+
 use crate::support::{Destination, TestApp, backends};
+use crate::web::{signed_in, unescape};
 
 fn config(target: &Destination, chat: &Destination) -> String {
     format!(
@@ -119,6 +123,25 @@ async fn a_failing_check_alerts_after_three_failures_and_resolves_after_two_pass
             .sum();
         assert_eq!((runs, failures), (6, 3), "{history}");
         assert_eq!(check(&app).await["availability_24h"], 0.5);
+
+        // The Checks page shows the same to anyone signed in, and today's bar of the strip.
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let page = viewer.get("/checks").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = unescape(&page.body);
+        let row = body
+            .split("<tr id=\"check-api-health\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .expect("a row for the check");
+        assert!(row.contains("badge-ok\">passing"), "{row}");
+        assert!(row.contains(target.url.trim_end_matches('/')), "{row}");
+        assert!(row.contains("50% up"), "{row}");
+        assert!(
+            row.contains("<title>2026-11-02: 50% up, 3 of 6 runs failed</title>"),
+            "{row}"
+        );
+        assert!(!body.contains("data-testid=\"checks-failing\""));
         app.stop().await;
     }
 }

@@ -1,9 +1,13 @@
-//! The durable job table under concurrent workers: leases, queue order, scheduled jobs.
+//! The durable job table under concurrent workers: leases, queue order, runs of a queue,
+//! scheduled jobs; and a burst of alert reports applied as one run.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use firewatch::store::{JobOutcome, NewJob, Store};
+use firewatch::config::Config;
+use firewatch::core::alert::{AlertSignal, AlertState, Severity, SignalStatus};
+use firewatch::store::{AlertFilter, EventStatus, JobOutcome, NewEvent, NewJob, Store};
+use firewatch::workers::alerts;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{TestDatabase, backends, start_time};
@@ -203,5 +207,282 @@ async fn concurrent_workers_run_each_job_once_in_queue_order() {
             }
         }
         setup.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_run_is_the_due_unbroken_front_of_its_queue() {
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        let a1 = store.insert_job(&job(Some("a"), now), now).await.unwrap();
+        let a2 = store.insert_job(&job(Some("a"), now), now).await.unwrap();
+        let a3 = store.insert_job(&job(Some("a"), now), now).await.unwrap();
+        // Not due yet: it holds back a5, which is.
+        let a4 = store
+            .insert_job(&job(Some("a"), later(30)), now)
+            .await
+            .unwrap();
+        let a5 = store.insert_job(&job(Some("a"), now), now).await.unwrap();
+        let free = store.insert_job(&job(None, now), now).await.unwrap();
+        let seqs = |runs: Vec<Vec<firewatch::store::ClaimedJob>>| -> Vec<Vec<i64>> {
+            runs.iter()
+                .map(|run| run.iter().map(|job| job.seq).collect())
+                .collect()
+        };
+
+        let runs = store
+            .claim_runs("one", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(seqs(runs), vec![vec![a1, a2, a3], vec![free]]);
+        assert!(
+            store
+                .claim_runs("two", now, later(60), 10, 64)
+                .await
+                .unwrap()
+                .is_empty(),
+            "the whole run is leased"
+        );
+
+        // The run's owner finishes a1 and a2 in one commit and gives a3 back.
+        let recorded = store
+            .finish_jobs("one", &[(a1, DONE), (a2, DONE)], now)
+            .await
+            .unwrap();
+        assert_eq!(recorded, vec![true, true]);
+        store.release_jobs("one", &[a3], now).await.unwrap();
+        let runs = store
+            .claim_runs("two", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(
+            seqs(runs),
+            vec![vec![a3]],
+            "a4 is not due, and a5 waits behind it"
+        );
+        assert_eq!(
+            store.finish_jobs("one", &[(a3, DONE)], now).await.unwrap(),
+            vec![false],
+            "a3's lease is two's now"
+        );
+        assert!(store.finish_job(a3, "two", &DONE, now).await.unwrap());
+        assert_eq!(store.next_job_due().await.unwrap(), Some(later(30)));
+
+        let runs = store
+            .claim_runs("two", later(30), later(90), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(seqs(runs), vec![vec![a4, a5]]);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn a_long_queue_and_many_timers_leave_the_claim_its_heads() {
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        let head = store.insert_job(&job(Some("a"), now), now).await.unwrap();
+        for _ in 0..300 {
+            store.insert_job(&job(Some("a"), now), now).await.unwrap();
+            store
+                .insert_job(&job(None, later(3600)), now)
+                .await
+                .unwrap();
+        }
+        let other = store.insert_job(&job(Some("b"), now), now).await.unwrap();
+        let free = store.insert_job(&job(None, now), now).await.unwrap();
+        let claimed: Vec<i64> = store
+            .claim_jobs("one", now, later(60), 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|job| job.seq)
+            .collect();
+        assert_eq!(claimed, vec![head, other, free]);
+        // Leased jobs are due again when their leases end; the timers after that.
+        assert_eq!(store.next_job_due().await.unwrap(), Some(later(60)));
+        store.close().await;
+    }
+}
+
+const ALERT_CONFIG: &str = r#"
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+
+[[destinations]]
+name = "chat"
+kind = "webhook"
+url = "http://127.0.0.1:9/"
+
+[[routes]]
+match = { kind = "alert" }
+to = ["chat"]
+"#;
+
+fn every_alert() -> AlertFilter {
+    AlertFilter {
+        limit: 100,
+        ..AlertFilter::default()
+    }
+}
+
+/// A stored Alertmanager report of one alert, as intake keeps it (applied by an `alert` job).
+fn report(fingerprint: &str, status: SignalStatus, now: Timestamp) -> NewEvent {
+    let signal = AlertSignal {
+        fingerprint: fingerprint.into(),
+        group_key: None,
+        status,
+        rule: "HighLatency".into(),
+        summary: format!("p99 above 500 ms on {fingerprint}"),
+        severity: Severity::Critical,
+        service: None,
+        labels: [("instance".to_owned(), fingerprint.to_owned())].into(),
+        annotations: Default::default(),
+        starts_at: None,
+        ends_at: None,
+        url: None,
+        status_only: false,
+    };
+    NewEvent {
+        id: firewatch::store::new_id(now),
+        integration: "prometheus".into(),
+        source: "alertmanager".into(),
+        kind: "alerts".into(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: None,
+        received_at: now,
+        headers: "{}".into(),
+        body: bytes::Bytes::from_static(b"{}"),
+        normalized: None,
+        repository: None,
+        alerts: Some(serde_json::to_string(&[signal]).unwrap()),
+        destinations: Vec::new(),
+        expires_at: now + SignedDuration::from_hours(24),
+    }
+}
+
+#[tokio::test]
+async fn a_burst_of_alert_reports_applies_in_one_commit_in_order() {
+    let (config, _) = Config::parse(ALERT_CONFIG, &|_| None).unwrap();
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        let mut reports = [
+            report("a", SignalStatus::Firing, now),
+            report("b", SignalStatus::Firing, now),
+            report("a", SignalStatus::Resolved, now),
+        ];
+        // Ids in the reverse of arrival order: the store keeps the arrival order all the same.
+        let mut ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
+        ids.sort_unstable_by(|a, b| b.cmp(a));
+        for (report, id) in reports.iter_mut().zip(ids) {
+            report.id = id;
+        }
+        store.insert_events(&reports, now).await.unwrap();
+
+        let runs = store
+            .claim_runs("worker", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(runs.len(), 1, "one queue, one run");
+        assert_eq!(runs[0].len(), 3);
+        let batch = alerts::run_batch(&store, &config, "worker", &runs[0], now)
+            .await
+            .unwrap();
+        assert_eq!(
+            batch,
+            alerts::Batch {
+                applied: 3,
+                lease_lost: false
+            }
+        );
+
+        let states: HashMap<String, AlertState> = store
+            .list_alerts(&every_alert())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|alert| (alert.labels["instance"].clone(), alert.state))
+            .collect();
+        assert_eq!(
+            states,
+            HashMap::from([
+                ("a".to_owned(), AlertState::Resolved),
+                ("b".to_owned(), AlertState::Firing)
+            ])
+        );
+        // The reports' jobs are done, and the three notices are queued for the chat in the
+        // order the changes happened.
+        let runs = store
+            .claim_runs("worker", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(runs.len(), 1);
+        let mut told = Vec::new();
+        for job in &runs[0] {
+            assert_eq!(job.kind, "deliver");
+            let event = store
+                .get_event(job.event_id.as_deref().unwrap())
+                .await
+                .unwrap();
+            let notice: serde_json::Value = serde_json::from_slice(&event.body).unwrap();
+            told.push(format!(
+                "{} {}",
+                notice["change"].as_str().unwrap(),
+                notice["alert"]["labels"]["instance"].as_str().unwrap()
+            ));
+        }
+        assert_eq!(told, ["fired a", "fired b", "resolved a"]);
+        store.close().await;
+    }
+}
+
+#[tokio::test]
+async fn alert_reports_whose_lease_was_lost_are_left_to_its_new_owner() {
+    let (config, _) = Config::parse(ALERT_CONFIG, &|_| None).unwrap();
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        store
+            .insert_events(&[report("a", SignalStatus::Firing, now)], now)
+            .await
+            .unwrap();
+        let stale = store
+            .claim_runs("stalled", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        // The first worker stalled past its lease; another took the report.
+        let taken = store
+            .claim_runs("rescuer", later(61), later(121), 10, 64)
+            .await
+            .unwrap();
+        assert_eq!(taken[0][0].seq, stale[0][0].seq);
+        let batch = alerts::run_batch(&store, &config, "stalled", &stale[0], later(61))
+            .await
+            .unwrap();
+        assert_eq!(
+            batch,
+            alerts::Batch {
+                applied: 0,
+                lease_lost: true
+            }
+        );
+        assert!(
+            store.list_alerts(&every_alert()).await.unwrap().is_empty(),
+            "nothing applied by the worker that lost the lease"
+        );
+        let batch = alerts::run_batch(&store, &config, "rescuer", &taken[0], later(61))
+            .await
+            .unwrap();
+        assert_eq!(batch.applied, 1);
+        store.close().await;
     }
 }

@@ -21,7 +21,7 @@ use crate::alerts::{TOKEN, group, post};
 use crate::cli::client;
 use crate::silences::wait_for_states;
 use crate::support::{Backend, Destination, TestApp, backends};
-use crate::web::{Browser, PASSWORD, add_user, unescape};
+use crate::web::{Browser, signed_in, unescape};
 
 const MINUTE: i64 = 60;
 
@@ -520,15 +520,6 @@ async fn an_alert_that_keeps_firing_becomes_a_task_that_closes_once() {
         assert_eq!(tasks(&app, "?state=all").await.len(), 1);
         app.stop().await;
     }
-}
-
-/// A browser signed in as a new user with `role`.
-async fn signed_in<'a>(app: &'a TestApp, name: &str, role: Role) -> Browser<'a> {
-    add_user(app, name, role).await;
-    let mut browser = Browser::new(app);
-    let answer = browser.sign_in(name, PASSWORD).await;
-    assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
-    browser
 }
 
 #[tokio::test]

@@ -179,7 +179,8 @@ impl<'a> Browser<'a> {
     }
 }
 
-async fn signed_in<'a>(app: &'a TestApp, name: &str, role: Role) -> Browser<'a> {
+/// A browser signed in as a new user with `role`.
+pub async fn signed_in<'a>(app: &'a TestApp, name: &str, role: Role) -> Browser<'a> {
     add_user(app, name, role).await;
     let mut browser = Browser::new(app);
     let answer = browser.sign_in(name, PASSWORD).await;
@@ -399,6 +400,7 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
         for path in [
             "/",
             "/alerts",
+            "/checks",
             "/events",
             "/events/x",
             "/events/x/raw",
@@ -426,6 +428,7 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             "/",
             "/alerts",
             "/alerts?state=all",
+            "/checks",
             "/events",
             "/deliveries",
         ] {
@@ -456,6 +459,12 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
             vec![("name", "ci".into()), ("scopes", "events:read".into())],
         ),
         (format!("/tokens/{}/revoke", ids.token), Role::Admin, vec![]),
+        // Before the acknowledge, which closes the alert's task itself.
+        (
+            format!("/alerts/tasks/{}/close", ids.task),
+            Role::Responder,
+            vec![],
+        ),
         (
             format!("/alerts/{}/acknowledge", ids.alert),
             Role::Responder,
@@ -499,6 +508,7 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
 
 struct Ids {
     alert: String,
+    task: String,
     silence: String,
     dead_letter: i64,
     token: String,
@@ -552,7 +562,15 @@ async fn snapshot(app: &TestApp) -> String {
         .into_iter()
         .map(|s| format!("{}:{:?}", s.id, s.expired_at))
         .collect();
-    format!("{users:?} {tokens:?} dead={dead} {alerts:?} {silences:?}")
+    let tasks: Vec<String> = app
+        .store
+        .list_tasks(false, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| format!("{}:{:?}", t.id, t.closed_at))
+        .collect();
+    format!("{users:?} {tokens:?} dead={dead} {alerts:?} {silences:?} {tasks:?}")
 }
 
 /// Posts an Alertmanager group with one firing alert; returns the alert's id once applied.
@@ -672,8 +690,30 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             )
             .await;
         assert_eq!(status, StatusCode::CREATED, "{silence}");
+        // A task on the alert, as the task check opens one for an alert nobody acknowledged.
+        let task = firewatch::store::Task {
+            seq: 0,
+            id: firewatch::store::new_id(app.clock.now()),
+            alert_id: alert.clone(),
+            rule: "DiskFull".into(),
+            service: None,
+            team: None,
+            reason: "unacknowledged".into(),
+            detail: "firing for 1h without anyone acknowledging it".into(),
+            opened_at: app.clock.now(),
+            closed_at: None,
+            closed_by: None,
+        };
+        let task = app
+            .store
+            .open_task(&task, None, app.clock.now())
+            .await
+            .unwrap()
+            .expect("the alert's first task")
+            .id;
         let ids = Ids {
             alert,
+            task,
             silence: silence["id"].as_str().unwrap().to_owned(),
             dead_letter,
             token,
@@ -734,6 +774,11 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             }
 
             // And with both, it works.
+            if path == "/deliveries/redrive" {
+                // Leave a dead letter for the per-notification route. The answer is scripted
+                // before the redrive: the worker may send as soon as the redrive commits.
+                destination.respond_with(400, &[]);
+            }
             let csrf = allowed.csrf().await;
             let mut fields = fields.clone();
             fields.push(("_csrf", &csrf));
@@ -745,8 +790,6 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
                 done.body
             );
             if path == "/deliveries/redrive" {
-                // Leave a dead letter for the per-notification route.
-                destination.respond_with(400, &[]);
                 app.wait_for_notifications("state=dead", |items| !items.is_empty())
                     .await;
             }
