@@ -228,10 +228,19 @@ pub struct ApiToken {
     pub revoked_at: Option<Timestamp>,
 }
 
+/// Where the state projector has read to: events are read in (tx, seq) order, the order in
+/// which their transactions can no longer be overtaken (see `migrations/*/0013`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ForgePosition {
+    /// The storing transaction's id on PostgreSQL; always 0 on SQLite.
+    pub tx: i64,
+    pub seq: i64,
+}
+
 /// A stored forge event for the state projector.
 #[derive(Debug, Clone)]
 pub struct ForgeRecord {
-    pub seq: i64,
+    pub position: ForgePosition,
     pub source: String,
     pub received_at: Timestamp,
     /// `None` when this version cannot read the record; the projection moves past it.
@@ -815,12 +824,18 @@ impl Store {
         delegate!(self, store => store.schedule_job(job, dedup_key, now).await)
     }
 
-    /// Forge events stored after `position`, oldest first.
-    pub async fn forge_events_after(&self, position: i64, limit: i64) -> Result<Vec<ForgeRecord>> {
+    /// Forge events after `position` whose transactions have settled, in position order. On
+    /// PostgreSQL an event stored by a transaction that an older, still running one could
+    /// overtake waits for it: reading it now would move the position past what that one adds.
+    pub async fn forge_events_after(
+        &self,
+        position: ForgePosition,
+        limit: i64,
+    ) -> Result<Vec<ForgeRecord>> {
         delegate!(self, store => store.forge_events_after(position, limit).await)
     }
 
-    pub async fn projection_position(&self, name: &str) -> Result<i64> {
+    pub async fn projection_position(&self, name: &str) -> Result<ForgePosition> {
         delegate!(self, store => store.projection_position(name).await)
     }
 
@@ -829,7 +844,7 @@ impl Store {
         &self,
         updates: &[crate::core::forge_state::StateUpdate],
         projection: &str,
-        position: i64,
+        position: ForgePosition,
     ) -> Result<()> {
         delegate!(self, store => store.apply_state(updates, projection, position).await)
     }

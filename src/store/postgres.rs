@@ -79,6 +79,11 @@ impl PostgresStore {
             "claims read queue heads",
             include_str!("../../migrations/postgres/0012_job_heads.sql"),
         ),
+        (
+            13,
+            "forge events read in commit order",
+            include_str!("../../migrations/postgres/0013_forge_commit_order.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -140,5 +145,8 @@ shared_store_impl!(
     sqlx::Postgres,
     " FOR UPDATE SKIP LOCKED",
     " FOR UPDATE",
-    false
+    false,
+    // Transactions older than the oldest still running have all ended: none of them can
+    // commit an event behind the projector's position any more.
+    " AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 );

@@ -58,9 +58,11 @@ pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state
 /// `$store` is the backend type (with `writer()` and `reader()` pools), `$db` its sqlx
 /// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold,
 /// `$row_lock` what a read needs to hold its row until the transaction ends (SQLite's single
-/// writer already serializes write transactions), and `$pin` whether to pin indexes (`jobs_by`).
+/// writer already serializes write transactions), `$pin` whether to pin indexes (`jobs_by`),
+/// and `$settled` the condition that keeps the state projector to events whose transaction can
+/// no longer be overtaken by an older one still running.
 macro_rules! shared_store_impl {
-    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr, $pin:expr) => {
+    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr, $pin:expr, $settled:expr) => {
         impl $store {
             /// Binds one event row, in the column order of `EVENT_INSERT`.
             fn push_event_row<'a>(
@@ -687,15 +689,18 @@ macro_rules! shared_store_impl {
 
             pub async fn forge_events_after(
                 &self,
-                position: i64,
+                after: $crate::store::ForgePosition,
                 limit: i64,
             ) -> $crate::store::Result<Vec<$crate::store::ForgeRecord>> {
                 use sqlx::Row as _;
-                let rows = sqlx::query(
-                    "SELECT seq, source, received_at, normalized FROM events \
-                     WHERE seq > $1 AND normalized IS NOT NULL ORDER BY seq LIMIT $2",
-                )
-                .bind(position)
+                let rows = sqlx::query(&format!(
+                    "SELECT tx, seq, source, received_at, normalized FROM events \
+                     WHERE (tx, seq) > ($1, $2) AND normalized IS NOT NULL{} \
+                     ORDER BY tx, seq LIMIT $3",
+                    $settled
+                ))
+                .bind(after.tx)
+                .bind(after.seq)
                 .bind(limit)
                 .fetch_all(self.reader())
                 .await?;
@@ -704,7 +709,10 @@ macro_rules! shared_store_impl {
                     let normalized: String = row.try_get("normalized")?;
                     let event = serde_json::from_str(&normalized).ok();
                     records.push($crate::store::ForgeRecord {
-                        seq: row.try_get("seq")?,
+                        position: $crate::store::ForgePosition {
+                            tx: row.try_get("tx")?,
+                            seq: row.try_get("seq")?,
+                        },
                         source: row.try_get("source")?,
                         received_at: $crate::clock::from_millis(row.try_get("received_at")?),
                         event,
@@ -713,20 +721,25 @@ macro_rules! shared_store_impl {
                 Ok(records)
             }
 
-            pub async fn projection_position(&self, name: &str) -> $crate::store::Result<i64> {
-                let position: Option<i64> =
-                    sqlx::query_scalar("SELECT position FROM projections WHERE name = $1")
+            pub async fn projection_position(
+                &self,
+                name: &str,
+            ) -> $crate::store::Result<$crate::store::ForgePosition> {
+                let position: Option<(i64, i64)> =
+                    sqlx::query_as("SELECT tx, position FROM projections WHERE name = $1")
                         .bind(name)
                         .fetch_optional(self.reader())
                         .await?;
-                Ok(position.unwrap_or(0))
+                Ok(position
+                    .map(|(tx, seq)| $crate::store::ForgePosition { tx, seq })
+                    .unwrap_or_default())
             }
 
             pub async fn apply_state(
                 &self,
                 updates: &[$crate::core::forge_state::StateUpdate],
                 projection: &str,
-                position: i64,
+                position: $crate::store::ForgePosition,
             ) -> $crate::store::Result<()> {
                 use $crate::core::forge_state::StateUpdate;
                 let mut transaction = self.writer().begin().await?;
@@ -790,11 +803,12 @@ macro_rules! shared_store_impl {
                     }
                 }
                 sqlx::query(
-                    "INSERT INTO projections (name, position) VALUES ($1, $2) \
-                     ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                    "INSERT INTO projections (name, tx, position) VALUES ($1, $2, $3) \
+                     ON CONFLICT (name) DO UPDATE SET tx = excluded.tx, position = excluded.position",
                 )
                 .bind(projection)
-                .bind(position)
+                .bind(position.tx)
+                .bind(position.seq)
                 .execute(&mut *transaction)
                 .await?;
                 transaction.commit().await?;

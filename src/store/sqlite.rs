@@ -104,6 +104,11 @@ impl SqliteStore {
             "claims read queue heads",
             include_str!("../../migrations/sqlite/0012_job_heads.sql"),
         ),
+        (
+            13,
+            "forge events read in commit order",
+            include_str!("../../migrations/sqlite/0013_forge_commit_order.sql"),
+        ),
     ];
 
     pub async fn connect(url: &str) -> Result<Self> {
@@ -323,7 +328,8 @@ impl SqliteStore {
     }
 }
 
-shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "", true);
+// One writer: an event is visible only once every lower seq is, so nothing is left to wait for.
+shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "", true, "");
 
 /// fsync, off the async threads. A file that is gone has nothing to sync: a WAL is removed
 /// only after it was checkpointed into the synced database file.

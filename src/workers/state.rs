@@ -1,6 +1,7 @@
 //! The state projector: reads stored forge events in order and keeps pull/merge requests and
 //! build outcomes up to date, so digests read state. It records how far it has read in the
-//! same transaction as the state, so a restart resumes where it stopped.
+//! same transaction as the state, so a restart resumes where it stopped. It reads only events
+//! no concurrent intake transaction can still commit behind (`Store::forge_events_after`).
 
 use std::time::Duration;
 
@@ -23,7 +24,7 @@ impl StateProjector {
     pub async fn step(&self) -> Result<usize, StoreError> {
         let position = self.store.projection_position(PROJECTION).await?;
         let records = self.store.forge_events_after(position, BATCH).await?;
-        let Some(last) = records.last().map(|record| record.seq) else {
+        let Some(last) = records.last().map(|record| record.position) else {
             return Ok(0);
         };
         let updates: Vec<StateUpdate> = records

@@ -22,6 +22,7 @@ mod pagerduty;
 mod process;
 mod reports;
 mod silences;
+mod state;
 mod support;
 mod templates;
 mod web;
