@@ -135,6 +135,22 @@ impl PostgresStore {
         Ok(false)
     }
 
+    /// The transaction id below which every transaction that may store events has ended: the
+    /// oldest one still running in this database, or, with none, the next id to be handed
+    /// out. Events of transactions from here up may still be overtaken by an older one
+    /// committing later, so the state projector waits for them. Transactions of other
+    /// databases on the same server are left out: they cannot store our events, and a long one
+    /// there must not hold the projection back. `pg_stat_activity` knows which backends are in
+    /// this database, but gives 32-bit ids, so it only picks among the snapshot's own.
+    async fn forge_horizon(&self) -> Result<i64> {
+        let horizon: i64 = sqlx::query_scalar(
+            "WITH snapshot AS (SELECT pg_current_snapshot() AS s),              ours AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity                       WHERE datname = current_database() AND backend_xid IS NOT NULL)              SELECT COALESCE(                (SELECT min(running::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS running                 WHERE running::text::bigint % 4294967296 IN (SELECT xid FROM ours)),                (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot))",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(horizon)
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -145,8 +161,5 @@ shared_store_impl!(
     sqlx::Postgres,
     " FOR UPDATE SKIP LOCKED",
     " FOR UPDATE",
-    false,
-    // Transactions older than the oldest still running have all ended: none of them can
-    // commit an event behind the projector's position any more.
-    " AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    false
 );

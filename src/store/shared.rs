@@ -58,11 +58,10 @@ pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state
 /// `$store` is the backend type (with `writer()` and `reader()` pools), `$db` its sqlx
 /// database, `$claim_lock` what the claim's inner SELECT needs to skip rows other replicas hold,
 /// `$row_lock` what a read needs to hold its row until the transaction ends (SQLite's single
-/// writer already serializes write transactions), `$pin` whether to pin indexes (`jobs_by`),
-/// and `$settled` the condition that keeps the state projector to events whose transaction can
-/// no longer be overtaken by an older one still running.
+/// writer already serializes write transactions), and `$pin` whether to pin indexes (`jobs_by`).
+/// The backend also provides `forge_horizon` (see `forge_events_after`).
 macro_rules! shared_store_impl {
-    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr, $pin:expr, $settled:expr) => {
+    ($store:ty, $db:ty, $claim_lock:expr, $row_lock:expr, $pin:expr) => {
         impl $store {
             /// Binds one event row, in the column order of `EVENT_INSERT`.
             fn push_event_row<'a>(
@@ -693,14 +692,17 @@ macro_rules! shared_store_impl {
                 limit: i64,
             ) -> $crate::store::Result<Vec<$crate::store::ForgeRecord>> {
                 use sqlx::Row as _;
-                let rows = sqlx::query(&format!(
+                // Taken before the read, so every transaction below it has ended by the time
+                // the read's snapshot is.
+                let horizon = self.forge_horizon().await?;
+                let rows = sqlx::query(
                     "SELECT tx, seq, source, received_at, normalized FROM events \
-                     WHERE (tx, seq) > ($1, $2) AND normalized IS NOT NULL{} \
-                     ORDER BY tx, seq LIMIT $3",
-                    $settled
-                ))
+                     WHERE (tx, seq) > ($1, $2) AND tx < $3 AND normalized IS NOT NULL \
+                     ORDER BY tx, seq LIMIT $4",
+                )
                 .bind(after.tx)
                 .bind(after.seq)
+                .bind(horizon)
                 .bind(limit)
                 .fetch_all(self.reader())
                 .await?;
