@@ -420,13 +420,23 @@ fn check_config(path: Option<&Path>) -> ExitCode {
                 .unwrap_or_else(|| "no config file (defaults)".into());
             let count =
                 |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
-            println!(
-                "{source}: OK ({}, {}, {}, {})",
+            let mut parts = vec![
                 count(config.integrations.len(), "integration"),
                 count(config.destinations.len(), "destination"),
                 count(config.routes.len(), "route"),
-                count(config.digests.len(), "digest")
-            );
+                count(config.digests.len(), "digest"),
+            ];
+            // The alerting sections are named only when used, so a forge-only setup reads short.
+            for (n, noun) in [
+                (config.teams.len(), "team"),
+                (config.services.len(), "service"),
+                (config.checks.len(), "check"),
+            ] {
+                if n > 0 {
+                    parts.push(count(n, noun));
+                }
+            }
+            println!("{source}: OK ({})", parts.join(", "));
             ExitCode::SUCCESS
         }
         Err(error) => {

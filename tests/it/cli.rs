@@ -121,6 +121,52 @@ to = ["hook"]
         text(&output.stdout).contains("OK (1 integration, 0 destinations, 0 routes, 0 digests)")
     );
 
+    // The alerting sections are counted when there are any.
+    let alerting = dir.path().join("alerting.toml");
+    std::fs::write(
+        &alerting,
+        r#"
+[[destinations]]
+name = "cloud-chat"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+
+[[teams]]
+id = "cloud"
+channel = "cloud-chat"
+
+[[services]]
+id = "api"
+team = "cloud"
+
+[[services]]
+id = "db"
+team = "cloud"
+
+[[checks]]
+name = "db-port"
+kind = "tcp"
+address = "127.0.0.1:5432"
+"#,
+    )
+    .unwrap();
+    let output = run(
+        vec![
+            "check-config".into(),
+            "--config".into(),
+            alerting.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        text(&output.stdout).contains(
+            "OK (0 integrations, 1 destination, 0 routes, 0 digests, 1 team, 2 services, 1 check)"
+        ),
+        "{output:?}"
+    );
+
     let output = run(
         vec![
             "check-config".into(),
