@@ -7,6 +7,7 @@ mod shared;
 mod sqlite;
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -93,6 +94,14 @@ pub struct Accepted {
     pub id: String,
     /// True when the key was seen before and `id` is the original event's.
     pub duplicate: bool,
+}
+
+/// Where a stored event came from: all an alert report needs of its event besides the
+/// signals its job carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventOrigin {
+    pub integration: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -716,6 +725,11 @@ impl Store {
 
     pub async fn get_event(&self, id: &str) -> Result<StoredEvent> {
         delegate!(self, store => store.get_event(id).await)
+    }
+
+    /// The origin of each of `ids` that is stored, in one read; ids not stored are left out.
+    pub async fn event_origins(&self, ids: &[&str]) -> Result<HashMap<String, EventOrigin>> {
+        delegate!(self, store => store.event_origins(ids).await)
     }
 
     pub async fn list_events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {

@@ -259,6 +259,31 @@ macro_rules! shared_store_impl {
                 Self::event_from_row(&row)
             }
 
+            pub async fn event_origins(
+                &self,
+                ids: &[&str],
+            ) -> $crate::store::Result<std::collections::HashMap<String, $crate::store::EventOrigin>> {
+                if ids.is_empty() {
+                    return Ok(std::collections::HashMap::new());
+                }
+                let mut builder = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT id, integration, source FROM events WHERE id IN (",
+                );
+                let mut list = builder.separated(", ");
+                for id in ids {
+                    list.push_bind(*id);
+                }
+                builder.push(")");
+                let rows: Vec<(String, String, String)> =
+                    builder.build_query_as().fetch_all(self.reader()).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, integration, source)| {
+                        (id, $crate::store::EventOrigin { integration, source })
+                    })
+                    .collect())
+            }
+
             pub async fn list_events(
                 &self,
                 filter: &$crate::store::EventFilter,

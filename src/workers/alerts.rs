@@ -23,9 +23,9 @@ use crate::core::alert::{
 use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::store::{
-    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventStatus,
-    GroupedNotice, NewEvent, NewJob, NoticePlan, ReportJob, Silence, Store, StoreError,
-    StoredEvent, Task, Timer,
+    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventOrigin,
+    EventStatus, GroupedNotice, NewEvent, NewJob, NoticePlan, ReportJob, Silence, Store,
+    StoreError, Task, Timer,
 };
 
 pub const ALERT: &str = "alert";
@@ -493,7 +493,11 @@ pub async fn run(
     let Some(event_id) = job.event_id.as_deref() else {
         return Ok(0);
     };
-    let event = store.get_event(event_id).await?;
+    let event = store
+        .event_origins(&[event_id])
+        .await?
+        .remove(event_id)
+        .ok_or(StoreError::NotFound)?;
     let (signals, cause) = report_parts(job, &event);
     let silences = store.list_silences().await?;
     let transitions = store
@@ -534,16 +538,18 @@ pub async fn run_batch(
     jobs: &[ClaimedJob],
     now: Timestamp,
 ) -> Result<Batch, StoreError> {
-    let mut prepared = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let Some(event_id) = job.event_id.as_deref() else {
-            break;
-        };
-        let Ok(event) = store.get_event(event_id).await else {
+    let ids: Vec<&str> = jobs
+        .iter()
+        .map_while(|job| job.event_id.as_deref())
+        .collect();
+    let mut origins = store.event_origins(&ids).await?;
+    let mut prepared = Vec::with_capacity(ids.len());
+    for (job, event_id) in jobs.iter().zip(&ids) {
+        let Some(event) = origins.remove(*event_id) else {
             break;
         };
         let (signals, cause) = report_parts(job, &event);
-        prepared.push((job.seq, event, signals, cause));
+        prepared.push((job.seq, *event_id, event, signals, cause));
     }
     if prepared.is_empty() {
         return Ok(Batch {
@@ -554,11 +560,11 @@ pub async fn run_batch(
     let silences = store.list_silences().await?;
     let silencers: Vec<_> = prepared
         .iter()
-        .map(|(_, event, _, _)| silencer(&silences, &event.integration, now))
+        .map(|(_, _, event, _, _)| silencer(&silences, &event.integration, now))
         .collect();
     let notices: Vec<_> = prepared
         .iter()
-        .map(|(_, event, _, _)| {
+        .map(|(_, _, event, _, _)| {
             let source = event.source.as_str();
             move |transition: &AlertTransition| plan(config, source, transition, now)
         })
@@ -568,13 +574,13 @@ pub async fn run_batch(
         .zip(&silencers)
         .zip(&notices)
         .map(
-            |(((seq, event, signals, cause), silencer), notices)| ReportJob {
+            |(((seq, event_id, event, signals, cause), silencer), notices)| ReportJob {
                 seq: *seq,
                 report: AlertReport {
                     integration: &event.integration,
                     signals,
                     cause,
-                    event_id: Some(&event.id),
+                    event_id: Some(event_id),
                     flapping: config.alerts.flapping(),
                 },
                 silencer,
@@ -593,7 +599,7 @@ pub async fn run_batch(
 }
 
 /// A report job's signals and the cause its changes are recorded with.
-fn report_parts(job: &ClaimedJob, event: &StoredEvent) -> (Vec<AlertSignal>, String) {
+fn report_parts(job: &ClaimedJob, event: &EventOrigin) -> (Vec<AlertSignal>, String) {
     let signals = serde_json::from_str(&job.payload).unwrap_or_default();
     (signals, format!("{}:{}", event.source, event.integration))
 }
