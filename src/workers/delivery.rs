@@ -27,7 +27,9 @@ pub const DELIVER: &str = "deliver";
 const QUEUE_RUN: i64 = 64;
 
 /// The jobs this worker's tasks hold, by seq.
-type InFlight = Arc<std::sync::Mutex<std::collections::HashSet<i64>>>;
+/// Held across a claim and its check against running jobs, so a task cannot finish a job
+/// and leave this set between the two: that job would look free and run again.
+type InFlight = Arc<tokio::sync::Mutex<std::collections::HashSet<i64>>>;
 
 /// The most outcomes of a run held before they are recorded together.
 const RECORD_BATCH: usize = 16;
@@ -66,6 +68,7 @@ impl DeliveryWorker {
         let lease =
             SignedDuration::from_secs(i64::try_from(delivery.lease_seconds).unwrap_or(i64::MAX));
         let lease_until = now.saturating_add(lease).unwrap_or(now);
+        let mut flying = in_flight.lock().await;
         let runs = self
             .store
             .claim_runs(
@@ -80,19 +83,16 @@ impl DeliveryWorker {
         for run in runs {
             let seqs: Vec<i64> = run.iter().map(|job| job.seq).collect();
             // Some(idle jobs to give back) when the run's head is already running here.
-            let busy = {
-                let mut flying = in_flight.lock().unwrap_or_else(|e| e.into_inner());
-                if flying.contains(&seqs[0]) {
-                    Some(
-                        seqs.iter()
-                            .copied()
-                            .filter(|s| !flying.contains(s))
-                            .collect::<Vec<_>>(),
-                    )
-                } else {
-                    flying.extend(seqs.iter().copied());
-                    None
-                }
+            let busy = if flying.contains(&seqs[0]) {
+                Some(
+                    seqs.iter()
+                        .copied()
+                        .filter(|s| !flying.contains(s))
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                flying.extend(seqs.iter().copied());
+                None
             };
             if let Some(idle) = busy {
                 self.store.release_jobs(&self.owner, &idle, now).await?;
@@ -103,7 +103,7 @@ impl DeliveryWorker {
             let in_flight = in_flight.clone();
             running.spawn(async move {
                 let result = worker.run_queue(run, lease_until, shutdown).await;
-                let mut flying = in_flight.lock().unwrap_or_else(|e| e.into_inner());
+                let mut flying = in_flight.lock().await;
                 for seq in seqs {
                     flying.remove(&seq);
                 }
