@@ -624,6 +624,10 @@ pub struct AlertGroup {
     pub next_flush_at: Option<Timestamp>,
 }
 
+/// A stored group's destinations under the config in force (none: it is stale).
+pub type GroupDestinations<'a> =
+    dyn Fn(&AlertGroup) -> Vec<crate::core::routing::Target> + Send + Sync + 'a;
+
 /// Makes a group's notice: the group, its firing alerts, and which of them are new to it.
 pub type GroupNotices<'a> =
     dyn Fn(&AlertGroup, &[Alert], &[String]) -> Option<NewEvent> + Send + Sync + 'a;
@@ -989,15 +993,17 @@ impl Store {
     }
 
     /// Runs a due group flush: tells the group's firing alerts when some are new to it or
-    /// the repeat is due, and plans the next flush. `None` when the flush was not due (a
-    /// later join moved it) or the group is gone.
+    /// the repeat is due, and plans the next flush. `current` gives the group's destinations
+    /// under the config now; with none, the group is dropped. `None` when the flush was not due
+    /// (a later join moved it) or the group is gone.
     pub async fn flush_alert_group(
         &self,
         key: &str,
         now: Timestamp,
+        current: &GroupDestinations<'_>,
         notice: &GroupNotices<'_>,
     ) -> Result<Option<crate::core::grouping::Flush>> {
-        delegate!(self, store => store.flush_alert_group(key, now, notice).await)
+        delegate!(self, store => store.flush_alert_group(key, now, current, notice).await)
     }
 
     /// Ends a flapping alert's flapping when no fire or resolve came within `window`, and

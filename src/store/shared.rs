@@ -2159,6 +2159,7 @@ macro_rules! shared_store_impl {
                 &self,
                 key: &str,
                 now: jiff::Timestamp,
+                current: &$crate::store::GroupDestinations<'_>,
                 notice: &$crate::store::GroupNotices<'_>,
             ) -> $crate::store::Result<Option<$crate::core::grouping::Flush>> {
                 use $crate::core::grouping::{Flush, flush};
@@ -2194,6 +2195,23 @@ macro_rules! shared_store_impl {
                     next_flush_at: millis("next_flush_at")?,
                 };
                 if group.next_flush_at.is_none_or(|at| at > now) {
+                    return Ok(None);
+                }
+                let mut group = group;
+                group.destinations = current(&group);
+                if group.destinations.is_empty() {
+                    // Its route is gone or groups differently since a config change: the group
+                    // is dropped, not told once more where it no longer goes. Its alerts are
+                    // routed afresh on their next change.
+                    sqlx::query("DELETE FROM alert_group_members WHERE group_key = $1")
+                        .bind(key)
+                        .execute(&mut *transaction)
+                        .await?;
+                    sqlx::query("DELETE FROM alert_groups WHERE key = $1")
+                        .bind(key)
+                        .execute(&mut *transaction)
+                        .await?;
+                    transaction.commit().await?;
                     return Ok(None);
                 }
                 let columns = $crate::store::shared::ALERT_COLUMNS

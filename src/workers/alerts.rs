@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use jiff::SignedDuration;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::core::alert::{
     AlertSignal, AlertState, Change, Severity, change_for_silence, matching_labels,
@@ -488,8 +489,9 @@ pub async fn run(
     store: &Store,
     config: &Config,
     job: &ClaimedJob,
-    now: Timestamp,
+    clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
+    let now = clock.now();
     let Some(event_id) = job.event_id.as_deref() else {
         return Ok(0);
     };
@@ -515,6 +517,7 @@ pub async fn run(
         )
         .await?;
     log_changes(&transitions);
+    recheck_silenced(store, transitions.iter(), clock).await?;
     Ok(transitions.len())
 }
 
@@ -536,8 +539,9 @@ pub async fn run_batch(
     config: &Config,
     owner: &str,
     jobs: &[ClaimedJob],
-    now: Timestamp,
+    clock: &dyn Clock,
 ) -> Result<Batch, StoreError> {
+    let now = clock.now();
     let ids: Vec<&str> = jobs
         .iter()
         .map_while(|job| job.event_id.as_deref())
@@ -592,10 +596,50 @@ pub async fn run_batch(
     for transitions in &applied {
         log_changes(transitions);
     }
+    recheck_silenced(store, applied.iter().flatten(), clock).await?;
     Ok(Batch {
         applied: applied.len(),
         lease_lost: applied.len() < reports.len(),
     })
+}
+
+/// A report decides its silences from the silences and the time it read before its
+/// transaction. A silence check that ran in between (the silence ended, or was expired by
+/// hand) could not see an alert the report then silenced, and nothing would look at that
+/// alert again: it would stay silenced by a silence that is over. So after the commit the
+/// alerts a report silenced are held against silences and time read afresh, and when one is
+/// no longer covered a silence check is asked for at once; it tells the alert as a check does.
+async fn recheck_silenced(
+    store: &Store,
+    transitions: impl Iterator<Item = &AlertTransition>,
+    clock: &dyn Clock,
+) -> Result<(), StoreError> {
+    let silenced: Vec<&Alert> = transitions
+        .filter(|transition| transition.change == Change::Silenced)
+        .map(|transition| &transition.alert)
+        .collect();
+    if silenced.is_empty() {
+        return Ok(());
+    }
+    let silences = store.list_silences().await?;
+    let now = clock.now();
+    let uncovered = silenced.iter().any(|alert| {
+        let labels = matching_labels(
+            &alert.labels,
+            &alert.rule,
+            alert.severity,
+            alert.service.as_deref(),
+            &alert.integration,
+        );
+        covering(&silences, &labels, now).is_none()
+    });
+    if uncovered {
+        // A key of its own: a check at this instant may have run already, before the commit.
+        let reason = format!("recheck:{}", crate::store::new_id(now));
+        schedule_check(store, &reason, now, now).await?;
+        tracing::info!("an alert was silenced by a silence that has ended; checking again");
+    }
+    Ok(())
 }
 
 /// A report job's signals and the cause its changes are recorded with.
@@ -680,14 +724,39 @@ pub async fn flush_group(
         return Ok(());
     };
     let flushed = store
-        .flush_alert_group(&key, now, &|group, firing, untold| {
-            group_notice(config, group, firing, untold, now)
-        })
+        .flush_alert_group(
+            &key,
+            now,
+            &|group| current_destinations(config, group),
+            &|group, firing, untold| group_notice(config, group, firing, untold, now),
+        )
         .await?;
     if let Some(crate::core::grouping::Flush::Notify { .. }) = flushed {
         tracing::info!(group = %key, "alert group notified");
     }
     Ok(())
+}
+
+/// A group's destinations under `config`: those of its stored ones that the route which
+/// makes its key still sends to, with that route's template. None when no route makes its
+/// key any more (the route is gone, moved, or groups by other labels).
+pub fn current_destinations(config: &Config, group: &AlertGroup) -> Vec<Target> {
+    let route = config.routes.iter().enumerate().find_map(|(index, route)| {
+        let grouping = route.grouping()?;
+        (group_key(index, grouping.by.as_deref(), &group.labels) == group.key).then_some(route)
+    });
+    let Some(route) = route else {
+        return Vec::new();
+    };
+    group
+        .destinations
+        .iter()
+        .filter(|target| route.to.contains(&target.destination))
+        .map(|target| Target {
+            destination: target.destination.clone(),
+            template: route.template.clone(),
+        })
+        .collect()
 }
 
 /// Runs a flapping alert's settle timer: once it has been steady for the window, its state
@@ -1009,5 +1078,57 @@ mod tests {
              • HighLatency: p99 above 500 ms on api-1 · critical"
         );
         assert_eq!(plain(&message.context), "critical · service api");
+    }
+
+    #[test]
+    fn a_group_keeps_the_destinations_its_route_still_has() {
+        let config = |routes: &str| {
+            let text = format!(
+                "[[destinations]]\nname = \"a\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/a\"\n\
+                 [[destinations]]\nname = \"b\"\nkind = \"webhook\"\nurl = \"http://127.0.0.1:9/b\"\n{routes}"
+            );
+            Config::parse(&text, &|_| None).unwrap().0
+        };
+        let labels: std::collections::BTreeMap<String, String> =
+            [("alertname".to_owned(), "HighLatency".to_owned())].into();
+        let by = ["alertname".to_owned()];
+        let group = AlertGroup {
+            key: group_key(0, Some(&by), &labels),
+            labels,
+            integration: "prometheus".into(),
+            source: "alertmanager".into(),
+            destinations: ["a", "b"]
+                .map(|name| Target {
+                    destination: name.into(),
+                    template: None,
+                })
+                .into(),
+            interval: SignedDuration::from_mins(5),
+            repeat: SignedDuration::from_hours(4),
+            last_notified_at: None,
+            next_flush_at: None,
+        };
+        let names = |config: &Config| -> Vec<String> {
+            current_destinations(config, &group)
+                .into_iter()
+                .map(|target| target.destination)
+                .collect()
+        };
+        let grouped = "[[routes]]\nmatch = { kind = \"alert\" }\ngroup_by = [\"alertname\"]\n";
+        assert_eq!(
+            names(&config(&format!("{grouped}to = [\"a\", \"b\"]\n"))),
+            ["a", "b"]
+        );
+        // A destination taken off the route is left out; one added is not the group's.
+        assert_eq!(names(&config(&format!("{grouped}to = [\"b\"]\n"))), ["b"]);
+        // Grouped by other labels, or at another position: the key is no route's any more.
+        let other =
+            "[[routes]]\nmatch = { kind = \"alert\" }\ngroup_by = [\"instance\"]\nto = [\"a\"]\n";
+        assert!(names(&config(other)).is_empty());
+        let moved = format!(
+            "[[routes]]\nmatch = {{ kind = \"deploy\" }}\nto = [\"a\"]\n{grouped}to = [\"a\"]\n"
+        );
+        assert!(names(&config(&moved)).is_empty());
+        assert!(names(&config("")).is_empty());
     }
 }

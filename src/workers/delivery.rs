@@ -153,7 +153,7 @@ impl DeliveryWorker {
                     &config,
                     &self.owner,
                     batch,
-                    self.clock.now(),
+                    self.clock.as_ref(),
                 )
                 .await
                 {
@@ -228,7 +228,7 @@ impl DeliveryWorker {
             alerts::ALERT => self.outcome(
                 job,
                 "applying alerts failed",
-                alerts::run(store, &config, job, now).await,
+                alerts::run(store, &config, job, self.clock.as_ref()).await,
             ),
             alerts::SILENCE_CHECK => self.outcome(
                 job,

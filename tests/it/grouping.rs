@@ -308,3 +308,52 @@ alerts = ['{{instance=~"api-.*"}}']
         app.stop().await;
     }
 }
+
+/// A route's grouping taken out by a config reload: the group it made is dropped, not told
+/// once more at its flush; alerts after the reload follow the new route.
+#[tokio::test]
+async fn a_group_whose_route_changed_is_dropped_not_told() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("firewatch.toml");
+        let grouped = grouped_config(&chat);
+        std::fs::write(&file, &grouped).unwrap();
+        let app = TestApp::spawn_with(backend, &grouped, Some(file.clone())).await;
+        assert_eq!(
+            post(&app, &group(&[("f-1", "api-1", "firing")])).await,
+            StatusCode::ACCEPTED
+        );
+        wait_for_states(&app, &["api-1 firing"]).await;
+
+        // Within the group wait, the route stops grouping: every alert is told at once.
+        let ungrouped = grouped
+            .lines()
+            .filter(|line| !line.starts_with("group_") && !line.starts_with("repeat_"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!ungrouped.contains("group_by"), "{ungrouped}");
+        std::fs::write(&file, &ungrouped).unwrap();
+        app.app
+            .as_ref()
+            .unwrap()
+            .reload_config()
+            .await
+            .expect("config reloads");
+
+        // The old group's flush comes and goes without a notice, and so does its repeat.
+        app.advance(30);
+        quiet(&chat, 0).await;
+        app.advance(4 * 3600);
+        quiet(&chat, 0).await;
+
+        // A new alert follows the new route.
+        assert_eq!(
+            post(&app, &group(&[("f-2", "api-2", "firing")])).await,
+            StatusCode::ACCEPTED
+        );
+        chat.wait_for(1).await;
+        settled(&chat, &["fired api-2"]).await;
+        app.stop().await;
+    }
+}

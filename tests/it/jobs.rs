@@ -4,9 +4,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use firewatch::clock::{Clock, ManualClock, SleepFuture};
 use firewatch::config::Config;
 use firewatch::core::alert::{AlertSignal, AlertState, Severity, SignalStatus};
-use firewatch::store::{AlertFilter, EventStatus, JobOutcome, NewEvent, NewJob, Store};
+use firewatch::core::silence::{Schedule, parse_matchers};
+use firewatch::store::{
+    AlertFilter, EventStatus, JobOutcome, NewEvent, NewJob, NewSilence, SilenceKind, Store,
+};
 use firewatch::workers::alerts;
 use jiff::{SignedDuration, Timestamp};
 
@@ -393,7 +397,7 @@ async fn a_burst_of_alert_reports_applies_in_one_commit_in_order() {
             .unwrap();
         assert_eq!(runs.len(), 1, "one queue, one run");
         assert_eq!(runs[0].len(), 3);
-        let batch = alerts::run_batch(&store, &config, "worker", &runs[0], now)
+        let batch = alerts::run_batch(&store, &config, "worker", &runs[0], &ManualClock::new(now))
             .await
             .unwrap();
         assert_eq!(
@@ -465,9 +469,15 @@ async fn alert_reports_whose_lease_was_lost_are_left_to_its_new_owner() {
             .await
             .unwrap();
         assert_eq!(taken[0][0].seq, stale[0][0].seq);
-        let batch = alerts::run_batch(&store, &config, "stalled", &stale[0], later(61))
-            .await
-            .unwrap();
+        let batch = alerts::run_batch(
+            &store,
+            &config,
+            "stalled",
+            &stale[0],
+            &ManualClock::new(later(61)),
+        )
+        .await
+        .unwrap();
         assert_eq!(
             batch,
             alerts::Batch {
@@ -479,10 +489,141 @@ async fn alert_reports_whose_lease_was_lost_are_left_to_its_new_owner() {
             store.list_alerts(&every_alert()).await.unwrap().is_empty(),
             "nothing applied by the worker that lost the lease"
         );
-        let batch = alerts::run_batch(&store, &config, "rescuer", &taken[0], later(61))
+        let batch = alerts::run_batch(
+            &store,
+            &config,
+            "rescuer",
+            &taken[0],
+            &ManualClock::new(later(61)),
+        )
+        .await
+        .unwrap();
+        assert_eq!(batch.applied, 1);
+        store.close().await;
+    }
+}
+
+/// Answers `first` once, then `then`: a report that decides its silences at `first` and has
+/// committed by `then`.
+struct Late {
+    calls: std::sync::atomic::AtomicUsize,
+    first: Timestamp,
+    then: Timestamp,
+}
+
+impl Late {
+    fn new(first: Timestamp, then: Timestamp) -> Late {
+        Late {
+            calls: Default::default(),
+            first,
+            then,
+        }
+    }
+}
+
+impl Clock for Late {
+    fn now(&self) -> Timestamp {
+        match self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => self.first,
+            _ => self.then,
+        }
+    }
+
+    fn sleep_until(&self, _deadline: Timestamp) -> SleepFuture<'_> {
+        Box::pin(std::future::pending())
+    }
+}
+
+/// A silence check that ran while a report was being applied cannot see the alert that
+/// report silences; when the silence is over by the time the report has committed, the
+/// report asks for a check of its own, or the alert would stay silenced by a silence that
+/// has ended.
+#[tokio::test]
+async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
+    let (config, _) = Config::parse(ALERT_CONFIG, &|_| None).unwrap();
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        store
+            .create_silence(
+                &NewSilence {
+                    kind: SilenceKind::Silence,
+                    service: None,
+                    matchers: parse_matchers(r#"instance=~"a|c""#).unwrap(),
+                    schedule: Schedule::Once {
+                        starts_at: now,
+                        ends_at: later(3600),
+                    },
+                    created_by: "ana".into(),
+                    comment: "deploying".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let silence_checks = |at: Timestamp| {
+            let store = store.clone();
+            async move {
+                store
+                    .claim_runs("checker", at, at + SignedDuration::from_secs(60), 10, 64)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .flatten()
+                    .filter(|job| job.kind == alerts::SILENCE_CHECK)
+                    .count()
+            }
+        };
+
+        // Silenced, and the silence still holds when the report has committed: nothing to ask.
+        store
+            .insert_events(&[report("c", SignalStatus::Firing, now)], now)
+            .await
+            .unwrap();
+        let runs = store
+            .claim_runs("worker", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        let clock = Late::new(later(10), later(20));
+        let batch = alerts::run_batch(&store, &config, "worker", &runs[0], &clock)
             .await
             .unwrap();
         assert_eq!(batch.applied, 1);
+        assert_eq!(silence_checks(later(20)).await, 0);
+
+        // Decided a second before the silence ends, committed a second after it.
+        store
+            .insert_events(&[report("a", SignalStatus::Firing, later(20))], later(20))
+            .await
+            .unwrap();
+        let runs = store
+            .claim_runs("worker", later(20), later(80), 10, 64)
+            .await
+            .unwrap();
+        let clock = Late::new(later(3599), later(3601));
+        let batch = alerts::run_batch(&store, &config, "worker", &runs[0], &clock)
+            .await
+            .unwrap();
+        assert_eq!(batch.applied, 1);
+        let states = |store: Store| async move {
+            let mut states: Vec<String> = store
+                .list_alerts(&every_alert())
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|alert| format!("{} {}", alert.labels["instance"], alert.state.as_str()))
+                .collect();
+            states.sort();
+            states
+        };
+        assert_eq!(states(store.clone()).await, ["a silenced", "c silenced"]);
+        assert_eq!(silence_checks(later(3601)).await, 1, "a check, due at once");
+        let changed = alerts::check_silences(&store, &config, later(3601))
+            .await
+            .unwrap();
+        assert_eq!(changed, 2);
+        assert_eq!(states(store.clone()).await, ["a firing", "c firing"]);
         store.close().await;
     }
 }
