@@ -623,16 +623,9 @@ async fn recheck_silenced(
     }
     let silences = store.list_silences().await?;
     let now = clock.now();
-    let uncovered = silenced.iter().any(|alert| {
-        let labels = matching_labels(
-            &alert.labels,
-            &alert.rule,
-            alert.severity,
-            alert.service.as_deref(),
-            &alert.integration,
-        );
-        covering(&silences, &labels, now).is_none()
-    });
+    let uncovered = silenced
+        .iter()
+        .any(|alert| covering_alert(&silences, alert, now).is_none());
     if uncovered {
         // A key of its own: a check at this instant may have run already, before the commit.
         let reason = format!("recheck:{}", crate::store::new_id(now));
@@ -821,6 +814,22 @@ pub fn covering<'s>(
         .find(|silence| silence.is_active(now) && silence.covers(labels))
 }
 
+/// The first silence in force at `now` that covers a stored alert.
+fn covering_alert<'s>(
+    silences: &'s [Silence],
+    alert: &Alert,
+    now: Timestamp,
+) -> Option<&'s Silence> {
+    let labels = matching_labels(
+        &alert.labels,
+        &alert.rule,
+        alert.severity,
+        alert.service.as_deref(),
+        &alert.integration,
+    );
+    covering(silences, &labels, now)
+}
+
 /// Asks for a silence check at `at`. `reason` names the ask: asks with the same reason and
 /// instant make one check (so every check that finds the same next boundary schedules it once).
 pub async fn schedule_check(
@@ -868,14 +877,7 @@ pub async fn check_silences(
             let Some(last) = alerts.last() else { break };
             before = Some(last.seq);
             for alert in &alerts {
-                let labels = matching_labels(
-                    &alert.labels,
-                    &alert.rule,
-                    alert.severity,
-                    alert.service.as_deref(),
-                    &alert.integration,
-                );
-                let silence = covering(&silences, &labels, now);
+                let silence = covering_alert(&silences, alert, now);
                 let Some(change) = change_for_silence(alert.state, silence.is_some()) else {
                     continue;
                 };
