@@ -27,9 +27,19 @@ pub const DELIVER: &str = "deliver";
 const QUEUE_RUN: i64 = 64;
 
 /// The jobs this worker's tasks hold, by seq.
-/// Held across a claim and its check against running jobs, so a task cannot finish a job
-/// and leave this set between the two: that job would look free and run again.
-type InFlight = Arc<tokio::sync::Mutex<std::collections::HashSet<i64>>>;
+/// The jobs this worker's tasks hold, locked across a claim and its check against them, so a
+/// task cannot finish a job and leave `running` between the two: that job would look free and
+/// run again.
+type InFlight = Arc<tokio::sync::Mutex<Flying>>;
+
+#[derive(Default)]
+struct Flying {
+    running: std::collections::HashSet<i64>,
+    /// Claimed again while still held here (its lease ran out, or its task was just ending):
+    /// the claim's fresh lease is given back when the holding task ends, or the job, if it is
+    /// still pending, would wait out that lease for nothing.
+    reclaimed: std::collections::HashSet<i64>,
+}
 
 /// The most outcomes of a run held before they are recorded together.
 const RECORD_BATCH: usize = 16;
@@ -83,15 +93,13 @@ impl DeliveryWorker {
         for run in runs {
             let seqs: Vec<i64> = run.iter().map(|job| job.seq).collect();
             // Some(idle jobs to give back) when the run's head is already running here.
-            let busy = if flying.contains(&seqs[0]) {
-                Some(
-                    seqs.iter()
-                        .copied()
-                        .filter(|s| !flying.contains(s))
-                        .collect::<Vec<_>>(),
-                )
+            let busy = if flying.running.contains(&seqs[0]) {
+                let (held, idle): (Vec<i64>, Vec<i64>) =
+                    seqs.iter().partition(|s| flying.running.contains(s));
+                flying.reclaimed.extend(held);
+                Some(idle)
             } else {
-                flying.extend(seqs.iter().copied());
+                flying.running.extend(seqs.iter().copied());
                 None
             };
             if let Some(idle) = busy {
@@ -103,11 +111,22 @@ impl DeliveryWorker {
             let in_flight = in_flight.clone();
             running.spawn(async move {
                 let result = worker.run_queue(run, lease_until, shutdown).await;
-                let mut flying = in_flight.lock().await;
-                for seq in seqs {
-                    flying.remove(&seq);
-                }
-                result
+                let reclaimed: Vec<i64> = {
+                    let mut flying = in_flight.lock().await;
+                    for seq in &seqs {
+                        flying.running.remove(seq);
+                    }
+                    seqs.iter()
+                        .copied()
+                        .filter(|seq| flying.reclaimed.remove(seq))
+                        .collect()
+                };
+                // The main loop claims again when this task ends, so released first.
+                let released = worker
+                    .store
+                    .release_jobs(&worker.owner, &reclaimed, worker.clock.now())
+                    .await;
+                result.and(released)
             });
         }
         Ok(count)
