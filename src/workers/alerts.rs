@@ -603,8 +603,8 @@ pub async fn run_batch(
     })
 }
 
-/// A report decides its silences from the silences and the time it read before its
-/// transaction. A silence check that ran in between (the silence ended, or was expired by
+/// A report (or a silence check) decides its silences from the silences and the time it read
+/// before its transaction. A silence check that ran in between (the silence ended, or was expired by
 /// hand) could not see an alert the report then silenced, and nothing would look at that
 /// alert again: it would stay silenced by a silence that is over. So after the commit the
 /// alerts a report silenced are held against silences and time read afresh, and when one is
@@ -859,10 +859,14 @@ pub async fn schedule_check(
 pub async fn check_silences(
     store: &Store,
     config: &Config,
-    now: Timestamp,
+    clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
+    let now = clock.now();
     let silences = store.list_silences().await?;
     let mut changes = 0;
+    // Like a report, a check decides from silences read at its start: another check may have
+    // ended a silence meanwhile without seeing the alerts this one then mutes.
+    let mut transitions = Vec::new();
     for state in [AlertState::Firing, AlertState::Silenced] {
         let mut before = None;
         loop {
@@ -899,9 +903,10 @@ pub async fn check_silences(
                         &|transition| plan(config, source, transition, now),
                     )
                     .await?;
-                if changed.is_some() {
+                if let Some(transition) = changed {
                     changes += 1;
                     tracing::info!(alert = %alert.id, change = change.as_str(), %cause, "alert changed by a silence");
+                    transitions.push(transition);
                 }
             }
         }
@@ -909,6 +914,7 @@ pub async fn check_silences(
     if let Some(next) = silences.iter().filter_map(|s| s.next_boundary(now)).min() {
         schedule_check(store, "boundary", next, now).await?;
     }
+    recheck_silenced(store, transitions.iter(), clock).await?;
     Ok(changes)
 }
 

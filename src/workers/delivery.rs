@@ -26,8 +26,7 @@ pub const DELIVER: &str = "deliver";
 /// The most jobs of one queue a worker leases at once (a burst of alert reports).
 const QUEUE_RUN: i64 = 64;
 
-/// The jobs this worker's tasks hold, by seq.
-/// The jobs this worker's tasks hold, locked across a claim and its check against them, so a
+/// The jobs this worker's tasks hold, by seq, locked across a claim and its check against them, so a
 /// task cannot finish a job and leave `running` between the two: that job would look free and
 /// run again.
 type InFlight = Arc<tokio::sync::Mutex<Flying>>;
@@ -63,8 +62,9 @@ impl DeliveryWorker {
     /// due jobs behind it, which run in order in the same task. Returns how many it started.
     ///
     /// A claim can return a job this worker is still running, when its lease ran out first
-    /// (a stalled destination, or a test's clock jumping ahead); `in_flight` keeps it from
-    /// running twice at once, and the jobs claimed behind it wait for the running task.
+    /// (a stalled destination, or a test's clock jumping ahead), or was just ending; `in_flight`
+    /// keeps it from running twice, the jobs claimed behind it are given back, and the lease on
+    /// it is given back when the task holding it ends.
     async fn start_due(
         &self,
         slots: usize,
@@ -252,7 +252,7 @@ impl DeliveryWorker {
             alerts::SILENCE_CHECK => self.outcome(
                 job,
                 "checking silences failed",
-                alerts::check_silences(store, &config, now).await,
+                alerts::check_silences(store, &config, self.clock.as_ref()).await,
             ),
             alerts::GROUP_FLUSH_JOB => self.outcome(
                 job,

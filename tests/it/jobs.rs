@@ -619,7 +619,7 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
         };
         assert_eq!(states(store.clone()).await, ["a silenced", "c silenced"]);
         assert_eq!(silence_checks(later(3601)).await, 1, "a check, due at once");
-        let changed = alerts::check_silences(&store, &config, later(3601))
+        let changed = alerts::check_silences(&store, &config, &ManualClock::new(later(3601)))
             .await
             .unwrap();
         assert_eq!(changed, 2);
