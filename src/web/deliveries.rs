@@ -23,6 +23,9 @@ pub const RECENT: SignedDuration = SignedDuration::from_hours(24);
 pub enum Health {
     /// The last attempt succeeded.
     Healthy,
+    /// The last attempt was refused for what the message held (400, 413, 422) by a destination
+    /// that has taken messages before: it answers, but that message is a dead letter.
+    Refused,
     /// The last attempt failed.
     Failing,
     /// Never tried, or configured but unused.
@@ -33,6 +36,9 @@ pub fn health_of(row: &DestinationHealth) -> Health {
     match (row.last_success_at, row.last_failure_at) {
         (_, None) if row.last_success_at.is_some() => Health::Healthy,
         (Some(success), Some(failure)) if success > failure => Health::Healthy,
+        (Some(_), Some(_)) if matches!(row.last_failure_status, Some(400 | 413 | 422)) => {
+            Health::Refused
+        }
         (_, Some(_)) => Health::Failing,
         _ if row.dead > 0 => Health::Failing,
         _ => Health::Idle,
@@ -169,5 +175,15 @@ mod tests {
         assert_eq!(health_of(&row), Health::Failing);
         row.last_success_at = at(30);
         assert_eq!(health_of(&row), Health::Healthy);
+        // A message refused for its content by a destination that took messages before.
+        row.last_failure_at = at(40);
+        row.last_failure_status = Some(400);
+        assert_eq!(health_of(&row), Health::Refused);
+        row.last_failure_status = Some(404);
+        assert_eq!(health_of(&row), Health::Failing, "a wrong URL or channel");
+        // Refused from the first message on: nothing gets through.
+        row.last_success_at = None;
+        row.last_failure_status = Some(400);
+        assert_eq!(health_of(&row), Health::Failing);
     }
 }

@@ -1116,3 +1116,50 @@ async fn the_silences_page_creates_lists_and_explains_what_is_wrong() {
     assert!(!seen.body.contains(">Expire<") && !seen.body.contains("New silence"));
     app.stop().await;
 }
+
+/// A destination that took messages and then refused one for its content is not "failing":
+/// it answers, and the dead letter is the message's. A wrong address is.
+#[tokio::test]
+async fn a_refused_message_is_not_a_failing_destination() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let send = |title: &'static str| {
+            let app = &app;
+            async move {
+                let body = serde_json::json!({ "title": title }).to_string();
+                let (status, _) = app
+                    .post_hook("generic", &body, &[("authorization", "Bearer in")])
+                    .await;
+                assert_eq!(status, StatusCode::ACCEPTED);
+            }
+        };
+        send("deploy api v1.4.2").await;
+        destination.wait_for(1).await;
+        // Slack answers 400 invalid_blocks to a message it cannot show.
+        destination.respond_with(400, &[]);
+        send("a message the destination cannot show").await;
+        app.wait_for_notifications("state=dead", |items| items.len() == 1)
+            .await;
+        let page = viewer.get("/deliveries").await;
+        assert!(page.body.contains("refused a message"), "{}", page.body);
+        assert!(!page.body.contains(">failing<"), "{}", page.body);
+        assert!(!viewer.get("/").await.body.contains("is failing"));
+
+        // 404: the channel or URL is wrong, and every message would fail.
+        destination.respond_with(404, &[]);
+        send("disk 91% on db-2").await;
+        app.wait_for_notifications("state=dead", |items| items.len() == 2)
+            .await;
+        assert!(viewer.get("/deliveries").await.body.contains(">failing<"));
+        assert!(
+            viewer
+                .get("/")
+                .await
+                .body
+                .contains("1 destination is failing")
+        );
+        app.stop().await;
+    }
+}
