@@ -144,7 +144,14 @@ impl PostgresStore {
     /// this database, but gives 32-bit ids, so it only picks among the snapshot's own.
     async fn forge_horizon(&self) -> Result<i64> {
         let horizon: i64 = sqlx::query_scalar(
-            "WITH snapshot AS (SELECT pg_current_snapshot() AS s),              ours AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity                       WHERE datname = current_database() AND backend_xid IS NOT NULL)              SELECT COALESCE(                (SELECT min(running::text::bigint) FROM snapshot, pg_snapshot_xip(snapshot.s) AS running                 WHERE running::text::bigint % 4294967296 IN (SELECT xid FROM ours)),                (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot))",
+            "WITH snapshot AS (SELECT pg_current_snapshot() AS s), \
+             ours AS (SELECT backend_xid::text::bigint AS xid FROM pg_stat_activity \
+                      WHERE datname = current_database() AND backend_xid IS NOT NULL) \
+             SELECT COALESCE( \
+               (SELECT min(running::text::bigint) \
+                FROM snapshot, pg_snapshot_xip(snapshot.s) AS running \
+                WHERE running::text::bigint % 4294967296 IN (SELECT xid FROM ours)), \
+               (SELECT pg_snapshot_xmax(s)::text::bigint FROM snapshot))",
         )
         .fetch_one(&self.pool)
         .await?;

@@ -348,8 +348,10 @@ macro_rules! shared_store_impl {
                 run: i64,
             ) -> $crate::store::Result<Vec<Vec<$crate::store::ClaimedJob>>> {
                 // Candidates are the earliest due free jobs and each queue's head, so the cost
-                // grows with the number of queues, not with their backlog.
-                let sql = format!(
+                // grows with the number of queues, not with their backlog. The text is fixed per
+                // backend: built once, not on every claim.
+                static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let sql = SQL.get_or_init(|| format!(
                     "{} UPDATE jobs SET lease_owner = $1, lease_until = $2, updated_at = $3 \
                      WHERE seq IN ( \
                        SELECT x.seq FROM jobs x \
@@ -369,9 +371,9 @@ macro_rules! shared_store_impl {
                     $crate::store::shared::jobs_by("j", "jobs_due_free", $pin),
                     $crate::store::shared::queue_head($pin),
                     $claim_lock
-                );
+                ));
                 let mut transaction = self.begin_bookkeeping().await?;
-                let rows = sqlx::query(&sql)
+                let rows = sqlx::query(sql)
                     .bind(owner)
                     .bind(lease_until.as_millisecond())
                     .bind(now.as_millisecond())
@@ -404,12 +406,14 @@ macro_rules! shared_store_impl {
                 limit: i64,
             ) -> $crate::store::Result<Vec<$crate::store::ClaimedJob>> {
                 let now_ms = now.as_millisecond();
-                let next: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(&format!(
+                static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let sql = SQL.get_or_init(|| format!(
                     "SELECT j.seq, j.run_at, j.lease_until FROM {} \
                      WHERE j.queue = $1 AND j.state = 'pending' AND j.seq > $2 ORDER BY j.seq LIMIT $3{}",
                     $crate::store::shared::jobs_by("j", "jobs_queue", $pin),
                     $row_lock
-                ))
+                ));
+                let next: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(sql)
                 .bind(queue)
                 .bind(head)
                 .bind(limit)
@@ -445,6 +449,9 @@ macro_rules! shared_store_impl {
                 seqs: &[i64],
                 now: jiff::Timestamp,
             ) -> $crate::store::Result<()> {
+                if seqs.is_empty() {
+                    return Ok(());
+                }
                 let mut query = sqlx::QueryBuilder::new("UPDATE jobs SET lease_owner = NULL, lease_until = NULL, updated_at = ");
                 query.push_bind(now.as_millisecond());
                 query.push(" WHERE state = 'pending' AND lease_owner = ");
@@ -455,11 +462,9 @@ macro_rules! shared_store_impl {
                     list.push_bind(*seq);
                 }
                 query.push(")");
-                if !seqs.is_empty() {
-                    let mut transaction = self.begin_bookkeeping().await?;
-                    query.build().execute(&mut *transaction).await?;
-                    transaction.commit().await?;
-                }
+                let mut transaction = self.begin_bookkeeping().await?;
+                query.build().execute(&mut *transaction).await?;
+                transaction.commit().await?;
                 Ok(())
             }
 
@@ -568,7 +573,8 @@ macro_rules! shared_store_impl {
             pub async fn next_job_due(&self) -> $crate::store::Result<Option<jiff::Timestamp>> {
                 // Only queue heads can run, and a leased job is due again when its lease ends
                 // (a lease outlasts the run_at it was taken at).
-                let due: Option<i64> = sqlx::query_scalar(&format!(
+                static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                let sql = SQL.get_or_init(|| format!(
                     "{} SELECT min(due) FROM ( \
                        SELECT f.run_at AS due FROM ( \
                          SELECT j.run_at FROM {} \
@@ -583,7 +589,8 @@ macro_rules! shared_store_impl {
                     $crate::store::shared::jobs_by("j", "jobs_due_free", $pin),
                     $crate::store::shared::jobs_by("j", "jobs_leased", $pin),
                     $crate::store::shared::queue_head($pin),
-                ))
+                ));
+                let due: Option<i64> = sqlx::query_scalar(sql)
                 .fetch_one(self.reader())
                 .await?;
                 Ok(due.map($crate::clock::from_millis))
@@ -2183,7 +2190,7 @@ macro_rules! shared_store_impl {
                 };
                 let labels: String = row.try_get("labels")?;
                 let destinations: String = row.try_get("destinations")?;
-                let group = $crate::store::AlertGroup {
+                let mut group = $crate::store::AlertGroup {
                     key: row.try_get("key")?,
                     labels: serde_json::from_str(&labels).unwrap_or_default(),
                     integration: row.try_get("integration")?,
@@ -2197,7 +2204,6 @@ macro_rules! shared_store_impl {
                 if group.next_flush_at.is_none_or(|at| at > now) {
                     return Ok(None);
                 }
-                let mut group = group;
                 group.destinations = current(&group);
                 if group.destinations.is_empty() {
                     // Its route is gone or groups differently since a config change: the group

@@ -604,11 +604,11 @@ pub async fn run_batch(
 }
 
 /// A report (or a silence check) decides its silences from the silences and the time it read
-/// before its transaction. A silence check that ran in between (the silence ended, or was expired by
-/// hand) could not see an alert the report then silenced, and nothing would look at that
-/// alert again: it would stay silenced by a silence that is over. So after the commit the
-/// alerts a report silenced are held against silences and time read afresh, and when one is
-/// no longer covered a silence check is asked for at once; it tells the alert as a check does.
+/// before its transaction. A silence check that ran in between (the silence ended, or was
+/// expired by hand) could not see an alert the report then silenced, and nothing would look
+/// at that alert again: it would stay silenced by a silence that is over. So after the commit
+/// the alerts it silenced are held against silences and time read afresh, and when one is no
+/// longer covered a silence check is asked for at once; it tells the alert as a check does.
 async fn recheck_silenced(
     store: &Store,
     transitions: impl Iterator<Item = &AlertTransition>,
@@ -733,7 +733,7 @@ pub async fn flush_group(
 /// A group's destinations under `config`: those of its stored ones that the route which
 /// makes its key still sends to, with that route's template. None when no route makes its
 /// key any more (the route is gone, moved, or groups by other labels).
-pub fn current_destinations(config: &Config, group: &AlertGroup) -> Vec<Target> {
+fn current_destinations(config: &Config, group: &AlertGroup) -> Vec<Target> {
     let route = config.routes.iter().enumerate().find_map(|(index, route)| {
         let grouping = route.grouping()?;
         (group_key(index, grouping.by.as_deref(), &group.labels) == group.key).then_some(route)
@@ -804,7 +804,7 @@ pub fn silencer<'s>(
 }
 
 /// The first silence in force at `now` that covers an alert with these labels.
-pub fn covering<'s>(
+fn covering<'s>(
     silences: &'s [Silence],
     labels: &std::collections::BTreeMap<String, String>,
     now: Timestamp,

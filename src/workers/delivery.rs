@@ -26,9 +26,9 @@ pub const DELIVER: &str = "deliver";
 /// The most jobs of one queue a worker leases at once (a burst of alert reports).
 const QUEUE_RUN: i64 = 64;
 
-/// The jobs this worker's tasks hold, by seq, locked across a claim and its check against them, so a
-/// task cannot finish a job and leave `running` between the two: that job would look free and
-/// run again.
+/// The jobs this worker's tasks hold, by seq. Locked across a claim and its check against
+/// them, so a task cannot finish a job and leave `running` between the two: that job would
+/// look free and run again.
 type InFlight = Arc<tokio::sync::Mutex<Flying>>;
 
 #[derive(Default)]
