@@ -47,6 +47,14 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Copy the SQLite database to a new file while the server runs (on PostgreSQL, use
+    /// pg_dump). To restore, stop the server and put the copy in the database's place.
+    Backup {
+        /// The file to write; it must not exist.
+        path: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// Inspect and re-drive notifications through the API of a running Firewatch.
     Notifications {
         #[command(subcommand)]
@@ -279,6 +287,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig { config } => return check_config(config.as_deref()),
         Command::Token { command } => token(command).await,
         Command::User { command } => user(command).await,
+        Command::Backup { path, server } => backup(&path, &server).await,
         Command::Notifications { command } => notifications(command).await,
         Command::Alert { command } => alert(command).await,
         Command::Silence { command } => silence(command).await,
@@ -452,6 +461,35 @@ async fn open_store(server: &ServerArgs) -> anyhow::Result<Store> {
     Store::connect(&url)
         .await
         .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
+}
+
+async fn backup(path: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> {
+    let url = load_config(server)?.config.server.database_url;
+    if !url.starts_with("sqlite:") {
+        bail!(
+            "firewatch backup copies SQLite databases; back up PostgreSQL with its own tools, \
+             for example `pg_dump --format=custom --file=firewatch.dump DATABASE_URL`, and \
+             restore with `pg_restore`"
+        );
+    }
+    let store = open_store(server).await?;
+    let result = store.backup_into(path).await;
+    store.close().await;
+    let backup = result.with_context(|| format!("cannot back up to {}", path.display()))?;
+    if backup.check != "ok" {
+        bail!(
+            "the copy at {} failed SQLite's integrity check: {}",
+            path.display(),
+            backup.check
+        );
+    }
+    println!(
+        "backed up {} events ({} bytes) to {}; integrity check ok",
+        backup.events,
+        backup.bytes,
+        path.display()
+    );
+    Ok(())
 }
 
 async fn token(command: TokenCommand) -> anyhow::Result<()> {

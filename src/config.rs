@@ -12,7 +12,14 @@ use crate::core::routing::Route;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firewatch.db";
 pub const DEFAULT_CONFIG_FILE: &str = "firewatch.toml";
+/// The body limit of senders that need no more (and of `/v2/enqueue`; PagerDuty itself takes
+/// events of up to 512 KB).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// GitHub and GitLab cap webhook payloads at 25 MB; a large push passes 1 MiB.
+pub const FORGE_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+/// Alertmanager and Grafana send every alert of a group in one body (Alertmanager's
+/// `max_alerts` is unlimited by default), so a storm's group of thousands passes 1 MiB.
+pub const ALERT_GROUP_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -196,7 +203,9 @@ pub struct ServerConfig {
     pub public_url: Option<String>,
     pub database_url: String,
     pub log_format: LogFormat,
-    pub max_body_bytes: usize,
+    /// When set, the body limit of every integration that sets none of its own; otherwise
+    /// each kind has a default that fits its sender.
+    pub max_body_bytes: Option<usize>,
     /// A web UI session ends this long after its last use.
     pub session_hours: f64,
 }
@@ -208,7 +217,7 @@ impl Default for ServerConfig {
             public_url: None,
             database_url: DEFAULT_DATABASE_URL.to_owned(),
             log_format: LogFormat::Text,
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_body_bytes: None,
             session_hours: 12.0,
         }
     }
@@ -328,6 +337,8 @@ pub struct AlertIntegration {
     /// The service an alert belongs to when it has no `service` label.
     pub service: Option<String>,
     pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 /// PagerDuty's Events API v2, at `/hooks/{name}` and `/v2/enqueue`.
@@ -340,6 +351,8 @@ pub struct PagerdutyIntegration {
     pub routing_key: String,
     pub service: Option<String>,
     pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 /// How a generic integration's JSON becomes an alert: JSON pointers into the body.
@@ -381,6 +394,8 @@ pub struct GitlabIntegration {
     /// The "Secret token" set on the GitLab webhook, sent back in `X-Gitlab-Token`.
     pub token: Option<String>,
     pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -403,6 +418,8 @@ pub struct GenericIntegration {
     pub default_severity: crate::core::alert::Severity,
     pub service: Option<String>,
     pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -412,6 +429,8 @@ pub struct GithubIntegration {
     /// The webhook secret(s) set in GitHub (several while rotating).
     pub secret: Option<Secrets>,
     pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 impl IntegrationConfig {
@@ -450,6 +469,30 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
         }
+    }
+
+    /// The largest body this integration takes: its own `max_body_bytes`, else the server's,
+    /// else what its sender needs.
+    pub fn max_body_bytes(&self, server: &ServerConfig) -> usize {
+        let own = match self {
+            IntegrationConfig::Generic(generic) => generic.max_body_bytes,
+            IntegrationConfig::Github(github) => github.max_body_bytes,
+            IntegrationConfig::Gitlab(gitlab) => gitlab.max_body_bytes,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.max_body_bytes,
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.max_body_bytes,
+        };
+        let default = match self {
+            IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => FORGE_MAX_BODY_BYTES,
+            IntegrationConfig::Alertmanager(_) | IntegrationConfig::Grafana(_) => {
+                ALERT_GROUP_MAX_BODY_BYTES
+            }
+            IntegrationConfig::Generic(_)
+            | IntegrationConfig::Datadog(_)
+            | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
+        };
+        own.or(server.max_body_bytes).unwrap_or(default)
     }
 
     pub const KINDS: &'static [&'static str] = &[
@@ -810,7 +853,7 @@ impl Config {
                 "must be more than 0 and at most 720 (30 days)".into(),
             );
         }
-        if self.server.max_body_bytes == 0 {
+        if self.server.max_body_bytes == Some(0) {
             error("server.max_body_bytes".into(), "must be more than 0".into());
         }
         if self.delivery.retry_window_hours.is_nan() || self.delivery.retry_window_hours <= 0.0 {
@@ -852,6 +895,12 @@ impl Config {
                 error(
                     format!("{path}.name"),
                     format!("\"{name}\" is reserved for the alerts of [[checks]]"),
+                );
+            }
+            if integration.max_body_bytes(&self.server) == 0 {
+                error(
+                    format!("{path}.max_body_bytes"),
+                    "must be more than 0".into(),
                 );
             }
             if let Some(rate_limit) = integration.rate_limit() {

@@ -4,11 +4,14 @@
 //! committed. PagerDuty's Events API is answered in PagerDuty's shape (plus Firewatch's
 //! `error` object), since its clients read `dedup_key` and `errors` from the answer.
 
+use std::time::Duration;
+
 use axum::Json;
 use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use http_body_util::BodyExt as _;
 use jiff::Timestamp;
 use serde_json::json;
 
@@ -43,7 +46,8 @@ pub async fn receive(
     let result = async {
         let integration = integration.ok_or_else(|| Rejection::UnknownIntegration(name.clone()))?;
         inbound::check_headers(integration, &headers)?;
-        let body = read_body(&config, &headers, body).await?;
+        let limit = integration.max_body_bytes(&config.server);
+        let body = read_body(limit, &headers, body).await?;
         let now = state.clock.now();
         let parsed = inbound::verify_and_parse(integration, &headers, &body, now)?;
         if let Dialect::PagerDuty(key) = &mut dialect {
@@ -69,7 +73,15 @@ pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Bo
     let mut dialect = Dialect::PagerDuty(None);
     let result = async {
         inbound::require_json(&headers)?;
-        let body = read_body(&config, &headers, body).await?;
+        // The integration is named inside the body: the largest limit of any that may be it.
+        let limit = config
+            .integrations
+            .iter()
+            .filter(|integration| matches!(integration, IntegrationConfig::Pagerduty(_)))
+            .map(|integration| integration.max_body_bytes(&config.server))
+            .max()
+            .unwrap_or(crate::config::DEFAULT_MAX_BODY_BYTES);
+        let body = read_body(limit, &headers, body).await?;
         let enqueued = pagerduty::parse(&body)?;
         let integration = config
             .integrations
@@ -102,15 +114,55 @@ fn alert_key(parsed: &Parsed) -> Option<String> {
         .map(|signal| signal.fingerprint.clone())
 }
 
-async fn read_body(config: &Config, headers: &HeaderMap, body: Body) -> Result<Bytes, Rejection> {
-    let limit = config.server.max_body_bytes;
+/// How much of an oversized body is read and thrown away before the 413 is sent, and for how
+/// long at most. Many senders write the whole body before they read an answer; a connection
+/// closed with their body unread makes them see "connection reset" or "broken pipe" instead
+/// of the 413 (nginx's lingering close does the same).
+const DRAIN_BYTES: usize = 64 * 1024 * 1024;
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+/// The body, up to `limit` bytes.
+async fn read_body(limit: usize, headers: &HeaderMap, mut body: Body) -> Result<Bytes, Rejection> {
     let declared = inbound::header(headers, "content-length").and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|length| length > limit) {
+    if let Some(length) = declared.filter(|length| *length > limit) {
+        // A sender waiting for "100 Continue" has sent nothing yet, and the 413 tells it not
+        // to; one that declared more than would be drained cannot be answered cleanly anyway.
+        let expects_continue = inbound::header(headers, "expect")
+            .is_some_and(|expect| expect.eq_ignore_ascii_case("100-continue"));
+        if !expects_continue && length <= DRAIN_BYTES {
+            drain(body, length).await;
+        }
         return Err(Rejection::PayloadTooLarge(limit));
     }
-    axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Rejection::PayloadTooLarge(limit))
+    let mut buffer = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|error| {
+            Rejection::InvalidPayload(format!("the body could not be read: {error}"))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue; // Trailers.
+        };
+        if buffer.len() + data.len() > limit {
+            drain(body, DRAIN_BYTES).await;
+            return Err(Rejection::PayloadTooLarge(limit));
+        }
+        buffer.extend_from_slice(&data);
+    }
+    Ok(buffer.freeze())
+}
+
+/// Reads and discards up to `most` bytes of what is left of the body, within `DRAIN_TIME`.
+async fn drain(mut body: Body, most: usize) {
+    let discard = async {
+        let mut read = 0;
+        while read < most {
+            match body.frame().await {
+                Some(Ok(frame)) => read += frame.data_ref().map_or(0, Bytes::len),
+                _ => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_TIME, discard).await;
 }
 
 /// Applies the integration's rate limit, routes the event and makes the row to commit.
@@ -235,6 +287,19 @@ async fn answer(
 }
 
 fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
+    // The rest of an oversized body may still be on its way: this connection is done.
+    let close = matches!(rejection, Rejection::PayloadTooLarge(_));
+    let mut response = refusal_in_dialect(rejection, dialect);
+    if close {
+        response.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    response
+}
+
+fn refusal_in_dialect(rejection: Rejection, dialect: &Dialect) -> Response {
     if *dialect == Dialect::Firewatch {
         return ApiError::from(rejection).into_response();
     }

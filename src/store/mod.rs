@@ -2,6 +2,7 @@
 //! PostgreSQL backend (for several replicas), chosen by the database URL's scheme. The SQL both
 //! can run is written once in `shared.rs`; each backend file holds only what differs.
 
+mod held_files;
 mod postgres;
 mod shared;
 mod sqlite;
@@ -30,12 +31,23 @@ pub enum StoreError {
     Io(#[from] std::io::Error),
     #[error("unsupported database URL \"{0}\": use sqlite:PATH or postgres://…")]
     UnsupportedUrl(String),
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A stored row this version cannot read.
     #[error("a stored row could not be read: {0}")]
     Corrupt(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// What `backup_into` wrote.
+#[derive(Debug, Clone)]
+pub struct Backup {
+    pub events: i64,
+    pub bytes: u64,
+    /// `PRAGMA quick_check` of the copy: "ok" when it is sound.
+    pub check: String,
+}
 
 /// Whether an event is acted on or kept only for the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -1136,6 +1148,17 @@ impl Store {
 
     pub async fn revoke_token(&self, id: &str, now: Timestamp) -> Result<()> {
         delegate!(self, store => store.revoke_token(id, now).await)
+    }
+
+    /// A consistent copy of a SQLite store, written while it serves. PostgreSQL has
+    /// `pg_dump` for this: `Unsupported`.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<Backup> {
+        match self {
+            Store::Sqlite(store) => store.backup_into(path).await,
+            Store::Postgres(_) => Err(StoreError::Unsupported(
+                "backup copies SQLite stores; back up PostgreSQL with pg_dump",
+            )),
+        }
     }
 
     /// Lets the backend do housekeeping that must not slow the writer (SQLite: checkpoints).

@@ -2,10 +2,11 @@
 //! before intake answers. All writes go through a single connection (SQLite has one writer
 //! anyway; this way no writer ever waits on a busy lock), reads through a small pool.
 //! Automatic checkpoints are off on every connection: `maintain` checkpoints from a reader, so
-//! the writer never pays for copying the WAL back into the database.
+//! the writer never pays for copying the WAL back into the database. The fsyncs this store
+//! does itself go through descriptors held for its lifetime (`held_files`): opening and
+//! closing the files would drop SQLite's locks.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,6 +19,7 @@ use sqlx::sqlite::{
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 
+use super::held_files::HeldFiles;
 use super::shared::{COUNT_BUCKET_MS, EVENT_INSERT, JOB_INSERT, shared_store_impl};
 use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
 
@@ -35,8 +37,9 @@ const WAL_CATCH_UP_FRAMES: i64 = 128;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
-    wal: PathBuf,
-    database: PathBuf,
+    files: Arc<HeldFiles>,
+    /// Whether `close` ran (on any clone): the files are released once.
+    closed: Arc<AtomicBool>,
     /// Set by `maintain` when the WAL is long and nearly all copied back: the writer then
     /// copies the rest before its next batch, which lets that batch restart the WAL.
     restart_wal: Arc<AtomicBool>,
@@ -125,9 +128,20 @@ impl SqliteStore {
             .pragma("journal_size_limit", "134217728")
             // The intake batch's mark table never needs to reach the disk.
             .pragma("temp_store", "memory");
+        // Neither pool ever closes its last connection on its own (no idle timeout, no
+        // lifetime): the last connection of the process to close deletes the WAL, and the held
+        // descriptors would then sync a file no longer in use.
+        if options.get_filename() == std::path::Path::new(":memory:") {
+            // Each connection would get a database of its own.
+            return Err(super::StoreError::Unsupported(
+                "an in-memory SQLite database cannot be shared by the store's connections; give a file: sqlite://firewatch.db",
+            ));
+        }
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .acquire_timeout(Duration::from_secs(30))
             // A bookkeeping transaction leaves the connection at `synchronous = NORMAL`; it
             // is set back before anyone else gets the connection, on every path (committed,
@@ -144,17 +158,34 @@ impl SqliteStore {
             .await?;
         let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
         migrator.run(&writer).await?;
-        let database = options.get_filename().to_path_buf();
-        let wal = PathBuf::from(format!("{}-wal", database.display()));
+        // The writer's connection is open, so the WAL exists.
+        let files = match HeldFiles::acquire(options.get_filename()) {
+            Ok(files) => files,
+            Err(error) => {
+                writer.close().await;
+                return Err(error.into());
+            }
+        };
         let reader = SqlitePoolOptions::new()
             .max_connections(4)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
             .connect_with(options)
-            .await?;
+            .await;
+        let reader = match reader {
+            Ok(reader) => reader,
+            Err(error) => {
+                writer.close().await;
+                files.release();
+                return Err(error.into());
+            }
+        };
         Ok(Self {
             writer,
             reader,
-            wal,
-            database,
+            files,
+            closed: Arc::default(),
             restart_wal: Arc::default(),
         })
     }
@@ -294,10 +325,9 @@ impl SqliteStore {
     }
 
     /// Syncs the WAL: every transaction written before this call is on disk when it returns.
-    /// The file is opened anew each time so a WAL that SQLite removed and re-created is the
-    /// one synced; a WAL that is gone was checkpointed into the (synced) database file.
     pub async fn sync_durable(&self) -> Result<()> {
-        sync_file(self.wal.clone()).await
+        let files = self.files.clone();
+        blocking(move || files.sync_wal()).await
     }
 
     /// Copies WAL frames back into the database file without blocking the writer. Under
@@ -313,7 +343,8 @@ impl SqliteStore {
         // file; syncing it here keeps the sync at the end of a completed checkpoint (on the
         // writer, see `restart_wal`) short.
         if copied > 0 {
-            sync_file(self.database.clone()).await?;
+            let files = self.files.clone();
+            blocking(move || files.sync_database()).await?;
         }
         let behind = frames - copied;
         if frames > WAL_RESTART_FRAMES && behind < WAL_CATCH_UP_FRAMES {
@@ -322,29 +353,69 @@ impl SqliteStore {
         Ok(behind >= WAL_CATCH_UP_FRAMES)
     }
 
+    /// Writes a consistent copy of the database to `path`, a file that must not exist yet:
+    /// `VACUUM INTO` reads one snapshot in a read transaction, so the server goes on writing
+    /// meanwhile. The copy is synced, then checked and counted.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<super::Backup> {
+        if path.exists() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!(
+                    "{} exists; a backup is written to a new file",
+                    path.display()
+                ),
+            )
+            .into());
+        }
+        let target = path.to_str().ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "the path is not UTF-8")
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target)
+            .execute(&self.reader)
+            .await?;
+        // Another file than the store's: opening and closing it releases none of its locks.
+        let copy = path.to_owned();
+        blocking(move || std::fs::File::open(copy)?.sync_all()).await?;
+        let options = SqliteConnectOptions::new().filename(path).read_only(true);
+        let mut connection = sqlx::ConnectOptions::connect(&options).await?;
+        let check: String = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_one(&mut connection)
+            .await?;
+        let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events")
+            .fetch_one(&mut connection)
+            .await?;
+        sqlx::Connection::close(connection).await?;
+        Ok(super::Backup {
+            events,
+            bytes: std::fs::metadata(path)?.len(),
+            check,
+        })
+    }
+
     /// One writer: an event is visible only once every lower seq is, and `tx` is always 0.
     async fn forge_horizon(&self) -> Result<i64> {
         Ok(1)
     }
 
+    /// Closes the connections, then lets the held files go. Every store must be closed:
+    /// one that is only dropped keeps its descriptors open for the rest of the process.
     pub async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            self.files.release();
+        }
     }
 }
 
 shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "", true);
 
-/// fsync, off the async threads. A file that is gone has nothing to sync: a WAL is removed
-/// only after it was checkpointed into the synced database file.
-async fn sync_file(path: PathBuf) -> Result<()> {
-    tokio::task::spawn_blocking(move || match std::fs::File::open(&path) {
-        Ok(file) => file.sync_data(),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(error) => Err(error),
-    })
-    .await
-    .map_err(|error| std::io::Error::other(error.to_string()))??;
+/// An fsync, off the async threads.
+async fn blocking(sync: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> Result<()> {
+    tokio::task::spawn_blocking(sync)
+        .await
+        .map_err(|error| std::io::Error::other(error.to_string()))??;
     Ok(())
 }
 

@@ -510,3 +510,335 @@ async fn a_password_is_never_logged_or_stored_in_clear() {
     }
     assert!(stored > 0, "the database was read");
 }
+
+/// How the server is stopped at the end of a run.
+#[derive(Debug, Clone, Copy)]
+enum Stop {
+    Kill,
+    Term,
+}
+
+/// Samples the server's open descriptors of the SQLite WAL until told to stop: returns how
+/// often a WAL descriptor was seen and the first one seen pointing at an unlinked file.
+fn watch_wal_descriptors(
+    pid: u32,
+    wal: String,
+    done: watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<(usize, Option<String>)> {
+    tokio::task::spawn_blocking(move || {
+        let (mut seen, mut deleted) = (0, None);
+        while !*done.borrow() {
+            let Ok(entries) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+                break;
+            };
+            for entry in entries.flatten() {
+                let Ok(target) = std::fs::read_link(entry.path()) else {
+                    continue;
+                };
+                let target = target.display().to_string();
+                if target.starts_with(&wal) {
+                    seen += 1;
+                    if target != wal && deleted.is_none() {
+                        deleted = Some(target);
+                    }
+                }
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        (seen, deleted)
+    })
+}
+
+/// A read through the database's own shell: `sqlite3` or `psql`.
+fn shell_query(backend: Backend, url: &str, sql: &str) -> String {
+    let output = match backend {
+        Backend::Sqlite => Command::new("sqlite3")
+            .arg(url.trim_start_matches("sqlite://"))
+            .arg(sql)
+            .output(),
+        Backend::Postgres => Command::new("psql").args([url, "-Atqc", sql]).output(),
+    }
+    .expect("the database shell runs");
+    assert!(output.status.success(), "{output:?}");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Issue 12: the README's server-side commands and a `sqlite3` read, run again and again
+/// beside a server taking events at full speed, change nothing for it: its WAL stays the
+/// linked file, what the commands write is what it reads, and after `kill -9` (or SIGTERM)
+/// and a restart every acknowledged event is stored and delivered.
+async fn other_processes_open_the_database_under_load(backend: Backend, stop_with: Stop) {
+    let fixture = Fixture::new(backend).await;
+    let url = fixture.database.url.clone();
+    let mut server = fixture.start().await;
+    let wal = format!("{}-wal", url.trim_start_matches("sqlite://"));
+    let (done, watching) = watch::channel(false);
+    let watcher = (backend == Backend::Sqlite)
+        .then(|| watch_wal_descriptors(server.child.id(), wal.clone(), watching));
+
+    let (stop, stopped) = watch::channel(false);
+    let (acknowledged, clients) = start_load(&server.url, stopped, 16);
+    let http = reqwest::Client::new();
+    let server_args = |args: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--database-url".into(), url.clone()]);
+        args
+    };
+    for round in 0..4 {
+        let added = crate::cli::run_with_stdin(
+            server_args(&[
+                "user",
+                "add",
+                &format!("user-{round}"),
+                "--role",
+                "viewer",
+                "--password-stdin",
+            ]),
+            "a-long-enough-password\n",
+        )
+        .await;
+        assert!(added.status.success(), "{added:?}");
+
+        let created = crate::cli::run(
+            server_args(&[
+                "token",
+                "create",
+                "--name",
+                &format!("t{round}"),
+                "--scopes",
+                "admin",
+            ]),
+            vec![],
+        )
+        .await;
+        assert!(created.status.success(), "{created:?}");
+        let secret = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+        let stderr = String::from_utf8_lossy(&created.stderr).into_owned();
+        let id = stderr
+            .split_whitespace()
+            .find(|word| word.starts_with("tok_"))
+            .unwrap_or_else(|| panic!("no token id in {stderr}"))
+            .to_owned();
+        // What the command wrote is what the server reads.
+        let status = |secret: String| {
+            let request = http
+                .get(format!("{}/api/v1/events?limit=1", server.url))
+                .bearer_auth(secret);
+            async move { request.send().await.unwrap().status().as_u16() }
+        };
+        assert_eq!(
+            status(secret.clone()).await,
+            200,
+            "round {round}: a new token"
+        );
+
+        let count = {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                shell_query(backend, &url, "select count(*) from events")
+            })
+            .await
+            .unwrap()
+        };
+        assert!(count.parse::<u64>().is_ok(), "{count}");
+
+        let revoked = crate::cli::run(server_args(&["token", "revoke", &id]), vec![]).await;
+        assert!(revoked.status.success(), "{revoked:?}");
+        assert_eq!(status(secret).await, 401, "round {round}: a revoked token");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    // Long enough for the server's background checkpoint to run after the last command.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Watched until the stop: a server that closes its last connection removes its WAL.
+    let _ = done.send(true);
+    match stop_with {
+        Stop::Kill => server.child.kill().unwrap(),
+        Stop::Term => server.signal("TERM"),
+    }
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+    if let Stop::Term = stop_with {
+        assert!(status.success(), "{status:?}");
+    }
+    stop.send(true).unwrap();
+    for client in clients {
+        client.await.unwrap();
+    }
+    let descriptors = match watcher {
+        Some(watcher) => Some(watcher.await.unwrap()),
+        None => None,
+    };
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(
+        acknowledged.len() > 100,
+        "too small a load: {}",
+        acknowledged.len()
+    );
+
+    let server = fixture.start().await;
+    let store = fixture.database.store().await;
+    let stored = check_acknowledged_are_stored(&store, &acknowledged).await;
+    println!(
+        "{backend:?}, {stop_with:?}: acknowledged {}, stored {stored}",
+        acknowledged.len()
+    );
+    assert_eq!(
+        acknowledged.len() - stored,
+        0,
+        "acknowledged events were lost"
+    );
+    let total = store.count_events().await.unwrap() as usize;
+    let repeated = await_deliveries(&fixture.destination, &acknowledged, total).await;
+    match stop_with {
+        // Only what was sent but not yet recorded at the kill (see kill_during_load).
+        Stop::Kill => assert!(repeated <= 16 + 1, "{repeated} delivered more than once"),
+        Stop::Term => assert_eq!(repeated, 0, "a drained server sent events again"),
+    }
+    store.close().await;
+    if let Some((seen, deleted)) = descriptors {
+        assert!(seen > 0, "the server's WAL descriptor was never seen");
+        assert_eq!(deleted, None, "the server wrote to an unlinked WAL");
+    }
+    if backend == Backend::Sqlite {
+        let url = url.clone();
+        let check = tokio::task::spawn_blocking(move || {
+            shell_query(backend, &url, "PRAGMA integrity_check")
+        })
+        .await
+        .unwrap();
+        assert_eq!(check, "ok");
+    }
+    server.signal("TERM");
+}
+
+/// Waits until the destination has every stored event, checks each acknowledged one is
+/// among them, and returns how many were sent more than once (with the same key).
+async fn await_deliveries(
+    destination: &Destination,
+    acknowledged: &HashMap<String, String>,
+    total: usize,
+) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let keys: HashSet<String> = destination
+            .received()
+            .iter()
+            .map(|r| r.header("webhook-id").to_owned())
+            .collect();
+        if keys.len() >= total {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {total} events were delivered",
+            keys.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut per_key: HashMap<String, usize> = HashMap::new();
+    for request in &destination.received() {
+        *per_key
+            .entry(request.header("webhook-id").to_owned())
+            .or_default() += 1;
+    }
+    for id in acknowledged.values() {
+        assert!(
+            per_key.contains_key(&format!("{id}.hook")),
+            "acknowledged event {id} was never delivered"
+        );
+    }
+    per_key.values().filter(|count| **count > 1).count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_processes_opening_the_database_lose_nothing_at_kill_9() {
+    for backend in backends() {
+        other_processes_open_the_database_under_load(backend, Stop::Kill).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_processes_opening_the_database_lose_nothing_at_sigterm() {
+    for backend in backends() {
+        other_processes_open_the_database_under_load(backend, Stop::Term).await;
+    }
+}
+
+/// Issue 12: `firewatch backup` under full-speed intake writes a copy that opens, passes the
+/// integrity check and holds every event acknowledged before it began; on PostgreSQL it
+/// points to `pg_dump` and fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_under_load_holds_everything_acknowledged_before_it() {
+    for backend in backends() {
+        let fixture = Fixture::new(backend).await;
+        let server = fixture.start().await;
+        let (stop, stopped) = watch::channel(false);
+        let (acknowledged, clients) = start_load(&server.url, stopped, 16);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let before = acknowledged.lock().unwrap().clone();
+        let copy = fixture.dir.path().join("backup.db");
+        let output = crate::cli::run(
+            vec![
+                "backup".into(),
+                copy.display().to_string(),
+                "--database-url".into(),
+                fixture.database.url.clone(),
+            ],
+            vec![],
+        )
+        .await;
+        let during = acknowledged.lock().unwrap().len() - before.len();
+        stop.send(true).unwrap();
+        for client in clients {
+            client.await.unwrap();
+        }
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if backend == Backend::Postgres {
+            assert!(!output.status.success(), "{output:?}");
+            assert!(stderr.contains("pg_dump"), "{stderr}");
+            assert!(!copy.exists());
+            server.signal("TERM");
+            continue;
+        }
+        assert!(output.status.success(), "{output:?}");
+        assert!(stdout.contains("integrity check ok"), "{stdout}");
+        assert!(during > 0, "intake went on during the backup");
+        let path = copy.display().to_string();
+        let check = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || shell_query(Backend::Sqlite, &path, "PRAGMA integrity_check")
+        })
+        .await
+        .unwrap();
+        assert_eq!(check, "ok");
+        let copy_store = Store::connect(&format!("sqlite://{path}")).await.unwrap();
+        let held = check_acknowledged_are_stored(&copy_store, &before).await;
+        println!(
+            "backup: {} acknowledged before it began, {held} in the copy, {during} more during it",
+            before.len()
+        );
+        assert_eq!(held, before.len());
+        copy_store.close().await;
+
+        // A second backup to the same file is refused, and the first is left alone.
+        let again = crate::cli::run(
+            vec![
+                "backup".into(),
+                path.clone(),
+                "--database-url".into(),
+                fixture.database.url.clone(),
+            ],
+            vec![],
+        )
+        .await;
+        assert!(!again.status.success());
+        assert!(
+            String::from_utf8_lossy(&again.stderr).contains("exists"),
+            "{again:?}"
+        );
+        server.signal("TERM");
+    }
+}

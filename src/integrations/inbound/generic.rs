@@ -195,6 +195,7 @@ mod tests {
             default_severity: Severity::Warning,
             service: None,
             rate_limit: None,
+            max_body_bytes: None,
         }
     }
 
