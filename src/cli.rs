@@ -455,16 +455,23 @@ fn check_config(path: Option<&Path>) -> ExitCode {
     }
 }
 
+/// The database the server-side commands open: `--database-url`, else the config's.
+fn database_url(server: &ServerArgs) -> anyhow::Result<String> {
+    match &server.database_url {
+        Some(url) => Ok(url.clone()),
+        None => Ok(Config::load_database_url(server.config.as_deref())?),
+    }
+}
+
 async fn open_store(server: &ServerArgs) -> anyhow::Result<Store> {
-    let loaded = load_config(server)?;
-    let url = loaded.config.server.database_url;
+    let url = database_url(server)?;
     Store::connect(&url)
         .await
         .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
 }
 
 async fn backup(path: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> {
-    let url = load_config(server)?.config.server.database_url;
+    let url = database_url(server)?;
     if !url.starts_with("sqlite:") {
         bail!(
             "firewatch backup copies SQLite databases; back up PostgreSQL with its own tools, \

@@ -753,24 +753,13 @@ impl Config {
     /// Reads `path`, or `firewatch.toml` in the working directory when no path is given and that
     /// file exists; otherwise the defaults. A path given explicitly must exist.
     pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
-        let file = match path {
-            Some(path) => Some(path.to_path_buf()),
-            None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
-        };
-        let Some(file) = file else {
+        let Some((file, text)) = read_file(path)? else {
             return Ok(Loaded {
                 config: Config::default(),
                 file: None,
                 warnings: Vec::new(),
             });
         };
-        let text = std::fs::read_to_string(&file).map_err(|error| ConfigError {
-            file: Some(file.clone()),
-            problems: vec![Problem {
-                path: String::new(),
-                message: format!("cannot read the file: {error}"),
-            }],
-        })?;
         let (config, warnings) =
             Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|problems| {
                 ConfigError {
@@ -783,6 +772,37 @@ impl Config {
             file: Some(file),
             warnings,
         })
+    }
+
+    /// Only `server.database_url`, from the file `load` would read: the server-side commands
+    /// need nothing else, so a variable the server needs elsewhere (an integration's token,
+    /// say) need not be set in the shell that runs `firewatch user add`.
+    pub fn load_database_url(path: Option<&Path>) -> Result<String, ConfigError> {
+        let Some((file, text)) = read_file(path)? else {
+            return Ok(DEFAULT_DATABASE_URL.to_owned());
+        };
+        let problem = |path: &str, message: String| ConfigError {
+            file: Some(file.clone()),
+            problems: vec![Problem {
+                path: path.to_owned(),
+                message,
+            }],
+        };
+        let value: toml::Value = toml::from_str(&text).map_err(|error| {
+            problem(
+                "",
+                format!("not valid TOML: {}", error.to_string().trim_end()),
+            )
+        })?;
+        match value
+            .get("server")
+            .and_then(|server| server.get("database_url"))
+        {
+            None => Ok(DEFAULT_DATABASE_URL.to_owned()),
+            Some(toml::Value::String(url)) => expand_string(url, &|name| std::env::var(name).ok())
+                .map_err(|message| problem("server.database_url", message)),
+            Some(_) => Err(problem("server.database_url", "must be a string".into())),
+        }
     }
 
     /// Parses and validates config text. `env` looks up `${VAR}` references.
@@ -1482,6 +1502,27 @@ fn is_http_url(text: &str) -> bool {
 }
 
 /// Replaces `${VAR}` in every string with the variable's value; `$${` stands for a literal `${`.
+/// The config file's path and text: `path`, or `firewatch.toml` in the working directory when
+/// no path is given and that file exists (`None`: the defaults apply). A path given explicitly
+/// must exist.
+fn read_file(path: Option<&Path>) -> Result<Option<(PathBuf, String)>, ConfigError> {
+    let file = match path {
+        Some(path) => Some(path.to_path_buf()),
+        None => Some(PathBuf::from(DEFAULT_CONFIG_FILE)).filter(|p| p.exists()),
+    };
+    let Some(file) = file else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&file).map_err(|error| ConfigError {
+        file: Some(file.clone()),
+        problems: vec![Problem {
+            path: String::new(),
+            message: format!("cannot read the file: {error}"),
+        }],
+    })?;
+    Ok(Some((file, text)))
+}
+
 fn expand_env(
     value: &mut toml::Value,
     path: &mut String,

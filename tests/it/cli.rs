@@ -385,3 +385,48 @@ async fn user_add_hashes_the_password_with_argon2id_and_never_shows_it() {
         }
     }
 }
+
+/// The README's first-admin step, run in a new terminal: the server-side commands read only
+/// `server.database_url` from the config, so a token variable the server needs but this shell
+/// lacks does not stop them; a variable in the URL itself still must be set.
+#[tokio::test]
+async fn server_side_commands_need_only_the_database_url_from_the_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("fw.db");
+    let config = dir.path().join("firewatch.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\ndatabase_url = \"sqlite://${{FIREWATCH_TEST_DB_DIR}}/fw.db\"\n\n\
+             [[integrations]]\nname = \"ingest\"\nkind = \"generic\"\ntoken = \"${{FIREWATCH_TEST_UNSET_TOKEN}}\"\n"
+        ),
+    )
+    .unwrap();
+    let args = |command: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = command.iter().map(|a| a.to_string()).collect();
+        args.extend(["--config".into(), config.display().to_string()]);
+        args
+    };
+    let directory = dir.path().display().to_string();
+    let output = run(
+        args(&["token", "create", "--name", "me", "--scopes", "admin"]),
+        vec![("FIREWATCH_TEST_DB_DIR".into(), directory.clone())],
+    )
+    .await;
+    assert!(output.status.success(), "{output:?}");
+    assert!(database.exists(), "the URL's variable was expanded");
+    let listed = run(
+        args(&["token", "list"]),
+        vec![("FIREWATCH_TEST_DB_DIR".into(), directory)],
+    )
+    .await;
+    assert!(text(&listed.stdout).contains("me"), "{listed:?}");
+
+    let output = run(args(&["token", "list"]), vec![]).await;
+    assert!(!output.status.success());
+    assert!(
+        text(&output.stderr)
+            .contains("server.database_url: environment variable FIREWATCH_TEST_DB_DIR is not set"),
+        "{output:?}"
+    );
+}
