@@ -396,10 +396,8 @@ async fn server_side_commands_need_only_the_database_url_from_the_config() {
     let config = dir.path().join("firewatch.toml");
     std::fs::write(
         &config,
-        format!(
-            "[server]\ndatabase_url = \"sqlite://${{FIREWATCH_TEST_DB_DIR}}/fw.db\"\n\n\
-             [[integrations]]\nname = \"ingest\"\nkind = \"generic\"\ntoken = \"${{FIREWATCH_TEST_UNSET_TOKEN}}\"\n"
-        ),
+        "[server]\ndatabase_url = \"sqlite://${FIREWATCH_TEST_DB_DIR}/fw.db\"\n\n\
+         [[integrations]]\nname = \"ingest\"\nkind = \"generic\"\ntoken = \"${FIREWATCH_TEST_UNSET_TOKEN}\"\n",
     )
     .unwrap();
     let args = |command: &[&str]| -> Vec<String> {
