@@ -1,11 +1,14 @@
 //! Firewatch: a self-hosted engineering-operations hub. See ARCHITECTURE.md for the map.
 
+pub mod accounts;
+pub mod alerts;
 pub mod app;
 pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod core;
+pub mod forge;
 pub mod http;
 pub mod intake;
 pub mod integrations;

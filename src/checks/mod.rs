@@ -48,6 +48,7 @@
 //! The body is read up to 1 MiB; a larger body fails a check that has JSON conditions.
 
 pub mod probe;
+pub mod store;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

@@ -1,20 +1,32 @@
 //! The one storage interface. [`Store`] has a SQLite backend (the default, one file, WAL) and a
-//! PostgreSQL backend (for several replicas), chosen by the database URL's scheme. The SQL both
-//! can run is written once in `shared.rs`; each backend file holds only what differs.
+//! PostgreSQL backend (for several replicas), chosen by the database URL's scheme. Each domain
+//! declares its storage trait (`alerts/store.rs`, …) and writes its SQL once (`alerts/sql.rs`,
+//! …); each backend file compiles every such SQL file as a module of its own, with its own
+//! `Db` type and lock fragments, and holds only what differs (connection, intake's batch,
+//! syncing, housekeeping).
 
+mod events;
 mod held_files;
+mod jobs;
+mod migrations;
+mod notifications;
 mod postgres;
-mod shared;
 mod sqlite;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::Serialize;
 
+pub use events::EventStore;
+pub use jobs::JobStore;
+pub use notifications::NotificationStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
+
+/// Events are counted per quarter hour: every time zone's offset is a whole number of them.
+pub(crate) const COUNT_BUCKET_MS: i64 = 900_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -669,506 +681,103 @@ pub struct QueueCounts {
     pub dead: i64,
 }
 
-/// The store. Cheap to clone: both backends hold connection pools.
-#[derive(Debug, Clone)]
-pub enum Store {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+/// A handle on the open store; cheap to clone. Every query is a method of one of the storage
+/// traits [`Backend`] gathers (one per domain), called through `Deref`: `store.get_alert(id)`.
+#[derive(Clone)]
+pub struct Store(Arc<dyn Backend>);
+
+/// Everything a backend provides: the platform's own operations and each domain's storage
+/// trait. A new domain's trait is one more bound here.
+pub trait Backend:
+    Platform
+    + EventStore
+    + JobStore
+    + NotificationStore
+    + crate::accounts::store::AccountStore
+    + crate::forge::store::ForgeStore
+    + crate::alerts::store::AlertStore
+    + crate::alerts::store::SilenceStore
+    + crate::alerts::store::TaskStore
+    + crate::checks::store::CheckStore
+    + Send
+    + Sync
+    + 'static
+{
 }
 
-macro_rules! delegate {
-    ($self:ident, $backend:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($backend) => $call,
-            Store::Postgres($backend) => $call,
-        }
-    };
+impl<T> Backend for T where
+    T: Platform
+        + EventStore
+        + JobStore
+        + NotificationStore
+        + crate::accounts::store::AccountStore
+        + crate::forge::store::ForgeStore
+        + crate::alerts::store::AlertStore
+        + crate::alerts::store::SilenceStore
+        + crate::alerts::store::TaskStore
+        + crate::checks::store::CheckStore
+        + Send
+        + Sync
+        + 'static
+{
+}
+
+/// What each backend does its own way: intake's batch, durability, housekeeping, backup.
+#[async_trait::async_trait]
+pub trait Platform {
+    fn backend_name(&self) -> &'static str;
+
+    /// How many intake committers may write at once. SQLite has one writer, so one committer
+    /// is all it can use.
+    fn parallel_writers(&self) -> usize;
+
+    /// Stores events and their delivery jobs in one transaction. Events whose key was seen
+    /// before are not stored again and answer with the original id. The transaction is durable
+    /// once `sync_durable` returns.
+    async fn insert_events(&self, events: &[NewEvent], now: Timestamp) -> Result<Vec<Accepted>>;
+
+    /// Makes every transaction `insert_events` returned from so far durable (SQLite: one fsync of
+    /// the WAL for all of them). Intake answers only after this.
+    async fn sync_durable(&self) -> Result<()>;
+
+    /// Lets the backend do housekeeping that must not slow the writer (SQLite: checkpoints).
+    /// True when there is more to do right away.
+    async fn maintain(&self) -> Result<bool>;
+
+    /// A consistent copy of a SQLite store, written while it serves. PostgreSQL has
+    /// `pg_dump` for this: `Unsupported`.
+    async fn backup_into(&self, path: &std::path::Path) -> Result<Backup>;
+
+    async fn close(&self);
 }
 
 impl Store {
     /// Connects by URL scheme and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Store> {
         if url.starts_with("sqlite:") {
-            Ok(Store::Sqlite(SqliteStore::connect(url).await?))
+            Ok(Store(Arc::new(SqliteStore::connect(url).await?)))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Store::Postgres(PostgresStore::connect(url).await?))
+            Ok(Store(Arc::new(PostgresStore::connect(url).await?)))
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
         }
     }
+}
 
-    pub fn backend_name(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
-        }
-    }
-
-    /// How many intake committers may write at once. SQLite has one writer, so one committer
-    /// is all it can use.
-    pub fn parallel_writers(&self) -> usize {
-        match self {
-            Store::Sqlite(_) => 1,
-            Store::Postgres(_) => 4,
-        }
-    }
-
-    /// Stores events and their delivery jobs in one transaction. Events whose key was seen
-    /// before are not stored again and answer with the original id. The transaction is durable
-    /// once `sync_durable` returns.
-    pub async fn insert_events(
-        &self,
-        events: &[NewEvent],
-        now: Timestamp,
-    ) -> Result<Vec<Accepted>> {
-        delegate!(self, store => store.insert_events(events, now).await)
-    }
-
-    /// Makes every transaction `insert_events` returned from so far durable (SQLite: one fsync of
-    /// the WAL for all of them). Intake answers only after this.
-    pub async fn sync_durable(&self) -> Result<()> {
-        delegate!(self, store => store.sync_durable().await)
-    }
-
-    pub async fn ping(&self) -> Result<()> {
-        delegate!(self, store => store.ping().await)
-    }
-
-    /// True when every migration this binary knows is applied.
-    pub async fn migrations_current(&self) -> Result<bool> {
-        delegate!(self, store => store.migrations_current().await)
-    }
-
-    pub async fn get_event(&self, id: &str) -> Result<StoredEvent> {
-        delegate!(self, store => store.get_event(id).await)
-    }
-
-    /// The origin of each of `ids` that is stored, in one read; ids not stored are left out.
-    pub async fn event_origins(&self, ids: &[&str]) -> Result<HashMap<String, EventOrigin>> {
-        delegate!(self, store => store.event_origins(ids).await)
-    }
-
-    pub async fn list_events(&self, filter: &EventFilter) -> Result<Vec<StoredEvent>> {
-        delegate!(self, store => store.list_events(filter).await)
-    }
-
-    pub async fn count_events(&self) -> Result<i64> {
-        delegate!(self, store => store.count_events().await)
-    }
-
-    pub async fn insert_job(&self, job: &NewJob, now: Timestamp) -> Result<i64> {
-        delegate!(self, store => store.insert_job(job, now).await)
-    }
-
-    /// Leases up to `limit` due jobs for `owner` until `lease_until`. Of the jobs sharing a queue
-    /// only the oldest unfinished one is ever due, so a queue runs in order, one job at a time,
-    /// across every replica.
-    pub async fn claim_jobs(
-        &self,
-        owner: &str,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: i64,
-    ) -> Result<Vec<ClaimedJob>> {
-        let runs = self.claim_runs(owner, now, lease_until, limit, 1).await?;
-        Ok(runs.into_iter().flatten().collect())
-    }
-
-    /// As `claim_jobs`, and a claimed queue head brings up to `run - 1` jobs queued right
-    /// behind it, as long as each is due and free: one run, worked through in order by the one
-    /// worker, for one claim. Each run starts with its head.
-    pub async fn claim_runs(
-        &self,
-        owner: &str,
-        now: Timestamp,
-        lease_until: Timestamp,
-        limit: i64,
-        run: i64,
-    ) -> Result<Vec<Vec<ClaimedJob>>> {
-        delegate!(self, store => store.claim_runs(owner, now, lease_until, limit, run).await)
-    }
-
-    /// Gives back `owner`'s leases on the pending jobs `seqs`, which it will not run now.
-    pub async fn release_jobs(&self, owner: &str, seqs: &[i64], now: Timestamp) -> Result<()> {
-        delegate!(self, store => store.release_jobs(owner, seqs, now).await)
-    }
-
-    /// Records an attempt's outcome. False when the lease was lost to another worker, in which
-    /// case nothing is changed.
-    pub async fn finish_job(
-        &self,
-        seq: i64,
-        owner: &str,
-        outcome: &JobOutcome,
-        now: Timestamp,
-    ) -> Result<bool> {
-        let outcomes = [(seq, outcome.clone())];
-        let recorded = self.finish_jobs(owner, &outcomes, now).await?;
-        Ok(recorded.first().copied().unwrap_or(false))
-    }
-
-    /// Records several attempts' outcomes in one transaction, with `finish_job`'s answer for
-    /// each.
-    pub async fn finish_jobs(
-        &self,
-        owner: &str,
-        outcomes: &[(i64, JobOutcome)],
-        now: Timestamp,
-    ) -> Result<Vec<bool>> {
-        delegate!(self, store => store.finish_jobs(owner, outcomes, now).await)
-    }
-
-    /// The earliest `run_at` of a pending job, to know how long a worker may sleep.
-    pub async fn next_job_due(&self) -> Result<Option<Timestamp>> {
-        delegate!(self, store => store.next_job_due().await)
-    }
-
-    pub async fn list_notifications(
-        &self,
-        filter: &NotificationFilter,
-    ) -> Result<Vec<Notification>> {
-        delegate!(self, store => store.list_notifications(filter).await)
-    }
-
-    pub async fn get_notification(&self, id: i64) -> Result<Notification> {
-        delegate!(self, store => store.get_notification(id).await)
-    }
-
-    /// Puts dead letters back in their queues, with a new retry window. `None` re-drives all.
-    pub async fn redrive(
-        &self,
-        id: Option<i64>,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<u64> {
-        delegate!(self, store => store.redrive(id, now, expires_at).await)
-    }
-
-    /// Inserts a job unless one with the same key exists; true when inserted.
-    pub async fn schedule_job(
-        &self,
-        job: &NewJob,
-        dedup_key: &str,
-        now: Timestamp,
-    ) -> Result<bool> {
-        delegate!(self, store => store.schedule_job(job, dedup_key, now).await)
-    }
-
-    /// Forge events after `position` whose transactions have settled, in position order. On
-    /// PostgreSQL an event stored by a transaction that an older, still running one could
-    /// overtake waits for it: reading it now would move the position past what that one adds.
-    pub async fn forge_events_after(
-        &self,
-        position: ForgePosition,
-        limit: i64,
-    ) -> Result<Vec<ForgeRecord>> {
-        delegate!(self, store => store.forge_events_after(position, limit).await)
-    }
-
-    pub async fn projection_position(&self, name: &str) -> Result<ForgePosition> {
-        delegate!(self, store => store.projection_position(name).await)
-    }
-
-    /// Applies state updates and moves the projection to `position`, in one transaction.
-    pub async fn apply_state(
-        &self,
-        updates: &[crate::core::forge_state::StateUpdate],
-        projection: &str,
-        position: ForgePosition,
-    ) -> Result<()> {
-        delegate!(self, store => store.apply_state(updates, projection, position).await)
-    }
-
-    /// Open pull/merge requests, oldest first per repository.
-    pub async fn open_changes(&self) -> Result<Vec<OpenChange>> {
-        delegate!(self, store => store.open_changes().await)
-    }
-
-    /// `StoreError::Conflict` when the name is taken.
-    pub async fn create_user(
-        &self,
-        id: &str,
-        name: &str,
-        role: &str,
-        password_hash: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        delegate!(self, store => store.create_user(id, name, role, password_hash, now).await)
-    }
-
-    pub async fn list_users(&self) -> Result<Vec<User>> {
-        delegate!(self, store => store.list_users().await)
-    }
-
-    pub async fn get_user(&self, id: &str) -> Result<User> {
-        delegate!(self, store => store.get_user(id).await)
-    }
-
-    /// The user with this name and their password hash (PHC string), for signing in.
-    pub async fn user_credentials(&self, name: &str) -> Result<(User, String)> {
-        delegate!(self, store => store.user_credentials(name).await)
-    }
-
-    pub async fn set_user_role(&self, id: &str, role: &str) -> Result<()> {
-        delegate!(self, store => store.set_user_role(id, role).await)
-    }
-
-    /// Disables (ending every session) or enables a user.
-    pub async fn set_user_disabled(&self, id: &str, disabled_at: Option<Timestamp>) -> Result<()> {
-        delegate!(self, store => store.set_user_disabled(id, disabled_at).await)
-    }
-
-    pub async fn create_session(&self, session: &NewSession<'_>) -> Result<()> {
-        delegate!(self, store => store.create_session(session).await)
-    }
-
-    /// The live session with this token hash; `NotFound` when expired, ended or its user is
-    /// disabled.
-    pub async fn find_session(&self, token_hash: &str, now: Timestamp) -> Result<Session> {
-        delegate!(self, store => store.find_session(token_hash, now).await)
-    }
-
-    pub async fn touch_session(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-        expires_at: Timestamp,
-    ) -> Result<()> {
-        delegate!(self, store => store.touch_session(token_hash, now, expires_at).await)
-    }
-
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        delegate!(self, store => store.delete_session(token_hash).await)
-    }
-
-    /// Deletes expired sessions and delivery attempts older than `attempts_before`; returns
-    /// how many rows went.
-    pub async fn prune(&self, now: Timestamp, attempts_before: Timestamp) -> Result<u64> {
-        delegate!(self, store => store.prune(now, attempts_before).await)
-    }
-
-    /// Stored events per quarter hour and source, from `since` on.
-    pub async fn event_counts(&self, since: Timestamp) -> Result<Vec<EventCount>> {
-        delegate!(self, store => store.event_counts(since).await)
-    }
-
-    /// Every destination with deliveries on record, by name; counts of attempts since `since`.
-    pub async fn destination_health(&self, since: Timestamp) -> Result<Vec<DestinationHealth>> {
-        delegate!(self, store => store.destination_health(since).await)
-    }
-
-    /// Delivery latency histograms per `bucket_ms`, from `since` on.
-    pub async fn delivery_latency(
-        &self,
-        since: Timestamp,
-        bucket_ms: i64,
-    ) -> Result<Vec<LatencyBucket>> {
-        delegate!(self, store => store.delivery_latency(since, bucket_ms).await)
-    }
-
-    /// Applies a monitoring tool's reports in order, in one transaction; returns the state
-    /// changes they made (re-sent reports make none).
-    pub async fn apply_alert_signals(
-        &self,
-        report: &AlertReport<'_>,
-        now: Timestamp,
-        silencer: &Silencer<'_>,
-        notices: &Notices<'_>,
-    ) -> Result<Vec<AlertTransition>> {
-        delegate!(self, store => store.apply_alert_signals(report, now, silencer, notices).await)
-    }
-
-    /// Applies the reports of a run of alert jobs leased by `owner`, in order, and marks each
-    /// job done, all in one transaction: one commit for a burst of reports. Stops before a job
-    /// whose lease was lost; returns each applied job's changes.
-    pub async fn apply_alert_jobs(
-        &self,
-        owner: &str,
-        jobs: &[ReportJob<'_>],
-        now: Timestamp,
-    ) -> Result<Vec<Vec<AlertTransition>>> {
-        delegate!(self, store => store.apply_alert_jobs(owner, jobs, now).await)
-    }
-
-    /// A change by a person (acknowledge, resolve) or a silence starting or ending (with the
-    /// silence's id); `None` when the alert's state does not allow it.
-    pub async fn change_alert(
-        &self,
-        id: &str,
-        change: crate::core::alert::Change,
-        cause: &str,
-        silence: Option<&str>,
-        now: Timestamp,
-        notices: &Notices<'_>,
-    ) -> Result<Option<AlertTransition>> {
-        delegate!(self, store => store.change_alert(id, change, cause, silence, now, notices).await)
-    }
-
-    /// Runs a due group flush: tells the group's firing alerts when some are new to it or
-    /// the repeat is due, and plans the next flush. `current` gives the group's destinations
-    /// under the config now; with none, the group is dropped. `None` when the flush was not due
-    /// (a later join moved it) or the group is gone.
-    pub async fn flush_alert_group(
-        &self,
-        key: &str,
-        now: Timestamp,
-        current: &GroupDestinations<'_>,
-        notice: &GroupNotices<'_>,
-    ) -> Result<Option<crate::core::grouping::Flush>> {
-        delegate!(self, store => store.flush_alert_group(key, now, current, notice).await)
-    }
-
-    /// Ends a flapping alert's flapping when no fire or resolve came within `window`, and
-    /// tells its state then. `None` when it still flaps or never did.
-    pub async fn settle_flapping(
-        &self,
-        id: &str,
-        window: jiff::SignedDuration,
-        now: Timestamp,
-        notices: &Notices<'_>,
-    ) -> Result<Option<AlertTransition>> {
-        delegate!(self, store => store.settle_flapping(id, window, now, notices).await)
-    }
-
-    /// Opens a task with its notice; `None` when the alert already has an open one.
-    pub async fn open_task(
-        &self,
-        task: &Task,
-        notice: Option<NewEvent>,
-        now: Timestamp,
-    ) -> Result<Option<Task>> {
-        delegate!(self, store => store.open_task(task, notice, now).await)
-    }
-
-    /// Open tasks (`open`), or every task, newest first.
-    pub async fn list_tasks(&self, open: bool, limit: i64) -> Result<Vec<Task>> {
-        delegate!(self, store => store.list_tasks(open, limit).await)
-    }
-
-    /// Closes a task by hand; `None` when it was already closed.
-    pub async fn close_task(&self, id: &str, by: &str, now: Timestamp) -> Result<Option<Task>> {
-        delegate!(self, store => store.close_task(id, by, now).await)
-    }
-
-    /// Firing cycles of an alert started since `since` (fires after a silence ended are not
-    /// new cycles).
-    pub async fn alert_fires_since(&self, alert_id: &str, since: Timestamp) -> Result<i64> {
-        delegate!(self, store => store.alert_fires_since(alert_id, since).await)
-    }
-
-    /// Every alert change and notice in `[from, to)`, for the noise report.
-    pub async fn alert_activity(&self, from: Timestamp, to: Timestamp) -> Result<AlertActivity> {
-        delegate!(self, store => store.alert_activity(from, to).await)
-    }
-
-    /// Every check's stored state.
-    pub async fn check_states(&self) -> Result<Vec<CheckState>> {
-        delegate!(self, store => store.check_states().await)
-    }
-
-    /// Plans a check's next run (its timer and `next_run_at`) unless one is planned.
-    pub async fn plan_check(&self, name: &str, at: Timestamp, now: Timestamp) -> Result<Timestamp> {
-        delegate!(self, store => store.plan_check(name, at, now).await)
-    }
-
-    /// Records a run: the result, the rollups, the tracker, and the next run with its timer,
-    /// in one transaction. `false` (nothing recorded) when `run.due` is not the planned run.
-    pub async fn record_check(&self, run: &CheckRun<'_>, now: Timestamp) -> Result<bool> {
-        delegate!(self, store => store.record_check(run, now).await)
-    }
-
-    /// A check's rollups at `resolution` from `since` on, oldest first.
-    pub async fn check_rollups(
-        &self,
-        name: &str,
-        resolution: crate::core::check::Resolution,
-        since: Timestamp,
-    ) -> Result<Vec<(Timestamp, crate::core::check::Rollup)>> {
-        delegate!(self, store => store.check_rollups(name, resolution, since).await)
-    }
-
-    /// Deletes check results and rollups past their retention.
-    pub async fn prune_checks(&self, now: Timestamp) -> Result<u64> {
-        delegate!(self, store => store.prune_checks(now).await)
-    }
-
-    pub async fn create_silence(&self, silence: &NewSilence, now: Timestamp) -> Result<Silence> {
-        delegate!(self, store => store.create_silence(silence, now).await)
-    }
-
-    /// Every silence and maintenance window, newest first (the table stays small).
-    pub async fn list_silences(&self) -> Result<Vec<Silence>> {
-        delegate!(self, store => store.list_silences().await)
-    }
-
-    pub async fn get_silence(&self, id: &str) -> Result<Silence> {
-        delegate!(self, store => store.get_silence(id).await)
-    }
-
-    /// Ends a silence now; `None` when it was already expired by hand.
-    pub async fn expire_silence(&self, id: &str, now: Timestamp) -> Result<Option<Silence>> {
-        delegate!(self, store => store.expire_silence(id, now).await)
-    }
-
-    pub async fn get_alert(&self, id: &str) -> Result<Alert> {
-        delegate!(self, store => store.get_alert(id).await)
-    }
-
-    pub async fn list_alerts(&self, filter: &AlertFilter) -> Result<Vec<Alert>> {
-        delegate!(self, store => store.list_alerts(filter).await)
-    }
-
-    pub async fn alert_changes(&self, alert_id: &str) -> Result<Vec<AlertChangeRecord>> {
-        delegate!(self, store => store.alert_changes(alert_id).await)
-    }
-
-    pub async fn queue_counts(&self) -> Result<QueueCounts> {
-        delegate!(self, store => store.queue_counts().await)
-    }
-
-    pub async fn create_token(
-        &self,
-        id: &str,
-        name: &str,
-        scopes: &[String],
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<()> {
-        delegate!(self, store => store.create_token(id, name, scopes, token_hash, now).await)
-    }
-
-    /// The live (not revoked) token with this hash.
-    pub async fn find_token(&self, token_hash: &str) -> Result<ApiToken> {
-        delegate!(self, store => store.find_token(token_hash).await)
-    }
-
-    pub async fn list_tokens(&self) -> Result<Vec<ApiToken>> {
-        delegate!(self, store => store.list_tokens().await)
-    }
-
-    pub async fn revoke_token(&self, id: &str, now: Timestamp) -> Result<()> {
-        delegate!(self, store => store.revoke_token(id, now).await)
-    }
-
-    /// A consistent copy of a SQLite store, written while it serves. PostgreSQL has
-    /// `pg_dump` for this: `Unsupported`.
-    pub async fn backup_into(&self, path: &std::path::Path) -> Result<Backup> {
-        match self {
-            Store::Sqlite(store) => store.backup_into(path).await,
-            Store::Postgres(_) => Err(StoreError::Unsupported(
-                "backup copies SQLite stores; back up PostgreSQL with pg_dump",
-            )),
-        }
-    }
+impl std::ops::Deref for Store {
+    type Target = dyn Backend;
 
-    /// Lets the backend do housekeeping that must not slow the writer (SQLite: checkpoints).
-    /// True when there is more to do right away.
-    pub async fn maintain(&self) -> Result<bool> {
-        delegate!(self, store => store.maintain().await)
+    fn deref(&self) -> &Self::Target {
+        &*self.0
     }
+}
 
-    pub async fn close(&self) {
-        delegate!(self, store => store.close().await)
+impl std::fmt::Debug for Store {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter
+            .debug_tuple("Store")
+            .field(&self.backend_name())
+            .finish()
     }
 }
 
@@ -1298,7 +907,7 @@ pub const ALERT_QUEUE: &str = "alerts";
 
 /// Newly stored events per (quarter-hour bucket, source), sorted, as `event_counts` keeps them.
 fn event_counts<'e>(events: impl Iterator<Item = &'e NewEvent>) -> Vec<((i64, String), i64)> {
-    let bucket = shared::COUNT_BUCKET_MS;
+    let bucket = COUNT_BUCKET_MS;
     let mut counts = std::collections::BTreeMap::new();
     for event in events {
         let start = event.received_at.as_millisecond().div_euclid(bucket) * bucket;
@@ -1336,9 +945,12 @@ fn notification_state(state: &str, attempts: i32) -> NotificationState {
     }
 }
 
-/// The migrations compiled into the binary, per backend.
-#[derive(Debug)]
-struct EmbeddedMigrations(&'static [(i64, &'static str, &'static str)]);
+/// The migrations compiled into the binary, in one backend's dialect.
+#[derive(Debug, Clone, Copy)]
+enum EmbeddedMigrations {
+    Sqlite,
+    Postgres,
+}
 
 impl<'s> sqlx::migrate::MigrationSource<'s> for EmbeddedMigrations {
     fn resolve(
@@ -1355,15 +967,18 @@ impl<'s> sqlx::migrate::MigrationSource<'s> for EmbeddedMigrations {
         >,
     > {
         Box::pin(async move {
-            Ok(self
-                .0
+            Ok(migrations::MIGRATIONS
                 .iter()
-                .map(|(version, description, sql)| {
+                .map(|migration| {
+                    let sql = match self {
+                        EmbeddedMigrations::Sqlite => migration.sqlite,
+                        EmbeddedMigrations::Postgres => migration.postgres,
+                    };
                     sqlx::migrate::Migration::new(
-                        *version,
-                        Cow::Borrowed(*description),
+                        migration.version,
+                        Cow::Borrowed(migration.description),
                         sqlx::migrate::MigrationType::Simple,
-                        Cow::Borrowed(*sql),
+                        Cow::Borrowed(sql),
                         false,
                     )
                 })

@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::shared::shared_store_impl;
 use jiff::Timestamp;
 
 use super::{Accepted, EmbeddedMigrations, NewEvent, Result};
@@ -18,74 +17,6 @@ pub struct PostgresStore {
 }
 
 impl PostgresStore {
-    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
-        (
-            1,
-            "events, jobs and api tokens",
-            include_str!("../../migrations/postgres/0001_init.sql"),
-        ),
-        (
-            2,
-            "normalized forge records",
-            include_str!("../../migrations/postgres/0002_normalized.sql"),
-        ),
-        (
-            3,
-            "pull request and build state, job keys",
-            include_str!("../../migrations/postgres/0003_state.sql"),
-        ),
-        (
-            4,
-            "index of forge events for the projector",
-            include_str!("../../migrations/postgres/0004_forge_index.sql"),
-        ),
-        (
-            5,
-            "users",
-            include_str!("../../migrations/postgres/0005_users.sql"),
-        ),
-        (
-            6,
-            "sessions, delivery attempts, event counts and event repositories",
-            include_str!("../../migrations/postgres/0006_web.sql"),
-        ),
-        (
-            7,
-            "alerts and their changes",
-            include_str!("../../migrations/postgres/0007_alerts.sql"),
-        ),
-        (
-            8,
-            "silences and maintenance windows",
-            include_str!("../../migrations/postgres/0008_silences.sql"),
-        ),
-        (
-            9,
-            "notification groups and flapping",
-            include_str!("../../migrations/postgres/0009_alert_groups.sql"),
-        ),
-        (
-            10,
-            "tasks for unhandled alerts, and notices for the noise report",
-            include_str!("../../migrations/postgres/0010_alert_tasks.sql"),
-        ),
-        (
-            11,
-            "built-in checks: state, results and rollups",
-            include_str!("../../migrations/postgres/0011_checks.sql"),
-        ),
-        (
-            12,
-            "claims read queue heads",
-            include_str!("../../migrations/postgres/0012_job_heads.sql"),
-        ),
-        (
-            13,
-            "forge events read in commit order",
-            include_str!("../../migrations/postgres/0013_forge_commit_order.sql"),
-        ),
-    ];
-
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
         let pool = PgPoolOptions::new()
@@ -93,7 +24,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(options)
             .await?;
-        let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
+        let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations::Postgres).await?;
         migrator.run(&pool).await?;
         Ok(Self { pool })
     }
@@ -115,24 +46,6 @@ impl PostgresStore {
 
     fn reader(&self) -> &PgPool {
         &self.pool
-    }
-
-    /// PostgreSQL does its own group commit; several committers run at once.
-    pub async fn insert_events(
-        &self,
-        events: &[NewEvent],
-        now: Timestamp,
-    ) -> Result<Vec<Accepted>> {
-        self.insert_events_in_transaction(events, now).await
-    }
-
-    /// Commits are durable when they return.
-    pub async fn sync_durable(&self) -> Result<()> {
-        Ok(())
-    }
-
-    pub async fn maintain(&self) -> Result<bool> {
-        Ok(false)
     }
 
     /// The transaction id below which every transaction that may store events has ended: the
@@ -157,16 +70,73 @@ impl PostgresStore {
         .await?;
         Ok(horizon)
     }
+}
 
-    pub async fn close(&self) {
+#[async_trait::async_trait]
+impl super::Platform for PostgresStore {
+    fn backend_name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn parallel_writers(&self) -> usize {
+        4
+    }
+
+    async fn backup_into(&self, _path: &std::path::Path) -> Result<super::Backup> {
+        Err(super::StoreError::Unsupported(
+            "backup copies SQLite stores; back up PostgreSQL with pg_dump",
+        ))
+    }
+
+    /// PostgreSQL does its own group commit; several committers run at once.
+    async fn insert_events(&self, events: &[NewEvent], now: Timestamp) -> Result<Vec<Accepted>> {
+        // Statement by statement, in one transaction.
+        let mut transaction = self.writer().begin().await?;
+        let results = Self::insert_event_rows(&mut transaction, events, now).await?;
+        transaction.commit().await?;
+        Ok(results)
+    }
+
+    /// Commits are durable when they return.
+    async fn sync_durable(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn maintain(&self) -> Result<bool> {
+        Ok(false)
+    }
+
+    async fn close(&self) {
         self.pool.close().await;
     }
 }
 
-shared_store_impl!(
-    PostgresStore,
-    sqlx::Postgres,
-    " FOR UPDATE SKIP LOCKED",
-    " FOR UPDATE",
-    false
-);
+// The SQL every backend runs as written, one module per file, compiled here with this
+// backend's types: each file uses `Backend`, `Db` and the lock fragments below.
+type Backend = PostgresStore;
+type Db = sqlx::Postgres;
+/// What the claim's inner SELECT needs to skip rows other replicas hold.
+const CLAIM_LOCK: &str = " FOR UPDATE SKIP LOCKED";
+/// What a read needs to hold its row until the transaction ends.
+const ROW_LOCK: &str = " FOR UPDATE";
+/// Whether to pin the claim's indexes (`jobs::jobs_by`).
+const PIN: bool = false;
+
+#[path = "../accounts/sql.rs"]
+mod accounts;
+#[path = "../alerts/sql.rs"]
+mod alerts;
+#[path = "../checks/sql.rs"]
+mod checks;
+#[path = "sql/events.rs"]
+mod events;
+#[path = "../forge/sql.rs"]
+mod forge;
+#[path = "sql/jobs.rs"]
+mod jobs;
+#[path = "sql/notifications.rs"]
+mod notifications;
+#[path = "../alerts/silences_sql.rs"]
+mod silences;
+#[path = "../alerts/tasks_sql.rs"]
+mod tasks;

@@ -19,8 +19,9 @@ use sqlx::sqlite::{
 use jiff::Timestamp;
 use sqlx::{QueryBuilder, Row as _, Sqlite};
 
+use self::events::{EVENT_INSERT, JOB_INSERT};
+use super::COUNT_BUCKET_MS;
 use super::held_files::HeldFiles;
-use super::shared::{COUNT_BUCKET_MS, EVENT_INSERT, JOB_INSERT, shared_store_impl};
 use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
 
 /// Rows per multi-row INSERT in the intake batch. 1,000 events × 11 columns stays under
@@ -46,74 +47,6 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub const MIGRATIONS: &'static [(i64, &'static str, &'static str)] = &[
-        (
-            1,
-            "events, jobs and api tokens",
-            include_str!("../../migrations/sqlite/0001_init.sql"),
-        ),
-        (
-            2,
-            "normalized forge records",
-            include_str!("../../migrations/sqlite/0002_normalized.sql"),
-        ),
-        (
-            3,
-            "pull request and build state, job keys",
-            include_str!("../../migrations/sqlite/0003_state.sql"),
-        ),
-        (
-            4,
-            "index of forge events for the projector",
-            include_str!("../../migrations/sqlite/0004_forge_index.sql"),
-        ),
-        (
-            5,
-            "users",
-            include_str!("../../migrations/sqlite/0005_users.sql"),
-        ),
-        (
-            6,
-            "sessions, delivery attempts, event counts and event repositories",
-            include_str!("../../migrations/sqlite/0006_web.sql"),
-        ),
-        (
-            7,
-            "alerts and their changes",
-            include_str!("../../migrations/sqlite/0007_alerts.sql"),
-        ),
-        (
-            8,
-            "silences and maintenance windows",
-            include_str!("../../migrations/sqlite/0008_silences.sql"),
-        ),
-        (
-            9,
-            "notification groups and flapping",
-            include_str!("../../migrations/sqlite/0009_alert_groups.sql"),
-        ),
-        (
-            10,
-            "tasks for unhandled alerts, and notices for the noise report",
-            include_str!("../../migrations/sqlite/0010_alert_tasks.sql"),
-        ),
-        (
-            11,
-            "built-in checks: state, results and rollups",
-            include_str!("../../migrations/sqlite/0011_checks.sql"),
-        ),
-        (
-            12,
-            "claims read queue heads",
-            include_str!("../../migrations/sqlite/0012_job_heads.sql"),
-        ),
-        (
-            13,
-            "forge events read in commit order",
-            include_str!("../../migrations/sqlite/0013_forge_commit_order.sql"),
-        ),
-    ];
-
     pub async fn connect(url: &str) -> Result<Self> {
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
@@ -156,7 +89,7 @@ impl SqliteStore {
             })
             .connect_with(options.clone())
             .await?;
-        let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations(Self::MIGRATIONS)).await?;
+        let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations::Sqlite).await?;
         migrator.run(&writer).await?;
         // The writer's connection is open, so the WAL exists.
         let files = match HeldFiles::acquire(options.get_filename()) {
@@ -210,16 +143,28 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// One writer: an event is visible only once every lower seq is, and `tx` is always 0.
+    async fn forge_horizon(&self) -> Result<i64> {
+        Ok(1)
+    }
+}
+
+#[async_trait::async_trait]
+impl super::Platform for SqliteStore {
+    fn backend_name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn parallel_writers(&self) -> usize {
+        1
+    }
+
     /// The intake batch in one round trip to SQLite's thread: events, then the jobs of the
     /// events that were new (a redelivery inserts no event, so `EXISTS` finds none), committed
     /// with `synchronous = NORMAL`: the commit is written but not yet synced. The caller makes it
     /// durable with `sync_durable` before answering anyone, so one fsync serves every batch
     /// written since the last, and the writer moves on to the next batch meanwhile.
-    pub async fn insert_events(
-        &self,
-        events: &[NewEvent],
-        now: Timestamp,
-    ) -> Result<Vec<Accepted>> {
+    async fn insert_events(&self, events: &[NewEvent], now: Timestamp) -> Result<Vec<Accepted>> {
         let plan = DedupPlan::new(events);
         // The events of this batch are those above the mark; they are counted per quarter hour
         // for the overview within the same transaction.
@@ -325,7 +270,7 @@ impl SqliteStore {
     }
 
     /// Syncs the WAL: every transaction written before this call is on disk when it returns.
-    pub async fn sync_durable(&self) -> Result<()> {
+    async fn sync_durable(&self) -> Result<()> {
         let files = self.files.clone();
         blocking(move || files.sync_wal()).await
     }
@@ -334,7 +279,7 @@ impl SqliteStore {
     /// steady writes a passive checkpoint never reaches the WAL's end, so the WAL would grow
     /// without bound; once it is long and nearly copied, the writer is asked to finish the job.
     /// Returns true when there is more to copy right away.
-    pub async fn maintain(&self) -> Result<bool> {
+    async fn maintain(&self) -> Result<bool> {
         let (_busy, frames, copied): (i64, i64, i64) =
             sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
                 .fetch_one(&self.reader)
@@ -356,7 +301,7 @@ impl SqliteStore {
     /// Writes a consistent copy of the database to `path`, a file that must not exist yet:
     /// `VACUUM INTO` reads one snapshot in a read transaction, so the server goes on writing
     /// meanwhile. The copy is synced, then checked and counted.
-    pub async fn backup_into(&self, path: &std::path::Path) -> Result<super::Backup> {
+    async fn backup_into(&self, path: &std::path::Path) -> Result<super::Backup> {
         if path.exists() {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::AlreadyExists,
@@ -393,14 +338,9 @@ impl SqliteStore {
         })
     }
 
-    /// One writer: an event is visible only once every lower seq is, and `tx` is always 0.
-    async fn forge_horizon(&self) -> Result<i64> {
-        Ok(1)
-    }
-
     /// Closes the connections, then lets the held files go. Every store must be closed:
     /// one that is only dropped keeps its descriptors open for the rest of the process.
-    pub async fn close(&self) {
+    async fn close(&self) {
         self.writer.close().await;
         self.reader.close().await;
         if !self.closed.swap(true, Ordering::AcqRel) {
@@ -409,7 +349,35 @@ impl SqliteStore {
     }
 }
 
-shared_store_impl!(SqliteStore, sqlx::Sqlite, "", "", true);
+// The SQL every backend runs as written, one module per file, compiled here with this
+// backend's types: each file uses `Backend`, `Db` and the lock fragments below.
+type Backend = SqliteStore;
+type Db = sqlx::Sqlite;
+/// What the claim's inner SELECT needs to skip rows other replicas hold.
+const CLAIM_LOCK: &str = "";
+/// What a read needs to hold its row until the transaction ends.
+const ROW_LOCK: &str = "";
+/// Whether to pin the claim's indexes (`jobs::jobs_by`).
+const PIN: bool = true;
+
+#[path = "../accounts/sql.rs"]
+mod accounts;
+#[path = "../alerts/sql.rs"]
+mod alerts;
+#[path = "../checks/sql.rs"]
+mod checks;
+#[path = "sql/events.rs"]
+mod events;
+#[path = "../forge/sql.rs"]
+mod forge;
+#[path = "sql/jobs.rs"]
+mod jobs;
+#[path = "sql/notifications.rs"]
+mod notifications;
+#[path = "../alerts/silences_sql.rs"]
+mod silences;
+#[path = "../alerts/tasks_sql.rs"]
+mod tasks;
 
 /// An fsync, off the async threads.
 async fn blocking(sync: impl FnOnce() -> std::io::Result<()> + Send + 'static) -> Result<()> {
@@ -422,6 +390,7 @@ async fn blocking(sync: impl FnOnce() -> std::io::Result<()> + Send + 'static) -
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::Platform as _;
 
     async fn synchronous(store: &SqliteStore) -> i64 {
         sqlx::query_scalar("PRAGMA synchronous")

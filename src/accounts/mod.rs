@@ -1,0 +1,3 @@
+//! Accounts: the people who sign in to the web UI, their sessions, and API tokens.
+
+pub mod store;

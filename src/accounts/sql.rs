@@ -1,0 +1,259 @@
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! fragments come from the including module.
+
+use super::{Backend, Db};
+
+#[async_trait::async_trait]
+impl crate::accounts::store::AccountStore for Backend {
+    async fn create_user(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let result = sqlx::query(
+            "INSERT INTO users (id, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(role)
+        .bind(password_hash)
+        .bind(now.as_millisecond())
+        .execute(self.writer())
+        .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+                Err(crate::store::StoreError::Conflict)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::User>> {
+        let rows =
+            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name")
+                .fetch_all(self.reader())
+                .await?;
+        rows.iter().map(Self::user_from_row).collect()
+    }
+
+    async fn create_token(
+        &self,
+        id: &str,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(scopes.join(","))
+        .bind(token_hash)
+        .bind(now.as_millisecond())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn find_token(&self, token_hash: &str) -> crate::store::Result<crate::store::ApiToken> {
+        let row = sqlx::query(
+            "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens \
+             WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
+        Self::token_from_row(&row)
+    }
+
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::ApiToken>> {
+        let rows = sqlx::query(
+            "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(Self::token_from_row).collect()
+    }
+
+    async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()> {
+        let result = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now.as_millisecond())
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        if result.rows_affected() == 0 {
+            return Err(crate::store::StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::User> {
+        let row =
+            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.reader())
+                .await?
+                .ok_or(crate::store::StoreError::NotFound)?;
+        Self::user_from_row(&row)
+    }
+
+    async fn user_credentials(
+        &self,
+        name: &str,
+    ) -> crate::store::Result<(crate::store::User, String)> {
+        use sqlx::Row as _;
+        let row = sqlx::query(
+            "SELECT id, name, role, created_at, disabled_at, password_hash FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
+        Ok((Self::user_from_row(&row)?, row.try_get("password_hash")?))
+    }
+
+    async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()> {
+        let result = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role)
+            .bind(id)
+            .execute(self.writer())
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(crate::store::StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn set_user_disabled(
+        &self,
+        id: &str,
+        disabled_at: Option<jiff::Timestamp>,
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
+        let result = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
+            .bind(disabled_at.map(|at| at.as_millisecond()))
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(crate::store::StoreError::NotFound);
+        }
+        if disabled_at.is_some() {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(
+        &self,
+        session: &crate::store::NewSession<'_>,
+    ) -> crate::store::Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $4, $5)",
+        )
+        .bind(session.token_hash)
+        .bind(session.user_id)
+        .bind(session.csrf_token)
+        .bind(session.now.as_millisecond())
+        .bind(session.expires_at.as_millisecond())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::store::Session> {
+        use sqlx::Row as _;
+        let row = sqlx::query(
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, \
+                    s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now.as_millisecond())
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
+        Ok(crate::store::Session {
+            user: Self::user_from_row(&row)?,
+            csrf_token: row.try_get("csrf_token")?,
+            created_at: crate::clock::from_millis(row.try_get("session_created_at")?),
+            last_seen_at: crate::clock::from_millis(row.try_get("last_seen_at")?),
+            expires_at: crate::clock::from_millis(row.try_get("expires_at")?),
+        })
+    }
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+        expires_at: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
+            .bind(now.as_millisecond())
+            .bind(expires_at.as_millisecond())
+            .bind(token_hash)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> crate::store::Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(self.writer())
+            .await?;
+        Ok(())
+    }
+}
+
+impl Backend {
+    pub(super) fn token_from_row(
+        row: &<Db as sqlx::Database>::Row,
+    ) -> crate::store::Result<crate::store::ApiToken> {
+        use sqlx::Row as _;
+        let scopes: String = row.try_get("scopes")?;
+        Ok(crate::store::ApiToken {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            scopes: scopes.split(',').map(str::to_owned).collect(),
+            created_at: crate::clock::from_millis(row.try_get("created_at")?),
+            revoked_at: row
+                .try_get::<Option<i64>, _>("revoked_at")?
+                .map(crate::clock::from_millis),
+        })
+    }
+
+    pub(super) fn user_from_row(
+        row: &<Db as sqlx::Database>::Row,
+    ) -> crate::store::Result<crate::store::User> {
+        use sqlx::Row as _;
+        Ok(crate::store::User {
+            id: row.try_get("id")?,
+            name: row.try_get("name")?,
+            role: row.try_get("role")?,
+            created_at: crate::clock::from_millis(row.try_get("created_at")?),
+            disabled_at: row
+                .try_get::<Option<i64>, _>("disabled_at")?
+                .map(crate::clock::from_millis),
+        })
+    }
+}

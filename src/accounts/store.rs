@@ -1,0 +1,71 @@
+//! What the accounts domain keeps: users, API tokens and web sessions.
+
+#[async_trait::async_trait]
+pub trait AccountStore {
+    /// `StoreError::Conflict` when the name is taken.
+    async fn create_user(
+        &self,
+        id: &str,
+        name: &str,
+        role: &str,
+        password_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
+
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::User>>;
+
+    async fn create_token(
+        &self,
+        id: &str,
+        name: &str,
+        scopes: &[String],
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
+
+    /// The live (not revoked) token with this hash.
+    async fn find_token(&self, token_hash: &str) -> crate::store::Result<crate::store::ApiToken>;
+
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::ApiToken>>;
+
+    async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()>;
+
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::User>;
+
+    /// The user with this name and their password hash (PHC string), for signing in.
+    async fn user_credentials(
+        &self,
+        name: &str,
+    ) -> crate::store::Result<(crate::store::User, String)>;
+
+    async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()>;
+
+    /// Disables (ending every session) or enables a user.
+    async fn set_user_disabled(
+        &self,
+        id: &str,
+        disabled_at: Option<jiff::Timestamp>,
+    ) -> crate::store::Result<()>;
+
+    async fn create_session(
+        &self,
+        session: &crate::store::NewSession<'_>,
+    ) -> crate::store::Result<()>;
+
+    /// The live session with this token hash; `NotFound` when expired, ended or its user is
+    /// disabled.
+    async fn find_session(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::store::Session>;
+
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        now: jiff::Timestamp,
+        expires_at: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
+
+    async fn delete_session(&self, token_hash: &str) -> crate::store::Result<()>;
+}

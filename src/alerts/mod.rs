@@ -1,0 +1,4 @@
+//! Alerts: what monitoring tools report, silences and maintenance windows, notification
+//! groups, flapping, and tasks for alerts nobody handled.
+
+pub mod store;

@@ -1,0 +1,115 @@
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! fragments come from the including module.
+
+use super::{Backend, Db};
+
+pub(super) const SILENCE_COLUMNS: &str =
+    "seq, id, kind, service, matchers, schedule, created_by, comment, created_at, expired_at";
+
+#[async_trait::async_trait]
+impl crate::alerts::store::SilenceStore for Backend {
+    async fn create_silence(
+        &self,
+        silence: &crate::store::NewSilence,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::store::Silence> {
+        use crate::store::clean_text;
+        let id = crate::store::new_id(now);
+        let matchers = serde_json::to_string(&silence.matchers).unwrap_or_else(|_| "[]".into());
+        let schedule = serde_json::to_string(&silence.schedule).unwrap_or_default();
+        sqlx::query(
+            "INSERT INTO silences (id, kind, service, matchers, schedule, created_by, comment, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&id)
+        .bind(silence.kind.as_str())
+        .bind(silence.service.as_deref().map(|s| clean_text(s).into_owned()))
+        .bind(clean_text(&matchers).into_owned())
+        .bind(schedule)
+        .bind(clean_text(&silence.created_by).into_owned())
+        .bind(clean_text(&silence.comment).into_owned())
+        .bind(now.as_millisecond())
+        .execute(self.writer())
+        .await?;
+        Self::silence_by_id(self.writer(), &id).await
+    }
+
+    async fn list_silences(&self) -> crate::store::Result<Vec<crate::store::Silence>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM silences ORDER BY seq DESC",
+            SILENCE_COLUMNS
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(Self::silence_from_row).collect()
+    }
+
+    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::store::Silence> {
+        Self::silence_by_id(self.reader(), id).await
+    }
+
+    async fn expire_silence(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Option<crate::store::Silence>> {
+        let result =
+            sqlx::query("UPDATE silences SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL")
+                .bind(now.as_millisecond())
+                .bind(id)
+                .execute(self.writer())
+                .await?;
+        let silence = Self::silence_by_id(self.writer(), id).await?;
+        Ok((result.rows_affected() > 0).then_some(silence))
+    }
+}
+
+impl Backend {
+    pub(super) fn silence_from_row(
+        row: &<Db as sqlx::Database>::Row,
+    ) -> crate::store::Result<crate::store::Silence> {
+        use sqlx::Row as _;
+        let kind: String = row.try_get("kind")?;
+        let matchers: String = row.try_get("matchers")?;
+        let schedule: String = row.try_get("schedule")?;
+        let corrupt = |what: &str, error: serde_json::Error| {
+            crate::store::StoreError::Corrupt(format!("silence {what}: {error}"))
+        };
+        Ok(crate::store::Silence {
+            seq: row.try_get("seq")?,
+            id: row.try_get("id")?,
+            kind: if kind == "maintenance" {
+                crate::store::SilenceKind::Maintenance
+            } else {
+                crate::store::SilenceKind::Silence
+            },
+            service: row.try_get("service")?,
+            matchers: serde_json::from_str(&matchers).map_err(|e| corrupt("matchers", e))?,
+            schedule: serde_json::from_str(&schedule).map_err(|e| corrupt("schedule", e))?,
+            created_by: row.try_get("created_by")?,
+            comment: row.try_get("comment")?,
+            created_at: crate::clock::from_millis(row.try_get("created_at")?),
+            expired_at: row
+                .try_get::<Option<i64>, _>("expired_at")?
+                .map(crate::clock::from_millis),
+        })
+    }
+
+    pub(super) async fn silence_by_id<'e, E>(
+        executor: E,
+        id: &str,
+    ) -> crate::store::Result<crate::store::Silence>
+    where
+        E: sqlx::Executor<'e, Database = Db>,
+    {
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM silences WHERE id = $1",
+            SILENCE_COLUMNS
+        ))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
+        Self::silence_from_row(&row)
+    }
+}

@@ -1,0 +1,4 @@
+//! Forge events turned into state: pull/merge requests and builds, and the digests read
+//! from them.
+
+pub mod store;

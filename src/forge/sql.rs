@@ -1,0 +1,192 @@
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! fragments come from the including module.
+
+use super::Backend;
+
+#[async_trait::async_trait]
+impl crate::forge::store::ForgeStore for Backend {
+    async fn forge_events_after(
+        &self,
+        after: crate::store::ForgePosition,
+        limit: i64,
+    ) -> crate::store::Result<Vec<crate::store::ForgeRecord>> {
+        use sqlx::Row as _;
+        // Taken before the read, so every transaction below it has ended by the time
+        // the read's snapshot is.
+        let horizon = self.forge_horizon().await?;
+        let rows = sqlx::query(
+            "SELECT tx, seq, source, received_at, normalized FROM events \
+             WHERE (tx, seq) > ($1, $2) AND tx < $3 AND normalized IS NOT NULL \
+             ORDER BY tx, seq LIMIT $4",
+        )
+        .bind(after.tx)
+        .bind(after.seq)
+        .bind(horizon)
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        let mut records = Vec::with_capacity(rows.len());
+        for row in rows {
+            let normalized: String = row.try_get("normalized")?;
+            let event = serde_json::from_str(&normalized).ok();
+            records.push(crate::store::ForgeRecord {
+                position: crate::store::ForgePosition {
+                    tx: row.try_get("tx")?,
+                    seq: row.try_get("seq")?,
+                },
+                source: row.try_get("source")?,
+                received_at: crate::clock::from_millis(row.try_get("received_at")?),
+                event,
+            });
+        }
+        Ok(records)
+    }
+
+    async fn projection_position(
+        &self,
+        name: &str,
+    ) -> crate::store::Result<crate::store::ForgePosition> {
+        let position: Option<(i64, i64)> =
+            sqlx::query_as("SELECT tx, position FROM projections WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(position
+            .map(|(tx, seq)| crate::store::ForgePosition { tx, seq })
+            .unwrap_or_default())
+    }
+
+    async fn apply_state(
+        &self,
+        updates: &[crate::core::forge_state::StateUpdate],
+        projection: &str,
+        position: crate::store::ForgePosition,
+    ) -> crate::store::Result<()> {
+        use crate::core::forge_state::StateUpdate;
+        let mut transaction = self.writer().begin().await?;
+        for update in updates {
+            match update {
+                StateUpdate::Change(change) => {
+                    sqlx::query(
+                        "INSERT INTO changes (source, repository, number, title, url, author, state, draft, head_branch, base_branch, head_sha, review_state, requested_reviewers, labels, opened_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                         ON CONFLICT (source, repository, number) DO UPDATE SET \
+                           title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE changes.title END, \
+                           url = COALESCE(excluded.url, changes.url), \
+                           author = COALESCE(changes.author, excluded.author), \
+                           state = excluded.state, \
+                           draft = excluded.draft, \
+                           head_branch = COALESCE(excluded.head_branch, changes.head_branch), \
+                           base_branch = COALESCE(excluded.base_branch, changes.base_branch), \
+                           head_sha = COALESCE(excluded.head_sha, changes.head_sha), \
+                           review_state = COALESCE(excluded.review_state, changes.review_state), \
+                           requested_reviewers = excluded.requested_reviewers, \
+                           labels = excluded.labels, \
+                           updated_at = excluded.updated_at",
+                    )
+                    .bind(&change.source)
+                    .bind(&change.repository)
+                    .bind(change.number)
+                    .bind(&change.title)
+                    .bind(&change.url)
+                    .bind(&change.author)
+                    .bind(&change.state)
+                    .bind(i32::from(change.draft))
+                    .bind(&change.head_branch)
+                    .bind(&change.base_branch)
+                    .bind(&change.head_sha)
+                    .bind(&change.review_state)
+                    .bind(serde_json::to_string(&change.requested_reviewers).unwrap_or_default())
+                    .bind(serde_json::to_string(&change.labels).unwrap_or_default())
+                    .bind(change.opened_at.as_millisecond())
+                    .bind(change.updated_at.as_millisecond())
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                StateUpdate::Build(build) => {
+                    sqlx::query(
+                        "INSERT INTO builds (source, repository, sha, name, outcome, url, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                         ON CONFLICT (source, repository, sha, name) DO UPDATE SET \
+                           outcome = excluded.outcome, url = COALESCE(excluded.url, builds.url), \
+                           updated_at = excluded.updated_at",
+                    )
+                    .bind(&build.source)
+                    .bind(&build.repository)
+                    .bind(&build.sha)
+                    .bind(&build.name)
+                    .bind(build.outcome.as_str())
+                    .bind(&build.url)
+                    .bind(build.updated_at.as_millisecond())
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+            }
+        }
+        sqlx::query(
+            "INSERT INTO projections (name, tx, position) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) DO UPDATE SET tx = excluded.tx, position = excluded.position",
+        )
+        .bind(projection)
+        .bind(position.tx)
+        .bind(position.seq)
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn open_changes(&self) -> crate::store::Result<Vec<crate::store::OpenChange>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT c.source, c.repository, c.number, c.title, c.url, c.author, c.draft, c.head_branch, \
+                    c.base_branch, c.review_state, c.requested_reviewers, c.labels, c.opened_at, b.outcome \
+             FROM changes c LEFT JOIN builds b \
+               ON b.source = c.source AND b.repository = c.repository AND b.sha = c.head_sha \
+             WHERE c.state = 'open' ORDER BY c.repository, c.opened_at, c.number",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut changes: Vec<crate::store::OpenChange> = Vec::new();
+        let mut outcomes: Vec<Vec<crate::core::forge::Outcome>> = Vec::new();
+        for row in rows {
+            let source: String = row.try_get("source")?;
+            let repository: String = row.try_get("repository")?;
+            let number: i64 = row.try_get("number")?;
+            let outcome = row
+                .try_get::<Option<String>, _>("outcome")?
+                .and_then(|o| crate::core::forge::Outcome::parse(&o));
+            let same = changes.last().is_some_and(|last| {
+                last.source == source && last.repository == repository && last.number == number
+            });
+            if !same {
+                let reviewers: String = row.try_get("requested_reviewers")?;
+                let labels: String = row.try_get("labels")?;
+                changes.push(crate::store::OpenChange {
+                    source,
+                    repository,
+                    number,
+                    title: row.try_get("title")?,
+                    url: row.try_get("url")?,
+                    author: row.try_get("author")?,
+                    draft: row.try_get::<i32, _>("draft")? != 0,
+                    head_branch: row.try_get("head_branch")?,
+                    base_branch: row.try_get("base_branch")?,
+                    review_state: row.try_get("review_state")?,
+                    requested_reviewers: serde_json::from_str(&reviewers).unwrap_or_default(),
+                    labels: serde_json::from_str(&labels).unwrap_or_default(),
+                    opened_at: crate::clock::from_millis(row.try_get("opened_at")?),
+                    ci: None,
+                });
+                outcomes.push(Vec::new());
+            }
+            if let (Some(outcome), Some(list)) = (outcome, outcomes.last_mut()) {
+                list.push(outcome);
+            }
+        }
+        for (change, list) in changes.iter_mut().zip(outcomes) {
+            change.ci = crate::core::forge_state::ci_state(&list);
+        }
+        Ok(changes)
+    }
+}

@@ -1,0 +1,66 @@
+//! The one list of migrations: each version has a file per backend under `migrations/`, with
+//! the same number and name, written in that backend's dialect.
+
+/// A migration: its version, what it adds, and its SQL for SQLite and for PostgreSQL.
+pub(super) struct Migration {
+    pub version: i64,
+    pub description: &'static str,
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+macro_rules! migration {
+    ($version:literal, $file:literal, $description:literal) => {
+        Migration {
+            version: $version,
+            description: $description,
+            sqlite: include_str!(concat!("../../migrations/sqlite/", $file)),
+            postgres: include_str!(concat!("../../migrations/postgres/", $file)),
+        }
+    };
+}
+
+/// Every migration, oldest first. A new one is one line here and a file in each folder.
+pub(super) const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_init.sql", "events, jobs and api tokens"),
+    migration!(2, "0002_normalized.sql", "normalized forge records"),
+    migration!(
+        3,
+        "0003_state.sql",
+        "pull request and build state, job keys"
+    ),
+    migration!(
+        4,
+        "0004_forge_index.sql",
+        "index of forge events for the projector"
+    ),
+    migration!(5, "0005_users.sql", "users"),
+    migration!(
+        6,
+        "0006_web.sql",
+        "sessions, delivery attempts, event counts and event repositories"
+    ),
+    migration!(7, "0007_alerts.sql", "alerts and their changes"),
+    migration!(8, "0008_silences.sql", "silences and maintenance windows"),
+    migration!(
+        9,
+        "0009_alert_groups.sql",
+        "notification groups and flapping"
+    ),
+    migration!(
+        10,
+        "0010_alert_tasks.sql",
+        "tasks for unhandled alerts, and notices for the noise report"
+    ),
+    migration!(
+        11,
+        "0011_checks.sql",
+        "built-in checks: state, results and rollups"
+    ),
+    migration!(12, "0012_job_heads.sql", "claims read queue heads"),
+    migration!(
+        13,
+        "0013_forge_commit_order.sql",
+        "forge events read in commit order"
+    ),
+];
