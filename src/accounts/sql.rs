@@ -32,7 +32,7 @@ impl crate::accounts::store::AccountStore for Backend {
         }
     }
 
-    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::User>> {
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::accounts::store::User>> {
         let rows =
             sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name")
                 .fetch_all(self.reader())
@@ -61,7 +61,10 @@ impl crate::accounts::store::AccountStore for Backend {
         Ok(())
     }
 
-    async fn find_token(&self, token_hash: &str) -> crate::store::Result<crate::store::ApiToken> {
+    async fn find_token(
+        &self,
+        token_hash: &str,
+    ) -> crate::store::Result<crate::accounts::store::ApiToken> {
         let row = sqlx::query(
             "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
@@ -73,7 +76,7 @@ impl crate::accounts::store::AccountStore for Backend {
         Self::token_from_row(&row)
     }
 
-    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::ApiToken>> {
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at, id",
         )
@@ -96,7 +99,7 @@ impl crate::accounts::store::AccountStore for Backend {
         Ok(())
     }
 
-    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::User> {
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::accounts::store::User> {
         let row =
             sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users WHERE id = $1")
                 .bind(id)
@@ -109,7 +112,7 @@ impl crate::accounts::store::AccountStore for Backend {
     async fn user_credentials(
         &self,
         name: &str,
-    ) -> crate::store::Result<(crate::store::User, String)> {
+    ) -> crate::store::Result<(crate::accounts::store::User, String)> {
         use sqlx::Row as _;
         let row = sqlx::query(
             "SELECT id, name, role, created_at, disabled_at, password_hash FROM users WHERE name = $1",
@@ -159,7 +162,7 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn create_session(
         &self,
-        session: &crate::store::NewSession<'_>,
+        session: &crate::accounts::store::NewSession<'_>,
     ) -> crate::store::Result<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
@@ -179,7 +182,7 @@ impl crate::accounts::store::AccountStore for Backend {
         &self,
         token_hash: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::store::Session> {
+    ) -> crate::store::Result<crate::accounts::store::Session> {
         use sqlx::Row as _;
         let row = sqlx::query(
             "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, \
@@ -192,7 +195,7 @@ impl crate::accounts::store::AccountStore for Backend {
         .fetch_optional(self.reader())
         .await?
         .ok_or(crate::store::StoreError::NotFound)?;
-        Ok(crate::store::Session {
+        Ok(crate::accounts::store::Session {
             user: Self::user_from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
             created_at: crate::clock::from_millis(row.try_get("session_created_at")?),
@@ -228,10 +231,10 @@ impl crate::accounts::store::AccountStore for Backend {
 impl Backend {
     pub(super) fn token_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::store::ApiToken> {
+    ) -> crate::store::Result<crate::accounts::store::ApiToken> {
         use sqlx::Row as _;
         let scopes: String = row.try_get("scopes")?;
-        Ok(crate::store::ApiToken {
+        Ok(crate::accounts::store::ApiToken {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             scopes: scopes.split(',').map(str::to_owned).collect(),
@@ -244,9 +247,9 @@ impl Backend {
 
     pub(super) fn user_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::store::User> {
+    ) -> crate::store::Result<crate::accounts::store::User> {
         use sqlx::Row as _;
-        Ok(crate::store::User {
+        Ok(crate::accounts::store::User {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             role: row.try_get("role")?,

@@ -1,5 +1,47 @@
 //! What the accounts domain keeps: users, API tokens and web sessions.
 
+use jiff::Timestamp;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ApiToken {
+    pub id: String,
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub created_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// A person who signs in (never with the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub created_at: Timestamp,
+    pub disabled_at: Option<Timestamp>,
+}
+
+/// A session as the store hands it out: only while it is live and its user is not disabled.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    /// SHA-256 of the cookie's token; the token itself is never stored.
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub csrf_token: &'a str,
+    pub now: Timestamp,
+    pub expires_at: Timestamp,
+}
+
 #[async_trait::async_trait]
 pub trait AccountStore {
     /// `StoreError::Conflict` when the name is taken.
@@ -12,7 +54,7 @@ pub trait AccountStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
-    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::User>>;
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::accounts::store::User>>;
 
     async fn create_token(
         &self,
@@ -24,19 +66,22 @@ pub trait AccountStore {
     ) -> crate::store::Result<()>;
 
     /// The live (not revoked) token with this hash.
-    async fn find_token(&self, token_hash: &str) -> crate::store::Result<crate::store::ApiToken>;
+    async fn find_token(
+        &self,
+        token_hash: &str,
+    ) -> crate::store::Result<crate::accounts::store::ApiToken>;
 
-    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::ApiToken>>;
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>>;
 
     async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()>;
 
-    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::User>;
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::accounts::store::User>;
 
     /// The user with this name and their password hash (PHC string), for signing in.
     async fn user_credentials(
         &self,
         name: &str,
-    ) -> crate::store::Result<(crate::store::User, String)>;
+    ) -> crate::store::Result<(crate::accounts::store::User, String)>;
 
     async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()>;
 
@@ -49,7 +94,7 @@ pub trait AccountStore {
 
     async fn create_session(
         &self,
-        session: &crate::store::NewSession<'_>,
+        session: &crate::accounts::store::NewSession<'_>,
     ) -> crate::store::Result<()>;
 
     /// The live session with this token hash; `NotFound` when expired, ended or its user is
@@ -58,7 +103,7 @@ pub trait AccountStore {
         &self,
         token_hash: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::store::Session>;
+    ) -> crate::store::Result<crate::accounts::store::Session>;
 
     async fn touch_session(
         &self,

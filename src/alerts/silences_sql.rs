@@ -10,9 +10,9 @@ pub(super) const SILENCE_COLUMNS: &str =
 impl crate::alerts::store::SilenceStore for Backend {
     async fn create_silence(
         &self,
-        silence: &crate::store::NewSilence,
+        silence: &crate::alerts::store::NewSilence,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::store::Silence> {
+    ) -> crate::store::Result<crate::alerts::store::Silence> {
         use crate::store::clean_text;
         let id = crate::store::new_id(now);
         let matchers = serde_json::to_string(&silence.matchers).unwrap_or_else(|_| "[]".into());
@@ -34,7 +34,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         Self::silence_by_id(self.writer(), &id).await
     }
 
-    async fn list_silences(&self) -> crate::store::Result<Vec<crate::store::Silence>> {
+    async fn list_silences(&self) -> crate::store::Result<Vec<crate::alerts::store::Silence>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM silences ORDER BY seq DESC",
             SILENCE_COLUMNS
@@ -44,7 +44,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         rows.iter().map(Self::silence_from_row).collect()
     }
 
-    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::store::Silence> {
+    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::alerts::store::Silence> {
         Self::silence_by_id(self.reader(), id).await
     }
 
@@ -52,7 +52,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         &self,
         id: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::store::Silence>> {
+    ) -> crate::store::Result<Option<crate::alerts::store::Silence>> {
         let result =
             sqlx::query("UPDATE silences SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL")
                 .bind(now.as_millisecond())
@@ -67,7 +67,7 @@ impl crate::alerts::store::SilenceStore for Backend {
 impl Backend {
     pub(super) fn silence_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::store::Silence> {
+    ) -> crate::store::Result<crate::alerts::store::Silence> {
         use sqlx::Row as _;
         let kind: String = row.try_get("kind")?;
         let matchers: String = row.try_get("matchers")?;
@@ -75,13 +75,13 @@ impl Backend {
         let corrupt = |what: &str, error: serde_json::Error| {
             crate::store::StoreError::Corrupt(format!("silence {what}: {error}"))
         };
-        Ok(crate::store::Silence {
+        Ok(crate::alerts::store::Silence {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             kind: if kind == "maintenance" {
-                crate::store::SilenceKind::Maintenance
+                crate::alerts::store::SilenceKind::Maintenance
             } else {
-                crate::store::SilenceKind::Silence
+                crate::alerts::store::SilenceKind::Silence
             },
             service: row.try_get("service")?,
             matchers: serde_json::from_str(&matchers).map_err(|e| corrupt("matchers", e))?,
@@ -98,7 +98,7 @@ impl Backend {
     pub(super) async fn silence_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::store::Silence>
+    ) -> crate::store::Result<crate::alerts::store::Silence>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {

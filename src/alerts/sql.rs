@@ -9,11 +9,11 @@ pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group
 impl crate::alerts::store::AlertStore for Backend {
     async fn apply_alert_signals(
         &self,
-        report: &crate::store::AlertReport<'_>,
+        report: &crate::alerts::store::AlertReport<'_>,
         now: jiff::Timestamp,
-        silencer: &crate::store::Silencer<'_>,
-        notices: &crate::store::Notices<'_>,
-    ) -> crate::store::Result<Vec<crate::store::AlertTransition>> {
+        silencer: &crate::alerts::store::Silencer<'_>,
+        notices: &crate::alerts::store::Notices<'_>,
+    ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
         let mut transaction = self.writer().begin().await?;
         let mut events = Vec::new();
         let transitions = Self::apply_report(
@@ -33,9 +33,9 @@ impl crate::alerts::store::AlertStore for Backend {
     async fn apply_alert_jobs(
         &self,
         owner: &str,
-        jobs: &[crate::store::ReportJob<'_>],
+        jobs: &[crate::alerts::store::ReportJob<'_>],
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Vec<Vec<crate::store::AlertTransition>>> {
+    ) -> crate::store::Result<Vec<Vec<crate::alerts::store::AlertTransition>>> {
         let now_ms = now.as_millisecond();
         let mut transaction = self.begin_bookkeeping().await?;
         let mut events = Vec::new();
@@ -81,8 +81,8 @@ impl crate::alerts::store::AlertStore for Backend {
         cause: &str,
         silence: Option<&str>,
         now: jiff::Timestamp,
-        notices: &crate::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::store::AlertTransition>> {
+        notices: &crate::alerts::store::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>> {
         use crate::core::alert::Change;
         let mut update = sqlx::QueryBuilder::<Db>::new("UPDATE alerts SET ");
         match change {
@@ -125,7 +125,7 @@ impl crate::alerts::store::AlertStore for Backend {
             return Ok(None);
         }
         Self::record_alert_change(&mut transaction, id, change, cause, None, now).await?;
-        let transition = crate::store::AlertTransition {
+        let transition = crate::alerts::store::AlertTransition {
             alert,
             change,
             cause: cause.to_owned(),
@@ -144,8 +144,8 @@ impl crate::alerts::store::AlertStore for Backend {
         &self,
         key: &str,
         now: jiff::Timestamp,
-        current: &crate::store::GroupDestinations<'_>,
-        notice: &crate::store::GroupNotices<'_>,
+        current: &crate::alerts::store::GroupDestinations<'_>,
+        notice: &crate::alerts::store::GroupNotices<'_>,
     ) -> crate::store::Result<Option<crate::core::grouping::Flush>> {
         use crate::core::grouping::{Flush, flush};
         use sqlx::Row as _;
@@ -170,7 +170,7 @@ impl crate::alerts::store::AlertStore for Backend {
         };
         let labels: String = row.try_get("labels")?;
         let destinations: String = row.try_get("destinations")?;
-        let mut group = crate::store::AlertGroup {
+        let mut group = crate::alerts::store::AlertGroup {
             key: row.try_get("key")?,
             labels: serde_json::from_str(&labels).unwrap_or_default(),
             integration: row.try_get("integration")?,
@@ -280,7 +280,7 @@ impl crate::alerts::store::AlertStore for Backend {
             let dedup = format!("alert-group:{key}:{}", at.as_millisecond());
             Self::insert_timer(
                 &mut transaction,
-                crate::store::GROUP_FLUSH_JOB,
+                crate::alerts::store::GROUP_FLUSH_JOB,
                 &payload,
                 at,
                 &dedup,
@@ -297,8 +297,8 @@ impl crate::alerts::store::AlertStore for Backend {
         id: &str,
         window: jiff::SignedDuration,
         now: jiff::Timestamp,
-        notices: &crate::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::store::AlertTransition>> {
+        notices: &crate::alerts::store::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>> {
         use crate::core::alert::{AlertState, Change};
         let mut transaction = self.writer().begin().await?;
         let alert = match Self::alert_by_id(&mut *transaction, id).await {
@@ -344,7 +344,7 @@ impl crate::alerts::store::AlertStore for Backend {
             AlertState::Resolved => Some(Change::Resolved),
             AlertState::Acknowledged | AlertState::Silenced => None,
         };
-        let transition = crate::store::AlertTransition {
+        let transition = crate::alerts::store::AlertTransition {
             alert: Self::alert_by_id(&mut *transaction, id).await?,
             change: change.unwrap_or(Change::Fired),
             cause: cause.to_owned(),
@@ -361,14 +361,14 @@ impl crate::alerts::store::AlertStore for Backend {
         Ok(change.map(|_| transition))
     }
 
-    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::store::Alert> {
+    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::alerts::store::Alert> {
         Self::alert_by_id(self.reader(), id).await
     }
 
     async fn list_alerts(
         &self,
-        filter: &crate::store::AlertFilter,
-    ) -> crate::store::Result<Vec<crate::store::Alert>> {
+        filter: &crate::alerts::store::AlertFilter,
+    ) -> crate::store::Result<Vec<crate::alerts::store::Alert>> {
         let mut builder = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {} FROM alerts WHERE 1 = 1",
             ALERT_COLUMNS
@@ -400,7 +400,7 @@ impl crate::alerts::store::AlertStore for Backend {
     async fn alert_changes(
         &self,
         alert_id: &str,
-    ) -> crate::store::Result<Vec<crate::store::AlertChangeRecord>> {
+    ) -> crate::store::Result<Vec<crate::alerts::store::AlertChangeRecord>> {
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
             "SELECT at, change, cause, event_id FROM alert_changes WHERE alert_id = $1 ORDER BY seq",
         )
@@ -410,7 +410,7 @@ impl crate::alerts::store::AlertStore for Backend {
         Ok(rows
             .into_iter()
             .map(
-                |(at, change, cause, event_id)| crate::store::AlertChangeRecord {
+                |(at, change, cause, event_id)| crate::alerts::store::AlertChangeRecord {
                     at: crate::clock::from_millis(at),
                     change,
                     cause,
@@ -439,7 +439,7 @@ impl crate::alerts::store::AlertStore for Backend {
         &self,
         from: jiff::Timestamp,
         to: jiff::Timestamp,
-    ) -> crate::store::Result<crate::store::AlertActivity> {
+    ) -> crate::store::Result<crate::alerts::store::AlertActivity> {
         use sqlx::Row as _;
         let rows = sqlx::query(
             "SELECT c.alert_id, a.rule, a.service, a.severity, c.change, c.at, c.cause \
@@ -450,7 +450,7 @@ impl crate::alerts::store::AlertStore for Backend {
         .bind(to.as_millisecond())
         .fetch_all(self.reader())
         .await?;
-        let mut activity = crate::store::AlertActivity::default();
+        let mut activity = crate::alerts::store::AlertActivity::default();
         for row in &rows {
             let severity: String = row.try_get("severity")?;
             activity.changes.push(crate::core::noise::ChangeRow {
@@ -486,7 +486,7 @@ impl crate::alerts::store::AlertStore for Backend {
 impl Backend {
     pub(super) fn alert_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::store::Alert> {
+    ) -> crate::store::Result<crate::alerts::store::Alert> {
         use sqlx::Row as _;
         let labels: String = row.try_get("labels")?;
         let annotations: String = row.try_get("annotations")?;
@@ -497,7 +497,7 @@ impl Backend {
         };
         let state: String = row.try_get("state")?;
         let severity: String = row.try_get("severity")?;
-        Ok(crate::store::Alert {
+        Ok(crate::alerts::store::Alert {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             integration: row.try_get("integration")?,
@@ -530,15 +530,15 @@ impl Backend {
     /// One report's changes within `transaction`; the notice events go to `events`.
     pub(super) async fn apply_report(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        report: &crate::store::AlertReport<'_>,
+        report: &crate::alerts::store::AlertReport<'_>,
         now: jiff::Timestamp,
-        silencer: &crate::store::Silencer<'_>,
-        notices: &crate::store::Notices<'_>,
+        silencer: &crate::alerts::store::Silencer<'_>,
+        notices: &crate::alerts::store::Notices<'_>,
         events: &mut Vec<crate::store::NewEvent>,
-    ) -> crate::store::Result<Vec<crate::store::AlertTransition>> {
+    ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
         use crate::core::alert::{AlertState, Change, change_for};
         use crate::store::clean_text;
-        let crate::store::AlertReport {
+        let crate::alerts::store::AlertReport {
             integration,
             signals,
             cause,
@@ -718,7 +718,7 @@ impl Backend {
                     let key = format!("flap-check:{id}:{}", at.as_millisecond());
                     Self::insert_timer(
                         transaction,
-                        crate::store::FLAP_CHECK_JOB,
+                        crate::alerts::store::FLAP_CHECK_JOB,
                         &payload,
                         at,
                         &key,
@@ -731,7 +731,7 @@ impl Backend {
         }
         let mut transitions = Vec::with_capacity(changed.len());
         for (id, change, started_flapping, damped) in changed {
-            transitions.push(crate::store::AlertTransition {
+            transitions.push(crate::alerts::store::AlertTransition {
                 alert: Self::alert_by_id(&mut **transaction, &id).await?,
                 change,
                 cause: cause.to_owned(),
@@ -750,8 +750,8 @@ impl Backend {
     /// their flush timers) and group follow-ups. Events go to `events`, for one insert.
     pub(super) async fn apply_notice_plan(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        transition: &crate::store::AlertTransition,
-        plan: crate::store::NoticePlan,
+        transition: &crate::alerts::store::AlertTransition,
+        plan: crate::alerts::store::NoticePlan,
         now: jiff::Timestamp,
         events: &mut Vec<crate::store::NewEvent>,
     ) -> crate::store::Result<()> {
@@ -835,7 +835,7 @@ impl Backend {
                         let key = format!("alert-group:{}:{}", grouped.key, at.as_millisecond());
                         Self::insert_timer(
                             transaction,
-                            crate::store::GROUP_FLUSH_JOB,
+                            crate::alerts::store::GROUP_FLUSH_JOB,
                             &payload,
                             at,
                             &key,
@@ -921,7 +921,7 @@ impl Backend {
     pub(super) async fn alert_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::store::Alert>
+    ) -> crate::store::Result<crate::alerts::store::Alert>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {

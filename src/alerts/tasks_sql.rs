@@ -10,10 +10,10 @@ pub(super) const TASK_COLUMNS: &str =
 impl crate::alerts::store::TaskStore for Backend {
     async fn open_task(
         &self,
-        task: &crate::store::Task,
+        task: &crate::alerts::store::Task,
         notice: Option<crate::store::NewEvent>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::store::Task>> {
+    ) -> crate::store::Result<Option<crate::alerts::store::Task>> {
         let mut transaction = self.writer().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO alert_tasks (id, alert_id, rule, service, team, reason, detail, opened_at) \
@@ -44,7 +44,7 @@ impl crate::alerts::store::TaskStore for Backend {
         &self,
         open: bool,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::store::Task>> {
+    ) -> crate::store::Result<Vec<crate::alerts::store::Task>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM alert_tasks {} ORDER BY seq DESC LIMIT $1",
             TASK_COLUMNS,
@@ -61,7 +61,7 @@ impl crate::alerts::store::TaskStore for Backend {
         id: &str,
         by: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::store::Task>> {
+    ) -> crate::store::Result<Option<crate::alerts::store::Task>> {
         let closed = sqlx::query("UPDATE alert_tasks SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL")
             .bind(now.as_millisecond())
             .bind(by)
@@ -78,7 +78,7 @@ impl Backend {
     pub(super) async fn task_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::store::Task>
+    ) -> crate::store::Result<crate::alerts::store::Task>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {
@@ -95,9 +95,9 @@ impl Backend {
 
     pub(super) fn task_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::store::Task> {
+    ) -> crate::store::Result<crate::alerts::store::Task> {
         use sqlx::Row as _;
-        Ok(crate::store::Task {
+        Ok(crate::alerts::store::Task {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             alert_id: row.try_get("alert_id")?,

@@ -5,7 +5,7 @@ use super::{Backend, ROW_LOCK};
 
 #[async_trait::async_trait]
 impl crate::checks::store::CheckStore for Backend {
-    async fn check_states(&self) -> crate::store::Result<Vec<crate::store::CheckState>> {
+    async fn check_states(&self) -> crate::store::Result<Vec<crate::checks::store::CheckState>> {
         use sqlx::Row as _;
         let rows = sqlx::query("SELECT name, tracker, next_run_at, last_run_at, last_outcome FROM check_state ORDER BY name")
             .fetch_all(self.reader())
@@ -14,7 +14,7 @@ impl crate::checks::store::CheckStore for Backend {
         for row in &rows {
             let tracker: String = row.try_get("tracker")?;
             let outcome: Option<String> = row.try_get("last_outcome")?;
-            states.push(crate::store::CheckState {
+            states.push(crate::checks::store::CheckState {
                 name: row.try_get("name")?,
                 tracker: serde_json::from_str(&tracker).unwrap_or_default(),
                 next_run_at: row
@@ -56,7 +56,7 @@ impl crate::checks::store::CheckStore for Backend {
         let key = format!("check-run:{name}:{}", at.as_millisecond());
         Self::insert_timer(
             &mut transaction,
-            crate::store::CHECK_RUN_JOB,
+            crate::checks::store::CHECK_RUN_JOB,
             &payload,
             at,
             &key,
@@ -69,7 +69,7 @@ impl crate::checks::store::CheckStore for Backend {
 
     async fn record_check(
         &self,
-        run: &crate::store::CheckRun<'_>,
+        run: &crate::checks::store::CheckRun<'_>,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool> {
         use crate::core::check::Resolution;
@@ -142,7 +142,7 @@ impl crate::checks::store::CheckStore for Backend {
         );
         Self::insert_timer(
             &mut transaction,
-            crate::store::CHECK_RUN_JOB,
+            crate::checks::store::CHECK_RUN_JOB,
             &payload,
             run.next_run_at,
             &key,

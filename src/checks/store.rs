@@ -1,9 +1,36 @@
 //! What the checks domain keeps: each check's state, results and rollups.
 
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The timer job that runs a built-in check (payload `{"check": name}`).
+pub const CHECK_RUN_JOB: &str = "check_run";
+
+/// A built-in check's state as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckState {
+    pub name: String,
+    pub tracker: crate::core::check::CheckTracker,
+    pub next_run_at: Option<Timestamp>,
+    pub last_run_at: Option<Timestamp>,
+    pub last_outcome: Option<crate::core::check::Outcome>,
+}
+
+/// One run of a check to record.
+#[derive(Debug, Clone)]
+pub struct CheckRun<'a> {
+    pub name: &'a str,
+    /// The planned time this run was for.
+    pub due: Timestamp,
+    pub outcome: &'a crate::core::check::Outcome,
+    pub tracker: &'a crate::core::check::CheckTracker,
+    pub next_run_at: Timestamp,
+}
+
 #[async_trait::async_trait]
 pub trait CheckStore {
     /// Every check's stored state.
-    async fn check_states(&self) -> crate::store::Result<Vec<crate::store::CheckState>>;
+    async fn check_states(&self) -> crate::store::Result<Vec<crate::checks::store::CheckState>>;
 
     /// Plans a check's next run (its timer and `next_run_at`) unless one is planned.
     async fn plan_check(
@@ -17,7 +44,7 @@ pub trait CheckStore {
     /// in one transaction. `false` (nothing recorded) when `run.due` is not the planned run.
     async fn record_check(
         &self,
-        run: &crate::store::CheckRun<'_>,
+        run: &crate::checks::store::CheckRun<'_>,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool>;
 

@@ -7,9 +7,9 @@ use super::Backend;
 impl crate::forge::store::ForgeStore for Backend {
     async fn forge_events_after(
         &self,
-        after: crate::store::ForgePosition,
+        after: crate::forge::store::ForgePosition,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::store::ForgeRecord>> {
+    ) -> crate::store::Result<Vec<crate::forge::store::ForgeRecord>> {
         use sqlx::Row as _;
         // Taken before the read, so every transaction below it has ended by the time
         // the read's snapshot is.
@@ -29,8 +29,8 @@ impl crate::forge::store::ForgeStore for Backend {
         for row in rows {
             let normalized: String = row.try_get("normalized")?;
             let event = serde_json::from_str(&normalized).ok();
-            records.push(crate::store::ForgeRecord {
-                position: crate::store::ForgePosition {
+            records.push(crate::forge::store::ForgeRecord {
+                position: crate::forge::store::ForgePosition {
                     tx: row.try_get("tx")?,
                     seq: row.try_get("seq")?,
                 },
@@ -45,14 +45,14 @@ impl crate::forge::store::ForgeStore for Backend {
     async fn projection_position(
         &self,
         name: &str,
-    ) -> crate::store::Result<crate::store::ForgePosition> {
+    ) -> crate::store::Result<crate::forge::store::ForgePosition> {
         let position: Option<(i64, i64)> =
             sqlx::query_as("SELECT tx, position FROM projections WHERE name = $1")
                 .bind(name)
                 .fetch_optional(self.reader())
                 .await?;
         Ok(position
-            .map(|(tx, seq)| crate::store::ForgePosition { tx, seq })
+            .map(|(tx, seq)| crate::forge::store::ForgePosition { tx, seq })
             .unwrap_or_default())
     }
 
@@ -60,7 +60,7 @@ impl crate::forge::store::ForgeStore for Backend {
         &self,
         updates: &[crate::core::forge_state::StateUpdate],
         projection: &str,
-        position: crate::store::ForgePosition,
+        position: crate::forge::store::ForgePosition,
     ) -> crate::store::Result<()> {
         use crate::core::forge_state::StateUpdate;
         let mut transaction = self.writer().begin().await?;
@@ -136,7 +136,7 @@ impl crate::forge::store::ForgeStore for Backend {
         Ok(())
     }
 
-    async fn open_changes(&self) -> crate::store::Result<Vec<crate::store::OpenChange>> {
+    async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>> {
         use sqlx::Row as _;
         let rows = sqlx::query(
             "SELECT c.source, c.repository, c.number, c.title, c.url, c.author, c.draft, c.head_branch, \
@@ -147,7 +147,7 @@ impl crate::forge::store::ForgeStore for Backend {
         )
         .fetch_all(self.reader())
         .await?;
-        let mut changes: Vec<crate::store::OpenChange> = Vec::new();
+        let mut changes: Vec<crate::forge::store::OpenChange> = Vec::new();
         let mut outcomes: Vec<Vec<crate::core::forge::Outcome>> = Vec::new();
         for row in rows {
             let source: String = row.try_get("source")?;
@@ -162,7 +162,7 @@ impl crate::forge::store::ForgeStore for Backend {
             if !same {
                 let reviewers: String = row.try_get("requested_reviewers")?;
                 let labels: String = row.try_get("labels")?;
-                changes.push(crate::store::OpenChange {
+                changes.push(crate::forge::store::OpenChange {
                     source,
                     repository,
                     number,

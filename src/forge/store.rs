@@ -1,5 +1,46 @@
 //! What the forge domain keeps: the projector's position, pull/merge request and build state.
 
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Where the state projector has read to: events are read in (tx, seq) order, the order in
+/// which their transactions can no longer be overtaken (see `migrations/*/0013`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ForgePosition {
+    /// The storing transaction's id on PostgreSQL; always 0 on SQLite.
+    pub tx: i64,
+    pub seq: i64,
+}
+
+/// A stored forge event for the state projector.
+#[derive(Debug, Clone)]
+pub struct ForgeRecord {
+    pub position: ForgePosition,
+    pub source: String,
+    pub received_at: Timestamp,
+    /// `None` when this version cannot read the record; the projection moves past it.
+    pub event: Option<crate::core::forge::ForgeEvent>,
+}
+
+/// An open pull/merge request with the CI state of its head commit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OpenChange {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub draft: bool,
+    pub head_branch: Option<String>,
+    pub base_branch: Option<String>,
+    pub review_state: Option<String>,
+    pub requested_reviewers: Vec<String>,
+    pub labels: Vec<String>,
+    pub opened_at: Timestamp,
+    pub ci: Option<crate::core::forge::Outcome>,
+}
+
 #[async_trait::async_trait]
 pub trait ForgeStore {
     /// Forge events after `position` whose transactions have settled, in position order. On
@@ -7,23 +48,23 @@ pub trait ForgeStore {
     /// overtake waits for it: reading it now would move the position past what that one adds.
     async fn forge_events_after(
         &self,
-        after: crate::store::ForgePosition,
+        after: crate::forge::store::ForgePosition,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::store::ForgeRecord>>;
+    ) -> crate::store::Result<Vec<crate::forge::store::ForgeRecord>>;
 
     async fn projection_position(
         &self,
         name: &str,
-    ) -> crate::store::Result<crate::store::ForgePosition>;
+    ) -> crate::store::Result<crate::forge::store::ForgePosition>;
 
     /// Applies state updates and moves the projection to `position`, in one transaction.
     async fn apply_state(
         &self,
         updates: &[crate::core::forge_state::StateUpdate],
         projection: &str,
-        position: crate::store::ForgePosition,
+        position: crate::forge::store::ForgePosition,
     ) -> crate::store::Result<()>;
 
     /// Open pull/merge requests, oldest first per repository.
-    async fn open_changes(&self) -> crate::store::Result<Vec<crate::store::OpenChange>>;
+    async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>>;
 }

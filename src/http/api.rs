@@ -306,7 +306,7 @@ pub async fn list_alerts(
             })
         })
         .transpose()?;
-    let filter = crate::store::AlertFilter {
+    let filter = crate::alerts::store::AlertFilter {
         state: alert_state,
         open,
         service: params.service,

@@ -18,12 +18,13 @@ use axum::routing::{delete, get, post};
 
 pub use error::ApiError;
 
+use crate::accounts::store::ApiToken;
 use crate::clock::SharedClock;
 use crate::config::ConfigHandle;
 use crate::core::scope::{self, Scope};
 use crate::intake::Intake;
 use crate::integrations::inbound::TokenBucket;
-use crate::store::{ApiToken, Store, StoreError};
+use crate::store::{Store, StoreError};
 use crate::telemetry::Metrics;
 
 #[derive(Clone)]
@@ -93,7 +94,7 @@ impl AppState {
         id: &str,
         change: crate::core::alert::Change,
         cause: &str,
-    ) -> Result<Option<crate::store::AlertTransition>, StoreError> {
+    ) -> Result<Option<crate::alerts::store::AlertTransition>, StoreError> {
         let config = self.config.current();
         let transition = crate::workers::alerts::change(
             &self.store,
@@ -113,8 +114,8 @@ impl AppState {
     /// Stores a silence or maintenance window and has a silence check run at once.
     pub async fn create_silence(
         &self,
-        silence: &crate::store::NewSilence,
-    ) -> Result<crate::store::Silence, StoreError> {
+        silence: &crate::alerts::store::NewSilence,
+    ) -> Result<crate::alerts::store::Silence, StoreError> {
         let now = self.clock.now();
         let created = self.store.create_silence(silence, now).await?;
         tracing::info!(silence = %created.id, kind = created.kind.as_str(), by = %created.created_by, "silence created");
@@ -128,7 +129,7 @@ impl AppState {
     pub async fn expire_silence(
         &self,
         id: &str,
-    ) -> Result<Option<crate::store::Silence>, StoreError> {
+    ) -> Result<Option<crate::alerts::store::Silence>, StoreError> {
         let now = self.clock.now();
         let expired = self.store.expire_silence(id, now).await?;
         if expired.is_some() {

@@ -13,9 +13,10 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::{AppState, PathText};
+use crate::alerts::store::{NewSilence, Silence, SilenceKind};
 use crate::core::scope::Scope;
 use crate::core::silence::{self, Matcher, Schedule};
-use crate::store::{NewSilence, Silence, SilenceKind, StoreError};
+use crate::store::StoreError;
 
 /// What a person or script asks for; every form (API, CLI, page) comes down to this.
 #[derive(Debug, Default, Deserialize)]

@@ -1,5 +1,117 @@
 //! Stored events: what intake wrote, for the API, the pages and the workers.
 
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// Whether an event is acted on or kept only for the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventStatus {
+    Accepted,
+    Ignored,
+}
+
+impl EventStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Accepted => "accepted",
+            EventStatus::Ignored => "ignored",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Self {
+        if text == "ignored" {
+            EventStatus::Ignored
+        } else {
+            EventStatus::Accepted
+        }
+    }
+}
+
+/// An event as intake hands it to the store, with the destinations its routes chose: the
+/// delivery jobs are written in the same transaction as the event.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub id: String,
+    pub integration: String,
+    pub source: String,
+    pub kind: String,
+    pub status: EventStatus,
+    pub ignored_reason: Option<String>,
+    /// The sender's idempotency key; `None` makes the event its own key.
+    pub dedup_key: Option<String>,
+    pub received_at: Timestamp,
+    /// Request headers as a JSON object.
+    pub headers: String,
+    pub body: bytes::Bytes,
+    /// The normalized forge record as JSON, for forge events.
+    pub normalized: Option<String>,
+    /// The forge repository, for the event feed's filter.
+    pub repository: Option<String>,
+    /// A monitoring tool's alert signals as JSON: an `alert` job applies them after the commit.
+    pub alerts: Option<String>,
+    pub destinations: Vec<crate::core::routing::Target>,
+    /// When the delivery jobs' retry window closes.
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Accepted {
+    pub id: String,
+    /// True when the key was seen before and `id` is the original event's.
+    pub duplicate: bool,
+}
+
+/// Where a stored event came from: all an alert report needs of its event besides the
+/// signals its job carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventOrigin {
+    pub integration: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredEvent {
+    #[serde(skip)]
+    pub seq: i64,
+    pub id: String,
+    pub integration: String,
+    pub source: String,
+    pub kind: String,
+    pub status: EventStatus,
+    pub ignored_reason: Option<String>,
+    pub dedup_key: String,
+    pub received_at: Timestamp,
+    #[serde(skip)]
+    pub headers: String,
+    #[serde(skip)]
+    pub body: Vec<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub normalized: Option<crate::core::forge::ForgeEvent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    pub integration: Option<String>,
+    pub source: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub repository: Option<String>,
+    /// Only events older than this sequence number (the cursor).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// Events stored in one quarter hour from one source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EventCount {
+    pub bucket: Timestamp,
+    pub source: String,
+    pub count: i64,
+}
+
 #[async_trait::async_trait]
 pub trait EventStore {
     async fn ping(&self) -> crate::store::Result<()>;

@@ -1,5 +1,75 @@
 //! The job runner's queue: delivery jobs and every domain's timers, leased by workers.
 
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// A unit of work in the durable job table: a delivery now, or a timer later.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub kind: String,
+    /// Jobs with the same queue run one at a time in insertion order.
+    pub queue: Option<String>,
+    pub destination: Option<String>,
+    pub event_id: Option<String>,
+    pub payload: String,
+    pub run_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+#[derive(Debug, Clone)]
+pub struct ClaimedJob {
+    pub seq: i64,
+    pub kind: String,
+    pub queue: Option<String>,
+    pub destination: Option<String>,
+    pub event_id: Option<String>,
+    pub payload: String,
+    /// Attempts finished before this one.
+    pub attempts: i32,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// How an attempt ended, as the store records it.
+#[derive(Debug, Clone)]
+pub enum JobOutcome {
+    Done {
+        status: Option<i32>,
+    },
+    Retry {
+        at: Timestamp,
+        status: Option<i32>,
+        error: String,
+    },
+    Dead {
+        status: Option<i32>,
+        error: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct QueueCounts {
+    pub pending: i64,
+    pub dead: i64,
+}
+
+/// What a delivery job carries besides its destination: the template to render with.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct DeliveryPayload {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+}
+
+pub fn delivery_payload(target: &crate::core::routing::Target) -> String {
+    serde_json::to_string(&DeliveryPayload {
+        template: target.template.clone(),
+    })
+    .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// The one queue alert reports are applied from, in the order they were stored.
+pub const ALERT_QUEUE: &str = "alerts";
+
 #[async_trait::async_trait]
 pub trait JobStore: Sync {
     /// Leases up to `limit` due jobs for `owner` until `lease_until`. Of the jobs sharing a queue

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
+use crate::alerts::store::AlertFilter;
 use crate::core::alert::{AlertState, Change, Severity};
 use crate::core::role::Role;
 use crate::http::{AppState, PathText};
-use crate::store::{AlertFilter, StoreError};
+use crate::store::StoreError;
 
 const PAGE_SIZE: i64 = 100;
 /// Closed tasks shown under the open ones.

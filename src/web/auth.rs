@@ -16,10 +16,11 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::render::PageError;
+use crate::accounts::store::User;
 use crate::core::role::Role;
 use crate::http::AppState;
 use crate::integrations::inbound::TokenBucket;
-use crate::store::{StoreError, User};
+use crate::store::StoreError;
 
 pub const SESSION_COOKIE: &str = "fw_session";
 /// The cookie's name over HTTPS: the `__Host-` prefix makes browsers refuse it unless it is

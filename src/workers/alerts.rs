@@ -16,6 +16,10 @@ use serde::{Deserialize, Serialize};
 
 use jiff::SignedDuration;
 
+use crate::alerts::store::{
+    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, GroupedNotice, NoticePlan,
+    ReportJob, Silence, Task, Timer,
+};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::core::alert::{
@@ -23,11 +27,7 @@ use crate::core::alert::{
 };
 use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
-use crate::store::{
-    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ClaimedJob, EventOrigin,
-    EventStatus, GroupedNotice, NewEvent, NewJob, NoticePlan, ReportJob, Silence, Store,
-    StoreError, Task, Timer,
-};
+use crate::store::{ClaimedJob, EventOrigin, EventStatus, NewEvent, NewJob, Store, StoreError};
 
 pub const ALERT: &str = "alert";
 /// The job that applies silences starting and ending between reports.
@@ -38,7 +38,7 @@ pub const NOTICE_KIND: &str = "alert";
 pub const GROUP_NOTICE_KIND: &str = "alert_group";
 /// The kind of the notice a task for an unhandled alert makes.
 pub const TASK_NOTICE_KIND: &str = "alert_task";
-pub use crate::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB, TASK_CHECK_JOB};
+pub use crate::alerts::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB, TASK_CHECK_JOB};
 
 /// What a notice event carries: the change and the alert after it.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -9,13 +9,15 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
+use crate::alerts::store::AlertReport;
 use crate::checks::CheckConfig;
+use crate::checks::store::CheckRun;
 use crate::config::Config;
 use crate::core::alert::{AlertSignal, SignalStatus, matching_labels};
 use crate::core::check::{Outcome, Resolution, Rollup, Transition, first_run, next_run};
-use crate::store::{AlertReport, CheckRun, ClaimedJob, Store, StoreError};
+use crate::store::{ClaimedJob, Store, StoreError};
 
-pub use crate::store::CHECK_RUN_JOB;
+pub use crate::checks::store::CHECK_RUN_JOB;
 
 /// The integration name check alerts carry (an `[[integrations]]` entry may not take it).
 pub const CHECK_INTEGRATION: &str = "checks";

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::state::StateProjector;
 use crate::config::{Config, DigestConfig};
 use crate::core::digest::{DigestChange, DigestData, DigestRepository};
-use crate::store::{EventStatus, NewEvent, NewJob, OpenChange, Store, StoreError};
+use crate::forge::store::OpenChange;
+use crate::store::{EventStatus, NewEvent, NewJob, Store, StoreError};
 
 pub const DIGEST: &str = "digest";
 

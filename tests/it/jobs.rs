@@ -4,13 +4,12 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use firewatch::alerts::store::{AlertFilter, NewSilence, SilenceKind};
 use firewatch::clock::{Clock, ManualClock, SleepFuture};
 use firewatch::config::Config;
 use firewatch::core::alert::{AlertSignal, AlertState, Severity, SignalStatus};
 use firewatch::core::silence::{Schedule, parse_matchers};
-use firewatch::store::{
-    AlertFilter, EventStatus, JobOutcome, NewEvent, NewJob, NewSilence, SilenceKind, Store,
-};
+use firewatch::store::{EventStatus, JobOutcome, NewEvent, NewJob, Store};
 use firewatch::workers::alerts;
 use jiff::{SignedDuration, Timestamp};
 
