@@ -14,12 +14,13 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError, ConfigHandle};
 use crate::core::retry::RetryPolicy;
+use crate::forge::digest;
+use crate::forge::projector::StateProjector;
 use crate::http::{self, AppState};
 use crate::intake::{Durability, Intake};
+use crate::runner::Runner;
 use crate::store::Store;
 use crate::telemetry::Metrics;
-use crate::workers::state::StateProjector;
-use crate::workers::{self, delivery::DeliveryWorker, digest};
 
 pub struct Settings {
     pub config: Config,
@@ -70,7 +71,7 @@ impl App {
             logins: Arc::default(),
         };
 
-        let worker = DeliveryWorker {
+        let worker = Runner {
             store: store.clone(),
             config,
             clock: settings.clock.clone(),
@@ -92,7 +93,7 @@ impl App {
             let store = store.clone();
             let clock = settings.clock.clone();
             async move {
-                workers::run_maintenance(store, clock, shutdown).await;
+                crate::store::maintenance::run(store, clock, shutdown).await;
                 "store maintenance"
             }
         });
@@ -109,8 +110,8 @@ impl App {
         digest::schedule_all(&store, &state.config.current(), settings.clock.now()).await?;
         // The chain of silence checks is durable; one at start mends it if it ever broke.
         let now = settings.clock.now();
-        workers::alerts::schedule_check(&store, "start", now, now).await?;
-        workers::checks::schedule_all(&store, &state.config.current(), now).await?;
+        crate::alerts::jobs::schedule_check(&store, "start", now, now).await?;
+        crate::checks::jobs::schedule_all(&store, &state.config.current(), now).await?;
         tasks.spawn({
             let shutdown = shutdown.clone();
             let router = http::router(state.clone());
@@ -164,7 +165,8 @@ impl App {
             tracing::error!(%error, "could not schedule digests after reload");
         }
         if let Err(error) =
-            workers::checks::schedule_all(&self.state.store, &config, self.state.clock.now()).await
+            crate::checks::jobs::schedule_all(&self.state.store, &config, self.state.clock.now())
+                .await
         {
             tracing::error!(%error, "could not schedule checks after reload");
         }

@@ -513,7 +513,8 @@ async fn token(command: TokenCommand) -> anyhow::Result<()> {
             }
             let store = open_store(&server).await?;
             let created =
-                crate::tokens::create(&store, name.trim(), &scopes, SystemClock.now()).await?;
+                crate::accounts::tokens::create(&store, name.trim(), &scopes, SystemClock.now())
+                    .await?;
             store.close().await;
             eprintln!(
                 "Created token {} \"{}\" with scopes {}. It is shown once, below:",
@@ -581,7 +582,9 @@ async fn user(command: UserCommand) -> anyhow::Result<()> {
                 first
             };
             let store = open_store(&server).await?;
-            let result = crate::users::add(&store, &name, role, &password, SystemClock.now()).await;
+            let result =
+                crate::accounts::users::add(&store, &name, role, &password, SystemClock.now())
+                    .await;
             store.close().await;
             let id = result?;
             println!("added {role} {name} ({id})");

@@ -1,4 +1,5 @@
 //! Alerts: what monitoring tools report, silences and maintenance windows, notification
 //! groups, flapping, and tasks for alerts nobody handled.
 
+pub mod jobs;
 pub mod store;

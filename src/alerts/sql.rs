@@ -280,7 +280,7 @@ impl crate::alerts::store::AlertStore for Backend {
             let dedup = format!("alert-group:{key}:{}", at.as_millisecond());
             Self::insert_timer(
                 &mut transaction,
-                crate::alerts::store::GROUP_FLUSH_JOB,
+                crate::store::JobKind::AlertGroup,
                 &payload,
                 at,
                 &dedup,
@@ -718,7 +718,7 @@ impl Backend {
                     let key = format!("flap-check:{id}:{}", at.as_millisecond());
                     Self::insert_timer(
                         transaction,
-                        crate::alerts::store::FLAP_CHECK_JOB,
+                        crate::store::JobKind::FlapCheck,
                         &payload,
                         at,
                         &key,
@@ -835,7 +835,7 @@ impl Backend {
                         let key = format!("alert-group:{}:{}", grouped.key, at.as_millisecond());
                         Self::insert_timer(
                             transaction,
-                            crate::alerts::store::GROUP_FLUSH_JOB,
+                            crate::store::JobKind::AlertGroup,
                             &payload,
                             at,
                             &key,

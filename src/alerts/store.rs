@@ -161,12 +161,6 @@ pub struct AlertTransition {
     pub damped: bool,
 }
 
-/// The timer job that flushes a notification group (payload `{"group": key}`).
-pub const GROUP_FLUSH_JOB: &str = "alert_group";
-
-/// The timer job that looks whether a flapping alert settled (payload `{"alert": id}`).
-pub const FLAP_CHECK_JOB: &str = "flap_check";
-
 /// What to tell of one alert change. It is stored in the same transaction as the change, so
 /// a change is never without its notice.
 #[derive(Debug, Default)]
@@ -182,14 +176,11 @@ pub struct NoticePlan {
 /// A job with no queue due at `at`, made once per `key`.
 #[derive(Debug, Clone)]
 pub struct Timer {
-    pub kind: &'static str,
+    pub kind: crate::store::JobKind,
     pub payload: String,
     pub at: Timestamp,
     pub key: String,
 }
-
-/// The timer job that looks whether an alert needs a task (payload `{"alert": id}`).
-pub const TASK_CHECK_JOB: &str = "task_check";
 
 /// A task for an alert nobody handled: left unacknowledged, or firing again and again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

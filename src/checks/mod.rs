@@ -47,6 +47,7 @@
 //!
 //! The body is read up to 1 MiB; a larger body fails a check that has JSON conditions.
 
+pub mod jobs;
 pub mod probe;
 pub mod store;
 

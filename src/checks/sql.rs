@@ -56,7 +56,7 @@ impl crate::checks::store::CheckStore for Backend {
         let key = format!("check-run:{name}:{}", at.as_millisecond());
         Self::insert_timer(
             &mut transaction,
-            crate::checks::store::CHECK_RUN_JOB,
+            crate::store::JobKind::CheckRun,
             &payload,
             at,
             &key,
@@ -142,7 +142,7 @@ impl crate::checks::store::CheckStore for Backend {
         );
         Self::insert_timer(
             &mut transaction,
-            crate::checks::store::CHECK_RUN_JOB,
+            crate::store::JobKind::CheckRun,
             &payload,
             run.next_run_at,
             &key,

@@ -3,9 +3,6 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-/// The timer job that runs a built-in check (payload `{"check": name}`).
-pub const CHECK_RUN_JOB: &str = "check_run";
-
 /// A built-in check's state as stored.
 #[derive(Debug, Clone, Serialize)]
 pub struct CheckState {

@@ -1,4 +1,6 @@
 //! Forge events turned into state: pull/merge requests and builds, and the digests read
 //! from them.
 
+pub mod digest;
+pub mod projector;
 pub mod store;

@@ -235,7 +235,7 @@ pub async fn create_token(
     }
     let scopes = scope::parse_list(&request.scopes.join(","))
         .map_err(|error| ApiError::bad_parameter(error.to_string()))?;
-    let created = crate::tokens::create(
+    let created = crate::accounts::tokens::create(
         &state.store,
         request.name.trim(),
         &scopes,

@@ -55,7 +55,7 @@ impl AppState {
             .ok_or_else(ApiError::unauthorized)?;
         let token = match self
             .store
-            .find_token(&crate::tokens::hash(presented.trim()))
+            .find_token(&crate::accounts::tokens::hash(presented.trim()))
             .await
         {
             Ok(token) => token,
@@ -96,15 +96,9 @@ impl AppState {
         cause: &str,
     ) -> Result<Option<crate::alerts::store::AlertTransition>, StoreError> {
         let config = self.config.current();
-        let transition = crate::workers::alerts::change(
-            &self.store,
-            &config,
-            id,
-            change,
-            cause,
-            self.clock.now(),
-        )
-        .await?;
+        let transition =
+            crate::alerts::jobs::change(&self.store, &config, id, change, cause, self.clock.now())
+                .await?;
         if transition.is_some() {
             self.jobs_added.notify_one();
         }
@@ -120,7 +114,7 @@ impl AppState {
         let created = self.store.create_silence(silence, now).await?;
         tracing::info!(silence = %created.id, kind = created.kind.as_str(), by = %created.created_by, "silence created");
         let reason = format!("created {}", created.id);
-        crate::workers::alerts::schedule_check(&self.store, &reason, now, now).await?;
+        crate::alerts::jobs::schedule_check(&self.store, &reason, now, now).await?;
         self.jobs_added.notify_one();
         Ok(created)
     }
@@ -135,7 +129,7 @@ impl AppState {
         if expired.is_some() {
             tracing::info!(silence = %id, "silence expired");
             let reason = format!("expired {id}");
-            crate::workers::alerts::schedule_check(&self.store, &reason, now, now).await?;
+            crate::alerts::jobs::schedule_check(&self.store, &reason, now, now).await?;
             self.jobs_added.notify_one();
         }
         Ok(expired)

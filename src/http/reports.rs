@@ -117,7 +117,7 @@ pub async fn noise(
         .request(state.clock.now())
         .map_err(ApiError::bad_parameter)?;
     let config = state.config.current();
-    let rows = crate::workers::alerts::noise_report(&state.store, &config, &request).await?;
+    let rows = crate::alerts::jobs::noise_report(&state.store, &config, &request).await?;
     if csv {
         return Ok((
             [

@@ -30,6 +30,60 @@ pub struct ClaimedJob {
     pub expires_at: Timestamp,
 }
 
+/// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
+/// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
+macro_rules! job_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal,)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum JobKind {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl JobKind {
+            pub const ALL: &'static [JobKind] = &[$(JobKind::$variant,)*];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(JobKind::$variant => $name,)*
+                }
+            }
+
+            /// `None` for a kind this version does not know (a newer replica's).
+            pub fn parse(name: &str) -> Option<JobKind> {
+                match name {
+                    $($name => Some(JobKind::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+job_kinds! {
+    /// One event's notification to one destination (`destination:<name>` queue).
+    Deliver = "deliver",
+    /// The alert reports of one event, applied in arrival order (the `alerts` queue).
+    Alert = "alert",
+    /// A silence starting or ending: the alerts it covers change state.
+    SilenceCheck = "silence_check",
+    /// A notification group's flush (payload `{"group": key}`).
+    AlertGroup = "alert_group",
+    /// Whether a flapping alert has settled (payload `{"alert": id}`).
+    FlapCheck = "flap_check",
+    /// Whether an alert needs a task (payload `{"alert": id}`).
+    TaskCheck = "task_check",
+    /// One run of a built-in check (payload `{"check": name}`).
+    CheckRun = "check_run",
+    /// One occurrence of a digest (`digest:<name>` queue).
+    Digest = "digest",
+}
+
+impl ClaimedJob {
+    pub fn job_kind(&self) -> Option<JobKind> {
+        JobKind::parse(&self.kind)
+    }
+}
+
 /// How an attempt ended, as the store records it.
 #[derive(Debug, Clone)]
 pub enum JobOutcome {
@@ -149,4 +203,19 @@ pub trait JobStore: Sync {
     /// Work waiting and dead letters. Timers (digests, silence checks) wait by design
     /// and are not backlog.
     async fn queue_counts(&self) -> crate::store::Result<crate::store::QueueCounts>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JobKind;
+
+    #[test]
+    fn every_job_kind_has_its_own_stored_name() {
+        let mut names = std::collections::HashSet::new();
+        for kind in JobKind::ALL {
+            assert!(names.insert(kind.as_str()), "{kind:?} shares its name");
+            assert_eq!(JobKind::parse(kind.as_str()), Some(*kind));
+        }
+        assert_eq!(JobKind::parse("from_a_newer_version"), None);
+    }
 }

@@ -8,6 +8,7 @@
 mod events;
 mod held_files;
 mod jobs;
+pub mod maintenance;
 mod migrations;
 mod notifications;
 mod postgres;
@@ -22,7 +23,7 @@ pub use events::{
     Accepted, EventCount, EventFilter, EventOrigin, EventStatus, EventStore, NewEvent, StoredEvent,
 };
 pub use jobs::{
-    ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobOutcome, JobStore, NewJob, QueueCounts,
+    ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobKind, JobOutcome, JobStore, NewJob, QueueCounts,
     delivery_payload,
 };
 pub use notifications::{

@@ -9,11 +9,11 @@ use serde::Deserialize;
 
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
+use crate::accounts::users::UserError;
 use crate::core::role::Role;
 use crate::core::scope::{self, Scope};
 use crate::http::{AppState, PathText};
 use crate::store::StoreError;
-use crate::users::UserError;
 
 /// A form field that may be sent once or repeated (checkboxes).
 #[derive(Debug, Default, Deserialize)]
@@ -104,7 +104,7 @@ pub async fn create_token(
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     let now = state.clock.now();
-    let created = crate::tokens::create(&state.store, name, &scopes, now)
+    let created = crate::accounts::tokens::create(&state.store, name, &scopes, now)
         .await
         .map_err(|error| {
             tracing::error!(error = %format!("{error:#}"), "token could not be created");
@@ -149,7 +149,7 @@ async fn users_page(
         context! {
             users => minijinja::Value::from(minijinja::value::Serde(&users)),
             roles => ["viewer", "responder", "admin"],
-            min_password => crate::users::MIN_PASSWORD_LENGTH,
+            min_password => crate::accounts::users::MIN_PASSWORD_LENGTH,
             ..extra
         },
     )
@@ -184,15 +184,17 @@ pub async fn create_user(
     let name = form.name.trim();
     let result = match form.role.parse::<Role>() {
         Err(error) => Err(error.to_string()),
-        Ok(role) => crate::users::add(&state.store, name, role, &form.password, state.clock.now())
-            .await
-            .map_err(|error| match error {
-                UserError::Store(error) => {
-                    tracing::error!(%error, "user could not be stored");
-                    "The store did not answer; nothing was changed.".to_owned()
-                }
-                other => other.to_string(),
-            }),
+        Ok(role) => {
+            crate::accounts::users::add(&state.store, name, role, &form.password, state.clock.now())
+                .await
+                .map_err(|error| match error {
+                    UserError::Store(error) => {
+                        tracing::error!(%error, "user could not be stored");
+                        "The store did not answer; nothing was changed.".to_owned()
+                    }
+                    other => other.to_string(),
+                })
+        }
     };
     match result {
         Ok(_) => {

@@ -131,7 +131,7 @@ impl FromRequestParts<AppState> for SignedIn {
         let token = cookie(&parts.headers, SECURE_SESSION_COOKIE)
             .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
             .ok_or_else(sign_in)?;
-        let token_hash = crate::tokens::hash(token);
+        let token_hash = crate::accounts::tokens::hash(token);
         let now = state.clock.now();
         let session = match state.store.find_session(&token_hash, now).await {
             Ok(session) => session,

@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError};
+use crate::checks::jobs::{CheckSummary, summaries};
 use crate::core::check::{Resolution, Rollup};
 use crate::http::AppState;
-use crate::workers::checks::{CheckSummary, summaries};
 
 /// Days in the availability strip, today included.
 const STRIP_DAYS: i64 = 30;

@@ -18,8 +18,9 @@ use crate::store::StoreError;
 
 /// Verified against when the name is unknown, so that answer takes as long as a wrong
 /// password.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| crate::users::hash_password("not a password anyone has").unwrap_or_default());
+static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
+    crate::accounts::users::hash_password("not a password anyone has").unwrap_or_default()
+});
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
@@ -136,7 +137,7 @@ pub async fn submit(
     // it is made): off the async threads.
     let matches = tokio::task::spawn_blocking(move || {
         let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
-        crate::users::verify_password(&password, &hash)
+        crate::accounts::users::verify_password(&password, &hash)
     })
     .await
     .unwrap_or(false);
@@ -174,7 +175,7 @@ pub async fn submit(
     state
         .store
         .create_session(&NewSession {
-            token_hash: &crate::tokens::hash(&token),
+            token_hash: &crate::accounts::tokens::hash(&token),
             user_id: &user.id,
             csrf_token: &csrf,
             now,

@@ -281,7 +281,7 @@ pub async fn csv(
 
 async fn report(state: &AppState, request: &NoiseRequest) -> Result<Vec<NoiseRow>, PageError> {
     let config = state.config.current();
-    Ok(crate::workers::alerts::noise_report(&state.store, &config, request).await?)
+    Ok(crate::alerts::jobs::noise_report(&state.store, &config, request).await?)
 }
 
 #[cfg(test)]

@@ -192,7 +192,7 @@ async fn people_acknowledge_and_resolve_through_the_api() {
             .await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 
-        let writer = firewatch::tokens::create(
+        let writer = firewatch::accounts::tokens::create(
             &app.store,
             "ana-laptop",
             &[Scope::AlertsWrite],

@@ -207,7 +207,7 @@ async fn token_create_prints_a_working_token_once_and_stores_its_hash() {
         assert_eq!(tokens[0].scopes, vec!["events:read"]);
         // Only the hash is stored.
         let row: (String,) = {
-            let hash = firewatch::tokens::hash(&token);
+            let hash = firewatch::accounts::tokens::hash(&token);
             assert!(store.find_token(&hash).await.is_ok());
             (hash,)
         };
@@ -334,7 +334,7 @@ async fn user_add_hashes_the_password_with_argon2id_and_never_shows_it() {
         let hash = stored_password_hash(&database, "andrew").await;
         assert!(hash.starts_with("$argon2id$"), "{hash}");
         assert!(!hash.contains(PASSWORD));
-        assert!(firewatch::users::verify_password(PASSWORD, &hash));
+        assert!(firewatch::accounts::users::verify_password(PASSWORD, &hash));
 
         let output = run(
             vec![

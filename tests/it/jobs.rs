@@ -4,13 +4,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
+use firewatch::alerts::jobs as alerts;
 use firewatch::alerts::store::{AlertFilter, NewSilence, SilenceKind};
 use firewatch::clock::{Clock, ManualClock, SleepFuture};
 use firewatch::config::Config;
 use firewatch::core::alert::{AlertSignal, AlertState, Severity, SignalStatus};
 use firewatch::core::silence::{Schedule, parse_matchers};
 use firewatch::store::{EventStatus, JobOutcome, NewEvent, NewJob, Store};
-use firewatch::workers::alerts;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::support::{TestDatabase, backends, start_time};
@@ -570,7 +570,7 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
                     .unwrap()
                     .into_iter()
                     .flatten()
-                    .filter(|job| job.kind == alerts::SILENCE_CHECK)
+                    .filter(|job| job.kind == firewatch::store::JobKind::SilenceCheck.as_str())
                     .count()
             }
         };

@@ -437,7 +437,7 @@ async fn an_alert_left_unacknowledged_becomes_a_task_for_its_team_until_acknowle
         );
 
         // Acknowledging the alert closes the task, in the acknowledger's name.
-        let writer = firewatch::tokens::create(
+        let writer = firewatch::accounts::tokens::create(
             &app.store,
             "ana-laptop",
             &[Scope::AlertsWrite],

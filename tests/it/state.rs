@@ -3,9 +3,9 @@
 
 use std::time::Duration;
 
+use firewatch::forge::projector::StateProjector;
 use firewatch::integrations::inbound::github;
 use firewatch::store::{EventStatus, NewEvent, Store};
-use firewatch::workers::state::StateProjector;
 use serde_json::Value;
 
 use crate::github::fixture;

@@ -195,9 +195,10 @@ impl TestApp {
         .await
         .expect("app starts");
         let url = format!("http://{}", app.address);
-        let admin = firewatch::tokens::create(&store, "test-admin", &[Scope::Admin], clock.now())
-            .await
-            .expect("token");
+        let admin =
+            firewatch::accounts::tokens::create(&store, "test-admin", &[Scope::Admin], clock.now())
+                .await
+                .expect("token");
         TestApp {
             app: Some(app),
             url,
@@ -211,7 +212,7 @@ impl TestApp {
     }
 
     pub async fn token(&self, scopes: &[Scope]) -> String {
-        firewatch::tokens::create(&self.store, "test", scopes, self.clock.now())
+        firewatch::accounts::tokens::create(&self.store, "test", scopes, self.clock.now())
             .await
             .expect("token")
             .token

@@ -15,7 +15,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Adds a user straight to the store, as `firewatch user add` does.
 pub async fn add_user(app: &TestApp, name: &str, role: Role) -> String {
-    firewatch::users::add(&app.store, name, role, PASSWORD, app.clock.now())
+    firewatch::accounts::users::add(&app.store, name, role, PASSWORD, app.clock.now())
         .await
         .unwrap()
 }
@@ -244,7 +244,7 @@ async fn sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it() {
         // The store keeps a hash, not the token.
         let found = app
             .store
-            .find_session(&firewatch::tokens::hash(&token), app.clock.now())
+            .find_session(&firewatch::accounts::tokens::hash(&token), app.clock.now())
             .await
             .unwrap();
         assert_eq!(found.user.name, "ana");
@@ -674,11 +674,15 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
         let destination = Destination::start().await;
         let app = TestApp::spawn(backend, &chat_config(&destination)).await;
         let dead_letter = make_dead_letter(&app, &destination).await;
-        let token =
-            firewatch::tokens::create(&app.store, "deploys", &[Scope::EventsRead], app.clock.now())
-                .await
-                .unwrap()
-                .id;
+        let token = firewatch::accounts::tokens::create(
+            &app.store,
+            "deploys",
+            &[Scope::EventsRead],
+            app.clock.now(),
+        )
+        .await
+        .unwrap()
+        .id;
         let user = add_user(&app, "target", Role::Viewer).await;
         let alert = firing_alert(&app).await;
         let (status, silence) = app

@@ -147,22 +147,22 @@ fn link_tickets(message: &mut Message, tickets: &crate::config::TicketsConfig) {
 }
 
 fn render_default(event: &EventMessage) -> Message {
-    if event.source == "firewatch" && event.kind == crate::workers::digest::DIGEST {
+    if event.source == "firewatch" && event.kind == crate::forge::digest::DIGEST {
         if let Ok(data) = serde_json::from_value::<DigestData>(event.payload.clone()) {
             return digest_message(&data);
         }
     }
-    if event.kind == crate::workers::alerts::NOTICE_KIND {
+    if event.kind == crate::alerts::jobs::NOTICE_KIND {
         if let Ok(notice) =
-            serde_json::from_value::<crate::workers::alerts::AlertNotice>(event.payload.clone())
+            serde_json::from_value::<crate::alerts::jobs::AlertNotice>(event.payload.clone())
         {
             return alert_message(&notice);
         }
     }
-    if event.kind == crate::workers::alerts::GROUP_NOTICE_KIND {
-        if let Ok(notice) = serde_json::from_value::<crate::workers::alerts::AlertGroupNotice>(
-            event.payload.clone(),
-        ) {
+    if event.kind == crate::alerts::jobs::GROUP_NOTICE_KIND {
+        if let Ok(notice) =
+            serde_json::from_value::<crate::alerts::jobs::AlertGroupNotice>(event.payload.clone())
+        {
             return group_message(&notice);
         }
     }
@@ -421,7 +421,7 @@ fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
 }
 
 /// An alert's change: what fired (or resolved, or who acknowledged it), how bad, where.
-fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
+fn alert_message(notice: &crate::alerts::jobs::AlertNotice) -> Message {
     use crate::core::alert::{Change, Severity};
     let alert = &notice.alert;
     let (mark, word, outcome) = match notice.change {
@@ -519,7 +519,7 @@ fn alert_message(notice: &crate::workers::alerts::AlertNotice) -> Message {
 
 /// Alerts the groups of a route's `group_by` tell together: how many fire, what they share,
 /// and one line per alert, new ones first.
-fn group_message(notice: &crate::workers::alerts::AlertGroupNotice) -> Message {
+fn group_message(notice: &crate::alerts::jobs::AlertGroupNotice) -> Message {
     use crate::core::alert::Severity;
     let worst = notice
         .alerts

@@ -161,7 +161,7 @@ impl Backend {
         now: jiff::Timestamp,
     ) {
         let now_ms = now.as_millisecond();
-        row.push_bind("deliver")
+        row.push_bind(crate::store::JobKind::Deliver.as_str())
             .push_bind(format!("destination:{}", target.destination))
             .push_bind(target.destination.as_str())
             .push_bind(event.id.as_str())
@@ -182,7 +182,7 @@ impl Backend {
         now: jiff::Timestamp,
     ) {
         let now_ms = now.as_millisecond();
-        row.push_bind("alert")
+        row.push_bind(crate::store::JobKind::Alert.as_str())
             .push_bind(crate::store::ALERT_QUEUE)
             .push_bind(None::<String>)
             .push_bind(event.id.as_str())

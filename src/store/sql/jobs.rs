@@ -351,7 +351,9 @@ impl Backend {
         let Some((kind, destination, created_at)) = finished else {
             return Ok(false);
         };
-        if let (true, Some(destination)) = (kind == "deliver", destination) {
+        if let (true, Some(destination)) =
+            (kind == crate::store::JobKind::Deliver.as_str(), destination)
+        {
             let outcome = match outcome {
                 JobOutcome::Done { .. } => "delivered",
                 JobOutcome::Retry { .. } => "failed",
@@ -377,7 +379,7 @@ impl Backend {
     /// A timer: a job with no queue, due at `at`, made once per `dedup_key`.
     pub(super) async fn insert_timer(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        kind: &str,
+        kind: crate::store::JobKind,
         payload: &str,
         at: jiff::Timestamp,
         dedup_key: &str,
@@ -387,7 +389,7 @@ impl Backend {
             "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at, dedup_key) \
              VALUES ($1, NULL, NULL, NULL, $2, 'pending', 0, $3, $4, $5, $5, $6) ON CONFLICT DO NOTHING",
         )
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(payload)
         .bind(at.as_millisecond())
         .bind(at.saturating_add(jiff::SignedDuration::from_hours(24)).unwrap_or(at).as_millisecond())

@@ -1,11 +1,5 @@
-//! Background work: the delivery worker that runs jobs from the durable job table, and store
-//! housekeeping. Each exposes one step so tests can drive it.
-
-pub mod alerts;
-pub mod checks;
-pub mod delivery;
-pub mod digest;
-pub mod state;
+//! Store housekeeping in the background: checkpoints (SQLite), and every 10 minutes the
+//! expired sessions, old delivery attempts and check results past their retention.
 
 use std::time::Duration;
 
@@ -24,7 +18,7 @@ const PRUNE_INTERVAL: jiff::SignedDuration = jiff::SignedDuration::from_mins(10)
 /// Delivery attempts are kept this long for the delivery-health views.
 pub const ATTEMPT_RETENTION: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 30);
 
-pub async fn run_maintenance(store: Store, clock: SharedClock, shutdown: CancellationToken) {
+pub async fn run(store: Store, clock: SharedClock, shutdown: CancellationToken) {
     let mut wait = MAINTENANCE_INTERVAL;
     let mut pruned_at: Option<jiff::Timestamp> = None;
     loop {

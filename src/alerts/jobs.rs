@@ -29,16 +29,12 @@ use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::store::{ClaimedJob, EventOrigin, EventStatus, NewEvent, NewJob, Store, StoreError};
 
-pub const ALERT: &str = "alert";
-/// The job that applies silences starting and ending between reports.
-pub const SILENCE_CHECK: &str = "silence_check";
 /// The kind of the notice events alert changes make.
 pub const NOTICE_KIND: &str = "alert";
 /// The kind of a notification group's notice.
 pub const GROUP_NOTICE_KIND: &str = "alert_group";
 /// The kind of the notice a task for an unhandled alert makes.
 pub const TASK_NOTICE_KIND: &str = "alert_task";
-pub use crate::alerts::store::{FLAP_CHECK_JOB, GROUP_FLUSH_JOB, TASK_CHECK_JOB};
 
 /// What a notice event carries: the change and the alert after it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -228,7 +224,7 @@ fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) ->
         .into_iter()
         .flatten()
         .map(|at| Timer {
-            kind: TASK_CHECK_JOB,
+            kind: crate::store::JobKind::TaskCheck,
             payload: payload.clone(),
             at,
             key: format!(
@@ -679,7 +675,7 @@ pub async fn change(
 fn source_of(config: &Config, alert: &Alert) -> &'static str {
     match config.integration(&alert.integration) {
         Some(integration) => integration.kind(),
-        None if alert.integration == super::checks::CHECK_INTEGRATION => "check",
+        None if alert.integration == crate::checks::jobs::CHECK_INTEGRATION => "check",
         None => "alert",
     }
 }
@@ -839,7 +835,7 @@ pub async fn schedule_check(
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let job = NewJob {
-        kind: SILENCE_CHECK.into(),
+        kind: crate::store::JobKind::SilenceCheck.as_str().into(),
         // No queue: a check due now must not wait behind one due tomorrow.
         queue: None,
         destination: None,

@@ -17,8 +17,6 @@ use crate::core::alert::{AlertSignal, SignalStatus, matching_labels};
 use crate::core::check::{Outcome, Resolution, Rollup, Transition, first_run, next_run};
 use crate::store::{ClaimedJob, Store, StoreError};
 
-pub use crate::checks::store::CHECK_RUN_JOB;
-
 /// The integration name check alerts carry (an `[[integrations]]` entry may not take it).
 pub const CHECK_INTEGRATION: &str = "checks";
 
@@ -172,8 +170,8 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             now,
-            &super::alerts::silencer(&silences, CHECK_INTEGRATION, now),
-            &|transition| super::alerts::plan(config, source, transition, now),
+            &crate::alerts::jobs::silencer(&silences, CHECK_INTEGRATION, now),
+            &|transition| crate::alerts::jobs::plan(config, source, transition, now),
         )
         .await?;
     Ok(())

@@ -8,12 +8,13 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::state::StateProjector;
+use super::projector::StateProjector;
 use crate::config::{Config, DigestConfig};
 use crate::core::digest::{DigestChange, DigestData, DigestRepository};
 use crate::forge::store::OpenChange;
 use crate::store::{EventStatus, NewEvent, NewJob, Store, StoreError};
 
+/// The kind of the event a digest occurrence makes (its job is `JobKind::Digest`).
 pub const DIGEST: &str = "digest";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,7 +39,7 @@ async fn schedule(
     })
     .unwrap_or_default();
     let job = NewJob {
-        kind: DIGEST.into(),
+        kind: crate::store::JobKind::Digest.as_str().into(),
         queue: Some(format!("digest:{name}")),
         destination: None,
         event_id: None,

@@ -1,6 +1,8 @@
-//! The delivery worker. It leases due jobs from the job table, runs each, and records the
-//! outcome; a job whose worker died is taken again when its lease runs out. Retries follow
-//! `core::retry`; a job past its retry window, or refused outright, becomes a dead letter.
+//! The job runner. It leases due jobs from the job table, runs each through its kind's
+//! handler (`Runner::execute`, one exhaustive match over `JobKind`), and records the outcome;
+//! a job whose runner died is taken again when its lease runs out. Retries follow
+//! `core::retry`; a job past its retry window, or refused outright, becomes a dead letter. The
+//! `deliver` handler, which sends a notification to its destination, lives here too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,13 +17,11 @@ use crate::config::ConfigHandle;
 use crate::core::retry::{RetryDecision, RetryPolicy};
 use crate::integrations::outbound::message::RenderSettings;
 use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
-use crate::store::{ClaimedJob, JobOutcome, Store, StoreError};
+use crate::store::{ClaimedJob, JobKind, JobOutcome, Store, StoreError};
 use crate::telemetry::Metrics;
 
 /// How often an idle worker looks for jobs that other replicas' leases released.
 const IDLE_POLL: Duration = Duration::from_secs(1);
-
-pub const DELIVER: &str = "deliver";
 
 /// The most jobs of one queue a worker leases at once (a burst of alert reports).
 const QUEUE_RUN: i64 = 64;
@@ -44,7 +44,7 @@ struct Flying {
 const RECORD_BATCH: usize = 16;
 
 #[derive(Clone)]
-pub struct DeliveryWorker {
+pub struct Runner {
     pub store: Store,
     pub config: ConfigHandle,
     pub clock: SharedClock,
@@ -57,7 +57,7 @@ pub struct DeliveryWorker {
     pub owner: String,
 }
 
-impl DeliveryWorker {
+impl Runner {
     /// Claims up to `slots` due jobs and starts each in `running`; a queue's head brings the
     /// due jobs behind it, which run in order in the same task. Returns how many it started.
     ///
@@ -156,18 +156,18 @@ impl DeliveryWorker {
         let mut outcomes: Vec<(i64, JobOutcome)> = Vec::new();
         while next < jobs.len() && !shutdown.is_cancelled() && (next == 0 || in_lease(&self.clock))
         {
-            if jobs[next].kind == super::alerts::ALERT {
+            if jobs[next].job_kind() == Some(JobKind::Alert) {
                 // Consecutive alert reports apply together, in one transaction.
                 if !self.record(&mut outcomes).await? {
                     break;
                 }
                 let reports = jobs[next..]
                     .iter()
-                    .take_while(|job| job.kind == super::alerts::ALERT)
+                    .take_while(|job| job.job_kind() == Some(JobKind::Alert))
                     .count();
                 let config = self.config.current();
                 let batch = &jobs[next..next + reports];
-                match super::alerts::run_batch(
+                match crate::alerts::jobs::run_batch(
                     &self.store,
                     &config,
                     &self.owner,
@@ -233,53 +233,57 @@ impl DeliveryWorker {
 
     /// Runs one job; the caller records the outcome.
     async fn execute(&self, job: &ClaimedJob) -> JobOutcome {
-        use super::alerts;
+        use crate::alerts::jobs as alerts;
         let config = self.config.current();
         let store = &self.store;
         let now = self.clock.now();
-        match job.kind.as_str() {
-            DELIVER => self.deliver(job).await,
-            super::digest::DIGEST => self.outcome(
+        let Some(kind) = job.job_kind() else {
+            return JobOutcome::Dead {
+                status: None,
+                error: format!(
+                    "this version of Firewatch has no handler for jobs of kind \"{}\"",
+                    job.kind
+                ),
+            };
+        };
+        // Every kind has its handler here: the match is exhaustive.
+        match kind {
+            JobKind::Deliver => self.deliver(job).await,
+            JobKind::Digest => self.outcome(
                 job,
                 "digest failed",
-                super::digest::run(store, &config, now, &job.payload).await,
+                crate::forge::digest::run(store, &config, now, &job.payload).await,
             ),
-            alerts::ALERT => self.outcome(
+            JobKind::Alert => self.outcome(
                 job,
                 "applying alerts failed",
                 alerts::run(store, &config, job, self.clock.as_ref()).await,
             ),
-            alerts::SILENCE_CHECK => self.outcome(
+            JobKind::SilenceCheck => self.outcome(
                 job,
                 "checking silences failed",
                 alerts::check_silences(store, &config, self.clock.as_ref()).await,
             ),
-            alerts::GROUP_FLUSH_JOB => self.outcome(
+            JobKind::AlertGroup => self.outcome(
                 job,
                 "alert_group failed",
                 alerts::flush_group(store, &config, job, now).await,
             ),
-            alerts::FLAP_CHECK_JOB => self.outcome(
+            JobKind::FlapCheck => self.outcome(
                 job,
                 "flap_check failed",
                 alerts::settle(store, &config, job, now).await,
             ),
-            super::checks::CHECK_RUN_JOB => self.outcome(
+            JobKind::CheckRun => self.outcome(
                 job,
                 "running a check failed",
-                super::checks::run(store, &config, &self.check_client, job, now).await,
+                crate::checks::jobs::run(store, &config, &self.check_client, job, now).await,
             ),
-            alerts::TASK_CHECK_JOB => self.outcome(
+            JobKind::TaskCheck => self.outcome(
                 job,
                 "checking for a task failed",
                 alerts::check_task(store, &config, job, now).await,
             ),
-            other => JobOutcome::Dead {
-                status: None,
-                error: format!(
-                    "this version of Firewatch has no handler for jobs of kind \"{other}\""
-                ),
-            },
         }
     }
 
