@@ -16,9 +16,10 @@ use crate::config::{Config, ConfigError, ConfigHandle};
 use crate::core::retry::RetryPolicy;
 use crate::forge::digest;
 use crate::forge::projector::StateProjector;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::intake::{Durability, Intake};
 use crate::runner::Runner;
+use crate::state::AppState;
 use crate::store::Store;
 use crate::telemetry::Metrics;
 
@@ -114,7 +115,7 @@ impl App {
         crate::checks::jobs::schedule_all(&store, &state.config.current(), now).await?;
         tasks.spawn({
             let shutdown = shutdown.clone();
-            let router = http::router(state.clone());
+            let router = router(state.clone());
             async move {
                 // The peer address feeds the sign-in rate limit.
                 let serve = axum::serve(
@@ -218,5 +219,35 @@ pub fn redact_url(url: &str) -> String {
             parsed.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+/// Every route: the hooks, API and operations endpoints (`http`) and the pages (`web`).
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new()
+        .merge(http::routes())
+        .merge(crate::web::routes())
+        .fallback(not_found)
+        .method_not_allowed_fallback(|| async {
+            http::ApiError::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this route does not take that method",
+            )
+        })
+        .with_state(state)
+}
+
+/// Browsers get a page, everything else the API's JSON error.
+async fn not_found(headers: axum::http::HeaderMap) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let wants_html = headers
+        .get(axum::http::header::ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_html {
+        crate::web::PageError::NotFound("page").into_response()
+    } else {
+        http::ApiError::not_found("no such route;").into_response()
     }
 }

@@ -911,7 +911,7 @@ impl Config {
                     format!("integration \"{name}\" is defined twice"),
                 );
             }
-            if name == crate::checks::jobs::CHECK_INTEGRATION {
+            if name == crate::core::check::CHECK_INTEGRATION {
                 error(
                     format!("{path}.name"),
                     format!("\"{name}\" is reserved for the alerts of [[checks]]"),

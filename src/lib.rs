@@ -13,6 +13,7 @@ pub mod http;
 pub mod intake;
 pub mod integrations;
 pub mod runner;
+pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod web;

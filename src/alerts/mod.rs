@@ -2,4 +2,8 @@
 //! groups, flapping, and tasks for alerts nobody handled.
 
 pub mod jobs;
+pub mod noise;
+pub mod notices;
+pub mod ops;
+pub mod silences;
 pub mod store;

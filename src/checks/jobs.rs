@@ -7,76 +7,19 @@
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
-use serde::Serialize;
 
 use crate::alerts::store::AlertReport;
 use crate::checks::CheckConfig;
 use crate::checks::store::CheckRun;
 use crate::config::Config;
 use crate::core::alert::{AlertSignal, SignalStatus, matching_labels};
-use crate::core::check::{Outcome, Resolution, Rollup, Transition, first_run, next_run};
+use crate::core::check::{Transition, first_run, next_run};
 use crate::store::{ClaimedJob, Store, StoreError};
 
-/// The integration name check alerts carry (an `[[integrations]]` entry may not take it).
-pub const CHECK_INTEGRATION: &str = "checks";
+pub use crate::core::check::CHECK_INTEGRATION;
 
 /// The most a run moves off its interval, so checks with one interval do not run in step.
 const MAX_JITTER: SignedDuration = SignedDuration::from_secs(30);
-
-/// What the checks page and `GET /api/v1/checks` show of one check.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckSummary {
-    pub name: String,
-    pub kind: &'static str,
-    pub target: String,
-    /// `passing`, `failing` (its alert is firing) or `pending` (not run yet).
-    pub status: &'static str,
-    pub last_run_at: Option<Timestamp>,
-    pub next_run_at: Option<Timestamp>,
-    pub last_outcome: Option<Outcome>,
-    pub availability_24h: Option<f64>,
-    pub mean_latency_ms_24h: Option<f64>,
-}
-
-/// Every configured check, in config order, with its state and its last 24 hours.
-pub async fn summaries(
-    store: &Store,
-    config: &Config,
-    now: Timestamp,
-) -> Result<Vec<CheckSummary>, StoreError> {
-    let states = store.check_states().await?;
-    let since = now
-        .saturating_sub(SignedDuration::from_hours(24))
-        .unwrap_or(now);
-    let mut items = Vec::with_capacity(config.checks.len());
-    for check in &config.checks {
-        let stored = states.iter().find(|s| s.name == check.name);
-        let mut day = Rollup::default();
-        for (_, rollup) in store
-            .check_rollups(&check.name, Resolution::Minute, since)
-            .await?
-        {
-            day.merge(&rollup);
-        }
-        let status = match stored {
-            Some(s) if s.tracker.alerting => "failing",
-            Some(s) if s.last_outcome.is_some() => "passing",
-            _ => "pending",
-        };
-        items.push(CheckSummary {
-            name: check.name.clone(),
-            kind: check.kind.as_str(),
-            target: check.target(),
-            status,
-            last_run_at: stored.and_then(|s| s.last_run_at),
-            next_run_at: stored.and_then(|s| s.next_run_at),
-            last_outcome: stored.and_then(|s| s.last_outcome.clone()),
-            availability_24h: day.availability(),
-            mean_latency_ms_24h: day.mean_latency_ms(),
-        });
-    }
-    Ok(items)
-}
 
 /// Plans the first run of every configured check that has none planned (at start and after
 /// a reload); checks that have one keep it.
@@ -171,7 +114,7 @@ pub async fn run(
             },
             now,
             &crate::alerts::jobs::silencer(&silences, CHECK_INTEGRATION, now),
-            &|transition| crate::alerts::jobs::plan(config, source, transition, now),
+            &|transition| crate::alerts::notices::plan(config, source, transition, now),
         )
         .await?;
     Ok(())

@@ -50,6 +50,7 @@
 pub mod jobs;
 pub mod probe;
 pub mod store;
+pub mod summary;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;

@@ -8,6 +8,9 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+/// The integration name check alerts carry (an `[[integrations]]` entry may not take it).
+pub const CHECK_INTEGRATION: &str = "checks";
+
 /// What one run of a check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Outcome {

@@ -2,5 +2,6 @@
 //! from them.
 
 pub mod digest;
+pub mod messages;
 pub mod projector;
 pub mod store;

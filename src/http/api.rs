@@ -348,7 +348,7 @@ async fn change_alert(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(headers, Scope::AlertsWrite).await?;
     let cause = format!("token:{}", token.name);
-    match state.change_alert(id, change, &cause).await {
+    match crate::alerts::ops::change_alert(state, id, change, &cause).await {
         Ok(Some(transition)) => Ok(Json(
             serde_json::to_value(transition.alert).unwrap_or_default(),
         )),

@@ -20,7 +20,7 @@ pub async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::AlertsRead).await?;
     let config = state.config.current();
-    let items = crate::checks::jobs::summaries(&state.store, &config, state.clock.now()).await?;
+    let items = crate::checks::summary::summaries(&state.store, &config, state.clock.now()).await?;
     Ok(Json(json!({ "items": items })))
 }
 

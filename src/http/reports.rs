@@ -5,101 +5,15 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::api::query;
 use super::error::ApiError;
 use super::{AppState, PathText};
-use crate::core::noise::By;
+use crate::alerts::noise::NoiseQuery;
 use crate::core::scope::Scope;
 use crate::store::StoreError;
-
-/// The report's parameters as a query string gives them.
-#[derive(Debug, Default, Deserialize)]
-pub struct NoiseQuery {
-    /// `rule` (default), `service` or `team`.
-    pub by: Option<String>,
-    /// The window: the last N days (default 7), or `from`/`to` (RFC 3339).
-    pub days: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    /// Resolved by the sender within this many minutes counts as auto-resolved (default 5).
-    pub auto_resolve_minutes: Option<String>,
-    /// `json` (default) or `csv`.
-    pub format: Option<String>,
-}
-
-/// A checked request for the report.
-#[derive(Debug, Clone, Copy)]
-pub struct NoiseRequest {
-    pub by: By,
-    pub from: Timestamp,
-    pub to: Timestamp,
-    pub auto_resolve_within: SignedDuration,
-}
-
-impl NoiseQuery {
-    /// Checks the parameters; every problem is a sentence the API and the page show.
-    pub fn request(&self, now: Timestamp) -> Result<NoiseRequest, String> {
-        let by = match self.by.as_deref().filter(|b| !b.is_empty()) {
-            None => By::Rule,
-            Some(text) => By::parse(text).ok_or("by must be one of rule, service, team")?,
-        };
-        let time = |name: &str, text: &str| {
-            text.parse::<Timestamp>()
-                .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))
-        };
-        let to = match self.to.as_deref().filter(|t| !t.is_empty()) {
-            Some(text) => time("to", text)?,
-            None => now,
-        };
-        let from = match (
-            self.from.as_deref().filter(|f| !f.is_empty()),
-            self.days.as_deref().filter(|d| !d.is_empty()),
-        ) {
-            (Some(_), Some(_)) => return Err("give either days or from, not both".into()),
-            (Some(text), None) => time("from", text)?,
-            (None, days) => {
-                let days = match days {
-                    None => 7,
-                    Some(text) => text
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|d| (1..=366).contains(d))
-                        .ok_or("days must be a whole number from 1 to 366")?,
-                };
-                to.saturating_sub(SignedDuration::from_hours(24 * days))
-                    .map_err(|_| "the window starts before the calendar does")?
-            }
-        };
-        if from >= to {
-            return Err("from must be before to".into());
-        }
-        if to.duration_since(from) > SignedDuration::from_hours(24 * 366) {
-            return Err("the window may be at most 366 days".into());
-        }
-        let minutes = match self
-            .auto_resolve_minutes
-            .as_deref()
-            .filter(|m| !m.is_empty())
-        {
-            None => 5,
-            Some(text) => text
-                .parse::<i64>()
-                .ok()
-                .filter(|m| (1..=1440).contains(m))
-                .ok_or("auto_resolve_minutes must be a whole number from 1 to 1440")?,
-        };
-        Ok(NoiseRequest {
-            by,
-            from,
-            to,
-            auto_resolve_within: SignedDuration::from_mins(minutes),
-        })
-    }
-}
 
 pub async fn noise(
     State(state): State<AppState>,
@@ -117,7 +31,7 @@ pub async fn noise(
         .request(state.clock.now())
         .map_err(ApiError::bad_parameter)?;
     let config = state.config.current();
-    let rows = crate::alerts::jobs::noise_report(&state.store, &config, &request).await?;
+    let rows = crate::alerts::noise::noise_report(&state.store, &config, &request).await?;
     if csv {
         return Ok((
             [

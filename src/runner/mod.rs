@@ -4,6 +4,8 @@
 //! `core::retry`; a job past its retry window, or refused outright, becomes a dead letter. The
 //! `deliver` handler, which sends a notification to its destination, lives here too.
 
+pub mod messages;
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -338,11 +340,14 @@ impl Runner {
             tickets: config.tickets.clone(),
             template,
         };
+        // The domain's wording, then the route's template and ticket links.
+        let words =
+            outbound::message::render(&message, &messages::default_message(&message), &settings);
         let result = outbound::deliver(
             &self.client,
             destination,
-            &settings,
             &message,
+            &words,
             &key,
             self.clock.now(),
             timeout,

@@ -12,8 +12,9 @@ use super::render::{Frame, PageError};
 use crate::accounts::users::UserError;
 use crate::core::role::Role;
 use crate::core::scope::{self, Scope};
-use crate::http::{AppState, PathText};
+use crate::state::AppState;
 use crate::store::StoreError;
+use crate::web::PagePath;
 
 /// A form field that may be sent once or repeated (checkboxes).
 #[derive(Debug, Default, Deserialize)]
@@ -124,7 +125,7 @@ pub async fn create_token(
 pub async fn revoke_token(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Admin)?;
@@ -225,7 +226,7 @@ pub async fn update_user(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(change): Form<UserChange>,
 ) -> Result<Response, PageError> {
     user.require(Role::Admin)?;

@@ -13,8 +13,9 @@ use super::render::{Frame, PageError};
 use crate::alerts::store::AlertFilter;
 use crate::core::alert::{AlertState, Change, Severity};
 use crate::core::role::Role;
-use crate::http::{AppState, PathText};
+use crate::state::AppState;
 use crate::store::StoreError;
+use crate::web::PagePath;
 
 const PAGE_SIZE: i64 = 100;
 /// Closed tasks shown under the open ones.
@@ -113,7 +114,7 @@ async fn act(
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
     let cause = format!("user:{}", user.user.name);
-    let outcome = match state.change_alert(id, change, &cause).await {
+    let outcome = match crate::alerts::ops::change_alert(state, id, change, &cause).await {
         Ok(Some(_)) => change.as_str(),
         Ok(None) => "unchanged",
         Err(StoreError::NotFound) => return Err(PageError::NotFound("alert")),
@@ -125,7 +126,7 @@ async fn act(
 pub async fn acknowledge(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     act(&state, &user, &id, Change::Acknowledged).await
@@ -134,7 +135,7 @@ pub async fn acknowledge(
 pub async fn resolve(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     act(&state, &user, &id, Change::Resolved).await
@@ -144,7 +145,7 @@ pub async fn resolve(
 pub async fn close_task(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;

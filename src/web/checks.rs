@@ -1,7 +1,7 @@
 //! `/checks`: the built-in checks as people read them, so what is watched is visible to
 //! everyone: each check's state, target, last result, its last day, and a strip of its last
 //! 30 days' availability (drawn on the server). The rows come from
-//! `workers::checks::summaries`, as the API's do.
+//! `checks::summary::summaries`, as the API's do.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -12,9 +12,9 @@ use serde::Serialize;
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError};
-use crate::checks::jobs::{CheckSummary, summaries};
+use crate::checks::summary::{CheckSummary, summaries};
 use crate::core::check::{Resolution, Rollup};
-use crate::http::AppState;
+use crate::state::AppState;
 
 /// Days in the availability strip, today included.
 const STRIP_DAYS: i64 = 30;

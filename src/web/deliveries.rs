@@ -11,8 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
 use crate::core::role::Role;
-use crate::http::{AppState, PathText};
+use crate::state::AppState;
 use crate::store::{DestinationHealth, NotificationFilter, NotificationState};
+use crate::web::PagePath;
 
 /// "Recent" on this page: the last day.
 pub const RECENT: SignedDuration = SignedDuration::from_hours(24);
@@ -143,7 +144,7 @@ async fn redrive(
 pub async fn redrive_one(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     let id = id

@@ -10,10 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError, encode};
-use crate::http::{AppState, PathText};
 use crate::integrations::outbound::EventMessage;
-use crate::integrations::outbound::message::{RenderSettings, clip, render};
+use crate::integrations::outbound::message::clip;
+use crate::state::AppState;
 use crate::store::{EventFilter, NotificationFilter, StoreError, StoredEvent};
+use crate::web::PagePath;
 
 const PAGE_SIZE: i64 = 50;
 
@@ -39,7 +40,7 @@ impl EventRow {
         let headline = (event.normalized.is_none())
             .then(|| headline(&message.payload))
             .flatten();
-        let message = render(&message, &RenderSettings::default());
+        let message = crate::runner::messages::default_message(&message);
         Self {
             id: event.id.clone(),
             received_at: event.received_at,
@@ -212,7 +213,7 @@ pub async fn detail(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
 ) -> Result<Html<String>, PageError> {
     let event = find(&state, &id).await?;
     let notifications = state
@@ -258,7 +259,7 @@ pub async fn detail(
 pub async fn raw(
     State(state): State<AppState>,
     _user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
 ) -> Result<Response, PageError> {
     let event = find(&state, &id).await?;
     let mut response = event.body.into_response();

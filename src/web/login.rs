@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::auth::{self, ClientAddress, Form, LOGIN_COOKIE, NoFields, SignedIn};
 use super::render::{self, PageError};
 use crate::accounts::store::NewSession;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::StoreError;
 
 /// Verified against when the name is unknown, so that answer takes as long as a wrong

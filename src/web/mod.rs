@@ -25,10 +25,28 @@ use axum::http::{HeaderValue, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 
-pub use auth::{Form, LoginLimiter, SignedIn};
+pub use auth::{Form, SignedIn};
 pub use render::PageError;
 
-use crate::http::AppState;
+use crate::state::AppState;
+
+/// A path segment as text. One that is not (percent-decoded UTF-8) is a bad request page,
+/// as a browser should see it.
+pub struct PagePath(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PagePath {
+    type Rejection = PageError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(text)) => Ok(PagePath(text)),
+            Err(rejection) => Err(PageError::BadRequest(rejection.body_text())),
+        }
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     let pages = Router::new()

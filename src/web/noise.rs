@@ -3,8 +3,8 @@
 //! charts drawn on the server, and `/noise.csv`, the same report as the API's CSV for people
 //! signed in to the UI (the API wants a token a browser does not have).
 //!
-//! The parameters are checked by the API's `NoiseQuery::request`, and the rows come from
-//! `workers::alerts::noise_report`, so the page, the API and the CLI always agree.
+//! The parameters are checked by `alerts::noise::NoiseQuery::request`, as the API's are, and the rows come from
+//! `alerts::noise::noise_report`, so the page, the API and the CLI always agree.
 
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,9 +14,9 @@ use serde::Serialize;
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError};
+use crate::alerts::noise::{NoiseQuery, NoiseRequest};
 use crate::core::noise::{By, NoiseRow, human_duration};
-use crate::http::AppState;
-use crate::http::reports::{NoiseQuery, NoiseRequest};
+use crate::state::AppState;
 
 /// Keys drawn in the activity chart; the table shows them all.
 const CHART_ROWS: usize = 15;
@@ -281,7 +281,7 @@ pub async fn csv(
 
 async fn report(state: &AppState, request: &NoiseRequest) -> Result<Vec<NoiseRow>, PageError> {
     let config = state.config.current();
-    Ok(crate::alerts::jobs::noise_report(&state.store, &config, request).await?)
+    Ok(crate::alerts::noise::noise_report(&state.store, &config, request).await?)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use super::deliveries::{Health, destination_rows};
 use super::events::EventRow;
 use super::render::{Frame, PageError, viewer_time_zone};
 use crate::core::stats::{LATENCY_BOUNDS_MS, quantile};
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::{EventCount, EventFilter, LatencyBucket};
 
 const HOUR_MS: i64 = 3_600_000;

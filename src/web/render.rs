@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::auth::{self, SignedIn};
 use crate::core::role::Role;
-use crate::http::AppState;
+use crate::state::AppState;
 use crate::store::StoreError;
 
 /// The navigation, in order: (section, path, label, role needed).

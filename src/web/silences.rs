@@ -9,10 +9,11 @@ use serde::Deserialize;
 
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
+use crate::alerts::silences::{MatchersInput, SilenceRequest, view};
 use crate::core::role::Role;
-use crate::http::silences::{MatchersInput, SilenceRequest, view};
-use crate::http::{AppState, PathText};
+use crate::state::AppState;
 use crate::store::StoreError;
+use crate::web::PagePath;
 
 /// Expired silences shown under the live ones.
 const RECENT_EXPIRED: usize = 20;
@@ -106,7 +107,7 @@ pub async fn create(
     let who = format!("user:{}", user.user.name);
     match request.validate(&who, state.clock.now()) {
         Ok(new) => {
-            state.create_silence(&new).await?;
+            crate::alerts::ops::create_silence(&state, &new).await?;
             Ok(Redirect::to("/silences?changed=created").into_response())
         }
         Err(problem) => {
@@ -135,11 +136,11 @@ pub async fn create(
 pub async fn expire(
     State(state): State<AppState>,
     user: SignedIn,
-    PathText(id): PathText,
+    PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let outcome = match state.expire_silence(&id).await {
+    let outcome = match crate::alerts::ops::expire_silence(&state, &id).await {
         Ok(Some(_)) => "expired",
         Ok(None) => "unchanged",
         Err(StoreError::NotFound) => return Err(PageError::NotFound("silence")),

@@ -262,7 +262,7 @@ async fn invalid_events_get_pagerdutys_error_answer_and_store_nothing() {
         .await
         .unwrap()
         .into_iter()
-        .filter(|event| event.kind != firewatch::alerts::jobs::NOTICE_KIND)
+        .filter(|event| event.kind != firewatch::alerts::notices::NOTICE_KIND)
         .map(|event| format!("{} {}", event.integration, event.kind))
         .collect();
     assert_eq!(

@@ -68,12 +68,13 @@ pub enum DeliveryResult {
     },
 }
 
-/// Sends one message. `idempotency_key` is the same on every retry of the same message.
+/// Sends one message: the event itself to a webhook, `words` to the others.
+/// `idempotency_key` is the same on every retry of the same message.
 pub async fn deliver(
     client: &reqwest::Client,
     destination: &DestinationConfig,
-    settings: &message::RenderSettings,
     message: &EventMessage,
+    words: &message::Message,
     idempotency_key: &str,
     now: Timestamp,
     timeout: Duration,
@@ -81,32 +82,25 @@ pub async fn deliver(
     let request = match destination {
         // SMTP, not HTTP: the email module sends and sorts the answer itself.
         DestinationConfig::Email(email) => {
-            let message = message::render(message, settings);
-            return email::deliver(email, &message, idempotency_key, now, timeout).await;
+            return email::deliver(email, words, idempotency_key, now, timeout).await;
         }
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
-        DestinationConfig::Slack(slack) => post_json(
-            client,
-            &slack.url,
-            &slack::render(&message::render(message, settings), slack),
-        ),
+        DestinationConfig::Slack(slack) => {
+            post_json(client, &slack.url, &slack::render(words, slack))
+        }
         DestinationConfig::Mattermost(mattermost) => post_json(
             client,
             &mattermost.url,
-            &mattermost::render(&message::render(message, settings), mattermost),
+            &mattermost::render(words, mattermost),
         ),
-        DestinationConfig::Discord(discord) => post_json(
-            client,
-            &discord.url,
-            &discord::render(&message::render(message, settings), discord),
-        ),
-        DestinationConfig::Teams(teams) => post_json(
-            client,
-            &teams.url,
-            &teams::render(&message::render(message, settings), teams),
-        ),
+        DestinationConfig::Discord(discord) => {
+            post_json(client, &discord.url, &discord::render(words, discord))
+        }
+        DestinationConfig::Teams(teams) => {
+            post_json(client, &teams.url, &teams::render(words, teams))
+        }
     };
     match request.timeout(timeout).send().await {
         Ok(response) => {

@@ -1,0 +1,11 @@
+//! The default wording of every event a destination is sent, one line per domain that words
+//! its own events; anything else reads as a generic event.
+
+use crate::integrations::outbound::EventMessage;
+use crate::integrations::outbound::message::{self, Message};
+
+pub fn default_message(event: &EventMessage) -> Message {
+    crate::alerts::notices::message(event)
+        .or_else(|| crate::forge::messages::message(event))
+        .unwrap_or_else(|| message::generic(event))
+}
