@@ -19,7 +19,7 @@
 #![no_main]
 
 use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use firewatch::config::GenericIntegration;
+use firewatch::integrations::inbound::config::GenericIntegration;
 use firewatch::integrations::inbound::generic::{self, MAX_KEY_LENGTH, MAX_KIND_LENGTH};
 use libfuzzer_sys::fuzz_target;
 

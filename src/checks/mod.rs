@@ -58,8 +58,8 @@ use std::fmt;
 use jiff::SignedDuration;
 use serde::{Deserialize, Deserializer};
 
-use crate::config::Problem;
 use crate::core::alert::Severity;
+use crate::core::problem::Problem;
 use crate::core::silence::parse_duration;
 
 pub const DEFAULT_INTERVAL: SignedDuration = SignedDuration::from_secs(60);

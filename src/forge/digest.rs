@@ -9,8 +9,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 use super::projector::StateProjector;
-use crate::config::{Config, DigestConfig};
+use crate::config::Config;
 use crate::core::digest::{DigestChange, DigestData, DigestRepository};
+use crate::forge::config::DigestConfig;
 use crate::forge::store::OpenChange;
 use crate::store::{EventStatus, NewEvent, NewJob, Store, StoreError};
 

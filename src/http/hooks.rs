@@ -17,9 +17,10 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::{AppState, PathText};
-use crate::config::{Config, IntegrationConfig};
+use crate::config::Config;
 use crate::core::alert::matching_labels;
 use crate::core::routing::{EventAttributes, destinations_for};
+use crate::integrations::inbound::config::IntegrationConfig;
 use crate::integrations::inbound::{self, Parsed, Rejection, TokenBucket, pagerduty};
 use crate::store::{EventStatus, NewEvent};
 
@@ -80,7 +81,7 @@ pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Bo
             .filter(|integration| matches!(integration, IntegrationConfig::Pagerduty(_)))
             .map(|integration| integration.max_body_bytes(&config.server))
             .max()
-            .unwrap_or(crate::config::DEFAULT_MAX_BODY_BYTES);
+            .unwrap_or(crate::integrations::inbound::config::DEFAULT_MAX_BODY_BYTES);
         let body = read_body(limit, &headers, body).await?;
         let enqueued = pagerduty::parse(&body)?;
         let integration = config

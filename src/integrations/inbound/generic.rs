@@ -7,8 +7,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::{Parsed, Rejection, header};
-use crate::config::{AlertMapping, GenericIntegration};
 use crate::core::alert::{AlertSignal, Severity, SignalStatus};
+use crate::integrations::inbound::config::{AlertMapping, GenericIntegration};
 
 /// Longest deduplication key accepted; longer keys are refused rather than cut, since a cut
 /// key could collide with another.
@@ -217,7 +217,9 @@ mod tests {
         )
         .unwrap();
         match config.integrations.into_iter().next() {
-            Some(crate::config::IntegrationConfig::Generic(generic)) => generic,
+            Some(crate::integrations::inbound::config::IntegrationConfig::Generic(generic)) => {
+                generic
+            }
             other => panic!("{other:?}"),
         }
     }

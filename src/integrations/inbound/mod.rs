@@ -2,6 +2,7 @@
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
 pub mod alertmanager;
+pub mod config;
 pub mod datadog;
 pub mod generic;
 pub mod github;
@@ -15,7 +16,7 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use crate::config::IntegrationConfig;
+use crate::integrations::inbound::config::IntegrationConfig;
 
 /// Why a request was refused. Each has a stable code and a sentence a sender can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]

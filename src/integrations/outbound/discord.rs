@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
-use crate::config::DiscordDestination;
 use crate::core::forge::Outcome;
+use crate::integrations::outbound::config::DiscordDestination;
 
 pub const MAX_TITLE: usize = 256;
 pub const MAX_DESCRIPTION: usize = 4096;

@@ -18,8 +18,8 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
 use super::DeliveryResult;
 use super::message::{Line, Message, Span, clip};
-use crate::config::{EmailDestination, EmailTls};
 use crate::core::forge::Outcome;
+use crate::integrations::outbound::config::{EmailDestination, EmailTls};
 
 /// Subjects longer than this are cut; mail clients show far less anyway.
 pub const MAX_SUBJECT: usize = 200;

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
-use crate::config::MattermostDestination;
 use crate::core::forge::Outcome;
+use crate::integrations::outbound::config::MattermostDestination;
 
 /// The longest post a Mattermost server accepts by default, in characters.
 pub const MAX_TEXT: usize = 16383;

@@ -71,9 +71,9 @@ pub const PUSH_COMMIT_LINES: usize = 10;
 /// Settings from the config that shape every message.
 #[derive(Debug, Clone, Default)]
 pub struct RenderSettings {
-    pub tickets: Option<crate::config::TicketsConfig>,
+    pub tickets: Option<crate::integrations::outbound::config::TicketsConfig>,
     /// The route's template, if it names one.
-    pub template: Option<crate::config::TemplateConfig>,
+    pub template: Option<crate::integrations::outbound::config::TemplateConfig>,
 }
 
 /// The message sent: `default` (the domain's wording of the event, see
@@ -97,7 +97,10 @@ pub fn render(event: &EventMessage, default: &Message, settings: &RenderSettings
 
 /// Ticket keys in text become links; keys in the title (itself a link) are listed as links
 /// in the small print.
-fn link_tickets(message: &mut Message, tickets: &crate::config::TicketsConfig) {
+fn link_tickets(
+    message: &mut Message,
+    tickets: &crate::integrations::outbound::config::TicketsConfig,
+) {
     use crate::core::tickets::{find_keys, link as ticket_link};
     let split = |span: Span| -> Vec<Span> {
         let Span::Text(text) = span else {

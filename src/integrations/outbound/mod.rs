@@ -1,6 +1,7 @@
 //! Destinations. Each kind renders a notification into its own request and sends it; the
 //! shared part here classifies the answer into delivered / retry / rejected, the same for all.
 
+pub mod config;
 pub mod discord;
 pub mod email;
 pub mod markdown;
@@ -18,7 +19,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
-use crate::config::DestinationConfig;
+use crate::integrations::outbound::config::DestinationConfig;
 use crate::store::StoredEvent;
 
 /// What a destination is sent about an event.

@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::message::{Line, Message, Span, clip};
-use crate::config::SlackDestination;
+use crate::integrations::outbound::config::SlackDestination;
 
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;

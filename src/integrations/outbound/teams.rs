@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
-use crate::config::TeamsDestination;
+use crate::integrations::outbound::config::TeamsDestination;
 
 /// The most a serialized body may hold, in bytes.
 pub const MAX_PAYLOAD_BYTES: usize = 28_000;

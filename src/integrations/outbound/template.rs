@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::EventMessage;
 use super::message::{Line, Message, Span};
-use crate::config::TemplateConfig;
+use crate::integrations::outbound::config::TemplateConfig;
 
 /// Compile errors, worded for `check-config`.
 pub fn check(source: &str) -> Result<(), String> {

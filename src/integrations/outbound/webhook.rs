@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::EventMessage;
-use crate::config::WebhookDestination;
 use crate::core::signing;
+use crate::integrations::outbound::config::WebhookDestination;
 
 /// The Standard Webhooks `type` of an event notification.
 pub const EVENT_TYPE: &str = "event.received";

@@ -1,0 +1,719 @@
+//! The configuration file (PRODUCT.md §3): TOML, `${VAR}` read from the environment, every
+//! section optional. Loading reports every problem it finds with the key that is wrong.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::core::routing::Route;
+
+mod load;
+pub mod org;
+pub mod server;
+
+use crate::alerts::config::AlertsConfig;
+pub use crate::core::problem::Problem;
+use crate::core::problem::Problems;
+use crate::forge::config::DigestConfig;
+use crate::integrations::inbound::config::IntegrationConfig;
+use crate::integrations::outbound::config::{DestinationConfig, TemplateConfig, TicketsConfig};
+use load::{expand_env, expand_string, read_file};
+pub use org::{ServiceConfig, TeamConfig};
+pub use server::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DeliveryConfig, LogFormat, ServerConfig};
+
+pub const DEFAULT_CONFIG_FILE: &str = "firewatch.toml";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub delivery: DeliveryConfig,
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+    #[serde(default)]
+    pub integrations: Vec<IntegrationConfig>,
+    #[serde(default)]
+    pub destinations: Vec<DestinationConfig>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+    pub tickets: Option<TicketsConfig>,
+    #[serde(default)]
+    pub templates: Vec<TemplateConfig>,
+    // Sections of PRODUCT.md §3 that later parts of Firewatch read. They are accepted now so a
+    // complete config file loads; `unused_sections` names them in the log.
+    #[serde(default)]
+    pub people: Vec<toml::Table>,
+    #[serde(default)]
+    pub schedules: Vec<toml::Table>,
+    #[serde(default)]
+    pub escalation_policies: Vec<toml::Table>,
+    #[serde(default)]
+    pub teams: Vec<TeamConfig>,
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
+    #[serde(default)]
+    pub digests: Vec<DigestConfig>,
+    #[serde(default)]
+    pub checks: Vec<crate::checks::CheckConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: Option<PathBuf>,
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.problems.len();
+        match &self.file {
+            Some(file) => write!(f, "{} has {count} problem(s):", file.display())?,
+            None => write!(f, "the configuration has {count} problem(s):")?,
+        }
+        for problem in &self.problems {
+            write!(f, "\n  {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// A loaded config and where it came from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    /// `None` when no file was found and the defaults are in use.
+    pub file: Option<PathBuf>,
+    pub warnings: Vec<Problem>,
+}
+
+impl Config {
+    /// Reads `path`, or `firewatch.toml` in the working directory when no path is given and that
+    /// file exists; otherwise the defaults. A path given explicitly must exist.
+    pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let Some((file, text)) = read_file(path)? else {
+            return Ok(Loaded {
+                config: Config::default(),
+                file: None,
+                warnings: Vec::new(),
+            });
+        };
+        let (config, warnings) =
+            Config::parse(&text, &|name| std::env::var(name).ok()).map_err(|problems| {
+                ConfigError {
+                    file: Some(file.clone()),
+                    problems,
+                }
+            })?;
+        Ok(Loaded {
+            config,
+            file: Some(file),
+            warnings,
+        })
+    }
+
+    /// Only `server.database_url`, from the file `load` would read: the server-side commands
+    /// need nothing else, so a variable the server needs elsewhere (an integration's token,
+    /// say) need not be set in the shell that runs `firewatch user add`.
+    pub fn load_database_url(path: Option<&Path>) -> Result<String, ConfigError> {
+        let Some((file, text)) = read_file(path)? else {
+            return Ok(DEFAULT_DATABASE_URL.to_owned());
+        };
+        let problem = |path: &str, message: String| ConfigError {
+            file: Some(file.clone()),
+            problems: vec![Problem {
+                path: path.to_owned(),
+                message,
+            }],
+        };
+        let value: toml::Value = toml::from_str(&text).map_err(|error| {
+            problem(
+                "",
+                format!("not valid TOML: {}", error.to_string().trim_end()),
+            )
+        })?;
+        match value
+            .get("server")
+            .and_then(|server| server.get("database_url"))
+        {
+            None => Ok(DEFAULT_DATABASE_URL.to_owned()),
+            Some(toml::Value::String(url)) => expand_string(url, &|name| std::env::var(name).ok())
+                .map_err(|message| problem("server.database_url", message)),
+            Some(_) => Err(problem("server.database_url", "must be a string".into())),
+        }
+    }
+
+    /// Parses and validates config text. `env` looks up `${VAR}` references.
+    pub fn parse(
+        text: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(Config, Vec<Problem>), Vec<Problem>> {
+        let mut value: toml::Value = toml::from_str(text).map_err(|error| {
+            vec![Problem {
+                path: String::new(),
+                message: format!("not valid TOML: {}", error.to_string().trim_end()),
+            }]
+        })?;
+        let mut problems = Vec::new();
+        expand_env(&mut value, &mut String::new(), env, &mut problems);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let config: Config = serde_path_to_error::deserialize(value).map_err(|error| {
+            vec![Problem {
+                path: error.path().to_string().trim_start_matches('.').to_owned(),
+                message: error.inner().to_string(),
+            }]
+        })?;
+        let (problems, warnings) = config.validate();
+        if problems.is_empty() {
+            Ok((config, warnings))
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// Every semantic problem (errors) and every suspicious setting (warnings). Each section
+    /// checks itself; what one section names of another (a route's or digest's destinations,
+    /// integrations and template, a team's channel) is checked here, in one place.
+    pub fn validate(&self) -> (Vec<Problem>, Vec<Problem>) {
+        let mut problems = Problems::default();
+        // In the order of the file's usual layout, so `check-config` lists them that way.
+        self.server.validate(&mut problems);
+        self.delivery.validate(&mut problems);
+        let integration_names = crate::integrations::inbound::config::validate(
+            &self.integrations,
+            &self.server,
+            &mut problems,
+        );
+        let destination_names = crate::integrations::outbound::config::validate_destinations(
+            &self.destinations,
+            &mut problems,
+        );
+        self.validate_routes(&integration_names, &destination_names, &mut problems);
+        let team_ids = org::validate_teams(&self.teams, &mut problems);
+        for (index, team) in self.teams.iter().enumerate() {
+            if let Some(channel) = &team.channel {
+                if !destination_names.contains(channel.as_str()) {
+                    problems.error(
+                        format!("teams[{index}].channel"),
+                        format!("unknown destination \"{channel}\""),
+                    );
+                }
+            }
+        }
+        org::validate_services(&self.services, &team_ids, &mut problems);
+        for problem in crate::checks::validate(&self.checks) {
+            problems.error(problem.path, problem.message);
+        }
+        self.alerts.validate(&mut problems);
+        let template_names = crate::integrations::outbound::config::validate_templates(
+            &self.templates,
+            &mut problems,
+        );
+        for (index, route) in self.routes.iter().enumerate() {
+            if let Some(name) = &route.template {
+                if !template_names.contains(name.as_str()) {
+                    problems.error(
+                        format!("routes[{index}].template"),
+                        format!("unknown template \"{name}\""),
+                    );
+                }
+            }
+        }
+        crate::forge::config::validate(&self.digests, &mut problems);
+        for (index, digest) in self.digests.iter().enumerate() {
+            for (to_index, destination) in digest.to.iter().enumerate() {
+                if !destination_names.contains(destination.as_str()) {
+                    problems.error(
+                        format!("digests[{index}].to[{to_index}]"),
+                        format!("unknown destination \"{destination}\""),
+                    );
+                }
+            }
+        }
+        if let Some(tickets) = &self.tickets {
+            tickets.validate(&mut problems);
+        }
+        for (section, entries) in self.unused_sections() {
+            problems.warn(
+                section.to_owned(),
+                format!(
+                    "{entries} entr{} accepted but not used by this version of Firewatch yet",
+                    if entries == 1 { "y is" } else { "ies are" }
+                ),
+            );
+        }
+        (problems.errors, problems.warnings)
+    }
+
+    /// Routes name destinations, integrations, sources and templates.
+    fn validate_routes(
+        &self,
+        integration_names: &HashSet<&str>,
+        destination_names: &HashSet<&str>,
+        problems: &mut Problems,
+    ) {
+        for (index, route) in self.routes.iter().enumerate() {
+            let path = format!("routes[{index}]");
+            if route.to.is_empty() {
+                problems.error(format!("{path}.to"), "names no destination".into());
+            }
+            for (to_index, destination) in route.to.iter().enumerate() {
+                if !destination_names.contains(destination.as_str()) {
+                    problems.error(
+                        format!("{path}.to[{to_index}]"),
+                        format!("unknown destination \"{destination}\""),
+                    );
+                }
+            }
+            for integration in route.matcher.integration.iter().flat_map(|v| &v.0) {
+                if !integration_names.contains(integration.as_str()) {
+                    problems.error(
+                        format!("{path}.match.integration"),
+                        format!("unknown integration \"{integration}\""),
+                    );
+                }
+            }
+            for source in route.matcher.source.iter().flat_map(|v| &v.0) {
+                if !IntegrationConfig::KINDS.contains(&source.as_str()) {
+                    problems.error(
+                        format!("{path}.match.source"),
+                        format!(
+                            "unknown source \"{source}\" (known: {})",
+                            IntegrationConfig::KINDS.join(", ")
+                        ),
+                    );
+                }
+            }
+            if let Some(by) = &route.group_by {
+                for (label_index, label) in by.iter().enumerate() {
+                    if label != "..." && !crate::core::silence::is_label_name(label) {
+                        problems.error(
+                            format!("{path}.group_by[{label_index}]"),
+                            format!("\"{label}\" is not a label name (or \"...\" for every label)"),
+                        );
+                    }
+                }
+            }
+            for (field, text) in [
+                ("group_wait", &route.group_wait),
+                ("group_interval", &route.group_interval),
+                ("repeat_interval", &route.repeat_interval),
+            ] {
+                let Some(text) = text else { continue };
+                if route.group_by.is_none() {
+                    problems.error(
+                        format!("{path}.{field}"),
+                        "has no effect without group_by".into(),
+                    );
+                } else if !(field == "group_wait" && matches!(text.trim(), "0" | "0s")) {
+                    if let Err(problem) = crate::core::silence::parse_duration(text) {
+                        problems.error(format!("{path}.{field}"), problem.to_string());
+                    }
+                }
+            }
+            for (field, pattern) in route.matcher.globs() {
+                if let Err(problem) = glob::Pattern::new(pattern) {
+                    problems.error(
+                        format!("{path}.match.{field}"),
+                        format!("\"{pattern}\" is not a valid glob: {}", problem.msg),
+                    );
+                }
+            }
+        }
+    }
+
+    fn unused_sections(&self) -> Vec<(&'static str, usize)> {
+        [
+            ("people", self.people.len()),
+            ("schedules", self.schedules.len()),
+            ("escalation_policies", self.escalation_policies.len()),
+        ]
+        .into_iter()
+        .filter(|(_, entries)| *entries > 0)
+        .collect()
+    }
+
+    pub fn team(&self, id: &str) -> Option<&TeamConfig> {
+        self.teams.iter().find(|team| team.id == id)
+    }
+
+    pub fn service(&self, id: &str) -> Option<&ServiceConfig> {
+        self.services.iter().find(|service| service.id == id)
+    }
+
+    /// The service an alert belongs to: its own `service` label, else the first
+    /// `[[services]]` entry whose `alerts` matchers it satisfies, else its integration's
+    /// default. `labels` are what silences match on too (`core::alert::matching_labels`).
+    pub fn alert_service(
+        &self,
+        labelled: Option<&str>,
+        labels: &BTreeMap<String, String>,
+        integration: &str,
+    ) -> Option<String> {
+        if let Some(service) = labelled {
+            return Some(service.to_owned());
+        }
+        let matched = self.services.iter().find(|service| {
+            service.alerts.iter().any(|text| {
+                crate::core::silence::parse_matchers(text)
+                    .is_ok_and(|matchers| crate::core::silence::all_match(&matchers, labels))
+            })
+        });
+        matched.map(|service| service.id.clone()).or_else(|| {
+            self.integration(integration)
+                .and_then(IntegrationConfig::default_service)
+                .map(str::to_owned)
+        })
+    }
+
+    /// The destination a service's owning team talks in.
+    pub fn team_channel(&self, service: &str) -> Option<&str> {
+        let team = self.service(service)?.team.as_deref()?;
+        self.team(team)?.channel.as_deref()
+    }
+
+    pub fn integration(&self, name: &str) -> Option<&IntegrationConfig> {
+        self.integrations.iter().find(|i| i.name() == name)
+    }
+
+    pub fn destination(&self, name: &str) -> Option<&DestinationConfig> {
+        self.destinations.iter().find(|d| d.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::integrations::inbound::config::Secrets;
+    use crate::integrations::outbound::config::EmailTls;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "SECRET" => Some("s3cr\"et".into()),
+            "HOOK" => Some("http://127.0.0.1:9/hook".into()),
+            _ => None,
+        }
+    }
+
+    fn problems(text: &str) -> Vec<String> {
+        match Config::parse(text, &env) {
+            Ok(_) => Vec::new(),
+            Err(problems) => problems.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn empty_config_is_all_defaults() {
+        let (config, warnings) = Config::parse("", &env).unwrap();
+        assert_eq!(config.server.listen, DEFAULT_LISTEN);
+        assert_eq!(config.server.database_url, DEFAULT_DATABASE_URL);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn expands_environment_variables() {
+        let text = r#"
+            [[integrations]]
+            name = "ingest"
+            kind = "generic"
+            secret = "${SECRET}"
+            token = "$${literal}"
+            [[destinations]]
+            name = "hook"
+            kind = "webhook"
+            url = "${HOOK}"
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let IntegrationConfig::Generic(generic) = &config.integrations[0] else {
+            panic!("a generic integration")
+        };
+        assert_eq!(generic.secret, Some(Secrets::One("s3cr\"et".into())));
+        assert_eq!(generic.token.as_deref(), Some("${literal}"));
+    }
+
+    #[test]
+    fn missing_variable_names_the_key_and_variable() {
+        let text = "[server]\ndatabase_url = \"${NOPE}\"\n";
+        assert_eq!(
+            problems(text),
+            ["server.database_url: environment variable NOPE is not set"]
+        );
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_key() {
+        let text = r#"
+            [[integrations]]
+            name = "ingest"
+            kind = "generic"
+            token = "t"
+            idempotency_key = "id"
+            [[destinations]]
+            name = "hook"
+            kind = "webhook"
+            url = "ftp://example"
+            [[routes]]
+            to = ["hook"]
+            [[routes]]
+            to = ["hook"]
+            [[routes]]
+            match = { integration = "nope" }
+            to = ["hook", "eng-chat"]
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "integrations[0].idempotency_key: \"id\" must be a JSON pointer (\"/id\") or \"header:Name\"",
+                "destinations[0].url: \"ftp://example\" is not an http(s) URL",
+                "routes[2].to[1]: unknown destination \"eng-chat\"",
+                "routes[2].match.integration: unknown integration \"nope\"",
+            ]
+        );
+    }
+
+    #[test]
+    fn type_errors_name_the_key() {
+        let text = "[[routes]]\nto = \"hook\"\n";
+        let found = problems(text);
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("routes[0].to: invalid type"),
+            "{found:?}"
+        );
+
+        let found = problems("[[integrations]]\nname = \"x\"\nkind = \"generic\"\ntokn = \"t\"\n");
+        assert!(found[0].contains("unknown field `tokn`"), "{found:?}");
+
+        let found = problems("[[integrations]]\nname = \"x\"\nkind = \"smoke-signal\"\n");
+        assert!(found[0].starts_with("integrations[0]"), "{found:?}");
+        assert!(found[0].contains("smoke-signal"), "{found:?}");
+    }
+
+    #[test]
+    fn ticket_settings_are_checked() {
+        let text = "[tickets]\nurl = \"https://jira.example.com/browse/\"\nprojects = [\"ccc\"]\n";
+        assert_eq!(
+            problems(text),
+            [
+                "tickets.url: \"https://jira.example.com/browse/\" must be an http(s) URL with {key} where the key goes",
+                "tickets.projects[0]: \"ccc\" is not a project key (capital letters and digits, starting with a letter)",
+            ]
+        );
+        assert!(
+            problems("[tickets]\nurl = \"https://jira.example.com/browse/{key}\"\n").is_empty()
+        );
+    }
+
+    #[test]
+    fn later_sections_load_with_a_warning() {
+        let text = "[[people]]\nid = \"andrew\"\n[[teams]]\nid = \"cloud\"\n";
+        let (_, warnings) = Config::parse(text, &env).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].path, "people");
+    }
+
+    #[test]
+    fn teams_services_and_grouping_are_checked() {
+        let text = r#"
+            [alerts]
+            flapping_window = "often"
+            [[destinations]]
+            name = "chat"
+            kind = "webhook"
+            url = "http://127.0.0.1:9/"
+            [[teams]]
+            id = "cloud"
+            channel = "nowhere"
+            [[services]]
+            id = "api"
+            team = "platform"
+            alerts = ['{job=~"("}', "{}"]
+            [[routes]]
+            to = ["chat"]
+            group_by = ["alertname", "2bad"]
+            group_interval = "soon"
+            [[routes]]
+            to = ["chat"]
+            repeat_interval = "1h"
+        "#;
+        let problems = problems(text);
+        let paths: Vec<&str> = problems
+            .iter()
+            .map(|p| p.split(':').next().unwrap())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "routes[0].group_by[1]",
+                "routes[0].group_interval",
+                "routes[1].repeat_interval",
+                "teams[0].channel",
+                "services[0].team",
+                "services[0].alerts[0]",
+                "services[0].alerts[1]",
+                "alerts.flapping_window",
+            ],
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn alerts_find_their_service_and_team_channel() {
+        let text = r#"
+            [[integrations]]
+            name = "prometheus"
+            kind = "alertmanager"
+            service = "platform"
+            [[destinations]]
+            name = "cloud-chat"
+            kind = "webhook"
+            url = "http://127.0.0.1:9/"
+            [[teams]]
+            id = "cloud"
+            channel = "cloud-chat"
+            [[services]]
+            id = "api"
+            team = "cloud"
+            alerts = ['{job="api"}', 'namespace=~"api-.*"']
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let labels = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let service = |labelled, pairs: &[(&str, &str)]| {
+            config.alert_service(labelled, &labels(pairs), "prometheus")
+        };
+        assert_eq!(
+            service(Some("db"), &[("job", "api")]).as_deref(),
+            Some("db")
+        );
+        assert_eq!(service(None, &[("job", "api")]).as_deref(), Some("api"));
+        assert_eq!(
+            service(None, &[("namespace", "api-eu")]).as_deref(),
+            Some("api")
+        );
+        assert_eq!(service(None, &[("job", "db")]).as_deref(), Some("platform"));
+        assert_eq!(config.team_channel("api"), Some("cloud-chat"));
+        assert_eq!(config.team_channel("platform"), None);
+    }
+
+    #[test]
+    fn chat_destinations_check_their_urls_and_names() {
+        let text = r#"
+            [[destinations]]
+            name = "mm"
+            kind = "mattermost"
+            url = "${HOOK}"
+            channel = "town-square"
+            icon_url = "icon.png"
+            [[destinations]]
+            name = "discord"
+            kind = "discord"
+            url = "discord.com/api/webhooks/1/x"
+            username = "Discord Bot"
+            [[destinations]]
+            name = "teams"
+            kind = "teams"
+            url = "${HOOK}"
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "destinations[0].icon_url: \"icon.png\" is not an http(s) URL",
+                "destinations[1].url: \"discord.com/api/webhooks/1/x\" is not an http(s) URL",
+                "destinations[1].username: \"Discord Bot\" must be 1 to 80 characters, without \"discord\" or \"clyde\"",
+            ]
+        );
+        let found = problems(
+            "[[destinations]]\nname = \"t\"\nkind = \"teams\"\nurl = \"http://x\"\nchannel = \"c\"\n",
+        );
+        assert!(found[0].contains("unknown field `channel`"), "{found:?}");
+    }
+
+    #[test]
+    fn email_destinations_check_addresses_tls_and_credentials() {
+        let text = r#"
+            [[destinations]]
+            name = "mail"
+            kind = "email"
+            host = "smtp.example.com"
+            tls = "none"
+            password = "${SECRET}"
+            from = "not an address"
+            to = []
+            [[destinations]]
+            name = "relay"
+            kind = "email"
+            host = "localhost"
+            tls = "none"
+            from = "Firewatch <fw@example.com>"
+            to = ["ops@example.com", "nope"]
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "destinations[0].tls: \"none\" is allowed only for a relay on this machine (localhost, 127.0.0.1 or ::1): over a network it would send every message, and the password, in clear text; use \"starttls\" or \"tls\" for \"smtp.example.com\"",
+                "destinations[0].password: is set without a username: SMTP authentication needs both",
+                "destinations[0].from: \"not an address\" is not an email address like ops@example.com or \"Ops <ops@example.com>\"",
+                "destinations[0].to: names no address",
+                "destinations[1].to[1]: \"nope\" is not an email address like ops@example.com or \"Ops <ops@example.com>\"",
+            ]
+        );
+        let text = r#"
+            [[destinations]]
+            name = "mail"
+            kind = "email"
+            host = "smtp.example.com"
+            username = "firewatch"
+            password = "${SECRET}"
+            from = "fw@example.com"
+            to = ["ops@example.com"]
+            subject_prefix = "firewatch"
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let DestinationConfig::Email(email) = &config.destinations[0] else {
+            panic!("an email destination")
+        };
+        assert_eq!((email.tls, email.port()), (EmailTls::Starttls, 587));
+        let found = problems(&text.replace("subject_prefix", "subject"));
+        assert!(found[0].contains("unknown field `subject`"), "{found:?}");
+    }
+}
+
+/// The live config, swapped whole on reload so a request sees one version throughout.
+#[derive(Debug, Clone)]
+pub struct ConfigHandle(std::sync::Arc<std::sync::RwLock<std::sync::Arc<Config>>>);
+
+impl ConfigHandle {
+    pub fn new(config: Config) -> Self {
+        Self(std::sync::Arc::new(std::sync::RwLock::new(
+            std::sync::Arc::new(config),
+        )))
+    }
+
+    pub fn current(&self) -> std::sync::Arc<Config> {
+        // A poisoned lock still holds a complete config: the swap is a single assignment.
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, config: Config) {
+        let config = std::sync::Arc::new(config);
+        match self.0.write() {
+            Ok(mut guard) => *guard = config,
+            Err(poisoned) => *poisoned.into_inner() = config,
+        }
+    }
+}

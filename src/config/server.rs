@@ -1,0 +1,135 @@
+//! `[server]` and `[delivery]`: where Firewatch listens and stores, and how it delivers.
+
+use serde::Deserialize;
+
+use crate::core::problem::{Problems, is_http_url};
+
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://firewatch.db";
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub listen: String,
+    pub public_url: Option<String>,
+    pub database_url: String,
+    pub log_format: LogFormat,
+    /// When set, the body limit of every integration that sets none of its own; otherwise
+    /// each kind has a default that fits its sender.
+    pub max_body_bytes: Option<usize>,
+    /// A web UI session ends this long after its last use.
+    pub session_hours: f64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+            public_url: None,
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            log_format: LogFormat::Text,
+            max_body_bytes: None,
+            session_hours: 12.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// How long a failing notification is retried before it becomes a dead letter.
+    pub retry_window_hours: f64,
+    /// How many jobs one worker runs at once (each on a different destination).
+    pub concurrency: usize,
+    /// Per-attempt HTTP timeout.
+    pub timeout_seconds: u64,
+    /// How long a worker holds a job it claimed; a job whose worker died runs again after it.
+    pub lease_seconds: u64,
+}
+
+impl DeliveryConfig {
+    /// How long a notification is retried before it becomes a dead letter.
+    pub fn retry_window(&self) -> jiff::SignedDuration {
+        jiff::SignedDuration::from_secs_f64(self.retry_window_hours * 3600.0)
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        Self {
+            retry_window_hours: 24.0,
+            concurrency: 16,
+            timeout_seconds: 15,
+            lease_seconds: 120,
+        }
+    }
+}
+
+impl ServerConfig {
+    pub fn validate(&self, problems: &mut Problems) {
+        if self.listen.parse::<std::net::SocketAddr>().is_err() {
+            problems.error(
+                "server.listen".into(),
+                format!("\"{}\" is not an address like 127.0.0.1:8080", self.listen),
+            );
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            problems.error(
+                "server.database_url".into(),
+                "must start with sqlite:, postgres:// or postgresql://".into(),
+            );
+        }
+        if let Some(public_url) = &self.public_url {
+            if !is_http_url(public_url) {
+                problems.error(
+                    "server.public_url".into(),
+                    format!("\"{public_url}\" is not an http(s) URL"),
+                );
+            }
+        }
+        if !(self.session_hours > 0.0 && self.session_hours <= 24.0 * 30.0) {
+            problems.error(
+                "server.session_hours".into(),
+                "must be more than 0 and at most 720 (30 days)".into(),
+            );
+        }
+        if self.max_body_bytes == Some(0) {
+            problems.error("server.max_body_bytes".into(), "must be more than 0".into());
+        }
+    }
+}
+
+impl DeliveryConfig {
+    pub fn validate(&self, problems: &mut Problems) {
+        if self.retry_window_hours.is_nan() || self.retry_window_hours <= 0.0 {
+            problems.error(
+                "delivery.retry_window_hours".into(),
+                "must be more than 0".into(),
+            );
+        }
+        if self.lease_seconds <= self.timeout_seconds {
+            problems.error(
+                "delivery.lease_seconds".into(),
+                format!(
+                    "must be longer than delivery.timeout_seconds ({}), or a slow attempt could run twice",
+                    self.timeout_seconds
+                ),
+            );
+        }
+        if self.concurrency == 0 {
+            problems.error("delivery.concurrency".into(), "must be at least 1".into());
+        }
+    }
+}

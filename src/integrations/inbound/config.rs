@@ -1,0 +1,408 @@
+//! The config sections of the inbound kinds (`[[integrations]]`): one variant per kind.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::config::ServerConfig;
+use crate::core::problem::{Problems, is_valid_name};
+
+/// The body limit of senders that need no more (and of `/v2/enqueue`; PagerDuty itself takes
+/// events of up to 512 KB).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// GitHub and GitLab cap webhook payloads at 25 MB; a large push passes 1 MiB.
+pub const FORGE_MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+/// Alertmanager and Grafana send every alert of a group in one body (Alertmanager's
+/// `max_alerts` is unlimited by default), so a storm's group of thousands passes 1 MiB.
+pub const ALERT_GROUP_MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// One or several secrets (several while rotating).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Secrets {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Secrets {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            Secrets::One(secret) => vec![secret.clone()],
+            Secrets::Many(secrets) => secrets.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimit {
+    pub per_second: f64,
+    pub burst: Option<f64>,
+}
+
+/// Every kind of inbound integration, one variant each: a new kind is a new variant, and the
+/// compiler then shows every place that must handle it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum IntegrationConfig {
+    Generic(GenericIntegration),
+    Github(GithubIntegration),
+    Gitlab(GitlabIntegration),
+    Alertmanager(AlertIntegration),
+    Grafana(AlertIntegration),
+    Datadog(AlertIntegration),
+    Pagerduty(PagerdutyIntegration),
+}
+
+/// A monitoring tool that posts alerts with a bearer token: Alertmanager (`http_config`'s
+/// `authorization`), Grafana (the webhook contact point's authorization header), Datadog (a
+/// custom header on the webhook).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertIntegration {
+    pub name: String,
+    /// The bearer token the sender presents in `Authorization: Bearer …`.
+    pub token: Option<String>,
+    /// For alerts that carry no severity.
+    #[serde(default = "default_alert_severity")]
+    pub default_severity: crate::core::alert::Severity,
+    /// The service an alert belongs to when it has no `service` label.
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
+/// PagerDuty's Events API v2, at `/hooks/{name}` and `/v2/enqueue`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerdutyIntegration {
+    pub name: String,
+    /// The integration key senders put in the body's `routing_key`: 32 characters, like
+    /// PagerDuty's. It is the credential, so treat it as a secret (`${VAR}`).
+    pub routing_key: String,
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
+/// How a generic integration's JSON becomes an alert: JSON pointers into the body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertMapping {
+    /// Required: the one-line description.
+    pub summary: String,
+    /// Identifies the alert across reports; default: a hash of the labels and rule.
+    pub fingerprint: Option<String>,
+    /// Firing or resolved; absent means firing.
+    pub status: Option<String>,
+    /// Values of `status` that mean resolved (compared without case).
+    #[serde(default = "default_resolved_values")]
+    pub resolved_values: Vec<String>,
+    pub severity: Option<String>,
+    /// The rule's name for grouping and the noise report; default: the event's kind.
+    pub rule: Option<String>,
+    /// An object of strings (or a list of `key:value` strings) that become the labels.
+    pub labels: Option<String>,
+    pub service: Option<String>,
+    pub url: Option<String>,
+}
+
+fn default_resolved_values() -> Vec<String> {
+    ["resolved", "ok", "recovered", "closed", "inactive"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn default_alert_severity() -> crate::core::alert::Severity {
+    crate::core::alert::Severity::Warning
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GitlabIntegration {
+    pub name: String,
+    /// The "Secret token" set on the GitLab webhook, sent back in `X-Gitlab-Token`.
+    pub token: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenericIntegration {
+    pub name: String,
+    /// Bearer token the sender must present.
+    pub token: Option<String>,
+    /// Standard Webhooks secret(s) (`whsec_…`) the body must be signed with.
+    pub secret: Option<Secrets>,
+    /// Where the deduplication key is: a JSON pointer (`/delivery/id`) or `header:Name`.
+    /// Default: the `Idempotency-Key` header, then `webhook-id`, then the body's `id`.
+    pub idempotency_key: Option<String>,
+    /// JSON pointer to the event's kind; default `/kind`, then `/type`; else `event`.
+    pub kind_field: Option<String>,
+    /// Makes every event an alert report, read through these pointers.
+    pub alert: Option<Box<AlertMapping>>,
+    /// For mapped alerts: the severity when none is found, and the default service.
+    #[serde(default = "default_alert_severity")]
+    pub default_severity: crate::core::alert::Severity,
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GithubIntegration {
+    pub name: String,
+    /// The webhook secret(s) set in GitHub (several while rotating).
+    pub secret: Option<Secrets>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
+impl IntegrationConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            IntegrationConfig::Generic(generic) => &generic.name,
+            IntegrationConfig::Github(github) => &github.name,
+            IntegrationConfig::Gitlab(gitlab) => &gitlab.name,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => &alerts.name,
+            IntegrationConfig::Pagerduty(pagerduty) => &pagerduty.name,
+        }
+    }
+
+    /// The `source` routes match on.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            IntegrationConfig::Generic(_) => "generic",
+            IntegrationConfig::Github(_) => "github",
+            IntegrationConfig::Gitlab(_) => "gitlab",
+            IntegrationConfig::Alertmanager(_) => "alertmanager",
+            IntegrationConfig::Grafana(_) => "grafana",
+            IntegrationConfig::Datadog(_) => "datadog",
+            IntegrationConfig::Pagerduty(_) => "pagerduty",
+        }
+    }
+
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        match self {
+            IntegrationConfig::Generic(generic) => generic.rate_limit,
+            IntegrationConfig::Github(github) => github.rate_limit,
+            IntegrationConfig::Gitlab(gitlab) => gitlab.rate_limit,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
+        }
+    }
+
+    /// The largest body this integration takes: its own `max_body_bytes`, else the server's,
+    /// else what its sender needs.
+    pub fn max_body_bytes(&self, server: &ServerConfig) -> usize {
+        let own = match self {
+            IntegrationConfig::Generic(generic) => generic.max_body_bytes,
+            IntegrationConfig::Github(github) => github.max_body_bytes,
+            IntegrationConfig::Gitlab(gitlab) => gitlab.max_body_bytes,
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.max_body_bytes,
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.max_body_bytes,
+        };
+        let default = match self {
+            IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => FORGE_MAX_BODY_BYTES,
+            IntegrationConfig::Alertmanager(_) | IntegrationConfig::Grafana(_) => {
+                ALERT_GROUP_MAX_BODY_BYTES
+            }
+            IntegrationConfig::Generic(_)
+            | IntegrationConfig::Datadog(_)
+            | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
+        };
+        own.or(server.max_body_bytes).unwrap_or(default)
+    }
+
+    pub const KINDS: &'static [&'static str] = &[
+        "generic",
+        "github",
+        "gitlab",
+        "alertmanager",
+        "grafana",
+        "datadog",
+        "pagerduty",
+    ];
+
+    /// The service an integration's alerts belong to when they name none.
+    pub fn default_service(&self) -> Option<&str> {
+        match self {
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => alerts.service.as_deref(),
+            IntegrationConfig::Pagerduty(pagerduty) => pagerduty.service.as_deref(),
+            IntegrationConfig::Generic(generic) => generic.service.as_deref(),
+            IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => None,
+        }
+    }
+}
+
+/// Checks every integration; returns their names, for the routes that name them.
+pub fn validate<'c>(
+    integrations: &'c [IntegrationConfig],
+    server: &ServerConfig,
+    problems: &mut Problems,
+) -> HashSet<&'c str> {
+    let mut integration_names = HashSet::new();
+    for (index, integration) in integrations.iter().enumerate() {
+        let path = format!("integrations[{index}]");
+        let name = integration.name();
+        if !is_valid_name(name) {
+            problems.error(
+                format!("{path}.name"),
+                format!("\"{name}\" may hold only letters, digits, '-', '_' and '.'"),
+            );
+        }
+        if !integration_names.insert(name) {
+            problems.error(
+                format!("{path}.name"),
+                format!("integration \"{name}\" is defined twice"),
+            );
+        }
+        if name == crate::core::check::CHECK_INTEGRATION {
+            problems.error(
+                format!("{path}.name"),
+                format!("\"{name}\" is reserved for the alerts of [[checks]]"),
+            );
+        }
+        if integration.max_body_bytes(server) == 0 {
+            problems.error(
+                format!("{path}.max_body_bytes"),
+                "must be more than 0".into(),
+            );
+        }
+        if let Some(rate_limit) = integration.rate_limit() {
+            if rate_limit.per_second.is_nan()
+                || rate_limit.per_second <= 0.0
+                || rate_limit.burst.is_some_and(|b| b.is_nan() || b < 1.0)
+            {
+                problems.error(
+                    format!("{path}.rate_limit"),
+                    "per_second must be more than 0 and burst at least 1".into(),
+                );
+            }
+        }
+        match integration {
+            IntegrationConfig::Generic(generic) => {
+                if let Some(key) = &generic.idempotency_key {
+                    if !(key.starts_with('/') || key.starts_with("header:")) {
+                        problems.error(
+                            format!("{path}.idempotency_key"),
+                            format!(
+                                "\"{key}\" must be a JSON pointer (\"/id\") or \"header:Name\""
+                            ),
+                        );
+                    }
+                }
+                if let Some(pointer) = &generic.kind_field {
+                    if !pointer.starts_with('/') {
+                        problems.error(
+                            format!("{path}.kind_field"),
+                            format!("\"{pointer}\" must be a JSON pointer such as \"/type\""),
+                        );
+                    }
+                }
+                if let Some(mapping) = &generic.alert {
+                    for (key, pointer) in [
+                        ("summary", Some(&mapping.summary)),
+                        ("fingerprint", mapping.fingerprint.as_ref()),
+                        ("status", mapping.status.as_ref()),
+                        ("severity", mapping.severity.as_ref()),
+                        ("rule", mapping.rule.as_ref()),
+                        ("labels", mapping.labels.as_ref()),
+                        ("service", mapping.service.as_ref()),
+                        ("url", mapping.url.as_ref()),
+                    ] {
+                        if let Some(pointer) = pointer.filter(|p| !p.starts_with('/')) {
+                            problems.error(
+                                format!("{path}.alert.{key}"),
+                                format!(
+                                    "\"{pointer}\" must be a JSON pointer such as \"/{key}\""
+                                ),
+                            );
+                        }
+                    }
+                }
+                if let Some(Secrets::Many(secrets)) = &generic.secret {
+                    if secrets.is_empty() {
+                        problems.error(format!("{path}.secret"), "the list is empty".into());
+                    }
+                }
+                if generic.token.is_none() && generic.secret.is_none() {
+                    problems.warn(path.clone(), format!(
+                            "integration \"{name}\" has neither token nor secret: anyone who can reach Firewatch can post to it"
+                        ));
+                }
+            }
+            IntegrationConfig::Alertmanager(alerts)
+            | IntegrationConfig::Grafana(alerts)
+            | IntegrationConfig::Datadog(alerts) => {
+                if alerts.token.is_none() {
+                    let how = match integration {
+                        IntegrationConfig::Grafana(_) => {
+                            "the contact point's authorization header, scheme Bearer"
+                        }
+                        IntegrationConfig::Datadog(_) => {
+                            "an \"Authorization: Bearer …\" custom header on the Datadog webhook"
+                        }
+                        _ => "Alertmanager's http_config.authorization.credentials",
+                    };
+                    problems.warn(path.clone(), format!(
+                            "integration \"{name}\" has no token: anyone who can reach Firewatch can post alerts to it (set one, and {how})"
+                        ));
+                }
+            }
+            IntegrationConfig::Pagerduty(pagerduty) => {
+                let length = pagerduty.routing_key.chars().count();
+                if length != crate::integrations::inbound::pagerduty::ROUTING_KEY_LENGTH {
+                    problems.error(
+                        format!("{path}.routing_key"),
+                        format!(
+                            "is {length} characters long; PagerDuty senders require exactly 32 (for example `openssl rand -hex 16`)"
+                        ),
+                    );
+                } else if integrations.iter().any(|other| {
+                    other.name() != name
+                        && matches!(other, IntegrationConfig::Pagerduty(o) if o.routing_key == pagerduty.routing_key)
+                }) {
+                    problems.error(
+                        format!("{path}.routing_key"),
+                        "another pagerduty integration has the same routing_key; each needs its own".into(),
+                    );
+                }
+            }
+            IntegrationConfig::Github(github) => match &github.secret {
+                None => problems.warn(path.clone(), format!(
+                        "integration \"{name}\" has no secret: set the same one in GitHub's webhook settings so deliveries can be verified"
+                    )),
+                Some(Secrets::Many(secrets)) if secrets.is_empty() => {
+                    problems.error(format!("{path}.secret"), "the list is empty".into());
+                }
+                Some(_) => {}
+            },
+            IntegrationConfig::Gitlab(gitlab) => {
+                if gitlab.token.is_none() {
+                    problems.warn(path.clone(), format!(
+                            "integration \"{name}\" has no token: set a secret token on the GitLab webhook and here"
+                        ));
+                }
+            }
+        }
+    }
+    integration_names
+}
