@@ -20,6 +20,7 @@ mod intake;
 mod jobs;
 mod pagerduty;
 mod process;
+mod published;
 mod reports;
 mod silences;
 mod state;
