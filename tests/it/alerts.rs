@@ -286,6 +286,25 @@ async fn alertmanager_posts_need_the_token_and_a_version_4_payload() {
     assert_eq!(app.event_count().await, 0, "nothing stored");
 }
 
+/// `TestApp::idle` follows an alert report through the jobs it makes: the report's `alert` job
+/// applies it and adds the notice's delivery job in the same transaction, and idle returns only
+/// once that delivery has been made, with no polling.
+#[tokio::test]
+async fn idle_waits_for_the_delivery_an_alert_report_makes() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        chat.delay_answers(Duration::from_millis(200));
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        assert_eq!(
+            post(&app, &group(&[("f-a", "api-1", "firing")])).await,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        assert_eq!(titles(&chat), ["fired api-1"]);
+        app.stop().await;
+    }
+}
+
 /// The real Alertmanager (Debian's `prometheus-alertmanager`), sending to Firewatch.
 pub struct Alertmanager {
     child: Child,
