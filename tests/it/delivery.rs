@@ -139,7 +139,8 @@ async fn retry_after_is_honoured() {
             "next attempt {next} is earlier than asked"
         );
         app.advance(119);
-        // Nothing is due yet: one worker step runs nothing.
+        // Nothing is due yet: once the worker has done all it has due now, nothing more was sent.
+        app.idle().await;
         assert_eq!(destination.received().len(), 1);
         app.advance(1);
         destination.wait_for(2).await;
