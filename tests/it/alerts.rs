@@ -124,7 +124,7 @@ async fn re_sent_groups_notify_each_change_once() {
         // Firing again after resolving is a new cycle.
         assert_eq!(post(&app, &both).await, StatusCode::ACCEPTED);
         chat.wait_for(4).await;
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.idle().await;
         assert_eq!(
             titles(&chat),
             [
@@ -464,8 +464,11 @@ async fn the_real_alertmanager_groups_resolves_and_its_re_sends_are_deduplicated
         chat.wait_for(4).await;
         assert_eq!(titles(&chat)[3], "resolved api-1");
 
-        // Another group interval: nothing changed, nothing more is sent.
+        // Another group interval: nothing changed, nothing more is sent. Alertmanager is a
+        // separate process on the wall clock, so its 1 s group interval is waited out in real
+        // time; then the worker finishes whatever Alertmanager sent in it.
         tokio::time::sleep(Duration::from_millis(1500)).await;
+        app.idle().await;
         assert_eq!(chat.received().len(), 4, "{:?}", titles(&chat));
 
         let listed = alerts(&app, "").await;

@@ -4,8 +4,6 @@
 //! and notify each change once. A real PagerDuty client, Alertmanager's `pagerduty_configs`,
 //! pages Firewatch by URL alone.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -132,7 +130,7 @@ async fn the_documented_events_fold_into_one_alert_and_notify_each_change_once()
             enqueue(&app, &action("resolve", "never-fired")).await.0,
             StatusCode::ACCEPTED
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.idle().await;
         let summary = "DISK at 99% on machine prod-datapipe03.example.com";
         assert_eq!(
             notices(&chat),

@@ -92,7 +92,7 @@ async fn a_silence_mutes_what_it_matches_until_it_ends() {
         app.advance(3600);
         chat.wait_for(2).await;
         wait_for_states(&app, &["api-1 firing", "db-1 firing"]).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         assert_eq!(titles(&chat), ["fired db-1", "fired api-1"]);
         let listed = app.get("/api/v1/silences").await;
         assert_eq!(
@@ -157,7 +157,7 @@ async fn expiring_by_hand_takes_effect_at_once_and_a_new_silence_mutes_what_fire
         let (status, answer) = app.api(Method::DELETE, &path, Some(&app.admin_token)).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(answer["error"]["code"], "silence_expired");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         let mut told = titles(&chat);
         told[..2].sort();
         assert_eq!(
@@ -199,7 +199,7 @@ async fn an_alert_silenced_from_the_start_resolves_without_a_word() {
         StatusCode::ACCEPTED
     );
     chat.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.idle().await;
     assert_eq!(titles(&chat), ["fired api-9"]);
     app.stop().await;
 }
@@ -257,7 +257,7 @@ async fn a_weekly_maintenance_window_mutes_its_service_on_schedule() {
         wait_for_states(&app, &["api-1 silenced", "api-2 resolved"]).await;
         let listed = app.get("/api/v1/silences?kind=maintenance").await;
         assert_eq!(listed["items"][0]["status"], "active");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         let mut told = titles(&chat);
         told[1..3].sort();
         told[3..5].sort();
