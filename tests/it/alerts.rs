@@ -262,28 +262,31 @@ async fn people_acknowledge_and_resolve_through_the_api() {
 
 #[tokio::test]
 async fn alertmanager_posts_need_the_token_and_a_version_4_payload() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    let body = group(&[("f-a", "api-1", "firing")]);
-    let (status, answer) = app.post_hook("prometheus", &body, &[]).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(answer["error"]["code"], "invalid_token");
-    let (status, answer) = app
-        .post_hook(
-            "prometheus",
-            r#"{"version":"4","alerts":[{"status":"pending"}]}"#,
-            &[("authorization", &format!("Bearer {TOKEN}"))],
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["error"]["code"], "invalid_payload");
-    assert!(
-        answer["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("alerts[0].status")
-    );
-    assert_eq!(app.event_count().await, 0, "nothing stored");
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let body = group(&[("f-a", "api-1", "firing")]);
+        let (status, answer) = app.post_hook("prometheus", &body, &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(answer["error"]["code"], "invalid_token");
+        let (status, answer) = app
+            .post_hook(
+                "prometheus",
+                r#"{"version":"4","alerts":[{"status":"pending"}]}"#,
+                &[("authorization", &format!("Bearer {TOKEN}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["error"]["code"], "invalid_payload");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("alerts[0].status")
+        );
+        assert_eq!(app.event_count().await, 0, "nothing stored");
+        app.stop().await;
+    }
 }
 
 /// `TestApp::idle` follows an alert report through the jobs it makes: the report's `alert` job
