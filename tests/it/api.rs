@@ -250,52 +250,53 @@ async fn operations_endpoints() {
 
 #[tokio::test]
 async fn reload_takes_a_good_config_and_keeps_the_old_one_on_errors() {
-    let backend = backends()[0];
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("firewatch.toml");
-    std::fs::write(&file, CONFIG).unwrap();
-    let app = TestApp::spawn_with(backend, CONFIG, Some(file.clone())).await;
-    assert_eq!(
-        app.post_hook("added", "{}", &[AUTH]).await.0,
-        StatusCode::NOT_FOUND
-    );
+    for backend in backends() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("firewatch.toml");
+        std::fs::write(&file, CONFIG).unwrap();
+        let app = TestApp::spawn_with(backend, CONFIG, Some(file.clone())).await;
+        assert_eq!(
+            app.post_hook("added", "{}", &[AUTH]).await.0,
+            StatusCode::NOT_FOUND
+        );
 
-    std::fs::write(
-        &file,
-        format!(
-            "{CONFIG}\n[[integrations]]\nname = \"added\"\nkind = \"generic\"\ntoken = \"t\"\n"
-        ),
-    )
-    .unwrap();
-    app.app
-        .as_ref()
-        .unwrap()
-        .reload_config()
-        .await
-        .expect("good config reloads");
-    assert_eq!(
-        app.post_hook("added", "{}", &[AUTH]).await.0,
-        StatusCode::ACCEPTED
-    );
+        std::fs::write(
+            &file,
+            format!(
+                "{CONFIG}\n[[integrations]]\nname = \"added\"\nkind = \"generic\"\ntoken = \"t\"\n"
+            ),
+        )
+        .unwrap();
+        app.app
+            .as_ref()
+            .unwrap()
+            .reload_config()
+            .await
+            .expect("good config reloads");
+        assert_eq!(
+            app.post_hook("added", "{}", &[AUTH]).await.0,
+            StatusCode::ACCEPTED
+        );
 
-    std::fs::write(&file, "[[routes]]\nto = [\"nowhere\"]\n").unwrap();
-    let error = app
-        .app
-        .as_ref()
-        .unwrap()
-        .reload_config()
-        .await
-        .expect_err("bad config is refused");
-    assert!(
-        error
-            .to_string()
-            .contains("routes[0].to[0]: unknown destination \"nowhere\""),
-        "{error}"
-    );
-    assert_eq!(
-        app.post_hook("added", "{}", &[AUTH]).await.0,
-        StatusCode::ACCEPTED,
-        "the old config stays"
-    );
-    app.stop().await;
+        std::fs::write(&file, "[[routes]]\nto = [\"nowhere\"]\n").unwrap();
+        let error = app
+            .app
+            .as_ref()
+            .unwrap()
+            .reload_config()
+            .await
+            .expect_err("bad config is refused");
+        assert!(
+            error
+                .to_string()
+                .contains("routes[0].to[0]: unknown destination \"nowhere\""),
+            "{error}"
+        );
+        assert_eq!(
+            app.post_hook("added", "{}", &[AUTH]).await.0,
+            StatusCode::ACCEPTED,
+            "the old config stays"
+        );
+        app.stop().await;
+    }
 }

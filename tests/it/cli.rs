@@ -238,16 +238,18 @@ async fn token_create_prints_a_working_token_once_and_stores_its_hash() {
 
 #[tokio::test]
 async fn client_commands_explain_api_errors() {
-    let app = TestApp::spawn(backends()[0], "").await;
-    let viewer = app.token(&[Scope::EventsRead]).await;
-    let output = client(&["notifications", "redrive", "--all"], &app.url, &viewer).await;
-    assert!(!output.status.success());
-    assert!(
-        text(&output.stderr)
-            .contains("forbidden: this token lacks the \"notifications:write\" scope"),
-        "{output:?}"
-    );
-    app.stop().await;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let viewer = app.token(&[Scope::EventsRead]).await;
+        let output = client(&["notifications", "redrive", "--all"], &app.url, &viewer).await;
+        assert!(!output.status.success());
+        assert!(
+            text(&output.stderr)
+                .contains("forbidden: this token lacks the \"notifications:write\" scope"),
+            "{output:?}"
+        );
+        app.stop().await;
+    }
 }
 
 #[tokio::test]

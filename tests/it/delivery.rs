@@ -1,6 +1,8 @@
 //! The delivery engine through the public interfaces: routes, the webhook destination, retries
 //! with a controlled clock, dead letters and their re-drive, per-destination order.
 
+use std::time::Duration;
+
 use firewatch::clock::Clock;
 use firewatch::core::signing;
 
@@ -137,12 +139,57 @@ async fn retry_after_is_honoured() {
             "next attempt {next} is earlier than asked"
         );
         app.advance(119);
-        // Nothing is due yet: one worker step runs nothing.
+        // Nothing is due yet: once the worker has done all it has due now, nothing more was sent.
+        app.idle().await;
         assert_eq!(destination.received().len(), 1);
         app.advance(1);
         destination.wait_for(2).await;
         app.wait_for_notifications("state=delivered", |items| items.len() == 1)
             .await;
+        app.stop().await;
+    }
+}
+
+/// `TestApp::idle` waits for what is due: once it returns, a routed event has reached its
+/// destination and the outcome is recorded, with no polling. The destination answers slowly,
+/// so a claimed job is seen in hand, not done. A retry due later is a timer: idle does not
+/// wait for it, and waits for it again once the clock makes it due.
+#[tokio::test]
+async fn idle_returns_once_due_work_is_done_and_not_for_later_timers() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        destination.delay_answers(Duration::from_millis(300));
+        let app = TestApp::spawn(backend, &config(&destination, "")).await;
+        app.post_hook("ingest", r#"{"n":1}"#, &[AUTH]).await;
+        app.idle().await;
+        assert_eq!(destination.received().len(), 1);
+        let delivered = app.get("/api/v1/notifications?state=delivered").await;
+        assert_eq!(
+            delivered["items"].as_array().unwrap().len(),
+            1,
+            "{delivered}"
+        );
+
+        // Answered "later": the retry two minutes away does not hold idle up, nor does the
+        // event queued behind it for the same destination (it waits for the retry, in order).
+        destination.respond_with(429, &[("retry-after", "120")]);
+        app.post_hook("ingest", r#"{"n":2}"#, &[AUTH]).await;
+        app.idle().await;
+        assert_eq!(destination.received().len(), 2);
+        app.post_hook("ingest", r#"{"n":3}"#, &[AUTH]).await;
+        app.idle().await;
+        assert_eq!(destination.received().len(), 2);
+        let retrying = app.get("/api/v1/notifications?state=retrying").await;
+        assert_eq!(retrying["items"].as_array().unwrap().len(), 1, "{retrying}");
+        app.advance(120);
+        app.idle().await;
+        assert_eq!(destination.received().len(), 4);
+        let delivered = app.get("/api/v1/notifications?state=delivered").await;
+        assert_eq!(
+            delivered["items"].as_array().unwrap().len(),
+            3,
+            "{delivered}"
+        );
         app.stop().await;
     }
 }

@@ -4,8 +4,6 @@
 //! again and again is told once as flapping and then held back until it is steady; a service's
 //! team hears of its alerts in its own channel.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -73,15 +71,17 @@ fn describe(body: &Value) -> String {
     }
 }
 
-/// Gives the worker time to send anything it would (wrongly) send, then counts the notices.
-async fn quiet(chat: &Destination, count: usize) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// Waits until the worker has done all it has due now (so anything it would wrongly send has
+/// been sent), then counts the notices.
+async fn quiet(app: &TestApp, chat: &Destination, count: usize) {
+    app.idle().await;
     assert_eq!(chat.received().len(), count, "{:?}", notices(chat));
 }
 
-/// Gives the worker time to send anything it would (wrongly) send, then checks the notices.
-async fn settled(chat: &Destination, expected: &[&str]) {
-    tokio::time::sleep(Duration::from_millis(300)).await;
+/// Waits until the worker has done all it has due now (so anything it would wrongly send has
+/// been sent), then checks the notices.
+async fn settled(app: &TestApp, chat: &Destination, expected: &[&str]) {
+    app.idle().await;
     assert_eq!(notices(chat), expected);
 }
 
@@ -103,12 +103,12 @@ async fn groups_wait_batch_repeat_and_resolve_at_once() {
             StatusCode::ACCEPTED
         );
         wait_for_states(&app, &["api-1 firing", "api-2 firing"]).await;
-        settled(&chat, &[]).await;
+        settled(&app, &chat, &[]).await;
 
         // 30 s after the first fire: one notice for both.
         app.advance(20);
         chat.wait_for(1).await;
-        settled(&chat, &["group 2 new: api-1 api-2"]).await;
+        settled(&app, &chat, &["group 2 new: api-1 api-2"]).await;
         let first = chat.received()[0].json();
         assert_eq!(first["data"]["kind"], "alert_group");
         assert_eq!(
@@ -124,10 +124,11 @@ async fn groups_wait_batch_repeat_and_resolve_at_once() {
         );
         wait_for_states(&app, &["api-1 firing", "api-2 firing", "api-3 firing"]).await;
         app.advance(180);
-        settled(&chat, &["group 2 new: api-1 api-2"]).await;
+        settled(&app, &chat, &["group 2 new: api-1 api-2"]).await;
         app.advance(60);
         chat.wait_for(2).await;
         settled(
+            &app,
             &chat,
             &["group 2 new: api-1 api-2", "group 1 new: api-3 api-1 api-2"],
         )
@@ -173,7 +174,7 @@ async fn groups_wait_batch_repeat_and_resolve_at_once() {
         )
         .await;
         app.advance(60);
-        quiet(&chat, 4).await;
+        quiet(&app, &chat, 4).await;
         app.stop().await;
     }
 }
@@ -196,6 +197,7 @@ async fn a_flapping_alert_is_told_once_then_held_until_steady() {
             app.advance(60);
         }
         settled(
+            &app,
             &chat,
             &[
                 "fired api-1",
@@ -219,11 +221,11 @@ async fn a_flapping_alert_is_told_once_then_held_until_steady() {
             wait_for_states(&app, &[state]).await;
             app.advance(60);
         }
-        quiet(&chat, 5).await;
+        quiet(&app, &chat, 5).await;
 
         // The first settle check (an hour after it started flapping) finds it changed since.
         app.advance(3600 - 4 * 60);
-        quiet(&chat, 5).await;
+        quiet(&app, &chat, 5).await;
         // An hour after its last change it is steady, resolved, and that is told.
         app.advance(3 * 60);
         chat.wait_for(6).await;
@@ -282,7 +284,7 @@ alerts = ['{{instance=~"api-.*"}}']
         assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
         chat.wait_for(2).await;
         team.wait_for(1).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         assert_eq!(notices(&team), ["fired api-1"]);
         let mut services: Vec<String> = app.get("/api/v1/alerts").await["items"]
             .as_array()
@@ -303,7 +305,7 @@ alerts = ['{{instance=~"api-.*"}}']
         let info = group(&[("f-i", "api-9", "firing")]).replace("critical", "info");
         assert_eq!(post(&app, &info).await, StatusCode::ACCEPTED);
         chat.wait_for(3).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         assert_eq!(team.received().len(), 1);
         app.stop().await;
     }
@@ -343,9 +345,9 @@ async fn a_group_whose_route_changed_is_dropped_not_told() {
 
         // The old group's flush comes and goes without a notice, and so does its repeat.
         app.advance(30);
-        quiet(&chat, 0).await;
+        quiet(&app, &chat, 0).await;
         app.advance(4 * 3600);
-        quiet(&chat, 0).await;
+        quiet(&app, &chat, 0).await;
 
         // A new alert follows the new route.
         assert_eq!(
@@ -353,7 +355,7 @@ async fn a_group_whose_route_changed_is_dropped_not_told() {
             StatusCode::ACCEPTED
         );
         chat.wait_for(1).await;
-        settled(&chat, &["fired api-2"]).await;
+        settled(&app, &chat, &["fired api-2"]).await;
         app.stop().await;
     }
 }

@@ -437,11 +437,12 @@ async fn post_whole_then_read(base: &str, path: &str, headers: &[String], body: 
 /// each kind's default limit fits its sender: GitHub's pushes pass 1 MiB.
 #[tokio::test]
 async fn a_sender_that_writes_its_whole_oversized_body_first_reads_the_413() {
-    const SECRET: &str = "gh-secret";
-    let app = TestApp::spawn(
-        backends()[0],
-        &format!(
-            r#"
+    for backend in backends() {
+        const SECRET: &str = "gh-secret";
+        let app = TestApp::spawn(
+            backend,
+            &format!(
+                r#"
 [[integrations]]
 name = "ingest"
 kind = "generic"
@@ -452,125 +453,127 @@ name = "github"
 kind = "github"
 secret = "{SECRET}"
 "#
-        ),
-    )
-    .await;
-    let auth = "Authorization: Bearer t".to_owned();
-    let limited = |answer: &str| {
+            ),
+        )
+        .await;
+        let auth = "Authorization: Bearer t".to_owned();
+        let limited = |answer: &str| {
+            assert!(
+                answer.starts_with("HTTP/1.1 413"),
+                "{}",
+                &answer[..answer.len().min(300)]
+            );
+            assert!(answer.contains("payload_too_large"), "{answer}");
+            assert!(
+                answer.contains("1048576 bytes"),
+                "the generic default is 1 MiB: {answer}"
+            );
+        };
+        let three_mib = format!(r#"{{"pad":"{}"}}"#, "x".repeat(3 << 20));
+        let declared = format!("Content-Length: {}", three_mib.len());
+        limited(
+            &post_whole_then_read(
+                &app.url,
+                "/hooks/ingest",
+                &[auth.clone(), declared.clone(), "Connection: close".into()],
+                three_mib.as_bytes(),
+            )
+            .await,
+        );
+        // Streamed, with no length declared.
+        let mut chunked = Vec::new();
+        for chunk in three_mib.as_bytes().chunks(64 * 1024) {
+            chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            chunked.extend_from_slice(chunk);
+            chunked.extend_from_slice(b"\r\n");
+        }
+        chunked.extend_from_slice(b"0\r\n\r\n");
+        limited(
+            &post_whole_then_read(
+                &app.url,
+                "/hooks/ingest",
+                &[
+                    auth.clone(),
+                    "Transfer-Encoding: chunked".into(),
+                    "Connection: close".into(),
+                ],
+                &chunked,
+            )
+            .await,
+        );
+        // A sender that asks first is answered before it sends the body.
+        let asked = {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            let address = app.url.trim_start_matches("http://");
+            let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+            let head = format!(
+                "POST /hooks/ingest HTTP/1.1\r\nHost: {address}\r\n{auth}\r\nContent-Type: application/json\r\n{declared}\r\nExpect: 100-continue\r\n\r\n"
+            );
+            stream.write_all(head.as_bytes()).await.unwrap();
+            let mut answer = Vec::new();
+            stream.read_to_end(&mut answer).await.unwrap();
+            String::from_utf8_lossy(&answer).into_owned()
+        };
+        limited(&asked);
+        assert_eq!(app.event_count().await, 0);
+
+        // A GitHub push of 2,000 commits is about 2 MiB: taken.
+        let mut push: Value = serde_json::from_str(&crate::github::fixture("push.branch")).unwrap();
+        let commit = push["commits"][0].clone();
+        push["commits"] = Value::Array(
+            (0..2000)
+                .map(|n| {
+                    let mut commit = commit.clone();
+                    commit["id"] = format!("{n:040x}").into();
+                    commit["message"] =
+                        format!("Change {n}: {}", "a long commit message ".repeat(30)).into();
+                    commit
+                })
+                .collect(),
+        );
+        let body = serde_json::to_vec(&push).unwrap();
+        assert!(body.len() > 2 << 20, "{}", body.len());
+        let github_headers = |body: &[u8], delivery: &str| {
+            vec![
+                "X-GitHub-Event: push".to_owned(),
+                format!("X-GitHub-Delivery: {delivery}"),
+                format!(
+                    "X-Hub-Signature-256: {}",
+                    crate::github::github_signature(SECRET, body)
+                ),
+                format!("Content-Length: {}", body.len()),
+                "Connection: close".to_owned(),
+            ]
+        };
+        let answer = post_whole_then_read(
+            &app.url,
+            "/hooks/github",
+            &github_headers(&body, "d-1"),
+            &body,
+        )
+        .await;
+        assert!(
+            answer.starts_with("HTTP/1.1 202"),
+            "{}",
+            &answer[..answer.len().min(300)]
+        );
+        assert_eq!(app.event_count().await, 1);
+        // Past GitHub's own 25 MB cap: refused, readably.
+        let huge = vec![b' '; 26 << 20];
+        let answer = post_whole_then_read(
+            &app.url,
+            "/hooks/github",
+            &github_headers(&huge, "d-2"),
+            &huge,
+        )
+        .await;
         assert!(
             answer.starts_with("HTTP/1.1 413"),
             "{}",
             &answer[..answer.len().min(300)]
         );
-        assert!(answer.contains("payload_too_large"), "{answer}");
-        assert!(
-            answer.contains("1048576 bytes"),
-            "the generic default is 1 MiB: {answer}"
-        );
-    };
-    let three_mib = format!(r#"{{"pad":"{}"}}"#, "x".repeat(3 << 20));
-    let declared = format!("Content-Length: {}", three_mib.len());
-    limited(
-        &post_whole_then_read(
-            &app.url,
-            "/hooks/ingest",
-            &[auth.clone(), declared.clone(), "Connection: close".into()],
-            three_mib.as_bytes(),
-        )
-        .await,
-    );
-    // Streamed, with no length declared.
-    let mut chunked = Vec::new();
-    for chunk in three_mib.as_bytes().chunks(64 * 1024) {
-        chunked.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-        chunked.extend_from_slice(chunk);
-        chunked.extend_from_slice(b"\r\n");
+        assert!(answer.contains("26214400 bytes"), "{answer}");
+        assert_eq!(app.event_count().await, 1);
+        app.stop().await;
     }
-    chunked.extend_from_slice(b"0\r\n\r\n");
-    limited(
-        &post_whole_then_read(
-            &app.url,
-            "/hooks/ingest",
-            &[
-                auth.clone(),
-                "Transfer-Encoding: chunked".into(),
-                "Connection: close".into(),
-            ],
-            &chunked,
-        )
-        .await,
-    );
-    // A sender that asks first is answered before it sends the body.
-    let asked = {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let address = app.url.trim_start_matches("http://");
-        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
-        let head = format!(
-            "POST /hooks/ingest HTTP/1.1\r\nHost: {address}\r\n{auth}\r\nContent-Type: application/json\r\n{declared}\r\nExpect: 100-continue\r\n\r\n"
-        );
-        stream.write_all(head.as_bytes()).await.unwrap();
-        let mut answer = Vec::new();
-        stream.read_to_end(&mut answer).await.unwrap();
-        String::from_utf8_lossy(&answer).into_owned()
-    };
-    limited(&asked);
-    assert_eq!(app.event_count().await, 0);
-
-    // A GitHub push of 2,000 commits is about 2 MiB: taken.
-    let mut push: Value = serde_json::from_str(&crate::github::fixture("push.branch")).unwrap();
-    let commit = push["commits"][0].clone();
-    push["commits"] = Value::Array(
-        (0..2000)
-            .map(|n| {
-                let mut commit = commit.clone();
-                commit["id"] = format!("{n:040x}").into();
-                commit["message"] =
-                    format!("Change {n}: {}", "a long commit message ".repeat(30)).into();
-                commit
-            })
-            .collect(),
-    );
-    let body = serde_json::to_vec(&push).unwrap();
-    assert!(body.len() > 2 << 20, "{}", body.len());
-    let github_headers = |body: &[u8], delivery: &str| {
-        vec![
-            "X-GitHub-Event: push".to_owned(),
-            format!("X-GitHub-Delivery: {delivery}"),
-            format!(
-                "X-Hub-Signature-256: {}",
-                crate::github::github_signature(SECRET, body)
-            ),
-            format!("Content-Length: {}", body.len()),
-            "Connection: close".to_owned(),
-        ]
-    };
-    let answer = post_whole_then_read(
-        &app.url,
-        "/hooks/github",
-        &github_headers(&body, "d-1"),
-        &body,
-    )
-    .await;
-    assert!(
-        answer.starts_with("HTTP/1.1 202"),
-        "{}",
-        &answer[..answer.len().min(300)]
-    );
-    assert_eq!(app.event_count().await, 1);
-    // Past GitHub's own 25 MB cap: refused, readably.
-    let huge = vec![b' '; 26 << 20];
-    let answer = post_whole_then_read(
-        &app.url,
-        "/hooks/github",
-        &github_headers(&huge, "d-2"),
-        &huge,
-    )
-    .await;
-    assert!(
-        answer.starts_with("HTTP/1.1 413"),
-        "{}",
-        &answer[..answer.len().min(300)]
-    );
-    assert!(answer.contains("26214400 bytes"), "{answer}");
-    assert_eq!(app.event_count().await, 1);
 }

@@ -4,8 +4,6 @@
 //! and notify each change once. A real PagerDuty client, Alertmanager's `pagerduty_configs`,
 //! pages Firewatch by URL alone.
 
-use std::time::Duration;
-
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -132,7 +130,7 @@ async fn the_documented_events_fold_into_one_alert_and_notify_each_change_once()
             enqueue(&app, &action("resolve", "never-fired")).await.0,
             StatusCode::ACCEPTED
         );
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.idle().await;
         let summary = "DISK at 99% on machine prod-datapipe03.example.com";
         assert_eq!(
             notices(&chat),
@@ -162,173 +160,179 @@ async fn the_documented_events_fold_into_one_alert_and_notify_each_change_once()
 
 #[tokio::test]
 async fn a_trigger_without_a_key_is_given_one_that_resolves_it() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    let mut body = trigger();
-    body.as_object_mut().unwrap().remove("dedup_key");
-    let (status, first) = enqueue(&app, &body).await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    let (_, second) = enqueue(&app, &body).await;
-    let key = first["dedup_key"].as_str().unwrap();
-    assert_eq!(key.len(), 32, "{first}");
-    assert_ne!(
-        first["dedup_key"], second["dedup_key"],
-        "each is a new alert"
-    );
-    chat.wait_for(2).await;
-    let (status, answer) = enqueue(&app, &action("resolve", key)).await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(answer["dedup_key"], key);
-    chat.wait_for(3).await;
-    let open = app.get("/api/v1/alerts?state=open").await;
-    assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
-    assert_eq!(open["items"][0]["fingerprint"], second["dedup_key"]);
-    app.stop().await;
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let mut body = trigger();
+        body.as_object_mut().unwrap().remove("dedup_key");
+        let (status, first) = enqueue(&app, &body).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let (_, second) = enqueue(&app, &body).await;
+        let key = first["dedup_key"].as_str().unwrap();
+        assert_eq!(key.len(), 32, "{first}");
+        assert_ne!(
+            first["dedup_key"], second["dedup_key"],
+            "each is a new alert"
+        );
+        chat.wait_for(2).await;
+        let (status, answer) = enqueue(&app, &action("resolve", key)).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(answer["dedup_key"], key);
+        chat.wait_for(3).await;
+        let open = app.get("/api/v1/alerts?state=open").await;
+        assert_eq!(open["items"].as_array().unwrap().len(), 1, "{open}");
+        assert_eq!(open["items"][0]["fingerprint"], second["dedup_key"]);
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
 async fn invalid_events_get_pagerdutys_error_answer_and_store_nothing() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
 
-    // PagerDuty's documented 400 answer, word for word.
-    let mut short_key = trigger();
-    short_key["routing_key"] = json!("short");
-    let (status, answer) = enqueue(&app, &short_key).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["status"], "invalid event");
-    assert_eq!(answer["message"], "Event object is invalid");
-    assert_eq!(
-        answer["errors"],
-        json!(["Length of 'routing_key' is incorrect (should be 32 characters)"])
-    );
-    assert_eq!(answer["error"]["code"], "invalid_payload");
+        // PagerDuty's documented 400 answer, word for word.
+        let mut short_key = trigger();
+        short_key["routing_key"] = json!("short");
+        let (status, answer) = enqueue(&app, &short_key).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["status"], "invalid event");
+        assert_eq!(answer["message"], "Event object is invalid");
+        assert_eq!(
+            answer["errors"],
+            json!(["Length of 'routing_key' is incorrect (should be 32 characters)"])
+        );
+        assert_eq!(answer["error"]["code"], "invalid_payload");
 
-    let mut unknown = trigger();
-    unknown["routing_key"] = json!("0123456789abcdef0123456789abcdef");
-    let (status, answer) = enqueue(&app, &unknown).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        answer["errors"][0]
-            .as_str()
+        let mut unknown = trigger();
+        unknown["routing_key"] = json!("0123456789abcdef0123456789abcdef");
+        let (status, answer) = enqueue(&app, &unknown).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            answer["errors"][0]
+                .as_str()
+                .unwrap()
+                .contains("does not match any integration"),
+            "{answer}"
+        );
+
+        let mut bad = trigger();
+        bad["payload"]["severity"] = json!("sev1");
+        bad["payload"].as_object_mut().unwrap().remove("source");
+        bad["event_action"] = json!("trigger");
+        let (status, answer) = enqueue(&app, &bad).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            answer["errors"],
+            json!([
+                "'payload.source' is missing or blank",
+                "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')"
+            ])
+        );
+
+        let (status, answer) = app.post_json("/v2/enqueue", "{\"routing_key\":", &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["status"], "invalid event");
+        assert_eq!(answer["error"]["code"], "invalid_json");
+
+        let (status, answer) = app
+            .post_json(
+                "/v2/enqueue",
+                &trigger().to_string(),
+                &[("content-type", "text/plain")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(answer["error"]["code"], "unsupported_media_type");
+
+        // The integration's own hook takes the same body and checks the key is its own.
+        let (status, answer) = app.post_hook("pd", &unknown.to_string(), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["status"], "invalid event");
+        let (status, answer) = app.post_hook("pd", &trigger().to_string(), &[]).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert_eq!(answer["dedup_key"], "srv01/mysql");
+        // The worker may already have stored the alert's notice, an event of its own.
+        let stored: Vec<String> = app
+            .store
+            .list_events(&firewatch::store::EventFilter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
             .unwrap()
-            .contains("does not match any integration"),
-        "{answer}"
-    );
-
-    let mut bad = trigger();
-    bad["payload"]["severity"] = json!("sev1");
-    bad["payload"].as_object_mut().unwrap().remove("source");
-    bad["event_action"] = json!("trigger");
-    let (status, answer) = enqueue(&app, &bad).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(
-        answer["errors"],
-        json!([
-            "'payload.source' is missing or blank",
-            "'payload.severity' is invalid (must be one of the following: 'critical', 'warning', 'error' or 'info')"
-        ])
-    );
-
-    let (status, answer) = app.post_json("/v2/enqueue", "{\"routing_key\":", &[]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["status"], "invalid event");
-    assert_eq!(answer["error"]["code"], "invalid_json");
-
-    let (status, answer) = app
-        .post_json(
-            "/v2/enqueue",
-            &trigger().to_string(),
-            &[("content-type", "text/plain")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(answer["error"]["code"], "unsupported_media_type");
-
-    // The integration's own hook takes the same body and checks the key is its own.
-    let (status, answer) = app.post_hook("pd", &unknown.to_string(), &[]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(answer["status"], "invalid event");
-    let (status, answer) = app.post_hook("pd", &trigger().to_string(), &[]).await;
-    assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(answer["dedup_key"], "srv01/mysql");
-    // The worker may already have stored the alert's notice, an event of its own.
-    let stored: Vec<String> = app
-        .store
-        .list_events(&firewatch::store::EventFilter {
-            limit: 10,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|event| event.kind != firewatch::alerts::notices::NOTICE_KIND)
-        .map(|event| format!("{} {}", event.integration, event.kind))
-        .collect();
-    assert_eq!(
-        stored,
-        ["pd pagerduty_event"],
-        "only the valid event is stored"
-    );
-    app.stop().await;
+            .into_iter()
+            .filter(|event| event.kind != firewatch::alerts::notices::NOTICE_KIND)
+            .map(|event| format!("{} {}", event.integration, event.kind))
+            .collect();
+        assert_eq!(
+            stored,
+            ["pd pagerduty_event"],
+            "only the valid event is stored"
+        );
+        app.stop().await;
+    }
 }
 
 /// Alertmanager's own PagerDuty notifier, pointed at Firewatch: it triggers one alert per
 /// group with its own dedup key, and resolves it when the group resolves.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alertmanagers_pagerduty_notifier_pages_firewatch() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    let alertmanager = Alertmanager::start_with(&format!(
-        r#"
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let alertmanager = Alertmanager::start_with(&format!(
+            r#"
     pagerduty_configs:
       - routing_key: {ROUTING_KEY}
         url: {}/v2/enqueue
         send_resolved: true
         severity: critical
 "#,
-        app.url
-    ))
-    .await;
-    alertmanager
-        .push(json!([
-            prometheus_alert("api-1", None),
-            prometheus_alert("api-2", None)
-        ]))
+            app.url
+        ))
         .await;
-    chat.wait_for(1).await;
-    let alerts = app.get("/api/v1/alerts?state=open").await;
-    let items = alerts["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "one alert per Alertmanager group: {alerts}");
-    assert_eq!(items[0]["severity"], "critical");
-    assert!(
-        items[0]["summary"]
-            .as_str()
-            .unwrap()
-            .contains("HighLatency"),
-        "{alerts}"
-    );
-
-    // The real Alertmanager reads the wall clock, so the resolve time must be real too.
-    #[allow(clippy::disallowed_methods)]
-    let now = jiff::Timestamp::now();
-    alertmanager
-        .push(json!([
-            prometheus_alert("api-1", Some(now)),
-            prometheus_alert("api-2", Some(now))
-        ]))
-        .await;
-    chat.wait_for(2).await;
-    let changes: Vec<String> = chat
-        .received()
-        .iter()
-        .map(|r| {
-            r.json()["data"]["payload"]["change"]
+        alertmanager
+            .push(json!([
+                prometheus_alert("api-1", None),
+                prometheus_alert("api-2", None)
+            ]))
+            .await;
+        chat.wait_for(1).await;
+        let alerts = app.get("/api/v1/alerts?state=open").await;
+        let items = alerts["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1, "one alert per Alertmanager group: {alerts}");
+        assert_eq!(items[0]["severity"], "critical");
+        assert!(
+            items[0]["summary"]
                 .as_str()
                 .unwrap()
-                .to_owned()
-        })
-        .collect();
-    assert_eq!(changes, ["fired", "resolved"]);
-    app.stop().await;
+                .contains("HighLatency"),
+            "{alerts}"
+        );
+
+        // The real Alertmanager reads the wall clock, so the resolve time must be real too.
+        #[allow(clippy::disallowed_methods)]
+        let now = jiff::Timestamp::now();
+        alertmanager
+            .push(json!([
+                prometheus_alert("api-1", Some(now)),
+                prometheus_alert("api-2", Some(now))
+            ]))
+            .await;
+        chat.wait_for(2).await;
+        let changes: Vec<String> = chat
+            .received()
+            .iter()
+            .map(|r| {
+                r.json()["data"]["payload"]["change"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(changes, ["fired", "resolved"]);
+        app.stop().await;
+    }
 }

@@ -339,6 +339,8 @@ async fn kill_9_during_full_speed_load_loses_no_acknowledged_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_finishes_in_flight_requests_and_stops() {
+    // One backend: the drain on SIGTERM is the process's, not the store's, and a second
+    // full-speed load would double this test's load on the machine (kill -9 runs on both).
     let fixture = Fixture::new(backends()[0]).await;
     let mut server = fixture.start().await;
     let (stop, stopped) = watch::channel(false);
@@ -371,6 +373,7 @@ async fn sigterm_finishes_in_flight_requests_and_stops() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
+    // SQLite only: a reload rereads the config file and never touches the store.
     let fixture = Fixture::new(Backend::Sqlite).await;
     let server = fixture.start().await;
     let http = reqwest::Client::new();
@@ -418,6 +421,7 @@ async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_logs_are_one_object_per_line() {
+    // SQLite only: the log format does not depend on the store.
     let fixture = Fixture::new(Backend::Sqlite).await;
     let mut server = Server::start_with_env(
         &fixture.config,
@@ -476,6 +480,7 @@ async fn sign_in(url: &str, name: &str, password: &str) -> u16 {
 async fn a_password_is_never_logged_or_stored_in_clear() {
     const PASSWORD: &str = "plaintext-canary-7f3a9c";
     const TYPED_AS_NAME: &str = "name-canary-51be02";
+    // SQLite only: it reads the database and WAL files themselves for the canaries.
     let fixture = Fixture::new(Backend::Sqlite).await;
     let add = vec![
         "user".into(),

@@ -399,7 +399,7 @@ async fn unacknowledged_task(
     wait_for_states(&app, &["api-1 firing"]).await;
     team.wait_for(1).await;
     app.advance(29 * MINUTE);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.idle().await;
     assert_eq!(tasks(&app, "").await, Vec::<Value>::new(), "not yet");
     app.advance(MINUTE);
     let task = wait_for_tasks(&app, "", 1).await.remove(0);
@@ -463,7 +463,7 @@ async fn an_alert_left_unacknowledged_becomes_a_task_for_its_team_until_acknowle
 
         // An acknowledged alert opens no task, however long it stays so.
         app.advance(2 * 60 * MINUTE);
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.idle().await;
         assert_eq!(tasks(&app, "?state=all").await.len(), 1);
         assert_eq!(task_notices(&team).len(), 1);
         app.stop().await;
@@ -488,7 +488,7 @@ async fn an_alert_that_keeps_firing_becomes_a_task_that_closes_once() {
             wait_for_states(&app, &[state]).await;
             app.advance(MINUTE);
         }
-        tokio::time::sleep(Duration::from_millis(300)).await;
+        app.idle().await;
         assert_eq!(tasks(&app, "").await, Vec::<Value>::new(), "two fires");
         accepted(&app, &firing).await;
         let task = wait_for_tasks(&app, "", 1).await.remove(0);

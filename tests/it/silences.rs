@@ -88,11 +88,17 @@ async fn a_silence_mutes_what_it_matches_until_it_ends() {
         // Re-sends while silenced stay quiet.
         assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
 
+        // FIXME: flaky under load (2 of 3 runs of this module; once in 50 repeats on PostgreSQL
+        // with a CPU hog): the re-send's alert job can read the clock before this advance and
+        // commit after the silence check at the silence's end, so it silences api-1 again "at
+        // 01:00" after the check fired it at 02:00, and recheck_silenced fires it a second time
+        // (changes silenced, fired, silenced, fired; sometimes a second "fired api-1" notice).
+        // A product race (a report applied with a stale time), so the test is left as it was.
         // An hour later the silence is over and api-1, still firing, is told at last.
         app.advance(3600);
         chat.wait_for(2).await;
         wait_for_states(&app, &["api-1 firing", "db-1 firing"]).await;
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         assert_eq!(titles(&chat), ["fired db-1", "fired api-1"]);
         let listed = app.get("/api/v1/silences").await;
         assert_eq!(
@@ -157,7 +163,7 @@ async fn expiring_by_hand_takes_effect_at_once_and_a_new_silence_mutes_what_fire
         let (status, answer) = app.api(Method::DELETE, &path, Some(&app.admin_token)).await;
         assert_eq!(status, StatusCode::CONFLICT);
         assert_eq!(answer["error"]["code"], "silence_expired");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         let mut told = titles(&chat);
         told[..2].sort();
         assert_eq!(
@@ -175,33 +181,35 @@ async fn expiring_by_hand_takes_effect_at_once_and_a_new_silence_mutes_what_fire
 
 #[tokio::test]
 async fn an_alert_silenced_from_the_start_resolves_without_a_word() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    create(
-        &app,
-        json!({"matchers": "instance=\"api-1\"", "duration": "1h", "comment": "noisy host"}),
-    )
-    .await;
-    assert_eq!(
-        post(&app, &group(&[("f-a", "api-1", "firing")])).await,
-        StatusCode::ACCEPTED
-    );
-    wait_for_states(&app, &["api-1 silenced"]).await;
-    assert_eq!(
-        post(&app, &group(&[("f-a", "api-1", "resolved")])).await,
-        StatusCode::ACCEPTED
-    );
-    wait_for_states(&app, &["api-1 resolved"]).await;
-    app.advance(7200);
-    // A later, unrelated alert is told; nothing about api-1 ever was.
-    assert_eq!(
-        post(&app, &group(&[("f-z", "api-9", "firing")])).await,
-        StatusCode::ACCEPTED
-    );
-    chat.wait_for(1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(titles(&chat), ["fired api-9"]);
-    app.stop().await;
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        create(
+            &app,
+            json!({"matchers": "instance=\"api-1\"", "duration": "1h", "comment": "noisy host"}),
+        )
+        .await;
+        assert_eq!(
+            post(&app, &group(&[("f-a", "api-1", "firing")])).await,
+            StatusCode::ACCEPTED
+        );
+        wait_for_states(&app, &["api-1 silenced"]).await;
+        assert_eq!(
+            post(&app, &group(&[("f-a", "api-1", "resolved")])).await,
+            StatusCode::ACCEPTED
+        );
+        wait_for_states(&app, &["api-1 resolved"]).await;
+        app.advance(7200);
+        // A later, unrelated alert is told; nothing about api-1 ever was.
+        assert_eq!(
+            post(&app, &group(&[("f-z", "api-9", "firing")])).await,
+            StatusCode::ACCEPTED
+        );
+        chat.wait_for(1).await;
+        app.idle().await;
+        assert_eq!(titles(&chat), ["fired api-9"]);
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -257,7 +265,7 @@ async fn a_weekly_maintenance_window_mutes_its_service_on_schedule() {
         wait_for_states(&app, &["api-1 silenced", "api-2 resolved"]).await;
         let listed = app.get("/api/v1/silences?kind=maintenance").await;
         assert_eq!(listed["items"][0]["status"], "active");
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        app.idle().await;
         let mut told = titles(&chat);
         told[1..3].sort();
         told[3..5].sort();
@@ -277,132 +285,136 @@ async fn a_weekly_maintenance_window_mutes_its_service_on_schedule() {
 
 #[tokio::test]
 async fn bad_silences_are_refused_with_a_reason() {
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    for (body, words) in [
-        (
-            json!({"duration": "1h", "comment": "x"}),
-            "at least one matcher",
-        ),
-        (
-            json!({"matchers": "instance=~\"(api\"", "duration": "1h", "comment": "x"}),
-            "regex",
-        ),
-        (json!({"matchers": "a=b", "duration": "1h"}), "comment"),
-        (
-            json!({"matchers": "a=b", "comment": "x"}),
-            "endsAt or a duration",
-        ),
-        (
-            json!({"matchers": "a=b", "duration": "soon", "comment": "x"}),
-            "duration",
-        ),
-        (
-            json!({"matchers": "a=b", "cron": "0 2 * * sun", "duration": "2h", "comment": "x"}),
-            "only a maintenance window",
-        ),
-        (
-            json!({"kind": "maintenance", "cron": "0 2 * * sun", "duration": "2h", "comment": "x"}),
-            "service",
-        ),
-        (
-            json!({"service": "api", "cron": "0 2 * * sun", "duration": "2h", "timezone": "Mars/Olympus", "comment": "x"}),
-            "time zone",
-        ),
-        (
-            json!({"matchers": "a=b", "endsAt": "2020-01-01T00:00:00Z", "comment": "x"}),
-            "already past",
-        ),
-    ] {
-        let (status, answer) = app
-            .api_json(Method::POST, "/api/v1/silences", &app.admin_token, &body)
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        for (body, words) in [
+            (
+                json!({"duration": "1h", "comment": "x"}),
+                "at least one matcher",
+            ),
+            (
+                json!({"matchers": "instance=~\"(api\"", "duration": "1h", "comment": "x"}),
+                "regex",
+            ),
+            (json!({"matchers": "a=b", "duration": "1h"}), "comment"),
+            (
+                json!({"matchers": "a=b", "comment": "x"}),
+                "endsAt or a duration",
+            ),
+            (
+                json!({"matchers": "a=b", "duration": "soon", "comment": "x"}),
+                "duration",
+            ),
+            (
+                json!({"matchers": "a=b", "cron": "0 2 * * sun", "duration": "2h", "comment": "x"}),
+                "only a maintenance window",
+            ),
+            (
+                json!({"kind": "maintenance", "cron": "0 2 * * sun", "duration": "2h", "comment": "x"}),
+                "service",
+            ),
+            (
+                json!({"service": "api", "cron": "0 2 * * sun", "duration": "2h", "timezone": "Mars/Olympus", "comment": "x"}),
+                "time zone",
+            ),
+            (
+                json!({"matchers": "a=b", "endsAt": "2020-01-01T00:00:00Z", "comment": "x"}),
+                "already past",
+            ),
+        ] {
+            let (status, answer) = app
+                .api_json(Method::POST, "/api/v1/silences", &app.admin_token, &body)
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
+            let message = answer["error"]["message"].as_str().unwrap();
+            assert!(message.contains(words), "{body}: {message}");
+        }
+        let reader = app.token(&[Scope::AlertsRead]).await;
+        let (status, _) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/silences",
+                &reader,
+                &json!({"matchers": "a=b", "duration": "1h", "comment": "x"}),
+            )
             .await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
-        let message = answer["error"]["message"].as_str().unwrap();
-        assert!(message.contains(words), "{body}: {message}");
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let all = app.get("/api/v1/silences?status=all").await;
+        assert_eq!(all["items"].as_array().unwrap().len(), 0, "nothing stored");
+        app.stop().await;
     }
-    let reader = app.token(&[Scope::AlertsRead]).await;
-    let (status, _) = app
-        .api_json(
-            Method::POST,
-            "/api/v1/silences",
-            &reader,
-            &json!({"matchers": "a=b", "duration": "1h", "comment": "x"}),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
-    let all = app.get("/api/v1/silences?status=all").await;
-    assert_eq!(all["items"].as_array().unwrap().len(), 0, "nothing stored");
-    app.stop().await;
 }
 
 /// The client commands a responder types at 3 a.m.: list alerts, silence one, acknowledge and
 /// resolve another, list and expire the silence.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_lists_silences_acknowledges_and_resolves() {
-    use crate::cli::client;
-    let chat = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &config(&chat)).await;
-    let token = app.token(&[Scope::AlertsRead, Scope::AlertsWrite]).await;
-    let body = group(&[("f-a", "api-1", "firing"), ("f-b", "db-1", "firing")]);
-    assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
-    chat.wait_for(2).await;
+    for backend in backends() {
+        use crate::cli::client;
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let token = app.token(&[Scope::AlertsRead, Scope::AlertsWrite]).await;
+        let body = group(&[("f-a", "api-1", "firing"), ("f-b", "db-1", "firing")]);
+        assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
+        chat.wait_for(2).await;
 
-    let output = client(&["alert", "list"], &app.url, &token).await;
-    assert!(output.status.success(), "{output:?}");
-    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(listed.contains("p99 above 500 ms on db-1"), "{listed}");
-    assert_eq!(
-        listed.lines().count(),
-        3,
-        "a header and two alerts: {listed}"
-    );
+        let output = client(&["alert", "list"], &app.url, &token).await;
+        assert!(output.status.success(), "{output:?}");
+        let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(listed.contains("p99 above 500 ms on db-1"), "{listed}");
+        assert_eq!(
+            listed.lines().count(),
+            3,
+            "a header and two alerts: {listed}"
+        );
 
-    let output = client(
-        &[
-            "silence",
-            "add",
-            "instance=db-1",
-            "--duration",
-            "30m",
-            "--comment",
-            "db failover drill",
-        ],
-        &app.url,
-        &token,
-    )
-    .await;
-    assert!(output.status.success(), "{output:?}");
-    let created = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(created.contains(r#"{instance="db-1"}"#), "{created}");
-    let silence_id = created.split_whitespace().next().unwrap().to_owned();
-    wait_for_states(&app, &["api-1 firing", "db-1 silenced"]).await;
+        let output = client(
+            &[
+                "silence",
+                "add",
+                "instance=db-1",
+                "--duration",
+                "30m",
+                "--comment",
+                "db failover drill",
+            ],
+            &app.url,
+            &token,
+        )
+        .await;
+        assert!(output.status.success(), "{output:?}");
+        let created = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(created.contains(r#"{instance="db-1"}"#), "{created}");
+        let silence_id = created.split_whitespace().next().unwrap().to_owned();
+        wait_for_states(&app, &["api-1 firing", "db-1 silenced"]).await;
 
-    let alerts = app.get("/api/v1/alerts?state=firing").await;
-    let api1 = alerts["items"][0]["id"].as_str().unwrap().to_owned();
-    let output = client(&["alert", "ack", &api1], &app.url, &token).await;
-    assert!(output.status.success(), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stdout).starts_with("acknowledged "));
-    let output = client(&["alert", "ack", &api1], &app.url, &token).await;
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("alert_state"));
-    let output = client(&["alert", "resolve", &api1], &app.url, &token).await;
-    assert!(output.status.success(), "{output:?}");
+        let alerts = app.get("/api/v1/alerts?state=firing").await;
+        let api1 = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+        let output = client(&["alert", "ack", &api1], &app.url, &token).await;
+        assert!(output.status.success(), "{output:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).starts_with("acknowledged "));
+        let output = client(&["alert", "ack", &api1], &app.url, &token).await;
+        assert!(!output.status.success());
+        assert!(String::from_utf8_lossy(&output.stderr).contains("alert_state"));
+        let output = client(&["alert", "resolve", &api1], &app.url, &token).await;
+        assert!(output.status.success(), "{output:?}");
 
-    let output = client(&["silence", "list"], &app.url, &token).await;
-    let listed = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        listed.contains(&silence_id) && listed.contains("db failover drill"),
-        "{listed}"
-    );
-    let output = client(&["silence", "expire", &silence_id], &app.url, &token).await;
-    assert!(output.status.success(), "{output:?}");
-    wait_for_states(&app, &["api-1 resolved", "db-1 firing"]).await;
-    let output = client(&["silence", "add", "--comment", "x"], &app.url, &token).await;
-    assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("at least one matcher"),
-        "{output:?}"
-    );
-    app.stop().await;
+        let output = client(&["silence", "list"], &app.url, &token).await;
+        let listed = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            listed.contains(&silence_id) && listed.contains("db failover drill"),
+            "{listed}"
+        );
+        let output = client(&["silence", "expire", &silence_id], &app.url, &token).await;
+        assert!(output.status.success(), "{output:?}");
+        wait_for_states(&app, &["api-1 resolved", "db-1 firing"]).await;
+        let output = client(&["silence", "add", "--comment", "x"], &app.url, &token).await;
+        assert!(!output.status.success());
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("at least one matcher"),
+            "{output:?}"
+        );
+        app.stop().await;
+    }
 }

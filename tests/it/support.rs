@@ -132,8 +132,73 @@ pub struct TestApp {
     /// A token with every scope.
     pub admin_token: String,
     pub config_toml: String,
+    /// The test's own connection to the app's database, for [`TestApp::idle`].
+    jobs: JobProbe,
     /// Kept so the database outlives the app.
     pub _database: TestDatabase,
+}
+
+/// A job the worker has due or in hand (seq, kind, queue, run_at, lease_owner), as
+/// [`TestApp::idle`] reports it when it times out.
+type BusyJob = (i64, String, Option<String>, i64, Option<String>);
+
+/// Reads the `jobs` table straight from the test database (the store keeps its pools private).
+enum JobProbe {
+    Sqlite(sqlx::SqlitePool),
+    Postgres(sqlx::PgPool),
+}
+
+impl JobProbe {
+    /// Connects on first use, so tests that never wait for the worker open nothing.
+    fn new(url: &str) -> JobProbe {
+        if url.starts_with("sqlite:") {
+            JobProbe::Sqlite(
+                sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy(url)
+                    .expect("sqlite url parses"),
+            )
+        } else {
+            JobProbe::Postgres(
+                sqlx::postgres::PgPoolOptions::new()
+                    .max_connections(1)
+                    .connect_lazy(url)
+                    .expect("postgres url parses"),
+            )
+        }
+    }
+
+    /// The jobs that keep the worker from being idle at `now_ms` (Unix milliseconds, as the
+    /// store keeps times): every pending job a worker holds a lease on (claimed, outcome not yet
+    /// recorded), and every pending job it could claim now, i.e. due (`run_at <= now`) and, if it
+    /// is in a queue, that queue's oldest pending job (a queue runs one job at a time, in order,
+    /// so the jobs behind its head wait for the head, not for the clock). Jobs due later are
+    /// timers and do not count. One statement reads one snapshot, and a job's follow-up jobs (an
+    /// alert report's notices and their deliveries) are added in the transaction that marks it
+    /// done, or earlier while it is still leased: there is no moment at which a job is finished
+    /// and what it set off is not yet in the table.
+    async fn busy(&self, now_ms: i64) -> Vec<BusyJob> {
+        const BUSY: &str = "SELECT j.seq, j.kind, j.queue, j.run_at, j.lease_owner FROM jobs j \
+             WHERE j.state = 'pending' \
+               AND (j.lease_owner IS NOT NULL \
+                    OR (j.run_at <= $1 \
+                        AND (j.queue IS NULL \
+                             OR j.seq = (SELECT min(h.seq) FROM jobs h \
+                                         WHERE h.state = 'pending' AND h.queue = j.queue)))) \
+             ORDER BY j.seq LIMIT 20";
+        let busy = match self {
+            JobProbe::Sqlite(pool) => sqlx::query_as(BUSY).bind(now_ms).fetch_all(pool).await,
+            JobProbe::Postgres(pool) => sqlx::query_as(BUSY).bind(now_ms).fetch_all(pool).await,
+        };
+        busy.expect("reading the jobs table")
+    }
+
+    async fn close(&self) {
+        match self {
+            JobProbe::Sqlite(pool) => pool.close().await,
+            JobProbe::Postgres(pool) => pool.close().await,
+        }
+    }
 }
 
 impl TestApp {
@@ -163,6 +228,7 @@ impl TestApp {
         if let Some(app) = self.app.take() {
             app.shutdown().await;
         }
+        self.jobs.close().await;
         self.store.close().await;
         let config = self.config_toml.clone();
         Self::start(self._database, &config, None, at).await
@@ -207,6 +273,7 @@ impl TestApp {
             http: reqwest::Client::new(),
             admin_token: admin.token,
             config_toml: config_toml.to_owned(),
+            jobs: JobProbe::new(&database.url),
             _database: database,
         }
     }
@@ -380,10 +447,34 @@ impl TestApp {
         }
     }
 
+    /// Waits until the worker has nothing due at the clock's current time: no pending job is
+    /// leased (claimed, outcome not yet recorded; a delivery's outcome is recorded after the
+    /// destination answered), and none could be claimed now (see `JobProbe::busy`). What it would send
+    /// at this time has then been sent, so a test may assert that nothing more was. Timers due
+    /// later do not count; `advance` the clock to make them due, then wait again.
+    pub async fn idle(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        loop {
+            let now = self.clock.now();
+            let busy = self.jobs.busy(now.as_millisecond()).await;
+            if busy.is_empty() {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for the worker to be idle at {now} ({} ms): still due or \
+                 leased: {busy:?}",
+                now.as_millisecond()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(app) = self.app.take() {
             app.shutdown().await;
         }
+        self.jobs.close().await;
         self.store.close().await;
     }
 }
@@ -419,6 +510,8 @@ pub struct Destination {
     received: Arc<Mutex<Vec<Received>>>,
     script: Arc<Mutex<VecDeque<Scripted>>>,
     arrived: Arc<Notify>,
+    /// How long each answer is held back after the request is recorded.
+    delay: Arc<Mutex<Duration>>,
 }
 
 impl Destination {
@@ -426,17 +519,24 @@ impl Destination {
         let received: Arc<Mutex<Vec<Received>>> = Arc::default();
         let script: Arc<Mutex<VecDeque<Scripted>>> = Arc::default();
         let arrived = Arc::new(Notify::new());
+        let delay: Arc<Mutex<Duration>> = Arc::default();
         let handler = {
             let received = received.clone();
             let script = script.clone();
             let arrived = arrived.clone();
+            let delay = delay.clone();
             move |headers: HeaderMap, body: Bytes| {
                 let received = received.clone();
                 let script = script.clone();
                 let arrived = arrived.clone();
+                let delay = delay.clone();
                 async move {
                     received.lock().unwrap().push(Received { headers, body });
                     arrived.notify_waiters();
+                    let delay = *delay.lock().unwrap();
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
                     let (status, headers) = script
                         .lock()
                         .unwrap()
@@ -465,7 +565,13 @@ impl Destination {
             received,
             script,
             arrived,
+            delay,
         }
+    }
+
+    /// Holds each answer back by `by` (a slow destination): the request is recorded at once.
+    pub fn delay_answers(&self, by: Duration) {
+        *self.delay.lock().unwrap() = by;
     }
 
     pub fn respond_with(&self, status: u16, headers: &[(&str, &str)]) {

@@ -274,23 +274,28 @@ async fn sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it() {
 
 #[tokio::test]
 async fn over_https_the_session_cookie_is_secure_and_host_only() {
-    let app = TestApp::spawn(
-        backends()[0],
-        "[server]\npublic_url = \"https://firewatch.example.com\"\n",
-    )
-    .await;
-    add_user(&app, "ana", Role::Viewer).await;
-    let mut browser = Browser::new(&app);
-    let answer = browser.sign_in("ana", PASSWORD).await;
-    let session = answer
-        .set_cookies
-        .iter()
-        .find(|c| c.starts_with("__Host-fw_session="))
-        .unwrap_or_else(|| panic!("{:?}", answer.set_cookies));
-    assert!(
-        session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain")
-    );
-    assert_eq!(browser.get("/").await.status, StatusCode::OK);
+    for backend in backends() {
+        let app = TestApp::spawn(
+            backend,
+            "[server]\npublic_url = \"https://firewatch.example.com\"\n",
+        )
+        .await;
+        add_user(&app, "ana", Role::Viewer).await;
+        let mut browser = Browser::new(&app);
+        let answer = browser.sign_in("ana", PASSWORD).await;
+        let session = answer
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("__Host-fw_session="))
+            .unwrap_or_else(|| panic!("{:?}", answer.set_cookies));
+        assert!(
+            session.contains("; Secure")
+                && session.contains("Path=/")
+                && !session.contains("Domain")
+        );
+        assert_eq!(browser.get("/").await.status, StatusCode::OK);
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
@@ -1066,59 +1071,62 @@ async fn the_event_feed_filters_by_repository_and_escapes_what_senders_wrote() {
 
 #[tokio::test]
 async fn the_silences_page_creates_lists_and_explains_what_is_wrong() {
-    let destination = Destination::start().await;
-    let app = TestApp::spawn(backends()[0], &chat_config(&destination)).await;
-    let mut responder = signed_in(&app, "ana", Role::Responder).await;
-    let csrf = responder.csrf().await;
-    let refused = responder
-        .post(
-            "/silences",
-            &[("_csrf", &csrf), ("duration", "1h"), ("comment", "swap")],
-        )
-        .await;
-    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert!(
-        refused.body.contains("at least one matcher"),
-        "{}",
-        refused.body
-    );
-    assert!(
-        refused.body.contains(r#"value="swap""#),
-        "the form keeps what was typed"
-    );
-    let done = responder
-        .post(
-            "/silences",
-            &[
-                ("_csrf", &csrf),
-                ("service", "db"),
-                ("cron", "0 2 * * sun"),
-                ("timezone", "Europe/Berlin"),
-                ("duration", "2h"),
-                ("comment", "<b>weekly</b> patching"),
-            ],
-        )
-        .await;
-    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
-    let page = responder.get("/silences?changed=created").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("Silence created"));
-    assert!(
-        page.body.contains("service=&#34;db&#34;") || page.body.contains("service=&quot;db&quot;"),
-        "{}",
-        page.body
-    );
-    assert!(page.body.contains("0 2 * * sun"));
-    assert!(
-        page.body.contains("&lt;b&gt;weekly") && !page.body.contains("<b>weekly"),
-        "typed text is escaped"
-    );
-    assert!(page.body.contains(">Expire<"));
-    let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
-    let seen = viewer.get("/silences").await;
-    assert!(seen.body.contains("0 2 * * sun"));
-    assert!(!seen.body.contains(">Expire<") && !seen.body.contains("New silence"));
-    app.stop().await;
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let app = TestApp::spawn(backend, &chat_config(&destination)).await;
+        let mut responder = signed_in(&app, "ana", Role::Responder).await;
+        let csrf = responder.csrf().await;
+        let refused = responder
+            .post(
+                "/silences",
+                &[("_csrf", &csrf), ("duration", "1h"), ("comment", "swap")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert!(
+            refused.body.contains("at least one matcher"),
+            "{}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains(r#"value="swap""#),
+            "the form keeps what was typed"
+        );
+        let done = responder
+            .post(
+                "/silences",
+                &[
+                    ("_csrf", &csrf),
+                    ("service", "db"),
+                    ("cron", "0 2 * * sun"),
+                    ("timezone", "Europe/Berlin"),
+                    ("duration", "2h"),
+                    ("comment", "<b>weekly</b> patching"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+        let page = responder.get("/silences?changed=created").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Silence created"));
+        assert!(
+            page.body.contains("service=&#34;db&#34;")
+                || page.body.contains("service=&quot;db&quot;"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains("0 2 * * sun"));
+        assert!(
+            page.body.contains("&lt;b&gt;weekly") && !page.body.contains("<b>weekly"),
+            "typed text is escaped"
+        );
+        assert!(page.body.contains(">Expire<"));
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let seen = viewer.get("/silences").await;
+        assert!(seen.body.contains("0 2 * * sun"));
+        assert!(!seen.body.contains(">Expire<") && !seen.body.contains("New silence"));
+        app.stop().await;
+    }
 }
 
 /// A destination that took messages and then refused one for its content is not "failing":
