@@ -115,8 +115,8 @@ pub async fn run(
                 event_id: Some(event_id),
                 flapping: config.alerts.flapping(),
             },
-            now,
-            &silencer(&silences, &event.integration, now),
+            clock,
+            &silencer(&silences, &event.integration),
             &|transition| plan(config, &event.source, transition, now),
         )
         .await?;
@@ -168,7 +168,7 @@ pub async fn run_batch(
     let silences = store.list_silences().await?;
     let silencers: Vec<_> = prepared
         .iter()
-        .map(|(_, _, event, _, _)| silencer(&silences, &event.integration, now))
+        .map(|(_, _, event, _, _)| silencer(&silences, &event.integration))
         .collect();
     let notices: Vec<_> = prepared
         .iter()
@@ -196,7 +196,7 @@ pub async fn run_batch(
             },
         )
         .collect();
-    let applied = store.apply_alert_jobs(owner, &reports, now).await?;
+    let applied = store.apply_alert_jobs(owner, &reports, clock).await?;
     for transitions in &applied {
         log_changes(transitions);
     }
@@ -371,9 +371,8 @@ fn payload_field(payload: &str, name: &str) -> Option<String> {
 pub fn silencer<'s>(
     silences: &'s [Silence],
     integration: &'s str,
-    now: Timestamp,
-) -> impl Fn(&AlertSignal) -> Option<String> + Send + Sync + 's {
-    move |signal| {
+) -> impl Fn(&AlertSignal, Timestamp) -> Option<String> + Send + Sync + 's {
+    move |signal, now| {
         let labels = matching_labels(
             &signal.labels,
             &signal.rule,

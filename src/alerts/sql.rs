@@ -10,16 +10,18 @@ impl crate::alerts::store::AlertStore for Backend {
     async fn apply_alert_signals(
         &self,
         report: &crate::alerts::store::AlertReport<'_>,
-        now: jiff::Timestamp,
+        clock: &dyn crate::clock::Clock,
         silencer: &crate::alerts::store::Silencer<'_>,
         notices: &crate::alerts::store::Notices<'_>,
     ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
         let mut transaction = self.writer().begin().await?;
+        let now = clock.now();
         let mut events = Vec::new();
         let transitions = Self::apply_report(
             &mut transaction,
             report,
             now,
+            clock,
             silencer,
             notices,
             &mut events,
@@ -34,10 +36,11 @@ impl crate::alerts::store::AlertStore for Backend {
         &self,
         owner: &str,
         jobs: &[crate::alerts::store::ReportJob<'_>],
-        now: jiff::Timestamp,
+        clock: &dyn crate::clock::Clock,
     ) -> crate::store::Result<Vec<Vec<crate::alerts::store::AlertTransition>>> {
-        let now_ms = now.as_millisecond();
         let mut transaction = self.begin_bookkeeping().await?;
+        let now = clock.now();
+        let now_ms = now.as_millisecond();
         let mut events = Vec::new();
         let mut applied = Vec::with_capacity(jobs.len());
         for job in jobs {
@@ -62,6 +65,7 @@ impl crate::alerts::store::AlertStore for Backend {
                     &mut transaction,
                     &job.report,
                     now,
+                    clock,
                     job.silencer,
                     job.notices,
                     &mut events,
@@ -531,7 +535,8 @@ impl Backend {
     pub(super) async fn apply_report(
         transaction: &mut sqlx::Transaction<'_, Db>,
         report: &crate::alerts::store::AlertReport<'_>,
-        now: jiff::Timestamp,
+        mut now: jiff::Timestamp,
+        clock: &dyn crate::clock::Clock,
         silencer: &crate::alerts::store::Silencer<'_>,
         notices: &crate::alerts::store::Notices<'_>,
         events: &mut Vec<crate::store::NewEvent>,
@@ -545,7 +550,6 @@ impl Backend {
             event_id,
             flapping,
         } = *report;
-        let now_ms = now.as_millisecond();
         // (alert, change, started flapping, damped)
         let mut changed: Vec<(String, Change, bool, bool)> = Vec::new();
         for signal in signals {
@@ -565,7 +569,11 @@ impl Backend {
                 // Acknowledging or resolving an alert never seen says nothing to keep.
                 continue;
             }
-            let silence = silencer(signal);
+            // Read with the row held: a silence check that changed this alert committed
+            // before, so it is decided at a time no earlier than that check's.
+            now = now.max(clock.now());
+            let now_ms = now.as_millisecond();
+            let silence = silencer(signal, now);
             let change = change_for(
                 current.as_ref().map(|a| a.state),
                 signal.status,

@@ -144,8 +144,9 @@ pub struct ReportJob<'a> {
 }
 
 /// Says which silence, if any, covers a report's alert.
+/// The silence, if any, in force at the given time that covers the signal's alert.
 pub type Silencer<'a> =
-    dyn Fn(&crate::core::alert::AlertSignal) -> Option<String> + Send + Sync + 'a;
+    dyn Fn(&crate::core::alert::AlertSignal, jiff::Timestamp) -> Option<String> + Send + Sync + 'a;
 
 /// A change an alert went through, with the alert as it is after it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -272,11 +273,13 @@ pub struct AlertFilter {
 #[async_trait::async_trait]
 pub trait AlertStore {
     /// Applies a monitoring tool's reports in order, in one transaction; returns the state
-    /// changes they made (re-sent reports make none).
+    /// changes they made (re-sent reports make none). Each alert is decided at the time read
+    /// from `clock` once its row is held, not before: a silence check that changed the alert
+    /// meanwhile is never undone by a decision made at an earlier time.
     async fn apply_alert_signals(
         &self,
         report: &crate::alerts::store::AlertReport<'_>,
-        now: jiff::Timestamp,
+        clock: &dyn crate::clock::Clock,
         silencer: &crate::alerts::store::Silencer<'_>,
         notices: &crate::alerts::store::Notices<'_>,
     ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>>;
@@ -288,7 +291,7 @@ pub trait AlertStore {
         &self,
         owner: &str,
         jobs: &[crate::alerts::store::ReportJob<'_>],
-        now: jiff::Timestamp,
+        clock: &dyn crate::clock::Clock,
     ) -> crate::store::Result<Vec<Vec<crate::alerts::store::AlertTransition>>>;
 
     /// A change by a person (acknowledge, resolve) or a silence starting or ending (with the

@@ -41,8 +41,9 @@ pub async fn run(
     config: &Config,
     client: &reqwest::Client,
     job: &ClaimedJob,
-    now: Timestamp,
+    clock: &dyn crate::clock::Clock,
 ) -> Result<(), StoreError> {
+    let now = clock.now();
     let value: serde_json::Value = serde_json::from_str(&job.payload).unwrap_or_default();
     let Some(name) = value.get("check").and_then(|n| n.as_str()) else {
         return Ok(());
@@ -112,8 +113,8 @@ pub async fn run(
                 event_id: None,
                 flapping: config.alerts.flapping(),
             },
-            now,
-            &crate::alerts::jobs::silencer(&silences, CHECK_INTEGRATION, now),
+            clock,
+            &crate::alerts::jobs::silencer(&silences, CHECK_INTEGRATION),
             &|transition| crate::alerts::notices::plan(config, source, transition, now),
         )
         .await?;

@@ -279,7 +279,14 @@ impl Runner {
             JobKind::CheckRun => self.outcome(
                 job,
                 "running a check failed",
-                crate::checks::jobs::run(store, &config, &self.check_client, job, now).await,
+                crate::checks::jobs::run(
+                    store,
+                    &config,
+                    &self.check_client,
+                    job,
+                    self.clock.as_ref(),
+                )
+                .await,
             ),
             JobKind::TaskCheck => self.outcome(
                 job,

@@ -506,14 +506,21 @@ async fn alert_reports_whose_lease_was_lost_are_left_to_its_new_owner() {
 /// committed by `then`.
 struct Late {
     calls: std::sync::atomic::AtomicUsize,
+    /// How many reads answer `first`.
+    early: usize,
     first: Timestamp,
     then: Timestamp,
 }
 
 impl Late {
     fn new(first: Timestamp, then: Timestamp) -> Late {
+        Self::after(1, first, then)
+    }
+
+    fn after(early: usize, first: Timestamp, then: Timestamp) -> Late {
         Late {
             calls: Default::default(),
+            early,
             first,
             then,
         }
@@ -522,9 +529,10 @@ impl Late {
 
 impl Clock for Late {
     fn now(&self) -> Timestamp {
-        match self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
-            0 => self.first,
-            _ => self.then,
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < self.early {
+            self.first
+        } else {
+            self.then
         }
     }
 
@@ -591,7 +599,9 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
         assert_eq!(batch.applied, 1);
         assert_eq!(silence_checks(later(20)).await, 0);
 
-        // Decided a second before the silence ends, committed a second after it.
+        // Decided a second before the silence ends, committed a second after it: the batch's
+        // read, the transaction's and the alert's (with its row held) say 59:59, the recheck
+        // after the commit says 01:00:01.
         store
             .insert_events(&[report("a", SignalStatus::Firing, later(20))], later(20))
             .await
@@ -600,7 +610,7 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
             .claim_runs("worker", later(20), later(80), 10, 64)
             .await
             .unwrap();
-        let clock = Late::new(later(3599), later(3601));
+        let clock = Late::after(3, later(3599), later(3601));
         let batch = alerts::run_batch(&store, &config, "worker", &runs[0], &clock)
             .await
             .unwrap();
@@ -623,6 +633,76 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
             .unwrap();
         assert_eq!(changed, 2);
         assert_eq!(states(store.clone()).await, ["a firing", "c firing"]);
+        store.close().await;
+    }
+}
+
+/// A report read the time before a silence check fired its alert at the silence's end, and
+/// is applied after: it must not silence the alert again with that earlier time (it did:
+/// silenced, fired, silenced, fired, and "fired" told twice). The alert is decided at the time
+/// read once its row is held.
+#[tokio::test]
+async fn a_report_read_before_a_silence_check_does_not_undo_it() {
+    let (config, _) = Config::parse(ALERT_CONFIG, &|_| None).unwrap();
+    for backend in backends() {
+        let database = TestDatabase::new(backend).await;
+        let store = database.store().await;
+        let now = start_time();
+        store
+            .create_silence(
+                &NewSilence {
+                    kind: SilenceKind::Silence,
+                    service: None,
+                    matchers: parse_matchers(r#"instance="a""#).unwrap(),
+                    schedule: Schedule::Once {
+                        starts_at: now,
+                        ends_at: later(3600),
+                    },
+                    created_by: "ana".into(),
+                    comment: "deploying".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        store
+            .insert_events(&[report("a", SignalStatus::Firing, now)], now)
+            .await
+            .unwrap();
+        let runs = store
+            .claim_runs("worker", now, later(60), 10, 64)
+            .await
+            .unwrap();
+        alerts::run_batch(&store, &config, "worker", &runs[0], &ManualClock::new(now))
+            .await
+            .unwrap();
+        // A re-send, claimed; the silence ends and its check fires the alert.
+        store
+            .insert_events(&[report("a", SignalStatus::Firing, later(30))], later(30))
+            .await
+            .unwrap();
+        let runs = store
+            .claim_runs("worker", later(30), later(90), 10, 64)
+            .await
+            .unwrap();
+        alerts::check_silences(&store, &config, &ManualClock::new(later(3600)))
+            .await
+            .unwrap();
+        // The re-send's batch read the time before the check; everything after says later.
+        let clock = Late::after(1, later(3599), later(3601));
+        alerts::run_batch(&store, &config, "worker", &runs[0], &clock)
+            .await
+            .unwrap();
+        let alert = store.list_alerts(&every_alert()).await.unwrap().remove(0);
+        assert_eq!(alert.state.as_str(), "firing");
+        let changes: Vec<String> = store
+            .alert_changes(&alert.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|change| change.change)
+            .collect();
+        assert_eq!(changes, ["silenced", "fired"]);
         store.close().await;
     }
 }

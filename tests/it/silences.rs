@@ -88,12 +88,6 @@ async fn a_silence_mutes_what_it_matches_until_it_ends() {
         // Re-sends while silenced stay quiet.
         assert_eq!(post(&app, &body).await, StatusCode::ACCEPTED);
 
-        // FIXME: flaky under load (2 of 3 runs of this module; once in 50 repeats on PostgreSQL
-        // with a CPU hog): the re-send's alert job can read the clock before this advance and
-        // commit after the silence check at the silence's end, so it silences api-1 again "at
-        // 01:00" after the check fired it at 02:00, and recheck_silenced fires it a second time
-        // (changes silenced, fired, silenced, fired; sometimes a second "fired api-1" notice).
-        // A product race (a report applied with a stale time), so the test is left as it was.
         // An hour later the silence is over and api-1, still firing, is told at last.
         app.advance(3600);
         chat.wait_for(2).await;
