@@ -17,3 +17,53 @@ pub mod signing;
 pub mod silence;
 pub mod stats;
 pub mod tickets;
+
+#[cfg(test)]
+mod tests {
+    /// `core` stays plain decisions: no file's non-test code names the async runtime, the database,
+    /// the HTTP client or server, the file system, the network or the wall clock.
+    #[test]
+    fn core_does_no_io() {
+        const BANNED: &[&str] = &[
+            "tokio",
+            "sqlx",
+            "reqwest",
+            "axum",
+            "hyper",
+            "lettre",
+            "std::fs",
+            "std::net",
+            "SystemTime",
+        ];
+        let directory = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/core");
+        let mut files = 0;
+        for entry in std::fs::read_dir(&directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|extension| extension != "rs") {
+                continue;
+            }
+            files += 1;
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Tests may use what they like.
+            let code_part = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for (number, line) in code_part.lines().enumerate() {
+                let code = line.split("//").next().unwrap_or_default();
+                for banned in BANNED {
+                    let named = code.match_indices(banned).any(|(at, _)| {
+                        let before = code[..at].chars().next_back();
+                        let after = code[at + banned.len()..].chars().next();
+                        !before.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                            && !after.is_some_and(|c| c.is_alphanumeric() || c == '_')
+                    });
+                    assert!(
+                        !named,
+                        "{}:{}: core names {banned}: {line}",
+                        path.display(),
+                        number + 1
+                    );
+                }
+            }
+        }
+        assert!(files > 10, "read the core files");
+    }
+}

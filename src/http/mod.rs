@@ -11,7 +11,6 @@ pub mod silences;
 
 use axum::Router;
 use axum::http::HeaderMap;
-use axum::routing::{delete, get, post};
 
 pub use error::ApiError;
 
@@ -68,44 +67,83 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
     }
 }
 
-/// The intake hooks, the JSON API and the operations endpoints.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/hooks/{integration}", post(hooks::receive))
-        .route("/v2/enqueue", post(hooks::enqueue))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/events", get(api::list_events))
-        .route("/api/v1/events/{id}", get(api::get_event))
-        .route("/api/v1/notifications", get(api::list_notifications))
-        .route("/api/v1/notifications/redrive", post(api::redrive_all))
-        .route("/api/v1/notifications/{id}", get(api::get_notification))
-        .route("/api/v1/notifications/{id}/redrive", post(api::redrive_one))
-        .route(
-            "/api/v1/tokens",
-            get(api::list_tokens).post(api::create_token),
-        )
-        .route("/api/v1/tokens/{id}", delete(api::revoke_token))
-        .route("/api/v1/alerts", get(api::list_alerts))
-        .route("/api/v1/alerts/{id}", get(api::get_alert))
-        .route(
-            "/api/v1/alerts/{id}/acknowledge",
-            post(api::acknowledge_alert),
-        )
-        .route("/api/v1/alerts/{id}/resolve", post(api::resolve_alert))
-        .route("/api/v1/checks", get(checks::list))
-        .route("/api/v1/checks/{name}/history", get(checks::history))
-        .route("/api/v1/reports/noise", get(reports::noise))
-        .route("/api/v1/tasks", get(reports::list_tasks))
-        .route("/api/v1/tasks/{id}/close", post(reports::close_task))
-        .route(
-            "/api/v1/silences",
-            get(silences::list).post(silences::create),
-        )
-        .route(
-            "/api/v1/silences/{id}",
-            get(silences::get).delete(silences::expire),
-        )
+/// Every route `http` serves, in one table: the router is built from it and a test holds it
+/// against `openapi.json`, both ways, so neither can drift from the other.
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path,)*) => {
+        /// (method, path) of every route, as `openapi.json` names them.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path),)*];
+
+        /// The intake hooks, the JSON API and the operations endpoints.
+        pub fn routes() -> Router<AppState> {
+            let mut router = Router::new();
+            // A path named twice gets both methods (axum merges them).
+            $(router = router.route($path, axum::routing::$method($handler));)*
+            router
+        }
+    };
+}
+
+route_table! {
+    post "/hooks/{integration}" => hooks::receive,
+    post "/v2/enqueue" => hooks::enqueue,
+    get "/healthz" => ops::healthz,
+    get "/readyz" => ops::readyz,
+    get "/metrics" => ops::metrics,
+    get "/api/v1/openapi.json" => api::openapi,
+    get "/api/v1/events" => api::list_events,
+    get "/api/v1/events/{id}" => api::get_event,
+    get "/api/v1/notifications" => api::list_notifications,
+    post "/api/v1/notifications/redrive" => api::redrive_all,
+    get "/api/v1/notifications/{id}" => api::get_notification,
+    post "/api/v1/notifications/{id}/redrive" => api::redrive_one,
+    get "/api/v1/tokens" => api::list_tokens,
+    post "/api/v1/tokens" => api::create_token,
+    delete "/api/v1/tokens/{id}" => api::revoke_token,
+    get "/api/v1/alerts" => api::list_alerts,
+    get "/api/v1/alerts/{id}" => api::get_alert,
+    post "/api/v1/alerts/{id}/acknowledge" => api::acknowledge_alert,
+    post "/api/v1/alerts/{id}/resolve" => api::resolve_alert,
+    get "/api/v1/checks" => checks::list,
+    get "/api/v1/checks/{name}/history" => checks::history,
+    get "/api/v1/reports/noise" => reports::noise,
+    get "/api/v1/tasks" => reports::list_tasks,
+    post "/api/v1/tasks/{id}/close" => reports::close_task,
+    get "/api/v1/silences" => silences::list,
+    post "/api/v1/silences" => silences::create,
+    get "/api/v1/silences/{id}" => silences::get,
+    delete "/api/v1/silences/{id}" => silences::expire,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn openapi_describes_every_route_and_only_those() {
+        let spec: serde_json::Value =
+            serde_json::from_str(include_str!("openapi.json")).expect("openapi.json parses");
+        let mut documented = BTreeSet::new();
+        for (path, item) in spec["paths"].as_object().expect("paths") {
+            for method in ["get", "post", "put", "patch", "delete"] {
+                if item.get(method).is_some() {
+                    documented.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+        let served: BTreeSet<(String, String)> = super::ROUTES
+            .iter()
+            .map(|(method, path)| (method.to_string(), path.to_string()))
+            .collect();
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty(),
+            "served but not in openapi.json: {undocumented:?}"
+        );
+        assert!(
+            unserved.is_empty(),
+            "in openapi.json but not served: {unserved:?}"
+        );
+    }
 }
