@@ -541,7 +541,9 @@ impl Backend {
         notices: &crate::alerts::store::Notices<'_>,
         events: &mut Vec<crate::store::NewEvent>,
     ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
-        use crate::core::alert::{AlertState, Change, change_for};
+        use crate::core::alert::{
+            AlertState, Change, ReportEffect, Standing, change_cause, counts_cycles, report_effect,
+        };
         use crate::store::clean_text;
         let crate::alerts::store::AlertReport {
             integration,
@@ -574,16 +576,44 @@ impl Backend {
             now = now.max(clock.now());
             let now_ms = now.as_millisecond();
             let silence = silencer(signal, now);
-            let change = change_for(
-                current.as_ref().map(|a| a.state),
+            let standing = current.as_ref().map(|alert| Standing {
+                state: alert.state,
+                flapping: alert.flapping_since.is_some(),
+            });
+            let silenced = silence.is_some();
+            let resolves_in_window = match (
+                &current,
+                counts_cycles(standing, signal.status, silenced),
+            ) {
+                (Some(alert), true) => {
+                    let resolves: i64 = sqlx::query_scalar(
+                        "SELECT COUNT(*) FROM alert_changes WHERE alert_id = $1 AND change = 'resolved' AND at >= $2",
+                    )
+                    .bind(&alert.id)
+                    .bind(now.saturating_sub(flapping.window).unwrap_or(now).as_millisecond())
+                    .fetch_one(&mut **transaction)
+                    .await?;
+                    Some(u32::try_from(resolves).unwrap_or(u32::MAX))
+                }
+                _ => None,
+            };
+            let effect = report_effect(
+                standing,
                 signal.status,
-                silence.is_some(),
+                silenced,
+                resolves_in_window,
+                flapping,
             );
+            let change = effect.change;
             let labels = serde_json::to_string(&signal.labels).unwrap_or_else(|_| "{}".into());
             let annotations =
                 serde_json::to_string(&signal.annotations).unwrap_or_else(|_| "{}".into());
-            let mut started_flapping = false;
-            let mut damped = false;
+            let ReportEffect {
+                new_cycle,
+                damped,
+                started_flapping,
+                ..
+            } = effect;
             let id = match &current {
                 None => {
                     let id = crate::store::new_id(now);
@@ -619,22 +649,7 @@ impl Backend {
                 }
                 Some(alert) => {
                     // The latest report's wording and labels win; the state changes only
-                    // as `change_for` says. Firing after a resolve starts a new cycle.
-                    let new_cycle = alert.state == AlertState::Resolved;
-                    if alert.flapping_since.is_some() {
-                        damped = matches!(change, Some(Change::Fired | Change::Resolved));
-                    } else if new_cycle && change == Some(Change::Fired) {
-                        // The cycles in the window: the resolves that ended earlier ones, and this one.
-                        let resolves: i64 = sqlx::query_scalar(
-                            "SELECT COUNT(*) FROM alert_changes WHERE alert_id = $1 AND change = 'resolved' AND at >= $2",
-                        )
-                        .bind(&alert.id)
-                        .bind(now.saturating_sub(flapping.window).unwrap_or(now).as_millisecond())
-                        .fetch_one(&mut **transaction)
-                        .await?;
-                        started_flapping =
-                            flapping.flaps(u32::try_from(resolves + 1).unwrap_or(u32::MAX));
-                    }
+                    // as `core::alert::report_effect` says.
                     let flapping_sql = if started_flapping {
                         ", flapping_since = $6"
                     } else {
@@ -703,10 +718,7 @@ impl Backend {
                 }
             };
             if let Some(change) = change {
-                let cause = match (&silence, change) {
-                    (Some(silence), Change::Silenced) => format!("silence:{silence}"),
-                    _ => cause.to_owned(),
-                };
+                let cause = change_cause(change, silence.as_deref(), cause);
                 Self::record_alert_change(transaction, &id, change, &cause, event_id, now).await?;
                 if started_flapping {
                     sqlx::query(
@@ -719,7 +731,7 @@ impl Backend {
                     .execute(&mut **transaction)
                     .await?;
                 }
-                if started_flapping || damped {
+                if effect.needs_flap_check() {
                     // Settles when a window passes without a fire or resolve.
                     let at = now.saturating_add(flapping.window).unwrap_or(now);
                     let payload = serde_json::json!({ "alert": id }).to_string();

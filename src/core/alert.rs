@@ -209,6 +209,84 @@ impl Flapping {
     }
 }
 
+/// A stored alert, as far as a report's decision goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub state: AlertState,
+    pub flapping: bool,
+}
+
+/// What one report does to the alert it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportEffect {
+    pub change: Option<Change>,
+    /// Firing after a resolve: a new cycle (fired again, acknowledgement cleared).
+    pub new_cycle: bool,
+    /// The alert flaps: this fire or resolve is recorded, not told.
+    pub damped: bool,
+    /// This fire completes the flapping window's cycles: the alert flaps from now.
+    pub started_flapping: bool,
+}
+
+impl ReportEffect {
+    /// A flapping alert is looked at again once it has been steady for the window.
+    pub fn needs_flap_check(&self) -> bool {
+        self.started_flapping || self.damped
+    }
+}
+
+/// Whether deciding needs the resolves within the flapping window: only a fire that starts a
+/// new cycle of an alert not flapping yet can make it flap.
+pub fn counts_cycles(current: Option<Standing>, status: SignalStatus, silenced: bool) -> bool {
+    current.is_some_and(|standing| {
+        !standing.flapping
+            && standing.state == AlertState::Resolved
+            && change_for(Some(standing.state), status, silenced) == Some(Change::Fired)
+    })
+}
+
+/// What a report does to an alert in `current` standing (`None`: not seen before), given
+/// whether a silence covers it and, when `counts_cycles` says so, the resolves that ended
+/// its earlier cycles within the flapping window.
+pub fn report_effect(
+    current: Option<Standing>,
+    status: SignalStatus,
+    silenced: bool,
+    resolves_in_window: Option<u32>,
+    flapping: Flapping,
+) -> ReportEffect {
+    let change = change_for(current.map(|standing| standing.state), status, silenced);
+    let Some(standing) = current else {
+        return ReportEffect {
+            change,
+            new_cycle: false,
+            damped: false,
+            started_flapping: false,
+        };
+    };
+    let new_cycle = standing.state == AlertState::Resolved;
+    let damped = standing.flapping && matches!(change, Some(Change::Fired | Change::Resolved));
+    // The cycles in the window: the resolves that ended earlier ones, and this one.
+    let started_flapping = !standing.flapping
+        && new_cycle
+        && change == Some(Change::Fired)
+        && resolves_in_window.is_some_and(|resolves| flapping.flaps(resolves.saturating_add(1)));
+    ReportEffect {
+        change,
+        new_cycle,
+        damped,
+        started_flapping,
+    }
+}
+
+/// The cause a change is recorded with: the silence for a silencing, else the report's own.
+pub fn change_cause(change: Change, silence: Option<&str>, cause: &str) -> String {
+    match (silence, change) {
+        (Some(silence), Change::Silenced) => format!("silence:{silence}"),
+        _ => cause.to_owned(),
+    }
+}
+
 /// The change a silence starting or ending makes to an alert between reports.
 pub fn change_for_silence(current: AlertState, silenced: bool) -> Option<Change> {
     match (current, silenced) {
@@ -316,5 +394,96 @@ mod tests {
         assert_eq!(Severity::parse("warn"), Some(Severity::Warning));
         assert_eq!(Severity::parse("P2"), Some(Severity::Error));
         assert_eq!(Severity::parse("whatever"), None);
+    }
+
+    #[test]
+    fn a_report_decides_cycles_damping_and_flapping_from_the_stored_alert() {
+        let flapping = Flapping {
+            cycles: 3,
+            window: jiff::SignedDuration::from_hours(1),
+        };
+        let standing = |state, flapping| Some(Standing { state, flapping });
+        use AlertState as S;
+        use SignalStatus as R;
+        // Never seen: fired, nothing else to decide.
+        let first = report_effect(None, R::Firing, false, None, flapping);
+        assert_eq!(first.change, Some(Change::Fired));
+        assert!(!first.new_cycle && !first.needs_flap_check());
+        // A re-send changes nothing.
+        let again = report_effect(standing(S::Firing, false), R::Firing, false, None, flapping);
+        assert_eq!(again.change, None);
+        // Firing after a resolve is a new cycle; the window's count is asked for only then.
+        assert!(counts_cycles(
+            standing(S::Resolved, false),
+            R::Firing,
+            false
+        ));
+        assert!(!counts_cycles(
+            standing(S::Resolved, false),
+            R::Firing,
+            true
+        ));
+        assert!(!counts_cycles(
+            standing(S::Resolved, true),
+            R::Firing,
+            false
+        ));
+        assert!(!counts_cycles(
+            standing(S::Firing, false),
+            R::Resolved,
+            false
+        ));
+        let second = report_effect(
+            standing(S::Resolved, false),
+            R::Firing,
+            false,
+            Some(1),
+            flapping,
+        );
+        assert!(second.new_cycle && !second.started_flapping);
+        // The third cycle in the window starts flapping.
+        let third = report_effect(
+            standing(S::Resolved, false),
+            R::Firing,
+            false,
+            Some(2),
+            flapping,
+        );
+        assert!(third.started_flapping && third.needs_flap_check());
+        // While flapping, fires and resolves are damped; an acknowledge is not.
+        let damped = report_effect(
+            standing(S::Firing, true),
+            R::Resolved,
+            false,
+            None,
+            flapping,
+        );
+        assert!(damped.damped);
+        let told = report_effect(
+            standing(S::Firing, true),
+            R::Acknowledged,
+            false,
+            None,
+            flapping,
+        );
+        assert_eq!(told.change, Some(Change::Acknowledged));
+        assert!(!told.damped);
+        // Never flaps with cycles = 0.
+        let off = Flapping {
+            cycles: 0,
+            ..flapping
+        };
+        assert!(
+            !report_effect(standing(S::Resolved, false), R::Firing, false, Some(9), off)
+                .started_flapping
+        );
+        assert_eq!(
+            change_cause(Change::Silenced, Some("s1"), "alertmanager:p"),
+            "silence:s1"
+        );
+        assert_eq!(
+            change_cause(Change::Fired, Some("s1"), "alertmanager:p"),
+            "alertmanager:p"
+        );
     }
 }
