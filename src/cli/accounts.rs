@@ -1,0 +1,158 @@
+//! `firewatch token` and `firewatch user`: API tokens and the people who sign in (server side:
+//! these open the database themselves).
+
+use super::*;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; prints it once on standard output.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: events:read, events:write, notifications:read, notifications:write, admin.
+        #[arg(long)]
+        scopes: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List tokens (never their secrets).
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Revoke a token by id.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user. The password is asked for at the terminal, or read from standard input.
+    Add {
+        name: String,
+        /// viewer (reads), responder (also acts on alerts, incidents, deliveries), admin.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (first line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// List users (never their passwords).
+    List {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
+            name,
+            scopes,
+            server,
+        } => {
+            let scopes =
+                scope::parse_list(&scopes).map_err(|error| anyhow::anyhow!("--scopes: {error}"))?;
+            if name.trim().is_empty() {
+                bail!("--name must not be empty");
+            }
+            let store = open_store(&server).await?;
+            let created =
+                crate::accounts::tokens::create(&store, name.trim(), &scopes, SystemClock.now())
+                    .await?;
+            store.close().await;
+            eprintln!(
+                "Created token {} \"{}\" with scopes {}. It is shown once, below:",
+                created.id,
+                created.name,
+                created.scopes.join(",")
+            );
+            println!("{}", created.token);
+        }
+        TokenCommand::List { server } => {
+            let store = open_store(&server).await?;
+            let tokens = store.list_tokens().await?;
+            store.close().await;
+            println!("{:<22} {:<20} {:<40} STATE", "ID", "NAME", "SCOPES");
+            for token in tokens {
+                let state = match token.revoked_at {
+                    Some(at) => format!("revoked {at}"),
+                    None => "active".into(),
+                };
+                println!(
+                    "{:<22} {:<20} {:<40} {}",
+                    token.id,
+                    token.name,
+                    token.scopes.join(","),
+                    state
+                );
+            }
+        }
+        TokenCommand::Revoke { id, server } => {
+            let store = open_store(&server).await?;
+            let result = store.revoke_token(&id, SystemClock.now()).await;
+            store.close().await;
+            match result {
+                Ok(()) => println!("revoked {id}"),
+                Err(crate::store::StoreError::NotFound) => bail!("no active token with id {id}"),
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn user(command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            name,
+            role,
+            password_stdin,
+            server,
+        } => {
+            let role: crate::core::role::Role = role
+                .parse()
+                .map_err(|error| anyhow::anyhow!("--role: {error}"))?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            } else {
+                let first = rpassword::prompt_password(format!("Password for {name}: "))
+                    .context("cannot ask for a password here; use --password-stdin")?;
+                let again = rpassword::prompt_password("Again: ")?;
+                if first != again {
+                    bail!("the passwords differ");
+                }
+                first
+            };
+            let store = open_store(&server).await?;
+            let result =
+                crate::accounts::users::add(&store, &name, role, &password, SystemClock.now())
+                    .await;
+            store.close().await;
+            let id = result?;
+            println!("added {role} {name} ({id})");
+        }
+        UserCommand::List { server } => {
+            let store = open_store(&server).await?;
+            let users = store.list_users().await?;
+            store.close().await;
+            println!("{:<32} {:<10} STATE", "NAME", "ROLE");
+            for user in users {
+                let state = if user.disabled_at.is_some() {
+                    "disabled"
+                } else {
+                    "active"
+                };
+                println!("{:<32} {:<10} {state}", user.name, user.role);
+            }
+        }
+    }
+    Ok(())
+}

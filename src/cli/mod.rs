@@ -1,0 +1,449 @@
+//! The command line. Server-side commands read the config and database directly; client-side
+//! commands talk to a running Firewatch through its API (`FIREWATCH_URL`, `FIREWATCH_TOKEN`).
+
+mod accounts;
+mod alerts;
+mod deliveries;
+
+pub use accounts::{TokenCommand, UserCommand};
+use accounts::{token, user};
+pub use alerts::{AlertCommand, SilenceCommand};
+use alerts::{alert, silence};
+pub use deliveries::NotificationsCommand;
+use deliveries::notifications;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+
+use crate::app::{App, Settings, redact_url};
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, Loaded, LogFormat};
+use crate::core::retry::RetryPolicy;
+use crate::core::scope;
+use crate::intake::Durability;
+use crate::store::Store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "firewatch",
+    version,
+    about = "Self-hosted engineering-operations hub"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(ServeArgs),
+    /// Check a config file and report every problem with its key.
+    CheckConfig {
+        #[arg(long, env = "FIREWATCH_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Manage API tokens (server side: uses the database directly).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Manage the people who sign in to the web UI (server side: uses the database directly).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Copy the SQLite database to a new file while the server runs (on PostgreSQL, use
+    /// pg_dump). To restore, stop the server and put the copy in the database's place.
+    Backup {
+        /// The file to write; it must not exist.
+        path: PathBuf,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Inspect and re-drive notifications through the API of a running Firewatch.
+    Notifications {
+        #[command(subcommand)]
+        command: NotificationsCommand,
+    },
+    /// List, acknowledge and resolve alerts through the API of a running Firewatch.
+    Alert {
+        #[command(subcommand)]
+        command: AlertCommand,
+    },
+    /// Silences and maintenance windows, through the API of a running Firewatch.
+    Silence {
+        #[command(subcommand)]
+        command: SilenceCommand,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Config file; default: ./firewatch.toml if it exists, else built-in defaults.
+    #[arg(long, env = "FIREWATCH_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Overrides server.database_url (sqlite://PATH or postgres://…).
+    #[arg(long, env = "FIREWATCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Overrides server.listen.
+    #[arg(long, env = "FIREWATCH_LISTEN")]
+    pub listen: Option<String>,
+    /// Benchmarks only: answer intake without storing anything.
+    #[arg(long, hide = true)]
+    pub bench_discard_events: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ClientArgs {
+    /// Base URL of a running Firewatch.
+    #[arg(long, env = "FIREWATCH_URL")]
+    pub url: String,
+    /// API token.
+    #[arg(long, env = "FIREWATCH_TOKEN", hide_env_values = true)]
+    pub token: String,
+}
+
+pub async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::CheckConfig { config } => return check_config(config.as_deref()),
+        Command::Token { command } => token(command).await,
+        Command::User { command } => user(command).await,
+        Command::Backup { path, server } => backup(&path, &server).await,
+        Command::Notifications { command } => notifications(command).await,
+        Command::Alert { command } => alert(command).await,
+        Command::Silence { command } => silence(command).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_config(server: &ServerArgs) -> anyhow::Result<Loaded> {
+    let mut loaded = Config::load(server.config.as_deref())?;
+    if let Some(url) = &server.database_url {
+        loaded.config.server.database_url = url.clone();
+    }
+    Ok(loaded)
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut loaded = load_config(&args.server)?;
+    if let Some(listen) = &args.listen {
+        loaded.config.server.listen = listen.clone();
+    }
+    let log_format = match std::env::var("FIREWATCH_LOG_FORMAT").as_deref() {
+        Ok("json") => LogFormat::Json,
+        Ok("text") => LogFormat::Text,
+        _ => loaded.config.server.log_format,
+    };
+    telemetry::init_logging(log_format);
+    match &loaded.file {
+        Some(file) => tracing::info!(config = %file.display(), "config read"),
+        None => tracing::info!("no config file (looked for ./firewatch.toml): running on defaults"),
+    }
+    for warning in &loaded.warnings {
+        tracing::warn!(%warning, "config warning");
+    }
+    let config = loaded.config;
+    let database_url = config.server.database_url.clone();
+    let store = Store::connect(&database_url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact_url(&database_url)))?;
+    tracing::info!(store = store.backend_name(), database = %redact_url(&database_url), "store ready, migrations applied");
+    let listener = tokio::net::TcpListener::bind(&config.server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.server.listen))?;
+    let durability = if args.bench_discard_events {
+        tracing::warn!("--bench-discard-events: events are NOT stored (benchmarks only)");
+        Durability::Discard
+    } else {
+        Durability::Store
+    };
+    if store
+        .list_users()
+        .await
+        .map(|u| u.is_empty())
+        .unwrap_or(false)
+    {
+        tracing::info!(
+            "no users yet: create the first admin with `firewatch user add admin --role admin`"
+        );
+    }
+    if store
+        .list_tokens()
+        .await
+        .map(|t| t.is_empty())
+        .unwrap_or(false)
+    {
+        tracing::info!(
+            "no API tokens yet: create one with `firewatch token create --name admin --scopes admin`"
+        );
+    }
+    let mut app = App::start(
+        listener,
+        store,
+        Settings {
+            config,
+            config_file: loaded.file,
+            clock: Arc::new(SystemClock),
+            durability,
+            retry_policy: RetryPolicy::default(),
+        },
+    )
+    .await?;
+    tracing::info!(address = %app.address, "listening on http://{}", app.address);
+    wait_for_stop(&mut app).await?;
+    tracing::info!("shutting down: finishing in-flight requests and jobs");
+    app.shutdown().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    loop {
+        tokio::select! {
+            _ = terminate.recv() => return Ok(()),
+            _ = interrupt.recv() => return Ok(()),
+            _ = hangup.recv() => {
+                if let Err(error) = app.reload_config().await {
+                    tracing::error!("config reload refused, keeping the running config: {error}");
+                }
+            }
+            task = app.any_task_stopped() => {
+                tracing::error!(task, "a part of the server stopped unexpectedly");
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        task = app.any_task_stopped() => {
+            tracing::error!(task, "a part of the server stopped unexpectedly");
+            Ok(())
+        }
+    }
+}
+
+fn check_config(path: Option<&Path>) -> ExitCode {
+    match Config::load(path) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let config = &loaded.config;
+            let source = loaded
+                .file
+                .map(|f| f.display().to_string())
+                .unwrap_or_else(|| "no config file (defaults)".into());
+            let count =
+                |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+            let mut parts = vec![
+                count(config.integrations.len(), "integration"),
+                count(config.destinations.len(), "destination"),
+                count(config.routes.len(), "route"),
+                count(config.digests.len(), "digest"),
+            ];
+            // The alerting sections are named only when used, so a forge-only setup reads short.
+            for (n, noun) in [
+                (config.teams.len(), "team"),
+                (config.services.len(), "service"),
+                (config.checks.len(), "check"),
+            ] {
+                if n > 0 {
+                    parts.push(count(n, noun));
+                }
+            }
+            println!("{source}: OK ({})", parts.join(", "));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The database the server-side commands open: `--database-url`, else the config's.
+fn database_url(server: &ServerArgs) -> anyhow::Result<String> {
+    match &server.database_url {
+        Some(url) => Ok(url.clone()),
+        None => Ok(Config::load_database_url(server.config.as_deref())?),
+    }
+}
+
+async fn open_store(server: &ServerArgs) -> anyhow::Result<Store> {
+    let url = database_url(server)?;
+    Store::connect(&url)
+        .await
+        .with_context(|| format!("cannot open the store at {}", redact_url(&url)))
+}
+
+async fn backup(path: &std::path::Path, server: &ServerArgs) -> anyhow::Result<()> {
+    let url = database_url(server)?;
+    if !url.starts_with("sqlite:") {
+        bail!(
+            "firewatch backup copies SQLite databases; back up PostgreSQL with its own tools, \
+             for example `pg_dump --format=custom --file=firewatch.dump DATABASE_URL`, and \
+             restore with `pg_restore`"
+        );
+    }
+    let store = open_store(server).await?;
+    let result = store.backup_into(path).await;
+    store.close().await;
+    let backup = result.with_context(|| format!("cannot back up to {}", path.display()))?;
+    if backup.check != "ok" {
+        bail!(
+            "the copy at {} failed SQLite's integrity check: {}",
+            path.display(),
+            backup.check
+        );
+    }
+    println!(
+        "backed up {} events ({} bytes) to {}; integrity check ok",
+        backup.events,
+        backup.bytes,
+        path.display()
+    );
+    Ok(())
+}
+
+/// A small client for the API, the same one tests use.
+pub struct ApiClient {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl ApiClient {
+    pub fn new(base: &str, token: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+            http: crate::app::http_client()?,
+        })
+    }
+
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.send(method, path, None).await
+    }
+
+    /// Like [`ApiClient::call`], with a JSON body.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let url = format!("{}{path}", self.base);
+        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request
+            .send()
+            .await
+            .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        if !status.is_success() {
+            bail!("{}", failure(status, &body));
+        }
+        Ok(body)
+    }
+
+    /// A GET whose answer is text (a CSV), not JSON.
+    pub async fn text(&self, path: &str) -> anyhow::Result<String> {
+        let url = format!("{}{path}", self.base);
+        let response = self
+            .http
+            .get(&url)
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        if !status.is_success() {
+            let body = serde_json::from_str(&text).unwrap_or_default();
+            bail!("{}", failure(status, &body));
+        }
+        Ok(text)
+    }
+}
+
+/// An API error as the CLI reports it: status, stable code, sentence.
+fn failure(status: reqwest::StatusCode, body: &serde_json::Value) -> String {
+    let code = body["error"]["code"].as_str().unwrap_or("error");
+    let message = body["error"]["message"].as_str().unwrap_or("");
+    format!("{status}: {code}: {message}")
+}
+
+/// Prints rows under a header, each column as wide as its widest cell; columns marked in
+/// `right` are aligned right (numbers), the last column is not padded.
+fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let last = cells.len().saturating_sub(1);
+        let mut text = String::new();
+        for (index, cell) in cells.into_iter().enumerate() {
+            let width = widths.get(index).copied().unwrap_or(0);
+            let padded = if right.get(index).copied().unwrap_or(false) {
+                format!("{cell:>width$}")
+            } else if index == last {
+                cell.to_owned()
+            } else {
+                format!("{cell:<width$}")
+            };
+            if index > 0 {
+                text.push_str("  ");
+            }
+            text.push_str(&padded);
+        }
+        println!("{}", text.trim_end());
+    };
+    line(header.to_vec());
+    for row in rows {
+        line(row.iter().map(String::as_str).collect());
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)])
+        .map(|encoded| encoded.trim_start_matches("v=").to_owned())
+        .unwrap_or_default()
+}
