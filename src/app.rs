@@ -1,4 +1,4 @@
-//! Wires the parts into a running server: store, intake committers, delivery worker,
+//! Wires the parts into a running server: store, intake committers, job runner,
 //! housekeeping and the HTTP router, all stopped together by one shutdown token. The server
 //! starts from an already-bound listener, so tests can bind port 0.
 
@@ -86,7 +86,7 @@ impl App {
             let shutdown = shutdown.clone();
             async move {
                 worker.run(jobs_added, shutdown).await;
-                "delivery worker"
+                "job runner"
             }
         });
         tasks.spawn({

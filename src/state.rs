@@ -19,7 +19,7 @@ pub struct AppState {
     pub clock: SharedClock,
     pub metrics: Arc<Metrics>,
     pub rate_limits: Arc<Mutex<HashMap<String, TokenBucket>>>,
-    /// Wakes the delivery worker when jobs become due outside its own schedule (re-drives).
+    /// Wakes the job runner when jobs become due outside its own schedule (re-drives).
     pub jobs_added: Arc<tokio::sync::Notify>,
     /// Sign-in attempts, for the web UI's rate limit.
     pub logins: Arc<Mutex<crate::accounts::sign_in::LoginLimiter>>,
@@ -27,7 +27,7 @@ pub struct AppState {
 
 impl AppState {
     /// Puts dead letters back in their queues (`None`: all) with a new retry window, and wakes
-    /// the delivery worker for them. Returns how many.
+    /// the job runner for them. Returns how many.
     pub async fn redrive(&self, id: Option<i64>) -> Result<u64, StoreError> {
         let now = self.clock.now();
         let expires = now

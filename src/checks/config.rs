@@ -706,7 +706,7 @@ mod tests {
         checks: Vec<CheckConfig>,
     }
 
-    /// Parses `[[checks]]` TOML as config.rs does (with key paths on serde errors).
+    /// Parses `[[checks]]` TOML as `config` does (with key paths on serde errors).
     fn parse(text: &str) -> Result<Vec<CheckConfig>, String> {
         let value: toml::Value = toml::from_str(text).map_err(|error| error.to_string())?;
         let file: File = serde_path_to_error::deserialize(value).map_err(|error| {

@@ -2,7 +2,7 @@
 //! `group_by` label values are told together. A new group waits `group_wait` for company,
 //! later joiners wait until `group_interval` has passed since the group's last notice, and a
 //! group still firing with nothing new is told again every `repeat_interval`. Resolves and
-//! acknowledgements are not grouped: they go out at once (see `workers::alerts`).
+//! acknowledgements are not grouped: they go out at once (see `alerts::notices::plan`).
 
 use std::collections::BTreeMap;
 
