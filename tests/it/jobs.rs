@@ -541,6 +541,27 @@ impl Clock for Late {
     }
 }
 
+/// A silence from `now` for an hour, by `matchers`.
+async fn silence_for_an_hour(store: &Store, matchers: &str, now: Timestamp) {
+    store
+        .create_silence(
+            &NewSilence {
+                kind: SilenceKind::Silence,
+                service: None,
+                matchers: parse_matchers(matchers).unwrap(),
+                schedule: Schedule::Once {
+                    starts_at: now,
+                    ends_at: now + SignedDuration::from_hours(1),
+                },
+                created_by: "ana".into(),
+                comment: "deploying".into(),
+            },
+            now,
+        )
+        .await
+        .unwrap();
+}
+
 /// A silence check that ran while a report was being applied cannot see the alert that
 /// report silences; when the silence is over by the time the report has committed, the
 /// report asks for a check of its own, or the alert would stay silenced by a silence that
@@ -552,23 +573,7 @@ async fn a_report_that_silenced_past_its_silences_end_asks_for_a_check() {
         let database = TestDatabase::new(backend).await;
         let store = database.store().await;
         let now = start_time();
-        store
-            .create_silence(
-                &NewSilence {
-                    kind: SilenceKind::Silence,
-                    service: None,
-                    matchers: parse_matchers(r#"instance=~"a|c""#).unwrap(),
-                    schedule: Schedule::Once {
-                        starts_at: now,
-                        ends_at: later(3600),
-                    },
-                    created_by: "ana".into(),
-                    comment: "deploying".into(),
-                },
-                now,
-            )
-            .await
-            .unwrap();
+        silence_for_an_hour(&store, r#"instance=~"a|c""#, now).await;
         let silence_checks = |at: Timestamp| {
             let store = store.clone();
             async move {
@@ -648,23 +653,7 @@ async fn a_report_read_before_a_silence_check_does_not_undo_it() {
         let database = TestDatabase::new(backend).await;
         let store = database.store().await;
         let now = start_time();
-        store
-            .create_silence(
-                &NewSilence {
-                    kind: SilenceKind::Silence,
-                    service: None,
-                    matchers: parse_matchers(r#"instance="a""#).unwrap(),
-                    schedule: Schedule::Once {
-                        starts_at: now,
-                        ends_at: later(3600),
-                    },
-                    created_by: "ana".into(),
-                    comment: "deploying".into(),
-                },
-                now,
-            )
-            .await
-            .unwrap();
+        silence_for_an_hour(&store, r#"instance="a""#, now).await;
         store
             .insert_events(&[report("a", SignalStatus::Firing, now)], now)
             .await
