@@ -12,6 +12,7 @@ pub mod forge;
 pub mod http;
 pub mod intake;
 pub mod integrations;
+pub mod oncall;
 pub mod runner;
 pub mod state;
 pub mod store;

@@ -19,6 +19,7 @@ use crate::core::problem::Problems;
 use crate::forge::config::DigestConfig;
 use crate::integrations::inbound::config::IntegrationConfig;
 use crate::integrations::outbound::config::{DestinationConfig, TemplateConfig, TicketsConfig};
+use crate::oncall::config::{EscalationPolicyConfig, PersonConfig, ScheduleConfig};
 use load::{expand_env, expand_string, read_file};
 pub use org::{ServiceConfig, TeamConfig};
 pub use server::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DeliveryConfig, LogFormat, ServerConfig};
@@ -43,14 +44,12 @@ pub struct Config {
     pub tickets: Option<TicketsConfig>,
     #[serde(default)]
     pub templates: Vec<TemplateConfig>,
-    // Sections of PRODUCT.md §3 that later parts of Firewatch read. They are accepted now so a
-    // complete config file loads; `unused_sections` names them in the log.
     #[serde(default)]
-    pub people: Vec<toml::Table>,
+    pub people: Vec<PersonConfig>,
     #[serde(default)]
-    pub schedules: Vec<toml::Table>,
+    pub schedules: Vec<ScheduleConfig>,
     #[serde(default)]
-    pub escalation_policies: Vec<toml::Table>,
+    pub escalation_policies: Vec<EscalationPolicyConfig>,
     #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
@@ -208,6 +207,17 @@ impl Config {
             }
         }
         org::validate_services(&self.services, &team_ids, &mut problems);
+        crate::oncall::config::validate(
+            &self.people,
+            &self.schedules,
+            &self.escalation_policies,
+            &crate::oncall::config::Names {
+                teams: &self.teams,
+                destinations: &self.destinations,
+                services: &self.services,
+            },
+            &mut problems,
+        );
         for problem in crate::checks::validate(&self.checks) {
             problems.error(problem.path, problem.message);
         }
@@ -239,15 +249,6 @@ impl Config {
         }
         if let Some(tickets) = &self.tickets {
             tickets.validate(&mut problems);
-        }
-        for (section, entries) in self.unused_sections() {
-            problems.warn(
-                section.to_owned(),
-                format!(
-                    "{entries} entr{} accepted but not used by this version of Firewatch yet",
-                    if entries == 1 { "y is" } else { "ies are" }
-                ),
-            );
         }
         (problems.errors, problems.warnings)
     }
@@ -329,15 +330,18 @@ impl Config {
         }
     }
 
-    fn unused_sections(&self) -> Vec<(&'static str, usize)> {
-        [
-            ("people", self.people.len()),
-            ("schedules", self.schedules.len()),
-            ("escalation_policies", self.escalation_policies.len()),
-        ]
-        .into_iter()
-        .filter(|(_, entries)| *entries > 0)
-        .collect()
+    pub fn person(&self, id: &str) -> Option<&PersonConfig> {
+        self.people.iter().find(|person| person.id == id)
+    }
+
+    pub fn schedule(&self, id: &str) -> Option<&ScheduleConfig> {
+        self.schedules.iter().find(|schedule| schedule.id == id)
+    }
+
+    pub fn escalation_policy(&self, id: &str) -> Option<&EscalationPolicyConfig> {
+        self.escalation_policies
+            .iter()
+            .find(|policy| policy.id == id)
     }
 
     pub fn team(&self, id: &str) -> Option<&TeamConfig> {
@@ -512,11 +516,11 @@ mod tests {
     }
 
     #[test]
-    fn later_sections_load_with_a_warning() {
+    fn a_person_without_a_contact_method_loads_with_a_warning() {
         let text = "[[people]]\nid = \"andrew\"\n[[teams]]\nid = \"cloud\"\n";
         let (_, warnings) = Config::parse(text, &env).unwrap();
         assert_eq!(warnings.len(), 1);
-        assert_eq!(warnings[0].path, "people");
+        assert_eq!(warnings[0].path, "people[0].contacts");
     }
 
     #[test]

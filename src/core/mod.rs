@@ -8,6 +8,7 @@ pub mod forge;
 pub mod forge_state;
 pub mod grouping;
 pub mod noise;
+pub mod oncall;
 pub mod problem;
 pub mod retry;
 pub mod role;
