@@ -198,11 +198,8 @@ impl Config {
         let team_ids = org::validate_teams(&self.teams, &mut problems);
         for (index, team) in self.teams.iter().enumerate() {
             if let Some(channel) = &team.channel {
-                if !destination_names.contains(channel.as_str()) {
-                    problems.error(
-                        format!("teams[{index}].channel"),
-                        format!("unknown destination \"{channel}\""),
-                    );
+                if let Some(problem) = self.event_destination_problem(channel, &destination_names) {
+                    problems.error(format!("teams[{index}].channel"), problem);
                 }
             }
         }
@@ -239,11 +236,10 @@ impl Config {
         crate::forge::config::validate(&self.digests, &mut problems);
         for (index, digest) in self.digests.iter().enumerate() {
             for (to_index, destination) in digest.to.iter().enumerate() {
-                if !destination_names.contains(destination.as_str()) {
-                    problems.error(
-                        format!("digests[{index}].to[{to_index}]"),
-                        format!("unknown destination \"{destination}\""),
-                    );
+                if let Some(problem) =
+                    self.event_destination_problem(destination, &destination_names)
+                {
+                    problems.error(format!("digests[{index}].to[{to_index}]"), problem);
                 }
             }
         }
@@ -251,6 +247,27 @@ impl Config {
             tickets.validate(&mut problems);
         }
         (problems.errors, problems.warnings)
+    }
+
+    /// What is wrong with a destination that events are sent to (a route's, a digest's, a team's
+    /// channel): none has that name, or it carries pages only (twilio), which need a person's
+    /// phone number that an event does not have.
+    fn event_destination_problem(
+        &self,
+        name: &str,
+        destination_names: &HashSet<&str>,
+    ) -> Option<String> {
+        if !destination_names.contains(name) {
+            return Some(format!("unknown destination \"{name}\""));
+        }
+        match self.destination(name) {
+            Some(destination) if !destination.takes_events() => Some(format!(
+                "\"{name}\" is a {} destination, which carries pages only: name it in a \
+                 person's contacts instead",
+                destination.kind_name()
+            )),
+            _ => None,
+        }
     }
 
     /// Routes name destinations, integrations, sources and templates.
@@ -266,11 +283,10 @@ impl Config {
                 problems.error(format!("{path}.to"), "names no destination".into());
             }
             for (to_index, destination) in route.to.iter().enumerate() {
-                if !destination_names.contains(destination.as_str()) {
-                    problems.error(
-                        format!("{path}.to[{to_index}]"),
-                        format!("unknown destination \"{destination}\""),
-                    );
+                if let Some(problem) =
+                    self.event_destination_problem(destination, destination_names)
+                {
+                    problems.error(format!("{path}.to[{to_index}]"), problem);
                 }
             }
             for integration in route.matcher.integration.iter().flat_map(|v| &v.0) {
@@ -691,6 +707,60 @@ mod tests {
         assert_eq!((email.tls, email.port()), (EmailTls::Starttls, 587));
         let found = problems(&text.replace("subject_prefix", "subject"));
         assert!(found[0].contains("unknown field `subject`"), "{found:?}");
+    }
+
+    #[test]
+    fn twilio_destinations_are_checked_and_carry_pages_only() {
+        let text = r#"
+            [[destinations]]
+            name = "twilio"
+            kind = "twilio"
+            account_sid = "sid-1"
+            auth_token = ""
+            from = " "
+            api_url = "localhost:9"
+            [[destinations]]
+            name = "chat"
+            kind = "webhook"
+            url = "${HOOK}"
+            [[teams]]
+            id = "cloud"
+            channel = "twilio"
+            [[routes]]
+            to = ["chat", "twilio"]
+            [[digests]]
+            kind = "open_pull_requests"
+            cron = "0 9 * * mon"
+            to = ["twilio"]
+        "#;
+        let pages_only = "\"twilio\" is a twilio destination, which carries pages only: name it \
+                          in a person's contacts instead";
+        assert_eq!(
+            problems(text),
+            [
+                "destinations[0].account_sid: \"sid-1\" is not an account SID (AC followed by 32 hex digits)".to_owned(),
+                "destinations[0].auth_token: is empty".to_owned(),
+                "destinations[0].from: is empty: it must be the Twilio number pages come from, like +15017122661".to_owned(),
+                "destinations[0].api_url: \"localhost:9\" is not an http(s) URL".to_owned(),
+                format!("routes[0].to[1]: {pages_only}"),
+                format!("teams[0].channel: {pages_only}"),
+                format!("digests[0].to[0]: {pages_only}"),
+            ]
+        );
+        let text = r#"
+            [[destinations]]
+            name = "twilio"
+            kind = "twilio"
+            account_sid = "AC0123456789abcdef0123456789abcdef"
+            auth_token = "${SECRET}"
+            from = "+15017122661"
+        "#;
+        let (config, _) = Config::parse(text, &env).unwrap();
+        let DestinationConfig::Twilio(twilio) = &config.destinations[0] else {
+            panic!("a twilio destination")
+        };
+        assert_eq!(twilio.api_url(), "https://api.twilio.com");
+        assert!(!config.destinations[0].takes_events());
     }
 }
 

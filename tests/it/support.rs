@@ -20,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub mod smtp;
+pub mod standins;
 
 pub const POSTGRES_URL_VAR: &str = "FIREWATCH_TEST_POSTGRES_URL";
 

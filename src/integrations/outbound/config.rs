@@ -37,6 +37,66 @@ pub enum DestinationConfig {
     Discord(DiscordDestination),
     Teams(TeamsDestination),
     Email(EmailDestination),
+    Twilio(TwilioDestination),
+}
+
+/// A Twilio account that people's `twilio_sms` and `twilio_voice` contacts page through. It
+/// carries pages only: a route that names it is refused, since Twilio needs a phone number to
+/// send to, and only a person's contact has one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TwilioDestination {
+    pub name: String,
+    /// `AC` followed by 32 hex digits, from the Twilio Console.
+    pub account_sid: String,
+    pub auth_token: String,
+    /// The Twilio number pages come from, in E.164 (`+15017122661`).
+    pub from: String,
+    /// The REST API's origin, `https://api.twilio.com` unless set (to a local stand-in in tests).
+    pub api_url: Option<String>,
+}
+
+impl TwilioDestination {
+    pub const DEFAULT_API_URL: &'static str = "https://api.twilio.com";
+
+    /// The API's origin without a trailing `/`, so paths can be appended.
+    pub fn api_url(&self) -> &str {
+        self.api_url
+            .as_deref()
+            .unwrap_or(Self::DEFAULT_API_URL)
+            .trim_end_matches('/')
+    }
+
+    /// Every problem with the settings, as (key, message).
+    fn problems(&self) -> Vec<(String, String)> {
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let mut problem = |key: &str, message: String| problems.push((key.to_owned(), message));
+        // The SID goes into the request path, so it must hold nothing a path would read
+        // differently.
+        let sid = &self.account_sid;
+        if sid.trim().is_empty() {
+            problem("account_sid", "is empty".to_owned());
+        } else if !sid.starts_with("AC") || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            problem(
+                "account_sid",
+                format!("\"{sid}\" is not an account SID (AC followed by 32 hex digits)"),
+            );
+        }
+        if self.auth_token.trim().is_empty() {
+            problem("auth_token", "is empty".to_owned());
+        }
+        if self.from.trim().is_empty() {
+            problem(
+                "from",
+                "is empty: it must be the Twilio number pages come from, like +15017122661"
+                    .to_owned(),
+            );
+        }
+        if let Some(url) = self.api_url.as_ref().filter(|url| !is_http_url(url)) {
+            problem("api_url", format!("\"{url}\" is not an http(s) URL"));
+        }
+        problems
+    }
 }
 
 /// Email over SMTP: a multipart text and HTML message to every address in `to`.
@@ -195,6 +255,7 @@ impl DestinationConfig {
             DestinationConfig::Discord(discord) => &discord.name,
             DestinationConfig::Teams(teams) => &teams.name,
             DestinationConfig::Email(email) => &email.name,
+            DestinationConfig::Twilio(twilio) => &twilio.name,
         }
     }
 
@@ -207,7 +268,14 @@ impl DestinationConfig {
             DestinationConfig::Discord(_) => "discord",
             DestinationConfig::Teams(_) => "teams",
             DestinationConfig::Email(_) => "email",
+            DestinationConfig::Twilio(_) => "twilio",
         }
+    }
+
+    /// Whether events can be sent here: false for a kind that only carries pages to a person's
+    /// contact (twilio), which routes, digests and team channels must not name.
+    pub fn takes_events(&self) -> bool {
+        !matches!(self, DestinationConfig::Twilio(_))
     }
 }
 
@@ -309,6 +377,11 @@ pub fn validate_destinations<'c>(
             }
             DestinationConfig::Email(email) => {
                 for (key, message) in email.problems() {
+                    problems.error(format!("{path}.{key}"), message);
+                }
+            }
+            DestinationConfig::Twilio(twilio) => {
+                for (key, message) in twilio.problems() {
                     problems.error(format!("{path}.{key}"), message);
                 }
             }

@@ -1,5 +1,8 @@
 //! Destinations. Each kind renders a notification into its own request and sends it; the
 //! shared part here classifies the answer into delivered / retry / rejected, the same for all.
+//! Pages to a person are built here too, as requests the on-call domain sends: what a page
+//! says (`page.rs`, and its signed webhook), ntfy push (`ntfy.rs`) and Twilio SMS and voice
+//! calls (`twilio.rs`).
 
 pub mod config;
 pub mod discord;
@@ -7,9 +10,14 @@ pub mod email;
 pub mod markdown;
 pub mod mattermost;
 pub mod message;
+pub mod ntfy;
+pub mod page;
+#[cfg(test)]
+mod recorder;
 pub mod slack;
 pub mod teams;
 pub mod template;
+pub mod twilio;
 pub mod webhook;
 
 use std::time::Duration;
@@ -101,6 +109,17 @@ pub async fn deliver(
         }
         DestinationConfig::Teams(teams) => {
             post_json(client, &teams.url, &teams::render(words, teams))
+        }
+        // Twilio needs a phone number to send to, and only a person's contact has one. Config
+        // validation refuses a route that names a twilio destination, so only a job queued
+        // before a reload changed the destination's kind gets here; retrying would not help.
+        DestinationConfig::Twilio(_) => {
+            return DeliveryResult::Rejected {
+                status: 0,
+                error: "a twilio destination carries pages only: name it in a person's \
+                        twilio_sms or twilio_voice contact, not in a route"
+                    .to_owned(),
+            };
         }
     };
     match request.timeout(timeout).send().await {

@@ -29,22 +29,43 @@ pub fn request(
     idempotency_key: &str,
     now: Timestamp,
 ) -> reqwest::RequestBuilder {
-    let body = body(message, now);
+    let mut request = signed_post(
+        client,
+        &destination.url,
+        destination.secret.as_deref(),
+        idempotency_key,
+        now,
+        body(message, now),
+    );
+    for (name, value) in &destination.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    request
+}
+
+/// A JSON body POSTed in the Standard Webhooks format, signed when there is a secret. Event
+/// notifications and pages (`page.rs`) are sent through this one function, so a receiver
+/// verifies both the same way.
+pub(crate) fn signed_post(
+    client: &reqwest::Client,
+    url: &str,
+    secret: Option<&str>,
+    idempotency_key: &str,
+    now: Timestamp,
+    body: Vec<u8>,
+) -> reqwest::RequestBuilder {
     let timestamp = now.as_second();
     let mut request = client
-        .post(&destination.url)
+        .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
         .header("webhook-id", idempotency_key)
         .header("webhook-timestamp", timestamp.to_string())
         .header("idempotency-key", idempotency_key);
-    if let Some(secret) = &destination.secret {
+    if let Some(secret) = secret {
         request = request.header(
             "webhook-signature",
             signing::sign(secret, idempotency_key, timestamp, &body),
         );
-    }
-    for (name, value) in &destination.headers {
-        request = request.header(name.as_str(), value.as_str());
     }
     request.body(body)
 }
