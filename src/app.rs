@@ -50,7 +50,9 @@ impl App {
         let shutdown = CancellationToken::new();
         let metrics = Arc::new(Metrics::default());
         let jobs_added = Arc::new(Notify::new());
-        let config = ConfigHandle::new(settings.config);
+        let mut config = settings.config;
+        config.server.bound = Some(address.to_string());
+        let config = ConfigHandle::new(config);
         let mut tasks = JoinSet::new();
 
         let intake = Intake::start(
@@ -157,7 +159,9 @@ impl App {
                 "server.listen and server.database_url changes take effect only after a restart"
             );
         }
-        self.state.config.replace(loaded.config);
+        let mut config = loaded.config;
+        config.server.bound = current.server.bound.clone();
+        self.state.config.replace(config);
         tracing::info!(file = %file.display(), "config reloaded");
         let config = self.state.config.current();
         if let Err(error) =

@@ -202,10 +202,64 @@ pub fn plan(
     let unannounced = matches!(change, Change::Acknowledged | Change::Resolved) && !alert.announced;
     let event = (!immediate.is_empty() && !unannounced && !transition.damped)
         .then(|| notice_event(config, source, transition, immediate, now));
+    let paging = paging_change(config, transition, &groups, now);
     NoticePlan {
         event,
         groups,
         timers: task_timers(config, transition, now),
+        paging,
+    }
+}
+
+/// A critical fire on a service with an escalation policy pages through it. Alerts of one
+/// notification group share one escalation: the sender's group (Alertmanager's `groupKey`),
+/// else the first grouping route's group, else the alert alone. A flapping alert's damped
+/// fires join but never start one.
+fn paging_change(
+    config: &Config,
+    transition: &AlertTransition,
+    groups: &[GroupedNotice],
+    now: Timestamp,
+) -> Option<crate::oncall::store::PagingChange> {
+    use crate::oncall::store::{EscalationStart, PagingChange};
+    let alert = &transition.alert;
+    match transition.change {
+        Change::Fired if alert.severity == Severity::Critical && !transition.damped => {
+            let service = alert.service.as_deref()?;
+            let policy_id = config.service(service)?.escalation_policy.as_deref()?;
+            let policy = config.escalation_policy(policy_id)?;
+            let group = match (&alert.group_key, groups.first()) {
+                (Some(key), _) => format!("{}:{key}", alert.integration),
+                (None, Some(grouped)) => format!("route:{}", grouped.key),
+                (None, None) => format!("alert:{}", alert.id),
+            };
+            let first = policy
+                .steps
+                .first()
+                .map_or(jiff::SignedDuration::ZERO, |s| s.delay());
+            Some(PagingChange::Fire(EscalationStart {
+                key: format!("{service}|{policy_id}|{group}"),
+                policy: policy_id.to_owned(),
+                service: Some(service.to_owned()),
+                summary: if alert.summary.is_empty() {
+                    format!("{} on {service}", alert.rule)
+                } else {
+                    alert.summary.clone()
+                },
+                severity: alert.severity.to_string(),
+                alert_id: Some(alert.id.clone()),
+                incident_id: None,
+                first_step_at: now.saturating_add(first).unwrap_or(now),
+            }))
+        }
+        Change::Acknowledged => Some(PagingChange::Acknowledged {
+            alert_id: alert.id.clone(),
+            by: transition.cause.clone(),
+        }),
+        Change::Resolved => Some(PagingChange::Resolved {
+            alert_id: alert.id.clone(),
+        }),
+        _ => None,
     }
 }
 
@@ -679,7 +733,9 @@ mod tests {
             .map(|line| {
                 line.iter()
                     .map(|span| match span {
-                        Span::Text(t) | Span::Bold(t) | Span::Code(t) => t.clone(),
+                        Span::Text(t) | Span::Bold(t) | Span::Code(t) | Span::Mention(t) => {
+                            t.clone()
+                        }
                         Span::Link { text, .. } => text.clone(),
                     })
                     .collect::<String>()

@@ -782,6 +782,9 @@ impl Backend {
             Self::record_notice(transaction, alert_id, transition.change.as_str(), now).await?;
         }
         events.extend(plan.event);
+        if let Some(paging) = &plan.paging {
+            Self::apply_paging_change(transaction, paging, now).await?;
+        }
         for timer in &plan.timers {
             Self::insert_timer(
                 transaction,

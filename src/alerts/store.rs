@@ -172,6 +172,8 @@ pub struct NoticePlan {
     pub groups: Vec<GroupedNotice>,
     /// Timers the change starts (a task check).
     pub timers: Vec<Timer>,
+    /// What the change does to paging: starts, joins, acknowledges or ends an escalation.
+    pub paging: Option<crate::oncall::store::PagingChange>,
 }
 
 /// A job with no queue due at `at`, made once per `key`.

@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod deliveries;
+mod oncall;
 
 pub use accounts::{TokenCommand, UserCommand};
 use accounts::{token, user};
@@ -11,6 +12,8 @@ pub use alerts::{AlertCommand, SilenceCommand};
 use alerts::{alert, silence};
 pub use deliveries::NotificationsCommand;
 use deliveries::notifications;
+pub use oncall::{OncallArgs, OverrideCommand, PageCommand};
+use oncall::{override_command, page};
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,6 +84,18 @@ pub enum Command {
         #[command(subcommand)]
         command: SilenceCommand,
     },
+    /// Who is on call, per schedule, team or service, now or at --at.
+    Oncall(OncallArgs),
+    /// Change a schedule for a while: add, list and remove overrides.
+    Override {
+        #[command(subcommand)]
+        command: OverrideCommand,
+    },
+    /// Pages: `page test PERSON` sends a test page through each contact method.
+    Page {
+        #[command(subcommand)]
+        command: PageCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -118,13 +133,16 @@ pub struct ClientArgs {
 pub async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::CheckConfig { config } => return check_config(config.as_deref()),
+        Command::CheckConfig { config } => return check_config(config.as_deref()).await,
         Command::Token { command } => token(command).await,
         Command::User { command } => user(command).await,
         Command::Backup { path, server } => backup(&path, &server).await,
         Command::Notifications { command } => notifications(command).await,
         Command::Alert { command } => alert(command).await,
         Command::Silence { command } => silence(command).await,
+        Command::Oncall(args) => oncall::oncall(args).await,
+        Command::Override { command } => override_command(command).await,
+        Command::Page { command } => page(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -250,7 +268,7 @@ async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
     }
 }
 
-fn check_config(path: Option<&Path>) -> ExitCode {
+async fn check_config(path: Option<&Path>) -> ExitCode {
     match Config::load(path) {
         Ok(loaded) => {
             for warning in &loaded.warnings {
@@ -274,10 +292,16 @@ fn check_config(path: Option<&Path>) -> ExitCode {
                 (config.teams.len(), "team"),
                 (config.services.len(), "service"),
                 (config.checks.len(), "check"),
+                (config.people.len(), "person"),
+                (config.schedules.len(), "schedule"),
+                (config.escalation_policies.len(), "escalation policy"),
             ] {
                 if n > 0 {
                     parts.push(count(n, noun));
                 }
+            }
+            for gap in coverage_warnings(config).await {
+                eprintln!("warning: {gap}");
             }
             println!("{source}: OK ({})", parts.join(", "));
             ExitCode::SUCCESS
@@ -287,6 +311,30 @@ fn check_config(path: Option<&Path>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The coverage gaps of the next 14 days, from the config alone (overrides live in the
+/// database, so the server's on-call page may show fewer).
+async fn coverage_warnings(config: &Config) -> Vec<String> {
+    let now = SystemClock.now();
+    let gaps = crate::oncall::views::coverage_gaps(None, config, now)
+        .await
+        .unwrap_or_default();
+    gaps.iter()
+        .map(|gap| {
+            let (kind, id) = gap.what.split_once(':').unwrap_or(("", &gap.what));
+            let whom = match kind {
+                "policy" => format!("escalation policy {id}'s first step reaches nobody"),
+                _ => format!("schedule {id} has nobody on call"),
+            };
+            format!(
+                "{whom} from {} to {} ({} in the next 14 days)",
+                gap.start.strftime("%Y-%m-%d %H:%M UTC"),
+                gap.end.strftime("%Y-%m-%d %H:%M UTC"),
+                crate::core::noise::human_duration(gap.end.duration_since(gap.start).as_secs_f64())
+            )
+        })
+        .collect()
 }
 
 /// The database the server-side commands open: `--database-url`, else the config's.

@@ -19,7 +19,7 @@ use crate::core::problem::Problems;
 use crate::forge::config::DigestConfig;
 use crate::integrations::inbound::config::IntegrationConfig;
 use crate::integrations::outbound::config::{DestinationConfig, TemplateConfig, TicketsConfig};
-use crate::oncall::config::{EscalationPolicyConfig, PersonConfig, ScheduleConfig};
+use crate::oncall::config::{EscalationPolicyConfig, PagingConfig, PersonConfig, ScheduleConfig};
 use load::{expand_env, expand_string, read_file};
 pub use org::{ServiceConfig, TeamConfig};
 pub use server::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DeliveryConfig, LogFormat, ServerConfig};
@@ -50,6 +50,8 @@ pub struct Config {
     pub schedules: Vec<ScheduleConfig>,
     #[serde(default)]
     pub escalation_policies: Vec<EscalationPolicyConfig>,
+    #[serde(default)]
+    pub paging: PagingConfig,
     #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
@@ -215,6 +217,7 @@ impl Config {
             },
             &mut problems,
         );
+        self.paging.validate(&mut problems);
         for problem in crate::checks::validate(&self.checks) {
             problems.error(problem.path, problem.message);
         }

@@ -20,6 +20,20 @@ pub struct ServerConfig {
     pub max_body_bytes: Option<usize>,
     /// A web UI session ends this long after its last use.
     pub session_hours: f64,
+    /// The address the server actually listens on (`listen` may say port 0), set at start:
+    /// links use it when `public_url` is not set.
+    #[serde(skip)]
+    pub bound: Option<String>,
+}
+
+impl ServerConfig {
+    /// Where links in messages point: `public_url`, or the listen address.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.bound.as_deref().unwrap_or(&self.listen)),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -31,6 +45,7 @@ impl Default for ServerConfig {
             log_format: LogFormat::Text,
             max_body_bytes: None,
             session_hours: 12.0,
+            bound: None,
         }
     }
 }

@@ -11,17 +11,21 @@ pub enum Scope {
     NotificationsWrite,
     AlertsRead,
     AlertsWrite,
+    OncallRead,
+    OncallWrite,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 7] = [
+    pub const ALL: [Scope; 9] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
         Scope::NotificationsWrite,
         Scope::AlertsRead,
         Scope::AlertsWrite,
+        Scope::OncallRead,
+        Scope::OncallWrite,
         Scope::Admin,
     ];
 
@@ -33,6 +37,8 @@ impl Scope {
             Scope::NotificationsWrite => "notifications:write",
             Scope::AlertsRead => "alerts:read",
             Scope::AlertsWrite => "alerts:write",
+            Scope::OncallRead => "oncall:read",
+            Scope::OncallWrite => "oncall:write",
             Scope::Admin => "admin",
         }
     }
@@ -46,7 +52,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -330,12 +330,20 @@ pub async fn get_alert(
         other => other?,
     };
     let changes = state.store.alert_changes(&id).await?;
+    let mut escalations = Vec::new();
+    for escalation in state.store.alert_escalations(&id).await? {
+        let log = state.store.escalation_log(&escalation.id).await?;
+        let mut entry = serde_json::to_value(&escalation).unwrap_or_default();
+        entry["log"] = serde_json::to_value(log).unwrap_or_default();
+        escalations.push(entry);
+    }
     let mut value = serde_json::to_value(&alert).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.insert(
             "changes".into(),
             serde_json::to_value(changes).unwrap_or_default(),
         );
+        object.insert("escalations".into(), serde_json::Value::Array(escalations));
     }
     Ok(Json(value))
 }

@@ -5,6 +5,7 @@ mod api;
 mod checks;
 mod error;
 mod hooks;
+mod oncall;
 mod ops;
 pub mod reports;
 pub mod silences;
@@ -113,6 +114,17 @@ route_table! {
     post "/api/v1/silences" => silences::create,
     get "/api/v1/silences/{id}" => silences::get,
     delete "/api/v1/silences/{id}" => silences::expire,
+    get "/api/v1/oncall" => oncall::on_call,
+    get "/api/v1/schedules" => oncall::list_schedules,
+    get "/api/v1/schedules/{id}/shifts" => oncall::shifts,
+    get "/api/v1/schedules/{id}/overrides" => oncall::list_overrides,
+    post "/api/v1/schedules/{id}/overrides" => oncall::create_override,
+    delete "/api/v1/overrides/{id}" => oncall::delete_override,
+    get "/api/v1/pages" => oncall::list_pages,
+    post "/api/v1/people/{id}/test_page" => oncall::test_page,
+    get "/ical/schedules/{file}" => oncall::schedule_feed,
+    get "/ical/people/{file}" => oncall::person_feed,
+    post "/twilio/gather/{token}" => oncall::twilio_gather,
 }
 
 #[cfg(test)]

@@ -12,6 +12,44 @@ use crate::core::oncall::{Handoff, Layer, Rotation, Schedule, Window};
 use crate::core::problem::{Problems, is_http_url, is_valid_name};
 use crate::integrations::outbound::config::DestinationConfig;
 
+/// `[paging]`: how pages behave in a storm, and how long their links work.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PagingConfig {
+    /// Pages a person gets in a minute before the rest are folded into one "…and N more".
+    pub max_pages_per_minute: u32,
+    /// How long an acknowledge link works.
+    pub link_expiry: String,
+}
+
+impl Default for PagingConfig {
+    fn default() -> Self {
+        Self {
+            max_pages_per_minute: 3,
+            link_expiry: "24h".into(),
+        }
+    }
+}
+
+impl PagingConfig {
+    pub fn link_expiry(&self) -> SignedDuration {
+        crate::core::silence::parse_duration(&self.link_expiry)
+            .unwrap_or(SignedDuration::from_hours(24))
+    }
+
+    pub fn validate(&self, problems: &mut Problems) {
+        if self.max_pages_per_minute == 0 {
+            problems.error(
+                "paging.max_pages_per_minute".into(),
+                "must be at least 1, or no page would ever go out".into(),
+            );
+        }
+        if let Err(error) = crate::core::silence::parse_duration(&self.link_expiry) {
+            problems.error("paging.link_expiry".into(), error.to_string());
+        }
+    }
+}
+
 /// A person who can be on call.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

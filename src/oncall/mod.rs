@@ -2,3 +2,9 @@
 //! the pages they send.
 
 pub mod config;
+pub mod jobs;
+pub mod notices;
+pub mod ops;
+pub mod send;
+pub mod store;
+pub mod views;

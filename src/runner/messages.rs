@@ -7,5 +7,6 @@ use crate::integrations::outbound::message::{self, Message};
 pub fn default_message(event: &EventMessage) -> Message {
     crate::alerts::notices::message(event)
         .or_else(|| crate::forge::messages::message(event))
+        .or_else(|| crate::oncall::notices::message(event))
         .unwrap_or_else(|| message::generic(event))
 }

@@ -293,7 +293,53 @@ impl Runner {
                 "checking for a task failed",
                 alerts::check_task(store, &config, job, now).await,
             ),
+            JobKind::EscalationStep => self.outcome(
+                job,
+                "escalation step failed",
+                crate::oncall::jobs::run_step(store, &config, job, now).await,
+            ),
+            JobKind::PageSend => self.send_page(job).await,
         }
+    }
+
+    /// A page through its contact method; one that fails at last is recorded as failed.
+    async fn send_page(&self, job: &ClaimedJob) -> JobOutcome {
+        let config = self.config.current();
+        let sender = crate::oncall::jobs::Sender {
+            client: &self.client,
+            timeout: Duration::from_secs(config.delivery.timeout_seconds),
+        };
+        let now = self.clock.now();
+        let result = crate::oncall::jobs::send_page(&self.store, &config, &sender, job, now).await;
+        let outcome = match result {
+            Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
+                status: (status > 0).then_some(i32::from(status)),
+            },
+            Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
+                status: (status > 0).then_some(i32::from(status)),
+                error: format!("refused: {error}"),
+            },
+            Ok(DeliveryResult::Retry {
+                status,
+                retry_after,
+                error,
+            }) => self.retry_or_give_up(job, status, retry_after, error),
+            Err(error) => {
+                self.retry_or_give_up(job, None, None, format!("sending a page failed: {error}"))
+            }
+        };
+        if let JobOutcome::Dead { error, .. } = &outcome {
+            if let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload) {
+                if let Some(page) = payload["page"].as_str() {
+                    tracing::warn!(page, %error, "page failed");
+                    let failed = crate::oncall::store::PageOutcome::Failed(error.clone());
+                    if let Err(store_error) = self.store.finish_page(page, &failed, now).await {
+                        tracing::warn!(page, error = %store_error, "could not record a failed page");
+                    }
+                }
+            }
+        }
+        outcome
     }
 
     /// A handler's result as its job's outcome: done, or retried (at last dead) saying what

@@ -76,6 +76,10 @@ job_kinds! {
     CheckRun = "check_run",
     /// One occurrence of a digest (`digest:<name>` queue).
     Digest = "digest",
+    /// One step of an escalation (payload `{"escalation": id, "step": n, "round": n}`).
+    EscalationStep = "escalation_step",
+    /// One page to one contact method (payload `{"page": id}`).
+    PageSend = "page_send",
 }
 
 impl ClaimedJob {

@@ -63,4 +63,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0013_forge_commit_order.sql",
         "forge events read in commit order"
     ),
+    migration!(
+        14,
+        "0014_oncall.sql",
+        "overrides, escalations, pages and acknowledge links"
+    ),
 ];

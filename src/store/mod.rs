@@ -87,6 +87,7 @@ pub trait Backend:
     + crate::alerts::store::SilenceStore
     + crate::alerts::store::TaskStore
     + crate::checks::store::CheckStore
+    + crate::oncall::store::OncallStore
     + Send
     + Sync
     + 'static
@@ -104,6 +105,7 @@ impl<T> Backend for T where
         + crate::alerts::store::SilenceStore
         + crate::alerts::store::TaskStore
         + crate::checks::store::CheckStore
+        + crate::oncall::store::OncallStore
         + Send
         + Sync
         + 'static

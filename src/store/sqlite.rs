@@ -374,6 +374,8 @@ mod forge;
 mod jobs;
 #[path = "sql/notifications.rs"]
 mod notifications;
+#[path = "../oncall/sql.rs"]
+mod oncall;
 #[path = "../alerts/silences_sql.rs"]
 mod silences;
 #[path = "../alerts/tasks_sql.rs"]

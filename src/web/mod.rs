@@ -16,7 +16,9 @@ mod deliveries;
 mod events;
 mod login;
 mod noise;
+mod oncall;
 mod overview;
+mod page_link;
 mod render;
 mod silences;
 
@@ -57,6 +59,13 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/alerts/tasks/{id}/close", post(alerts::close_task))
+        .route("/oncall", get(oncall::page))
+        .route("/oncall/overrides", post(oncall::create_override))
+        .route(
+            "/oncall/overrides/{id}/delete",
+            post(oncall::delete_override),
+        )
+        .route("/oncall/test-page", post(oncall::test_page))
         .route("/silences", get(silences::page).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
         .route("/noise", get(noise::page))
@@ -72,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/users", get(admin::users).post(admin::create_user))
         .route("/users/{id}", post(admin::update_user))
+        .route("/a/{token}", get(page_link::show).post(page_link::act))
         .layer(axum::middleware::map_response(page_headers));
     pages.route("/assets/{version}/{*file}", get(assets::serve))
 }

@@ -20,6 +20,7 @@ use crate::store::StoreError;
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
+    ("oncall", "/oncall", "On call", Role::Viewer),
     ("silences", "/silences", "Silences", Role::Viewer),
     ("noise", "/noise", "Noise", Role::Viewer),
     ("checks", "/checks", "Checks", Role::Viewer),
@@ -50,6 +51,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "deliveries.html",
     "tokens.html",
     "users.html",
+    "page_link.html",
+    "oncall.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -386,3 +386,109 @@ async fn github_event_id(app: &TestApp) -> String {
         .id
         .clone()
 }
+
+#[tokio::test]
+async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
+    use crate::oncall::{Phones, alert_ids, config, escalation, fire, link_path, storm};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(backend, &config(&phones, "schedule:cloud-primary", "")).await;
+        add_user(&app, "andrew", Role::Responder).await;
+        let browser = Browser::start(&app, backend, "Asia/Seoul").await;
+        browser.sign_in("andrew").await;
+
+        browser.open("/oncall").await;
+        let now = browser.text("#schedule-cloud-primary .now").await;
+        assert!(
+            now.starts_with("Now: Andrew until 2026-11-09 10:00"),
+            "{now}"
+        );
+        assert_eq!(
+            browser
+                .count("#schedule-cloud-primary table.calendar tbody tr")
+                .await,
+            14
+        );
+        // The weekend schedule: weekdays are nobody's, and say so.
+        let weekdays = browser
+            .text("#schedule-weekends table.calendar tbody tr")
+            .await;
+        assert!(weekdays.contains("00:00–24:00 nobody"), "{weekdays}");
+        assert!(
+            browser
+                .text("#my-oncall")
+                .await
+                .contains("Contact methods: phone (webhook)")
+        );
+        browser.screenshot("oncall").await;
+
+        // An override from the form, in the viewer's zone (Seoul): 11:00-13:00 today.
+        for (field, value) in [("start", "2026-11-02T11:00"), ("end", "2026-11-02T13:00")] {
+            browser
+                .client()
+                .execute(
+                    &format!("document.querySelector('input[name={field}]').value = '{value}'"),
+                    vec![],
+                )
+                .await
+                .unwrap();
+        }
+        for (name, value) in [("person", "gyeongjun"), ("replaces", "andrew")] {
+            browser
+                .client()
+                .find(Locator::Css(&format!("select[name={name}]")))
+                .await
+                .unwrap()
+                .select_by_value(value)
+                .await
+                .unwrap();
+        }
+        browser
+            .click("form[aria-label='New override'] button[type=submit]")
+            .await;
+        browser.wait_for_path("/oncall?changed=created").await;
+        let today = browser
+            .text("#schedule-cloud-primary table.calendar tbody tr")
+            .await;
+        assert!(
+            today.contains("11:00–13:00 Gyeongjun (override)"),
+            "{today}"
+        );
+        let at = app
+            .get("/api/v1/oncall?schedule=cloud-primary&at=2026-11-02T02:30:00Z")
+            .await;
+        assert_eq!(at["on_call"][0]["person"], "gyeongjun");
+        browser.screenshot("oncall-override").await;
+
+        browser.click("#test-page").await;
+        browser.wait_for_path("/oncall?changed=test_page").await;
+        assert_eq!(
+            phones.andrew.wait_for(1).await[0].json()["data"]["test"],
+            true
+        );
+
+        // A page's link: the confirm page, then the button.
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+        let page = phones.andrew.wait_for(2).await[1].json();
+        browser.open(&link_path(&page)).await;
+        assert_eq!(
+            browser.text("#page-link h2").await,
+            "Acknowledge this page?"
+        );
+        assert_eq!(
+            browser.text("#page-summary").await,
+            "HighErrorRate on api-0"
+        );
+        let alert = alert_ids(&app).await.remove(0);
+        assert_eq!(escalation(&app, &alert).await["state"], "active");
+        browser.screenshot("page-link").await;
+        browser.click("#confirm").await;
+        assert_eq!(browser.text("#page-link h2").await, "Acknowledged");
+        assert_eq!(escalation(&app, &alert).await["state"], "acknowledged");
+        browser.screenshot("page-link-acknowledged").await;
+
+        browser.close().await;
+        app.stop().await;
+    }
+}

@@ -18,6 +18,7 @@ mod gitlab;
 mod grouping;
 mod intake;
 mod jobs;
+mod oncall;
 mod pagerduty;
 mod process;
 mod published;

@@ -35,6 +35,7 @@ fn span(span: &Span) -> String {
         Span::Bold(text) => markdown::wrap_trimmed(text, "**", escape),
         Span::Code(text) if text.trim().is_empty() => escape(text),
         Span::Code(text) => format!("`{}`", text.replace('`', "'").replace('\n', " ")),
+        Span::Mention(text) => text.clone(),
         Span::Link { text, url } => format!("[{}]({})", escape(text), markdown::link_url(url)),
     }
 }
@@ -42,7 +43,9 @@ fn span(span: &Span) -> String {
 /// The footer shows no Markdown at all: spans as their bare text.
 fn plain(span: &Span) -> String {
     match span {
-        Span::Text(text) | Span::Bold(text) | Span::Code(text) => text.clone(),
+        Span::Text(text) | Span::Bold(text) | Span::Code(text) | Span::Mention(text) => {
+            text.clone()
+        }
         Span::Link { text, .. } => text.clone(),
     }
 }

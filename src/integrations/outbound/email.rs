@@ -90,7 +90,9 @@ pub fn subject(message: &Message, destination: &EmailDestination) -> String {
 
 fn text_span(span: &Span) -> String {
     match span {
-        Span::Text(text) | Span::Bold(text) | Span::Code(text) => text.clone(),
+        Span::Text(text) | Span::Bold(text) | Span::Code(text) | Span::Mention(text) => {
+            text.clone()
+        }
         Span::Link { text, url } if text == url => format!("<{url}>"),
         Span::Link { text, url } => format!("{text} <{url}>"),
     }
@@ -118,7 +120,7 @@ fn html_link(text: &str, url: &str) -> String {
 
 fn html_span(span: &Span) -> String {
     match span {
-        Span::Text(text) => escape_lines(text),
+        Span::Text(text) | Span::Mention(text) => escape_lines(text),
         Span::Bold(text) => format!("<strong>{}</strong>", escape_lines(text)),
         Span::Code(text) => format!("<code style=\"{CODE_STYLE}\">{}</code>", escape(text)),
         Span::Link { text, url } => html_link(text, url),

@@ -140,6 +140,7 @@ fn with_text(span: &Span, text: String) -> Span {
         Span::Text(_) => Span::Text(text),
         Span::Bold(_) => Span::Bold(text),
         Span::Code(_) => Span::Code(text),
+        Span::Mention(_) => Span::Mention(text),
         Span::Link { url, .. } => Span::Link {
             text,
             url: url.clone(),
@@ -149,7 +150,7 @@ fn with_text(span: &Span, text: String) -> Span {
 
 fn span_text(span: &Span) -> &str {
     match span {
-        Span::Text(text) | Span::Bold(text) | Span::Code(text) => text,
+        Span::Text(text) | Span::Bold(text) | Span::Code(text) | Span::Mention(text) => text,
         Span::Link { text, .. } => text,
     }
 }

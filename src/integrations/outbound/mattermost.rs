@@ -41,6 +41,7 @@ fn span(span: &Span) -> String {
         Span::Code(text) if text.trim().is_empty() => escape(text),
         // Mentions inside code do not notify, and Markdown there is literal.
         Span::Code(text) => format!("`{}`", text.replace('`', "'").replace('\n', " ")),
+        Span::Mention(text) => text.clone(),
         Span::Link { text, url } => format!("[{}]({})", escape(text), markdown::link_url(url)),
     }
 }

@@ -11,7 +11,13 @@ pub enum Span {
     Text(String),
     Bold(String),
     Code(String),
-    Link { text: String, url: String },
+    Link {
+        text: String,
+        url: String,
+    },
+    /// A person's mention in the destination's own syntax (`<@U024BE7LH>` on Slack), from the
+    /// config, sent as written so the platform notifies them.
+    Mention(String),
 }
 
 pub type Line = Vec<Span>;

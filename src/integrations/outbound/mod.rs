@@ -154,7 +154,7 @@ pub(crate) fn set_present(body: &mut serde_json::Value, fields: &[(&str, &Option
     }
 }
 
-fn describe_send_error(error: &reqwest::Error) -> String {
+pub(crate) fn describe_send_error(error: &reqwest::Error) -> String {
     let what = if error.is_timeout() {
         "timed out"
     } else if error.is_connect() {

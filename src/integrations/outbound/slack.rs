@@ -25,6 +25,7 @@ fn span(span: &Span) -> String {
         Span::Bold(text) if text.trim().is_empty() => escape(text),
         Span::Bold(text) => format!("*{}*", escape(text)),
         Span::Code(text) => format!("`{}`", escape(&text.replace('`', "'"))),
+        Span::Mention(text) => text.clone(),
         Span::Link { text, url } => {
             let url = url.replace('|', "%7C").replace('>', "%3E");
             format!("<{url}|{}>", escape(&text.replace('|', "¦")))

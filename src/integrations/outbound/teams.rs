@@ -35,6 +35,8 @@ fn span(span: &Span) -> String {
         Span::Bold(text) => markdown::wrap_trimmed(text, "**", escape),
         // TextBlocks have no code style: the text shows as it is.
         Span::Code(text) => escape(text),
+        // A Teams mention needs the user's id in the card's entities; the name shows as text.
+        Span::Mention(text) => escape(text),
         Span::Link { text, url } => format!("[{}]({})", escape(text), markdown::link_url(url)),
     }
 }

@@ -1,0 +1,224 @@
+//! `firewatch oncall`, `firewatch override` and `firewatch page`: who is on call, changing a
+//! schedule for a while, and a test page, through the API.
+
+use super::*;
+
+#[derive(Debug, Args)]
+pub struct OncallArgs {
+    #[arg(long, conflicts_with_all = ["team", "service"])]
+    schedule: Option<String>,
+    #[arg(long, conflicts_with = "service")]
+    team: Option<String>,
+    #[arg(long)]
+    service: Option<String>,
+    /// When (RFC 3339, `now`, or `+2h` from now); default now.
+    #[arg(long)]
+    at: Option<String>,
+    #[command(flatten)]
+    client: ClientArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OverrideCommand {
+    /// Put PERSON on call on a schedule from START to END, replacing `--replaces` wherever
+    /// that person is on call then, or beside whoever is.
+    Add {
+        #[arg(long)]
+        schedule: String,
+        #[arg(long)]
+        person: String,
+        /// RFC 3339, `now`, or `+30m` from now.
+        #[arg(long)]
+        start: String,
+        /// RFC 3339, or `+8h` from the start.
+        #[arg(long)]
+        end: String,
+        #[arg(long)]
+        replaces: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The overrides of a schedule that are not over yet.
+    List {
+        #[arg(long)]
+        schedule: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Remove an override.
+    Remove {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PageCommand {
+    /// Send PERSON a test page through every contact method they have.
+    Test {
+        person: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+}
+
+/// RFC 3339, `now`, or `+DURATION` after `base`.
+fn when(text: &str, base: jiff::Timestamp) -> anyhow::Result<jiff::Timestamp> {
+    let text = text.trim();
+    if text == "now" {
+        return Ok(base);
+    }
+    if let Some(after) = text.strip_prefix('+') {
+        let duration = crate::core::silence::parse_duration(after)?;
+        return Ok(base.saturating_add(duration)?);
+    }
+    text.parse::<jiff::Timestamp>().with_context(|| {
+        format!("\"{text}\" is not a time; write 2026-11-02T09:00:00Z, now, or +2h")
+    })
+}
+
+pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
+    let api = ApiClient::new(&args.client.url, &args.client.token)?;
+    let mut query = Vec::new();
+    for (name, value) in [
+        ("schedule", &args.schedule),
+        ("team", &args.team),
+        ("service", &args.service),
+    ] {
+        if let Some(value) = value {
+            query.push(format!("{name}={}", urlencode(value)));
+        }
+    }
+    if let Some(at) = &args.at {
+        let at = when(at, SystemClock.now())?;
+        query.push(format!("at={}", urlencode(&at.to_string())));
+    }
+    let body = api
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/oncall?{}", query.join("&")),
+        )
+        .await?;
+    let entries = body["on_call"].as_array().cloned().unwrap_or_default();
+    if entries.is_empty() {
+        println!(
+            "nobody is on call at {}",
+            body["at"].as_str().unwrap_or("?")
+        );
+        return Ok(());
+    }
+    println!(
+        "{:<20} {:<16} {:<20} {:<21} UNTIL",
+        "SCHEDULE", "PERSON", "NAME", "SINCE"
+    );
+    for entry in entries {
+        let overridden = if entry["override"].is_string() {
+            " (override)"
+        } else {
+            ""
+        };
+        println!(
+            "{:<20} {:<16} {:<20} {:<21} {}{overridden}",
+            entry["schedule"].as_str().unwrap_or("-"),
+            entry["person"].as_str().unwrap_or("-"),
+            entry["name"].as_str().unwrap_or("-"),
+            entry["start"].as_str().unwrap_or("-"),
+            entry["end"].as_str().unwrap_or("-"),
+        );
+    }
+    Ok(())
+}
+
+pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result<()> {
+    match command {
+        OverrideCommand::Add {
+            schedule,
+            person,
+            start,
+            end,
+            replaces,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let start = when(&start, SystemClock.now())?;
+            let end = when(&end, start)?;
+            let mut body = serde_json::json!({
+                "person": person,
+                "start": start.to_string(),
+                "end": end.to_string(),
+            });
+            if let Some(replaces) = replaces {
+                body["replaces"] = serde_json::Value::String(replaces);
+            }
+            let created = api
+                .send(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/schedules/{}/overrides", urlencode(&schedule)),
+                    Some(&body),
+                )
+                .await?;
+            println!(
+                "override {}: {} on call on {schedule} from {} to {}",
+                created["id"].as_str().unwrap_or("?"),
+                created["person"].as_str().unwrap_or("?"),
+                created["start"].as_str().unwrap_or("?"),
+                created["end"].as_str().unwrap_or("?"),
+            );
+        }
+        OverrideCommand::List { schedule, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let body = api
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/schedules/{}/overrides", urlencode(&schedule)),
+                )
+                .await?;
+            println!(
+                "{:<38} {:<16} {:<16} {:<21} END",
+                "ID", "PERSON", "REPLACES", "START"
+            );
+            for item in body["items"].as_array().into_iter().flatten() {
+                println!(
+                    "{:<38} {:<16} {:<16} {:<21} {}",
+                    item["id"].as_str().unwrap_or("-"),
+                    item["person"].as_str().unwrap_or("-"),
+                    item["replaces"].as_str().unwrap_or("-"),
+                    item["start"].as_str().unwrap_or("-"),
+                    item["end"].as_str().unwrap_or("-"),
+                );
+            }
+        }
+        OverrideCommand::Remove { id, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            api.call(
+                reqwest::Method::DELETE,
+                &format!("/api/v1/overrides/{}", urlencode(&id)),
+            )
+            .await?;
+            println!("removed override {id}");
+        }
+    }
+    Ok(())
+}
+
+pub(super) async fn page(command: PageCommand) -> anyhow::Result<()> {
+    match command {
+        PageCommand::Test { person, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let body = api
+                .call(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/people/{}/test_page", urlencode(&person)),
+                )
+                .await?;
+            let pages = body["pages"].as_array().cloned().unwrap_or_default();
+            println!(
+                "test page queued for {person} through {} contact method(s); see them with \
+                 GET /api/v1/pages?person={person}",
+                pages.len()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,482 @@
+//! On-call over HTTP (PRODUCT.md §3.1): who is on call, schedules and their shifts, overrides,
+//! pages, test pages, the iCal feeds (a token in the query, since calendar apps send no
+//! headers), and Twilio's `<Gather>` callback, which pressing 4 on a call reaches.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{AppState, PathText};
+use crate::core::scope::Scope;
+use crate::oncall::store::{NewOverride, PageFilter};
+use crate::oncall::views::{self, ViewError};
+
+impl From<ViewError> for ApiError {
+    fn from(error: ViewError) -> Self {
+        match error {
+            ViewError::Unknown(what, id) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("no {what} \"{id}\""),
+            ),
+            ViewError::Invalid(message) => ApiError::bad_parameter(message),
+            ViewError::Store(error) => error.into(),
+        }
+    }
+}
+
+fn time(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
+    value
+        .map(|text| {
+            text.parse::<Timestamp>().map_err(|_| {
+                ApiError::bad_parameter(format!(
+                    "{name} is not an RFC 3339 time such as 2026-11-02T09:00:00Z"
+                ))
+            })
+        })
+        .transpose()
+}
+
+#[derive(Debug, Deserialize)]
+struct OnCallQuery {
+    schedule: Option<String>,
+    team: Option<String>,
+    service: Option<String>,
+    at: Option<String>,
+}
+
+/// `GET /api/v1/oncall?schedule=ID|team=ID|service=ID&at=TIME`.
+pub async fn on_call(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::OncallRead).await?;
+    let query: OnCallQuery = super::api::query(raw)?;
+    let at = time("at", query.at.as_deref())?.unwrap_or_else(|| state.clock.now());
+    let scope = match (&query.schedule, &query.team, &query.service) {
+        (None, None, None) => views::Scope::All,
+        (Some(id), None, None) => views::Scope::Schedule(id),
+        (None, Some(id), None) => views::Scope::Team(id),
+        (None, None, Some(id)) => views::Scope::Service(id),
+        _ => {
+            return Err(ApiError::bad_parameter(
+                "give at most one of schedule, team and service",
+            ));
+        }
+    };
+    let config = state.config.current();
+    let on_call = views::on_call(&state.store, &config, scope, at).await?;
+    Ok(Json(json!({ "at": at, "on_call": on_call })))
+}
+
+/// `GET /api/v1/schedules`: every schedule, who is on call on it now, and its gaps in the
+/// next 14 days.
+pub async fn list_schedules(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::OncallRead).await?;
+    let config = state.config.current();
+    let now = state.clock.now();
+    let gaps = views::coverage_gaps(Some(&state.store), &config, now).await?;
+    let mut items = Vec::new();
+    for schedule in &config.schedules {
+        let on_call = views::on_call(
+            &state.store,
+            &config,
+            views::Scope::Schedule(&schedule.id),
+            now,
+        )
+        .await?;
+        let what = format!("schedule:{}", schedule.id);
+        items.push(json!({
+            "id": schedule.id,
+            "name": schedule.display_name(),
+            "timezone": schedule.timezone,
+            "layers": schedule.layers.len(),
+            "on_call": on_call,
+            "gaps": gaps.iter().filter(|gap| gap.what == what).collect::<Vec<_>>(),
+        }));
+    }
+    let policy_gaps: Vec<_> = gaps
+        .iter()
+        .filter(|gap| gap.what.starts_with("policy:"))
+        .collect();
+    Ok(Json(
+        json!({ "items": items, "next_cursor": null, "policy_gaps": policy_gaps }),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/v1/schedules/{id}/shifts?from=TIME&to=TIME` (default: the next 14 days).
+pub async fn shifts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::OncallRead).await?;
+    let query: RangeQuery = super::api::query(raw)?;
+    let from = time("from", query.from.as_deref())?.unwrap_or_else(|| state.clock.now());
+    let to = time("to", query.to.as_deref())?.unwrap_or(from + views::GAP_HORIZON);
+    if to <= from {
+        return Err(ApiError::bad_parameter("to must be after from"));
+    }
+    if to.duration_since(from) > views::MAX_RANGE {
+        return Err(ApiError::bad_parameter("a range may cover at most 92 days"));
+    }
+    let config = state.config.current();
+    let shifts = views::shifts(&state.store, &config, &id, from, to).await?;
+    Ok(Json(json!({ "items": shifts, "next_cursor": null })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverrideRequest {
+    person: String,
+    start: Timestamp,
+    end: Timestamp,
+    replaces: Option<String>,
+}
+
+/// `POST /api/v1/schedules/{id}/overrides`.
+pub async fn create_override(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+    body: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let token = state.authorize(&headers, Scope::OncallWrite).await?;
+    let request: OverrideRequest = serde_json::from_slice(&body).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!(
+                "the body is not an override {{\"person\", \"start\", \"end\", \"replaces\"?}}: {error}"
+            ),
+        )
+    })?;
+    let config = state.config.current();
+    let created_by = format!("api:{}", token.name);
+    let new = views::check_override(
+        &config,
+        NewOverride {
+            schedule: &id,
+            person: &request.person,
+            replaces: request.replaces.as_deref(),
+            start: request.start,
+            end: request.end,
+            created_by: &created_by,
+        },
+    )?;
+    let created = state.store.create_override(&new, state.clock.now()).await?;
+    tracing::info!(schedule = %id, person = %created.person, by = %created_by, "override created");
+    Ok((StatusCode::CREATED, Json(json!(created))))
+}
+
+/// `GET /api/v1/schedules/{id}/overrides`: those not yet over.
+pub async fn list_overrides(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::OncallRead).await?;
+    let config = state.config.current();
+    if config.schedule(&id).is_none() {
+        return Err(ApiError::not_found("schedule"));
+    }
+    let now = state.clock.now();
+    let far = now + views::MAX_RANGE + views::MAX_RANGE;
+    let items = state.store.list_overrides(Some(&id), now, far).await?;
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
+
+/// `DELETE /api/v1/overrides/{id}`.
+pub async fn delete_override(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<StatusCode, ApiError> {
+    state.authorize(&headers, Scope::OncallWrite).await?;
+    if state.store.delete_override(&id).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found("override"))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct PagesQuery {
+    alert: Option<String>,
+    incident: Option<String>,
+    person: Option<String>,
+}
+
+/// `GET /api/v1/pages?alert=ID|incident=ID|person=ID`.
+pub async fn list_pages(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::OncallRead).await?;
+    let query: PagesQuery = super::api::query(raw)?;
+    let filter = match (&query.alert, &query.incident, &query.person) {
+        (Some(id), None, None) => PageFilter::Alert(id),
+        (None, Some(id), None) => PageFilter::Incident(id),
+        (None, None, Some(id)) => PageFilter::Person(id),
+        _ => {
+            return Err(ApiError::bad_parameter(
+                "give one of alert, incident and person",
+            ));
+        }
+    };
+    let pages = state.store.list_pages(filter, 500).await?;
+    let mut acknowledged = std::collections::HashMap::new();
+    let mut items = Vec::with_capacity(pages.len());
+    for page in pages {
+        let by = match &page.escalation_id {
+            Some(id) => {
+                if !acknowledged.contains_key(id) {
+                    let escalation = state.store.get_escalation(id).await?;
+                    acknowledged.insert(id.clone(), escalation.acknowledged_by);
+                }
+                acknowledged.get(id).cloned().flatten()
+            }
+            None => None,
+        };
+        items.push(json!({
+            "id": page.id,
+            "person": page.person,
+            "contact": page.contact,
+            "contact_kind": page.contact_kind,
+            "step": page.step,
+            "round": page.round,
+            "target": page.target,
+            "state": page.state,
+            "due_at": page.due_at,
+            "sent_at": page.sent_at,
+            "error": page.error,
+            "folded": page.folded,
+            "escalation": page.escalation_id,
+            "acknowledged_by": by,
+        }));
+    }
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
+
+/// `POST /api/v1/people/{id}/test_page`: a test page through each of the person's contacts.
+pub async fn test_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    state.authorize(&headers, Scope::OncallWrite).await?;
+    match crate::oncall::ops::test_page(&state, &id).await {
+        Ok(pages) => Ok((StatusCode::ACCEPTED, Json(json!({ "pages": pages })))),
+        Err(crate::oncall::ops::TestPageError::UnknownPerson(_)) => {
+            Err(ApiError::not_found("person"))
+        }
+        Err(error @ crate::oncall::ops::TestPageError::NoContact(_)) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "no_contact",
+            error.to_string(),
+        )),
+        Err(crate::oncall::ops::TestPageError::Store(error)) => Err(error.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct FeedQuery {
+    token: Option<String>,
+}
+
+/// `GET /ical/schedules/{id}.ics?token=T`: the schedule's shifts from a week ago to eight
+/// weeks ahead.
+pub async fn schedule_feed(
+    State(state): State<AppState>,
+    PathText(file): PathText,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let query: FeedQuery = super::api::query(raw)?;
+    feed_token(&state, query.token.as_deref()).await?;
+    let id = file
+        .strip_suffix(".ics")
+        .ok_or_else(|| ApiError::not_found("calendar"))?;
+    let config = state.config.current();
+    let now = state.clock.now();
+    let (from, to) = feed_range(now);
+    let shifts = views::shifts(&state.store, &config, id, from, to).await?;
+    let events: Vec<_> = shifts
+        .iter()
+        .map(|shift| crate::core::oncall::CalendarEvent {
+            uid: format!(
+                "{id}-{}-{}@firewatch",
+                shift.person,
+                shift.start.as_second()
+            ),
+            summary: format!(
+                "On call: {}",
+                config
+                    .person(&shift.person)
+                    .map_or(shift.person.as_str(), |p| p.display_name())
+            ),
+            start: shift.start,
+            end: shift.end,
+        })
+        .collect();
+    Ok(calendar(&format!("On call: {id}"), &events, now))
+}
+
+/// `GET /ical/people/{id}.ics?token=T`: the person's shifts on every schedule.
+pub async fn person_feed(
+    State(state): State<AppState>,
+    PathText(file): PathText,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let query: FeedQuery = super::api::query(raw)?;
+    feed_token(&state, query.token.as_deref()).await?;
+    let id = file
+        .strip_suffix(".ics")
+        .ok_or_else(|| ApiError::not_found("calendar"))?;
+    let config = state.config.current();
+    let person = config
+        .person(id)
+        .ok_or_else(|| ApiError::not_found("person"))?;
+    let now = state.clock.now();
+    let (from, to) = feed_range(now);
+    let mut events = Vec::new();
+    for schedule in &config.schedules {
+        for shift in views::shifts(&state.store, &config, &schedule.id, from, to).await? {
+            if shift.person == person.id {
+                events.push(crate::core::oncall::CalendarEvent {
+                    uid: format!("{}-{id}-{}@firewatch", schedule.id, shift.start.as_second()),
+                    summary: format!("On call: {}", schedule.display_name()),
+                    start: shift.start,
+                    end: shift.end,
+                });
+            }
+        }
+    }
+    events.sort_by_key(|event| event.start);
+    Ok(calendar(
+        &format!("On call: {}", person.display_name()),
+        &events,
+        now,
+    ))
+}
+
+fn feed_range(now: Timestamp) -> (Timestamp, Timestamp) {
+    let week = jiff::SignedDuration::from_hours(7 * 24);
+    (now - week, now + week * 8)
+}
+
+async fn feed_token(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {
+    let token = token.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "add ?token=… with an API token that has oncall:read (calendar apps send no headers)",
+        )
+    })?;
+    let mut headers = HeaderMap::new();
+    let value = format!("Bearer {token}")
+        .parse()
+        .map_err(|_| ApiError::unauthorized())?;
+    headers.insert(header::AUTHORIZATION, value);
+    state.authorize(&headers, Scope::OncallRead).await?;
+    Ok(())
+}
+
+fn calendar(name: &str, events: &[crate::core::oncall::CalendarEvent], now: Timestamp) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        crate::core::oncall::calendar(name, events, now),
+    )
+        .into_response()
+}
+
+/// `POST /twilio/gather/{token}`: Twilio's request after the callee pressed a key. It is
+/// signed with the Twilio account's auth token (`X-Twilio-Signature` over the URL Twilio
+/// called, the server's `public_url`, and the form's fields); "4" acknowledges.
+pub async fn twilio_gather(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(token): PathText,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|_| ApiError::bad_parameter("the body is not a form"))?;
+    let config = state.config.current();
+    let url = format!("{}/twilio/gather/{token}", config.server.base_url());
+    let signature = headers
+        .get("x-twilio-signature")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let signed = config
+        .destinations
+        .iter()
+        .any(|destination| match destination {
+            crate::integrations::outbound::config::DestinationConfig::Twilio(twilio) => {
+                crate::integrations::outbound::twilio::signature_valid(
+                    &twilio.auth_token,
+                    &url,
+                    &params,
+                    signature,
+                )
+            }
+            _ => false,
+        });
+    if !signed {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "invalid_signature",
+            "X-Twilio-Signature does not match any twilio destination's auth token for this URL",
+        ));
+    }
+    let digits = params
+        .iter()
+        .find(|(name, _)| name == "Digits")
+        .map(|(_, value)| value.as_str());
+    let twiml = if digits == Some("4") {
+        match crate::oncall::ops::use_link(
+            &state,
+            &token,
+            crate::oncall::ops::LinkAction::Acknowledge,
+        )
+        .await
+        {
+            Ok(Ok(_)) => crate::integrations::outbound::twilio::gather_reply_twiml(
+                true,
+                "Acknowledged. The escalation has stopped.",
+            ),
+            Ok(Err(sentence)) => {
+                crate::integrations::outbound::twilio::gather_reply_twiml(false, &sentence)
+            }
+            Err(error) => {
+                tracing::warn!(%error, "acknowledging from a call failed");
+                crate::integrations::outbound::twilio::gather_reply_twiml(
+                    false,
+                    "Firewatch could not record that. Acknowledge from the link in the text message.",
+                )
+            }
+        }
+    } else {
+        crate::integrations::outbound::twilio::gather_reply_twiml(
+            false,
+            "Nothing was acknowledged.",
+        )
+    };
+    Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response())
+}

@@ -1,0 +1,102 @@
+//! How on-call tells a team channel a step reached it (kind `page`): what is paging, with the
+//! links to act on it. Pages to a person are worded by `send.rs` for their contact method.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::core::routing::Target;
+use crate::integrations::outbound::EventMessage;
+use crate::integrations::outbound::message::{Message, bold, link, text};
+use crate::oncall::store::Escalation;
+use crate::store::{EventStatus, NewEvent};
+
+/// The kind of a team channel's page notice.
+pub const PAGE_NOTICE_KIND: &str = "page";
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PageNotice {
+    pub escalation_id: String,
+    pub summary: String,
+    pub severity: String,
+    pub service: Option<String>,
+    pub step: i64,
+    pub round: i64,
+    pub alert_url: Option<String>,
+}
+
+/// The notice event telling `channel` of the escalation's current step.
+pub fn channel_notice(
+    config: &Config,
+    escalation: &Escalation,
+    channel: &str,
+    now: Timestamp,
+) -> NewEvent {
+    let base = config.server.base_url();
+    let body = PageNotice {
+        escalation_id: escalation.id.clone(),
+        summary: escalation.summary.clone(),
+        severity: escalation.severity.clone(),
+        service: escalation.service.clone(),
+        step: escalation.step,
+        round: escalation.round,
+        alert_url: escalation
+            .alert_id
+            .as_ref()
+            .map(|alert| format!("{base}/alerts/{alert}")),
+    };
+    NewEvent {
+        id: crate::store::new_id(now),
+        integration: "oncall".into(),
+        source: "oncall".into(),
+        kind: PAGE_NOTICE_KIND.into(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: Some(format!(
+            "page-notice:{}:{}:{}:{channel}",
+            escalation.id, escalation.round, escalation.step
+        )),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: None,
+        destinations: vec![Target {
+            destination: channel.to_owned(),
+            template: None,
+        }],
+        expires_at: now
+            .saturating_add(config.delivery.retry_window())
+            .unwrap_or(now),
+    }
+}
+
+/// How a page notice reads; `None` for other events.
+pub fn message(event: &EventMessage) -> Option<Message> {
+    if event.kind != PAGE_NOTICE_KIND || event.source != "oncall" {
+        return None;
+    }
+    let notice: PageNotice = serde_json::from_value(event.payload.clone()).ok()?;
+    let mut about = vec![bold(notice.severity.clone())];
+    if let Some(service) = &notice.service {
+        about.push(text(format!(" on {service}")));
+    }
+    about.push(text(format!(
+        ": step {} of the escalation (round {}) reached this channel. Acknowledge to stop it.",
+        notice.step + 1,
+        notice.round + 1
+    )));
+    let mut lines = vec![about];
+    if let Some(url) = &notice.alert_url {
+        lines.push(vec![link("Open the alert", Some(url))]);
+    }
+    Some(Message {
+        summary: format!("Paging: {}", notice.summary),
+        title: format!("Paging: {}", notice.summary),
+        title_url: notice.alert_url.clone(),
+        lines,
+        context: Vec::new(),
+        outcome: None,
+    })
+}

@@ -1,0 +1,335 @@
+//! What people do on call, whichever way they do it (a page's link, the UI, the API, the CLI
+//! through the API): acknowledge or resolve an escalation, override a schedule, send a test
+//! page. Acknowledging from anywhere takes the one path here and records who did it.
+
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::core::alert::{AlertState, Change};
+use crate::integrations::outbound::page::PageMessage;
+use crate::oncall::config::ContactConfig;
+use crate::oncall::store::{Escalation, EscalationState, NewPage, Page, PageLink};
+use crate::state::AppState;
+use crate::store::{Store, StoreError};
+
+/// The stored form of a link's token: its SHA-256, so the database never holds a working link.
+pub fn link_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new link for a page: 256 random bits, unguessable, expiring, stored only as a hash.
+async fn new_link(
+    store: &Store,
+    config: &Config,
+    escalation: &Escalation,
+    page: &Page,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let mut secret = [0_u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|error| StoreError::Io(std::io::Error::other(error.to_string())))?;
+    let token = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, secret);
+    store
+        .create_page_link(
+            &link_hash(&token),
+            &PageLink {
+                escalation_id: escalation.id.clone(),
+                page_id: Some(page.id.clone()),
+                person: Some(page.person.clone()),
+                expires_at: now
+                    .saturating_add(config.paging.link_expiry())
+                    .unwrap_or(now),
+                used_at: None,
+                used_action: None,
+            },
+        )
+        .await?;
+    Ok(token)
+}
+
+/// What a page says, with fresh acknowledge and resolve links.
+pub async fn page_message(
+    store: &Store,
+    config: &Config,
+    page: &Page,
+    escalation: Option<&Escalation>,
+    now: Timestamp,
+) -> Result<PageMessage, StoreError> {
+    let base = config.server.base_url();
+    let (acknowledge_url, resolve_url) = match escalation {
+        Some(escalation) => {
+            let token = new_link(store, config, escalation, page, now).await?;
+            (
+                Some(format!("{base}/a/{token}")),
+                Some(format!("{base}/a/{token}?action=resolve")),
+            )
+        }
+        None => (None, None),
+    };
+    let more = if page.target.as_deref() == Some(FOLD_TARGET) {
+        u32::try_from(page.folded).unwrap_or(0)
+    } else {
+        0
+    };
+    Ok(PageMessage {
+        page_id: page.id.clone(),
+        person: page.person.clone(),
+        summary: page.summary.clone(),
+        severity: escalation.map_or_else(|| "test".to_owned(), |e| e.severity.clone()),
+        service: escalation.and_then(|e| e.service.clone()),
+        subject: crate::oncall::jobs::subject(escalation),
+        acknowledge_url,
+        resolve_url,
+        detail_url: escalation
+            .and_then(|e| e.alert_id.as_ref())
+            .map(|alert| format!("{base}/alerts/{alert}")),
+        more,
+    })
+}
+
+/// The target a fold page carries.
+pub const FOLD_TARGET: &str = "fold";
+
+/// A page the throttle held back: one "…and N more" page per person and minute, sent through
+/// the same contact when the minute is over.
+pub async fn plan_fold(
+    store: &Store,
+    page: &Page,
+    contact: &ContactConfig,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let minute = now.as_second().div_euclid(60);
+    let id = format!("fold.{}.{}.{minute}", page.person, contact.name());
+    let due = Timestamp::from_second((minute + 1) * 60).unwrap_or(now);
+    store
+        .create_page(
+            &NewPage {
+                id: id.clone(),
+                escalation_id: None,
+                person: page.person.clone(),
+                contact: Some(contact.name().to_owned()),
+                contact_kind: Some(contact.kind_name().to_owned()),
+                step: None,
+                round: None,
+                target: Some(FOLD_TARGET.into()),
+                summary:
+                    "More pages arrived while you were being paged; open Firewatch for the list"
+                        .into(),
+                due_at: due,
+            },
+            now,
+        )
+        .await?;
+    store.count_fold(&id).await
+}
+
+/// Acknowledges an escalation for everyone, and the firing alerts that joined it. `None`
+/// when it was not active (already acknowledged or resolved).
+pub async fn acknowledge(
+    state: &AppState,
+    escalation_id: &str,
+    by: &str,
+) -> Result<Option<Escalation>, StoreError> {
+    let now = state.clock.now();
+    let Some(escalation) = state
+        .store
+        .acknowledge_escalation(escalation_id, by, now)
+        .await?
+    else {
+        return Ok(None);
+    };
+    tracing::info!(escalation = %escalation.id, by, "escalation acknowledged");
+    for alert in &escalation.alerts {
+        let current = state.store.get_alert(alert).await?;
+        if current.state == AlertState::Firing {
+            crate::alerts::ops::change_alert(state, alert, Change::Acknowledged, by).await?;
+        }
+    }
+    state.jobs_added.notify_one();
+    Ok(Some(escalation))
+}
+
+/// Resolves every open alert of an escalation, which ends it. `None` when it had ended.
+pub async fn resolve(
+    state: &AppState,
+    escalation_id: &str,
+    by: &str,
+) -> Result<Option<Escalation>, StoreError> {
+    let escalation = state.store.get_escalation(escalation_id).await?;
+    if escalation.state == EscalationState::Resolved {
+        return Ok(None);
+    }
+    for alert in &escalation.alerts {
+        let current = state.store.get_alert(alert).await?;
+        if matches!(current.state, AlertState::Firing | AlertState::Acknowledged) {
+            crate::alerts::ops::change_alert(state, alert, Change::Resolved, by).await?;
+        }
+    }
+    tracing::info!(escalation = %escalation.id, by, "escalation resolved");
+    Ok(Some(state.store.get_escalation(escalation_id).await?))
+}
+
+/// "Send me a test page": one page through every contact method the person has, at once.
+/// Returns the pages' ids.
+pub async fn test_page(state: &AppState, person_id: &str) -> Result<Vec<String>, TestPageError> {
+    let config = state.config.current();
+    let person = config
+        .person(person_id)
+        .ok_or_else(|| TestPageError::UnknownPerson(person_id.to_owned()))?;
+    if person.contacts.is_empty() {
+        return Err(TestPageError::NoContact(person_id.to_owned()));
+    }
+    let now = state.clock.now();
+    let batch = crate::store::new_id(now);
+    let mut ids = Vec::new();
+    for contact in &person.contacts {
+        let id = format!("test.{batch}.{}", contact.name());
+        state
+            .store
+            .create_page(
+                &NewPage {
+                    id: id.clone(),
+                    escalation_id: None,
+                    person: person.id.clone(),
+                    contact: Some(contact.name().to_owned()),
+                    contact_kind: Some(contact.kind_name().to_owned()),
+                    step: None,
+                    round: None,
+                    target: None,
+                    summary: format!("Test page for {}", person.display_name()),
+                    due_at: now,
+                },
+                now,
+            )
+            .await?;
+        ids.push(id);
+    }
+    state.jobs_added.notify_one();
+    Ok(ids)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TestPageError {
+    #[error("no person \"{0}\" in [[people]]")]
+    UnknownPerson(String),
+    #[error("{0} has no contact method to send a test page to")]
+    NoContact(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What a link can do, once read: the escalation it acts on, or why it cannot.
+pub enum LinkState {
+    Usable {
+        link: PageLink,
+        escalation: Box<Escalation>,
+    },
+    /// Used, expired, or its escalation already over: a sentence saying which.
+    Gone(String),
+    Unknown,
+}
+
+pub async fn read_link(state: &AppState, token: &str) -> Result<LinkState, StoreError> {
+    let Some(link) = state.store.page_link(&link_hash(token)).await? else {
+        return Ok(LinkState::Unknown);
+    };
+    let now = state.clock.now();
+    let escalation = state.store.get_escalation(&link.escalation_id).await?;
+    if let (Some(at), Some(action)) = (link.used_at, &link.used_action) {
+        return Ok(LinkState::Gone(format!(
+            "This link was already used to {action} the page, {} ago.",
+            crate::core::noise::human_duration(
+                now.duration_since(at)
+                    .max(SignedDuration::ZERO)
+                    .as_secs_f64()
+            )
+        )));
+    }
+    if link.expires_at <= now {
+        return Ok(LinkState::Gone(
+            "This link has expired. Open Firewatch to see the alert and acknowledge it there."
+                .into(),
+        ));
+    }
+    match escalation.state {
+        EscalationState::Resolved => Ok(LinkState::Gone(
+            "This page is over: every alert it was about has resolved.".into(),
+        )),
+        _ => Ok(LinkState::Usable {
+            link,
+            escalation: Box::new(escalation),
+        }),
+    }
+}
+
+/// Acts on a link (once): acknowledge or resolve, as the person it was sent to.
+pub async fn use_link(
+    state: &AppState,
+    token: &str,
+    action: LinkAction,
+) -> Result<Result<Escalation, String>, StoreError> {
+    let (link, escalation) = match read_link(state, token).await? {
+        LinkState::Usable { link, escalation } => (link, escalation),
+        LinkState::Gone(sentence) => return Ok(Err(sentence)),
+        LinkState::Unknown => return Ok(Err(UNKNOWN_LINK.into())),
+    };
+    let now = state.clock.now();
+    if !state
+        .store
+        .use_page_link(&link_hash(token), action.as_str(), now)
+        .await?
+    {
+        return Ok(Err("This link was just used.".into()));
+    }
+    let config = state.config.current();
+    let by = link
+        .person
+        .as_deref()
+        .map(|id| {
+            config
+                .person(id)
+                .map_or(id, |p| p.display_name())
+                .to_owned()
+        })
+        .unwrap_or_else(|| "someone with the page's link".into());
+    let by = format!("{by} (page link)");
+    match action {
+        LinkAction::Acknowledge => {
+            if escalation.state == EscalationState::Acknowledged {
+                return Ok(Ok(*escalation));
+            }
+            acknowledge(state, &escalation.id, &by).await?;
+        }
+        LinkAction::Resolve => {
+            resolve(state, &escalation.id, &by).await?;
+        }
+    }
+    Ok(Ok(state.store.get_escalation(&escalation.id).await?))
+}
+
+pub const UNKNOWN_LINK: &str =
+    "This link is not one Firewatch made, or it was cut short. Open Firewatch to see the alert.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkAction {
+    Acknowledge,
+    Resolve,
+}
+
+impl LinkAction {
+    pub fn parse(text: &str) -> Option<LinkAction> {
+        match text {
+            "acknowledge" | "ack" => Some(LinkAction::Acknowledge),
+            "resolve" => Some(LinkAction::Resolve),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkAction::Acknowledge => "acknowledge",
+            LinkAction::Resolve => "resolve",
+        }
+    }
+}

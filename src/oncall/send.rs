@@ -1,0 +1,217 @@
+//! One page through one contact method: each kind's request from `integrations::outbound`,
+//! and the answer sorted into delivered, retry or rejected the same way as every delivery.
+
+use crate::config::Config;
+use crate::integrations::outbound::config::DestinationConfig;
+use crate::integrations::outbound::message::{Message, Span, bold, link, text};
+use crate::integrations::outbound::page::PageMessage;
+use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
+use crate::oncall::config::ContactConfig;
+use crate::oncall::jobs::Sender;
+use crate::oncall::store::Page;
+
+pub async fn send(
+    sender: &Sender<'_>,
+    config: &Config,
+    contact: &ContactConfig,
+    message: &PageMessage,
+    page: &Page,
+    now: jiff::Timestamp,
+) -> DeliveryResult {
+    let client = sender.client;
+    let idempotency_key = format!("page.{}", page.id);
+    let request = match contact {
+        ContactConfig::Webhook { url, secret, .. } => outbound::page::webhook_request(
+            client,
+            url,
+            secret.as_deref(),
+            message,
+            &idempotency_key,
+            now,
+        ),
+        ContactConfig::Ntfy {
+            url,
+            token,
+            priority,
+            ..
+        } => {
+            let target = outbound::ntfy::NtfyTarget {
+                url,
+                token: token.as_deref(),
+                priority: *priority,
+            };
+            match outbound::ntfy::request(client, &target, message) {
+                Ok(request) => request,
+                Err(error) => return rejected(error.to_string()),
+            }
+        }
+        ContactConfig::TwilioSms {
+            destination, to, ..
+        } => match twilio(config, destination) {
+            Ok(twilio) => outbound::twilio::sms_request(client, twilio, to, message),
+            Err(error) => return error,
+        },
+        ContactConfig::TwilioVoice {
+            destination, to, ..
+        } => match twilio(config, destination) {
+            Ok(twilio) => {
+                let gather = message
+                    .acknowledge_url
+                    .as_deref()
+                    .map(|url| url.replace("/a/", "/twilio/gather/"))
+                    .unwrap_or_else(|| format!("{}/twilio/gather/none", config.server.base_url()));
+                let twiml = outbound::twilio::call_twiml(message, &gather);
+                outbound::twilio::call_request(client, twilio, to, &twiml, None)
+            }
+            Err(error) => return error,
+        },
+        ContactConfig::Chat {
+            destination,
+            mention,
+            ..
+        } => {
+            let Some(destination) = config.destination(destination) else {
+                return rejected(format!("destination \"{destination}\" is not configured"));
+            };
+            let person = config.person(&page.person);
+            let mention = mention
+                .clone()
+                .map(Span::Mention)
+                .unwrap_or_else(|| bold(person.map_or(page.person.as_str(), |p| p.display_name())));
+            let words = chat_message(message, mention);
+            let event = page_event(message, now);
+            return outbound::deliver(
+                client,
+                destination,
+                &event,
+                &words,
+                &idempotency_key,
+                now,
+                sender.timeout,
+            )
+            .await;
+        }
+        ContactConfig::Email {
+            destination, to, ..
+        } => {
+            let Some(DestinationConfig::Email(email)) = config.destination(destination) else {
+                return rejected(format!(
+                    "email destination \"{destination}\" is not configured"
+                ));
+            };
+            let address = to
+                .clone()
+                .or_else(|| config.person(&page.person).and_then(|p| p.email.clone()));
+            let Some(address) = address else {
+                return rejected(format!("{} has no email address", page.person));
+            };
+            let mut email = email.clone();
+            email.to = vec![address];
+            let words = chat_message(
+                message,
+                bold(
+                    config
+                        .person(&page.person)
+                        .map_or(page.person.as_str(), |p| p.display_name()),
+                ),
+            );
+            return outbound::email::deliver(&email, &words, &idempotency_key, now, sender.timeout)
+                .await;
+        }
+    };
+    match request.timeout(sender.timeout).send().await {
+        Ok(response) => {
+            let status = response.status();
+            let headers = response.headers().clone();
+            outbound::classify(status, &headers, now, response.text().await.ok())
+        }
+        Err(error) => DeliveryResult::Retry {
+            status: None,
+            retry_after: None,
+            error: outbound::describe_send_error(&error),
+        },
+    }
+}
+
+fn rejected(error: String) -> DeliveryResult {
+    DeliveryResult::Rejected { status: 0, error }
+}
+
+fn twilio<'c>(
+    config: &'c Config,
+    destination: &str,
+) -> Result<&'c outbound::config::TwilioDestination, DeliveryResult> {
+    match config.destination(destination) {
+        Some(DestinationConfig::Twilio(twilio)) => Ok(twilio),
+        _ => Err(rejected(format!(
+            "twilio destination \"{destination}\" is not configured"
+        ))),
+    }
+}
+
+/// A page as a chat or email message: who is paged, what, and the links.
+pub fn chat_message(page: &PageMessage, mention: Span) -> Message {
+    let title = if page.is_test() {
+        "Test page".to_owned()
+    } else {
+        format!("Page: {}", page.summary)
+    };
+    let mut lines = vec![vec![
+        mention,
+        text(if page.is_test() {
+            " this is a test page from Firewatch. Nothing is wrong."
+        } else {
+            " you are paged."
+        }),
+    ]];
+    if !page.is_test() {
+        let mut line = vec![bold(page.severity.clone())];
+        if let Some(service) = &page.service {
+            line.push(text(format!(" on {service}")));
+        }
+        lines.push(line);
+    }
+    if let Some(more) = page.more_line() {
+        lines.push(vec![text(more)]);
+    }
+    let mut actions = Vec::new();
+    if let Some(url) = &page.acknowledge_url {
+        actions.push(link("Acknowledge", Some(url)));
+    }
+    if let Some(url) = &page.resolve_url {
+        if !actions.is_empty() {
+            actions.push(text(" · "));
+        }
+        actions.push(link("Resolve", Some(url)));
+    }
+    if let Some(url) = &page.detail_url {
+        if !actions.is_empty() {
+            actions.push(text(" · "));
+        }
+        actions.push(link("Open", Some(url)));
+    }
+    if !actions.is_empty() {
+        lines.push(actions);
+    }
+    Message {
+        summary: page.text(),
+        title,
+        title_url: page.detail_url.clone(),
+        lines,
+        context: Vec::new(),
+        outcome: None,
+    }
+}
+
+/// What a `webhook` destination named by a chat contact receives: the page itself.
+fn page_event(page: &PageMessage, now: jiff::Timestamp) -> EventMessage {
+    EventMessage {
+        id: page.page_id.clone(),
+        integration: "oncall".into(),
+        source: "oncall".into(),
+        kind: "page".into(),
+        received_at: now,
+        payload: serde_json::to_value(page).unwrap_or_default(),
+        normalized: None,
+    }
+}

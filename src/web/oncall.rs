@@ -1,0 +1,382 @@
+//! `/oncall`: who is on call now on each schedule, a two-week calendar per schedule with its
+//! overrides and gaps (in the viewer's time zone), a form to override (responders), and "My
+//! on-call" for the signed-in person: their shifts, contact methods and a test-page button.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use super::auth::{Form, NoFields, SignedIn};
+use super::render::{Frame, PageError, viewer_time_zone};
+use crate::core::role::Role;
+use crate::oncall::store::NewOverride;
+use crate::oncall::views::{self, ViewError};
+use crate::state::AppState;
+use crate::web::PagePath;
+
+const DAYS: i64 = 14;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OverrideForm {
+    #[serde(default)]
+    schedule: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    replaces: String,
+    /// `datetime-local` values, in the viewer's zone.
+    #[serde(default)]
+    start: String,
+    #[serde(default)]
+    end: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Flash {
+    #[serde(default)]
+    changed: Option<String>,
+}
+
+/// One stretch of a calendar day: someone on call, or nobody.
+#[derive(Debug, Serialize)]
+struct Stretch {
+    from: String,
+    to: String,
+    person: Option<String>,
+    #[serde(rename = "override")]
+    override_id: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct Day {
+    date: String,
+    stretches: Vec<Stretch>,
+}
+
+fn clock_time(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone()).strftime("%H:%M").to_string()
+}
+
+/// The schedule's next two weeks, day by day in `zone`, gaps included.
+async fn calendar(
+    state: &AppState,
+    schedule: &str,
+    zone: &TimeZone,
+    today: jiff::civil::Date,
+) -> Result<Vec<Day>, PageError> {
+    let config = state.config.current();
+    let start = zone
+        .to_ambiguous_timestamp(today.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .map_err(|_| PageError::Internal)?;
+    let mut days = Vec::new();
+    let mut date = today;
+    let mut day_start = start;
+    for _ in 0..DAYS {
+        let next = date.tomorrow().map_err(|_| PageError::Internal)?;
+        let day_end = zone
+            .to_ambiguous_timestamp(next.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .map_err(|_| PageError::Internal)?;
+        let shifts = views::shifts(&state.store, &config, schedule, day_start, day_end)
+            .await
+            .map_err(view_error)?;
+        let mut stretches: Vec<(Timestamp, Stretch)> = shifts
+            .iter()
+            .map(|shift| {
+                (
+                    shift.start,
+                    Stretch {
+                        from: clock_time(shift.start, zone),
+                        to: if shift.end == day_end {
+                            "24:00".into()
+                        } else {
+                            clock_time(shift.end, zone)
+                        },
+                        person: Some(
+                            config
+                                .person(&shift.person)
+                                .map_or(shift.person.clone(), |p| p.display_name().to_owned()),
+                        ),
+                        override_id: shift.override_id.clone(),
+                    },
+                )
+            })
+            .collect();
+        for (from, to) in crate::core::oncall::gaps(&shifts, day_start, day_end) {
+            stretches.push((
+                from,
+                Stretch {
+                    from: clock_time(from, zone),
+                    to: if to == day_end {
+                        "24:00".into()
+                    } else {
+                        clock_time(to, zone)
+                    },
+                    person: None,
+                    override_id: None,
+                },
+            ));
+        }
+        stretches.sort_by_key(|(at, _)| *at);
+        days.push(Day {
+            date: date.strftime("%a %d %b").to_string(),
+            stretches: stretches.into_iter().map(|(_, stretch)| stretch).collect(),
+        });
+        date = next;
+        day_start = day_end;
+    }
+    Ok(days)
+}
+
+fn view_error(error: ViewError) -> PageError {
+    match error {
+        ViewError::Unknown(what, _) => PageError::NotFound(what),
+        ViewError::Invalid(message) => PageError::BadRequest(message),
+        ViewError::Store(error) => error.into(),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    user: &SignedIn,
+    headers: &HeaderMap,
+    extra: minijinja::Value,
+) -> Result<Html<String>, PageError> {
+    let config = state.config.current();
+    let now = state.clock.now();
+    let zone = viewer_time_zone(headers);
+    let today = now.to_zoned(zone.clone()).date();
+    let gaps = views::coverage_gaps(Some(&state.store), &config, now).await?;
+    let mut schedules = Vec::new();
+    for schedule in &config.schedules {
+        let on_call = views::on_call(
+            &state.store,
+            &config,
+            views::Scope::Schedule(&schedule.id),
+            now,
+        )
+        .await
+        .map_err(view_error)?;
+        let overrides = state
+            .store
+            .list_overrides(
+                Some(&schedule.id),
+                now,
+                now + SignedDuration::from_hours(24 * DAYS),
+            )
+            .await?;
+        let what = format!("schedule:{}", schedule.id);
+        schedules.push(context! {
+            id => &schedule.id,
+            name => schedule.display_name(),
+            timezone => &schedule.timezone,
+            on_call => minijinja::Value::from(minijinja::value::Serde(&on_call)),
+            overrides => minijinja::Value::from(minijinja::value::Serde(&overrides)),
+            gaps => minijinja::Value::from(minijinja::value::Serde(
+                gaps.iter().filter(|gap| gap.what == what).collect::<Vec<_>>(),
+            )),
+            days => minijinja::Value::from(minijinja::value::Serde(
+                calendar(state, &schedule.id, &zone, today).await?,
+            )),
+        });
+    }
+    let policy_gaps: Vec<_> = gaps
+        .iter()
+        .filter(|gap| gap.what.starts_with("policy:"))
+        .collect();
+    // "My on-call": the person whose `user` is the one signed in.
+    let me = config
+        .people
+        .iter()
+        .find(|person| person.user.as_deref() == Some(user.user.name.as_str()));
+    let mine = match me {
+        Some(person) => {
+            let mut shifts = Vec::new();
+            for schedule in &config.schedules {
+                let upcoming = views::shifts(
+                    &state.store,
+                    &config,
+                    &schedule.id,
+                    now,
+                    now + SignedDuration::from_hours(24 * DAYS),
+                )
+                .await
+                .map_err(view_error)?;
+                for shift in upcoming
+                    .into_iter()
+                    .filter(|shift| shift.person == person.id)
+                {
+                    shifts.push(context! {
+                        schedule => schedule.display_name(),
+                        start => shift.start.to_string(),
+                        end => shift.end.to_string(),
+                    });
+                }
+            }
+            let contacts: Vec<_> = person
+                .contacts
+                .iter()
+                .map(|contact| context! { name => contact.name(), kind => contact.kind_name() })
+                .collect();
+            let rules: Vec<_> = person
+                .rules()
+                .into_iter()
+                .map(|(after, contact)| {
+                    context! {
+                        after => if after.is_zero() {
+                            "at once".to_owned()
+                        } else {
+                            format!("after {}", crate::core::noise::human_duration(after.as_secs_f64()))
+                        },
+                        contact => contact.name(),
+                    }
+                })
+                .collect();
+            Some(context! {
+                id => &person.id,
+                name => person.display_name(),
+                shifts,
+                contacts,
+                rules,
+            })
+        }
+        None => None,
+    };
+    let people: Vec<_> = config
+        .people
+        .iter()
+        .map(|person| context! { id => &person.id, name => person.display_name() })
+        .collect();
+    Frame {
+        state,
+        user,
+        headers,
+        section: "oncall",
+    }
+    .render(
+        "oncall.html",
+        context! {
+            schedules,
+            policy_gaps => minijinja::Value::from(minijinja::value::Serde(&policy_gaps)),
+            mine,
+            people,
+            ..extra
+        },
+    )
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+    axum::extract::Query(query): axum::extract::Query<Flash>,
+) -> Result<Html<String>, PageError> {
+    render(
+        &state,
+        &user,
+        &headers,
+        context! { changed => query.changed },
+    )
+    .await
+}
+
+/// A `datetime-local` value (`2026-11-02T09:00`) in the viewer's zone.
+fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    zone.to_ambiguous_timestamp(civil).compatible().ok()
+}
+
+pub async fn create_override(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+    Form(form): Form<OverrideForm>,
+) -> Result<Response, PageError> {
+    user.require(Role::Responder)?;
+    let zone = viewer_time_zone(&headers);
+    let config = state.config.current();
+    let created_by = format!("user:{}", user.user.name);
+    let result = match (local_time(&form.start, &zone), local_time(&form.end, &zone)) {
+        (Some(start), Some(end)) => views::check_override(
+            &config,
+            NewOverride {
+                schedule: &form.schedule,
+                person: &form.person,
+                replaces: Some(form.replaces.trim()).filter(|text| !text.is_empty()),
+                start,
+                end,
+                created_by: &created_by,
+            },
+        )
+        .map_err(|error| error.to_string()),
+        _ => Err("give a start and an end".to_owned()),
+    };
+    match result {
+        Ok(new) => {
+            state.store.create_override(&new, state.clock.now()).await?;
+            tracing::info!(user = %user.user.name, schedule = %form.schedule, person = %form.person, "override created from the web UI");
+            Ok(Redirect::to("/oncall?changed=created").into_response())
+        }
+        Err(problem) => {
+            let page = render(
+                &state,
+                &user,
+                &headers,
+                context! {
+                    problem,
+                    form => context! {
+                        schedule => form.schedule,
+                        person => form.person,
+                        replaces => form.replaces,
+                        start => form.start,
+                        end => form.end,
+                    },
+                },
+            )
+            .await?;
+            Ok((StatusCode::BAD_REQUEST, page).into_response())
+        }
+    }
+}
+
+pub async fn delete_override(
+    State(state): State<AppState>,
+    user: SignedIn,
+    PagePath(id): PagePath,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, PageError> {
+    user.require(Role::Responder)?;
+    if !state.store.delete_override(&id).await? {
+        return Err(PageError::NotFound("override"));
+    }
+    tracing::info!(user = %user.user.name, override_id = %id, "override removed from the web UI");
+    Ok(Redirect::to("/oncall?changed=removed").into_response())
+}
+
+/// "Send me a test page": only for the signed-in person's own contacts.
+pub async fn test_page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(NoFields {}): Form<NoFields>,
+) -> Result<Response, PageError> {
+    let config = state.config.current();
+    let Some(person) = config
+        .people
+        .iter()
+        .find(|person| person.user.as_deref() == Some(user.user.name.as_str()))
+    else {
+        return Err(PageError::BadRequest(
+            "You are not a person in [[people]] (their `user` names your sign-in).".into(),
+        ));
+    };
+    match crate::oncall::ops::test_page(&state, &person.id).await {
+        Ok(_) => Ok(Redirect::to("/oncall?changed=test_page").into_response()),
+        Err(crate::oncall::ops::TestPageError::Store(error)) => Err(error.into()),
+        Err(error) => Err(PageError::BadRequest(error.to_string())),
+    }
+}
