@@ -120,7 +120,7 @@ pub async fn run(
             body: serde_json::to_vec(&data).unwrap_or_default().into(),
             normalized: None,
             repository: None,
-            alerts: None,
+            alerts: Vec::new(),
             destinations: digest
                 .to
                 .iter()

@@ -225,14 +225,17 @@ fn event_for(
             .as_ref()
             .and_then(|forge| serde_json::to_string(forge).ok()),
         repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
-        alerts: parsed.alerts.map(|mut signals| {
-            for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
-                let labels =
-                    matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
-                signal.service = config.alert_service(None, &labels, name);
-            }
-            serde_json::to_string(&signals).unwrap_or_else(|_| "[]".into())
-        }),
+        alerts: parsed
+            .alerts
+            .map(|mut signals| {
+                for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+                    let labels =
+                        matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
+                    signal.service = config.alert_service(None, &labels, name);
+                }
+                crate::store::alert_jobs(&signals)
+            })
+            .unwrap_or_default(),
         dedup_key: parsed.dedup_key,
         received_at: now,
         headers: inbound::headers_json(headers),

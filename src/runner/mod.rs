@@ -45,6 +45,9 @@ struct Flying {
 /// The most outcomes of a run held before they are recorded together.
 const RECORD_BATCH: usize = 16;
 
+/// About how much of alert reports' JSON one transaction applies (a few hundred signals).
+const ALERT_BATCH_BYTES: usize = 32 * 1024;
+
 #[derive(Clone)]
 pub struct Runner {
     pub store: Store,
@@ -163,9 +166,18 @@ impl Runner {
                 if !self.record(&mut outcomes).await? {
                     break;
                 }
+                // Up to about `ALERT_BATCH_BYTES` of reports per transaction: SQLite has one
+                // writer, and a storm's long transaction would hold up every other write, a
+                // page's among them, for as long as it lasts.
+                let mut bytes = 0;
                 let reports = jobs[next..]
                     .iter()
                     .take_while(|job| job.job_kind() == Some(JobKind::Alert))
+                    .take_while(|job| {
+                        let first = bytes == 0;
+                        bytes += job.payload.len();
+                        first || bytes <= ALERT_BATCH_BYTES
+                    })
                     .count();
                 let config = self.config.current();
                 let batch = &jobs[next..next + reports];

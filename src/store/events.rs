@@ -48,11 +48,49 @@ pub struct NewEvent {
     pub normalized: Option<String>,
     /// The forge repository, for the event feed's filter.
     pub repository: Option<String>,
-    /// A monitoring tool's alert signals as JSON: an `alert` job applies them after the commit.
-    pub alerts: Option<String>,
+    /// A monitoring tool's alert signals: one `alert` job per service applies them after the
+    /// commit (see [`alert_jobs`]). Empty for other events.
+    pub alerts: Vec<AlertJob>,
     pub destinations: Vec<crate::core::routing::Target>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
+}
+
+/// One `alert` job of an event: the signals of one service, in its own queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertJob {
+    pub queue: String,
+    /// The signals as JSON.
+    pub payload: String,
+}
+
+/// The queue of a service's alert reports. Reports run in order within a service, and a storm
+/// on one service never holds up the reports, and so the pages, of another.
+pub fn alert_queue(service: Option<&str>) -> String {
+    match service {
+        Some(service) => format!("{}:{service}", crate::store::ALERT_QUEUE),
+        None => crate::store::ALERT_QUEUE.to_owned(),
+    }
+}
+
+/// Splits an event's signals into one job per service, keeping their order within each, so
+/// one alert's reports always go through the same queue.
+pub fn alert_jobs(signals: &[crate::core::alert::AlertSignal]) -> Vec<AlertJob> {
+    let mut services: Vec<(Option<&str>, Vec<&crate::core::alert::AlertSignal>)> = Vec::new();
+    for signal in signals {
+        let service = signal.service.as_deref();
+        match services.iter_mut().find(|(known, _)| *known == service) {
+            Some((_, list)) => list.push(signal),
+            None => services.push((service, vec![signal])),
+        }
+    }
+    services
+        .into_iter()
+        .map(|(service, list)| AlertJob {
+            queue: alert_queue(service),
+            payload: serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

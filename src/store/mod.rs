@@ -20,7 +20,8 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use events::{
-    Accepted, EventCount, EventFilter, EventOrigin, EventStatus, EventStore, NewEvent, StoredEvent,
+    Accepted, AlertJob, EventCount, EventFilter, EventOrigin, EventStatus, EventStore, NewEvent,
+    StoredEvent, alert_jobs, alert_queue,
 };
 pub use jobs::{
     ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobKind, JobOutcome, JobStore, NewJob, QueueCounts,

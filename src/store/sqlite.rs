@@ -199,16 +199,16 @@ impl super::Platform for SqliteStore {
             // column4 is the event id.
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }
-        let alert_events: Vec<&NewEvent> = arrived
+        let alert_jobs: Vec<(&NewEvent, &crate::store::AlertJob)> = arrived
             .iter()
             .map(|&index| &events[index])
-            .filter(|event| event.alerts.is_some())
+            .flat_map(|event| event.alerts.iter().map(move |job| (event, job)))
             .collect();
-        for chunk in alert_events.chunks(BATCH_CHUNK) {
+        for chunk in alert_jobs.chunks(BATCH_CHUNK) {
             builder.push(JOB_INSERT);
             builder.push("SELECT * FROM (");
-            builder.push_values(chunk, |row, event| {
-                Self::push_alert_job_row(row, event, now)
+            builder.push_values(chunk, |row, (event, job)| {
+                Self::push_alert_job_row(row, event, job, now)
             });
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }

@@ -179,14 +179,15 @@ impl Backend {
     pub(super) fn push_alert_job_row<'a>(
         mut row: sqlx::query_builder::Separated<'_, 'a, Db, &'static str>,
         event: &'a crate::store::NewEvent,
+        job: &'a crate::store::AlertJob,
         now: jiff::Timestamp,
     ) {
         let now_ms = now.as_millisecond();
         row.push_bind(crate::store::JobKind::Alert.as_str())
-            .push_bind(crate::store::ALERT_QUEUE)
+            .push_bind(job.queue.as_str())
             .push_bind(None::<String>)
             .push_bind(event.id.as_str())
-            .push_bind(event.alerts.as_deref().unwrap_or("[]"))
+            .push_bind(job.payload.as_str())
             .push_bind("pending")
             .push_bind(0_i32)
             .push_bind(now_ms)
@@ -243,14 +244,15 @@ impl Backend {
             });
             builder.build().execute(&mut **transaction).await?;
         }
-        let alert_events: Vec<&crate::store::NewEvent> = events
+        let alert_jobs: Vec<(&crate::store::NewEvent, &crate::store::AlertJob)> = events
             .iter()
-            .filter(|event| event.alerts.is_some() && inserted.contains(&event.id))
+            .filter(|event| inserted.contains(&event.id))
+            .flat_map(|event| event.alerts.iter().map(move |job| (event, job)))
             .collect();
-        for chunk in alert_events.chunks(INSERT_CHUNK) {
+        for chunk in alert_jobs.chunks(INSERT_CHUNK) {
             let mut builder = sqlx::QueryBuilder::<Db>::new(JOB_INSERT);
-            builder.push_values(chunk, |row, event| {
-                Self::push_alert_job_row(row, event, now)
+            builder.push_values(chunk, |row, (event, job)| {
+                Self::push_alert_job_row(row, event, job, now)
             });
             builder.build().execute(&mut **transaction).await?;
         }

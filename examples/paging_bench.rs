@@ -1,0 +1,319 @@
+//! Alert-to-first-page latency of the real binary (run by `bench/paging.sh`): a critical alert
+//! posted in Alertmanager's webhook format, to the page's arrival at the on-call person's
+//! webhook, first at rest, then while a storm of alerts on another service runs at the highest
+//! rate the server takes. Prints p50, p99 and the maximum of each, with the storm's rate.
+//!
+//!   paging_bench FIREWATCH_BINARY [storm seconds = 10] [storm connections = 32]
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TOKEN: &str = "bench-token";
+
+type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let binary = args.next().ok_or_else(|| {
+        anyhow::anyhow!("usage: paging_bench FIREWATCH_BINARY [seconds] [connections]")
+    })?;
+    let storm_seconds: u64 = args.next().map_or(Ok(10), |s| s.parse())?;
+    let connections: usize = args.next().map_or(Ok(32), |s| s.parse())?;
+
+    // The on-call person's phone: records when each probe's page arrives.
+    let arrivals: Arrivals = Arc::default();
+    let storm_pages = Arc::new(AtomicU64::new(0));
+    let receiver = {
+        let arrivals = arrivals.clone();
+        let storm_pages = storm_pages.clone();
+        axum::Router::new().route(
+            "/page",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let arrivals = arrivals.clone();
+                let storm_pages = storm_pages.clone();
+                async move {
+                    let at = Instant::now();
+                    let page: Value = serde_json::from_slice(&body).unwrap_or_default();
+                    let summary = page["data"]["summary"].as_str().unwrap_or_default();
+                    match summary.strip_prefix("probe ") {
+                        Some(id) => {
+                            arrivals
+                                .lock()
+                                .expect("no task panics holding the lock")
+                                .entry(id.to_owned())
+                                .or_insert(at);
+                        }
+                        None => {
+                            storm_pages.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    "ok"
+                }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let phone = format!("http://{}/page", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let work = tempfile_dir()?;
+    let port = free_port()?;
+    let config = format!(
+        r#"
+[server]
+listen = "127.0.0.1:{port}"
+database_url = "sqlite://{db}"
+
+[delivery]
+concurrency = 32
+
+[paging]
+# Every probe pages the same person: the throttle would fold them.
+max_pages_per_minute = 1000000
+
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "{TOKEN}"
+
+[[people]]
+id = "oncall"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{phone}" }} ]
+
+[[people]]
+id = "batch-oncall"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{phone}" }} ]
+
+[[escalation_policies]]
+id = "api"
+steps = [ {{ after = "0m", notify = ["person:oncall"] }} ]
+
+[[escalation_policies]]
+id = "batch"
+steps = [ {{ after = "0m", notify = ["person:batch-oncall"] }} ]
+
+[[services]]
+id = "api"
+escalation_policy = "api"
+
+[[services]]
+id = "batch"
+escalation_policy = "batch"
+"#,
+        db = work.join("bench.db").display(),
+    );
+    let config_path = work.join("firewatch.toml");
+    std::fs::write(&config_path, config)?;
+    let mut server = std::process::Command::new(&binary)
+        .args(["serve", "--config"])
+        .arg(&config_path)
+        .env("RUST_LOG", "warn")
+        .stderr(std::fs::File::create(work.join("server.log"))?)
+        .spawn()?;
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    wait_ready(&client, &base).await?;
+
+    let result = run(
+        &client,
+        &base,
+        &arrivals,
+        &storm_pages,
+        storm_seconds,
+        connections,
+    )
+    .await;
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&work);
+    result
+}
+
+async fn run(
+    client: &reqwest::Client,
+    base: &str,
+    arrivals: &Arrivals,
+    storm_pages: &Arc<AtomicU64>,
+    storm_seconds: u64,
+    connections: usize,
+) -> anyhow::Result<()> {
+    // Warm-up, not measured.
+    for n in 0..20 {
+        probe(client, base, arrivals, &format!("warm-{n}")).await?;
+    }
+    let mut at_rest = Vec::new();
+    for n in 0..200 {
+        at_rest.push(probe(client, base, arrivals, &format!("rest-{n}")).await?);
+    }
+    report("at rest", &mut at_rest);
+
+    // The storm: every connection posts groups of 20 critical alerts on service batch as fast
+    // as it is answered, across 50 groups (so 50 escalations, and reports that join them).
+    let stop = Arc::new(AtomicBool::new(false));
+    let accepted = Arc::new(AtomicU64::new(0));
+    let mut storm = Vec::new();
+    for connection in 0..connections {
+        let client = client.clone();
+        let url = format!("{base}/hooks/prometheus");
+        let stop = stop.clone();
+        let accepted = accepted.clone();
+        storm.push(tokio::spawn(async move {
+            let mut round = 0_u64;
+            while !stop.load(Ordering::Relaxed) {
+                let group = (connection as u64 * 7 + round) % 50;
+                let body = alertmanager(&format!("Storm{group}"), "batch", 20, round);
+                round += 1;
+                if let Ok(response) = client
+                    .post(&url)
+                    .bearer_auth(TOKEN)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                {
+                    if response.status().is_success() {
+                        accepted.fetch_add(20, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let started = Instant::now();
+    let accepted_before = accepted.load(Ordering::Relaxed);
+    let mut during = Vec::new();
+    let mut n = 0;
+    while started.elapsed() < Duration::from_secs(storm_seconds) {
+        during.push(probe(client, base, arrivals, &format!("storm-{n}")).await?);
+        n += 1;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let rate = (accepted.load(Ordering::Relaxed) - accepted_before) as f64
+        / started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    for task in storm {
+        let _ = task.await;
+    }
+    println!(
+        "storm: {rate:.0} alerts/s accepted on service batch over {storm_seconds} s \
+         ({connections} connections, 20 alerts a request), {} storm pages sent",
+        storm_pages.load(Ordering::Relaxed)
+    );
+    report("during the storm", &mut during);
+    Ok(())
+}
+
+/// Posts one critical alert on service api in a group of its own, and waits for its page.
+async fn probe(
+    client: &reqwest::Client,
+    base: &str,
+    arrivals: &Arrivals,
+    id: &str,
+) -> anyhow::Result<Duration> {
+    let body = alertmanager(&format!("Probe-{id}"), "api", 1, 0)
+        .replace(&format!("Probe-{id} 0 on api"), &format!("probe {id}"));
+    let sent = Instant::now();
+    let response = client
+        .post(format!("{base}/hooks/prometheus"))
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status().is_success(),
+        "probe refused: {}",
+        response.status()
+    );
+    let deadline = sent + Duration::from_secs(30);
+    loop {
+        if let Some(at) = arrivals
+            .lock()
+            .expect("no task panics holding the lock")
+            .get(id)
+        {
+            return Ok(at.duration_since(sent));
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "no page for probe {id} within 30 s"
+        );
+        tokio::time::sleep(Duration::from_micros(200)).await;
+    }
+}
+
+/// An Alertmanager webhook (v4) with `count` firing critical alerts of one group.
+fn alertmanager(alertname: &str, service: &str, count: usize, round: u64) -> String {
+    let alerts: Vec<Value> = (0..count)
+        .map(|n| {
+            json!({
+                "status": "firing",
+                "labels": {"alertname": alertname, "service": service, "severity": "critical", "instance": format!("{service}-{n}")},
+                "annotations": {"summary": format!("{alertname} {n} on {service}")},
+                "startsAt": "2026-11-02T00:59:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus:9090/graph",
+                "fingerprint": format!("{alertname}-{n}-{}", round % 4),
+            })
+        })
+        .collect();
+    json!({
+        "version": "4",
+        "groupKey": format!("{{}}:{{alertname=\"{alertname}\"}}"),
+        "truncatedAlerts": 0,
+        "status": "firing",
+        "receiver": "firewatch",
+        "groupLabels": {"alertname": alertname},
+        "commonLabels": {"alertname": alertname, "service": service, "severity": "critical"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager:9093",
+        "alerts": alerts,
+    })
+    .to_string()
+}
+
+fn report(what: &str, latencies: &mut [Duration]) {
+    latencies.sort();
+    let at = |quantile: f64| {
+        let index = ((latencies.len() as f64 - 1.0) * quantile).round() as usize;
+        latencies[index].as_secs_f64() * 1000.0
+    };
+    println!(
+        "alert to first page, {what}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms",
+        latencies.len(),
+        at(0.50),
+        at(0.99),
+        at(1.0)
+    );
+}
+
+async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
+            if response.status().is_success() {
+                return Ok(());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("the server did not become ready")
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("firewatch-paging-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
