@@ -65,6 +65,8 @@ pub enum PageCommand {
 
 /// RFC 3339, `now`, or `+DURATION` after `base`.
 fn when(text: &str, base: jiff::Timestamp) -> anyhow::Result<jiff::Timestamp> {
+    // Whole seconds: the store keeps milliseconds, and people read seconds.
+    let base = base.round(jiff::Unit::Second).unwrap_or(base);
     let text = text.trim();
     if text == "now" {
         return Ok(base);

@@ -191,6 +191,7 @@ impl Backend {
                             .bind(&id)
                             .execute(&mut **transaction)
                             .await?;
+                        Self::cancel_pending_pages(transaction, &id).await?;
                         Self::log_escalation(
                             transaction,
                             &id,
@@ -224,6 +225,7 @@ impl Backend {
         .await?
         .rows_affected();
         if changed > 0 {
+            Self::cancel_pending_pages(transaction, id).await?;
             Self::log_escalation(
                 transaction,
                 id,
@@ -235,6 +237,18 @@ impl Backend {
             .await?;
         }
         Ok(changed > 0)
+    }
+
+    /// Pages not yet sent will not be: their escalation stopped. (Their timers find them so.)
+    async fn cancel_pending_pages(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        id: &str,
+    ) -> crate::store::Result<()> {
+        sqlx::query("UPDATE pages SET state = 'cancelled' WHERE escalation_id = $1 AND state = 'pending' AND sent_at IS NULL")
+            .bind(id)
+            .execute(&mut **transaction)
+            .await?;
+        Ok(())
     }
 
     async fn step_timer(

@@ -159,3 +159,48 @@ pub async fn close_task(
     tracing::info!(user = %user.user.name, task = %id, "task closed from the web UI");
     Ok(Redirect::to(&format!("/alerts?changed={outcome}")).into_response())
 }
+
+/// `/alerts/{id}`: one alert, its changes, and its escalations with their log and pages: who
+/// was paged, when, how, and whether it went out.
+pub async fn detail(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+    PagePath(id): PagePath,
+) -> Result<Html<String>, PageError> {
+    let alert = match state.store.get_alert(&id).await {
+        Err(StoreError::NotFound) => return Err(PageError::NotFound("alert")),
+        other => other?,
+    };
+    let changes = state.store.alert_changes(&id).await?;
+    let mut escalations = Vec::new();
+    for escalation in state.store.alert_escalations(&id).await? {
+        let log = state.store.escalation_log(&escalation.id).await?;
+        let pages = state
+            .store
+            .list_pages(
+                crate::oncall::store::PageFilter::Escalation(&escalation.id),
+                200,
+            )
+            .await?;
+        escalations.push(context! {
+            escalation => minijinja::Value::from(minijinja::value::Serde(&escalation)),
+            log => minijinja::Value::from(minijinja::value::Serde(&log)),
+            pages => minijinja::Value::from(minijinja::value::Serde(&pages)),
+        });
+    }
+    Frame {
+        state: &state,
+        user: &user,
+        headers: &headers,
+        section: "alerts",
+    }
+    .render(
+        "alert.html",
+        context! {
+            alert => minijinja::Value::from(minijinja::value::Serde(&alert)),
+            changes => minijinja::Value::from(minijinja::value::Serde(&changes)),
+            escalations,
+        },
+    )
+}

@@ -56,6 +56,7 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/alerts", get(alerts::page))
+        .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/alerts/tasks/{id}/close", post(alerts::close_task))

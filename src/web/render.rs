@@ -43,6 +43,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "error.html",
     "overview.html",
     "alerts.html",
+    "alert.html",
     "silences.html",
     "noise.html",
     "checks.html",

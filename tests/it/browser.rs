@@ -131,6 +131,26 @@ impl Browser {
             .unwrap()
     }
 
+    /// Waits for `css` to read `expected`: a form posted to the same path gives no new path
+    /// to wait for.
+    async fn wait_for_text(&self, css: &str, expected: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = match self.client().find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if found == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} reads {found:?}, not {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     async fn count(&self, css: &str) -> usize {
         self.client()
             .find_all(Locator::Css(css))
@@ -484,9 +504,30 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
         assert_eq!(escalation(&app, &alert).await["state"], "active");
         browser.screenshot("page-link").await;
         browser.click("#confirm").await;
-        assert_eq!(browser.text("#page-link h2").await, "Acknowledged");
+        browser.wait_for_text("#page-link h2", "Acknowledged").await;
         assert_eq!(escalation(&app, &alert).await["state"], "acknowledged");
         browser.screenshot("page-link-acknowledged").await;
+
+        // The alert's page shows its escalation: who was paged, how, and its log.
+        browser.open(&format!("/alerts/{alert}")).await;
+        assert!(
+            browser
+                .text(".escalation h2")
+                .await
+                .contains("acknowledged")
+        );
+        let pages = browser.text(".escalation table.pages tbody").await;
+        assert!(
+            pages.contains("andrew") && pages.contains("phone") && pages.contains("sent"),
+            "{pages}"
+        );
+        assert!(
+            browser
+                .text(".escalation ul.log")
+                .await
+                .contains("Acknowledged by Andrew (page link)")
+        );
+        browser.screenshot("alert-escalation").await;
 
         browser.close().await;
         app.stop().await;

@@ -820,3 +820,81 @@ async fn check_config_warns_of_coverage_gaps_ahead() {
     );
     assert!(!warnings.contains("schedule cloud-primary"), "{warnings}");
 }
+
+#[tokio::test]
+async fn a_chat_contact_mentions_the_person_in_slacks_syntax_and_email_reaches_their_address() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let slack = Destination::start().await;
+        let smtp = crate::support::smtp::SmtpServer::start(None).await;
+        let people = format!(
+            r#"[[people]]
+id = "mina"
+name = "Mina"
+email = "mina@example.com"
+contacts = [
+  {{ name = "chat", kind = "chat", destination = "slack", mention = "<@U024BE7LH>" }},
+  {{ name = "mail", kind = "email", destination = "oncall-mail" }},
+]
+
+[[destinations]]
+name = "slack"
+kind = "slack"
+url = "{}"
+
+[[destinations]]
+name = "oncall-mail"
+kind = "email"
+host = "127.0.0.1"
+port = {}
+tls = "none"
+from = "Firewatch <pager@example.com>"
+to = ["nobody@example.com"]
+
+[[teams]]"#,
+            slack.url, smtp.port
+        );
+        let config = config(&phones, "person:mina", "").replace("[[teams]]", &people);
+        let app = TestApp::spawn(backend, &config).await;
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+
+        // Slack: the mention exactly as configured, so Slack notifies Mina; links as mrkdwn.
+        let message = slack.wait_for(1).await[0].json();
+        let text = message.to_string();
+        assert!(text.contains("<@U024BE7LH> you are paged."), "{text}");
+        assert!(
+            text.contains("/a/") && text.contains("|Acknowledge>"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("&lt;@U024BE7LH&gt;"),
+            "the mention is not escaped: {text}"
+        );
+
+        // Email: to the person's own address, not the destination's list.
+        let mail = smtp.wait_for(1).await.remove(0);
+        assert_eq!(mail.rcpt_to, ["mina@example.com"]);
+        assert!(
+            mail.data.contains("Page: HighErrorRate on api-0"),
+            "{}",
+            mail.data
+        );
+        app.idle().await;
+        let alert = alert_ids(&app).await.remove(0);
+        let pages = app.get(&format!("/api/v1/pages?alert={alert}")).await;
+        let states: Vec<String> = pages["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {}",
+                    p["contact"].as_str().unwrap(),
+                    p["state"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(states, ["chat sent", "mail sent"]);
+        app.stop().await;
+    }
+}
