@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "bench-token";
 
+/// When each page arrived, by its summary.
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
 #[tokio::main]
@@ -31,31 +32,54 @@ async fn main() -> anyhow::Result<()> {
     let receiver = {
         let arrivals = arrivals.clone();
         let storm_pages = storm_pages.clone();
-        axum::Router::new().route(
-            "/page",
-            axum::routing::post(move |body: axum::body::Bytes| {
-                let arrivals = arrivals.clone();
-                let storm_pages = storm_pages.clone();
-                async move {
-                    let at = Instant::now();
-                    let page: Value = serde_json::from_slice(&body).unwrap_or_default();
-                    let summary = page["data"]["summary"].as_str().unwrap_or_default();
-                    match summary.strip_prefix("probe ") {
-                        Some(id) => {
-                            arrivals
-                                .lock()
-                                .expect("no task panics holding the lock")
-                                .entry(id.to_owned())
-                                .or_insert(at);
-                        }
-                        None => {
-                            storm_pages.fetch_add(1, Ordering::Relaxed);
-                        }
+        let seconds = arrivals.clone();
+        axum::Router::new()
+            .route(
+                "/second",
+                axum::routing::post(move |body: axum::body::Bytes| {
+                    let arrivals = seconds.clone();
+                    async move {
+                        let at = Instant::now();
+                        let page: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        let summary = page["data"]["summary"].as_str().unwrap_or_default();
+                        arrivals
+                            .lock()
+                            .expect("no task panics holding the lock")
+                            .entry(format!("second {summary}"))
+                            .or_insert(at);
+                        "ok"
                     }
-                    "ok"
-                }
-            }),
-        )
+                }),
+            )
+            .route(
+                "/page",
+                axum::routing::post(move |body: axum::body::Bytes| {
+                    let arrivals = arrivals.clone();
+                    let storm_pages = storm_pages.clone();
+                    async move {
+                        let at = Instant::now();
+                        let page: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        let summary = page["data"]["summary"].as_str().unwrap_or_default();
+                        match summary
+                            .strip_prefix("probe ")
+                            .or(summary.strip_prefix("first "))
+                        {
+                            Some(_) => {
+                                let id = summary.to_owned();
+                                arrivals
+                                    .lock()
+                                    .expect("no task panics holding the lock")
+                                    .entry(id.to_owned())
+                                    .or_insert(at);
+                            }
+                            None => {
+                                storm_pages.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                        "ok"
+                    }
+                }),
+            )
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let phone = format!("http://{}/page", listener.local_addr()?);
@@ -86,6 +110,10 @@ id = "oncall"
 contacts = [ {{ name = "phone", kind = "webhook", url = "{phone}" }} ]
 
 [[people]]
+id = "second"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{second}" }} ]
+
+[[people]]
 id = "batch-oncall"
 contacts = [ {{ name = "phone", kind = "webhook", url = "{phone}" }} ]
 
@@ -97,6 +125,14 @@ steps = [ {{ after = "0m", notify = ["person:oncall"] }} ]
 id = "batch"
 steps = [ {{ after = "0m", notify = ["person:batch-oncall"] }} ]
 
+[[escalation_policies]]
+id = "steps"
+steps = [ {{ after = "0s", notify = ["person:oncall"] }}, {{ after = "2s", notify = ["person:second"] }} ]
+
+[[services]]
+id = "steps"
+escalation_policy = "steps"
+
 [[services]]
 id = "api"
 escalation_policy = "api"
@@ -106,6 +142,7 @@ id = "batch"
 escalation_policy = "batch"
 "#,
         db = work.join("bench.db").display(),
+        second = phone.replace("/page", "/second"),
     );
     let config_path = work.join("firewatch.toml");
     std::fs::write(&config_path, config)?;
@@ -153,6 +190,7 @@ async fn run(
         at_rest.push(probe(client, base, arrivals, &format!("rest-{n}")).await?);
     }
     report("at rest", &mut at_rest);
+    step_lateness(client, base, arrivals).await?;
 
     // The storm: every connection posts groups of 20 critical alerts on service batch as fast
     // as it is answered, across 50 groups (so 50 escalations, and reports that join them).
@@ -210,6 +248,64 @@ async fn run(
     Ok(())
 }
 
+/// How late a second escalation step fires: 20 escalations at once, whose second step is due
+/// 2 s after the first; lateness is the second page's arrival minus the first's, minus 2 s.
+async fn step_lateness(
+    client: &reqwest::Client,
+    base: &str,
+    arrivals: &Arrivals,
+) -> anyhow::Result<()> {
+    for n in 0..20 {
+        let body = alertmanager(&format!("Steps-{n}"), "steps", 1, 0)
+            .replace(&format!("Steps-{n} 0 on steps"), &format!("first {n}"));
+        let response = client
+            .post(format!("{base}/hooks/prometheus"))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status().is_success(),
+            "refused: {}",
+            response.status()
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut late = Vec::new();
+    for n in 0..20 {
+        loop {
+            let (first, second) = {
+                let arrivals = arrivals.lock().expect("no task panics holding the lock");
+                (
+                    arrivals.get(&format!("first {n}")).copied(),
+                    arrivals.get(&format!("second first {n}")).copied(),
+                )
+            };
+            if let (Some(first), Some(second)) = (first, second) {
+                late.push(
+                    second
+                        .duration_since(first)
+                        .saturating_sub(Duration::from_secs(2)),
+                );
+                break;
+            }
+            anyhow::ensure!(
+                Instant::now() < deadline,
+                "escalation {n} did not reach its second step"
+            );
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    late.sort();
+    println!(
+        "escalation step lateness (20 due at once): p50={:.0} ms max={:.0} ms (goal: within 1 s)",
+        late[late.len() / 2].as_secs_f64() * 1000.0,
+        late[late.len() - 1].as_secs_f64() * 1000.0
+    );
+    Ok(())
+}
+
 /// Posts one critical alert on service api in a group of its own, and waits for its page.
 async fn probe(
     client: &reqwest::Client,
@@ -237,7 +333,7 @@ async fn probe(
         if let Some(at) = arrivals
             .lock()
             .expect("no task panics holding the lock")
-            .get(id)
+            .get(&format!("probe {id}"))
         {
             return Ok(at.duration_since(sent));
         }

@@ -143,7 +143,28 @@ async fn plan_step(
     let Some(step) = policy.steps.get(index) else {
         return Ok(plan);
     };
-    let (people, channels) = step_targets(store, config, &step.targets(), now).await?;
+    // Every alert silenced (a maintenance window, say): the step pages nobody, and the next
+    // still comes, so paging resumes if the silence ends first.
+    let mut quiet = !escalation.alerts.is_empty();
+    for alert in &escalation.alerts {
+        match store.get_alert(alert).await {
+            Ok(alert) if alert.state != crate::core::alert::AlertState::Silenced => {
+                quiet = false;
+                break;
+            }
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let (people, channels) = if quiet {
+        plan.log.push((
+            "silenced".into(),
+            "Every alert of the escalation is silenced: this step pages nobody".into(),
+        ));
+        (Vec::new(), Vec::new())
+    } else {
+        step_targets(store, config, &step.targets(), now).await?
+    };
     let step_name = format!(
         "Step {} of {} (round {} of {})",
         index + 1,
@@ -194,7 +215,7 @@ async fn plan_step(
             config, escalation, channel, now,
         ));
     }
-    let empty = reached.is_empty() && channels.is_empty();
+    let empty = reached.is_empty() && channels.is_empty() && !quiet;
     if empty {
         plan.log.push((
             "empty_step".into(),
@@ -203,7 +224,7 @@ async fn plan_step(
                 step.notify.join(", ")
             ),
         ));
-    } else {
+    } else if !quiet {
         let mut told: Vec<String> = reached;
         told.extend(channels.iter().map(|channel| format!("#{channel}")));
         plan.log.push((

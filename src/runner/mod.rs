@@ -25,6 +25,9 @@ use crate::telemetry::Metrics;
 /// How often an idle worker looks for jobs that other replicas' leases released.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
+/// How soon to claim again when a job became due while the last claim ran.
+const RECLAIM_SOON: Duration = Duration::from_millis(5);
+
 /// The most jobs of one queue a worker leases at once (a burst of alert reports).
 const QUEUE_RUN: i64 = 64;
 
@@ -500,7 +503,11 @@ impl Runner {
             let until_due = async move {
                 match next_due {
                     Some(due) if due > clock.now() => clock.sleep_until(due).await,
-                    _ => std::future::pending().await,
+                    // Became due between the claim and this read (a timer of 20 due at once,
+                    // say): claim again soon rather than at the idle poll, a second later.
+                    // Not at once: a job this worker still holds past its lease reads as due.
+                    Some(_) => tokio::time::sleep(RECLAIM_SOON).await,
+                    None => std::future::pending().await,
                 }
             };
             tokio::select! {

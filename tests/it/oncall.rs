@@ -898,3 +898,52 @@ to = ["nobody@example.com"]
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_silence_over_every_alert_of_an_escalation_keeps_its_next_steps_quiet() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(backend, &config(&phones, "schedule:cloud-primary", "")).await;
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+        phones.andrew.wait_for(1).await;
+        let (status, silence) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/silences",
+                &app.admin_token,
+                &json!({
+                    "matchers": [{"name": "alertname", "value": "HighErrorRate", "isRegex": false, "isEqual": true}],
+                    "startsAt": "2026-11-02T01:01:00Z",
+                    "endsAt": "2026-11-02T03:00:00Z",
+                    "createdBy": "andrew",
+                    "comment": "fixing it",
+                }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{silence}");
+        app.advance(60);
+        app.idle().await;
+        let alert = alert_ids(&app).await.remove(0);
+        assert_eq!(
+            app.get(&format!("/api/v1/alerts/{alert}")).await["state"],
+            "silenced"
+        );
+        app.advance(10 * 60);
+        app.idle().await;
+        assert_eq!(
+            phones.gyeongjun.received().len(),
+            0,
+            "the silenced step pages nobody"
+        );
+        assert_eq!(phones.team_pages(), 0);
+        let log = escalation(&app, &alert).await["log"].clone();
+        assert!(
+            log.as_array()
+                .unwrap()
+                .iter()
+                .any(|entry| entry["kind"] == "silenced"),
+            "{log}"
+        );
+        app.stop().await;
+    }
+}
