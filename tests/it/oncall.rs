@@ -947,3 +947,37 @@ async fn a_silence_over_every_alert_of_an_escalation_keeps_its_next_steps_quiet(
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn resolving_ends_the_escalation_and_a_fire_after_it_starts_over() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(backend, &config(&phones, "schedule:cloud-primary", "")).await;
+        fire(&app, &storm("HighErrorRate", 2, "firing")).await;
+        phones.andrew.wait_for(1).await;
+        app.idle().await;
+        // Alertmanager resolves the group: the escalation ends, its next step never comes.
+        fire(&app, &storm("HighErrorRate", 2, "resolved")).await;
+        app.idle().await;
+        let alert = alert_ids(&app).await.remove(0);
+        let ended = escalation(&app, &alert).await;
+        assert_eq!(ended["state"], "resolved", "{ended}");
+        app.advance(10 * 60);
+        app.idle().await;
+        assert_eq!(phones.gyeongjun.received().len(), 0);
+
+        // It fires again: a new escalation, paging from its first step.
+        fire(&app, &storm("HighErrorRate", 2, "firing")).await;
+        phones.andrew.wait_for(2).await;
+        app.idle().await;
+        let detail = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        let states: Vec<&str> = detail["escalations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["active", "resolved"], "newest first");
+        app.stop().await;
+    }
+}
