@@ -317,7 +317,7 @@ pub struct Alertmanager {
 
 impl Alertmanager {
     /// Sends to Firewatch's `/hooks/prometheus` through its webhook receiver.
-    async fn start(firewatch: &str) -> Alertmanager {
+    pub async fn start(firewatch: &str) -> Alertmanager {
         Self::start_with(&format!(
             r#"
     webhook_configs:

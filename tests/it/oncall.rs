@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use firewatch::clock::Clock as _;
 
-use crate::alerts::TOKEN;
+use crate::alerts::{Alertmanager, TOKEN, prometheus_alert};
 use crate::support::standins::{Ntfy, Twilio};
 use crate::support::{Destination, TestApp, backends};
 
@@ -323,6 +323,124 @@ async fn a_critical_alert_pages_whoever_is_on_call_and_the_links_confirm_page_st
                 "andrew sms step=0 sent by=Andrew (page link)",
             ]
         );
+        app.stop().await;
+    }
+}
+
+/// Debian's real Alertmanager (`prometheus-alertmanager`) sends a critical alert to
+/// Firewatch's webhook: Andrew, on call, is paged on his signed webhook, his ntfy topic and
+/// (five minutes on) by Twilio SMS; opening the page's link only shows the confirm page, POSTing
+/// it acknowledges, and the next step's time then pages nobody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_alertmanager_pages_the_on_call_person_everywhere_until_the_link_is_confirmed() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(backend, &config(&phones, "schedule:cloud-primary", "")).await;
+        let alertmanager = Alertmanager::start(&app.url).await;
+        alertmanager
+            .push(json!([prometheus_alert("api-1", None)]))
+            .await;
+
+        let webhook = phones.andrew.wait_for(1).await[0].json();
+        assert_eq!(webhook["type"], "page");
+        assert_eq!(webhook["data"]["person"], "andrew");
+        assert_eq!(webhook["data"]["severity"], "critical");
+        let alert = alert_ids(&app).await.remove(0);
+        assert_eq!(webhook["data"]["alert_id"], alert.as_str());
+        let detail = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(detail["integration"], "prometheus");
+        // Alertmanager's own group and fingerprint identify the alert.
+        assert!(
+            detail["group_key"]
+                .as_str()
+                .unwrap()
+                .contains("HighLatency")
+        );
+        assert_eq!(detail["fingerprint"].as_str().unwrap().len(), 16);
+        let push = phones.ntfy.wait_for(1).await[0].json();
+        assert_eq!(push["topic"], "andrew-pager");
+        assert_eq!(push["actions"][0]["label"], "Acknowledge");
+        assert!(push["actions"][0]["url"].as_str().unwrap().contains("/a/"));
+
+        // The SMS rule waits five minutes of the app's clock.
+        app.idle().await;
+        assert_eq!(phones.twilio.received().len(), 0);
+        app.advance(300);
+        let sms = phones.twilio.wait_for(1).await[0].clone();
+        assert!(sms.path.ends_with("/Messages.json"), "{}", sms.path);
+        assert_eq!(sms.field("To").as_deref(), Some("+821012345678"));
+        assert!(sms.field("Body").unwrap().contains("/a/"));
+
+        // Opening the link shows what would be acknowledged, and acknowledges nothing.
+        let path = link_path(&webhook);
+        let opened = app
+            .http
+            .get(format!("{}{path}", app.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(opened.status(), StatusCode::OK);
+        let html = opened.text().await.unwrap();
+        assert!(html.contains("Acknowledge this page?"), "{html}");
+        assert!(html.contains("p99 above 500 ms on api-1"), "{html}");
+        app.idle().await;
+        assert_eq!(escalation(&app, &alert).await["state"], "active");
+        assert_eq!(
+            app.get(&format!("/api/v1/alerts/{alert}")).await["state"],
+            "firing"
+        );
+
+        let confirmed = app
+            .http
+            .post(format!("{}{path}", app.url))
+            .form(&[("action", "acknowledge")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(confirmed.status(), StatusCode::OK);
+        assert!(
+            confirmed
+                .text()
+                .await
+                .unwrap()
+                .contains("nobody else will be paged")
+        );
+        let stopped = escalation(&app, &alert).await;
+        assert_eq!(stopped["state"], "acknowledged");
+        assert_eq!(stopped["acknowledged_by"], "Andrew (page link)");
+        assert_eq!(
+            app.get(&format!("/api/v1/alerts/{alert}")).await["state"],
+            "acknowledged"
+        );
+
+        // Past the second step's time (10 minutes): Gyeongjun and the team are not paged, and
+        // Andrew has his three pages, each once.
+        app.advance(600);
+        app.idle().await;
+        assert_eq!(phones.gyeongjun.received().len(), 0);
+        assert_eq!(phones.team_pages(), 0);
+        assert_eq!(phones.andrew.received().len(), 1);
+        assert_eq!(phones.ntfy.received().len(), 1);
+        assert_eq!(phones.twilio.received().len(), 1);
+        let pages = app.get(&format!("/api/v1/pages?alert={alert}")).await;
+        let pages: Vec<String> = pages["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                format!(
+                    "{} {} {}",
+                    p["person"].as_str().unwrap(),
+                    p["contact"].as_str().unwrap(),
+                    p["state"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            pages,
+            ["andrew phone sent", "andrew push sent", "andrew sms sent"]
+        );
+        drop(alertmanager);
         app.stop().await;
     }
 }

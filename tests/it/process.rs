@@ -55,12 +55,54 @@ impl Server {
             child,
             url: format!("http://127.0.0.1:{port}"),
         };
+        server.ready().await
+    }
+
+    /// Starts on a port the process picks itself (`--listen 127.0.0.1:0`), read back from its
+    /// log, which must be this server's alone. For tests that start several servers: a port
+    /// `free_port` found free can be taken by another test's server before this one binds it,
+    /// and the readiness check would then be answered by the wrong server.
+    async fn start_on_any_port(config: &Path, database_url: &str, log_path: &Path) -> Server {
+        let log = std::fs::File::create(log_path).unwrap();
+        let mut child = Command::new(BINARY)
+            .args(["serve", "--config"])
+            .arg(config)
+            .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("firewatch starts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let url = loop {
+            let text = std::fs::read_to_string(log_path).unwrap_or_default();
+            let listening = text.lines().find_map(|line| {
+                let rest = line.split("listening on ").nth(1)?;
+                rest.split_whitespace().next().map(str::to_owned)
+            });
+            if let Some(url) = listening {
+                break url;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("firewatch exited ({status}) before listening: {text}");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "firewatch did not listen: {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        };
+        Server { child, url }.ready().await
+    }
+
+    /// Waits until the server answers `/readyz`.
+    async fn ready(self) -> Server {
         let client = reqwest::Client::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
-            if let Ok(response) = client.get(format!("{}/readyz", server.url)).send().await {
+            if let Ok(response) = client.get(format!("{}/readyz", self.url)).send().await {
                 if response.status() == 200 {
-                    return server;
+                    return self;
                 }
             }
             assert!(Instant::now() < deadline, "firewatch did not become ready");
@@ -837,4 +879,413 @@ async fn a_backup_taken_under_load_holds_everything_acknowledged_before_it() {
         );
         server.signal("TERM");
     }
+}
+
+/// The people the two-replica tests page, one per step of the policy, each on a stand-in
+/// phone of their own.
+const RELAY_PEOPLE: [&str; 3] = ["ana", "ben", "cho"];
+
+/// How many escalations the two-replica tests run at once.
+const RELAY_ESCALATIONS: usize = 5;
+
+/// Every escalation runs 2 rounds of 3 steps, each paging one person through one contact.
+const RELAY_PAGES: usize = RELAY_ESCALATIONS * 2 * RELAY_PEOPLE.len();
+
+/// A policy of three steps, each paging a different person, repeated once. Delays are real
+/// seconds, since a real process runs on the wall clock: 0 s, 3 s, 3 s, and 3 s between rounds
+/// (the round gap is the first non-zero of the first and last steps' delays), so all six steps
+/// take 15 s. Step 2 comes 3 s after step 1: room to kill a replica between them on a busy
+/// machine. The lease is 4 s (it must outlast the 2 s send timeout): a job a killed replica held
+/// runs again on the other within 4 s. The throttle is raised so no page is folded.
+fn relay_config(dir: &Path, phones: &[Destination]) -> std::path::PathBuf {
+    let people: String = RELAY_PEOPLE
+        .iter()
+        .zip(phones)
+        .map(|(person, phone)| {
+            format!(
+                "[[people]]\nid = \"{person}\"\ncontacts = [ {{ name = \"phone\", kind = \"webhook\", url = \"{}\" }} ]\n\n",
+                phone.url
+            )
+        })
+        .collect();
+    let path = dir.join("firewatch.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[delivery]
+timeout_seconds = 2
+lease_seconds = 4
+
+[paging]
+max_pages_per_minute = 100
+
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "{token}"
+service = "api"
+
+{people}
+[[escalation_policies]]
+id = "relay"
+repeat = 1
+steps = [
+  {{ after = "0s", notify = ["person:ana"] }},
+  {{ after = "3s", notify = ["person:ben"] }},
+  {{ after = "3s", notify = ["person:cho"] }},
+]
+
+[[services]]
+id = "api"
+escalation_policy = "relay"
+"#,
+            token = crate::alerts::TOKEN,
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// An admin token, made with the CLI against the database as an operator would.
+async fn admin_token(database_url: &str) -> String {
+    let created = crate::cli::run(
+        vec![
+            "token".into(),
+            "create".into(),
+            "--name".into(),
+            "test".into(),
+            "--scopes".into(),
+            "admin".into(),
+            "--database-url".into(),
+            database_url.into(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(created.status.success(), "{created:?}");
+    String::from_utf8_lossy(&created.stdout).trim().to_owned()
+}
+
+async fn api_get(http: &reqwest::Client, url: &str, token: &str, path: &str) -> serde_json::Value {
+    let response = http
+        .get(format!("{url}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "GET {url}{path}: {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Prints the warnings and errors of the replicas' logs when a test fails part-way, since
+/// their processes' output is otherwise lost with the temp dir.
+struct LogsOnFailure(Vec<std::path::PathBuf>);
+
+impl Drop for LogsOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            for log in &self.0 {
+                for line in log_lines(log, "") {
+                    if line.contains("WARN") || line.contains("ERROR") {
+                        eprintln!("{}: {line}", log.display());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The kinds of an escalation's log entries, in order.
+fn log_kinds(escalation: &serde_json::Value) -> Vec<String> {
+    escalation["log"]
+        .as_array()
+        .map(|log| {
+            log.iter()
+                .map(|entry| entry["kind"].as_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The lines of `log` that contain `text`.
+fn log_lines(log: &Path, text: &str) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains(text))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Two `firewatch serve` processes on one PostgreSQL database run the same escalations; with
+/// `kill_between_steps`, the one that ran the first step is killed with SIGKILL once that
+/// step's pages are sent, and the other runs the rest. Each page must reach its person exactly
+/// once (by `webhook-id`), and each step must be recorded exactly once.
+///
+/// Why nothing can be sent twice here: a step is a timer job leased by one replica at a time
+/// (`FOR UPDATE SKIP LOCKED`), and recording it (`record_escalation_step`) locks the
+/// escalation's row and does nothing unless the escalation is still at that step and round, so
+/// a step run again after a crash, or by the other replica, records nothing. Its pages have ids
+/// made of escalation, round, step, person and contact, inserted with `ON CONFLICT DO NOTHING`,
+/// and their `page_send` timers are deduplicated by that id. A send marks its page `sent` before
+/// its job's outcome is recorded, and a send job run again finds the page no longer pending and
+/// sends nothing. The one window left is a replica killed after the receiver took a page but
+/// before the page was marked sent: then the other replica sends it again after the lease, with
+/// the same `webhook-id`, for the receiver to drop. The kill below comes after every page of the
+/// first step is marked sent, so that window is closed and exactly once is asserted.
+async fn two_replicas_run_escalations(kill_between_steps: bool) {
+    if !backends().contains(&Backend::Postgres) {
+        println!(
+            "skipped: two replicas share only a PostgreSQL database; set {} to run this test",
+            crate::support::POSTGRES_URL_VAR
+        );
+        return;
+    }
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let mut phones = Vec::new();
+    for _ in RELAY_PEOPLE {
+        phones.push(Destination::start().await);
+    }
+    let config = relay_config(dir.path(), &phones);
+    let logs = [
+        dir.path().join("replica-0.log"),
+        dir.path().join("replica-1.log"),
+    ];
+    let _logs_on_failure = LogsOnFailure(logs.to_vec());
+    // One after the other: the first applies the migrations, the second finds them applied.
+    let mut replicas = vec![Server::start_on_any_port(&config, &database.url, &logs[0]).await];
+    replicas.push(Server::start_on_any_port(&config, &database.url, &logs[1]).await);
+    let token = admin_token(&database.url).await;
+    let http = reqwest::Client::new();
+
+    // Distinct Alertmanager groups at once, half to each replica, as behind a load balancer.
+    let mut posts = tokio::task::JoinSet::new();
+    for n in 0..RELAY_ESCALATIONS {
+        let request = http
+            .post(format!("{}/hooks/prometheus", replicas[n % 2].url))
+            .bearer_auth(crate::alerts::TOKEN)
+            .header("content-type", "application/json")
+            .body(crate::oncall::storm(&format!("Relay{n}"), 1, "firing"));
+        posts.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    while let Some(status) = posts.join_next().await {
+        assert_eq!(status.unwrap(), 202);
+    }
+    // Each report is applied by an `alert` job, which starts the escalation in its transaction.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let alerts: Vec<String> = loop {
+        let listed = api_get(&http, &replicas[0].url, &token, "/api/v1/alerts?limit=100").await;
+        let ids: Vec<String> = listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|alert| alert["id"].as_str().unwrap().to_owned())
+            .collect();
+        if ids.len() == RELAY_ESCALATIONS {
+            break ids;
+        }
+        assert!(Instant::now() < deadline, "only {} alerts", ids.len());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+
+    let mut survivor = 0;
+    if kill_between_steps {
+        // Wait until every first-step page is marked sent (not only received), then kill the
+        // replica that ran most of the first steps: the timers for the next steps are its own.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut sent = 0;
+            for alert in &alerts {
+                let pages = api_get(
+                    &http,
+                    &replicas[0].url,
+                    &token,
+                    &format!("/api/v1/pages?alert={alert}"),
+                )
+                .await;
+                sent += pages["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|p| p["round"] == 0 && p["step"] == 0 && p["state"] == "sent")
+                    .count();
+            }
+            if sent == RELAY_ESCALATIONS {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{sent} first-step pages sent");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let ran = |log: &Path| log_lines(log, "escalation step ran").len();
+        let killed = usize::from(ran(&logs[1]) > ran(&logs[0]));
+        survivor = 1 - killed;
+        replicas[killed].child.kill().unwrap(); // SIGKILL, between steps 1 and 2.
+        replicas[killed].child.wait().unwrap();
+        assert_eq!(
+            phones[1].received().len(),
+            0,
+            "the kill was meant to land before the second step"
+        );
+        println!(
+            "killed replica {killed} after {} first steps; replica {survivor} ran {}",
+            ran(&logs[killed]),
+            ran(&logs[survivor])
+        );
+    }
+    let url = replicas[survivor].url.clone();
+
+    // Waits out the policy's real timers (15 s), polling the escalations.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut escalations = Vec::new();
+    for alert in &alerts {
+        loop {
+            let detail = api_get(&http, &url, &token, &format!("/api/v1/alerts/{alert}")).await;
+            let escalation = detail["escalations"][0].clone();
+            if log_kinds(&escalation)
+                .iter()
+                .any(|kind| kind == "exhausted")
+            {
+                escalations.push(escalation);
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "alert {alert}'s escalation is not done: {:?}",
+                log_kinds(&escalation)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // The last step's sends run after it is recorded, and a job the killed replica held runs
+    // again only when its lease ends: wait until no step or send is pending or held.
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect(&database.url)
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM jobs WHERE state = 'pending' AND kind IN ('escalation_step', 'page_send')",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if pending == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{pending} paging jobs still pending"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let dead: i64 = sqlx::query_scalar("SELECT count(*) FROM jobs WHERE state = 'dead'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    assert_eq!(dead, 0, "no job gave up");
+
+    // Every page once, by the id the receiver deduplicates on, and to the right person.
+    let mut per_id: HashMap<String, usize> = HashMap::new();
+    for (person, phone) in RELAY_PEOPLE.iter().zip(&phones) {
+        for request in phone.received() {
+            assert_eq!(request.json()["type"], "page");
+            assert_eq!(request.json()["data"]["person"], *person);
+            *per_id
+                .entry(request.header("webhook-id").to_owned())
+                .or_default() += 1;
+        }
+    }
+    let repeated: Vec<(&String, &usize)> = per_id.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        repeated.is_empty(),
+        "pages sent more than once: {repeated:?}"
+    );
+    let mut expected = HashSet::new();
+    for escalation in &escalations {
+        let id = escalation["id"].as_str().unwrap();
+        assert_eq!(escalation["state"], "active", "exhausted, still open");
+        assert_eq!(
+            log_kinds(escalation),
+            [
+                "started",
+                "step",
+                "step",
+                "step",
+                "step",
+                "step",
+                "step",
+                "exhausted"
+            ],
+            "each step recorded once"
+        );
+        for round in 0..2 {
+            for (step, person) in RELAY_PEOPLE.iter().enumerate() {
+                expected.insert(format!("page.{id}.{round}.{step}.{person}.phone"));
+            }
+        }
+    }
+    let received: HashSet<String> = per_id.keys().cloned().collect();
+    assert_eq!(received, expected, "every page arrived, and no other");
+    let total: usize = phones.iter().map(|phone| phone.received().len()).sum();
+    assert_eq!(total, RELAY_PAGES);
+    for alert in &alerts {
+        let pages = api_get(&http, &url, &token, &format!("/api/v1/pages?alert={alert}")).await;
+        let states: Vec<&str> = pages["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|page| page["state"].as_str().unwrap())
+            .collect();
+        assert_eq!(states, ["sent"; 6], "alert {alert}");
+    }
+
+    // The replicas' own logs agree: each step ran and each page went out on exactly one.
+    let steps: Vec<usize> = logs
+        .iter()
+        .map(|log| log_lines(log, "escalation step ran").len())
+        .collect();
+    let sends: Vec<usize> = logs
+        .iter()
+        .map(|log| log_lines(log, "page sent").len())
+        .collect();
+    println!(
+        "steps recorded by replica 0/1: {steps:?}; pages sent: {sends:?}; {} pages in {:?}",
+        total,
+        started.elapsed()
+    );
+    assert_eq!(steps.iter().sum::<usize>(), RELAY_ESCALATIONS * 6);
+    assert_eq!(sends.iter().sum::<usize>(), RELAY_PAGES);
+    if kill_between_steps {
+        let killed = &logs[1 - survivor];
+        assert!(
+            log_lines(killed, "escalation step ran")
+                .iter()
+                .all(|line| line.contains("step=0 round=0")),
+            "the killed replica ran only first steps"
+        );
+    }
+    for replica in &mut replicas {
+        if let Ok(None) = replica.child.try_wait() {
+            replica.signal("TERM");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_one_postgres_send_every_page_exactly_once() {
+    two_replicas_run_escalations(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_on_one_postgres_send_every_page_exactly_once_also_when_one_is_killed_between_steps()
+ {
+    two_replicas_run_escalations(true).await;
 }
