@@ -185,6 +185,23 @@ async fn render(
             )),
         });
     }
+    let mut teams = Vec::new();
+    for team in &config.teams {
+        let on_call = views::on_call(&state.store, &config, views::Scope::Team(&team.id), now)
+            .await
+            .map_err(view_error)?;
+        if !on_call.is_empty()
+            || !views::schedules(&config, views::Scope::Team(&team.id))
+                .map_err(view_error)?
+                .is_empty()
+        {
+            teams.push(context! {
+                id => &team.id,
+                name => team.name.as_deref().unwrap_or(&team.id),
+                on_call => minijinja::Value::from(minijinja::value::Serde(&on_call)),
+            });
+        }
+    }
     let policy_gaps: Vec<_> = gaps
         .iter()
         .filter(|gap| gap.what.starts_with("policy:"))
@@ -262,6 +279,7 @@ async fn render(
         "oncall.html",
         context! {
             schedules,
+            teams,
             policy_gaps => minijinja::Value::from(minijinja::value::Serde(&policy_gaps)),
             mine,
             people,

@@ -424,6 +424,11 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
             now.starts_with("Now: Andrew until 2026-11-09 10:00"),
             "{now}"
         );
+        let team = browser.text("#teams li[data-team=cloud]").await;
+        assert!(
+            team.starts_with("cloud: Andrew (cloud-primary, until 2026-11-09 10:00)"),
+            "{team}"
+        );
         assert_eq!(
             browser
                 .count("#schedule-cloud-primary table.calendar tbody tr")

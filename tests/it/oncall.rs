@@ -1099,3 +1099,29 @@ async fn resolving_ends_the_escalation_and_a_fire_after_it_starts_over() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_page_to_a_contact_that_is_down_is_retried_until_it_answers() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(backend, &config(&phones, "person:gyeongjun", "")).await;
+        phones.gyeongjun.respond_with(503, &[("retry-after", "30")]);
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+        phones.gyeongjun.wait_for(1).await;
+        app.idle().await;
+        let alert = alert_ids(&app).await.remove(0);
+        let pending = app.get(&format!("/api/v1/pages?alert={alert}")).await;
+        assert_eq!(pending["items"][0]["state"], "pending", "{pending}");
+        // Retry-After is honoured; then the page goes out, with the same webhook-id.
+        app.advance(30);
+        let received = phones.gyeongjun.wait_for(2).await;
+        assert_eq!(
+            received[0].header("webhook-id"),
+            received[1].header("webhook-id")
+        );
+        app.idle().await;
+        let sent = app.get(&format!("/api/v1/pages?alert={alert}")).await;
+        assert_eq!(sent["items"][0]["state"], "sent", "{sent}");
+        app.stop().await;
+    }
+}
