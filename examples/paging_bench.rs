@@ -14,6 +14,16 @@ use serde_json::{Value, json};
 
 const TOKEN: &str = "bench-token";
 
+/// When each storm probe was posted and its page arrived, in Unix milliseconds, to set
+/// beside the times the server stored.
+static WALL: Mutex<Vec<(String, i64, i64)>> = Mutex::new(Vec::new());
+
+/// The wall clock, in Unix milliseconds: the server's stored times are on the same clock.
+#[allow(clippy::disallowed_methods)] // a benchmark compares its own times with the server's
+fn wall_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
 /// The slowest answer to a probe's POST so far, in microseconds.
 static SLOWEST_ANSWER: AtomicU64 = AtomicU64::new(0);
 
@@ -255,6 +265,52 @@ async fn run(
     Ok(())
 }
 
+/// Where the slowest storm probes waited: posted → applied (the escalation started) → the
+/// step ran (its page made) → the send began → the page arrived.
+fn breakdown(database: &std::path::Path) {
+    let output = std::process::Command::new("sqlite3")
+        .arg(database)
+        .arg(
+            "SELECT e.summary, e.started_at, p.created_at, p.sent_at FROM escalations e \
+             JOIN pages p ON p.escalation_id = e.id WHERE e.summary LIKE 'probe storm-%'",
+        )
+        .output();
+    let Ok(output) = output else {
+        return;
+    };
+    let stored: HashMap<String, (i64, i64, i64)> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| {
+            let parts: Vec<&str> = line.split('|').collect();
+            let number = |i: usize| parts.get(i)?.parse::<i64>().ok();
+            Some((
+                parts.first()?.to_string(),
+                (number(1)?, number(2)?, number(3)?),
+            ))
+        })
+        .collect();
+    let mut probes: Vec<(String, i64, i64)> = WALL
+        .lock()
+        .expect("no task panics holding the lock")
+        .iter()
+        .filter(|(id, _, _)| id.starts_with("probe storm-"))
+        .cloned()
+        .collect();
+    probes.sort_by_key(|(_, sent, arrived)| std::cmp::Reverse(arrived - sent));
+    for (id, sent, arrived) in probes.iter().take(3) {
+        if let Some((applied, step, send)) = stored.get(id) {
+            println!(
+                "  slow probe: {} ms in all = {} to apply, {} to the step, {} to the send, {} sending",
+                arrived - sent,
+                applied - sent,
+                step - applied,
+                send - step,
+                arrived - send
+            );
+        }
+    }
+}
+
 /// How long the storm's reports take to be applied after it stops, read with the `sqlite3`
 /// shell (another process on the database, as people run it): the apply rate end to end.
 async fn drain(database: &std::path::Path, started: Instant, accepted: u64) {
@@ -277,6 +333,7 @@ async fn drain(database: &std::path::Path, started: Instant, accepted: u64) {
         left = pending().unwrap_or(0);
     }
     let total = started.elapsed().as_secs_f64();
+    breakdown(database);
     println!(
         "applied: the {accepted} alerts accepted from 1 s before the storm's measured part were \
          all applied {:.1} s after it stopped: about {:.0} alerts/s end to end",
@@ -353,6 +410,7 @@ async fn probe(
     let body = alertmanager(&format!("Probe-{id}"), "api", 1, 0)
         .replace(&format!("Probe-{id} 0 on api"), &format!("probe {id}"));
     let sent = Instant::now();
+    let sent_wall = wall_ms();
     let response = client
         .post(format!("{base}/hooks/prometheus"))
         .bearer_auth(TOKEN)
@@ -375,7 +433,13 @@ async fn probe(
             .expect("no task panics holding the lock")
             .get(&format!("probe {id}"))
         {
-            return Ok(at.duration_since(sent));
+            let latency = at.duration_since(sent);
+            WALL.lock().expect("no task panics holding the lock").push((
+                format!("probe {id}"),
+                sent_wall,
+                sent_wall + latency.as_millis() as i64,
+            ));
+            return Ok(latency);
         }
         anyhow::ensure!(
             Instant::now() < deadline,
