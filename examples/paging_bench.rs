@@ -300,7 +300,7 @@ fn breakdown(database: &std::path::Path) {
     for (id, sent, arrived) in probes.iter().take(3) {
         if let Some((applied, step, send)) = stored.get(id) {
             println!(
-                "  slow probe: {} ms in all = {} to apply, {} to the step, {} to the send, {} sending",
+                "  slow probe {id}: {} ms in all = {} to apply, {} to the step, {} to the send, {} sending",
                 arrived - sent,
                 applied - sent,
                 step - applied,

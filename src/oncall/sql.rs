@@ -77,6 +77,12 @@ fn page_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Page> {
     })
 }
 
+// The worker's own writes on a page's way out (a step's record, a throttle slot, a page's
+// outcome, its link) are bookkeeping, committed without waiting for the disk, as the job
+// runner's are: a crash of the process loses none of them, and an OS crash that undoes the
+// last of them leaves the step or send to run again (a page may go twice, never not at all).
+// Under a storm that keeps the disk busy, each would otherwise wait for an fsync. What people
+// do (an override, an acknowledge, a used link) waits for the disk.
 impl Backend {
     /// What an alert's change asks of paging, inside the change's transaction, so a page is
     /// started (or stopped) exactly when the change is stored.
@@ -455,7 +461,7 @@ impl crate::oncall::store::OncallStore for Backend {
         plan: crate::oncall::store::StepPlan,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool> {
-        let mut transaction = self.writer().begin().await?;
+        let mut transaction = self.begin_bookkeeping().await?;
         let current = sqlx::query(&format!(
             "SELECT state, step, round FROM escalations WHERE id = $1{ROW_LOCK}"
         ))
@@ -561,10 +567,12 @@ impl crate::oncall::store::OncallStore for Backend {
     }
 
     async fn count_fold(&self, id: &str) -> crate::store::Result<()> {
+        let mut transaction = self.begin_bookkeeping().await?;
         sqlx::query("UPDATE pages SET folded = folded + 1 WHERE id = $1")
             .bind(id)
-            .execute(self.writer())
+            .execute(&mut *transaction)
             .await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -576,7 +584,7 @@ impl crate::oncall::store::OncallStore for Backend {
         limit: i64,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool> {
-        let mut transaction = self.writer().begin().await?;
+        let mut transaction = self.begin_bookkeeping().await?;
         sqlx::query("INSERT INTO page_throttle (person) VALUES ($1) ON CONFLICT DO NOTHING")
             .bind(person)
             .execute(&mut *transaction)
@@ -634,13 +642,15 @@ impl crate::oncall::store::OncallStore for Backend {
             PageOutcome::Cancelled => (PageState::Cancelled, None, None),
             PageOutcome::Folded => (PageState::Folded, None, None),
         };
+        let mut transaction = self.begin_bookkeeping().await?;
         sqlx::query("UPDATE pages SET state = $1, error = $2, sent_at = CASE WHEN $3 IS NULL THEN NULL ELSE COALESCE(sent_at, $3) END WHERE id = $4")
             .bind(state.as_str())
             .bind(error)
             .bind(sent)
             .bind(id)
-            .execute(self.writer())
+            .execute(&mut *transaction)
             .await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -649,6 +659,7 @@ impl crate::oncall::store::OncallStore for Backend {
         token_hash: &str,
         link: &PageLink,
     ) -> crate::store::Result<()> {
+        let mut transaction = self.begin_bookkeeping().await?;
         sqlx::query(
             "INSERT INTO page_links (token_hash, escalation_id, page_id, person, expires_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -657,8 +668,9 @@ impl crate::oncall::store::OncallStore for Backend {
         .bind(&link.page_id)
         .bind(&link.person)
         .bind(link.expires_at.as_millisecond())
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
+        transaction.commit().await?;
         Ok(())
     }
 

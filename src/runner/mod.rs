@@ -49,7 +49,7 @@ struct Flying {
 const RECORD_BATCH: usize = 16;
 
 /// About how much of alert reports' JSON one transaction applies (a few hundred signals).
-const ALERT_BATCH_BYTES: usize = 32 * 1024;
+const ALERT_BATCH_BYTES: usize = 16 * 1024;
 
 #[derive(Clone)]
 pub struct Runner {
