@@ -538,15 +538,25 @@ impl Schedule {
         shifts
     }
 
-    /// Who is on call at `at`, each with the whole shift they are in (as far as a week and
-    /// two days either side).
+    /// Who is on call at `at`, each once, with the whole shift they are in (as far as a week
+    /// and two days either side). Someone an override adds while they are on call anyway is
+    /// listed with the shift that lasts longer.
     pub fn on_call_at(&self, overrides: &[Override], at: Timestamp) -> Vec<Shift> {
         let from = at.checked_sub(AROUND).unwrap_or(at);
         let to = at.checked_add(AROUND).unwrap_or(at);
-        self.shifts(overrides, from, to)
+        let mut found: Vec<Shift> = Vec::new();
+        for shift in self
+            .shifts(overrides, from, to)
             .into_iter()
             .filter(|shift| shift.start <= at && at < shift.end)
-            .collect()
+        {
+            match found.iter_mut().find(|known| known.person == shift.person) {
+                Some(known) if shift.end > known.end => *known = shift,
+                Some(_) => {}
+                None => found.push(shift),
+            }
+        }
+        found
     }
 }
 

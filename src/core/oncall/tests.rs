@@ -341,6 +341,26 @@ fn overrides_replace_one_person_or_add_someone() {
 }
 
 #[test]
+fn someone_added_while_already_on_call_is_listed_once() {
+    let seoul = seoul_two_layers();
+    let extra = [Override {
+        id: "o1".into(),
+        person: "andrew".into(),
+        start: at("2026-11-03T20:00+09:00[Asia/Seoul]"),
+        end: at("2026-11-03T21:00+09:00[Asia/Seoul]"),
+        replaces: None,
+    }];
+    let shifts = seoul.on_call_at(&extra, at("2026-11-03T20:30+09:00[Asia/Seoul]"));
+    assert_eq!(shifts.len(), 1, "{shifts:?}");
+    assert_eq!(shifts[0].person, "andrew");
+    assert_eq!(
+        shifts[0].override_id, None,
+        "the layer's shift lasts longer"
+    );
+    assert_eq!(shifts[0].end, at("2026-11-04T09:00+09:00[Asia/Seoul]"));
+}
+
+#[test]
 fn an_overnight_window_runs_into_the_next_day_and_gaps_are_what_nobody_covers() {
     let mut nights = layer("weekly", "mon 18:00", "2026-11-02", &["ann"]);
     nights.restrict = vec![Window::parse("mon-thu", "18:00", "09:00").unwrap()];
