@@ -7,6 +7,7 @@ pub mod digest;
 pub mod forge;
 pub mod forge_state;
 pub mod grouping;
+pub mod incident;
 pub mod noise;
 pub mod oncall;
 pub mod problem;
