@@ -10,6 +10,7 @@ pub mod config;
 pub mod core;
 pub mod forge;
 pub mod http;
+pub mod incidents;
 pub mod intake;
 pub mod integrations;
 pub mod oncall;

@@ -13,11 +13,13 @@ pub enum Scope {
     AlertsWrite,
     OncallRead,
     OncallWrite,
+    IncidentsRead,
+    IncidentsWrite,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 9] = [
+    pub const ALL: [Scope; 11] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
@@ -26,6 +28,8 @@ impl Scope {
         Scope::AlertsWrite,
         Scope::OncallRead,
         Scope::OncallWrite,
+        Scope::IncidentsRead,
+        Scope::IncidentsWrite,
         Scope::Admin,
     ];
 
@@ -39,6 +43,8 @@ impl Scope {
             Scope::AlertsWrite => "alerts:write",
             Scope::OncallRead => "oncall:read",
             Scope::OncallWrite => "oncall:write",
+            Scope::IncidentsRead => "incidents:read",
+            Scope::IncidentsWrite => "incidents:write",
             Scope::Admin => "admin",
         }
     }
@@ -52,7 +58,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -5,6 +5,7 @@ mod api;
 mod checks;
 mod error;
 mod hooks;
+mod incidents;
 mod oncall;
 mod ops;
 pub mod reports;
@@ -125,6 +126,14 @@ route_table! {
     get "/ical/schedules/{file}" => oncall::schedule_feed,
     get "/ical/people/{file}" => oncall::person_feed,
     post "/twilio/gather/{token}" => oncall::twilio_gather,
+    get "/api/v1/incidents" => incidents::list,
+    post "/api/v1/incidents" => incidents::declare,
+    get "/api/v1/incidents/{id}" => incidents::get,
+    patch "/api/v1/incidents/{id}" => incidents::patch,
+    post "/api/v1/incidents/{id}/acknowledge" => incidents::acknowledge,
+    post "/api/v1/incidents/{id}/resolve" => incidents::resolve,
+    post "/api/v1/incidents/{id}/notes" => incidents::note,
+    get "/api/v1/incidents/{id}/timeline" => incidents::timeline,
 }
 
 #[cfg(test)]

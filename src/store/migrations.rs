@@ -68,4 +68,5 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0014_oncall.sql",
         "overrides, escalations, pages and acknowledge links"
     ),
+    migration!(15, "0015_incidents.sql", "incidents and their timelines"),
 ];

@@ -89,6 +89,7 @@ pub trait Backend:
     + crate::alerts::store::TaskStore
     + crate::checks::store::CheckStore
     + crate::oncall::store::OncallStore
+    + crate::incidents::store::IncidentStore
     + Send
     + Sync
     + 'static
@@ -107,6 +108,7 @@ impl<T> Backend for T where
         + crate::alerts::store::TaskStore
         + crate::checks::store::CheckStore
         + crate::oncall::store::OncallStore
+        + crate::incidents::store::IncidentStore
         + Send
         + Sync
         + 'static

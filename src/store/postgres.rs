@@ -132,6 +132,8 @@ mod checks;
 mod events;
 #[path = "../forge/sql.rs"]
 mod forge;
+#[path = "../incidents/sql.rs"]
+mod incidents;
 #[path = "sql/jobs.rs"]
 mod jobs;
 #[path = "sql/notifications.rs"]

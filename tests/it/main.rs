@@ -16,6 +16,7 @@ mod email;
 mod github;
 mod gitlab;
 mod grouping;
+mod incidents;
 mod intake;
 mod jobs;
 mod oncall;

@@ -1,0 +1,286 @@
+//! `/api/v1/incidents` (PRODUCT.md §3.1): declare, list, read, change through the lifecycle,
+//! acknowledge, resolve, add notes, and read the timeline. A move the lifecycle does not allow
+//! answers 409 `invalid_transition` with a sentence; key times out of order, 409
+//! `times_out_of_order`.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::ApiError;
+use super::{AppState, PathText};
+use crate::core::incident::{Priority, Severity};
+use crate::core::scope::Scope;
+use crate::incidents::ops::{self, Change, Declaration, IncidentError, KeyTimesEdit};
+use crate::incidents::store::Incident;
+use crate::store::StoreError;
+
+impl From<IncidentError> for ApiError {
+    fn from(error: IncidentError) -> Self {
+        match error {
+            IncidentError::Invalid(message) => ApiError::bad_parameter(message),
+            IncidentError::Refused(message) if message.contains("key times go") => {
+                ApiError::new(StatusCode::CONFLICT, "times_out_of_order", message)
+            }
+            IncidentError::Refused(message) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_transition", message)
+            }
+            IncidentError::Store(StoreError::NotFound) => ApiError::not_found("incident"),
+            IncidentError::Store(error) => error.into(),
+        }
+    }
+}
+
+fn view(state: &AppState, incident: &Incident) -> serde_json::Value {
+    let mut value = serde_json::to_value(incident).unwrap_or_default();
+    value["url"] = json!(format!(
+        "{}/incidents/{}",
+        state.config.current().server.base_url(),
+        incident.number
+    ));
+    value
+}
+
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not {what}: {error}"),
+        )
+    })
+}
+
+fn who(token: &crate::accounts::store::ApiToken) -> String {
+    format!("api:{}", token.name)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeclareRequest {
+    title: String,
+    severity: String,
+    priority: Option<String>,
+    #[serde(default)]
+    services: Vec<String>,
+    summary: Option<String>,
+    customer_impact: Option<String>,
+}
+
+fn severity(text: &str) -> Result<Severity, ApiError> {
+    Severity::parse(text)
+        .ok_or_else(|| ApiError::bad_parameter(format!("severity \"{text}\" is not SEV1 to SEV4")))
+}
+
+fn priority(text: &str) -> Result<Priority, ApiError> {
+    Priority::parse(text)
+        .ok_or_else(|| ApiError::bad_parameter(format!("priority \"{text}\" is not P1 to P4")))
+}
+
+/// `POST /api/v1/incidents`.
+pub async fn declare(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let request: DeclareRequest = body(&bytes, "an incident {\"title\", \"severity\", …}")?;
+    let declaration = Declaration {
+        title: request.title,
+        severity: severity(&request.severity)?,
+        priority: request.priority.as_deref().map(priority).transpose()?,
+        services: request.services,
+        summary: request.summary,
+        customer_impact: request.customer_impact,
+    };
+    let incident = ops::declare(&state, declaration, &who(&token)).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &incident))))
+}
+
+#[derive(Debug, Deserialize)]
+struct ListQuery {
+    state: Option<String>,
+}
+
+/// `GET /api/v1/incidents?state=open|closed|all` (default open).
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::IncidentsRead).await?;
+    let query: ListQuery = super::api::query(raw)?;
+    let open = match query.state.as_deref() {
+        None | Some("open") => Some(true),
+        Some("closed") => Some(false),
+        Some("all") => None,
+        Some(other) => {
+            return Err(ApiError::bad_parameter(format!(
+                "state \"{other}\" is not open, closed or all"
+            )));
+        }
+    };
+    let items: Vec<_> = state
+        .store
+        .list_incidents(open, 500)
+        .await?
+        .iter()
+        .map(|incident| view(&state, incident))
+        .collect();
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
+
+/// `GET /api/v1/incidents/{id}` (the id or the number).
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::IncidentsRead).await?;
+    let incident = state
+        .store
+        .get_incident(&key)
+        .await
+        .map_err(IncidentError::from)?;
+    Ok(Json(view(&state, &incident)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchRequest {
+    title: Option<String>,
+    severity: Option<String>,
+    priority: Option<String>,
+    state: Option<String>,
+    times: Option<TimesRequest>,
+    causing_deployment: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimesRequest {
+    #[serde(default, with = "present")]
+    impact_started: Option<Option<Timestamp>>,
+    #[serde(default, with = "present")]
+    detected: Option<Option<Timestamp>>,
+    #[serde(default, with = "present")]
+    acknowledged: Option<Option<Timestamp>>,
+    #[serde(default, with = "present")]
+    mitigated: Option<Option<Timestamp>>,
+    #[serde(default, with = "present")]
+    resolved: Option<Option<Timestamp>>,
+}
+
+/// A field that may be absent (no change), `null` (cleared) or a value.
+mod present {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de>,
+    {
+        Option::<T>::deserialize(deserializer).map(Some)
+    }
+}
+
+/// `PATCH /api/v1/incidents/{id}`: severity, priority, state, title, times,
+/// `causing_deployment`, all together or none.
+pub async fn patch(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+    bytes: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let request: PatchRequest = body(&bytes, "an incident change")?;
+    let change = Change {
+        title: request.title,
+        severity: request.severity.as_deref().map(severity).transpose()?,
+        priority: request.priority.as_deref().map(priority).transpose()?,
+        state: request
+            .state
+            .as_deref()
+            .map(|text| {
+                crate::core::incident::State::parse(text).ok_or_else(|| {
+                    ApiError::bad_parameter(format!(
+                        "state \"{text}\" is none of triage, active, mitigated, resolved, learning, closed, declined, merged"
+                    ))
+                })
+            })
+            .transpose()?,
+        times: request.times.map(|times| KeyTimesEdit {
+            impact_started: times.impact_started,
+            detected: times.detected,
+            acknowledged: times.acknowledged,
+            mitigated: times.mitigated,
+            resolved: times.resolved,
+        }),
+        causing_deployment: request.causing_deployment,
+    };
+    let incident = ops::change(&state, &key, change, &who(&token)).await?;
+    Ok(Json(view(&state, &incident)))
+}
+
+/// `POST /api/v1/incidents/{id}/acknowledge`.
+pub async fn acknowledge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let incident = ops::acknowledge(&state, &key, &who(&token)).await?;
+    Ok(Json(view(&state, &incident)))
+}
+
+/// `POST /api/v1/incidents/{id}/resolve`.
+pub async fn resolve(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let incident = ops::resolve(&state, &key, &who(&token)).await?;
+    Ok(Json(view(&state, &incident)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoteRequest {
+    text: String,
+    #[serde(default)]
+    starred: bool,
+}
+
+/// `POST /api/v1/incidents/{id}/notes` `{"text", "starred"?}`.
+pub async fn note(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let request: NoteRequest = body(&bytes, "a note {\"text\", \"starred\"?}")?;
+    let incident = ops::note(&state, &key, &request.text, request.starred, &who(&token)).await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &incident))))
+}
+
+/// `GET /api/v1/incidents/{id}/timeline`, oldest first.
+pub async fn timeline(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::IncidentsRead).await?;
+    let incident = state
+        .store
+        .get_incident(&key)
+        .await
+        .map_err(IncidentError::from)?;
+    let items = state.store.incident_timeline(&incident.id).await?;
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}
