@@ -4,6 +4,7 @@
 mod accounts;
 mod alerts;
 mod deliveries;
+mod incidents;
 mod oncall;
 
 pub use accounts::{TokenCommand, UserCommand};
@@ -12,6 +13,8 @@ pub use alerts::{AlertCommand, SilenceCommand};
 use alerts::{alert, silence};
 pub use deliveries::NotificationsCommand;
 use deliveries::notifications;
+pub use incidents::IncidentCommand;
+use incidents::incident;
 pub use oncall::{OncallArgs, OverrideCommand, PageCommand};
 use oncall::{override_command, page};
 
@@ -96,6 +99,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PageCommand,
     },
+    /// Declare, update, acknowledge, resolve and list incidents, through the API.
+    Incident {
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -143,6 +151,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Oncall(args) => oncall::oncall(args).await,
         Command::Override { command } => override_command(command).await,
         Command::Page { command } => page(command).await,
+        Command::Incident { command } => incident(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -269,6 +269,42 @@ pub async fn note(
     Ok((StatusCode::CREATED, Json(view(&state, &incident))))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateRequest {
+    status: String,
+    message: String,
+    #[serde(default)]
+    public: bool,
+}
+
+/// `POST /api/v1/incidents/{id}/updates` `{"status": "investigating|identified|monitoring|resolved", "message", "public"}`.
+pub async fn update(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let request: UpdateRequest = body(&bytes, "an update {\"status\", \"message\", \"public\"}")?;
+    let status = crate::core::incident::UpdateStatus::parse(&request.status).ok_or_else(|| {
+        ApiError::bad_parameter(format!(
+            "status \"{}\" is none of investigating, identified, monitoring, resolved",
+            request.status
+        ))
+    })?;
+    let incident = ops::update(
+        &state,
+        &key,
+        status,
+        &request.message,
+        request.public,
+        &who(&token),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &incident))))
+}
+
 /// `GET /api/v1/incidents/{id}/timeline`, oldest first.
 pub async fn timeline(
     State(state): State<AppState>,

@@ -341,3 +341,55 @@ pub async fn note(
         .await?;
     Ok(decided?)
 }
+
+/// A status update in the public vocabulary. It lands on the timeline, and moves the incident
+/// to the state it implies when that move is allowed ("monitoring" mitigates, "resolved"
+/// resolves); otherwise it is recorded as it is.
+pub async fn update(
+    state: &AppState,
+    key: &str,
+    status: crate::core::incident::UpdateStatus,
+    message: &str,
+    public: bool,
+    by: &str,
+) -> Result<Incident, IncidentError> {
+    let message = message.trim();
+    if message.is_empty() {
+        return Err(IncidentError::Invalid(
+            "the update's message is empty".into(),
+        ));
+    }
+    let now = state.clock.now();
+    let (by_owned, message_owned) = (by.to_owned(), message.to_owned());
+    let decided = state
+        .store
+        .change_incident(
+            key,
+            &|current| {
+                let implied = status.implied_state();
+                let change = Change {
+                    state: (implied != current.state && current.state.move_to(implied).is_ok())
+                        .then_some(implied),
+                    ..Change::default()
+                };
+                let (after, mut timeline) = decide(current, &change, &by_owned, now)?;
+                timeline.insert(
+                    0,
+                    entry(
+                        now,
+                        "update",
+                        format!(
+                            "{} ({}): {message_owned}",
+                            status.as_str(),
+                            if public { "public" } else { "internal" }
+                        ),
+                        &by_owned,
+                    ),
+                );
+                Ok((after, timeline))
+            },
+            now,
+        )
+        .await?;
+    Ok(decided?)
+}

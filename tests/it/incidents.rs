@@ -199,3 +199,86 @@ async fn an_incident_moves_through_its_lifecycle_with_key_times_in_order_and_one
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn status_updates_move_the_incident_and_the_cli_carries_it_through() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let run =
+            |args: &'static [&'static str]| crate::cli::client(args, &app.url, &app.admin_token);
+        let declared = run(&[
+            "incident",
+            "declare",
+            "Search is slow",
+            "--severity",
+            "SEV3",
+            "--service",
+            "api",
+        ])
+        .await;
+        assert!(
+            declared.status.success(),
+            "{}",
+            String::from_utf8_lossy(&declared.stderr)
+        );
+        let out = String::from_utf8_lossy(&declared.stdout).into_owned();
+        assert!(
+            out.starts_with("#1 SEV3 P3 triage: Search is slow"),
+            "{out}"
+        );
+
+        let acked = run(&["incident", "ack", "1"]).await;
+        assert!(String::from_utf8_lossy(&acked.stdout).contains("active"));
+        // "monitoring" means the fix is in: the incident is mitigated.
+        let updated = run(&[
+            "incident",
+            "update",
+            "1",
+            "--status",
+            "monitoring",
+            "Index rebuilt; watching latency",
+            "--public",
+        ])
+        .await;
+        assert!(
+            updated.status.success(),
+            "{}",
+            String::from_utf8_lossy(&updated.stderr)
+        );
+        assert!(String::from_utf8_lossy(&updated.stdout).contains("mitigated"));
+        let (status, bad) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents/1/updates",
+                &app.admin_token,
+                &json!({"status": "fixed", "message": "x"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+        let listed = run(&["incident", "list"]).await;
+        assert!(String::from_utf8_lossy(&listed.stdout).contains("#1 SEV3 P3 mitigated"));
+        let resolved = run(&["incident", "resolve", "1"]).await;
+        assert!(String::from_utf8_lossy(&resolved.stdout).contains("resolved"));
+        let refused = run(&["incident", "ack", "1"]).await;
+        assert!(!refused.status.success());
+        assert!(String::from_utf8_lossy(&refused.stderr).contains("already acknowledged"));
+
+        let timeline = app.get("/api/v1/incidents/1/timeline").await;
+        let kinds: Vec<&str> = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            kinds,
+            ["state", "state", "acknowledged", "update", "state", "state"]
+        );
+        assert_eq!(
+            timeline["items"][3]["text"],
+            "monitoring (public): Index rebuilt; watching latency"
+        );
+        app.stop().await;
+    }
+}
