@@ -353,6 +353,13 @@ impl Config {
         self.people.iter().find(|person| person.id == id)
     }
 
+    /// The person whose `user` is this web UI user.
+    pub fn person_for_user(&self, user: &str) -> Option<&PersonConfig> {
+        self.people
+            .iter()
+            .find(|person| person.user.as_deref() == Some(user))
+    }
+
     pub fn schedule(&self, id: &str) -> Option<&ScheduleConfig> {
         self.schedules.iter().find(|schedule| schedule.id == id)
     }

@@ -33,6 +33,15 @@ impl AppState {
             .and_then(|value| value.to_str().ok())
             .and_then(|value| value.strip_prefix("Bearer "))
             .ok_or_else(ApiError::unauthorized)?;
+        self.authorize_token(presented, needed).await
+    }
+
+    /// A token given some other way (a calendar feed's `?token=`), checked the same way.
+    pub async fn authorize_token(
+        &self,
+        presented: &str,
+        needed: Scope,
+    ) -> Result<ApiToken, ApiError> {
         let token = match self
             .store
             .find_token(&crate::accounts::tokens::hash(presented.trim()))

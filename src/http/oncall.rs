@@ -390,12 +390,7 @@ async fn feed_token(state: &AppState, token: Option<&str>) -> Result<(), ApiErro
             "add ?token=… with an API token that has oncall:read (calendar apps send no headers)",
         )
     })?;
-    let mut headers = HeaderMap::new();
-    let value = format!("Bearer {token}")
-        .parse()
-        .map_err(|_| ApiError::unauthorized())?;
-    headers.insert(header::AUTHORIZATION, value);
-    state.authorize(&headers, Scope::OncallRead).await?;
+    state.authorize_token(token, Scope::OncallRead).await?;
     Ok(())
 }
 

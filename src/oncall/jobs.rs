@@ -49,9 +49,21 @@ pub async fn step_targets(
                 }
             }
             Target::Schedule(id) => {
-                for person in on_call_now(store, config, id, now).await? {
-                    if seen.insert(person.clone()) {
-                        people.push((person, target.to_string()));
+                let on_call = crate::oncall::views::on_call(
+                    store,
+                    config,
+                    crate::oncall::views::Scope::Schedule(id),
+                    now,
+                )
+                .await
+                .or_else(|error| match error {
+                    // A schedule the config no longer has: nobody, recorded as an empty step.
+                    crate::oncall::views::ViewError::Store(error) => Err(error),
+                    _ => Ok(Vec::new()),
+                })?;
+                for entry in on_call {
+                    if seen.insert(entry.person.clone()) {
+                        people.push((entry.person, target.to_string()));
                     }
                 }
             }
@@ -65,27 +77,6 @@ pub async fn step_targets(
         }
     }
     Ok((people, channels))
-}
-
-/// Who is on call on a schedule at `at`, with the overrides in the store.
-pub async fn on_call_now(
-    store: &Store,
-    config: &Config,
-    schedule: &str,
-    at: Timestamp,
-) -> Result<Vec<String>, StoreError> {
-    let Some(Ok(compiled)) = config.schedule(schedule).map(|s| s.compile()) else {
-        return Ok(Vec::new());
-    };
-    let overrides = store
-        .list_overrides(Some(schedule), at, at + SignedDuration::from_secs(1))
-        .await?;
-    let overrides: Vec<_> = overrides.iter().map(|row| row.as_core()).collect();
-    Ok(compiled
-        .on_call_at(&overrides, at)
-        .into_iter()
-        .map(|shift| shift.person)
-        .collect())
 }
 
 /// Runs one step of an escalation: pages whoever its targets reach now (each through their

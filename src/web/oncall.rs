@@ -207,10 +207,7 @@ async fn render(
         .filter(|gap| gap.what.starts_with("policy:"))
         .collect();
     // "My on-call": the person whose `user` is the one signed in.
-    let me = config
-        .people
-        .iter()
-        .find(|person| person.user.as_deref() == Some(user.user.name.as_str()));
+    let me = config.person_for_user(&user.user.name);
     let mine = match me {
         Some(person) => {
             let mut shifts = Vec::new();
@@ -383,11 +380,7 @@ pub async fn test_page(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     let config = state.config.current();
-    let Some(person) = config
-        .people
-        .iter()
-        .find(|person| person.user.as_deref() == Some(user.user.name.as_str()))
-    else {
+    let Some(person) = config.person_for_user(&user.user.name) else {
         return Err(PageError::BadRequest(
             "You are not a person in [[people]] (their `user` names your sign-in).".into(),
         ));
