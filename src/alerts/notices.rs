@@ -203,11 +203,34 @@ pub fn plan(
     let event = (!immediate.is_empty() && !unannounced && !transition.damped)
         .then(|| notice_event(config, source, transition, immediate, now));
     let paging = paging_change(config, transition, &groups, now);
+    let incident = match transition.change {
+        Change::Fired if alert.severity == Severity::Critical && !transition.damped => {
+            crate::incidents::ops::from_alert(
+                config,
+                alert,
+                &notification_group(alert, &groups),
+                now,
+            )
+            .map(Box::new)
+        }
+        _ => None,
+    };
     NoticePlan {
         event,
         groups,
         timers: task_timers(config, transition, now),
         paging,
+        incident,
+    }
+}
+
+/// The notification group an alert pages and opens incidents by: the sender's group
+/// (Alertmanager's `groupKey`), else the first grouping route's group, else the alert alone.
+fn notification_group(alert: &crate::alerts::store::Alert, groups: &[GroupedNotice]) -> String {
+    match (&alert.group_key, groups.first()) {
+        (Some(key), _) => format!("{}:{key}", alert.integration),
+        (None, Some(grouped)) => format!("route:{}", grouped.key),
+        (None, None) => format!("alert:{}", alert.id),
     }
 }
 
@@ -228,11 +251,7 @@ fn paging_change(
             let service = alert.service.as_deref()?;
             let policy_id = config.service(service)?.escalation_policy.as_deref()?;
             let policy = config.escalation_policy(policy_id)?;
-            let group = match (&alert.group_key, groups.first()) {
-                (Some(key), _) => format!("{}:{key}", alert.integration),
-                (None, Some(grouped)) => format!("route:{}", grouped.key),
-                (None, None) => format!("alert:{}", alert.id),
-            };
+            let group = notification_group(alert, groups);
             let first = policy
                 .steps
                 .first()

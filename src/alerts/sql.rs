@@ -785,6 +785,10 @@ impl Backend {
         if let Some(paging) = &plan.paging {
             Self::apply_paging_change(transaction, paging, now).await?;
         }
+        // After paging: the incident takes the escalation the alert just started or joined.
+        if let Some(incident) = &plan.incident {
+            Self::apply_incident_fire(transaction, incident, now).await?;
+        }
         for timer in &plan.timers {
             Self::insert_timer(
                 transaction,

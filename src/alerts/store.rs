@@ -174,6 +174,8 @@ pub struct NoticePlan {
     pub timers: Vec<Timer>,
     /// What the change does to paging: starts, joins, acknowledges or ends an escalation.
     pub paging: Option<crate::oncall::store::PagingChange>,
+    /// A critical alert on a service that declares incidents: the incident it opens or joins.
+    pub incident: Option<Box<crate::incidents::store::IncidentFire>>,
 }
 
 /// A job with no queue due at `at`, made once per `key`.

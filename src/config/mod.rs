@@ -53,6 +53,8 @@ pub struct Config {
     #[serde(default)]
     pub paging: PagingConfig,
     #[serde(default)]
+    pub incidents: crate::incidents::config::IncidentsConfig,
+    #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
@@ -218,6 +220,19 @@ impl Config {
             &mut problems,
         );
         self.paging.validate(&mut problems);
+        self.incidents.validate(&mut problems);
+        for (key, list) in [
+            ("channels", &self.incidents.channels),
+            ("heads_up", &self.incidents.heads_up),
+        ] {
+            for (index, destination) in list.iter().enumerate() {
+                if let Some(problem) =
+                    self.event_destination_problem(destination, &destination_names)
+                {
+                    problems.error(format!("incidents.{key}[{index}]"), problem);
+                }
+            }
+        }
         for problem in crate::checks::validate(&self.checks) {
             problems.error(problem.path, problem.message);
         }

@@ -30,10 +30,22 @@ pub struct ServiceConfig {
     #[serde(default)]
     pub repos: Vec<String>,
     pub escalation_policy: Option<String>,
+    /// `"critical"`: a critical alert opens an incident, or joins the open one of its group.
+    #[serde(default)]
+    pub declare_incident: DeclareIncident,
     /// Alerts without a `service` label whose labels match all of one entry belong to this
     /// service (Alertmanager matcher syntax, e.g. `'{job=~"api|api-canary"}'`).
     #[serde(default)]
     pub alerts: Vec<String>,
+}
+
+/// Which alerts open incidents on their own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclareIncident {
+    #[default]
+    Off,
+    Critical,
 }
 
 /// Checks the teams; returns their ids, for the services that name them.

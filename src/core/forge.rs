@@ -107,6 +107,10 @@ pub struct Push {
     pub commits: Vec<Commit>,
     /// Commits in the push; the payload may list fewer (GitHub lists at most 20).
     pub total_commits: u64,
+    /// The repository's default branch, as the sender says it: a push to it is a change
+    /// "what changed" lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_branch: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

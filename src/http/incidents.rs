@@ -16,7 +16,7 @@ use super::{AppState, PathText};
 use crate::core::incident::{Priority, Severity};
 use crate::core::scope::Scope;
 use crate::incidents::ops::{self, Change, Declaration, IncidentError, KeyTimesEdit};
-use crate::incidents::store::Incident;
+use crate::incidents::store::{Incident, IncidentFilter, Role};
 use crate::store::StoreError;
 
 impl From<IncidentError> for ApiError {
@@ -104,9 +104,12 @@ pub async fn declare(
 #[derive(Debug, Deserialize)]
 struct ListQuery {
     state: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    limit: Option<i64>,
 }
 
-/// `GET /api/v1/incidents?state=open|closed|all` (default open).
+/// `GET /api/v1/incidents?state=open|closed|all|<a state>&severity=&service=` (default open).
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -114,19 +117,28 @@ pub async fn list(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::IncidentsRead).await?;
     let query: ListQuery = super::api::query(raw)?;
-    let open = match query.state.as_deref() {
-        None | Some("open") => Some(true),
-        Some("closed") => Some(false),
-        Some("all") => None,
-        Some(other) => {
-            return Err(ApiError::bad_parameter(format!(
-                "state \"{other}\" is not open, closed or all"
-            )));
-        }
+    let mut filter = IncidentFilter {
+        limit: query.limit.unwrap_or(500).clamp(1, 1000),
+        severity: query.severity.as_deref().map(severity).transpose()?,
+        service: query.service.filter(|s| !s.is_empty()),
+        ..IncidentFilter::default()
     };
+    match query.state.as_deref() {
+        None | Some("open") => filter.open = Some(true),
+        Some("closed") => filter.open = Some(false),
+        Some("all") => {}
+        Some(other) => match crate::core::incident::State::parse(other) {
+            Some(one) => filter.state = Some(one),
+            None => {
+                return Err(ApiError::bad_parameter(format!(
+                    "state \"{other}\" is not open, closed, all or one of the lifecycle's states"
+                )));
+            }
+        },
+    }
     let items: Vec<_> = state
         .store
-        .list_incidents(open, 500)
+        .list_incidents(&filter)
         .await?
         .iter()
         .map(|incident| view(&state, incident))
@@ -134,19 +146,54 @@ pub async fn list(
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }
 
-/// `GET /api/v1/incidents/{id}` (the id or the number).
+/// `GET /api/v1/incidents/{id}` (the id or the number): the incident with its `roles` (who
+/// holds each now), `role_history`, `updates`, `alerts`, `what_changed` and `earlier`
+/// incidents on the same services or alert rules.
 pub async fn get(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::IncidentsRead).await?;
-    let incident = state
-        .store
-        .get_incident(&key)
-        .await
-        .map_err(IncidentError::from)?;
-    Ok(Json(view(&state, &incident)))
+    let detail = ops::detail(&state, &key).await?;
+    let mut value = view(&state, &detail.incident);
+    value["roles"] = json!(detail.roles);
+    value["role_history"] = json!(detail.role_history);
+    value["updates"] = json!(detail.updates);
+    value["alerts"] = json!(detail.alerts);
+    value["what_changed"] = json!(detail.what_changed);
+    value["earlier"] = json!(
+        detail
+            .earlier
+            .iter()
+            .map(|incident| view(&state, incident))
+            .collect::<Vec<_>>()
+    );
+    Ok(Json(value))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleRequest {
+    person: String,
+}
+
+/// `PUT /api/v1/incidents/{id}/roles/{commander|communications|scribe}` `{"person"}`.
+pub async fn assign_role(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Path((key, role)): axum::extract::Path<(String, String)>,
+    bytes: Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let role = Role::parse(&role).ok_or_else(|| {
+        ApiError::bad_parameter(format!(
+            "role \"{role}\" is none of commander, communications, scribe"
+        ))
+    })?;
+    let request: RoleRequest = body(&bytes, "a role holder {\"person\"}")?;
+    ops::assign_role(&state, &key, role, request.person.trim(), &who(&token)).await?;
+    get(State(state), headers, PathText(key)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -317,6 +364,6 @@ pub async fn timeline(
         .get_incident(&key)
         .await
         .map_err(IncidentError::from)?;
-    let items = state.store.incident_timeline(&incident.id).await?;
+    let items = ops::timeline(&state, &incident.id).await?;
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }

@@ -144,6 +144,7 @@ route_table! {
     post "/api/v1/incidents/{id}/notes" => incidents::note,
     post "/api/v1/incidents/{id}/updates" => incidents::update,
     get "/api/v1/incidents/{id}/timeline" => incidents::timeline,
+    put "/api/v1/incidents/{id}/roles/{role}" => incidents::assign_role,
 }
 
 #[cfg(test)]

@@ -4,11 +4,16 @@
 
 use jiff::Timestamp;
 
+use crate::alerts::store::{Alert, Timer};
 use crate::config::Config;
-use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State};
-use crate::incidents::store::{Incident, NewIncident, TimelineEntry};
+use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
+use crate::incidents::notices::{self, Detail, Told};
+use crate::incidents::store::{
+    Effects, Incident, IncidentFire, NewIncident, NewUpdate, Role, RoleChange, TimelineEntry,
+};
+use crate::oncall::store::EscalationStart;
 use crate::state::AppState;
-use crate::store::StoreError;
+use crate::store::{JobKind, StoreError};
 
 /// What a declaration asks for, checked before anything is stored.
 #[derive(Debug, Clone)]
@@ -81,6 +86,7 @@ pub async fn declare(
         .priority
         .unwrap_or(Priority::for_severity(declaration.severity));
     let new = NewIncident {
+        id: crate::store::new_id(now),
         title: declaration.title.trim().to_owned(),
         severity: declaration.severity,
         priority,
@@ -88,14 +94,15 @@ pub async fn declare(
         summary: declaration.summary,
         customer_impact: declaration.customer_impact,
         declared_by: by.to_owned(),
+        // Declared means detected, and the impact started then unless someone says earlier.
+        times: KeyTimes {
+            impact_started: Some(now),
+            detected: Some(now),
+            ..KeyTimes::default()
+        },
     };
-    // Declared means detected, and the impact started then unless someone says earlier.
-    let times = KeyTimes {
-        impact_started: Some(now),
-        detected: Some(now),
-        ..KeyTimes::default()
-    };
-    let timeline = [entry(
+    let mut effects = opening(&config, &new, now);
+    effects.timeline.push(entry(
         now,
         "state",
         format!(
@@ -105,13 +112,160 @@ pub async fn declare(
             new.title
         ),
         by,
-    )];
-    let incident = state
-        .store
-        .create_incident(&new, times, &timeline, now)
-        .await?;
+    ));
+    effects.paging = paging(&config, &new, now);
+    let incident = state.store.create_incident(&new, &effects, now).await?;
     tracing::info!(incident = %incident.id, number = incident.number, by, "incident declared");
+    state.jobs_added.notify_one();
     Ok(incident)
+}
+
+/// The incident as it is the moment it is stored, for the notices its opening sends.
+fn provisional(new: &NewIncident, now: Timestamp) -> Incident {
+    Incident {
+        id: new.id.clone(),
+        number: 0,
+        title: new.title.clone(),
+        severity: new.severity,
+        priority: new.priority,
+        state: State::Triage,
+        services: new.services.clone(),
+        summary: new.summary.clone(),
+        customer_impact: new.customer_impact.clone(),
+        times: new.times,
+        causing_deployment: None,
+        declared_by: new.declared_by.clone(),
+        created_at: now,
+        updated_at: now,
+        last_update_at: Some(now),
+    }
+}
+
+/// What every opening does: tell the channels, and set the first update reminder.
+fn opening(config: &Config, new: &NewIncident, now: Timestamp) -> Effects {
+    let incident = provisional(new, now);
+    Effects {
+        events: notices::notice(
+            config,
+            &incident,
+            Told::Declared,
+            Detail::default(),
+            "declared",
+            now,
+        )
+        .into_iter()
+        .collect(),
+        timers: reminder(config, &incident, now).into_iter().collect(),
+        ..Effects::default()
+    }
+}
+
+/// The escalations a declaration starts: one per service with a policy.
+fn paging(config: &Config, new: &NewIncident, now: Timestamp) -> Vec<EscalationStart> {
+    new.services
+        .iter()
+        .filter_map(|service| {
+            let policy_id = config.service(service)?.escalation_policy.as_deref()?;
+            let policy = config.escalation_policy(policy_id)?;
+            let first = policy
+                .steps
+                .first()
+                .map_or(jiff::SignedDuration::ZERO, |s| s.delay());
+            Some(EscalationStart {
+                key: format!("incident:{}|{service}|{policy_id}", new.id),
+                policy: policy_id.to_owned(),
+                service: Some(service.clone()),
+                summary: new.title.clone(),
+                severity: page_severity(new.severity).into(),
+                alert_id: None,
+                incident_id: Some(new.id.clone()),
+                first_step_at: now.saturating_add(first).unwrap_or(now),
+            })
+        })
+        .collect()
+}
+
+/// Pages speak the alert vocabulary: how urgently the phone rings.
+fn page_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Sev1 | Severity::Sev2 => "critical",
+        Severity::Sev3 => "error",
+        Severity::Sev4 => "warning",
+    }
+}
+
+/// The next update reminder, due `update_every` after `from`; none when the priority has no
+/// interval.
+fn reminder(config: &Config, incident: &Incident, from: Timestamp) -> Option<Timer> {
+    let every = config.incidents.update_every(incident.priority)?;
+    let at = from.saturating_add(every).ok()?;
+    Some(Timer {
+        kind: JobKind::IncidentReminder,
+        payload: serde_json::json!({ "incident": incident.id }).to_string(),
+        at,
+        key: format!("incident-reminder:{}:{}", incident.id, at.as_millisecond()),
+    })
+}
+
+/// A critical alert on a service with `declare_incident = "critical"`: the incident it opens,
+/// or joins when one of its group is open. `group` is the alert's notification group, the
+/// one its escalation is keyed by.
+pub fn from_alert(
+    config: &Config,
+    alert: &Alert,
+    group: &str,
+    now: Timestamp,
+) -> Option<IncidentFire> {
+    let service = alert.service.as_deref()?;
+    if config.service(service)?.declare_incident != crate::config::org::DeclareIncident::Critical {
+        return None;
+    }
+    let severity = config.incidents.auto_severity();
+    let summary = if alert.summary.is_empty() {
+        format!("{} on {service}", alert.rule)
+    } else {
+        alert.summary.clone()
+    };
+    let started = alert.starts_at.unwrap_or(alert.fired_at).min(now);
+    let new = NewIncident {
+        id: crate::store::new_id(now),
+        title: crate::integrations::outbound::message::clip(&summary, 300),
+        severity,
+        priority: Priority::for_severity(severity),
+        services: vec![service.to_owned()],
+        summary: None,
+        customer_impact: None,
+        declared_by: format!("alert:{}", alert.rule),
+        times: KeyTimes {
+            impact_started: Some(started),
+            detected: Some(now),
+            ..KeyTimes::default()
+        },
+    };
+    let mut effects = opening(config, &new, now);
+    effects.timeline.push(TimelineEntry {
+        at: now,
+        kind: "state".into(),
+        text: format!(
+            "Declared automatically as {} {}: {} fired on {service}",
+            new.severity.as_str(),
+            new.priority.as_str(),
+            alert.rule
+        ),
+        actor: Some(alert.integration.clone()),
+        link: Some(format!("/alerts/{}", alert.id)),
+        starred: false,
+    });
+    Some(IncidentFire {
+        key: format!("{service}|{group}"),
+        alert_id: alert.id.clone(),
+        summary,
+        join_after: now
+            .checked_sub(config.incidents.join_window())
+            .unwrap_or(now),
+        new,
+        effects,
+    })
 }
 
 /// A change asked for by PATCH: any of these, applied together or not at all.
@@ -235,29 +389,58 @@ pub fn decide(
     Ok((after, timeline))
 }
 
+/// `decide`, with what a move tells: a resolution is announced where the incident is told.
+fn decide_effects(
+    config: &Config,
+    current: &Incident,
+    change: &Change,
+    by: &str,
+    now: Timestamp,
+) -> Result<(Incident, Effects), Refused> {
+    let (after, timeline) = decide(current, change, by, now)?;
+    let mut effects = Effects {
+        timeline,
+        ..Effects::default()
+    };
+    if after.state == State::Resolved && current.state != State::Resolved {
+        effects.events.extend(notices::notice(
+            config,
+            &after,
+            Told::Resolved,
+            Detail::default(),
+            &format!("resolved:{}", now.as_millisecond()),
+            now,
+        ));
+    }
+    Ok((after, effects))
+}
+
 pub async fn change(
     state: &AppState,
     key: &str,
     change: Change,
     by: &str,
 ) -> Result<Incident, IncidentError> {
+    let config = state.config.current();
     let now = state.clock.now();
-    let by_owned = by.to_owned();
     let decided = state
         .store
         .change_incident(
             key,
-            &|current| decide(current, &change, &by_owned, now),
+            &|current| decide_effects(&config, current, &change, by, now),
             now,
         )
         .await?;
-    Ok(decided?)
+    let incident = decided?;
+    state.jobs_added.notify_one();
+    Ok(incident)
 }
 
-/// Someone took it: the acknowledge time is set (once) and triage becomes active.
+/// Someone took it: the acknowledge time is set (once), triage becomes active, its
+/// escalations stop (in the same transaction) and its firing alerts are acknowledged.
 pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incident, IncidentError> {
+    let config = state.config.current();
     let now = state.clock.now();
-    let by_owned = by.to_owned();
     let decided = state
         .store
         .change_incident(
@@ -283,21 +466,35 @@ pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incide
                 if current.state == State::Triage {
                     change.state = Some(State::Active);
                 }
-                let (mut after, mut timeline) = decide(current, &change, &by_owned, now)?;
+                let (mut after, mut effects) = decide_effects(&config, current, &change, by, now)?;
                 after.times.acknowledged = Some(now);
                 after.times.check_order()?;
-                timeline.push(entry(
+                effects.timeline.push(entry(
                     now,
                     "acknowledged",
-                    format!("Acknowledged by {by_owned}"),
-                    &by_owned,
+                    format!("Acknowledged by {by}"),
+                    by,
                 ));
-                Ok((after, timeline))
+                Ok((after, effects))
             },
             now,
         )
         .await?;
-    Ok(decided?)
+    let incident = decided?;
+    for joined in state.store.incident_alerts(&incident.id).await? {
+        let alert = state.store.get_alert(&joined.alert_id).await?;
+        if alert.state == crate::core::alert::AlertState::Firing {
+            crate::alerts::ops::change_alert(
+                state,
+                &joined.alert_id,
+                crate::core::alert::Change::Acknowledged,
+                by,
+            )
+            .await?;
+        }
+    }
+    state.jobs_added.notify_one();
+    Ok(incident)
 }
 
 pub async fn resolve(state: &AppState, key: &str, by: &str) -> Result<Incident, IncidentError> {
@@ -326,15 +523,20 @@ pub async fn note(
         return Err(IncidentError::Invalid("the note is empty".into()));
     }
     let now = state.clock.now();
-    let (by_owned, text_owned) = (by.to_owned(), text.to_owned());
     let decided = state
         .store
         .change_incident(
             key,
             &|current| {
-                let mut note = entry(now, "note", text_owned.clone(), &by_owned);
+                let mut note = entry(now, "note", text.to_owned(), by);
                 note.starred = starred;
-                Ok((current.clone(), vec![note]))
+                Ok((
+                    current.clone(),
+                    Effects {
+                        timeline: vec![note],
+                        ..Effects::default()
+                    },
+                ))
             },
             now,
         )
@@ -342,13 +544,14 @@ pub async fn note(
     Ok(decided?)
 }
 
-/// A status update in the public vocabulary. It lands on the timeline, and moves the incident
-/// to the state it implies when that move is allowed ("monitoring" mitigates, "resolved"
-/// resolves); otherwise it is recorded as it is.
+/// A status update in the public vocabulary. It is stored (the status page shows the public
+/// ones), lands on the timeline, goes to the incident's channels, restarts the update
+/// reminder, and moves the incident to the state it implies when that move is allowed
+/// ("monitoring" mitigates, "resolved" resolves); otherwise it is recorded as it is.
 pub async fn update(
     state: &AppState,
     key: &str,
-    status: crate::core::incident::UpdateStatus,
+    status: UpdateStatus,
     message: &str,
     public: bool,
     by: &str,
@@ -359,8 +562,13 @@ pub async fn update(
             "the update's message is empty".into(),
         ));
     }
+    if message.chars().count() > 5000 {
+        return Err(IncidentError::Invalid(
+            "the update's message is longer than 5000 characters".into(),
+        ));
+    }
+    let config = state.config.current();
     let now = state.clock.now();
-    let (by_owned, message_owned) = (by.to_owned(), message.to_owned());
     let decided = state
         .store
         .change_incident(
@@ -372,24 +580,292 @@ pub async fn update(
                         .then_some(implied),
                     ..Change::default()
                 };
-                let (after, mut timeline) = decide(current, &change, &by_owned, now)?;
-                timeline.insert(
+                let (after, mut effects) =
+                    decide(current, &change, by, now).map(|(after, timeline)| {
+                        (
+                            after,
+                            Effects {
+                                timeline,
+                                ..Effects::default()
+                            },
+                        )
+                    })?;
+                effects.timeline.insert(
                     0,
                     entry(
                         now,
                         "update",
                         format!(
-                            "{} ({}): {message_owned}",
+                            "{} ({}): {message}",
                             status.as_str(),
                             if public { "public" } else { "internal" }
                         ),
-                        &by_owned,
+                        by,
                     ),
                 );
-                Ok((after, timeline))
+                effects.update = Some(NewUpdate {
+                    status,
+                    message: message.to_owned(),
+                    public,
+                    by: by.to_owned(),
+                });
+                effects.events.extend(notices::notice(
+                    &config,
+                    &after,
+                    Told::Update,
+                    Detail {
+                        status: Some(status.as_str().into()),
+                        message: Some(message.to_owned()),
+                        ..Detail::default()
+                    },
+                    &format!("update:{}", now.as_millisecond()),
+                    now,
+                ));
+                if after.state.is_open() {
+                    effects.timers.extend(reminder(&config, &after, now));
+                }
+                Ok((after, effects))
+            },
+            now,
+        )
+        .await?;
+    let incident = decided?;
+    state.jobs_added.notify_one();
+    Ok(incident)
+}
+
+/// Hands a role to a person of `[[people]]`; whoever held it stops holding it now.
+pub async fn assign_role(
+    state: &AppState,
+    key: &str,
+    role: Role,
+    person: &str,
+    by: &str,
+) -> Result<Incident, IncidentError> {
+    let config = state.config.current();
+    let Some(person_config) = config.person(person) else {
+        return Err(IncidentError::Invalid(format!(
+            "no person \"{person}\" in [[people]]"
+        )));
+    };
+    let name = person_config.display_name().to_owned();
+    let now = state.clock.now();
+    let incident = state.store.get_incident(key).await?;
+    let holder = state
+        .store
+        .incident_roles(&incident.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|holding| holding.role == role && holding.until.is_none());
+    if holder.as_ref().is_some_and(|h| h.person == person) {
+        return Ok(incident);
+    }
+    let text = match holder.as_ref().and_then(|h| config.person(&h.person)) {
+        Some(before) => format!(
+            "{} is now {} (was {})",
+            name,
+            role.as_str(),
+            before.display_name()
+        ),
+        None => format!("{name} is now {}", role.as_str()),
+    };
+    let decided = state
+        .store
+        .change_incident(
+            &incident.id,
+            &|current| {
+                Ok((
+                    current.clone(),
+                    Effects {
+                        timeline: vec![entry(now, "role", text.clone(), by)],
+                        role: Some(RoleChange {
+                            role,
+                            person: person.to_owned(),
+                            by: by.to_owned(),
+                        }),
+                        ..Effects::default()
+                    },
+                ))
             },
             now,
         )
         .await?;
     Ok(decided?)
+}
+
+/// An update reminder came due: when no update was posted within the priority's interval,
+/// the commander (or, with none, the channels) is reminded, and the next reminder is set.
+/// An update posted since set its own reminder, so this one does nothing.
+pub async fn remind(
+    store: &crate::store::Store,
+    config: &Config,
+    job: &crate::store::ClaimedJob,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        incident: String,
+    }
+    let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
+        tracing::warn!(payload = %job.payload, "incident_reminder job with an unreadable payload");
+        return Ok(());
+    };
+    let incident = match store.get_incident(&payload.incident).await {
+        Ok(incident) => incident,
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(error),
+    };
+    let Some(every) = config.incidents.update_every(incident.priority) else {
+        return Ok(());
+    };
+    let commander = store
+        .incident_roles(&incident.id)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|holding| holding.role == Role::Commander && holding.until.is_none())
+        .and_then(|holding| config.person(&holding.person).cloned());
+    let decided = store
+        .change_incident(
+            &incident.id,
+            &|current| {
+                if !current.state.is_open() {
+                    return Err(Refused("closed".into()));
+                }
+                let last = current.last_update_at.unwrap_or(current.created_at);
+                let due = last.saturating_add(every).unwrap_or(last);
+                if due > now {
+                    // An update came since, or the priority changed: wait for the new due time.
+                    return Ok((
+                        current.clone(),
+                        Effects {
+                            timers: reminder(config, current, last).into_iter().collect(),
+                            ..Effects::default()
+                        },
+                    ));
+                }
+                let (mention, is_handle) = match &commander {
+                    Some(person) => match person.chat_mention() {
+                        Some(handle) => (Some(handle.to_owned()), true),
+                        None => (Some(person.display_name().to_owned()), false),
+                    },
+                    None => (None, false),
+                };
+                let waited = crate::core::noise::human_duration(
+                    now.duration_since(last).as_secs_f64().max(0.0),
+                );
+                Ok((
+                    current.clone(),
+                    Effects {
+                        timeline: vec![TimelineEntry {
+                            at: now,
+                            kind: "reminder".into(),
+                            text: format!(
+                                "No update for {waited}: {} reminded",
+                                commander
+                                    .as_ref()
+                                    .map_or("the channels", |p| p.display_name())
+                            ),
+                            actor: None,
+                            link: None,
+                            starred: false,
+                        }],
+                        events: notices::notice(
+                            config,
+                            current,
+                            Told::Reminder,
+                            Detail {
+                                message: Some(waited),
+                                mention,
+                                mention_is_handle: is_handle,
+                                ..Detail::default()
+                            },
+                            &format!("reminder:{}", due.as_millisecond()),
+                            now,
+                        )
+                        .into_iter()
+                        .collect(),
+                        timers: reminder(config, current, now).into_iter().collect(),
+                        ..Effects::default()
+                    },
+                ))
+            },
+            now,
+        )
+        .await?;
+    if decided.is_ok() {
+        tracing::debug!(incident = %incident.id, "update reminder checked");
+    }
+    Ok(())
+}
+
+/// Everything an incident's page and `GET /incidents/{id}` show beside the incident.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct IncidentView {
+    pub incident: Incident,
+    /// Who holds each role now.
+    pub roles:
+        std::collections::BTreeMap<&'static str, Option<crate::incidents::store::RoleHolding>>,
+    pub role_history: Vec<crate::incidents::store::RoleHolding>,
+    pub updates: Vec<crate::incidents::store::StatusUpdate>,
+    pub alerts: Vec<crate::incidents::store::JoinedAlert>,
+    pub what_changed: Vec<crate::incidents::changed::ChangeEntry>,
+    /// Earlier incidents on the same services or alert rules.
+    pub earlier: Vec<Incident>,
+}
+
+pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, IncidentError> {
+    let config = state.config.current();
+    let store = &state.store;
+    let incident = store.get_incident(key).await?;
+    let role_history = store.incident_roles(&incident.id).await?;
+    let roles = Role::ALL
+        .into_iter()
+        .map(|role| {
+            (
+                role.as_str(),
+                role_history
+                    .iter()
+                    .rev()
+                    .find(|holding| holding.role == role && holding.until.is_none())
+                    .cloned(),
+            )
+        })
+        .collect();
+    let alerts = store.incident_alerts(&incident.id).await?;
+    let mut rules: Vec<String> = alerts.iter().map(|alert| alert.rule.clone()).collect();
+    rules.sort();
+    rules.dedup();
+    Ok(IncidentView {
+        roles,
+        role_history,
+        updates: store.incident_updates(&incident.id).await?,
+        what_changed: crate::incidents::changed::what_changed(store, &config, &incident).await?,
+        earlier: store.earlier_incidents(&incident, &rules, 10).await?,
+        alerts,
+        incident,
+    })
+}
+
+/// The timeline with what changed in it (kind `change`), oldest first.
+pub async fn timeline(state: &AppState, key: &str) -> Result<Vec<TimelineEntry>, IncidentError> {
+    let config = state.config.current();
+    let incident = state.store.get_incident(key).await?;
+    let mut entries = state.store.incident_timeline(&incident.id).await?;
+    for change in crate::incidents::changed::what_changed(&state.store, &config, &incident).await? {
+        entries.push(TimelineEntry {
+            at: change.at,
+            kind: "change".into(),
+            text: format!(
+                "{} in {} ({})",
+                change.title, change.repository, change.before
+            ),
+            actor: change.actor,
+            link: change.url,
+            starred: change.suspected,
+        });
+    }
+    entries.sort_by_key(|entry| entry.at);
+    Ok(entries)
 }

@@ -5,11 +5,14 @@ use sqlx::Row as _;
 
 use super::{Backend, Db, ROW_LOCK};
 use crate::clock::from_millis;
-use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State};
-use crate::incidents::store::{Decide, Incident, NewIncident, TimelineEntry};
+use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
+use crate::incidents::store::{
+    Decide, Effects, Incident, IncidentFilter, IncidentFire, JoinedAlert, NewIncident, Role,
+    RoleHolding, StatusUpdate, StoredForgeEvent, TimelineEntry,
+};
 use crate::store::StoreError;
 
-const COLUMNS: &str = "seq, id, title, severity, priority, state, services, summary, customer_impact, impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, causing_deployment, declared_by, created_at, updated_at";
+const COLUMNS: &str = "seq, id, title, severity, priority, state, services, summary, customer_impact, impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, causing_deployment, declared_by, created_at, updated_at, last_update_at";
 
 fn incident_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Incident> {
     let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
@@ -37,6 +40,7 @@ fn incident_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Incid
         declared_by: row.try_get("declared_by")?,
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
+        last_update_at: time("last_update_at")?,
     })
 }
 
@@ -87,29 +91,21 @@ impl Backend {
             .ok_or(StoreError::NotFound)?;
         incident_row(&row)
     }
-}
 
-fn time(at: Option<jiff::Timestamp>) -> Option<i64> {
-    at.map(|at| at.as_millisecond())
-}
-
-#[async_trait::async_trait]
-impl crate::incidents::store::IncidentStore for Backend {
-    async fn create_incident(
-        &self,
+    async fn insert_incident(
+        transaction: &mut sqlx::Transaction<'_, Db>,
         new: &NewIncident,
-        times: KeyTimes,
-        timeline: &[TimelineEntry],
+        auto_key: Option<&str>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Incident> {
-        let id = crate::store::new_id(now);
-        let mut transaction = self.writer().begin().await?;
+    ) -> crate::store::Result<()> {
+        let times = new.times;
         sqlx::query(
             "INSERT INTO incidents (id, title, severity, priority, state, services, summary, customer_impact, \
-             impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, declared_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+             impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, declared_by, created_at, updated_at, \
+             auto_key, last_alert_at, last_update_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, $16, $17, $15)",
         )
-        .bind(&id)
+        .bind(&new.id)
         .bind(&new.title)
         .bind(new.severity.as_str())
         .bind(new.priority.as_str())
@@ -124,10 +120,213 @@ impl crate::incidents::store::IncidentStore for Backend {
         .bind(time(times.resolved))
         .bind(&new.declared_by)
         .bind(now.as_millisecond())
-        .execute(&mut *transaction)
+        .bind(auto_key)
+        .bind(auto_key.map(|_| now.as_millisecond()))
+        .execute(&mut **transaction)
         .await?;
-        Self::insert_timeline(&mut transaction, &id, timeline).await?;
-        let incident = Self::fetch_incident(&mut transaction, &id, "").await?;
+        Ok(())
+    }
+
+    /// Stores what a change does besides the incident's row.
+    async fn apply_effects(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        id: &str,
+        effects: &Effects,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        Self::insert_timeline(transaction, id, &effects.timeline).await?;
+        if let Some(role) = &effects.role {
+            sqlx::query("UPDATE incident_roles SET until = $1 WHERE incident_id = $2 AND role = $3 AND until IS NULL")
+                .bind(now.as_millisecond())
+                .bind(id)
+                .bind(role.role.as_str())
+                .execute(&mut **transaction)
+                .await?;
+            sqlx::query("INSERT INTO incident_roles (incident_id, role, person, since, assigned_by) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id)
+                .bind(role.role.as_str())
+                .bind(&role.person)
+                .bind(now.as_millisecond())
+                .bind(&role.by)
+                .execute(&mut **transaction)
+                .await?;
+        }
+        if let Some(update) = &effects.update {
+            sqlx::query("INSERT INTO incident_updates (incident_id, at, status, message, public, actor) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(now.as_millisecond())
+                .bind(update.status.as_str())
+                .bind(&update.message)
+                .bind(i64::from(update.public))
+                .bind(&update.by)
+                .execute(&mut **transaction)
+                .await?;
+            sqlx::query("UPDATE incidents SET last_update_at = $1 WHERE id = $2")
+                .bind(now.as_millisecond())
+                .bind(id)
+                .execute(&mut **transaction)
+                .await?;
+        }
+        if !effects.events.is_empty() {
+            Self::insert_event_rows(transaction, &effects.events, now).await?;
+        }
+        for timer in &effects.timers {
+            Self::insert_timer(
+                transaction,
+                timer.kind,
+                &timer.payload,
+                timer.at,
+                &timer.key,
+                now,
+            )
+            .await?;
+        }
+        for start in &effects.paging {
+            Self::apply_paging_change(
+                transaction,
+                &crate::oncall::store::PagingChange::Fire(start.clone()),
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// A critical alert of a service that declares incidents, inside the alert change's
+    /// transaction: it joins the open incident of its key, or opens one. The alert's own
+    /// escalation (started just before, in the same transaction) becomes the incident's, so
+    /// an incident from an alert that pages is not paged a second time.
+    pub(super) async fn apply_incident_fire(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        fire: &IncidentFire,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let open: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM incidents WHERE auto_key = $1 AND state IN ('triage', 'active', 'mitigated') \
+             AND last_alert_at >= $2 ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(&fire.key)
+        .bind(fire.join_after.as_millisecond())
+        .fetch_optional(&mut **transaction)
+        .await?;
+        let id = match open {
+            Some(id) => {
+                sqlx::query("UPDATE incidents SET last_alert_at = $1 WHERE id = $2")
+                    .bind(now.as_millisecond())
+                    .bind(&id)
+                    .execute(&mut **transaction)
+                    .await?;
+                id
+            }
+            None => {
+                Self::insert_incident(transaction, &fire.new, Some(&fire.key), now).await?;
+                Self::apply_effects(transaction, &fire.new.id, &fire.effects, now).await?;
+                fire.new.id.clone()
+            }
+        };
+        sqlx::query("INSERT INTO incident_alerts (incident_id, alert_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(&id)
+            .bind(&fire.alert_id)
+            .bind(now.as_millisecond())
+            .execute(&mut **transaction)
+            .await?;
+        sqlx::query(
+            "UPDATE escalations SET incident_id = $1 WHERE incident_id IS NULL AND ended_at IS NULL \
+             AND id IN (SELECT escalation_id FROM escalation_alerts WHERE alert_id = $2)",
+        )
+        .bind(&id)
+        .bind(&fire.alert_id)
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
+    }
+
+    /// An escalation of an incident was acknowledged: so is the incident, if nobody had yet.
+    pub(super) async fn acknowledge_incident_of(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        escalation_id: &str,
+        by: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let incident: Option<Option<String>> =
+            sqlx::query_scalar("SELECT incident_id FROM escalations WHERE id = $1")
+                .bind(escalation_id)
+                .fetch_optional(&mut **transaction)
+                .await?;
+        let Some(id) = incident.flatten() else {
+            return Ok(());
+        };
+        let current = Self::fetch_incident(transaction, &id, ROW_LOCK).await?;
+        if current.times.acknowledged.is_some() || !current.state.is_open() {
+            return Ok(());
+        }
+        let mut times = current.times;
+        times.acknowledged = Some(now);
+        if times.check_order().is_err() {
+            return Ok(());
+        }
+        let state = if current.state == State::Triage {
+            State::Active
+        } else {
+            current.state
+        };
+        sqlx::query(
+            "UPDATE incidents SET acknowledged_at = $1, state = $2, updated_at = $1 WHERE id = $3",
+        )
+        .bind(now.as_millisecond())
+        .bind(state.as_str())
+        .bind(&id)
+        .execute(&mut **transaction)
+        .await?;
+        let mut entries = Vec::new();
+        if state != current.state {
+            entries.push(TimelineEntry {
+                at: now,
+                kind: "state".into(),
+                text: format!("{} → {}", current.state.as_str(), state.as_str()),
+                actor: Some(by.to_owned()),
+                link: None,
+                starred: false,
+            });
+        }
+        Self::insert_timeline(transaction, &id, &entries).await?;
+        Ok(())
+    }
+}
+
+fn time(at: Option<jiff::Timestamp>) -> Option<i64> {
+    at.map(|at| at.as_millisecond())
+}
+
+fn entry(
+    at: i64,
+    kind: &str,
+    text: String,
+    actor: Option<String>,
+    link: Option<String>,
+) -> TimelineEntry {
+    TimelineEntry {
+        at: from_millis(at),
+        kind: kind.to_owned(),
+        text,
+        actor,
+        link,
+        starred: false,
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::incidents::store::IncidentStore for Backend {
+    async fn create_incident(
+        &self,
+        new: &NewIncident,
+        effects: &Effects,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Incident> {
+        let mut transaction = self.writer().begin().await?;
+        Self::insert_incident(&mut transaction, new, None, now).await?;
+        Self::apply_effects(&mut transaction, &new.id, effects, now).await?;
+        let incident = Self::fetch_incident(&mut transaction, &new.id, "").await?;
         transaction.commit().await?;
         Ok(incident)
     }
@@ -137,22 +336,36 @@ impl crate::incidents::store::IncidentStore for Backend {
         Self::fetch_incident(&mut connection, key, "").await
     }
 
-    async fn list_incidents(
-        &self,
-        open: Option<bool>,
-        limit: i64,
-    ) -> crate::store::Result<Vec<Incident>> {
-        let condition = match open {
-            None => "",
-            Some(true) => " WHERE state IN ('triage', 'active', 'mitigated')",
-            Some(false) => " WHERE state NOT IN ('triage', 'active', 'mitigated')",
-        };
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM incidents{condition} ORDER BY seq DESC LIMIT $1"
-        ))
-        .bind(limit)
-        .fetch_all(self.reader())
-        .await?;
+    async fn list_incidents(&self, filter: &IncidentFilter) -> crate::store::Result<Vec<Incident>> {
+        let mut builder =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT {COLUMNS} FROM incidents WHERE 1 = 1"));
+        match filter.open {
+            None => {}
+            Some(true) => {
+                builder.push(" AND state IN ('triage', 'active', 'mitigated')");
+            }
+            Some(false) => {
+                builder.push(" AND state NOT IN ('triage', 'active', 'mitigated')");
+            }
+        }
+        if let Some(state) = filter.state {
+            builder.push(" AND state = ").push_bind(state.as_str());
+        }
+        if let Some(severity) = filter.severity {
+            builder
+                .push(" AND severity = ")
+                .push_bind(severity.as_str());
+        }
+        if let Some(service) = &filter.service {
+            // The services are a JSON array of names, which hold no quotes.
+            builder
+                .push(" AND services LIKE ")
+                .push_bind(format!("%\"{service}\"%"));
+        }
+        builder
+            .push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(filter.limit.max(1));
+        let rows = builder.build().fetch_all(self.reader()).await?;
         rows.iter().map(incident_row).collect()
     }
 
@@ -163,15 +376,23 @@ impl crate::incidents::store::IncidentStore for Backend {
         now: jiff::Timestamp,
     ) -> crate::store::Result<Result<Incident, Refused>> {
         let mut transaction = self.writer().begin().await?;
-        let current = Self::fetch_incident(&mut transaction, key, ROW_LOCK).await?;
-        let (after, timeline) = match decide(&current) {
+        // Escalations before the incident, the order an alert's acknowledgement takes them in.
+        let id = Self::fetch_incident(&mut transaction, key, "").await?.id;
+        let escalations: Vec<String> = sqlx::query_scalar(&format!(
+            "SELECT id FROM escalations WHERE incident_id = $1 AND ended_at IS NULL{ROW_LOCK}"
+        ))
+        .bind(&id)
+        .fetch_all(&mut *transaction)
+        .await?;
+        let current = Self::fetch_incident(&mut transaction, &id, ROW_LOCK).await?;
+        let (after, effects) = match decide(&current) {
             Ok(decided) => decided,
             Err(refused) => return Ok(Err(refused)),
         };
         sqlx::query(
             "UPDATE incidents SET title = $1, severity = $2, priority = $3, state = $4, summary = $5, customer_impact = $6, \
              impact_started_at = $7, detected_at = $8, acknowledged_at = $9, mitigated_at = $10, resolved_at = $11, \
-             causing_deployment = $12, updated_at = $13 WHERE id = $14",
+             causing_deployment = $12, updated_at = $13, services = $14 WHERE id = $15",
         )
         .bind(&after.title)
         .bind(after.severity.as_str())
@@ -186,21 +407,45 @@ impl crate::incidents::store::IncidentStore for Backend {
         .bind(time(after.times.resolved))
         .bind(&after.causing_deployment)
         .bind(now.as_millisecond())
+        .bind(serde_json::to_string(&after.services).unwrap_or_else(|_| "[]".into()))
         .bind(&current.id)
         .execute(&mut *transaction)
         .await?;
-        Self::insert_timeline(&mut transaction, &current.id, &timeline).await?;
+        Self::apply_effects(&mut transaction, &current.id, &effects, now).await?;
+        if current.times.acknowledged.is_none() && after.times.acknowledged.is_some() {
+            let by = effects
+                .timeline
+                .iter()
+                .find_map(|entry| entry.actor.clone())
+                .unwrap_or_else(|| "someone".into());
+            for escalation in &escalations {
+                Self::acknowledge_in(&mut transaction, escalation, &by, now).await?;
+            }
+        }
+        if current.state.is_open() && !after.state.is_open() {
+            for escalation in &escalations {
+                Self::end_escalation(
+                    &mut transaction,
+                    escalation,
+                    &format!("Ended: the incident is {}", after.state.as_str()),
+                    now,
+                )
+                .await?;
+            }
+        }
         let stored = Self::fetch_incident(&mut transaction, &current.id, "").await?;
         transaction.commit().await?;
         Ok(Ok(stored))
     }
 
     async fn incident_timeline(&self, id: &str) -> crate::store::Result<Vec<TimelineEntry>> {
+        let mut connection = self.reader().acquire().await?;
         let rows = sqlx::query("SELECT at, kind, text, actor, link, starred FROM incident_timeline WHERE incident_id = $1 ORDER BY at, seq")
             .bind(id)
-            .fetch_all(self.reader())
+            .fetch_all(&mut *connection)
             .await?;
-        rows.iter()
+        let mut entries = rows
+            .iter()
             .map(|row| {
                 Ok(TimelineEntry {
                     at: from_millis(row.try_get("at")?),
@@ -209,6 +454,231 @@ impl crate::incidents::store::IncidentStore for Backend {
                     actor: row.try_get("actor")?,
                     link: row.try_get("link")?,
                     starred: row.try_get::<i64, _>("starred")? != 0,
+                })
+            })
+            .collect::<crate::store::Result<Vec<_>>>()?;
+        // What its alerts did once they joined.
+        let rows = sqlx::query(
+            "SELECT c.at, c.change, c.cause, a.id, a.rule, a.summary, a.service FROM incident_alerts i \
+             JOIN alerts a ON a.id = i.alert_id JOIN alert_changes c ON c.alert_id = a.id \
+             WHERE i.incident_id = $1 AND c.at >= i.joined_at ORDER BY c.at, c.seq LIMIT 2000",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let change: String = row.try_get("change")?;
+            let rule: String = row.try_get("rule")?;
+            let summary: String = row.try_get("summary")?;
+            let alert: String = row.try_get("id")?;
+            let about = if summary.is_empty() {
+                rule.clone()
+            } else {
+                format!("{rule}: {summary}")
+            };
+            let (kind, text) = match change.as_str() {
+                "fired" => ("alert", format!("Alert fired: {about}")),
+                "acknowledged" => ("acknowledged", format!("Alert acknowledged: {about}")),
+                "resolved" => ("alert", format!("Alert resolved: {about}")),
+                other => ("alert", format!("Alert {other}: {about}")),
+            };
+            entries.push(entry(
+                row.try_get("at")?,
+                kind,
+                text,
+                Some(row.try_get::<String, _>("cause")?),
+                Some(format!("/alerts/{alert}")),
+            ));
+        }
+        // What its escalations did: steps, acknowledgements, ends.
+        let rows = sqlx::query(
+            "SELECT l.at, l.kind, l.text, l.actor FROM escalations e JOIN escalation_log l ON l.escalation_id = e.id \
+             WHERE e.incident_id = $1 AND l.kind <> 'joined' ORDER BY l.at, l.seq LIMIT 2000",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            entries.push(entry(
+                row.try_get("at")?,
+                if kind == "acknowledged" {
+                    "acknowledged"
+                } else {
+                    "escalated"
+                },
+                row.try_get("text")?,
+                row.try_get("actor")?,
+                None,
+            ));
+        }
+        // Every page, and how its delivery went.
+        let rows = sqlx::query(
+            "SELECT p.person, p.contact, p.contact_kind, p.state, p.created_at, p.sent_at, p.error FROM escalations e \
+             JOIN pages p ON p.escalation_id = e.id WHERE e.incident_id = $1 ORDER BY p.seq LIMIT 2000",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        for row in &rows {
+            let person: String = row.try_get("person")?;
+            let how = match (
+                row.try_get::<Option<String>, _>("contact_kind")?,
+                row.try_get::<Option<String>, _>("contact")?,
+            ) {
+                (Some(kind), Some(contact)) if kind != contact => format!("by {kind} ({contact})"),
+                (Some(kind), _) => format!("by {kind}"),
+                _ => "with no contact method".into(),
+            };
+            let state: String = row.try_get("state")?;
+            let sent: Option<i64> = row.try_get("sent_at")?;
+            let created: i64 = row.try_get("created_at")?;
+            let text = match state.as_str() {
+                "sent" => format!("Page to {person} {how} delivered"),
+                "failed" => format!(
+                    "Page to {person} {how} failed: {}",
+                    row.try_get::<Option<String>, _>("error")?
+                        .unwrap_or_default()
+                ),
+                "cancelled" => {
+                    format!("Page to {person} {how} cancelled: acknowledged before it went")
+                }
+                "folded" => format!("Page to {person} {how} folded into the next one (throttle)"),
+                "unreachable" => format!("Page to {person} reached nobody: no contact method"),
+                _ => format!("Page to {person} {how} queued"),
+            };
+            entries.push(entry(sent.unwrap_or(created), "page", text, None, None));
+        }
+        // Stable: entries of one instant keep the order they were written in.
+        entries.sort_by_key(|entry| entry.at);
+        Ok(entries)
+    }
+
+    async fn incident_roles(&self, id: &str) -> crate::store::Result<Vec<RoleHolding>> {
+        let rows = sqlx::query("SELECT role, person, since, until, assigned_by FROM incident_roles WHERE incident_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        let mut holdings = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(role) = Role::parse(&row.try_get::<String, _>("role")?) else {
+                continue;
+            };
+            holdings.push(RoleHolding {
+                role,
+                person: row.try_get("person")?,
+                since: from_millis(row.try_get("since")?),
+                until: row.try_get::<Option<i64>, _>("until")?.map(from_millis),
+                assigned_by: row.try_get("assigned_by")?,
+            });
+        }
+        Ok(holdings)
+    }
+
+    async fn incident_updates(&self, id: &str) -> crate::store::Result<Vec<StatusUpdate>> {
+        let rows = sqlx::query("SELECT at, status, message, public, actor FROM incident_updates WHERE incident_id = $1 ORDER BY seq")
+            .bind(id)
+            .fetch_all(self.reader())
+            .await?;
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(status) = UpdateStatus::parse(&row.try_get::<String, _>("status")?) else {
+                continue;
+            };
+            updates.push(StatusUpdate {
+                at: from_millis(row.try_get("at")?),
+                status,
+                message: row.try_get("message")?,
+                public: row.try_get::<i64, _>("public")? != 0,
+                actor: row.try_get("actor")?,
+            });
+        }
+        Ok(updates)
+    }
+
+    async fn incident_alerts(&self, id: &str) -> crate::store::Result<Vec<JoinedAlert>> {
+        let rows = sqlx::query(
+            "SELECT i.alert_id, i.joined_at, a.rule, a.service FROM incident_alerts i JOIN alerts a ON a.id = i.alert_id \
+             WHERE i.incident_id = $1 ORDER BY i.joined_at, a.seq",
+        )
+        .bind(id)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(JoinedAlert {
+                    alert_id: row.try_get("alert_id")?,
+                    rule: row.try_get("rule")?,
+                    service: row.try_get("service")?,
+                    joined_at: from_millis(row.try_get("joined_at")?),
+                })
+            })
+            .collect()
+    }
+
+    async fn earlier_incidents(
+        &self,
+        incident: &Incident,
+        rules: &[String],
+        limit: i64,
+    ) -> crate::store::Result<Vec<Incident>> {
+        if incident.services.is_empty() && rules.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut builder =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT {COLUMNS} FROM incidents WHERE seq < "));
+        builder.push_bind(incident.number).push(" AND (1 = 0");
+        for service in &incident.services {
+            builder
+                .push(" OR services LIKE ")
+                .push_bind(format!("%\"{service}\"%"));
+        }
+        if !rules.is_empty() {
+            builder.push(
+                " OR id IN (SELECT i.incident_id FROM incident_alerts i JOIN alerts a ON a.id = i.alert_id WHERE a.rule IN (",
+            );
+            let mut separated = builder.separated(", ");
+            for rule in rules {
+                separated.push_bind(rule.clone());
+            }
+            builder.push("))");
+        }
+        builder.push(") ORDER BY seq DESC LIMIT ").push_bind(limit);
+        let rows = builder.build().fetch_all(self.reader()).await?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    async fn forge_events_between(
+        &self,
+        repositories: &[String],
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        limit: i64,
+    ) -> crate::store::Result<Vec<StoredForgeEvent>> {
+        if repositories.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut builder = sqlx::QueryBuilder::<Db>::new(
+            "SELECT id, received_at, normalized FROM events WHERE normalized IS NOT NULL AND repository IN (",
+        );
+        let mut separated = builder.separated(", ");
+        for repository in repositories {
+            separated.push_bind(repository.clone());
+        }
+        builder
+            .push(") AND received_at >= ")
+            .push_bind(from.as_millisecond())
+            .push(" AND received_at <= ")
+            .push_bind(to.as_millisecond())
+            .push(" ORDER BY received_at DESC, seq DESC LIMIT ")
+            .push_bind(limit);
+        let rows = builder.build().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(StoredForgeEvent {
+                    id: row.try_get("id")?,
+                    received_at: from_millis(row.try_get("received_at")?),
+                    normalized: row.try_get("normalized")?,
                 })
             })
             .collect()

@@ -73,6 +73,14 @@ impl PersonConfig {
         self.name.as_deref().unwrap_or(&self.id)
     }
 
+    /// How chat mentions the person: the first chat contact's mention, when it has one.
+    pub fn chat_mention(&self) -> Option<&str> {
+        self.contacts.iter().find_map(|contact| match contact {
+            ContactConfig::Chat { mention, .. } => mention.as_deref(),
+            _ => None,
+        })
+    }
+
     pub fn contact(&self, name: &str) -> Option<&ContactConfig> {
         self.contacts.iter().find(|contact| contact.name() == name)
     }

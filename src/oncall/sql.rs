@@ -192,19 +192,11 @@ impl Backend {
                     .fetch_one(&mut **transaction)
                     .await?;
                     if open == 0 {
-                        sqlx::query("UPDATE escalations SET state = 'resolved', ended_at = $1, next_step_at = NULL WHERE id = $2")
-                            .bind(now.as_millisecond())
-                            .bind(&id)
-                            .execute(&mut **transaction)
-                            .await?;
-                        Self::cancel_pending_pages(transaction, &id).await?;
-                        Self::log_escalation(
+                        Self::end_escalation(
                             transaction,
                             &id,
-                            now,
-                            "resolved",
                             "Resolved: every alert of the escalation resolved",
-                            None,
+                            now,
                         )
                         .await?;
                     }
@@ -214,7 +206,27 @@ impl Backend {
         Ok(())
     }
 
-    async fn acknowledge_in(
+    /// Ends an escalation that has not ended: no more steps, no unsent pages.
+    pub(super) async fn end_escalation(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        id: &str,
+        why: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let ended = sqlx::query("UPDATE escalations SET state = 'resolved', ended_at = $1, next_step_at = NULL WHERE id = $2 AND ended_at IS NULL")
+            .bind(now.as_millisecond())
+            .bind(id)
+            .execute(&mut **transaction)
+            .await?
+            .rows_affected();
+        if ended > 0 {
+            Self::cancel_pending_pages(transaction, id).await?;
+            Self::log_escalation(transaction, id, now, "resolved", why, None).await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn acknowledge_in(
         transaction: &mut sqlx::Transaction<'_, Db>,
         id: &str,
         by: &str,
@@ -232,6 +244,7 @@ impl Backend {
         .rows_affected();
         if changed > 0 {
             Self::cancel_pending_pages(transaction, id).await?;
+            Self::acknowledge_incident_of(transaction, id, by, now).await?;
             Self::log_escalation(
                 transaction,
                 id,

@@ -314,6 +314,11 @@ impl Runner {
                 crate::oncall::jobs::run_step(store, &config, job, now).await,
             ),
             JobKind::PageSend => self.send_page(job).await,
+            JobKind::IncidentReminder => self.outcome(
+                job,
+                "incident reminder failed",
+                crate::incidents::ops::remind(store, &config, job, now).await,
+            ),
         }
     }
 

@@ -80,6 +80,8 @@ job_kinds! {
     EscalationStep = "escalation_step",
     /// One page to one contact method (payload `{"page": id}`).
     PageSend = "page_send",
+    /// Whether an open incident's update is overdue (payload `{"incident": id}`).
+    IncidentReminder = "incident_reminder",
 }
 
 impl ClaimedJob {

@@ -69,4 +69,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "overrides, escalations, pages and acknowledge links"
     ),
     migration!(15, "0015_incidents.sql", "incidents and their timelines"),
+    migration!(
+        16,
+        "0016_incident_response.sql",
+        "incident alerts, roles, status updates and what changed"
+    ),
 ];

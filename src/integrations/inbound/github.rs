@@ -279,6 +279,7 @@ fn push(payload: &Value) -> ForgeEvent {
         deleted,
         total_commits: all_commits.len() as u64,
         commits,
+        default_branch: text(payload, "/repository/default_branch"),
     });
     forge
 }

@@ -132,6 +132,7 @@ fn push(payload: &Value) -> ForgeEvent {
         deleted,
         commits,
         total_commits: total,
+        default_branch: text(payload, "/project/default_branch"),
     });
     forge
 }

@@ -1,0 +1,176 @@
+//! What changed before an incident: for its services' repositories, over a window before
+//! impact started, the merged pull and merge requests, the finished deployments and the
+//! pushes to the default branch, closest to the start first. The store keeps every forge
+//! event, so this is a query over it; announcements and recorded deployments join later
+//! through the same list.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::core::forge::{ForgeEvent, Outcome};
+use crate::incidents::store::{Incident, StoredForgeEvent};
+use crate::integrations::outbound::message::short_sha;
+use crate::store::{Store, StoreError};
+
+/// How many changes an incident lists at most.
+const LIMIT: usize = 100;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChangeEntry {
+    /// The event's id: what `causing_deployment` names.
+    pub id: String,
+    pub at: Timestamp,
+    /// `merge`, `deployment` or `push`.
+    pub kind: &'static str,
+    pub title: String,
+    pub url: Option<String>,
+    pub repository: String,
+    pub actor: Option<String>,
+    /// How long before impact started, in seconds, and in words.
+    pub before_seconds: i64,
+    pub before: String,
+    /// Marked as the suspected cause.
+    pub suspected: bool,
+}
+
+/// What kind of change a forge event is, with its title; `None` when it is not one.
+pub fn classify(event: &ForgeEvent) -> Option<(&'static str, String)> {
+    match event.kind.as_str() {
+        "pull_request" if event.action == "merged" => Some((
+            "merge",
+            match (event.number, &event.title) {
+                (Some(number), Some(title)) => format!("#{number} {title} merged"),
+                (Some(number), None) => format!("#{number} merged"),
+                (None, title) => format!("{} merged", title.as_deref().unwrap_or("change")),
+            },
+        )),
+        "deployment" => {
+            let outcome = event.outcome?;
+            let result = match outcome {
+                Outcome::Success => "succeeded",
+                Outcome::Failure => "failed",
+                _ => return None,
+            };
+            let deployment = event.deployment.as_ref()?;
+            let what = deployment
+                .sha
+                .as_deref()
+                .map(short_sha)
+                .or_else(|| deployment.reference.clone())
+                .unwrap_or_default();
+            Some((
+                "deployment",
+                format!(
+                    "Deployment of {what} to {} {result}",
+                    if deployment.environment.is_empty() {
+                        "an environment"
+                    } else {
+                        deployment.environment.as_str()
+                    }
+                ),
+            ))
+        }
+        "push" => {
+            let push = event.push.as_ref()?;
+            let branch = event.branch.as_deref()?;
+            let default = match push.default_branch.as_deref() {
+                Some(default) => branch == default,
+                // A sender that does not say: the names default branches have.
+                None => matches!(branch, "main" | "master"),
+            };
+            if !default || push.deleted {
+                return None;
+            }
+            let first = push
+                .commits
+                .last()
+                .map(|commit| format!(": {}", commit.title))
+                .unwrap_or_default();
+            Some((
+                "push",
+                format!(
+                    "{} commit{} pushed to {branch}{first}",
+                    push.total_commits,
+                    if push.total_commits == 1 { "" } else { "s" }
+                ),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// The changes among `events` (newest first), as listed: closest to `start` first.
+pub fn entries(
+    events: &[StoredForgeEvent],
+    start: Timestamp,
+    suspected: Option<&str>,
+) -> Vec<ChangeEntry> {
+    events
+        .iter()
+        .filter_map(|stored| {
+            let event: ForgeEvent = serde_json::from_str(&stored.normalized).ok()?;
+            let (kind, title) = classify(&event)?;
+            let before = start
+                .duration_since(stored.received_at)
+                .max(SignedDuration::ZERO);
+            Some(ChangeEntry {
+                id: stored.id.clone(),
+                at: stored.received_at,
+                kind,
+                title,
+                url: event.url.clone(),
+                repository: event.repository.clone(),
+                actor: event.actor.clone(),
+                before_seconds: before.as_secs(),
+                before: format!(
+                    "{} before",
+                    crate::core::noise::human_duration(before.as_secs_f64())
+                ),
+                suspected: suspected == Some(stored.id.as_str()),
+            })
+        })
+        .take(LIMIT)
+        .collect()
+}
+
+/// When the incident's impact started, as "what changed" measures from.
+pub fn start(incident: &Incident) -> Timestamp {
+    incident
+        .times
+        .impact_started
+        .or(incident.times.detected)
+        .unwrap_or(incident.created_at)
+}
+
+/// The repositories of the incident's services.
+pub fn repositories(config: &Config, incident: &Incident) -> Vec<String> {
+    let mut repositories: Vec<String> = incident
+        .services
+        .iter()
+        .filter_map(|service| config.service(service))
+        .flat_map(|service| service.repos.iter().cloned())
+        .collect();
+    repositories.sort();
+    repositories.dedup();
+    repositories
+}
+
+pub async fn what_changed(
+    store: &Store,
+    config: &Config,
+    incident: &Incident,
+) -> Result<Vec<ChangeEntry>, StoreError> {
+    let start = start(incident);
+    let from = start
+        .checked_sub(config.incidents.what_changed_window())
+        .unwrap_or(start);
+    let events = store
+        .forge_events_between(&repositories(config, incident), from, start, 1000)
+        .await?;
+    Ok(entries(
+        &events,
+        start,
+        incident.causing_deployment.as_deref(),
+    ))
+}

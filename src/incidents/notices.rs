@@ -1,0 +1,224 @@
+//! How incidents are told in chat (kind `incident`): the declaration, each status update, the
+//! resolution, and the commander's reminder when updates are overdue. Each goes to the
+//! incident channels and the owning teams' channels; SEV1 and SEV2 also to `[incidents]
+//! heads_up`. Every message links to the incident's page.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::core::routing::Target;
+use crate::incidents::store::Incident;
+use crate::integrations::outbound::EventMessage;
+use crate::integrations::outbound::message::{Message, Span, bold, link, text};
+use crate::store::{EventStatus, NewEvent};
+
+pub const INCIDENT_NOTICE_KIND: &str = "incident";
+
+/// What a notice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Told {
+    Declared,
+    Update,
+    Resolved,
+    Reminder,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentNotice {
+    pub told: Told,
+    pub incident_id: String,
+    pub title: String,
+    pub severity: String,
+    pub priority: String,
+    pub state: String,
+    pub services: Vec<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Who the message is for (the commander of a reminder), in the platform's mention syntax
+    /// when the person has one.
+    #[serde(default)]
+    pub mention: Option<String>,
+    #[serde(default)]
+    pub mention_is_handle: bool,
+    pub url: String,
+}
+
+/// The incident's page.
+pub fn page_url(config: &Config, id: &str) -> String {
+    format!("{}/incidents/{id}", config.server.base_url())
+}
+
+/// Where an incident is told: the incident channels, its services' team channels and, for
+/// SEV1 and SEV2 (not for a reminder), the heads-up broadcast.
+pub fn destinations(config: &Config, incident: &Incident, told: Told) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let heads_up = incident.severity.needs_heads_up() && told != Told::Reminder;
+    config
+        .incidents
+        .channels
+        .iter()
+        .map(String::as_str)
+        .chain(
+            incident
+                .services
+                .iter()
+                .filter_map(|service| config.team_channel(service)),
+        )
+        .chain(
+            heads_up
+                .then_some(config.incidents.heads_up.iter().map(String::as_str))
+                .into_iter()
+                .flatten(),
+        )
+        .filter(|name| seen.insert(*name))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The notice event, or `None` when the incident is told nowhere. `key` makes it unique
+/// (a store retry makes it once).
+pub fn notice(
+    config: &Config,
+    incident: &Incident,
+    told: Told,
+    detail: Detail,
+    key: &str,
+    now: Timestamp,
+) -> Option<NewEvent> {
+    let targets = destinations(config, incident, told);
+    if targets.is_empty() {
+        return None;
+    }
+    let body = IncidentNotice {
+        told,
+        incident_id: incident.id.clone(),
+        title: incident.title.clone(),
+        severity: incident.severity.as_str().into(),
+        priority: incident.priority.as_str().into(),
+        state: incident.state.as_str().into(),
+        services: incident.services.clone(),
+        status: detail.status,
+        message: detail.message,
+        mention: detail.mention,
+        mention_is_handle: detail.mention_is_handle,
+        url: page_url(config, &incident.id),
+    };
+    Some(NewEvent {
+        id: crate::store::new_id(now),
+        integration: "incidents".into(),
+        source: "incidents".into(),
+        kind: INCIDENT_NOTICE_KIND.into(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: Some(format!("incident-notice:{}:{key}", incident.id)),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: Vec::new(),
+        destinations: targets
+            .into_iter()
+            .map(|destination| Target {
+                destination,
+                template: None,
+            })
+            .collect(),
+        expires_at: now
+            .saturating_add(config.delivery.retry_window())
+            .unwrap_or(now),
+    })
+}
+
+/// The parts of a notice that depend on what is told.
+#[derive(Debug, Clone, Default)]
+pub struct Detail {
+    pub status: Option<String>,
+    pub message: Option<String>,
+    pub mention: Option<String>,
+    pub mention_is_handle: bool,
+}
+
+/// How an incident notice reads; `None` for other events.
+pub fn message(event: &EventMessage) -> Option<Message> {
+    if event.kind != INCIDENT_NOTICE_KIND || event.source != "incidents" {
+        return None;
+    }
+    let notice: IncidentNotice = serde_json::from_value(event.payload.clone()).ok()?;
+    let services = if notice.services.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", notice.services.join(", "))
+    };
+    let about = format!("{} {}{services}", notice.severity, notice.priority);
+    let (summary, lines) = match notice.told {
+        Told::Declared => (
+            format!("Incident declared: {}", notice.title),
+            vec![vec![
+                bold(about),
+                text(format!(
+                    " incident declared, now in {}. Follow it on its page.",
+                    notice.state
+                )),
+            ]],
+        ),
+        Told::Update => {
+            let status = notice.status.clone().unwrap_or_default();
+            (
+                format!(
+                    "{}: {}",
+                    crate::integrations::outbound::message::capitalize(&status),
+                    notice.title
+                ),
+                vec![
+                    vec![bold(crate::integrations::outbound::message::capitalize(
+                        &status,
+                    ))],
+                    vec![text(notice.message.clone().unwrap_or_default())],
+                    vec![text(format!("{about}, {}", notice.state))],
+                ],
+            )
+        }
+        Told::Resolved => (
+            format!("Resolved: {}", notice.title),
+            vec![vec![
+                bold("Resolved"),
+                text(format!(" ({about}). Thank you, everyone.")),
+            ]],
+        ),
+        Told::Reminder => {
+            let who = match (&notice.mention, notice.mention_is_handle) {
+                (Some(mention), true) => Span::Mention(mention.clone()),
+                (Some(name), false) => bold(name.clone()),
+                (None, _) => bold("Commander"),
+            };
+            (
+                format!("Update due: {}", notice.title),
+                vec![vec![
+                    who,
+                    text(format!(
+                        ": no status update was posted within {} for this {about} incident. \
+                         Post one, even if nothing changed.",
+                        notice.message.clone().unwrap_or_default()
+                    )),
+                ]],
+            )
+        }
+    };
+    let mut lines = lines;
+    lines.push(vec![link("Open the incident", Some(&notice.url))]);
+    Some(Message {
+        summary: summary.clone(),
+        title: summary,
+        title_url: Some(notice.url.clone()),
+        lines,
+        context: Vec::new(),
+        outcome: None,
+    })
+}
