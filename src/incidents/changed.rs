@@ -174,3 +174,127 @@ pub async fn what_changed(
         incident.causing_deployment.as_deref(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::forge::{Deployment, Push};
+
+    fn event(kind: &str, action: &str) -> ForgeEvent {
+        ForgeEvent {
+            kind: kind.into(),
+            action: action.into(),
+            repository: "acme/api".into(),
+            ..ForgeEvent::default()
+        }
+    }
+
+    fn push(branch: &str, default: Option<&str>, deleted: bool) -> ForgeEvent {
+        ForgeEvent {
+            branch: Some(branch.into()),
+            push: Some(Push {
+                ref_type: "branch".into(),
+                deleted,
+                total_commits: 2,
+                default_branch: default.map(str::to_owned),
+                ..Push::default()
+            }),
+            ..event("push", "pushed")
+        }
+    }
+
+    fn deployment(outcome: Option<Outcome>) -> ForgeEvent {
+        ForgeEvent {
+            outcome,
+            deployment: Some(Deployment {
+                environment: "production".into(),
+                sha: Some("9049f1265b7d61be4a8904a9a27120d2064dab3b".into()),
+                ..Deployment::default()
+            }),
+            ..event("deployment", "success")
+        }
+    }
+
+    #[test]
+    fn changes_are_merges_finished_deployments_and_default_branch_pushes() {
+        let merged = ForgeEvent {
+            number: Some(42),
+            title: Some("Cap the pool".into()),
+            ..event("pull_request", "merged")
+        };
+        let cases: Vec<(ForgeEvent, Option<&str>)> = vec![
+            (merged, Some("#42 Cap the pool merged")),
+            (event("pull_request", "closed"), None),
+            (event("pull_request", "opened"), None),
+            (
+                push("main", Some("main"), false),
+                Some("2 commits pushed to main"),
+            ),
+            (
+                push("trunk", Some("trunk"), false),
+                Some("2 commits pushed to trunk"),
+            ),
+            (push("feature-x", Some("main"), false), None),
+            (push("main", Some("main"), true), None),
+            // A sender that does not name its default branch: main and master are.
+            (
+                push("master", None, false),
+                Some("2 commits pushed to master"),
+            ),
+            (push("feature-x", None, false), None),
+            (
+                deployment(Some(Outcome::Success)),
+                Some("Deployment of 9049f12 to production succeeded"),
+            ),
+            (
+                deployment(Some(Outcome::Failure)),
+                Some("Deployment of 9049f12 to production failed"),
+            ),
+            (deployment(Some(Outcome::Pending)), None),
+            (deployment(None), None),
+            (event("review", "approved"), None),
+            (event("build", "completed"), None),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(
+                classify(&event).map(|(_, title)| title).as_deref(),
+                expected,
+                "{event:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn entries_come_closest_to_the_start_first_and_say_how_long_before() {
+        let start: Timestamp = "2026-11-02T01:00:00Z".parse().unwrap();
+        let stored = |id: &str, at: &str, event: &ForgeEvent| StoredForgeEvent {
+            id: id.into(),
+            received_at: at.parse().unwrap(),
+            normalized: serde_json::to_string(event).unwrap(),
+        };
+        let events = [
+            stored(
+                "e3",
+                "2026-11-02T00:30:00Z",
+                &deployment(Some(Outcome::Success)),
+            ),
+            stored("e2", "2026-11-01T22:00:00Z", &event("review", "approved")),
+            stored(
+                "e1",
+                "2026-11-01T20:00:00Z",
+                &push("main", Some("main"), false),
+            ),
+        ];
+        let listed: Vec<(String, String, bool)> = entries(&events, start, Some("e3"))
+            .into_iter()
+            .map(|entry| (entry.id, entry.before, entry.suspected))
+            .collect();
+        assert_eq!(
+            listed,
+            [
+                ("e3".to_owned(), "30m before".to_owned(), true),
+                ("e1".to_owned(), "5h before".to_owned(), false),
+            ]
+        );
+    }
+}

@@ -222,3 +222,102 @@ pub fn message(event: &EventMessage) -> Option<Message> {
         outcome: None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::incident::{KeyTimes, Priority, Severity, State};
+
+    const CONFIG: &str = r#"
+[[destinations]]
+name = "team-chat"
+kind = "slack"
+url = "http://127.0.0.1:9/team"
+
+[[destinations]]
+name = "incidents"
+kind = "slack"
+url = "http://127.0.0.1:9/incidents"
+
+[[destinations]]
+name = "announce"
+kind = "slack"
+url = "http://127.0.0.1:9/announce"
+
+[[teams]]
+id = "cloud"
+channel = "team-chat"
+
+[[services]]
+id = "api"
+team = "cloud"
+
+[[services]]
+id = "web"
+team = "cloud"
+
+[incidents]
+channels = ["incidents", "team-chat"]
+heads_up = ["announce"]
+"#;
+
+    fn incident(severity: Severity) -> Incident {
+        let now: Timestamp = "2026-11-02T01:00:00Z".parse().unwrap();
+        Incident {
+            id: "inc_1".into(),
+            number: 1,
+            title: "Checkout fails".into(),
+            severity,
+            priority: Priority::for_severity(severity),
+            state: State::Triage,
+            services: vec!["api".into(), "web".into()],
+            summary: None,
+            customer_impact: None,
+            times: KeyTimes::default(),
+            causing_deployment: None,
+            declared_by: "test".into(),
+            created_at: now,
+            updated_at: now,
+            last_update_at: None,
+        }
+    }
+
+    #[test]
+    fn the_wider_team_hears_of_sev1_and_sev2_and_each_channel_is_told_once() {
+        let (config, _) = Config::parse(CONFIG, &|_| None).unwrap();
+        let cases = [
+            (
+                Severity::Sev1,
+                Told::Declared,
+                vec!["incidents", "team-chat", "announce"],
+            ),
+            (
+                Severity::Sev2,
+                Told::Update,
+                vec!["incidents", "team-chat", "announce"],
+            ),
+            (
+                Severity::Sev2,
+                Told::Reminder,
+                vec!["incidents", "team-chat"],
+            ),
+            (
+                Severity::Sev3,
+                Told::Declared,
+                vec!["incidents", "team-chat"],
+            ),
+            (
+                Severity::Sev4,
+                Told::Resolved,
+                vec!["incidents", "team-chat"],
+            ),
+        ];
+        for (severity, told, expected) in cases {
+            assert_eq!(
+                destinations(&config, &incident(severity), told),
+                expected,
+                "{severity:?} {told:?}"
+            );
+        }
+    }
+}

@@ -408,7 +408,7 @@ fn decide_effects(
             &after,
             Told::Resolved,
             Detail::default(),
-            &format!("resolved:{}", now.as_millisecond()),
+            &format!("resolved:{}", crate::store::new_id(now)),
             now,
         ));
     }
@@ -618,7 +618,7 @@ pub async fn update(
                         message: Some(message.to_owned()),
                         ..Detail::default()
                     },
-                    &format!("update:{}", now.as_millisecond()),
+                    &format!("update:{}", crate::store::new_id(now)),
                     now,
                 ));
                 if after.state.is_open() {
@@ -781,7 +781,8 @@ pub async fn remind(
                                 mention_is_handle: is_handle,
                                 ..Detail::default()
                             },
-                            &format!("reminder:{}", due.as_millisecond()),
+                            // One reminder per timer, however often its job runs.
+                            &format!("reminder:{}", job.seq),
                             now,
                         )
                         .into_iter()

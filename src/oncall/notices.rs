@@ -40,10 +40,12 @@ pub fn channel_notice(
         service: escalation.service.clone(),
         step: escalation.step,
         round: escalation.round,
-        alert_url: escalation
-            .alert_id
-            .as_ref()
-            .map(|alert| format!("{base}/alerts/{alert}")),
+        // An incident's page is where its alerts are too.
+        alert_url: match (&escalation.incident_id, &escalation.alert_id) {
+            (Some(incident), _) => Some(format!("{base}/incidents/{incident}")),
+            (None, Some(alert)) => Some(format!("{base}/alerts/{alert}")),
+            (None, None) => None,
+        },
     };
     NewEvent {
         id: crate::store::new_id(now),
@@ -89,7 +91,12 @@ pub fn message(event: &EventMessage) -> Option<Message> {
     )));
     let mut lines = vec![about];
     if let Some(url) = &notice.alert_url {
-        lines.push(vec![link("Open the alert", Some(url))]);
+        let what = if url.contains("/incidents/") {
+            "Open the incident"
+        } else {
+            "Open the alert"
+        };
+        lines.push(vec![link(what, Some(url))]);
     }
     Some(Message {
         summary: format!("Paging: {}", notice.summary),

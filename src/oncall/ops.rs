@@ -81,9 +81,11 @@ pub async fn page_message(
         subject: crate::oncall::jobs::subject(escalation),
         acknowledge_url,
         resolve_url,
-        detail_url: escalation
-            .and_then(|e| e.alert_id.as_ref())
-            .map(|alert| format!("{base}/alerts/{alert}")),
+        detail_url: escalation.and_then(|e| match (&e.incident_id, &e.alert_id) {
+            (Some(incident), _) => Some(format!("{base}/incidents/{incident}")),
+            (None, Some(alert)) => Some(format!("{base}/alerts/{alert}")),
+            (None, None) => None,
+        }),
         more,
     })
 }
@@ -253,6 +255,9 @@ pub async fn read_link(state: &AppState, token: &str) -> Result<LinkState, Store
         ));
     }
     match escalation.state {
+        EscalationState::Resolved if escalation.alerts.is_empty() => Ok(LinkState::Gone(
+            "This page is over: its incident is no longer open.".into(),
+        )),
         EscalationState::Resolved => Ok(LinkState::Gone(
             "This page is over: every alert it was about has resolved.".into(),
         )),

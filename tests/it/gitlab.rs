@@ -29,7 +29,7 @@ to = ["chat"]
     )
 }
 
-fn fixture(name: &str) -> String {
+pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!(
         "{}/tests/fixtures/gitlab/{name}.json",
         env!("CARGO_MANIFEST_DIR")
@@ -38,7 +38,7 @@ fn fixture(name: &str) -> String {
 }
 
 /// Posts like GitLab does: the hook name, the secret token, and the event's UUIDs.
-async fn deliver(
+pub async fn deliver(
     app: &TestApp,
     hook: &str,
     body: &str,
