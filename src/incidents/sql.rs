@@ -209,15 +209,8 @@ impl Backend {
         .bind(fire.join_after.as_millisecond())
         .fetch_optional(&mut **transaction)
         .await?;
-        let id = match open {
-            Some(id) => {
-                sqlx::query("UPDATE incidents SET last_alert_at = $1 WHERE id = $2")
-                    .bind(now.as_millisecond())
-                    .bind(&id)
-                    .execute(&mut **transaction)
-                    .await?;
-                id
-            }
+        let id = match &open {
+            Some(id) => id.clone(),
             None => {
                 Self::insert_incident(transaction, &fire.new, Some(&fire.key), now).await?;
                 Self::apply_effects(transaction, &fire.new.id, &fire.effects, now).await?;
@@ -238,6 +231,14 @@ impl Backend {
         .bind(&fire.alert_id)
         .execute(&mut **transaction)
         .await?;
+        // The incident's row after its escalations, the order `change_incident` takes them in.
+        if open.is_some() {
+            sqlx::query("UPDATE incidents SET last_alert_at = $1 WHERE id = $2")
+                .bind(now.as_millisecond())
+                .bind(&id)
+                .execute(&mut **transaction)
+                .await?;
+        }
         Ok(())
     }
 
