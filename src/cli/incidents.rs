@@ -1,5 +1,5 @@
-//! `firewatch incident`: declare, update, acknowledge, resolve and list incidents, through
-//! the API.
+//! `firewatch incident`: declare, update, acknowledge, resolve, list and show incidents,
+//! hand roles and add notes, through the API.
 
 use super::*;
 
@@ -41,6 +41,30 @@ pub enum IncidentCommand {
         client: ClientArgs,
     },
     Resolve {
+        id: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Hand a role (commander, communications, scribe) to a person of [[people]].
+    Role {
+        id: String,
+        role: String,
+        person: String,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// Add a note to the timeline.
+    Note {
+        id: String,
+        text: String,
+        /// Star it: starred notes lead the post-mortem's timeline.
+        #[arg(long)]
+        star: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// One incident: roles, what changed and the timeline.
+    Show {
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -124,6 +148,89 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                 "{}",
                 describe(&api.call(reqwest::Method::POST, &path).await?)
             );
+        }
+        IncidentCommand::Role {
+            id,
+            role,
+            person,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let path = format!(
+                "/api/v1/incidents/{}/roles/{}",
+                urlencode(&id),
+                urlencode(&role)
+            );
+            let body = serde_json::json!({ "person": person });
+            let changed = api.send(reqwest::Method::PUT, &path, Some(&body)).await?;
+            println!("{}", describe(&changed));
+            println!("{role}: {person}");
+        }
+        IncidentCommand::Note {
+            id,
+            text,
+            star,
+            client,
+        } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let path = format!("/api/v1/incidents/{}/notes", urlencode(&id));
+            let body = serde_json::json!({ "text": text, "starred": star });
+            println!(
+                "{}",
+                describe(&api.send(reqwest::Method::POST, &path, Some(&body)).await?)
+            );
+        }
+        IncidentCommand::Show { id, client } => {
+            let api = ApiClient::new(&client.url, &client.token)?;
+            let incident = api
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/incidents/{}", urlencode(&id)),
+                )
+                .await?;
+            println!("{}", describe(&incident));
+            println!("{}", incident["url"].as_str().unwrap_or_default());
+            for role in ["commander", "communications", "scribe"] {
+                let holder = incident["roles"][role]["person"].as_str().unwrap_or("-");
+                println!("  {role}: {holder}");
+            }
+            let changes = incident["what_changed"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if !changes.is_empty() {
+                println!("what changed:");
+            }
+            for change in changes {
+                println!(
+                    "  {:<12} {}{} ({}) {}",
+                    change["before"].as_str().unwrap_or_default(),
+                    if change["suspected"] == true {
+                        "[suspected] "
+                    } else {
+                        ""
+                    },
+                    change["title"].as_str().unwrap_or_default(),
+                    change["repository"].as_str().unwrap_or_default(),
+                    change["url"].as_str().unwrap_or_default(),
+                );
+            }
+            let timeline = api
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/incidents/{}/timeline", urlencode(&id)),
+                )
+                .await?;
+            println!("timeline:");
+            for item in timeline["items"].as_array().cloned().unwrap_or_default() {
+                println!(
+                    "  {} {:<12} {}{}",
+                    item["at"].as_str().unwrap_or_default(),
+                    item["kind"].as_str().unwrap_or_default(),
+                    if item["starred"] == true { "★ " } else { "" },
+                    item["text"].as_str().unwrap_or_default(),
+                );
+            }
         }
         IncidentCommand::List { state, client } => {
             let api = ApiClient::new(&client.url, &client.token)?;

@@ -8,6 +8,10 @@ use serde_json::{Value, json};
 use crate::support::{TestApp, backends};
 
 const CONFIG: &str = r#"
+[[people]]
+id = "andrew"
+name = "Andrew"
+
 [[teams]]
 id = "cloud"
 
@@ -263,6 +267,18 @@ async fn status_updates_move_the_incident_and_the_cli_carries_it_through() {
         let refused = run(&["incident", "ack", "1"]).await;
         assert!(!refused.status.success());
         assert!(String::from_utf8_lossy(&refused.stderr).contains("already acknowledged"));
+        let handed = run(&["incident", "role", "1", "commander", "andrew"]).await;
+        assert!(
+            handed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&handed.stderr)
+        );
+        let noted = run(&["incident", "note", "1", "Index was 3 days stale", "--star"]).await;
+        assert!(noted.status.success());
+        let shown = run(&["incident", "show", "1"]).await;
+        let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+        assert!(shown.contains("commander: andrew"), "{shown}");
+        assert!(shown.contains("★ Index was 3 days stale"), "{shown}");
 
         let timeline = app.get("/api/v1/incidents/1/timeline").await;
         let kinds: Vec<&str> = timeline["items"]
@@ -273,7 +289,7 @@ async fn status_updates_move_the_incident_and_the_cli_carries_it_through() {
             .collect();
         assert_eq!(
             kinds,
-            ["state", "state", "acknowledged", "update", "state", "state"]
+            ["state", "state", "acknowledged", "update", "state", "state", "role", "note"]
         );
         assert_eq!(
             timeline["items"][3]["text"],
