@@ -289,7 +289,16 @@ async fn status_updates_move_the_incident_and_the_cli_carries_it_through() {
             .collect();
         assert_eq!(
             kinds,
-            ["state", "state", "acknowledged", "update", "state", "state", "role", "note"]
+            [
+                "state",
+                "state",
+                "acknowledged",
+                "update",
+                "state",
+                "state",
+                "role",
+                "note"
+            ]
         );
         assert_eq!(
             timeline["items"][3]["text"],
