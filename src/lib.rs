@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod intake;
 pub mod integrations;
 pub mod oncall;
+pub mod postmortems;
 pub mod runner;
 pub mod state;
 pub mod store;

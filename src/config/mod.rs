@@ -55,6 +55,8 @@ pub struct Config {
     #[serde(default)]
     pub incidents: crate::incidents::config::IncidentsConfig,
     #[serde(default)]
+    pub postmortems: crate::postmortems::config::PostmortemsConfig,
+    #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
@@ -221,6 +223,7 @@ impl Config {
         );
         self.paging.validate(&mut problems);
         self.incidents.validate(&mut problems);
+        self.postmortems.validate(&mut problems);
         for (key, list) in [
             ("channels", &self.incidents.channels),
             ("heads_up", &self.incidents.heads_up),

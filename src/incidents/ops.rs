@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use crate::alerts::store::{Alert, Timer};
 use crate::config::Config;
 use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
-use crate::incidents::notices::{self, Detail, Told};
+use crate::incidents::notices::{self, Detail as NoticeDetail, Told};
 use crate::incidents::store::{
     Effects, Incident, IncidentFire, NewIncident, NewUpdate, Role, RoleChange, TimelineEntry,
 };
@@ -149,7 +149,7 @@ fn opening(config: &Config, new: &NewIncident, now: Timestamp) -> Effects {
             config,
             &incident,
             Told::Declared,
-            Detail::default(),
+            NoticeDetail::default(),
             "declared",
             now,
         )
@@ -397,20 +397,36 @@ fn decide_effects(
     by: &str,
     now: Timestamp,
 ) -> Result<(Incident, Effects), Refused> {
+    let (after, mut effects) = decide_moves(current, change, by, now)?;
+    if after.state == State::Resolved && current.state != State::Resolved {
+        effects.events.extend(notices::notice(
+            config,
+            &after,
+            Told::Resolved,
+            NoticeDetail::default(),
+            &format!("resolved:{}", crate::store::new_id(now)),
+            now,
+        ));
+    }
+    Ok((after, effects))
+}
+
+/// `decide`, with what a move to resolved sets off however it came: the post-mortem's draft.
+fn decide_moves(
+    current: &Incident,
+    change: &Change,
+    by: &str,
+    now: Timestamp,
+) -> Result<(Incident, Effects), Refused> {
     let (after, timeline) = decide(current, change, by, now)?;
     let mut effects = Effects {
         timeline,
         ..Effects::default()
     };
     if after.state == State::Resolved && current.state != State::Resolved {
-        effects.events.extend(notices::notice(
-            config,
-            &after,
-            Told::Resolved,
-            Detail::default(),
-            &format!("resolved:{}", crate::store::new_id(now)),
-            now,
-        ));
+        effects
+            .timers
+            .push(crate::postmortems::ops::draft_timer(&after.id, now));
     }
     Ok((after, effects))
 }
@@ -580,16 +596,7 @@ pub async fn update(
                         .then_some(implied),
                     ..Change::default()
                 };
-                let (after, mut effects) =
-                    decide(current, &change, by, now).map(|(after, timeline)| {
-                        (
-                            after,
-                            Effects {
-                                timeline,
-                                ..Effects::default()
-                            },
-                        )
-                    })?;
+                let (after, mut effects) = decide_moves(current, &change, by, now)?;
                 effects.timeline.insert(
                     0,
                     entry(
@@ -613,10 +620,10 @@ pub async fn update(
                     &config,
                     &after,
                     Told::Update,
-                    Detail {
+                    NoticeDetail {
                         status: Some(status.as_str().into()),
                         message: Some(message.to_owned()),
-                        ..Detail::default()
+                        ..NoticeDetail::default()
                     },
                     &format!("update:{}", crate::store::new_id(now)),
                     now,
@@ -775,11 +782,11 @@ pub async fn remind(
                             config,
                             current,
                             Told::Reminder,
-                            Detail {
+                            NoticeDetail {
                                 message: Some(waited),
                                 mention,
                                 mention_is_handle: is_handle,
-                                ..Detail::default()
+                                ..NoticeDetail::default()
                             },
                             // One reminder per timer, however often its job runs.
                             &format!("reminder:{}", job.seq),
@@ -817,8 +824,15 @@ pub struct IncidentView {
 }
 
 pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, IncidentError> {
-    let config = state.config.current();
-    let store = &state.store;
+    detail_in(&state.store, &state.config.current(), key).await
+}
+
+/// `detail`, for callers with the store and config but no `AppState` (a job).
+pub async fn detail_in(
+    store: &crate::store::Store,
+    config: &Config,
+    key: &str,
+) -> Result<IncidentView, IncidentError> {
     let incident = store.get_incident(key).await?;
     let role_history = store.incident_roles(&incident.id).await?;
     let roles = Role::ALL
@@ -842,7 +856,7 @@ pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, Inciden
         roles,
         role_history,
         updates: store.incident_updates(&incident.id).await?,
-        what_changed: crate::incidents::changed::what_changed(store, &config, &incident).await?,
+        what_changed: crate::incidents::changed::what_changed(store, config, &incident).await?,
         earlier: store.earlier_incidents(&incident, &rules, 10).await?,
         alerts,
         incident,
@@ -851,10 +865,17 @@ pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, Inciden
 
 /// The timeline with what changed in it (kind `change`), oldest first.
 pub async fn timeline(state: &AppState, key: &str) -> Result<Vec<TimelineEntry>, IncidentError> {
-    let config = state.config.current();
-    let incident = state.store.get_incident(key).await?;
-    let mut entries = state.store.incident_timeline(&incident.id).await?;
-    for change in crate::incidents::changed::what_changed(&state.store, &config, &incident).await? {
+    timeline_in(&state.store, &state.config.current(), key).await
+}
+
+pub async fn timeline_in(
+    store: &crate::store::Store,
+    config: &Config,
+    key: &str,
+) -> Result<Vec<TimelineEntry>, IncidentError> {
+    let incident = store.get_incident(key).await?;
+    let mut entries = store.incident_timeline(&incident.id).await?;
+    for change in crate::incidents::changed::what_changed(store, config, &incident).await? {
         entries.push(TimelineEntry {
             at: change.at,
             kind: "change".into(),

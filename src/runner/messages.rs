@@ -9,5 +9,6 @@ pub fn default_message(event: &EventMessage) -> Message {
         .or_else(|| crate::forge::messages::message(event))
         .or_else(|| crate::oncall::notices::message(event))
         .or_else(|| crate::incidents::notices::message(event))
+        .or_else(|| crate::postmortems::notices::message(event))
         .unwrap_or_else(|| message::generic(event))
 }

@@ -319,6 +319,16 @@ impl Runner {
                 "incident reminder failed",
                 crate::incidents::ops::remind(store, &config, job, now).await,
             ),
+            JobKind::PostmortemDraft => self.outcome(
+                job,
+                "drafting a post-mortem failed",
+                crate::postmortems::ops::draft_job(store, &config, job, now).await,
+            ),
+            JobKind::ActionItemOverdue => self.outcome(
+                job,
+                "an action item reminder failed",
+                crate::postmortems::ops::remind_overdue(store, &config, job, now).await,
+            ),
         }
     }
 

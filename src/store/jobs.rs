@@ -82,6 +82,10 @@ job_kinds! {
     PageSend = "page_send",
     /// Whether an open incident's update is overdue (payload `{"incident": id}`).
     IncidentReminder = "incident_reminder",
+    /// Drafts a resolved incident's post-mortem (payload `{"incident": id}`).
+    PostmortemDraft = "postmortem_draft",
+    /// Reminds an action item's owner once it is overdue (payload `{"item": id}`).
+    ActionItemOverdue = "action_item_overdue",
 }
 
 impl ClaimedJob {

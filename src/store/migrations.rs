@@ -74,4 +74,5 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0016_incident_response.sql",
         "incident alerts, roles, status updates and what changed"
     ),
+    migration!(17, "0017_postmortems.sql", "post-mortems and action items"),
 ];

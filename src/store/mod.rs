@@ -90,6 +90,7 @@ pub trait Backend:
     + crate::checks::store::CheckStore
     + crate::oncall::store::OncallStore
     + crate::incidents::store::IncidentStore
+    + crate::postmortems::store::PostmortemStore
     + Send
     + Sync
     + 'static
@@ -109,6 +110,7 @@ impl<T> Backend for T where
         + crate::checks::store::CheckStore
         + crate::oncall::store::OncallStore
         + crate::incidents::store::IncidentStore
+        + crate::postmortems::store::PostmortemStore
         + Send
         + Sync
         + 'static

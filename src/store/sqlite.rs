@@ -378,6 +378,8 @@ mod jobs;
 mod notifications;
 #[path = "../oncall/sql.rs"]
 mod oncall;
+#[path = "../postmortems/sql.rs"]
+mod postmortems;
 #[path = "../alerts/silences_sql.rs"]
 mod silences;
 #[path = "../alerts/tasks_sql.rs"]

@@ -1,0 +1,235 @@
+//! The post-mortem draft, made from the incident's own record: its key times and how long each
+//! took, how it was detected, who responded, the timeline with starred entries first, what
+//! changed before it, and the headings a review fills in. The template is Jinja (minijinja);
+//! its variables are `DraftInput`'s fields.
+
+use jiff::Timestamp;
+use minijinja::Environment;
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::incidents::changed::ChangeEntry;
+use crate::incidents::ops::IncidentView;
+use crate::incidents::store::{Role, StatusUpdate, TimelineEntry};
+use crate::postmortems::store::ActionItem;
+
+pub const DEFAULT_TEMPLATE: &str = include_str!("postmortem.md.j2");
+
+/// At most this many timeline rows; the rest are on the incident's page.
+const TIMELINE_ROWS: usize = 200;
+
+/// What a template sees.
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftInput {
+    pub incident: DraftIncident,
+    /// Each key time as `2026-11-02 01:00` (UTC), or absent.
+    pub times: DraftTimes,
+    pub durations: Durations,
+    /// How it was detected, in a sentence.
+    pub detection: String,
+    /// Who held each role last, in role order.
+    pub roles: Vec<DraftRole>,
+    pub pages: usize,
+    pub acknowledged_by: Option<String>,
+    pub updates: Vec<StatusUpdate>,
+    /// Starred entries first, then the rest, oldest first.
+    pub timeline: Vec<DraftEntry>,
+    pub timeline_omitted: usize,
+    pub changes: Vec<ChangeEntry>,
+    pub action_items: Vec<ActionItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftIncident {
+    pub number: i64,
+    pub title: String,
+    pub severity: String,
+    pub priority: String,
+    pub services: Vec<String>,
+    pub summary: Option<String>,
+    pub customer_impact: Option<String>,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DraftTimes {
+    pub impact_started: Option<String>,
+    pub detected: Option<String>,
+    pub acknowledged: Option<String>,
+    pub mitigated: Option<String>,
+    pub resolved: Option<String>,
+}
+
+/// Each measured from impact started, in words ("12m").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Durations {
+    pub to_detect: Option<String>,
+    pub to_acknowledge: Option<String>,
+    pub to_mitigate: Option<String>,
+    pub to_resolve: Option<String>,
+    /// Impact started to resolved.
+    pub impact: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftRole {
+    pub role: &'static str,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DraftEntry {
+    pub at: String,
+    pub kind: String,
+    pub text: String,
+    pub actor: Option<String>,
+    pub starred: bool,
+}
+
+fn when(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M").to_string()
+}
+
+fn since(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<String> {
+    let seconds = to?.duration_since(from?).as_secs_f64();
+    Some(crate::core::noise::human_duration(seconds.max(0.0)))
+}
+
+/// The template's input from the incident's record.
+pub fn input(
+    config: &Config,
+    view: &IncidentView,
+    timeline: &[TimelineEntry],
+    action_items: &[ActionItem],
+) -> DraftInput {
+    let incident = &view.incident;
+    let times = incident.times;
+    let start = times.impact_started;
+    let name = |person: &str| {
+        config
+            .person(person)
+            .map_or(person, |p| p.display_name())
+            .to_owned()
+    };
+    let roles = Role::ALL
+        .into_iter()
+        .filter_map(|role| {
+            view.roles
+                .get(role.as_str())
+                .cloned()
+                .flatten()
+                .or_else(|| {
+                    view.role_history
+                        .iter()
+                        .rev()
+                        .find(|holding| holding.role == role)
+                        .cloned()
+                })
+                .map(|holding| DraftRole {
+                    role: role.as_str(),
+                    name: name(&holding.person),
+                })
+        })
+        .collect();
+    let detection = match view.alerts.first() {
+        Some(alert) => format!(
+            "Detected by the alert {}{} at {} UTC{}{}.",
+            alert.rule,
+            alert
+                .service
+                .as_deref()
+                .map(|s| format!(" on {s}"))
+                .unwrap_or_default(),
+            when(alert.joined_at),
+            since(start, Some(alert.joined_at))
+                .filter(|d| d != "0s")
+                .map(|d| format!(", {d} after impact started"))
+                .unwrap_or_default(),
+            match view.alerts.len() {
+                1 => String::new(),
+                n => format!("; {} more alerts joined", n - 1),
+            }
+        ),
+        None => format!(
+            "Declared by {} at {} UTC{}.",
+            incident.declared_by,
+            when(incident.created_at),
+            since(start, times.detected)
+                .filter(|d| d != "0s")
+                .map(|d| format!(", {d} after impact started"))
+                .unwrap_or_default()
+        ),
+    };
+    let pages = timeline
+        .iter()
+        .filter(|entry| entry.kind == "page" && entry.text.ends_with("delivered"))
+        .count();
+    let acknowledged_by = timeline
+        .iter()
+        .find(|entry| entry.kind == "acknowledged")
+        .and_then(|entry| entry.actor.clone());
+    let mut ordered: Vec<&TimelineEntry> = timeline.iter().filter(|e| e.starred).collect();
+    ordered.extend(timeline.iter().filter(|e| !e.starred));
+    let omitted = ordered.len().saturating_sub(TIMELINE_ROWS);
+    DraftInput {
+        incident: DraftIncident {
+            number: incident.number,
+            title: incident.title.clone(),
+            severity: incident.severity.as_str().into(),
+            priority: incident.priority.as_str().into(),
+            services: incident.services.clone(),
+            summary: incident.summary.clone(),
+            customer_impact: incident.customer_impact.clone(),
+            url: crate::incidents::notices::page_url(config, &incident.id),
+        },
+        times: DraftTimes {
+            impact_started: times.impact_started.map(when),
+            detected: times.detected.map(when),
+            acknowledged: times.acknowledged.map(when),
+            mitigated: times.mitigated.map(when),
+            resolved: times.resolved.map(when),
+        },
+        durations: Durations {
+            to_detect: since(start, times.detected),
+            to_acknowledge: since(start, times.acknowledged),
+            to_mitigate: since(start, times.mitigated),
+            to_resolve: since(start, times.resolved),
+            impact: since(start, times.resolved),
+        },
+        detection,
+        roles,
+        pages,
+        acknowledged_by,
+        updates: view.updates.clone(),
+        timeline: ordered
+            .into_iter()
+            .take(TIMELINE_ROWS)
+            .map(|entry| DraftEntry {
+                at: when(entry.at),
+                kind: entry.kind.clone(),
+                text: entry.text.clone(),
+                actor: entry.actor.clone(),
+                starred: entry.starred,
+            })
+            .collect(),
+        timeline_omitted: omitted,
+        changes: view.what_changed.clone(),
+        action_items: action_items.to_vec(),
+    }
+}
+
+/// Renders `source` with `input`; the error is worded for people.
+pub fn render(source: &str, input: &DraftInput) -> Result<String, String> {
+    let mut environment = Environment::new();
+    // A table cell holds one line, and a `|` would end it.
+    environment.add_filter("cell", |text: String| {
+        text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    });
+    environment
+        .render_str(
+            source,
+            minijinja::value::Value::from(minijinja::value::Serde(input)),
+        )
+        .map(|text| format!("{}\n", text.trim_end()))
+        .map_err(|error| format!("the post-mortem template failed: {error}"))
+}
