@@ -261,7 +261,7 @@ pub async fn declare(
     Ok((StatusCode::BAD_REQUEST, page).into_response())
 }
 
-fn not_found(error: IncidentError) -> PageError {
+fn page_error(error: IncidentError) -> PageError {
     match error {
         IncidentError::Store(StoreError::NotFound) => PageError::NotFound("incident"),
         IncidentError::Store(error) => error.into(),
@@ -303,10 +303,10 @@ async fn incident_page(
     key: &str,
     extra: Value,
 ) -> Result<Html<String>, PageError> {
-    let view = ops::detail(state, key).await.map_err(not_found)?;
+    let view = ops::detail(state, key).await.map_err(page_error)?;
     let timeline = ops::timeline(state, &view.incident.id)
         .await
-        .map_err(not_found)?;
+        .map_err(page_error)?;
     let config = state.config.current();
     let zone = viewer_time_zone(headers);
     let incident = &view.incident;
@@ -467,7 +467,7 @@ async fn acted(
         }
         Err(IncidentError::Invalid(problem)) => (StatusCode::BAD_REQUEST, problem),
         Err(IncidentError::Refused(problem)) => (StatusCode::CONFLICT, problem),
-        Err(error) => return Err(not_found(error)),
+        Err(error) => return Err(page_error(error)),
     };
     let page = incident_page(state, user, headers, key, context! { problem, ..again }).await?;
     Ok((status, page).into_response())

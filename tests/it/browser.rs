@@ -188,6 +188,23 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// How much wider than a phone's screen the page at `path` is; tables scroll inside
+    /// their cards and do not count. The window is its usual size again after.
+    async fn phone_overflow(&self, path: &str) -> serde_json::Value {
+        self.client().set_window_size(390, 844).await.unwrap();
+        self.open(path).await;
+        let overflow = self
+            .client()
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.client().set_window_size(1280, 1000).await.unwrap();
+        overflow
+    }
+
     async fn click(&self, css: &str) {
         self.client()
             .find(Locator::Css(css))
@@ -717,6 +734,11 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
             "{actions}"
         );
         browser.screenshot("incident-resolved").await;
+        assert_eq!(
+            browser.phone_overflow("/incidents/1").await,
+            0,
+            "the incident page with its forms is wider than a phone"
+        );
 
         browser.open("/incidents").await;
         assert_eq!(browser.text("main p.empty").await, "No open incidents.");
@@ -749,6 +771,11 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
         );
         assert_eq!(browser.count("main form").await, 0, "no forms for a viewer");
         assert_eq!(browser.count("main button").await, 0);
+        assert_eq!(
+            browser.phone_overflow("/incidents/1").await,
+            0,
+            "the incident page is wider than a phone"
+        );
         browser.open("/incidents").await;
         assert_eq!(browser.count("[data-testid=declare]").await, 0);
         browser.open("/incidents/new").await;

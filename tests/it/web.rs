@@ -405,6 +405,8 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
         for path in [
             "/",
             "/alerts",
+            "/incidents",
+            "/incidents/1",
             "/checks",
             "/events",
             "/events/x",
@@ -433,6 +435,8 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             "/",
             "/alerts",
             "/alerts?state=all",
+            "/incidents",
+            "/incidents?state=all&severity=SEV2",
             "/checks",
             "/events",
             "/deliveries",
