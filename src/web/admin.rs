@@ -27,7 +27,7 @@ pub enum OneOrMany {
 }
 
 impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
+    pub fn into_vec(self) -> Vec<String> {
         match self {
             OneOrMany::None => Vec::new(),
             OneOrMany::One(one) => vec![one],

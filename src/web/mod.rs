@@ -14,6 +14,7 @@ mod auth;
 mod checks;
 mod deliveries;
 mod events;
+mod incidents;
 mod login;
 mod noise;
 mod oncall;
@@ -60,6 +61,20 @@ pub fn routes() -> Router<AppState> {
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
         .route("/alerts/tasks/{id}/close", post(alerts::close_task))
+        .route("/incidents", get(incidents::list))
+        .route(
+            "/incidents/new",
+            get(incidents::new).post(incidents::declare),
+        )
+        .route("/incidents/{id}", get(incidents::detail))
+        .route("/incidents/{id}/acknowledge", post(incidents::acknowledge))
+        .route("/incidents/{id}/resolve", post(incidents::resolve))
+        .route("/incidents/{id}/state", post(incidents::move_to))
+        .route("/incidents/{id}/roles", post(incidents::assign_role))
+        .route("/incidents/{id}/times", post(incidents::edit_times))
+        .route("/incidents/{id}/updates", post(incidents::post_update))
+        .route("/incidents/{id}/notes", post(incidents::add_note))
+        .route("/incidents/{id}/cause", post(incidents::mark_cause))
         .route("/oncall", get(oncall::page))
         .route("/oncall/overrides", post(oncall::create_override))
         .route(

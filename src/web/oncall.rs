@@ -11,7 +11,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError, viewer_time_zone};
+use super::render::{Frame, PageError, local_time, viewer_time_zone};
 use crate::core::role::Role;
 use crate::oncall::store::NewOverride;
 use crate::oncall::views::{self, ViewError};
@@ -298,12 +298,6 @@ pub async fn page(
         context! { changed => query.changed },
     )
     .await
-}
-
-/// A `datetime-local` value (`2026-11-02T09:00`) in the viewer's zone.
-fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
-    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
-    zone.to_ambiguous_timestamp(civil).compatible().ok()
 }
 
 pub async fn create_override(

@@ -1,5 +1,5 @@
-//! `/`: what came in today, how delivery is going, and the latest events, with charts of
-//! intake per hour and delivery latency over the last day.
+//! `/`: the open incidents, what came in today, how delivery is going, and the latest
+//! events, with charts of intake per hour and delivery latency over the last day.
 
 use std::collections::BTreeMap;
 
@@ -163,6 +163,7 @@ pub async fn page(
         .iter()
         .map(EventRow::new)
         .collect();
+    let open_incidents = super::incidents::open_incidents(&state).await?;
     Frame {
         state: &state,
         user: &user,
@@ -172,6 +173,7 @@ pub async fn page(
     .render(
         "overview.html",
         context! {
+            open_incidents => minijinja::Value::from(minijinja::value::Serde(&open_incidents)),
             today,
             last_day,
             delivered,

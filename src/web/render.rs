@@ -19,6 +19,7 @@ use crate::store::StoreError;
 /// The navigation, in order: (section, path, label, role needed).
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
+    ("incidents", "/incidents", "Incidents", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("oncall", "/oncall", "On call", Role::Viewer),
     ("silences", "/silences", "Silences", Role::Viewer),
@@ -54,6 +55,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "users.html",
     "page_link.html",
     "oncall.html",
+    "incidents.html",
+    "incident_new.html",
+    "incident.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -83,6 +87,20 @@ pub fn viewer_time_zone(headers: &HeaderMap) -> TimeZone {
         .and_then(|mut pairs| pairs.pop())
         .and_then(|(_, name)| TimeZone::get(&name).ok())
         .unwrap_or(TimeZone::UTC)
+}
+
+/// A `datetime-local` value (`2026-11-02T09:00`) in the viewer's zone.
+pub fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
+    let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
+    zone.to_ambiguous_timestamp(civil).compatible().ok()
+}
+
+/// The `datetime-local` value that shows `at` in the viewer's zone, to the minute as the
+/// input does.
+pub fn local_input(at: Timestamp, zone: &TimeZone) -> String {
+    at.to_zoned(zone.clone())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
 }
 
 /// What every page's template gets besides its own data.

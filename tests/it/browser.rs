@@ -1,6 +1,7 @@
 //! The web UI in a real headless Chromium (Debian's `chromium`, driven over WebDriver by
 //! `chromedriver`): sign in, read the overview and its charts, filter the event feed, open a raw
-//! payload, re-drive a dead letter as a responder, and be refused admin pages as a viewer.
+//! payload, re-drive a dead letter as a responder, be refused admin pages as a viewer, and run
+//! an incident from its declaration to its resolution.
 //! Screenshots of each page land in `target/tmp/screenshots/` for people to look at.
 
 use std::process::{Child, Command, Stdio};
@@ -11,7 +12,7 @@ use firewatch::core::role::Role;
 use serde_json::json;
 
 use crate::support::{Backend, Destination, TestApp, backends};
-use crate::web::{PASSWORD, add_user, chat_config};
+use crate::web::{INCIDENTS_CONFIG, PASSWORD, add_user, chat_config, merge_pull_request};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -163,6 +164,45 @@ impl Browser {
         let field = self.client().find(Locator::Css(css)).await.unwrap();
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
+    }
+
+    async fn select(&self, css: &str, value: &str) {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .select_by_value(value)
+            .await
+            .unwrap();
+    }
+
+    /// The current value of a form field, as the browser has it.
+    async fn value(&self, css: &str) -> String {
+        self.client()
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|error| panic!("no {css}: {error}"))
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    /// How much wider than a phone's screen the page at `path` is; tables scroll inside
+    /// their cards and do not count. The window is its usual size again after.
+    async fn phone_overflow(&self, path: &str) -> serde_json::Value {
+        self.client().set_window_size(390, 844).await.unwrap();
+        self.open(path).await;
+        let overflow = self
+            .client()
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        self.client().set_window_size(1280, 1000).await.unwrap();
+        overflow
     }
 
     async fn click(&self, css: &str) {
@@ -533,6 +573,213 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
                 .contains("Acknowledged by Andrew (page link)")
         );
         browser.screenshot("alert-escalation").await;
+
+        browser.close().await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_viewer_reads_it() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        add_user(&app, "rui", Role::Responder).await;
+        add_user(&app, "vic", Role::Viewer).await;
+        merge_pull_request(&app).await;
+        app.advance(600);
+        let browser = Browser::start(&app, backend, "Asia/Seoul").await;
+        browser.sign_in("rui").await;
+        assert!(
+            browser
+                .text("[data-testid=open-incidents]")
+                .await
+                .contains("No open incidents.")
+        );
+
+        // Declared from the form: SEV2 on one service, the priority from the severity.
+        browser.open("/incidents").await;
+        assert_eq!(browser.text("main p.empty").await, "No open incidents.");
+        browser.click("[data-testid=declare]").await;
+        browser.wait_for_path("/incidents/new").await;
+        browser
+            .fill("input[name=title]", "Checkout fails for EU customers")
+            .await;
+        browser.select("select[name=severity]", "SEV2").await;
+        browser.click("input[name=services][value=api]").await;
+        browser
+            .fill("textarea[name=summary]", "Payments time out since 10:00")
+            .await;
+        browser
+            .fill("textarea[name=customer_impact]", "EU customers cannot pay")
+            .await;
+        browser.screenshot("incident-declare").await;
+        browser
+            .click("form[aria-label='Declare an incident'] button[type=submit]")
+            .await;
+        browser.wait_for_path("/incidents/1?changed=declared").await;
+        assert_eq!(
+            browser.text("[data-testid=incident-title]").await,
+            "#1 Checkout fails for EU customers"
+        );
+        assert_eq!(browser.text("[data-testid=incident-state]").await, "triage");
+        assert_eq!(
+            browser.text("[data-testid=incident-severity]").await,
+            "SEV2"
+        );
+        assert_eq!(browser.text("[data-testid=incident-priority]").await, "P2");
+        assert_eq!(
+            browser.text(".incident-badges .service").await,
+            "Public API"
+        );
+        // Key times in the viewer's zone: declared at 01:10 UTC, 10:10 in Seoul.
+        assert_eq!(
+            browser.value("input[name=detected]").await,
+            "2026-11-02T10:10"
+        );
+        assert!(
+            browser
+                .text("#what-changed")
+                .await
+                .contains("#42 CCC-1580 Retry token refresh on 401 <fast path> merged")
+        );
+        let actions = browser.text("[data-testid=incident-actions]").await;
+        for button in [
+            "Acknowledge",
+            "Resolve",
+            "active",
+            "mitigated",
+            "declined",
+            "merged",
+        ] {
+            assert!(actions.contains(button), "{button} in {actions}");
+        }
+
+        // A public status update: "identified" makes the incident active.
+        app.advance(120);
+        browser
+            .select("#status-update select[name=status]", "identified")
+            .await;
+        browser
+            .fill(
+                "#status-update textarea[name=message]",
+                "A bad deploy of api; rolling back",
+            )
+            .await;
+        browser.click("#status-update input[name=public]").await;
+        browser.click("#status-update button[type=submit]").await;
+        browser
+            .wait_for_path("/incidents/1?changed=update_public")
+            .await;
+        assert_eq!(browser.text("[data-testid=incident-state]").await, "active");
+        let timeline = browser.text("[data-testid=timeline]").await;
+        assert!(
+            timeline.contains("identified (public): A bad deploy of api; rolling back"),
+            "{timeline}"
+        );
+        assert!(timeline.contains("triage → active"), "{timeline}");
+        assert!(browser.text("#updates").await.contains("public"));
+
+        // A commander.
+        app.advance(60);
+        browser
+            .select("tr[data-role=commander] select[name=person]", "andrew")
+            .await;
+        browser.click("tr[data-role=commander] button").await;
+        browser.wait_for_path("/incidents/1?changed=role").await;
+        assert!(
+            browser
+                .text("tr[data-role=commander] .holder")
+                .await
+                .starts_with("Andrew since 2026-11-02 10:13")
+        );
+        assert!(
+            browser
+                .text("[data-testid=timeline]")
+                .await
+                .contains("Andrew is now commander")
+        );
+        browser.screenshot("incident").await;
+        browser.open("/").await;
+        let open = browser.text("[data-testid=open-incidents]").await;
+        assert!(
+            open.contains("#1") && open.contains("Checkout fails") && open.contains("active"),
+            "{open}"
+        );
+
+        // Resolved: the time is filled and no more moves but the lifecycle's are offered.
+        browser.click("[data-testid=open-incidents] a").await;
+        browser.wait_for_path("/incidents/1").await;
+        app.advance(600);
+        browser.click("#resolve").await;
+        browser.wait_for_path("/incidents/1?changed=resolved").await;
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "resolved"
+        );
+        assert!(
+            browser
+                .text("[data-testid=timeline]")
+                .await
+                .contains("active → resolved")
+        );
+        assert_eq!(
+            browser.value("input[name=resolved]").await,
+            "2026-11-02T10:23"
+        );
+        assert_eq!(browser.count("#resolve, #acknowledge").await, 0);
+        let actions = browser.text("[data-testid=incident-actions]").await;
+        assert!(
+            actions.contains("learning") && actions.contains("closed"),
+            "{actions}"
+        );
+        browser.screenshot("incident-resolved").await;
+        assert_eq!(
+            browser.phone_overflow("/incidents/1").await,
+            0,
+            "the incident page with its forms is wider than a phone"
+        );
+
+        browser.open("/incidents").await;
+        assert_eq!(browser.text("main p.empty").await, "No open incidents.");
+        browser.select("select[name=state]", "all").await;
+        browser.click("form.filters button[type=submit]").await;
+        browser
+            .wait_for_path("/incidents?state=all&severity=&service=")
+            .await;
+        let row = browser.text("[data-testid=incidents] tbody tr").await;
+        assert!(
+            row.contains("#1") && row.contains("resolved") && row.contains("SEV2"),
+            "{row}"
+        );
+        browser.screenshot("incidents").await;
+
+        // A viewer reads it all and is offered nothing to press.
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_for_path("/login").await;
+        browser.sign_in("vic").await;
+        browser.open("/incidents/1").await;
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "resolved"
+        );
+        assert!(
+            browser
+                .text("[data-testid=timeline]")
+                .await
+                .contains("Andrew is now commander")
+        );
+        assert_eq!(browser.count("main form").await, 0, "no forms for a viewer");
+        assert_eq!(browser.count("main button").await, 0);
+        assert_eq!(
+            browser.phone_overflow("/incidents/1").await,
+            0,
+            "the incident page is wider than a phone"
+        );
+        browser.open("/incidents").await;
+        assert_eq!(browser.count("[data-testid=declare]").await, 0);
+        browser.open("/incidents/new").await;
+        assert_eq!(browser.text("h1").await, "Not allowed");
 
         browser.close().await;
         app.stop().await;

@@ -405,6 +405,8 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
         for path in [
             "/",
             "/alerts",
+            "/incidents",
+            "/incidents/1",
             "/checks",
             "/events",
             "/events/x",
@@ -433,6 +435,8 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             "/",
             "/alerts",
             "/alerts?state=all",
+            "/incidents",
+            "/incidents?state=all&severity=SEV2",
             "/checks",
             "/events",
             "/deliveries",
@@ -1172,6 +1176,290 @@ async fn a_refused_message_is_not_a_failing_destination() {
                 .body
                 .contains("1 destination is failing")
         );
+        app.stop().await;
+    }
+}
+
+/// Services (one with a repository), people and a forge, for the incident pages.
+pub const INCIDENTS_CONFIG: &str = r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "gh-secret"
+
+[[people]]
+id = "andrew"
+name = "Andrew"
+user = "rui"
+
+[[people]]
+id = "mina"
+name = "Mina"
+
+[[teams]]
+id = "cloud"
+members = ["andrew", "mina"]
+
+[[services]]
+id = "api"
+name = "Public API"
+team = "cloud"
+repos = ["acme/api"]
+
+[[services]]
+id = "billing"
+team = "cloud"
+"#;
+
+/// What the incident forms change: the incident, its timeline, and the list.
+async fn incident_state(
+    app: &TestApp,
+) -> (serde_json::Value, serde_json::Value, serde_json::Value) {
+    (
+        app.get("/api/v1/incidents/1").await,
+        app.get("/api/v1/incidents/1/timeline").await,
+        app.get("/api/v1/incidents?state=all").await,
+    )
+}
+
+/// Merges pull request #42 of acme/api, a change "what changed" lists for incidents on api.
+pub async fn merge_pull_request(app: &TestApp) {
+    let (status, _) = crate::github::deliver(
+        app,
+        "pull_request",
+        &crate::github::fixture("pull_request.closed.merged"),
+        "merge-42",
+        "gh-secret",
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+}
+
+#[tokio::test]
+async fn incident_forms_need_a_responder_and_their_token_and_refusals_say_why() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        merge_pull_request(&app).await;
+        app.advance(600);
+        let mut responder = signed_in(&app, "rui", Role::Responder).await;
+        let csrf = responder.csrf().await;
+
+        // A declaration that names no configured service comes back with the sentence and
+        // what was typed; a good one lands on the incident's page.
+        let refused = responder
+            .post(
+                "/incidents/new",
+                &[
+                    ("_csrf", &csrf),
+                    ("title", "Checkout <down>"),
+                    ("severity", "SEV2"),
+                    ("services", "nope"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        let body = unescape(&refused.body);
+        assert!(
+            body.contains(r#"no service "nope" in [[services]]"#),
+            "{body}"
+        );
+        assert!(refused.body.contains("value=\"Checkout &lt;down&gt;\""));
+        let declared = responder
+            .post(
+                "/incidents/new",
+                &[
+                    ("_csrf", &csrf),
+                    ("title", "Checkout <down>"),
+                    ("severity", "SEV2"),
+                    ("priority", ""),
+                    ("services", "api"),
+                    ("services", "billing"),
+                    ("customer_impact", "EU customers cannot pay"),
+                ],
+            )
+            .await;
+        assert_eq!(declared.status, StatusCode::SEE_OTHER, "{}", declared.body);
+        assert_eq!(
+            declared.location.as_deref(),
+            Some("/incidents/1?changed=declared")
+        );
+        let incident = app.get("/api/v1/incidents/1").await;
+        assert_eq!(incident["services"], serde_json::json!(["api", "billing"]));
+        assert_eq!(incident["priority"], "P2", "from the severity");
+        let page = responder.get("/incidents/1?changed=declared").await;
+        assert!(page.body.contains("#1 Checkout &lt;down&gt;"), "escaped");
+        assert!(page.body.contains("Incident declared"));
+        // By id as well as by number.
+        let id = incident["id"].as_str().unwrap();
+        assert_eq!(
+            responder.get(&format!("/incidents/{id}")).await.status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            responder.get("/incidents/99").await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // Every incident form is refused without the session's token, and below responder,
+        // and changes nothing.
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let viewer_csrf = viewer.csrf().await;
+        let seen = viewer.get("/incidents/1").await;
+        assert_eq!(seen.status, StatusCode::OK);
+        assert!(seen.body.contains("EU customers cannot pay"));
+        assert!(
+            !seen.body.contains("action=\"/incidents/1/"),
+            "no forms for a viewer"
+        );
+        assert!(
+            !viewer
+                .get("/incidents")
+                .await
+                .body
+                .contains("/incidents/new")
+        );
+        assert_eq!(
+            viewer.get("/incidents/new").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let routes: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            ("/incidents/new", vec![("title", "x"), ("severity", "SEV3")]),
+            ("/incidents/1/acknowledge", vec![]),
+            ("/incidents/1/resolve", vec![]),
+            ("/incidents/1/state", vec![("to", "active")]),
+            (
+                "/incidents/1/roles",
+                vec![("role", "commander"), ("person", "andrew")],
+            ),
+            (
+                "/incidents/1/times",
+                vec![("mitigated", "2026-11-02T01:30"), ("mitigated_was", "")],
+            ),
+            (
+                "/incidents/1/updates",
+                vec![("status", "identified"), ("message", "found it")],
+            ),
+            ("/incidents/1/notes", vec![("text", "looked at the logs")]),
+            ("/incidents/1/cause", vec![("change", "x")]),
+        ];
+        let before = incident_state(&app).await;
+        for (path, fields) in &routes {
+            let missing = responder.post(path, fields).await;
+            assert_eq!(missing.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(missing.error_code.as_deref(), Some("csrf_failed"), "{path}");
+            let mut with_token = fields.clone();
+            with_token.push(("_csrf", &viewer_csrf));
+            let below = viewer.post(path, &with_token).await;
+            assert_eq!(below.status, StatusCode::FORBIDDEN, "{path} as a viewer");
+            assert_eq!(below.error_code.as_deref(), Some("forbidden"), "{path}");
+        }
+        assert_eq!(
+            incident_state(&app).await,
+            before,
+            "a refused form changed something"
+        );
+
+        // Key times out of order are refused with core's sentence, on the page with what was
+        // typed; moved together, in order, they are saved. Times the person left alone stay.
+        let times = |impact: &'static str, detected: &'static str| {
+            vec![
+                ("impact_started_was", "2026-11-02T01:10"),
+                ("impact_started", impact),
+                ("detected_was", "2026-11-02T01:10"),
+                ("detected", detected),
+                ("acknowledged_was", ""),
+                ("acknowledged", ""),
+            ]
+        };
+        let mut fields = times("2026-11-02T01:10", "2026-11-02T01:05");
+        fields.push(("_csrf", &csrf));
+        let refused = responder.post("/incidents/1/times", &fields).await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(
+            refused.body.contains("role=\"alert\"") && refused.body.contains("would come before"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.body.contains("value=\"2026-11-02T01:05\""));
+        let mut fields = times("2026-11-02T01:02", "2026-11-02T01:05");
+        fields.push(("_csrf", &csrf));
+        let saved = responder.post("/incidents/1/times", &fields).await;
+        assert_eq!(
+            saved.location.as_deref(),
+            Some("/incidents/1?changed=times"),
+            "{}",
+            saved.body
+        );
+        let incident = app.get("/api/v1/incidents/1").await;
+        assert_eq!(incident["times"]["impact_started"], "2026-11-02T01:02:00Z");
+        assert_eq!(incident["times"]["detected"], "2026-11-02T01:05:00Z");
+        assert_eq!(incident["times"]["acknowledged"], serde_json::Value::Null);
+
+        // A move the lifecycle does not allow says why.
+        let refused = responder
+            .post("/incidents/1/state", &[("_csrf", &csrf), ("to", "closed")])
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(
+            refused
+                .body
+                .contains("an incident cannot go from triage to closed"),
+            "{}",
+            refused.body
+        );
+
+        // What changed before it (the merge, 2 minutes before the impact started), marked as
+        // the suspected cause.
+        let page = responder.get("/incidents/1").await;
+        assert!(
+            page.body
+                .contains("#42 CCC-1580 Retry token refresh on 401 &lt;fast path&gt; merged"),
+            "{}",
+            page.body
+        );
+        assert!(
+            unescape(&page.body).contains("acme/api · 2m before"),
+            "{}",
+            page.body
+        );
+        let change = between(&page.body, "data-change=\"", "\"").to_owned();
+        let marked = responder
+            .post(
+                "/incidents/1/cause",
+                &[("_csrf", &csrf), ("change", &change)],
+            )
+            .await;
+        assert_eq!(
+            marked.location.as_deref(),
+            Some("/incidents/1?changed=cause")
+        );
+        assert_eq!(
+            app.get("/api/v1/incidents/1").await["causing_deployment"],
+            change.as_str()
+        );
+        let page = responder.get("/incidents/1?changed=cause").await;
+        assert!(page.body.contains("suspected cause</span>"));
+        assert!(!page.body.contains("Mark as suspected cause"));
+
+        // A starred note is marked on the timeline.
+        let noted = responder
+            .post(
+                "/incidents/1/notes",
+                &[
+                    ("_csrf", &csrf),
+                    ("text", "Rolled back to v2.2"),
+                    ("starred", "on"),
+                ],
+            )
+            .await;
+        assert_eq!(noted.status, StatusCode::SEE_OTHER, "{}", noted.body);
+        let page = viewer.get("/incidents/1").await;
+        let row = between(&page.body, "<tr class=\"kind-note starred\">", "</tr>");
+        assert!(
+            row.contains("★") && row.contains("Rolled back to v2.2"),
+            "{row}"
+        );
+        assert!(row.contains("user:rui"), "{row}");
         app.stop().await;
     }
 }
