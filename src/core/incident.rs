@@ -245,6 +245,10 @@ impl UpdateStatus {
 }
 
 /// The key times, in the order they must keep.
+/// The end of every refusal of times out of order: the API answers those with its own code.
+pub const TIMES_IN_ORDER: &str =
+    "key times go impact started, detected, acknowledged, mitigated, resolved";
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyTimes {
     pub impact_started: Option<Timestamp>,
@@ -257,7 +261,7 @@ pub struct KeyTimes {
 impl KeyTimes {
     fn named(&self) -> [(&'static str, Option<Timestamp>); 5] {
         [
-            ("impact_started", self.impact_started),
+            ("impact started", self.impact_started),
             ("detected", self.detected),
             ("acknowledged", self.acknowledged),
             ("mitigated", self.mitigated),
@@ -278,7 +282,7 @@ impl KeyTimes {
                 .filter(|(_, before)| before > at)
             {
                 return Err(Refused(format!(
-                    "{later} ({at}) would come before {earlier} ({before}); key times go impact started, detected, acknowledged, mitigated, resolved"
+                    "{later} ({at}) would come before {earlier} ({before}); {TIMES_IN_ORDER}"
                 )));
             }
         }
@@ -390,7 +394,7 @@ mod tests {
         };
         assert_eq!(
             edited.check_order().unwrap_err().to_string(),
-            "detected (2027-01-15T08:05:00Z) would come before impact_started (2027-01-15T08:06:00Z); key times go impact started, detected, acknowledged, mitigated, resolved"
+            "detected (2027-01-15T08:05:00Z) would come before impact started (2027-01-15T08:06:00Z); key times go impact started, detected, acknowledged, mitigated, resolved"
         );
         // An unset time in between is skipped, not treated as zero.
         let skipping = KeyTimes {

@@ -23,7 +23,9 @@ impl From<IncidentError> for ApiError {
     fn from(error: IncidentError) -> Self {
         match error {
             IncidentError::Invalid(message) => ApiError::bad_parameter(message),
-            IncidentError::Refused(message) if message.contains("key times go") => {
+            IncidentError::Refused(message)
+                if message.ends_with(crate::core::incident::TIMES_IN_ORDER) =>
+            {
                 ApiError::new(StatusCode::CONFLICT, "times_out_of_order", message)
             }
             IncidentError::Refused(message) => {
@@ -268,6 +270,7 @@ pub async fn patch(
             resolved: times.resolved,
         }),
         causing_deployment: request.causing_deployment,
+        cause_title: None,
     };
     let incident = ops::change(&state, &key, change, &who(&token)).await?;
     Ok(Json(view(&state, &incident)))

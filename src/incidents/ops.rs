@@ -276,7 +276,10 @@ pub struct Change {
     pub priority: Option<Priority>,
     pub state: Option<State>,
     pub times: Option<KeyTimesEdit>,
+    /// A change's id from what changed (or any deployment's); empty clears it.
     pub causing_deployment: Option<String>,
+    /// How the timeline names the cause: filled by `change` from what changed.
+    pub cause_title: Option<String>,
 }
 
 /// Key times as edited: each present field replaces the stored one (`Some(None)` clears it).
@@ -378,13 +381,13 @@ pub fn decide(
     }
     after.times.check_order()?;
     if let Some(deployment) = &change.causing_deployment {
-        after.causing_deployment = Some(deployment.clone()).filter(|d| !d.trim().is_empty());
-        timeline.push(entry(
-            now,
-            "change",
-            format!("Suspected cause: {deployment}"),
-            by,
-        ));
+        after.causing_deployment = Some(deployment.trim().to_owned()).filter(|d| !d.is_empty());
+        let text = match (&after.causing_deployment, &change.cause_title) {
+            (None, _) => "Suspected cause cleared".to_owned(),
+            (Some(_), Some(title)) => format!("Suspected cause: {title}"),
+            (Some(id), None) => format!("Suspected cause: {id}"),
+        };
+        timeline.push(entry(now, "change", text, by));
     }
     Ok((after, timeline))
 }
@@ -434,11 +437,24 @@ fn decide_moves(
 pub async fn change(
     state: &AppState,
     key: &str,
-    change: Change,
+    mut change: Change,
     by: &str,
 ) -> Result<Incident, IncidentError> {
     let config = state.config.current();
     let now = state.clock.now();
+    if let Some(cause) = change
+        .causing_deployment
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+    {
+        let incident = state.store.get_incident(key).await?;
+        change.cause_title =
+            crate::incidents::changed::what_changed(&state.store, &config, &incident)
+                .await?
+                .into_iter()
+                .find(|entry| entry.id == cause.trim())
+                .map(|entry| format!("{} in {}", entry.title, entry.repository));
+    }
     let decided = state
         .store
         .change_incident(
