@@ -8,6 +8,7 @@ mod hooks;
 mod incidents;
 mod oncall;
 mod ops;
+mod postmortems;
 pub mod reports;
 pub mod silences;
 
@@ -145,6 +146,15 @@ route_table! {
     post "/api/v1/incidents/{id}/updates" => incidents::update,
     get "/api/v1/incidents/{id}/timeline" => incidents::timeline,
     put "/api/v1/incidents/{id}/roles/{role}" => incidents::assign_role,
+    get "/api/v1/incidents/{id}/postmortem" => postmortems::get,
+    put "/api/v1/incidents/{id}/postmortem" => postmortems::save,
+    post "/api/v1/incidents/{id}/postmortem/review" => postmortems::review,
+    post "/api/v1/incidents/{id}/postmortem/publish" => postmortems::publish,
+    get "/api/v1/postmortems" => postmortems::list,
+    post "/api/v1/postmortems/check" => postmortems::check,
+    post "/api/v1/incidents/{id}/action_items" => postmortems::add_item,
+    get "/api/v1/action_items" => postmortems::list_items,
+    patch "/api/v1/action_items/{id}" => postmortems::change_item,
 }
 
 #[cfg(test)]

@@ -241,7 +241,8 @@ async fn plan_step(
     } else {
         plan.log.push((
             "exhausted".into(),
-            "Every step of every round ran; nobody acknowledged".into(),
+            "That was the last step: the policy has paged everyone it names, and pages no one more"
+                .into(),
         ));
         None
     };

@@ -426,7 +426,7 @@ impl crate::oncall::store::OncallStore for Backend {
         .ok_or(StoreError::NotFound)?;
         let mut escalation = escalation_row(&row)?;
         escalation.alerts = sqlx::query_scalar(
-            "SELECT alert_id FROM escalation_alerts WHERE escalation_id = $1 ORDER BY joined_at, alert_id",
+            "SELECT a.alert_id FROM escalation_alerts a JOIN alerts al ON al.id = a.alert_id WHERE a.escalation_id = $1 ORDER BY a.joined_at, al.first_seen_at, al.fingerprint",
         )
         .bind(id)
         .fetch_all(self.reader())

@@ -221,9 +221,11 @@ pub fn input(
 /// Renders `source` with `input`; the error is worded for people.
 pub fn render(source: &str, input: &DraftInput) -> Result<String, String> {
     let mut environment = Environment::new();
-    // A table cell holds one line, and a `|` would end it.
+    // A table cell holds one line, and a `|` would end it; a sender's `<` is text, not HTML.
     environment.add_filter("cell", |text: String| {
-        text.replace('|', "\\|").replace(['\n', '\r'], " ")
+        text.replace('|', "\\|")
+            .replace('<', "&lt;")
+            .replace(['\n', '\r'], " ")
     });
     environment
         .render_str(

@@ -20,7 +20,7 @@ id = "api"
 team = "cloud"
 "#;
 
-async fn call(
+pub async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -312,7 +312,7 @@ use crate::oncall::{Phones, alert_ids, fire, link_path, storm};
 
 /// The on-call config with only the webhook contact for Andrew, and `extra` after the `api`
 /// service's keys.
-fn paging_config(phones: &Phones, extra: &str) -> String {
+pub fn paging_config(phones: &Phones, extra: &str) -> String {
     crate::oncall::config(phones, "schedule:cloud-primary", extra).replace(
         r#"notify = [ { after = "0m", contact = "phone" }, { after = "0m", contact = "push" }, { after = "5m", contact = "sms" } ]"#,
         r#"notify = [ { after = "0m", contact = "phone" } ]"#,

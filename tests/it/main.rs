@@ -21,6 +21,7 @@ mod intake;
 mod jobs;
 mod oncall;
 mod pagerduty;
+mod postmortems;
 mod process;
 mod published;
 mod reports;
