@@ -45,17 +45,19 @@ impl crate::accounts::store::AccountStore for Backend {
         id: &str,
         name: &str,
         scopes: &[String],
+        user: Option<&str>,
         token_hash: &str,
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at, user_name) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id)
         .bind(name)
         .bind(scopes.join(","))
         .bind(token_hash)
         .bind(now.as_millisecond())
+        .bind(user)
         .execute(self.writer())
         .await?;
         Ok(())
@@ -66,7 +68,7 @@ impl crate::accounts::store::AccountStore for Backend {
         token_hash: &str,
     ) -> crate::store::Result<crate::accounts::store::ApiToken> {
         let row = sqlx::query(
-            "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens \
+            "SELECT id, name, scopes, created_at, revoked_at, user_name FROM api_tokens \
              WHERE token_hash = $1 AND revoked_at IS NULL",
         )
         .bind(token_hash)
@@ -78,7 +80,7 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, name, scopes, created_at, revoked_at FROM api_tokens ORDER BY created_at, id",
+            "SELECT id, name, scopes, created_at, revoked_at, user_name FROM api_tokens ORDER BY created_at, id",
         )
         .fetch_all(self.reader())
         .await?;
@@ -238,6 +240,7 @@ impl Backend {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             scopes: scopes.split(',').map(str::to_owned).collect(),
+            user: row.try_get("user_name")?,
             created_at: crate::clock::from_millis(row.try_get("created_at")?),
             revoked_at: row
                 .try_get::<Option<i64>, _>("revoked_at")?

@@ -8,6 +8,8 @@ pub struct ApiToken {
     pub id: String,
     pub name: String,
     pub scopes: Vec<String>,
+    /// The web UI user the token acts as, when it has one: who approves with it.
+    pub user: Option<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
 }
@@ -61,6 +63,7 @@ pub trait AccountStore {
         id: &str,
         name: &str,
         scopes: &[String],
+        user: Option<&str>,
         token_hash: &str,
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;

@@ -26,25 +26,49 @@ pub struct CreatedToken {
     pub id: String,
     pub name: String,
     pub scopes: Vec<String>,
+    pub user: Option<String>,
     /// Shown once; only its hash is stored.
     pub token: String,
 }
 
+/// Why a token was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("no user \"{0}\": a token can belong only to a user who exists and is enabled")]
+    UnknownUser(String),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Random(#[from] std::io::Error),
+}
+
+/// Makes a token; with `user`, it acts as that web UI user (who it approves a change as).
 pub async fn create(
     store: &crate::store::Store,
     name: &str,
     scopes: &[crate::core::scope::Scope],
+    user: Option<&str>,
     now: jiff::Timestamp,
-) -> anyhow::Result<CreatedToken> {
+) -> Result<CreatedToken, TokenError> {
+    if let Some(user) = user {
+        match store.user_credentials(user).await {
+            Ok((found, _)) if found.disabled_at.is_none() => {}
+            Ok(_) | Err(crate::store::StoreError::NotFound) => {
+                return Err(TokenError::UnknownUser(user.to_owned()));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
     let (id, token) = generate()?;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     store
-        .create_token(&id, name, &scopes, &hash(&token), now)
+        .create_token(&id, name, &scopes, user, &hash(&token), now)
         .await?;
     Ok(CreatedToken {
         id,
         name: name.to_owned(),
         scopes,
+        user: user.map(str::to_owned),
         token,
     })
 }

@@ -9,9 +9,12 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         name: String,
-        /// Comma-separated: events:read, events:write, notifications:read, notifications:write, admin.
+        /// Comma-separated, e.g. events:read,incidents:write,changes:write (admin: all).
         #[arg(long)]
         scopes: String,
+        /// The web UI user the token acts as: who approves changes with it.
+        #[arg(long)]
+        user: Option<String>,
         #[command(flatten)]
         server: ServerArgs,
     },
@@ -54,6 +57,7 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
         TokenCommand::Create {
             name,
             scopes,
+            user,
             server,
         } => {
             let scopes =
@@ -62,9 +66,14 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 bail!("--name must not be empty");
             }
             let store = open_store(&server).await?;
-            let created =
-                crate::accounts::tokens::create(&store, name.trim(), &scopes, SystemClock.now())
-                    .await?;
+            let created = crate::accounts::tokens::create(
+                &store,
+                name.trim(),
+                &scopes,
+                user.as_deref(),
+                SystemClock.now(),
+            )
+            .await?;
             store.close().await;
             eprintln!(
                 "Created token {} \"{}\" with scopes {}. It is shown once, below:",

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod alerts;
+mod changes;
 mod deliveries;
 mod incidents;
 mod oncall;
@@ -11,6 +12,7 @@ pub use accounts::{TokenCommand, UserCommand};
 use accounts::{token, user};
 pub use alerts::{AlertCommand, SilenceCommand};
 use alerts::{alert, silence};
+pub use changes::ChangeCommand;
 pub use deliveries::NotificationsCommand;
 use deliveries::notifications;
 pub use incidents::IncidentCommand;
@@ -104,6 +106,11 @@ pub enum Command {
         #[command(subcommand)]
         command: IncidentCommand,
     },
+    /// Announce a change, approve or reject one, or wait for its approval.
+    Change {
+        #[command(subcommand)]
+        command: ChangeCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -152,6 +159,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Override { command } => override_command(command).await,
         Command::Page { command } => page(command).await,
         Command::Incident { command } => incident(command).await,
+        // Its own exit codes: 0 approved, 1 rejected, 2 timed out.
+        Command::Change { command } => return changes::change(command).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -57,6 +57,8 @@ pub struct Config {
     #[serde(default)]
     pub postmortems: crate::postmortems::config::PostmortemsConfig,
     #[serde(default)]
+    pub changes: crate::changes::config::ChangesConfig,
+    #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
@@ -224,6 +226,12 @@ impl Config {
         self.paging.validate(&mut problems);
         self.incidents.validate(&mut problems);
         self.postmortems.validate(&mut problems);
+        self.changes.validate(&mut problems);
+        for (index, destination) in self.changes.channels.iter().enumerate() {
+            if let Some(problem) = self.event_destination_problem(destination, &destination_names) {
+                problems.error(format!("changes.channels[{index}]"), problem);
+            }
+        }
         for (key, list) in [
             ("channels", &self.incidents.channels),
             ("heads_up", &self.incidents.heads_up),

@@ -15,11 +15,12 @@ pub enum Scope {
     OncallWrite,
     IncidentsRead,
     IncidentsWrite,
+    ChangesWrite,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 11] = [
+    pub const ALL: [Scope; 12] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
@@ -30,6 +31,7 @@ impl Scope {
         Scope::OncallWrite,
         Scope::IncidentsRead,
         Scope::IncidentsWrite,
+        Scope::ChangesWrite,
         Scope::Admin,
     ];
 
@@ -45,6 +47,7 @@ impl Scope {
             Scope::OncallWrite => "oncall:write",
             Scope::IncidentsRead => "incidents:read",
             Scope::IncidentsWrite => "incidents:write",
+            Scope::ChangesWrite => "changes:write",
             Scope::Admin => "admin",
         }
     }
@@ -58,7 +61,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -215,6 +215,8 @@ pub async fn list_tokens(
 struct NewToken {
     name: String,
     scopes: Vec<String>,
+    /// The web UI user the token acts as (who approves changes with it).
+    user: Option<String>,
 }
 
 pub async fn create_token(
@@ -239,17 +241,27 @@ pub async fn create_token(
         &state.store,
         request.name.trim(),
         &scopes,
+        request
+            .user
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty()),
         state.clock.now(),
     )
     .await
-    .map_err(|error| {
-        tracing::error!(%error, "could not create a token");
-        ApiError::unavailable()
+    .map_err(|error| match error {
+        crate::accounts::tokens::TokenError::UnknownUser(_) => {
+            ApiError::bad_parameter(error.to_string())
+        }
+        error => {
+            tracing::error!(%error, "could not create a token");
+            ApiError::unavailable()
+        }
     })?;
     Ok((
         StatusCode::CREATED,
         Json(
-            json!({"id": created.id, "name": created.name, "scopes": created.scopes, "token": created.token}),
+            json!({"id": created.id, "name": created.name, "scopes": created.scopes, "user": created.user, "token": created.token}),
         ),
     ))
 }

@@ -2,6 +2,7 @@
 //! parse and authorize at the edge, then call the store or intake; no SQL lives here.
 
 mod api;
+mod changes;
 mod checks;
 mod error;
 mod hooks;
@@ -155,6 +156,11 @@ route_table! {
     post "/api/v1/incidents/{id}/action_items" => postmortems::add_item,
     get "/api/v1/action_items" => postmortems::list_items,
     patch "/api/v1/action_items/{id}" => postmortems::change_item,
+    get "/api/v1/changes" => changes::list,
+    post "/api/v1/changes" => changes::announce,
+    get "/api/v1/changes/{id}" => changes::get,
+    post "/api/v1/changes/{id}/approve" => changes::approve,
+    post "/api/v1/changes/{id}/reject" => changes::reject,
 }
 
 #[cfg(test)]

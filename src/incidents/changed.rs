@@ -21,7 +21,7 @@ pub struct ChangeEntry {
     /// The event's id: what `causing_deployment` names.
     pub id: String,
     pub at: Timestamp,
-    /// `merge`, `deployment` or `push`.
+    /// `merge`, `deployment`, `push` or `announcement`.
     pub kind: &'static str,
     pub title: String,
     pub url: Option<String>,
@@ -168,11 +168,46 @@ pub async fn what_changed(
     let events = store
         .forge_events_between(&repositories(config, incident), from, start, 1000)
         .await?;
-    Ok(entries(
-        &events,
-        start,
-        incident.causing_deployment.as_deref(),
-    ))
+    let suspected = incident.causing_deployment.as_deref();
+    let mut listed = entries(&events, start, suspected);
+    let announced = store
+        .list_announcements(&crate::changes::store::ChangeFilter {
+            services: incident.services.clone(),
+            from: Some(from),
+            to: Some(start),
+            limit: 100,
+            ..Default::default()
+        })
+        .await?;
+    listed.extend(announced.into_iter().map(|change| {
+        let before = start
+            .duration_since(change.created_at)
+            .max(SignedDuration::ZERO);
+        ChangeEntry {
+            url: Some(crate::changes::notices::page_url(config, &change.id)),
+            suspected: suspected == Some(change.id.as_str()),
+            id: change.id,
+            at: change.created_at,
+            kind: "announcement",
+            title: format!(
+                "Announced: {} ({} risk, {})",
+                change.summary,
+                change.risk.as_str(),
+                change.environment
+            ),
+            repository: change.service,
+            actor: Some(change.announced_by),
+            before_seconds: before.as_secs(),
+            before: format!(
+                "{} before",
+                crate::core::noise::human_duration(before.as_secs_f64())
+            ),
+        }
+    }));
+    // Closest to the start first, whichever store it came from.
+    listed.sort_by_key(|entry| std::cmp::Reverse(entry.at));
+    listed.truncate(LIMIT);
+    Ok(listed)
 }
 
 #[cfg(test)]

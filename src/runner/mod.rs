@@ -329,6 +329,11 @@ impl Runner {
                 "an action item reminder failed",
                 crate::postmortems::ops::remind_overdue(store, &config, job, now).await,
             ),
+            JobKind::ChangeExpiry => self.outcome(
+                job,
+                "expiring a change failed",
+                crate::changes::ops::expire(store, &config, job, now).await,
+            ),
         }
     }
 

@@ -86,6 +86,8 @@ job_kinds! {
     PostmortemDraft = "postmortem_draft",
     /// Reminds an action item's owner once it is overdue (payload `{"item": id}`).
     ActionItemOverdue = "action_item_overdue",
+    /// A change pending approval that nobody decided expires (payload `{"change": id}`).
+    ChangeExpiry = "change_expiry",
 }
 
 impl ClaimedJob {

@@ -75,4 +75,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "incident alerts, roles, status updates and what changed"
     ),
     migration!(17, "0017_postmortems.sql", "post-mortems and action items"),
+    migration!(
+        18,
+        "0018_changes.sql",
+        "change announcements, and tokens that belong to a user"
+    ),
 ];

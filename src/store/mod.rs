@@ -91,6 +91,7 @@ pub trait Backend:
     + crate::oncall::store::OncallStore
     + crate::incidents::store::IncidentStore
     + crate::postmortems::store::PostmortemStore
+    + crate::changes::store::ChangeStore
     + Send
     + Sync
     + 'static
@@ -111,6 +112,7 @@ impl<T> Backend for T where
         + crate::oncall::store::OncallStore
         + crate::incidents::store::IncidentStore
         + crate::postmortems::store::PostmortemStore
+        + crate::changes::store::ChangeStore
         + Send
         + Sync
         + 'static

@@ -126,6 +126,8 @@ const PIN: bool = false;
 mod accounts;
 #[path = "../alerts/sql.rs"]
 mod alerts;
+#[path = "../changes/sql.rs"]
+mod changes;
 #[path = "../checks/sql.rs"]
 mod checks;
 #[path = "sql/events.rs"]

@@ -364,6 +364,8 @@ const PIN: bool = true;
 mod accounts;
 #[path = "../alerts/sql.rs"]
 mod alerts;
+#[path = "../changes/sql.rs"]
+mod changes;
 #[path = "../checks/sql.rs"]
 mod checks;
 #[path = "sql/events.rs"]

@@ -57,10 +57,22 @@ async fn tokens_page(
     extra: Value,
 ) -> Result<Html<String>, PageError> {
     let tokens = state.store.list_tokens().await?;
+    let users: Vec<_> = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|one| one.disabled_at.is_none())
+        .collect();
     let scopes: Vec<&str> = Scope::ALL.iter().map(|scope| scope.as_str()).collect();
     frame(state, user, headers, "tokens").render(
         "tokens.html",
-        context! { tokens => minijinja::Value::from(minijinja::value::Serde(&tokens)), scopes, ..extra },
+        context! {
+            tokens => minijinja::Value::from(minijinja::value::Serde(&tokens)),
+            users => minijinja::Value::from(minijinja::value::Serde(&users)),
+            scopes,
+            ..extra
+        },
     )
 }
 
@@ -79,6 +91,9 @@ pub struct NewToken {
     name: String,
     #[serde(default)]
     scopes: OneOrMany,
+    /// The user it acts as; empty for none.
+    #[serde(default)]
+    user: String,
 }
 
 pub async fn create_token(
@@ -105,12 +120,20 @@ pub async fn create_token(
         return Ok((StatusCode::BAD_REQUEST, page).into_response());
     }
     let now = state.clock.now();
-    let created = crate::accounts::tokens::create(&state.store, name, &scopes, now)
-        .await
-        .map_err(|error| {
-            tracing::error!(error = %format!("{error:#}"), "token could not be created");
-            PageError::Unavailable
-        })?;
+    let acts_as = Some(form.user.trim()).filter(|u| !u.is_empty());
+    let created =
+        match crate::accounts::tokens::create(&state.store, name, &scopes, acts_as, now).await {
+            Ok(created) => created,
+            Err(error @ crate::accounts::tokens::TokenError::UnknownUser(_)) => {
+                let problem = error.to_string();
+                let page = tokens_page(&state, &user, &headers, context! { problem, name }).await?;
+                return Ok((StatusCode::BAD_REQUEST, page).into_response());
+            }
+            Err(error) => {
+                tracing::error!(error = %format!("{error:#}"), "token could not be created");
+                return Err(PageError::Unavailable);
+            }
+        };
     tracing::info!(user = %user.user.name, token = %created.id, name = %created.name, "API token created");
     let page = tokens_page(
         &state,

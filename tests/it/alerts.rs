@@ -196,6 +196,7 @@ async fn people_acknowledge_and_resolve_through_the_api() {
             &app.store,
             "ana-laptop",
             &[Scope::AlertsWrite],
+            None,
             app.clock.now(),
         )
         .await

@@ -7,6 +7,7 @@
 mod alerts;
 mod api;
 mod browser;
+mod changes;
 mod chat;
 mod checks;
 mod cli;

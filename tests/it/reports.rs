@@ -441,6 +441,7 @@ async fn an_alert_left_unacknowledged_becomes_a_task_for_its_team_until_acknowle
             &app.store,
             "ana-laptop",
             &[Scope::AlertsWrite],
+            None,
             app.clock.now(),
         )
         .await

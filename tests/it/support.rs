@@ -262,10 +262,15 @@ impl TestApp {
         .await
         .expect("app starts");
         let url = format!("http://{}", app.address);
-        let admin =
-            firewatch::accounts::tokens::create(&store, "test-admin", &[Scope::Admin], clock.now())
-                .await
-                .expect("token");
+        let admin = firewatch::accounts::tokens::create(
+            &store,
+            "test-admin",
+            &[Scope::Admin],
+            None,
+            clock.now(),
+        )
+        .await
+        .expect("token");
         TestApp {
             app: Some(app),
             url,
@@ -280,10 +285,24 @@ impl TestApp {
     }
 
     pub async fn token(&self, scopes: &[Scope]) -> String {
-        firewatch::accounts::tokens::create(&self.store, "test", scopes, self.clock.now())
+        firewatch::accounts::tokens::create(&self.store, "test", scopes, None, self.clock.now())
             .await
             .expect("token")
             .token
+    }
+
+    /// A token that acts as the web UI user `user`.
+    pub async fn user_token(&self, user: &str, scopes: &[Scope]) -> String {
+        firewatch::accounts::tokens::create(
+            &self.store,
+            &format!("{user}-token"),
+            scopes,
+            Some(user),
+            self.clock.now(),
+        )
+        .await
+        .expect("token")
+        .token
     }
 
     /// POSTs a JSON body to a hook with extra headers; returns status and JSON answer.

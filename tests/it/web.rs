@@ -687,6 +687,7 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             &app.store,
             "deploys",
             &[Scope::EventsRead],
+            None,
             app.clock.now(),
         )
         .await

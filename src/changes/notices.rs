@@ -1,0 +1,164 @@
+//! How a change announcement is told (kind `change`): to the service's team channel and
+//! `[changes] channels`, when announced and when decided. A change that needs approval links
+//! to its page, where someone other than the announcer approves or rejects it.
+
+use std::collections::HashSet;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::changes::store::Announcement;
+use crate::config::Config;
+use crate::core::routing::Target;
+use crate::integrations::outbound::EventMessage;
+use crate::integrations::outbound::message::{Message, bold, code, link, text};
+use crate::store::{EventStatus, NewEvent};
+
+pub const CHANGE_NOTICE_KIND: &str = "change";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Told {
+    Announced,
+    Approved,
+    Rejected,
+    Expired,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangeNotice {
+    pub told: Told,
+    pub change: Announcement,
+    pub url: String,
+}
+
+pub fn page_url(config: &Config, id: &str) -> String {
+    format!("{}/changes/{id}", config.server.base_url())
+}
+
+pub fn notice(
+    config: &Config,
+    change: &Announcement,
+    told: Told,
+    now: Timestamp,
+) -> Option<NewEvent> {
+    let mut seen = HashSet::new();
+    let destinations: Vec<Target> = config
+        .team_channel(&change.service)
+        .into_iter()
+        .chain(config.changes.channels.iter().map(String::as_str))
+        .filter(|name| seen.insert(*name))
+        .map(|destination| Target {
+            destination: destination.to_owned(),
+            template: None,
+        })
+        .collect();
+    if destinations.is_empty() {
+        return None;
+    }
+    let body = ChangeNotice {
+        told,
+        change: change.clone(),
+        url: page_url(config, &change.id),
+    };
+    Some(NewEvent {
+        id: crate::store::new_id(now),
+        integration: "changes".into(),
+        source: "changes".into(),
+        kind: CHANGE_NOTICE_KIND.into(),
+        status: EventStatus::Accepted,
+        ignored_reason: None,
+        dedup_key: Some(format!(
+            "change-notice:{}:{}",
+            change.id,
+            serde_json::to_value(told)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )),
+        received_at: now,
+        headers: "{}".into(),
+        body: serde_json::to_vec(&body).unwrap_or_default().into(),
+        normalized: None,
+        repository: None,
+        alerts: Vec::new(),
+        destinations,
+        expires_at: now
+            .saturating_add(config.delivery.retry_window())
+            .unwrap_or(now),
+    })
+}
+
+pub fn message(event: &EventMessage) -> Option<Message> {
+    if event.kind != CHANGE_NOTICE_KIND || event.source != "changes" {
+        return None;
+    }
+    let notice: ChangeNotice = serde_json::from_value(event.payload.clone()).ok()?;
+    let change = &notice.change;
+    let about = vec![
+        bold(format!("{} risk", change.risk.as_str())),
+        text(" · "),
+        code(change.service.clone()),
+        text(format!(
+            " in {} · announced by {}",
+            change.environment, change.announced_by
+        )),
+    ];
+    let (summary, mut lines) = match notice.told {
+        Told::Announced => (
+            format!("Change: {}", change.summary),
+            vec![
+                about,
+                vec![bold("Rollback: "), text(change.rollback.clone())],
+            ],
+        ),
+        Told::Approved => (
+            format!("Approved: {}", change.summary),
+            vec![
+                about,
+                vec![text(format!(
+                    "Approved by {}. The work can start.",
+                    change.decided_by.clone().unwrap_or_default()
+                ))],
+            ],
+        ),
+        Told::Rejected => (
+            format!("Rejected: {}", change.summary),
+            vec![
+                about,
+                vec![text(format!(
+                    "Rejected by {}{}",
+                    change.decided_by.clone().unwrap_or_default(),
+                    change
+                        .reason
+                        .as_deref()
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_else(|| ".".into())
+                ))],
+            ],
+        ),
+        Told::Expired => (
+            format!("Expired: {}", change.summary),
+            vec![
+                about,
+                vec![text(
+                    "Nobody approved it in time: it must not go ahead as announced.",
+                )],
+            ],
+        ),
+    };
+    let action = if notice.told == Told::Announced && change.needs_approval {
+        "It needs a second person: approve or reject it"
+    } else {
+        "Open the change"
+    };
+    lines.push(vec![link(action, Some(&notice.url))]);
+    Some(Message {
+        summary: summary.clone(),
+        title: summary,
+        title_url: Some(notice.url.clone()),
+        lines,
+        context: Vec::new(),
+        outcome: None,
+    })
+}
