@@ -10,6 +10,8 @@ pub struct PostmortemsConfig {
     /// A Markdown file with Jinja syntax that drafts are made from instead of the built-in one
     /// (`firewatch postmortem-template` prints it, with its variables).
     pub template: Option<String>,
+    /// Where action items become issues, when set.
+    pub tracker: Option<crate::postmortems::tracker::TrackerConfig>,
 }
 
 impl PostmortemsConfig {
@@ -23,6 +25,9 @@ impl PostmortemsConfig {
     }
 
     pub fn validate(&self, problems: &mut Problems) {
+        if let Some(tracker) = &self.tracker {
+            tracker.validate(problems);
+        }
         if self.template.is_none() {
             return;
         }

@@ -7,3 +7,4 @@ pub mod draft;
 pub mod notices;
 pub mod ops;
 pub mod store;
+pub mod tracker;

@@ -277,12 +277,20 @@ pub async fn add_item(
         issue_url: None,
         issue_error: None,
     };
-    let timers = [Timer {
+    let mut timers = vec![Timer {
         kind: JobKind::ActionItemOverdue,
         payload: serde_json::json!({ "item": item.id }).to_string(),
         at: overdue,
         key: format!("action-item-overdue:{}", item.id),
     }];
+    if config.postmortems.tracker.is_some() {
+        timers.push(Timer {
+            kind: JobKind::ActionItemIssue,
+            payload: serde_json::json!({ "item": item.id }).to_string(),
+            at: now,
+            key: format!("action-item-issue:{}", item.id),
+        });
+    }
     state.store.create_action_item(&item, &timers, now).await?;
     state.jobs_added.notify_one();
     Ok(item)

@@ -334,6 +334,38 @@ impl Runner {
                 "expiring a change failed",
                 crate::changes::ops::expire(store, &config, job, now).await,
             ),
+            JobKind::ActionItemIssue => {
+                let timeout = Duration::from_secs(config.delivery.timeout_seconds);
+                let result = crate::postmortems::tracker::create(
+                    &self.client,
+                    store,
+                    &config,
+                    job,
+                    timeout,
+                    now,
+                )
+                .await;
+                match result {
+                    Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
+                        status: (status > 0).then_some(i32::from(status)),
+                    },
+                    Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
+                        status: Some(i32::from(status)),
+                        error: format!("the tracker refused the issue: {error}"),
+                    },
+                    Ok(DeliveryResult::Retry {
+                        status,
+                        retry_after,
+                        error,
+                    }) => self.retry_or_give_up(job, status, retry_after, error),
+                    Err(error) => self.retry_or_give_up(
+                        job,
+                        None,
+                        None,
+                        format!("making the issue failed: {error}"),
+                    ),
+                }
+            }
         }
     }
 

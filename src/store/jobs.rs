@@ -88,6 +88,8 @@ job_kinds! {
     ActionItemOverdue = "action_item_overdue",
     /// A change pending approval that nobody decided expires (payload `{"change": id}`).
     ChangeExpiry = "change_expiry",
+    /// Makes an action item's issue in the tracker (payload `{"item": id}`).
+    ActionItemIssue = "action_item_issue",
 }
 
 impl ClaimedJob {

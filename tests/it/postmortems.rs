@@ -402,3 +402,105 @@ async fn an_overdue_action_item_is_reminded_once_to_its_owner_and_team_across_a_
         app.stop().await;
     }
 }
+
+/// The trackers' documented shapes: path, auth, and the fields of the created issue.
+#[tokio::test]
+async fn action_items_become_issues_in_github_gitlab_or_jira_and_keep_their_links() {
+    let trackers = crate::support::standins::Trackers::start().await;
+    let cases = [
+        (
+            format!(
+                "[postmortems.tracker]\nkind = \"github\"\nrepository = \"acme/api\"\ntoken = \"ghp_test\"\napi_url = \"{}\"\nlabels = [\"postmortem\"]\n",
+                trackers.origin
+            ),
+            "/repos/acme/api/issues",
+            "https://github.com/acme/api/issues/",
+        ),
+        (
+            format!(
+                "[postmortems.tracker]\nkind = \"gitlab\"\nproject = \"acme/api\"\ntoken = \"glpat-test\"\napi_url = \"{}\"\n",
+                trackers.origin
+            ),
+            "/api/v4/projects/acme%2Fapi/issues",
+            "https://gitlab.example.com/acme/api/-/issues/",
+        ),
+        (
+            format!(
+                "[postmortems.tracker]\nkind = \"jira\"\nurl = \"{}\"\nproject = \"OPS\"\nemail = \"ops@acme.example\"\napi_token = \"jira-token\"\n",
+                trackers.origin
+            ),
+            "/rest/api/2/issue",
+            "/browse/OPS-",
+        ),
+    ];
+    let mut seen = 0;
+    for backend in backends() {
+        for (tracker, path, link) in &cases {
+            let config = format!(
+                "[[people]]\nid = \"andrew\"\nname = \"Andrew\"\n\n[[services]]\nid = \"api\"\n\n{tracker}"
+            );
+            let app = TestApp::spawn(backend, &config).await;
+            let (_, incident) = call(
+                &app,
+                Method::POST,
+                "/api/v1/incidents",
+                Some(json!({"title": "Checkout fails", "severity": "SEV2", "services": ["api"]})),
+            )
+            .await;
+            let id = incident["id"].as_str().unwrap();
+            // The tracker is down once: the issue is made on the retry.
+            trackers.fail_next(&[503]);
+            let (code, item) = call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/incidents/{id}/action_items"),
+                Some(json!({"title": "Alert on pool saturation", "owner": "andrew", "due": "2026-11-20", "priority": "P2", "kind": "prevent"})),
+            )
+            .await;
+            assert_eq!(code, StatusCode::CREATED, "{item}");
+            trackers.wait_for(seen + 1).await;
+            app.idle().await;
+            app.advance(600);
+            let requests = trackers.wait_for(seen + 2).await;
+            app.idle().await;
+            let request = &requests[seen + 1];
+            seen += 2;
+            assert_eq!(request.path, *path);
+            let body = request.json();
+            match *path {
+                "/repos/acme/api/issues" => {
+                    assert_eq!(request.header("authorization"), "Bearer ghp_test");
+                    assert_eq!(request.header("accept"), "application/vnd.github+json");
+                    assert_eq!(request.header("x-github-api-version"), "2022-11-28");
+                    assert_eq!(body["title"], "Alert on pool saturation");
+                    assert_eq!(body["labels"], json!(["postmortem"]));
+                    assert!(body["body"].as_str().unwrap().contains("incident #1"));
+                }
+                "/api/v4/projects/acme%2Fapi/issues" => {
+                    assert_eq!(request.header("private-token"), "glpat-test");
+                    assert_eq!(body["due_date"], "2026-11-20");
+                    assert!(
+                        body["description"]
+                            .as_str()
+                            .unwrap()
+                            .contains("/incidents/")
+                    );
+                }
+                _ => {
+                    assert_eq!(
+                        request.basic_auth(),
+                        Some(("ops@acme.example".into(), "jira-token".into()))
+                    );
+                    assert_eq!(body["fields"]["project"]["key"], "OPS");
+                    assert_eq!(body["fields"]["issuetype"]["name"], "Task");
+                    assert_eq!(body["fields"]["summary"], "Alert on pool saturation");
+                    assert_eq!(body["fields"]["duedate"], "2026-11-20");
+                }
+            }
+            let (_, listed) = call(&app, Method::GET, "/api/v1/action_items?state=all", None).await;
+            let url = listed["items"][0]["issue_url"].as_str().unwrap_or_default();
+            assert!(url.contains(link), "{listed}");
+            app.stop().await;
+        }
+    }
+}

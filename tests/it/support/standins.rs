@@ -398,3 +398,80 @@ pub fn gather_action(twiml: &str) -> Option<String> {
             .replace("&amp;", "&"),
     )
 }
+
+/// Issue trackers' create-issue APIs on one server: GitHub's `POST /repos/{owner}/{repo}/issues`
+/// (201 with `number` and `html_url`), GitLab's `POST /api/v4/projects/{id}/issues` (201 with
+/// `iid` and `web_url`) and Jira's `POST /rest/api/2/issue` (201 with `id`, `key`, `self`).
+/// Anything else is a 404, as the vendors answer an unknown path.
+#[derive(Clone)]
+pub struct Trackers {
+    pub origin: String,
+    record: Record,
+}
+
+impl Trackers {
+    pub async fn start() -> Trackers {
+        let record = Record::default();
+        let next = Arc::new(AtomicU64::new(1));
+        let handler = {
+            let record = record.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = record.clone();
+                let next = next.clone();
+                async move {
+                    let path = uri.path().to_owned();
+                    let scripted = record.push(Request {
+                        method,
+                        path: uri.to_string(),
+                        headers,
+                        body,
+                    });
+                    if let Some(status) = scripted.filter(|status| *status >= 300) {
+                        return json_response(status, json!({"message": "scripted failure"}));
+                    }
+                    let number = next.fetch_add(1, Ordering::Relaxed);
+                    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+                    match segments.as_slice() {
+                        ["repos", owner, repo, "issues"] => json_response(
+                            201,
+                            json!({
+                                "id": 1_000 + number, "number": number, "state": "open",
+                                "html_url": format!("https://github.com/{owner}/{repo}/issues/{number}"),
+                            }),
+                        ),
+                        ["api", "v4", "projects", project, "issues"] => json_response(
+                            201,
+                            json!({
+                                "id": 2_000 + number, "iid": number,
+                                "web_url": format!("https://gitlab.example.com/{}/-/issues/{number}",
+                                    project.replace("%2F", "/")),
+                            }),
+                        ),
+                        ["rest", "api", "2", "issue"] => json_response(
+                            201,
+                            json!({
+                                "id": format!("{}", 10_000 + number), "key": format!("OPS-{number}"),
+                                "self": format!("https://acme.atlassian.net/rest/api/2/issue/{}", 10_000 + number),
+                            }),
+                        ),
+                        _ => json_response(404, json!({"message": "Not Found"})),
+                    }
+                }
+            }
+        };
+        let origin = serve(axum::Router::new().fallback(handler)).await;
+        Trackers { origin, record }
+    }
+
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.record.script.lock().unwrap().extend(statuses);
+    }
+
+    pub fn received(&self) -> Vec<Request> {
+        self.record.received()
+    }
+
+    pub async fn wait_for(&self, count: usize) -> Vec<Request> {
+        self.record.wait_for(count).await
+    }
+}
