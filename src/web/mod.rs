@@ -11,6 +11,7 @@ mod admin;
 mod alerts;
 mod assets;
 mod auth;
+mod changes;
 mod checks;
 mod deliveries;
 mod events;
@@ -82,6 +83,10 @@ pub fn routes() -> Router<AppState> {
             post(oncall::delete_override),
         )
         .route("/oncall/test-page", post(oncall::test_page))
+        .route("/changes", get(changes::page).post(changes::announce))
+        .route("/changes/{id}", get(changes::show))
+        .route("/changes/{id}/approve", post(changes::approve))
+        .route("/changes/{id}/reject", post(changes::reject))
         .route("/silences", get(silences::page).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
         .route("/noise", get(noise::page))

@@ -20,6 +20,7 @@ use crate::store::StoreError;
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("incidents", "/incidents", "Incidents", Role::Viewer),
+    ("changes", "/changes", "Changes", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("oncall", "/oncall", "On call", Role::Viewer),
     ("silences", "/silences", "Silences", Role::Viewer),
@@ -58,6 +59,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "incidents.html",
     "incident_new.html",
     "incident.html",
+    "changes.html",
+    "change.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

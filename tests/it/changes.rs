@@ -292,3 +292,95 @@ async fn announcements_before_an_incident_are_in_what_changed() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn through_the_ui_and_its_chat_link_the_announcer_cannot_approve_and_a_second_person_can() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &CONFIG.replace("TEAM", &chat.url)).await;
+        let mut ana = crate::web::signed_in(&app, "ana", Role::Responder).await;
+        let csrf = ana.csrf().await;
+        let announced = ana
+            .post(
+                "/changes",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("summary", "Remove the Datadog log filter for api"),
+                    ("service", "api"),
+                    ("environment", "production"),
+                    ("risk", "medium"),
+                    ("rollback", "Restore the filter from git"),
+                    ("needs_approval", "yes"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            announced.status,
+            StatusCode::SEE_OTHER,
+            "{}",
+            announced.body
+        );
+        let location = announced.location.clone().unwrap();
+        let id = location
+            .trim_start_matches("/changes/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        // The chat message's link is the change's page, behind sign-in.
+        chat.wait_for(1).await;
+        let link = format!("/changes/{id}");
+        assert!(chat.received()[0].json().to_string().contains(&link));
+        let anonymous = crate::web::Browser::new(&app).get(&link).await;
+        assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+
+        // Ana, through the link: no approve button, and the form refused if posted anyway.
+        let own = ana.get(&link).await;
+        assert_eq!(own.status, StatusCode::OK);
+        assert!(
+            own.body.contains("You announced this change"),
+            "{}",
+            own.body
+        );
+        assert!(!own.body.contains("id=\"approve\""));
+        let refused = ana
+            .post(&format!("{link}/approve"), &[("_csrf", csrf.as_str())])
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.body);
+        assert!(
+            refused.body.contains("you announced this change"),
+            "{}",
+            refused.body
+        );
+
+        // A viewer sees the page, and no buttons.
+        let mut viewer = crate::web::signed_in(&app, "vera", Role::Viewer).await;
+        let seen = viewer.get(&link).await;
+        assert!(!seen.body.contains("id=\"approve\""));
+
+        // Mina approves from the same page.
+        let mut mina = crate::web::signed_in(&app, "mina", Role::Responder).await;
+        let page = mina.get(&link).await;
+        assert!(page.body.contains("id=\"approve\""), "{}", page.body);
+        let csrf = mina.csrf().await;
+        let approved = mina
+            .post(&format!("{link}/approve"), &[("_csrf", csrf.as_str())])
+            .await;
+        assert_eq!(approved.status, StatusCode::SEE_OTHER, "{}", approved.body);
+        let token = app.user_token("ana", &[Scope::ChangesWrite]).await;
+        let change = app
+            .api(Method::GET, &format!("/api/v1/changes/{id}"), Some(&token))
+            .await
+            .1;
+        assert_eq!(change["state"], "approved");
+        assert_eq!(change["decided_by"], "user:mina");
+        let feed = mina.get("/changes").await;
+        assert!(
+            feed.body.contains("Nothing is waiting for approval"),
+            "{}",
+            feed.body
+        );
+        app.stop().await;
+    }
+}
