@@ -84,17 +84,7 @@ impl crate::changes::store::ChangeStore for Backend {
         if !events.is_empty() {
             Self::insert_event_rows(&mut transaction, events, now).await?;
         }
-        for timer in timers {
-            Self::insert_timer(
-                &mut transaction,
-                timer.kind,
-                &timer.payload,
-                timer.at,
-                &timer.key,
-                now,
-            )
-            .await?;
-        }
+        Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
     }

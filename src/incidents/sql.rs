@@ -170,17 +170,7 @@ impl Backend {
         if !effects.events.is_empty() {
             Self::insert_event_rows(transaction, &effects.events, now).await?;
         }
-        for timer in &effects.timers {
-            Self::insert_timer(
-                transaction,
-                timer.kind,
-                &timer.payload,
-                timer.at,
-                &timer.key,
-                now,
-            )
-            .await?;
-        }
+        Self::insert_timers(transaction, &effects.timers, now).await?;
         for start in &effects.paging {
             Self::apply_paging_change(
                 transaction,

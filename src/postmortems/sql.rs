@@ -227,17 +227,7 @@ impl crate::postmortems::store::PostmortemStore for Backend {
         .bind(&item.issue_error)
         .execute(&mut *transaction)
         .await?;
-        for timer in timers {
-            Self::insert_timer(
-                &mut transaction,
-                timer.kind,
-                &timer.payload,
-                timer.at,
-                &timer.key,
-                now,
-            )
-            .await?;
-        }
+        Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
     }

@@ -376,6 +376,26 @@ impl Backend {
         Ok(true)
     }
 
+    /// Timers a change sets, in its transaction.
+    pub(super) async fn insert_timers(
+        transaction: &mut sqlx::Transaction<'_, Db>,
+        timers: &[crate::alerts::store::Timer],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        for timer in timers {
+            Self::insert_timer(
+                transaction,
+                timer.kind,
+                &timer.payload,
+                timer.at,
+                &timer.key,
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
     /// A timer: a job with no queue, due at `at`, made once per `dedup_key`.
     pub(super) async fn insert_timer(
         transaction: &mut sqlx::Transaction<'_, Db>,
