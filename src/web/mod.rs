@@ -16,6 +16,7 @@ mod deliveries;
 mod events;
 mod incidents;
 mod login;
+mod markdown;
 mod noise;
 mod oncall;
 mod overview;
