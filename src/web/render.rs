@@ -20,6 +20,8 @@ use crate::store::StoreError;
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("incidents", "/incidents", "Incidents", Role::Viewer),
+    ("postmortems", "/postmortems", "Post-mortems", Role::Viewer),
+    ("action_items", "/action_items", "Action items", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("oncall", "/oncall", "On call", Role::Viewer),
     ("silences", "/silences", "Silences", Role::Viewer),
@@ -58,6 +60,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "incidents.html",
     "incident_new.html",
     "incident.html",
+    "postmortem.html",
+    "postmortems.html",
+    "action_items.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
