@@ -147,7 +147,8 @@ async fn postmortem_page(
             // The editor's preview starts as the editor's text; the article is the saved text.
             html => rendered(if can_edit { &text } else { &postmortem.markdown }),
             text,
-            version,
+            // The version a save from this editor is made from (`version` is Firewatch's).
+            edit_version => version,
             findings => serialized(&page_findings),
             moves => moves(postmortem.state),
             ..extra
