@@ -73,8 +73,31 @@ mod tests {
     /// makes, no event handler, and no address but web, mail and relative ones.
     fn check(markdown: &str) -> String {
         const ELEMENTS: &[&str] = &[
-            "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre", "blockquote",
-            "ul", "ol", "li", "a", "img", "hr", "br", "table", "thead", "tbody", "tr", "th", "td",
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "em",
+            "strong",
+            "code",
+            "pre",
+            "blockquote",
+            "ul",
+            "ol",
+            "li",
+            "a",
+            "img",
+            "hr",
+            "br",
+            "table",
+            "thead",
+            "tbody",
+            "tr",
+            "th",
+            "td",
         ];
         let html = to_html(markdown);
         for tag in tags(&html) {
@@ -83,7 +106,10 @@ mod tests {
                 .split([' ', '/'])
                 .next()
                 .unwrap_or_default();
-            assert!(ELEMENTS.contains(&name), "<{tag}> from {markdown:?}: {html}");
+            assert!(
+                ELEMENTS.contains(&name),
+                "<{tag}> from {markdown:?}: {html}"
+            );
             // Values are double-quoted with their own quotes escaped: splitting at quotes
             // leaves names and values taking turns.
             let parts: Vec<String> = tag.split('"').map(str::to_ascii_lowercase).collect();
@@ -110,7 +136,10 @@ mod tests {
         assert!(html.contains("<h1>Summary</h1>"), "{html}");
         assert!(html.contains("<em>pool</em>") && html.contains("<strong>capped</strong>"));
         assert!(html.contains("<code>2</code>"));
-        assert!(html.contains("<table>") && html.contains("<td>fired</td>"), "{html}");
+        assert!(
+            html.contains("<table>") && html.contains("<td>fired</td>"),
+            "{html}"
+        );
         assert!(html.contains("<li>two</li>"));
     }
 
@@ -145,7 +174,10 @@ mod tests {
             "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=y&gt;</p>\n"
         );
         // The draft escapes what senders wrote: it reads as they wrote it.
-        assert_eq!(check("Retry &lt;fast path>\n"), "<p>Retry &lt;fast path&gt;</p>\n");
+        assert_eq!(
+            check("Retry &lt;fast path>\n"),
+            "<p>Retry &lt;fast path&gt;</p>\n"
+        );
     }
 
     #[test]
@@ -167,7 +199,10 @@ mod tests {
         let html = check("<javascript:alert(1)>");
         assert_eq!(html, "<p>javascript:alert(1)</p>\n");
         let html = check("![chart](data:image/svg+xml;base64,PHN2Zz4=)");
-        assert_eq!(html, "<p>chart</p>\n", "a dropped image leaves its description");
+        assert_eq!(
+            html, "<p>chart</p>\n",
+            "a dropped image leaves its description"
+        );
         let html = check("[![x](javascript:1)](https://ok.example)");
         assert_eq!(html, "<p><a href=\"https://ok.example\">x</a></p>\n");
 
@@ -190,6 +225,9 @@ mod tests {
     #[test]
     fn titles_cannot_break_out_of_their_attribute() {
         let html = check("[x](https://ok.example \"a\\\" onmouseover=\\\"alert(1)\")");
-        assert!(html.contains("title=\"a&quot; onmouseover=&quot;alert(1)\""), "{html}");
+        assert!(
+            html.contains("title=\"a&quot; onmouseover=&quot;alert(1)\""),
+            "{html}"
+        );
     }
 }

@@ -90,7 +90,10 @@ pub fn routes() -> Router<AppState> {
             "/incidents/{id}/postmortem/preview",
             post(postmortems::preview),
         )
-        .route("/incidents/{id}/postmortem/export", get(postmortems::export))
+        .route(
+            "/incidents/{id}/postmortem/export",
+            get(postmortems::export),
+        )
         .route("/postmortems", get(postmortems::list))
         .route("/incidents/{id}/action_items", post(action_items::add))
         .route("/action_items", get(action_items::list))

@@ -110,7 +110,7 @@ struct Editing {
     version: i64,
 }
 
-async fn postmortem_page(
+fn postmortem_page(
     state: &AppState,
     user: &SignedIn,
     headers: &HeaderMap,
@@ -193,8 +193,7 @@ pub async fn page(
         &postmortem,
         None,
         context! { changed => flash.changed },
-    )
-    .await?;
+    )?;
     Ok(page.into_response())
 }
 
@@ -224,45 +223,60 @@ pub async fn save(
             "the form does not say which version it edits; reload the page and edit again".into(),
         ));
     };
-    let (status, problem, editing, conflict) =
-        match ops::save(&state, &incident.id, &markdown, Some(base), &who(&user)).await {
-            Ok(saved) => {
-                tracing::info!(user = %user.user.name, incident = %incident.id, version = saved.version, "post-mortem saved from the web UI");
-                return Ok(Redirect::to(&format!(
-                    "/incidents/{}/postmortem?changed=saved",
-                    incident.number
-                ))
-                .into_response());
-            }
-            Err(PostmortemError::Conflict(conflict)) => {
-                let EditConflict { current } = *conflict;
-                // The next save is made from the newer version: by then the person has merged
-                // their change into it.
-                let editing = Editing {
-                    markdown,
-                    version: current.version,
-                };
-                let conflict = context! {
-                    by => &current.updated_by,
-                    version => current.version,
-                    at => current.updated_at.to_string(),
-                    base,
-                    markdown => &current.markdown,
-                };
-                (StatusCode::CONFLICT, None, editing, Some(conflict))
-            }
-            Err(PostmortemError::Invalid(problem)) => (
+    let (status, postmortem, editing, extra) = match ops::save(
+        &state,
+        &incident.id,
+        &markdown,
+        Some(base),
+        &who(&user),
+    )
+    .await
+    {
+        Ok(saved) => {
+            tracing::info!(user = %user.user.name, incident = %incident.id, version = saved.version, "post-mortem saved from the web UI");
+            return Ok(Redirect::to(&format!(
+                "/incidents/{}/postmortem?changed=saved",
+                incident.number
+            ))
+            .into_response());
+        }
+        Err(PostmortemError::Conflict(conflict)) => {
+            let EditConflict { current } = *conflict;
+            let conflict = context! {
+                by => &current.updated_by,
+                version => current.version,
+                at => current.updated_at.to_string(),
+                base,
+                markdown => &current.markdown,
+            };
+            // The next save is made from the newer version: by then the person has merged
+            // their change into it.
+            let editing = Editing {
+                markdown,
+                version: current.version,
+            };
+            (
+                StatusCode::CONFLICT,
+                current,
+                editing,
+                context! { conflict },
+            )
+        }
+        Err(PostmortemError::Invalid(problem)) => {
+            let current = ops::get(&state, &incident.id).await.map_err(page_error)?;
+            let editing = Editing {
+                markdown,
+                version: base,
+            };
+            (
                 StatusCode::BAD_REQUEST,
-                Some(problem),
-                Editing {
-                    markdown,
-                    version: base,
-                },
-                None,
-            ),
-            Err(error) => return Err(page_error(error)),
-        };
-    let postmortem = ops::get(&state, &incident.id).await.map_err(page_error)?;
+                current,
+                editing,
+                context! { problem },
+            )
+        }
+        Err(error) => return Err(page_error(error)),
+    };
     let page = postmortem_page(
         &state,
         &user,
@@ -270,9 +284,8 @@ pub async fn save(
         &incident,
         &postmortem,
         Some(editing),
-        context! { problem, conflict },
-    )
-    .await?;
+        extra,
+    )?;
     Ok((status, page).into_response())
 }
 
@@ -322,8 +335,7 @@ pub async fn move_to(
         &postmortem,
         None,
         context! { problem },
-    )
-    .await?;
+    )?;
     Ok((StatusCode::CONFLICT, page).into_response())
 }
 
@@ -363,10 +375,7 @@ pub async fn export(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"postmortem-{}.md\"",
-                    incident.number
-                ),
+                format!("attachment; filename=\"postmortem-{}.md\"", incident.number),
             ),
         ],
         postmortem.markdown,

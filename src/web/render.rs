@@ -21,7 +21,12 @@ const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("incidents", "/incidents", "Incidents", Role::Viewer),
     ("postmortems", "/postmortems", "Post-mortems", Role::Viewer),
-    ("action_items", "/action_items", "Action items", Role::Viewer),
+    (
+        "action_items",
+        "/action_items",
+        "Action items",
+        Role::Viewer,
+    ),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("oncall", "/oncall", "On call", Role::Viewer),
     ("silences", "/silences", "Silences", Role::Viewer),

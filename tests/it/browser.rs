@@ -836,7 +836,10 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
         browser.wait_for_path("/incidents/1?changed=resolved").await;
         browser.click("[data-testid=postmortem-link] a").await;
         browser.wait_for_path("/incidents/1/postmortem").await;
-        assert_eq!(browser.text("[data-testid=postmortem-state]").await, "draft");
+        assert_eq!(
+            browser.text("[data-testid=postmortem-state]").await,
+            "draft"
+        );
         assert!(
             browser
                 .text("[data-testid=preview] h1")
@@ -870,7 +873,10 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
         let findings = browser
             .wait_for_contains("[data-testid=findings]", "Andrew forgot")
             .await;
-        assert!(findings.contains("Say what the system allowed"), "{findings}");
+        assert!(
+            findings.contains("Say what the system allowed"),
+            "{findings}"
+        );
         browser
             .wait_for_contains(
                 "[data-testid=preview]",
@@ -929,7 +935,10 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
             browser.text("[data-testid=postmortem-state]").await,
             "published"
         );
-        assert_eq!(browser.text("[data-testid=incident-state]").await, "learning");
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "learning"
+        );
         browser.screenshot("postmortem-published").await;
         assert_eq!(
             browser.phone_overflow("/incidents/1/postmortem").await,
@@ -939,7 +948,10 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
 
         // An action item, added and completed on the incident's page: the incident closes.
         browser.open("/incidents/1").await;
-        assert_eq!(browser.text("[data-testid=incident-state]").await, "learning");
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "learning"
+        );
         assert_eq!(
             browser.text("[data-testid=postmortem-link]").await,
             "published"
@@ -1013,7 +1025,9 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
         browser.open("/postmortems").await;
         let row = browser.text("[data-testid=postmortems] tbody tr").await;
         assert!(
-            row.contains("#1") && row.contains("Certificate expired on api") && row.contains("published"),
+            row.contains("#1")
+                && row.contains("Certificate expired on api")
+                && row.contains("published"),
             "{row}"
         );
 

@@ -1553,19 +1553,27 @@ async fn a_save_from_an_older_version_is_refused_on_the_page_and_keeps_what_was_
 
         // Sam's save from version 1 is refused: the sentence, Sam's text in the editor, Rui's
         // below it, and the next save made from version 2.
-        let second = draft.replace("_What happened, in two or three sentences._", "The TLS certificate of api expired at 01:00.\r\nCheckout failed.");
+        let second = draft.replace(
+            "_What happened, in two or three sentences._",
+            "The TLS certificate of api expired at 01:00.\r\nCheckout failed.",
+        );
         let refused = sam
             .post(
                 "/incidents/1/postmortem",
-                &[("_csrf", &sam_csrf), ("markdown", &second), ("version", "1")],
+                &[
+                    ("_csrf", &sam_csrf),
+                    ("markdown", &second),
+                    ("version", "1"),
+                ],
             )
             .await;
         assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
         let conflict = refused.testid("conflict").unwrap();
         assert!(
             conflict.starts_with("user:rui saved version 2 at 2026-11-02 01:10")
-                && conflict
-                    .contains("after version 1 that your edit started from, so your edit was not saved."),
+                && conflict.contains(
+                    "after version 1 that your edit started from, so your edit was not saved."
+                ),
             "{conflict}"
         );
         let typed = second.replace("\r\n", "\n");
@@ -1589,7 +1597,11 @@ async fn a_save_from_an_older_version_is_refused_on_the_page_and_keeps_what_was_
         let saved = sam
             .post(
                 "/incidents/1/postmortem",
-                &[("_csrf", &sam_csrf), ("markdown", &merged), ("version", "2")],
+                &[
+                    ("_csrf", &sam_csrf),
+                    ("markdown", &merged),
+                    ("version", "2"),
+                ],
             )
             .await;
         assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
@@ -1642,7 +1654,10 @@ async fn markup_in_a_post_mortem_is_shown_as_text_and_the_preview_says_the_same(
             article.contains("&lt;img src=x onerror=alert(2)&gt;"),
             "{article}"
         );
-        assert!(!article.contains("<script") && !article.contains("<img"), "{article}");
+        assert!(
+            !article.contains("<script") && !article.contains("<img"),
+            "{article}"
+        );
         assert!(!page.body.contains("javascript:"), "{article}");
         assert!(article.contains("the runbook"), "the link's text stays");
         assert!(article.contains("<a href=\"https://wiki.example/tls\">the wiki</a>"));
@@ -1653,7 +1668,11 @@ async fn markup_in_a_post_mortem_is_shown_as_text_and_the_preview_says_the_same(
             page.body.matches("<script src=\"").count()
         );
         // A viewer reads, and is offered no editor and no buttons.
-        assert!(!page.body.contains("<form method=\"post\" action=\"/incidents/1/"));
+        assert!(
+            !page
+                .body
+                .contains("<form method=\"post\" action=\"/incidents/1/")
+        );
         assert!(!page.body.contains("postmortem.js"));
 
         // The preview renders the same way, with the findings beside it.
@@ -1662,7 +1681,10 @@ async fn markup_in_a_post_mortem_is_shown_as_text_and_the_preview_says_the_same(
                 "/incidents/1/postmortem/preview",
                 &[
                     ("_csrf", &csrf),
-                    ("markdown", "<script>alert(1)</script>\r\n\r\nhuman error, and Andrew forgot"),
+                    (
+                        "markdown",
+                        "<script>alert(1)</script>\r\n\r\nhuman error, and Andrew forgot",
+                    ),
                 ],
             )
             .await;
@@ -1843,7 +1865,11 @@ async fn the_lists_of_post_mortems_and_action_items_filter_and_link_to_their_inc
         let mut rui = signed_in(&app, "rui", Role::Responder).await;
         let csrf = rui.csrf().await;
         for (title, owner, due) in [
-            ("Alert 14 days before a certificate expires", "andrew", "2026-11-02"),
+            (
+                "Alert 14 days before a certificate expires",
+                "andrew",
+                "2026-11-02",
+            ),
             ("Renew certificates automatically", "mina", "2026-12-15"),
         ] {
             let added = rui
@@ -1873,18 +1899,22 @@ async fn the_lists_of_post_mortems_and_action_items_filter_and_link_to_their_inc
             items.contains("Alert 14 days before a certificate expires Andrew 2026-11-02 P2 prevent outstanding"),
             "{items}"
         );
-        assert_eq!(
-            page.testid("postmortem-link").as_deref(),
-            Some("draft")
-        );
+        assert_eq!(page.testid("postmortem-link").as_deref(), Some("draft"));
 
         // Mine is Andrew's (rui's person); overdue once the due date's day is over.
         let mine = rui.get("/action_items?show=mine").await;
         let rows = mine.testid("action-items").unwrap();
-        assert!(rows.contains("Alert 14 days") && !rows.contains("Renew"), "{rows}");
+        assert!(
+            rows.contains("Alert 14 days") && !rows.contains("Renew"),
+            "{rows}"
+        );
         assert!(mine.body.contains("href=\"/incidents/1#action-items\""));
         let overdue = rui.get("/action_items?show=overdue").await;
-        assert!(overdue.body.contains("Nothing overdue."), "{}", overdue.body);
+        assert!(
+            overdue.body.contains("Nothing overdue."),
+            "{}",
+            overdue.body
+        );
         // The due date's day ends at midnight UTC (Andrew has no time zone), 22h50m on; the
         // session is used halfway so it does not end meanwhile.
         app.advance(41_400);
@@ -1897,7 +1927,11 @@ async fn the_lists_of_post_mortems_and_action_items_filter_and_link_to_their_inc
             "{rows}"
         );
         assert_eq!(
-            rui.get("/action_items").await.body.matches("<tr data-item=").count(),
+            rui.get("/action_items")
+                .await
+                .body
+                .matches("<tr data-item=")
+                .count(),
             2
         );
         let mut stranger = signed_in(&app, "sam", Role::Viewer).await;
