@@ -1012,6 +1012,16 @@ async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_i
                 .contains("completed")
         );
 
+        browser
+            .client()
+            .execute(
+                "document.getElementById('action-items').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.screenshot("incident-action-items").await;
+
         browser.open("/action_items").await;
         let row = browser.text("[data-testid=action-items] tbody tr").await;
         assert!(
