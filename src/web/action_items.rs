@@ -16,7 +16,7 @@ use super::auth::{Form, SignedIn};
 use super::incidents::{incident_page, safe_link};
 use super::render::{Frame, PageError};
 use crate::config::Config;
-use crate::core::incident::Priority;
+use crate::core::incident::{Priority, State as Lifecycle};
 use crate::core::role::Role;
 use crate::incidents::ops::IncidentError;
 use crate::incidents::store::Incident;
@@ -80,8 +80,10 @@ pub async fn incident_section(
     Ok(context! {
         action_items => items,
         postmortem_state => postmortem,
-        // Read once the incident is over, the post-mortem is drafted on the spot.
-        postmortem_ready => postmortem.is_some() || !incident.state.is_open(),
+        // Read once the incident has resolved, the post-mortem is drafted on the spot; one
+        // declined or merged needs none.
+        postmortem_ready => postmortem.is_some()
+            || matches!(incident.state, Lifecycle::Resolved | Lifecycle::Learning | Lifecycle::Closed),
         item_priorities => PRIORITIES,
         item_kinds => ["mitigate", "prevent"],
         my_person => config.person_for_user(&user.user.name).map(|person| person.id.clone()),
