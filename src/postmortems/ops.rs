@@ -111,9 +111,12 @@ pub async fn get(state: &AppState, incident_key: &str) -> Result<Postmortem, Pos
         .map_err(IncidentError::from)?;
     match state.store.get_postmortem(&incident.id).await {
         Ok(found) => Ok(found),
-        Err(StoreError::NotFound) if incident.state.is_open() => {
+        Err(StoreError::NotFound)
+            if incident.state.is_open()
+                || matches!(incident.state, State::Declined | State::Merged) =>
+        {
             Err(PostmortemError::NotYet(format!(
-                "incident #{} is {}: its post-mortem is drafted when it resolves",
+                "incident #{} is in {}: a post-mortem is drafted when an incident resolves",
                 incident.number,
                 incident.state.as_str()
             )))
@@ -171,6 +174,12 @@ pub async fn set_state(
         .store
         .set_postmortem_state(&current.incident_id, to, by, state.clock.now())
         .await?;
+    let what = match to {
+        PostmortemState::Draft => "Post-mortem back to draft",
+        PostmortemState::InReview => "Post-mortem ready for review",
+        PostmortemState::Published => "Post-mortem published",
+    };
+    on_timeline(state, &current.incident_id, "postmortem", what.into(), by).await?;
     if to == PostmortemState::Published {
         let incident = state.store.get_incident(&current.incident_id).await?;
         if incident.state == State::Resolved {
@@ -187,6 +196,43 @@ pub async fn set_state(
         }
     }
     Ok(stored)
+}
+
+/// A line on the incident's timeline for what happened to its post-mortem or action items.
+async fn on_timeline(
+    state: &AppState,
+    incident_id: &str,
+    kind: &str,
+    text: String,
+    by: &str,
+) -> Result<(), PostmortemError> {
+    let now = state.clock.now();
+    let entry = crate::incidents::store::TimelineEntry {
+        at: now,
+        kind: kind.to_owned(),
+        text,
+        actor: Some(by.to_owned()),
+        link: None,
+        starred: false,
+    };
+    state
+        .store
+        .change_incident(
+            incident_id,
+            &|current| {
+                Ok((
+                    current.clone(),
+                    crate::incidents::store::Effects {
+                        timeline: vec![entry.clone()],
+                        ..Default::default()
+                    },
+                ))
+            },
+            now,
+        )
+        .await?
+        .map_err(IncidentError::from)?;
+    Ok(())
 }
 
 /// The names a blameless check looks for: each person's id, name and first name.
@@ -292,6 +338,20 @@ pub async fn add_item(
         });
     }
     state.store.create_action_item(&item, &timers, now).await?;
+    on_timeline(
+        state,
+        &item.incident_id,
+        "action_item",
+        format!(
+            "Action item ({}): {}, owned by {}, due {}",
+            item.kind.as_str(),
+            item.title,
+            item.owner,
+            item.due
+        ),
+        by,
+    )
+    .await?;
     state.jobs_added.notify_one();
     Ok(item)
 }
@@ -308,6 +368,18 @@ pub async fn set_item_status(
         .store
         .set_action_item_status(id, status, state.clock.now())
         .await?;
+    on_timeline(
+        state,
+        &item.incident_id,
+        "action_item",
+        format!(
+            "Action item {}: {}",
+            status.as_str().replace('_', " "),
+            item.title
+        ),
+        by,
+    )
+    .await?;
     if status.is_done() {
         let incident = state.store.get_incident(&item.incident_id).await?;
         let outstanding = state

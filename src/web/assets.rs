@@ -11,6 +11,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("style.css", "text/css", include_str!("assets/style.css")),
     ("app.js", "text/javascript", include_str!("assets/app.js")),
     (
+        "postmortem.js",
+        "text/javascript",
+        include_str!("assets/postmortem.js"),
+    ),
+    (
         "charts.js",
         "text/javascript",
         include_str!("assets/charts.js"),

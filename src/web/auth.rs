@@ -29,8 +29,8 @@ pub const LOGIN_COOKIE: &str = "fw_login";
 const RENEW_AFTER: SignedDuration = SignedDuration::from_mins(5);
 /// However active, a session ends this long after sign-in.
 pub const MAX_SESSION: SignedDuration = SignedDuration::from_hours(24 * 7);
-/// Largest form body a page accepts.
-const MAX_FORM_BYTES: usize = 64 * 1024;
+/// Largest form body a page accepts, unless its [`Form`] says otherwise.
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
 /// The signed-in user of this request.
 #[derive(Debug, Clone)]
@@ -184,17 +184,17 @@ pub fn session_lifetime(state: &AppState) -> SignedDuration {
 #[derive(Debug, serde::Deserialize)]
 pub struct NoFields {}
 
-/// A URL-encoded form from a signed-in user whose `_csrf` field matches their session. Put it
-/// last among a handler's arguments.
-pub struct Form<T>(pub T);
+/// A URL-encoded form from a signed-in user whose `_csrf` field matches their session, of at
+/// most `LIMIT` bytes. Put it last among a handler's arguments.
+pub struct Form<T, const LIMIT: usize = MAX_FORM_BYTES>(pub T);
 
-impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
+impl<T: DeserializeOwned, const LIMIT: usize> FromRequest<AppState> for Form<T, LIMIT> {
     type Rejection = PageError;
 
     async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
         let signed_in = SignedIn::from_request_parts(&mut parts, state).await?;
-        let fields = form_fields(body).await?;
+        let fields = form_fields(body, LIMIT).await?;
         let presented = field(&fields, "_csrf").unwrap_or_default();
         if !tokens_match(presented, &signed_in.csrf) {
             tracing::warn!(user = %signed_in.user.name, path = %parts.uri.path(), "form refused: CSRF token missing or wrong");
@@ -205,8 +205,11 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Form<T> {
 }
 
 /// Reads a URL-encoded body into its fields.
-pub async fn form_fields(body: axum::body::Body) -> Result<Vec<(String, String)>, PageError> {
-    let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
+pub async fn form_fields(
+    body: axum::body::Body,
+    limit: usize,
+) -> Result<Vec<(String, String)>, PageError> {
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| PageError::BadRequest("the form is too large".into()))?;
     serde_urlencoded::from_bytes(&bytes)

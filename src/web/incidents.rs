@@ -52,7 +52,7 @@ fn present(text: &str) -> Option<String> {
 
 /// A link a page may show: an in-app path or a web address. Links come from senders (a
 /// forge's URL), so anything else is shown as text.
-fn safe_link(link: Option<&str>) -> Option<String> {
+pub(super) fn safe_link(link: Option<&str>) -> Option<String> {
     link.filter(|link| {
         link.starts_with("https://")
             || link.starts_with("http://")
@@ -261,7 +261,7 @@ pub async fn declare(
     Ok((StatusCode::BAD_REQUEST, page).into_response())
 }
 
-fn page_error(error: IncidentError) -> PageError {
+pub(super) fn page_error(error: IncidentError) -> PageError {
     match error {
         IncidentError::Store(StoreError::NotFound) => PageError::NotFound("incident"),
         IncidentError::Store(error) => error.into(),
@@ -296,7 +296,7 @@ pub async fn detail(
     .await
 }
 
-async fn incident_page(
+pub(super) async fn incident_page(
     state: &AppState,
     user: &SignedIn,
     headers: &HeaderMap,
@@ -411,6 +411,7 @@ async fn incident_page(
         .updates
         .last()
         .map_or("investigating", |update| update.status.as_str());
+    let follow_up = super::action_items::incident_section(state, user, incident).await?;
     Frame {
         state,
         user,
@@ -440,7 +441,7 @@ async fn incident_page(
             what_changed,
             cause_unlisted => incident.causing_deployment.as_ref().filter(|_| !cause_listed),
             earlier => serialized(&view.earlier),
-            ..extra
+            ..context! { ..follow_up, ..extra }
         },
     )
 }

@@ -97,7 +97,7 @@ pub async fn submit(
     headers: HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, PageError> {
-    let fields = auth::form_fields(body).await?;
+    let fields = auth::form_fields(body, auth::MAX_FORM_BYTES).await?;
     let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
     if !auth::tokens_match(auth::field(&fields, "_csrf").unwrap_or_default(), expected) {
         return Err(PageError::Csrf);

@@ -7,6 +7,7 @@
 //! `templates/` that extends `layout.html`, a route in [`routes`], and, when it belongs in the
 //! navigation, an entry in `NAV`.
 
+mod action_items;
 mod admin;
 mod alerts;
 mod assets;
@@ -17,10 +18,12 @@ mod deliveries;
 mod events;
 mod incidents;
 mod login;
+mod markdown;
 mod noise;
 mod oncall;
 mod overview;
 mod page_link;
+mod postmortems;
 mod render;
 mod silences;
 
@@ -76,6 +79,26 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/updates", post(incidents::post_update))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/cause", post(incidents::mark_cause))
+        .route(
+            "/incidents/{id}/postmortem",
+            get(postmortems::page).post(postmortems::save),
+        )
+        .route(
+            "/incidents/{id}/postmortem/state",
+            post(postmortems::move_to),
+        )
+        .route(
+            "/incidents/{id}/postmortem/preview",
+            post(postmortems::preview),
+        )
+        .route(
+            "/incidents/{id}/postmortem/export",
+            get(postmortems::export),
+        )
+        .route("/postmortems", get(postmortems::list))
+        .route("/incidents/{id}/action_items", post(action_items::add))
+        .route("/action_items", get(action_items::list))
+        .route("/action_items/{id}/status", post(action_items::set_status))
         .route("/oncall", get(oncall::page))
         .route("/oncall/overrides", post(oncall::create_override))
         .route(

@@ -20,6 +20,8 @@ use crate::store::StoreError;
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
     ("incidents", "/incidents", "Incidents", Role::Viewer),
+    ("postmortems", "/postmortems", "Post-mortems", Role::Viewer),
+    ("action_items", "/action_items", "Actions", Role::Viewer),
     ("changes", "/changes", "Changes", Role::Viewer),
     ("alerts", "/alerts", "Alerts", Role::Viewer),
     ("oncall", "/oncall", "On call", Role::Viewer),
@@ -59,6 +61,9 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "incidents.html",
     "incident_new.html",
     "incident.html",
+    "postmortem.html",
+    "postmortems.html",
+    "action_items.html",
     "changes.html",
     "change.html",
 ];

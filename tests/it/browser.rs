@@ -1,7 +1,8 @@
 //! The web UI in a real headless Chromium (Debian's `chromium`, driven over WebDriver by
 //! `chromedriver`): sign in, read the overview and its charts, filter the event feed, open a raw
 //! payload, re-drive a dead letter as a responder, be refused admin pages as a viewer, and run
-//! an incident from its declaration to its resolution.
+//! an incident from its declaration to its resolution, and on to its post-mortem (flagged live
+//! by the blameless check, reviewed, published) and its action items until it closes.
 //! Screenshots of each page land in `target/tmp/screenshots/` for people to look at.
 
 use std::process::{Child, Command, Stdio};
@@ -147,6 +148,26 @@ impl Browser {
             assert!(
                 Instant::now() < deadline,
                 "{css} reads {found:?}, not {expected:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for `css` to contain `needle`: a live preview changes the page without a
+    /// navigation.
+    async fn wait_for_contains(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = match self.client().find(Locator::Css(css)).await {
+                Ok(element) => element.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if found.contains(needle) {
+                return found;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} reads {found:?}, without {needle:?}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -781,6 +802,323 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
         browser.open("/incidents/new").await;
         assert_eq!(browser.text("h1").await, "Not allowed");
 
+        browser.close().await;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_responder_writes_reviews_and_publishes_a_post_mortem_and_closes_the_incident() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        add_user(&app, "rui", Role::Responder).await;
+        let (status, body) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &json!({"title": "Certificate expired on api", "severity": "SEV2", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{body}");
+        app.advance(900);
+        let browser = Browser::start(&app, backend, "Asia/Seoul").await;
+        browser.sign_in("rui").await;
+
+        // Resolved from its page, which then links to the draft.
+        browser.open("/incidents/1").await;
+        assert_eq!(
+            browser.text("[data-testid=postmortem-link]").await,
+            "drafted when the incident resolves"
+        );
+        browser.click("#resolve").await;
+        browser.wait_for_path("/incidents/1?changed=resolved").await;
+        browser.click("[data-testid=postmortem-link] a").await;
+        browser.wait_for_path("/incidents/1/postmortem").await;
+        assert_eq!(
+            browser.text("[data-testid=postmortem-state]").await,
+            "draft"
+        );
+        assert!(
+            browser
+                .text("[data-testid=preview] h1")
+                .await
+                .starts_with("Post-mortem: Certificate expired on api")
+        );
+        assert_eq!(
+            browser.text("[data-testid=findings]").await,
+            "No blaming phrases found."
+        );
+        browser.screenshot("postmortem-editor").await;
+
+        // A blaming sentence typed at the end is flagged before anything is saved.
+        let editor = "textarea[name=markdown]";
+        browser
+            .client()
+            .execute(
+                "var e = document.querySelector(arguments[0]); e.focus(); e.setSelectionRange(e.value.length, e.value.length);",
+                vec![json!(editor)],
+            )
+            .await
+            .unwrap();
+        browser
+            .client()
+            .find(Locator::Css(editor))
+            .await
+            .unwrap()
+            .send_keys("\nAndrew forgot to renew the certificate.\n")
+            .await
+            .unwrap();
+        let findings = browser
+            .wait_for_contains("[data-testid=findings]", "Andrew forgot")
+            .await;
+        assert!(
+            findings.contains("Say what the system allowed"),
+            "{findings}"
+        );
+        browser
+            .wait_for_contains(
+                "[data-testid=preview]",
+                "Andrew forgot to renew the certificate.",
+            )
+            .await;
+        browser.screenshot("postmortem-flagged").await;
+
+        // Saved all the same, and the finding is still shown after the save.
+        browser.click("#save").await;
+        browser
+            .wait_for_path("/incidents/1/postmortem?changed=saved")
+            .await;
+        let stored = app.get("/api/v1/incidents/1/postmortem").await;
+        assert!(
+            stored["markdown"]
+                .as_str()
+                .unwrap()
+                .contains("\nAndrew forgot to renew the certificate.\n"),
+            "{stored}"
+        );
+        assert_eq!(stored["version"], 2);
+        assert!(
+            browser
+                .text("[role=status]")
+                .await
+                .starts_with("Saved as version 2. The blameless check found 1 phrase")
+        );
+        assert!(
+            browser
+                .text("[data-testid=findings]")
+                .await
+                .contains("Line ")
+        );
+        assert!(
+            browser
+                .text("[data-testid=last-change]")
+                .await
+                .starts_with("by user:rui, 2026-11-02 10:15")
+        );
+
+        // Reviewed, then published: the incident moves on to learning.
+        browser.click("button[data-move=in_review]").await;
+        browser
+            .wait_for_path("/incidents/1/postmortem?changed=in_review")
+            .await;
+        assert_eq!(
+            browser.text("[data-testid=postmortem-state]").await,
+            "in review"
+        );
+        browser.click("button[data-move=published]").await;
+        browser
+            .wait_for_path("/incidents/1/postmortem?changed=published")
+            .await;
+        assert_eq!(
+            browser.text("[data-testid=postmortem-state]").await,
+            "published"
+        );
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "learning"
+        );
+        browser.screenshot("postmortem-published").await;
+        assert_eq!(
+            browser.phone_overflow("/incidents/1/postmortem").await,
+            0,
+            "the post-mortem page is wider than a phone"
+        );
+
+        // An action item, added and completed on the incident's page: the incident closes.
+        browser.open("/incidents/1").await;
+        assert_eq!(
+            browser.text("[data-testid=incident-state]").await,
+            "learning"
+        );
+        assert_eq!(
+            browser.text("[data-testid=postmortem-link]").await,
+            "published"
+        );
+        let form = "form[aria-label='New action item']";
+        browser
+            .fill(
+                &format!("{form} input[name=title]"),
+                "Alert 14 days before a certificate expires",
+            )
+            .await;
+        browser
+            .select(&format!("{form} select[name=owner]"), "mina")
+            .await;
+        browser
+            .client()
+            .execute(
+                &format!("document.querySelector(\"{form} input[name=due]\").value = '2026-11-20'"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser
+            .select(&format!("{form} select[name=priority]"), "P2")
+            .await;
+        browser
+            .select(&format!("{form} select[name=kind]"), "prevent")
+            .await;
+        browser.click("#add-item").await;
+        browser
+            .wait_for_path("/incidents/1?changed=item_added")
+            .await;
+        let row = browser.text("[data-testid=action-items] tbody tr").await;
+        assert!(
+            row.contains("Alert 14 days before a certificate expires")
+                && row.contains("Mina")
+                && row.contains("2026-11-20")
+                && row.contains("outstanding"),
+            "{row}"
+        );
+        browser
+            .click("[data-testid=action-items] button[data-status=completed]")
+            .await;
+        browser
+            .wait_for_path("/incidents/1?changed=item_completed")
+            .await;
+        assert_eq!(browser.text("[data-testid=incident-state]").await, "closed");
+        assert!(
+            browser
+                .text("[role=status]")
+                .await
+                .ends_with("It was the last one: the incident is closed.")
+        );
+        assert!(
+            browser
+                .text("[data-testid=action-items] .item-status")
+                .await
+                .contains("completed")
+        );
+
+        browser
+            .client()
+            .execute(
+                "document.getElementById('action-items').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.screenshot("incident-action-items").await;
+
+        browser.open("/action_items").await;
+        let row = browser.text("[data-testid=action-items] tbody tr").await;
+        assert!(
+            row.contains("#1") && row.contains("closed") && row.contains("completed"),
+            "{row}"
+        );
+        browser.screenshot("action-items").await;
+        browser.click("[data-testid=action-items] tbody tr a").await;
+        browser.wait_for_path("/incidents/1").await;
+
+        browser.open("/postmortems").await;
+        let row = browser.text("[data-testid=postmortems] tbody tr").await;
+        assert!(
+            row.contains("#1")
+                && row.contains("Certificate expired on api")
+                && row.contains("published"),
+            "{row}"
+        );
+
+        browser.close().await;
+        app.stop().await;
+    }
+}
+
+const CHANGES_CONFIG: &str = r#"
+[[teams]]
+id = "cloud"
+
+[[services]]
+id = "api"
+team = "cloud"
+"#;
+
+#[tokio::test]
+async fn a_change_announced_by_one_responder_is_approved_by_another_and_never_by_its_announcer() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CHANGES_CONFIG).await;
+        add_user(&app, "ana", Role::Responder).await;
+        add_user(&app, "mina", Role::Responder).await;
+
+        // Ana announces from the form.
+        let browser = Browser::start(&app, backend, "Europe/Lisbon").await;
+        browser.sign_in("ana").await;
+        browser.open("/changes").await;
+        assert_eq!(
+            browser.text("main section.card p.empty").await,
+            "Nothing is waiting for approval."
+        );
+        browser
+            .fill(
+                "input[name=summary]",
+                "Remove the Datadog log filter for api",
+            )
+            .await;
+        browser.select("select[name=risk]", "medium").await;
+        browser
+            .fill("input[name=rollback]", "Restore the filter from git")
+            .await;
+        browser.click("input[name=needs_approval]").await;
+        browser.screenshot("change-announce").await;
+        browser
+            .click("form[aria-label='Announce a change'] button[type=submit]")
+            .await;
+        browser
+            .wait_for_text("#change-state", "pending approval")
+            .await;
+        let path = browser.path().await;
+        let path = path.split('?').next().unwrap().to_owned();
+        // The announcer is shown no approve button.
+        assert_eq!(browser.count("#approve").await, 0);
+        assert!(
+            browser
+                .text("#own-change")
+                .await
+                .contains("someone else has to approve")
+        );
+        browser.screenshot("change-own").await;
+        browser.close().await;
+
+        // Mina opens it, as from the chat message's link, and approves.
+        let browser = Browser::start(&app, backend, "Europe/Lisbon").await;
+        browser.sign_in("mina").await;
+        browser.open("/changes").await;
+        assert!(
+            browser
+                .text("main")
+                .await
+                .contains("Remove the Datadog log filter for api")
+        );
+        browser.open(&path).await;
+        assert_eq!(browser.count("#approve").await, 1);
+        browser.screenshot("change-pending").await;
+        browser.click("#approve").await;
+        browser.wait_for_text("#change-state", "approved").await;
+        assert!(browser.text("main").await.contains("by user:mina"));
+        browser.screenshot("change-approved").await;
         browser.close().await;
         app.stop().await;
     }

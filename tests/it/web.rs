@@ -407,6 +407,9 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             "/alerts",
             "/incidents",
             "/incidents/1",
+            "/incidents/1/postmortem",
+            "/postmortems",
+            "/action_items",
             "/checks",
             "/events",
             "/events/x",
@@ -437,6 +440,8 @@ async fn pages_need_a_session_and_admin_pages_need_an_admin() {
             "/alerts?state=all",
             "/incidents",
             "/incidents?state=all&severity=SEV2",
+            "/postmortems",
+            "/action_items",
             "/checks",
             "/events",
             "/deliveries",
@@ -1461,6 +1466,551 @@ async fn incident_forms_need_a_responder_and_their_token_and_refusals_say_why() 
             "{row}"
         );
         assert!(row.contains("user:rui"), "{row}");
+        app.stop().await;
+    }
+}
+
+/// Declares incident #1 on api through the API and resolves it: its post-mortem is drafted.
+pub async fn resolved_incident(app: &TestApp, title: &str) {
+    let (status, body) = app
+        .api_json(
+            reqwest::Method::POST,
+            "/api/v1/incidents",
+            &app.admin_token,
+            &serde_json::json!({"title": title, "severity": "SEV2", "services": ["api"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    app.advance(600);
+    let number = body["number"].as_i64().unwrap();
+    let (status, body) = app
+        .api(
+            reqwest::Method::POST,
+            &format!("/api/v1/incidents/{number}/resolve"),
+            Some(&app.admin_token),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The draft is made by a job on resolve.
+    app.idle().await;
+}
+
+/// The editor's text on a post-mortem page, as the person would see it.
+fn editor_text(page: &Page) -> String {
+    unescape(between(
+        &page.body,
+        "aria-label=\"The post-mortem in Markdown\">\n",
+        "</textarea>",
+    ))
+}
+
+#[tokio::test]
+async fn a_save_from_an_older_version_is_refused_on_the_page_and_keeps_what_was_typed() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        resolved_incident(&app, "Certificate expired on api").await;
+        let mut rui = signed_in(&app, "rui", Role::Responder).await;
+        let mut sam = signed_in(&app, "sam", Role::Responder).await;
+        let rui_csrf = rui.csrf().await;
+        let sam_csrf = sam.csrf().await;
+
+        // Both open the draft, version 1.
+        let opened = rui.get("/incidents/1/postmortem").await;
+        assert_eq!(opened.status, StatusCode::OK, "{}", opened.body);
+        assert_eq!(opened.testid("postmortem-state").as_deref(), Some("draft"));
+        assert_eq!(opened.input("version").as_deref(), Some("1"));
+        let draft = editor_text(&opened);
+        assert!(draft.starts_with("# Post-mortem: Certificate expired on api"));
+        assert_eq!(
+            editor_text(&sam.get("/incidents/1/postmortem").await),
+            draft
+        );
+
+        // Rui saves first, with a blaming sentence: saved all the same, and flagged.
+        let first = format!("{draft}\nAndrew forgot to renew the certificate.\n");
+        let saved = rui
+            .post(
+                "/incidents/1/postmortem",
+                &[("_csrf", &rui_csrf), ("markdown", &first), ("version", "1")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            saved.location.as_deref(),
+            Some("/incidents/1/postmortem?changed=saved")
+        );
+        let page = rui.get("/incidents/1/postmortem?changed=saved").await;
+        assert!(
+            page.body
+                .contains("Saved as version 2. The blameless check found 1 phrase to reword"),
+            "{}",
+            page.body
+        );
+        let findings = page.testid("findings").unwrap();
+        assert!(
+            findings.contains("Andrew forgot") && findings.contains("Say what the system allowed"),
+            "{findings}"
+        );
+
+        // Sam's save from version 1 is refused: the sentence, Sam's text in the editor, Rui's
+        // below it, and the next save made from version 2.
+        let second = draft.replace(
+            "_What happened, in two or three sentences._",
+            "The TLS certificate of api expired at 01:00.\r\nCheckout failed.",
+        );
+        let refused = sam
+            .post(
+                "/incidents/1/postmortem",
+                &[
+                    ("_csrf", &sam_csrf),
+                    ("markdown", &second),
+                    ("version", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.body);
+        let conflict = refused.testid("conflict").unwrap();
+        assert!(
+            conflict.starts_with("user:rui saved version 2 at 2026-11-02 01:10")
+                && conflict.contains(
+                    "after version 1 that your edit started from, so your edit was not saved."
+                ),
+            "{conflict}"
+        );
+        let typed = second.replace("\r\n", "\n");
+        assert_eq!(editor_text(&refused), typed);
+        assert_eq!(
+            unescape(between(
+                &refused.body,
+                "aria-label=\"The newer saved text\">\n",
+                "</textarea>"
+            )),
+            first
+        );
+        assert_eq!(refused.input("version").as_deref(), Some("2"));
+        let stored = app.get("/api/v1/incidents/1/postmortem").await;
+        assert_eq!(stored["markdown"], first.as_str());
+        assert_eq!(stored["version"], 2);
+        assert_eq!(stored["updated_by"], "user:rui");
+
+        // Merged by hand and saved from version 2, it is stored.
+        let merged = format!("{typed}\nThe renewal job had no alert when it failed.\n");
+        let saved = sam
+            .post(
+                "/incidents/1/postmortem",
+                &[
+                    ("_csrf", &sam_csrf),
+                    ("markdown", &merged),
+                    ("version", "2"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        let stored = app.get("/api/v1/incidents/1/postmortem").await;
+        assert_eq!(stored["markdown"], merged.as_str());
+        assert_eq!(stored["version"], 3);
+
+        // A form without its version is refused rather than overwriting whatever is stored.
+        let unversioned = sam
+            .post(
+                "/incidents/1/postmortem",
+                &[("_csrf", &sam_csrf), ("markdown", "gone")],
+            )
+            .await;
+        assert_eq!(unversioned.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            app.get("/api/v1/incidents/1/postmortem").await["version"],
+            3
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn markup_in_a_post_mortem_is_shown_as_text_and_the_preview_says_the_same() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        resolved_incident(&app, "Checkout <b>down</b>").await;
+        let mut rui = signed_in(&app, "rui", Role::Responder).await;
+        let csrf = rui.csrf().await;
+        let hostile = "# Summary\n\n<script>alert(1)</script>\n\nSee <img src=x onerror=alert(2)> and [the runbook](javascript:alert(3)) or [the wiki](https://wiki.example/tls).\n";
+        rui.get("/incidents/1/postmortem").await;
+        let saved = rui
+            .post(
+                "/incidents/1/postmortem",
+                &[("_csrf", &csrf), ("markdown", hostile), ("version", "1")],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let page = viewer.get("/incidents/1/postmortem").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let article = between(&page.body, "data-testid=\"postmortem\">", "</article>");
+        assert!(
+            article.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{article}"
+        );
+        assert!(
+            article.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{article}"
+        );
+        assert!(
+            !article.contains("<script") && !article.contains("<img"),
+            "{article}"
+        );
+        assert!(!page.body.contains("javascript:"), "{article}");
+        assert!(article.contains("the runbook"), "the link's text stays");
+        assert!(article.contains("<a href=\"https://wiki.example/tls\">the wiki</a>"));
+        assert!(page.body.contains("Checkout &lt;b&gt;down") && !page.body.contains("<b>"));
+        // The page's only scripts are its own files.
+        assert_eq!(
+            page.body.matches("<script").count(),
+            page.body.matches("<script src=\"").count()
+        );
+        // A viewer reads, and is offered no editor and no buttons.
+        assert!(
+            !page
+                .body
+                .contains("<form method=\"post\" action=\"/incidents/1/")
+        );
+        assert!(!page.body.contains("postmortem.js"));
+
+        // The preview renders the same way, with the findings beside it.
+        let preview = rui
+            .post(
+                "/incidents/1/postmortem/preview",
+                &[
+                    ("_csrf", &csrf),
+                    (
+                        "markdown",
+                        "<script>alert(1)</script>\r\n\r\nhuman error, and Andrew forgot",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+        let answer: serde_json::Value = serde_json::from_str(&preview.body).unwrap();
+        assert_eq!(
+            answer["html"],
+            "<p>&lt;script&gt;alert(1)&lt;/script&gt;\n</p>\n<p>human error, and Andrew forgot</p>\n"
+        );
+        let phrases: Vec<(i64, &str)> = answer["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["line"].as_i64().unwrap(), f["phrase"].as_str().unwrap()))
+            .collect();
+        assert_eq!(phrases, [(3, "human error"), (3, "Andrew forgot")]);
+        assert!(answer["findings"][0]["suggestion"].as_str().unwrap().len() > 10);
+        assert_eq!(
+            app.get("/api/v1/incidents/1/postmortem").await["markdown"],
+            hostile,
+            "a preview stores nothing"
+        );
+
+        // The export is the Markdown itself, as a file.
+        let response = reqwest::Client::new()
+            .get(format!("{}/incidents/1/postmortem/export", app.url))
+            .header(COOKIE, cookie_header(&viewer))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/markdown; charset=utf-8"
+        );
+        assert_eq!(
+            response.headers()["content-disposition"],
+            "attachment; filename=\"postmortem-1.md\""
+        );
+        assert_eq!(response.text().await.unwrap(), hostile);
+        app.stop().await;
+    }
+}
+
+fn cookie_header(browser: &Browser) -> String {
+    browser
+        .cookies
+        .iter()
+        .map(|(name, value)| format!("{name}={value}"))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[tokio::test]
+async fn post_mortem_and_action_item_forms_need_a_responder_and_their_token() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        resolved_incident(&app, "Queue backlog").await;
+        let (status, item) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents/1/action_items",
+                &app.admin_token,
+                &serde_json::json!({"title": "Alert on queue age", "owner": "mina", "due": "2026-11-20", "priority": "P2", "kind": "prevent"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{item}");
+        let item_id = item["id"].as_str().unwrap();
+        let mut responder = signed_in(&app, "rui", Role::Responder).await;
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let viewer_csrf = viewer.csrf().await;
+        // The viewer reads every page.
+        for path in [
+            "/incidents/1/postmortem",
+            "/postmortems",
+            "/postmortems?q=queue&state=draft",
+            "/action_items",
+            "/action_items?show=mine",
+            "/action_items?show=overdue",
+            "/incidents/1/postmortem/export",
+        ] {
+            assert_eq!(viewer.get(path).await.status, StatusCode::OK, "{path}");
+        }
+        let incident_page = viewer.get("/incidents/1").await;
+        assert!(incident_page.body.contains("Alert on queue age"));
+        assert!(!incident_page.body.contains("action=\"/incidents/1/"));
+        assert!(!incident_page.body.contains("action=\"/action_items/"));
+
+        let status_path = format!("/action_items/{item_id}/status");
+        let routes: Vec<(&str, Vec<(&str, &str)>)> = vec![
+            (
+                "/incidents/1/postmortem",
+                vec![("markdown", "# Replaced"), ("version", "1")],
+            ),
+            ("/incidents/1/postmortem/state", vec![("to", "published")]),
+            ("/incidents/1/postmortem/preview", vec![("markdown", "x")]),
+            (
+                "/incidents/1/action_items",
+                vec![
+                    ("title", "Page on queue age"),
+                    ("owner", "andrew"),
+                    ("due", "2026-12-01"),
+                    ("priority", "P3"),
+                    ("kind", "mitigate"),
+                ],
+            ),
+            (&status_path, vec![("status", "completed")]),
+        ];
+        let state = || async {
+            (
+                app.get("/api/v1/incidents/1/postmortem").await,
+                app.get("/api/v1/action_items?state=all").await,
+                app.get("/api/v1/incidents/1").await["state"].clone(),
+            )
+        };
+        let before = state().await;
+        for (path, fields) in &routes {
+            let missing = responder.post(path, fields).await;
+            assert_eq!(missing.status, StatusCode::FORBIDDEN, "{path}");
+            assert_eq!(missing.error_code.as_deref(), Some("csrf_failed"), "{path}");
+            let mut with_token = fields.clone();
+            with_token.push(("_csrf", &viewer_csrf));
+            let below = viewer.post(path, &with_token).await;
+            assert_eq!(below.status, StatusCode::FORBIDDEN, "{path} as a viewer");
+            assert_eq!(below.error_code.as_deref(), Some("forbidden"), "{path}");
+        }
+        assert_eq!(state().await, before, "a refused form changed something");
+
+        // With both, each works; a bad item comes back with its sentence and what was typed.
+        let csrf = responder.csrf().await;
+        let refused = responder
+            .post(
+                "/incidents/1/action_items",
+                &[
+                    ("_csrf", &csrf),
+                    ("title", "Page on <queue> age"),
+                    ("owner", "andrew"),
+                    ("due", "soon"),
+                    ("priority", "P3"),
+                    ("kind", "mitigate"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+        assert_eq!(
+            refused.testid("problem").as_deref(),
+            Some("due \"soon\" is not a date like 2026-12-31")
+        );
+        assert!(refused.body.contains("value=\"Page on &lt;queue&gt; age\""));
+        for (path, fields) in &routes {
+            let mut with_token = fields.clone();
+            with_token.push(("_csrf", &csrf));
+            let done = responder.post(path, &with_token).await;
+            let expected = if path.ends_with("/preview") {
+                StatusCode::OK
+            } else {
+                StatusCode::SEE_OTHER
+            };
+            assert_eq!(done.status, expected, "{path}: {}", done.body);
+        }
+        let items = app.get("/api/v1/action_items?state=all").await;
+        assert_eq!(items["items"].as_array().unwrap().len(), 2);
+        assert_eq!(items["items"][0]["status"], "completed");
+        assert_eq!(
+            app.get("/api/v1/incidents/1/postmortem").await["state"],
+            "published"
+        );
+        assert_eq!(app.get("/api/v1/incidents/1").await["state"], "learning");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_lists_of_post_mortems_and_action_items_filter_and_link_to_their_incidents() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        resolved_incident(&app, "Certificate expired on api").await;
+        let mut rui = signed_in(&app, "rui", Role::Responder).await;
+        let csrf = rui.csrf().await;
+        for (title, owner, due) in [
+            (
+                "Alert 14 days before a certificate expires",
+                "andrew",
+                "2026-11-02",
+            ),
+            ("Renew certificates automatically", "mina", "2026-12-15"),
+        ] {
+            let added = rui
+                .post(
+                    "/incidents/1/action_items",
+                    &[
+                        ("_csrf", &csrf),
+                        ("title", title),
+                        ("owner", owner),
+                        ("due", due),
+                        ("priority", "P2"),
+                        ("kind", "prevent"),
+                    ],
+                )
+                .await;
+            assert_eq!(
+                added.location.as_deref(),
+                Some("/incidents/1?changed=item_added#action-items"),
+                "{}",
+                added.body
+            );
+        }
+        let page = rui.get("/incidents/1?changed=item_added").await;
+        assert!(page.body.contains("Action item added."));
+        let items = page.testid("action-items").unwrap();
+        assert!(
+            items.contains("Alert 14 days before a certificate expires Andrew 2026-11-02 P2 prevent outstanding"),
+            "{items}"
+        );
+        assert_eq!(page.testid("postmortem-link").as_deref(), Some("draft"));
+
+        // Mine is Andrew's (rui's person); overdue once the due date's day is over.
+        let mine = rui.get("/action_items?show=mine").await;
+        let rows = mine.testid("action-items").unwrap();
+        assert!(
+            rows.contains("Alert 14 days") && !rows.contains("Renew"),
+            "{rows}"
+        );
+        assert!(mine.body.contains("href=\"/incidents/1#action-items\""));
+        let overdue = rui.get("/action_items?show=overdue").await;
+        assert!(
+            overdue.body.contains("Nothing overdue."),
+            "{}",
+            overdue.body
+        );
+        // The due date's day ends at midnight UTC (Andrew has no time zone), 22h50m on; the
+        // session is used halfway so it does not end meanwhile.
+        app.advance(41_400);
+        rui.get("/action_items").await;
+        app.advance(41_400);
+        let overdue = rui.get("/action_items?show=overdue").await;
+        let rows = overdue.testid("action-items").unwrap();
+        assert!(
+            rows.contains("Alert 14 days") && rows.contains("overdue") && !rows.contains("Renew"),
+            "{rows}"
+        );
+        assert_eq!(
+            rui.get("/action_items")
+                .await
+                .body
+                .matches("<tr data-item=")
+                .count(),
+            2
+        );
+        let mut stranger = signed_in(&app, "sam", Role::Viewer).await;
+        assert!(
+            stranger
+                .get("/action_items?show=mine")
+                .await
+                .body
+                .contains("so no action items are yours")
+        );
+        assert_eq!(
+            rui.get("/action_items?show=everything").await.status,
+            StatusCode::BAD_REQUEST
+        );
+
+        // The post-mortems list searches the text and the title, and filters by state.
+        let list = rui.get("/postmortems").await;
+        let rows = list.testid("postmortems").unwrap();
+        assert!(
+            rows.contains("#1 Certificate expired on api draft"),
+            "{rows}"
+        );
+        assert!(list.body.contains("href=\"/incidents/1/postmortem\""));
+        assert!(
+            rui.get("/postmortems?q=EXPIRED")
+                .await
+                .testid("postmortems")
+                .is_some()
+        );
+        assert!(
+            rui.get("/postmortems?q=nothing+like+it")
+                .await
+                .body
+                .contains("No post-mortems match.")
+        );
+        assert!(
+            rui.get("/postmortems?state=published")
+                .await
+                .body
+                .contains("No post-mortems match.")
+        );
+        assert_eq!(
+            rui.get("/postmortems?state=final").await.status,
+            StatusCode::BAD_REQUEST
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn an_open_incident_has_no_post_mortem_yet_and_says_when_it_will() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        let (status, _) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &serde_json::json!({"title": "Slow search", "severity": "SEV3"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let incident = viewer.get("/incidents/1").await;
+        assert_eq!(
+            incident.testid("postmortem-link").as_deref(),
+            Some("drafted when the incident resolves")
+        );
+        let page = viewer.get("/incidents/1/postmortem").await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND);
+        assert_eq!(
+            page.testid("not-yet").as_deref(),
+            Some("Incident #1 is triage: its post-mortem is drafted when it resolves.")
+        );
+        assert_eq!(
+            viewer.get("/incidents/9/postmortem").await.status,
+            StatusCode::NOT_FOUND
+        );
         app.stop().await;
     }
 }
