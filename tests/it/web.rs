@@ -2005,7 +2005,7 @@ async fn an_open_incident_has_no_post_mortem_yet_and_says_when_it_will() {
         assert_eq!(page.status, StatusCode::NOT_FOUND);
         assert_eq!(
             page.testid("not-yet").as_deref(),
-            Some("Incident #1 is triage: its post-mortem is drafted when it resolves.")
+            Some("Incident #1 is in triage: a post-mortem is drafted when an incident resolves.")
         );
         assert_eq!(
             viewer.get("/incidents/9/postmortem").await.status,
