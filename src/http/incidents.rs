@@ -168,7 +168,12 @@ pub async fn get(
         detail
             .earlier
             .iter()
-            .map(|incident| view(&state, incident))
+            .map(|earlier| {
+                let mut one = view(&state, &earlier.incident);
+                one["postmortem"] = json!(earlier.postmortem);
+                one["open_action_items"] = json!(earlier.open_action_items);
+                one
+            })
             .collect::<Vec<_>>()
     );
     Ok(Json(value))

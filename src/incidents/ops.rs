@@ -835,8 +835,23 @@ pub struct IncidentView {
     pub updates: Vec<crate::incidents::store::StatusUpdate>,
     pub alerts: Vec<crate::incidents::store::JoinedAlert>,
     pub what_changed: Vec<crate::incidents::changed::ChangeEntry>,
-    /// Earlier incidents on the same services or alert rules.
-    pub earlier: Vec<Incident>,
+    /// Earlier incidents on the same services or alert rules, with their post-mortems and
+    /// open action items: what was learned, and what is still owed.
+    pub earlier: Vec<Earlier>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Earlier {
+    #[serde(flatten)]
+    pub incident: Incident,
+    pub postmortem: Option<EarlierPostmortem>,
+    pub open_action_items: Vec<crate::postmortems::store::ActionItem>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct EarlierPostmortem {
+    pub state: crate::postmortems::store::PostmortemState,
+    pub updated_at: Timestamp,
 }
 
 pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, IncidentError> {
@@ -873,10 +888,42 @@ pub async fn detail_in(
         role_history,
         updates: store.incident_updates(&incident.id).await?,
         what_changed: crate::incidents::changed::what_changed(store, config, &incident).await?,
-        earlier: store.earlier_incidents(&incident, &rules, 10).await?,
+        earlier: earlier(store, &incident, &rules).await?,
         alerts,
         incident,
     })
+}
+
+async fn earlier(
+    store: &crate::store::Store,
+    incident: &Incident,
+    rules: &[String],
+) -> Result<Vec<Earlier>, StoreError> {
+    let mut earlier = Vec::new();
+    for before in store.earlier_incidents(incident, rules, 10).await? {
+        let postmortem = match store.get_postmortem(&before.id).await {
+            Ok(found) => Some(EarlierPostmortem {
+                state: found.state,
+                updated_at: found.updated_at,
+            }),
+            Err(StoreError::NotFound) => None,
+            Err(error) => return Err(error),
+        };
+        let open_action_items = store
+            .list_action_items(&crate::postmortems::store::ItemFilter {
+                incident: Some(before.id.clone()),
+                outstanding: true,
+                limit: 50,
+                ..Default::default()
+            })
+            .await?;
+        earlier.push(Earlier {
+            incident: before,
+            postmortem,
+            open_action_items,
+        });
+    }
+    Ok(earlier)
 }
 
 /// The timeline with what changed in it (kind `change`), oldest first.

@@ -504,3 +504,81 @@ async fn action_items_become_issues_in_github_gitlab_or_jira_and_keep_their_link
         }
     }
 }
+
+#[tokio::test]
+async fn a_new_incident_on_the_same_service_shows_the_earlier_ones_post_mortems_and_open_items() {
+    for backend in backends() {
+        let config =
+            "[[people]]\nid = \"andrew\"\nname = \"Andrew\"\n\n[[services]]\nid = \"api\"\n";
+        let app = TestApp::spawn(backend, config).await;
+        let declare = |title: &'static str| {
+            let app = &app;
+            async move {
+                let (code, incident) = call(
+                    app,
+                    Method::POST,
+                    "/api/v1/incidents",
+                    Some(json!({"title": title, "severity": "SEV2", "services": ["api"]})),
+                )
+                .await;
+                assert_eq!(code, StatusCode::CREATED);
+                incident["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let first = declare("Checkout fails").await;
+        let (code, _) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{first}/resolve"),
+            None,
+        )
+        .await;
+        assert_eq!(code, StatusCode::OK);
+        app.idle().await;
+        for title in ["Alert on pool saturation", "Lint the pool size"] {
+            let (code, item) = call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/incidents/{first}/action_items"),
+                Some(json!({"title": title, "owner": "andrew", "due": "2026-11-20", "kind": "prevent"})),
+            )
+            .await;
+            assert_eq!(code, StatusCode::CREATED, "{item}");
+            if title == "Lint the pool size" {
+                let id = item["id"].as_str().unwrap();
+                call(
+                    &app,
+                    Method::PATCH,
+                    &format!("/api/v1/action_items/{id}"),
+                    Some(json!({"status": "completed"})),
+                )
+                .await;
+            }
+        }
+        app.advance(86_400);
+        let second = declare("Checkout fails again").await;
+        let detail = app.get(&format!("/api/v1/incidents/{second}")).await;
+        let earlier = &detail["earlier"][0];
+        assert_eq!(earlier["id"], first.as_str(), "{detail}");
+        assert_eq!(earlier["postmortem"]["state"], "draft");
+        let open: Vec<&str> = earlier["open_action_items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(open, ["Alert on pool saturation"]);
+        let timeline = app
+            .get(&format!("/api/v1/incidents/{first}/timeline"))
+            .await;
+        let kinds: Vec<&str> = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .filter(|k| *k == "action_item")
+            .collect();
+        assert_eq!(kinds.len(), 3, "two added and one completed: {timeline}");
+        app.stop().await;
+    }
+}
