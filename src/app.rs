@@ -72,6 +72,7 @@ impl App {
             rate_limits: Arc::new(Mutex::new(Default::default())),
             jobs_added: jobs_added.clone(),
             logins: Arc::default(),
+            status_page: Arc::default(),
         };
 
         let worker = Runner {

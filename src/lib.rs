@@ -18,6 +18,7 @@ pub mod oncall;
 pub mod postmortems;
 pub mod runner;
 pub mod state;
+pub mod statuspage;
 pub mod store;
 pub mod telemetry;
 pub mod web;

@@ -23,6 +23,8 @@ pub struct AppState {
     pub jobs_added: Arc<tokio::sync::Notify>,
     /// Sign-in attempts, for the web UI's rate limit.
     pub logins: Arc<Mutex<crate::accounts::sign_in::LoginLimiter>>,
+    /// The public status page's renderings.
+    pub status_page: Arc<crate::statuspage::cache::StatusCache>,
 }
 
 impl AppState {

@@ -33,6 +33,8 @@ pub async fn create_silence(state: &AppState, silence: &NewSilence) -> Result<Si
     let reason = format!("created {}", created.id);
     crate::alerts::jobs::schedule_check(&state.store, &reason, now, now).await?;
     state.jobs_added.notify_one();
+    // A maintenance window shows on the status page.
+    state.status_page.invalidate();
     Ok(created)
 }
 
@@ -45,6 +47,7 @@ pub async fn expire_silence(state: &AppState, id: &str) -> Result<Option<Silence
         let reason = format!("expired {id}");
         crate::alerts::jobs::schedule_check(&state.store, &reason, now, now).await?;
         state.jobs_added.notify_one();
+        state.status_page.invalidate();
     }
     Ok(expired)
 }

@@ -59,6 +59,8 @@ pub struct Config {
     #[serde(default)]
     pub changes: crate::changes::config::ChangesConfig,
     #[serde(default)]
+    pub status_page: crate::statuspage::config::StatusPageConfig,
+    #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
@@ -227,6 +229,7 @@ impl Config {
         self.incidents.validate(&mut problems);
         self.postmortems.validate(&mut problems);
         self.changes.validate(&mut problems);
+        self.status_page.validate(&self.services, &mut problems);
         for (index, destination) in self.changes.channels.iter().enumerate() {
             if let Some(problem) = self.event_destination_problem(destination, &destination_names) {
                 problems.error(format!("changes.channels[{index}]"), problem);

@@ -19,6 +19,7 @@ pub mod scope;
 pub mod signing;
 pub mod silence;
 pub mod stats;
+pub mod status;
 pub mod tickets;
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod ops;
 mod postmortems;
 pub mod reports;
 pub mod silences;
+mod status;
 
 use axum::Router;
 use axum::http::HeaderMap;
@@ -156,6 +157,11 @@ route_table! {
     post "/api/v1/incidents/{id}/action_items" => postmortems::add_item,
     get "/api/v1/action_items" => postmortems::list_items,
     patch "/api/v1/action_items/{id}" => postmortems::change_item,
+    get "/status" => status::page,
+    get "/status/incidents/{id}" => status::incident,
+    get "/status.json" => status::summary,
+    get "/status/feed.atom" => status::atom,
+    get "/status/feed.rss" => status::rss,
     get "/api/v1/changes" => changes::list,
     post "/api/v1/changes" => changes::announce,
     get "/api/v1/changes/{id}" => changes::get,

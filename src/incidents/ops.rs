@@ -117,6 +117,7 @@ pub async fn declare(
     let incident = state.store.create_incident(&new, &effects, now).await?;
     tracing::info!(incident = %incident.id, number = incident.number, by, "incident declared");
     state.jobs_added.notify_one();
+    state.status_page.invalidate();
     Ok(incident)
 }
 
@@ -465,6 +466,7 @@ pub async fn change(
         .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
+    state.status_page.invalidate();
     Ok(incident)
 }
 
@@ -526,6 +528,7 @@ pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incide
         }
     }
     state.jobs_added.notify_one();
+    state.status_page.invalidate();
     Ok(incident)
 }
 
@@ -654,6 +657,7 @@ pub async fn update(
         .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
+    state.status_page.invalidate();
     Ok(incident)
 }
 

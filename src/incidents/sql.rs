@@ -587,6 +587,36 @@ impl crate::incidents::store::IncidentStore for Backend {
         Ok(updates)
     }
 
+    async fn public_updates_since(
+        &self,
+        from: jiff::Timestamp,
+    ) -> crate::store::Result<Vec<(String, StatusUpdate)>> {
+        let rows = sqlx::query(
+            "SELECT incident_id, at, status, message, public, actor FROM incident_updates \
+             WHERE public = 1 AND at >= $1 ORDER BY seq LIMIT 10000",
+        )
+        .bind(from.as_millisecond())
+        .fetch_all(self.reader())
+        .await?;
+        let mut updates = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(status) = UpdateStatus::parse(&row.try_get::<String, _>("status")?) else {
+                continue;
+            };
+            updates.push((
+                row.try_get("incident_id")?,
+                StatusUpdate {
+                    at: from_millis(row.try_get("at")?),
+                    status,
+                    message: row.try_get("message")?,
+                    public: true,
+                    actor: row.try_get("actor")?,
+                },
+            ));
+        }
+        Ok(updates)
+    }
+
     async fn incident_alerts(&self, id: &str) -> crate::store::Result<Vec<JoinedAlert>> {
         let rows = sqlx::query(
             "SELECT i.alert_id, i.joined_at, a.rule, a.service FROM incident_alerts i JOIN alerts a ON a.id = i.alert_id \

@@ -217,6 +217,13 @@ pub trait IncidentStore {
         limit: i64,
     ) -> crate::store::Result<Vec<Incident>>;
 
+    /// Every public update posted since `from`, with its incident's id, oldest first: what the
+    /// status page shows.
+    async fn public_updates_since(
+        &self,
+        from: Timestamp,
+    ) -> crate::store::Result<Vec<(String, StatusUpdate)>>;
+
     /// Forge events of `repositories` received in `[from, to]`, newest first.
     async fn forge_events_between(
         &self,

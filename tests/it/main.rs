@@ -28,6 +28,7 @@ mod published;
 mod reports;
 mod silences;
 mod state;
+mod statuspage;
 mod support;
 mod templates;
 mod web;

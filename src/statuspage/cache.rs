@@ -1,0 +1,83 @@
+//! The status page's renderings, built from one snapshot and served until an input changes
+//! (an incident's update or move calls `invalidate`) or `MAX_AGE` passes (maintenance windows
+//! start and end, days turn). A request reads nothing from the database.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::state::AppState;
+use crate::store::StoreError;
+
+const MAX_AGE: SignedDuration = SignedDuration::from_secs(30);
+
+/// Everything `/status` serves, rendered once.
+#[derive(Debug)]
+pub struct Built {
+    pub at: Timestamp,
+    pub html: String,
+    pub json: String,
+    pub atom: String,
+    pub rss: String,
+    pub incidents: HashMap<String, String>,
+}
+
+#[derive(Debug, Default)]
+pub struct StatusCache {
+    current: RwLock<Option<Arc<Built>>>,
+    stale: AtomicBool,
+    /// One rebuild at a time; the others wait for it and serve what it built.
+    building: tokio::sync::Mutex<()>,
+}
+
+impl StatusCache {
+    /// Something the page shows changed: the next request rebuilds it.
+    pub fn invalidate(&self) {
+        self.stale.store(true, Ordering::Release);
+    }
+
+    fn fresh(&self, now: Timestamp) -> Option<Arc<Built>> {
+        if self.stale.load(Ordering::Acquire) {
+            return None;
+        }
+        let current = self.current.read().ok()?.clone()?;
+        (now.duration_since(current.at) < MAX_AGE && current.at <= now).then_some(current)
+    }
+
+    pub async fn get(&self, state: &AppState) -> Result<Arc<Built>, StoreError> {
+        let now = state.clock.now();
+        if let Some(built) = self.fresh(now) {
+            return Ok(built);
+        }
+        let _turn = self.building.lock().await;
+        if let Some(built) = self.fresh(state.clock.now()) {
+            return Ok(built);
+        }
+        // Cleared before reading, so a change during the build marks this build stale.
+        self.stale.store(false, Ordering::Release);
+        let now = state.clock.now();
+        let config = state.config.current();
+        let snapshot = crate::statuspage::snapshot::build(&state.store, &config, now).await?;
+        let built = Arc::new(Built {
+            at: now,
+            html: crate::statuspage::render::page(&snapshot),
+            json: crate::statuspage::render::summary(&snapshot).to_string(),
+            atom: crate::statuspage::feeds::atom(&snapshot),
+            rss: crate::statuspage::feeds::rss(&snapshot),
+            incidents: snapshot
+                .incidents
+                .iter()
+                .filter_map(|incident| {
+                    crate::statuspage::render::incident(&snapshot, &incident.id)
+                        .map(|html| (incident.id.clone(), html))
+                })
+                .collect(),
+        });
+        if let Ok(mut current) = self.current.write() {
+            *current = Some(built.clone());
+        }
+        Ok(built)
+    }
+}

@@ -1,0 +1,125 @@
+//! The page, a page per incident, and `/status.json` in Statuspage's `summary.json` shape, all
+//! made from a `Snapshot`. The templates are compiled into the binary; minijinja escapes
+//! every value.
+
+use std::sync::LazyLock;
+
+use minijinja::{Environment, context};
+use serde_json::{Value, json};
+
+use crate::statuspage::snapshot::Snapshot;
+
+static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
+    let mut environment = Environment::new();
+    environment
+        .add_template("status.html", include_str!("templates/status.html"))
+        .expect("status.html compiles");
+    environment
+        .add_template(
+            "status_incident.html",
+            include_str!("templates/status_incident.html"),
+        )
+        .expect("status_incident.html compiles");
+    environment
+});
+
+fn render(name: &str, context: minijinja::Value) -> String {
+    TEMPLATES
+        .get_template(name)
+        .and_then(|template| template.render(context))
+        .unwrap_or_else(|error| {
+            tracing::error!(%error, template = name, "the status page did not render");
+            "<!doctype html><title>Status</title><p>The status page could not be shown.</p>".into()
+        })
+}
+
+pub fn page(snapshot: &Snapshot) -> String {
+    render(
+        "status.html",
+        context! { s => minijinja::Value::from(minijinja::value::Serde(snapshot)) },
+    )
+}
+
+/// The page of one incident shown on the page, or `None`.
+pub fn incident(snapshot: &Snapshot, id: &str) -> Option<String> {
+    let incident = snapshot.incidents.iter().find(|i| i.id == id)?;
+    Some(render(
+        "status_incident.html",
+        context! {
+            s => minijinja::Value::from(minijinja::value::Serde(snapshot)),
+            incident => minijinja::Value::from(minijinja::value::Serde(incident)),
+        },
+    ))
+}
+
+/// Statuspage's `/api/v2/summary.json`: `page`, `status`, `components`, `incidents` (the
+/// unresolved ones) and `scheduled_maintenances` (upcoming and in progress).
+pub fn summary(snapshot: &Snapshot) -> Value {
+    let page_id = "firewatch";
+    let incident_url =
+        |id: &str| format!("{}/incidents/{id}", snapshot.page.url.trim_end_matches('/'));
+    let components: Vec<Value> = snapshot
+        .components
+        .iter()
+        .enumerate()
+        .map(|(position, c)| {
+            json!({
+                "id": c.id, "name": c.name, "status": c.status.as_str(),
+                "created_at": snapshot.built_at, "updated_at": snapshot.built_at,
+                "position": position + 1, "description": c.description, "showcase": true,
+                "start_date": null, "group_id": null, "page_id": page_id, "group": false,
+                "only_show_if_degraded": false,
+            })
+        })
+        .collect();
+    let incidents: Vec<Value> = snapshot
+        .incidents
+        .iter()
+        .filter(|i| i.open)
+        .map(|i| {
+            let affected: Vec<Value> = snapshot
+                .components
+                .iter()
+                .filter(|c| i.components.contains(&c.id))
+                .map(|c| json!({"id": c.id, "name": c.name, "status": c.status.as_str()}))
+                .collect();
+            json!({
+                "id": i.id, "name": i.name, "status": i.status, "impact": i.impact,
+                "created_at": i.started_at, "updated_at": i.updated_at, "started_at": i.started_at,
+                "monitoring_at": i.updates.iter().find(|u| u.status == "monitoring").map(|u| u.at),
+                "resolved_at": i.resolved_at, "shortlink": incident_url(&i.id), "page_id": page_id,
+                "incident_updates": i.updates.iter().enumerate().map(|(n, u)| json!({
+                    "id": format!("{}-{}", i.id, i.updates.len() - n), "status": u.status, "body": u.body,
+                    "incident_id": i.id, "created_at": u.at, "updated_at": u.at, "display_at": u.at,
+                    "affected_components": affected, "deliver_notifications": true,
+                })).collect::<Vec<_>>(),
+                "components": affected,
+            })
+        })
+        .collect();
+    let maintenances: Vec<Value> = snapshot
+        .maintenances
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.id, "name": m.name, "status": m.status, "impact": "maintenance",
+                "created_at": m.scheduled_for, "updated_at": m.scheduled_for,
+                "scheduled_for": m.scheduled_for, "scheduled_until": m.scheduled_until,
+                "shortlink": snapshot.page.url, "page_id": page_id, "incident_updates": [],
+                "components": snapshot.components.iter().filter(|c| m.components.contains(&c.id))
+                    .map(|c| json!({"id": c.id, "name": c.name, "status": c.status.as_str()}))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({
+        "page": {
+            "id": page_id, "name": snapshot.page.title, "url": snapshot.page.url,
+            "time_zone": snapshot.page.timezone, "updated_at": snapshot.built_at,
+        },
+        "status": { "indicator": snapshot.indicator, "description": snapshot.description },
+        "components": components,
+        "incidents": incidents,
+        "scheduled_maintenances": maintenances,
+    })
+}

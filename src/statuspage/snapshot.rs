@@ -1,0 +1,273 @@
+//! One read of everything the public page shows, with nothing private in it: incident names
+//! (an automatic incident's title, taken from an alert, is replaced), public updates without
+//! who wrote them, components, maintenance windows and history.
+
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+
+use crate::config::Config;
+use crate::core::status::{self, ComponentStatus, Day, Span};
+use crate::incidents::store::Incident;
+use crate::store::{Store, StoreError};
+
+/// How far back the page looks.
+pub const HISTORY_DAYS: i64 = 90;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub built_at: Timestamp,
+    pub page: Page,
+    pub indicator: &'static str,
+    pub description: &'static str,
+    pub components: Vec<Component>,
+    /// Newest first; open ones and those of the last 90 days.
+    pub incidents: Vec<PublicIncident>,
+    pub maintenances: Vec<Maintenance>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page {
+    pub title: String,
+    pub url: String,
+    pub logo_url: Option<String>,
+    pub links: Vec<(String, String)>,
+    pub timezone: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub group: Option<String>,
+    pub description: Option<String>,
+    pub status: ComponentStatus,
+    pub history: Vec<Day>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicIncident {
+    pub id: String,
+    pub name: String,
+    /// Statuspage's impact: `minor`, `major` or `critical`.
+    pub impact: &'static str,
+    /// The latest public update's status.
+    pub status: String,
+    pub open: bool,
+    pub components: Vec<String>,
+    pub started_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub resolved_at: Option<Timestamp>,
+    /// Newest first.
+    pub updates: Vec<PublicUpdate>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicUpdate {
+    pub status: String,
+    pub body: String,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Maintenance {
+    pub id: String,
+    pub name: String,
+    /// `in_progress` or `scheduled`.
+    pub status: &'static str,
+    pub components: Vec<String>,
+    pub scheduled_for: Timestamp,
+    pub scheduled_until: Timestamp,
+}
+
+fn impact(incident: &Incident) -> &'static str {
+    match status::from_incident(incident.severity, crate::core::incident::State::Active) {
+        ComponentStatus::MajorOutage => "critical",
+        ComponentStatus::PartialOutage => "major",
+        _ => "minor",
+    }
+}
+
+pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Snapshot, StoreError> {
+    let settings = &config.status_page;
+    let since = now
+        .checked_sub(SignedDuration::from_hours(24 * HISTORY_DAYS))
+        .unwrap_or(now);
+    let components_of = |services: &[String]| -> Vec<String> {
+        settings
+            .components
+            .iter()
+            .filter(|c| c.services.iter().any(|s| services.contains(s)))
+            .map(|c| c.id())
+            .collect()
+    };
+    // Incidents with at least one public update: the others never reach the page.
+    let mut updates: BTreeMap<String, Vec<PublicUpdate>> = BTreeMap::new();
+    for (incident, update) in store.public_updates_since(since).await? {
+        updates.entry(incident).or_default().push(PublicUpdate {
+            status: update.status.as_str().to_owned(),
+            body: update.message,
+            at: update.at,
+        });
+    }
+    let mut incidents = Vec::new();
+    for (id, mut list) in updates {
+        let incident = match store.get_incident(&id).await {
+            Ok(incident) => incident,
+            Err(StoreError::NotFound) => continue,
+            Err(error) => return Err(error),
+        };
+        let components = components_of(&incident.services);
+        if components.is_empty() {
+            continue;
+        }
+        list.reverse();
+        let name = if incident.declared_by.starts_with("alert:") {
+            // An alert's summary is not for customers.
+            let names: Vec<&str> = settings
+                .components
+                .iter()
+                .filter(|c| components.contains(&c.id()))
+                .map(|c| c.name.as_str())
+                .collect();
+            format!("Degraded service: {}", names.join(", "))
+        } else {
+            incident.title.clone()
+        };
+        let open = incident.state.is_open();
+        incidents.push(PublicIncident {
+            id: incident.id.clone(),
+            name,
+            impact: impact(&incident),
+            status: list
+                .first()
+                .map(|u| u.status.clone())
+                .unwrap_or_else(|| "investigating".into()),
+            open,
+            components,
+            started_at: incident.times.impact_started.unwrap_or(incident.created_at),
+            updated_at: list.first().map_or(incident.updated_at, |u| u.at),
+            resolved_at: incident.times.resolved.filter(|_| !open),
+            updates: list,
+        });
+    }
+    incidents.sort_by_key(|i| std::cmp::Reverse(i.started_at));
+    let mut states: BTreeMap<
+        String,
+        (
+            crate::core::incident::Severity,
+            crate::core::incident::State,
+        ),
+    > = BTreeMap::new();
+    for incident in &incidents {
+        if incident.open {
+            let stored = store.get_incident(&incident.id).await?;
+            states.insert(incident.id.clone(), (stored.severity, stored.state));
+        }
+    }
+    // Maintenance windows of the components' services, in force or next.
+    let mut maintenances = Vec::new();
+    for silence in store.list_silences().await? {
+        if silence.kind != crate::alerts::store::SilenceKind::Maintenance
+            || silence.expired_at.is_some_and(|at| at <= now)
+        {
+            continue;
+        }
+        let Some(service) = &silence.service else {
+            continue;
+        };
+        let components = components_of(std::slice::from_ref(service));
+        if components.is_empty() {
+            continue;
+        }
+        let (window, in_progress) = match silence.schedule.window_at(now) {
+            Some(window) => (Some(window), true),
+            None => (silence.schedule.next_window_after(now), false),
+        };
+        if let Some((start, end)) = window {
+            maintenances.push(Maintenance {
+                id: silence.id.clone(),
+                name: silence.comment.clone(),
+                status: if in_progress {
+                    "in_progress"
+                } else {
+                    "scheduled"
+                },
+                components,
+                scheduled_for: start,
+                scheduled_until: end,
+            });
+        }
+    }
+    maintenances.sort_by_key(|m| m.scheduled_for);
+    let zone = settings.zone();
+    let mut components = Vec::new();
+    for component in &settings.components {
+        let id = component.id();
+        let mut current = ComponentStatus::Operational;
+        let mut spans = Vec::new();
+        for incident in incidents.iter().filter(|i| i.components.contains(&id)) {
+            if let Some((severity, state)) = states.get(&incident.id) {
+                current = current.max(status::from_incident(*severity, *state));
+            }
+            spans.push(Span {
+                start: incident.started_at,
+                end: incident.resolved_at,
+                status: match incident.impact {
+                    "critical" => ComponentStatus::MajorOutage,
+                    "major" => ComponentStatus::PartialOutage,
+                    _ => ComponentStatus::DegradedPerformance,
+                },
+                what: incident.name.clone(),
+            });
+        }
+        for maintenance in maintenances.iter().filter(|m| m.components.contains(&id)) {
+            if maintenance.status == "in_progress" {
+                current = current.max(ComponentStatus::UnderMaintenance);
+                spans.push(Span {
+                    start: maintenance.scheduled_for,
+                    end: None,
+                    status: ComponentStatus::UnderMaintenance,
+                    what: maintenance.name.clone(),
+                });
+            }
+        }
+        components.push(Component {
+            id,
+            name: component.name.clone(),
+            group: component.group.clone(),
+            description: component.description.clone(),
+            status: current,
+            history: status::history(&spans, now, &zone, HISTORY_DAYS),
+        });
+    }
+    let worst = components
+        .iter()
+        .map(|c| c.status)
+        .max()
+        .unwrap_or(ComponentStatus::Operational);
+    let (indicator, description) = status::overall(worst);
+    Ok(Snapshot {
+        built_at: now,
+        page: Page {
+            title: settings.title.clone(),
+            url: settings
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("{}/status", config.server.base_url())),
+            logo_url: settings.logo_url.clone(),
+            links: settings
+                .links
+                .iter()
+                .map(|l| (l.name.clone(), l.url.clone()))
+                .collect(),
+            timezone: settings.timezone.clone(),
+        },
+        indicator,
+        description,
+        components,
+        incidents,
+        maintenances,
+    })
+}

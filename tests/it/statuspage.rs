@@ -1,0 +1,321 @@
+//! The public status page: components follow the open public incidents and maintenance
+//! windows, only public updates appear (never internal ones, notes, people or alert details),
+//! `/status.json` has Statuspage's summary shape, and the Atom and RSS feeds parse.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::incidents::call;
+use crate::support::{TestApp, backends};
+
+const CONFIG: &str = r#"
+[[people]]
+id = "andrew"
+name = "Andrew Kim"
+
+[[services]]
+id = "api"
+
+[[services]]
+id = "search"
+
+[status_page]
+title = "Acme status"
+timezone = "Asia/Seoul"
+links = [ { name = "Support", url = "https://acme.example/support" } ]
+
+[[status_page.components]]
+name = "Public API"
+services = ["api"]
+
+[[status_page.components]]
+name = "Search"
+services = ["search"]
+"#;
+
+async fn public(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let response = reqwest::Client::new()
+        .get(format!("{}{path}", app.url))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, content_type, response.text().await.unwrap())
+}
+
+async fn summary(app: &TestApp) -> Value {
+    let (status, content_type, body) = public(app, "/status.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/json");
+    serde_json::from_str(&body).unwrap()
+}
+
+fn component_status(summary: &Value, id: &str) -> String {
+    summary["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_page_shows_public_updates_only_and_components_follow_incidents_and_maintenance() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let (status, content_type, html) = public(&app, "/status").await;
+        assert_eq!(status, StatusCode::OK, "no sign-in");
+        assert!(content_type.starts_with("text/html"));
+        assert!(html.contains("All Systems Operational"), "{html}");
+        let all = summary(&app).await;
+        assert_eq!(all["status"]["indicator"], "none");
+        assert_eq!(component_status(&all, "public-api"), "operational");
+
+        // An incident with an internal update only stays off the page.
+        let (_, incident) = call(
+            &app,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Checkout fails for EU customers", "severity": "SEV2", "services": ["api"]})),
+        )
+        .await;
+        let id = incident["id"].as_str().unwrap().to_owned();
+        let post = |status: &'static str, message: &'static str, public: bool| {
+            let app = &app;
+            let path = format!("/api/v1/incidents/{id}/updates");
+            async move {
+                let (code, body) = call(
+                    app,
+                    Method::POST,
+                    &path,
+                    Some(json!({"status": status, "message": message, "public": public})),
+                )
+                .await;
+                assert_eq!(code, StatusCode::CREATED, "{body}");
+            }
+        };
+        post(
+            "investigating",
+            "INTERNAL: pool capped at 2 by Andrew's chart change",
+            false,
+        )
+        .await;
+        let quiet = summary(&app).await;
+        assert_eq!(component_status(&quiet, "public-api"), "operational");
+        assert_eq!(quiet["incidents"].as_array().unwrap().len(), 0);
+
+        // A public update puts it on the page; the SEV2 is a partial outage of Public API.
+        app.advance(60);
+        post(
+            "identified",
+            "Some EU payments fail; we are rolling back a change",
+            true,
+        )
+        .await;
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/notes"),
+            Some(json!({"text": "NOTE: Andrew Kim is on it", "starred": true})),
+        )
+        .await;
+        let open = summary(&app).await;
+        assert_eq!(component_status(&open, "public-api"), "partial_outage");
+        assert_eq!(component_status(&open, "search"), "operational");
+        assert_eq!(open["status"]["indicator"], "major");
+        let listed = &open["incidents"][0];
+        assert_eq!(listed["name"], "Checkout fails for EU customers");
+        assert_eq!(listed["status"], "identified");
+        assert_eq!(listed["impact"], "major");
+        assert_eq!(listed["incident_updates"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            listed["incident_updates"][0]["body"],
+            "Some EU payments fail; we are rolling back a change"
+        );
+        assert_eq!(listed["components"][0]["id"], "public-api");
+        let (_, _, html) = public(&app, "/status").await;
+        let (_, _, page) = public(&app, &format!("/status/incidents/{id}")).await;
+        let (_, _, atom) = public(&app, "/status/feed.atom").await;
+        let (_, _, rss) = public(&app, "/status/feed.rss").await;
+        for text in [&html, &page, &atom, &rss, &open.to_string()] {
+            assert!(text.contains("Some EU payments fail"), "{text}");
+            for private in [
+                "INTERNAL",
+                "NOTE:",
+                "Andrew",
+                "api:test-admin",
+                "pool capped",
+            ] {
+                assert!(!text.contains(private), "{private} leaked: {text}");
+            }
+        }
+        assert!(html.contains("Partial outage"), "{html}");
+
+        // Monitoring: degraded; resolved: operational, and the incident is history.
+        app.advance(60);
+        post("monitoring", "Rolled back; payments recover", true).await;
+        assert_eq!(
+            component_status(&summary(&app).await, "public-api"),
+            "degraded_performance"
+        );
+        app.advance(60);
+        post("resolved", "All EU payments work again", true).await;
+        let after = summary(&app).await;
+        assert_eq!(component_status(&after, "public-api"), "operational");
+        assert_eq!(after["incidents"].as_array().unwrap().len(), 0);
+        let (_, _, html) = public(&app, "/status").await;
+        assert!(html.contains("Past incidents"));
+
+        // A maintenance window of search's service: under maintenance while it runs.
+        let (code, body) = call(
+            &app,
+            Method::POST,
+            "/api/v1/silences",
+            Some(json!({"service": "search", "duration": "2h", "comment": "Search index rebuild"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{body}");
+        let maintained = summary(&app).await;
+        assert_eq!(component_status(&maintained, "search"), "under_maintenance");
+        assert_eq!(
+            maintained["scheduled_maintenances"][0]["name"],
+            "Search index rebuild"
+        );
+        assert_eq!(
+            maintained["scheduled_maintenances"][0]["status"],
+            "in_progress"
+        );
+        // Past its end (and the page's 30 s), operational again.
+        app.advance(2 * 3600 + 60);
+        assert_eq!(
+            component_status(&summary(&app).await, "search"),
+            "operational"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn the_feeds_parse_as_atom_and_rss_and_the_summary_has_statuspages_shape() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let (_, incident) = call(
+            &app,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Search is slow & <odd>", "severity": "SEV3", "services": ["search"]})),
+        )
+        .await;
+        let id = incident["id"].as_str().unwrap().to_owned();
+        for (status, message) in [
+            ("investigating", "Searches take 5 s"),
+            ("identified", "An index is missing"),
+        ] {
+            app.advance(60);
+            let (code, _) = call(
+                &app,
+                Method::POST,
+                &format!("/api/v1/incidents/{id}/updates"),
+                Some(json!({"status": status, "message": message, "public": true})),
+            )
+            .await;
+            assert_eq!(code, StatusCode::CREATED);
+        }
+        let (status, content_type, atom) = public(&app, "/status/feed.atom").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(content_type.starts_with("application/atom+xml"));
+        let feed = feed_rs::parser::parse(atom.as_bytes()).expect("the Atom feed parses");
+        assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+        assert_eq!(feed.title.unwrap().content, "Acme status");
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(
+            feed.entries[0].title.as_ref().unwrap().content,
+            "Identified: Search is slow & <odd>"
+        );
+        assert!(
+            feed.entries[0].links[0]
+                .href
+                .ends_with(&format!("/status/incidents/{id}"))
+        );
+        let (_, content_type, rss) = public(&app, "/status/feed.rss").await;
+        assert!(content_type.starts_with("application/rss+xml"));
+        let feed = feed_rs::parser::parse(rss.as_bytes()).expect("the RSS feed parses");
+        assert_eq!(feed.feed_type, feed_rs::model::FeedType::RSS2);
+        assert_eq!(feed.entries.len(), 2);
+        assert_eq!(
+            feed.entries[1].summary.as_ref().unwrap().content,
+            "Searches take 5 s"
+        );
+        assert!(feed.entries[0].published.is_some());
+
+        let all = summary(&app).await;
+        for key in [
+            "page",
+            "status",
+            "components",
+            "incidents",
+            "scheduled_maintenances",
+        ] {
+            assert!(all.get(key).is_some(), "{key}: {all}");
+        }
+        for key in ["id", "name", "url", "time_zone", "updated_at"] {
+            assert!(all["page"].get(key).is_some(), "page.{key}");
+        }
+        assert_eq!(all["status"]["indicator"], "minor");
+        assert_eq!(all["status"]["description"], "Minor Service Outage");
+        for key in [
+            "id",
+            "name",
+            "status",
+            "position",
+            "created_at",
+            "updated_at",
+            "group",
+            "only_show_if_degraded",
+        ] {
+            assert!(all["components"][0].get(key).is_some(), "component.{key}");
+        }
+        let incident = &all["incidents"][0];
+        for key in [
+            "id",
+            "name",
+            "status",
+            "impact",
+            "created_at",
+            "updated_at",
+            "shortlink",
+            "incident_updates",
+            "components",
+        ] {
+            assert!(incident.get(key).is_some(), "incident.{key}");
+        }
+        for key in [
+            "id",
+            "status",
+            "body",
+            "incident_id",
+            "created_at",
+            "display_at",
+        ] {
+            assert!(
+                incident["incident_updates"][0].get(key).is_some(),
+                "update.{key}"
+            );
+        }
+        assert_eq!(
+            incident["incident_updates"][0]["status"], "identified",
+            "newest first"
+        );
+        let (code, _, _) = public(&app, "/status/incidents/nope").await;
+        assert_eq!(code, StatusCode::NOT_FOUND);
+        app.stop().await;
+    }
+}
