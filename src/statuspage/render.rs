@@ -9,8 +9,20 @@ use serde_json::{Value, json};
 
 use crate::statuspage::snapshot::Snapshot;
 
+/// `2026-11-03T02:00:00Z` as people read it, in the page's zone: `3 Nov 2026, 11:00 KST`.
+fn when(text: String, zone: String) -> String {
+    let Ok(at) = text.parse::<jiff::Timestamp>() else {
+        return text;
+    };
+    let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(zone)
+        .strftime("%-d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut environment = Environment::new();
+    environment.add_filter("when", when);
     environment
         .add_template("status.html", include_str!("templates/status.html"))
         .expect("status.html compiles");
@@ -122,4 +134,20 @@ pub fn summary(snapshot: &Snapshot) -> Value {
         "incidents": incidents,
         "scheduled_maintenances": maintenances,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_read_in_the_pages_zone() {
+        assert_eq!(
+            super::when("2026-11-03T02:00:00Z".into(), "Asia/Seoul".into()),
+            "3 Nov 2026, 11:00 KST"
+        );
+        assert_eq!(
+            super::when("2026-11-03T02:00:00Z".into(), "nowhere".into()),
+            "3 Nov 2026, 02:00 UTC"
+        );
+        assert_eq!(super::when("soon".into(), "UTC".into()), "soon");
+    }
 }

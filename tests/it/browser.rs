@@ -1123,3 +1123,139 @@ async fn a_change_announced_by_one_responder_is_approved_by_another_and_never_by
         app.stop().await;
     }
 }
+
+const STATUS_CONFIG: &str = r#"
+[[services]]
+id = "api"
+
+[[services]]
+id = "search"
+
+[status_page]
+title = "Acme status"
+
+[[status_page.components]]
+name = "Public API"
+services = ["api"]
+
+[[status_page.components]]
+name = "Search"
+services = ["search"]
+"#;
+
+#[tokio::test]
+async fn the_public_status_page_shows_an_incidents_public_update_and_its_history_on_a_phone() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, STATUS_CONFIG).await;
+        // An incident that ended yesterday, and one in progress with a public and an internal
+        // update.
+        let declare = |title: &'static str| {
+            let app = &app;
+            async move {
+                let (_, incident) = app
+                    .api_json(
+                        reqwest::Method::POST,
+                        "/api/v1/incidents",
+                        &app.admin_token,
+                        &serde_json::json!({"title": title, "severity": "SEV2", "services": ["api"]}),
+                    )
+                    .await;
+                incident["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let update = |id: String, status: &'static str, message: &'static str, public: bool| {
+            let app = &app;
+            async move {
+                let (code, body) = app
+                    .api_json(
+                        reqwest::Method::POST,
+                        &format!("/api/v1/incidents/{id}/updates"),
+                        &app.admin_token,
+                        &serde_json::json!({"status": status, "message": message, "public": public}),
+                    )
+                    .await;
+                assert!(code.is_success(), "{body}");
+            }
+        };
+        let earlier = declare("Logins fail").await;
+        update(
+            earlier.clone(),
+            "identified",
+            "Logins fail for some users",
+            true,
+        )
+        .await;
+        app.advance(3600);
+        update(earlier, "resolved", "Logins work again", true).await;
+        app.advance(86_400);
+        let now_id = declare("Checkout fails for EU customers").await;
+        update(
+            now_id.clone(),
+            "investigating",
+            "Some EU payments fail; we are looking into it",
+            true,
+        )
+        .await;
+        update(
+            now_id,
+            "identified",
+            "INTERNAL: the 1.4.2 chart caps the pool",
+            false,
+        )
+        .await;
+
+        let browser = Browser::start(&app, backend, "UTC").await;
+        browser.client().set_window_size(390, 844).await.unwrap();
+        browser.open("/status").await;
+        assert_eq!(browser.text("#overall").await, "Partial System Outage");
+        let main = browser.text("main").await;
+        assert!(
+            main.contains("Some EU payments fail; we are looking into it"),
+            "{main}"
+        );
+        assert!(!main.contains("INTERNAL"), "{main}");
+        assert_eq!(
+            browser.text("#component-public-api .status").await,
+            "Partial outage"
+        );
+        assert_eq!(
+            browser.text("#component-search .status").await,
+            "Operational"
+        );
+        assert_eq!(
+            browser.count("#component-public-api .bars details").await,
+            90
+        );
+        assert_eq!(
+            browser
+                .count("#component-public-api .bars summary.bar-partial_outage")
+                .await,
+            2,
+            "yesterday's incident and today's"
+        );
+        let overflow = browser
+            .client()
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(overflow, 0, "the status page is wider than a phone");
+        browser.screenshot("status-phone").await;
+        // Tapping yesterday's bar lists what happened.
+        browser
+            .click("#component-public-api .bars details:nth-last-child(2) summary")
+            .await;
+        assert!(
+            browser
+                .text("#component-public-api .bars details:nth-last-child(2) .day")
+                .await
+                .contains("Logins fail")
+        );
+        browser.screenshot("status-phone-day").await;
+        browser.close().await;
+        app.stop().await;
+    }
+}
