@@ -34,6 +34,8 @@ pub struct Settings {
 
 pub struct App {
     pub address: SocketAddr,
+    /// The status page's own listener (`status_page.listen`), when it has one.
+    pub status_address: Option<SocketAddr>,
     pub state: AppState,
     config_file: Option<PathBuf>,
     shutdown: CancellationToken,
@@ -116,6 +118,27 @@ impl App {
         let now = settings.clock.now();
         crate::alerts::jobs::schedule_check(&store, "start", now, now).await?;
         crate::checks::jobs::schedule_all(&store, &state.config.current(), now).await?;
+        // The public status page on its own address, so the admin UI and API need not face
+        // the internet.
+        let status_address = match &state.config.current().status_page.listen {
+            Some(listen) => {
+                let status_listener = TcpListener::bind(listen.as_str()).await?;
+                let bound = status_listener.local_addr()?;
+                tracing::info!(address = %bound, "status page listening on its own address");
+                let shutdown = shutdown.clone();
+                let router = http::status_routes().with_state(state.clone());
+                tasks.spawn(async move {
+                    let serve = axum::serve(status_listener, router)
+                        .with_graceful_shutdown(async move { shutdown.cancelled().await });
+                    if let Err(error) = serve.await {
+                        tracing::error!(%error, "status page server failed");
+                    }
+                    "status page server"
+                });
+                Some(bound)
+            }
+            None => None,
+        };
         tasks.spawn({
             let shutdown = shutdown.clone();
             let router = router(state.clone());
@@ -134,6 +157,7 @@ impl App {
         });
         Ok(App {
             address,
+            status_address,
             state,
             config_file: settings.config_file,
             shutdown,

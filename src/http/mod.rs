@@ -81,6 +81,24 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
     }
 }
 
+/// The status page alone, for its own listener: at the root and under `/status` alike.
+pub fn status_routes() -> Router<AppState> {
+    Router::new()
+        .route("/", axum::routing::get(status::page))
+        .route("/status", axum::routing::get(status::page))
+        .route("/incidents/{id}", axum::routing::get(status::incident))
+        .route(
+            "/status/incidents/{id}",
+            axum::routing::get(status::incident),
+        )
+        .route("/status.json", axum::routing::get(status::summary))
+        .route("/feed.atom", axum::routing::get(status::atom))
+        .route("/status/feed.atom", axum::routing::get(status::atom))
+        .route("/feed.rss", axum::routing::get(status::rss))
+        .route("/status/feed.rss", axum::routing::get(status::rss))
+        .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "Not found.") })
+}
+
 /// Every route `http` serves, in one table: the router is built from it and a test holds it
 /// against `openapi.json`, both ways, so neither can drift from the other.
 macro_rules! route_table {

@@ -16,6 +16,8 @@ pub struct StatusPageConfig {
     pub links: Vec<LinkConfig>,
     /// The zone the 90 days of history are counted in.
     pub timezone: String,
+    /// Its own address (e.g. `0.0.0.0:8081`), serving the status page alone.
+    pub listen: Option<String>,
     pub components: Vec<ComponentConfig>,
 }
 
@@ -27,6 +29,7 @@ impl Default for StatusPageConfig {
             logo_url: None,
             links: Vec::new(),
             timezone: "UTC".into(),
+            listen: None,
             components: Vec::new(),
         }
     }
@@ -87,6 +90,14 @@ impl StatusPageConfig {
                         format!("\"{url}\" is not an http(s) URL"),
                     );
                 }
+            }
+        }
+        if let Some(listen) = &self.listen {
+            if listen.parse::<std::net::SocketAddr>().is_err() {
+                problems.error(
+                    "status_page.listen".into(),
+                    format!("\"{listen}\" is not an address like 0.0.0.0:8081"),
+                );
             }
         }
         for (index, link) in self.links.iter().enumerate() {

@@ -319,3 +319,53 @@ async fn the_feeds_parse_as_atom_and_rss_and_the_summary_has_statuspages_shape()
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_status_page_can_have_its_own_address_that_serves_nothing_else() {
+    for backend in backends() {
+        let config = CONFIG.replace(
+            "[status_page]\n",
+            "[status_page]\nlisten = \"127.0.0.1:0\"\n",
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        let address = app
+            .app
+            .as_ref()
+            .unwrap()
+            .status_address
+            .expect("its own address");
+        let client = reqwest::Client::new();
+        let get = |path: &'static str| {
+            let client = client.clone();
+            async move {
+                let response = client
+                    .get(format!("http://{address}{path}"))
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.text().await.unwrap())
+            }
+        };
+        for path in [
+            "/",
+            "/status",
+            "/status.json",
+            "/feed.atom",
+            "/status/feed.rss",
+        ] {
+            let (status, body) = get(path).await;
+            assert_eq!(status, StatusCode::OK, "{path}");
+            assert!(body.contains("Acme status"), "{path}: {body}");
+        }
+        for path in [
+            "/api/v1/incidents",
+            "/login",
+            "/incidents",
+            "/hooks/github",
+            "/metrics",
+        ] {
+            assert_eq!(get(path).await.0, StatusCode::NOT_FOUND, "{path}");
+        }
+        app.stop().await;
+    }
+}
