@@ -180,6 +180,8 @@ route_table! {
     get "/status.json" => status::summary,
     get "/status/feed.atom" => status::atom,
     get "/status/feed.rss" => status::rss,
+    put "/api/v1/status/components/{id}" => status::set_component,
+    delete "/api/v1/status/components/{id}" => status::clear_component,
     get "/api/v1/changes" => changes::list,
     post "/api/v1/changes" => changes::announce,
     get "/api/v1/changes/{id}" => changes::get,

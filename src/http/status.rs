@@ -1,5 +1,7 @@
 //! The public status page, with no sign-in: `/status`, `/status/incidents/{id}`,
-//! `/status.json`, `/status/feed.atom` and `/status/feed.rss`, all served from the cache.
+//! `/status.json`, `/status/feed.atom` and `/status/feed.rss`, all served from the cache; and,
+//! with a token, a component's status set by hand (`PUT`/`DELETE
+//! /api/v1/status/components/{id}`).
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -72,4 +74,76 @@ pub async fn rss(State(state): State<AppState>) -> Response {
         Some(b.rss.clone())
     })
     .await
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManualRequest {
+    status: String,
+    note: Option<String>,
+}
+
+/// `PUT /api/v1/status/components/{id}` `{"status", "note"?}`: wins over incidents and
+/// maintenance until cleared; the page says it was set by hand.
+pub async fn set_component(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    PathText(id): PathText,
+    bytes: axum::body::Bytes,
+) -> Result<axum::Json<serde_json::Value>, super::error::ApiError> {
+    use super::error::ApiError;
+    let token = state
+        .authorize(&headers, crate::core::scope::Scope::IncidentsWrite)
+        .await?;
+    known_component(&state, &id)?;
+    let request: ManualRequest = serde_json::from_slice(&bytes).map_err(|error| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not {{\"status\", \"note\"?}}: {error}"),
+        )
+    })?;
+    let status = crate::core::status::ComponentStatus::parse(&request.status).ok_or_else(|| {
+        ApiError::bad_parameter(format!(
+            "status \"{}\" is none of operational, degraded_performance, partial_outage, major_outage, under_maintenance",
+            request.status
+        ))
+    })?;
+    let set = crate::statuspage::store::StatusOverride {
+        component: id.clone(),
+        status,
+        note: request
+            .note
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty()),
+        set_by: format!("api:{}", token.name),
+        set_at: state.clock.now(),
+    };
+    state.store.set_status_override(&id, Some(&set)).await?;
+    state.status_page.invalidate();
+    Ok(axum::Json(serde_json::json!(set)))
+}
+
+/// `DELETE /api/v1/status/components/{id}`: back to what incidents and maintenance say.
+pub async fn clear_component(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    PathText(id): PathText,
+) -> Result<StatusCode, super::error::ApiError> {
+    state
+        .authorize(&headers, crate::core::scope::Scope::IncidentsWrite)
+        .await?;
+    known_component(&state, &id)?;
+    state.store.set_status_override(&id, None).await?;
+    state.status_page.invalidate();
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn known_component(state: &AppState, id: &str) -> Result<(), super::error::ApiError> {
+    let config = state.config.current();
+    if config.status_page.components.iter().any(|c| c.id() == id) {
+        Ok(())
+    } else {
+        Err(super::error::ApiError::not_found("status page component"))
+    }
 }

@@ -9,3 +9,4 @@ pub mod config;
 pub mod feeds;
 pub mod render;
 pub mod snapshot;
+pub mod store;

@@ -43,7 +43,15 @@ pub struct Component {
     pub group: Option<String>,
     pub description: Option<String>,
     pub status: ComponentStatus,
+    /// Set by hand: the page says so (never by whom).
+    pub manual: Option<ManualStatus>,
     pub history: Vec<Day>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ManualStatus {
+    pub note: Option<String>,
+    pub since: Timestamp,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +210,7 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
     }
     maintenances.sort_by_key(|m| m.scheduled_for);
     let zone = settings.zone();
+    let overrides = store.status_overrides().await?;
     let mut components = Vec::new();
     for component in &settings.components {
         let id = component.id();
@@ -233,12 +242,20 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
                 });
             }
         }
+        let manual = overrides.iter().find(|o| o.component == id).map(|set| {
+            current = set.status;
+            ManualStatus {
+                note: set.note.clone(),
+                since: set.set_at,
+            }
+        });
         components.push(Component {
             id,
             name: component.name.clone(),
             group: component.group.clone(),
             description: component.description.clone(),
             status: current,
+            manual,
             history: status::history(&spans, now, &zone, HISTORY_DAYS),
         });
     }

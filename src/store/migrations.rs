@@ -80,4 +80,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0018_changes.sql",
         "change announcements, and tokens that belong to a user"
     ),
+    migration!(
+        19,
+        "0019_status_overrides.sql",
+        "status page components set by hand"
+    ),
 ];

@@ -92,6 +92,7 @@ pub trait Backend:
     + crate::incidents::store::IncidentStore
     + crate::postmortems::store::PostmortemStore
     + crate::changes::store::ChangeStore
+    + crate::statuspage::store::StatusPageStore
     + Send
     + Sync
     + 'static
@@ -113,6 +114,7 @@ impl<T> Backend for T where
         + crate::incidents::store::IncidentStore
         + crate::postmortems::store::PostmortemStore
         + crate::changes::store::ChangeStore
+        + crate::statuspage::store::StatusPageStore
         + Send
         + Sync
         + 'static

@@ -146,5 +146,7 @@ mod oncall;
 mod postmortems;
 #[path = "../alerts/silences_sql.rs"]
 mod silences;
+#[path = "../statuspage/sql.rs"]
+mod statuspage;
 #[path = "../alerts/tasks_sql.rs"]
 mod tasks;

@@ -384,6 +384,8 @@ mod oncall;
 mod postmortems;
 #[path = "../alerts/silences_sql.rs"]
 mod silences;
+#[path = "../statuspage/sql.rs"]
+mod statuspage;
 #[path = "../alerts/tasks_sql.rs"]
 mod tasks;
 

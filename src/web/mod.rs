@@ -26,6 +26,7 @@ mod page_link;
 mod postmortems;
 mod render;
 mod silences;
+mod status_components;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
@@ -106,6 +107,8 @@ pub fn routes() -> Router<AppState> {
             post(oncall::delete_override),
         )
         .route("/oncall/test-page", post(oncall::test_page))
+        .route("/status-components", get(status_components::page))
+        .route("/status-components/{id}", post(status_components::set))
         .route("/changes", get(changes::page).post(changes::announce))
         .route("/changes/{id}", get(changes::show))
         .route("/changes/{id}/approve", post(changes::approve))

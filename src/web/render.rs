@@ -66,6 +66,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "action_items.html",
     "changes.html",
     "change.html",
+    "status_components.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

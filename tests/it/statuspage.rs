@@ -369,3 +369,126 @@ async fn the_status_page_can_have_its_own_address_that_serves_nothing_else() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_status_set_by_hand_wins_says_so_and_clears() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let (code, body) = call(
+            &app,
+            Method::PUT,
+            "/api/v1/status/components/search",
+            Some(json!({"status": "degraded_performance", "note": "Slow results in Europe"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        let set = summary(&app).await;
+        assert_eq!(component_status(&set, "search"), "degraded_performance");
+        assert_eq!(set["status"]["indicator"], "minor");
+        let (_, _, html) = public(&app, "/status").await;
+        assert!(
+            html.contains("(set by hand: Slow results in Europe)"),
+            "{html}"
+        );
+        assert!(!html.contains("test-admin"), "never who set it");
+        let (code, _) = call(
+            &app,
+            Method::PUT,
+            "/api/v1/status/components/nope",
+            Some(json!({"status": "operational"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::NOT_FOUND);
+        let (code, _) = call(
+            &app,
+            Method::PUT,
+            "/api/v1/status/components/search",
+            Some(json!({"status": "broken"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::BAD_REQUEST);
+        let (code, _) = call(
+            &app,
+            Method::DELETE,
+            "/api/v1/status/components/search",
+            None,
+        )
+        .await;
+        assert_eq!(code, StatusCode::NO_CONTENT);
+        assert_eq!(
+            component_status(&summary(&app).await, "search"),
+            "operational"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_responder_sets_a_components_status_from_the_ui_and_a_viewer_cannot() {
+    use firewatch::core::role::Role;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let mut viewer = crate::web::signed_in(&app, "vic", Role::Viewer).await;
+        let page = viewer.get("/status-components").await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("All Systems Operational"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("action=\"/status-components/search\""));
+        let csrf = viewer.csrf().await;
+        let refused = viewer
+            .post(
+                "/status-components/search",
+                &[("_csrf", csrf.as_str()), ("status", "major_outage")],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            component_status(&summary(&app).await, "search"),
+            "operational"
+        );
+
+        let mut rui = crate::web::signed_in(&app, "rui", Role::Responder).await;
+        let csrf = rui.csrf().await;
+        let missing = rui
+            .post("/status-components/search", &[("status", "major_outage")])
+            .await;
+        assert_ne!(
+            missing.status,
+            StatusCode::SEE_OTHER,
+            "no CSRF token, no change"
+        );
+        let saved = rui
+            .post(
+                "/status-components/search",
+                &[
+                    ("_csrf", csrf.as_str()),
+                    ("status", "major_outage"),
+                    ("note", "Search is down while we restore the index"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+        assert_eq!(
+            component_status(&summary(&app).await, "search"),
+            "major_outage"
+        );
+        let (_, _, html) = public(&app, "/status").await;
+        assert!(html.contains("(set by hand: Search is down while we restore the index)"));
+        assert!(!html.contains("rui"));
+        let cleared = rui
+            .post(
+                "/status-components/search",
+                &[("_csrf", csrf.as_str()), ("status", "clear")],
+            )
+            .await;
+        assert_eq!(cleared.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            component_status(&summary(&app).await, "search"),
+            "operational"
+        );
+        app.stop().await;
+    }
+}
