@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{AppState, PathText};
+use super::{AppState, PathText, json_body as body};
 use crate::changes::ops::{self, ChangeError, Decision, Identity, NewAnnouncement, Refusal};
 use crate::changes::store::{Announcement, ChangeFilter, ChangeState, Risk};
 use crate::core::scope::Scope;
@@ -46,16 +46,6 @@ fn view(state: &AppState, change: &Announcement) -> serde_json::Value {
     // The server's time, so `firewatch change wait` counts its timeout on the server's clock.
     value["now"] = json!(state.clock.now());
     value
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not {what}: {error}"),
-        )
-    })
 }
 
 #[derive(Debug, Deserialize)]

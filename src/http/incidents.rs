@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{AppState, PathText};
+use super::{AppState, PathText, json_body as body, token_actor as who};
 use crate::core::incident::{Priority, Severity};
 use crate::core::scope::Scope;
 use crate::incidents::ops::{self, Change, Declaration, IncidentError, KeyTimesEdit};
@@ -45,20 +45,6 @@ fn view(state: &AppState, incident: &Incident) -> serde_json::Value {
         incident.number
     ));
     value
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not {what}: {error}"),
-        )
-    })
-}
-
-fn who(token: &crate::accounts::store::ApiToken) -> String {
-    format!("api:{}", token.name)
 }
 
 #[derive(Debug, Deserialize)]

@@ -81,6 +81,25 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
     }
 }
 
+/// A JSON request body as `T`, or 400 `invalid_json` saying what was expected.
+fn json_body<T: serde::de::DeserializeOwned>(
+    bytes: &axum::body::Bytes,
+    what: &str,
+) -> Result<T, ApiError> {
+    serde_json::from_slice(bytes).map_err(|error| {
+        ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("the body is not {what}: {error}"),
+        )
+    })
+}
+
+/// How the record names what a token does.
+fn token_actor(token: &ApiToken) -> String {
+    format!("api:{}", token.name)
+}
+
 /// The status page alone, for its own listener: at the root and under `/status` alike.
 pub fn status_routes() -> Router<AppState> {
     Router::new()

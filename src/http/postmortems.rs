@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::{AppState, PathText};
+use super::{AppState, PathText, json_body as body, token_actor as who};
 use crate::core::incident::Priority;
 use crate::core::scope::Scope;
 use crate::incidents::ops::IncidentError;
@@ -43,20 +43,6 @@ impl From<PostmortemError> for ApiError {
             PostmortemError::Store(error) => error.into(),
         }
     }
-}
-
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes, what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|error| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_json",
-            format!("the body is not {what}: {error}"),
-        )
-    })
-}
-
-fn who(token: &crate::accounts::store::ApiToken) -> String {
-    format!("api:{}", token.name)
 }
 
 #[derive(Debug, Deserialize)]
