@@ -252,10 +252,6 @@ fn paging_change(
             let policy_id = config.service(service)?.escalation_policy.as_deref()?;
             let policy = config.escalation_policy(policy_id)?;
             let group = notification_group(alert, groups);
-            let first = policy
-                .steps
-                .first()
-                .map_or(jiff::SignedDuration::ZERO, |s| s.delay());
             Some(PagingChange::Fire(EscalationStart {
                 key: format!("{service}|{policy_id}|{group}"),
                 policy: policy_id.to_owned(),
@@ -268,7 +264,7 @@ fn paging_change(
                 severity: alert.severity.to_string(),
                 alert_id: Some(alert.id.clone()),
                 incident_id: None,
-                first_step_at: now.saturating_add(first).unwrap_or(now),
+                first_step_at: policy.first_step_at(now),
             }))
         }
         Change::Acknowledged => Some(PagingChange::Acknowledged {

@@ -68,14 +68,7 @@ pub fn notice(
         kind: CHANGE_NOTICE_KIND.into(),
         status: EventStatus::Accepted,
         ignored_reason: None,
-        dedup_key: Some(format!(
-            "change-notice:{}:{}",
-            change.id,
-            serde_json::to_value(told)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default()
-        )),
+        dedup_key: Some(format!("change-notice:{}:{told:?}", change.id)),
         received_at: now,
         headers: "{}".into(),
         body: serde_json::to_vec(&body).unwrap_or_default().into(),

@@ -81,9 +81,7 @@ impl crate::changes::store::ChangeStore for Backend {
         .bind(&a.reason)
         .execute(&mut *transaction)
         .await?;
-        if !events.is_empty() {
-            Self::insert_event_rows(&mut transaction, events, now).await?;
-        }
+        Self::insert_event_rows(&mut transaction, events, now).await?;
         Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
@@ -151,9 +149,7 @@ impl crate::changes::store::ChangeStore for Backend {
         .bind(id)
         .execute(&mut *transaction)
         .await?;
-        if !events.is_empty() {
-            Self::insert_event_rows(&mut transaction, &events, now).await?;
-        }
+        Self::insert_event_rows(&mut transaction, &events, now).await?;
         let stored = Self::fetch_announcement(&mut transaction, id, "").await?;
         transaction.commit().await?;
         Ok(Ok(stored))

@@ -21,7 +21,7 @@ fn unavailable() -> Response {
 async fn serve(
     state: &AppState,
     content_type: &'static str,
-    pick: impl FnOnce(&crate::statuspage::cache::Built) -> Option<String>,
+    pick: impl FnOnce(&crate::statuspage::cache::Built) -> Option<bytes::Bytes>,
 ) -> Response {
     match state.status_page.get(state).await {
         Ok(built) => match pick(&built) {

@@ -168,10 +168,6 @@ fn paging(config: &Config, new: &NewIncident, now: Timestamp) -> Vec<EscalationS
         .filter_map(|service| {
             let policy_id = config.service(service)?.escalation_policy.as_deref()?;
             let policy = config.escalation_policy(policy_id)?;
-            let first = policy
-                .steps
-                .first()
-                .map_or(jiff::SignedDuration::ZERO, |s| s.delay());
             Some(EscalationStart {
                 key: format!("incident:{}|{service}|{policy_id}", new.id),
                 policy: policy_id.to_owned(),
@@ -180,7 +176,7 @@ fn paging(config: &Config, new: &NewIncident, now: Timestamp) -> Vec<EscalationS
                 severity: page_severity(new.severity).into(),
                 alert_id: None,
                 incident_id: Some(new.id.clone()),
-                first_step_at: now.saturating_add(first).unwrap_or(now),
+                first_step_at: policy.first_step_at(now),
             })
         })
         .collect()
@@ -941,20 +937,39 @@ pub async fn timeline_in(
     key: &str,
 ) -> Result<Vec<TimelineEntry>, IncidentError> {
     let incident = store.get_incident(key).await?;
-    let mut entries = store.incident_timeline(&incident.id).await?;
-    for change in crate::incidents::changed::what_changed(store, config, &incident).await? {
-        entries.push(TimelineEntry {
-            at: change.at,
-            kind: "change".into(),
-            text: format!(
-                "{} in {} ({})",
-                change.title, change.repository, change.before
-            ),
-            actor: change.actor,
-            link: change.url,
-            starred: change.suspected,
-        });
-    }
+    let changes = crate::incidents::changed::what_changed(store, config, &incident).await?;
+    Ok(with_changes(
+        store.incident_timeline(&incident.id).await?,
+        &changes,
+    ))
+}
+
+/// The timeline of an incident already read with `detail`, reusing its what changed.
+pub async fn timeline_of(
+    store: &crate::store::Store,
+    view: &IncidentView,
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    Ok(with_changes(
+        store.incident_timeline(&view.incident.id).await?,
+        &view.what_changed,
+    ))
+}
+
+fn with_changes(
+    mut entries: Vec<TimelineEntry>,
+    changes: &[crate::incidents::changed::ChangeEntry],
+) -> Vec<TimelineEntry> {
+    entries.extend(changes.iter().map(|change| TimelineEntry {
+        at: change.at,
+        kind: "change".into(),
+        text: format!(
+            "{} in {} ({})",
+            change.title, change.repository, change.before
+        ),
+        actor: change.actor.clone(),
+        link: change.url.clone(),
+        starred: change.suspected,
+    }));
     entries.sort_by_key(|entry| entry.at);
-    Ok(entries)
+    entries
 }

@@ -167,9 +167,7 @@ impl Backend {
                 .execute(&mut **transaction)
                 .await?;
         }
-        if !effects.events.is_empty() {
-            Self::insert_event_rows(transaction, &effects.events, now).await?;
-        }
+        Self::insert_event_rows(transaction, &effects.events, now).await?;
         Self::insert_timers(transaction, &effects.timers, now).await?;
         for start in &effects.paging {
             Self::apply_paging_change(

@@ -378,6 +378,15 @@ impl std::fmt::Display for Target {
 }
 
 impl EscalationPolicyConfig {
+    /// When an escalation started at `now` runs its first step.
+    pub fn first_step_at(&self, now: jiff::Timestamp) -> jiff::Timestamp {
+        let delay = self
+            .steps
+            .first()
+            .map_or(SignedDuration::ZERO, StepConfig::delay);
+        now.saturating_add(delay).unwrap_or(now)
+    }
+
     /// When the next round starts after the last step: the first step's delay, or the last
     /// step's when that is zero, or ten minutes when both are (a single immediate step would
     /// otherwise ring again at once).

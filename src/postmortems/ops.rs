@@ -51,7 +51,7 @@ pub async fn ensure_draft(
         Err(StoreError::NotFound) => {}
         Err(error) => return Err(error.into()),
     }
-    let timeline = crate::incidents::ops::timeline_in(store, config, &id).await?;
+    let timeline = crate::incidents::ops::timeline_of(store, &view).await?;
     let items = store
         .list_action_items(&crate::postmortems::store::ItemFilter {
             incident: Some(id.clone()),

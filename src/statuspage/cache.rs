@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
+use bytes::Bytes;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::state::AppState;
@@ -13,15 +14,15 @@ use crate::store::StoreError;
 
 const MAX_AGE: SignedDuration = SignedDuration::from_secs(30);
 
-/// Everything `/status` serves, rendered once.
+/// Everything `/status` serves, rendered once; `Bytes`, so a request's copy is a count.
 #[derive(Debug)]
 pub struct Built {
     pub at: Timestamp,
-    pub html: String,
-    pub json: String,
-    pub atom: String,
-    pub rss: String,
-    pub incidents: HashMap<String, String>,
+    pub html: Bytes,
+    pub json: Bytes,
+    pub atom: Bytes,
+    pub rss: Bytes,
+    pub incidents: HashMap<String, Bytes>,
 }
 
 #[derive(Debug, Default)]
@@ -62,16 +63,18 @@ impl StatusCache {
         let snapshot = crate::statuspage::snapshot::build(&state.store, &config, now).await?;
         let built = Arc::new(Built {
             at: now,
-            html: crate::statuspage::render::page(&snapshot),
-            json: crate::statuspage::render::summary(&snapshot).to_string(),
-            atom: crate::statuspage::feeds::atom(&snapshot),
-            rss: crate::statuspage::feeds::rss(&snapshot),
+            html: crate::statuspage::render::page(&snapshot).into(),
+            json: crate::statuspage::render::summary(&snapshot)
+                .to_string()
+                .into(),
+            atom: crate::statuspage::feeds::atom(&snapshot).into(),
+            rss: crate::statuspage::feeds::rss(&snapshot).into(),
             incidents: snapshot
                 .incidents
                 .iter()
                 .filter_map(|incident| {
                     crate::statuspage::render::incident(&snapshot, &incident.id)
-                        .map(|html| (incident.id.clone(), html))
+                        .map(|html| (incident.id.clone(), Bytes::from(html)))
                 })
                 .collect(),
         });

@@ -8,6 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::core::incident::{Severity, State};
 use crate::core::status::{self, ComponentStatus, Day, Span};
 use crate::incidents::store::Incident;
 use crate::store::{Store, StoreError};
@@ -90,7 +91,7 @@ pub struct Maintenance {
 }
 
 fn impact(incident: &Incident) -> &'static str {
-    match status::from_incident(incident.severity, crate::core::incident::State::Active) {
+    match status::from_incident(incident.severity, State::Active) {
         ComponentStatus::MajorOutage => "critical",
         ComponentStatus::PartialOutage => "major",
         _ => "minor",
@@ -120,6 +121,8 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
         });
     }
     let mut incidents = Vec::new();
+    // The open ones' severity and state, which set their components' status.
+    let mut states: BTreeMap<String, (Severity, State)> = BTreeMap::new();
     for (id, mut list) in updates {
         let incident = match store.get_incident(&id).await {
             Ok(incident) => incident,
@@ -144,6 +147,9 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
             incident.title.clone()
         };
         let open = incident.state.is_open();
+        if open {
+            states.insert(incident.id.clone(), (incident.severity, incident.state));
+        }
         incidents.push(PublicIncident {
             id: incident.id.clone(),
             name,
@@ -161,19 +167,6 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
         });
     }
     incidents.sort_by_key(|i| std::cmp::Reverse(i.started_at));
-    let mut states: BTreeMap<
-        String,
-        (
-            crate::core::incident::Severity,
-            crate::core::incident::State,
-        ),
-    > = BTreeMap::new();
-    for incident in &incidents {
-        if incident.open {
-            let stored = store.get_incident(&incident.id).await?;
-            states.insert(incident.id.clone(), (stored.severity, stored.state));
-        }
-    }
     // Maintenance windows of the components' services, in force or next.
     let mut maintenances = Vec::new();
     for silence in store.list_silences().await? {

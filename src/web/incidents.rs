@@ -304,9 +304,8 @@ pub(super) async fn incident_page(
     extra: Value,
 ) -> Result<Html<String>, PageError> {
     let view = ops::detail(state, key).await.map_err(page_error)?;
-    let timeline = ops::timeline(state, &view.incident.id)
-        .await
-        .map_err(page_error)?;
+    // The view's what changed, not a second read of it.
+    let timeline = ops::timeline_of(&state.store, &view).await?;
     let config = state.config.current();
     let zone = viewer_time_zone(headers);
     let incident = &view.incident;
