@@ -83,6 +83,7 @@ impl App {
             clock: settings.clock.clone(),
             client: http_client()?,
             check_client: crate::checks::probe::client()?,
+            public_client: crate::integrations::outbound::guard::public_client()?,
             metrics,
             policy: settings.retry_policy,
             owner: format!("worker-{}", uuid::Uuid::now_v7().simple()),
@@ -128,8 +129,11 @@ impl App {
                 let shutdown = shutdown.clone();
                 let router = http::status_routes().with_state(state.clone());
                 tasks.spawn(async move {
-                    let serve = axum::serve(status_listener, router)
-                        .with_graceful_shutdown(async move { shutdown.cancelled().await });
+                    let serve = axum::serve(
+                        status_listener,
+                        router.into_make_service_with_connect_info::<SocketAddr>(),
+                    )
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
                     if let Err(error) = serve.await {
                         tracing::error!(%error, "status page server failed");
                     }

@@ -229,7 +229,8 @@ impl Config {
         self.incidents.validate(&mut problems);
         self.postmortems.validate(&mut problems);
         self.changes.validate(&mut problems);
-        self.status_page.validate(&self.services, &mut problems);
+        self.status_page
+            .validate(&self.services, &self.destinations, &mut problems);
         for (index, destination) in self.changes.channels.iter().enumerate() {
             if let Some(problem) = self.event_destination_problem(destination, &destination_names) {
                 problems.error(format!("changes.channels[{index}]"), problem);

@@ -523,6 +523,32 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// The windows that overlap `[from, to)`, oldest first, at most `limit` (the status
+    /// page's history draws a recurring window's past runs).
+    pub fn windows_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> Vec<(Timestamp, Timestamp)> {
+        let mut windows = Vec::new();
+        let mut next = self
+            .window_at(from)
+            .or_else(|| self.next_window_after(from));
+        while let Some((start, end)) = next {
+            if start >= to || windows.len() >= limit {
+                break;
+            }
+            if end > from {
+                windows.push((start, end));
+            }
+            next = self.next_window_after(start);
+        }
+        windows
+    }
+}
+
 /// A recurring schedule's parts, parsed.
 struct Recurrence {
     cron: croner::Cron,
@@ -608,6 +634,43 @@ pub fn parse_duration(text: &str) -> Result<SignedDuration, ScheduleError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn past_runs_of_a_recurring_window_are_listed_in_order() {
+        let weekly = Schedule::Recurring {
+            cron: "0 2 * * sun".into(),
+            duration: SignedDuration::from_hours(2),
+            timezone: "Europe/Berlin".into(),
+        };
+        // Sundays 1, 8, 15 and 22 November 2026, 02:00 in Berlin (CET, UTC+1).
+        let from: Timestamp = "2026-11-01T00:30:00Z".parse().unwrap();
+        let to: Timestamp = "2026-11-22T01:30:00Z".parse().unwrap();
+        let runs = weekly.windows_between(from, to, 100);
+        let starts: Vec<String> = runs.iter().map(|(s, _)| s.to_string()).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-11-01T01:00:00Z",
+                "2026-11-08T01:00:00Z",
+                "2026-11-15T01:00:00Z",
+                "2026-11-22T01:00:00Z"
+            ]
+        );
+        assert_eq!(weekly.windows_between(from, to, 2).len(), 2);
+        let once = Schedule::Once {
+            starts_at: "2026-11-03T10:00:00Z".parse().unwrap(),
+            ends_at: "2026-11-03T12:00:00Z".parse().unwrap(),
+        };
+        assert_eq!(once.windows_between(from, to, 10).len(), 1);
+        assert!(
+            once.windows_between(
+                to,
+                to.checked_add(SignedDuration::from_hours(1)).unwrap(),
+                10
+            )
+            .is_empty()
+        );
+    }
 
     use jiff::Zoned;
 

@@ -100,6 +100,25 @@ fn token_actor(token: &ApiToken) -> String {
     format!("api:{}", token.name)
 }
 
+/// The peer's address, when the server knows it.
+pub struct ClientAddress(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddress(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|axum::extract::ConnectInfo(address)| address.ip()),
+        ))
+    }
+}
+
 /// The status page alone, for its own listener: at the root and under `/status` alike.
 pub fn status_routes() -> Router<AppState> {
     Router::new()
@@ -115,6 +134,24 @@ pub fn status_routes() -> Router<AppState> {
         .route("/status/feed.atom", axum::routing::get(status::atom))
         .route("/feed.rss", axum::routing::get(status::rss))
         .route("/status/feed.rss", axum::routing::get(status::rss))
+        .route("/subscribe", axum::routing::post(status::subscribe))
+        .route("/status/subscribe", axum::routing::post(status::subscribe))
+        .route(
+            "/confirm/{token}",
+            axum::routing::get(status::confirm_page).post(status::confirm),
+        )
+        .route(
+            "/status/confirm/{token}",
+            axum::routing::get(status::confirm_page).post(status::confirm),
+        )
+        .route(
+            "/unsubscribe/{token}",
+            axum::routing::get(status::unsubscribe_page).post(status::unsubscribe),
+        )
+        .route(
+            "/status/unsubscribe/{token}",
+            axum::routing::get(status::unsubscribe_page).post(status::unsubscribe),
+        )
         .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "Not found.") })
 }
 
@@ -199,6 +236,11 @@ route_table! {
     get "/status.json" => status::summary,
     get "/status/feed.atom" => status::atom,
     get "/status/feed.rss" => status::rss,
+    post "/status/subscribe" => status::subscribe,
+    get "/status/confirm/{token}" => status::confirm_page,
+    post "/status/confirm/{token}" => status::confirm,
+    get "/status/unsubscribe/{token}" => status::unsubscribe_page,
+    post "/status/unsubscribe/{token}" => status::unsubscribe,
     put "/api/v1/status/components/{id}" => status::set_component,
     delete "/api/v1/status/components/{id}" => status::clear_component,
     get "/api/v1/changes" => changes::list,

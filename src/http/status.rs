@@ -147,3 +147,199 @@ fn known_component(state: &AppState, id: &str) -> Result<(), super::error::ApiEr
         Err(super::error::ApiError::not_found("status page component"))
     }
 }
+
+/// A subscription page, or its error, as HTML.
+fn message_page(
+    state: &AppState,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+    form: Option<(&str, &str)>,
+) -> Response {
+    let config = state.config.current();
+    let url = crate::statuspage::subscribers::page_url(&config);
+    let html = crate::statuspage::render::message(&crate::statuspage::render::MessagePage {
+        title: &config.status_page.title,
+        url: &url,
+        heading,
+        text,
+        form,
+    });
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// What every accepted request is told, whoever the address belongs to.
+const REQUESTED: &str = "If the address can receive messages, a confirmation link is on its way \
+                         there. Nothing else is sent until it is followed.";
+
+/// `POST /status/subscribe`, as JSON (`{"email"} | {"webhook"}`, `"components"`) or as the
+/// page's form. The answer never says whether the address was subscribed already.
+pub async fn subscribe(
+    State(state): State<AppState>,
+    super::ClientAddress(peer): super::ClientAddress,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Response {
+    use super::error::ApiError;
+    use crate::statuspage::subscribers::{Request, SubscribeError};
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    let request: Result<Request, String> = if json {
+        serde_json::from_slice(&bytes).map_err(|error| error.to_string())
+    } else {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+            .map_err(|error| error.to_string())
+            .and_then(Request::from_form)
+    };
+    let config = state.config.current();
+    let client = crate::statuspage::subscribers::client_address(&config, &headers, peer);
+    let result = match request {
+        Ok(request) => crate::statuspage::subscribers::subscribe(&state, request, client).await,
+        Err(error) => Err(SubscribeError::Invalid(format!(
+            "the request is not {{\"email\"}} or {{\"webhook\"}} with \"components\": {error}"
+        ))),
+    };
+    let error = match result {
+        Ok(()) if json => {
+            return (
+                StatusCode::ACCEPTED,
+                axum::Json(serde_json::json!({ "state": "requested", "message": REQUESTED })),
+            )
+                .into_response();
+        }
+        Ok(()) => {
+            return message_page(
+                &state,
+                StatusCode::ACCEPTED,
+                "Check your inbox",
+                REQUESTED,
+                None,
+            );
+        }
+        Err(SubscribeError::Off) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "subscriptions_off",
+            "this status page takes no subscriptions",
+        ),
+        Err(SubscribeError::Invalid(message)) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_subscription", message)
+        }
+        Err(SubscribeError::RateLimited(wait)) => {
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                "too many subscribe requests from this address; try again later",
+            );
+            error.retry_after = Some(wait.as_secs().max(1));
+            error
+        }
+        Err(SubscribeError::Store(error)) => ApiError::from(error),
+    };
+    if json {
+        return error.into_response();
+    }
+    let mut page = message_page(&state, error.status, "Not subscribed", &error.message, None);
+    if let Some(seconds) = error.retry_after {
+        if let Ok(value) = seconds.to_string().parse() {
+            page.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+    }
+    page
+}
+
+/// `GET /status/confirm/{token}`: a button, so a mail scanner that opens links confirms
+/// nothing.
+pub async fn confirm_page(State(state): State<AppState>, PathText(token): PathText) -> Response {
+    let action = format!(
+        "{}/confirm/{token}",
+        crate::statuspage::subscribers::page_url(&state.config.current())
+    );
+    message_page(
+        &state,
+        StatusCode::OK,
+        "Confirm your subscription",
+        "Press the button to start getting this status page's incident updates.",
+        Some((&action, "Confirm the subscription")),
+    )
+}
+
+/// `POST /status/confirm/{token}`.
+pub async fn confirm(State(state): State<AppState>, PathText(token): PathText) -> Response {
+    match state
+        .store
+        .confirm_subscription(&token, state.clock.now())
+        .await
+    {
+        Ok(Some(_)) => message_page(
+            &state,
+            StatusCode::OK,
+            "You are subscribed",
+            "Incident updates will be sent to you. Every message carries a link to unsubscribe.",
+            None,
+        ),
+        Ok(None) => message_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "This link is no longer valid",
+            "Subscribe again from the status page to get a new one.",
+            None,
+        ),
+        Err(error) => {
+            tracing::error!(%error, "could not confirm a subscription");
+            unavailable()
+        }
+    }
+}
+
+/// `GET /status/unsubscribe/{token}`: a button, as for confirming.
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    PathText(token): PathText,
+) -> Response {
+    let action = format!(
+        "{}/unsubscribe/{token}",
+        crate::statuspage::subscribers::page_url(&state.config.current())
+    );
+    message_page(
+        &state,
+        StatusCode::OK,
+        "Unsubscribe",
+        "Press the button and nothing more will be sent to you.",
+        Some((&action, "Unsubscribe")),
+    )
+}
+
+/// `POST /status/unsubscribe/{token}`: the button, and RFC 8058's one-click POST
+/// (`List-Unsubscribe=One-Click`), which carries no cookie and needs none.
+pub async fn unsubscribe(State(state): State<AppState>, PathText(token): PathText) -> Response {
+    match state.store.unsubscribe(&token, state.clock.now()).await {
+        Ok(Some(_)) => message_page(
+            &state,
+            StatusCode::OK,
+            "You are unsubscribed",
+            "Nothing more will be sent to you.",
+            None,
+        ),
+        Ok(None) => message_page(
+            &state,
+            StatusCode::NOT_FOUND,
+            "This link is not valid",
+            "No subscription has it.",
+            None,
+        ),
+        Err(error) => {
+            tracing::error!(%error, "could not unsubscribe");
+            unavailable()
+        }
+    }
+}

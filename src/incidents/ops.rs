@@ -407,6 +407,11 @@ fn decide_effects(
             &format!("resolved:{}", crate::store::new_id(now)),
             now,
         ));
+        effects
+            .timers
+            .extend(crate::statuspage::subscribers::fanout_timer(
+                config, &after, now,
+            ));
     }
     Ok((after, effects))
 }
@@ -645,6 +650,14 @@ pub async fn update(
                 ));
                 if after.state.is_open() {
                     effects.timers.extend(reminder(&config, &after, now));
+                }
+                // Customers hear of public updates, and of the resolution however posted.
+                if public || (after.state == State::Resolved && current.state != State::Resolved) {
+                    effects
+                        .timers
+                        .extend(crate::statuspage::subscribers::fanout_timer(
+                            &config, &after, now,
+                        ));
                 }
                 Ok((after, effects))
             },

@@ -59,6 +59,8 @@ pub struct Runner {
     pub client: reqwest::Client,
     /// For built-in checks: follows no redirects.
     pub check_client: reqwest::Client,
+    /// For addresses the public gave (status page webhooks): public networks only.
+    pub public_client: reqwest::Client,
     pub metrics: Arc<Metrics>,
     pub policy: RetryPolicy,
     /// Names this worker's leases; unique per process.
@@ -345,27 +347,55 @@ impl Runner {
                     now,
                 )
                 .await;
-                match result {
-                    Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
-                        status: (status > 0).then_some(i32::from(status)),
-                    },
-                    Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
-                        status: Some(i32::from(status)),
-                        error: format!("the tracker refused the issue: {error}"),
-                    },
-                    Ok(DeliveryResult::Retry {
-                        status,
-                        retry_after,
-                        error,
-                    }) => self.retry_or_give_up(job, status, retry_after, error),
-                    Err(error) => self.retry_or_give_up(
-                        job,
-                        None,
-                        None,
-                        format!("making the issue failed: {error}"),
-                    ),
-                }
+                self.sent(
+                    job,
+                    result,
+                    "the tracker refused the issue",
+                    "making the issue failed",
+                )
             }
+            JobKind::StatusFanout => self.outcome(
+                job,
+                "telling status page subscribers failed",
+                crate::statuspage::subscribers::fanout(store, &config, job, now).await,
+            ),
+            JobKind::StatusSend => {
+                let clients = crate::statuspage::subscribers::Clients {
+                    public: &self.public_client,
+                    any: &self.client,
+                };
+                let timeout = Duration::from_secs(config.delivery.timeout_seconds);
+                let result = crate::statuspage::subscribers::send(
+                    &clients, store, &config, job, timeout, now,
+                )
+                .await;
+                self.sent(job, result, "refused", "sending to a subscriber failed")
+            }
+        }
+    }
+
+    /// A send's result as its job's outcome: a refusal is dead at once, the rest retried.
+    fn sent(
+        &self,
+        job: &ClaimedJob,
+        result: Result<DeliveryResult, StoreError>,
+        refused: &str,
+        failed: &str,
+    ) -> JobOutcome {
+        match result {
+            Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
+                status: (status > 0).then_some(i32::from(status)),
+            },
+            Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
+                status: (status > 0).then_some(i32::from(status)),
+                error: format!("{refused}: {error}"),
+            },
+            Ok(DeliveryResult::Retry {
+                status,
+                retry_after,
+                error,
+            }) => self.retry_or_give_up(job, status, retry_after, error),
+            Err(error) => self.retry_or_give_up(job, None, None, format!("{failed}: {error}")),
         }
     }
 
@@ -378,23 +408,7 @@ impl Runner {
         };
         let now = self.clock.now();
         let result = crate::oncall::jobs::send_page(&self.store, &config, &sender, job, now).await;
-        let outcome = match result {
-            Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
-                status: (status > 0).then_some(i32::from(status)),
-            },
-            Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
-                status: (status > 0).then_some(i32::from(status)),
-                error: format!("refused: {error}"),
-            },
-            Ok(DeliveryResult::Retry {
-                status,
-                retry_after,
-                error,
-            }) => self.retry_or_give_up(job, status, retry_after, error),
-            Err(error) => {
-                self.retry_or_give_up(job, None, None, format!("sending a page failed: {error}"))
-            }
-        };
+        let outcome = self.sent(job, result, "refused", "sending a page failed");
         if let JobOutcome::Dead { error, .. } = &outcome {
             if let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload) {
                 if let Some(page) = payload["page"].as_str() {

@@ -19,6 +19,44 @@ pub struct StatusPageConfig {
     /// Its own address (e.g. `0.0.0.0:8081`), serving the status page alone.
     pub listen: Option<String>,
     pub components: Vec<ComponentConfig>,
+    pub subscribers: SubscribersConfig,
+}
+
+/// `[status_page.subscribers]`: who may ask to be told of incidents, and how they are told.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SubscribersConfig {
+    /// An email destination of `[[destinations]]`: its server and `from` send subscribers'
+    /// mail (its `to` is not used). Unset: no email subscriptions.
+    pub email: Option<String>,
+    /// Whether webhook subscriptions are taken.
+    pub webhooks: bool,
+    /// Webhooks to loopback and private addresses are refused unless this is set: a public
+    /// form must not make the server call its own network.
+    pub allow_private_webhooks: bool,
+    /// Subscribe requests per client address per hour.
+    pub per_hour: u32,
+    /// The header a proxy or CDN in front puts the client's address in (`X-Forwarded-For`:
+    /// its last entry, the one the proxy added). Unset: the connection's address.
+    pub client_address_header: Option<String>,
+}
+
+impl Default for SubscribersConfig {
+    fn default() -> Self {
+        Self {
+            email: None,
+            webhooks: false,
+            allow_private_webhooks: false,
+            per_hour: 10,
+            client_address_header: None,
+        }
+    }
+}
+
+impl SubscribersConfig {
+    pub fn enabled(&self) -> bool {
+        self.email.is_some() || self.webhooks
+    }
 }
 
 impl Default for StatusPageConfig {
@@ -31,6 +69,7 @@ impl Default for StatusPageConfig {
             timezone: "UTC".into(),
             listen: None,
             components: Vec::new(),
+            subscribers: SubscribersConfig::default(),
         }
     }
 }
@@ -55,16 +94,21 @@ pub struct ComponentConfig {
 impl ComponentConfig {
     /// A stable id made from the name: `Public API` → `public-api`.
     pub fn id(&self) -> String {
-        let mut id = String::new();
-        for c in self.name.chars() {
-            if c.is_ascii_alphanumeric() {
-                id.push(c.to_ascii_lowercase());
-            } else if !id.ends_with('-') && !id.is_empty() {
-                id.push('-');
-            }
-        }
-        id.trim_end_matches('-').to_owned()
+        slug(&self.name)
     }
+}
+
+/// Lowercase letters and digits, runs of anything else as one `-`.
+pub fn slug(name: &str) -> String {
+    let mut id = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            id.push(c.to_ascii_lowercase());
+        } else if !id.ends_with('-') && !id.is_empty() {
+            id.push('-');
+        }
+    }
+    id.trim_end_matches('-').to_owned()
 }
 
 impl StatusPageConfig {
@@ -72,7 +116,40 @@ impl StatusPageConfig {
         jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }
 
-    pub fn validate(&self, services: &[crate::config::ServiceConfig], problems: &mut Problems) {
+    pub fn validate(
+        &self,
+        services: &[crate::config::ServiceConfig],
+        destinations: &[crate::integrations::outbound::config::DestinationConfig],
+        problems: &mut Problems,
+    ) {
+        use crate::integrations::outbound::config::DestinationConfig;
+        if let Some(email) = &self.subscribers.email {
+            match destinations.iter().find(|d| d.name() == email) {
+                Some(DestinationConfig::Email(_)) => {}
+                Some(_) => problems.error(
+                    "status_page.subscribers.email".into(),
+                    format!("destination \"{email}\" is not of kind email"),
+                ),
+                None => problems.error(
+                    "status_page.subscribers.email".into(),
+                    format!("no destination \"{email}\" in [[destinations]]"),
+                ),
+            }
+        }
+        if self.subscribers.per_hour == 0 {
+            problems.error(
+                "status_page.subscribers.per_hour".into(),
+                "must be at least 1".into(),
+            );
+        }
+        if let Some(header) = &self.subscribers.client_address_header {
+            if axum::http::HeaderName::try_from(header.as_str()).is_err() {
+                problems.error(
+                    "status_page.subscribers.client_address_header".into(),
+                    format!("\"{header}\" is not a header name"),
+                );
+            }
+        }
         if jiff::tz::TimeZone::get(&self.timezone).is_err() {
             problems.error(
                 "status_page.timezone".into(),

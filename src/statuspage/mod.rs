@@ -10,3 +10,4 @@ pub mod feeds;
 pub mod render;
 pub mod snapshot;
 pub mod store;
+pub mod subscribers;

@@ -33,6 +33,12 @@ static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
         )
         .expect("status_incident.html compiles");
     environment
+        .add_template(
+            "status_message.html",
+            include_str!("templates/status_message.html"),
+        )
+        .expect("status_message.html compiles");
+    environment
 });
 
 fn render(name: &str, context: minijinja::Value) -> String {
@@ -64,13 +70,36 @@ pub fn incident(snapshot: &Snapshot, id: &str) -> Option<String> {
     ))
 }
 
+/// A short page of the subscription flow: what happened, and a button when a step is left.
+pub struct MessagePage<'a> {
+    pub title: &'a str,
+    pub url: &'a str,
+    pub heading: &'a str,
+    pub text: &'a str,
+    /// Where the button posts, and what it says.
+    pub form: Option<(&'a str, &'a str)>,
+}
+
+pub fn message(page: &MessagePage<'_>) -> String {
+    render(
+        "status_message.html",
+        context! {
+            title => page.title, url => page.url, heading => page.heading, text => page.text,
+            action => page.form.map(|(action, _)| action), button => page.form.map(|(_, button)| button),
+        },
+    )
+}
+
 /// Statuspage's `/api/v2/summary.json`: `page`, `status`, `components`, `incidents` (the
 /// unresolved ones) and `scheduled_maintenances` (upcoming and in progress).
 pub fn summary(snapshot: &Snapshot) -> Value {
     let page_id = "firewatch";
     let incident_url =
         |id: &str| format!("{}/incidents/{id}", snapshot.page.url.trim_end_matches('/'));
-    let components: Vec<Value> = snapshot
+    // Statuspage lists a group as a component of its own, `"group": true`, naming its
+    // members, which name it in `group_id`.
+    let group_id = |name: &str| format!("group-{}", crate::statuspage::config::slug(name));
+    let mut components: Vec<Value> = snapshot
         .components
         .iter()
         .enumerate()
@@ -79,11 +108,22 @@ pub fn summary(snapshot: &Snapshot) -> Value {
                 "id": c.id, "name": c.name, "status": c.status.as_str(),
                 "created_at": snapshot.built_at, "updated_at": snapshot.built_at,
                 "position": position + 1, "description": c.description, "showcase": true,
-                "start_date": null, "group_id": null, "page_id": page_id, "group": false,
-                "only_show_if_degraded": false,
+                "start_date": null, "group_id": c.group.as_deref().map(group_id),
+                "page_id": page_id, "group": false, "only_show_if_degraded": false,
             })
         })
         .collect();
+    for group in &snapshot.groups {
+        let Some(name) = &group.name else { continue };
+        components.push(json!({
+            "id": group_id(name), "name": name, "status": group.status.as_str(),
+            "created_at": snapshot.built_at, "updated_at": snapshot.built_at,
+            "position": components.len() + 1, "description": null, "showcase": false,
+            "start_date": null, "group_id": null, "page_id": page_id, "group": true,
+            "only_show_if_degraded": false,
+            "components": group.members.iter().map(|&i| snapshot.components[i].id.clone()).collect::<Vec<_>>(),
+        }));
+    }
     let incidents: Vec<Value> = snapshot
         .incidents
         .iter()

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::core::incident::{Severity, State};
 use crate::core::status::{self, ComponentStatus, Day, Span};
 use crate::incidents::store::Incident;
+use crate::statuspage::config::StatusPageConfig;
 use crate::store::{Store, StoreError};
 
 /// How far back the page looks.
@@ -23,6 +24,11 @@ pub struct Snapshot {
     pub indicator: &'static str,
     pub description: &'static str,
     pub components: Vec<Component>,
+    /// The components as the page draws them: each group (by its first member's place),
+    /// and each component of no group on its own.
+    pub groups: Vec<Group>,
+    /// Which ways to subscribe the page offers; `None` for none.
+    pub subscribe: Option<SubscribeOptions>,
     /// Newest first; open ones and those of the last 90 days.
     pub incidents: Vec<PublicIncident>,
     pub maintenances: Vec<Maintenance>,
@@ -50,6 +56,45 @@ pub struct Component {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct Group {
+    /// `None` for a component of no group.
+    pub name: Option<String>,
+    /// The worst of its members'.
+    pub status: ComponentStatus,
+    /// Places in `components`.
+    pub members: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SubscribeOptions {
+    pub email: bool,
+    pub webhook: bool,
+}
+
+/// Components in order, grouped where they name a group.
+pub fn groups(components: &[Component]) -> Vec<Group> {
+    let mut groups: Vec<Group> = Vec::new();
+    for (place, component) in components.iter().enumerate() {
+        let joined = component
+            .group
+            .as_ref()
+            .and_then(|name| groups.iter_mut().find(|g| g.name.as_ref() == Some(name)));
+        match joined {
+            Some(group) => {
+                group.status = group.status.max(component.status);
+                group.members.push(place);
+            }
+            None => groups.push(Group {
+                name: component.group.clone(),
+                status: component.status,
+                members: vec![place],
+            }),
+        }
+    }
+    groups
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct ManualStatus {
     pub note: Option<String>,
     pub since: Timestamp,
@@ -72,7 +117,7 @@ pub struct PublicIncident {
     pub updates: Vec<PublicUpdate>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct PublicUpdate {
     pub status: String,
     pub body: String,
@@ -98,19 +143,64 @@ fn impact(incident: &Incident) -> &'static str {
     }
 }
 
+/// The components showing these services.
+pub fn components_of(settings: &StatusPageConfig, services: &[String]) -> Vec<String> {
+    settings
+        .components
+        .iter()
+        .filter(|c| c.services.iter().any(|s| services.contains(s)))
+        .map(|c| c.id())
+        .collect()
+}
+
+/// What customers see of an incident, given its public updates (oldest first): `None` when
+/// it shows on no component.
+pub fn public_incident(
+    settings: &StatusPageConfig,
+    incident: &Incident,
+    mut updates: Vec<PublicUpdate>,
+) -> Option<PublicIncident> {
+    let components = components_of(settings, &incident.services);
+    if components.is_empty() {
+        return None;
+    }
+    updates.reverse();
+    let name = if incident.declared_by.starts_with("alert:") {
+        // An alert's summary is not for customers.
+        let names: Vec<&str> = settings
+            .components
+            .iter()
+            .filter(|c| components.contains(&c.id()))
+            .map(|c| c.name.as_str())
+            .collect();
+        format!("Degraded service: {}", names.join(", "))
+    } else {
+        incident.title.clone()
+    };
+    let open = incident.state.is_open();
+    Some(PublicIncident {
+        id: incident.id.clone(),
+        name,
+        impact: impact(incident),
+        status: updates
+            .first()
+            .map(|u| u.status.clone())
+            .unwrap_or_else(|| "investigating".into()),
+        open,
+        components,
+        started_at: incident.times.impact_started.unwrap_or(incident.created_at),
+        updated_at: updates.first().map_or(incident.updated_at, |u| u.at),
+        resolved_at: incident.times.resolved.filter(|_| !open),
+        updates,
+    })
+}
+
 pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Snapshot, StoreError> {
     let settings = &config.status_page;
     let since = now
         .checked_sub(SignedDuration::from_hours(24 * HISTORY_DAYS))
         .unwrap_or(now);
-    let components_of = |services: &[String]| -> Vec<String> {
-        settings
-            .components
-            .iter()
-            .filter(|c| c.services.iter().any(|s| services.contains(s)))
-            .map(|c| c.id())
-            .collect()
-    };
+    let components_of = |services: &[String]| components_of(settings, services);
     // Incidents with at least one public update: the others never reach the page.
     let mut updates: BTreeMap<String, Vec<PublicUpdate>> = BTreeMap::new();
     for (incident, update) in store.public_updates_since(since).await? {
@@ -123,56 +213,27 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
     let mut incidents = Vec::new();
     // The open ones' severity and state, which set their components' status.
     let mut states: BTreeMap<String, (Severity, State)> = BTreeMap::new();
-    for (id, mut list) in updates {
+    for (id, list) in updates {
         let incident = match store.get_incident(&id).await {
             Ok(incident) => incident,
             Err(StoreError::NotFound) => continue,
             Err(error) => return Err(error),
         };
-        let components = components_of(&incident.services);
-        if components.is_empty() {
+        let Some(public) = public_incident(settings, &incident, list) else {
             continue;
-        }
-        list.reverse();
-        let name = if incident.declared_by.starts_with("alert:") {
-            // An alert's summary is not for customers.
-            let names: Vec<&str> = settings
-                .components
-                .iter()
-                .filter(|c| components.contains(&c.id()))
-                .map(|c| c.name.as_str())
-                .collect();
-            format!("Degraded service: {}", names.join(", "))
-        } else {
-            incident.title.clone()
         };
-        let open = incident.state.is_open();
-        if open {
+        if public.open {
             states.insert(incident.id.clone(), (incident.severity, incident.state));
         }
-        incidents.push(PublicIncident {
-            id: incident.id.clone(),
-            name,
-            impact: impact(&incident),
-            status: list
-                .first()
-                .map(|u| u.status.clone())
-                .unwrap_or_else(|| "investigating".into()),
-            open,
-            components,
-            started_at: incident.times.impact_started.unwrap_or(incident.created_at),
-            updated_at: list.first().map_or(incident.updated_at, |u| u.at),
-            resolved_at: incident.times.resolved.filter(|_| !open),
-            updates: list,
-        });
+        incidents.push(public);
     }
     incidents.sort_by_key(|i| std::cmp::Reverse(i.started_at));
-    // Maintenance windows of the components' services, in force or next.
+    // Maintenance windows of the components' services: in force or next, and the runs of the
+    // last 90 days (a recurring window's too) for the history.
     let mut maintenances = Vec::new();
+    let mut past_runs: Vec<(Vec<String>, Span)> = Vec::new();
     for silence in store.list_silences().await? {
-        if silence.kind != crate::alerts::store::SilenceKind::Maintenance
-            || silence.expired_at.is_some_and(|at| at <= now)
-        {
+        if silence.kind != crate::alerts::store::SilenceKind::Maintenance {
             continue;
         }
         let Some(service) = &silence.service else {
@@ -180,6 +241,25 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
         };
         let components = components_of(std::slice::from_ref(service));
         if components.is_empty() {
+            continue;
+        }
+        let until = silence.expired_at.map_or(now, |at| at.min(now));
+        // A recurring window's runs from before it was made are no history.
+        let from = since.max(silence.created_at);
+        for (start, end) in silence.schedule.windows_between(from, until, 400) {
+            let end = end.min(until);
+            past_runs.push((
+                components.clone(),
+                Span {
+                    start,
+                    // A window still running is open-ended, as an open incident is.
+                    end: (end < now || silence.expired_at.is_some()).then_some(end),
+                    status: ComponentStatus::UnderMaintenance,
+                    what: silence.comment.clone(),
+                },
+            ));
+        }
+        if silence.expired_at.is_some_and(|at| at <= now) {
             continue;
         }
         let (window, in_progress) = match silence.schedule.window_at(now) {
@@ -224,17 +304,18 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
                 what: incident.name.clone(),
             });
         }
-        for maintenance in maintenances.iter().filter(|m| m.components.contains(&id)) {
-            if maintenance.status == "in_progress" {
-                current = current.max(ComponentStatus::UnderMaintenance);
-                spans.push(Span {
-                    start: maintenance.scheduled_for,
-                    end: None,
-                    status: ComponentStatus::UnderMaintenance,
-                    what: maintenance.name.clone(),
-                });
-            }
+        if maintenances
+            .iter()
+            .any(|m| m.status == "in_progress" && m.components.contains(&id))
+        {
+            current = current.max(ComponentStatus::UnderMaintenance);
         }
+        spans.extend(
+            past_runs
+                .iter()
+                .filter(|(components, _)| components.contains(&id))
+                .map(|(_, span)| span.clone()),
+        );
         let manual = overrides.iter().find(|o| o.component == id).map(|set| {
             current = set.status;
             ManualStatus {
@@ -276,6 +357,11 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
         },
         indicator,
         description,
+        groups: groups(&components),
+        subscribe: settings.subscribers.enabled().then_some(SubscribeOptions {
+            email: settings.subscribers.email.is_some(),
+            webhook: settings.subscribers.webhooks,
+        }),
         components,
         incidents,
         maintenances,

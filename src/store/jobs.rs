@@ -90,6 +90,11 @@ job_kinds! {
     ChangeExpiry = "change_expiry",
     /// Makes an action item's issue in the tracker (payload `{"item": id}`).
     ActionItemIssue = "action_item_issue",
+    /// Tells the status page's subscribers of an incident's public update (payload
+    /// `{"incident": id, "at": ms}`): one `status_send` per subscriber.
+    StatusFanout = "status_fanout",
+    /// One message to one status page subscriber (payload `{"subscriber": id, "notice": …}`).
+    StatusSend = "status_send",
 }
 
 impl ClaimedJob {

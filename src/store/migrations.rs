@@ -85,4 +85,5 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0019_status_overrides.sql",
         "status page components set by hand"
     ),
+    migration!(20, "0020_status_subscribers.sql", "status page subscribers"),
 ];

@@ -93,6 +93,7 @@ pub trait Backend:
     + crate::postmortems::store::PostmortemStore
     + crate::changes::store::ChangeStore
     + crate::statuspage::store::StatusPageStore
+    + crate::statuspage::store::SubscriberStore
     + Send
     + Sync
     + 'static
@@ -115,6 +116,7 @@ impl<T> Backend for T where
         + crate::postmortems::store::PostmortemStore
         + crate::changes::store::ChangeStore
         + crate::statuspage::store::StatusPageStore
+        + crate::statuspage::store::SubscriberStore
         + Send
         + Sync
         + 'static

@@ -5,9 +5,7 @@
 //! [`Form`] checks before the handler runs. The sign-in form, which has no session yet, checks a
 //! token kept in a short-lived cookie of its own instead (double submit).
 
-use std::net::{IpAddr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use jiff::SignedDuration;
@@ -245,21 +243,7 @@ pub fn decode<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, Pag
         .map_err(|error| PageError::BadRequest(format!("the form could not be read: {error}")))
 }
 
-/// The peer's address, when the server knows it.
-pub struct ClientAddress(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddress(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(address)| address.ip()),
-        ))
-    }
-}
+pub use crate::http::ClientAddress;
 
 #[cfg(test)]
 mod tests {

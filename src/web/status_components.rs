@@ -29,6 +29,7 @@ async fn render(
     let config = state.config.current();
     let snapshot =
         crate::statuspage::snapshot::build(&state.store, &config, state.clock.now()).await?;
+    let subscribers = state.store.subscriber_counts().await?;
     let statuses: Vec<(&str, &str)> = ComponentStatus::ALL
         .iter()
         .map(|s| (s.as_str(), s.label()))
@@ -44,6 +45,8 @@ async fn render(
         context! {
             components => minijinja::Value::from(minijinja::value::Serde(&snapshot.components)),
             description => snapshot.description,
+            subscribers => minijinja::Value::from(minijinja::value::Serde(&subscribers)),
+            subscriptions => config.status_page.subscribers.enabled(),
             statuses,
             ..extra
         },

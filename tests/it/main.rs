@@ -29,6 +29,7 @@ mod reports;
 mod silences;
 mod state;
 mod statuspage;
+mod subscribers;
 mod support;
 mod templates;
 mod web;

@@ -199,6 +199,25 @@ async fn the_page_shows_public_updates_only_and_components_follow_incidents_and_
             component_status(&summary(&app).await, "search"),
             "operational"
         );
+        let (_, _, html) = public(&app, "/status").await;
+        assert!(
+            html.contains("Search index rebuild<br>"),
+            "the past window is in the history: {html}"
+        );
+
+        // A recurring window: each past run colours its day.
+        let (code, body) = call(
+            &app,
+            Method::POST,
+            "/api/v1/silences",
+            Some(json!({"service": "search", "cron": "0 3 * * *", "duration": "1h", "timezone": "UTC", "comment": "Nightly backup"})),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{body}");
+        app.advance(3 * 24 * 3600 + 3600);
+        let (_, _, html) = public(&app, "/status").await;
+        let runs = html.matches("Nightly backup<br>").count();
+        assert!((3..=4).contains(&runs), "{runs} days with a run: {html}");
         app.stop().await;
     }
 }

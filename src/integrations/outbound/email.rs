@@ -248,9 +248,29 @@ fn message_id(idempotency_key: &str, from: &Mailbox) -> Option<String> {
     valid.then(|| format!("<{idempotency_key}@{}>", from.email.domain()))
 }
 
-/// The message as it goes on the wire, with its envelope.
+/// The message as it goes on the wire, with its envelope, to the destination's `to`.
 pub fn build(
     destination: &EmailDestination,
+    rendered: &Rendered,
+    idempotency_key: &str,
+    now: Timestamp,
+) -> Result<lettre::Message, String> {
+    build_to(
+        destination,
+        &destination.to,
+        &[],
+        rendered,
+        idempotency_key,
+        now,
+    )
+}
+
+/// The message from the destination's server and sender to `to`, with `headers` added
+/// (a status page subscriber's `List-Unsubscribe`).
+pub fn build_to(
+    destination: &EmailDestination,
+    to: &[String],
+    headers: &[(&'static str, String)],
     rendered: &Rendered,
     idempotency_key: &str,
     now: Timestamp,
@@ -273,7 +293,13 @@ pub fn build(
             HeaderName::new_from_ascii_str("Auto-Submitted"),
             "auto-generated".to_owned(),
         ));
-    for address in &destination.to {
+    for (name, value) in headers {
+        builder = builder.raw_header(HeaderValue::new(
+            HeaderName::new_from_ascii_str(name),
+            value.clone(),
+        ));
+    }
+    for address in to {
         let mailbox: Mailbox = address
             .parse()
             .map_err(|error| format!("to address \"{address}\": {error}"))?;
@@ -405,6 +431,15 @@ pub async fn deliver(
             };
         }
     };
+    send(destination, email, timeout).await
+}
+
+/// Sends a built message through the destination's server.
+pub async fn send(
+    destination: &EmailDestination,
+    email: lettre::Message,
+    timeout: Duration,
+) -> DeliveryResult {
     let transport = match transport(destination, timeout) {
         Ok(transport) => transport,
         Err(error) => return classify(&error, destination),
