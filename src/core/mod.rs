@@ -5,6 +5,7 @@ pub mod alert;
 pub mod blameless;
 pub mod check;
 pub mod digest;
+pub mod dora;
 pub mod forge;
 pub mod forge_state;
 pub mod grouping;

@@ -1141,6 +1141,11 @@ services = ["api"]
 [[status_page.components]]
 name = "Search"
 services = ["search"]
+
+[status_page.subscribers]
+webhooks = true
+# The stand-in receiver is on loopback.
+allow_private_webhooks = true
 "#;
 
 #[tokio::test]
@@ -1255,6 +1260,28 @@ async fn the_public_status_page_shows_an_incidents_public_update_and_its_history
                 .contains("Logins fail")
         );
         browser.screenshot("status-phone-day").await;
+        // Subscribing from the phone: the form answers the same for everyone, the receiver
+        // gets the confirmation link, and its button confirms.
+        let receiver = crate::support::Destination::start().await;
+        browser
+            .fill("#subscribe input[name=webhook]", &receiver.url)
+            .await;
+        browser.click("#subscribe button").await;
+        browser
+            .wait_for_contains("#message", "Check your inbox")
+            .await;
+        browser.screenshot("status-phone-subscribe").await;
+        let confirmation = receiver.wait_for(1).await;
+        let confirm = confirmation[0].json()["subscription"]["confirm_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = confirm.trim_start_matches(&app.url).to_owned();
+        browser.open(&path).await;
+        browser.click("#confirm").await;
+        browser
+            .wait_for_contains("#message", "You are subscribed")
+            .await;
         browser.close().await;
         app.stop().await;
     }
