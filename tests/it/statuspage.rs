@@ -48,6 +48,18 @@ async fn public(app: &TestApp, path: &str) -> (StatusCode, String, String) {
     (status, content_type, response.text().await.unwrap())
 }
 
+/// Posts an incident's status update, public or internal.
+pub async fn post_update(app: &TestApp, id: &str, status: &str, message: &str, public: bool) {
+    let (code, body) = call(
+        app,
+        Method::POST,
+        &format!("/api/v1/incidents/{id}/updates"),
+        Some(json!({"status": status, "message": message, "public": public})),
+    )
+    .await;
+    assert_eq!(code, StatusCode::CREATED, "{body}");
+}
+
 async fn summary(app: &TestApp) -> Value {
     let (status, content_type, body) = public(app, "/status.json").await;
     assert_eq!(status, StatusCode::OK);
@@ -89,18 +101,7 @@ async fn the_page_shows_public_updates_only_and_components_follow_incidents_and_
         .await;
         let id = incident["id"].as_str().unwrap().to_owned();
         let post = |status: &'static str, message: &'static str, public: bool| {
-            let app = &app;
-            let path = format!("/api/v1/incidents/{id}/updates");
-            async move {
-                let (code, body) = call(
-                    app,
-                    Method::POST,
-                    &path,
-                    Some(json!({"status": status, "message": message, "public": public})),
-                )
-                .await;
-                assert_eq!(code, StatusCode::CREATED, "{body}");
-            }
+            post_update(&app, &id, status, message, public)
         };
         post(
             "investigating",

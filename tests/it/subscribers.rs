@@ -7,6 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use crate::incidents::call;
+use crate::statuspage::post_update;
 use crate::support::smtp::{Mail, SmtpServer};
 use crate::support::{Destination, TestApp, backends};
 
@@ -160,18 +161,7 @@ async fn subscribe_confirm_receive_public_updates_and_unsubscribe_in_one_click()
         .await;
         let id = incident["id"].as_str().unwrap().to_owned();
         let update = |status: &'static str, message: &'static str, public: bool| {
-            let app = &app;
-            let path = format!("/api/v1/incidents/{id}/updates");
-            async move {
-                let (code, body) = call(
-                    app,
-                    Method::POST,
-                    &path,
-                    Some(json!({"status": status, "message": message, "public": public})),
-                )
-                .await;
-                assert_eq!(code, StatusCode::CREATED, "{body}");
-            }
+            post_update(&app, &id, status, message, public)
         };
         update("investigating", "Some payments fail", true).await;
         app.idle().await;
