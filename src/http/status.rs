@@ -157,7 +157,7 @@ fn message_page(
     form: Option<(&str, &str)>,
 ) -> Response {
     let config = state.config.current();
-    let url = crate::statuspage::subscribers::page_url(&config);
+    let url = crate::statuspage::snapshot::page_url(&config);
     let html = crate::statuspage::render::message(&crate::statuspage::render::MessagePage {
         title: &config.status_page.title,
         url: &url,
@@ -240,7 +240,7 @@ pub async fn subscribe(
                 "rate_limited",
                 "too many subscribe requests from this address; try again later",
             );
-            error.retry_after = Some(wait.as_secs().max(1));
+            error.retry_after = Some(crate::integrations::inbound::retry_after_seconds(wait));
             error
         }
         Err(SubscribeError::Store(error)) => ApiError::from(error),
@@ -262,7 +262,7 @@ pub async fn subscribe(
 pub async fn confirm_page(State(state): State<AppState>, PathText(token): PathText) -> Response {
     let action = format!(
         "{}/confirm/{token}",
-        crate::statuspage::subscribers::page_url(&state.config.current())
+        crate::statuspage::snapshot::page_url(&state.config.current())
     );
     message_page(
         &state,
@@ -308,7 +308,7 @@ pub async fn unsubscribe_page(
 ) -> Response {
     let action = format!(
         "{}/unsubscribe/{token}",
-        crate::statuspage::subscribers::page_url(&state.config.current())
+        crate::statuspage::snapshot::page_url(&state.config.current())
     );
     message_page(
         &state,

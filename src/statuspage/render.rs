@@ -9,15 +9,22 @@ use serde_json::{Value, json};
 
 use crate::statuspage::snapshot::Snapshot;
 
-/// `2026-11-03T02:00:00Z` as people read it, in the page's zone: `3 Nov 2026, 11:00 KST`.
+/// An instant as people read it, in the page's zone: `3 Nov 2026, 11:00 KST`.
+pub fn when_at(at: jiff::Timestamp, zone: jiff::tz::TimeZone) -> String {
+    at.to_zoned(zone)
+        .strftime("%-d %b %Y, %H:%M %Z")
+        .to_string()
+}
+
+/// The template filter: `2026-11-03T02:00:00Z` as `when_at` writes it.
 fn when(text: String, zone: String) -> String {
     let Ok(at) = text.parse::<jiff::Timestamp>() else {
         return text;
     };
-    let zone = jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned(zone)
-        .strftime("%-d %b %Y, %H:%M %Z")
-        .to_string()
+    when_at(
+        at,
+        jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC),
+    )
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -143,6 +143,18 @@ fn impact(incident: &Incident) -> &'static str {
     }
 }
 
+/// The page's public address, with no trailing slash: links in the page, the feeds and the
+/// subscribers' messages start with it.
+pub fn page_url(config: &Config) -> String {
+    config
+        .status_page
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/status", config.server.base_url()))
+        .trim_end_matches('/')
+        .to_owned()
+}
+
 /// The components showing these services.
 pub fn components_of(settings: &StatusPageConfig, services: &[String]) -> Vec<String> {
     settings
@@ -343,10 +355,7 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
         built_at: now,
         page: Page {
             title: settings.title.clone(),
-            url: settings
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("{}/status", config.server.base_url())),
+            url: page_url(config),
             logo_url: settings.logo_url.clone(),
             links: settings
                 .links

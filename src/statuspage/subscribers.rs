@@ -398,7 +398,7 @@ pub struct Links {
 
 impl Links {
     pub fn new(config: &Config, token: &str) -> Self {
-        let page = page_url(config);
+        let page = crate::statuspage::snapshot::page_url(config);
         Self {
             confirm: format!("{page}/confirm/{token}"),
             unsubscribe: format!("{page}/unsubscribe/{token}"),
@@ -407,29 +407,12 @@ impl Links {
     }
 }
 
-/// The page's public address, with no trailing slash.
-pub fn page_url(config: &Config) -> String {
-    config
-        .status_page
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("{}/status", config.server.base_url()))
-        .trim_end_matches('/')
-        .to_owned()
-}
-
 fn title_case(status: &str) -> String {
     let mut words = status.replace('_', " ");
     if let Some(first) = words.get_mut(..1) {
         first.make_ascii_uppercase();
     }
     words
-}
-
-fn when(at: Timestamp, config: &Config) -> String {
-    at.to_zoned(config.status_page.zone())
-        .strftime("%-d %b %Y, %H:%M %Z")
-        .to_string()
 }
 
 /// The words of an email, as a platform-neutral message.
@@ -506,7 +489,10 @@ pub fn email_message(
                     vec![Span::Bold(title_case(status)), text(format!(": {body}"))],
                     vec![text(format!("Affects {}.", affected.join(", ")))],
                     vec![
-                        text(format!("Posted {}. ", when(*at, config))),
+                        text(format!(
+                            "Posted {}. ",
+                            crate::statuspage::render::when_at(*at, config.status_page.zone())
+                        )),
                         link("Follow it on the status page", Some(&url)),
                     ],
                 ],
