@@ -40,39 +40,13 @@ impl NoiseQuery {
             None => By::Rule,
             Some(text) => By::parse(text).ok_or("by must be one of rule, service, team")?,
         };
-        let time = |name: &str, text: &str| {
-            text.parse::<Timestamp>()
-                .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))
-        };
-        let to = match self.to.as_deref().filter(|t| !t.is_empty()) {
-            Some(text) => time("to", text)?,
-            None => now,
-        };
-        let from = match (
-            self.from.as_deref().filter(|f| !f.is_empty()),
-            self.days.as_deref().filter(|d| !d.is_empty()),
-        ) {
-            (Some(_), Some(_)) => return Err("give either days or from, not both".into()),
-            (Some(text), None) => time("from", text)?,
-            (None, days) => {
-                let days = match days {
-                    None => 7,
-                    Some(text) => text
-                        .parse::<i64>()
-                        .ok()
-                        .filter(|d| (1..=366).contains(d))
-                        .ok_or("days must be a whole number from 1 to 366")?,
-                };
-                to.saturating_sub(SignedDuration::from_hours(24 * days))
-                    .map_err(|_| "the window starts before the calendar does")?
-            }
-        };
-        if from >= to {
-            return Err("from must be before to".into());
-        }
-        if to.duration_since(from) > SignedDuration::from_hours(24 * 366) {
-            return Err("the window may be at most 366 days".into());
-        }
+        let (from, to) = crate::core::window::window(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.days.as_deref(),
+            7,
+            now,
+        )?;
         let minutes = match self
             .auto_resolve_minutes
             .as_deref()

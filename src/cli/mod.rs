@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod changes;
 mod deliveries;
+mod deployments;
 mod incidents;
 mod oncall;
 
@@ -15,6 +16,7 @@ use alerts::{alert, silence};
 pub use changes::ChangeCommand;
 pub use deliveries::NotificationsCommand;
 use deliveries::notifications;
+pub use deployments::{DeployCommand, MetricsCommand};
 pub use incidents::IncidentCommand;
 use incidents::incident;
 pub use oncall::{OncallArgs, OverrideCommand, PageCommand};
@@ -111,6 +113,16 @@ pub enum Command {
         #[command(subcommand)]
         command: ChangeCommand,
     },
+    /// Record a deployment from any pipeline, through the API.
+    Deploy {
+        #[command(subcommand)]
+        command: DeployCommand,
+    },
+    /// Shared metrics through the API: DORA's five keys.
+    Metrics {
+        #[command(subcommand)]
+        command: MetricsCommand,
+    },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -159,6 +171,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Override { command } => override_command(command).await,
         Command::Page { command } => page(command).await,
         Command::Incident { command } => incident(command).await,
+        Command::Deploy { command } => deployments::deploy(command).await,
+        Command::Metrics { command } => deployments::metrics(command).await,
         // Its own exit codes: 0 approved, 1 rejected, 2 timed out.
         Command::Change { command } => return changes::change(command).await,
     };

@@ -59,6 +59,8 @@ pub struct Config {
     #[serde(default)]
     pub changes: crate::changes::config::ChangesConfig,
     #[serde(default)]
+    pub metrics: crate::deployments::config::MetricsConfig,
+    #[serde(default)]
     pub status_page: crate::statuspage::config::StatusPageConfig,
     #[serde(default)]
     pub teams: Vec<TeamConfig>,
@@ -229,6 +231,7 @@ impl Config {
         self.incidents.validate(&mut problems);
         self.postmortems.validate(&mut problems);
         self.changes.validate(&mut problems);
+        self.metrics.validate(&mut problems);
         self.status_page
             .validate(&self.services, &self.destinations, &mut problems);
         for (index, destination) in self.changes.channels.iter().enumerate() {
@@ -406,6 +409,13 @@ impl Config {
 
     pub fn service(&self, id: &str) -> Option<&ServiceConfig> {
         self.services.iter().find(|service| service.id == id)
+    }
+
+    /// The first service whose `repos` hold the repository.
+    pub fn repository_service(&self, repository: &str) -> Option<&ServiceConfig> {
+        self.services
+            .iter()
+            .find(|service| service.repos.iter().any(|repo| repo == repository))
     }
 
     /// The service an alert belongs to: its own `service` label, else the first

@@ -37,6 +37,20 @@ pub struct ServiceConfig {
     /// service (Alertmanager matcher syntax, e.g. `'{job=~"api|api-canary"}'`).
     #[serde(default)]
     pub alerts: Vec<String>,
+    /// The environments that are production for this service, instead of `[metrics]`'s.
+    pub production_environments: Option<Vec<String>>,
+}
+
+impl ServiceConfig {
+    /// The environments DORA counts for this service.
+    pub fn production_environments<'c>(
+        &'c self,
+        metrics: &'c crate::deployments::config::MetricsConfig,
+    ) -> &'c [String] {
+        self.production_environments
+            .as_deref()
+            .unwrap_or(&metrics.production_environments)
+    }
 }
 
 /// Which alerts open incidents on their own.
@@ -100,6 +114,13 @@ pub fn validate_services(
             if !team_ids.contains(team.as_str()) {
                 problems.error(format!("{path}.team"), format!("unknown team \"{team}\""));
             }
+        }
+        if let Some(environments) = &service.production_environments {
+            crate::deployments::config::validate_environments(
+                &format!("{path}.production_environments"),
+                environments,
+                problems,
+            );
         }
         for (alert_index, text) in service.alerts.iter().enumerate() {
             match crate::core::silence::parse_matchers(text) {

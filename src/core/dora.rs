@@ -185,7 +185,7 @@ pub enum FailedBy {
     /// An incident names it.
     Incident { incident: String },
     /// The next deployment undid or fixed it.
-    Followup { deployment: String },
+    Followup { followed_by: String },
     /// An incident on its service started soon after it.
     Time { incident: String },
 }
@@ -193,6 +193,7 @@ pub enum FailedBy {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Failed {
     pub deployment: String,
+    #[serde(flatten)]
     pub by: FailedBy,
     pub recovered_at: Option<Timestamp>,
 }
@@ -320,31 +321,41 @@ pub fn report(
         na_reason: lead_reason,
     };
 
-    // Which deployments failed, and how they recovered.
+    // Which deployments failed, and how they recovered. `all` is in time order, so each
+    // service's (and each service and environment's) deployments are too: the next one and the
+    // latest before an instant are a step or a binary search away.
     let by_id: HashMap<&str, &Deployment> = all.iter().map(|d| (d.id.as_str(), *d)).collect();
-    let next_of = |deployment: &Deployment| -> Option<&Deployment> {
-        all.iter()
-            .copied()
-            .filter(|d| {
-                d.service == deployment.service
-                    && d.environment == deployment.environment
-                    && (d.finished_at, &d.id) > (deployment.finished_at, &deployment.id)
-            })
-            .min_by(|a, b| a.finished_at.cmp(&b.finished_at).then(a.id.cmp(&b.id)))
+    let mut next: HashMap<&str, &Deployment> = HashMap::new();
+    let mut last_in: HashMap<(&str, &str), &Deployment> = HashMap::new();
+    for deployment in &all {
+        let key = (deployment.service.as_str(), deployment.environment.as_str());
+        if let Some(previous) = last_in.insert(key, deployment) {
+            next.insert(previous.id.as_str(), deployment);
+        }
+    }
+    let mut by_service: HashMap<&str, Vec<&Deployment>> = HashMap::new();
+    for deployment in &all {
+        by_service
+            .entry(deployment.service.as_str())
+            .or_default()
+            .push(deployment);
+    }
+    let latest_before = |service: &str, at: Timestamp| -> Option<&Deployment> {
+        let list = by_service.get(service)?;
+        let after = list.partition_point(|d| d.finished_at <= at);
+        after.checked_sub(1).map(|index| list[index])
     };
     let mut failed: Vec<Failed> = Vec::new();
     let mut seen: HashSet<&str> = HashSet::new();
     for incident in incidents {
         let blamed: Option<&Deployment> = match &incident.causing_deployment {
             Some(cause) => by_id.get(cause.as_str()).copied(),
-            None => all
+            None => incident
+                .services
                 .iter()
-                .copied()
+                .filter_map(|service| latest_before(service, incident.started_at))
                 .filter(|d| {
-                    incident.services.contains(&d.service)
-                        && d.finished_at <= incident.started_at
-                        && incident.started_at.duration_since(d.finished_at)
-                            <= settings.attribution_window
+                    incident.started_at.duration_since(d.finished_at) <= settings.attribution_window
                 })
                 .max_by(|a, b| a.finished_at.cmp(&b.finished_at).then(a.id.cmp(&b.id))),
         };
@@ -371,12 +382,15 @@ pub fn report(
         if seen.contains(deployment.id.as_str()) {
             continue;
         }
-        if let Some(next) = next_of(deployment).filter(|next| next.kind.unplanned()) {
+        if let Some(next) = next
+            .get(deployment.id.as_str())
+            .filter(|next| next.kind.unplanned())
+        {
             seen.insert(deployment.id.as_str());
             failed.push(Failed {
                 deployment: deployment.id.clone(),
                 by: FailedBy::Followup {
-                    deployment: next.id.clone(),
+                    followed_by: next.id.clone(),
                 },
                 recovered_at: Some(next.finished_at),
             });
@@ -577,7 +591,7 @@ mod tests {
         assert_eq!(
             report.failed[0].by,
             FailedBy::Followup {
-                deployment: "us2".into()
+                followed_by: "us2".into()
             }
         );
         assert_eq!(report.recovery_time.median_seconds, Some(DAY));
@@ -654,7 +668,7 @@ mod tests {
                 (
                     "d2",
                     &FailedBy::Followup {
-                        deployment: "d3".into()
+                        followed_by: "d3".into()
                     }
                 )
             ]

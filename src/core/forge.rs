@@ -92,6 +92,10 @@ pub struct Change {
     /// For `review_requested`: who was just asked.
     pub requested_reviewer: Option<String>,
     pub merged_by: Option<String>,
+    /// The commit the merge made on the base branch (GitLab: the squash commit when squashed):
+    /// a deployment that ships it counts the request's first commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_commit_sha: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -120,6 +124,9 @@ pub struct Commit {
     pub title: String,
     pub author: Option<String>,
     pub url: Option<String>,
+    /// When it was committed, as the sender says: lead time counts from here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -149,6 +156,23 @@ pub struct Deployment {
     /// The provider's state word (`success`, `failure`, `in_progress`…).
     pub state: Option<String>,
     pub description: Option<String>,
+    /// The service deployed: given by `POST /api/v1/deployments`, or the service whose
+    /// `repos` hold the repository (set at intake, where the config is known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `planned`, `hotfix`, `rollback` or `revert`; none reads as planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// The commits it ships, when the sender lists them; otherwise they are found from `sha`
+    /// back through the stored pushes to the previous deployment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commits: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<jiff::Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<jiff::Timestamp>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

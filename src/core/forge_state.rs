@@ -28,6 +28,7 @@ pub struct ChangeState {
     /// When first seen; only used when the row is new.
     pub opened_at: Timestamp,
     pub updated_at: Timestamp,
+    pub merge_commit_sha: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,15 +42,112 @@ pub struct BuildState {
     pub updated_at: Timestamp,
 }
 
+/// A pushed commit, first as it was pushed: `branch` is where it was first pushed, and
+/// `parent` the commit before it in that push (the push's `before` for its first commit),
+/// or `None` when the push does not say (a new branch, a forced push, a list cut short).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitState {
+    pub repository: String,
+    pub sha: String,
+    pub parent: Option<String>,
+    pub branch: Option<String>,
+    pub committed_at: Option<Timestamp>,
+    pub title: String,
+    pub author: Option<String>,
+}
+
+/// A finished deployment, from a forge's deployment event or `POST /api/v1/deployments`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentState {
+    /// The event's id.
+    pub id: String,
+    pub source: String,
+    pub repository: String,
+    pub service: String,
+    pub environment: String,
+    pub version: Option<String>,
+    pub sha: Option<String>,
+    /// `success` or `failure`.
+    pub status: Outcome,
+    pub kind: crate::core::dora::DeployKind,
+    /// The commits the sender listed; empty when they are to be found from `sha`.
+    pub commits: Vec<String>,
+    pub url: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StateUpdate {
     Change(ChangeState),
     Build(BuildState),
+    Commits(Vec<CommitState>),
+    Deployment(DeploymentState),
 }
 
-/// The state updates one normalized event implies.
-pub fn updates(source: &str, event: &ForgeEvent, at: Timestamp) -> Vec<StateUpdate> {
+const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
+
+/// The state updates one normalized event (stored as `id`) implies.
+pub fn updates(id: &str, source: &str, event: &ForgeEvent, at: Timestamp) -> Vec<StateUpdate> {
     let mut updates = Vec::new();
+    if let Some(push) = event.push.as_ref().filter(|push| !push.deleted) {
+        let listed_all = push.total_commits <= push.commits.len() as u64;
+        let mut parent = push.before.clone().filter(|before| {
+            listed_all && !push.forced && before != ZERO_SHA && !before.is_empty()
+        });
+        let commits: Vec<CommitState> = push
+            .commits
+            .iter()
+            .filter(|commit| !commit.sha.is_empty())
+            .map(|commit| CommitState {
+                repository: event.repository.clone(),
+                sha: commit.sha.clone(),
+                parent: parent.replace(commit.sha.clone()),
+                branch: event.branch.clone(),
+                committed_at: commit.timestamp,
+                title: commit.title.clone(),
+                author: commit.author.clone(),
+            })
+            .collect();
+        if !commits.is_empty() {
+            updates.push(StateUpdate::Commits(commits));
+        }
+    }
+    if let (Some(deployment), Some(outcome @ (Outcome::Success | Outcome::Failure))) =
+        (&event.deployment, event.outcome)
+    {
+        let service = deployment.service.clone().unwrap_or_else(|| {
+            // A repository no service claims deploys as the service of its own name.
+            event
+                .repository
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        });
+        updates.push(StateUpdate::Deployment(DeploymentState {
+            id: id.to_owned(),
+            source: source.to_owned(),
+            repository: event.repository.clone(),
+            service,
+            environment: deployment.environment.clone(),
+            version: deployment
+                .version
+                .clone()
+                .or_else(|| deployment.reference.clone()),
+            sha: deployment.sha.clone(),
+            status: outcome,
+            kind: deployment
+                .kind
+                .as_deref()
+                .and_then(crate::core::dora::DeployKind::parse)
+                .unwrap_or(crate::core::dora::DeployKind::Planned),
+            commits: deployment.commits.clone(),
+            url: event.url.clone(),
+            started_at: deployment.started_at,
+            finished_at: deployment.finished_at.unwrap_or(at),
+        }));
+    }
     if let (Some(change), Some(number)) = (&event.change, event.number) {
         let state = match event.action.as_str() {
             "merged" => "merged",
@@ -89,6 +187,7 @@ pub fn updates(source: &str, event: &ForgeEvent, at: Timestamp) -> Vec<StateUpda
             labels: event.labels.clone(),
             opened_at: at,
             updated_at: at,
+            merge_commit_sha: change.merge_commit_sha.clone(),
         }));
     }
     if let (Some(build), Some(outcome)) = (&event.build, event.outcome) {
@@ -156,9 +255,9 @@ mod tests {
     #[test]
     fn change_states_follow_the_action() {
         let at = Timestamp::UNIX_EPOCH;
-        let state = |event: &ForgeEvent| match &updates("github", event, at)[0] {
+        let state = |event: &ForgeEvent| match &updates("e1", "github", event, at)[0] {
             StateUpdate::Change(change) => (change.state.clone(), change.author.clone()),
-            StateUpdate::Build(_) => panic!("a change"),
+            _ => panic!("a change"),
         };
         assert_eq!(
             state(&pr("opened", false)),
@@ -180,9 +279,12 @@ mod tests {
             }),
             ..ForgeEvent::default()
         };
-        assert_eq!(updates("github", &event, Timestamp::UNIX_EPOCH).len(), 1);
+        assert_eq!(
+            updates("e1", "github", &event, Timestamp::UNIX_EPOCH).len(),
+            1
+        );
         event.build.as_mut().unwrap().sha = None;
-        assert!(updates("github", &event, Timestamp::UNIX_EPOCH).is_empty());
+        assert!(updates("e1", "github", &event, Timestamp::UNIX_EPOCH).is_empty());
 
         use Outcome::*;
         assert_eq!(ci_state(&[]), None);

@@ -22,6 +22,7 @@ pub mod silence;
 pub mod stats;
 pub mod status;
 pub mod tickets;
+pub mod window;
 
 #[cfg(test)]
 mod tests {

@@ -301,7 +301,7 @@ pub fn csv(by: By, rows: &[NoiseRow]) -> String {
 
 /// Quotes a field when it holds a comma, quote or line break (RFC 4180); a leading `=`, `+`,
 /// `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_field(text: &str) -> String {
+pub fn csv_field(text: &str) -> String {
     let text = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -16,11 +16,13 @@ pub enum Scope {
     IncidentsRead,
     IncidentsWrite,
     ChangesWrite,
+    DeploymentsWrite,
+    MetricsRead,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 12] = [
+    pub const ALL: [Scope; 14] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
@@ -32,6 +34,8 @@ impl Scope {
         Scope::IncidentsRead,
         Scope::IncidentsWrite,
         Scope::ChangesWrite,
+        Scope::DeploymentsWrite,
+        Scope::MetricsRead,
         Scope::Admin,
     ];
 
@@ -48,6 +52,8 @@ impl Scope {
             Scope::IncidentsRead => "incidents:read",
             Scope::IncidentsWrite => "incidents:write",
             Scope::ChangesWrite => "changes:write",
+            Scope::DeploymentsWrite => "deployments:write",
+            Scope::MetricsRead => "metrics:read",
             Scope::Admin => "admin",
         }
     }
@@ -61,7 +67,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, deployments:write, metrics:read, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -212,9 +212,17 @@ fn forge_message(forge: &ForgeEvent, source: &str) -> Message {
             if let Some(description) = &deployment.description {
                 lines.push(vec![text(clip(description, 500))]);
             }
+            // A rollback, revert or hotfix says so; a recorded deployment names its service.
+            let what = match deployment.kind.as_deref() {
+                Some("rollback") => "Rollback",
+                Some("revert") => "Revert",
+                Some("hotfix") => "Hotfix",
+                _ => "Deployment",
+            };
+            let whose = deployment.service.as_deref().unwrap_or(repo.as_str());
             (
-                format!("{mark} Deployment to {environment} {state}"),
-                format!("{repo}: deployment to {environment} {state}"),
+                format!("{mark} {what} to {environment} {state}"),
+                format!("{whose}: {} to {environment} {state}", what.to_lowercase()),
             )
         }
         "comment" => {

@@ -30,10 +30,9 @@ impl StateProjector {
         let updates: Vec<StateUpdate> = records
             .iter()
             .filter_map(|record| {
-                record
-                    .event
-                    .as_ref()
-                    .map(|event| forge_state::updates(&record.source, event, record.received_at))
+                record.event.as_ref().map(|event| {
+                    forge_state::updates(&record.id, &record.source, event, record.received_at)
+                })
             })
             .flatten()
             .collect();

@@ -15,7 +15,7 @@ impl crate::forge::store::ForgeStore for Backend {
         // the read's snapshot is.
         let horizon = self.forge_horizon().await?;
         let rows = sqlx::query(
-            "SELECT tx, seq, source, received_at, normalized FROM events \
+            "SELECT tx, seq, id, source, received_at, normalized FROM events \
              WHERE (tx, seq) > ($1, $2) AND tx < $3 AND normalized IS NOT NULL \
              ORDER BY tx, seq LIMIT $4",
         )
@@ -34,6 +34,7 @@ impl crate::forge::store::ForgeStore for Backend {
                     tx: row.try_get("tx")?,
                     seq: row.try_get("seq")?,
                 },
+                id: row.try_get("id")?,
                 source: row.try_get("source")?,
                 received_at: crate::clock::from_millis(row.try_get("received_at")?),
                 event,
@@ -68,8 +69,8 @@ impl crate::forge::store::ForgeStore for Backend {
             match update {
                 StateUpdate::Change(change) => {
                     sqlx::query(
-                        "INSERT INTO changes (source, repository, number, title, url, author, state, draft, head_branch, base_branch, head_sha, review_state, requested_reviewers, labels, opened_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                        "INSERT INTO changes (source, repository, number, title, url, author, state, draft, head_branch, base_branch, head_sha, review_state, requested_reviewers, labels, opened_at, updated_at, merge_commit_sha) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
                          ON CONFLICT (source, repository, number) DO UPDATE SET \
                            title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE changes.title END, \
                            url = COALESCE(excluded.url, changes.url), \
@@ -82,7 +83,8 @@ impl crate::forge::store::ForgeStore for Backend {
                            review_state = COALESCE(excluded.review_state, changes.review_state), \
                            requested_reviewers = excluded.requested_reviewers, \
                            labels = excluded.labels, \
-                           updated_at = excluded.updated_at",
+                           updated_at = excluded.updated_at, \
+                           merge_commit_sha = COALESCE(excluded.merge_commit_sha, changes.merge_commit_sha)",
                     )
                     .bind(&change.source)
                     .bind(&change.repository)
@@ -100,6 +102,7 @@ impl crate::forge::store::ForgeStore for Backend {
                     .bind(serde_json::to_string(&change.labels).unwrap_or_default())
                     .bind(change.opened_at.as_millisecond())
                     .bind(change.updated_at.as_millisecond())
+                    .bind(&change.merge_commit_sha)
                     .execute(&mut *transaction)
                     .await?;
                 }
@@ -120,6 +123,12 @@ impl crate::forge::store::ForgeStore for Backend {
                     .bind(build.updated_at.as_millisecond())
                     .execute(&mut *transaction)
                     .await?;
+                }
+                StateUpdate::Commits(commits) => {
+                    Self::insert_commits(&mut transaction, commits).await?;
+                }
+                StateUpdate::Deployment(deployment) => {
+                    Self::project_deployment(&mut transaction, deployment).await?;
                 }
             }
         }

@@ -16,6 +16,8 @@ pub struct ForgePosition {
 #[derive(Debug, Clone)]
 pub struct ForgeRecord {
     pub position: ForgePosition,
+    /// The event's id.
+    pub id: String,
     pub source: String,
     pub received_at: Timestamp,
     /// `None` when this version cannot read the record; the projection moves past it.

@@ -31,7 +31,10 @@ pub(super) fn query<T: DeserializeOwned>(raw: Option<String>) -> Result<T, ApiEr
         .map_err(|error| ApiError::bad_parameter(format!("bad query string: {error}")))
 }
 
-fn page(cursor: Option<&str>, limit: Option<&str>) -> Result<(Option<i64>, i64), ApiError> {
+pub(super) fn page(
+    cursor: Option<&str>,
+    limit: Option<&str>,
+) -> Result<(Option<i64>, i64), ApiError> {
     let before = cursor
         .map(|c| {
             c.parse::<i64>()
@@ -53,7 +56,7 @@ fn page(cursor: Option<&str>, limit: Option<&str>) -> Result<(Option<i64>, i64),
     Ok((before, limit))
 }
 
-fn next_cursor(count: usize, limit: i64, last: Option<i64>) -> Option<String> {
+pub(super) fn next_cursor(count: usize, limit: i64, last: Option<i64>) -> Option<String> {
     (count as i64 == limit)
         .then_some(last)
         .flatten()

@@ -176,6 +176,18 @@ fn event_for(
     parsed: Parsed,
     now: Timestamp,
 ) -> Result<NewEvent, Rejection> {
+    let mut parsed = parsed;
+    if let Some(forge) = parsed.forge.as_mut() {
+        // The config knows whose repository it is; the projection that counts deployments
+        // does not read the config.
+        if let Some(deployment) = forge.deployment.as_mut() {
+            if deployment.service.is_none() {
+                deployment.service = config
+                    .repository_service(&forge.repository)
+                    .map(|service| service.id.clone());
+            }
+        }
+    }
     let name = integration.name();
     if let Some(rate_limit) = integration.rate_limit() {
         let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));

@@ -4,6 +4,7 @@
 mod api;
 mod changes;
 mod checks;
+mod deployments;
 mod error;
 mod hooks;
 mod incidents;
@@ -248,6 +249,10 @@ route_table! {
     get "/api/v1/changes/{id}" => changes::get,
     post "/api/v1/changes/{id}/approve" => changes::approve,
     post "/api/v1/changes/{id}/reject" => changes::reject,
+    get "/api/v1/deployments" => deployments::list,
+    post "/api/v1/deployments" => deployments::record,
+    get "/api/v1/deployments/{id}" => deployments::get,
+    get "/api/v1/metrics/dora" => deployments::dora,
 }
 
 #[cfg(test)]

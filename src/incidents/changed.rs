@@ -143,13 +143,15 @@ pub fn start(incident: &Incident) -> Timestamp {
         .unwrap_or(incident.created_at)
 }
 
-/// The repositories of the incident's services.
+/// The repositories of the incident's services, and the services' own names (a deployment
+/// recorded for a service with no `repos` is filed under its name).
 pub fn repositories(config: &Config, incident: &Incident) -> Vec<String> {
     let mut repositories: Vec<String> = incident
         .services
         .iter()
         .filter_map(|service| config.service(service))
         .flat_map(|service| service.repos.iter().cloned())
+        .chain(incident.services.iter().cloned())
         .collect();
     repositories.sort();
     repositories.dedup();

@@ -86,4 +86,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "status page components set by hand"
     ),
     migration!(20, "0020_status_subscribers.sql", "status page subscribers"),
+    migration!(
+        21,
+        "0021_deployments.sql",
+        "deployments, their changes, and pushed commits"
+    ),
 ];

@@ -92,6 +92,7 @@ pub trait Backend:
     + crate::incidents::store::IncidentStore
     + crate::postmortems::store::PostmortemStore
     + crate::changes::store::ChangeStore
+    + crate::deployments::store::DeploymentStore
     + crate::statuspage::store::StatusPageStore
     + crate::statuspage::store::SubscriberStore
     + Send
@@ -115,6 +116,7 @@ impl<T> Backend for T where
         + crate::incidents::store::IncidentStore
         + crate::postmortems::store::PostmortemStore
         + crate::changes::store::ChangeStore
+        + crate::deployments::store::DeploymentStore
         + crate::statuspage::store::StatusPageStore
         + crate::statuspage::store::SubscriberStore
         + Send

@@ -130,6 +130,8 @@ mod alerts;
 mod changes;
 #[path = "../checks/sql.rs"]
 mod checks;
+#[path = "../deployments/sql.rs"]
+mod deployments;
 #[path = "sql/events.rs"]
 mod events;
 #[path = "../forge/sql.rs"]

@@ -12,6 +12,7 @@ mod chat;
 mod checks;
 mod cli;
 mod delivery;
+mod deployments;
 mod digest;
 mod email;
 mod github;

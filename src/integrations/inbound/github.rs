@@ -19,8 +19,9 @@ use crate::core::forge::{
     first_line, split_ref,
 };
 
-/// Commit lines kept per push; the count of all commits is kept beside them.
-pub const MAX_COMMITS: usize = 20;
+/// Commits kept per push, GitHub's own limit: lead time needs each one's time, and messages
+/// show only the first few. The count of all commits is kept beside them.
+pub const MAX_COMMITS: usize = 2048;
 
 /// Checks `X-Hub-Signature-256` (`sha256=<hex HMAC of the body>`) against every secret.
 pub fn verify(secrets: &[String], headers: &HeaderMap, body: &[u8]) -> Result<(), Rejection> {
@@ -181,6 +182,9 @@ fn change_fields(forge: &mut ForgeEvent, pr: &Value) {
         requested_reviewers: texts(pr, "/requested_reviewers", "/login"),
         requested_reviewer: None,
         merged_by: text(pr, "/merged_by/login"),
+        merge_commit_sha: flag(pr, "/merged")
+            .then(|| text(pr, "/merge_commit_sha"))
+            .flatten(),
     });
 }
 
@@ -254,6 +258,7 @@ fn push(payload: &Value) -> ForgeEvent {
             title: first_line(&text(commit, "/message").unwrap_or_default()),
             author: text(commit, "/author/username").or_else(|| text(commit, "/author/name")),
             url: text(commit, "/url"),
+            timestamp: text(commit, "/timestamp").and_then(|at| at.parse().ok()),
         })
         .collect();
     let (kind, action) = match (ref_type, created, deleted) {
@@ -390,6 +395,8 @@ fn deployment(payload: &Value, object: &str) -> ForgeEvent {
         reference: text(payload, &format!("{object}/ref")),
         state: None,
         description: text(payload, &format!("{object}/description")).filter(|d| !d.is_empty()),
+        started_at: text(payload, &format!("{object}/created_at")).and_then(|at| at.parse().ok()),
+        ..Deployment::default()
     });
     forge
 }
@@ -413,6 +420,8 @@ fn deployment_status(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
             deployment.environment = environment;
         }
         deployment.state = Some(state.clone());
+        deployment.finished_at =
+            text(payload, "/deployment_status/created_at").and_then(|at| at.parse().ok());
         deployment.description = text(payload, "/deployment_status/description")
             .filter(|d| !d.is_empty())
             .or(deployment.description.take());

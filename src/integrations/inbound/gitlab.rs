@@ -99,6 +99,7 @@ fn push(payload: &Value) -> ForgeEvent {
                     }),
                     author: text(commit, "/author/name"),
                     url: text(commit, "/url"),
+                    timestamp: text(commit, "/timestamp").and_then(|at| parse_gitlab_time(&at)),
                 })
                 .collect()
         })
@@ -190,6 +191,9 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         merged_by: (normalized == "merged")
             .then(|| forge.actor.clone())
             .flatten(),
+        // A squashed request lands as its squash commit (and a merge commit above it).
+        merge_commit_sha: text(&attributes, "/squash_commit_sha")
+            .or_else(|| text(&attributes, "/merge_commit_sha")),
     });
     if kind == "review" {
         forge.review = Some(Review {
@@ -352,10 +356,16 @@ fn deployment(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
     forge.outcome = Some(outcome);
     forge.deployment = Some(Deployment {
         environment,
-        sha: text(payload, "/short_sha"),
+        // The event names the commit in full only in its link.
+        sha: text(payload, "/commit_url")
+            .and_then(|url| url.rsplit('/').next().map(str::to_owned))
+            .filter(|sha| sha.len() == 40)
+            .or_else(|| text(payload, "/short_sha")),
         reference: text(payload, "/ref"),
         state: Some(status.clone()),
         description: text(payload, "/commit_title"),
+        finished_at: text(payload, "/status_changed_at").and_then(|at| parse_gitlab_time(&at)),
+        ..Deployment::default()
     });
     let ignored = (!matches!(status.as_str(), "success" | "failed"))
         .then(|| format!("deployment status \"{status}\" is not a final outcome"));
@@ -384,4 +394,38 @@ fn release(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
     let ignored = (action != "create")
         .then(|| format!("release action \"{action}\" is not one Firewatch acts on"));
     (Some(forge), ignored)
+}
+
+/// GitLab's webhook times: `2021-04-28 21:50:00 +0200`, `2026-11-22 01:06:00 UTC`, or RFC 3339.
+pub fn parse_gitlab_time(text: &str) -> Option<jiff::Timestamp> {
+    if let Ok(at) = text.parse() {
+        return Some(at);
+    }
+    let text = text
+        .strip_suffix(" UTC")
+        .map_or_else(|| text.to_owned(), |without| format!("{without} +0000"));
+    jiff::fmt::strtime::parse("%Y-%m-%d %H:%M:%S %z", &text)
+        .and_then(|parsed| parsed.to_timestamp())
+        .ok()
+}
+
+#[cfg(test)]
+mod time_tests {
+    #[test]
+    fn gitlab_times_in_each_of_their_shapes() {
+        let at = |text: &str| super::parse_gitlab_time(text).map(|t| t.to_string());
+        assert_eq!(
+            at("2021-04-28 21:50:00 +0200").as_deref(),
+            Some("2021-04-28T19:50:00Z")
+        );
+        assert_eq!(
+            at("2026-11-22 01:06:00 UTC").as_deref(),
+            Some("2026-11-22T01:06:00Z")
+        );
+        assert_eq!(
+            at("2011-12-12T14:27:31+02:00").as_deref(),
+            Some("2011-12-12T12:27:31Z")
+        );
+        assert_eq!(at("yesterday"), None);
+    }
 }

@@ -1,0 +1,197 @@
+//! Performance bands: where each DORA figure falls in a published benchmark table. The tables
+//! are data files (`data/dora-bands/*.toml`), versioned by the report's year, embedded here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::dora::Report;
+
+/// The tables, newest first: the first is the default.
+const TABLES: &[(&str, &str)] = &[
+    ("2024", include_str!("../../data/dora-bands/2024.toml")),
+    ("2023", include_str!("../../data/dora-bands/2023.toml")),
+    ("2021", include_str!("../../data/dora-bands/2021.toml")),
+];
+
+/// Deployment frequency classes, most frequent first.
+const CLASSES: &[&str] = &[
+    "on_demand",
+    "daily_to_weekly",
+    "weekly_to_monthly",
+    "monthly_to_biannually",
+    "less_than_biannually",
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    table: String,
+    source: String,
+    levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Level {
+    name: String,
+    share: f64,
+    deployment_frequency_at_least: String,
+    lead_time_at_most: String,
+    change_failure_rate_at_most: Option<f64>,
+    change_failure_rate_typical: Option<f64>,
+    recovery_time_at_most: String,
+}
+
+/// Where a report's figures fall in one table; `None` where the figure is N/A.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Bands {
+    pub table: String,
+    pub source: String,
+    pub deployment_frequency: Option<String>,
+    pub lead_time: Option<String>,
+    pub change_failure_rate: Option<String>,
+    pub recovery_time: Option<String>,
+    /// Each level with the share of the report's respondents in it, best first.
+    pub levels: Vec<(String, f64)>,
+}
+
+/// The years there are tables for, newest first.
+pub fn years() -> Vec<&'static str> {
+    TABLES.iter().map(|(year, _)| *year).collect()
+}
+
+fn table(year: &str) -> Option<Table> {
+    let (_, text) = TABLES.iter().find(|(known, _)| *known == year)?;
+    // The files are part of the build and a unit test reads each one.
+    toml::from_str(text).ok()
+}
+
+fn seconds(text: &str) -> i64 {
+    crate::core::silence::parse_duration(text).map_or(i64::MAX, |d| d.as_secs())
+}
+
+/// The best level whose bound the value meets, else the last (worst) level.
+fn best(levels: &[Level], meets: impl Fn(&Level) -> bool) -> &str {
+    levels
+        .iter()
+        .find(|level| meets(level))
+        .or(levels.last())
+        .map_or("", |level| level.name.as_str())
+}
+
+/// The report's figures placed in the table of `year` (`None`: the newest); `None` when there
+/// is no such table.
+pub fn classify(report: &Report, year: Option<&str>) -> Option<Bands> {
+    let table = table(year.unwrap_or(TABLES[0].0))?;
+    let levels = &table.levels;
+    let rank = |class: &str| {
+        CLASSES
+            .iter()
+            .position(|c| *c == class)
+            .unwrap_or(CLASSES.len())
+    };
+    let frequency = report.deployment_frequency.class.map(|class| {
+        best(levels, |level| {
+            rank(class) <= rank(&level.deployment_frequency_at_least)
+        })
+        .to_owned()
+    });
+    let lead_time = report
+        .lead_time
+        .median_seconds
+        .map(|lead| best(levels, |level| lead <= seconds(&level.lead_time_at_most)).to_owned());
+    let recovery_time = report.recovery_time.median_seconds.map(|recovery| {
+        best(levels, |level| {
+            recovery <= seconds(&level.recovery_time_at_most)
+        })
+        .to_owned()
+    });
+    let change_failure_rate = report.change_failure_rate.value.map(|rate| {
+        if levels
+            .iter()
+            .all(|level| level.change_failure_rate_typical.is_some())
+        {
+            // Typical values, not bounds: the nearest one.
+            levels
+                .iter()
+                .min_by(|a, b| {
+                    let distance = |level: &Level| {
+                        (level.change_failure_rate_typical.unwrap_or(0.0) - rate).abs()
+                    };
+                    distance(a).total_cmp(&distance(b))
+                })
+                .map_or_else(String::new, |level| level.name.clone())
+        } else {
+            best(levels, |level| {
+                level
+                    .change_failure_rate_at_most
+                    .is_some_and(|most| rate <= most)
+            })
+            .to_owned()
+        }
+    });
+    Some(Bands {
+        levels: levels
+            .iter()
+            .map(|level| (level.name.clone(), level.share))
+            .collect(),
+        table: table.table,
+        source: table.source,
+        deployment_frequency: frequency,
+        lead_time,
+        change_failure_rate,
+        recovery_time,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::dora::{self, Settings};
+
+    #[test]
+    fn every_table_reads_and_names_its_year() {
+        for (year, text) in TABLES {
+            let table: Table = toml::from_str(text).unwrap_or_else(|e| panic!("{year}: {e}"));
+            assert_eq!(table.table, *year);
+            assert_eq!(table.levels.len(), 4, "{year}");
+            for level in &table.levels {
+                assert!(CLASSES.contains(&level.deployment_frequency_at_least.as_str()));
+                assert!(seconds(&level.lead_time_at_most) < i64::MAX);
+                assert!(seconds(&level.recovery_time_at_most) < i64::MAX);
+                assert!(
+                    level.change_failure_rate_at_most.is_some()
+                        != level.change_failure_rate_typical.is_some()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn figures_fall_in_the_levels_of_each_table() {
+        let mut report = dora::report(
+            &[],
+            &[],
+            "2026-11-01T00:00:00Z".parse().unwrap(),
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+            &Settings::default(),
+        );
+        report.deployment_frequency.class = Some("daily_to_weekly");
+        report.lead_time.median_seconds = Some(2 * 3600);
+        report.change_failure_rate.value = Some(0.12);
+        report.recovery_time.median_seconds = Some(30 * 60);
+        let bands = classify(&report, None).unwrap();
+        assert_eq!(bands.table, "2024");
+        assert_eq!(bands.deployment_frequency.as_deref(), Some("high"));
+        assert_eq!(bands.lead_time.as_deref(), Some("elite"));
+        // 12% is nearest medium's typical 10% in 2024.
+        assert_eq!(bands.change_failure_rate.as_deref(), Some("medium"));
+        assert_eq!(bands.recovery_time.as_deref(), Some("elite"));
+        let old = classify(&report, Some("2021")).unwrap();
+        // Two hours is past 2021's elite hour.
+        assert_eq!(old.lead_time.as_deref(), Some("high"));
+        assert_eq!(old.change_failure_rate.as_deref(), Some("elite"));
+        assert!(classify(&report, Some("1999")).is_none());
+        report.lead_time.median_seconds = None;
+        assert_eq!(classify(&report, None).unwrap().lead_time, None);
+    }
+}

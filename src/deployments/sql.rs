@@ -1,0 +1,453 @@
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend` and `Db`
+//! come from the including module.
+
+use std::collections::HashMap;
+
+use sqlx::Row as _;
+
+use super::{Backend, Db};
+use crate::clock::from_millis;
+use crate::core::dora::{self, Changes, DeployKind};
+use crate::core::forge::Outcome;
+use crate::core::forge_state::{CommitState, DeploymentState};
+use crate::deployments::store::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
+use crate::store::StoreError;
+
+const COLUMNS: &str = "seq, id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, change_count";
+
+/// Commits followed back from a deployment at most: a longer gap is cut there.
+const MOST_COMMITS: i64 = 1000;
+
+fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<(i64, Deployment)> {
+    Ok((
+        row.try_get("seq")?,
+        Deployment {
+            id: row.try_get("id")?,
+            source: row.try_get("source")?,
+            repository: row.try_get("repository")?,
+            service: row.try_get("service")?,
+            environment: row.try_get("environment")?,
+            version: row.try_get("version")?,
+            sha: row.try_get("sha")?,
+            status: row.try_get("status")?,
+            kind: row.try_get("kind")?,
+            url: row.try_get("url")?,
+            started_at: row
+                .try_get::<Option<i64>, _>("started_at")?
+                .map(from_millis),
+            finished_at: from_millis(row.try_get("finished_at")?),
+            changes: row.try_get("changes")?,
+            change_count: row.try_get("change_count")?,
+        },
+    ))
+}
+
+/// `first_commits` as stored: Unix seconds, comma-separated.
+fn first_commits(changes: &Changes) -> String {
+    match changes {
+        Changes::Known(times) => times
+            .iter()
+            .map(|at| at.as_second().to_string())
+            .collect::<Vec<_>>()
+            .join(","),
+        _ => String::new(),
+    }
+}
+
+fn parse_first_commits(text: &str) -> Vec<jiff::Timestamp> {
+    text.split(',')
+        .filter_map(|second| second.parse::<i64>().ok())
+        .filter_map(|second| jiff::Timestamp::from_second(second).ok())
+        .collect()
+}
+
+type Connection = <Db as sqlx::Database>::Connection;
+
+impl Backend {
+    /// Keeps pushed commits as first pushed: a commit pushed again (to another branch, in a
+    /// merge) keeps its first branch and parent.
+    pub(super) async fn insert_commits(
+        connection: &mut Connection,
+        commits: &[CommitState],
+    ) -> crate::store::Result<()> {
+        for chunk in commits.chunks(500) {
+            let mut builder = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO commits (sha, repository, parent, branch, committed_at, title, author) ",
+            );
+            builder.push_values(chunk, |mut row, commit| {
+                row.push_bind(&commit.sha)
+                    .push_bind(&commit.repository)
+                    .push_bind(&commit.parent)
+                    .push_bind(&commit.branch)
+                    .push_bind(commit.committed_at.map(|at| at.as_millisecond()))
+                    .push_bind(&commit.title)
+                    .push_bind(&commit.author);
+            });
+            builder.push(" ON CONFLICT (sha) DO NOTHING");
+            builder.build().execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+
+    /// The commits from `sha` back through their parents, stopping before `stop` (the
+    /// previous deployment's commit) or where the stored pushes end.
+    async fn commits_back(
+        connection: &mut Connection,
+        sha: &str,
+        stop: &str,
+    ) -> crate::store::Result<Vec<String>> {
+        let rows = sqlx::query(
+            "WITH RECURSIVE chain (sha, parent, depth) AS ( \
+               SELECT sha, parent, 1 FROM commits WHERE sha = $1 AND sha <> $2 \
+               UNION ALL \
+               SELECT c.sha, c.parent, chain.depth + 1 FROM commits c JOIN chain ON c.sha = chain.parent \
+               WHERE c.sha <> $2 AND chain.depth < $3 \
+             ) SELECT sha FROM chain",
+        )
+        .bind(sha)
+        .bind(stop)
+        .bind(MOST_COMMITS)
+        .fetch_all(&mut *connection)
+        .await?;
+        rows.iter().map(|row| Ok(row.try_get("sha")?)).collect()
+    }
+
+    /// When each of `shas` was committed, and for those that merged a pull request, when the
+    /// request's first commit was: the earliest commit of its head branch behind its head.
+    async fn change_inputs(
+        connection: &mut Connection,
+        shas: &[String],
+    ) -> crate::store::Result<(
+        HashMap<String, jiff::Timestamp>,
+        HashMap<String, jiff::Timestamp>,
+        HashMap<String, (String, Option<String>)>,
+    )> {
+        let mut commits = HashMap::new();
+        let mut described = HashMap::new();
+        let mut pulls = HashMap::new();
+        for chunk in shas.chunks(500) {
+            let mut builder = sqlx::QueryBuilder::<Db>::new(
+                "SELECT sha, repository, committed_at, title, author FROM commits WHERE sha IN (",
+            );
+            let mut separated = builder.separated(", ");
+            for sha in chunk {
+                separated.push_bind(sha.clone());
+            }
+            builder.push(")");
+            for row in builder.build().fetch_all(&mut *connection).await? {
+                let sha: String = row.try_get("sha")?;
+                if let Some(at) = row.try_get::<Option<i64>, _>("committed_at")? {
+                    commits.insert(sha.clone(), from_millis(at));
+                }
+                described.insert(sha, (row.try_get("title")?, row.try_get("author")?));
+            }
+            let mut builder = sqlx::QueryBuilder::<Db>::new(
+                "SELECT merge_commit_sha, head_sha, head_branch FROM changes WHERE state = 'merged' AND merge_commit_sha IN (",
+            );
+            let mut separated = builder.separated(", ");
+            for sha in chunk {
+                separated.push_bind(sha.clone());
+            }
+            builder.push(")");
+            let merged = builder.build().fetch_all(&mut *connection).await?;
+            for row in merged {
+                let merge: String = row.try_get("merge_commit_sha")?;
+                let (Some(head), Some(branch)) = (
+                    row.try_get::<Option<String>, _>("head_sha")?,
+                    row.try_get::<Option<String>, _>("head_branch")?,
+                ) else {
+                    continue;
+                };
+                let first: Option<i64> = sqlx::query_scalar(
+                    "WITH RECURSIVE chain (sha, parent, committed_at, depth) AS ( \
+                       SELECT sha, parent, committed_at, 1 FROM commits WHERE sha = $1 \
+                       UNION ALL \
+                       SELECT c.sha, c.parent, c.committed_at, chain.depth + 1 FROM commits c \
+                       JOIN chain ON c.sha = chain.parent WHERE c.branch = $2 AND chain.depth < $3 \
+                     ) SELECT MIN(committed_at) FROM chain",
+                )
+                .bind(&head)
+                .bind(&branch)
+                .bind(MOST_COMMITS)
+                .fetch_one(&mut *connection)
+                .await?;
+                if let Some(first) = first {
+                    pulls.insert(merge, from_millis(first));
+                }
+            }
+        }
+        Ok((commits, pulls, described))
+    }
+
+    /// Stores a finished deployment with the changes it shipped: the commits between it and
+    /// the previous successful deployment of its service and environment, read from the
+    /// stored pushes (or the ones the sender listed). Projected again, it changes nothing.
+    pub(super) async fn project_deployment(
+        connection: &mut Connection,
+        deployment: &DeploymentState,
+    ) -> crate::store::Result<()> {
+        let known: Option<i64> = sqlx::query_scalar("SELECT seq FROM deployments WHERE id = $1")
+            .bind(&deployment.id)
+            .fetch_optional(&mut *connection)
+            .await?;
+        if known.is_some() {
+            return Ok(());
+        }
+        let finished = deployment.finished_at.as_millisecond();
+        let (changes, shas) = if deployment.status != Outcome::Success {
+            (None, Vec::new())
+        } else {
+            let previous: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT sha FROM deployments WHERE service = $1 AND environment = $2 \
+                 AND status = 'success' AND finished_at <= $3 ORDER BY finished_at DESC, seq DESC LIMIT 1",
+            )
+            .bind(&deployment.service)
+            .bind(&deployment.environment)
+            .bind(finished)
+            .fetch_optional(&mut *connection)
+            .await?;
+            match previous {
+                None => (Some(Changes::Seed), Vec::new()),
+                Some(previous) => {
+                    let shas = match (&deployment.sha, deployment.commits.is_empty()) {
+                        (_, false) => deployment.commits.clone(),
+                        (Some(sha), true) => {
+                            Self::commits_back(connection, sha, previous.as_deref().unwrap_or(""))
+                                .await?
+                        }
+                        (None, true) => Vec::new(),
+                    };
+                    let (commits, pulls, _) = Self::change_inputs(connection, &shas).await?;
+                    // The same commit deployed again ships nothing new.
+                    let redeployed = deployment.commits.is_empty()
+                        && deployment.sha.is_some()
+                        && deployment.sha == previous;
+                    let changes = if redeployed {
+                        Changes::Known(Vec::new())
+                    } else {
+                        dora::change_times(&shas, &commits, &pulls)
+                    };
+                    let mut shipped = Vec::new();
+                    for sha in shas {
+                        let first = match (pulls.get(&sha), commits.get(&sha)) {
+                            (Some(pull), Some(own)) => Some(*pull.min(own)),
+                            (pull, own) => pull.or(own).copied(),
+                        };
+                        shipped.push((sha, first));
+                    }
+                    (Some(changes), shipped)
+                }
+            }
+        };
+        let (label, count) = match &changes {
+            None => ("none", 0),
+            Some(Changes::Seed) => ("seed", 0),
+            Some(Changes::Unknown) => ("unknown", 0),
+            Some(Changes::Known(times)) => ("known", times.len()),
+        };
+        sqlx::query(
+            "INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, first_commits, change_count) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+        )
+        .bind(&deployment.id)
+        .bind(&deployment.source)
+        .bind(&deployment.repository)
+        .bind(&deployment.service)
+        .bind(&deployment.environment)
+        .bind(&deployment.version)
+        .bind(&deployment.sha)
+        .bind(deployment.status.as_str())
+        .bind(deployment.kind.as_str())
+        .bind(&deployment.url)
+        .bind(deployment.started_at.map(|at| at.as_millisecond()))
+        .bind(finished)
+        .bind(label)
+        .bind(changes.as_ref().map(first_commits).unwrap_or_default())
+        .bind(i64::try_from(count).unwrap_or(i64::MAX))
+        .execute(&mut *connection)
+        .await?;
+        for chunk in shas.chunks(500) {
+            let mut builder = sqlx::QueryBuilder::<Db>::new(
+                "INSERT INTO deployment_changes (deployment_id, sha, first_commit_at) ",
+            );
+            builder.push_values(chunk, |mut row, (sha, first)| {
+                row.push_bind(&deployment.id)
+                    .push_bind(sha)
+                    .push_bind(first.map(|at| at.as_millisecond()));
+            });
+            builder.push(" ON CONFLICT (deployment_id, sha) DO NOTHING");
+            builder.build().execute(&mut *connection).await?;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::deployments::store::DeploymentStore for Backend {
+    async fn list_deployments(
+        &self,
+        filter: &DeploymentFilter,
+    ) -> crate::store::Result<Vec<(i64, Deployment)>> {
+        let mut builder =
+            sqlx::QueryBuilder::<Db>::new(format!("SELECT {COLUMNS} FROM deployments WHERE 1 = 1"));
+        if let Some(services) = &filter.services {
+            if services.is_empty() {
+                return Ok(Vec::new());
+            }
+            builder.push(" AND service IN (");
+            let mut separated = builder.separated(", ");
+            for service in services {
+                separated.push_bind(service.clone());
+            }
+            builder.push(")");
+        }
+        if let Some(environment) = &filter.environment {
+            builder
+                .push(" AND environment = ")
+                .push_bind(environment.clone());
+        }
+        if let Some(from) = filter.from {
+            builder
+                .push(" AND finished_at >= ")
+                .push_bind(from.as_millisecond());
+        }
+        if let Some(to) = filter.to {
+            builder
+                .push(" AND finished_at < ")
+                .push_bind(to.as_millisecond());
+        }
+        if let Some(before) = filter.before {
+            builder.push(" AND seq < ").push_bind(before);
+        }
+        builder
+            .push(" ORDER BY seq DESC LIMIT ")
+            .push_bind(filter.limit.max(1));
+        let rows = builder.build().fetch_all(self.reader()).await?;
+        rows.iter().map(row_to).collect()
+    }
+
+    async fn get_deployment(
+        &self,
+        id: &str,
+    ) -> crate::store::Result<(Deployment, Vec<ShippedChange>)> {
+        let mut connection = self.reader().acquire().await?;
+        let row = sqlx::query(&format!("SELECT {COLUMNS} FROM deployments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *connection)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let (_, deployment) = row_to(&row)?;
+        let rows = sqlx::query(
+            "SELECT d.sha, d.first_commit_at, c.title, c.author, c.repository \
+             FROM deployment_changes d LEFT JOIN commits c ON c.sha = d.sha \
+             WHERE d.deployment_id = $1 ORDER BY d.first_commit_at, d.sha",
+        )
+        .bind(id)
+        .fetch_all(&mut *connection)
+        .await?;
+        let changes = rows
+            .iter()
+            .map(|row| {
+                Ok(ShippedChange {
+                    sha: row.try_get("sha")?,
+                    first_commit_at: row
+                        .try_get::<Option<i64>, _>("first_commit_at")?
+                        .map(from_millis),
+                    title: row.try_get("title")?,
+                    author: row.try_get("author")?,
+                    repository: row.try_get("repository")?,
+                })
+            })
+            .collect::<crate::store::Result<Vec<_>>>()?;
+        Ok((deployment, changes))
+    }
+
+    async fn dora_facts(
+        &self,
+        services: Option<&[String]>,
+        environments: &[String],
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> crate::store::Result<DoraFacts> {
+        let mut facts = DoraFacts::default();
+        if environments.is_empty() || services.is_some_and(<[String]>::is_empty) {
+            return Ok(facts);
+        }
+        let mut builder = sqlx::QueryBuilder::<Db>::new(
+            "SELECT id, service, environment, kind, finished_at, changes, first_commits FROM deployments \
+             WHERE status = 'success' AND finished_at >= ",
+        );
+        builder
+            .push_bind(from.as_millisecond())
+            .push(" AND finished_at < ")
+            .push_bind(to.as_millisecond())
+            .push(" AND environment IN (");
+        let mut separated = builder.separated(", ");
+        for environment in environments {
+            separated.push_bind(environment.clone());
+        }
+        builder.push(")");
+        if let Some(services) = services {
+            builder.push(" AND service IN (");
+            let mut separated = builder.separated(", ");
+            for service in services {
+                separated.push_bind(service.clone());
+            }
+            builder.push(")");
+        }
+        let rows = builder.build().fetch_all(self.reader()).await?;
+        facts.deployments.reserve(rows.len());
+        for row in rows {
+            let changes: String = row.try_get("changes")?;
+            facts.deployments.push(dora::Deployment {
+                id: row.try_get("id")?,
+                service: row.try_get("service")?,
+                environment: row.try_get("environment")?,
+                finished_at: from_millis(row.try_get("finished_at")?),
+                kind: DeployKind::parse(&row.try_get::<String, _>("kind")?)
+                    .unwrap_or(DeployKind::Planned),
+                changes: match changes.as_str() {
+                    "seed" => Changes::Seed,
+                    "known" => Changes::Known(parse_first_commits(
+                        &row.try_get::<String, _>("first_commits")?,
+                    )),
+                    _ => Changes::Unknown,
+                },
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT id, services, impact_started_at, detected_at, created_at, mitigated_at, resolved_at, causing_deployment \
+             FROM incidents WHERE COALESCE(impact_started_at, detected_at, created_at) >= $1 \
+             AND COALESCE(impact_started_at, detected_at, created_at) < $2",
+        )
+        .bind(from.as_millisecond())
+        .bind(to.as_millisecond())
+        .fetch_all(self.reader())
+        .await?;
+        for row in rows {
+            let services_text: String = row.try_get("services")?;
+            let incident_services: Vec<String> =
+                serde_json::from_str(&services_text).unwrap_or_default();
+            if let Some(wanted) = services {
+                if !incident_services.iter().any(|s| wanted.contains(s)) {
+                    continue;
+                }
+            }
+            let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
+                Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
+            };
+            let started = time("impact_started_at")?
+                .or(time("detected_at")?)
+                .unwrap_or(from_millis(row.try_get("created_at")?));
+            facts.incidents.push(dora::Incident {
+                id: row.try_get("id")?,
+                services: incident_services,
+                started_at: started,
+                // Service is restored when the incident is mitigated.
+                resolved_at: time("mitigated_at")?.or(time("resolved_at")?),
+                causing_deployment: row.try_get("causing_deployment")?,
+            });
+        }
+        Ok(facts)
+    }
+}

@@ -1,0 +1,84 @@
+//! What the deployments domain keeps: finished deployments and the changes each shipped.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// A finished deployment as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deployment {
+    /// The deployment event's id: what an incident's `causing_deployment` names.
+    pub id: String,
+    pub source: String,
+    pub repository: String,
+    pub service: String,
+    pub environment: String,
+    pub version: Option<String>,
+    pub sha: Option<String>,
+    /// `success` or `failure`.
+    pub status: String,
+    /// `planned`, `hotfix`, `rollback` or `revert`.
+    pub kind: String,
+    pub url: Option<String>,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Timestamp,
+    /// `seed` (the first of its service and environment), `unknown` (its commits are not in
+    /// the stored pushes), `known`, or `none` for a failed deployment.
+    pub changes: String,
+    pub change_count: i64,
+}
+
+/// A change a deployment shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShippedChange {
+    pub sha: String,
+    /// When the change was first committed (a merged pull request's first commit), when known.
+    pub first_commit_at: Option<Timestamp>,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub repository: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeploymentFilter {
+    pub services: Option<Vec<String>>,
+    pub environment: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// Only deployments before this sequence number (the cursor).
+    pub before: Option<i64>,
+    pub limit: i64,
+}
+
+/// What the DORA query reads, for the services asked about.
+#[derive(Debug, Clone, Default)]
+pub struct DoraFacts {
+    pub deployments: Vec<crate::core::dora::Deployment>,
+    pub incidents: Vec<crate::core::dora::Incident>,
+}
+
+#[async_trait::async_trait]
+pub trait DeploymentStore {
+    /// Newest first, with each row's sequence number for the next page.
+    async fn list_deployments(
+        &self,
+        filter: &DeploymentFilter,
+    ) -> crate::store::Result<Vec<(i64, crate::deployments::store::Deployment)>>;
+
+    async fn get_deployment(
+        &self,
+        id: &str,
+    ) -> crate::store::Result<(
+        crate::deployments::store::Deployment,
+        Vec<crate::deployments::store::ShippedChange>,
+    )>;
+
+    /// Successful deployments finished in `[from, to)` of the services (all when `None`) and
+    /// environments given, and the incidents that started in `[from, to)`.
+    async fn dora_facts(
+        &self,
+        services: Option<&[String]>,
+        environments: &[String],
+        from: Timestamp,
+        to: Timestamp,
+    ) -> crate::store::Result<crate::deployments::store::DoraFacts>;
+}

@@ -1,0 +1,476 @@
+//! Deployments and DORA end to end: a seed recorded from the CLI, a squash-merged pull request
+//! pushed and deployed through GitHub's own webhooks, a rollback recorded on the API, an
+//! incident naming a deployment; then the five keys on the API (JSON and CSV) and the CLI,
+//! with the lead time counted from the pull request's first commit. And GitLab's deployment
+//! event, the bad requests, and idempotent retries.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::github::{deliver, fixture};
+use crate::support::{TestApp, backends};
+
+const SECRET: &str = "It's a Secret to Everybody";
+
+const CONFIG: &str = r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "It's a Secret to Everybody"
+
+[[integrations]]
+name = "gitlab"
+kind = "gitlab"
+token = "gl-token"
+
+[[teams]]
+id = "cloud"
+
+[[services]]
+id = "api"
+team = "cloud"
+repos = ["acme/api"]
+
+[[services]]
+id = "deploy-hooks"
+repos = ["root/test-deployment-webhooks"]
+production_environments = ["staging"]
+"#;
+
+/// The first commit of the pull request's own branch, then its head, then the squash commit
+/// that landed on main.
+const FIRST: &str = "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1";
+const HEAD: &str = "9f4c2e1d0b7a6c5e4d3c2b1a09f8e7d6c5b4a392";
+const SQUASH: &str = "77aa88bb99cc00dd11ee22ff33aa44bb55cc66dd";
+/// What main held before: the seed deployment's commit.
+const BEFORE: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90112233445";
+
+fn commit(sha: &str, message: &str, at: &str) -> Value {
+    json!({
+        "id": sha, "tree_id": "0000000000000000000000000000000000000000", "distinct": true,
+        "message": message, "timestamp": at,
+        "url": format!("https://github.com/acme/api/commit/{sha}"),
+        "author": {"name": "Gyeongjun", "email": "gyeongjun@example.com", "username": "gyeongjun"},
+        "committer": {"name": "GitHub", "email": "noreply@github.com", "username": "web-flow"},
+        "added": [], "removed": [], "modified": ["src/pool.rs"]
+    })
+}
+
+/// GitHub's push event for `reference`, from the stored payload with its commits replaced.
+fn push(reference: &str, before: &str, created: bool, commits: Vec<Value>) -> String {
+    let mut payload: Value = serde_json::from_str(&fixture("push.branch")).unwrap();
+    let after = commits.last().unwrap()["id"].clone();
+    payload["ref"] = json!(reference);
+    payload["before"] = json!(before);
+    payload["after"] = after.clone();
+    payload["created"] = json!(created);
+    payload["head_commit"] = commits.last().unwrap().clone();
+    payload["commits"] = json!(commits);
+    payload.to_string()
+}
+
+async fn wait_for_deployments(app: &TestApp, token: &str, count: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        let (status, page) = app
+            .api(Method::GET, "/api/v1/deployments?limit=100", Some(token))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap().clone();
+        if items.len() >= count {
+            return items;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{count} deployments were never projected");
+}
+
+async fn record(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, answer) = app
+        .api_json(Method::POST, "/api/v1/deployments", token, &body)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    answer
+}
+
+#[tokio::test]
+async fn dora_counts_a_squash_merge_from_its_first_commit_and_a_rollback_as_a_failure() {
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        let pipeline = app
+            .token(&[
+                firewatch::core::scope::Scope::DeploymentsWrite,
+                firewatch::core::scope::Scope::MetricsRead,
+            ])
+            .await;
+
+        // The first deployment, from a pipeline's CLI: nothing before it, so a seed.
+        let recorded = crate::cli::client(
+            &[
+                "deploy",
+                "record",
+                "--service",
+                "api",
+                "--env",
+                "production",
+                "--version",
+                "v1.4.1",
+                "--commit",
+                BEFORE,
+                "--finished-at",
+                "2026-11-21T12:00:00Z",
+            ],
+            &app.url,
+            &pipeline,
+        )
+        .await;
+        assert!(
+            recorded.status.success(),
+            "{}",
+            String::from_utf8_lossy(&recorded.stderr)
+        );
+        let said = String::from_utf8_lossy(&recorded.stdout).into_owned();
+        assert!(
+            said.contains("recorded: api v1.4.1 to production (success, planned)"),
+            "{said}"
+        );
+        let seed_id = said.split_whitespace().next().unwrap().to_owned();
+
+        // The pull request's branch: two commits, the first five hours before the deployment.
+        let branch = push(
+            "refs/heads/fix/token-refresh",
+            "0000000000000000000000000000000000000000",
+            true,
+            vec![
+                commit(FIRST, "Cap the pool", "2026-11-21T20:00:00Z"),
+                commit(HEAD, "Test the cap", "2026-11-21T22:00:00+00:00"),
+            ],
+        );
+        let (status, answer) = deliver(&app, "push", &branch, "d-1", SECRET).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        // Squash-merged: main gets one new commit, made at merge time.
+        let (status, _) = deliver(
+            &app,
+            "pull_request",
+            &fixture("pull_request.closed.merged"),
+            "d-2",
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let main = push(
+            "refs/heads/main",
+            BEFORE,
+            false,
+            vec![commit(
+                SQUASH,
+                "Cap the pool (#42)",
+                "2026-11-22T10:00:00+09:00",
+            )],
+        );
+        assert_eq!(
+            deliver(&app, "push", &main, "d-3", SECRET).await.0,
+            StatusCode::ACCEPTED
+        );
+        // GitHub reports the deployment of the squash commit to production at 01:05.
+        let (status, _) = deliver(
+            &app,
+            "deployment_status",
+            &fixture("deployment_status.success"),
+            "d-4",
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+
+        let deployed = wait_for_deployments(&app, &pipeline, 2).await;
+        let squash = &deployed[0];
+        assert_eq!(squash["service"], "api", "{squash}");
+        assert_eq!(squash["source"], "github");
+        assert_eq!(squash["changes"], "known");
+        assert_eq!(squash["finished_at"], "2026-11-22T01:05:00Z");
+        assert_eq!(deployed[1]["changes"], "seed");
+        let (_, detail) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/deployments/{}", squash["id"].as_str().unwrap()),
+                Some(&pipeline),
+            )
+            .await;
+        assert_eq!(
+            detail["shipped"],
+            json!([{"sha": SQUASH, "first_commit_at": "2026-11-21T20:00:00Z",
+                    "title": "Cap the pool (#42)", "author": "gyeongjun", "repository": "acme/api"}]),
+            "{detail}"
+        );
+
+        // Thirty minutes later it is rolled back; a staging deployment does not count.
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "production", "version": "v1.4.1",
+                   "commit": BEFORE, "status": "success", "kind": "rollback",
+                   "finished_at": "2026-11-22T01:35:00Z"}),
+        )
+        .await;
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "staging", "version": "v1.4.3",
+                   "commit": SQUASH, "status": "success", "finished_at": "2026-11-22T01:40:00Z"}),
+        )
+        .await;
+        // An incident names the seed as its cause, and is not yet mitigated.
+        let (status, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &json!({"title": "Token refresh loops", "severity": "SEV3", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        let (status, patched) = app
+            .api_json(
+                Method::PATCH,
+                &format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap()),
+                &app.admin_token,
+                &json!({"causing_deployment": seed_id}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{patched}");
+        wait_for_deployments(&app, &pipeline, 4).await;
+
+        let window = "from=2026-11-21T00:00:00Z&to=2026-11-23T00:00:00Z";
+        let (status, dora) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/metrics/dora?service=api&{window}"),
+                Some(&pipeline),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{dora}");
+        assert_eq!(dora["environments"], json!(["prod", "production"]));
+        // Three production deployments in two days.
+        assert_eq!(dora["deployment_frequency"]["deployments"], 3, "{dora}");
+        assert_eq!(dora["deployment_frequency"]["per_week"], 10.5);
+        assert_eq!(dora["deployment_frequency"]["class"], "on_demand");
+        // 20:00 → 01:05: from the branch's first commit, not the squash commit's 01:00.
+        assert_eq!(dora["lead_time"]["median_seconds"], 5 * 3600 + 300);
+        assert_eq!(dora["lead_time"]["changes"], 1);
+        assert_eq!(dora["lead_time"]["seeds"], 1);
+        // The rollback went back to a commit no push lists.
+        assert_eq!(dora["lead_time"]["unknown"], 1);
+        assert!(dora["lead_time"]["na_reason"].is_null());
+        // The seed (named by the incident) and the squash deployment (rolled back).
+        assert_eq!(dora["change_failure_rate"]["count"], 2, "{dora}");
+        assert_eq!(dora["change_failure_rate"]["of"], 3);
+        let failed: Vec<(&str, &str)> = dora["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| (f["deployment"].as_str().unwrap(), f["by"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                (seed_id.as_str(), "incident"),
+                (squash["id"].as_str().unwrap(), "followup")
+            ]
+        );
+        assert_eq!(dora["recovery_time"]["median_seconds"], 1800);
+        assert_eq!(dora["recovery_time"]["not_recovered"], 1);
+        assert_eq!(dora["rework_rate"]["count"], 1);
+        assert_eq!(dora["bands"]["table"], "2024");
+        assert_eq!(dora["bands"]["lead_time"], "elite");
+        assert_eq!(dora["bands"]["recovery_time"], "elite");
+        assert!(
+            dora["lead_time"]["method"]
+                .as_str()
+                .unwrap()
+                .contains("squash")
+        );
+
+        // Staging alone, on request; an empty window says why it has nothing.
+        let (_, staging) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/metrics/dora?service=api&environment=staging&{window}"),
+                Some(&pipeline),
+            )
+            .await;
+        assert_eq!(staging["deployment_frequency"]["deployments"], 1);
+        let (_, empty) = app
+            .api(
+                Method::GET,
+                "/api/v1/metrics/dora?service=api&from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z",
+                Some(&pipeline),
+            )
+            .await;
+        assert_eq!(
+            empty["lead_time"]["na_reason"],
+            "no production deployments in the window"
+        );
+        assert!(empty["lead_time"]["median_seconds"].is_null());
+
+        // CSV, one row per figure.
+        let csv = app
+            .http
+            .get(format!(
+                "{}/api/v1/metrics/dora?service=api&{window}&format=csv",
+                app.url
+            ))
+            .bearer_auth(&pipeline)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+        let csv = csv.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "metric,value,unit,band,method,na_reason");
+        assert!(
+            lines[2].starts_with("lead_time,18300,seconds,elite,"),
+            "{csv}"
+        );
+        assert!(
+            lines[3].starts_with("change_failure_rate,0.6667,ratio,"),
+            "{csv}"
+        );
+        assert_eq!(lines.len(), 6);
+
+        // The CLI's table.
+        let table = crate::cli::client(
+            &["metrics", "dora", "--service", "api", "--days", "30"],
+            &app.url,
+            &pipeline,
+        )
+        .await;
+        let table = String::from_utf8_lossy(&table.stdout).into_owned();
+        assert!(table.contains("Change lead time"), "{table}");
+        assert!(table.contains("5h 5m"), "{table}");
+        assert!(table.contains("66.7%"), "{table}");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn gitlab_deployments_and_bad_requests() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let writer = app
+            .token(&[firewatch::core::scope::Scope::DeploymentsWrite])
+            .await;
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::MetricsRead])
+            .await;
+
+        // GitLab's own deployment event: the project is the service's repository, and the
+        // commit is named in full only in its link.
+        let body = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/gitlab/published/deployment.success.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let (status, answer) = app
+            .post_hook(
+                "gitlab",
+                &body,
+                &[
+                    ("x-gitlab-event", "Deployment Hook"),
+                    ("x-gitlab-token", "gl-token"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let deployed = wait_for_deployments(&app, &reader, 1).await;
+        assert_eq!(deployed[0]["service"], "deploy-hooks", "{}", deployed[0]);
+        assert_eq!(deployed[0]["environment"], "staging");
+        assert_eq!(
+            deployed[0]["sha"],
+            "279484c09fbe69ededfced8c1bb6e6d24616b468"
+        );
+        assert_eq!(deployed[0]["finished_at"], "2021-04-28T19:50:00Z");
+        assert_eq!(deployed[0]["changes"], "seed");
+
+        // Bad input: 400 with a sentence, nothing stored.
+        for (body, says) in [
+            (
+                json!({"service": "api", "environment": "production", "version": "1", "status": "done"}),
+                "status \"done\"",
+            ),
+            (
+                json!({"service": "api", "environment": "production", "version": "1", "status": "success", "kind": "yolo"}),
+                "kind \"yolo\"",
+            ),
+            (
+                json!({"service": "api", "environment": "production", "version": "1", "status": "success", "commit": "not-a-sha"}),
+                "not a commit sha",
+            ),
+            (
+                json!({"service": "a pi", "environment": "production", "version": "1", "status": "success"}),
+                "may hold only",
+            ),
+            (
+                json!({"service": "api", "environment": "production", "version": "1", "status": "success", "commit": "abcd", "commits": ["abcd"]}),
+                "either commit or commits",
+            ),
+            (
+                json!({"service": "api", "environment": "production", "version": "1", "status": "success", "started_at": "2026-11-02T02:00:00Z", "finished_at": "2026-11-02T01:00:00Z"}),
+                "started_at is after",
+            ),
+        ] {
+            let (status, answer) = app
+                .api_json(Method::POST, "/api/v1/deployments", &writer, &body)
+                .await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+            assert_eq!(answer["error"]["code"], "invalid_parameter");
+            assert!(
+                answer["error"]["message"].as_str().unwrap().contains(says),
+                "{answer}"
+            );
+        }
+        let (status, answer) = app
+            .post_json(
+                "/api/v1/deployments",
+                "{\"service\": ",
+                &[("authorization", &format!("Bearer {writer}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(answer["error"]["code"], "invalid_json");
+        // Reading needs metrics:read, recording deployments:write.
+        let (status, _) = app
+            .api(Method::GET, "/api/v1/metrics/dora", Some(&writer))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = app
+            .api_json(Method::POST, "/api/v1/deployments", &reader, &json!({}))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, answer) = app
+            .api(
+                Method::GET,
+                "/api/v1/metrics/dora?team=nobody",
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+
+        // A retried request with the same Idempotency-Key is the same deployment.
+        let body = json!({"service": "api", "environment": "production", "version": "v2",
+                          "commit": "abcdef1", "status": "success"})
+        .to_string();
+        let headers = [
+            ("authorization", format!("Bearer {writer}")),
+            ("idempotency-key", "run-77".to_owned()),
+        ];
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let (first_status, first) = app.post_json("/api/v1/deployments", &body, &headers).await;
+        let (_, again) = app.post_json("/api/v1/deployments", &body, &headers).await;
+        assert_eq!(first_status, StatusCode::CREATED, "{first}");
+        assert_eq!(again["id"], first["id"]);
+        assert_eq!(again["duplicate"], true);
+        let deployed = wait_for_deployments(&app, &reader, 2).await;
+        assert_eq!(deployed.len(), 2);
+        app.stop().await;
+    }
+}
