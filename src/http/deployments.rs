@@ -316,6 +316,11 @@ pub async fn dora(
         team: given(params.team),
         environment: given(params.environment),
     };
+    if let Some(environment) = scope.environment.as_ref().filter(|e| !is_valid_name(e)) {
+        return Err(ApiError::bad_parameter(format!(
+            "environment \"{environment}\" may hold only letters, digits, '-', '_' and '.'"
+        )));
+    }
     if scope.service.is_some() && scope.team.is_some() {
         return Err(ApiError::bad_parameter(
             "give either service or team, not both",
