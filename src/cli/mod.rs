@@ -5,8 +5,8 @@ mod accounts;
 mod alerts;
 mod changes;
 mod deliveries;
-mod deployments;
 mod incidents;
+mod metrics;
 mod oncall;
 
 pub use accounts::{TokenCommand, UserCommand};
@@ -16,9 +16,9 @@ use alerts::{alert, silence};
 pub use changes::ChangeCommand;
 pub use deliveries::NotificationsCommand;
 use deliveries::notifications;
-pub use deployments::{DeployCommand, MetricsCommand};
 pub use incidents::IncidentCommand;
 use incidents::incident;
+pub use metrics::{DeployCommand, MetricsCommand};
 pub use oncall::{OncallArgs, OverrideCommand, PageCommand};
 use oncall::{override_command, page};
 
@@ -118,7 +118,7 @@ pub enum Command {
         #[command(subcommand)]
         command: DeployCommand,
     },
-    /// Shared metrics through the API: DORA's five keys.
+    /// Shared metrics through the API: DORA's five keys, and operations.
     Metrics {
         #[command(subcommand)]
         command: MetricsCommand,
@@ -171,8 +171,8 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Override { command } => override_command(command).await,
         Command::Page { command } => page(command).await,
         Command::Incident { command } => incident(command).await,
-        Command::Deploy { command } => deployments::deploy(command).await,
-        Command::Metrics { command } => deployments::metrics(command).await,
+        Command::Deploy { command } => metrics::deploy(command).await,
+        Command::Metrics { command } => metrics::metrics(command).await,
         // Its own exit codes: 0 approved, 1 rejected, 2 timed out.
         Command::Change { command } => return changes::change(command).await,
     };

@@ -59,7 +59,7 @@ pub struct Config {
     #[serde(default)]
     pub changes: crate::changes::config::ChangesConfig,
     #[serde(default)]
-    pub metrics: crate::deployments::config::MetricsConfig,
+    pub metrics: crate::metrics::config::MetricsConfig,
     #[serde(default)]
     pub status_page: crate::statuspage::config::StatusPageConfig,
     #[serde(default)]

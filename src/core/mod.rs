@@ -12,6 +12,7 @@ pub mod grouping;
 pub mod incident;
 pub mod noise;
 pub mod oncall;
+pub mod operations;
 pub mod problem;
 pub mod retry;
 pub mod role;

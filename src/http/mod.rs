@@ -4,10 +4,10 @@
 mod api;
 mod changes;
 mod checks;
-mod deployments;
 mod error;
 mod hooks;
 mod incidents;
+mod metrics;
 mod oncall;
 mod ops;
 mod postmortems;
@@ -249,10 +249,11 @@ route_table! {
     get "/api/v1/changes/{id}" => changes::get,
     post "/api/v1/changes/{id}/approve" => changes::approve,
     post "/api/v1/changes/{id}/reject" => changes::reject,
-    get "/api/v1/deployments" => deployments::list,
-    post "/api/v1/deployments" => deployments::record,
-    get "/api/v1/deployments/{id}" => deployments::get,
-    get "/api/v1/metrics/dora" => deployments::dora,
+    get "/api/v1/deployments" => metrics::list,
+    post "/api/v1/deployments" => metrics::record,
+    get "/api/v1/deployments/{id}" => metrics::get,
+    get "/api/v1/metrics/dora" => metrics::dora,
+    get "/api/v1/metrics/ops" => metrics::ops,
 }
 
 #[cfg(test)]

@@ -92,7 +92,7 @@ pub trait Backend:
     + crate::incidents::store::IncidentStore
     + crate::postmortems::store::PostmortemStore
     + crate::changes::store::ChangeStore
-    + crate::deployments::store::DeploymentStore
+    + crate::metrics::store::MetricsStore
     + crate::statuspage::store::StatusPageStore
     + crate::statuspage::store::SubscriberStore
     + Send
@@ -116,7 +116,7 @@ impl<T> Backend for T where
         + crate::incidents::store::IncidentStore
         + crate::postmortems::store::PostmortemStore
         + crate::changes::store::ChangeStore
-        + crate::deployments::store::DeploymentStore
+        + crate::metrics::store::MetricsStore
         + crate::statuspage::store::StatusPageStore
         + crate::statuspage::store::SubscriberStore
         + Send

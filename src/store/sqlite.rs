@@ -368,8 +368,6 @@ mod alerts;
 mod changes;
 #[path = "../checks/sql.rs"]
 mod checks;
-#[path = "../deployments/sql.rs"]
-mod deployments;
 #[path = "sql/events.rs"]
 mod events;
 #[path = "../forge/sql.rs"]
@@ -378,6 +376,8 @@ mod forge;
 mod incidents;
 #[path = "sql/jobs.rs"]
 mod jobs;
+#[path = "../metrics/sql.rs"]
+mod metrics;
 #[path = "sql/notifications.rs"]
 mod notifications;
 #[path = "../oncall/sql.rs"]

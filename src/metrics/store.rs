@@ -57,19 +57,19 @@ pub struct DoraFacts {
 }
 
 #[async_trait::async_trait]
-pub trait DeploymentStore {
+pub trait MetricsStore {
     /// Newest first, with each row's sequence number for the next page.
     async fn list_deployments(
         &self,
         filter: &DeploymentFilter,
-    ) -> crate::store::Result<Vec<(i64, crate::deployments::store::Deployment)>>;
+    ) -> crate::store::Result<Vec<(i64, crate::metrics::store::Deployment)>>;
 
     async fn get_deployment(
         &self,
         id: &str,
     ) -> crate::store::Result<(
-        crate::deployments::store::Deployment,
-        Vec<crate::deployments::store::ShippedChange>,
+        crate::metrics::store::Deployment,
+        Vec<crate::metrics::store::ShippedChange>,
     )>;
 
     /// Successful deployments finished in `[from, to)` of the services (all when `None`) and
@@ -80,5 +80,18 @@ pub trait DeploymentStore {
         environments: &[String],
         from: Timestamp,
         to: Timestamp,
-    ) -> crate::store::Result<crate::deployments::store::DoraFacts>;
+    ) -> crate::store::Result<crate::metrics::store::DoraFacts>;
+
+    /// The incidents of the services (all when `None`) that started in `[from, to)`, except
+    /// those declined or merged, with their post-mortems' states; and the action items of
+    /// those services' incidents made before `to`.
+    async fn ops_facts(
+        &self,
+        services: Option<&[String]>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> crate::store::Result<(
+        Vec<crate::core::operations::Incident>,
+        Vec<crate::core::operations::ActionItem>,
+    )>;
 }

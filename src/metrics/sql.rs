@@ -10,7 +10,7 @@ use crate::clock::from_millis;
 use crate::core::dora::{self, Changes, DeployKind};
 use crate::core::forge::Outcome;
 use crate::core::forge_state::{CommitState, DeploymentState};
-use crate::deployments::store::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
+use crate::metrics::store::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
 use crate::store::StoreError;
 
 const COLUMNS: &str = "seq, id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, change_count";
@@ -283,7 +283,7 @@ impl Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::deployments::store::DeploymentStore for Backend {
+impl crate::metrics::store::MetricsStore for Backend {
     async fn list_deployments(
         &self,
         filter: &DeploymentFilter,
@@ -462,5 +462,72 @@ impl crate::deployments::store::DeploymentStore for Backend {
             });
         }
         Ok(facts)
+    }
+
+    async fn ops_facts(
+        &self,
+        services: Option<&[String]>,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> crate::store::Result<(
+        Vec<crate::core::operations::Incident>,
+        Vec<crate::core::operations::ActionItem>,
+    )> {
+        use crate::core::operations::{ActionItem, Incident};
+        let wanted = |text: &str| -> bool {
+            let listed: Vec<String> = serde_json::from_str(text).unwrap_or_default();
+            services.is_none_or(|wanted| listed.iter().any(|s| wanted.contains(s)))
+        };
+        let rows = sqlx::query(
+            "SELECT i.id, i.severity, i.services, i.impact_started_at, i.detected_at, i.created_at, \
+                    i.acknowledged_at, i.resolved_at, p.state AS postmortem \
+             FROM incidents i LEFT JOIN postmortems p ON p.incident_id = i.id \
+             WHERE i.state NOT IN ('declined', 'merged') \
+               AND COALESCE(i.impact_started_at, i.detected_at, i.created_at) >= $1 \
+               AND COALESCE(i.impact_started_at, i.detected_at, i.created_at) < $2",
+        )
+        .bind(from.as_millisecond())
+        .bind(to.as_millisecond())
+        .fetch_all(self.reader())
+        .await?;
+        let mut incidents = Vec::new();
+        for row in rows {
+            if !wanted(&row.try_get::<String, _>("services")?) {
+                continue;
+            }
+            let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
+                Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
+            };
+            incidents.push(Incident {
+                id: row.try_get("id")?,
+                severity: row.try_get("severity")?,
+                started_at: time("impact_started_at")?
+                    .or(time("detected_at")?)
+                    .unwrap_or(from_millis(row.try_get("created_at")?)),
+                acknowledged_at: time("acknowledged_at")?,
+                resolved_at: time("resolved_at")?,
+                postmortem: row.try_get("postmortem")?,
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT a.status, a.created_at, a.overdue_at, a.done_at, i.services \
+             FROM action_items a JOIN incidents i ON i.id = a.incident_id WHERE a.created_at < $1",
+        )
+        .bind(to.as_millisecond())
+        .fetch_all(self.reader())
+        .await?;
+        let mut items = Vec::new();
+        for row in rows {
+            if !wanted(&row.try_get::<String, _>("services")?) {
+                continue;
+            }
+            items.push(ActionItem {
+                status: row.try_get("status")?,
+                created_at: from_millis(row.try_get("created_at")?),
+                overdue_at: from_millis(row.try_get("overdue_at")?),
+                done_at: row.try_get::<Option<i64>, _>("done_at")?.map(from_millis),
+            });
+        }
+        Ok((incidents, items))
     }
 }

@@ -1,6 +1,6 @@
 //! `/api/v1/deployments` (PRODUCT.md §3.1): record a deployment from any pipeline (scope
-//! `deployments:write`), list them and read one with the changes it shipped, and
-//! `/api/v1/metrics/dora` (scope `metrics:read`). A recorded deployment is an event like a
+//! `deployments:write`), list them and read one with the changes it shipped; and
+//! `/api/v1/metrics/dora` and `/api/v1/metrics/ops` (scope `metrics:read`). A recorded deployment is an event like a
 //! forge's deployment: stored and answered after the commit, routed as `kind =
 //! "deployment"`, and projected into the deployments the metrics read.
 
@@ -21,8 +21,8 @@ use crate::core::forge::{Deployment, ForgeEvent, Outcome};
 use crate::core::problem::is_valid_name;
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::core::scope::Scope;
-use crate::deployments::dora::Scope as DoraScope;
-use crate::deployments::store::DeploymentFilter;
+use crate::metrics::dora::Scope as DoraScope;
+use crate::metrics::store::DeploymentFilter;
 use crate::store::{EventStatus, NewEvent, StoreError};
 
 #[derive(Debug, Deserialize)]
@@ -253,7 +253,7 @@ pub async fn list(
         environment: None,
     };
     let filter = DeploymentFilter {
-        services: crate::deployments::dora::services(&config, &scope),
+        services: crate::metrics::dora::services(&config, &scope),
         environment: params.environment.filter(|e| !e.is_empty()),
         from: time("from", params.from.as_deref())?,
         to: time("to", params.to.as_deref())?,
@@ -285,7 +285,7 @@ pub async fn get(
 }
 
 #[derive(Debug, Default, Deserialize)]
-struct DoraQuery {
+struct ReportQuery {
     service: Option<String>,
     team: Option<String>,
     environment: Option<String>,
@@ -297,24 +297,22 @@ struct DoraQuery {
     format: Option<String>,
 }
 
-/// `GET /api/v1/metrics/dora`: the five keys over the window (default the last 30 days).
-pub async fn dora(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    state.authorize(&headers, Scope::MetricsRead).await?;
-    let params: DoraQuery = query(raw)?;
+/// A report's parameters, checked: whose, over which window, and whether as CSV.
+fn report_request(
+    state: &AppState,
+    raw: Option<String>,
+) -> Result<(ReportQuery, DoraScope, Timestamp, Timestamp, bool), ApiError> {
+    let params: ReportQuery = query(raw)?;
     let csv = match params.format.as_deref() {
         None | Some("json") => false,
         Some("csv") => true,
         Some(_) => return Err(ApiError::bad_parameter("format must be json or csv")),
     };
-    let given = |text: Option<String>| text.filter(|t| !t.is_empty());
+    let given = |text: &Option<String>| text.clone().filter(|t| !t.is_empty());
     let scope = DoraScope {
-        service: given(params.service),
-        team: given(params.team),
-        environment: given(params.environment),
+        service: given(&params.service),
+        team: given(&params.team),
+        environment: given(&params.environment),
     };
     if let Some(environment) = scope.environment.as_ref().filter(|e| !is_valid_name(e)) {
         return Err(ApiError::bad_parameter(format!(
@@ -326,20 +324,16 @@ pub async fn dora(
             "give either service or team, not both",
         ));
     }
-    let config = state.config.current();
     if let Some(team) = &scope.team {
-        if !config.teams.iter().any(|known| &known.id == team) {
+        if !state
+            .config
+            .current()
+            .teams
+            .iter()
+            .any(|known| &known.id == team)
+        {
             return Err(ApiError::bad_parameter(format!(
                 "there is no team \"{team}\""
-            )));
-        }
-    }
-    let bands = given(params.bands);
-    if let Some(year) = &bands {
-        if !crate::deployments::bands::years().contains(&year.as_str()) {
-            return Err(ApiError::bad_parameter(format!(
-                "bands must be one of {}",
-                crate::deployments::bands::years().join(", ")
             )));
         }
     }
@@ -351,21 +345,63 @@ pub async fn dora(
         state.clock.now(),
     )
     .map_err(ApiError::bad_parameter)?;
+    Ok((params, scope, from, to, csv))
+}
+
+fn csv_answer(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"firewatch-{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// `GET /api/v1/metrics/dora`: the five keys over the window (default the last 30 days).
+pub async fn dora(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    state.authorize(&headers, Scope::MetricsRead).await?;
+    let (params, scope, from, to, csv) = report_request(&state, raw)?;
+    let bands = params.bands.filter(|b| !b.is_empty());
+    if let Some(year) = &bands {
+        if !crate::metrics::bands::years().contains(&year.as_str()) {
+            return Err(ApiError::bad_parameter(format!(
+                "bands must be one of {}",
+                crate::metrics::bands::years().join(", ")
+            )));
+        }
+    }
+    let config = state.config.current();
     let view =
-        crate::deployments::dora::dora(&state.store, &config, &scope, from, to, bands.as_deref())
+        crate::metrics::dora::dora(&state.store, &config, &scope, from, to, bands.as_deref())
             .await?;
     if csv {
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"firewatch-dora.csv\"",
-                ),
-            ],
-            crate::deployments::dora::csv(&view),
-        )
-            .into_response());
+        return Ok(csv_answer("dora", crate::metrics::dora::csv(&view)));
+    }
+    Ok(Json(view).into_response())
+}
+
+/// `GET /api/v1/metrics/ops`: incidents, MTTA and MTTR, pages against budgets, post-mortems
+/// and action items over the window (default the last 30 days).
+pub async fn ops(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    state.authorize(&headers, Scope::MetricsRead).await?;
+    let (_, scope, from, to, csv) = report_request(&state, raw)?;
+    let config = state.config.current();
+    let view = crate::metrics::ops::ops(&state.store, &config, &scope, from, to).await?;
+    if csv {
+        return Ok(csv_answer("ops", crate::metrics::ops::csv(&view)));
     }
     Ok(Json(view).into_response())
 }

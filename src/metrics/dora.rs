@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::config::Config;
 use crate::core::dora::{self, Report, Settings};
 use crate::core::noise::csv_field;
-use crate::deployments::bands::{self, Bands};
+use crate::metrics::bands::{self, Bands};
 use crate::store::{Store, StoreError};
 
 /// Whose deployments: one service, a team's services, or all; one environment, or each

@@ -474,3 +474,154 @@ async fn gitlab_deployments_and_bad_requests() {
         app.stop().await;
     }
 }
+
+const OPS_CONFIG: &str = r#"
+[[people]]
+id = "mina"
+name = "Mina"
+timezone = "UTC"
+
+[[teams]]
+id = "cloud"
+members = ["mina"]
+page_budget_per_week = 2
+
+[[services]]
+id = "api"
+team = "cloud"
+
+[[services]]
+id = "search"
+"#;
+
+#[tokio::test]
+async fn ops_metrics_count_acknowledgement_resolution_post_mortems_and_action_items() {
+    for backend in backends() {
+        let app =
+            TestApp::spawn_at(backend, OPS_CONFIG, "2026-11-02T09:00:00Z".parse().unwrap()).await;
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::MetricsRead])
+            .await;
+        let declare = |title: &'static str, severity: &'static str, service: &'static str| {
+            let app = &app;
+            async move {
+                let (status, incident) = app
+                    .api_json(
+                        Method::POST,
+                        "/api/v1/incidents",
+                        &app.admin_token,
+                        &json!({"title": title, "severity": severity, "services": [service]}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{incident}");
+                incident["id"].as_str().unwrap().to_owned()
+            }
+        };
+        let act = |id: String, verb: &'static str| {
+            let app = &app;
+            async move {
+                let (status, answer) = app
+                    .api_json(
+                        Method::POST,
+                        &format!("/api/v1/incidents/{id}/{verb}"),
+                        &app.admin_token,
+                        &json!({}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{verb}: {answer}");
+            }
+        };
+        // Checkout: acknowledged after 4 minutes, resolved after an hour.
+        let checkout = declare("Checkout fails", "SEV2", "api").await;
+        app.advance(4 * 60);
+        act(checkout.clone(), "acknowledge").await;
+        app.advance(56 * 60);
+        act(checkout.clone(), "resolve").await;
+        // A week later, search: acknowledged after 10 minutes, resolved after three hours.
+        app.advance(7 * 86_400);
+        let search = declare("Search is slow", "SEV3", "search").await;
+        app.advance(10 * 60);
+        act(search.clone(), "acknowledge").await;
+        app.advance(170 * 60);
+        act(search.clone(), "resolve").await;
+        // One action item, due the next day and still outstanding.
+        let (status, item) = app
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/incidents/{checkout}/action_items"),
+                &app.admin_token,
+                &json!({"title": "Alert on pool saturation", "owner": "mina", "due": "2026-11-03", "kind": "prevent"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{item}");
+        app.idle().await;
+
+        let window = "from=2026-11-02T00:00:00Z&to=2026-11-16T00:00:00Z";
+        let (status, ops) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/metrics/ops?{window}"),
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{ops}");
+        assert_eq!(ops["mtta"]["count"], 2, "{ops}");
+        assert_eq!(ops["mtta"]["median_seconds"], 420);
+        assert_eq!(ops["mtta"]["mean_seconds"], 420);
+        assert_eq!(ops["mttr"]["median_seconds"], 7200);
+        assert_eq!(ops["incidents"]["total"], 2);
+        assert_eq!(ops["incidents"]["by_severity"]["SEV2"], 1);
+        assert_eq!(ops["incidents"]["per_week"][1]["by_severity"]["SEV3"], 1);
+        // Both resolved, neither post-mortem published yet (each has its draft).
+        assert_eq!(ops["postmortems"]["required"], 2);
+        assert_eq!(ops["postmortems"]["published"], 0);
+        assert_eq!(ops["postmortems"]["completion"], 0.0);
+        assert_eq!(ops["action_items"]["outstanding"], 1);
+        assert_eq!(ops["action_items"]["overdue"], 1);
+
+        // One team: only its service's incidents.
+        let (_, cloud) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/metrics/ops?team=cloud&{window}"),
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(cloud["incidents"]["total"], 1, "{cloud}");
+        assert_eq!(cloud["mttr"]["median_seconds"], 3600);
+        let (_, empty) = app
+            .api(
+                Method::GET,
+                "/api/v1/metrics/ops?from=2026-10-01T00:00:00Z&to=2026-10-08T00:00:00Z",
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(
+            empty["mtta"]["na_reason"],
+            "no incidents started in the window"
+        );
+
+        // The CLI's table, and CSV.
+        let output =
+            crate::cli::client(&["metrics", "ops", "--days", "30"], &app.url, &reader).await;
+        let table = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(table.contains("MTTA"), "{table}");
+        assert!(table.contains("7m"), "{table}");
+        assert!(table.contains("Action items overdue"), "{table}");
+        let csv = crate::cli::client(
+            &["metrics", "ops", "--days", "30", "--csv"],
+            &app.url,
+            &reader,
+        )
+        .await;
+        let csv = String::from_utf8_lossy(&csv.stdout).into_owned();
+        assert!(csv.starts_with("metric,value,unit,na_reason\n"), "{csv}");
+        assert!(csv.contains("\nmtta_median,420,seconds,\n"), "{csv}");
+        app.stop().await;
+    }
+}

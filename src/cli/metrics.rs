@@ -59,6 +59,21 @@ pub enum MetricsCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Operations over the last --days (default 30): MTTA, MTTR, incidents, pages against
+    /// budgets, post-mortems and action items.
+    Ops {
+        #[arg(long, conflicts_with = "team")]
+        service: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        #[arg(long, default_value = "30")]
+        days: u32,
+        /// Print CSV instead of a table.
+        #[arg(long)]
+        csv: bool,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
 }
 
 pub(super) async fn deploy(command: DeployCommand) -> anyhow::Result<()> {
@@ -111,15 +126,24 @@ pub(super) async fn deploy(command: DeployCommand) -> anyhow::Result<()> {
 }
 
 pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
-    let MetricsCommand::Dora {
-        service,
-        team,
-        environment,
-        days,
-        bands,
-        csv,
-        client,
-    } = command;
+    let (report, service, team, environment, days, bands, csv, client) = match command {
+        MetricsCommand::Dora {
+            service,
+            team,
+            environment,
+            days,
+            bands,
+            csv,
+            client,
+        } => ("dora", service, team, environment, days, bands, csv, client),
+        MetricsCommand::Ops {
+            service,
+            team,
+            days,
+            csv,
+            client,
+        } => ("ops", service, team, None, days, None, csv, client),
+    };
     let api = ApiClient::new(&client.url, &client.token)?;
     let mut query = vec![("days", days.to_string())];
     for (name, value) in [
@@ -136,7 +160,7 @@ pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
         query.push(("format", "csv".into()));
     }
     let path = format!(
-        "/api/v1/metrics/dora?{}",
+        "/api/v1/metrics/{report}?{}",
         serde_urlencoded::to_string(&query).unwrap_or_default()
     );
     if csv {
@@ -144,8 +168,112 @@ pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
         return Ok(());
     }
     let view = api.call(reqwest::Method::GET, &path).await?;
-    print_dora(&view);
+    if report == "dora" {
+        print_dora(&view);
+    } else {
+        print_ops(&view);
+    }
     Ok(())
+}
+
+fn print_ops(view: &serde_json::Value) {
+    let duration = |value: &serde_json::Value| {
+        value
+            .as_f64()
+            .map(crate::core::noise::human_duration)
+            .unwrap_or_else(|| "N/A".into())
+    };
+    let mtta = &view["mtta"];
+    let mttr = &view["mttr"];
+    let incidents = &view["incidents"];
+    let postmortems = &view["postmortems"];
+    let items = &view["action_items"];
+    let severities = incidents["by_severity"]
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(severity, count)| format!("{severity} {count}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default();
+    let mut rows = vec![
+        vec![
+            "MTTA".into(),
+            duration(&mtta["median_seconds"]),
+            format!(
+                "median of {}, mean {}",
+                mtta["count"],
+                duration(&mtta["mean_seconds"])
+            ),
+            mtta["na_reason"].as_str().unwrap_or("").to_owned(),
+        ],
+        vec![
+            "MTTR".into(),
+            duration(&mttr["median_seconds"]),
+            format!(
+                "median of {}, mean {}",
+                mttr["count"],
+                duration(&mttr["mean_seconds"])
+            ),
+            mttr["na_reason"].as_str().unwrap_or("").to_owned(),
+        ],
+        vec![
+            "Incidents".into(),
+            incidents["total"].to_string(),
+            severities,
+            String::new(),
+        ],
+        vec![
+            "Post-mortems published".into(),
+            postmortems["completion"]
+                .as_f64()
+                .map(|v| format!("{:.0}%", v * 100.0))
+                .unwrap_or_else(|| "N/A".into()),
+            format!(
+                "{} of {} ({} in review, {} draft, {} missing)",
+                postmortems["published"],
+                postmortems["required"],
+                postmortems["in_review"],
+                postmortems["draft"],
+                postmortems["missing"]
+            ),
+            postmortems["na_reason"].as_str().unwrap_or("").to_owned(),
+        ],
+        vec![
+            "Action items overdue".into(),
+            items["overdue"].to_string(),
+            format!(
+                "{} outstanding, {} closed in the window",
+                items["outstanding"], items["closed"]
+            ),
+            String::new(),
+        ],
+    ];
+    for team in view["pages"].as_array().into_iter().flatten() {
+        rows.push(vec![
+            format!("Pages/week, {}", team["team"].as_str().unwrap_or("?")),
+            format!("{:.1}", team["pages_per_week"].as_f64().unwrap_or(0.0)),
+            match team["page_budget_per_week"].as_u64() {
+                Some(budget) if team["over_budget"] == true => {
+                    format!("over the budget of {budget}")
+                }
+                Some(budget) => format!("budget {budget}"),
+                None => "no budget".into(),
+            },
+            String::new(),
+        ]);
+    }
+    println!(
+        "{} to {}",
+        view["from"].as_str().unwrap_or("?"),
+        view["to"].as_str().unwrap_or("?")
+    );
+    print_table(
+        &["METRIC", "VALUE", "FROM", "N/A BECAUSE"],
+        &rows,
+        &[false, true, false, false],
+    );
 }
 
 fn print_dora(view: &serde_json::Value) {

@@ -5,4 +5,5 @@
 pub mod bands;
 pub mod config;
 pub mod dora;
+pub mod ops;
 pub mod store;
