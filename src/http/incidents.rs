@@ -198,6 +198,8 @@ struct PatchRequest {
     state: Option<String>,
     times: Option<TimesRequest>,
     causing_deployment: Option<String>,
+    /// A change from what changed that is not the cause.
+    ruled_out: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -262,6 +264,7 @@ pub async fn patch(
         }),
         causing_deployment: request.causing_deployment,
         cause_title: None,
+        ruled_out: request.ruled_out,
     };
     let incident = ops::change(&state, &key, change, &who(&token)).await?;
     Ok(Json(view(&state, &incident)))

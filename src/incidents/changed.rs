@@ -16,6 +16,14 @@ use crate::store::{Store, StoreError};
 /// How many changes an incident lists at most.
 const LIMIT: usize = 100;
 
+/// The timeline kind of a change a person ruled out as the cause.
+pub const RULED_OUT: &str = "ruled_out";
+
+/// Where an entry of what changed is on the incident's page: a ruled-out entry links there.
+pub fn anchor(id: &str) -> String {
+    format!("#change-{id}")
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeEntry {
     /// The event's id: what `causing_deployment` names.
@@ -32,6 +40,15 @@ pub struct ChangeEntry {
     pub before: String,
     /// Marked as the suspected cause.
     pub suspected: bool,
+    /// The production deployment closest before the impact, within `[metrics]
+    /// attribution_window`, when no cause is named: the suggested cause, for a person to
+    /// confirm or rule out.
+    pub likely: bool,
+    /// A person ruled it out as the cause.
+    pub ruled_out: bool,
+    /// A deployment's environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 /// What kind of change a forge event is, with its title; `None` when it is not one.
@@ -128,6 +145,9 @@ pub fn entries(
                     crate::core::noise::human_duration(before.as_secs_f64())
                 ),
                 suspected: suspected == Some(stored.id.as_str()),
+                likely: false,
+                ruled_out: false,
+                environment: event.deployment.as_ref().map(|d| d.environment.clone()),
             })
         })
         .take(LIMIT)
@@ -204,12 +224,60 @@ pub async fn what_changed(
                 "{} before",
                 crate::core::noise::human_duration(before.as_secs_f64())
             ),
+            likely: false,
+            ruled_out: false,
+            environment: Some(change.environment),
         }
     }));
     // Closest to the start first, whichever store it came from.
     listed.sort_by_key(|entry| std::cmp::Reverse(entry.at));
     listed.truncate(LIMIT);
+    let ruled_out: Vec<String> = store
+        .incident_timeline(&incident.id)
+        .await?
+        .into_iter()
+        .filter(|entry| entry.kind == RULED_OUT)
+        .filter_map(|entry| entry.link)
+        .collect();
+    suggest(config, incident, &mut listed, &ruled_out);
     Ok(listed)
+}
+
+/// Marks the likely cause among `listed` (closest first), unless a cause is named: the
+/// closest deployment to one of the incident's services' production environments within the
+/// attribution window, that nobody ruled out.
+pub fn suggest(
+    config: &Config,
+    incident: &Incident,
+    listed: &mut [ChangeEntry],
+    ruled_out: &[String],
+) {
+    let window = config.metrics.attribution_window().as_secs();
+    let production = |environment: &str| {
+        incident.services.iter().any(|service| {
+            config
+                .service(service)
+                .map_or(&config.metrics.production_environments[..], |s| {
+                    s.production_environments(&config.metrics)
+                })
+                .iter()
+                .any(|e| e == environment)
+        })
+    };
+    for entry in listed.iter_mut() {
+        entry.ruled_out = ruled_out.contains(&anchor(&entry.id));
+    }
+    if incident.causing_deployment.is_some() {
+        return;
+    }
+    if let Some(likely) = listed.iter_mut().find(|entry| {
+        entry.kind == "deployment"
+            && !entry.ruled_out
+            && entry.before_seconds <= window
+            && entry.environment.as_deref().is_some_and(production)
+    }) {
+        likely.likely = true;
+    }
 }
 
 #[cfg(test)]

@@ -277,6 +277,8 @@ pub struct Change {
     pub causing_deployment: Option<String>,
     /// How the timeline names the cause: filled by `change` from what changed.
     pub cause_title: Option<String>,
+    /// A change from what changed that a person ruled out as the cause.
+    pub ruled_out: Option<String>,
 }
 
 /// Key times as edited: each present field replaces the stored one (`Some(None)` clears it).
@@ -386,6 +388,25 @@ pub fn decide(
         };
         timeline.push(entry(now, "change", text, by));
     }
+    if let Some(id) = change
+        .ruled_out
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
+        let mut ruled_out = entry(
+            now,
+            crate::incidents::changed::RULED_OUT,
+            format!(
+                "Ruled out as the cause: {}",
+                change.cause_title.as_deref().unwrap_or(id)
+            ),
+            by,
+        );
+        // The entry links to the change it rules out, which is how what changed knows.
+        ruled_out.link = Some(crate::incidents::changed::anchor(id));
+        timeline.push(ruled_out);
+    }
     Ok((after, timeline))
 }
 
@@ -447,6 +468,7 @@ pub async fn change(
     if let Some(cause) = change
         .causing_deployment
         .as_deref()
+        .or(change.ruled_out.as_deref())
         .filter(|c| !c.trim().is_empty())
     {
         let incident = state.store.get_incident(key).await?;

@@ -387,6 +387,8 @@ pub(super) async fn incident_page(
                 actor => &change.actor,
                 before => &change.before,
                 suspected => change.suspected,
+                likely => change.likely,
+                ruled_out => change.ruled_out,
             }
         })
         .collect();
@@ -768,6 +770,35 @@ pub async fn open_incidents(state: &AppState) -> Result<Vec<Incident>, StoreErro
             ..IncidentFilter::default()
         })
         .await
+}
+
+/// "Not the cause": a person rules a suggested change out, and the suggestion moves on.
+pub async fn rule_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+    PagePath(key): PagePath,
+    Form(form): Form<CauseForm>,
+) -> Result<Response, PageError> {
+    user.require(Role::Responder)?;
+    let result = match present(&form.change) {
+        Some(change) => {
+            ops::change(
+                &state,
+                &key,
+                Change {
+                    ruled_out: Some(change),
+                    ..Change::default()
+                },
+                &who(&user),
+            )
+            .await
+        }
+        None => Err(IncidentError::Invalid(
+            "say which change is ruled out".into(),
+        )),
+    };
+    acted(&state, &user, &headers, &key, result, "cause", context! {}).await
 }
 
 #[cfg(test)]

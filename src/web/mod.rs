@@ -80,6 +80,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/updates", post(incidents::post_update))
         .route("/incidents/{id}/notes", post(incidents::add_note))
         .route("/incidents/{id}/cause", post(incidents::mark_cause))
+        .route("/incidents/{id}/rule-out", post(incidents::rule_out))
         .route(
             "/incidents/{id}/postmortem",
             get(postmortems::page).post(postmortems::save),

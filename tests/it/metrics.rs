@@ -625,3 +625,111 @@ async fn ops_metrics_count_acknowledgement_resolution_post_mortems_and_action_it
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_incident_suggests_its_likely_deployment_and_a_responder_confirms_or_rules_it_out() {
+    for backend in backends() {
+        let config = "[[services]]\nid = \"api\"\n";
+        let app = TestApp::spawn_at(backend, config, "2026-11-02T09:00:00Z".parse().unwrap()).await;
+        let writer = app
+            .token(&[firewatch::core::scope::Scope::DeploymentsWrite])
+            .await;
+        let deploy = |environment: &'static str, version: &'static str, at: &'static str| {
+            let (app, writer) = (&app, &writer);
+            async move {
+                record(
+                    app,
+                    writer,
+                    json!({"service": "api", "environment": environment, "version": version,
+                           "commit": "abcdef1", "status": "success", "finished_at": at}),
+                )
+                .await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let earlier = deploy("production", "v40", "2026-11-02T07:00:00Z").await;
+        let production = deploy("production", "v41", "2026-11-02T08:30:00Z").await;
+        // Closer, but not production: never the suggestion.
+        deploy("staging", "v42", "2026-11-02T08:50:00Z").await;
+        let (_, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &json!({"title": "Errors after the release", "severity": "SEV2", "services": ["api"]}),
+            )
+            .await;
+        let path = format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap());
+        let likely = |detail: &Value| -> Vec<String> {
+            detail["what_changed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|c| c["likely"] == true)
+                .map(|c| c["id"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (_, detail) = app.api(Method::GET, &path, Some(&app.admin_token)).await;
+        assert_eq!(
+            detail["what_changed"].as_array().unwrap().len(),
+            3,
+            "{detail}"
+        );
+        assert_eq!(likely(&detail), [production.as_str()], "{detail}");
+
+        // On the page: the badge, and the two buttons.
+        let mut browser =
+            crate::web::signed_in(&app, "ana", firewatch::core::role::Role::Responder).await;
+        let number = incident["number"].as_i64().unwrap();
+        let page = browser.get(&format!("/incidents/{number}")).await;
+        assert!(page.body.contains("likely cause"), "{}", page.body);
+        assert!(page.body.contains("Confirm as cause"));
+        // Ruled out from the page, the suggestion moves to the one before.
+        let csrf = browser.csrf().await;
+        let answer = browser
+            .post(
+                &format!("/incidents/{number}/rule-out"),
+                &[("_csrf", &csrf), ("change", &production)],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let (_, detail) = app.api(Method::GET, &path, Some(&app.admin_token)).await;
+        assert_eq!(likely(&detail), [earlier.as_str()]);
+        let (_, timeline) = app
+            .api(
+                Method::GET,
+                &format!("{path}/timeline"),
+                Some(&app.admin_token),
+            )
+            .await;
+        let ruled = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|entry| entry["kind"] == "ruled_out")
+            .expect("the timeline says who ruled it out")
+            .clone();
+        assert_eq!(ruled["link"], format!("#change-{production}"));
+        assert!(
+            ruled["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Ruled out as the cause: ")
+        );
+
+        // Confirmed: it is the cause, and nothing is suggested any more.
+        let answer = browser
+            .post(
+                &format!("/incidents/{number}/cause"),
+                &[("_csrf", &csrf), ("change", &earlier)],
+            )
+            .await;
+        assert_eq!(answer.status, StatusCode::SEE_OTHER, "{}", answer.body);
+        let (_, detail) = app.api(Method::GET, &path, Some(&app.admin_token)).await;
+        assert_eq!(detail["causing_deployment"], earlier.as_str());
+        assert!(likely(&detail).is_empty());
+        app.stop().await;
+    }
+}
