@@ -731,7 +731,8 @@ pub struct CauseForm {
     change: String,
 }
 
-/// "Mark as suspected cause": names the change as the incident's `causing_deployment`.
+/// "Mark as suspected cause" (or "Confirm as cause"): names the change as the incident's
+/// `causing_deployment`.
 pub async fn mark_cause(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -739,25 +740,7 @@ pub async fn mark_cause(
     PagePath(key): PagePath,
     Form(form): Form<CauseForm>,
 ) -> Result<Response, PageError> {
-    user.require(Role::Responder)?;
-    let result = match present(&form.change) {
-        Some(change) => {
-            ops::change(
-                &state,
-                &key,
-                Change {
-                    causing_deployment: Some(change),
-                    ..Change::default()
-                },
-                &who(&user),
-            )
-            .await
-        }
-        None => Err(IncidentError::Invalid(
-            "say which change is the suspected cause".into(),
-        )),
-    };
-    acted(&state, &user, &headers, &key, result, "cause", context! {}).await
+    about_cause(&state, &headers, &user, &key, &form.change, false).await
 }
 
 /// The overview's panel: the open incidents, newest first.
@@ -780,25 +763,36 @@ pub async fn rule_out(
     PagePath(key): PagePath,
     Form(form): Form<CauseForm>,
 ) -> Result<Response, PageError> {
+    about_cause(&state, &headers, &user, &key, &form.change, true).await
+}
+
+async fn about_cause(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SignedIn,
+    key: &str,
+    change: &str,
+    rule_out: bool,
+) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let result = match present(&form.change) {
+    let result = match present(change) {
         Some(change) => {
-            ops::change(
-                &state,
-                &key,
+            let change = if rule_out {
                 Change {
                     ruled_out: Some(change),
                     ..Change::default()
-                },
-                &who(&user),
-            )
-            .await
+                }
+            } else {
+                Change {
+                    causing_deployment: Some(change),
+                    ..Change::default()
+                }
+            };
+            ops::change(state, key, change, &who(user)).await
         }
-        None => Err(IncidentError::Invalid(
-            "say which change is ruled out".into(),
-        )),
+        None => Err(IncidentError::Invalid("say which change is meant".into())),
     };
-    acted(&state, &user, &headers, &key, result, "cause", context! {}).await
+    acted(state, user, headers, key, result, "cause", context! {}).await
 }
 
 #[cfg(test)]
