@@ -14,7 +14,7 @@
 //!   deployment started on its service within `attribution_window` after it finished, and it
 //!   was that service's latest deployment then. Never by an incident weeks later.
 //! - Failed deployment recovery time: the median from a failed deployment to recovery: its
-//!   incident's resolution, else the deployment that replaced it.
+//!   incident's mitigation (else its resolution), else the deployment that replaced it.
 //! - Deployment rework rate: unplanned deployments (rollback, revert, hotfix) over all.
 
 use std::collections::{HashMap, HashSet};
@@ -469,7 +469,7 @@ const FREQUENCY_METHOD: &str =
     "successful production deployments finished in the window, over its length";
 const LEAD_METHOD: &str = "median over changes of first commit → production deployment finished; a squash-merged pull request counts from its first commit; seeds and deployments with unknown commits are left out";
 const FAILURE_METHOD: &str = "deployments named by an incident, followed by a rollback, revert or hotfix, or that were their service's latest within the attribution window before an incident, over all deployments";
-const RECOVERY_METHOD: &str = "median from a failed deployment finishing to its incident resolved, else to the deployment that replaced it";
+const RECOVERY_METHOD: &str = "median from a failed deployment finishing to its incident mitigated (else resolved), else to the deployment that replaced it";
 const REWORK_METHOD: &str = "rollback, revert and hotfix deployments over all deployments";
 
 #[cfg(test)]
