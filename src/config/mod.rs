@@ -411,6 +411,15 @@ impl Config {
         self.services.iter().find(|service| service.id == id)
     }
 
+    /// The environments DORA counts for a service: its own `production_environments`, else
+    /// `[metrics]`'s.
+    pub fn production_environments(&self, service: &str) -> &[String] {
+        match self.service(service) {
+            Some(service) => service.production_environments(&self.metrics),
+            None => &self.metrics.production_environments,
+        }
+    }
+
     /// The first service whose `repos` hold the repository.
     pub fn repository_service(&self, repository: &str) -> Option<&ServiceConfig> {
         self.services

@@ -106,19 +106,27 @@ pub fn change_times(
     commits: &HashMap<String, Timestamp>,
     pulls: &HashMap<String, Timestamp>,
 ) -> Changes {
-    let mut times = Vec::new();
-    for sha in shas {
-        let own = commits.get(sha).copied();
-        let first = match (pulls.get(sha).copied(), own) {
-            (Some(pull), Some(own)) => Some(pull.min(own)),
-            (pull, own) => pull.or(own),
-        };
-        times.extend(first);
-    }
+    let times: Vec<Timestamp> = shas
+        .iter()
+        .filter_map(|sha| first_commit(sha, commits, pulls))
+        .collect();
     if times.is_empty() {
         Changes::Unknown
     } else {
         Changes::Known(times)
+    }
+}
+
+/// When the change a commit brings was first committed: the pull request it merged counts
+/// from the request's first commit, any other commit from its own time.
+pub fn first_commit(
+    sha: &str,
+    commits: &HashMap<String, Timestamp>,
+    pulls: &HashMap<String, Timestamp>,
+) -> Option<Timestamp> {
+    match (pulls.get(sha).copied(), commits.get(sha).copied()) {
+        (Some(pull), Some(own)) => Some(pull.min(own)),
+        (pull, own) => pull.or(own),
     }
 }
 

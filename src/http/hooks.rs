@@ -173,10 +173,9 @@ fn event_for(
     integration: &IntegrationConfig,
     headers: &HeaderMap,
     body: Bytes,
-    parsed: Parsed,
+    mut parsed: Parsed,
     now: Timestamp,
 ) -> Result<NewEvent, Rejection> {
-    let mut parsed = parsed;
     if let Some(forge) = parsed.forge.as_mut() {
         // The config knows whose repository it is; the projection that counts deployments
         // does not read the config.

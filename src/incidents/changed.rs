@@ -256,10 +256,7 @@ pub fn suggest(
     let production = |environment: &str| {
         incident.services.iter().any(|service| {
             config
-                .service(service)
-                .map_or(&config.metrics.production_environments[..], |s| {
-                    s.production_environments(&config.metrics)
-                })
+                .production_environments(service)
                 .iter()
                 .any(|e| e == environment)
         })

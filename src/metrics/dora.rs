@@ -47,14 +47,6 @@ pub fn services(config: &Config, scope: &Scope) -> Option<Vec<String>> {
     )
 }
 
-/// The environments a service's deployments count in.
-fn production<'c>(config: &'c Config, service: &str) -> &'c [String] {
-    match config.service(service) {
-        Some(service) => service.production_environments(&config.metrics),
-        None => &config.metrics.production_environments,
-    }
-}
-
 pub async fn dora(
     store: &Store,
     config: &Config,
@@ -71,7 +63,7 @@ pub async fn dora(
         (Some(environment), _) => vec![environment.clone()],
         (None, Some(services)) => services
             .iter()
-            .flat_map(|service| production(config, service))
+            .flat_map(|service| config.production_environments(service))
             .cloned()
             .collect(),
         (None, None) => config
@@ -97,7 +89,9 @@ pub async fn dora(
         .await?;
     if scope.environment.is_none() {
         facts.deployments.retain(|deployment| {
-            production(config, &deployment.service).contains(&deployment.environment)
+            config
+                .production_environments(&deployment.service)
+                .contains(&deployment.environment)
         });
     }
     let report = dora::report(&facts.deployments, &facts.incidents, from, to, &settings);

@@ -120,14 +120,12 @@ impl Backend {
     ) -> crate::store::Result<(
         HashMap<String, jiff::Timestamp>,
         HashMap<String, jiff::Timestamp>,
-        HashMap<String, (String, Option<String>)>,
     )> {
         let mut commits = HashMap::new();
-        let mut described = HashMap::new();
         let mut pulls = HashMap::new();
         for chunk in shas.chunks(500) {
             let mut builder = sqlx::QueryBuilder::<Db>::new(
-                "SELECT sha, repository, committed_at, title, author FROM commits WHERE sha IN (",
+                "SELECT sha, committed_at FROM commits WHERE sha IN (",
             );
             let mut separated = builder.separated(", ");
             for sha in chunk {
@@ -135,11 +133,9 @@ impl Backend {
             }
             builder.push(")");
             for row in builder.build().fetch_all(&mut *connection).await? {
-                let sha: String = row.try_get("sha")?;
                 if let Some(at) = row.try_get::<Option<i64>, _>("committed_at")? {
-                    commits.insert(sha.clone(), from_millis(at));
+                    commits.insert(row.try_get("sha")?, from_millis(at));
                 }
-                described.insert(sha, (row.try_get("title")?, row.try_get("author")?));
             }
             let mut builder = sqlx::QueryBuilder::<Db>::new(
                 "SELECT merge_commit_sha, head_sha, head_branch FROM changes WHERE state = 'merged' AND merge_commit_sha IN (",
@@ -176,7 +172,7 @@ impl Backend {
                 }
             }
         }
-        Ok((commits, pulls, described))
+        Ok((commits, pulls))
     }
 
     /// Stores a finished deployment with the changes it shipped: the commits between it and
@@ -217,7 +213,7 @@ impl Backend {
                         }
                         (None, true) => Vec::new(),
                     };
-                    let (commits, pulls, _) = Self::change_inputs(connection, &shas).await?;
+                    let (commits, pulls) = Self::change_inputs(connection, &shas).await?;
                     // The same commit deployed again ships nothing new.
                     let redeployed = deployment.commits.is_empty()
                         && deployment.sha.is_some()
@@ -227,14 +223,13 @@ impl Backend {
                     } else {
                         dora::change_times(&shas, &commits, &pulls)
                     };
-                    let mut shipped = Vec::new();
-                    for sha in shas {
-                        let first = match (pulls.get(&sha), commits.get(&sha)) {
-                            (Some(pull), Some(own)) => Some(*pull.min(own)),
-                            (pull, own) => pull.or(own).copied(),
-                        };
-                        shipped.push((sha, first));
-                    }
+                    let shipped = shas
+                        .into_iter()
+                        .map(|sha| {
+                            let first = dora::first_commit(&sha, &commits, &pulls);
+                            (sha, first)
+                        })
+                        .collect();
                     (Some(changes), shipped)
                 }
             }
