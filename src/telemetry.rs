@@ -46,6 +46,8 @@ pub struct Metrics {
     pub delivery_attempts: Family<DeliveryLabels, Counter>,
     pub delivery_queue_depth: Gauge,
     pub delivery_dead_letters: Gauge,
+    /// DORA and the operations figures, computed at scrape time.
+    pub shared: crate::metrics::gauges::Gauges,
 }
 
 impl Default for Metrics {
@@ -93,7 +95,9 @@ impl Default for Metrics {
             "Notifications that gave up and wait for a re-drive",
             delivery_dead_letters.clone(),
         );
+        let shared = crate::metrics::gauges::Gauges::register(&mut registry);
         Self {
+            shared,
             registry,
             intake_requests,
             commit_batch_size,

@@ -210,9 +210,46 @@ pub fn split_ref(reference: &str) -> (&'static str, &str) {
     }
 }
 
+/// A clone address's repository path, as forges name repositories: `owner/name` (GitLab:
+/// `group/subgroup/name`). Takes `https://host/owner/name.git`, `ssh://git@host/owner/name`
+/// and scp-like `git@host:owner/name.git`.
+pub fn repository_from_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let path = match url.split_once("://") {
+        Some((_, rest)) => rest.split_once('/')?.1,
+        // scp-like: `user@host:path`; a bare path is not an address.
+        None => {
+            url.split_once(':')
+                .filter(|(host, _)| !host.contains('/'))?
+                .1
+        }
+    };
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    let path = path.trim_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    (!path.is_empty()).then(|| path.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_clone_address_names_its_repository() {
+        for (url, expected) in [
+            ("https://github.com/acme/api.git", Some("acme/api")),
+            (
+                "https://gitlab.example.com/group/sub/api",
+                Some("group/sub/api"),
+            ),
+            ("git@github.com:acme/api.git", Some("acme/api")),
+            ("ssh://git@github.com/acme/api.git/", Some("acme/api")),
+            ("https://github.com/", None),
+            ("api", None),
+        ] {
+            assert_eq!(repository_from_url(url).as_deref(), expected, "{url}");
+        }
+    }
 
     #[test]
     fn refs_and_first_lines() {

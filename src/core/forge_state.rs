@@ -113,9 +113,16 @@ pub fn updates(id: &str, source: &str, event: &ForgeEvent, at: Timestamp) -> Vec
             updates.push(StateUpdate::Commits(commits));
         }
     }
-    if let (Some(deployment), Some(outcome @ (Outcome::Success | Outcome::Failure))) =
-        (&event.deployment, event.outcome)
-    {
+    // A pipeline's deploy job has its own outcome, which may differ from the pipeline's.
+    let deployed = event.deployment.as_ref().map(|deployment| {
+        let own = deployment.state.as_deref().and_then(Outcome::parse);
+        (
+            deployment,
+            own.filter(|o| matches!(o, Outcome::Success | Outcome::Failure))
+                .or(event.outcome),
+        )
+    });
+    if let Some((deployment, Some(outcome @ (Outcome::Success | Outcome::Failure)))) = deployed {
         let service = deployment.service.clone().unwrap_or_else(|| {
             // A repository no service claims deploys as the service of its own name.
             event

@@ -40,6 +40,16 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.delivery_queue_depth.set(counts.pending);
         state.metrics.delivery_dead_letters.set(counts.dead);
     }
+    let config = state.config.current();
+    if let Err(error) = state
+        .metrics
+        .shared
+        .refresh(&state.store, &config, state.clock.now())
+        .await
+    {
+        // The process's own metrics still answer; the shared ones keep their last values.
+        tracing::warn!(%error, "the DORA and operations gauges could not be computed");
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -5,5 +5,6 @@
 pub mod bands;
 pub mod config;
 pub mod dora;
+pub mod gauges;
 pub mod ops;
 pub mod store;

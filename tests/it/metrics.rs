@@ -733,3 +733,248 @@ async fn an_incident_suggests_its_likely_deployment_and_a_responder_confirms_or_
         app.stop().await;
     }
 }
+
+const CI_CD: &str = r#"
+[[integrations]]
+name = "jenkins"
+kind = "jenkins"
+token = "jk-token"
+[[integrations.deploys]]
+match = "*/deploy-*"
+
+[[integrations]]
+name = "argocd"
+kind = "argocd"
+token = "argo-token"
+
+[[integrations]]
+name = "gitlab"
+kind = "gitlab"
+token = "gl-token"
+deploys = [{ match = "deploy-prod", environment = "production", kind = "hotfix" }]
+
+[[services]]
+id = "api"
+repos = ["acme/api"]
+"#;
+
+fn seed(name: &str) -> String {
+    std::fs::read_to_string(format!(
+        "{}/fuzz/seeds/deploy_intake/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+/// Jenkins' Notification plugin, Argo CD's notifications webhook and a GitLab pipeline's deploy
+/// job each record a deployment, with the credentials and content types those senders use.
+#[tokio::test]
+async fn jenkins_argocd_and_gitlab_pipelines_record_deployments() {
+    use base64::Engine as _;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CI_CD).await;
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::MetricsRead])
+            .await;
+        // The plugin sends the endpoint URL's `jenkins:jk-token@` as basic auth.
+        let basic = |secret: &str| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("jenkins:{secret}"))
+            )
+        };
+        let jenkins = |phase: &str| seed("jenkins.finalized.json").replace("\"FINALIZED\"", phase);
+        let content_type = ("content-type", "application/json;charset=UTF-8");
+        let good = basic("jk-token");
+        let (status, answer) = app
+            .post_hook(
+                "jenkins",
+                &jenkins("\"FINALIZED\""),
+                &[content_type, ("authorization", &basic("wrong"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        assert_eq!(answer["error"]["code"], "invalid_token");
+        let mut duplicates = Vec::new();
+        for phase in ["\"STARTED\"", "\"COMPLETED\"", "\"FINALIZED\""] {
+            let (status, answer) = app
+                .post_hook(
+                    "jenkins",
+                    &jenkins(phase),
+                    &[content_type, ("authorization", &good)],
+                )
+                .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{phase}: {answer}");
+            duplicates.push(answer["duplicate"].as_bool().unwrap());
+        }
+        assert_eq!(
+            duplicates,
+            [false, false, true],
+            "FINALIZED repeats COMPLETED"
+        );
+        let deployed = wait_for_deployments(&app, &reader, 1).await;
+        assert_eq!(deployed.len(), 1, "{deployed:?}");
+        let jenkins_deploy = &deployed[0];
+        assert_eq!(jenkins_deploy["source"], "jenkins", "{jenkins_deploy}");
+        assert_eq!(jenkins_deploy["service"], "api", "the repository's service");
+        assert_eq!(jenkins_deploy["environment"], "production");
+        assert_eq!(jenkins_deploy["version"], "2.14.0");
+        assert_eq!(jenkins_deploy["status"], "success");
+        assert_eq!(
+            jenkins_deploy["url"],
+            "https://ci.acme.example/job/api/job/deploy-production/57/"
+        );
+        assert_eq!(jenkins_deploy["started_at"], "2026-11-30T14:03:00.5Z");
+
+        // Argo CD's sync of the next revision, sent as the documented template renders it.
+        let argocd = seed("argocd.synced.json")
+            .replace(
+                "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678",
+            )
+            .replace("2026-11-30T14:03:40Z", "2026-11-30T16:00:00Z")
+            .replace("2026-11-30T14:03:01Z", "2026-11-30T15:59:00Z");
+        let (status, answer) = app
+            .post_hook("argocd", &argocd, &[("authorization", "Bearer argo-token")])
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let deployed = wait_for_deployments(&app, &reader, 2).await;
+        let argo_deploy = &deployed[0];
+        assert_eq!(argo_deploy["source"], "argocd", "{argo_deploy}");
+        assert_eq!(argo_deploy["service"], "api");
+        assert_eq!(argo_deploy["environment"], "production");
+        assert_eq!(
+            argo_deploy["sha"],
+            "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+        );
+        assert_eq!(
+            argo_deploy["url"],
+            "https://argocd.acme.example/applications/api-production"
+        );
+        assert_eq!(
+            argo_deploy["changes"], "unknown",
+            "no stored push links the two revisions"
+        );
+
+        // GitLab's pipeline with a deploy job that has no `environment:`, matched by the rule.
+        let mut pipeline: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/tests/fixtures/gitlab/published/pipeline.success.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        pipeline["builds"].as_array_mut().unwrap().push(json!({
+            "id": 381, "stage": "deploy", "name": "deploy-prod", "status": "success",
+            "created_at": "2016-08-12 15:23:28 UTC", "started_at": "2016-08-12 15:25:00 UTC",
+            "finished_at": "2016-08-12 15:26:20 UTC", "duration": 80, "when": "on_success",
+            "manual": false, "allow_failure": false, "environment": null,
+            "user": {"id": 1, "name": "Administrator", "username": "root"}
+        }));
+        let (status, answer) = app
+            .post_hook(
+                "gitlab",
+                &pipeline.to_string(),
+                &[
+                    ("x-gitlab-event", "Pipeline Hook"),
+                    ("x-gitlab-token", "gl-token"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let deployed = wait_for_deployments(&app, &reader, 3).await;
+        let gitlab_deploy = deployed
+            .iter()
+            .find(|deployment| deployment["source"] == "gitlab")
+            .unwrap();
+        assert_eq!(gitlab_deploy["service"], "gitlab-test", "{gitlab_deploy}");
+        assert_eq!(gitlab_deploy["environment"], "production");
+        assert_eq!(gitlab_deploy["kind"], "hotfix");
+        assert_eq!(
+            gitlab_deploy["sha"],
+            "bcbb5ec396a2c0f828686f14fac9b80b780504f2"
+        );
+        assert_eq!(gitlab_deploy["finished_at"], "2016-08-12T15:26:20Z");
+        app.stop().await;
+    }
+}
+
+/// A sample's value on `/metrics`, if the series is there.
+async fn sample(app: &TestApp, series: &str) -> Option<f64> {
+    let text = app
+        .http
+        .get(format!("{}/metrics", app.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(|value| value.parse().unwrap())
+}
+
+#[tokio::test]
+async fn the_five_keys_and_team_figures_are_prometheus_gauges_recomputed_each_minute() {
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        let token = app
+            .token(&[
+                firewatch::core::scope::Scope::DeploymentsWrite,
+                firewatch::core::scope::Scope::MetricsRead,
+            ])
+            .await;
+        let api = r#"{service="api",team="cloud"}"#;
+        let deploy = |version: &str, kind: &str, at: &str| {
+            json!({"service": "api", "environment": "production", "version": version,
+                   "commit": BEFORE, "status": "success", "kind": kind, "finished_at": at})
+        };
+        record(
+            &app,
+            &token,
+            deploy("v1", "planned", "2026-11-20T00:00:00Z"),
+        )
+        .await;
+        wait_for_deployments(&app, &token, 1).await;
+        let per_week = |count: f64| count / 30.0 * 7.0;
+        let frequency = format!("firewatch_dora_deployments_per_week{api}");
+        assert_eq!(sample(&app, &frequency).await, Some(per_week(1.0)));
+        assert_eq!(
+            sample(&app, &format!("firewatch_dora_lead_time_seconds{api}")).await,
+            None,
+            "a seed has no lead time: no sample, not a zero"
+        );
+        assert_eq!(
+            sample(&app, &format!("firewatch_dora_rework_ratio{api}")).await,
+            Some(0.0)
+        );
+        assert_eq!(
+            sample(&app, r#"firewatch_ops_incidents{team="cloud"}"#).await,
+            Some(0.0)
+        );
+
+        // A rollback: the next scrape within the minute answers with the values it has.
+        record(
+            &app,
+            &token,
+            deploy("v0", "rollback", "2026-11-21T00:00:00Z"),
+        )
+        .await;
+        wait_for_deployments(&app, &token, 2).await;
+        assert_eq!(sample(&app, &frequency).await, Some(per_week(1.0)));
+        app.advance(61);
+        assert_eq!(sample(&app, &frequency).await, Some(per_week(2.0)));
+        assert_eq!(
+            sample(&app, &format!("firewatch_dora_rework_ratio{api}")).await,
+            Some(0.5)
+        );
+        assert_eq!(
+            sample(&app, &format!("firewatch_dora_change_failure_ratio{api}")).await,
+            Some(0.5),
+            "the rolled-back deployment failed"
+        );
+        app.stop().await;
+    }
+}

@@ -54,6 +54,53 @@ pub enum IntegrationConfig {
     Grafana(AlertIntegration),
     Datadog(AlertIntegration),
     Pagerduty(PagerdutyIntegration),
+    Jenkins(DeployIntegration),
+    Argocd(DeployIntegration),
+}
+
+/// Which of a CI or CD system's jobs are deployments, and of what (`[[integrations.deploys]]`).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRule {
+    /// A glob over the job's full name (Jenkins: `folder/job`; GitLab: the pipeline job's name)
+    /// or the ArgoCD application's name; `*` matches any run of characters.
+    #[serde(rename = "match")]
+    pub pattern: String,
+    /// Default: the service whose `repos` hold the repository, else the repository's name.
+    pub service: Option<String>,
+    /// Default: the job's `ENVIRONMENT` (or `ENV`) parameter; the GitLab job's environment;
+    /// the application's `environment` (or `env`) label, else its destination namespace.
+    pub environment: Option<String>,
+    /// `planned` (default), `hotfix`, `rollback` or `revert`; Jenkins also reads a
+    /// `DEPLOY_KIND` parameter.
+    pub kind: Option<String>,
+}
+
+impl DeployRule {
+    /// The first rule whose pattern matches the name.
+    pub fn find<'r>(rules: &'r [DeployRule], name: &str) -> Option<&'r DeployRule> {
+        rules.iter().find(|rule| {
+            glob::Pattern::new(&rule.pattern).is_ok_and(|pattern| pattern.matches(name))
+        })
+    }
+}
+
+/// A CI or CD tool that reports deployments: Jenkins (the Notification plugin) or ArgoCD (the
+/// notifications engine's webhook service).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeployIntegration {
+    pub name: String,
+    /// Presented as `Authorization: Bearer …`, or as the password of HTTP basic auth (the
+    /// Jenkins plugin sends the URL's `user:token@` that way).
+    pub token: Option<String>,
+    /// Jenkins: which jobs deploy (the others are builds). ArgoCD: how applications map to
+    /// services and environments (every application's sync is a deployment).
+    #[serde(default)]
+    pub deploys: Vec<DeployRule>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
 }
 
 /// A monitoring tool that posts alerts with a bearer token: Alertmanager (`http_config`'s
@@ -127,6 +174,10 @@ pub struct GitlabIntegration {
     pub name: String,
     /// The "Secret token" set on the GitLab webhook, sent back in `X-Gitlab-Token`.
     pub token: Option<String>,
+    /// Pipeline jobs that deploy without a GitLab `environment:` (jobs with one already send
+    /// deployment events).
+    #[serde(default)]
+    pub deploys: Vec<DeployRule>,
     pub rate_limit: Option<RateLimit>,
     /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
     pub max_body_bytes: Option<usize>,
@@ -177,6 +228,9 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => &alerts.name,
             IntegrationConfig::Pagerduty(pagerduty) => &pagerduty.name,
+            IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
+                &deploys.name
+            }
         }
     }
 
@@ -190,6 +244,8 @@ impl IntegrationConfig {
             IntegrationConfig::Grafana(_) => "grafana",
             IntegrationConfig::Datadog(_) => "datadog",
             IntegrationConfig::Pagerduty(_) => "pagerduty",
+            IntegrationConfig::Jenkins(_) => "jenkins",
+            IntegrationConfig::Argocd(_) => "argocd",
         }
     }
 
@@ -202,6 +258,9 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
+            IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
+                deploys.rate_limit
+            }
         }
     }
 
@@ -216,13 +275,18 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => alerts.max_body_bytes,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.max_body_bytes,
+            IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
+                deploys.max_body_bytes
+            }
         };
         let default = match self {
             IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => FORGE_MAX_BODY_BYTES,
-            IntegrationConfig::Alertmanager(_) | IntegrationConfig::Grafana(_) => {
-                ALERT_GROUP_MAX_BODY_BYTES
-            }
-            IntegrationConfig::Generic(_)
+            // ArgoCD's template sends the whole Application, resources and history included.
+            IntegrationConfig::Alertmanager(_)
+            | IntegrationConfig::Grafana(_)
+            | IntegrationConfig::Argocd(_) => ALERT_GROUP_MAX_BODY_BYTES,
+            IntegrationConfig::Jenkins(_)
+            | IntegrationConfig::Generic(_)
             | IntegrationConfig::Datadog(_)
             | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
         };
@@ -237,6 +301,8 @@ impl IntegrationConfig {
         "grafana",
         "datadog",
         "pagerduty",
+        "jenkins",
+        "argocd",
     ];
 
     /// The service an integration's alerts belong to when they name none.
@@ -247,7 +313,10 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => alerts.service.as_deref(),
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.service.as_deref(),
             IntegrationConfig::Generic(generic) => generic.service.as_deref(),
-            IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => None,
+            IntegrationConfig::Github(_)
+            | IntegrationConfig::Gitlab(_)
+            | IntegrationConfig::Jenkins(_)
+            | IntegrationConfig::Argocd(_) => None,
         }
     }
 }
@@ -401,8 +470,64 @@ pub fn validate<'c>(
                             "integration \"{name}\" has no token: set a secret token on the GitLab webhook and here"
                         ));
                 }
+                check_deploy_rules(&path, &gitlab.deploys, problems);
+                for (index, rule) in gitlab.deploys.iter().enumerate() {
+                    if rule.environment.is_none() {
+                        problems.error(
+                            format!("{path}.deploys[{index}].environment"),
+                            "is required: the jobs these rules match have no GitLab environment (jobs with one send GitLab's deployment events)".into(),
+                        );
+                    }
+                }
+            }
+            IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
+                if deploys.token.is_none() {
+                    let how = match integration {
+                        IntegrationConfig::Jenkins(_) => {
+                            "put it in the Notification plugin's URL as https://jenkins:TOKEN@…"
+                        }
+                        _ => "send it in the webhook service's Authorization header",
+                    };
+                    problems.warn(path.clone(), format!(
+                            "integration \"{name}\" has no token: anyone who can reach Firewatch can record deployments through it (set one, and {how})"
+                        ));
+                }
+                check_deploy_rules(&path, &deploys.deploys, problems);
             }
         }
     }
     integration_names
+}
+
+fn check_deploy_rules(path: &str, rules: &[DeployRule], problems: &mut Problems) {
+    for (index, rule) in rules.iter().enumerate() {
+        let at = format!("{path}.deploys[{index}]");
+        if rule.pattern.trim().is_empty() || glob::Pattern::new(&rule.pattern).is_err() {
+            problems.error(
+                format!("{at}.match"),
+                format!("\"{}\" is not a glob such as \"deploy-*\"", rule.pattern),
+            );
+        }
+        for (key, value) in [
+            ("service", &rule.service),
+            ("environment", &rule.environment),
+        ] {
+            if let Some(value) = value.as_ref().filter(|value| !is_valid_name(value)) {
+                problems.error(
+                    format!("{at}.{key}"),
+                    format!("\"{value}\" may hold only letters, digits, '-', '_' and '.'"),
+                );
+            }
+        }
+        if let Some(kind) = rule
+            .kind
+            .as_ref()
+            .filter(|kind| crate::core::dora::DeployKind::parse(kind).is_none())
+        {
+            problems.error(
+                format!("{at}.kind"),
+                format!("\"{kind}\" is not planned, hotfix, rollback or revert"),
+            );
+        }
+    }
 }

@@ -9,6 +9,7 @@
 use axum::http::HeaderMap;
 use serde_json::Value;
 
+use super::config::DeployRule;
 use super::json::{flag, number, text, texts};
 use super::{Parsed, Rejection, header};
 use crate::core::forge::{
@@ -19,6 +20,15 @@ use crate::core::forge::{
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 
 pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Rejection> {
+    parse_with(&[], headers, body)
+}
+
+/// `parse`, with the integration's rules for pipeline jobs that deploy.
+pub fn parse_with(
+    deploys: &[DeployRule],
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Parsed, Rejection> {
     let payload: Value =
         serde_json::from_slice(body).map_err(|error| Rejection::InvalidJson(error.to_string()))?;
     if !payload.is_object() {
@@ -36,11 +46,11 @@ pub fn parse(headers: &HeaderMap, body: &[u8]) -> Result<Parsed, Rejection> {
             )
         })?;
     let key = header(headers, "idempotency-key").or_else(|| header(headers, "x-gitlab-event-uuid"));
-    Ok(Parsed::forge(
-        &object_kind,
-        key,
-        normalize(&object_kind, &payload),
-    ))
+    let (mut forge, ignored) = normalize(&object_kind, &payload);
+    if let Some(forge) = forge.as_mut().filter(|_| object_kind == "pipeline") {
+        forge.deployment = deploy_job(deploys, &payload);
+    }
+    Ok(Parsed::forge(&object_kind, key, (forge, ignored)))
 }
 
 pub fn normalize(object_kind: &str, payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
@@ -267,6 +277,40 @@ fn pipeline(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
     let ignored =
         (!final_state).then(|| format!("pipeline status \"{status}\" is not a final outcome"));
     (Some(forge), ignored)
+}
+
+/// The pipeline's first finished job a deploy rule matches, as the deployment it made. The
+/// pipeline stays a build (a CI result); the deployment is projected beside it.
+fn deploy_job(deploys: &[DeployRule], payload: &Value) -> Option<Deployment> {
+    let builds = payload.pointer("/builds")?.as_array()?;
+    builds.iter().find_map(|build| {
+        let name = text(build, "/name")?;
+        // A job with an `environment:` already sends GitLab's deployment event.
+        if text(build, "/environment/name").is_some() {
+            return None;
+        }
+        let rule = DeployRule::find(deploys, &name)?;
+        let state = match text(build, "/status")?.as_str() {
+            "success" => Outcome::Success,
+            "failed" => Outcome::Failure,
+            _ => return None,
+        };
+        let environment = rule.environment.clone()?;
+        let kind = rule.kind.clone().unwrap_or_else(|| "planned".into());
+        Some(Deployment {
+            environment,
+            sha: text(payload, "/object_attributes/sha"),
+            reference: text(payload, "/object_attributes/ref"),
+            state: Some(state.as_str().into()),
+            description: Some(format!("job {name}")),
+            service: rule.service.clone(),
+            version: None,
+            kind: Some(kind),
+            commits: Vec::new(),
+            started_at: text(build, "/started_at").and_then(|at| parse_gitlab_time(&at)),
+            finished_at: text(build, "/finished_at").and_then(|at| parse_gitlab_time(&at)),
+        })
+    })
 }
 
 fn job(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {

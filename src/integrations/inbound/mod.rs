@@ -2,12 +2,14 @@
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
 pub mod alertmanager;
+pub mod argocd;
 pub mod config;
 pub mod datadog;
 pub mod generic;
 pub mod github;
 pub mod gitlab;
 pub mod grafana;
+pub mod jenkins;
 pub mod json;
 pub mod pagerduty;
 
@@ -167,6 +169,11 @@ pub fn check_headers(
                 check_bearer(headers, token)?;
             }
         }
+        IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
+            if let Some(token) = &deploys.token {
+                check_bearer_or_basic(headers, token)?;
+            }
+        }
         // The routing key is in the body; it is checked with the body.
         IntegrationConfig::Pagerduty(_) => {}
         IntegrationConfig::Github(_) => {
@@ -209,7 +216,9 @@ pub fn verify_and_parse(
             }
             github::parse(headers, body)
         }
-        IntegrationConfig::Gitlab(_) => gitlab::parse(headers, body),
+        IntegrationConfig::Gitlab(gitlab) => gitlab::parse_with(&gitlab.deploys, headers, body),
+        IntegrationConfig::Jenkins(deploys) => jenkins::parse(deploys, body),
+        IntegrationConfig::Argocd(deploys) => argocd::parse(deploys, body),
         IntegrationConfig::Alertmanager(alerts) => {
             alertmanager::parse(body, alerts.default_severity)
         }
@@ -248,6 +257,29 @@ fn check_bearer(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
     let presented = Sha256::digest(presented.trim().as_bytes());
     let expected = Sha256::digest(expected.as_bytes());
     if bool::from(presented.ct_eq(&expected)) {
+        Ok(())
+    } else {
+        Err(Rejection::InvalidToken)
+    }
+}
+
+/// A bearer token, or the password of HTTP basic auth (senders that only take a URL put the
+/// token in its `user:token@`).
+fn check_bearer_or_basic(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
+    use base64::Engine as _;
+    let Some(basic) = header(headers, "authorization").and_then(|value| {
+        value
+            .strip_prefix("Basic ")
+            .or_else(|| value.strip_prefix("basic "))
+    }) else {
+        return check_bearer(headers, expected);
+    };
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(basic.trim())
+        .map_err(|_| Rejection::InvalidToken)?;
+    let decoded = String::from_utf8(decoded).map_err(|_| Rejection::InvalidToken)?;
+    let password = decoded.split_once(':').map_or("", |(_, password)| password);
+    if same_secret(password, expected) {
         Ok(())
     } else {
         Err(Rejection::InvalidToken)
