@@ -284,68 +284,15 @@ pub async fn get(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ReportQuery {
-    service: Option<String>,
-    team: Option<String>,
-    environment: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    days: Option<String>,
-    /// Which benchmark table: `2024` (default), `2023`, `2021`.
-    bands: Option<String>,
-    format: Option<String>,
-}
-
-/// A report's parameters, checked: whose, over which window, and whether as CSV.
+/// A report's parameters, checked as the page checks them.
 fn report_request(
     state: &AppState,
     raw: Option<String>,
-) -> Result<(ReportQuery, DoraScope, Timestamp, Timestamp, bool), ApiError> {
-    let params: ReportQuery = query(raw)?;
-    let csv = match params.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(ApiError::bad_parameter("format must be json or csv")),
-    };
-    let given = |text: &Option<String>| text.clone().filter(|t| !t.is_empty());
-    let scope = DoraScope {
-        service: given(&params.service),
-        team: given(&params.team),
-        environment: given(&params.environment),
-    };
-    if let Some(environment) = scope.environment.as_ref().filter(|e| !is_valid_name(e)) {
-        return Err(ApiError::bad_parameter(format!(
-            "environment \"{environment}\" may hold only letters, digits, '-', '_' and '.'"
-        )));
-    }
-    if scope.service.is_some() && scope.team.is_some() {
-        return Err(ApiError::bad_parameter(
-            "give either service or team, not both",
-        ));
-    }
-    if let Some(team) = &scope.team {
-        if !state
-            .config
-            .current()
-            .teams
-            .iter()
-            .any(|known| &known.id == team)
-        {
-            return Err(ApiError::bad_parameter(format!(
-                "there is no team \"{team}\""
-            )));
-        }
-    }
-    let (from, to) = crate::core::window::window(
-        params.from.as_deref(),
-        params.to.as_deref(),
-        params.days.as_deref(),
-        30,
-        state.clock.now(),
-    )
-    .map_err(ApiError::bad_parameter)?;
-    Ok((params, scope, from, to, csv))
+) -> Result<crate::metrics::dora::ReportRequest, ApiError> {
+    let params: crate::metrics::dora::ReportQuery = query(raw)?;
+    params
+        .check(&state.config.current(), state.clock.now())
+        .map_err(ApiError::bad_parameter)
 }
 
 fn csv_answer(name: &str, body: String) -> Response {
@@ -369,21 +316,18 @@ pub async fn dora(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     state.authorize(&headers, Scope::MetricsRead).await?;
-    let (params, scope, from, to, csv) = report_request(&state, raw)?;
-    let bands = params.bands.filter(|b| !b.is_empty());
-    if let Some(year) = &bands {
-        if !crate::metrics::bands::years().contains(&year.as_str()) {
-            return Err(ApiError::bad_parameter(format!(
-                "bands must be one of {}",
-                crate::metrics::bands::years().join(", ")
-            )));
-        }
-    }
+    let request = report_request(&state, raw)?;
     let config = state.config.current();
-    let view =
-        crate::metrics::dora::dora(&state.store, &config, &scope, from, to, bands.as_deref())
-            .await?;
-    if csv {
+    let view = crate::metrics::dora::dora(
+        &state.store,
+        &config,
+        &request.scope,
+        request.from,
+        request.to,
+        request.bands.as_deref(),
+    )
+    .await?;
+    if request.csv {
         return Ok(csv_answer("dora", crate::metrics::dora::csv(&view)));
     }
     Ok(Json(view).into_response())
@@ -397,10 +341,17 @@ pub async fn ops(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     state.authorize(&headers, Scope::MetricsRead).await?;
-    let (_, scope, from, to, csv) = report_request(&state, raw)?;
+    let request = report_request(&state, raw)?;
     let config = state.config.current();
-    let view = crate::metrics::ops::ops(&state.store, &config, &scope, from, to).await?;
-    if csv {
+    let view = crate::metrics::ops::ops(
+        &state.store,
+        &config,
+        &request.scope,
+        request.from,
+        request.to,
+    )
+    .await?;
+    if request.csv {
         return Ok(csv_answer("ops", crate::metrics::ops::csv(&view)));
     }
     Ok(Json(view).into_response())

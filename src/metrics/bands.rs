@@ -143,6 +143,57 @@ pub fn classify(report: &Report, year: Option<&str>) -> Option<Bands> {
     })
 }
 
+/// A table's bounds as lines to draw on a chart: (level, value), best level first, the worst
+/// level left out (it has no bound below it) and a value two levels share drawn once.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Markers {
+    pub table: String,
+    pub deployments_per_week: Vec<(String, f64)>,
+    pub lead_time_seconds: Vec<(String, f64)>,
+    pub change_failure_rate: Vec<(String, f64)>,
+    pub recovery_seconds: Vec<(String, f64)>,
+}
+
+/// The least deployments a week of each frequency class (DORA's answer choices).
+fn class_per_week(class: &str) -> f64 {
+    match class {
+        "on_demand" => 7.0,
+        "daily_to_weekly" => 1.0,
+        "weekly_to_monthly" => 7.0 / 30.44,
+        "monthly_to_biannually" => 7.0 / 182.6,
+        _ => 0.0,
+    }
+}
+
+pub fn markers(year: Option<&str>) -> Option<Markers> {
+    let table = table(year.unwrap_or(TABLES[0].0))?;
+    let bounded = &table.levels[..table.levels.len().saturating_sub(1)];
+    let lines = |value: &dyn Fn(&Level) -> Option<f64>| {
+        let mut lines: Vec<(String, f64)> = Vec::new();
+        for level in bounded {
+            if let Some(value) = value(level) {
+                if !lines.iter().any(|(_, seen)| *seen == value) {
+                    lines.push((level.name.clone(), value));
+                }
+            }
+        }
+        lines
+    };
+    Some(Markers {
+        deployments_per_week: lines(&|level| {
+            Some(class_per_week(&level.deployment_frequency_at_least))
+        }),
+        lead_time_seconds: lines(&|level| Some(seconds(&level.lead_time_at_most) as f64)),
+        change_failure_rate: lines(&|level| {
+            level
+                .change_failure_rate_at_most
+                .or(level.change_failure_rate_typical)
+        }),
+        recovery_seconds: lines(&|level| Some(seconds(&level.recovery_time_at_most) as f64)),
+        table: table.table,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +244,26 @@ mod tests {
         assert!(classify(&report, Some("1999")).is_none());
         report.lead_time.median_seconds = None;
         assert_eq!(classify(&report, None).unwrap().lead_time, None);
+    }
+
+    #[test]
+    fn markers_are_the_bounds_of_all_but_the_worst_level() {
+        let markers = markers(None).unwrap();
+        assert_eq!(markers.table, "2024");
+        let names = |lines: &[(String, f64)]| -> Vec<String> {
+            lines.iter().map(|(name, _)| name.clone()).collect()
+        };
+        assert_eq!(
+            markers.lead_time_seconds,
+            [
+                ("elite".to_owned(), 86_400.0),
+                ("high".to_owned(), 7.0 * 86_400.0),
+                ("medium".to_owned(), 30.0 * 86_400.0)
+            ]
+        );
+        // High and medium both recover within a day: one line.
+        assert_eq!(names(&markers.recovery_seconds), ["elite", "high"]);
+        assert_eq!(markers.deployments_per_week[0], ("elite".to_owned(), 7.0));
+        assert_eq!(markers.change_failure_rate.len(), 3);
     }
 }

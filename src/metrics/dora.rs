@@ -2,7 +2,7 @@
 //! keys from `core::dora`, and the bands they fall in.
 
 use jiff::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::dora::{self, Report, Settings};
@@ -47,14 +47,102 @@ pub fn services(config: &Config, scope: &Scope) -> Option<Vec<String>> {
     )
 }
 
-pub async fn dora(
+/// What a report is asked for: the API's and the page's query parameters, before checking.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ReportQuery {
+    pub service: Option<String>,
+    pub team: Option<String>,
+    pub environment: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub days: Option<String>,
+    /// Which benchmark table: `2024` (default), `2023`, `2021`.
+    pub bands: Option<String>,
+    pub format: Option<String>,
+}
+
+/// A checked report request.
+#[derive(Debug, Clone)]
+pub struct ReportRequest {
+    pub scope: Scope,
+    pub from: Timestamp,
+    pub to: Timestamp,
+    pub bands: Option<String>,
+    pub csv: bool,
+}
+
+impl ReportQuery {
+    /// Checks the parameters (default window: the last 30 days); a problem is a sentence.
+    pub fn check(&self, config: &Config, now: Timestamp) -> Result<ReportRequest, String> {
+        let csv = match self.format.as_deref() {
+            None | Some("" | "json" | "html") => false,
+            Some("csv") => true,
+            Some(_) => return Err("format must be json or csv".into()),
+        };
+        let given = |text: &Option<String>| text.clone().filter(|t| !t.is_empty());
+        let scope = Scope {
+            service: given(&self.service),
+            team: given(&self.team),
+            environment: given(&self.environment),
+        };
+        if let Some(environment) = scope
+            .environment
+            .as_ref()
+            .filter(|e| !crate::core::problem::is_valid_name(e))
+        {
+            return Err(format!(
+                "environment \"{environment}\" may hold only letters, digits, '-', '_' and '.'"
+            ));
+        }
+        if scope.service.is_some() && scope.team.is_some() {
+            return Err("give either service or team, not both".into());
+        }
+        if let Some(team) = &scope.team {
+            if !config.teams.iter().any(|known| &known.id == team) {
+                return Err(format!("there is no team \"{team}\""));
+            }
+        }
+        let bands = given(&self.bands);
+        if let Some(year) = &bands {
+            if !bands::years().contains(&year.as_str()) {
+                return Err(format!(
+                    "bands must be one of {}",
+                    bands::years().join(", ")
+                ));
+            }
+        }
+        let (from, to) = crate::core::window::window(
+            self.from.as_deref(),
+            self.to.as_deref(),
+            self.days.as_deref(),
+            30,
+            now,
+        )?;
+        Ok(ReportRequest {
+            scope,
+            from,
+            to,
+            bands,
+            csv,
+        })
+    }
+}
+
+/// The production deployments and incidents a report of `[from, to)` reads, and the
+/// environments counted.
+struct Gathered {
+    environments: Vec<String>,
+    facts: crate::metrics::store::DoraFacts,
+    settings: Settings,
+}
+
+async fn gather(
     store: &Store,
     config: &Config,
     scope: &Scope,
     from: Timestamp,
     to: Timestamp,
-    bands_year: Option<&str>,
-) -> Result<DoraView, StoreError> {
+) -> Result<Gathered, StoreError> {
     let settings = Settings {
         attribution_window: config.metrics.attribution_window(),
     };
@@ -94,16 +182,85 @@ pub async fn dora(
                 .contains(&deployment.environment)
         });
     }
-    let report = dora::report(&facts.deployments, &facts.incidents, from, to, &settings);
-    let bands = bands::classify(&report, Some(bands_year.unwrap_or(&config.metrics.bands)));
-    Ok(DoraView {
-        report,
-        service: scope.service.clone(),
-        team: scope.team.clone(),
+    Ok(Gathered {
         environments,
-        attribution_window: config.metrics.attribution_window.clone(),
-        bands,
+        facts,
+        settings,
     })
+}
+
+pub async fn dora(
+    store: &Store,
+    config: &Config,
+    scope: &Scope,
+    from: Timestamp,
+    to: Timestamp,
+    bands_year: Option<&str>,
+) -> Result<DoraView, StoreError> {
+    let gathered = gather(store, config, scope, from, to).await?;
+    Ok(view(config, scope, gathered, from, to, bands_year, false).0)
+}
+
+/// One week of a trend.
+#[derive(Debug, Clone, Serialize)]
+pub struct WeekReport {
+    pub week_start: Timestamp,
+    pub report: Report,
+}
+
+/// The report of the window and of each week in it, the weeks counted back from `to` (the
+/// first may be shorter), from one read of the store.
+pub async fn dora_by_week(
+    store: &Store,
+    config: &Config,
+    scope: &Scope,
+    from: Timestamp,
+    to: Timestamp,
+    bands_year: Option<&str>,
+) -> Result<(DoraView, Vec<WeekReport>), StoreError> {
+    let gathered = gather(store, config, scope, from, to).await?;
+    Ok(view(config, scope, gathered, from, to, bands_year, true))
+}
+
+fn view(
+    config: &Config,
+    scope: &Scope,
+    gathered: Gathered,
+    from: Timestamp,
+    to: Timestamp,
+    bands_year: Option<&str>,
+    weekly: bool,
+) -> (DoraView, Vec<WeekReport>) {
+    let Gathered {
+        environments,
+        facts,
+        settings,
+    } = gathered;
+    let report = dora::report(&facts.deployments, &facts.incidents, from, to, &settings);
+    let week = jiff::SignedDuration::from_hours(7 * 24);
+    let mut weeks = Vec::new();
+    let mut end = to;
+    while weekly && end > from {
+        let start = end.checked_sub(week).unwrap_or(from).max(from);
+        weeks.push(WeekReport {
+            week_start: start,
+            report: dora::report(&facts.deployments, &facts.incidents, start, end, &settings),
+        });
+        end = start;
+    }
+    weeks.reverse();
+    let bands = bands::classify(&report, Some(bands_year.unwrap_or(&config.metrics.bands)));
+    (
+        DoraView {
+            report,
+            service: scope.service.clone(),
+            team: scope.team.clone(),
+            environments,
+            attribution_window: config.metrics.attribution_window.clone(),
+            bands,
+        },
+        weeks,
+    )
 }
 
 /// metric, value, unit, band, method, N/A reason.

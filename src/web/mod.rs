@@ -17,6 +17,7 @@ mod checks;
 mod deliveries;
 mod events;
 mod incidents;
+mod insights;
 mod login;
 mod markdown;
 mod noise;
@@ -116,6 +117,8 @@ pub fn routes() -> Router<AppState> {
         .route("/changes/{id}/reject", post(changes::reject))
         .route("/silences", get(silences::page).post(silences::create))
         .route("/silences/{id}/expire", post(silences::expire))
+        .route("/insights", get(insights::page))
+        .route("/insights/deployments/{id}", get(insights::deployment))
         .route("/noise", get(noise::page))
         .route("/noise.csv", get(noise::csv))
         .route("/checks", get(checks::page))

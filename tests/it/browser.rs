@@ -1286,3 +1286,131 @@ async fn the_public_status_page_shows_an_incidents_public_update_and_its_history
         app.stop().await;
     }
 }
+
+/// The Metrics page on a scripted history: a seed, a deployment of a change committed five
+/// hours before it, and a rollback of that deployment. The five keys say so, the trend lines
+/// are drawn, the failure rate opens the failed deployment with why it failed, and that opens
+/// the change it shipped with its lead time.
+#[tokio::test]
+async fn the_metrics_page_shows_the_five_keys_and_drills_down_to_a_deployments_changes() {
+    use crate::metrics::{BEFORE, CONFIG, SECRET, commit, push, record, wait_for_deployments};
+    let _turn = ONE_AT_A_TIME.lock().await;
+    const CHANGE: &str = "c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00";
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        add_user(&app, "vera", Role::Viewer).await;
+        let token = app
+            .token(&[
+                firewatch::core::scope::Scope::DeploymentsWrite,
+                firewatch::core::scope::Scope::MetricsRead,
+            ])
+            .await;
+        let deploy = |version: &str, sha: &str, kind: &str, at: &str| {
+            json!({"service": "api", "environment": "production", "version": version,
+                   "commit": sha, "status": "success", "kind": kind, "finished_at": at})
+        };
+        record(
+            &app,
+            &token,
+            deploy("v1.4.1", BEFORE, "planned", "2026-11-21T12:00:00Z"),
+        )
+        .await;
+        let main = push(
+            "refs/heads/main",
+            BEFORE,
+            false,
+            vec![commit(CHANGE, "Cap the pool", "2026-11-21T20:00:00Z")],
+        );
+        let (status, _) = crate::github::deliver(&app, "push", &main, "m-1", SECRET).await;
+        assert_eq!(status, 202);
+        record(
+            &app,
+            &token,
+            deploy("v1.4.2", CHANGE, "planned", "2026-11-22T01:05:00Z"),
+        )
+        .await;
+        record(
+            &app,
+            &token,
+            deploy("v1.4.1", BEFORE, "rollback", "2026-11-22T01:30:00Z"),
+        )
+        .await;
+        wait_for_deployments(&app, &token, 3).await;
+
+        let browser = Browser::start(&app, backend, "Europe/Berlin").await;
+        browser.sign_in("vera").await;
+        browser.open("/insights").await;
+        assert_eq!(
+            browser.text("[data-testid=card-lead_time] .number").await,
+            "5h 5m"
+        );
+        assert_eq!(
+            browser
+                .text("[data-testid=card-change_failure_rate] .number")
+                .await,
+            "33%"
+        );
+        assert_eq!(
+            browser.text("[data-testid=card-rework_rate] .number").await,
+            "33%"
+        );
+        assert_eq!(
+            browser
+                .text("[data-testid=card-deployment_frequency] .number")
+                .await,
+            "0.7/week"
+        );
+        assert_eq!(
+            browser.count("[data-testid=trend-frequency] circle").await,
+            5
+        );
+        assert!(browser.count("[data-testid=trend-lead-time] .bound").await >= 1);
+        assert_eq!(browser.count("[data-testid=deployments] tbody tr").await, 3);
+        browser.screenshot("metrics").await;
+        browser
+            .client()
+            .execute(
+                "document.querySelector('[data-testid=trend-frequency]').scrollIntoView()",
+                vec![],
+            )
+            .await
+            .unwrap();
+        browser.screenshot("metrics-trends").await;
+        assert_eq!(
+            browser.phone_overflow("/insights").await,
+            0,
+            "the Metrics page is wider than a phone"
+        );
+
+        // The failure rate opens the failed deployment, and says why it failed.
+        browser.open("/insights").await;
+        browser
+            .click("[data-testid=card-change_failure_rate]")
+            .await;
+        assert!(browser.path().await.contains("show=failed"));
+        assert_eq!(browser.count("[data-testid=deployments] tbody tr").await, 1);
+        let why = browser.text("[data-testid=deployments] tbody tr").await;
+        assert!(why.contains("undone by the next deployment"), "{why}");
+        browser
+            .click("[data-testid=deployments] tbody tr td:first-child a")
+            .await;
+        assert_eq!(browser.text("h1").await, "api v1.4.2 to production");
+        let change = browser.text("[data-testid=changes] tbody tr").await;
+        assert!(
+            change.contains("Cap the pool") && change.contains("5h 5m"),
+            "{change}"
+        );
+        browser.screenshot("metrics-deployment").await;
+
+        // A bad window says why, as the API does.
+        browser.open("/insights?days=0").await;
+        assert!(
+            browser
+                .text("[data-testid=insights-problem]")
+                .await
+                .contains("days")
+        );
+        browser.close().await;
+        app.stop().await;
+    }
+}

@@ -10,9 +10,9 @@ use serde_json::{Value, json};
 use crate::github::{deliver, fixture};
 use crate::support::{TestApp, backends};
 
-const SECRET: &str = "It's a Secret to Everybody";
+pub const SECRET: &str = "It's a Secret to Everybody";
 
-const CONFIG: &str = r#"
+pub const CONFIG: &str = r#"
 [[integrations]]
 name = "github"
 kind = "github"
@@ -43,9 +43,9 @@ const FIRST: &str = "f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1f1";
 const HEAD: &str = "9f4c2e1d0b7a6c5e4d3c2b1a09f8e7d6c5b4a392";
 const SQUASH: &str = "77aa88bb99cc00dd11ee22ff33aa44bb55cc66dd";
 /// What main held before: the seed deployment's commit.
-const BEFORE: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90112233445";
+pub const BEFORE: &str = "1b2c3d4e5f60718293a4b5c6d7e8f90112233445";
 
-fn commit(sha: &str, message: &str, at: &str) -> Value {
+pub fn commit(sha: &str, message: &str, at: &str) -> Value {
     json!({
         "id": sha, "tree_id": "0000000000000000000000000000000000000000", "distinct": true,
         "message": message, "timestamp": at,
@@ -57,7 +57,7 @@ fn commit(sha: &str, message: &str, at: &str) -> Value {
 }
 
 /// GitHub's push event for `reference`, from the stored payload with its commits replaced.
-fn push(reference: &str, before: &str, created: bool, commits: Vec<Value>) -> String {
+pub fn push(reference: &str, before: &str, created: bool, commits: Vec<Value>) -> String {
     let mut payload: Value = serde_json::from_str(&fixture("push.branch")).unwrap();
     let after = commits.last().unwrap()["id"].clone();
     payload["ref"] = json!(reference);
@@ -69,7 +69,7 @@ fn push(reference: &str, before: &str, created: bool, commits: Vec<Value>) -> St
     payload.to_string()
 }
 
-async fn wait_for_deployments(app: &TestApp, token: &str, count: usize) -> Vec<Value> {
+pub async fn wait_for_deployments(app: &TestApp, token: &str, count: usize) -> Vec<Value> {
     for _ in 0..100 {
         let (status, page) = app
             .api(Method::GET, "/api/v1/deployments?limit=100", Some(token))
@@ -84,7 +84,7 @@ async fn wait_for_deployments(app: &TestApp, token: &str, count: usize) -> Vec<V
     panic!("{count} deployments were never projected");
 }
 
-async fn record(app: &TestApp, token: &str, body: Value) -> Value {
+pub async fn record(app: &TestApp, token: &str, body: Value) -> Value {
     let (status, answer) = app
         .api_json(Method::POST, "/api/v1/deployments", token, &body)
         .await;
