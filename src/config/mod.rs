@@ -278,6 +278,14 @@ impl Config {
                     problems.error(format!("digests[{index}].to[{to_index}]"), problem);
                 }
             }
+            if let Some(team) = &digest.team {
+                if !self.teams.iter().any(|known| &known.id == team) {
+                    problems.error(
+                        format!("digests[{index}].team"),
+                        format!("there is no team \"{team}\""),
+                    );
+                }
+            }
         }
         if let Some(tickets) = &self.tickets {
             tickets.validate(&mut problems);

@@ -313,6 +313,8 @@ pub fn report(
     }
     let lead_reason = if inside.is_empty() {
         Some(no_deployments())
+    } else if leads.is_empty() && seeds + unknown == 0 {
+        Some("the window's deployments shipped no new commits (redeployments)".to_owned())
     } else if leads.is_empty() {
         Some(format!(
             "no deployment in the window has known commits ({seeds} seeds, {unknown} with commits not in the stored pushes)"

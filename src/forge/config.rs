@@ -1,4 +1,4 @@
-//! `[[digests]]`: scheduled digests of forge state.
+//! `[[digests]]`: scheduled digests: the open pull requests, and the weekly report.
 
 use std::collections::HashSet;
 
@@ -21,6 +21,8 @@ pub struct DigestConfig {
     /// Repository globs; empty means all.
     #[serde(default)]
     pub repos: Vec<String>,
+    /// `weekly_report`: one team's services (default: everyone's).
+    pub team: Option<String>,
     pub to: Vec<String>,
     /// Send a digest even when there is nothing in it.
     #[serde(default)]
@@ -31,12 +33,14 @@ pub struct DigestConfig {
 #[serde(rename_all = "snake_case")]
 pub enum DigestKind {
     OpenPullRequests,
+    WeeklyReport,
 }
 
 impl DigestKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DigestKind::OpenPullRequests => "open_pull_requests",
+            DigestKind::WeeklyReport => "weekly_report",
         }
     }
 }
@@ -87,6 +91,12 @@ pub fn validate(digests: &[DigestConfig], problems: &mut Problems) {
             problems.error(
                 format!("{path}.name"),
                 format!("digest \"{}\" is defined twice", digest.id(index)),
+            );
+        }
+        if digest.team.is_some() && digest.kind != DigestKind::WeeklyReport {
+            problems.error(
+                format!("{path}.team"),
+                "only a weekly_report digest is scoped to a team".into(),
             );
         }
         if digest.to.is_empty() {

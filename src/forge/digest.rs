@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::projector::StateProjector;
 use crate::config::Config;
 use crate::core::digest::{DigestChange, DigestData, DigestRepository};
-use crate::forge::config::DigestConfig;
+use crate::forge::config::{DigestConfig, DigestKind};
 use crate::forge::store::OpenChange;
 use crate::store::{EventStatus, NewEvent, NewJob, Store, StoreError};
 
@@ -104,20 +104,42 @@ pub async fn run(
     }
     .catch_up()
     .await?;
-    let data = build(&occurrence.digest, digest, store.open_changes().await?, now);
-    if data.total() > 0 || digest.send_when_empty {
+    // The weekly report is a status update: it goes out every week, however quiet.
+    let (kind, body, items) = match digest.kind {
+        DigestKind::OpenPullRequests => {
+            let data = build(&occurrence.digest, digest, store.open_changes().await?, now);
+            (DIGEST, serde_json::to_vec(&data), data.total())
+        }
+        DigestKind::WeeklyReport => {
+            let report = crate::metrics::weekly::build(
+                store,
+                config,
+                &occurrence.digest,
+                digest,
+                occurrence.scheduled_for,
+                now,
+            )
+            .await?;
+            (
+                crate::metrics::weekly::WEEKLY_REPORT,
+                serde_json::to_vec(&report),
+                1,
+            )
+        }
+    };
+    if items > 0 || digest.send_when_empty {
         let window = config.delivery.retry_window();
         let event = NewEvent {
             id: crate::store::new_id(now),
             integration: format!("digest:{}", occurrence.digest),
             source: "firewatch".into(),
-            kind: DIGEST.into(),
+            kind: kind.into(),
             status: EventStatus::Accepted,
             ignored_reason: None,
             dedup_key: Some(key(&occurrence.digest, occurrence.scheduled_for)),
             received_at: now,
             headers: "{}".into(),
-            body: serde_json::to_vec(&data).unwrap_or_default().into(),
+            body: body.unwrap_or_default().into(),
             normalized: None,
             repository: None,
             alerts: Vec::new(),
@@ -135,7 +157,7 @@ pub async fn run(
             .insert_events(std::slice::from_ref(&event), now)
             .await?;
         store.sync_durable().await?;
-        tracing::info!(digest = %occurrence.digest, items = data.total(), "digest sent");
+        tracing::info!(digest = %occurrence.digest, items, "digest sent");
     } else {
         tracing::info!(digest = %occurrence.digest, "digest empty; nothing sent");
     }

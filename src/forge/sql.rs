@@ -145,6 +145,40 @@ impl crate::forge::store::ForgeStore for Backend {
         Ok(())
     }
 
+    async fn merged_changes(
+        &self,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+        limit: i64,
+    ) -> crate::store::Result<(Vec<crate::forge::store::MergedChange>, i64)> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT source, repository, number, title, url, author, updated_at, COUNT(*) OVER () AS total \
+             FROM changes WHERE state = 'merged' AND updated_at >= $1 AND updated_at < $2 \
+             ORDER BY updated_at DESC, repository, number LIMIT $3",
+        )
+        .bind(from.as_millisecond())
+        .bind(to.as_millisecond())
+        .bind(limit)
+        .fetch_all(self.reader())
+        .await?;
+        let mut total = 0;
+        let mut changes = Vec::with_capacity(rows.len());
+        for row in rows {
+            total = row.try_get("total")?;
+            changes.push(crate::forge::store::MergedChange {
+                source: row.try_get("source")?,
+                repository: row.try_get("repository")?,
+                number: row.try_get("number")?,
+                title: row.try_get("title")?,
+                url: row.try_get("url")?,
+                author: row.try_get("author")?,
+                merged_at: crate::clock::from_millis(row.try_get("updated_at")?),
+            });
+        }
+        Ok((changes, total))
+    }
+
     async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>> {
         use sqlx::Row as _;
         let rows = sqlx::query(

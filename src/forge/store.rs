@@ -43,6 +43,18 @@ pub struct OpenChange {
     pub ci: Option<crate::core::forge::Outcome>,
 }
 
+/// A merged pull/merge request (its last update is the merge).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct MergedChange {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub merged_at: Timestamp,
+}
+
 #[async_trait::async_trait]
 pub trait ForgeStore {
     /// Forge events after `position` whose transactions have settled, in position order. On
@@ -69,4 +81,13 @@ pub trait ForgeStore {
 
     /// Open pull/merge requests, oldest first per repository.
     async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>>;
+
+    /// Pull/merge requests merged in `[from, to)`, newest first, at most `limit`, and how many
+    /// there were in all.
+    async fn merged_changes(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: i64,
+    ) -> crate::store::Result<(Vec<crate::forge::store::MergedChange>, i64)>;
 }

@@ -8,3 +8,4 @@ pub mod dora;
 pub mod gauges;
 pub mod ops;
 pub mod store;
+pub mod weekly;

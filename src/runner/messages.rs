@@ -11,5 +11,6 @@ pub fn default_message(event: &EventMessage) -> Message {
         .or_else(|| crate::incidents::notices::message(event))
         .or_else(|| crate::postmortems::notices::message(event))
         .or_else(|| crate::changes::notices::message(event))
+        .or_else(|| crate::metrics::weekly::message(event))
         .unwrap_or_else(|| message::generic(event))
 }

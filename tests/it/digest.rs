@@ -199,3 +199,171 @@ async fn open_pull_request_digest_across_a_dst_change_and_a_restart() {
         app.stop().await;
     }
 }
+
+fn weekly_config(chat: &Destination) -> String {
+    format!(
+        r#"
+[server]
+public_url = "https://firewatch.example"
+
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "{SECRET}"
+
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "{token}"
+
+[[destinations]]
+name = "chat"
+kind = "slack"
+url = "{url}"
+
+[[people]]
+id = "andrew"
+name = "Andrew"
+timezone = "America/New_York"
+
+[[teams]]
+id = "cloud"
+page_budget_per_week = 1
+
+[[services]]
+id = "api"
+team = "cloud"
+repos = ["acme/api"]
+
+[[digests]]
+name = "weekly"
+kind = "weekly_report"
+cron = "0 9 * * mon"
+timezone = "America/New_York"
+to = ["chat"]
+"#,
+        token = crate::alerts::TOKEN,
+        url = chat.url
+    )
+}
+
+/// The weekly report on a controlled clock in New York, for the week that ends daylight time:
+/// the seven calendar days before Monday 09:00 EST begin at 09:00 EDT, 169 hours earlier, so an
+/// incident that began at 09:15 EDT on the first Monday is in it. Merged pull requests,
+/// deployments (one rolled back), the five keys against the week before, pages against the
+/// budget, an overdue action item and the noisiest rule, as Slack receives them.
+#[tokio::test]
+async fn the_weekly_report_covers_seven_calendar_days_across_the_end_of_daylight_time() {
+    use firewatch::core::scope::Scope;
+    use reqwest::Method;
+    for backend in backends() {
+        let chat = Destination::start().await;
+        // Monday 26 October 2026, 09:30 in New York (EDT, UTC-4): just after that week's report.
+        let app =
+            TestApp::spawn_at(backend, &weekly_config(&chat), at("2026-10-26T13:30:00Z")).await;
+        wait_for_next_due(&app, at("2026-11-02T14:00:00Z")).await;
+        let token = app
+            .token(&[Scope::DeploymentsWrite, Scope::MetricsRead])
+            .await;
+        const CHANGE: &str = "d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1";
+        let deploy = |version: &str, sha: &str, kind: &str, finished: &str| {
+            serde_json::json!({"service": "api", "environment": "production", "version": version,
+                "commit": sha, "status": "success", "kind": kind, "finished_at": finished})
+        };
+        // A change lands on main on Monday evening.
+        let main = crate::metrics::push(
+            "refs/heads/main",
+            crate::metrics::BEFORE,
+            false,
+            vec![crate::metrics::commit(
+                CHANGE,
+                "Retry checkout on 409",
+                "2026-10-26T20:00:00Z",
+            )],
+        );
+        send(&app, "push", &main, "w0").await;
+        send(
+            &app,
+            "pull_request",
+            &fixture("pull_request.closed.merged"),
+            "w1",
+        )
+        .await;
+
+        // An incident that began at 09:15 EDT on the first Monday, with an action item due on
+        // Friday that nobody finishes.
+        let admin = app.admin_token.clone();
+        let (status, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &admin,
+                &serde_json::json!({"title": "Checkout errors after v1.4.0", "severity": "SEV2", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, 201, "{incident}");
+        let id = incident["id"].as_str().unwrap().to_owned();
+        let (status, _) = app
+            .api_json(
+                Method::PATCH,
+                &format!("/api/v1/incidents/{id}"),
+                &admin,
+                &serde_json::json!({"times": {"impact_started": "2026-10-26T13:15:00Z"}}),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, item) = app
+            .api_json(
+                Method::POST,
+                &format!("/api/v1/incidents/{id}/action_items"),
+                &admin,
+                &serde_json::json!({"title": "Alert on checkout 5xx", "owner": "andrew", "due": "2026-10-30", "kind": "prevent"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{item}");
+
+        // The week before: one deployment. This week: one, rolled back an hour later.
+        app.clock.set(at("2026-10-27T17:00:00Z"));
+        let before = crate::metrics::BEFORE;
+        for (version, sha, kind, finished) in [
+            ("v1.3.0", before, "planned", "2026-10-21T15:00:00Z"),
+            ("v1.4.0", CHANGE, "planned", "2026-10-27T15:00:00Z"),
+            ("v1.3.0", before, "rollback", "2026-10-27T16:00:00Z"),
+        ] {
+            crate::metrics::record(&app, &token, deploy(version, sha, kind, finished)).await;
+        }
+
+        // A critical alert on api fires twice: two pages for cloud, over its budget of one.
+        for (status, at_time) in [
+            ("firing", "2026-10-28T10:00:00Z"),
+            ("resolved", "2026-10-28T10:05:00Z"),
+            ("firing", "2026-10-29T10:00:00Z"),
+        ] {
+            app.clock.set(at(at_time));
+            let body = serde_json::json!({
+                "version": "4", "groupKey": "{}:{alertname=\"CheckoutErrors\"}", "truncatedAlerts": 0,
+                "status": status, "receiver": "firewatch",
+                "groupLabels": {"alertname": "CheckoutErrors"}, "commonLabels": {}, "commonAnnotations": {},
+                "externalURL": "http://alertmanager:9093",
+                "alerts": [{
+                    "status": status,
+                    "labels": {"alertname": "CheckoutErrors", "service": "api", "severity": "critical"},
+                    "annotations": {"summary": "checkout 5xx above 2%"},
+                    "startsAt": at_time,
+                    "endsAt": if status == "resolved" { at_time } else { "0001-01-01T00:00:00Z" },
+                    "generatorURL": "http://prometheus:9090/graph", "fingerprint": "c0ffee"
+                }]
+            });
+            assert_eq!(crate::alerts::post(&app, &body.to_string()).await, 202);
+            app.idle().await;
+        }
+
+        // Monday 2 November, 09:00 EST: the report goes out.
+        app.clock.set(at("2026-11-02T14:00:00Z"));
+        let messages = chat.wait_for(1).await;
+        let body = serde_json::to_string_pretty(&messages[0].json()).unwrap();
+        expect_test::expect_file!["../snapshots/weekly_report.txt"].assert_eq(&body);
+        crate::github::assert_block_kit_limits(&messages[0].json());
+        app.stop().await;
+    }
+}
