@@ -9,6 +9,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod core;
+pub mod demo;
 pub mod forge;
 pub mod http;
 pub mod incidents;

@@ -142,6 +142,9 @@ pub struct ServeArgs {
     /// Overrides server.listen.
     #[arg(long, env = "FIREWATCH_LISTEN")]
     pub listen: Option<String>,
+    /// Fill an empty database with 90 days of a demo organisation, then serve it.
+    #[arg(long)]
+    pub demo: bool,
     /// Benchmarks only: answer intake without storing anything.
     #[arg(long, hide = true)]
     pub bench_discard_events: bool,
@@ -198,6 +201,25 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(listen) = &args.listen {
         loaded.config.server.listen = listen.clone();
     }
+    // The demo's receiver lives as long as the server.
+    let mut _demo_sink = None;
+    if args.demo {
+        if args.server.config.is_some() {
+            bail!(
+                "--demo brings its own organisation; drop --config (give --database-url for where it is kept)"
+            );
+        }
+        let sink = crate::demo::Sink::start().await?;
+        let listen = loaded.config.server.listen.clone();
+        let public = format!("http://{}", listen.replace("0.0.0.0", "127.0.0.1"));
+        let mut config = crate::demo::config(&sink.url, &public)?;
+        config.server.listen = listen;
+        config.server.database_url = loaded.config.server.database_url.clone();
+        loaded.config = config;
+        loaded.file = None;
+        loaded.warnings.clear();
+        _demo_sink = Some(sink);
+    }
     let log_format = match std::env::var("FIREWATCH_LOG_FORMAT").as_deref() {
         Ok("json") => LogFormat::Json,
         Ok("text") => LogFormat::Text,
@@ -206,6 +228,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(log_format);
     match &loaded.file {
         Some(file) => tracing::info!(config = %file.display(), "config read"),
+        None if args.demo => tracing::info!("the demo organisation (src/demo/demo.toml)"),
         None => tracing::info!("no config file (looked for ./firewatch.toml): running on defaults"),
     }
     for warning in &loaded.warnings {
@@ -213,10 +236,35 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = loaded.config;
     let database_url = config.server.database_url.clone();
-    let store = Store::connect(&database_url)
+    let mut store = Store::connect(&database_url)
         .await
         .with_context(|| format!("cannot open the store at {}", redact_url(&database_url)))?;
     tracing::info!(store = store.backend_name(), database = %redact_url(&database_url), "store ready, migrations applied");
+    if args.demo {
+        crate::demo::ensure_empty(&store).await?;
+        tracing::info!("demo: writing 90 days of history (a minute or so)");
+        let started = std::time::Instant::now();
+        let made = crate::demo::fill(&store, &config, SystemClock.now()).await?;
+        // The demo's own Firewatch closed the store when it stopped.
+        store = Store::connect(&database_url).await?;
+        tracing::info!(
+            pull_requests = made.pull_requests,
+            deployments = made.deployments,
+            rollbacks = made.rollbacks,
+            alerts = made.alerts,
+            incidents = made.incidents,
+            postmortems = made.postmortems,
+            changes = made.changes,
+            seconds = started.elapsed().as_secs(),
+            "demo: history written"
+        );
+        eprintln!(
+            "demo: open http://{} and sign in as {} with the password {}",
+            config.server.listen.replace("0.0.0.0", "127.0.0.1"),
+            crate::demo::USER,
+            crate::demo::PASSWORD
+        );
+    }
     let listener = tokio::net::TcpListener::bind(&config.server.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.server.listen))?;

@@ -1414,3 +1414,145 @@ async fn the_metrics_page_shows_the_five_keys_and_drills_down_to_a_deployments_c
         app.stop().await;
     }
 }
+
+/// `firewatch serve --demo`'s history, written into a Firewatch on a controlled clock: the
+/// same history on both backends (a fixed seed), every page of the web UI populated and shown,
+/// and a database with data in it refused.
+#[tokio::test]
+async fn every_page_on_the_demo_data() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    let mut made_on = Vec::new();
+    for backend in backends() {
+        let sink = firewatch::demo::Sink::start().await.unwrap();
+        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
+        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
+        let made = firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
+            .await
+            .unwrap();
+        assert!(
+            made.pull_requests > 100
+                && made.deployments > made.pull_requests
+                && made.rollbacks > 3
+                && made.incidents > 10
+                && made.postmortems > 5
+                && made.changes > 5
+                && made.alerts > 90,
+            "{made:?}"
+        );
+        made_on.push(made);
+        let refused = firewatch::demo::ensure_empty(&app.store).await.unwrap_err();
+        assert!(refused.to_string().contains("holds data"), "{refused}");
+
+        let browser = Browser::start(&app, backend, "Europe/Berlin").await;
+        browser.open("/login").await;
+        browser
+            .fill("input[name=username]", firewatch::demo::USER)
+            .await;
+        browser
+            .fill("input[name=password]", firewatch::demo::PASSWORD)
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for_path("/").await;
+
+        let (_, deployments) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/deployments?limit=1",
+                Some(&app.admin_token),
+            )
+            .await;
+        let deployment = deployments["items"][0]["id"].as_str().unwrap().to_owned();
+        let (_, events) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/events?limit=1&source=github",
+                Some(&app.admin_token),
+            )
+            .await;
+        let event = events["items"][0]["id"].as_str().unwrap().to_owned();
+        // (name, path, what must be on it)
+        let pages = [
+            ("overview", "/".to_owned(), "main .tile"),
+            (
+                "incidents",
+                "/incidents?state=all".to_owned(),
+                "main tbody tr",
+            ),
+            ("incident", "/incidents/1".to_owned(), "main li, main tr"),
+            (
+                "postmortem",
+                "/incidents/1/postmortem".to_owned(),
+                "main h2",
+            ),
+            (
+                "postmortems",
+                "/postmortems".to_owned(),
+                "main tbody tr, main li",
+            ),
+            (
+                "actions",
+                "/action_items?state=all".to_owned(),
+                "main tbody tr",
+            ),
+            ("changes", "/changes".to_owned(), "main tbody tr, main li"),
+            (
+                "metrics",
+                "/insights?days=90".to_owned(),
+                "[data-testid=deployments] tbody tr",
+            ),
+            (
+                "deployment",
+                format!("/insights/deployments/{deployment}"),
+                "[data-testid=deployment]",
+            ),
+            ("alerts", "/alerts?state=all".to_owned(), "main tbody tr"),
+            ("oncall", "/oncall".to_owned(), "main table, main li"),
+            ("silences", "/silences".to_owned(), "main form"),
+            (
+                "noise",
+                "/noise?days=30".to_owned(),
+                "[data-testid=noise] tbody tr",
+            ),
+            ("checks", "/checks".to_owned(), "main h1"),
+            (
+                "events",
+                "/events".to_owned(),
+                "[data-testid=event-feed] tbody tr",
+            ),
+            ("event", format!("/events/{event}"), "main pre, main code"),
+            ("deliveries", "/deliveries".to_owned(), "main tbody tr"),
+            (
+                "status-components",
+                "/status-components".to_owned(),
+                "main tbody tr, main li",
+            ),
+            ("tokens", "/tokens".to_owned(), "main tbody tr"),
+            ("users", "/users".to_owned(), "main tbody tr"),
+            ("status", "/status".to_owned(), "main, body"),
+        ];
+        for (name, path, needed) in pages {
+            browser.open(&path).await;
+            let heading = browser.text("h1").await;
+            for broken in [
+                "Not found",
+                "Not allowed",
+                "Unavailable",
+                "Something went wrong",
+            ] {
+                assert_ne!(heading, broken, "{path}");
+            }
+            assert!(
+                browser.count(needed).await > 0,
+                "{path} shows no {needed} on the demo data"
+            );
+            browser.screenshot(&format!("demo-{name}")).await;
+        }
+        browser.close().await;
+        app.stop().await;
+    }
+    assert!(
+        made_on.windows(2).all(|pair| pair[0] == pair[1]),
+        "the same seed makes the same history: {made_on:?}"
+    );
+}

@@ -18,7 +18,13 @@
     var unit = data.unit;
     var format = function (value) {
       if (value == null) return "–";
-      if (unit === "ms") return value < 1000 ? Math.round(value) + " ms" : (value / 1000).toFixed(1) + " s";
+      if (unit === "ms") {
+        // Long waits (a destination down for hours) in minutes and hours, so labels stay short.
+        if (value < 1000) return Math.round(value) + " ms";
+        if (value < 60000) return (value / 1000).toFixed(1) + " s";
+        if (value < 3600000) return Math.round(value / 60000) + " min";
+        return (value / 3600000).toFixed(1) + " h";
+      }
       return String(Math.round(value));
     };
     var axis = { stroke: css("--muted"), grid: { stroke: css("--grid") }, ticks: { stroke: css("--grid") } };
