@@ -290,6 +290,12 @@ fn print_dora(view: &serde_json::Value) {
             .unwrap_or_else(|| "N/A".into())
     };
     let band = |name: &str| view["bands"][name].as_str().unwrap_or("").to_owned();
+    let score = |name: &str| {
+        view["quick_check"][name]
+            .as_f64()
+            .map(|score| format!("{score:.1}"))
+            .unwrap_or_default()
+    };
     let reason = |figure: &serde_json::Value| figure["na_reason"].as_str().unwrap_or("").to_owned();
     let frequency = &view["deployment_frequency"];
     let lead = &view["lead_time"];
@@ -306,6 +312,7 @@ fn print_dora(view: &serde_json::Value) {
                 _ => "N/A".into(),
             },
             band("deployment_frequency"),
+            score("deployment_frequency"),
             format!(
                 "{} deployments{}",
                 frequency["deployments"],
@@ -320,6 +327,7 @@ fn print_dora(view: &serde_json::Value) {
             "Change lead time".into(),
             duration(&lead["median_seconds"]),
             band("lead_time"),
+            score("lead_time"),
             format!(
                 "median of {} changes ({} seeds, {} unknown)",
                 lead["changes"], lead["seeds"], lead["unknown"]
@@ -330,6 +338,7 @@ fn print_dora(view: &serde_json::Value) {
             "Change failure rate".into(),
             percent(&failure["value"]),
             band("change_failure_rate"),
+            score("change_failure_rate"),
             format!("{} of {}", failure["count"], failure["of"]),
             reason(failure),
         ],
@@ -337,6 +346,7 @@ fn print_dora(view: &serde_json::Value) {
             "Recovery time".into(),
             duration(&recovery["median_seconds"]),
             band("recovery_time"),
+            score("recovery_time"),
             format!(
                 "median of {} ({} not recovered)",
                 recovery["recovered"], recovery["not_recovered"]
@@ -347,6 +357,7 @@ fn print_dora(view: &serde_json::Value) {
             "Rework rate".into(),
             percent(&rework["value"]),
             String::new(),
+            score("rework_rate"),
             format!("{} of {}", rework["count"], rework["of"]),
             reason(rework),
         ],
@@ -367,8 +378,11 @@ fn print_dora(view: &serde_json::Value) {
         view["bands"]["table"].as_str().unwrap_or("none"),
     );
     print_table(
-        &["METRIC", "VALUE", "BAND", "FROM", "N/A BECAUSE"],
+        &["METRIC", "VALUE", "BAND", "SCORE", "FROM", "N/A BECAUSE"],
         &rows,
-        &[false, true, false, false, false],
+        &[false, true, false, true, false, false],
     );
+    if let Some(overall) = view["quick_check"]["overall"].as_f64() {
+        println!("Quick Check (2025) score: {overall:.1} of 10 (SCORE: each figure's, 0 to 10)");
+    }
 }

@@ -194,6 +194,96 @@ pub fn markers(year: Option<&str>) -> Option<Markers> {
     })
 }
 
+/// The 2025 DORA Quick Check's 0–10 scores (dora.dev/quickcheck), from measured figures
+/// instead of a person's answers. The Quick Check asks for one of six answers for lead time,
+/// deployment frequency and recovery time (worst 1 to best 6, scored (answer − 1) / 5 × 10), and a
+/// percentage for change failure and rework rates (scored (100 − percent) / 10); the overall
+/// score is the mean. A figure that is N/A has no score and is left out of the mean.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QuickCheck {
+    pub lead_time: Option<f64>,
+    pub deployment_frequency: Option<f64>,
+    pub recovery_time: Option<f64>,
+    pub change_failure_rate: Option<f64>,
+    pub rework_rate: Option<f64>,
+    pub overall: Option<f64>,
+    pub method: &'static str,
+}
+
+const HOUR: f64 = 3_600.0;
+const DAY: f64 = 24.0 * HOUR;
+
+/// The Quick Check's answer (1–6) for a duration: less than one hour, less than one day, one
+/// day to one week, one week to one month, one to six months, more than six months.
+fn duration_answer(seconds: i64) -> u8 {
+    let seconds = seconds as f64;
+    match seconds {
+        s if s < HOUR => 6,
+        s if s < DAY => 5,
+        s if s <= 7.0 * DAY => 4,
+        s if s <= 30.44 * DAY => 3,
+        s if s <= 182.6 * DAY => 2,
+        _ => 1,
+    }
+}
+
+/// The answer for deployments a day: on demand (several a day), between once an hour and once
+/// a day, once a day to once a week, once a week to once a month, once a month to once every
+/// six months, less often.
+fn frequency_answer(per_day: f64) -> u8 {
+    match per_day {
+        d if d > 1.0 => 6,
+        d if d >= 1.0 => 5,
+        d if d >= 1.0 / 7.0 => 4,
+        d if d >= 1.0 / 30.44 => 3,
+        d if d >= 1.0 / 182.6 => 2,
+        _ => 1,
+    }
+}
+
+fn answer_score(answer: u8) -> f64 {
+    f64::from(answer - 1) / 5.0 * 10.0
+}
+
+fn rate_score(rate: f64) -> f64 {
+    ((1.0 - rate.clamp(0.0, 1.0)) * 10.0 * 100.0).round() / 100.0
+}
+
+pub fn quick_check(report: &Report) -> QuickCheck {
+    let frequency = &report.deployment_frequency;
+    let scores = QuickCheck {
+        lead_time: report
+            .lead_time
+            .median_seconds
+            .map(|s| answer_score(duration_answer(s))),
+        deployment_frequency: frequency
+            .na_reason
+            .is_none()
+            .then(|| answer_score(frequency_answer(frequency.per_day))),
+        recovery_time: report
+            .recovery_time
+            .median_seconds
+            .map(|s| answer_score(duration_answer(s))),
+        change_failure_rate: report.change_failure_rate.value.map(rate_score),
+        rework_rate: report.rework_rate.value.map(rate_score),
+        overall: None,
+        method: "the 2025 Quick Check's scoring of the measured figures: each time answer (1 worst to 6 best) as (answer - 1) / 5 x 10, each rate as (100 - percent) / 10; overall the mean of those that are not N/A",
+    };
+    let known: Vec<f64> = [
+        scores.lead_time,
+        scores.deployment_frequency,
+        scores.recovery_time,
+        scores.change_failure_rate,
+        scores.rework_rate,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let overall = (!known.is_empty())
+        .then(|| (known.iter().sum::<f64>() / known.len() as f64 * 10.0).round() / 10.0);
+    QuickCheck { overall, ..scores }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +334,50 @@ mod tests {
         assert!(classify(&report, Some("1999")).is_none());
         report.lead_time.median_seconds = None;
         assert_eq!(classify(&report, None).unwrap().lead_time, None);
+    }
+
+    #[test]
+    fn quick_check_scores_follow_the_2025_recoding() {
+        let mut report = dora::report(
+            &[],
+            &[],
+            "2026-11-01T00:00:00Z".parse().unwrap(),
+            "2026-11-29T00:00:00Z".parse().unwrap(),
+            &Settings::default(),
+        );
+        // No deployments: frequency is the only figure, the worst answer, 0.
+        let none = quick_check(&report);
+        assert_eq!(none.deployment_frequency, Some(0.0));
+        assert_eq!((none.lead_time, none.overall), (None, Some(0.0)));
+        report.deployment_frequency.na_reason = None;
+        report.deployment_frequency.per_day = 3.0;
+        report.lead_time.median_seconds = Some(5 * 3600);
+        report.recovery_time.median_seconds = Some(30 * 60);
+        report.change_failure_rate.value = Some(0.12);
+        report.rework_rate.value = None;
+        let scores = quick_check(&report);
+        // Several a day: answer 6 of 6, 10. Five hours: less than a day, answer 5, 8. Half
+        // an hour: 10. 12% of changes failed: (100 - 12) / 10 = 8.8.
+        assert_eq!(scores.deployment_frequency, Some(10.0));
+        assert_eq!(scores.lead_time, Some(8.0));
+        assert_eq!(scores.recovery_time, Some(10.0));
+        assert_eq!(scores.change_failure_rate, Some(8.8));
+        assert_eq!(scores.rework_rate, None);
+        // The mean of the four: (10 + 8 + 10 + 8.8) / 4 = 9.2.
+        assert_eq!(scores.overall, Some(9.2));
+        for (seconds, answer) in [
+            (59 * 60, 6),
+            (3600, 5),
+            (7 * 86_400, 4),
+            (8 * 86_400, 3),
+            (60 * 86_400, 2),
+            (200 * 86_400, 1),
+        ] {
+            assert_eq!(duration_answer(seconds), answer, "{seconds}");
+        }
+        for (per_day, answer) in [(1.0, 5), (0.5, 4), (0.1, 3), (0.01, 2), (0.001, 1)] {
+            assert_eq!(frequency_answer(per_day), answer, "{per_day}");
+        }
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct DoraView {
     pub environments: Vec<String>,
     pub attribution_window: String,
     pub bands: Option<Bands>,
+    /// The 2025 Quick Check's 0–10 scores of these figures.
+    pub quick_check: bands::QuickCheck,
 }
 
 /// The services of a scope: `None` for all of them.
@@ -250,8 +252,10 @@ fn view(
     }
     weeks.reverse();
     let bands = bands::classify(&report, Some(bands_year.unwrap_or(&config.metrics.bands)));
+    let quick_check = bands::quick_check(&report);
     (
         DoraView {
+            quick_check,
             report,
             service: scope.service.clone(),
             team: scope.team.clone(),
@@ -321,12 +325,21 @@ pub fn csv(view: &DoraView) -> String {
             report.rework_rate.na_reason.as_ref(),
         ),
     ];
-    let mut out = String::from("metric,value,unit,band,method,na_reason\n");
-    for (metric, value, unit, band, method, reason) in rows {
+    let quick = &view.quick_check;
+    let scores = [
+        quick.deployment_frequency,
+        quick.lead_time,
+        quick.change_failure_rate,
+        quick.recovery_time,
+        quick.rework_rate,
+    ];
+    let mut out = String::from("metric,value,unit,band,method,na_reason,quick_check\n");
+    for ((metric, value, unit, band, method, reason), score) in rows.into_iter().zip(scores) {
         out.push_str(&format!(
-            "{metric},{value},{unit},{band},{},{}\n",
+            "{metric},{value},{unit},{band},{},{},{}\n",
             csv_field(method),
-            csv_field(reason.map_or("", String::as_str))
+            csv_field(reason.map_or("", String::as_str)),
+            score.map(|s| format!("{s:.1}")).unwrap_or_default()
         ));
     }
     out

@@ -220,6 +220,8 @@ struct Card {
     label: &'static str,
     value: Option<String>,
     band: Option<String>,
+    /// The 2025 Quick Check's 0–10 score.
+    score: Option<String>,
     detail: String,
     method: &'static str,
     na_reason: Option<String>,
@@ -290,9 +292,12 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
     let failure = &report.change_failure_rate;
     let recovery = &report.recovery_time;
     let rework = &report.rework_rate;
+    let quick = &view.quick_check;
+    let score = |value: Option<f64>| value.map(|score| format!("{score:.1}"));
     vec![
         Card {
             key: "deployment_frequency",
+            score: score(quick.deployment_frequency),
             label: "Deployment frequency",
             value: frequency
                 .na_reason
@@ -311,6 +316,7 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         },
         Card {
             key: "lead_time",
+            score: score(quick.lead_time),
             label: "Change lead time",
             value: lead.median_seconds.map(|s| duration(s as f64)),
             band: band(|b| &b.lead_time),
@@ -326,6 +332,7 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         },
         Card {
             key: "change_failure_rate",
+            score: score(quick.change_failure_rate),
             label: "Change failure rate",
             value: failure.value.map(percent),
             band: band(|b| &b.change_failure_rate),
@@ -336,6 +343,7 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         },
         Card {
             key: "recovery_time",
+            score: score(quick.recovery_time),
             label: "Failed deployment recovery time",
             value: recovery.median_seconds.map(|s| duration(s as f64)),
             band: band(|b| &b.recovery_time),
@@ -349,6 +357,7 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         },
         Card {
             key: "rework_rate",
+            score: score(quick.rework_rate),
             label: "Deployment rework rate",
             value: rework.value.map(percent),
             band: None,
@@ -579,6 +588,7 @@ pub async fn page(
             environments => view.environments.clone(),
             attribution_window => view.attribution_window.clone(),
             bands => minijinja::Value::from(minijinja::value::Serde(&view.bands)),
+            quick_check => minijinja::Value::from(minijinja::value::Serde(&view.quick_check)),
             cards => minijinja::Value::from(minijinja::value::Serde(&cards(&view, &query))),
             charts => minijinja::Value::from(minijinja::value::Serde(&trends(&weeks, markers.as_ref(), &query, &zone))),
             rows => minijinja::Value::from(minijinja::value::Serde(&rows)),

@@ -1360,6 +1360,12 @@ async fn the_metrics_page_shows_the_five_keys_and_drills_down_to_a_deployments_c
                 .await,
             "0.7/week"
         );
+        // Quick Check: 0.1 deployments a day (answer 3 of 6) 4, lead time under a day 8,
+        // 33% failed 6.7, recovered within the hour 10, 33% rework 6.7: a mean of 7.1.
+        assert_eq!(
+            browser.text("[data-testid=quick-check]").await,
+            "Quick Check (2025) score 7.1 of 10"
+        );
         assert_eq!(
             browser.count("[data-testid=trend-frequency] circle").await,
             5

@@ -326,7 +326,12 @@ async fn dora_counts_a_squash_merge_from_its_first_commit_and_a_rollback_as_a_fa
         assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
         let csv = csv.text().await.unwrap();
         let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines[0], "metric,value,unit,band,method,na_reason");
+        assert_eq!(
+            lines[0],
+            "metric,value,unit,band,method,na_reason,quick_check"
+        );
+        // 5h 5m is less than a day: the Quick Check's answer 5 of 6, scored 8.
+        assert!(lines[2].ends_with(",8.0"), "{csv}");
         assert!(
             lines[2].starts_with("lead_time,18300,seconds,elite,"),
             "{csv}"
