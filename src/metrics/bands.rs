@@ -328,6 +328,24 @@ mod tests {
         assert_eq!(bands.change_failure_rate.as_deref(), Some("medium"));
         assert_eq!(bands.recovery_time.as_deref(), Some("elite"));
         let old = classify(&report, Some("2021")).unwrap();
+        // 2021's high level deployed weekly to monthly, its medium monthly to twice a year.
+        assert_eq!(old.deployment_frequency.as_deref(), Some("high"));
+        report.deployment_frequency.class = Some("monthly_to_biannually");
+        assert_eq!(
+            classify(&report, Some("2021"))
+                .unwrap()
+                .deployment_frequency
+                .as_deref(),
+            Some("medium")
+        );
+        assert_eq!(
+            classify(&report, Some("2024"))
+                .unwrap()
+                .deployment_frequency
+                .as_deref(),
+            Some("low")
+        );
+        report.deployment_frequency.class = Some("daily_to_weekly");
         // Two hours is past 2021's elite hour.
         assert_eq!(old.lead_time.as_deref(), Some("high"));
         assert_eq!(old.change_failure_rate.as_deref(), Some("elite"));
