@@ -242,7 +242,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(store = store.backend_name(), database = %redact_url(&database_url), "store ready, migrations applied");
     if args.demo {
         crate::demo::ensure_empty(&store).await?;
-        tracing::info!("demo: writing 90 days of history (a minute or so)");
+        tracing::info!("demo: writing 90 days of history (some seconds)");
         let started = std::time::Instant::now();
         let made = crate::demo::fill(&store, &config, SystemClock.now()).await?;
         // The demo's own Firewatch closed the store when it stopped.

@@ -27,7 +27,8 @@ use crate::store::Store;
 pub const USER: &str = "demo";
 pub const PASSWORD: &str = "firewatch-demo";
 
-/// The seed every demo is generated from: the same history every time.
+/// The seed every demo is generated from: the same history for the same day (weekends fall
+/// where the calendar puts them).
 pub const SEED: u64 = 20_261_203;
 
 /// How many days of history.
@@ -61,7 +62,7 @@ pub async fn ensure_empty(store: &Store) -> anyhow::Result<()> {
         .len();
     if events + (users + tokens + incidents) as i64 > 0 {
         bail!(
-            "--demo fills an empty database, and this one holds data ({events} events, {users} users, {tokens} tokens, {incidents}+ incidents); give it a new one, e.g. --database-url sqlite://firewatch-demo.db"
+            "--demo fills an empty database, and this one holds data ({events} events, {users} users, {tokens} tokens, {incidents}+ incidents); give it a database of its own, e.g. --database-url sqlite://firewatch-demo-2.db"
         );
     }
     Ok(())

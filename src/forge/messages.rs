@@ -5,7 +5,8 @@ use crate::core::digest::{DigestData, age, ci_mark, waiting_on};
 use crate::core::forge::{ForgeEvent, Outcome};
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{
-    Line, Message, PUSH_COMMIT_LINES, bold, capitalize, clip, code, link, short_sha, text,
+    Line, Message, PUSH_COMMIT_LINES, bold, capitalize, change_reference, clip, code, in_zone,
+    link, short_sha, text,
 };
 
 /// How a digest or a forge event reads; `None` for other events.
@@ -280,11 +281,7 @@ fn digest_message(data: &DigestData) -> Message {
     for repository in &data.repositories {
         lines.push(vec![bold(&repository.repository)]);
         for change in &repository.changes {
-            let number = if change.source == "gitlab" {
-                format!("!{}", change.number)
-            } else {
-                format!("#{}", change.number)
-            };
+            let number = change_reference(&change.source, change.number);
             let mut line = vec![
                 text(format!("{} ", ci_mark(change.ci))),
                 link(
@@ -317,10 +314,7 @@ fn digest_message(data: &DigestData) -> Message {
         lines,
         context: vec![vec![text(format!(
             "✅ passed · ❌ failed · ⏳ running or not reported · as of {} ({})",
-            data.generated_at
-                .in_tz(&data.timezone)
-                .map(|zoned| zoned.strftime("%a %Y-%m-%d %H:%M").to_string())
-                .unwrap_or_else(|_| data.generated_at.to_string()),
+            in_zone(data.generated_at, &data.timezone, "%a %Y-%m-%d %H:%M"),
             data.timezone
         ))]],
         outcome: None,

@@ -150,10 +150,10 @@ impl crate::forge::store::ForgeStore for Backend {
         from: jiff::Timestamp,
         to: jiff::Timestamp,
         limit: i64,
-    ) -> crate::store::Result<(Vec<crate::forge::store::MergedChange>, i64)> {
+    ) -> crate::store::Result<Vec<crate::forge::store::MergedChange>> {
         use sqlx::Row as _;
         let rows = sqlx::query(
-            "SELECT source, repository, number, title, url, author, updated_at, COUNT(*) OVER () AS total \
+            "SELECT source, repository, number, title, url, author, updated_at \
              FROM changes WHERE state = 'merged' AND updated_at >= $1 AND updated_at < $2 \
              ORDER BY updated_at DESC, repository, number LIMIT $3",
         )
@@ -162,10 +162,8 @@ impl crate::forge::store::ForgeStore for Backend {
         .bind(limit)
         .fetch_all(self.reader())
         .await?;
-        let mut total = 0;
         let mut changes = Vec::with_capacity(rows.len());
         for row in rows {
-            total = row.try_get("total")?;
             changes.push(crate::forge::store::MergedChange {
                 source: row.try_get("source")?,
                 repository: row.try_get("repository")?,
@@ -176,7 +174,7 @@ impl crate::forge::store::ForgeStore for Backend {
                 merged_at: crate::clock::from_millis(row.try_get("updated_at")?),
             });
         }
-        Ok((changes, total))
+        Ok(changes)
     }
 
     async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>> {

@@ -82,12 +82,11 @@ pub trait ForgeStore {
     /// Open pull/merge requests, oldest first per repository.
     async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>>;
 
-    /// Pull/merge requests merged in `[from, to)`, newest first, at most `limit`, and how many
-    /// there were in all.
+    /// Pull/merge requests merged in `[from, to)`, newest first, at most `limit`.
     async fn merged_changes(
         &self,
         from: Timestamp,
         to: Timestamp,
         limit: i64,
-    ) -> crate::store::Result<(Vec<crate::forge::store::MergedChange>, i64)>;
+    ) -> crate::store::Result<Vec<crate::forge::store::MergedChange>>;
 }

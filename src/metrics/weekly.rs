@@ -15,7 +15,9 @@ use crate::config::Config;
 use crate::core::noise::human_duration;
 use crate::forge::config::DigestConfig;
 use crate::integrations::outbound::EventMessage;
-use crate::integrations::outbound::message::{Line, Message, bold, clip, link, text};
+use crate::integrations::outbound::message::{
+    Line, Message, bold, change_reference, clip, in_zone, link, text,
+};
 use crate::metrics::dora::{DoraView, Scope, dora, services};
 use crate::metrics::ops::ops;
 use crate::metrics::store::DeploymentFilter;
@@ -186,7 +188,7 @@ pub async fn build(
                 glob::Pattern::new(pattern).is_ok_and(|pattern| pattern.matches(repository))
             })
     };
-    let (merged, _) = store.merged_changes(from, end, 2000).await?;
+    let merged = store.merged_changes(from, end, 2000).await?;
     let merged: Vec<_> = merged
         .into_iter()
         .filter(|change| wanted_repo(&change.repository))
@@ -340,12 +342,6 @@ fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
 }
 
-fn in_zone(at: Timestamp, zone: &str, format: &str) -> String {
-    at.in_tz(zone)
-        .map(|zoned| zoned.strftime(format).to_string())
-        .unwrap_or_else(|_| at.to_string())
-}
-
 /// How a weekly report reads; `None` for other events.
 pub fn message(event: &EventMessage) -> Option<Message> {
     if event.source != "firewatch" || event.kind != WEEKLY_REPORT {
@@ -383,11 +379,7 @@ pub fn report_message(report: &WeeklyReport) -> Message {
     }
     lines.push(vec![text(deployed)]);
     for change in &report.merged {
-        let number = if change.source == "gitlab" {
-            format!("!{}", change.number)
-        } else {
-            format!("#{}", change.number)
-        };
+        let number = change_reference(&change.source, change.number);
         let mut line = vec![
             text("• "),
             link(

@@ -240,7 +240,7 @@ struct Row {
 
 /// The query string asking for the same scope and window, with `extra` pairs.
 fn same(query: &ReportQuery, extra: &[(&str, &str)]) -> String {
-    let mut pairs: Vec<(&str, &str)> = [
+    let mut pairs = super::render::given_pairs(&[
         ("service", &query.service),
         ("team", &query.team),
         ("environment", &query.environment),
@@ -248,16 +248,8 @@ fn same(query: &ReportQuery, extra: &[(&str, &str)]) -> String {
         ("from", &query.from),
         ("to", &query.to),
         ("bands", &query.bands),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| {
-        value
-            .as_deref()
-            .filter(|text| !text.is_empty())
-            .map(|text| (name, text))
-    })
-    .filter(|(name, _)| !extra.iter().any(|(other, _)| other == name))
-    .collect();
+    ]);
+    pairs.retain(|(name, _)| !extra.iter().any(|(other, _)| other == name));
     pairs.extend_from_slice(extra);
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }

@@ -166,21 +166,13 @@ fn pages_bars(rows: &[NoiseRow]) -> Vec<PagesBar> {
 
 /// The query string that asks for the same report (for the CSV link).
 fn same_report(query: &NoiseQuery) -> String {
-    let pairs: Vec<(&str, &str)> = [
+    let pairs = super::render::given_pairs(&[
         ("by", &query.by),
         ("days", &query.days),
         ("from", &query.from),
         ("to", &query.to),
         ("auto_resolve_minutes", &query.auto_resolve_minutes),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| {
-        value
-            .as_deref()
-            .filter(|text| !text.is_empty())
-            .map(|text| (name, text))
-    })
-    .collect();
+    ]);
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 

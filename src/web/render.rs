@@ -338,6 +338,20 @@ pub fn encode(text: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The query string pairs whose values were given (neither absent nor empty), for links that
+/// ask for the same page again.
+pub fn given_pairs<'q>(pairs: &[(&'q str, &'q Option<String>)]) -> Vec<(&'q str, &'q str)> {
+    pairs
+        .iter()
+        .filter_map(|(name, value)| {
+            value
+                .as_deref()
+                .filter(|text| !text.is_empty())
+                .map(|text| (*name, text))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -60,6 +60,22 @@ pub fn short_sha(sha: &str) -> String {
     sha.chars().take(7).collect()
 }
 
+/// A pull or merge request as its forge names it: GitLab's `!12`, GitHub's `#12`.
+pub fn change_reference(source: &str, number: i64) -> String {
+    if source == "gitlab" {
+        format!("!{number}")
+    } else {
+        format!("#{number}")
+    }
+}
+
+/// `at` in the IANA zone `zone`, formatted (strftime); as RFC 3339 when the zone is unknown.
+pub fn in_zone(at: jiff::Timestamp, zone: &str, format: &str) -> String {
+    at.in_tz(zone)
+        .map(|zoned| zoned.strftime(format).to_string())
+        .unwrap_or_else(|_| at.to_string())
+}
+
 /// Keeps the first `max` characters, marking a cut with "…".
 pub fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
