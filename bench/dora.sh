@@ -34,23 +34,23 @@ config() {
 }
 
 # The rows, as one SQL script per dialect: deployment i belongs to service i % 50, finishes
-# at an even spacing over the year, ships 10 changes committed 1 to 10 hours before; every
+# at an even spacing over the year, ships 10 changes committed 1 to 10 hours before (its
+# packed record, as projection writes it, beside its changes' rows); every
 # 40th is a rollback and every 97th a hotfix; 5,000 incidents, one in 5 naming a deployment.
 sqlite_rows() {
   cat <<SQL
 PRAGMA journal_mode = WAL;
 BEGIN;
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 99999)
-INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, first_commits, change_count)
-SELECT printf('dep-%06d', i), 'deployments', 'acme/svc-' || (i % 50), 'svc-' || (i % 50), 'production', 'v' || i,
-       lower(hex(randomblob(20))), 'success',
-       CASE WHEN i % 40 = 39 THEN 'rollback' WHEN i % 97 = 96 THEN 'hotfix' ELSE 'planned' END, NULL, NULL,
-       $start_ms + i * 315360,
-       CASE WHEN i < 50 THEN 'seed' WHEN i % 23 = 0 THEN 'unknown' ELSE 'known' END,
-       CASE WHEN i < 50 OR i % 23 = 0 THEN '' ELSE
-         (SELECT group_concat(($start_ms + i * 315360) / 1000 - k * 3600, ',') FROM (WITH RECURSIVE m(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM m WHERE k < 10) SELECT k FROM m)) END,
-       CASE WHEN i < 50 OR i % 23 = 0 THEN 0 ELSE 10 END
-FROM n;
+INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, record, change_count)
+SELECT id, 'deployments', 'acme/' || service, service, 'production', 'v' || i, lower(hex(randomblob(20))), 'success', kind, NULL, NULL,
+       finished, changes, id || '|' || service || '|production|' || kind || '|' || finished || '|' || changes || '|' || leads,
+       CASE WHEN changes = 'known' THEN 10 ELSE 0 END
+FROM (SELECT i, printf('dep-%06d', i) AS id, 'svc-' || (i % 50) AS service, $start_ms + i * 315360 AS finished,
+             CASE WHEN i % 40 = 39 THEN 'rollback' WHEN i % 97 = 96 THEN 'hotfix' ELSE 'planned' END AS kind,
+             CASE WHEN i < 50 THEN 'seed' WHEN i % 23 = 0 THEN 'unknown' ELSE 'known' END AS changes,
+             CASE WHEN i < 50 OR i % 23 = 0 THEN '' ELSE '3600,7200,10800,14400,18000,21600,25200,28800,32400,36000' END AS leads
+      FROM n);
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 999999)
 INSERT INTO deployment_changes (deployment_id, sha, first_commit_at)
 SELECT printf('dep-%06d', i / 10), lower(hex(randomblob(20))), $start_ms + (i / 10) * 315360 - (i % 10 + 1) * 3600000 FROM n;
@@ -68,16 +68,15 @@ SQL
 postgres_rows() {
   cat <<SQL
 BEGIN;
-INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, first_commits, change_count)
-SELECT 'dep-' || lpad(i::text, 6, '0'), 'deployments', 'acme/svc-' || (i % 50), 'svc-' || (i % 50), 'production', 'v' || i,
-       md5(i::text) || substr(md5((i + 1)::text), 1, 8), 'success',
-       CASE WHEN i % 40 = 39 THEN 'rollback' WHEN i % 97 = 96 THEN 'hotfix' ELSE 'planned' END, NULL, NULL,
-       $start_ms + i::bigint * 315360,
-       CASE WHEN i < 50 THEN 'seed' WHEN i % 23 = 0 THEN 'unknown' ELSE 'known' END,
-       CASE WHEN i < 50 OR i % 23 = 0 THEN '' ELSE
-         (SELECT string_agg((($start_ms + i::bigint * 315360) / 1000 - k * 3600)::text, ',') FROM generate_series(1, 10) k) END,
-       CASE WHEN i < 50 OR i % 23 = 0 THEN 0 ELSE 10 END
-FROM generate_series(0, 99999) i;
+INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, record, change_count)
+SELECT id, 'deployments', 'acme/' || service, service, 'production', 'v' || i, md5(i::text) || substr(md5((i + 1)::text), 1, 8), 'success', kind, NULL, NULL,
+       finished, changes, id || '|' || service || '|production|' || kind || '|' || finished || '|' || changes || '|' || leads,
+       CASE WHEN changes = 'known' THEN 10 ELSE 0 END
+FROM (SELECT i, 'dep-' || lpad(i::text, 6, '0') AS id, 'svc-' || (i % 50) AS service, $start_ms + i::bigint * 315360 AS finished,
+             CASE WHEN i % 40 = 39 THEN 'rollback' WHEN i % 97 = 96 THEN 'hotfix' ELSE 'planned' END AS kind,
+             CASE WHEN i < 50 THEN 'seed' WHEN i % 23 = 0 THEN 'unknown' ELSE 'known' END AS changes,
+             CASE WHEN i < 50 OR i % 23 = 0 THEN '' ELSE '3600,7200,10800,14400,18000,21600,25200,28800,32400,36000' END AS leads
+      FROM generate_series(0, 99999) i) AS rows;
 INSERT INTO deployment_changes (deployment_id, sha, first_commit_at)
 SELECT 'dep-' || lpad((i / 10)::text, 6, '0'), md5(i::text) || substr(md5((-i)::text), 1, 8),
        $start_ms + (i / 10)::bigint * 315360 - (i % 10 + 1) * 3600000

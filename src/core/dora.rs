@@ -17,9 +17,11 @@
 //!   incident's mitigation (else its resolution), else the deployment that replaced it.
 //! - Deployment rework rate: unplanned deployments (rollback, revert, hotfix) over all.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// Why a deployment happened.
@@ -60,22 +62,24 @@ impl DeployKind {
 
 /// What a deployment shipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "first_commits")]
+#[serde(rename_all = "snake_case", tag = "kind", content = "lead_seconds")]
 pub enum Changes {
     /// The first deployment of its service and environment: nothing before it to count from.
     Seed,
     /// Its commits are not in the stored pushes and pull requests.
     Unknown,
-    /// When each change was first committed.
-    Known(Vec<Timestamp>),
+    /// Each change's lead: whole seconds from its first commit to the deployment finishing
+    /// (below zero when a clock was wrong; counted as zero).
+    Known(Vec<i64>),
 }
 
 /// A successful deployment to a production environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deployment {
     pub id: String,
-    pub service: String,
-    pub environment: String,
+    /// Shared: a year of an organisation is ~100k deployments of a few dozen services.
+    pub service: Arc<str>,
+    pub environment: Arc<str>,
     pub finished_at: Timestamp,
     pub kind: DeployKind,
     pub changes: Changes,
@@ -97,23 +101,25 @@ pub struct Commit {
     pub at: Timestamp,
 }
 
-/// The changes of a deployment, from its commits (`shas`): a commit that merged a pull
-/// request (`pulls`: merge or squash commit → the request's first commit) counts from the
-/// request's first commit; any other from its own time. Commits found nowhere are left out;
-/// when none is found the changes are unknown.
+/// The changes of a deployment that finished at `finished`, from its commits (`shas`): a
+/// commit that merged a pull request (`pulls`: merge or squash commit → the request's first
+/// commit) counts from the request's first commit; any other from its own time. Commits found
+/// nowhere are left out; when none is found the changes are unknown.
 pub fn change_times(
     shas: &[String],
     commits: &HashMap<String, Timestamp>,
     pulls: &HashMap<String, Timestamp>,
+    finished: Timestamp,
 ) -> Changes {
-    let times: Vec<Timestamp> = shas
+    let leads: Vec<i64> = shas
         .iter()
         .filter_map(|sha| first_commit(sha, commits, pulls))
+        .map(|first| finished.duration_since(first).as_secs())
         .collect();
-    if times.is_empty() {
+    if leads.is_empty() {
         Changes::Unknown
     } else {
-        Changes::Known(times)
+        Changes::Known(leads)
     }
 }
 
@@ -224,12 +230,17 @@ fn median(mut values: Vec<i64>) -> Option<i64> {
     if values.is_empty() {
         return None;
     }
-    values.sort_unstable();
+    // A year of an organisation is about a million changes: selecting the middle is linear
+    // where sorting them is not.
     let middle = values.len() / 2;
-    Some(if values.len() % 2 == 1 {
-        values[middle]
+    let odd = values.len() % 2 == 1;
+    let (below, &mut upper, _) = values.select_nth_unstable(middle);
+    Some(if odd {
+        upper
     } else {
-        (values[middle - 1] + values[middle]) / 2
+        // The lower middle is the largest of those below.
+        let lower = below.iter().copied().max().unwrap_or(upper);
+        (lower + upper) / 2
     })
 }
 
@@ -258,220 +269,262 @@ pub fn report(
     to: Timestamp,
     settings: &Settings,
 ) -> Report {
-    let mut all: Vec<&Deployment> = deployments.iter().collect();
-    all.sort_by(|a, b| a.finished_at.cmp(&b.finished_at).then(a.id.cmp(&b.id)));
-    let inside: Vec<&Deployment> = all
-        .iter()
-        .copied()
-        .filter(|d| from <= d.finished_at && d.finished_at < to)
-        .collect();
-    let days = to.duration_since(from).as_secs_f64() / 86_400.0;
-    let empty_window = days <= 0.0;
-    let no_deployments = || {
-        if empty_window {
-            "the window is empty".to_owned()
-        } else {
-            "no production deployments in the window".to_owned()
-        }
-    };
+    History::new(deployments, incidents, settings).report(from, to)
+}
 
-    let deployment_frequency = if empty_window {
-        Frequency {
-            deployments: 0,
-            per_day: 0.0,
-            per_week: 0.0,
-            per_month: 0.0,
-            class: None,
-            method: FREQUENCY_METHOD,
-            na_reason: Some(no_deployments()),
-        }
-    } else {
-        let per_day = inside.len() as f64 / days;
-        Frequency {
-            deployments: inside.len(),
-            per_day,
-            per_week: per_day * 7.0,
-            per_month: per_day * 30.44,
-            class: Some(frequency_class(per_day)),
-            method: FREQUENCY_METHOD,
-            na_reason: None,
-        }
-    };
+/// Deployments in time order with which of them failed and how they recovered: what does not
+/// depend on the window, worked out once, so a trend's weeks are each a slice of it.
+pub struct History<'d> {
+    /// In time order (ties by id).
+    all: Vec<&'d Deployment>,
+    /// Per deployment (by its place in `all`): why it failed and when it recovered.
+    failure: Vec<Option<(FailedBy, Option<Timestamp>)>>,
+}
 
-    // Lead time: every known change of the window's deployments.
-    let (mut leads, mut seeds, mut unknown) = (Vec::new(), 0, 0);
-    for deployment in &inside {
-        match &deployment.changes {
-            Changes::Seed => seeds += 1,
-            Changes::Unknown => unknown += 1,
-            Changes::Known(times) => leads.extend(
-                times
+impl<'d> History<'d> {
+    pub fn new(
+        deployments: &'d [Deployment],
+        incidents: &[Incident],
+        settings: &Settings,
+    ) -> History<'d> {
+        let mut all: Vec<&Deployment> = deployments.iter().collect();
+        // The store hands them over in time order already; a stable sort of sorted input is
+        // one pass.
+        all.sort_by(|a, b| a.finished_at.cmp(&b.finished_at).then(a.id.cmp(&b.id)));
+        // Each service's (and each service and environment's) deployments, in time order, as
+        // places in `all`: the next one and the latest before an instant are a step or a
+        // binary search away.
+        let mut next: Vec<Option<usize>> = vec![None; all.len()];
+        let mut last_in: FxHashMap<(&str, &str), usize> = FxHashMap::default();
+        let mut by_service: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (index, deployment) in all.iter().enumerate() {
+            let key = (&*deployment.service, &*deployment.environment);
+            match last_in.get_mut(&key) {
+                Some(previous) => {
+                    next[*previous] = Some(index);
+                    *previous = index;
+                }
+                None => {
+                    last_in.insert(key, index);
+                }
+            }
+            match by_service.get_mut(&*deployment.service) {
+                Some(list) => list.push(index),
+                None => {
+                    by_service.insert(&deployment.service, vec![index]);
+                }
+            }
+        }
+        // Only the deployments incidents name are looked up by id.
+        let mut named: FxHashMap<&str, Option<usize>> = incidents
+            .iter()
+            .filter_map(|incident| incident.causing_deployment.as_deref())
+            .map(|id| (id, None))
+            .collect();
+        if !named.is_empty() {
+            for (index, deployment) in all.iter().enumerate() {
+                if let Some(place) = named.get_mut(deployment.id.as_str()) {
+                    *place = Some(index);
+                }
+            }
+        }
+        let latest_before = |service: &str, at: Timestamp| -> Option<usize> {
+            let list = by_service.get(service)?;
+            let after = list.partition_point(|&index| all[index].finished_at <= at);
+            after.checked_sub(1).map(|place| list[place])
+        };
+        let mut failure: Vec<Option<(FailedBy, Option<Timestamp>)>> = vec![None; all.len()];
+        // A deployment two incidents point at failed by the earlier.
+        let mut incidents: Vec<&Incident> = incidents.iter().collect();
+        incidents.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        for incident in incidents {
+            let blamed: Option<usize> = match &incident.causing_deployment {
+                Some(cause) => named.get(cause.as_str()).copied().flatten(),
+                None => incident
+                    .services
                     .iter()
-                    .map(|at| deployment.finished_at.duration_since(*at).as_secs().max(0)),
-            ),
+                    .filter_map(|service| latest_before(service, incident.started_at))
+                    .filter(|&index| {
+                        incident.started_at.duration_since(all[index].finished_at)
+                            <= settings.attribution_window
+                    })
+                    // `all` is in time order, ties by id: the latest is the furthest along.
+                    .max(),
+            };
+            let Some(index) = blamed else { continue };
+            if failure[index].is_some() {
+                continue;
+            }
+            let by = if incident.causing_deployment.is_some() {
+                FailedBy::Incident {
+                    incident: incident.id.clone(),
+                }
+            } else {
+                FailedBy::Time {
+                    incident: incident.id.clone(),
+                }
+            };
+            failure[index] = Some((by, incident.resolved_at));
         }
+        for index in 0..all.len() {
+            if failure[index].is_some() {
+                continue;
+            }
+            if let Some(next) = next[index].filter(|&next| all[next].kind.unplanned()) {
+                failure[index] = Some((
+                    FailedBy::Followup {
+                        followed_by: all[next].id.clone(),
+                    },
+                    Some(all[next].finished_at),
+                ));
+            }
+        }
+        History { all, failure }
     }
-    let lead_reason = if inside.is_empty() {
-        Some(no_deployments())
-    } else if leads.is_empty() && seeds + unknown == 0 {
-        Some("the window's deployments shipped no new commits (redeployments)".to_owned())
-    } else if leads.is_empty() {
-        Some(format!(
-            "no deployment in the window has known commits ({seeds} seeds, {unknown} with commits not in the stored pushes)"
-        ))
-    } else {
-        None
-    };
-    let lead_time = LeadTime {
-        changes: leads.len(),
-        median_seconds: median(leads),
-        seeds,
-        unknown,
-        method: LEAD_METHOD,
-        na_reason: lead_reason,
-    };
 
-    // Which deployments failed, and how they recovered. `all` is in time order, so each
-    // service's (and each service and environment's) deployments are too: the next one and the
-    // latest before an instant are a step or a binary search away.
-    let by_id: HashMap<&str, &Deployment> = all.iter().map(|d| (d.id.as_str(), *d)).collect();
-    let mut next: HashMap<&str, &Deployment> = HashMap::new();
-    let mut last_in: HashMap<(&str, &str), &Deployment> = HashMap::new();
-    for deployment in &all {
-        let key = (deployment.service.as_str(), deployment.environment.as_str());
-        if let Some(previous) = last_in.insert(key, deployment) {
-            next.insert(previous.id.as_str(), deployment);
-        }
-    }
-    let mut by_service: HashMap<&str, Vec<&Deployment>> = HashMap::new();
-    for deployment in &all {
-        by_service
-            .entry(deployment.service.as_str())
-            .or_default()
-            .push(deployment);
-    }
-    let latest_before = |service: &str, at: Timestamp| -> Option<&Deployment> {
-        let list = by_service.get(service)?;
-        let after = list.partition_point(|d| d.finished_at <= at);
-        after.checked_sub(1).map(|index| list[index])
-    };
-    let mut failed: Vec<Failed> = Vec::new();
-    let mut seen: HashSet<&str> = HashSet::new();
-    for incident in incidents {
-        let blamed: Option<&Deployment> = match &incident.causing_deployment {
-            Some(cause) => by_id.get(cause.as_str()).copied(),
-            None => incident
-                .services
-                .iter()
-                .filter_map(|service| latest_before(service, incident.started_at))
-                .filter(|d| {
-                    incident.started_at.duration_since(d.finished_at) <= settings.attribution_window
-                })
-                .max_by(|a, b| a.finished_at.cmp(&b.finished_at).then(a.id.cmp(&b.id))),
+    /// The five keys for the deployments finished in `[from, to)`.
+    pub fn report(&self, from: Timestamp, to: Timestamp) -> Report {
+        let start = self.all.partition_point(|d| d.finished_at < from);
+        let end = self.all.partition_point(|d| d.finished_at < to).max(start);
+        let inside = &self.all[start..end];
+        let days = to.duration_since(from).as_secs_f64() / 86_400.0;
+        let empty_window = days <= 0.0;
+        let no_deployments = || {
+            if empty_window {
+                "the window is empty".to_owned()
+            } else {
+                "no production deployments in the window".to_owned()
+            }
         };
-        let Some(deployment) = blamed else { continue };
-        if !seen.insert(deployment.id.as_str()) {
-            continue;
-        }
-        let by = if incident.causing_deployment.is_some() {
-            FailedBy::Incident {
-                incident: incident.id.clone(),
+
+        let deployment_frequency = if empty_window {
+            Frequency {
+                deployments: 0,
+                per_day: 0.0,
+                per_week: 0.0,
+                per_month: 0.0,
+                class: None,
+                method: FREQUENCY_METHOD,
+                na_reason: Some(no_deployments()),
             }
         } else {
-            FailedBy::Time {
-                incident: incident.id.clone(),
+            let per_day = inside.len() as f64 / days;
+            Frequency {
+                deployments: inside.len(),
+                per_day,
+                per_week: per_day * 7.0,
+                per_month: per_day * 30.44,
+                class: Some(frequency_class(per_day)),
+                method: FREQUENCY_METHOD,
+                na_reason: None,
             }
         };
-        failed.push(Failed {
-            deployment: deployment.id.clone(),
-            by,
-            recovered_at: incident.resolved_at,
-        });
-    }
-    for deployment in &all {
-        if seen.contains(deployment.id.as_str()) {
-            continue;
+
+        // Lead time: every known change of the window's deployments.
+        let known: usize = inside
+            .iter()
+            .map(|deployment| match &deployment.changes {
+                Changes::Known(leads) => leads.len(),
+                _ => 0,
+            })
+            .sum();
+        let (mut leads, mut seeds, mut unknown) = (Vec::with_capacity(known), 0, 0);
+        for deployment in inside {
+            match &deployment.changes {
+                Changes::Seed => seeds += 1,
+                Changes::Unknown => unknown += 1,
+                Changes::Known(times) => leads.extend(times.iter().map(|lead| (*lead).max(0))),
+            }
         }
-        if let Some(next) = next
-            .get(deployment.id.as_str())
-            .filter(|next| next.kind.unplanned())
-        {
-            seen.insert(deployment.id.as_str());
-            failed.push(Failed {
-                deployment: deployment.id.clone(),
-                by: FailedBy::Followup {
-                    followed_by: next.id.clone(),
-                },
-                recovered_at: Some(next.finished_at),
-            });
+        let lead_reason = if inside.is_empty() {
+            Some(no_deployments())
+        } else if leads.is_empty() && seeds + unknown == 0 {
+            Some("the window's deployments shipped no new commits (redeployments)".to_owned())
+        } else if leads.is_empty() {
+            Some(format!(
+                "no deployment in the window has known commits ({seeds} seeds, {unknown} with commits not in the stored pushes)"
+            ))
+        } else {
+            None
+        };
+        let lead_time = LeadTime {
+            changes: leads.len(),
+            median_seconds: median(leads),
+            seeds,
+            unknown,
+            method: LEAD_METHOD,
+            na_reason: lead_reason,
+        };
+
+        // In time order, as `inside` is.
+        let failed: Vec<Failed> = (start..end)
+            .filter_map(|index| {
+                let (by, recovered_at) = self.failure[index].clone()?;
+                Some(Failed {
+                    deployment: self.all[index].id.clone(),
+                    by,
+                    recovered_at,
+                })
+            })
+            .collect();
+        let change_failure_rate = Rate {
+            value: (!inside.is_empty()).then(|| failed.len() as f64 / inside.len() as f64),
+            count: failed.len(),
+            of: inside.len(),
+            method: FAILURE_METHOD,
+            na_reason: inside.is_empty().then(no_deployments),
+        };
+
+        let recoveries: Vec<i64> = (start..end)
+            .filter_map(|index| {
+                let at = self.failure[index].as_ref()?.1?;
+                Some(
+                    at.duration_since(self.all[index].finished_at)
+                        .as_secs()
+                        .max(0),
+                )
+            })
+            .collect();
+        let not_recovered = failed.len() - recoveries.len();
+        let recovery_reason = if inside.is_empty() {
+            Some(no_deployments())
+        } else if failed.is_empty() {
+            Some("no deployment in the window failed".to_owned())
+        } else if recoveries.is_empty() {
+            Some(format!(
+                "none of the {} failed deployments has recovered yet",
+                failed.len()
+            ))
+        } else {
+            None
+        };
+        let recovery_time = Recovery {
+            recovered: recoveries.len(),
+            median_seconds: median(recoveries),
+            not_recovered,
+            method: RECOVERY_METHOD,
+            na_reason: recovery_reason,
+        };
+
+        let unplanned = inside.iter().filter(|d| d.kind.unplanned()).count();
+        let rework_rate = Rate {
+            value: (!inside.is_empty()).then(|| unplanned as f64 / inside.len() as f64),
+            count: unplanned,
+            of: inside.len(),
+            method: REWORK_METHOD,
+            na_reason: inside.is_empty().then(no_deployments),
+        };
+
+        Report {
+            from,
+            to,
+            deployment_frequency,
+            lead_time,
+            change_failure_rate,
+            recovery_time,
+            rework_rate,
+            failed,
         }
-    }
-    let inside_ids: HashSet<&str> = inside.iter().map(|d| d.id.as_str()).collect();
-    failed.retain(|f| inside_ids.contains(f.deployment.as_str()));
-    failed.sort_by(|a, b| {
-        by_id[a.deployment.as_str()]
-            .finished_at
-            .cmp(&by_id[b.deployment.as_str()].finished_at)
-    });
-
-    let change_failure_rate = Rate {
-        value: (!inside.is_empty()).then(|| failed.len() as f64 / inside.len() as f64),
-        count: failed.len(),
-        of: inside.len(),
-        method: FAILURE_METHOD,
-        na_reason: inside.is_empty().then(no_deployments),
-    };
-
-    let recoveries: Vec<i64> = failed
-        .iter()
-        .filter_map(|f| {
-            let at = f.recovered_at?;
-            Some(
-                at.duration_since(by_id[f.deployment.as_str()].finished_at)
-                    .as_secs()
-                    .max(0),
-            )
-        })
-        .collect();
-    let not_recovered = failed.len() - recoveries.len();
-    let recovery_reason = if inside.is_empty() {
-        Some(no_deployments())
-    } else if failed.is_empty() {
-        Some("no deployment in the window failed".to_owned())
-    } else if recoveries.is_empty() {
-        Some(format!(
-            "none of the {} failed deployments has recovered yet",
-            failed.len()
-        ))
-    } else {
-        None
-    };
-    let recovery_time = Recovery {
-        recovered: recoveries.len(),
-        median_seconds: median(recoveries),
-        not_recovered,
-        method: RECOVERY_METHOD,
-        na_reason: recovery_reason,
-    };
-
-    let unplanned = inside.iter().filter(|d| d.kind.unplanned()).count();
-    let rework_rate = Rate {
-        value: (!inside.is_empty()).then(|| unplanned as f64 / inside.len() as f64),
-        count: unplanned,
-        of: inside.len(),
-        method: REWORK_METHOD,
-        na_reason: inside.is_empty().then(no_deployments),
-    };
-
-    Report {
-        from,
-        to,
-        deployment_frequency,
-        lead_time,
-        change_failure_rate,
-        recovery_time,
-        rework_rate,
-        failed,
     }
 }
 
@@ -506,12 +559,18 @@ mod tests {
             environment: env.into(),
             finished_at: at(finished),
             kind,
-            changes,
+            changes: match changes {
+                Changes::Known(commits) => {
+                    Changes::Known(commits.iter().map(|commit| finished - commit).collect())
+                }
+                other => other,
+            },
         }
     }
 
+    /// Changes first committed at these seconds; `deploy` turns them into leads.
     fn known(commits: &[i64]) -> Changes {
-        Changes::Known(commits.iter().map(|s| at(*s)).collect())
+        Changes::Known(commits.to_vec())
     }
 
     fn incident(id: &str, started: i64, resolved: Option<i64>, cause: Option<&str>) -> Incident {
@@ -542,12 +601,18 @@ mod tests {
             ("c2".to_owned(), at(3 * DAY + 3600)),
         ]);
         let pulls = HashMap::from([("s1".to_owned(), at(DAY))]);
-        let changes = change_times(&["s1".into(), "c2".into(), "gone".into()], &commits, &pulls);
-        assert_eq!(changes, known(&[DAY, 3 * DAY + 3600]));
+        let changes = change_times(
+            &["s1".into(), "c2".into(), "gone".into()],
+            &commits,
+            &pulls,
+            at(4 * DAY),
+        );
+        assert_eq!(changes, Changes::Known(vec![3 * DAY, DAY - 3600]));
         assert_eq!(
-            change_times(&["gone".into()], &commits, &pulls),
+            change_times(&["gone".into()], &commits, &pulls, at(4 * DAY)),
             Changes::Unknown
         );
+        let changes = known(&[DAY, 3 * DAY + 3600]);
         let deployments = [
             deploy("d0", "production", -DAY, DeployKind::Planned, Changes::Seed),
             deploy("d1", "production", 4 * DAY, DeployKind::Planned, changes),

@@ -178,10 +178,25 @@ async fn gather(
         .dora_facts(services.as_deref(), &environments, from, until)
         .await?;
     if scope.environment.is_none() {
+        // Each service's own production environments; one lookup per service, not per
+        // deployment.
+        let production: rustc_hash::FxHashMap<&str, &[String]> = config
+            .services
+            .iter()
+            .map(|service| {
+                (
+                    service.id.as_str(),
+                    service.production_environments(&config.metrics),
+                )
+            })
+            .collect();
         facts.deployments.retain(|deployment| {
-            config
-                .production_environments(&deployment.service)
-                .contains(&deployment.environment)
+            production
+                .get(&*deployment.service)
+                .copied()
+                .unwrap_or(&config.metrics.production_environments)
+                .iter()
+                .any(|environment| **environment == *deployment.environment)
         });
     }
     Ok(Gathered {
@@ -199,8 +214,11 @@ pub async fn dora(
     to: Timestamp,
     bands_year: Option<&str>,
 ) -> Result<DoraView, StoreError> {
-    let gathered = gather(store, config, scope, from, to).await?;
-    Ok(view(config, scope, gathered, from, to, bands_year, false).0)
+    Ok(
+        view_apart(config, scope, store, from, to, bands_year, false)
+            .await?
+            .0,
+    )
 }
 
 /// One week of a trend.
@@ -220,12 +238,40 @@ pub async fn dora_by_week(
     to: Timestamp,
     bands_year: Option<&str>,
 ) -> Result<(DoraView, Vec<WeekReport>), StoreError> {
+    view_apart(config, scope, store, from, to, bands_year, true).await
+}
+
+/// Gathers the facts and works out the view on a blocking thread: a year of an organisation
+/// is tens of milliseconds of work the async workers should not wait on.
+async fn view_apart(
+    config: &Config,
+    scope: &Scope,
+    store: &Store,
+    from: Timestamp,
+    to: Timestamp,
+    bands_year: Option<&str>,
+    weekly: bool,
+) -> Result<(DoraView, Vec<WeekReport>), StoreError> {
     let gathered = gather(store, config, scope, from, to).await?;
-    Ok(view(config, scope, gathered, from, to, bands_year, true))
+    let (metrics, scope) = (config.metrics.clone(), scope.clone());
+    let bands_year = bands_year.map(str::to_owned);
+    tokio::task::spawn_blocking(move || {
+        view(
+            &metrics,
+            &scope,
+            gathered,
+            from,
+            to,
+            bands_year.as_deref(),
+            weekly,
+        )
+    })
+    .await
+    .map_err(|error| std::io::Error::other(error.to_string()).into())
 }
 
 fn view(
-    config: &Config,
+    metrics: &crate::metrics::config::MetricsConfig,
     scope: &Scope,
     gathered: Gathered,
     from: Timestamp,
@@ -238,7 +284,8 @@ fn view(
         facts,
         settings,
     } = gathered;
-    let report = dora::report(&facts.deployments, &facts.incidents, from, to, &settings);
+    let history = dora::History::new(&facts.deployments, &facts.incidents, &settings);
+    let report = history.report(from, to);
     let week = jiff::SignedDuration::from_hours(7 * 24);
     let mut weeks = Vec::new();
     let mut end = to;
@@ -246,12 +293,12 @@ fn view(
         let start = end.checked_sub(week).unwrap_or(from).max(from);
         weeks.push(WeekReport {
             week_start: start,
-            report: dora::report(&facts.deployments, &facts.incidents, start, end, &settings),
+            report: history.report(start, end),
         });
         end = start;
     }
     weeks.reverse();
-    let bands = bands::classify(&report, Some(bands_year.unwrap_or(&config.metrics.bands)));
+    let bands = bands::classify(&report, Some(bands_year.unwrap_or(&metrics.bands)));
     let quick_check = bands::quick_check(&report);
     (
         DoraView {
@@ -260,7 +307,7 @@ fn view(
             service: scope.service.clone(),
             team: scope.team.clone(),
             environments,
-            attribution_window: config.metrics.attribution_window.clone(),
+            attribution_window: metrics.attribution_window.clone(),
             bands,
         },
         weeks,

@@ -2,6 +2,7 @@
 //! come from the including module.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use sqlx::Row as _;
 
@@ -42,23 +43,90 @@ fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<(i64, Deplo
     ))
 }
 
-/// `first_commits` as stored: Unix seconds, comma-separated.
-fn first_commits(changes: &Changes) -> String {
-    match changes {
-        Changes::Known(times) => times
+/// A deployment's DORA record as stored (`migrations/*/0022_deployment_records.sql`):
+/// `id|service|environment|kind|finished_at|changes|leads`, each lead being a known change's
+/// seconds from first commit to finished, comma-separated.
+fn record(deployment: &DeploymentState, label: &str, changes: Option<&Changes>) -> String {
+    let leads = match changes {
+        Some(Changes::Known(leads)) => leads
             .iter()
-            .map(|at| at.as_second().to_string())
+            .map(i64::to_string)
             .collect::<Vec<_>>()
             .join(","),
         _ => String::new(),
-    }
+    };
+    format!(
+        "{}|{}|{}|{}|{}|{label}|{leads}",
+        deployment.id,
+        deployment.service,
+        deployment.environment,
+        deployment.kind.as_str(),
+        deployment.finished_at.as_millisecond()
+    )
 }
 
-fn parse_first_commits(text: &str) -> Vec<jiff::Timestamp> {
-    text.split(',')
-        .filter_map(|second| second.parse::<i64>().ok())
-        .filter_map(|second| jiff::Timestamp::from_second(second).ok())
-        .collect()
+/// The records `string_agg` joined with ';', back, leaving out any that is not one. One pass
+/// over the bytes: a year of an organisation is ~100k records and a million leads, and
+/// splitting on each separator in turn costs more than the query.
+fn parse_records(packed: &str) -> Vec<dora::Deployment> {
+    let mut names: rustc_hash::FxHashMap<&str, Arc<str>> = rustc_hash::FxHashMap::default();
+    let mut deployments = Vec::new();
+    for record in packed.split(';') {
+        if let Some(deployment) = parse_record(record, &mut names) {
+            deployments.push(deployment);
+        }
+    }
+    deployments
+}
+
+fn parse_record<'p>(
+    record: &'p str,
+    names: &mut rustc_hash::FxHashMap<&'p str, Arc<str>>,
+) -> Option<dora::Deployment> {
+    let mut rest = record;
+    let mut field = || -> Option<&'p str> {
+        let end = rest.bytes().position(|byte| byte == b'|')?;
+        let (field, after) = rest.split_at(end);
+        rest = &after[1..];
+        Some(field)
+    };
+    let (id, service, environment, kind, finished, changes) =
+        (field()?, field()?, field()?, field()?, field()?, field()?);
+    let leads = rest;
+    let mut name = |text: &'p str| names.entry(text).or_insert_with(|| text.into()).clone();
+    let finished_at = from_millis(finished.parse().ok()?);
+    Some(dora::Deployment {
+        id: id.to_owned(),
+        service: name(service),
+        environment: name(environment),
+        finished_at,
+        kind: DeployKind::parse(kind).unwrap_or(DeployKind::Planned),
+        changes: match changes {
+            "seed" => Changes::Seed,
+            "known" => Changes::Known(parse_leads(leads).collect()),
+            _ => Changes::Unknown,
+        },
+    })
+}
+
+/// Comma-separated whole numbers (a lead is negative when a clock was wrong), in one pass;
+/// an item that is not one is skipped.
+fn parse_leads(text: &str) -> impl Iterator<Item = i64> + '_ {
+    text.as_bytes()
+        .split(|&byte| byte == b',')
+        .filter_map(|item| {
+            let (negative, digits) = match item.split_first() {
+                Some((b'-', digits)) => (true, digits),
+                _ => (false, item),
+            };
+            if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let value = digits
+                .iter()
+                .fold(0_i64, |value, digit| value * 10 + i64::from(digit - b'0'));
+            Some(if negative { -value } else { value })
+        })
 }
 
 type Connection = <Db as sqlx::Database>::Connection;
@@ -221,7 +289,7 @@ impl Backend {
                     let changes = if redeployed {
                         Changes::Known(Vec::new())
                     } else {
-                        dora::change_times(&shas, &commits, &pulls)
+                        dora::change_times(&shas, &commits, &pulls, deployment.finished_at)
                     };
                     let shipped = shas
                         .into_iter()
@@ -241,7 +309,7 @@ impl Backend {
             Some(Changes::Known(times)) => ("known", times.len()),
         };
         sqlx::query(
-            "INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, first_commits, change_count) \
+            "INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, record, change_count) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
         )
         .bind(&deployment.id)
@@ -257,7 +325,7 @@ impl Backend {
         .bind(deployment.started_at.map(|at| at.as_millisecond()))
         .bind(finished)
         .bind(label)
-        .bind(changes.as_ref().map(first_commits).unwrap_or_default())
+        .bind(record(deployment, label, changes.as_ref()))
         .bind(i64::try_from(count).unwrap_or(i64::MAX))
         .execute(&mut *connection)
         .await?;
@@ -274,6 +342,108 @@ impl Backend {
             builder.build().execute(&mut *connection).await?;
         }
         Ok(())
+    }
+}
+
+impl Backend {
+    /// The successful deployments finished in `[from, to)` (milliseconds), in time order.
+    async fn deployment_records(
+        &self,
+        services: Option<&[String]>,
+        environments: &[String],
+        from: i64,
+        to: i64,
+    ) -> crate::store::Result<Vec<dora::Deployment>> {
+        if from >= to {
+            return Ok(Vec::new());
+        }
+        // The records come packed into one string: taking ~100k rows one at a time, or
+        // packing them here, costs several times what reading one column does.
+        let mut builder = sqlx::QueryBuilder::<Db>::new(
+            "SELECT string_agg(record, ';') FROM deployments \
+             WHERE status = 'success' AND finished_at >= ",
+        );
+        builder
+            .push_bind(from)
+            .push(" AND finished_at < ")
+            .push_bind(to)
+            .push(" AND environment IN (");
+        let mut separated = builder.separated(", ");
+        for environment in environments {
+            separated.push_bind(environment.clone());
+        }
+        builder.push(")");
+        if let Some(services) = services {
+            builder.push(" AND service IN (");
+            let mut separated = builder.separated(", ");
+            for service in services {
+                separated.push_bind(service.clone());
+            }
+            builder.push(")");
+        }
+        let packed: Option<String> = builder.build().fetch_one(self.reader()).await?.try_get(0)?;
+        let Some(packed) = packed else {
+            return Ok(Vec::new());
+        };
+        // Parsing a year takes tens of milliseconds: off the async workers, which keep
+        // taking webhooks meanwhile.
+        tokio::task::spawn_blocking(move || parse_records(&packed))
+            .await
+            .map_err(|error| std::io::Error::other(error.to_string()).into())
+    }
+
+    /// The incidents that started in `[from, to)` (milliseconds) on any of the services.
+    async fn dora_incidents(
+        &self,
+        services: Option<&[String]>,
+        from: i64,
+        to: i64,
+    ) -> crate::store::Result<Vec<dora::Incident>> {
+        // Packed the same way: `id|started|restored|services|cause`. Service is restored
+        // when the incident is mitigated (else resolved). The cause is last, and free text:
+        // a ';' in it becomes a '|', which no deployment id holds either.
+        let packed: Option<String> = sqlx::query_scalar(
+            "SELECT string_agg(id || '|' || CAST(COALESCE(impact_started_at, detected_at, created_at) AS TEXT) \
+             || '|' || COALESCE(CAST(COALESCE(mitigated_at, resolved_at) AS TEXT), '') || '|' || services \
+             || '|' || COALESCE(replace(causing_deployment, ';', '|'), ''), ';') FROM incidents \
+             WHERE COALESCE(impact_started_at, detected_at, created_at) >= $1 \
+             AND COALESCE(impact_started_at, detected_at, created_at) < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(self.reader())
+        .await?;
+        let mut incidents = Vec::new();
+        for record in packed.as_deref().unwrap_or_default().split(';') {
+            let mut fields = record.splitn(5, '|');
+            let (Some(id), Some(started), Some(restored), Some(services_text), Some(cause)) = (
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+                fields.next(),
+            ) else {
+                continue;
+            };
+            let incident_services: Vec<String> =
+                serde_json::from_str(services_text).unwrap_or_default();
+            if let Some(wanted) = services {
+                if !incident_services.iter().any(|s| wanted.contains(s)) {
+                    continue;
+                }
+            }
+            let Ok(started) = started.parse() else {
+                continue;
+            };
+            incidents.push(dora::Incident {
+                id: id.to_owned(),
+                services: incident_services,
+                started_at: from_millis(started),
+                resolved_at: restored.parse().ok().map(from_millis),
+                causing_deployment: Some(cause.to_owned()).filter(|cause| !cause.is_empty()),
+            });
+        }
+        Ok(incidents)
     }
 }
 
@@ -364,99 +534,23 @@ impl crate::metrics::store::MetricsStore for Backend {
         from: jiff::Timestamp,
         to: jiff::Timestamp,
     ) -> crate::store::Result<DoraFacts> {
-        let mut facts = DoraFacts::default();
         if environments.is_empty() || services.is_some_and(<[String]>::is_empty) {
-            return Ok(facts);
+            return Ok(DoraFacts::default());
         }
-        // The deployments come packed into one string: a year of an organisation is ~100k
-        // rows, and taking them a row at a time costs several times what the query does.
-        let mut builder = sqlx::QueryBuilder::<Db>::new(
-            "SELECT string_agg(id || '|' || service || '|' || environment || '|' || kind || '|' \
-             || CAST(finished_at AS TEXT) || '|' || changes || '|' || first_commits, ';') FROM deployments \
-             WHERE status = 'success' AND finished_at >= ",
-        );
-        builder
-            .push_bind(from.as_millisecond())
-            .push(" AND finished_at < ")
-            .push_bind(to.as_millisecond())
-            .push(" AND environment IN (");
-        let mut separated = builder.separated(", ");
-        for environment in environments {
-            separated.push_bind(environment.clone());
-        }
-        builder.push(")");
-        if let Some(services) = services {
-            builder.push(" AND service IN (");
-            let mut separated = builder.separated(", ");
-            for service in services {
-                separated.push_bind(service.clone());
-            }
-            builder.push(")");
-        }
-        let packed: Option<String> = builder.build().fetch_one(self.reader()).await?.try_get(0)?;
-        for record in packed.as_deref().unwrap_or_default().split(';') {
-            // No field holds '|' or ';': ids are generated, kinds and states are words, and
-            // services and environments are checked names (the ones asked for).
-            let fields: Vec<&str> = record.splitn(7, '|').collect();
-            let [
-                id,
-                service,
-                environment,
-                kind,
-                finished,
-                changes,
-                first_commits,
-            ] = fields[..]
-            else {
-                continue;
-            };
-            facts.deployments.push(dora::Deployment {
-                id: id.to_owned(),
-                service: service.to_owned(),
-                environment: environment.to_owned(),
-                finished_at: from_millis(finished.parse().unwrap_or_default()),
-                kind: DeployKind::parse(kind).unwrap_or(DeployKind::Planned),
-                changes: match changes {
-                    "seed" => Changes::Seed,
-                    "known" => Changes::Known(parse_first_commits(first_commits)),
-                    _ => Changes::Unknown,
-                },
-            });
-        }
-        let rows = sqlx::query(
-            "SELECT id, services, impact_started_at, detected_at, created_at, mitigated_at, resolved_at, causing_deployment \
-             FROM incidents WHERE COALESCE(impact_started_at, detected_at, created_at) >= $1 \
-             AND COALESCE(impact_started_at, detected_at, created_at) < $2",
-        )
-        .bind(from.as_millisecond())
-        .bind(to.as_millisecond())
-        .fetch_all(self.reader())
-        .await?;
-        for row in rows {
-            let services_text: String = row.try_get("services")?;
-            let incident_services: Vec<String> =
-                serde_json::from_str(&services_text).unwrap_or_default();
-            if let Some(wanted) = services {
-                if !incident_services.iter().any(|s| wanted.contains(s)) {
-                    continue;
-                }
-            }
-            let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
-                Ok(row.try_get::<Option<i64>, _>(column)?.map(from_millis))
-            };
-            let started = time("impact_started_at")?
-                .or(time("detected_at")?)
-                .unwrap_or(from_millis(row.try_get("created_at")?));
-            facts.incidents.push(dora::Incident {
-                id: row.try_get("id")?,
-                services: incident_services,
-                started_at: started,
-                // Service is restored when the incident is mitigated.
-                resolved_at: time("mitigated_at")?.or(time("resolved_at")?),
-                causing_deployment: row.try_get("causing_deployment")?,
-            });
-        }
-        Ok(facts)
+        // A year of an organisation is ~100k deployments: the window's two halves are read
+        // and parsed at once, beside the incidents, so a long window takes both cores.
+        let (from_ms, to_ms) = (from.as_millisecond(), to.as_millisecond());
+        let middle = from_ms + (to_ms - from_ms).max(0) / 2;
+        let (mut deployments, later, incidents) = tokio::try_join!(
+            self.deployment_records(services, environments, from_ms, middle),
+            self.deployment_records(services, environments, middle, to_ms),
+            self.dora_incidents(services, from_ms, to_ms),
+        )?;
+        deployments.extend(later);
+        Ok(DoraFacts {
+            deployments,
+            incidents,
+        })
     }
 
     async fn ops_facts(

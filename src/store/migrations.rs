@@ -91,4 +91,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0021_deployments.sql",
         "deployments, their changes, and pushed commits"
     ),
+    migration!(
+        22,
+        "0022_deployment_records.sql",
+        "each deployment's packed DORA record"
+    ),
 ];

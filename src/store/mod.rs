@@ -372,3 +372,81 @@ impl<'s> sqlx::migrate::MigrationSource<'s> for EmbeddedMigrations {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The backend's migrations up to `last` only: a database as an older Firewatch left it.
+    async fn migrator(source: EmbeddedMigrations, last: Option<i64>) -> sqlx::migrate::Migrator {
+        let mut migrator = sqlx::migrate::Migrator::new(source).await.unwrap();
+        if let Some(last) = last {
+            let older: Vec<_> = migrator
+                .iter()
+                .filter(|m| m.version <= last)
+                .cloned()
+                .collect();
+            migrator.migrations = Cow::Owned(older);
+        }
+        migrator
+    }
+
+    const BEFORE_RECORDS: &str = "INSERT INTO deployments (id, source, repository, service, environment, status, kind, finished_at, changes, first_commits, change_count) VALUES \
+        ('dep-1', 'deployments', 'acme/api', 'api', 'production', 'success', 'planned', 1003500, 'known', '1000,2', 2), \
+        ('dep-2', 'deployments', 'acme/api', 'api', 'production', 'success', 'rollback', 2000000, 'seed', '', 0)";
+    const RECORDS: &str = "SELECT record FROM deployments ORDER BY id";
+    /// As `metrics::sql::record` writes them: leads are seconds from each first commit to the
+    /// deployment finishing (1003.5 s, counted in whole seconds as the query does).
+    const EXPECTED: [&str; 2] = [
+        "dep-1|api|production|planned|1003500|known|3,1001",
+        "dep-2|api|production|rollback|2000000|seed|",
+    ];
+
+    #[tokio::test]
+    async fn deployments_stored_before_their_records_get_them_on_sqlite() {
+        let directory = tempfile::tempdir().unwrap();
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .connect_with(
+                sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(directory.path().join("fw.db"))
+                    .create_if_missing(true),
+            )
+            .await
+            .unwrap();
+        let sqlite = EmbeddedMigrations::Sqlite;
+        migrator(sqlite, Some(21)).await.run(&pool).await.unwrap();
+        sqlx::query(BEFORE_RECORDS).execute(&pool).await.unwrap();
+        migrator(sqlite, None).await.run(&pool).await.unwrap();
+        let records: Vec<String> = sqlx::query_scalar(RECORDS).fetch_all(&pool).await.unwrap();
+        assert_eq!(records, EXPECTED);
+    }
+
+    #[tokio::test]
+    async fn deployments_stored_before_their_records_get_them_on_postgres() {
+        // `scripts/test` sets it; a plain `cargo test` on a machine without PostgreSQL does not.
+        let Ok(url) = std::env::var("FIREWATCH_TEST_POSTGRES_URL") else {
+            return;
+        };
+        let admin = sqlx::PgPool::connect(&url).await.unwrap();
+        let name = format!("firewatch_records_{}", uuid::Uuid::now_v7().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let options: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+        let pool = sqlx::PgPool::connect_with(options.database(&name))
+            .await
+            .unwrap();
+        let postgres = EmbeddedMigrations::Postgres;
+        migrator(postgres, Some(21)).await.run(&pool).await.unwrap();
+        sqlx::query(BEFORE_RECORDS).execute(&pool).await.unwrap();
+        migrator(postgres, None).await.run(&pool).await.unwrap();
+        let records: Vec<String> = sqlx::query_scalar(RECORDS).fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        sqlx::query(&format!("DROP DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        assert_eq!(records, EXPECTED);
+    }
+}
