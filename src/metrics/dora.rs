@@ -178,23 +178,13 @@ async fn gather(
         .dora_facts(services.as_deref(), &environments, from, until)
         .await?;
     if scope.environment.is_none() {
-        // Each service's own production environments; one lookup per service, not per
-        // deployment.
-        let production: rustc_hash::FxHashMap<&str, &[String]> = config
-            .services
-            .iter()
-            .map(|service| {
-                (
-                    service.id.as_str(),
-                    service.production_environments(&config.metrics),
-                )
-            })
-            .collect();
+        // Looked up once per service, not once per deployment.
+        let mut production: rustc_hash::FxHashMap<std::sync::Arc<str>, &[String]> =
+            rustc_hash::FxHashMap::default();
         facts.deployments.retain(|deployment| {
             production
-                .get(&*deployment.service)
-                .copied()
-                .unwrap_or(&config.metrics.production_environments)
+                .entry(deployment.service.clone())
+                .or_insert_with(|| config.production_environments(&deployment.service))
                 .iter()
                 .any(|environment| **environment == *deployment.environment)
         });
