@@ -182,9 +182,15 @@ async fn gather(
         let mut production: rustc_hash::FxHashMap<std::sync::Arc<str>, &[String]> =
             rustc_hash::FxHashMap::default();
         facts.deployments.retain(|deployment| {
-            production
-                .entry(deployment.service.clone())
-                .or_insert_with(|| config.production_environments(&deployment.service))
+            let environments = match production.get(&*deployment.service) {
+                Some(environments) => *environments,
+                None => {
+                    let environments = config.production_environments(&deployment.service);
+                    production.insert(deployment.service.clone(), environments);
+                    environments
+                }
+            };
+            environments
                 .iter()
                 .any(|environment| **environment == *deployment.environment)
         });
