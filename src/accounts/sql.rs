@@ -42,22 +42,20 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn create_token(
         &self,
-        id: &str,
-        name: &str,
-        scopes: &[String],
-        user: Option<&str>,
-        token_hash: &str,
-        now: jiff::Timestamp,
+        token: &crate::accounts::store::NewToken<'_>,
     ) -> crate::store::Result<()> {
         sqlx::query(
-            "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at, user_name) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at, user_name, created_by, created_by_user) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(id)
-        .bind(name)
-        .bind(scopes.join(","))
-        .bind(token_hash)
-        .bind(now.as_millisecond())
-        .bind(user)
+        .bind(token.id)
+        .bind(token.name)
+        .bind(token.scopes.join(","))
+        .bind(token.token_hash)
+        .bind(token.now.as_millisecond())
+        .bind(token.user)
+        .bind(&token.creator.by)
+        .bind(&token.creator.user)
         .execute(self.writer())
         .await?;
         Ok(())
@@ -67,9 +65,13 @@ impl crate::accounts::store::AccountStore for Backend {
         &self,
         token_hash: &str,
     ) -> crate::store::Result<crate::accounts::store::ApiToken> {
+        // A token acting for a person works only while that person exists and is enabled.
         let row = sqlx::query(
-            "SELECT id, name, scopes, created_at, revoked_at, user_name FROM api_tokens \
-             WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT t.id, t.name, t.scopes, t.created_at, t.revoked_at, t.user_name, \
+                    t.created_by, t.created_by_user, u.role AS user_role \
+             FROM api_tokens t LEFT JOIN users u ON u.name = t.user_name \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL \
+               AND (t.user_name IS NULL OR (u.id IS NOT NULL AND u.disabled_at IS NULL))",
         )
         .bind(token_hash)
         .fetch_optional(self.reader())
@@ -80,7 +82,9 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>> {
         let rows = sqlx::query(
-            "SELECT id, name, scopes, created_at, revoked_at, user_name FROM api_tokens ORDER BY created_at, id",
+            "SELECT id, name, scopes, created_at, revoked_at, user_name, created_by, created_by_user, \
+                    NULL AS user_role \
+             FROM api_tokens ORDER BY created_at, id",
         )
         .fetch_all(self.reader())
         .await?;
@@ -241,6 +245,9 @@ impl Backend {
             name: row.try_get("name")?,
             scopes: scopes.split(',').map(str::to_owned).collect(),
             user: row.try_get("user_name")?,
+            created_by: row.try_get("created_by")?,
+            created_by_user: row.try_get("created_by_user")?,
+            user_role: row.try_get("user_role")?,
             created_at: crate::clock::from_millis(row.try_get("created_at")?),
             revoked_at: row
                 .try_get::<Option<i64>, _>("revoked_at")?

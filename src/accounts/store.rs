@@ -10,8 +10,70 @@ pub struct ApiToken {
     pub scopes: Vec<String>,
     /// The web UI user the token acts as, when it has one: who approves with it.
     pub user: Option<String>,
+    /// Who made it, as the record names them ("user:ana", "api:deploy-bot", "cli").
+    pub created_by: Option<String>,
+    /// The person who made it, if a person did: the two-person rule counts the token as theirs
+    /// too.
+    #[serde(skip)]
+    pub created_by_user: Option<String>,
+    /// The role of `user` now, read with the token (only live tokens of enabled users are
+    /// found).
+    #[serde(skip)]
+    pub user_role: Option<String>,
     pub created_at: Timestamp,
     pub revoked_at: Option<Timestamp>,
+}
+
+/// A token to store: only its hash, never its text.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub scopes: &'a [String],
+    /// The web UI user it acts as.
+    pub user: Option<&'a str>,
+    pub creator: &'a TokenCreator,
+    pub token_hash: &'a str,
+    pub now: Timestamp,
+}
+
+/// Who makes a token: how the record names them, and the person behind it, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenCreator {
+    pub by: String,
+    pub user: Option<String>,
+}
+
+impl TokenCreator {
+    /// Someone at the server's own command line: the record says so, and no person is known.
+    pub fn cli() -> TokenCreator {
+        TokenCreator {
+            by: "cli".to_owned(),
+            user: None,
+        }
+    }
+
+    pub fn user(name: &str) -> TokenCreator {
+        TokenCreator {
+            by: format!("user:{name}"),
+            user: Some(name.to_owned()),
+        }
+    }
+
+    /// Made through the API with `token`: the token's person, if it acts for one.
+    pub fn token(token: &ApiToken) -> TokenCreator {
+        match &token.user {
+            Some(user) => TokenCreator {
+                by: format!("user:{user} (token {})", token.name),
+                user: Some(user.clone()),
+            },
+            None => TokenCreator {
+                by: format!("api:{}", token.name),
+                // A token of no person made by a person is still that person's.
+                user: token.created_by_user.clone(),
+            },
+        }
+    }
 }
 
 /// A person who signs in (never with the password hash).
@@ -60,15 +122,11 @@ pub trait AccountStore {
 
     async fn create_token(
         &self,
-        id: &str,
-        name: &str,
-        scopes: &[String],
-        user: Option<&str>,
-        token_hash: &str,
-        now: jiff::Timestamp,
+        token: &crate::accounts::store::NewToken<'_>,
     ) -> crate::store::Result<()>;
 
-    /// The live (not revoked) token with this hash.
+    /// The live (not revoked) token with this hash, with its person's role; `NotFound` when
+    /// it acts for a person who is disabled or no longer exists.
     async fn find_token(
         &self,
         token_hash: &str,

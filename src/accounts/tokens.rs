@@ -43,11 +43,13 @@ pub enum TokenError {
 }
 
 /// Makes a token; with `user`, it acts as that web UI user (who it approves a change as).
+/// `creator` is kept with it: a token counts as its creator's too when a change is decided.
 pub async fn create(
     store: &crate::store::Store,
     name: &str,
     scopes: &[crate::core::scope::Scope],
     user: Option<&str>,
+    creator: &crate::accounts::store::TokenCreator,
     now: jiff::Timestamp,
 ) -> Result<CreatedToken, TokenError> {
     if let Some(user) = user {
@@ -62,7 +64,15 @@ pub async fn create(
     let (id, token) = generate()?;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     store
-        .create_token(&id, name, &scopes, user, &hash(&token), now)
+        .create_token(&crate::accounts::store::NewToken {
+            id: &id,
+            name,
+            scopes: &scopes,
+            user,
+            creator,
+            token_hash: &hash(&token),
+            now,
+        })
         .await?;
     Ok(CreatedToken {
         id,

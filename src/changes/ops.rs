@@ -7,14 +7,20 @@ use jiff::Timestamp;
 use crate::alerts::store::Timer;
 use crate::changes::notices::{self, Told};
 use crate::changes::store::{Announcement, ChangeState, Risk};
+use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::{JobKind, Store, StoreError};
 
-/// Who acts: how the record names them, and the web UI user behind them, if any.
+/// Who acts: how the record names them, the web UI user behind them and that user's role, if
+/// any, and the person who made the token they act through.
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub by: String,
     pub user: Option<String>,
+    pub role: Option<Role>,
+    /// Whoever made the token, when a person did: a token an announcer made for someone else
+    /// is still the announcer's hand.
+    pub minted_by: Option<String>,
 }
 
 impl Identity {
@@ -25,13 +31,22 @@ impl Identity {
                 None => format!("api:{}", token.name),
             },
             user: token.user.clone(),
+            // An unreadable role is the least one, as for sessions.
+            role: token
+                .user
+                .as_ref()
+                .map(|_| token.user_role.as_deref().and_then(|r| r.parse().ok()))
+                .map(|role| role.unwrap_or(Role::Viewer)),
+            minted_by: token.created_by_user.clone(),
         }
     }
 
-    pub fn of_user(name: &str) -> Identity {
+    pub fn of_user(name: &str, role: Role) -> Identity {
         Identity {
             by: format!("user:{name}"),
             user: Some(name.to_owned()),
+            role: Some(role),
+            minted_by: None,
         }
     }
 }
@@ -45,6 +60,12 @@ pub enum Refusal {
         "a token that acts as no user cannot approve or reject: create one with --user, or use the web UI"
     )]
     NoUser,
+    #[error(
+        "the token was made by the change's announcer: someone else has to approve or reject it, with a token of their own"
+    )]
+    AnnouncersToken,
+    #[error("approving or rejecting a change needs the responder role; {user}'s role is {role}")]
+    Role { user: String, role: Role },
     #[error("the change is {0}: only a change pending approval can be approved or rejected")]
     NotPending(&'static str),
 }
@@ -160,6 +181,17 @@ pub fn decide(
     };
     if current.announcer_user.as_deref() == Some(user.as_str()) {
         return Err(Refusal::SelfApproval);
+    }
+    if current.announcer_user.is_some() && current.announcer_user == who.minted_by {
+        return Err(Refusal::AnnouncersToken);
+    }
+    // The same role the web UI asks for, whichever way the decision comes.
+    let role = who.role.unwrap_or(Role::Viewer);
+    if !role.allows(Role::Responder) {
+        return Err(Refusal::Role {
+            user: user.clone(),
+            role,
+        });
     }
     let mut after = current.clone();
     after.decided_at = Some(now);
@@ -282,13 +314,15 @@ mod tests {
         let token = |user: Option<&str>| Identity {
             by: "api:ci".into(),
             user: user.map(str::to_owned),
+            role: user.map(|_| Role::Responder),
+            minted_by: None,
         };
         let approve = Decision::Approve;
         assert_eq!(
             decide(
                 &pending(Some("ana")),
                 &approve,
-                &Identity::of_user("ana"),
+                &Identity::of_user("ana", Role::Responder),
                 now
             ),
             Err(Refusal::SelfApproval)
@@ -305,19 +339,27 @@ mod tests {
         let approved = decide(
             &pending(Some("ana")),
             &approve,
-            &Identity::of_user("mina"),
+            &Identity::of_user("mina", Role::Responder),
             now,
         )
         .unwrap();
         assert_eq!(approved.state, ChangeState::Approved);
         assert_eq!(approved.decided_by.as_deref(), Some("user:mina"));
         // A pipeline's token announced it: any user may approve.
-        assert!(decide(&pending(None), &approve, &Identity::of_user("ana"), now).is_ok());
+        assert!(
+            decide(
+                &pending(None),
+                &approve,
+                &Identity::of_user("ana", Role::Responder),
+                now
+            )
+            .is_ok()
+        );
         assert_eq!(
             decide(
                 &approved,
                 &Decision::Reject { reason: None },
-                &Identity::of_user("gyeongjun"),
+                &Identity::of_user("gyeongjun", Role::Admin),
                 now
             ),
             Err(Refusal::NotPending("approved"))
@@ -327,11 +369,51 @@ mod tests {
             &Decision::Reject {
                 reason: Some("  not during the sale ".into()),
             },
-            &Identity::of_user("mina"),
+            &Identity::of_user("mina", Role::Responder),
             now,
         )
         .unwrap();
         assert_eq!(rejected.state, ChangeState::Rejected);
         assert_eq!(rejected.reason.as_deref(), Some("not during the sale"));
+    }
+
+    #[test]
+    fn a_viewer_cannot_decide_and_an_announcers_token_is_the_announcer() {
+        let now: Timestamp = "2026-11-02T01:05:00Z".parse().unwrap();
+        let approve = Decision::Approve;
+        assert_eq!(
+            decide(
+                &pending(Some("ana")),
+                &approve,
+                &Identity::of_user("viewer1", Role::Viewer),
+                now
+            ),
+            Err(Refusal::Role {
+                user: "viewer1".into(),
+                role: Role::Viewer
+            })
+        );
+        // Made by ana for resp2: still ana's hand.
+        let minted = Identity {
+            by: "user:resp2 (token t)".into(),
+            user: Some("resp2".into()),
+            role: Some(Role::Responder),
+            minted_by: Some("ana".into()),
+        };
+        assert_eq!(
+            decide(&pending(Some("ana")), &approve, &minted, now),
+            Err(Refusal::AnnouncersToken)
+        );
+        // The same token on a change someone else announced is fine.
+        assert!(decide(&pending(Some("mina")), &approve, &minted, now).is_ok());
+        // A token's person with no readable role is a viewer.
+        let no_role = Identity {
+            role: None,
+            ..minted.clone()
+        };
+        assert!(matches!(
+            decide(&pending(Some("mina")), &approve, &no_role, now),
+            Err(Refusal::Role { .. })
+        ));
     }
 }

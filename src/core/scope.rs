@@ -39,6 +39,28 @@ impl Scope {
         Scope::Admin,
     ];
 
+    /// The least web UI role that may use this scope: a token acting for a person can do no
+    /// more than that person could in the UI.
+    pub fn role_needed(self) -> crate::core::role::Role {
+        use crate::core::role::Role;
+        match self {
+            Scope::EventsRead
+            | Scope::NotificationsRead
+            | Scope::AlertsRead
+            | Scope::OncallRead
+            | Scope::IncidentsRead
+            | Scope::MetricsRead => Role::Viewer,
+            Scope::EventsWrite
+            | Scope::NotificationsWrite
+            | Scope::AlertsWrite
+            | Scope::OncallWrite
+            | Scope::IncidentsWrite
+            | Scope::ChangesWrite
+            | Scope::DeploymentsWrite => Role::Responder,
+            Scope::Admin => Role::Admin,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::EventsRead => "events:read",

@@ -150,6 +150,7 @@ pub async fn write_history(
         "demo",
         &[crate::core::scope::Scope::Admin],
         Some(USER),
+        &crate::accounts::store::TokenCreator::cli(),
         start,
     )
     .await

@@ -227,7 +227,7 @@ pub async fn create_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    state.authorize(&headers, Scope::Admin).await?;
+    let acting = state.authorize(&headers, Scope::Admin).await?;
     let request: NewToken = serde_json::from_slice(&body).map_err(|error| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
@@ -249,6 +249,7 @@ pub async fn create_token(
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty()),
+        &crate::accounts::store::TokenCreator::token(&acting),
         state.clock.now(),
     )
     .await

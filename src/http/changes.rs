@@ -28,6 +28,12 @@ impl From<ChangeError> for ApiError {
                 "approver_unknown",
                 refusal.to_string(),
             ),
+            ChangeError::Refused(refusal @ Refusal::AnnouncersToken) => {
+                ApiError::new(StatusCode::FORBIDDEN, "self_approval", refusal.to_string())
+            }
+            ChangeError::Refused(refusal @ Refusal::Role { .. }) => {
+                ApiError::new(StatusCode::FORBIDDEN, "role_required", refusal.to_string())
+            }
             ChangeError::Refused(refusal @ Refusal::NotPending(_)) => {
                 ApiError::new(StatusCode::CONFLICT, "not_pending", refusal.to_string())
             }

@@ -56,11 +56,30 @@ impl AppState {
             Err(error) => return Err(error.into()),
         };
         let granted: Vec<Scope> = token.scopes.iter().filter_map(|s| s.parse().ok()).collect();
-        if scope::allows(&granted, needed) {
-            Ok(token)
-        } else {
-            Err(ApiError::forbidden(needed.as_str()))
+        if !scope::allows(&granted, needed) {
+            return Err(ApiError::forbidden(needed.as_str()));
         }
+        // A token acting for a person is capped by that person's role now, whatever scopes
+        // it was given (the store finds none of a disabled person's).
+        if let Some(user) = &token.user {
+            let role = token
+                .user_role
+                .as_deref()
+                .and_then(|role| role.parse::<crate::core::role::Role>().ok())
+                .unwrap_or(crate::core::role::Role::Viewer);
+            if !role.allows(needed.role_needed()) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "role_required",
+                    format!(
+                        "this token acts for {user}, whose role is {role}; \"{}\" needs the {} role",
+                        needed.as_str(),
+                        needed.role_needed()
+                    ),
+                ));
+            }
+        }
+        Ok(token)
     }
 }
 

@@ -96,4 +96,5 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0022_deployment_records.sql",
         "each deployment's packed DORA record"
     ),
+    migration!(23, "0023_token_creator.sql", "who made each API token"),
 ];

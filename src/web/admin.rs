@@ -121,19 +121,27 @@ pub async fn create_token(
     }
     let now = state.clock.now();
     let acts_as = Some(form.user.trim()).filter(|u| !u.is_empty());
-    let created =
-        match crate::accounts::tokens::create(&state.store, name, &scopes, acts_as, now).await {
-            Ok(created) => created,
-            Err(error @ crate::accounts::tokens::TokenError::UnknownUser(_)) => {
-                let problem = error.to_string();
-                let page = tokens_page(&state, &user, &headers, context! { problem, name }).await?;
-                return Ok((StatusCode::BAD_REQUEST, page).into_response());
-            }
-            Err(error) => {
-                tracing::error!(error = %format!("{error:#}"), "token could not be created");
-                return Err(PageError::Unavailable);
-            }
-        };
+    let created = match crate::accounts::tokens::create(
+        &state.store,
+        name,
+        &scopes,
+        acts_as,
+        &crate::accounts::store::TokenCreator::user(&user.user.name),
+        now,
+    )
+    .await
+    {
+        Ok(created) => created,
+        Err(error @ crate::accounts::tokens::TokenError::UnknownUser(_)) => {
+            let problem = error.to_string();
+            let page = tokens_page(&state, &user, &headers, context! { problem, name }).await?;
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
+        }
+        Err(error) => {
+            tracing::error!(error = %format!("{error:#}"), "token could not be created");
+            return Err(PageError::Unavailable);
+        }
+    };
     tracing::info!(user = %user.user.name, token = %created.id, name = %created.name, "API token created");
     let page = tokens_page(
         &state,

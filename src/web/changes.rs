@@ -131,8 +131,12 @@ pub async fn announce(
                 rollback: form.rollback.clone(),
                 needs_approval: form.needs_approval.is_some(),
             };
-            match crate::changes::ops::announce(&state, new, &Identity::of_user(&user.user.name))
-                .await
+            match crate::changes::ops::announce(
+                &state,
+                new,
+                &Identity::of_user(&user.user.name, user.role),
+            )
+            .await
             {
                 Ok(change) => {
                     return Ok(
@@ -232,16 +236,19 @@ async fn decide(
         &state,
         &id,
         decision,
-        &Identity::of_user(&user.user.name),
+        &Identity::of_user(&user.user.name, user.role),
     )
     .await
     {
         Ok(_) => {
             return Ok(Redirect::to(&format!("/changes/{id}?changed={done}")).into_response());
         }
-        Err(ChangeError::Refused(refusal @ (Refusal::SelfApproval | Refusal::NoUser))) => {
-            (StatusCode::FORBIDDEN, refusal.to_string())
-        }
+        Err(ChangeError::Refused(
+            refusal @ (Refusal::SelfApproval
+            | Refusal::NoUser
+            | Refusal::AnnouncersToken
+            | Refusal::Role { .. }),
+        )) => (StatusCode::FORBIDDEN, refusal.to_string()),
         Err(ChangeError::Refused(refusal)) => (StatusCode::CONFLICT, refusal.to_string()),
         Err(error) => return Err(error.into()),
     };

@@ -27,6 +27,7 @@ mod postmortems;
 mod process;
 mod published;
 mod reports;
+mod security;
 mod silences;
 mod state;
 mod statuspage;

@@ -267,6 +267,7 @@ impl TestApp {
             "test-admin",
             &[Scope::Admin],
             None,
+            &firewatch::accounts::store::TokenCreator::cli(),
             clock.now(),
         )
         .await
@@ -285,10 +286,17 @@ impl TestApp {
     }
 
     pub async fn token(&self, scopes: &[Scope]) -> String {
-        firewatch::accounts::tokens::create(&self.store, "test", scopes, None, self.clock.now())
-            .await
-            .expect("token")
-            .token
+        firewatch::accounts::tokens::create(
+            &self.store,
+            "test",
+            scopes,
+            None,
+            &firewatch::accounts::store::TokenCreator::cli(),
+            self.clock.now(),
+        )
+        .await
+        .expect("token")
+        .token
     }
 
     /// A token that acts as the web UI user `user`.
@@ -298,6 +306,7 @@ impl TestApp {
             &format!("{user}-token"),
             scopes,
             Some(user),
+            &firewatch::accounts::store::TokenCreator::cli(),
             self.clock.now(),
         )
         .await

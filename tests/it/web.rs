@@ -693,6 +693,7 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             "deploys",
             &[Scope::EventsRead],
             None,
+            &firewatch::accounts::store::TokenCreator::cli(),
             app.clock.now(),
         )
         .await
