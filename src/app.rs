@@ -119,6 +119,11 @@ impl App {
         let now = settings.clock.now();
         crate::alerts::jobs::schedule_check(&store, "start", now, now).await?;
         crate::checks::jobs::schedule_all(&store, &state.config.current(), now).await?;
+        // Connections and body bytes are bounded across both listeners, before any request
+        // is authenticated.
+        let limits = http::serve::Limits::of(&state.config.current().server);
+        let budget =
+            http::serve::BodyBudget::new(state.config.current().server.body_bytes_in_flight);
         // The public status page on its own address, so the admin UI and API need not face
         // the internet.
         let status_address = match &state.config.current().status_page.listen {
@@ -128,15 +133,9 @@ impl App {
                 tracing::info!(address = %bound, "status page listening on its own address");
                 let shutdown = shutdown.clone();
                 let router = http::status_routes().with_state(state.clone());
+                let budget = budget.clone();
                 tasks.spawn(async move {
-                    let serve = axum::serve(
-                        status_listener,
-                        router.into_make_service_with_connect_info::<SocketAddr>(),
-                    )
-                    .with_graceful_shutdown(async move { shutdown.cancelled().await });
-                    if let Err(error) = serve.await {
-                        tracing::error!(%error, "status page server failed");
-                    }
+                    http::serve::serve(status_listener, router, limits, budget, shutdown).await;
                     "status page server"
                 });
                 Some(bound)
@@ -147,15 +146,7 @@ impl App {
             let shutdown = shutdown.clone();
             let router = router(state.clone());
             async move {
-                // The peer address feeds the sign-in rate limit.
-                let serve = axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move { shutdown.cancelled().await });
-                if let Err(error) = serve.await {
-                    tracing::error!(%error, "HTTP server failed");
-                }
+                http::serve::serve(listener, router, limits, budget, shutdown).await;
                 "http server"
             }
         });
@@ -241,6 +232,9 @@ impl App {
 pub fn http_client() -> anyhow::Result<reqwest::Client> {
     Ok(reqwest::Client::builder()
         .user_agent(concat!("Firewatch/", env!("CARGO_PKG_VERSION")))
+        // A destination that answers with a redirect is not followed wherever it points: the
+        // attempt fails with the status, and the operator fixes the URL.
+        .redirect(reqwest::redirect::Policy::none())
         .build()?)
 }
 

@@ -8,6 +8,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://firewatch.db";
 
+/// Bytes of each request's body that cost nothing from `body_bytes_in_flight`: ordinary hooks
+/// and forms fit, so they are answered even while large bodies hold all of it.
+pub const FREE_BODY_BYTES: usize = 64 * 1024;
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -20,6 +24,18 @@ pub struct ServerConfig {
     pub max_body_bytes: Option<usize>,
     /// A web UI session ends this long after its last use.
     pub session_hours: f64,
+    /// Connections open at once; past it, new ones wait to be accepted.
+    pub max_connections: usize,
+    /// A request's head (line and headers) must arrive within this many seconds of its first
+    /// byte, and a new connection's first request within this many of connecting.
+    pub header_timeout_seconds: f64,
+    /// A request's body must arrive within this many seconds of its head.
+    pub body_timeout_seconds: f64,
+    /// A kept-alive connection with no request is closed after this many seconds.
+    pub idle_timeout_seconds: f64,
+    /// Bytes of request bodies all connections together may hold, beyond the first
+    /// `FREE_BODY_BYTES` of each; past it a request is answered 503 with `Retry-After`.
+    pub body_bytes_in_flight: usize,
     /// The address the server actually listens on (`listen` may say port 0), set at start:
     /// links use it when `public_url` is not set.
     #[serde(skip)]
@@ -45,6 +61,11 @@ impl Default for ServerConfig {
             log_format: LogFormat::Text,
             max_body_bytes: None,
             session_hours: 12.0,
+            max_connections: 512,
+            header_timeout_seconds: 10.0,
+            body_timeout_seconds: 60.0,
+            idle_timeout_seconds: 75.0,
+            body_bytes_in_flight: 48 * 1024 * 1024,
             bound: None,
         }
     }
@@ -119,6 +140,24 @@ impl ServerConfig {
                 "server.session_hours".into(),
                 "must be more than 0 and at most 720 (30 days)".into(),
             );
+        }
+        if !(1..=100_000).contains(&self.max_connections) {
+            problems.error(
+                "server.max_connections".into(),
+                "must be from 1 to 100000".into(),
+            );
+        }
+        for (key, seconds) in [
+            ("header_timeout_seconds", self.header_timeout_seconds),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+            ("idle_timeout_seconds", self.idle_timeout_seconds),
+        ] {
+            if !(seconds > 0.0 && seconds <= 3600.0) {
+                problems.error(
+                    format!("server.{key}"),
+                    "must be more than 0 and at most 3600".into(),
+                );
+            }
         }
         if self.max_body_bytes == Some(0) {
             problems.error("server.max_body_bytes".into(), "must be more than 0".into());

@@ -3,6 +3,19 @@
 
 use jiff::{SignedDuration, Timestamp};
 
+/// Whether a time a person or a sender gave is one Firewatch should record: from 2000 up to
+/// 2100. Year 1 or 9999 is a typo or a probe, and would throw every report that reads it.
+pub fn sensible_time(time: Timestamp) -> bool {
+    const EARLIEST: i64 = 946_684_800; // 2000-01-01T00:00:00Z
+    const LATEST: i64 = 4_102_444_800; // 2100-01-01T00:00:00Z
+    (EARLIEST..LATEST).contains(&time.as_second())
+}
+
+/// The sentence for a time outside [`sensible_time`].
+pub fn insensible_time(name: &str, time: Timestamp) -> String {
+    format!("{name} {time} is outside 2000-01-01 to 2100-01-01")
+}
+
 /// The longest window a report reads.
 pub const MOST_DAYS: i64 = 366;
 

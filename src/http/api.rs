@@ -109,7 +109,10 @@ pub async fn get_event(
     let mut value = serde_json::to_value(&event).unwrap_or_default();
     let request_headers: serde_json::Value =
         serde_json::from_str(&event.headers).unwrap_or_default();
-    let payload: serde_json::Value = serde_json::from_slice(&event.body).unwrap_or_default();
+    // Events stored before bodies were redacted at intake are redacted as they are shown.
+    let body =
+        crate::integrations::inbound::redact_body(&event.source, Bytes::from(event.body.clone()));
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
     if let Some(object) = value.as_object_mut() {
         object.insert("headers".into(), request_headers);
         object.insert("payload".into(), payload);

@@ -56,6 +56,27 @@ impl ApiError {
         )
     }
 
+    /// A time outside the range Firewatch records (`core::window::sensible_time`).
+    pub fn time_out_of_range(name: &str, time: jiff::Timestamp) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "time_out_of_range",
+            crate::core::window::insensible_time(name, time),
+        )
+    }
+
+    /// Refuses the first of `times` outside the range Firewatch records.
+    pub fn check_times<'t>(
+        times: impl IntoIterator<Item = (&'t str, Option<jiff::Timestamp>)>,
+    ) -> Result<(), Self> {
+        for (name, time) in times {
+            if let Some(time) = time.filter(|t| !crate::core::window::sensible_time(*t)) {
+                return Err(Self::time_out_of_range(name, time));
+            }
+        }
+        Ok(())
+    }
+
     pub fn unavailable() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -65,12 +86,18 @@ impl ApiError {
     }
 }
 
+/// How long a sender refused for a full body budget is asked to wait.
+const BUSY_RETRY_SECONDS: i64 = 5;
+
 impl From<Rejection> for ApiError {
     fn from(rejection: Rejection) -> Self {
         let status = StatusCode::from_u16(rejection.status()).unwrap_or(StatusCode::BAD_REQUEST);
         let mut error = ApiError::new(status, rejection.code(), rejection.message());
-        if let Rejection::RateLimited(wait) = rejection {
-            error.retry_after = Some(retry_after_seconds(wait));
+        match rejection {
+            Rejection::RateLimited(wait) => error.retry_after = Some(retry_after_seconds(wait)),
+            // Bodies in flight end within seconds.
+            Rejection::Busy => error.retry_after = Some(BUSY_RETRY_SECONDS),
+            _ => {}
         }
         error
     }

@@ -135,21 +135,39 @@ async fn read_body(limit: usize, headers: &HeaderMap, mut body: Body) -> Result<
         }
         return Err(Rejection::PayloadTooLarge(limit));
     }
-    let mut buffer = bytes::BytesMut::with_capacity(declared.unwrap_or(0));
+    // Kept as the frames came and joined once at the end, so nothing is reserved for bytes a
+    // sender only declared; what arrives is counted against the server's body budget as it
+    // does (`serve`).
+    let mut frames: Vec<Bytes> = Vec::new();
+    let mut length = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| {
-            Rejection::InvalidPayload(format!("the body could not be read: {error}"))
+        let frame = frame.map_err(|error| match super::serve::refusal_of(&error) {
+            Some(super::serve::BodyRefusal::Busy) => Rejection::Busy,
+            Some(super::serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout,
+            None => Rejection::InvalidPayload(format!("the body could not be read: {error}")),
         })?;
         let Ok(data) = frame.into_data() else {
             continue; // Trailers.
         };
-        if buffer.len() + data.len() > limit {
+        if length + data.len() > limit {
+            drop(frames);
             drain(body, DRAIN_BYTES).await;
             return Err(Rejection::PayloadTooLarge(limit));
         }
-        buffer.extend_from_slice(&data);
+        length += data.len();
+        frames.push(data);
     }
-    Ok(buffer.freeze())
+    Ok(match frames.len() {
+        0 => Bytes::new(),
+        1 => frames.swap_remove(0),
+        _ => {
+            let mut joined = bytes::BytesMut::with_capacity(length);
+            for frame in frames {
+                joined.extend_from_slice(&frame);
+            }
+            joined.freeze()
+        }
+    })
 }
 
 /// Reads and discards up to `most` bytes of what is left of the body, within `DRAIN_TIME`.
@@ -250,7 +268,8 @@ fn event_for(
         dedup_key: parsed.dedup_key,
         received_at: now,
         headers: inbound::headers_json(headers),
-        body,
+        // Checked already; no credential is stored.
+        body: inbound::redact_body(source, body),
         destinations,
         expires_at: now.saturating_add(window).unwrap_or(now),
     })
@@ -302,8 +321,11 @@ async fn answer(
 }
 
 fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
-    // The rest of an oversized body may still be on its way: this connection is done.
-    let close = matches!(rejection, Rejection::PayloadTooLarge(_));
+    // The rest of the body may still be on its way: this connection is done.
+    let close = matches!(
+        rejection,
+        Rejection::PayloadTooLarge(_) | Rejection::Busy | Rejection::BodyTimeout
+    );
     let mut response = refusal_in_dialect(rejection, dialect);
     if close {
         response.headers_mut().insert(

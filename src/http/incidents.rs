@@ -31,6 +31,11 @@ impl From<IncidentError> for ApiError {
             IncidentError::Refused(message) => {
                 ApiError::new(StatusCode::CONFLICT, "invalid_transition", message)
             }
+            IncidentError::UnknownChange(message) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_deployment",
+                message,
+            ),
             IncidentError::Store(StoreError::NotFound) => ApiError::not_found("incident"),
             IncidentError::Store(error) => error.into(),
         }
@@ -240,6 +245,15 @@ pub async fn patch(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: PatchRequest = body(&bytes, "an incident change")?;
+    if let Some(times) = &request.times {
+        ApiError::check_times([
+            ("times.impact_started", times.impact_started.flatten()),
+            ("times.detected", times.detected.flatten()),
+            ("times.acknowledged", times.acknowledged.flatten()),
+            ("times.mitigated", times.mitigated.flatten()),
+            ("times.resolved", times.resolved.flatten()),
+        ])?;
+    }
     let change = Change {
         title: request.title,
         severity: request.severity.as_deref().map(severity).transpose()?,

@@ -125,6 +125,10 @@ pub async fn record(
         &bytes,
         "a deployment {\"service\", \"environment\", \"version\", \"commit\" or \"commits\", \"status\", \"kind\"?}",
     )?;
+    ApiError::check_times([
+        ("started_at", request.started_at),
+        ("finished_at", request.finished_at),
+    ])?;
     let now = state.clock.now();
     let (status, kind) = check(&request, now)?;
     let config = state.config.current();

@@ -12,6 +12,7 @@ mod oncall;
 mod ops;
 mod postmortems;
 pub mod reports;
+pub mod serve;
 pub mod silences;
 mod status;
 
@@ -173,6 +174,7 @@ pub fn status_routes() -> Router<AppState> {
             axum::routing::get(status::unsubscribe_page).post(status::unsubscribe),
         )
         .fallback(|| async { (axum::http::StatusCode::NOT_FOUND, "Not found.") })
+        .layer(axum::middleware::map_response(status::public_headers))
 }
 
 /// Every route `http` serves, in one table: the router is built from it and a test holds it
@@ -187,7 +189,7 @@ macro_rules! route_table {
             let mut router = Router::new();
             // A path named twice gets both methods (axum merges them).
             $(router = router.route($path, axum::routing::$method($handler));)*
-            router
+            router.layer(axum::middleware::from_fn(status::public_headers_under_status))
         }
     };
 }

@@ -168,6 +168,7 @@ pub async fn create_override(
             ),
         )
     })?;
+    ApiError::check_times([("start", Some(request.start)), ("end", Some(request.end))])?;
     let config = state.config.current();
     let created_by = format!("api:{}", token.name);
     let new = views::check_override(
@@ -390,7 +391,20 @@ async fn feed_token(state: &AppState, token: Option<&str>) -> Result<(), ApiErro
             "add ?token=… with an API token that has oncall:read (calendar apps send no headers)",
         )
     })?;
-    state.authorize_token(token, Scope::OncallRead).await?;
+    let token = state.authorize_token(token, Scope::OncallRead).await?;
+    // A feed URL ends up in calendar apps, shared calendars and their logs: a token that can
+    // do more than read on-call must never be put there.
+    if token
+        .scopes
+        .iter()
+        .any(|scope| scope != Scope::OncallRead.as_str())
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "feed_token_too_broad",
+            "a calendar feed takes only a token whose one scope is oncall:read; create one for the feed",
+        ));
+    }
     Ok(())
 }
 

@@ -47,6 +47,42 @@ async fn serve(
     }
 }
 
+/// The public pages' headers: never framed, no sniffing, no referrer (confirm and unsubscribe
+/// links carry a token in their path), and only the page's own inline style, http(s) images
+/// (the logo) and forms that post back to this site.
+pub async fn public_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' https: data:; \
+             form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+    ] {
+        headers.insert(name, axum::http::HeaderValue::from_static(value));
+    }
+    response
+}
+
+/// [`public_headers`] for the status page's routes among the main listener's.
+pub async fn public_headers_under_status(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let public = request.uri().path() == "/status"
+        || request.uri().path().starts_with("/status/")
+        || request.uri().path() == "/status.json";
+    let response = next.run(request).await;
+    if public {
+        public_headers(response).await
+    } else {
+        response
+    }
+}
+
 pub async fn page(State(state): State<AppState>) -> Response {
     serve(&state, "text/html; charset=utf-8", |b| Some(b.html.clone())).await
 }

@@ -34,6 +34,9 @@ pub enum IncidentError {
     /// The incident's state does not allow it.
     #[error("{0}")]
     Refused(String),
+    /// `causing_deployment` or `ruled_out` names no change Firewatch knows.
+    #[error("{0}")]
+    UnknownChange(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -478,6 +481,20 @@ pub async fn change(
                 .into_iter()
                 .find(|entry| entry.id == cause.trim())
                 .map(|entry| format!("{} in {}", entry.title, entry.repository));
+        // Not among what changed before this incident, it must still name a stored change
+        // (a deployment's event): an id that names nothing is refused, not recorded.
+        if change.cause_title.is_none() {
+            match state.store.get_event(cause.trim()).await {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => {
+                    return Err(IncidentError::UnknownChange(format!(
+                        "no deployment or change has the id \"{}\"",
+                        cause.trim()
+                    )));
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
     }
     let decided = state
         .store

@@ -23,6 +23,8 @@ pub const SESSION_COOKIE: &str = "fw_session";
 /// Secure, host-only and for the whole site.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-fw_session";
 pub const LOGIN_COOKIE: &str = "fw_login";
+/// The sign-in form's cookie over HTTPS, with the same prefix for the same reason.
+pub const SECURE_LOGIN_COOKIE: &str = "__Host-fw_login";
 /// A session is renewed at most this often, so browsing does not write on every page.
 const RENEW_AFTER: SignedDuration = SignedDuration::from_mins(5);
 /// However active, a session ends this long after sign-in.
@@ -71,6 +73,14 @@ pub fn secure(state: &AppState) -> bool {
         .public_url
         .as_deref()
         .is_some_and(|url| url.starts_with("https://"))
+}
+
+pub fn login_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        SECURE_LOGIN_COOKIE
+    } else {
+        LOGIN_COOKIE
+    }
 }
 
 pub fn session_cookie_name(secure: bool) -> &'static str {
@@ -124,9 +134,10 @@ impl FromRequestParts<AppState> for SignedIn {
                 .map(|p| p.as_str().to_owned())
                 .unwrap_or_else(|| "/".into()),
         };
-        let token = cookie(&parts.headers, SECURE_SESSION_COOKIE)
-            .or_else(|| cookie(&parts.headers, SESSION_COOKIE))
-            .ok_or_else(sign_in)?;
+        // Over HTTPS only the prefixed cookie counts: a plain one may have been set by a
+        // neighbouring site or over plain HTTP.
+        let token =
+            cookie(&parts.headers, session_cookie_name(secure(state))).ok_or_else(sign_in)?;
         let token_hash = crate::accounts::tokens::hash(token);
         let now = state.clock.now();
         let session = match state.store.find_session(&token_hash, now).await {

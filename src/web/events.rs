@@ -203,7 +203,12 @@ fn readable(body: &[u8]) -> (String, bool) {
 
 async fn find(state: &AppState, id: &str) -> Result<StoredEvent, PageError> {
     match state.store.get_event(id).await {
-        Ok(event) => Ok(event),
+        // Events stored before bodies were redacted at intake are redacted as they are shown.
+        Ok(mut event) => {
+            let body = bytes::Bytes::from(std::mem::take(&mut event.body));
+            event.body = crate::integrations::inbound::redact_body(&event.source, body).into();
+            Ok(event)
+        }
         Err(StoreError::NotFound) => Err(PageError::NotFound("event")),
         Err(error) => Err(error.into()),
     }

@@ -236,7 +236,11 @@ pub async fn declare(
                 ))
                 .into_response());
             }
-            Err(IncidentError::Invalid(problem) | IncidentError::Refused(problem)) => problem,
+            Err(
+                IncidentError::Invalid(problem)
+                | IncidentError::Refused(problem)
+                | IncidentError::UnknownChange(problem),
+            ) => problem,
             Err(IncidentError::Store(error)) => return Err(error.into()),
         },
         Err(problem) => problem,
@@ -266,9 +270,9 @@ pub(super) fn page_error(error: IncidentError) -> PageError {
         IncidentError::Store(StoreError::NotFound) => PageError::NotFound("incident"),
         IncidentError::Store(error) => error.into(),
         // Reading refuses nothing; should it, the sentence is still the one to show.
-        IncidentError::Invalid(message) | IncidentError::Refused(message) => {
-            PageError::BadRequest(message)
-        }
+        IncidentError::Invalid(message)
+        | IncidentError::Refused(message)
+        | IncidentError::UnknownChange(message) => PageError::BadRequest(message),
     }
 }
 

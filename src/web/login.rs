@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use minijinja::context;
 use serde::Deserialize;
 
-use super::auth::{self, ClientAddress, Form, LOGIN_COOKIE, NoFields, SignedIn};
+use super::auth::{self, ClientAddress, Form, NoFields, SignedIn};
 use super::render::{self, PageError};
 use crate::accounts::store::NewSession;
 use crate::state::AppState;
@@ -27,19 +27,38 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Only paths on this site: `/events`, never `//evil.example` or `https://…`.
+/// Only an absolute path on this site: `/events?source=github`, never `//evil.example`,
+/// `/\evil.example`, `https://…`, or a path a browser would read another way after dropping
+/// whitespace or control characters (`/\t/evil.example`). Anything else is `/`.
 fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path)
-            if path.starts_with('/')
-                && !path.starts_with("//")
-                && !path.starts_with("/\\")
-                && !path.starts_with("/login")
-                && !path.contains(['\r', '\n']) =>
-        {
-            path.to_owned()
-        }
-        _ => "/".to_owned(),
+    const MAX_LENGTH: usize = 2048;
+    let Some(path) = next else {
+        return "/".to_owned();
+    };
+    let plain = path.len() <= MAX_LENGTH
+        && path.starts_with('/')
+        && !path.starts_with("//")
+        && !path
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '\\');
+    if !plain {
+        return "/".to_owned();
+    }
+    // Read as a browser would, against a stand-in origin: it must stay on that origin and
+    // not be the sign-in page itself.
+    let stays = url::Url::parse("http://firewatch.invalid")
+        .and_then(|base| base.join(path))
+        .is_ok_and(|joined| {
+            joined.scheme() == "http"
+                && joined.host_str() == Some("firewatch.invalid")
+                && joined.port().is_none()
+                && joined.path() != "/login"
+                && !joined.path().starts_with("/login/")
+        });
+    if stays {
+        path.to_owned()
+    } else {
+        "/".to_owned()
     }
 }
 
@@ -66,7 +85,8 @@ fn login_form(
     first_run: bool,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let existing = auth::cookie(headers, LOGIN_COOKIE).filter(|value| value.len() >= 32);
+    let login_cookie = auth::login_cookie_name(auth::secure(state));
+    let existing = auth::cookie(headers, login_cookie).filter(|value| value.len() >= 32);
     let token = match existing {
         Some(token) => token.to_owned(),
         None => auth::random_token()?,
@@ -83,7 +103,8 @@ fn login_form(
     )?;
     let mut response = (status, body).into_response();
     if existing.is_none() {
-        let cookie = auth::set_cookie(LOGIN_COOKIE, &token, "/login", 3600, auth::secure(state));
+        // Path=/ as the `__Host-` prefix requires.
+        let cookie = auth::set_cookie(login_cookie, &token, "/", 3600, auth::secure(state));
         if let Ok(value) = cookie.parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -98,7 +119,8 @@ pub async fn submit(
     body: axum::body::Body,
 ) -> Result<Response, PageError> {
     let fields = auth::form_fields(body, auth::MAX_FORM_BYTES).await?;
-    let expected = auth::cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
+    let expected =
+        auth::cookie(&headers, auth::login_cookie_name(auth::secure(&state))).unwrap_or_default();
     if !auth::tokens_match(auth::field(&fields, "_csrf").unwrap_or_default(), expected) {
         return Err(PageError::Csrf);
     }
@@ -195,7 +217,7 @@ pub async fn submit(
             max_age,
             secure,
         ),
-        auth::set_cookie(LOGIN_COOKIE, "", "/login", 0, secure),
+        auth::set_cookie(auth::login_cookie_name(secure), "", "/", 0, secure),
     ] {
         if let Ok(value) = cookie.parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
@@ -226,19 +248,49 @@ mod tests {
 
     #[test]
     fn next_stays_on_this_site() {
-        assert_eq!(
-            safe_next(Some("/events?source=github")),
-            "/events?source=github"
-        );
+        for good in [
+            "/",
+            "/events?source=github",
+            "/incidents/inc_1#timeline",
+            "/alerts?state=firing&service=api",
+            "/changes/chg_1?changed=approved",
+            "/status",
+            "/a/b/../c",
+            "/%2F%2Fevil.example",
+            "/logins-audit",
+        ] {
+            assert_eq!(safe_next(Some(good)), good, "{good:?}");
+        }
         for bad in [
             "//evil.example",
+            "///evil.example",
             "https://evil.example",
+            "http:/evil.example",
+            "javascript:alert(1)",
             "/\\evil",
+            "\\/evil",
+            "/\t/127.0.0.1:18091/x",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/\u{0B}/x",
+            "/\u{0C}/x",
+            "/\0/x",
+            "/ /evil.example",
+            "/\u{A0}/evil.example",
+            "/\u{2028}/evil.example",
+            "/\u{7F}/x",
+            " /events",
             "/login",
+            "/login?next=/events",
+            "/login/",
             "events",
+            "",
+            "?next=/",
+            "#/x",
         ] {
-            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

@@ -16,6 +16,16 @@ use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
 
+/// A link target from a sender (an alert's `generatorURL`, a pull request's `html_url`, a
+/// deployment's `target_url`): only an http(s) URL or a path on this site, else none, so a
+/// `javascript:` URL never becomes a link.
+fn http_url(value: Option<String>) -> Option<String> {
+    value.filter(|url| {
+        crate::core::problem::is_http_url(url)
+            || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"))
+    })
+}
+
 /// The navigation, in order: (section, path, label, role needed).
 const NAV: &[(&str, &str, &str, Role)] = &[
     ("overview", "/", "Overview", Role::Viewer),
@@ -82,6 +92,7 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
             tracing::error!(template = name, %error, "page template does not compile");
         }
     }
+    env.add_filter("http_url", http_url);
     env.add_filter("when", when);
     env.add_filter("when_full", when_full);
     env.add_filter("ago", ago);

@@ -13,6 +13,7 @@ mod checks;
 mod cli;
 mod delivery;
 mod digest;
+mod edge;
 mod email;
 mod github;
 mod gitlab;

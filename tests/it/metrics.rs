@@ -239,24 +239,17 @@ async fn dora_counts_a_squash_merge_from_its_first_commit_and_a_rollback_as_a_fa
             .await;
         assert_eq!(status, StatusCode::OK, "{patched}");
         // A cause typed as free text, with the separators the query packs rows with, names
-        // no deployment and leaves the other rows as they are.
-        let (_, other) = app
-            .api_json(
-                Method::POST,
-                "/api/v1/incidents",
-                &app.admin_token,
-                &json!({"title": "Slow logins", "severity": "SEV4", "services": ["api"]}),
-            )
-            .await;
-        let (status, patched) = app
+        // no deployment: it is refused, and the incident keeps the cause it had.
+        let (status, refused) = app
             .api_json(
                 Method::PATCH,
-                &format!("/api/v1/incidents/{}", other["id"].as_str().unwrap()),
+                &format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap()),
                 &app.admin_token,
                 &json!({"causing_deployment": "v1.4; or the |proxy| change"}),
             )
             .await;
-        assert_eq!(status, StatusCode::OK, "{patched}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(refused["error"]["code"], "unknown_deployment");
         wait_for_deployments(&app, &pipeline, 4).await;
 
         let window = "from=2026-11-21T00:00:00Z&to=2026-11-23T00:00:00Z";

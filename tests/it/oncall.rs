@@ -786,6 +786,23 @@ async fn overrides_who_is_on_call_shifts_calendars_and_test_pages_through_the_ap
             .await
             .unwrap();
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+        // The admin token, or any token that can do more than read on-call, is refused.
+        for broad in [app.admin_token.as_str(), reader.as_str()] {
+            let refused = app
+                .http
+                .get(format!(
+                    "{}/ical/schedules/cloud-primary.ics?token={broad}",
+                    app.url
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                matches!(refused.status(), StatusCode::FORBIDDEN),
+                "{}",
+                refused.status()
+            );
+        }
 
         let (status, _) = app
             .api(

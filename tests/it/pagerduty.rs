@@ -336,3 +336,39 @@ async fn alertmanagers_pagerduty_notifier_pages_firewatch() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_routing_key_is_never_stored_or_shown() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let (status, answer) = enqueue(&app, &trigger()).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let id = answer["id"].as_str().unwrap().to_owned();
+
+        let (status, event) = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/events/{id}"),
+                Some(&app.admin_token),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(event["payload"]["routing_key"], "[redacted]");
+        assert_eq!(event["payload"]["dedup_key"], "srv01/mysql");
+        let stored = firewatch::store::EventStore::get_event(&*app.store, &id)
+            .await
+            .unwrap();
+        assert!(!String::from_utf8_lossy(&stored.body).contains(ROUTING_KEY));
+
+        crate::web::add_user(&app, "viewer", firewatch::core::role::Role::Viewer).await;
+        let mut browser = crate::web::Browser::new(&app);
+        browser.sign_in("viewer", crate::web::PASSWORD).await;
+        for path in [format!("/events/{id}"), format!("/events/{id}/raw")] {
+            let page = browser.get(&path).await;
+            assert_eq!(page.status, StatusCode::OK, "{path}");
+            assert!(!page.body.contains(ROUTING_KEY), "{path}: {}", page.body);
+            assert!(page.body.contains("[redacted]"), "{path}");
+        }
+    }
+}

@@ -14,9 +14,9 @@ use tokio::sync::watch;
 use crate::cli::BINARY;
 use crate::support::{Backend, Destination, TestDatabase, backends};
 
-struct Server {
-    child: Child,
-    url: String,
+pub struct Server {
+    pub child: Child,
+    pub url: String,
 }
 
 impl Server {
@@ -62,7 +62,7 @@ impl Server {
     /// log, which must be this server's alone. For tests that start several servers: a port
     /// `free_port` found free can be taken by another test's server before this one binds it,
     /// and the readiness check would then be answered by the wrong server.
-    async fn start_on_any_port(config: &Path, database_url: &str, log_path: &Path) -> Server {
+    pub async fn start_on_any_port(config: &Path, database_url: &str, log_path: &Path) -> Server {
         let log = std::fs::File::create(log_path).unwrap();
         let mut child = Command::new(BINARY)
             .args(["serve", "--config"])

@@ -172,3 +172,216 @@ async fn a_token_the_announcer_made_for_someone_else_cannot_approve_the_announce
         assert_eq!(approved["decided_by"], "user:resp3 (token resp3-token)");
     }
 }
+
+#[tokio::test]
+async fn after_sign_in_only_a_path_on_this_site_is_followed() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite, CONFIG).await;
+    add_user(&app, "ana", Role::Responder).await;
+    let mut browser = crate::web::Browser::new(&app);
+    browser.sign_in("ana", crate::web::PASSWORD).await;
+    for (next, expected) in [
+        ("%2F%09%2F127.0.0.1:18091%2Fx", "/"),
+        ("%2F%0B%2Fx", "/"),
+        ("%2F%5C%2Fevil.example", "/"),
+        ("%2F%2Fevil.example", "/"),
+        ("https:%2F%2Fevil.example", "/"),
+        ("%2Fincidents%3Fstate%3Dopen", "/incidents?state=open"),
+    ] {
+        let page = browser.get(&format!("/login?next={next}")).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(page.location.as_deref(), Some(expected), "{next}");
+    }
+}
+
+#[tokio::test]
+async fn a_senders_javascript_url_never_becomes_a_link() {
+    for backend in backends() {
+        let slack = crate::support::Destination::start().await;
+        let mattermost = crate::support::Destination::start().await;
+        let config = format!(
+            r#"
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+service = "api"
+
+[[services]]
+id = "api"
+
+[[destinations]]
+name = "slack"
+kind = "slack"
+url = "{}"
+
+[[destinations]]
+name = "mm"
+kind = "mattermost"
+url = "{}"
+
+[[routes]]
+match = {{ kind = "alert" }}
+to = ["slack", "mm"]
+"#,
+            slack.url, mattermost.url
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        let body = crate::alerts::group(&[("c0ffee", "api-1", "firing")]).replace(
+            "http://prometheus:9090/graph",
+            "javascript:alert(document.cookie)",
+        );
+        let (status, answer) = app.post_hook("prometheus", &body, &[]).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        slack.wait_for(1).await;
+        mattermost.wait_for(1).await;
+        for (name, destination) in [("slack", &slack), ("mattermost", &mattermost)] {
+            let sent = destination.received()[0].json().to_string();
+            assert!(sent.contains("api-1"), "{name}: {sent}");
+            assert!(!sent.contains("javascript:"), "{name}: {sent}");
+        }
+        let (_, alerts) = app
+            .api(Method::GET, "/api/v1/alerts", Some(&app.admin_token))
+            .await;
+        let id = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+        add_user(&app, "ana", Role::Viewer).await;
+        let mut browser = crate::web::Browser::new(&app);
+        browser.sign_in("ana", crate::web::PASSWORD).await;
+        let page = browser.get(&format!("/alerts/{id}")).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("api-1"));
+        assert!(!page.body.contains("href=\"javascript:"), "{}", page.body);
+    }
+}
+
+#[tokio::test]
+async fn an_incident_cause_must_name_a_change_and_times_stay_in_a_sensible_range() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        let (status, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &json!({"title": "Checkout fails", "severity": "SEV2", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        let path = format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap());
+        let (status, refused) = app
+            .api_json(
+                Method::PATCH,
+                &path,
+                &app.admin_token,
+                &json!({"causing_deployment": "evt_names_nothing"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(refused["error"]["code"], "unknown_deployment");
+        for (at, ok) in [
+            ("0001-01-01T00:00:00Z", false),
+            ("9999-01-01T00:00:00Z", false),
+            ("1999-12-31T23:59:59Z", false),
+            ("2026-11-02T00:30:00Z", true),
+        ] {
+            let (status, answer) = app
+                .api_json(
+                    Method::PATCH,
+                    &path,
+                    &app.admin_token,
+                    &json!({"times": {"impact_started": at}}),
+                )
+                .await;
+            if ok {
+                assert_eq!(status, StatusCode::OK, "{at}: {answer}");
+            } else {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{at}: {answer}");
+                assert_eq!(answer["error"]["code"], "time_out_of_range");
+            }
+        }
+        let (_, after) = app.api(Method::GET, &path, Some(&app.admin_token)).await;
+        assert_eq!(after["causing_deployment"], serde_json::Value::Null);
+        assert_eq!(after["times"]["impact_started"], "2026-11-02T00:30:00Z");
+    }
+}
+
+#[tokio::test]
+async fn the_public_status_routes_send_their_security_headers() {
+    let config = r#"
+[[services]]
+id = "api"
+
+[status_page]
+title = "Acme status"
+listen = "127.0.0.1:0"
+
+[[status_page.components]]
+name = "Public API"
+services = ["api"]
+"#;
+    let app = TestApp::spawn(crate::support::Backend::Sqlite, config).await;
+    let own = app.app.as_ref().unwrap().status_address.unwrap();
+    for url in [
+        format!("{}/status", app.url),
+        format!("{}/status.json", app.url),
+        format!("{}/status/confirm/sometoken", app.url),
+        format!("{}/status/unsubscribe/sometoken", app.url),
+        format!("http://{own}/"),
+        format!("http://{own}/confirm/sometoken"),
+    ] {
+        let response = app.http.get(&url).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{url}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{url}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{url}");
+    }
+    // The API keeps its own headers.
+    let response = app
+        .http
+        .get(format!("{}/healthz", app.url))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().get("referrer-policy").is_none());
+}
+
+#[tokio::test]
+async fn over_https_only_the_prefixed_cookies_count() {
+    let app = TestApp::spawn(
+        crate::support::Backend::Sqlite,
+        "[server]\npublic_url = \"https://firewatch.example\"\n",
+    )
+    .await;
+    add_user(&app, "ana", Role::Responder).await;
+    let mut browser = crate::web::Browser::new(&app);
+    let login = browser.get("/login").await;
+    assert!(
+        login
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("__Host-fw_login=")
+                && c.contains("Path=/;")
+                && c.contains("Secure")),
+        "{:?}",
+        login.set_cookies
+    );
+    browser.sign_in("ana", crate::web::PASSWORD).await;
+    let session = browser.cookie("__Host-fw_session").unwrap().to_owned();
+    // The same session under the plain name is not accepted.
+    let response = app
+        .http
+        .get(format!("{}/incidents", app.url))
+        .header("cookie", format!("fw_session={session}"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.url().path() == "/login" || response.status() == StatusCode::SEE_OTHER,
+        "{} {}",
+        response.status(),
+        response.url()
+    );
+    let page = browser.get("/incidents").await;
+    assert_eq!(page.status, StatusCode::OK);
+}

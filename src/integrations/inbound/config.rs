@@ -349,7 +349,17 @@ pub fn validate<'c>(
                 format!("\"{name}\" is reserved for the alerts of [[checks]]"),
             );
         }
-        if integration.max_body_bytes(server) == 0 {
+        let limit = integration.max_body_bytes(server);
+        let takes = server.body_bytes_in_flight + crate::config::server::FREE_BODY_BYTES;
+        if limit > takes {
+            problems.error(
+                format!("{path}.max_body_bytes"),
+                format!(
+                    "{limit} bytes is more than server.body_bytes_in_flight allows one body ({takes}): raise that or lower this"
+                ),
+            );
+        }
+        if limit == 0 {
             problems.error(
                 format!("{path}.max_body_bytes"),
                 "must be more than 0".into(),

@@ -33,6 +33,10 @@ pub enum Rejection {
     /// Several problems with one event, each a sentence (PagerDuty's `errors` list).
     InvalidEvent(Vec<String>),
     RateLimited(SignedDuration),
+    /// Bodies in flight hold the whole budget (`server.body_bytes_in_flight`).
+    Busy,
+    /// The body did not arrive within `server.body_timeout_seconds`.
+    BodyTimeout,
 }
 
 impl Rejection {
@@ -46,6 +50,8 @@ impl Rejection {
             Rejection::InvalidJson(_) => "invalid_json",
             Rejection::InvalidPayload(_) | Rejection::InvalidEvent(_) => "invalid_payload",
             Rejection::RateLimited(_) => "rate_limited",
+            Rejection::Busy => "busy",
+            Rejection::BodyTimeout => "body_timeout",
         }
     }
 
@@ -59,6 +65,8 @@ impl Rejection {
             | Rejection::InvalidPayload(_)
             | Rejection::InvalidEvent(_) => 400,
             Rejection::RateLimited(_) => 429,
+            Rejection::Busy => 503,
+            Rejection::BodyTimeout => 408,
         }
     }
 
@@ -84,6 +92,11 @@ impl Rejection {
                 "too many requests for this integration; retry after {} s",
                 retry_after_seconds(*wait)
             ),
+            Rejection::Busy => {
+                "the server is receiving too many large bodies at once; retry in a few seconds"
+                    .into()
+            }
+            Rejection::BodyTimeout => "the body did not arrive in time".into(),
         }
     }
 }
@@ -326,12 +339,49 @@ const REDACTED_HEADERS: &[&str] = &[
     "x-gitlab-token",
 ];
 
+/// What a credential inside a stored body becomes.
+pub const REDACTED: &str = "[redacted]";
+
+/// A body with the credentials its kind carries inside it redacted (PagerDuty's
+/// `routing_key`, the `/v2/enqueue` credential), as stored and as shown. The rest of the body
+/// is kept byte for byte where it can be; other kinds carry none.
+pub fn redact_body(source: &str, body: bytes::Bytes) -> bytes::Bytes {
+    if source != "pagerduty" {
+        return body;
+    }
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return body;
+    };
+    let Some(key) = value
+        .get("routing_key")
+        .and_then(serde_json::Value::as_str)
+        .filter(|key| *key != REDACTED)
+        .map(str::to_owned)
+    else {
+        return body;
+    };
+    // The key as it is written in the body, replaced where it stands; if the sender escaped
+    // any of it, the body is written anew instead.
+    let quoted = format!("\"{key}\"");
+    let text = String::from_utf8_lossy(&body);
+    if !key.is_empty() && text.contains(&quoted) {
+        let replaced = text.replace(&quoted, &format!("\"{REDACTED}\""));
+        if serde_json::from_str::<serde_json::Value>(&replaced).is_ok_and(|again| {
+            again.get("routing_key").and_then(serde_json::Value::as_str) == Some(REDACTED)
+        }) {
+            return bytes::Bytes::from(replaced);
+        }
+    }
+    value["routing_key"] = serde_json::Value::String(REDACTED.to_owned());
+    bytes::Bytes::from(value.to_string())
+}
+
 /// The request's headers as a JSON object for the raw record, credentials redacted.
 pub fn headers_json(headers: &HeaderMap) -> String {
     let mut object = serde_json::Map::new();
     for (name, value) in headers {
         let value = if REDACTED_HEADERS.contains(&name.as_str()) {
-            "[redacted]".to_owned()
+            REDACTED.to_owned()
         } else {
             String::from_utf8_lossy(value.as_bytes()).into_owned()
         };
@@ -413,6 +463,30 @@ mod tests {
         let later = start + SignedDuration::from_millis(1500);
         assert!(bucket.take(1.0, 2.0, later).is_ok());
         assert!(bucket.take(1.0, 2.0, later).is_err());
+    }
+
+    #[test]
+    fn a_pagerduty_routing_key_is_redacted_in_the_body_and_the_rest_kept() {
+        let body = bytes::Bytes::from_static(
+            br#"{"routing_key": "e93facc04764012d7bfb002500d5d1a6", "event_action":"trigger", "payload": {"summary": "e93facc04764012d7bfb002500d5d1a6 is not here"}}"#,
+        );
+        let redacted = redact_body("pagerduty", body.clone());
+        assert_eq!(
+            std::str::from_utf8(&redacted).unwrap(),
+            r#"{"routing_key": "[redacted]", "event_action":"trigger", "payload": {"summary": "e93facc04764012d7bfb002500d5d1a6 is not here"}}"#
+        );
+        // Escaped in the body: written anew, still without the key.
+        let escaped = bytes::Bytes::from_static(
+            br#"{"routing_key":"e93facc04764012d7bfb002500d5d1a6","event_action":"trigger"}"#,
+        );
+        let redacted = redact_body("pagerduty", escaped);
+        let value: serde_json::Value = serde_json::from_slice(&redacted).unwrap();
+        assert_eq!(value["routing_key"], REDACTED);
+        assert!(!String::from_utf8_lossy(&redacted).contains("93facc"));
+        // Other kinds and bodies that are not JSON are kept as they are.
+        assert_eq!(redact_body("generic", body.clone()), body);
+        let text = bytes::Bytes::from_static(b"not json");
+        assert_eq!(redact_body("pagerduty", text.clone()), text);
     }
 
     #[test]

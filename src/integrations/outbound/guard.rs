@@ -38,8 +38,28 @@ fn is_public_v4(v4: Ipv4Addr) -> bool {
 }
 
 fn is_public_v6(v6: Ipv6Addr) -> bool {
-    let first = v6.segments()[0];
+    let segments = v6.segments();
+    let first = segments[0];
+    let last_v4 = || {
+        let [.., a, b, c, d] = v6.octets();
+        Ipv4Addr::new(a, b, c, d)
+    };
+    // Forms that carry an IPv4 address, judged by it: NAT64's well-known prefix
+    // (64:ff9b::/96) and 6to4 (2002::/16, the address in its next 32 bits).
+    if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        return is_public_v4(last_v4());
+    }
+    if first == 0x2002 {
+        let [_, _, a, b, c, d, ..] = v6.octets();
+        return is_public_v4(Ipv4Addr::new(a, b, c, d));
+    }
     !(v6.is_unspecified()
+        // IPv4-compatible (::a.b.c.d, deprecated), which some stacks still reach as IPv4.
+        || segments[..6] == [0; 6]
+        // NAT64 for local use, 64:ff9b:1::/48, and Teredo, 2001::/32, whose IPv4 address
+        // is hidden.
+        || (first == 0x64 && segments[1] == 0xff9b && segments[2] == 1)
+        || (first == 0x2001 && segments[1] == 0)
         || v6.is_loopback()
         || v6.is_multicast()
         // Unique local, fc00::/7, and link-local, fe80::/10.
@@ -114,15 +134,32 @@ mod tests {
             "fd00::1",
             "fe80::1",
             "::ffff:127.0.0.1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b:1::1",
+            "2002:7f00:1::1",
+            "2002:c0a8:101::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
-        for public in ["93.184.216.34", "1.1.1.1", "2606:4700::1111"] {
+        for public in [
+            "93.184.216.34",
+            "1.1.1.1",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
         let refused = |url: &str| refuse_url(&reqwest::Url::parse(url).unwrap());
         assert!(refused("http://127.0.0.1:8080/hook").is_some());
         assert!(refused("http://[::1]/hook").is_some());
+        assert!(refused("http://[::127.0.0.1]/hook").is_some());
+        assert!(refused("http://[64:ff9b::7f00:1]/hook").is_some());
+        assert!(refused("http://[2002:7f00:1::]/hook").is_some());
         assert!(refused("http://LOCALHOST./hook").is_some());
         assert!(refused("https://hooks.example.com/x").is_none());
     }

@@ -3,6 +3,7 @@
 //! pull request title can never break a message's markup.
 
 use crate::core::forge::Outcome;
+use crate::core::problem::is_http_url;
 
 use super::EventMessage;
 
@@ -32,6 +33,29 @@ pub struct Message {
     /// Small print: repository, branch, who.
     pub context: Vec<Line>,
     pub outcome: Option<Outcome>,
+}
+
+impl Message {
+    /// The message with only http(s) links: a sender's `javascript:` or `data:` URL becomes
+    /// plain text, never a link in any chat or email format.
+    pub fn http_links_only(&self) -> Message {
+        let keep = |line: &Line| -> Line {
+            line.iter()
+                .map(|span| match span {
+                    Span::Link { text, url } if !is_http_url(url) => Span::Text(text.clone()),
+                    other => other.clone(),
+                })
+                .collect()
+        };
+        Message {
+            summary: self.summary.clone(),
+            title: self.title.clone(),
+            title_url: self.title_url.clone().filter(|url| is_http_url(url)),
+            lines: self.lines.iter().map(keep).collect(),
+            context: self.context.iter().map(keep).collect(),
+            outcome: self.outcome,
+        }
+    }
 }
 
 pub fn text(value: impl Into<String>) -> Span {

@@ -89,6 +89,8 @@ pub async fn deliver(
     now: Timestamp,
     timeout: Duration,
 ) -> DeliveryResult {
+    // Whatever a sender or a template put in, only http(s) URLs leave as links.
+    let words = &words.http_links_only();
     let request = match destination {
         // SMTP, not HTTP: the email module sends and sorts the answer itself.
         DestinationConfig::Email(email) => {
@@ -188,6 +190,15 @@ pub fn classify(
         return DeliveryResult::Delivered { status: code };
     }
     let mut error = format!("HTTP {code}");
+    if status.is_redirection() {
+        let location = headers
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("nowhere");
+        error = format!(
+            "{error}: redirects are not followed; the destination moved to {location}, so set its url there"
+        );
+    }
     if let Some(body) = body.filter(|b| !b.trim().is_empty()) {
         let snippet: String = body.trim().chars().take(200).collect();
         error = format!("{error}: {snippet}");
