@@ -33,6 +33,9 @@ pub struct ServerConfig {
     pub body_timeout_seconds: f64,
     /// A kept-alive connection with no request is closed after this many seconds.
     pub idle_timeout_seconds: f64,
+    /// Proxies (addresses or networks like "10.0.0.0/8") whose `X-Forwarded-For` names the
+    /// client, for the sign-in throttle and the status page's subscribe limit.
+    pub trusted_proxies: Vec<String>,
     /// Bytes of request bodies all connections together may hold, beyond the first
     /// `FREE_BODY_BYTES` of each; past it a request is answered 503 with `Retry-After`.
     pub body_bytes_in_flight: usize,
@@ -43,6 +46,14 @@ pub struct ServerConfig {
 }
 
 impl ServerConfig {
+    /// `trusted_proxies` as networks; an address alone is a network of one.
+    pub fn trusted_proxy_networks(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|text| parse_network(text))
+            .collect()
+    }
+
     /// Where links in messages point: `public_url`, or the listen address.
     pub fn base_url(&self) -> String {
         match &self.public_url {
@@ -66,9 +77,19 @@ impl Default for ServerConfig {
             body_timeout_seconds: 60.0,
             idle_timeout_seconds: 75.0,
             body_bytes_in_flight: 48 * 1024 * 1024,
+            trusted_proxies: Vec::new(),
             bound: None,
         }
     }
+}
+
+fn parse_network(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| {
+        text.parse::<std::net::IpAddr>()
+            .ok()
+            .map(ipnet::IpNet::from)
+    })
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -156,6 +177,14 @@ impl ServerConfig {
                 problems.error(
                     format!("server.{key}"),
                     "must be more than 0 and at most 3600".into(),
+                );
+            }
+        }
+        for (index, text) in self.trusted_proxies.iter().enumerate() {
+            if parse_network(text).is_none() {
+                problems.error(
+                    format!("server.trusted_proxies[{index}]"),
+                    format!("\"{text}\" is not an address or a network like 10.0.0.0/8"),
                 );
             }
         }

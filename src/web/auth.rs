@@ -75,6 +75,15 @@ pub fn secure(state: &AppState) -> bool {
         .is_some_and(|url| url.starts_with("https://"))
 }
 
+/// A browser that signed in before (`accounts::sign_in::device_cookie`).
+pub fn device_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-fw_device"
+    } else {
+        "fw_device"
+    }
+}
+
 pub fn login_cookie_name(secure: bool) -> &'static str {
     if secure {
         SECURE_LOGIN_COOKIE

@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use super::auth::{self, ClientAddress, Form, NoFields, SignedIn};
 use super::render::{self, PageError};
+use crate::accounts::sign_in::{self, Attempt};
 use crate::accounts::store::NewSession;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -128,13 +129,32 @@ pub async fn submit(
     let password = auth::field(&fields, "password").unwrap_or_default();
     let next = safe_next(auth::field(&fields, "next"));
     let now = state.clock.now();
+    let found = match state.store.user_credentials(name).await {
+        Ok(found) => Some(found),
+        Err(StoreError::NotFound) => None,
+        Err(error) => return Err(error.into()),
+    };
+    let secure = auth::secure(&state);
+    // A browser that signed in as this user before is counted on its own, so guesses from
+    // elsewhere never keep it out.
+    let device = auth::cookie(&headers, auth::device_cookie_name(secure))
+        .zip(found.as_ref())
+        .and_then(|(cookie, (user, hash))| sign_in::trusted_device(cookie, &user.name, hash, now));
+    let attempt = match &device {
+        Some(device) => Attempt::Device(device),
+        None => Attempt::Untrusted { name, address },
+    };
     let limited = state
         .logins
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .check(name, address, now);
+        .check(attempt, now);
     if let Err(wait) = limited {
-        tracing::warn!(?address, "sign-in refused: too many attempts");
+        tracing::warn!(
+            ?address,
+            trusted_device = device.is_some(),
+            "sign-in refused: too many attempts"
+        );
         let message = format!(
             "Too many sign-in attempts. Try again in {}.",
             render::short_duration(wait.max(jiff::SignedDuration::from_secs(1)))
@@ -148,17 +168,13 @@ pub async fn submit(
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
-    let found = match state.store.user_credentials(name).await {
-        Ok(found) => Some(found),
-        Err(StoreError::NotFound) => None,
-        Err(error) => return Err(error.into()),
-    };
     let (user, hash) = found.unzip();
     let password = password.to_owned();
+    let checked_hash = hash.clone();
     // Argon2 takes tens of milliseconds of CPU by design (the dummy hash too, the first time
     // it is made): off the async threads.
     let matches = tokio::task::spawn_blocking(move || {
-        let hash = hash.unwrap_or_else(|| DUMMY_HASH.clone());
+        let hash = checked_hash.unwrap_or_else(|| DUMMY_HASH.clone());
         crate::accounts::users::verify_password(&password, &hash)
     })
     .await
@@ -170,7 +186,7 @@ pub async fn submit(
                 .logins
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .failed(name, address, now);
+                .failed(attempt, now);
             // An unknown name is not logged: people type passwords into the name field.
             match known {
                 Some(user) => tracing::info!(user = %user.name, ?address, "sign-in failed"),
@@ -190,7 +206,7 @@ pub async fn submit(
         .logins
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .succeeded(name);
+        .succeeded(attempt);
     let token = auth::random_token()?;
     let csrf = auth::random_token()?;
     let lifetime = auth::session_lifetime(&state);
@@ -205,7 +221,6 @@ pub async fn submit(
         })
         .await?;
     tracing::info!(user = %user.name, role = %user.role, "signed in");
-    let secure = auth::secure(&state);
     let mut response = Redirect::to(&next).into_response();
     // The cookie outlives no session: the server ends sessions, the browser just forgets.
     let max_age = auth::MAX_SESSION.as_secs();
@@ -218,6 +233,13 @@ pub async fn submit(
             secure,
         ),
         auth::set_cookie(auth::login_cookie_name(secure), "", "/", 0, secure),
+        auth::set_cookie(
+            auth::device_cookie_name(secure),
+            &sign_in::device_cookie(&user.name, hash.as_deref().unwrap_or_default(), now),
+            "/",
+            sign_in::DEVICE_LIFETIME.as_secs(),
+            secure,
+        ),
     ] {
         if let Ok(value) = cookie.parse() {
             response.headers_mut().append(header::SET_COOKIE, value);

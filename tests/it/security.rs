@@ -385,3 +385,90 @@ async fn over_https_only_the_prefixed_cookies_count() {
     let page = browser.get("/incidents").await;
     assert_eq!(page.status, StatusCode::OK);
 }
+
+/// Twenty-five failed sign-ins with made-up names from `browser`.
+async fn guess(browser: &mut crate::web::Browser<'_>) {
+    for n in 0..25 {
+        let page = browser
+            .sign_in(&format!("made-up-{n}"), "hunter2-guess")
+            .await;
+        assert!(
+            matches!(
+                page.status,
+                StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS
+            ),
+            "{}",
+            page.status
+        );
+    }
+}
+
+#[tokio::test]
+async fn guesses_from_one_address_never_keep_out_a_browser_that_signed_in_before() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "[server]\ntrusted_proxies = [\"127.0.0.1\"]\n").await;
+        add_user(&app, "admin", Role::Admin).await;
+        // The admin signed in from this browser last week.
+        let mut own = crate::web::Browser::new(&app);
+        own.forwarded_for = Some("203.0.113.9".into());
+        assert_eq!(
+            own.sign_in("admin", crate::web::PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        assert!(own.cookie("fw_device").is_some());
+        own.cookies.retain(|(name, _)| name == "fw_device");
+
+        // Someone behind the same office address guesses.
+        let mut attacker = crate::web::Browser::new(&app);
+        attacker.forwarded_for = Some("203.0.113.9".into());
+        guess(&mut attacker).await;
+        let refused = attacker.sign_in("admin", crate::web::PASSWORD).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+
+        // The admin's own browser still signs in; so does anyone at another address behind
+        // the proxy.
+        assert_eq!(
+            own.sign_in("admin", crate::web::PASSWORD).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let mut elsewhere = crate::web::Browser::new(&app);
+        elsewhere.forwarded_for = Some("198.51.100.2, 127.0.0.1".into());
+        assert_eq!(
+            elsewhere
+                .sign_in("admin", crate::web::PASSWORD)
+                .await
+                .status,
+            StatusCode::SEE_OTHER
+        );
+        // A device cookie is for its user only.
+        let mut borrowed = crate::web::Browser::new(&app);
+        borrowed.forwarded_for = Some("203.0.113.9".into());
+        borrowed.cookies = own
+            .cookies
+            .iter()
+            .filter(|(name, _)| name == "fw_device")
+            .cloned()
+            .collect();
+        add_user(&app, "mina", Role::Viewer).await;
+        assert_eq!(
+            borrowed.sign_in("mina", crate::web::PASSWORD).await.status,
+            StatusCode::TOO_MANY_REQUESTS
+        );
+    }
+}
+
+#[tokio::test]
+async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
+    let app = TestApp::spawn(crate::support::Backend::Sqlite, "").await;
+    add_user(&app, "admin", Role::Admin).await;
+    let mut attacker = crate::web::Browser::new(&app);
+    attacker.forwarded_for = Some("203.0.113.9".into());
+    guess(&mut attacker).await;
+    // Not trusted: the header is the client's own word, and the guesses came from the peer.
+    let mut other = crate::web::Browser::new(&app);
+    other.forwarded_for = Some("198.51.100.2".into());
+    assert_eq!(
+        other.sign_in("admin", crate::web::PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}

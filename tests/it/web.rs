@@ -25,6 +25,8 @@ pub struct Browser<'a> {
     app: &'a TestApp,
     http: reqwest::Client,
     pub cookies: Vec<(String, String)>,
+    /// Sent as `X-Forwarded-For`, as a proxy in front of the server would.
+    pub forwarded_for: Option<String>,
 }
 
 pub struct Page {
@@ -97,6 +99,7 @@ impl<'a> Browser<'a> {
                 .build()
                 .unwrap(),
             cookies: Vec::new(),
+            forwarded_for: None,
         }
     }
 
@@ -109,6 +112,9 @@ impl<'a> Browser<'a> {
 
     async fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
         let mut request = request.header("accept", "text/html");
+        if let Some(forwarded) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", forwarded);
+        }
         if !self.cookies.is_empty() {
             let header: Vec<String> = self
                 .cookies
