@@ -141,11 +141,24 @@ async fn read_body(limit: usize, headers: &HeaderMap, mut body: Body) -> Result<
     let mut frames: Vec<Bytes> = Vec::new();
     let mut length = 0;
     while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|error| match super::serve::refusal_of(&error) {
-            Some(super::serve::BodyRefusal::Busy) => Rejection::Busy,
-            Some(super::serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout,
-            None => Rejection::InvalidPayload(format!("the body could not be read: {error}")),
-        })?;
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(error) => {
+                return Err(match super::serve::refusal_of(&error) {
+                    Some(super::serve::BodyRefusal::Busy) => {
+                        // Thrown away as it comes, costing no budget, so the sender reads
+                        // the 503 instead of a reset.
+                        drop(frames);
+                        drain(body, DRAIN_BYTES).await;
+                        Rejection::Busy
+                    }
+                    Some(super::serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout,
+                    None => {
+                        Rejection::InvalidPayload(format!("the body could not be read: {error}"))
+                    }
+                });
+            }
+        };
         let Ok(data) = frame.into_data() else {
             continue; // Trailers.
         };

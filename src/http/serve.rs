@@ -162,6 +162,7 @@ async fn connection(
                 seen: 0,
                 held: held.clone(),
                 deadline: Box::pin(tokio::time::sleep(limits.body_timeout)),
+                discarding: false,
             })
         });
         let mut router = router.clone();
@@ -345,6 +346,9 @@ struct Budgeted {
     seen: usize,
     held: Held,
     deadline: Pin<Box<Sleep>>,
+    /// Refused for the budget: what still comes is read only to be thrown away (so the
+    /// sender, still writing, reads the 503), and costs nothing.
+    discarding: bool,
 }
 
 impl HttpBody for Budgeted {
@@ -365,7 +369,7 @@ impl HttpBody for Budgeted {
                     .seen
                     .saturating_sub(FREE_BODY_BYTES.max(before))
                     .min(length);
-                if owed > 0 {
+                if owed > 0 && !this.discarding {
                     let permits = u32::try_from(owed).unwrap_or(u32::MAX);
                     match this.budget.0.clone().try_acquire_many_owned(permits) {
                         Ok(permit) => {
@@ -375,7 +379,12 @@ impl HttpBody for Budgeted {
                                 None => *held = Some(permit),
                             }
                         }
-                        Err(_) => return Poll::Ready(Some(Err(Box::new(BodyRefusal::Busy)))),
+                        Err(_) => {
+                            // Its bytes are thrown away: its share goes back now.
+                            this.discarding = true;
+                            *this.held.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                            return Poll::Ready(Some(Err(Box::new(BodyRefusal::Busy))));
+                        }
                     }
                 }
                 Poll::Ready(Some(Ok(frame)))

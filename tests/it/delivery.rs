@@ -195,6 +195,26 @@ async fn idle_returns_once_due_work_is_done_and_not_for_later_timers() {
 }
 
 #[tokio::test]
+async fn a_destinations_redirect_is_not_followed() {
+    for backend in backends() {
+        let destination = Destination::start().await;
+        let elsewhere = Destination::start().await;
+        destination.respond_with(307, &[("location", &elsewhere.url)]);
+        let app = TestApp::spawn(backend, &config(&destination, "")).await;
+        app.post_hook("ingest", r#"{"n":1}"#, &[AUTH]).await;
+        let items = app
+            .wait_for_notifications("state=dead", |items| items.len() == 1)
+            .await;
+        assert_eq!(items[0]["last_status"], 307);
+        let error = items[0]["last_error"].as_str().unwrap();
+        assert!(error.contains("redirects are not followed"), "{error}");
+        assert!(error.contains(&elsewhere.url), "{error}");
+        assert!(elsewhere.received().is_empty());
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
 async fn a_refusal_is_a_dead_letter_at_once() {
     for backend in backends() {
         let destination = Destination::start().await;
