@@ -129,6 +129,11 @@ impl SilenceRequest {
                 if ends_at <= now {
                     return Err(format!("endsAt {ends_at} is already past"));
                 }
+                for (name, time) in [("startsAt", starts_at), ("endsAt", ends_at)] {
+                    if !crate::core::window::sensible_time(time) {
+                        return Err(crate::core::window::insensible_time(name, time));
+                    }
+                }
                 Schedule::Once { starts_at, ends_at }
             }
         };

@@ -31,8 +31,14 @@ pub fn window(
     now: Timestamp,
 ) -> Result<(Timestamp, Timestamp), String> {
     let time = |name: &str, text: &str| {
-        text.parse::<Timestamp>()
-            .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))
+        let time = text
+            .parse::<Timestamp>()
+            .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))?;
+        if sensible_time(time) {
+            Ok(time)
+        } else {
+            Err(insensible_time(name, time))
+        }
     };
     let to = match given(to) {
         Some(text) => time("to", text)?,

@@ -228,7 +228,7 @@ struct NewToken {
 pub async fn create_token(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    super::RequestBody(body): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let acting = state.authorize(&headers, Scope::Admin).await?;
     let request: NewToken = serde_json::from_slice(&body).map_err(|error| {

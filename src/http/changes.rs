@@ -3,7 +3,6 @@
 //! `self_approval`; a token that acts as no user cannot decide: 403 `approver_unknown`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -70,7 +69,7 @@ struct AnnounceRequest {
 pub async fn announce(
     State(state): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::ChangesWrite).await?;
     let request: AnnounceRequest = body(
@@ -178,7 +177,7 @@ pub async fn reject(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(id): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::ChangesWrite).await?;
     let request: RejectRequest = if bytes.is_empty() {

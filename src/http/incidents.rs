@@ -4,7 +4,6 @@
 //! `times_out_of_order`.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use jiff::Timestamp;
@@ -78,7 +77,7 @@ fn priority(text: &str) -> Result<Priority, ApiError> {
 pub async fn declare(
     State(state): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: DeclareRequest = body(&bytes, "an incident {\"title\", \"severity\", …}")?;
@@ -180,8 +179,8 @@ struct RoleRequest {
 pub async fn assign_role(
     State(state): State<AppState>,
     headers: HeaderMap,
-    axum::extract::Path((key, role)): axum::extract::Path<(String, String)>,
-    bytes: Bytes,
+    super::PathPair(key, role): super::PathPair,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let role = Role::parse(&role).ok_or_else(|| {
@@ -241,7 +240,7 @@ pub async fn patch(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: PatchRequest = body(&bytes, "an incident change")?;
@@ -319,7 +318,7 @@ pub async fn note(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: NoteRequest = body(&bytes, "a note {\"text\", \"starred\"?}")?;
@@ -341,7 +340,7 @@ pub async fn update(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: UpdateRequest = body(&bytes, "an update {\"status\", \"message\", \"public\"}")?;

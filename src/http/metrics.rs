@@ -5,7 +5,6 @@
 //! "deployment"`, and projected into the deployments the metrics read.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -118,7 +117,7 @@ fn check(request: &RecordRequest, now: Timestamp) -> Result<(Outcome, DeployKind
 pub async fn record(
     State(state): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     state.authorize(&headers, Scope::DeploymentsWrite).await?;
     let request: RecordRequest = json_body(
@@ -232,13 +231,21 @@ struct ListQuery {
 }
 
 fn time(name: &str, text: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    text.filter(|t| !t.is_empty())
+    let time = text
+        .filter(|t| !t.is_empty())
         .map(|text| {
             text.parse().map_err(|_| {
                 ApiError::bad_parameter(format!("{name} must be a time like 2026-11-02T00:00:00Z"))
             })
         })
-        .transpose()
+        .transpose()?;
+    // A query's far-off time is a bad parameter, as an unreadable one is.
+    match time {
+        Some(time) if !crate::core::window::sensible_time(time) => Err(ApiError::bad_parameter(
+            crate::core::window::insensible_time(name, time),
+        )),
+        time => Ok(time),
+    }
 }
 
 /// `GET /api/v1/deployments`, newest recorded first.

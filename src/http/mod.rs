@@ -102,6 +102,57 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
     }
 }
 
+/// Two path segments as text, with [`PathText`]'s error format.
+pub struct PathPair(pub String, pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathPair {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path((first, second))) => Ok(PathPair(first, second)),
+            Err(rejection) => Err(ApiError::bad_parameter(rejection.body_text())),
+        }
+    }
+}
+
+/// A request body for the API, read within the server's limits; a body that could not be read
+/// is answered in the API's error format: 503 `busy` with `Retry-After` while the body budget
+/// is spent, 408 `body_timeout`, 413 `payload_too_large`, else 400 `invalid_body`.
+pub struct RequestBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        use crate::integrations::inbound::Rejection;
+        match <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
+            .await
+        {
+            Ok(bytes) => Ok(RequestBody(bytes)),
+            Err(rejection) => Err(match serve::refusal_of(&rejection) {
+                Some(serve::BodyRefusal::Busy) => Rejection::Busy.into(),
+                Some(serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout.into(),
+                None if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    ApiError::new(
+                        axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                        "payload_too_large",
+                        "the body is larger than the API takes (2 MiB)",
+                    )
+                }
+                None => ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "invalid_body",
+                    format!("the body could not be read: {}", rejection.body_text()),
+                ),
+            }),
+        }
+    }
+}
+
 /// A JSON request body as `T`, or 400 `invalid_json` saying what was expected.
 fn json_body<T: serde::de::DeserializeOwned>(
     bytes: &axum::body::Bytes,

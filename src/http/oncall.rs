@@ -3,7 +3,6 @@
 //! headers), and Twilio's `<Gather>` callback, which pressing 4 on a call reaches.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -32,7 +31,7 @@ impl From<ViewError> for ApiError {
 }
 
 fn time(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    value
+    let time = value
         .map(|text| {
             text.parse::<Timestamp>().map_err(|_| {
                 ApiError::bad_parameter(format!(
@@ -40,7 +39,14 @@ fn time(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, ApiError> 
                 ))
             })
         })
-        .transpose()
+        .transpose()?;
+    // A query's far-off time is a bad parameter, as an unreadable one is.
+    match time {
+        Some(time) if !crate::core::window::sensible_time(time) => Err(ApiError::bad_parameter(
+            crate::core::window::insensible_time(name, time),
+        )),
+        time => Ok(time),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -156,7 +162,7 @@ pub async fn create_override(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(id): PathText,
-    body: Bytes,
+    super::RequestBody(body): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::OncallWrite).await?;
     let request: OverrideRequest = serde_json::from_slice(&body).map_err(|error| {
@@ -423,7 +429,7 @@ pub async fn twilio_gather(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(token): PathText,
-    body: Bytes,
+    super::RequestBody(body): super::RequestBody,
 ) -> Result<Response, ApiError> {
     let params: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|_| ApiError::bad_parameter("the body is not a form"))?;

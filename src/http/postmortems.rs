@@ -4,7 +4,6 @@
 //! action items.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -100,7 +99,7 @@ pub async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<Postmortem>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: SaveRequest = body(&bytes, "a post-mortem {\"markdown\", \"version\"?}")?;
@@ -200,7 +199,7 @@ struct CheckRequest {
 pub async fn check(
     State(state): State<AppState>,
     headers: HeaderMap,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::IncidentsRead).await?;
     let request: CheckRequest = body(&bytes, "{\"markdown\"}")?;
@@ -229,7 +228,7 @@ pub async fn add_item(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(key): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: NewItemRequest = body(
@@ -311,7 +310,7 @@ pub async fn change_item(
     State(state): State<AppState>,
     headers: HeaderMap,
     PathText(id): PathText,
-    bytes: Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: ItemChange = body(&bytes, "{\"status\"}")?;

@@ -4,7 +4,6 @@
 //! schedule. Creating or expiring one takes effect at once: a silence check runs right after.
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::Deserialize;
@@ -79,7 +78,7 @@ pub async fn get(
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    super::RequestBody(body): super::RequestBody,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::AlertsWrite).await?;
     let request: SilenceRequest = serde_json::from_slice(&body).map_err(|error| {

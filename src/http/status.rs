@@ -125,7 +125,7 @@ pub async fn set_component(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
     PathText(id): PathText,
-    bytes: axum::body::Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Result<axum::Json<serde_json::Value>, super::error::ApiError> {
     use super::error::ApiError;
     let token = state
@@ -222,7 +222,7 @@ pub async fn subscribe(
     State(state): State<AppState>,
     super::ClientAddress(peer): super::ClientAddress,
     headers: axum::http::HeaderMap,
-    bytes: axum::body::Bytes,
+    super::RequestBody(bytes): super::RequestBody,
 ) -> Response {
     use super::error::ApiError;
     use crate::statuspage::subscribers::{Request, SubscribeError};

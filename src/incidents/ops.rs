@@ -468,30 +468,44 @@ pub async fn change(
 ) -> Result<Incident, IncidentError> {
     let config = state.config.current();
     let now = state.clock.now();
-    if let Some(cause) = change
-        .causing_deployment
-        .as_deref()
-        .or(change.ruled_out.as_deref())
-        .filter(|c| !c.trim().is_empty())
-    {
+    fn given(id: &Option<String>) -> Option<&str> {
+        id.as_deref().map(str::trim).filter(|id| !id.is_empty())
+    }
+    if let Some(title) = &change.title {
+        let title = title.trim();
+        if title.is_empty() {
+            return Err(IncidentError::Invalid("title is empty".into()));
+        }
+        if title.chars().count() > 300 {
+            return Err(IncidentError::Invalid(
+                "title is longer than 300 characters".into(),
+            ));
+        }
+    }
+    if given(&change.causing_deployment).is_some() && given(&change.ruled_out).is_some() {
+        return Err(IncidentError::Invalid(
+            "name the suspected cause or rule one out, not both at once".into(),
+        ));
+    }
+    if let Some(cause) = given(&change.causing_deployment).or(given(&change.ruled_out)) {
         let incident = state.store.get_incident(key).await?;
         change.cause_title =
             crate::incidents::changed::what_changed(&state.store, &config, &incident)
                 .await?
                 .into_iter()
-                .find(|entry| entry.id == cause.trim())
+                .find(|entry| entry.id == cause)
                 .map(|entry| format!("{} in {}", entry.title, entry.repository));
         // Not among what changed before this incident, it must still name a stored change
         // (a deployment's event): an id that names nothing is refused, not recorded.
         if change.cause_title.is_none() {
-            match state.store.get_event(cause.trim()).await {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => {
-                    return Err(IncidentError::UnknownChange(format!(
-                        "no deployment or change has the id \"{}\"",
-                        cause.trim()
-                    )));
-                }
+            let unknown = || {
+                IncidentError::UnknownChange(format!(
+                    "no deployment or change has the id \"{cause}\""
+                ))
+            };
+            match state.store.get_event(cause).await {
+                Ok(event) if event.kind == "deployment" => {}
+                Ok(_) | Err(StoreError::NotFound) => return Err(unknown()),
                 Err(error) => return Err(error.into()),
             }
         }

@@ -298,6 +298,11 @@ pub async fn add_item(
     let due: jiff::civil::Date = new.due.parse().map_err(|_| {
         PostmortemError::Invalid(format!("due \"{}\" is not a date like 2026-12-31", new.due))
     })?;
+    if !(2000..2100).contains(&due.year()) {
+        return Err(PostmortemError::Invalid(format!(
+            "due {due} is outside 2000-01-01 to 2100-01-01"
+        )));
+    }
     let incident = state
         .store
         .get_incident(incident_key)

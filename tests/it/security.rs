@@ -472,3 +472,180 @@ async fn x_forwarded_for_counts_only_from_a_trusted_proxy() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+const API_CONFIG: &str = r#"
+[server]
+body_timeout_seconds = 1
+
+[[people]]
+id = "mina"
+name = "Mina"
+timezone = "Asia/Seoul"
+
+[[schedules]]
+id = "primary"
+timezone = "UTC"
+[[schedules.layers]]
+rotation = "weekly"
+handoff = "mon 10:00"
+start = "2026-11-02"
+members = ["mina"]
+
+[[services]]
+id = "api"
+"#;
+
+/// What Schemathesis found: far-off times that overflowed, bodies and paths refused in plain
+/// text, a blank title called a bad move, a ruled-out change nobody checked.
+#[tokio::test]
+async fn the_api_answers_every_bad_request_in_its_own_format() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, API_CONFIG).await;
+        let token = app.admin_token.clone();
+        let expect = |status: StatusCode, code: &str, answer: &(StatusCode, serde_json::Value)| {
+            assert_eq!(answer.0, status, "{}", answer.1);
+            assert_eq!(answer.1["error"]["code"], code, "{}", answer.1);
+        };
+        for path in [
+            "/api/v1/schedules/primary/shifts?from=9999-12-29T00:00:00Z",
+            "/api/v1/oncall?at=9999-12-30T00:00:00Z",
+            "/api/v1/oncall?schedule=primary&at=0001-01-01T00:00:00Z",
+            "/api/v1/metrics/dora?from=0001-01-01T00:00:00Z",
+        ] {
+            let answer = app.api(Method::GET, path, Some(&token)).await;
+            assert!(
+                matches!(
+                    answer.0,
+                    StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST
+                ),
+                "{path}: {answer:?}"
+            );
+            assert!(answer.1["error"]["code"].is_string(), "{path}: {answer:?}");
+        }
+        let (status, _) = app.api(Method::GET, "/readyz", None).await;
+        assert_eq!(status, StatusCode::OK, "the server is still up");
+
+        // A body past the API's limit, and one that never arrives, in the API's format.
+        let large = app
+            .http
+            .post(format!("{}/api/v1/incidents", app.url))
+            .bearer_auth(&token)
+            .header("content-type", "application/json")
+            .body(vec![b' '; 3 * 1024 * 1024])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body: serde_json::Value = large.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "payload_too_large");
+        let slow = {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            let mut stream = tokio::net::TcpStream::connect(app.url.trim_start_matches("http://"))
+                .await
+                .unwrap();
+            stream
+                .write_all(
+                    format!(
+                        "POST /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\":"
+                    )
+                    .as_bytes(),
+                )
+                .await
+                .unwrap();
+            let mut answer = Vec::new();
+            let _ = tokio::time::timeout(
+                std::time::Duration::from_secs(10),
+                stream.read_to_end(&mut answer),
+            )
+            .await;
+            String::from_utf8_lossy(&answer).into_owned()
+        };
+        assert!(slow.starts_with("HTTP/1.1 408"), "{slow}");
+        assert!(slow.contains("\"body_timeout\""), "{slow}");
+
+        let answer = app
+            .api_json(
+                Method::PUT,
+                "/api/v1/incidents/%FF/roles/commander",
+                &token,
+                &json!({"person": "mina"}),
+            )
+            .await;
+        expect(StatusCode::BAD_REQUEST, "invalid_parameter", &answer);
+
+        let (_, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &token,
+                &json!({"title": "Checkout fails", "severity": "SEV2", "services": ["api"]}),
+            )
+            .await;
+        let path = format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap());
+        for title in ["   ".to_owned(), "x".repeat(301)] {
+            let answer = app
+                .api_json(Method::PATCH, &path, &token, &json!({"title": title}))
+                .await;
+            expect(StatusCode::BAD_REQUEST, "invalid_parameter", &answer);
+        }
+        let answer = app
+            .api_json(
+                Method::PATCH,
+                &path,
+                &token,
+                &json!({"causing_deployment": "", "ruled_out": "no-such-change"}),
+            )
+            .await;
+        expect(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_deployment",
+            &answer,
+        );
+        let answer = app
+            .api_json(
+                Method::PATCH,
+                &path,
+                &token,
+                &json!({"causing_deployment": "a", "ruled_out": "b"}),
+            )
+            .await;
+        expect(StatusCode::BAD_REQUEST, "invalid_parameter", &answer);
+        // A stored event that is not a deployment is no cause.
+        let (_, events) = app.api(Method::GET, "/api/v1/events", Some(&token)).await;
+        if let Some(event) = events["items"].as_array().and_then(|items| items.first()) {
+            let answer = app
+                .api_json(
+                    Method::PATCH,
+                    &path,
+                    &token,
+                    &json!({"causing_deployment": event["id"]}),
+                )
+                .await;
+            expect(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_deployment",
+                &answer,
+            );
+        }
+
+        let answer = app
+            .api_json(
+                Method::POST,
+                &format!("{path}/action_items"),
+                &token,
+                &json!({"title": "Add a canary", "owner": "mina", "due": "0001-01-01", "kind": "prevent"}),
+            )
+            .await;
+        assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{}", answer.1);
+        let answer = app
+            .api_json(
+                Method::POST,
+                "/api/v1/silences",
+                &token,
+                &json!({"matchers": [{"name": "service", "value": "api", "isRegex": false}],
+                        "endsAt": "9999-01-01T00:00:00Z", "createdBy": "ana", "comment": "far"}),
+            )
+            .await;
+        assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{}", answer.1);
+    }
+}
