@@ -294,6 +294,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "no API tokens yet: create one with `firewatch token create --name admin --scopes admin`"
         );
     }
+    // Signals are taken before the server answers anything: a SIGTERM that comes as soon as
+    // it is ready must drain, not kill.
+    let mut stop = Stop::new()?;
     let mut app = App::start(
         listener,
         store,
@@ -307,43 +310,67 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     )
     .await?;
     tracing::info!(address = %app.address, "listening on http://{}", app.address);
-    wait_for_stop(&mut app).await?;
+    stop.wait(&mut app).await;
     tracing::info!("shutting down: finishing in-flight requests and jobs");
     app.shutdown().await;
     tracing::info!("stopped");
     Ok(())
 }
 
+/// The signals that stop or reload the server.
 #[cfg(unix)]
-async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate())?;
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    loop {
-        tokio::select! {
-            _ = terminate.recv() => return Ok(()),
-            _ = interrupt.recv() => return Ok(()),
-            _ = hangup.recv() => {
-                if let Err(error) = app.reload_config().await {
-                    tracing::error!("config reload refused, keeping the running config: {error}");
+struct Stop {
+    terminate: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl Stop {
+    fn new() -> anyhow::Result<Stop> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Stop {
+            terminate: signal(SignalKind::terminate())?,
+            interrupt: signal(SignalKind::interrupt())?,
+            hangup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Until SIGTERM or SIGINT, or a part of the server stops; SIGHUP reloads the config.
+    async fn wait(&mut self, app: &mut App) {
+        loop {
+            tokio::select! {
+                _ = self.terminate.recv() => return,
+                _ = self.interrupt.recv() => return,
+                _ = self.hangup.recv() => {
+                    if let Err(error) = app.reload_config().await {
+                        tracing::error!("config reload refused, keeping the running config: {error}");
+                    }
                 }
-            }
-            task = app.any_task_stopped() => {
-                tracing::error!(task, "a part of the server stopped unexpectedly");
-                return Ok(());
+                task = app.any_task_stopped() => {
+                    tracing::error!(task, "a part of the server stopped unexpectedly");
+                    return;
+                }
             }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_stop(app: &mut App) -> anyhow::Result<()> {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => Ok(()),
-        task = app.any_task_stopped() => {
-            tracing::error!(task, "a part of the server stopped unexpectedly");
-            Ok(())
+struct Stop;
+
+#[cfg(not(unix))]
+impl Stop {
+    fn new() -> anyhow::Result<Stop> {
+        Ok(Stop)
+    }
+
+    async fn wait(&mut self, app: &mut App) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            task = app.any_task_stopped() => {
+                tracing::error!(task, "a part of the server stopped unexpectedly");
+            }
         }
     }
 }
