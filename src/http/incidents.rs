@@ -179,7 +179,7 @@ struct RoleRequest {
 pub async fn assign_role(
     State(state): State<AppState>,
     headers: HeaderMap,
-    super::PathPair(key, role): super::PathPair,
+    PathText((key, role)): PathText<(String, String)>,
     super::RequestBody(bytes): super::RequestBody,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;

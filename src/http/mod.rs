@@ -84,36 +84,21 @@ impl AppState {
     }
 }
 
-/// A path segment as text. axum's own rejection answers in plain text; this one answers in
-/// the API's error format.
-pub struct PathText(pub String);
+/// A path segment as text (or several, as a tuple). axum's own rejection answers in plain
+/// text; this one answers in the API's error format.
+pub struct PathText<T = String>(pub T);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathText {
+impl<S: Send + Sync, T: serde::de::DeserializeOwned + Send> axum::extract::FromRequestParts<S>
+    for PathText<T>
+{
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
         state: &S,
     ) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(text)) => Ok(PathText(text)),
-            Err(rejection) => Err(ApiError::bad_parameter(rejection.body_text())),
-        }
-    }
-}
-
-/// Two path segments as text, with [`PathText`]'s error format.
-pub struct PathPair(pub String, pub String);
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for PathPair {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<(String, String)>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Path((first, second))) => Ok(PathPair(first, second)),
             Err(rejection) => Err(ApiError::bad_parameter(rejection.body_text())),
         }
     }

@@ -15,6 +15,21 @@ const CONFIG: &str = r#"
 id = "api"
 "#;
 
+/// Announces a change that needs approval with `token`; its id.
+async fn announce_pending(app: &TestApp, token: &str, summary: &str) -> String {
+    let (status, change) = app
+        .api_json(
+            Method::POST,
+            "/api/v1/changes",
+            token,
+            &json!({"summary": summary, "service": "api", "environment": "production",
+                    "risk": "medium", "rollback": "undo it", "needs_approval": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{change}");
+    change["id"].as_str().unwrap().to_owned()
+}
+
 /// Every `/api/v1/` route, with its path parameters filled in.
 fn api_routes() -> Vec<(Method, String)> {
     firewatch::http::ROUTES
@@ -85,17 +100,7 @@ async fn a_token_can_do_no_more_than_its_persons_role() {
             .user_token("viewer1", &[Scope::Admin, Scope::ChangesWrite])
             .await;
         let pipeline = app.token(&[Scope::ChangesWrite]).await;
-        let (status, change) = app
-            .api_json(
-                Method::POST,
-                "/api/v1/changes",
-                &pipeline,
-                &json!({"summary": "Resize the pool", "service": "api", "environment": "production",
-                        "risk": "low", "rollback": "resize back", "needs_approval": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{change}");
-        let id = change["id"].as_str().unwrap();
+        let id = announce_pending(&app, &pipeline, "Resize the pool").await;
 
         let approve = format!("/api/v1/changes/{id}/approve");
         let (status, refused) = app.api(Method::POST, &approve, Some(&viewer)).await;
@@ -127,17 +132,7 @@ async fn a_token_the_announcer_made_for_someone_else_cannot_approve_the_announce
         add_user(&app, "resp2", Role::Responder).await;
         add_user(&app, "resp3", Role::Responder).await;
         let admin = app.user_token("admin1", &[Scope::Admin]).await;
-        let (status, change) = app
-            .api_json(
-                Method::POST,
-                "/api/v1/changes",
-                &admin,
-                &json!({"summary": "Drop the old index", "service": "api", "environment": "production",
-                        "risk": "high", "rollback": "recreate it", "needs_approval": true}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{change}");
-        let id = change["id"].as_str().unwrap();
+        let id = announce_pending(&app, &admin, "Drop the old index").await;
 
         let (status, minted) = app
             .api_json(
