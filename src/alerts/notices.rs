@@ -6,9 +6,7 @@ use std::collections::HashSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::alerts::store::{
-    Alert, AlertGroup, AlertTransition, GroupedNotice, NoticePlan, Task, Timer,
-};
+use crate::alerts::store::{Alert, AlertGroup, AlertTransition, GroupedNotice, NoticePlan, Task};
 use crate::config::Config;
 use crate::core::alert::{Change, Severity, matching_labels};
 use crate::core::digest::age;
@@ -17,7 +15,7 @@ use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Line, Message, bold, clip, code, link, text};
-use crate::store::{EventStatus, NewEvent};
+use crate::store::{EventStatus, NewEvent, Timer};
 
 /// How an alert notice or a notification group's notice reads; `None` for other events.
 pub fn message(event: &EventMessage) -> Option<Message> {

@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde::Serialize;
 
-use crate::store::NewEvent;
+use crate::store::{NewEvent, Timer};
 
 /// An alert as the store keeps it: one per (integration, fingerprint), across firing cycles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -176,15 +176,6 @@ pub struct NoticePlan {
     pub paging: Option<crate::oncall::store::PagingChange>,
     /// A critical alert on a service that declares incidents: the incident it opens or joins.
     pub incident: Option<Box<crate::incidents::store::IncidentFire>>,
-}
-
-/// A job with no queue due at `at`, made once per `key`.
-#[derive(Debug, Clone)]
-pub struct Timer {
-    pub kind: crate::store::JobKind,
-    pub payload: String,
-    pub at: Timestamp,
-    pub key: String,
 }
 
 /// A task for an alert nobody handled: left unacknowledged, or firing again and again.

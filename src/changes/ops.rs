@@ -4,11 +4,11 @@
 
 use jiff::Timestamp;
 
-use crate::alerts::store::Timer;
 use crate::changes::notices::{self, Told};
 use crate::changes::store::{Announcement, ChangeState, Risk};
 use crate::core::role::Role;
 use crate::state::AppState;
+use crate::store::Timer;
 use crate::store::{JobKind, Store, StoreError};
 
 /// Who acts: how the record names them, the web UI user behind them and that user's role, if

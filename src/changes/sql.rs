@@ -57,7 +57,7 @@ impl crate::changes::store::ChangeStore for Backend {
         &self,
         a: &Announcement,
         events: &[crate::store::NewEvent],
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         let mut transaction = self.writer().begin().await?;

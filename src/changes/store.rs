@@ -114,7 +114,7 @@ pub trait ChangeStore {
         &self,
         announcement: &Announcement,
         events: &[crate::store::NewEvent],
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: Timestamp,
     ) -> crate::store::Result<()>;
 

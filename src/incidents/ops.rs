@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 
-use crate::alerts::store::{Alert, Timer};
+use crate::alerts::store::Alert;
 use crate::config::Config;
 use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
 use crate::incidents::notices::{self, Detail as NoticeDetail, Told};
@@ -13,6 +13,7 @@ use crate::incidents::store::{
 };
 use crate::oncall::store::EscalationStart;
 use crate::state::AppState;
+use crate::store::Timer;
 use crate::store::{JobKind, StoreError};
 
 /// What a declaration asks for, checked before anything is stored.

@@ -47,7 +47,7 @@ pub struct Effects {
     pub role: Option<RoleChange>,
     pub update: Option<NewUpdate>,
     pub events: Vec<crate::store::NewEvent>,
-    pub timers: Vec<crate::alerts::store::Timer>,
+    pub timers: Vec<crate::store::Timer>,
     pub paging: Vec<crate::oncall::store::EscalationStart>,
 }
 

@@ -2,7 +2,6 @@
 
 use jiff::Timestamp;
 
-use crate::alerts::store::Timer;
 use crate::config::Config;
 use crate::core::incident::{Priority, State};
 use crate::incidents::ops::IncidentError;
@@ -10,6 +9,7 @@ use crate::postmortems::store::{
     ActionItem, EditConflict, ItemKind, ItemStatus, Postmortem, PostmortemState,
 };
 use crate::state::AppState;
+use crate::store::Timer;
 use crate::store::{JobKind, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]

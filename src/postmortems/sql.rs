@@ -203,7 +203,7 @@ impl crate::postmortems::store::PostmortemStore for Backend {
     async fn create_action_item(
         &self,
         item: &ActionItem,
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         let mut transaction = self.writer().begin().await?;

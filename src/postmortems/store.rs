@@ -195,7 +195,7 @@ pub trait PostmortemStore {
     async fn create_action_item(
         &self,
         item: &ActionItem,
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: Timestamp,
     ) -> crate::store::Result<()>;
 

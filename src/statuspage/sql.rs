@@ -94,7 +94,7 @@ impl crate::statuspage::store::SubscriberStore for Backend {
     async fn request_subscription(
         &self,
         request: &SubscribeRequest,
-        confirm: &(dyn for<'s> Fn(&'s str) -> crate::alerts::store::Timer + Send + Sync),
+        confirm: &(dyn for<'s> Fn(&'s str) -> crate::store::Timer + Send + Sync),
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         let components = serde_json::to_string(&request.components).unwrap_or_else(|_| "[]".into());
@@ -199,7 +199,7 @@ impl crate::statuspage::store::SubscriberStore for Backend {
 
     async fn schedule_timers(
         &self,
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         if timers.is_empty() {

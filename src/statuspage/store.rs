@@ -130,7 +130,7 @@ pub trait SubscriberStore {
     async fn request_subscription(
         &self,
         request: &SubscribeRequest,
-        confirm: &(dyn for<'s> Fn(&'s str) -> crate::alerts::store::Timer + Send + Sync),
+        confirm: &(dyn for<'s> Fn(&'s str) -> crate::store::Timer + Send + Sync),
         now: Timestamp,
     ) -> crate::store::Result<()>;
 
@@ -157,7 +157,7 @@ pub trait SubscriberStore {
     /// Jobs made by a fan-out, in one transaction; a key made before is skipped.
     async fn schedule_timers(
         &self,
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: Timestamp,
     ) -> crate::store::Result<()>;
 }

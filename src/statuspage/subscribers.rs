@@ -17,7 +17,6 @@ use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::alerts::store::Timer;
 use crate::clock::from_millis;
 use crate::config::Config;
 use crate::incidents::store::Incident;
@@ -28,6 +27,7 @@ use crate::integrations::outbound::{DeliveryResult, email, guard};
 use crate::state::AppState;
 use crate::statuspage::snapshot::{PublicIncident, PublicUpdate, public_incident};
 use crate::statuspage::store::{SubscribeRequest, Subscriber, SubscriberKind, SubscriberState};
+use crate::store::Timer;
 use crate::store::{ClaimedJob, JobKind, Store, StoreError};
 
 /// Addresses longer than this are refused (RFC 5321 allows 254 for a mailbox).

@@ -30,6 +30,16 @@ pub struct ClaimedJob {
     pub expires_at: Timestamp,
 }
 
+/// A job with no queue due at `at`, made once per `key`: how a domain asks for something to
+/// happen later (a reminder, a check, a draft), in the transaction of what it changed.
+#[derive(Debug, Clone)]
+pub struct Timer {
+    pub kind: JobKind,
+    pub payload: String,
+    pub at: Timestamp,
+    pub key: String,
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {

@@ -25,7 +25,7 @@ pub use events::{
 };
 pub use jobs::{
     ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobKind, JobOutcome, JobStore, NewJob, QueueCounts,
-    delivery_payload,
+    Timer, delivery_payload,
 };
 pub use notifications::{
     DestinationHealth, LatencyBucket, Notification, NotificationFilter, NotificationState,

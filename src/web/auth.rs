@@ -263,7 +263,7 @@ pub fn decode<T: DeserializeOwned>(fields: &[(String, String)]) -> Result<T, Pag
         .map_err(|error| PageError::BadRequest(format!("the form could not be read: {error}")))
 }
 
-pub use crate::http::ClientAddress;
+pub use crate::state::ClientAddress;
 
 #[cfg(test)]
 mod tests {

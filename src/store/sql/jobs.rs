@@ -379,7 +379,7 @@ impl Backend {
     /// Timers a change sets, in its transaction.
     pub(super) async fn insert_timers(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        timers: &[crate::alerts::store::Timer],
+        timers: &[crate::store::Timer],
         now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         for timer in timers {
