@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 
 use crate::changes::notices::{self, Told};
+pub use crate::changes::store::Refusal;
 use crate::changes::store::{Announcement, ChangeState, Risk};
 use crate::core::role::Role;
 use crate::state::AppState;
@@ -49,25 +50,6 @@ impl Identity {
             minted_by: None,
         }
     }
-}
-
-/// Why a decision was refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("you announced this change: someone else has to approve or reject it")]
-    SelfApproval,
-    #[error(
-        "a token that acts as no user cannot approve or reject: create one with --user, or use the web UI"
-    )]
-    NoUser,
-    #[error(
-        "the token was made by the change's announcer: someone else has to approve or reject it, with a token of their own"
-    )]
-    AnnouncersToken,
-    #[error("approving or rejecting a change needs the responder role; {user}'s role is {role}")]
-    Role { user: String, role: Role },
-    #[error("the change is {0}: only a change pending approval can be approved or rejected")]
-    NotPending(&'static str),
 }
 
 #[derive(Debug, thiserror::Error)]

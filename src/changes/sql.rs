@@ -132,7 +132,7 @@ impl crate::changes::store::ChangeStore for Backend {
         id: &str,
         decide: &Decide<'_>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Result<Announcement, crate::changes::ops::Refusal>> {
+    ) -> crate::store::Result<Result<Announcement, crate::changes::store::Refusal>> {
         let mut transaction = self.writer().begin().await?;
         let current = Self::fetch_announcement(&mut transaction, id, ROW_LOCK).await?;
         let (after, events) = match decide(&current) {

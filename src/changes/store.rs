@@ -3,6 +3,28 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// Why a decision was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("you announced this change: someone else has to approve or reject it")]
+    SelfApproval,
+    #[error(
+        "a token that acts as no user cannot approve or reject: create one with --user, or use the web UI"
+    )]
+    NoUser,
+    #[error(
+        "the token was made by the change's announcer: someone else has to approve or reject it, with a token of their own"
+    )]
+    AnnouncersToken,
+    #[error("approving or rejecting a change needs the responder role; {user}'s role is {role}")]
+    Role {
+        user: String,
+        role: crate::core::role::Role,
+    },
+    #[error("the change is {0}: only a change pending approval can be approved or rejected")]
+    NotPending(&'static str),
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeState {
@@ -100,9 +122,7 @@ pub struct ChangeFilter {
 
 /// A decision taken on the announcement as stored, with its row held: the announcement after
 /// and the notices it sends, or why not.
-pub type Decide<'a> = dyn Fn(
-        &Announcement,
-    ) -> Result<(Announcement, Vec<crate::store::NewEvent>), crate::changes::ops::Refusal>
+pub type Decide<'a> = dyn Fn(&Announcement) -> Result<(Announcement, Vec<crate::store::NewEvent>), Refusal>
     + Send
     + Sync
     + 'a;
@@ -132,5 +152,5 @@ pub trait ChangeStore {
         id: &str,
         decide: &Decide<'_>,
         now: Timestamp,
-    ) -> crate::store::Result<Result<Announcement, crate::changes::ops::Refusal>>;
+    ) -> crate::store::Result<Result<Announcement, Refusal>>;
 }

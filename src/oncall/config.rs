@@ -403,9 +403,9 @@ impl EscalationPolicyConfig {
 
 /// What the on-call sections need from the rest of the config.
 pub struct Names<'c> {
-    pub teams: &'c [crate::config::TeamConfig],
+    pub teams: &'c [crate::config::org::TeamConfig],
     pub destinations: &'c [DestinationConfig],
-    pub services: &'c [crate::config::ServiceConfig],
+    pub services: &'c [crate::config::org::ServiceConfig],
 }
 
 const CHAT_KINDS: &[&str] = &["slack", "mattermost", "discord", "teams", "webhook"];

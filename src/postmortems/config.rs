@@ -1,17 +1,21 @@
-//! `[postmortems]`: the draft's template.
+//! `[postmortems]`: the draft's template and the tracker action items are filed in. Config
+//! only: the draft and the tracker's client read it, never the other way.
 
 use serde::Deserialize;
 
 use crate::core::problem::Problems;
 
+/// The built-in draft template, `postmortem.md.j2` beside this file.
+pub const DEFAULT_TEMPLATE: &str = include_str!("postmortem.md.j2");
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PostmortemsConfig {
     /// A Markdown file with Jinja syntax that drafts are made from instead of the built-in one
-    /// (`firewatch postmortem-template` prints it, with its variables).
+    /// (start from `src/postmortems/postmortem.md.j2`, which names its variables).
     pub template: Option<String>,
     /// Where action items become issues, when set.
-    pub tracker: Option<crate::postmortems::tracker::TrackerConfig>,
+    pub tracker: Option<TrackerConfig>,
 }
 
 impl PostmortemsConfig {
@@ -20,7 +24,7 @@ impl PostmortemsConfig {
         match &self.template {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|error| format!("cannot read the template {path}: {error}")),
-            None => Ok(crate::postmortems::draft::DEFAULT_TEMPLATE.to_owned()),
+            None => Ok(DEFAULT_TEMPLATE.to_owned()),
         }
     }
 
@@ -38,6 +42,69 @@ impl PostmortemsConfig {
                 }
             }
             Err(error) => problems.error("postmortems.template".into(), error),
+        }
+    }
+}
+
+/// `[postmortems.tracker]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TrackerConfig {
+    Github {
+        /// `owner/name`.
+        repository: String,
+        token: String,
+        /// The API's root; GitHub Enterprise's `https://HOST/api/v3`.
+        #[serde(default = "github_api")]
+        api_url: String,
+        #[serde(default)]
+        labels: Vec<String>,
+    },
+    Gitlab {
+        /// The project's path (`group/name`) or numeric id.
+        project: String,
+        token: String,
+        #[serde(default = "gitlab_api")]
+        api_url: String,
+        #[serde(default)]
+        labels: Vec<String>,
+    },
+    Jira {
+        /// The site, e.g. `https://acme.atlassian.net`.
+        url: String,
+        /// The project key, e.g. `OPS`.
+        project: String,
+        email: String,
+        api_token: String,
+        #[serde(default = "jira_issue_type")]
+        issue_type: String,
+    },
+}
+
+fn github_api() -> String {
+    "https://api.github.com".into()
+}
+
+fn gitlab_api() -> String {
+    "https://gitlab.com".into()
+}
+
+fn jira_issue_type() -> String {
+    "Task".into()
+}
+
+impl TrackerConfig {
+    pub fn validate(&self, problems: &mut Problems) {
+        let (key, url) = match self {
+            TrackerConfig::Github { api_url, .. } => ("api_url", api_url),
+            TrackerConfig::Gitlab { api_url, .. } => ("api_url", api_url),
+            TrackerConfig::Jira { url, .. } => ("url", url),
+        };
+        if !crate::core::problem::is_http_url(url) {
+            problems.error(
+                format!("postmortems.tracker.{key}"),
+                format!("\"{url}\" is not an http(s) URL"),
+            );
         }
     }
 }

@@ -13,8 +13,6 @@ use crate::incidents::ops::IncidentView;
 use crate::incidents::store::{Role, StatusUpdate, TimelineEntry};
 use crate::postmortems::store::ActionItem;
 
-pub const DEFAULT_TEMPLATE: &str = include_str!("postmortem.md.j2");
-
 /// At most this many timeline rows; the rest are on the incident's page.
 const TIMELINE_ROWS: usize = 200;
 

@@ -7,73 +7,11 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::core::problem::Problems;
 use crate::incidents::store::Incident;
 use crate::integrations::outbound::DeliveryResult;
 use crate::postmortems::store::ActionItem;
 
-/// `[postmortems.tracker]`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TrackerConfig {
-    Github {
-        /// `owner/name`.
-        repository: String,
-        token: String,
-        /// The API's root; GitHub Enterprise's `https://HOST/api/v3`.
-        #[serde(default = "github_api")]
-        api_url: String,
-        #[serde(default)]
-        labels: Vec<String>,
-    },
-    Gitlab {
-        /// The project's path (`group/name`) or numeric id.
-        project: String,
-        token: String,
-        #[serde(default = "gitlab_api")]
-        api_url: String,
-        #[serde(default)]
-        labels: Vec<String>,
-    },
-    Jira {
-        /// The site, e.g. `https://acme.atlassian.net`.
-        url: String,
-        /// The project key, e.g. `OPS`.
-        project: String,
-        email: String,
-        api_token: String,
-        #[serde(default = "jira_issue_type")]
-        issue_type: String,
-    },
-}
-
-fn github_api() -> String {
-    "https://api.github.com".into()
-}
-
-fn gitlab_api() -> String {
-    "https://gitlab.com".into()
-}
-
-fn jira_issue_type() -> String {
-    "Task".into()
-}
-
-impl TrackerConfig {
-    pub fn validate(&self, problems: &mut Problems) {
-        let (key, url) = match self {
-            TrackerConfig::Github { api_url, .. } => ("api_url", api_url),
-            TrackerConfig::Gitlab { api_url, .. } => ("api_url", api_url),
-            TrackerConfig::Jira { url, .. } => ("url", url),
-        };
-        if !crate::core::problem::is_http_url(url) {
-            problems.error(
-                format!("postmortems.tracker.{key}"),
-                format!("\"{url}\" is not an http(s) URL"),
-            );
-        }
-    }
-}
+use crate::postmortems::config::TrackerConfig;
 
 /// The issue's text: the item, and where it came from.
 fn description(item: &ActionItem, incident: &Incident, incident_url: &str) -> String {

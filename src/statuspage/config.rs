@@ -118,7 +118,7 @@ impl StatusPageConfig {
 
     pub fn validate(
         &self,
-        services: &[crate::config::ServiceConfig],
+        services: &[crate::config::org::ServiceConfig],
         destinations: &[crate::integrations::outbound::config::DestinationConfig],
         problems: &mut Problems,
     ) {

@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use crate::config::ServerConfig;
+use crate::config::server::ServerConfig;
 use crate::core::problem::{Problems, is_valid_name};
 
 /// The body limit of senders that need no more (and of `/v2/enqueue`; PagerDuty itself takes
