@@ -23,7 +23,11 @@ async fn serve(
     content_type: &'static str,
     pick: impl FnOnce(&crate::statuspage::cache::Built) -> Option<bytes::Bytes>,
 ) -> Response {
-    match state.status_page.get(state).await {
+    match state
+        .status_page
+        .get(&state.store, &state.config, &state.clock)
+        .await
+    {
         Ok(built) => match pick(&built) {
             Some(body) => (
                 [

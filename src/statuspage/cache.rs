@@ -9,8 +9,9 @@ use std::sync::{Arc, RwLock};
 use bytes::Bytes;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::state::AppState;
-use crate::store::StoreError;
+use crate::clock::SharedClock;
+use crate::config::ConfigHandle;
+use crate::store::{Store, StoreError};
 
 const MAX_AGE: SignedDuration = SignedDuration::from_secs(30);
 
@@ -47,20 +48,27 @@ impl StatusCache {
         (now.duration_since(current.at) < MAX_AGE && current.at <= now).then_some(current)
     }
 
-    pub async fn get(&self, state: &AppState) -> Result<Arc<Built>, StoreError> {
-        let now = state.clock.now();
+    /// The current renderings, rebuilt from the store first when stale. Takes the parts it
+    /// reads, not the app's state, which holds this cache.
+    pub async fn get(
+        &self,
+        store: &Store,
+        config: &ConfigHandle,
+        clock: &SharedClock,
+    ) -> Result<Arc<Built>, StoreError> {
+        let now = clock.now();
         if let Some(built) = self.fresh(now) {
             return Ok(built);
         }
         let _turn = self.building.lock().await;
-        if let Some(built) = self.fresh(state.clock.now()) {
+        if let Some(built) = self.fresh(clock.now()) {
             return Ok(built);
         }
         // Cleared before reading, so a change during the build marks this build stale.
         self.stale.store(false, Ordering::Release);
-        let now = state.clock.now();
-        let config = state.config.current();
-        let snapshot = crate::statuspage::snapshot::build(&state.store, &config, now).await?;
+        let now = clock.now();
+        let config = config.current();
+        let snapshot = crate::statuspage::snapshot::build(store, &config, now).await?;
         let built = Arc::new(Built {
             at: now,
             html: crate::statuspage::render::page(&snapshot).into(),
