@@ -179,12 +179,6 @@ pub fn trusted_device(
     bool::from(expected.as_bytes().ct_eq(mac.as_bytes())).then_some(expected)
 }
 
-/// The user a device cookie names, before it is checked: which credentials to check it with.
-pub fn device_user(cookie: &str) -> Option<String> {
-    let named = cookie.split('.').next()?;
-    String::from_utf8(hex::decode(named).ok()?).ok()
-}
-
 fn device_mac(user: &str, issued: i64, password_hash: &str) -> String {
     let Ok(mut mac) = HmacSha256::new_from_slice(password_hash.as_bytes()) else {
         return String::new();
@@ -276,7 +270,6 @@ mod tests {
         let now: Timestamp = "2026-12-06T00:00:00Z".parse().unwrap();
         let hash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
         let cookie = device_cookie("ana", hash, now);
-        assert_eq!(device_user(&cookie).as_deref(), Some("ana"));
         let device = trusted_device(&cookie, "ana", hash, now).unwrap();
         assert_eq!(device.len(), 64);
         assert!(trusted_device(&cookie, "mina", hash, now).is_none());

@@ -16,6 +16,19 @@ pub fn insensible_time(name: &str, time: Timestamp) -> String {
     format!("{name} {time} is outside 2000-01-01 to 2100-01-01")
 }
 
+/// A time a person gave as `name`: RFC 3339 and within [`sensible_time`], or the sentence
+/// saying what is wrong.
+pub fn parse_time(name: &str, text: &str) -> Result<Timestamp, String> {
+    let time = text
+        .parse::<Timestamp>()
+        .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))?;
+    if sensible_time(time) {
+        Ok(time)
+    } else {
+        Err(insensible_time(name, time))
+    }
+}
+
 /// The longest window a report reads.
 pub const MOST_DAYS: i64 = 366;
 
@@ -30,23 +43,13 @@ pub fn window(
     default_days: i64,
     now: Timestamp,
 ) -> Result<(Timestamp, Timestamp), String> {
-    let time = |name: &str, text: &str| {
-        let time = text
-            .parse::<Timestamp>()
-            .map_err(|_| format!("{name} must be a time like 2026-11-02T00:00:00Z"))?;
-        if sensible_time(time) {
-            Ok(time)
-        } else {
-            Err(insensible_time(name, time))
-        }
-    };
     let to = match given(to) {
-        Some(text) => time("to", text)?,
+        Some(text) => parse_time("to", text)?,
         None => now,
     };
     let from = match (given(from), given(days)) {
         (Some(_), Some(_)) => return Err("give either days or from, not both".into()),
-        (Some(text), None) => time("from", text)?,
+        (Some(text), None) => parse_time("from", text)?,
         (None, days) => {
             let days = match days {
                 None => default_days,

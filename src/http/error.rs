@@ -56,22 +56,18 @@ impl ApiError {
         )
     }
 
-    /// A time outside the range Firewatch records (`core::window::sensible_time`).
-    pub fn time_out_of_range(name: &str, time: jiff::Timestamp) -> Self {
-        Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "time_out_of_range",
-            crate::core::window::insensible_time(name, time),
-        )
-    }
-
-    /// Refuses the first of `times` outside the range Firewatch records.
+    /// Refuses (422 `time_out_of_range`) the first of `times` outside the range Firewatch
+    /// records (`core::window::sensible_time`).
     pub fn check_times<'t>(
         times: impl IntoIterator<Item = (&'t str, Option<jiff::Timestamp>)>,
     ) -> Result<(), Self> {
         for (name, time) in times {
             if let Some(time) = time.filter(|t| !crate::core::window::sensible_time(*t)) {
-                return Err(Self::time_out_of_range(name, time));
+                return Err(Self::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "time_out_of_range",
+                    crate::core::window::insensible_time(name, time),
+                ));
             }
         }
         Ok(())

@@ -144,19 +144,18 @@ async fn read_body(limit: usize, headers: &HeaderMap, mut body: Body) -> Result<
         let frame = match frame {
             Ok(frame) => frame,
             Err(error) => {
-                return Err(match super::serve::refusal_of(&error) {
-                    Some(super::serve::BodyRefusal::Busy) => {
-                        // Thrown away as it comes, costing no budget, so the sender reads
-                        // the 503 instead of a reset.
-                        drop(frames);
-                        drain(body, DRAIN_BYTES).await;
-                        Rejection::Busy
-                    }
-                    Some(super::serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout,
-                    None => {
-                        Rejection::InvalidPayload(format!("the body could not be read: {error}"))
-                    }
-                });
+                let Some(refusal) = super::serve::refusal_of(&error) else {
+                    return Err(Rejection::InvalidPayload(format!(
+                        "the body could not be read: {error}"
+                    )));
+                };
+                if refusal == super::serve::BodyRefusal::Busy {
+                    // Thrown away as it comes, costing no budget, so the sender reads the 503
+                    // instead of a reset.
+                    drop(frames);
+                    drain(body, DRAIN_BYTES).await;
+                }
+                return Err(refusal.into());
             }
         };
         let Ok(data) = frame.into_data() else {

@@ -231,21 +231,7 @@ struct ListQuery {
 }
 
 fn time(name: &str, text: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    let time = text
-        .filter(|t| !t.is_empty())
-        .map(|text| {
-            text.parse().map_err(|_| {
-                ApiError::bad_parameter(format!("{name} must be a time like 2026-11-02T00:00:00Z"))
-            })
-        })
-        .transpose()?;
-    // A query's far-off time is a bad parameter, as an unreadable one is.
-    match time {
-        Some(time) if !crate::core::window::sensible_time(time) => Err(ApiError::bad_parameter(
-            crate::core::window::insensible_time(name, time),
-        )),
-        time => Ok(time),
-    }
+    super::query_time(name, text.filter(|t| !t.is_empty()))
 }
 
 /// `GET /api/v1/deployments`, newest recorded first.

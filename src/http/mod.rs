@@ -114,13 +114,13 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
         use crate::integrations::inbound::Rejection;
+
         match <axum::body::Bytes as axum::extract::FromRequest<S>>::from_request(request, state)
             .await
         {
             Ok(bytes) => Ok(RequestBody(bytes)),
             Err(rejection) => Err(match serve::refusal_of(&rejection) {
-                Some(serve::BodyRefusal::Busy) => Rejection::Busy.into(),
-                Some(serve::BodyRefusal::TooSlow) => Rejection::BodyTimeout.into(),
+                Some(refusal) => Rejection::from(refusal).into(),
                 None if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
                     ApiError::new(
                         axum::http::StatusCode::PAYLOAD_TOO_LARGE,
@@ -136,6 +136,13 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for RequestBody {
             }),
         }
     }
+}
+
+/// A time in a query (`core::window::parse_time`), or 400 `invalid_parameter` saying why: a
+/// far-off time is as bad a parameter as an unreadable one.
+fn query_time(name: &str, text: Option<&str>) -> Result<Option<jiff::Timestamp>, ApiError> {
+    text.map(|text| crate::core::window::parse_time(name, text).map_err(ApiError::bad_parameter))
+        .transpose()
 }
 
 /// A JSON request body as `T`, or 400 `invalid_json` saying what was expected.

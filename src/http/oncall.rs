@@ -31,22 +31,7 @@ impl From<ViewError> for ApiError {
 }
 
 fn time(name: &str, value: Option<&str>) -> Result<Option<Timestamp>, ApiError> {
-    let time = value
-        .map(|text| {
-            text.parse::<Timestamp>().map_err(|_| {
-                ApiError::bad_parameter(format!(
-                    "{name} is not an RFC 3339 time such as 2026-11-02T09:00:00Z"
-                ))
-            })
-        })
-        .transpose()?;
-    // A query's far-off time is a bad parameter, as an unreadable one is.
-    match time {
-        Some(time) if !crate::core::window::sensible_time(time) => Err(ApiError::bad_parameter(
-            crate::core::window::insensible_time(name, time),
-        )),
-        time => Ok(time),
-    }
+    super::query_time(name, value)
 }
 
 #[derive(Debug, Deserialize)]

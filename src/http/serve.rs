@@ -25,9 +25,8 @@ use tokio::time::{Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 use tower_service::Service as _;
 
-use crate::config::server::ServerConfig;
-
-use crate::config::server::FREE_BODY_BYTES;
+use crate::config::server::{FREE_BODY_BYTES, ServerConfig};
+use crate::integrations::inbound::Rejection;
 
 /// How connections are bounded (`[server]`).
 #[derive(Debug, Clone, Copy)]
@@ -60,14 +59,23 @@ impl BodyBudget {
     }
 }
 
-/// Why a request's body stopped arriving: what a handler answers instead of its usual
-/// refusal (found with [`refusal_of`]).
+/// Why a request's body stopped arriving (found with [`refusal_of`]); handlers answer it as
+/// its [`Rejection`], which holds the sentence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BodyRefusal {
-    #[error("the server is receiving too many large bodies at once; retry in a few seconds")]
+    #[error("the body budget is spent")]
     Busy,
-    #[error("the body did not arrive in time")]
+    #[error("the body deadline passed")]
     TooSlow,
+}
+
+impl From<BodyRefusal> for Rejection {
+    fn from(refusal: BodyRefusal) -> Rejection {
+        match refusal {
+            BodyRefusal::Busy => Rejection::Busy,
+            BodyRefusal::TooSlow => Rejection::BodyTimeout,
+        }
+    }
 }
 
 /// The [`BodyRefusal`] behind an error from reading a request body, if that is what it was.
