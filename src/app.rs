@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::SharedClock;
 use crate::config::{Config, ConfigError, ConfigHandle};
+use crate::context::Context;
 use crate::core::retry::RetryPolicy;
 use crate::forge::digest;
 use crate::forge::projector::StateProjector;
@@ -65,7 +66,7 @@ impl App {
             jobs_added.clone(),
             &mut tasks,
         );
-        let state = AppState {
+        let state = AppState::new(Context {
             config: config.clone(),
             store: store.clone(),
             intake,
@@ -73,9 +74,8 @@ impl App {
             metrics: metrics.clone(),
             rate_limits: Arc::new(Mutex::new(Default::default())),
             jobs_added: jobs_added.clone(),
-            logins: Arc::default(),
-            status_page: Arc::default(),
-        };
+            status_changed: Arc::default(),
+        });
 
         let worker = Runner {
             store: store.clone(),

@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod context;
 pub mod core;
 pub mod demo;
 pub mod forge;

@@ -1,6 +1,5 @@
 //! Accounts: the people who sign in to the web UI, their sessions, and API tokens.
 
 pub mod sign_in;
-pub mod store;
 pub mod tokens;
 pub mod users;

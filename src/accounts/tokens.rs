@@ -49,7 +49,7 @@ pub async fn create(
     name: &str,
     scopes: &[crate::core::scope::Scope],
     user: Option<&str>,
-    creator: &crate::accounts::store::TokenCreator,
+    creator: &crate::store::accounts::TokenCreator,
     now: jiff::Timestamp,
 ) -> Result<CreatedToken, TokenError> {
     if let Some(user) = user {
@@ -64,7 +64,7 @@ pub async fn create(
     let (id, token) = generate()?;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
     store
-        .create_token(&crate::accounts::store::NewToken {
+        .create_token(&crate::store::accounts::NewToken {
             id: &id,
             name,
             scopes: &scopes,

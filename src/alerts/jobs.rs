@@ -14,14 +14,14 @@ use jiff::Timestamp;
 use jiff::SignedDuration;
 
 use super::notices::{group_notice, plan, task_notice};
-use crate::alerts::store::{
-    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ReportJob, Silence, Task,
-};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::core::alert::{AlertSignal, AlertState, Change, change_for_silence, matching_labels};
 use crate::core::grouping::group_key;
 use crate::core::routing::Target;
+use crate::store::alerts::{
+    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ReportJob, Silence, Task,
+};
 use crate::store::{ClaimedJob, EventOrigin, NewJob, Store, StoreError};
 
 /// Runs a task check: opens a task for the alert's team when it is still firing

@@ -1,10 +1,8 @@
 //! Alerts: what monitoring tools report, silences and maintenance windows, notification
 //! groups, flapping, and tasks for alerts nobody handled.
 
-pub mod config;
 pub mod jobs;
 pub mod noise;
 pub mod notices;
 pub mod ops;
 pub mod silences;
-pub mod store;

@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::alerts::store::{Alert, AlertGroup, AlertTransition, GroupedNotice, NoticePlan, Task};
 use crate::config::Config;
 use crate::core::alert::{Change, Severity, matching_labels};
 use crate::core::digest::age;
@@ -15,6 +14,7 @@ use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Line, Message, bold, clip, code, link, text};
+use crate::store::alerts::{Alert, AlertGroup, AlertTransition, GroupedNotice, NoticePlan, Task};
 use crate::store::{EventStatus, NewEvent, Timer};
 
 /// How an alert notice or a notification group's notice reads; `None` for other events.
@@ -203,7 +203,7 @@ pub fn plan(
     let paging = paging_change(config, transition, &groups, now);
     let incident = match transition.change {
         Change::Fired if alert.severity == Severity::Critical && !transition.damped => {
-            crate::incidents::ops::from_alert(
+            crate::incidents::decide::from_alert(
                 config,
                 alert,
                 &notification_group(alert, &groups),
@@ -224,7 +224,7 @@ pub fn plan(
 
 /// The notification group an alert pages and opens incidents by: the sender's group
 /// (Alertmanager's `groupKey`), else the first grouping route's group, else the alert alone.
-fn notification_group(alert: &crate::alerts::store::Alert, groups: &[GroupedNotice]) -> String {
+fn notification_group(alert: &crate::store::alerts::Alert, groups: &[GroupedNotice]) -> String {
     match (&alert.group_key, groups.first()) {
         (Some(key), _) => format!("{}:{key}", alert.integration),
         (None, Some(grouped)) => format!("route:{}", grouped.key),
@@ -241,8 +241,8 @@ fn paging_change(
     transition: &AlertTransition,
     groups: &[GroupedNotice],
     now: Timestamp,
-) -> Option<crate::oncall::store::PagingChange> {
-    use crate::oncall::store::{EscalationStart, PagingChange};
+) -> Option<crate::store::oncall::PagingChange> {
+    use crate::store::oncall::{EscalationStart, PagingChange};
     let alert = &transition.alert;
     match transition.change {
         Change::Fired if alert.severity == Severity::Critical && !transition.damped => {

@@ -1,16 +1,18 @@
 //! What people do to alerts and silences, whichever way they do it (API, page, CLI through
 //! the API): each change is stored with its notices and wakes the job runner.
 
-use crate::alerts::store::{AlertTransition, NewSilence, Silence};
+use crate::context::Context;
 use crate::core::alert::Change;
-use crate::state::AppState;
+use crate::incidents::ops::IncidentError;
 use crate::store::StoreError;
+use crate::store::alerts::{AlertTransition, NewSilence, Silence};
+use crate::store::incidents::Incident;
 
 /// A person's acknowledge or resolve (`cause` says who), with its notice stored in the
 /// same transaction; wakes the job runner for it. `None` when the alert's state does
 /// not allow the change.
 pub async fn change_alert(
-    state: &AppState,
+    state: &Context,
     id: &str,
     change: Change,
     cause: &str,
@@ -25,8 +27,25 @@ pub async fn change_alert(
     Ok(transition)
 }
 
+/// A person acknowledges an incident (`incidents::ops::acknowledge`), then each of its alerts
+/// still firing, as if acknowledged one by one: the incident knows nothing of alerts' states.
+pub async fn acknowledge_incident(
+    state: &Context,
+    key: &str,
+    by: &str,
+) -> Result<Incident, IncidentError> {
+    let incident = crate::incidents::ops::acknowledge(state, key, by).await?;
+    for joined in state.store.incident_alerts(&incident.id).await? {
+        let alert = state.store.get_alert(&joined.alert_id).await?;
+        if alert.state == crate::core::alert::AlertState::Firing {
+            change_alert(state, &joined.alert_id, Change::Acknowledged, by).await?;
+        }
+    }
+    Ok(incident)
+}
+
 /// Stores a silence or maintenance window and has a silence check run at once.
-pub async fn create_silence(state: &AppState, silence: &NewSilence) -> Result<Silence, StoreError> {
+pub async fn create_silence(state: &Context, silence: &NewSilence) -> Result<Silence, StoreError> {
     let now = state.clock.now();
     let created = state.store.create_silence(silence, now).await?;
     tracing::info!(silence = %created.id, kind = created.kind.as_str(), by = %created.created_by, "silence created");
@@ -34,12 +53,12 @@ pub async fn create_silence(state: &AppState, silence: &NewSilence) -> Result<Si
     crate::alerts::jobs::schedule_check(&state.store, &reason, now, now).await?;
     state.jobs_added.notify_one();
     // A maintenance window shows on the status page.
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(created)
 }
 
 /// Expires a silence now (`None`: it already was) and has a silence check run at once.
-pub async fn expire_silence(state: &AppState, id: &str) -> Result<Option<Silence>, StoreError> {
+pub async fn expire_silence(state: &Context, id: &str) -> Result<Option<Silence>, StoreError> {
     let now = state.clock.now();
     let expired = state.store.expire_silence(id, now).await?;
     if expired.is_some() {
@@ -47,7 +66,7 @@ pub async fn expire_silence(state: &AppState, id: &str) -> Result<Option<Silence
         let reason = format!("expired {id}");
         crate::alerts::jobs::schedule_check(&state.store, &reason, now, now).await?;
         state.jobs_added.notify_one();
-        state.status_page.invalidate();
+        state.status_changed.mark();
     }
     Ok(expired)
 }

@@ -6,8 +6,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::alerts::store::{NewSilence, Silence, SilenceKind};
 use crate::core::silence::{self, Matcher, Schedule};
+use crate::store::alerts::{NewSilence, Silence, SilenceKind};
 
 /// What a person or script asks for; every form (API, CLI, page) comes down to this.
 #[derive(Debug, Default, Deserialize)]

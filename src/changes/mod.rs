@@ -2,7 +2,5 @@
 //! one, approved or rejected by someone other than the person who announced it (the
 //! two-person rule), so a pipeline can wait on the answer.
 
-pub mod config;
 pub mod notices;
 pub mod ops;
-pub mod store;

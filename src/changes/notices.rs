@@ -7,11 +7,11 @@ use std::collections::HashSet;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::changes::store::Announcement;
 use crate::config::Config;
 use crate::core::routing::Target;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, bold, code, link, text};
+use crate::store::changes::Announcement;
 use crate::store::{EventStatus, NewEvent};
 
 pub const CHANGE_NOTICE_KIND: &str = "change";

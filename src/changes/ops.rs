@@ -5,11 +5,11 @@
 use jiff::Timestamp;
 
 use crate::changes::notices::{self, Told};
-pub use crate::changes::store::Refusal;
-use crate::changes::store::{Announcement, ChangeState, Risk};
+use crate::context::Context;
 use crate::core::role::Role;
-use crate::state::AppState;
 use crate::store::Timer;
+pub use crate::store::changes::Refusal;
+use crate::store::changes::{Announcement, ChangeState, Risk};
 use crate::store::{JobKind, Store, StoreError};
 
 /// Who acts: how the record names them, the web UI user behind them and that user's role, if
@@ -25,7 +25,7 @@ pub struct Identity {
 }
 
 impl Identity {
-    pub fn of_token(token: &crate::accounts::store::ApiToken) -> Identity {
+    pub fn of_token(token: &crate::store::accounts::ApiToken) -> Identity {
         Identity {
             by: match &token.user {
                 Some(user) => format!("user:{user} (token {})", token.name),
@@ -83,7 +83,7 @@ fn required(value: &str, what: &str, max: usize) -> Result<String, ChangeError> 
 }
 
 pub async fn announce(
-    state: &AppState,
+    state: &Context,
     new: NewAnnouncement,
     who: &Identity,
 ) -> Result<Announcement, ChangeError> {
@@ -193,7 +193,7 @@ pub fn decide(
 }
 
 pub async fn decide_change(
-    state: &AppState,
+    state: &Context,
     id: &str,
     decision: Decision,
     who: &Identity,

@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::alerts::store::AlertReport;
-use crate::checks::CheckConfig;
-use crate::checks::store::CheckRun;
 use crate::config::Config;
+use crate::config::checks::CheckConfig;
 use crate::core::alert::{AlertSignal, SignalStatus, matching_labels};
 use crate::core::check::{Transition, first_run, next_run};
+use crate::store::alerts::AlertReport;
+use crate::store::checks::CheckRun;
 use crate::store::{ClaimedJob, Store, StoreError};
 
 pub use crate::core::check::CHECK_INTEGRATION;

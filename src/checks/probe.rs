@@ -21,7 +21,7 @@ use tokio_rustls::rustls::{
     self, CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
 };
 
-use super::{CheckConfig, CheckKind};
+use crate::config::checks::{CheckConfig, CheckKind};
 use crate::core::check::{Outcome, certificate_outcome};
 
 /// How much of a response body is read. A health endpoint answers in bytes; the cap keeps a
@@ -241,7 +241,7 @@ async fn tcp(check: &CheckConfig, deadline: tokio::time::Instant, within: &str) 
 /// Resolves `address` and connects to the first of its addresses that accepts. Resolving
 /// separately tells "no such host" apart from "nothing listening".
 async fn connect(address: &str) -> Result<TcpStream, String> {
-    let host = super::split_host_port(address).map_or(address, |(host, _)| host);
+    let host = crate::config::checks::split_host_port(address).map_or(address, |(host, _)| host);
     let addresses: Vec<SocketAddr> = tokio::net::lookup_host(address)
         .await
         .map_err(|error| format!("cannot resolve {host}: {}", describe_io(&error)))?

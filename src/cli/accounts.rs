@@ -71,7 +71,7 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 name.trim(),
                 &scopes,
                 user.as_deref(),
-                &crate::accounts::store::TokenCreator::cli(),
+                &crate::store::accounts::TokenCreator::cli(),
                 SystemClock.now(),
             )
             .await?;

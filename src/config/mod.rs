@@ -9,17 +9,26 @@ use serde::Deserialize;
 
 use crate::core::routing::Route;
 
+pub mod alerts;
+pub mod changes;
+pub mod checks;
+pub mod forge;
+pub mod incidents;
 mod load;
+pub mod metrics;
+pub mod oncall;
 pub mod org;
+pub mod postmortems;
 pub mod server;
+pub mod statuspage;
 
-use crate::alerts::config::AlertsConfig;
+use crate::config::alerts::AlertsConfig;
+use crate::config::forge::DigestConfig;
+use crate::config::oncall::{EscalationPolicyConfig, PagingConfig, PersonConfig, ScheduleConfig};
 pub use crate::core::problem::Problem;
 use crate::core::problem::Problems;
-use crate::forge::config::DigestConfig;
 use crate::integrations::inbound::config::IntegrationConfig;
 use crate::integrations::outbound::config::{DestinationConfig, TemplateConfig, TicketsConfig};
-use crate::oncall::config::{EscalationPolicyConfig, PagingConfig, PersonConfig, ScheduleConfig};
 use load::{expand_env, expand_string, read_file};
 pub use org::{ServiceConfig, TeamConfig};
 pub use server::{DEFAULT_DATABASE_URL, DEFAULT_LISTEN, DeliveryConfig, LogFormat, ServerConfig};
@@ -53,15 +62,15 @@ pub struct Config {
     #[serde(default)]
     pub paging: PagingConfig,
     #[serde(default)]
-    pub incidents: crate::incidents::config::IncidentsConfig,
+    pub incidents: crate::config::incidents::IncidentsConfig,
     #[serde(default)]
-    pub postmortems: crate::postmortems::config::PostmortemsConfig,
+    pub postmortems: crate::config::postmortems::PostmortemsConfig,
     #[serde(default)]
-    pub changes: crate::changes::config::ChangesConfig,
+    pub changes: crate::config::changes::ChangesConfig,
     #[serde(default)]
-    pub metrics: crate::metrics::config::MetricsConfig,
+    pub metrics: crate::config::metrics::MetricsConfig,
     #[serde(default)]
-    pub status_page: crate::statuspage::config::StatusPageConfig,
+    pub status_page: crate::config::statuspage::StatusPageConfig,
     #[serde(default)]
     pub teams: Vec<TeamConfig>,
     #[serde(default)]
@@ -69,7 +78,7 @@ pub struct Config {
     #[serde(default)]
     pub digests: Vec<DigestConfig>,
     #[serde(default)]
-    pub checks: Vec<crate::checks::CheckConfig>,
+    pub checks: Vec<crate::config::checks::CheckConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,7 +208,10 @@ impl Config {
         self.delivery.validate(&mut problems);
         let integration_names = crate::integrations::inbound::config::validate(
             &self.integrations,
-            &self.server,
+            &crate::integrations::inbound::config::ServerBodies {
+                max_body_bytes: self.server.max_body_bytes,
+                one_body: self.server.body_bytes_in_flight + server::FREE_BODY_BYTES,
+            },
             &mut problems,
         );
         let destination_names = crate::integrations::outbound::config::validate_destinations(
@@ -216,11 +228,11 @@ impl Config {
             }
         }
         org::validate_services(&self.services, &team_ids, &mut problems);
-        crate::oncall::config::validate(
+        crate::config::oncall::validate(
             &self.people,
             &self.schedules,
             &self.escalation_policies,
-            &crate::oncall::config::Names {
+            &crate::config::oncall::Names {
                 teams: &self.teams,
                 destinations: &self.destinations,
                 services: &self.services,
@@ -251,7 +263,7 @@ impl Config {
                 }
             }
         }
-        for problem in crate::checks::validate(&self.checks) {
+        for problem in crate::config::checks::validate(&self.checks) {
             problems.error(problem.path, problem.message);
         }
         self.alerts.validate(&mut problems);
@@ -269,7 +281,7 @@ impl Config {
                 }
             }
         }
-        crate::forge::config::validate(&self.digests, &mut problems);
+        crate::config::forge::validate(&self.digests, &mut problems);
         for (index, digest) in self.digests.iter().enumerate() {
             for (to_index, destination) in digest.to.iter().enumerate() {
                 if let Some(problem) =

@@ -45,7 +45,7 @@ impl ServiceConfig {
     /// The environments DORA counts for this service.
     pub fn production_environments<'c>(
         &'c self,
-        metrics: &'c crate::metrics::config::MetricsConfig,
+        metrics: &'c crate::config::metrics::MetricsConfig,
     ) -> &'c [String] {
         self.production_environments
             .as_deref()
@@ -116,7 +116,7 @@ pub fn validate_services(
             }
         }
         if let Some(environments) = &service.production_environments {
-            crate::metrics::config::validate_environments(
+            crate::config::metrics::validate_environments(
                 &format!("{path}.production_environments"),
                 environments,
                 problems,

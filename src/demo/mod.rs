@@ -54,7 +54,7 @@ pub async fn ensure_empty(store: &Store) -> anyhow::Result<()> {
     let users = store.list_users().await?.len();
     let tokens = store.list_tokens().await?.len();
     let incidents = store
-        .list_incidents(&crate::incidents::store::IncidentFilter {
+        .list_incidents(&crate::store::incidents::IncidentFilter {
             limit: 1,
             ..Default::default()
         })
@@ -150,7 +150,7 @@ pub async fn write_history(
         "demo",
         &[crate::core::scope::Scope::Admin],
         Some(USER),
-        &crate::accounts::store::TokenCreator::cli(),
+        &crate::store::accounts::TokenCreator::cli(),
         start,
     )
     .await

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::projector::StateProjector;
 use crate::config::Config;
+use crate::config::forge::{DigestConfig, DigestKind};
 use crate::core::digest::{DigestChange, DigestData, DigestRepository};
-use crate::forge::config::{DigestConfig, DigestKind};
-use crate::forge::store::OpenChange;
+use crate::store::forge::OpenChange;
 use crate::store::{EventStatus, NewEvent, NewJob, Store, StoreError};
 
 /// The kind of the event a digest occurrence makes (its job is `JobKind::Digest`).

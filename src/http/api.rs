@@ -252,7 +252,7 @@ pub async fn create_token(
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty()),
-        &crate::accounts::store::TokenCreator::token(&acting),
+        &crate::store::accounts::TokenCreator::token(&acting),
         state.clock.now(),
     )
     .await
@@ -325,7 +325,7 @@ pub async fn list_alerts(
             })
         })
         .transpose()?;
-    let filter = crate::alerts::store::AlertFilter {
+    let filter = crate::store::alerts::AlertFilter {
         state: alert_state,
         open,
         service: params.service,

@@ -11,9 +11,9 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{AppState, PathText, json_body as body};
 use crate::changes::ops::{self, ChangeError, Decision, Identity, NewAnnouncement, Refusal};
-use crate::changes::store::{Announcement, ChangeFilter, ChangeState, Risk};
 use crate::core::scope::Scope;
 use crate::store::StoreError;
+use crate::store::changes::{Announcement, ChangeFilter, ChangeState, Risk};
 
 impl From<ChangeError> for ApiError {
     fn from(error: ChangeError) -> Self {

@@ -47,7 +47,7 @@ pub async fn receive(
     let result = async {
         let integration = integration.ok_or_else(|| Rejection::UnknownIntegration(name.clone()))?;
         inbound::check_headers(integration, &headers)?;
-        let limit = integration.max_body_bytes(&config.server);
+        let limit = integration.max_body_bytes(config.server.max_body_bytes);
         let body = read_body(limit, &headers, body).await?;
         let now = state.clock.now();
         let parsed = inbound::verify_and_parse(integration, &headers, &body, now)?;
@@ -79,7 +79,7 @@ pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Bo
             .integrations
             .iter()
             .filter(|integration| matches!(integration, IntegrationConfig::Pagerduty(_)))
-            .map(|integration| integration.max_body_bytes(&config.server))
+            .map(|integration| integration.max_body_bytes(config.server.max_body_bytes))
             .max()
             .unwrap_or(crate::integrations::inbound::config::DEFAULT_MAX_BODY_BYTES);
         let body = read_body(limit, &headers, body).await?;

@@ -14,9 +14,11 @@ use super::error::ApiError;
 use super::{AppState, PathText, json_body as body, token_actor as who};
 use crate::core::incident::{Priority, Severity};
 use crate::core::scope::Scope;
-use crate::incidents::ops::{self, Change, Declaration, IncidentError, KeyTimesEdit};
-use crate::incidents::store::{Incident, IncidentFilter, Role};
+use crate::incidents::decide::{IncidentEdit, KeyTimesEdit};
+use crate::incidents::ops::{self, Declaration, IncidentError};
+use crate::incidents::view;
 use crate::store::StoreError;
+use crate::store::incidents::{Incident, IncidentFilter, Role};
 
 impl From<IncidentError> for ApiError {
     fn from(error: IncidentError) -> Self {
@@ -147,7 +149,7 @@ pub async fn get(
     PathText(key): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::IncidentsRead).await?;
-    let detail = ops::detail(&state, &key).await?;
+    let detail = view::detail(&state, &key).await?;
     let mut value = view(&state, &detail.incident);
     value["roles"] = json!(detail.roles);
     value["role_history"] = json!(detail.role_history);
@@ -253,7 +255,7 @@ pub async fn patch(
             ("times.resolved", times.resolved.flatten()),
         ])?;
     }
-    let change = Change {
+    let change = IncidentEdit {
         title: request.title,
         severity: request.severity.as_deref().map(severity).transpose()?,
         priority: request.priority.as_deref().map(priority).transpose()?,
@@ -290,7 +292,7 @@ pub async fn acknowledge(
     PathText(key): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
-    let incident = ops::acknowledge(&state, &key, &who(&token)).await?;
+    let incident = crate::alerts::ops::acknowledge_incident(&state, &key, &who(&token)).await?;
     Ok(Json(view(&state, &incident)))
 }
 
@@ -374,6 +376,6 @@ pub async fn timeline(
         .get_incident(&key)
         .await
         .map_err(IncidentError::from)?;
-    let items = ops::timeline(&state, &incident.id).await?;
+    let items = view::timeline(&state, &incident.id).await?;
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }

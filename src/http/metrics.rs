@@ -21,7 +21,7 @@ use crate::core::problem::is_valid_name;
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::core::scope::Scope;
 use crate::metrics::dora::Scope as DoraScope;
-use crate::metrics::store::DeploymentFilter;
+use crate::store::metrics::DeploymentFilter;
 use crate::store::{EventStatus, NewEvent, StoreError};
 
 #[derive(Debug, Deserialize)]
@@ -340,7 +340,7 @@ pub async fn ops(
     state.authorize(&headers, Scope::MetricsRead).await?;
     let request = report_request(&state, raw)?;
     let config = state.config.current();
-    let view = crate::metrics::ops::ops(
+    let view = crate::metrics::operations::ops(
         &state.store,
         &config,
         &request.scope,
@@ -349,7 +349,7 @@ pub async fn ops(
     )
     .await?;
     if request.csv {
-        return Ok(csv_answer("ops", crate::metrics::ops::csv(&view)));
+        return Ok(csv_answer("ops", crate::metrics::operations::csv(&view)));
     }
     Ok(Json(view).into_response())
 }

@@ -8,8 +8,8 @@ mod error;
 mod hooks;
 mod incidents;
 mod metrics;
+mod monitoring;
 mod oncall;
-mod ops;
 mod postmortems;
 pub mod reports;
 pub mod serve;
@@ -21,10 +21,10 @@ use axum::http::HeaderMap;
 
 pub use error::ApiError;
 
-use crate::accounts::store::ApiToken;
 use crate::core::scope::{self, Scope};
 pub use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::accounts::ApiToken;
 
 impl AppState {
     /// The token in `Authorization: Bearer …`, if it exists, is live and has `needed`.
@@ -223,9 +223,9 @@ macro_rules! route_table {
 route_table! {
     post "/hooks/{integration}" => hooks::receive,
     post "/v2/enqueue" => hooks::enqueue,
-    get "/healthz" => ops::healthz,
-    get "/readyz" => ops::readyz,
-    get "/metrics" => ops::metrics,
+    get "/healthz" => monitoring::healthz,
+    get "/readyz" => monitoring::readyz,
+    get "/metrics" => monitoring::metrics,
     get "/api/v1/openapi.json" => api::openapi,
     get "/api/v1/events" => api::list_events,
     get "/api/v1/events/{id}" => api::get_event,

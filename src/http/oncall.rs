@@ -13,8 +13,8 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{AppState, PathText};
 use crate::core::scope::Scope;
-use crate::oncall::store::{NewOverride, PageFilter};
 use crate::oncall::views::{self, ViewError};
+use crate::store::oncall::{NewOverride, PageFilter};
 
 impl From<ViewError> for ApiError {
     fn from(error: ViewError) -> Self {

@@ -16,8 +16,8 @@ use crate::core::incident::Priority;
 use crate::core::scope::Scope;
 use crate::incidents::ops::IncidentError;
 use crate::postmortems::ops::{self, NewItem, PostmortemError};
-use crate::postmortems::store::{ItemFilter, ItemKind, ItemStatus, Postmortem, PostmortemState};
 use crate::store::StoreError;
+use crate::store::postmortems::{ItemFilter, ItemKind, ItemStatus, Postmortem, PostmortemState};
 
 impl From<PostmortemError> for ApiError {
     fn from(error: PostmortemError) -> Self {

@@ -149,7 +149,7 @@ pub async fn set_component(
             request.status
         ))
     })?;
-    let set = crate::statuspage::store::StatusOverride {
+    let set = crate::store::statuspage::StatusOverride {
         component: id.clone(),
         status,
         note: request
@@ -160,7 +160,7 @@ pub async fn set_component(
         set_at: state.clock.now(),
     };
     state.store.set_status_override(&id, Some(&set)).await?;
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(axum::Json(serde_json::json!(set)))
 }
 
@@ -175,7 +175,7 @@ pub async fn clear_component(
         .await?;
     known_component(&state, &id)?;
     state.store.set_status_override(&id, None).await?;
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,8 +1,8 @@
 //! Incidents: declared by people or opened by critical alerts, moved through the
 //! lifecycle `core::incident` allows, with key times kept in order and one timeline.
 
-pub mod changed;
-pub mod config;
+pub mod decide;
 pub mod notices;
 pub mod ops;
-pub mod store;
+pub mod view;
+pub mod what_changed;

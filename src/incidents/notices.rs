@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
-use crate::incidents::store::Incident;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
+use crate::store::incidents::Incident;
 use crate::store::{EventStatus, NewEvent};
 
 pub const INCIDENT_NOTICE_KIND: &str = "incident";

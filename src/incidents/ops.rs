@@ -4,17 +4,18 @@
 
 use jiff::Timestamp;
 
-use crate::alerts::store::Alert;
 use crate::config::Config;
+use crate::context::Context;
 use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
-use crate::incidents::notices::{self, Detail as NoticeDetail, Told};
-use crate::incidents::store::{
-    Effects, Incident, IncidentFire, NewIncident, NewUpdate, Role, RoleChange, TimelineEntry,
+use crate::incidents::decide::{
+    IncidentEdit, decide_effects, decide_moves, entry, opening, paging, reminder,
 };
-use crate::oncall::store::EscalationStart;
-use crate::state::AppState;
+use crate::incidents::notices::{self, Detail as NoticeDetail, Told};
+use crate::store::StoreError;
 use crate::store::Timer;
-use crate::store::{JobKind, StoreError};
+use crate::store::incidents::{
+    Effects, Incident, NewIncident, NewUpdate, Role, RoleChange, TimelineEntry,
+};
 
 /// What a declaration asks for, checked before anything is stored.
 #[derive(Debug, Clone)]
@@ -48,17 +49,6 @@ impl From<Refused> for IncidentError {
     }
 }
 
-fn entry(at: Timestamp, kind: &str, text: String, actor: &str) -> TimelineEntry {
-    TimelineEntry {
-        at,
-        kind: kind.to_owned(),
-        text,
-        actor: Some(actor.to_owned()),
-        link: None,
-        starred: false,
-    }
-}
-
 pub fn check(config: &Config, declaration: &Declaration) -> Result<(), IncidentError> {
     if declaration.title.trim().is_empty() {
         return Err(IncidentError::Invalid("title is empty".into()));
@@ -79,7 +69,7 @@ pub fn check(config: &Config, declaration: &Declaration) -> Result<(), IncidentE
 }
 
 pub async fn declare(
-    state: &AppState,
+    state: &Context,
     declaration: Declaration,
     by: &str,
 ) -> Result<Incident, IncidentError> {
@@ -121,350 +111,14 @@ pub async fn declare(
     let incident = state.store.create_incident(&new, &effects, now).await?;
     tracing::info!(incident = %incident.id, number = incident.number, by, "incident declared");
     state.jobs_added.notify_one();
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(incident)
 }
 
-/// The incident as it is the moment it is stored, for the notices its opening sends.
-fn provisional(new: &NewIncident, now: Timestamp) -> Incident {
-    Incident {
-        id: new.id.clone(),
-        number: 0,
-        title: new.title.clone(),
-        severity: new.severity,
-        priority: new.priority,
-        state: State::Triage,
-        services: new.services.clone(),
-        summary: new.summary.clone(),
-        customer_impact: new.customer_impact.clone(),
-        times: new.times,
-        causing_deployment: None,
-        declared_by: new.declared_by.clone(),
-        created_at: now,
-        updated_at: now,
-        last_update_at: Some(now),
-    }
-}
-
-/// What every opening does: tell the channels, and set the first update reminder.
-fn opening(config: &Config, new: &NewIncident, now: Timestamp) -> Effects {
-    let incident = provisional(new, now);
-    Effects {
-        events: notices::notice(
-            config,
-            &incident,
-            Told::Declared,
-            NoticeDetail::default(),
-            "declared",
-            now,
-        )
-        .into_iter()
-        .collect(),
-        timers: reminder(config, &incident, now).into_iter().collect(),
-        ..Effects::default()
-    }
-}
-
-/// The escalations a declaration starts: one per service with a policy.
-fn paging(config: &Config, new: &NewIncident, now: Timestamp) -> Vec<EscalationStart> {
-    new.services
-        .iter()
-        .filter_map(|service| {
-            let policy_id = config.service(service)?.escalation_policy.as_deref()?;
-            let policy = config.escalation_policy(policy_id)?;
-            Some(EscalationStart {
-                key: format!("incident:{}|{service}|{policy_id}", new.id),
-                policy: policy_id.to_owned(),
-                service: Some(service.clone()),
-                summary: new.title.clone(),
-                severity: page_severity(new.severity).into(),
-                alert_id: None,
-                incident_id: Some(new.id.clone()),
-                first_step_at: policy.first_step_at(now),
-            })
-        })
-        .collect()
-}
-
-/// Pages speak the alert vocabulary: how urgently the phone rings.
-fn page_severity(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Sev1 | Severity::Sev2 => "critical",
-        Severity::Sev3 => "error",
-        Severity::Sev4 => "warning",
-    }
-}
-
-/// The next update reminder, due `update_every` after `from`; none when the priority has no
-/// interval.
-fn reminder(config: &Config, incident: &Incident, from: Timestamp) -> Option<Timer> {
-    let every = config.incidents.update_every(incident.priority)?;
-    let at = from.saturating_add(every).ok()?;
-    Some(Timer {
-        kind: JobKind::IncidentReminder,
-        payload: serde_json::json!({ "incident": incident.id }).to_string(),
-        at,
-        key: format!("incident-reminder:{}:{}", incident.id, at.as_millisecond()),
-    })
-}
-
-/// A critical alert on a service with `declare_incident = "critical"`: the incident it opens,
-/// or joins when one of its group is open. `group` is the alert's notification group, the
-/// one its escalation is keyed by.
-pub fn from_alert(
-    config: &Config,
-    alert: &Alert,
-    group: &str,
-    now: Timestamp,
-) -> Option<IncidentFire> {
-    let service = alert.service.as_deref()?;
-    if config.service(service)?.declare_incident != crate::config::org::DeclareIncident::Critical {
-        return None;
-    }
-    let severity = config.incidents.auto_severity();
-    let summary = if alert.summary.is_empty() {
-        format!("{} on {service}", alert.rule)
-    } else {
-        alert.summary.clone()
-    };
-    let started = alert.starts_at.unwrap_or(alert.fired_at).min(now);
-    let new = NewIncident {
-        id: crate::store::new_id(now),
-        title: crate::integrations::outbound::message::clip(&summary, 300),
-        severity,
-        priority: Priority::for_severity(severity),
-        services: vec![service.to_owned()],
-        summary: None,
-        customer_impact: None,
-        declared_by: format!("alert:{}", alert.rule),
-        times: KeyTimes {
-            impact_started: Some(started),
-            detected: Some(now),
-            ..KeyTimes::default()
-        },
-    };
-    let mut effects = opening(config, &new, now);
-    effects.timeline.push(TimelineEntry {
-        at: now,
-        kind: "state".into(),
-        text: format!(
-            "Declared automatically as {} {}: {} fired on {service}",
-            new.severity.as_str(),
-            new.priority.as_str(),
-            alert.rule
-        ),
-        actor: Some(alert.integration.clone()),
-        link: Some(format!("/alerts/{}", alert.id)),
-        starred: false,
-    });
-    Some(IncidentFire {
-        key: format!("{service}|{group}"),
-        alert_id: alert.id.clone(),
-        summary,
-        join_after: now
-            .checked_sub(config.incidents.join_window())
-            .unwrap_or(now),
-        new,
-        effects,
-    })
-}
-
-/// A change asked for by PATCH: any of these, applied together or not at all.
-#[derive(Debug, Clone, Default)]
-pub struct Change {
-    pub title: Option<String>,
-    pub severity: Option<Severity>,
-    pub priority: Option<Priority>,
-    pub state: Option<State>,
-    pub times: Option<KeyTimesEdit>,
-    /// A change's id from what changed (or any deployment's); empty clears it.
-    pub causing_deployment: Option<String>,
-    /// How the timeline names the cause: filled by `change` from what changed.
-    pub cause_title: Option<String>,
-    /// A change from what changed that a person ruled out as the cause.
-    pub ruled_out: Option<String>,
-}
-
-/// Key times as edited: each present field replaces the stored one (`Some(None)` clears it).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct KeyTimesEdit {
-    pub impact_started: Option<Option<Timestamp>>,
-    pub detected: Option<Option<Timestamp>>,
-    pub acknowledged: Option<Option<Timestamp>>,
-    pub mitigated: Option<Option<Timestamp>>,
-    pub resolved: Option<Option<Timestamp>>,
-}
-
-/// Decides a change on the incident as stored: the state's move first (with the times it
-/// fills), then edits, then the order of the key times is checked on the result.
-pub fn decide(
-    current: &Incident,
-    change: &Change,
-    by: &str,
-    now: Timestamp,
-) -> Result<(Incident, Vec<TimelineEntry>), Refused> {
-    let mut after = current.clone();
-    let mut timeline = Vec::new();
-    if let Some(to) = change.state {
-        current.state.move_to(to)?;
-        after.state = to;
-        after.times = after.times.after_move(to, now);
-        timeline.push(entry(
-            now,
-            "state",
-            format!("{} → {}", current.state.as_str(), to.as_str()),
-            by,
-        ));
-    }
-    if let Some(title) = &change.title {
-        let title = title.trim();
-        if title.is_empty() {
-            return Err(Refused("title is empty".into()));
-        }
-        if title != current.title {
-            after.title = title.to_owned();
-            timeline.push(entry(now, "edit", format!("Title: {title}"), by));
-        }
-    }
-    if let Some(severity) = change.severity.filter(|s| *s != current.severity) {
-        after.severity = severity;
-        timeline.push(entry(
-            now,
-            "edit",
-            format!(
-                "Severity {} → {}",
-                current.severity.as_str(),
-                severity.as_str()
-            ),
-            by,
-        ));
-    }
-    if let Some(priority) = change.priority.filter(|p| *p != current.priority) {
-        after.priority = priority;
-        timeline.push(entry(
-            now,
-            "edit",
-            format!(
-                "Priority {} → {}",
-                current.priority.as_str(),
-                priority.as_str()
-            ),
-            by,
-        ));
-    }
-    if let Some(edit) = change.times {
-        let mut times = after.times;
-        for (name, value, slot) in [
-            (
-                "impact started",
-                edit.impact_started,
-                &mut times.impact_started,
-            ),
-            ("detected", edit.detected, &mut times.detected),
-            ("acknowledged", edit.acknowledged, &mut times.acknowledged),
-            ("mitigated", edit.mitigated, &mut times.mitigated),
-            ("resolved", edit.resolved, &mut times.resolved),
-        ] {
-            if let Some(value) = value {
-                if *slot != value {
-                    *slot = value;
-                    timeline.push(entry(
-                        now,
-                        "edit",
-                        match value {
-                            Some(at) => format!("Key time {name} set to {at}"),
-                            None => format!("Key time {name} cleared"),
-                        },
-                        by,
-                    ));
-                }
-            }
-        }
-        after.times = times;
-    }
-    after.times.check_order()?;
-    if let Some(deployment) = &change.causing_deployment {
-        after.causing_deployment = Some(deployment.trim().to_owned()).filter(|d| !d.is_empty());
-        let text = match (&after.causing_deployment, &change.cause_title) {
-            (None, _) => "Suspected cause cleared".to_owned(),
-            (Some(_), Some(title)) => format!("Suspected cause: {title}"),
-            (Some(id), None) => format!("Suspected cause: {id}"),
-        };
-        timeline.push(entry(now, "change", text, by));
-    }
-    if let Some(id) = change
-        .ruled_out
-        .as_deref()
-        .map(str::trim)
-        .filter(|id| !id.is_empty())
-    {
-        let mut ruled_out = entry(
-            now,
-            crate::incidents::changed::RULED_OUT,
-            format!(
-                "Ruled out as the cause: {}",
-                change.cause_title.as_deref().unwrap_or(id)
-            ),
-            by,
-        );
-        // The entry links to the change it rules out, which is how what changed knows.
-        ruled_out.link = Some(crate::incidents::changed::anchor(id));
-        timeline.push(ruled_out);
-    }
-    Ok((after, timeline))
-}
-
-/// `decide`, with what a move tells: a resolution is announced where the incident is told.
-fn decide_effects(
-    config: &Config,
-    current: &Incident,
-    change: &Change,
-    by: &str,
-    now: Timestamp,
-) -> Result<(Incident, Effects), Refused> {
-    let (after, mut effects) = decide_moves(current, change, by, now)?;
-    if after.state == State::Resolved && current.state != State::Resolved {
-        effects.events.extend(notices::notice(
-            config,
-            &after,
-            Told::Resolved,
-            NoticeDetail::default(),
-            &format!("resolved:{}", crate::store::new_id(now)),
-            now,
-        ));
-        effects
-            .timers
-            .extend(crate::statuspage::subscribers::fanout_timer(
-                config, &after, now,
-            ));
-    }
-    Ok((after, effects))
-}
-
-/// `decide`, with what a move to resolved sets off however it came: the post-mortem's draft.
-fn decide_moves(
-    current: &Incident,
-    change: &Change,
-    by: &str,
-    now: Timestamp,
-) -> Result<(Incident, Effects), Refused> {
-    let (after, timeline) = decide(current, change, by, now)?;
-    let mut effects = Effects {
-        timeline,
-        ..Effects::default()
-    };
-    if after.state == State::Resolved && current.state != State::Resolved {
-        effects
-            .timers
-            .push(crate::postmortems::ops::draft_timer(&after.id, now));
-    }
-    Ok((after, effects))
-}
-
 pub async fn change(
-    state: &AppState,
+    state: &Context,
     key: &str,
-    mut change: Change,
+    mut change: IncidentEdit,
     by: &str,
 ) -> Result<Incident, IncidentError> {
     let config = state.config.current();
@@ -491,7 +145,7 @@ pub async fn change(
     if let Some(cause) = given(&change.causing_deployment).or(given(&change.ruled_out)) {
         let incident = state.store.get_incident(key).await?;
         change.cause_title =
-            crate::incidents::changed::what_changed(&state.store, &config, &incident)
+            crate::incidents::what_changed::what_changed(&state.store, &config, &incident)
                 .await?
                 .into_iter()
                 .find(|entry| entry.id == cause)
@@ -521,13 +175,14 @@ pub async fn change(
         .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(incident)
 }
 
-/// Someone took it: the acknowledge time is set (once), triage becomes active, its
-/// escalations stop (in the same transaction) and its firing alerts are acknowledged.
-pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incident, IncidentError> {
+/// Someone took it: the acknowledge time is set (once), triage becomes active and its
+/// escalations stop, in one transaction. Its firing alerts are the alerts domain's to
+/// acknowledge after: `alerts::ops::acknowledge_incident`, which people call.
+pub async fn acknowledge(state: &Context, key: &str, by: &str) -> Result<Incident, IncidentError> {
     let config = state.config.current();
     let now = state.clock.now();
     let decided = state
@@ -551,7 +206,7 @@ pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incide
                         current.state.as_str()
                     )));
                 }
-                let mut change = Change::default();
+                let mut change = IncidentEdit::default();
                 if current.state == State::Triage {
                     change.state = Some(State::Active);
                 }
@@ -570,30 +225,18 @@ pub async fn acknowledge(state: &AppState, key: &str, by: &str) -> Result<Incide
         )
         .await?;
     let incident = decided?;
-    for joined in state.store.incident_alerts(&incident.id).await? {
-        let alert = state.store.get_alert(&joined.alert_id).await?;
-        if alert.state == crate::core::alert::AlertState::Firing {
-            crate::alerts::ops::change_alert(
-                state,
-                &joined.alert_id,
-                crate::core::alert::Change::Acknowledged,
-                by,
-            )
-            .await?;
-        }
-    }
     state.jobs_added.notify_one();
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(incident)
 }
 
-pub async fn resolve(state: &AppState, key: &str, by: &str) -> Result<Incident, IncidentError> {
+pub async fn resolve(state: &Context, key: &str, by: &str) -> Result<Incident, IncidentError> {
     change(
         state,
         key,
-        Change {
+        IncidentEdit {
             state: Some(State::Resolved),
-            ..Change::default()
+            ..IncidentEdit::default()
         },
         by,
     )
@@ -602,7 +245,7 @@ pub async fn resolve(state: &AppState, key: &str, by: &str) -> Result<Incident, 
 
 /// A note on the timeline, starred or not.
 pub async fn note(
-    state: &AppState,
+    state: &Context,
     key: &str,
     text: &str,
     starred: bool,
@@ -639,7 +282,7 @@ pub async fn note(
 /// reminder, and moves the incident to the state it implies when that move is allowed
 /// ("monitoring" mitigates, "resolved" resolves); otherwise it is recorded as it is.
 pub async fn update(
-    state: &AppState,
+    state: &Context,
     key: &str,
     status: UpdateStatus,
     message: &str,
@@ -665,10 +308,10 @@ pub async fn update(
             key,
             &|current| {
                 let implied = status.implied_state();
-                let change = Change {
+                let change = IncidentEdit {
                     state: (implied != current.state && current.state.move_to(implied).is_ok())
                         .then_some(implied),
-                    ..Change::default()
+                    ..IncidentEdit::default()
                 };
                 let (after, mut effects) = decide_moves(current, &change, by, now)?;
                 effects.timeline.insert(
@@ -706,12 +349,10 @@ pub async fn update(
                     effects.timers.extend(reminder(&config, &after, now));
                 }
                 // Customers hear of public updates, and of the resolution however posted.
-                if public || (after.state == State::Resolved && current.state != State::Resolved) {
-                    effects
-                        .timers
-                        .extend(crate::statuspage::subscribers::fanout_timer(
-                            &config, &after, now,
-                        ));
+                if (public || (after.state == State::Resolved && current.state != State::Resolved))
+                    && config.status_page.tells_subscribers(&after.services)
+                {
+                    effects.timers.push(Timer::status_fanout(&after.id, now));
                 }
                 Ok((after, effects))
             },
@@ -720,13 +361,13 @@ pub async fn update(
         .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
-    state.status_page.invalidate();
+    state.status_changed.mark();
     Ok(incident)
 }
 
 /// Hands a role to a person of `[[people]]`; whoever held it stops holding it now.
 pub async fn assign_role(
-    state: &AppState,
+    state: &Context,
     key: &str,
     role: Role,
     person: &str,
@@ -889,154 +530,4 @@ pub async fn remind(
         tracing::debug!(incident = %incident.id, "update reminder checked");
     }
     Ok(())
-}
-
-/// Everything an incident's page and `GET /incidents/{id}` show beside the incident.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct IncidentView {
-    pub incident: Incident,
-    /// Who holds each role now.
-    pub roles:
-        std::collections::BTreeMap<&'static str, Option<crate::incidents::store::RoleHolding>>,
-    pub role_history: Vec<crate::incidents::store::RoleHolding>,
-    pub updates: Vec<crate::incidents::store::StatusUpdate>,
-    pub alerts: Vec<crate::incidents::store::JoinedAlert>,
-    pub what_changed: Vec<crate::incidents::changed::ChangeEntry>,
-    /// Earlier incidents on the same services or alert rules, with their post-mortems and
-    /// open action items: what was learned, and what is still owed.
-    pub earlier: Vec<Earlier>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Earlier {
-    #[serde(flatten)]
-    pub incident: Incident,
-    pub postmortem: Option<EarlierPostmortem>,
-    pub open_action_items: Vec<crate::postmortems::store::ActionItem>,
-}
-
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct EarlierPostmortem {
-    pub state: crate::postmortems::store::PostmortemState,
-    pub updated_at: Timestamp,
-}
-
-pub async fn detail(state: &AppState, key: &str) -> Result<IncidentView, IncidentError> {
-    detail_in(&state.store, &state.config.current(), key).await
-}
-
-/// `detail`, for callers with the store and config but no `AppState` (a job).
-pub async fn detail_in(
-    store: &crate::store::Store,
-    config: &Config,
-    key: &str,
-) -> Result<IncidentView, IncidentError> {
-    let incident = store.get_incident(key).await?;
-    let role_history = store.incident_roles(&incident.id).await?;
-    let roles = Role::ALL
-        .into_iter()
-        .map(|role| {
-            (
-                role.as_str(),
-                role_history
-                    .iter()
-                    .rev()
-                    .find(|holding| holding.role == role && holding.until.is_none())
-                    .cloned(),
-            )
-        })
-        .collect();
-    let alerts = store.incident_alerts(&incident.id).await?;
-    let mut rules: Vec<String> = alerts.iter().map(|alert| alert.rule.clone()).collect();
-    rules.sort();
-    rules.dedup();
-    Ok(IncidentView {
-        roles,
-        role_history,
-        updates: store.incident_updates(&incident.id).await?,
-        what_changed: crate::incidents::changed::what_changed(store, config, &incident).await?,
-        earlier: earlier(store, &incident, &rules).await?,
-        alerts,
-        incident,
-    })
-}
-
-async fn earlier(
-    store: &crate::store::Store,
-    incident: &Incident,
-    rules: &[String],
-) -> Result<Vec<Earlier>, StoreError> {
-    let mut earlier = Vec::new();
-    for before in store.earlier_incidents(incident, rules, 10).await? {
-        let postmortem = match store.get_postmortem(&before.id).await {
-            Ok(found) => Some(EarlierPostmortem {
-                state: found.state,
-                updated_at: found.updated_at,
-            }),
-            Err(StoreError::NotFound) => None,
-            Err(error) => return Err(error),
-        };
-        let open_action_items = store
-            .list_action_items(&crate::postmortems::store::ItemFilter {
-                incident: Some(before.id.clone()),
-                outstanding: true,
-                limit: 50,
-                ..Default::default()
-            })
-            .await?;
-        earlier.push(Earlier {
-            incident: before,
-            postmortem,
-            open_action_items,
-        });
-    }
-    Ok(earlier)
-}
-
-/// The timeline with what changed in it (kind `change`), oldest first.
-pub async fn timeline(state: &AppState, key: &str) -> Result<Vec<TimelineEntry>, IncidentError> {
-    timeline_in(&state.store, &state.config.current(), key).await
-}
-
-pub async fn timeline_in(
-    store: &crate::store::Store,
-    config: &Config,
-    key: &str,
-) -> Result<Vec<TimelineEntry>, IncidentError> {
-    let incident = store.get_incident(key).await?;
-    let changes = crate::incidents::changed::what_changed(store, config, &incident).await?;
-    Ok(with_changes(
-        store.incident_timeline(&incident.id).await?,
-        &changes,
-    ))
-}
-
-/// The timeline of an incident already read with `detail`, reusing its what changed.
-pub async fn timeline_of(
-    store: &crate::store::Store,
-    view: &IncidentView,
-) -> Result<Vec<TimelineEntry>, StoreError> {
-    Ok(with_changes(
-        store.incident_timeline(&view.incident.id).await?,
-        &view.what_changed,
-    ))
-}
-
-fn with_changes(
-    mut entries: Vec<TimelineEntry>,
-    changes: &[crate::incidents::changed::ChangeEntry],
-) -> Vec<TimelineEntry> {
-    entries.extend(changes.iter().map(|change| TimelineEntry {
-        at: change.at,
-        kind: "change".into(),
-        text: format!(
-            "{} in {} ({})",
-            change.title, change.repository, change.before
-        ),
-        actor: change.actor.clone(),
-        link: change.url.clone(),
-        starred: change.suspected,
-    }));
-    entries.sort_by_key(|entry| entry.at);
-    entries
 }

@@ -5,9 +5,9 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::core::bands::{self, Bands};
 use crate::core::dora::{self, Report, Settings};
 use crate::core::noise::csv_field;
-use crate::metrics::bands::{self, Bands};
 use crate::store::{Store, StoreError};
 
 /// Whose deployments: one service, a team's services, or all; one environment, or each
@@ -134,7 +134,7 @@ impl ReportQuery {
 /// environments counted.
 struct Gathered {
     environments: Vec<String>,
-    facts: crate::metrics::store::DoraFacts,
+    facts: crate::store::metrics::DoraFacts,
     settings: Settings,
 }
 
@@ -267,7 +267,7 @@ async fn view_apart(
 }
 
 fn view(
-    metrics: &crate::metrics::config::MetricsConfig,
+    metrics: &crate::config::metrics::MetricsConfig,
     scope: &Scope,
     gathered: Gathered,
     from: Timestamp,

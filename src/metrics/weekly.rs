@@ -12,15 +12,15 @@ use jiff::{Timestamp, ToSpan as _};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::config::forge::DigestConfig;
 use crate::core::noise::human_duration;
-use crate::forge::config::DigestConfig;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{
     Line, Message, bold, change_reference, clip, in_zone, link, text,
 };
 use crate::metrics::dora::{DoraView, Scope, dora, services};
-use crate::metrics::ops::ops;
-use crate::metrics::store::DeploymentFilter;
+use crate::metrics::operations::ops;
+use crate::store::metrics::DeploymentFilter;
 use crate::store::{Store, StoreError};
 
 /// The kind of the event a weekly report makes.
@@ -37,7 +37,7 @@ pub struct WeeklyReport {
     pub from: Timestamp,
     pub to: Timestamp,
     pub team: Option<String>,
-    pub merged: Vec<crate::forge::store::MergedChange>,
+    pub merged: Vec<crate::store::forge::MergedChange>,
     pub merged_total: usize,
     pub deployments: usize,
     pub failed_deployments: usize,
@@ -108,7 +108,7 @@ pub fn week_before(end: Timestamp, zone: &str) -> Timestamp {
 
 fn figures(this: &DoraView, last: &DoraView) -> Vec<Figure> {
     let (now, then) = (&this.report, &last.report);
-    let band = |pick: fn(&crate::metrics::bands::Bands) -> &Option<String>| {
+    let band = |pick: fn(&crate::core::bands::Bands) -> &Option<String>| {
         this.bands.as_ref().and_then(|bands| pick(bands).clone())
     };
     let seconds = |value: Option<i64>| value.map(|s| s as f64);
@@ -218,7 +218,7 @@ pub async fn build(
     let last_week = dora(store, config, &scope, before, from, None).await?;
 
     let mut incidents: Vec<IncidentLine> = store
-        .list_incidents(&crate::incidents::store::IncidentFilter {
+        .list_incidents(&crate::store::incidents::IncidentFilter {
             limit: 1000,
             ..Default::default()
         })
@@ -272,7 +272,7 @@ pub async fn build(
         .collect();
 
     let overdue_items = store
-        .list_action_items(&crate::postmortems::store::ItemFilter {
+        .list_action_items(&crate::store::postmortems::ItemFilter {
             outstanding: true,
             overdue_at: Some(end),
             limit: 50,

@@ -10,10 +10,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::config::oncall::{ContactConfig, Target};
 use crate::integrations::outbound::DeliveryResult;
 use crate::integrations::outbound::page::PageSubject;
-use crate::oncall::config::{ContactConfig, Target};
-use crate::oncall::store::{
+use crate::store::oncall::{
     Escalation, EscalationState, NewPage, PageOutcome, PageState, StepPlan,
 };
 use crate::store::{ClaimedJob, Store, StoreError};

@@ -1,10 +1,8 @@
 //! On-call: people and how to reach them, schedules and overrides, escalation policies, and
 //! the pages they send.
 
-pub mod config;
 pub mod jobs;
 pub mod notices;
 pub mod ops;
 pub mod send;
-pub mod store;
 pub mod views;

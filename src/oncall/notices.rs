@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::core::routing::Target;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, bold, link, text};
-use crate::oncall::store::Escalation;
+use crate::store::oncall::Escalation;
 use crate::store::{EventStatus, NewEvent};
 
 /// The kind of a team channel's page notice.

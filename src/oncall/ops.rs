@@ -6,11 +6,11 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
+use crate::config::oncall::ContactConfig;
+use crate::context::Context;
 use crate::core::alert::{AlertState, Change};
 use crate::integrations::outbound::page::PageMessage;
-use crate::oncall::config::ContactConfig;
-use crate::oncall::store::{Escalation, EscalationState, NewPage, Page, PageLink};
-use crate::state::AppState;
+use crate::store::oncall::{Escalation, EscalationState, NewPage, Page, PageLink};
 use crate::store::{Store, StoreError};
 
 /// The stored form of a link's token: its SHA-256, so the database never holds a working link.
@@ -129,7 +129,7 @@ pub async fn plan_fold(
 /// Acknowledges an escalation for everyone, and the firing alerts that joined it. `None`
 /// when it was not active (already acknowledged or resolved).
 pub async fn acknowledge(
-    state: &AppState,
+    state: &Context,
     escalation_id: &str,
     by: &str,
 ) -> Result<Option<Escalation>, StoreError> {
@@ -154,7 +154,7 @@ pub async fn acknowledge(
 
 /// Resolves every open alert of an escalation, which ends it. `None` when it had ended.
 pub async fn resolve(
-    state: &AppState,
+    state: &Context,
     escalation_id: &str,
     by: &str,
 ) -> Result<Option<Escalation>, StoreError> {
@@ -174,7 +174,7 @@ pub async fn resolve(
 
 /// "Send me a test page": one page through every contact method the person has, at once.
 /// Returns the pages' ids.
-pub async fn test_page(state: &AppState, person_id: &str) -> Result<Vec<String>, TestPageError> {
+pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, TestPageError> {
     let config = state.config.current();
     let person = config
         .person(person_id)
@@ -232,7 +232,7 @@ pub enum LinkState {
     Unknown,
 }
 
-pub async fn read_link(state: &AppState, token: &str) -> Result<LinkState, StoreError> {
+pub async fn read_link(state: &Context, token: &str) -> Result<LinkState, StoreError> {
     let Some(link) = state.store.page_link(&link_hash(token)).await? else {
         return Ok(LinkState::Unknown);
     };
@@ -270,7 +270,7 @@ pub async fn read_link(state: &AppState, token: &str) -> Result<LinkState, Store
 
 /// Acts on a link (once): acknowledge or resolve, as the person it was sent to.
 pub async fn use_link(
-    state: &AppState,
+    state: &Context,
     token: &str,
     action: LinkAction,
 ) -> Result<Result<Escalation, String>, StoreError> {

@@ -2,13 +2,13 @@
 //! and the answer sorted into delivered, retry or rejected the same way as every delivery.
 
 use crate::config::Config;
+use crate::config::oncall::ContactConfig;
 use crate::integrations::outbound::config::DestinationConfig;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
 use crate::integrations::outbound::page::PageMessage;
 use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
-use crate::oncall::config::ContactConfig;
 use crate::oncall::jobs::Sender;
-use crate::oncall::store::Page;
+use crate::store::oncall::Page;
 
 pub async fn send(
     sender: &Sender<'_>,

@@ -8,9 +8,9 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::config::oncall::Target;
 use crate::core::oncall::{Shift, gaps};
-use crate::oncall::config::Target;
-use crate::oncall::store::{NewOverride, OverrideRow};
+use crate::store::oncall::{NewOverride, OverrideRow};
 use crate::store::{Store, StoreError};
 
 /// How far ahead gaps are looked for.

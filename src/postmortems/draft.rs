@@ -8,10 +8,10 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::incidents::changed::ChangeEntry;
-use crate::incidents::ops::IncidentView;
-use crate::incidents::store::{Role, StatusUpdate, TimelineEntry};
-use crate::postmortems::store::ActionItem;
+use crate::incidents::view::IncidentView;
+use crate::incidents::what_changed::ChangeEntry;
+use crate::store::incidents::{Role, StatusUpdate, TimelineEntry};
+use crate::store::postmortems::ActionItem;
 
 /// At most this many timeline rows; the rest are on the incident's page.
 const TIMELINE_ROWS: usize = 200;

@@ -2,9 +2,7 @@
 //! when it resolves, edited without losing a concurrent save, reviewed and published; action
 //! items that close the incident when every one is done, with reminders when overdue.
 
-pub mod config;
 pub mod draft;
 pub mod notices;
 pub mod ops;
-pub mod store;
 pub mod tracker;

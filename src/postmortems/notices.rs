@@ -8,10 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
-use crate::incidents::store::Incident;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
-use crate::postmortems::store::ActionItem;
+use crate::store::incidents::Incident;
+use crate::store::postmortems::ActionItem;
 use crate::store::{EventStatus, NewEvent};
 
 pub const ACTION_ITEM_NOTICE_KIND: &str = "action_item";
@@ -48,11 +48,11 @@ pub fn overdue(
         .collect();
     let person = config.person(&item.owner);
     // The owner's own chat, when it is not a team channel already told.
-    if let Some(crate::oncall::config::ContactConfig::Chat { destination, .. }) =
+    if let Some(crate::config::oncall::ContactConfig::Chat { destination, .. }) =
         person.and_then(|p| {
             p.contacts
                 .iter()
-                .find(|c| matches!(c, crate::oncall::config::ContactConfig::Chat { .. }))
+                .find(|c| matches!(c, crate::config::oncall::ContactConfig::Chat { .. }))
         })
     {
         if seen.insert(destination.as_str()) {

@@ -3,13 +3,13 @@
 use jiff::Timestamp;
 
 use crate::config::Config;
+use crate::context::Context;
 use crate::core::incident::{Priority, State};
 use crate::incidents::ops::IncidentError;
-use crate::postmortems::store::{
+use crate::store::Timer;
+use crate::store::postmortems::{
     ActionItem, EditConflict, ItemKind, ItemStatus, Postmortem, PostmortemState,
 };
-use crate::state::AppState;
-use crate::store::Timer;
 use crate::store::{JobKind, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -27,16 +27,6 @@ pub enum PostmortemError {
     Store(#[from] StoreError),
 }
 
-/// The durable timer that drafts an incident's post-mortem once it resolves.
-pub fn draft_timer(incident_id: &str, now: Timestamp) -> Timer {
-    Timer {
-        kind: JobKind::PostmortemDraft,
-        payload: serde_json::json!({ "incident": incident_id }).to_string(),
-        at: now,
-        key: format!("postmortem-draft:{incident_id}"),
-    }
-}
-
 /// Drafts the incident's post-mortem from its record, unless it has one.
 pub async fn ensure_draft(
     store: &Store,
@@ -44,16 +34,16 @@ pub async fn ensure_draft(
     incident_key: &str,
     now: Timestamp,
 ) -> Result<Postmortem, PostmortemError> {
-    let view = crate::incidents::ops::detail_in(store, config, incident_key).await?;
+    let view = crate::incidents::view::detail_in(store, config, incident_key).await?;
     let id = view.incident.id.clone();
     match store.get_postmortem(&id).await {
         Ok(existing) => return Ok(existing),
         Err(StoreError::NotFound) => {}
         Err(error) => return Err(error.into()),
     }
-    let timeline = crate::incidents::ops::timeline_of(store, &view).await?;
+    let timeline = crate::incidents::view::timeline_of(store, &view).await?;
     let items = store
-        .list_action_items(&crate::postmortems::store::ItemFilter {
+        .list_action_items(&crate::store::postmortems::ItemFilter {
             incident: Some(id.clone()),
             limit: 500,
             ..Default::default()
@@ -103,7 +93,7 @@ pub async fn draft_job(
 
 /// The incident's post-mortem; drafted now if the incident resolved and the draft is not made
 /// yet.
-pub async fn get(state: &AppState, incident_key: &str) -> Result<Postmortem, PostmortemError> {
+pub async fn get(state: &Context, incident_key: &str) -> Result<Postmortem, PostmortemError> {
     let incident = state
         .store
         .get_incident(incident_key)
@@ -136,7 +126,7 @@ pub async fn get(state: &AppState, incident_key: &str) -> Result<Postmortem, Pos
 
 /// Saves an edit made from `base_version`; a newer save is never overwritten.
 pub async fn save(
-    state: &AppState,
+    state: &Context,
     incident_key: &str,
     markdown: &str,
     base_version: Option<i64>,
@@ -164,7 +154,7 @@ pub async fn save(
 /// Draft → in review → published (and back to draft, to rework it). Publishing moves a
 /// resolved incident on to learning.
 pub async fn set_state(
-    state: &AppState,
+    state: &Context,
     incident_key: &str,
     to: PostmortemState,
     by: &str,
@@ -186,7 +176,7 @@ pub async fn set_state(
             crate::incidents::ops::change(
                 state,
                 &incident.id,
-                crate::incidents::ops::Change {
+                crate::incidents::decide::IncidentEdit {
                     state: Some(State::Learning),
                     ..Default::default()
                 },
@@ -200,14 +190,14 @@ pub async fn set_state(
 
 /// A line on the incident's timeline for what happened to its post-mortem or action items.
 async fn on_timeline(
-    state: &AppState,
+    state: &Context,
     incident_id: &str,
     kind: &str,
     text: String,
     by: &str,
 ) -> Result<(), PostmortemError> {
     let now = state.clock.now();
-    let entry = crate::incidents::store::TimelineEntry {
+    let entry = crate::store::incidents::TimelineEntry {
         at: now,
         kind: kind.to_owned(),
         text,
@@ -222,7 +212,7 @@ async fn on_timeline(
             &|current| {
                 Ok((
                     current.clone(),
-                    crate::incidents::store::Effects {
+                    crate::store::incidents::Effects {
                         timeline: vec![entry.clone()],
                         ..Default::default()
                     },
@@ -277,7 +267,7 @@ fn overdue_at(config: &Config, owner: &str, due: jiff::civil::Date) -> Option<Ti
 }
 
 pub async fn add_item(
-    state: &AppState,
+    state: &Context,
     incident_key: &str,
     new: NewItem,
     by: &str,
@@ -364,7 +354,7 @@ pub async fn add_item(
 /// Marks an item; when the last outstanding item of an incident in learning is done, the
 /// incident closes.
 pub async fn set_item_status(
-    state: &AppState,
+    state: &Context,
     id: &str,
     status: ItemStatus,
     by: &str,
@@ -389,7 +379,7 @@ pub async fn set_item_status(
         let incident = state.store.get_incident(&item.incident_id).await?;
         let outstanding = state
             .store
-            .list_action_items(&crate::postmortems::store::ItemFilter {
+            .list_action_items(&crate::store::postmortems::ItemFilter {
                 incident: Some(incident.id.clone()),
                 outstanding: true,
                 limit: 1,
@@ -400,7 +390,7 @@ pub async fn set_item_status(
             crate::incidents::ops::change(
                 state,
                 &incident.id,
-                crate::incidents::ops::Change {
+                crate::incidents::decide::IncidentEdit {
                     state: Some(State::Closed),
                     ..Default::default()
                 },

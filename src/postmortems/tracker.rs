@@ -7,11 +7,11 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::incidents::store::Incident;
 use crate::integrations::outbound::DeliveryResult;
-use crate::postmortems::store::ActionItem;
+use crate::store::incidents::Incident;
+use crate::store::postmortems::ActionItem;
 
-use crate::postmortems::config::TrackerConfig;
+use crate::config::postmortems::TrackerConfig;
 
 /// The text: the item, and where it came from.
 fn description(item: &ActionItem, incident: &Incident, incident_url: &str) -> String {

@@ -4,7 +4,7 @@
 //! `core::retry`; a job past its retry window, or refused outright, becomes a dead letter. The
 //! `deliver` handler, which sends a notification to its destination, lives here too.
 
-pub mod messages;
+pub mod wording;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -413,7 +413,7 @@ impl Runner {
             if let Ok(payload) = serde_json::from_str::<serde_json::Value>(&job.payload) {
                 if let Some(page) = payload["page"].as_str() {
                     tracing::warn!(page, %error, "page failed");
-                    let failed = crate::oncall::store::PageOutcome::Failed(error.clone());
+                    let failed = crate::store::oncall::PageOutcome::Failed(error.clone());
                     if let Err(store_error) = self.store.finish_page(page, &failed, now).await {
                         tracing::warn!(page, error = %store_error, "could not record a failed page");
                     }
@@ -476,7 +476,7 @@ impl Runner {
         };
         // The domain's wording, then the route's template and ticket links.
         let words =
-            outbound::message::render(&message, &messages::default_message(&message), &settings);
+            outbound::message::render(&message, &wording::default_message(&message), &settings);
         let result = outbound::deliver(
             &self.client,
             destination,

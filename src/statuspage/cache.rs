@@ -1,9 +1,8 @@
 //! The status page's renderings, built from one snapshot and served until an input changes
-//! (an incident's update or move calls `invalidate`) or `MAX_AGE` passes (maintenance windows
+//! (`Context::status_changed` is marked) or `MAX_AGE` passes (maintenance windows
 //! start and end, days turn). A request reads nothing from the database.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use bytes::Bytes;
@@ -11,6 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::clock::SharedClock;
 use crate::config::ConfigHandle;
+use crate::context::Changed;
 use crate::store::{Store, StoreError};
 
 const MAX_AGE: SignedDuration = SignedDuration::from_secs(30);
@@ -26,22 +26,26 @@ pub struct Built {
     pub incidents: HashMap<String, Bytes>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StatusCache {
     current: RwLock<Option<Arc<Built>>>,
-    stale: AtomicBool,
+    stale: Arc<Changed>,
     /// One rebuild at a time; the others wait for it and serve what it built.
     building: tokio::sync::Mutex<()>,
 }
 
 impl StatusCache {
-    /// Something the page shows changed: the next request rebuilds it.
-    pub fn invalidate(&self) {
-        self.stale.store(true, Ordering::Release);
+    /// A cache rebuilt on the next request after `stale` is marked.
+    pub fn new(stale: Arc<Changed>) -> StatusCache {
+        StatusCache {
+            current: RwLock::default(),
+            stale,
+            building: tokio::sync::Mutex::default(),
+        }
     }
 
     fn fresh(&self, now: Timestamp) -> Option<Arc<Built>> {
-        if self.stale.load(Ordering::Acquire) {
+        if self.stale.is_marked() {
             return None;
         }
         let current = self.current.read().ok()?.clone()?;
@@ -65,7 +69,7 @@ impl StatusCache {
             return Ok(built);
         }
         // Cleared before reading, so a change during the build marks this build stale.
-        self.stale.store(false, Ordering::Release);
+        self.stale.clear();
         let now = clock.now();
         let config = config.current();
         let snapshot = crate::statuspage::snapshot::build(store, &config, now).await?;

@@ -5,9 +5,7 @@
 //! cache, so a request reads nothing from the database.
 
 pub mod cache;
-pub mod config;
 pub mod feeds;
 pub mod render;
 pub mod snapshot;
-pub mod store;
 pub mod subscribers;

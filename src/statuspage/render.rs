@@ -105,7 +105,7 @@ pub fn summary(snapshot: &Snapshot) -> Value {
         |id: &str| format!("{}/incidents/{id}", snapshot.page.url.trim_end_matches('/'));
     // Statuspage lists a group as a component of its own, `"group": true`, naming its
     // members, which name it in `group_id`.
-    let group_id = |name: &str| format!("group-{}", crate::statuspage::config::slug(name));
+    let group_id = |name: &str| format!("group-{}", crate::config::statuspage::slug(name));
     let mut components: Vec<Value> = snapshot
         .components
         .iter()

@@ -8,10 +8,10 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::config::statuspage::StatusPageConfig;
 use crate::core::incident::{Severity, State};
 use crate::core::status::{self, ComponentStatus, Day, Span};
-use crate::incidents::store::Incident;
-use crate::statuspage::config::StatusPageConfig;
+use crate::store::incidents::Incident;
 use crate::store::{Store, StoreError};
 
 /// How far back the page looks.
@@ -155,16 +155,6 @@ pub fn page_url(config: &Config) -> String {
         .to_owned()
 }
 
-/// The components showing these services.
-pub fn components_of(settings: &StatusPageConfig, services: &[String]) -> Vec<String> {
-    settings
-        .components
-        .iter()
-        .filter(|c| c.services.iter().any(|s| services.contains(s)))
-        .map(|c| c.id())
-        .collect()
-}
-
 /// What customers see of an incident, given its public updates (oldest first): `None` when
 /// it shows on no component.
 pub fn public_incident(
@@ -172,7 +162,7 @@ pub fn public_incident(
     incident: &Incident,
     mut updates: Vec<PublicUpdate>,
 ) -> Option<PublicIncident> {
-    let components = components_of(settings, &incident.services);
+    let components = settings.components_of(&incident.services);
     if components.is_empty() {
         return None;
     }
@@ -212,7 +202,7 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
     let since = now
         .checked_sub(SignedDuration::from_hours(24 * HISTORY_DAYS))
         .unwrap_or(now);
-    let components_of = |services: &[String]| components_of(settings, services);
+    let components_of = |services: &[String]| settings.components_of(services);
     // Incidents with at least one public update: the others never reach the page.
     let mut updates: BTreeMap<String, Vec<PublicUpdate>> = BTreeMap::new();
     for (incident, update) in store.public_updates_since(since).await? {
@@ -245,7 +235,7 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
     let mut maintenances = Vec::new();
     let mut past_runs: Vec<(Vec<String>, Span)> = Vec::new();
     for silence in store.list_silences().await? {
-        if silence.kind != crate::alerts::store::SilenceKind::Maintenance {
+        if silence.kind != crate::store::alerts::SilenceKind::Maintenance {
             continue;
         }
         let Some(service) = &silence.service else {

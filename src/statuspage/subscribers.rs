@@ -19,15 +19,14 @@ use serde_json::json;
 
 use crate::clock::from_millis;
 use crate::config::Config;
-use crate::incidents::store::Incident;
+use crate::context::Context;
 use crate::integrations::inbound::TokenBucket;
 use crate::integrations::outbound::config::DestinationConfig;
 use crate::integrations::outbound::message::{Message, Span, link, text};
 use crate::integrations::outbound::{DeliveryResult, email, guard};
-use crate::state::AppState;
 use crate::statuspage::snapshot::{PublicIncident, PublicUpdate, public_incident};
-use crate::statuspage::store::{SubscribeRequest, Subscriber, SubscriberKind, SubscriberState};
 use crate::store::Timer;
+use crate::store::statuspage::{SubscribeRequest, Subscriber, SubscriberKind, SubscriberState};
 use crate::store::{ClaimedJob, JobKind, Store, StoreError};
 
 /// Addresses longer than this are refused (RFC 5321 allows 254 for a mailbox).
@@ -113,7 +112,7 @@ pub fn client_address(
 }
 
 fn take_token(
-    state: &AppState,
+    state: &Context,
     config: &Config,
     client: Option<IpAddr>,
 ) -> Result<(), SignedDuration> {
@@ -220,7 +219,7 @@ fn check(config: &Config, request: Request) -> Result<SubscribeRequest, Subscrib
 /// Takes a subscribe request. The answer is the same whether the address is new, pending,
 /// confirmed or gone; only the address's owner learns more, from the message sent there.
 pub async fn subscribe(
-    state: &AppState,
+    state: &Context,
     request: Request,
     client: Option<IpAddr>,
 ) -> Result<(), SubscribeError> {
@@ -275,23 +274,6 @@ pub struct IncidentNotice {
 struct FanoutPayload {
     incident: String,
     at: i64,
-}
-
-/// The timer a public update (or the resolution of an incident customers see) sets in its
-/// transaction; one per incident and instant.
-pub fn fanout_timer(config: &Config, incident: &Incident, now: Timestamp) -> Option<Timer> {
-    let settings = &config.status_page;
-    if !settings.subscribers.enabled()
-        || crate::statuspage::snapshot::components_of(settings, &incident.services).is_empty()
-    {
-        return None;
-    }
-    Some(Timer {
-        kind: JobKind::StatusFanout,
-        payload: json!({ "incident": incident.id, "at": now.as_millisecond() }).to_string(),
-        at: now,
-        key: format!("status-fanout:{}:{}", incident.id, now.as_millisecond()),
-    })
 }
 
 fn notice_for(config: &Config, public: &PublicIncident, at: Timestamp) -> Option<Notice> {

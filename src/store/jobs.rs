@@ -40,6 +40,32 @@ pub struct Timer {
     pub key: String,
 }
 
+/// The timers one domain sets for another's job: the job kind and payload are the message,
+/// written here once for the side that sets them and the side that runs them.
+impl Timer {
+    /// Drafts the incident's post-mortem (`postmortems::ops::ensure_draft`) once it resolves.
+    pub fn postmortem_draft(incident_id: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::PostmortemDraft,
+            payload: serde_json::json!({ "incident": incident_id }).to_string(),
+            at: now,
+            key: format!("postmortem-draft:{incident_id}"),
+        }
+    }
+
+    /// Tells the status page's subscribers of a public update or resolution
+    /// (`statuspage::subscribers`); one per incident and instant.
+    pub fn status_fanout(incident_id: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::StatusFanout,
+            payload: serde_json::json!({ "incident": incident_id, "at": now.as_millisecond() })
+                .to_string(),
+            at: now,
+            key: format!("status-fanout:{incident_id}:{}", now.as_millisecond()),
+        }
+    }
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {

@@ -1,18 +1,30 @@
-//! The one storage interface. [`Store`] has a SQLite backend (the default, one file, WAL) and a
-//! PostgreSQL backend (for several replicas), chosen by the database URL's scheme. Each domain
-//! declares its storage trait (`alerts/store.rs`, …) and writes its SQL once (`alerts/sql.rs`,
-//! …); each backend file compiles every such SQL file as a module of its own, with its own
-//! `Db` type and lock fragments, and holds only what differs (connection, intake's batch,
-//! syncing, housekeeping).
+//! The storage layer: the one storage interface, every domain's storage trait and its SQL. [`Store`]
+//! has a SQLite backend (the default, one file, WAL) and a PostgreSQL backend (for several
+//! replicas), chosen by the database URL's scheme. Each domain's storage trait and row types live in
+//! `store/<domain>.rs` and its SQL, written once, in `store/sql/<domain>.rs`; each backend file
+//! compiles every SQL file as a module of its own, with its own `Db` type and lock fragments, and
+//! holds only what differs (connection, intake's batch, syncing, housekeeping). Nothing here names
+//! a domain's behaviour: a rule the SQL must apply inside its transaction comes in as a closure
+//! or a plain value the domain made.
 
+pub mod accounts;
+pub mod alerts;
+pub mod changes;
+pub mod checks;
 mod events;
+pub mod forge;
 mod held_files;
+pub mod incidents;
 mod jobs;
 pub mod maintenance;
+pub mod metrics;
 mod migrations;
 mod notifications;
+pub mod oncall;
 mod postgres;
+pub mod postmortems;
 mod sqlite;
+pub mod statuspage;
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -82,19 +94,19 @@ pub trait Backend:
     + EventStore
     + JobStore
     + NotificationStore
-    + crate::accounts::store::AccountStore
-    + crate::forge::store::ForgeStore
-    + crate::alerts::store::AlertStore
-    + crate::alerts::store::SilenceStore
-    + crate::alerts::store::TaskStore
-    + crate::checks::store::CheckStore
-    + crate::oncall::store::OncallStore
-    + crate::incidents::store::IncidentStore
-    + crate::postmortems::store::PostmortemStore
-    + crate::changes::store::ChangeStore
-    + crate::metrics::store::MetricsStore
-    + crate::statuspage::store::StatusPageStore
-    + crate::statuspage::store::SubscriberStore
+    + accounts::AccountStore
+    + forge::ForgeStore
+    + alerts::AlertStore
+    + alerts::SilenceStore
+    + alerts::TaskStore
+    + checks::CheckStore
+    + oncall::OncallStore
+    + incidents::IncidentStore
+    + postmortems::PostmortemStore
+    + changes::ChangeStore
+    + metrics::MetricsStore
+    + statuspage::StatusPageStore
+    + statuspage::SubscriberStore
     + Send
     + Sync
     + 'static
@@ -106,19 +118,19 @@ impl<T> Backend for T where
         + EventStore
         + JobStore
         + NotificationStore
-        + crate::accounts::store::AccountStore
-        + crate::forge::store::ForgeStore
-        + crate::alerts::store::AlertStore
-        + crate::alerts::store::SilenceStore
-        + crate::alerts::store::TaskStore
-        + crate::checks::store::CheckStore
-        + crate::oncall::store::OncallStore
-        + crate::incidents::store::IncidentStore
-        + crate::postmortems::store::PostmortemStore
-        + crate::changes::store::ChangeStore
-        + crate::metrics::store::MetricsStore
-        + crate::statuspage::store::StatusPageStore
-        + crate::statuspage::store::SubscriberStore
+        + accounts::AccountStore
+        + forge::ForgeStore
+        + alerts::AlertStore
+        + alerts::SilenceStore
+        + alerts::TaskStore
+        + checks::CheckStore
+        + oncall::OncallStore
+        + incidents::IncidentStore
+        + postmortems::PostmortemStore
+        + changes::ChangeStore
+        + metrics::MetricsStore
+        + statuspage::StatusPageStore
+        + statuspage::SubscriberStore
         + Send
         + Sync
         + 'static

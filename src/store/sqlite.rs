@@ -350,8 +350,8 @@ impl super::Platform for SqliteStore {
 }
 
 // The SQL every backend runs as written, one module per file, compiled here with this
-// backend's types: each file uses `Backend`, `Db` and the lock fragments below.
-type Backend = SqliteStore;
+// backend's types: each file uses `SqlStore`, `Db` and the lock fragments below.
+type SqlStore = SqliteStore;
 type Db = sqlx::Sqlite;
 /// What the claim's inner SELECT needs to skip rows other replicas hold.
 const CLAIM_LOCK: &str = "";
@@ -360,35 +360,35 @@ const ROW_LOCK: &str = "";
 /// Whether to pin the claim's indexes (`jobs::jobs_by`).
 const PIN: bool = true;
 
-#[path = "../accounts/sql.rs"]
+#[path = "sql/accounts.rs"]
 mod accounts;
-#[path = "../alerts/sql.rs"]
+#[path = "sql/alerts.rs"]
 mod alerts;
-#[path = "../changes/sql.rs"]
+#[path = "sql/changes.rs"]
 mod changes;
-#[path = "../checks/sql.rs"]
+#[path = "sql/checks.rs"]
 mod checks;
 #[path = "sql/events.rs"]
 mod events;
-#[path = "../forge/sql.rs"]
+#[path = "sql/forge.rs"]
 mod forge;
-#[path = "../incidents/sql.rs"]
+#[path = "sql/incidents.rs"]
 mod incidents;
 #[path = "sql/jobs.rs"]
 mod jobs;
-#[path = "../metrics/sql.rs"]
+#[path = "sql/metrics.rs"]
 mod metrics;
 #[path = "sql/notifications.rs"]
 mod notifications;
-#[path = "../oncall/sql.rs"]
+#[path = "sql/oncall.rs"]
 mod oncall;
-#[path = "../postmortems/sql.rs"]
+#[path = "sql/postmortems.rs"]
 mod postmortems;
-#[path = "../alerts/silences_sql.rs"]
+#[path = "sql/silences.rs"]
 mod silences;
-#[path = "../statuspage/sql.rs"]
+#[path = "sql/statuspage.rs"]
 mod statuspage;
-#[path = "../alerts/tasks_sql.rs"]
+#[path = "sql/tasks.rs"]
 mod tasks;
 
 /// An fsync, off the async threads.

@@ -19,11 +19,11 @@ use crate::config::Config;
 use crate::core::incident::{Priority, State as Lifecycle};
 use crate::core::role::Role;
 use crate::incidents::ops::IncidentError;
-use crate::incidents::store::Incident;
 use crate::postmortems::ops::{self, NewItem, PostmortemError};
-use crate::postmortems::store::{ActionItem, ItemFilter, ItemKind, ItemStatus};
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::incidents::Incident;
+use crate::store::postmortems::{ActionItem, ItemFilter, ItemKind, ItemStatus};
 use crate::web::PagePath;
 
 const PRIORITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];

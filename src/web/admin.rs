@@ -126,7 +126,7 @@ pub async fn create_token(
         name,
         &scopes,
         acts_as,
-        &crate::accounts::store::TokenCreator::user(&user.user.name),
+        &crate::store::accounts::TokenCreator::user(&user.user.name),
         now,
     )
     .await

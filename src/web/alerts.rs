@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError};
-use crate::alerts::store::AlertFilter;
 use crate::core::alert::{AlertState, Change, Severity};
 use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::alerts::AlertFilter;
 use crate::web::PagePath;
 
 const PAGE_SIZE: i64 = 100;
@@ -179,7 +179,7 @@ pub async fn detail(
         let pages = state
             .store
             .list_pages(
-                crate::oncall::store::PageFilter::Escalation(&escalation.id),
+                crate::store::oncall::PageFilter::Escalation(&escalation.id),
                 200,
             )
             .await?;

@@ -13,10 +13,10 @@ use serde::de::DeserializeOwned;
 use subtle::ConstantTimeEq;
 
 use super::render::PageError;
-use crate::accounts::store::User;
 use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::accounts::User;
 
 pub const SESSION_COOKIE: &str = "fw_session";
 /// The cookie's name over HTTPS: the `__Host-` prefix makes browsers refuse it unless it is

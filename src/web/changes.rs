@@ -12,10 +12,10 @@ use serde::Deserialize;
 use super::auth::{Form, SignedIn};
 use super::render::{Frame, PageError};
 use crate::changes::ops::{ChangeError, Decision, Identity, NewAnnouncement, Refusal};
-use crate::changes::store::{Announcement, ChangeFilter, ChangeState, Risk};
 use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::changes::{Announcement, ChangeFilter, ChangeState, Risk};
 use crate::web::PagePath;
 
 fn serde<T: serde::Serialize>(value: &T) -> minijinja::Value {

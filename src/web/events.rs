@@ -40,7 +40,7 @@ impl EventRow {
         let headline = (event.normalized.is_none())
             .then(|| headline(&message.payload))
             .flatten();
-        let message = crate::runner::messages::default_message(&message);
+        let message = crate::runner::wording::default_message(&message);
         Self {
             id: event.id.clone(),
             received_at: event.received_at,

@@ -17,10 +17,12 @@ use super::render::{Frame, PageError, local_input, local_time, viewer_time_zone}
 use crate::config::Config;
 use crate::core::incident::{Priority, Severity, State as Lifecycle, UpdateStatus};
 use crate::core::role::Role;
-use crate::incidents::ops::{self, Change, Declaration, IncidentError, KeyTimesEdit};
-use crate::incidents::store::{Incident, IncidentFilter, Role as IncidentRole};
+use crate::incidents::decide::{IncidentEdit, KeyTimesEdit};
+use crate::incidents::ops::{self, Declaration, IncidentError};
+use crate::incidents::view;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::incidents::{Incident, IncidentFilter, Role as IncidentRole};
 use crate::web::PagePath;
 
 const PAGE_SIZE: i64 = 200;
@@ -307,9 +309,9 @@ pub(super) async fn incident_page(
     key: &str,
     extra: Value,
 ) -> Result<Html<String>, PageError> {
-    let view = ops::detail(state, key).await.map_err(page_error)?;
+    let view = view::detail(state, key).await.map_err(page_error)?;
     // The view's what changed, not a second read of it.
-    let timeline = ops::timeline_of(&state.store, &view).await?;
+    let timeline = view::timeline_of(&state.store, &view).await?;
     let config = state.config.current();
     let zone = viewer_time_zone(headers);
     let incident = &view.incident;
@@ -487,7 +489,7 @@ pub async fn acknowledge(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let result = ops::acknowledge(&state, &key, &who(&user)).await;
+    let result = crate::alerts::ops::acknowledge_incident(&state, &key, &who(&user)).await;
     acted(
         &state,
         &user,
@@ -541,9 +543,9 @@ pub async fn move_to(
             ops::change(
                 &state,
                 &key,
-                Change {
+                IncidentEdit {
                     state: Some(to),
-                    ..Change::default()
+                    ..IncidentEdit::default()
                 },
                 &who(&user),
             )
@@ -631,9 +633,9 @@ pub async fn edit_times(
             ops::change(
                 &state,
                 &key,
-                Change {
+                IncidentEdit {
                     times: Some(edit),
-                    ..Change::default()
+                    ..IncidentEdit::default()
                 },
                 &who(&user),
             )
@@ -782,14 +784,14 @@ async fn about_cause(
     let result = match present(change) {
         Some(change) => {
             let change = if rule_out {
-                Change {
+                IncidentEdit {
                     ruled_out: Some(change),
-                    ..Change::default()
+                    ..IncidentEdit::default()
                 }
             } else {
-                Change {
+                IncidentEdit {
                     causing_deployment: Some(change),
-                    ..Change::default()
+                    ..IncidentEdit::default()
                 }
             };
             ops::change(state, key, change, &who(user)).await

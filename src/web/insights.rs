@@ -5,7 +5,7 @@
 //! the changes one deployment shipped and the lead time of each.
 //!
 //! The parameters are checked by `metrics::dora::ReportQuery::check` and the figures come from
-//! `metrics::dora` and `metrics::ops`, as the API's and the CLI's do, so they always agree.
+//! `metrics::dora` and `metrics::operations`, as the API's and the CLI's do, so they always agree.
 
 use std::collections::HashMap;
 
@@ -18,13 +18,13 @@ use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
 use super::render::{Frame, PageError, viewer_time_zone};
+use crate::core::bands::{self, Markers};
 use crate::core::dora::FailedBy;
 use crate::core::noise::human_duration;
-use crate::metrics::bands::{self, Markers};
 use crate::metrics::dora::{ReportQuery, ReportRequest, WeekReport, dora_by_week, services};
-use crate::metrics::ops::ops;
-use crate::metrics::store::{Deployment, DeploymentFilter};
+use crate::metrics::operations::ops;
 use crate::state::AppState;
+use crate::store::metrics::{Deployment, DeploymentFilter};
 
 /// The most deployments listed under the figures.
 const LISTED: i64 = 500;
@@ -601,7 +601,7 @@ pub async fn page(
 #[derive(Debug, Serialize)]
 struct ChangeRow {
     #[serde(flatten)]
-    change: crate::metrics::store::ShippedChange,
+    change: crate::store::metrics::ShippedChange,
     lead_time: Option<String>,
 }
 

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use super::auth::{self, ClientAddress, Form, NoFields, SignedIn};
 use super::render::{self, PageError};
 use crate::accounts::sign_in::{self, Attempt};
-use crate::accounts::store::NewSession;
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::accounts::NewSession;
 
 /// Verified against when the name is unknown, so that answer takes as long as a wrong
 /// password.

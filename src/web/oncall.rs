@@ -13,9 +13,9 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Form, NoFields, SignedIn};
 use super::render::{Frame, PageError, local_time, viewer_time_zone};
 use crate::core::role::Role;
-use crate::oncall::store::NewOverride;
 use crate::oncall::views::{self, ViewError};
 use crate::state::AppState;
+use crate::store::oncall::NewOverride;
 use crate::web::PagePath;
 
 const DAYS: i64 = 14;

@@ -18,11 +18,11 @@ use super::render::{Frame, PageError};
 use crate::core::blameless;
 use crate::core::role::Role;
 use crate::incidents::ops::IncidentError;
-use crate::incidents::store::Incident;
 use crate::postmortems::ops::{self, PostmortemError};
-use crate::postmortems::store::{EditConflict, Postmortem, PostmortemState};
 use crate::state::AppState;
 use crate::store::StoreError;
+use crate::store::incidents::Incident;
+use crate::store::postmortems::{EditConflict, Postmortem, PostmortemState};
 use crate::web::PagePath;
 
 /// A post-mortem may be 1 MB (`ops::save` says so), and URL-encoding can triple its size.

@@ -101,7 +101,7 @@ pub async fn set(
             .await?;
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         };
-        Some(crate::statuspage::store::StatusOverride {
+        Some(crate::store::statuspage::StatusOverride {
             component: id.clone(),
             status,
             note: Some(form.note.trim().to_owned()).filter(|n| !n.is_empty()),
@@ -113,7 +113,7 @@ pub async fn set(
         .store
         .set_status_override(&id, override_.as_ref())
         .await?;
-    state.status_page.invalidate();
+    state.status_changed.mark();
     tracing::info!(component = %id, by = %user.user.name, "status page component set by hand");
     Ok(Redirect::to("/status-components?changed=set").into_response())
 }

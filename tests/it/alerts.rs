@@ -197,7 +197,7 @@ async fn people_acknowledge_and_resolve_through_the_api() {
             "ana-laptop",
             &[Scope::AlertsWrite],
             None,
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             app.clock.now(),
         )
         .await

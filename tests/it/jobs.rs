@@ -5,11 +5,11 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use firewatch::alerts::jobs as alerts;
-use firewatch::alerts::store::{AlertFilter, NewSilence, SilenceKind};
 use firewatch::clock::{Clock, ManualClock, SleepFuture};
 use firewatch::config::Config;
 use firewatch::core::alert::{AlertSignal, AlertState, Severity, SignalStatus};
 use firewatch::core::silence::{Schedule, parse_matchers};
+use firewatch::store::alerts::{AlertFilter, NewSilence, SilenceKind};
 use firewatch::store::{EventStatus, JobOutcome, NewEvent, NewJob, Store};
 use jiff::{SignedDuration, Timestamp};
 

@@ -267,7 +267,7 @@ impl TestApp {
             "test-admin",
             &[Scope::Admin],
             None,
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             clock.now(),
         )
         .await
@@ -291,7 +291,7 @@ impl TestApp {
             "test",
             scopes,
             None,
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             self.clock.now(),
         )
         .await
@@ -306,7 +306,7 @@ impl TestApp {
             &format!("{user}-token"),
             scopes,
             Some(user),
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             self.clock.now(),
         )
         .await

@@ -565,7 +565,7 @@ async fn snapshot(app: &TestApp) -> String {
         .len();
     let alerts: Vec<String> = app
         .store
-        .list_alerts(&firewatch::alerts::store::AlertFilter {
+        .list_alerts(&firewatch::store::alerts::AlertFilter {
             limit: 100,
             ..Default::default()
         })
@@ -621,7 +621,7 @@ pub async fn firing_alert(app: &TestApp) -> String {
     loop {
         let alerts = app
             .store
-            .list_alerts(&firewatch::alerts::store::AlertFilter {
+            .list_alerts(&firewatch::store::alerts::AlertFilter {
                 limit: 10,
                 ..Default::default()
             })
@@ -699,7 +699,7 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             "deploys",
             &[Scope::EventsRead],
             None,
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             app.clock.now(),
         )
         .await
@@ -717,7 +717,7 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             .await;
         assert_eq!(status, StatusCode::CREATED, "{silence}");
         // A task on the alert, as the task check opens one for an alert nobody acknowledged.
-        let task = firewatch::alerts::store::Task {
+        let task = firewatch::store::alerts::Task {
             seq: 0,
             id: firewatch::store::new_id(app.clock.now()),
             alert_id: alert.clone(),

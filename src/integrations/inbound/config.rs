@@ -4,7 +4,6 @@ use std::collections::HashSet;
 
 use serde::Deserialize;
 
-use crate::config::server::ServerConfig;
 use crate::core::problem::{Problems, is_valid_name};
 
 /// The body limit of senders that need no more (and of `/v2/enqueue`; PagerDuty itself takes
@@ -264,9 +263,9 @@ impl IntegrationConfig {
         }
     }
 
-    /// The largest body this integration takes: its own `max_body_bytes`, else the server's,
-    /// else what its sender needs.
-    pub fn max_body_bytes(&self, server: &ServerConfig) -> usize {
+    /// The largest body this integration takes: its own `max_body_bytes`, else the server's
+    /// (`[server] max_body_bytes`), else what its sender needs.
+    pub fn max_body_bytes(&self, server: Option<usize>) -> usize {
         let own = match self {
             IntegrationConfig::Generic(generic) => generic.max_body_bytes,
             IntegrationConfig::Github(github) => github.max_body_bytes,
@@ -290,7 +289,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(_)
             | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
         };
-        own.or(server.max_body_bytes).unwrap_or(default)
+        own.or(server).unwrap_or(default)
     }
 
     pub const KINDS: &'static [&'static str] = &[
@@ -321,10 +320,17 @@ impl IntegrationConfig {
     }
 }
 
+/// The server's limits an integration's body must fit: `[server] max_body_bytes`, and the most
+/// one body may take of `[server] body_bytes_in_flight`.
+pub struct ServerBodies {
+    pub max_body_bytes: Option<usize>,
+    pub one_body: usize,
+}
+
 /// Checks every integration; returns their names, for the routes that name them.
 pub fn validate<'c>(
     integrations: &'c [IntegrationConfig],
-    server: &ServerConfig,
+    server: &ServerBodies,
     problems: &mut Problems,
 ) -> HashSet<&'c str> {
     let mut integration_names = HashSet::new();
@@ -349,8 +355,8 @@ pub fn validate<'c>(
                 format!("\"{name}\" is reserved for the alerts of [[checks]]"),
             );
         }
-        let limit = integration.max_body_bytes(server);
-        let takes = server.body_bytes_in_flight + crate::config::server::FREE_BODY_BYTES;
+        let limit = integration.max_body_bytes(server.max_body_bytes);
+        let takes = server.one_body;
         if limit > takes {
             problems.error(
                 format!("{path}.max_body_bytes"),

@@ -1,7 +1,7 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 
 /// Rows per multi-row INSERT, well under SQLite's 32,766 bound parameters.
 pub(super) const INSERT_CHUNK: usize = 500;
@@ -13,7 +13,7 @@ pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination,
 pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
 
 #[async_trait::async_trait]
-impl crate::store::EventStore for Backend {
+impl crate::store::EventStore for SqlStore {
     async fn ping(&self) -> crate::store::Result<()> {
         sqlx::query("SELECT 1").execute(self.reader()).await?;
         Ok(())
@@ -126,7 +126,7 @@ impl crate::store::EventStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     /// Binds one event row, in the column order of `EVENT_INSERT`.
     pub(super) fn push_event_row<'a>(
         mut row: sqlx::query_builder::Separated<'_, 'a, Db, &'static str>,

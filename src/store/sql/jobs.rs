@@ -1,7 +1,7 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, CLAIM_LOCK, Db, PIN, ROW_LOCK};
+use super::{CLAIM_LOCK, Db, PIN, ROW_LOCK, SqlStore};
 
 /// `jobs` under `alias`, pinned to `index` on SQLite: without statistics its planner may walk
 /// `jobs_state` (every pending job) instead of the partial indexes the claim is built on.
@@ -36,7 +36,7 @@ pub(super) fn queue_head(pin: bool) -> String {
 }
 
 #[async_trait::async_trait]
-impl crate::store::JobStore for Backend {
+impl crate::store::JobStore for SqlStore {
     async fn insert_job(
         &self,
         job: &crate::store::NewJob,
@@ -226,7 +226,7 @@ impl crate::store::JobStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     /// Leases the jobs of `queue` right behind `head`, up to `limit`, while each is due
     /// and free: a job that may not run yet holds back all behind it.
     pub(super) async fn claim_behind(

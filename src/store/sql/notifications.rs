@@ -1,12 +1,12 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 
 pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
 
 #[async_trait::async_trait]
-impl crate::store::NotificationStore for Backend {
+impl crate::store::NotificationStore for SqlStore {
     async fn list_notifications(
         &self,
         filter: &crate::store::NotificationFilter,
@@ -199,7 +199,7 @@ impl crate::store::NotificationStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) fn notification_from_row(
         row: &<Db as sqlx::Database>::Row,
     ) -> crate::store::Result<crate::store::Notification> {

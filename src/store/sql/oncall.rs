@@ -1,11 +1,11 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
 use sqlx::Row as _;
 
-use super::{Backend, Db, ROW_LOCK};
+use super::{Db, ROW_LOCK, SqlStore};
 use crate::clock::from_millis;
-use crate::oncall::store::{
+use crate::store::oncall::{
     Escalation, EscalationEntry, EscalationState, NewPage, OverrideRow, Page, PageFilter, PageLink,
     PageOutcome, PageState, PagingChange,
 };
@@ -83,7 +83,7 @@ fn page_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Page> {
 // last of them leaves the step or send to run again (a page may go twice, never not at all).
 // Under a storm that keeps the disk busy, each would otherwise wait for an fsync. What people
 // do (an override, an acknowledge, a used link) waits for the disk.
-impl Backend {
+impl SqlStore {
     /// What an alert's change asks of paging, inside the change's transaction, so a page is
     /// started (or stopped) exactly when the change is stored.
     pub(super) async fn apply_paging_change(
@@ -356,10 +356,10 @@ impl Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::oncall::store::OncallStore for Backend {
+impl crate::store::oncall::OncallStore for SqlStore {
     async fn create_override(
         &self,
-        new: &crate::oncall::store::NewOverride<'_>,
+        new: &crate::store::oncall::NewOverride<'_>,
         now: jiff::Timestamp,
     ) -> crate::store::Result<OverrideRow> {
         let id = crate::store::new_id(now);
@@ -471,7 +471,7 @@ impl crate::oncall::store::OncallStore for Backend {
         id: &str,
         step: i64,
         round: i64,
-        plan: crate::oncall::store::StepPlan,
+        plan: crate::store::oncall::StepPlan,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool> {
         let mut transaction = self.begin_bookkeeping().await?;

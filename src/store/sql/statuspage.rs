@@ -1,12 +1,12 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend` and `Db`
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore` and `Db`
 //! come from the including module.
 
 use sqlx::Row as _;
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 use crate::clock::from_millis;
 use crate::core::status::ComponentStatus;
-use crate::statuspage::store::{
+use crate::store::statuspage::{
     StatusOverride, SubscribeRequest, Subscriber, SubscriberCounts, SubscriberKind, SubscriberState,
 };
 
@@ -35,7 +35,7 @@ fn subscriber_from(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Su
 }
 
 #[async_trait::async_trait]
-impl crate::statuspage::store::StatusPageStore for Backend {
+impl crate::store::statuspage::StatusPageStore for SqlStore {
     async fn status_overrides(&self) -> crate::store::Result<Vec<StatusOverride>> {
         let rows = sqlx::query(
             "SELECT component, status, note, set_by, set_at FROM status_overrides ORDER BY component",
@@ -90,7 +90,7 @@ impl crate::statuspage::store::StatusPageStore for Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::statuspage::store::SubscriberStore for Backend {
+impl crate::store::statuspage::SubscriberStore for SqlStore {
     async fn request_subscription(
         &self,
         request: &SubscribeRequest,

@@ -38,13 +38,13 @@ impl MetricsConfig {
         if let Err(error) = crate::core::silence::parse_duration(&self.attribution_window) {
             problems.error("metrics.attribution_window".into(), error.to_string());
         }
-        if !crate::metrics::bands::years().contains(&self.bands.as_str()) {
+        if !crate::core::bands::years().contains(&self.bands.as_str()) {
             problems.error(
                 "metrics.bands".into(),
                 format!(
                     "there is no \"{}\" table (there are {})",
                     self.bands,
-                    crate::metrics::bands::years().join(", ")
+                    crate::core::bands::years().join(", ")
                 ),
             );
         }

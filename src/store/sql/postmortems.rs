@@ -1,16 +1,16 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
 use sqlx::Row as _;
 
-use super::{Backend, Db, ROW_LOCK};
+use super::{Db, ROW_LOCK, SqlStore};
 use crate::clock::from_millis;
 use crate::core::incident::Priority;
-use crate::postmortems::store::{
+use crate::store::StoreError;
+use crate::store::postmortems::{
     ActionItem, EditConflict, ItemFilter, ItemKind, ItemStatus, ListedPostmortem, Postmortem,
     PostmortemState,
 };
-use crate::store::StoreError;
 
 const POSTMORTEM_COLUMNS: &str = "p.incident_id, p.state, p.markdown, p.version, p.created_at, p.updated_at, p.updated_by, p.published_at";
 
@@ -53,7 +53,7 @@ fn item_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<ActionIte
     })
 }
 
-impl Backend {
+impl SqlStore {
     async fn fetch_postmortem(
         connection: &mut <Db as sqlx::Database>::Connection,
         incident_id: &str,
@@ -71,7 +71,7 @@ impl Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::postmortems::store::PostmortemStore for Backend {
+impl crate::store::postmortems::PostmortemStore for SqlStore {
     async fn create_postmortem(
         &self,
         incident_id: &str,

@@ -41,11 +41,13 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         state.metrics.delivery_dead_letters.set(counts.dead);
     }
     let config = state.config.current();
-    if let Err(error) = state
-        .metrics
-        .shared
-        .refresh(&state.store, &config, state.clock.now())
-        .await
+    if let Err(error) = crate::metrics::scrape::refresh(
+        &state.metrics.shared,
+        &state.store,
+        &config,
+        state.clock.now(),
+    )
+    .await
     {
         // The process's own metrics still answer; the shared ones keep their last values.
         tracing::warn!(%error, "the DORA and operations gauges could not be computed");

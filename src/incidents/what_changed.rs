@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use crate::config::Config;
 use crate::core::forge::{ForgeEvent, Outcome};
-use crate::incidents::store::{Incident, StoredForgeEvent};
 use crate::integrations::outbound::message::short_sha;
+use crate::store::incidents::{Incident, StoredForgeEvent};
 use crate::store::{Store, StoreError};
 
 /// How many changes an incident lists at most.
@@ -193,7 +193,7 @@ pub async fn what_changed(
     let suspected = incident.causing_deployment.as_deref();
     let mut listed = entries(&events, start, suspected);
     let announced = store
-        .list_announcements(&crate::changes::store::ChangeFilter {
+        .list_announcements(&crate::store::changes::ChangeFilter {
             services: incident.services.clone(),
             from: Some(from),
             to: Some(start),

@@ -11,6 +11,8 @@ use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
 
+pub mod shared;
+
 /// Sets up the global logger once; later calls are ignored (tests start many apps).
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
@@ -47,7 +49,7 @@ pub struct Metrics {
     pub delivery_queue_depth: Gauge,
     pub delivery_dead_letters: Gauge,
     /// DORA and the operations figures, computed at scrape time.
-    pub shared: crate::metrics::gauges::Gauges,
+    pub shared: shared::Gauges,
 }
 
 impl Default for Metrics {
@@ -95,7 +97,7 @@ impl Default for Metrics {
             "Notifications that gave up and wait for a re-drive",
             delivery_dead_letters.clone(),
         );
-        let shared = crate::metrics::gauges::Gauges::register(&mut registry);
+        let shared = shared::Gauges::register(&mut registry);
         Self {
             shared,
             registry,

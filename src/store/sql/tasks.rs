@@ -1,19 +1,19 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 
 pub(super) const TASK_COLUMNS: &str =
     "seq, id, alert_id, rule, service, team, reason, detail, opened_at, closed_at, closed_by";
 
 #[async_trait::async_trait]
-impl crate::alerts::store::TaskStore for Backend {
+impl crate::store::alerts::TaskStore for SqlStore {
     async fn open_task(
         &self,
-        task: &crate::alerts::store::Task,
+        task: &crate::store::alerts::Task,
         notice: Option<crate::store::NewEvent>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Task>> {
+    ) -> crate::store::Result<Option<crate::store::alerts::Task>> {
         let mut transaction = self.writer().begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO alert_tasks (id, alert_id, rule, service, team, reason, detail, opened_at) \
@@ -44,7 +44,7 @@ impl crate::alerts::store::TaskStore for Backend {
         &self,
         open: bool,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::alerts::store::Task>> {
+    ) -> crate::store::Result<Vec<crate::store::alerts::Task>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM alert_tasks {} ORDER BY seq DESC LIMIT $1",
             TASK_COLUMNS,
@@ -61,7 +61,7 @@ impl crate::alerts::store::TaskStore for Backend {
         id: &str,
         by: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Task>> {
+    ) -> crate::store::Result<Option<crate::store::alerts::Task>> {
         let closed = sqlx::query("UPDATE alert_tasks SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL")
             .bind(now.as_millisecond())
             .bind(by)
@@ -74,11 +74,11 @@ impl crate::alerts::store::TaskStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) async fn task_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::alerts::store::Task>
+    ) -> crate::store::Result<crate::store::alerts::Task>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {
@@ -95,9 +95,9 @@ impl Backend {
 
     pub(super) fn task_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::alerts::store::Task> {
+    ) -> crate::store::Result<crate::store::alerts::Task> {
         use sqlx::Row as _;
-        Ok(crate::alerts::store::Task {
+        Ok(crate::store::alerts::Task {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             alert_id: row.try_get("alert_id")?,

@@ -442,7 +442,7 @@ async fn an_alert_left_unacknowledged_becomes_a_task_for_its_team_until_acknowle
             "ana-laptop",
             &[Scope::AlertsWrite],
             None,
-            &firewatch::accounts::store::TokenCreator::cli(),
+            &firewatch::store::accounts::TokenCreator::cli(),
             app.clock.now(),
         )
         .await

@@ -112,6 +112,21 @@ pub fn slug(name: &str) -> String {
 }
 
 impl StatusPageConfig {
+    /// The components showing these services.
+    pub fn components_of(&self, services: &[String]) -> Vec<String> {
+        self.components
+            .iter()
+            .filter(|c| c.services.iter().any(|s| services.contains(s)))
+            .map(|c| c.id())
+            .collect()
+    }
+
+    /// Whether subscribers hear of an incident on these services: they are on and a
+    /// component shows one of them.
+    pub fn tells_subscribers(&self, services: &[String]) -> bool {
+        self.subscribers.enabled() && !self.components_of(services).is_empty()
+    }
+
     pub fn zone(&self) -> jiff::tz::TimeZone {
         jiff::tz::TimeZone::get(&self.timezone).unwrap_or(jiff::tz::TimeZone::UTC)
     }

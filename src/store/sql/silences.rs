@@ -1,18 +1,18 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 
 pub(super) const SILENCE_COLUMNS: &str =
     "seq, id, kind, service, matchers, schedule, created_by, comment, created_at, expired_at";
 
 #[async_trait::async_trait]
-impl crate::alerts::store::SilenceStore for Backend {
+impl crate::store::alerts::SilenceStore for SqlStore {
     async fn create_silence(
         &self,
-        silence: &crate::alerts::store::NewSilence,
+        silence: &crate::store::alerts::NewSilence,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::alerts::store::Silence> {
+    ) -> crate::store::Result<crate::store::alerts::Silence> {
         use crate::store::clean_text;
         let id = crate::store::new_id(now);
         let matchers = serde_json::to_string(&silence.matchers).unwrap_or_else(|_| "[]".into());
@@ -34,7 +34,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         Self::silence_by_id(self.writer(), &id).await
     }
 
-    async fn list_silences(&self) -> crate::store::Result<Vec<crate::alerts::store::Silence>> {
+    async fn list_silences(&self) -> crate::store::Result<Vec<crate::store::alerts::Silence>> {
         let rows = sqlx::query(&format!(
             "SELECT {} FROM silences ORDER BY seq DESC",
             SILENCE_COLUMNS
@@ -44,7 +44,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         rows.iter().map(Self::silence_from_row).collect()
     }
 
-    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::alerts::store::Silence> {
+    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::store::alerts::Silence> {
         Self::silence_by_id(self.reader(), id).await
     }
 
@@ -52,7 +52,7 @@ impl crate::alerts::store::SilenceStore for Backend {
         &self,
         id: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Silence>> {
+    ) -> crate::store::Result<Option<crate::store::alerts::Silence>> {
         let result =
             sqlx::query("UPDATE silences SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL")
                 .bind(now.as_millisecond())
@@ -64,10 +64,10 @@ impl crate::alerts::store::SilenceStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) fn silence_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::alerts::store::Silence> {
+    ) -> crate::store::Result<crate::store::alerts::Silence> {
         use sqlx::Row as _;
         let kind: String = row.try_get("kind")?;
         let matchers: String = row.try_get("matchers")?;
@@ -75,13 +75,13 @@ impl Backend {
         let corrupt = |what: &str, error: serde_json::Error| {
             crate::store::StoreError::Corrupt(format!("silence {what}: {error}"))
         };
-        Ok(crate::alerts::store::Silence {
+        Ok(crate::store::alerts::Silence {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             kind: if kind == "maintenance" {
-                crate::alerts::store::SilenceKind::Maintenance
+                crate::store::alerts::SilenceKind::Maintenance
             } else {
-                crate::alerts::store::SilenceKind::Silence
+                crate::store::alerts::SilenceKind::Silence
             },
             service: row.try_get("service")?,
             matchers: serde_json::from_str(&matchers).map_err(|e| corrupt("matchers", e))?,
@@ -98,7 +98,7 @@ impl Backend {
     pub(super) async fn silence_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::alerts::store::Silence>
+    ) -> crate::store::Result<crate::store::alerts::Silence>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {

@@ -1,4 +1,4 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend` and `Db`
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore` and `Db`
 //! come from the including module.
 
 use std::collections::HashMap;
@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use sqlx::Row as _;
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 use crate::clock::from_millis;
 use crate::core::dora::{self, Changes, DeployKind};
 use crate::core::forge::Outcome;
 use crate::core::forge_state::{CommitState, DeploymentState};
-use crate::metrics::store::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
 use crate::store::StoreError;
+use crate::store::metrics::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
 
 const COLUMNS: &str = "seq, id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, change_count";
 
@@ -133,7 +133,7 @@ fn parse_leads(text: &str) -> impl Iterator<Item = i64> + '_ {
 
 type Connection = <Db as sqlx::Database>::Connection;
 
-impl Backend {
+impl SqlStore {
     /// Keeps pushed commits as first pushed: a commit pushed again (to another branch, in a
     /// merge) keeps its first branch and parent.
     pub(super) async fn insert_commits(
@@ -347,7 +347,7 @@ impl Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     /// The successful deployments finished in `[from, to)` (milliseconds), in time order.
     async fn deployment_records(
         &self,
@@ -450,7 +450,7 @@ impl Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::metrics::store::MetricsStore for Backend {
+impl crate::store::metrics::MetricsStore for SqlStore {
     async fn list_deployments(
         &self,
         filter: &DeploymentFilter,

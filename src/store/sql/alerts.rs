@@ -1,19 +1,19 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db, ROW_LOCK};
+use super::{Db, ROW_LOCK, SqlStore};
 
 pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced, flapping_since";
 
 #[async_trait::async_trait]
-impl crate::alerts::store::AlertStore for Backend {
+impl crate::store::alerts::AlertStore for SqlStore {
     async fn apply_alert_signals(
         &self,
-        report: &crate::alerts::store::AlertReport<'_>,
+        report: &crate::store::alerts::AlertReport<'_>,
         clock: &dyn crate::clock::Clock,
-        silencer: &crate::alerts::store::Silencer<'_>,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
+        silencer: &crate::store::alerts::Silencer<'_>,
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Vec<crate::store::alerts::AlertTransition>> {
         let mut transaction = self.writer().begin().await?;
         let now = clock.now();
         let mut events = Vec::new();
@@ -35,9 +35,9 @@ impl crate::alerts::store::AlertStore for Backend {
     async fn apply_alert_jobs(
         &self,
         owner: &str,
-        jobs: &[crate::alerts::store::ReportJob<'_>],
+        jobs: &[crate::store::alerts::ReportJob<'_>],
         clock: &dyn crate::clock::Clock,
-    ) -> crate::store::Result<Vec<Vec<crate::alerts::store::AlertTransition>>> {
+    ) -> crate::store::Result<Vec<Vec<crate::store::alerts::AlertTransition>>> {
         let mut transaction = self.begin_bookkeeping().await?;
         let now = clock.now();
         let now_ms = now.as_millisecond();
@@ -85,8 +85,8 @@ impl crate::alerts::store::AlertStore for Backend {
         cause: &str,
         silence: Option<&str>,
         now: jiff::Timestamp,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>> {
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>> {
         use crate::core::alert::Change;
         let mut update = sqlx::QueryBuilder::<Db>::new("UPDATE alerts SET ");
         match change {
@@ -129,7 +129,7 @@ impl crate::alerts::store::AlertStore for Backend {
             return Ok(None);
         }
         Self::record_alert_change(&mut transaction, id, change, cause, None, now).await?;
-        let transition = crate::alerts::store::AlertTransition {
+        let transition = crate::store::alerts::AlertTransition {
             alert,
             change,
             cause: cause.to_owned(),
@@ -148,8 +148,8 @@ impl crate::alerts::store::AlertStore for Backend {
         &self,
         key: &str,
         now: jiff::Timestamp,
-        current: &crate::alerts::store::GroupDestinations<'_>,
-        notice: &crate::alerts::store::GroupNotices<'_>,
+        current: &crate::store::alerts::GroupDestinations<'_>,
+        notice: &crate::store::alerts::GroupNotices<'_>,
     ) -> crate::store::Result<Option<crate::core::grouping::Flush>> {
         use crate::core::grouping::{Flush, flush};
         use sqlx::Row as _;
@@ -174,7 +174,7 @@ impl crate::alerts::store::AlertStore for Backend {
         };
         let labels: String = row.try_get("labels")?;
         let destinations: String = row.try_get("destinations")?;
-        let mut group = crate::alerts::store::AlertGroup {
+        let mut group = crate::store::alerts::AlertGroup {
             key: row.try_get("key")?,
             labels: serde_json::from_str(&labels).unwrap_or_default(),
             integration: row.try_get("integration")?,
@@ -301,8 +301,8 @@ impl crate::alerts::store::AlertStore for Backend {
         id: &str,
         window: jiff::SignedDuration,
         now: jiff::Timestamp,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>> {
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>> {
         use crate::core::alert::{AlertState, Change};
         let mut transaction = self.writer().begin().await?;
         let alert = match Self::alert_by_id(&mut *transaction, id).await {
@@ -348,7 +348,7 @@ impl crate::alerts::store::AlertStore for Backend {
             AlertState::Resolved => Some(Change::Resolved),
             AlertState::Acknowledged | AlertState::Silenced => None,
         };
-        let transition = crate::alerts::store::AlertTransition {
+        let transition = crate::store::alerts::AlertTransition {
             alert: Self::alert_by_id(&mut *transaction, id).await?,
             change: change.unwrap_or(Change::Fired),
             cause: cause.to_owned(),
@@ -365,14 +365,14 @@ impl crate::alerts::store::AlertStore for Backend {
         Ok(change.map(|_| transition))
     }
 
-    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::alerts::store::Alert> {
+    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::store::alerts::Alert> {
         Self::alert_by_id(self.reader(), id).await
     }
 
     async fn list_alerts(
         &self,
-        filter: &crate::alerts::store::AlertFilter,
-    ) -> crate::store::Result<Vec<crate::alerts::store::Alert>> {
+        filter: &crate::store::alerts::AlertFilter,
+    ) -> crate::store::Result<Vec<crate::store::alerts::Alert>> {
         let mut builder = sqlx::QueryBuilder::<Db>::new(format!(
             "SELECT {} FROM alerts WHERE 1 = 1",
             ALERT_COLUMNS
@@ -404,7 +404,7 @@ impl crate::alerts::store::AlertStore for Backend {
     async fn alert_changes(
         &self,
         alert_id: &str,
-    ) -> crate::store::Result<Vec<crate::alerts::store::AlertChangeRecord>> {
+    ) -> crate::store::Result<Vec<crate::store::alerts::AlertChangeRecord>> {
         let rows: Vec<(i64, String, String, Option<String>)> = sqlx::query_as(
             "SELECT at, change, cause, event_id FROM alert_changes WHERE alert_id = $1 ORDER BY seq",
         )
@@ -414,7 +414,7 @@ impl crate::alerts::store::AlertStore for Backend {
         Ok(rows
             .into_iter()
             .map(
-                |(at, change, cause, event_id)| crate::alerts::store::AlertChangeRecord {
+                |(at, change, cause, event_id)| crate::store::alerts::AlertChangeRecord {
                     at: crate::clock::from_millis(at),
                     change,
                     cause,
@@ -443,7 +443,7 @@ impl crate::alerts::store::AlertStore for Backend {
         &self,
         from: jiff::Timestamp,
         to: jiff::Timestamp,
-    ) -> crate::store::Result<crate::alerts::store::AlertActivity> {
+    ) -> crate::store::Result<crate::store::alerts::AlertActivity> {
         use sqlx::Row as _;
         let rows = sqlx::query(
             "SELECT c.alert_id, a.rule, a.service, a.severity, c.change, c.at, c.cause \
@@ -454,7 +454,7 @@ impl crate::alerts::store::AlertStore for Backend {
         .bind(to.as_millisecond())
         .fetch_all(self.reader())
         .await?;
-        let mut activity = crate::alerts::store::AlertActivity::default();
+        let mut activity = crate::store::alerts::AlertActivity::default();
         for row in &rows {
             let severity: String = row.try_get("severity")?;
             activity.changes.push(crate::core::noise::ChangeRow {
@@ -487,10 +487,10 @@ impl crate::alerts::store::AlertStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) fn alert_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::alerts::store::Alert> {
+    ) -> crate::store::Result<crate::store::alerts::Alert> {
         use sqlx::Row as _;
         let labels: String = row.try_get("labels")?;
         let annotations: String = row.try_get("annotations")?;
@@ -501,7 +501,7 @@ impl Backend {
         };
         let state: String = row.try_get("state")?;
         let severity: String = row.try_get("severity")?;
-        Ok(crate::alerts::store::Alert {
+        Ok(crate::store::alerts::Alert {
             seq: row.try_get("seq")?,
             id: row.try_get("id")?,
             integration: row.try_get("integration")?,
@@ -534,18 +534,18 @@ impl Backend {
     /// One report's changes within `transaction`; the notice events go to `events`.
     pub(super) async fn apply_report(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        report: &crate::alerts::store::AlertReport<'_>,
+        report: &crate::store::alerts::AlertReport<'_>,
         mut now: jiff::Timestamp,
         clock: &dyn crate::clock::Clock,
-        silencer: &crate::alerts::store::Silencer<'_>,
-        notices: &crate::alerts::store::Notices<'_>,
+        silencer: &crate::store::alerts::Silencer<'_>,
+        notices: &crate::store::alerts::Notices<'_>,
         events: &mut Vec<crate::store::NewEvent>,
-    ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>> {
+    ) -> crate::store::Result<Vec<crate::store::alerts::AlertTransition>> {
         use crate::core::alert::{
             AlertState, Change, ReportEffect, Standing, change_cause, counts_cycles, report_effect,
         };
         use crate::store::clean_text;
-        let crate::alerts::store::AlertReport {
+        let crate::store::alerts::AlertReport {
             integration,
             signals,
             cause,
@@ -751,7 +751,7 @@ impl Backend {
         }
         let mut transitions = Vec::with_capacity(changed.len());
         for (id, change, started_flapping, damped) in changed {
-            transitions.push(crate::alerts::store::AlertTransition {
+            transitions.push(crate::store::alerts::AlertTransition {
                 alert: Self::alert_by_id(&mut **transaction, &id).await?,
                 change,
                 cause: cause.to_owned(),
@@ -770,8 +770,8 @@ impl Backend {
     /// their flush timers) and group follow-ups. Events go to `events`, for one insert.
     pub(super) async fn apply_notice_plan(
         transaction: &mut sqlx::Transaction<'_, Db>,
-        transition: &crate::alerts::store::AlertTransition,
-        plan: crate::alerts::store::NoticePlan,
+        transition: &crate::store::alerts::AlertTransition,
+        plan: crate::store::alerts::NoticePlan,
         now: jiff::Timestamp,
         events: &mut Vec<crate::store::NewEvent>,
     ) -> crate::store::Result<()> {
@@ -948,7 +948,7 @@ impl Backend {
     pub(super) async fn alert_by_id<'e, E>(
         executor: E,
         id: &str,
-    ) -> crate::store::Result<crate::alerts::store::Alert>
+    ) -> crate::store::Result<crate::store::alerts::Alert>
     where
         E: sqlx::Executor<'e, Database = Db>,
     {

@@ -173,9 +173,9 @@ pub struct NoticePlan {
     /// Timers the change starts (a task check).
     pub timers: Vec<Timer>,
     /// What the change does to paging: starts, joins, acknowledges or ends an escalation.
-    pub paging: Option<crate::oncall::store::PagingChange>,
+    pub paging: Option<crate::store::oncall::PagingChange>,
     /// A critical alert on a service that declares incidents: the incident it opens or joins.
-    pub incident: Option<Box<crate::incidents::store::IncidentFire>>,
+    pub incident: Option<Box<crate::store::incidents::IncidentFire>>,
 }
 
 /// A task for an alert nobody handled: left unacknowledged, or firing again and again.
@@ -273,11 +273,11 @@ pub trait AlertStore {
     /// meanwhile is never undone by a decision made at an earlier time.
     async fn apply_alert_signals(
         &self,
-        report: &crate::alerts::store::AlertReport<'_>,
+        report: &crate::store::alerts::AlertReport<'_>,
         clock: &dyn crate::clock::Clock,
-        silencer: &crate::alerts::store::Silencer<'_>,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Vec<crate::alerts::store::AlertTransition>>;
+        silencer: &crate::store::alerts::Silencer<'_>,
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Vec<crate::store::alerts::AlertTransition>>;
 
     /// Applies the reports of a run of alert jobs leased by `owner`, in order, and marks each
     /// job done, all in one transaction: one commit for a burst of reports. Stops before a job
@@ -285,9 +285,9 @@ pub trait AlertStore {
     async fn apply_alert_jobs(
         &self,
         owner: &str,
-        jobs: &[crate::alerts::store::ReportJob<'_>],
+        jobs: &[crate::store::alerts::ReportJob<'_>],
         clock: &dyn crate::clock::Clock,
-    ) -> crate::store::Result<Vec<Vec<crate::alerts::store::AlertTransition>>>;
+    ) -> crate::store::Result<Vec<Vec<crate::store::alerts::AlertTransition>>>;
 
     /// A change by a person (acknowledge, resolve) or a silence starting or ending (with the
     /// silence's id); `None` when the alert's state does not allow it.
@@ -298,8 +298,8 @@ pub trait AlertStore {
         cause: &str,
         silence: Option<&str>,
         now: jiff::Timestamp,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>>;
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>>;
 
     /// Runs a due group flush: tells the group's firing alerts when some are new to it or
     /// the repeat is due, and plans the next flush. `current` gives the group's destinations
@@ -309,8 +309,8 @@ pub trait AlertStore {
         &self,
         key: &str,
         now: jiff::Timestamp,
-        current: &crate::alerts::store::GroupDestinations<'_>,
-        notice: &crate::alerts::store::GroupNotices<'_>,
+        current: &crate::store::alerts::GroupDestinations<'_>,
+        notice: &crate::store::alerts::GroupNotices<'_>,
     ) -> crate::store::Result<Option<crate::core::grouping::Flush>>;
 
     /// Ends a flapping alert's flapping when no fire or resolve came within `window`, and
@@ -320,20 +320,20 @@ pub trait AlertStore {
         id: &str,
         window: jiff::SignedDuration,
         now: jiff::Timestamp,
-        notices: &crate::alerts::store::Notices<'_>,
-    ) -> crate::store::Result<Option<crate::alerts::store::AlertTransition>>;
+        notices: &crate::store::alerts::Notices<'_>,
+    ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>>;
 
-    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::alerts::store::Alert>;
+    async fn get_alert(&self, id: &str) -> crate::store::Result<crate::store::alerts::Alert>;
 
     async fn list_alerts(
         &self,
-        filter: &crate::alerts::store::AlertFilter,
-    ) -> crate::store::Result<Vec<crate::alerts::store::Alert>>;
+        filter: &crate::store::alerts::AlertFilter,
+    ) -> crate::store::Result<Vec<crate::store::alerts::Alert>>;
 
     async fn alert_changes(
         &self,
         alert_id: &str,
-    ) -> crate::store::Result<Vec<crate::alerts::store::AlertChangeRecord>>;
+    ) -> crate::store::Result<Vec<crate::store::alerts::AlertChangeRecord>>;
 
     /// Firing cycles of an alert started since `since` (fires after a silence ended are not
     /// new cycles).
@@ -348,28 +348,28 @@ pub trait AlertStore {
         &self,
         from: jiff::Timestamp,
         to: jiff::Timestamp,
-    ) -> crate::store::Result<crate::alerts::store::AlertActivity>;
+    ) -> crate::store::Result<crate::store::alerts::AlertActivity>;
 }
 
 #[async_trait::async_trait]
 pub trait SilenceStore {
     async fn create_silence(
         &self,
-        silence: &crate::alerts::store::NewSilence,
+        silence: &crate::store::alerts::NewSilence,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::alerts::store::Silence>;
+    ) -> crate::store::Result<crate::store::alerts::Silence>;
 
     /// Every silence and maintenance window, newest first (the table stays small).
-    async fn list_silences(&self) -> crate::store::Result<Vec<crate::alerts::store::Silence>>;
+    async fn list_silences(&self) -> crate::store::Result<Vec<crate::store::alerts::Silence>>;
 
-    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::alerts::store::Silence>;
+    async fn get_silence(&self, id: &str) -> crate::store::Result<crate::store::alerts::Silence>;
 
     /// Ends a silence now; `None` when it was already expired by hand.
     async fn expire_silence(
         &self,
         id: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Silence>>;
+    ) -> crate::store::Result<Option<crate::store::alerts::Silence>>;
 }
 
 #[async_trait::async_trait]
@@ -377,17 +377,17 @@ pub trait TaskStore {
     /// Opens a task with its notice; `None` when the alert already has an open one.
     async fn open_task(
         &self,
-        task: &crate::alerts::store::Task,
+        task: &crate::store::alerts::Task,
         notice: Option<crate::store::NewEvent>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Task>>;
+    ) -> crate::store::Result<Option<crate::store::alerts::Task>>;
 
     /// Open tasks (`open`), or every task, newest first.
     async fn list_tasks(
         &self,
         open: bool,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::alerts::store::Task>>;
+    ) -> crate::store::Result<Vec<crate::store::alerts::Task>>;
 
     /// Closes a task by hand; `None` when it was already closed.
     async fn close_task(
@@ -395,5 +395,5 @@ pub trait TaskStore {
         id: &str,
         by: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::alerts::store::Task>>;
+    ) -> crate::store::Result<Option<crate::store::alerts::Task>>;
 }

@@ -118,11 +118,11 @@ pub trait AccountStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
-    async fn list_users(&self) -> crate::store::Result<Vec<crate::accounts::store::User>>;
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>>;
 
     async fn create_token(
         &self,
-        token: &crate::accounts::store::NewToken<'_>,
+        token: &crate::store::accounts::NewToken<'_>,
     ) -> crate::store::Result<()>;
 
     /// The live (not revoked) token with this hash, with its person's role; `NotFound` when
@@ -130,19 +130,19 @@ pub trait AccountStore {
     async fn find_token(
         &self,
         token_hash: &str,
-    ) -> crate::store::Result<crate::accounts::store::ApiToken>;
+    ) -> crate::store::Result<crate::store::accounts::ApiToken>;
 
-    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>>;
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::accounts::ApiToken>>;
 
     async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()>;
 
-    async fn get_user(&self, id: &str) -> crate::store::Result<crate::accounts::store::User>;
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::accounts::User>;
 
     /// The user with this name and their password hash (PHC string), for signing in.
     async fn user_credentials(
         &self,
         name: &str,
-    ) -> crate::store::Result<(crate::accounts::store::User, String)>;
+    ) -> crate::store::Result<(crate::store::accounts::User, String)>;
 
     async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()>;
 
@@ -155,7 +155,7 @@ pub trait AccountStore {
 
     async fn create_session(
         &self,
-        session: &crate::accounts::store::NewSession<'_>,
+        session: &crate::store::accounts::NewSession<'_>,
     ) -> crate::store::Result<()>;
 
     /// The live session with this token hash; `NotFound` when expired, ended or its user is
@@ -164,7 +164,7 @@ pub trait AccountStore {
         &self,
         token_hash: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::accounts::store::Session>;
+    ) -> crate::store::Result<crate::store::accounts::Session>;
 
     async fn touch_session(
         &self,

@@ -1,15 +1,15 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::Backend;
+use super::SqlStore;
 
 #[async_trait::async_trait]
-impl crate::forge::store::ForgeStore for Backend {
+impl crate::store::forge::ForgeStore for SqlStore {
     async fn forge_events_after(
         &self,
-        after: crate::forge::store::ForgePosition,
+        after: crate::store::forge::ForgePosition,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::forge::store::ForgeRecord>> {
+    ) -> crate::store::Result<Vec<crate::store::forge::ForgeRecord>> {
         use sqlx::Row as _;
         // Taken before the read, so every transaction below it has ended by the time
         // the read's snapshot is.
@@ -29,8 +29,8 @@ impl crate::forge::store::ForgeStore for Backend {
         for row in rows {
             let normalized: String = row.try_get("normalized")?;
             let event = serde_json::from_str(&normalized).ok();
-            records.push(crate::forge::store::ForgeRecord {
-                position: crate::forge::store::ForgePosition {
+            records.push(crate::store::forge::ForgeRecord {
+                position: crate::store::forge::ForgePosition {
                     tx: row.try_get("tx")?,
                     seq: row.try_get("seq")?,
                 },
@@ -46,14 +46,14 @@ impl crate::forge::store::ForgeStore for Backend {
     async fn projection_position(
         &self,
         name: &str,
-    ) -> crate::store::Result<crate::forge::store::ForgePosition> {
+    ) -> crate::store::Result<crate::store::forge::ForgePosition> {
         let position: Option<(i64, i64)> =
             sqlx::query_as("SELECT tx, position FROM projections WHERE name = $1")
                 .bind(name)
                 .fetch_optional(self.reader())
                 .await?;
         Ok(position
-            .map(|(tx, seq)| crate::forge::store::ForgePosition { tx, seq })
+            .map(|(tx, seq)| crate::store::forge::ForgePosition { tx, seq })
             .unwrap_or_default())
     }
 
@@ -61,7 +61,7 @@ impl crate::forge::store::ForgeStore for Backend {
         &self,
         updates: &[crate::core::forge_state::StateUpdate],
         projection: &str,
-        position: crate::forge::store::ForgePosition,
+        position: crate::store::forge::ForgePosition,
     ) -> crate::store::Result<()> {
         use crate::core::forge_state::StateUpdate;
         let mut transaction = self.writer().begin().await?;
@@ -150,7 +150,7 @@ impl crate::forge::store::ForgeStore for Backend {
         from: jiff::Timestamp,
         to: jiff::Timestamp,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::forge::store::MergedChange>> {
+    ) -> crate::store::Result<Vec<crate::store::forge::MergedChange>> {
         use sqlx::Row as _;
         let rows = sqlx::query(
             "SELECT source, repository, number, title, url, author, updated_at \
@@ -164,7 +164,7 @@ impl crate::forge::store::ForgeStore for Backend {
         .await?;
         let mut changes = Vec::with_capacity(rows.len());
         for row in rows {
-            changes.push(crate::forge::store::MergedChange {
+            changes.push(crate::store::forge::MergedChange {
                 source: row.try_get("source")?,
                 repository: row.try_get("repository")?,
                 number: row.try_get("number")?,
@@ -177,7 +177,7 @@ impl crate::forge::store::ForgeStore for Backend {
         Ok(changes)
     }
 
-    async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>> {
+    async fn open_changes(&self) -> crate::store::Result<Vec<crate::store::forge::OpenChange>> {
         use sqlx::Row as _;
         let rows = sqlx::query(
             "SELECT c.source, c.repository, c.number, c.title, c.url, c.author, c.draft, c.head_branch, \
@@ -188,7 +188,7 @@ impl crate::forge::store::ForgeStore for Backend {
         )
         .fetch_all(self.reader())
         .await?;
-        let mut changes: Vec<crate::forge::store::OpenChange> = Vec::new();
+        let mut changes: Vec<crate::store::forge::OpenChange> = Vec::new();
         let mut outcomes: Vec<Vec<crate::core::forge::Outcome>> = Vec::new();
         for row in rows {
             let source: String = row.try_get("source")?;
@@ -203,7 +203,7 @@ impl crate::forge::store::ForgeStore for Backend {
             if !same {
                 let reviewers: String = row.try_get("requested_reviewers")?;
                 let labels: String = row.try_get("labels")?;
-                changes.push(crate::forge::store::OpenChange {
+                changes.push(crate::store::forge::OpenChange {
                     source,
                     repository,
                     number,

@@ -1,16 +1,16 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
 use sqlx::Row as _;
 
-use super::{Backend, Db, ROW_LOCK};
+use super::{Db, ROW_LOCK, SqlStore};
 use crate::clock::from_millis;
 use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
-use crate::incidents::store::{
+use crate::store::StoreError;
+use crate::store::incidents::{
     Decide, Effects, Incident, IncidentFilter, IncidentFire, JoinedAlert, NewIncident, Role,
     RoleHolding, StatusUpdate, StoredForgeEvent, TimelineEntry,
 };
-use crate::store::StoreError;
 
 const COLUMNS: &str = "seq, id, title, severity, priority, state, services, summary, customer_impact, impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, causing_deployment, declared_by, created_at, updated_at, last_update_at";
 
@@ -52,7 +52,7 @@ fn key_condition(key: &str) -> (&'static str, Option<i64>) {
     }
 }
 
-impl Backend {
+impl SqlStore {
     async fn insert_timeline(
         transaction: &mut sqlx::Transaction<'_, Db>,
         id: &str,
@@ -172,7 +172,7 @@ impl Backend {
         for start in &effects.paging {
             Self::apply_paging_change(
                 transaction,
-                &crate::oncall::store::PagingChange::Fire(start.clone()),
+                &crate::store::oncall::PagingChange::Fire(start.clone()),
                 now,
             )
             .await?;
@@ -305,7 +305,7 @@ fn entry(
 }
 
 #[async_trait::async_trait]
-impl crate::incidents::store::IncidentStore for Backend {
+impl crate::store::incidents::IncidentStore for SqlStore {
     async fn create_incident(
         &self,
         new: &NewIncident,

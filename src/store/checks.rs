@@ -27,7 +27,7 @@ pub struct CheckRun<'a> {
 #[async_trait::async_trait]
 pub trait CheckStore {
     /// Every check's stored state.
-    async fn check_states(&self) -> crate::store::Result<Vec<crate::checks::store::CheckState>>;
+    async fn check_states(&self) -> crate::store::Result<Vec<crate::store::checks::CheckState>>;
 
     /// Plans a check's next run (its timer and `next_run_at`) unless one is planned.
     async fn plan_check(
@@ -41,7 +41,7 @@ pub trait CheckStore {
     /// in one transaction. `false` (nothing recorded) when `run.due` is not the planned run.
     async fn record_check(
         &self,
-        run: &crate::checks::store::CheckRun<'_>,
+        run: &crate::store::checks::CheckRun<'_>,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool>;
 

@@ -1,11 +1,11 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, ROW_LOCK};
+use super::{ROW_LOCK, SqlStore};
 
 #[async_trait::async_trait]
-impl crate::checks::store::CheckStore for Backend {
-    async fn check_states(&self) -> crate::store::Result<Vec<crate::checks::store::CheckState>> {
+impl crate::store::checks::CheckStore for SqlStore {
+    async fn check_states(&self) -> crate::store::Result<Vec<crate::store::checks::CheckState>> {
         use sqlx::Row as _;
         let rows = sqlx::query("SELECT name, tracker, next_run_at, last_run_at, last_outcome FROM check_state ORDER BY name")
             .fetch_all(self.reader())
@@ -14,7 +14,7 @@ impl crate::checks::store::CheckStore for Backend {
         for row in &rows {
             let tracker: String = row.try_get("tracker")?;
             let outcome: Option<String> = row.try_get("last_outcome")?;
-            states.push(crate::checks::store::CheckState {
+            states.push(crate::store::checks::CheckState {
                 name: row.try_get("name")?,
                 tracker: serde_json::from_str(&tracker).unwrap_or_default(),
                 next_run_at: row
@@ -69,7 +69,7 @@ impl crate::checks::store::CheckStore for Backend {
 
     async fn record_check(
         &self,
-        run: &crate::checks::store::CheckRun<'_>,
+        run: &crate::store::checks::CheckRun<'_>,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool> {
         use crate::core::check::Resolution;
@@ -203,7 +203,7 @@ impl crate::checks::store::CheckStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) fn rollup_from(
         (runs, failures, latency_runs, latency_sum_ms, latency_max_ms): (i64, i64, i64, i64, i64),
     ) -> crate::core::check::Rollup {

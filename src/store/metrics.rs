@@ -62,14 +62,14 @@ pub trait MetricsStore {
     async fn list_deployments(
         &self,
         filter: &DeploymentFilter,
-    ) -> crate::store::Result<Vec<(i64, crate::metrics::store::Deployment)>>;
+    ) -> crate::store::Result<Vec<(i64, crate::store::metrics::Deployment)>>;
 
     async fn get_deployment(
         &self,
         id: &str,
     ) -> crate::store::Result<(
-        crate::metrics::store::Deployment,
-        Vec<crate::metrics::store::ShippedChange>,
+        crate::store::metrics::Deployment,
+        Vec<crate::store::metrics::ShippedChange>,
     )>;
 
     /// Successful deployments finished in `[from, to)` of the services (all when `None`) and
@@ -80,7 +80,7 @@ pub trait MetricsStore {
         environments: &[String],
         from: Timestamp,
         to: Timestamp,
-    ) -> crate::store::Result<crate::metrics::store::DoraFacts>;
+    ) -> crate::store::Result<crate::store::metrics::DoraFacts>;
 
     /// The incidents of the services (all when `None`) that started in `[from, to)`, except
     /// those declined or merged, with their post-mortems' states; and the action items of

@@ -48,7 +48,7 @@ pub struct Effects {
     pub update: Option<NewUpdate>,
     pub events: Vec<crate::store::NewEvent>,
     pub timers: Vec<crate::store::Timer>,
-    pub paging: Vec<crate::oncall::store::EscalationStart>,
+    pub paging: Vec<crate::store::oncall::EscalationStart>,
 }
 
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use crate::integrations::outbound::message::{self, Message};
 
 pub fn default_message(event: &EventMessage) -> Message {
     crate::alerts::notices::message(event)
-        .or_else(|| crate::forge::messages::message(event))
+        .or_else(|| crate::forge::notices::message(event))
         .or_else(|| crate::oncall::notices::message(event))
         .or_else(|| crate::incidents::notices::message(event))
         .or_else(|| crate::postmortems::notices::message(event))

@@ -5,8 +5,8 @@ use serde::Deserialize;
 
 use crate::core::problem::Problems;
 
-/// The built-in draft template, `postmortem.md.j2` beside this file.
-pub const DEFAULT_TEMPLATE: &str = include_str!("postmortem.md.j2");
+/// The built-in draft template, `src/postmortems/postmortem.md.j2`.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../postmortems/postmortem.md.j2");
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]

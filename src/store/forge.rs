@@ -62,25 +62,25 @@ pub trait ForgeStore {
     /// overtake waits for it: reading it now would move the position past what that one adds.
     async fn forge_events_after(
         &self,
-        after: crate::forge::store::ForgePosition,
+        after: crate::store::forge::ForgePosition,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::forge::store::ForgeRecord>>;
+    ) -> crate::store::Result<Vec<crate::store::forge::ForgeRecord>>;
 
     async fn projection_position(
         &self,
         name: &str,
-    ) -> crate::store::Result<crate::forge::store::ForgePosition>;
+    ) -> crate::store::Result<crate::store::forge::ForgePosition>;
 
     /// Applies state updates and moves the projection to `position`, in one transaction.
     async fn apply_state(
         &self,
         updates: &[crate::core::forge_state::StateUpdate],
         projection: &str,
-        position: crate::forge::store::ForgePosition,
+        position: crate::store::forge::ForgePosition,
     ) -> crate::store::Result<()>;
 
     /// Open pull/merge requests, oldest first per repository.
-    async fn open_changes(&self) -> crate::store::Result<Vec<crate::forge::store::OpenChange>>;
+    async fn open_changes(&self) -> crate::store::Result<Vec<crate::store::forge::OpenChange>>;
 
     /// Pull/merge requests merged in `[from, to)`, newest first, at most `limit`.
     async fn merged_changes(
@@ -88,5 +88,5 @@ pub trait ForgeStore {
         from: Timestamp,
         to: Timestamp,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::forge::store::MergedChange>>;
+    ) -> crate::store::Result<Vec<crate::store::forge::MergedChange>>;
 }

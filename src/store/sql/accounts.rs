@@ -1,10 +1,10 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
-use super::{Backend, Db};
+use super::{Db, SqlStore};
 
 #[async_trait::async_trait]
-impl crate::accounts::store::AccountStore for Backend {
+impl crate::store::accounts::AccountStore for SqlStore {
     async fn create_user(
         &self,
         id: &str,
@@ -32,7 +32,7 @@ impl crate::accounts::store::AccountStore for Backend {
         }
     }
 
-    async fn list_users(&self) -> crate::store::Result<Vec<crate::accounts::store::User>> {
+    async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>> {
         let rows =
             sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name")
                 .fetch_all(self.reader())
@@ -42,7 +42,7 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn create_token(
         &self,
-        token: &crate::accounts::store::NewToken<'_>,
+        token: &crate::store::accounts::NewToken<'_>,
     ) -> crate::store::Result<()> {
         sqlx::query(
             "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at, user_name, created_by, created_by_user) \
@@ -64,7 +64,7 @@ impl crate::accounts::store::AccountStore for Backend {
     async fn find_token(
         &self,
         token_hash: &str,
-    ) -> crate::store::Result<crate::accounts::store::ApiToken> {
+    ) -> crate::store::Result<crate::store::accounts::ApiToken> {
         // A token acting for a person works only while that person exists and is enabled.
         let row = sqlx::query(
             "SELECT t.id, t.name, t.scopes, t.created_at, t.revoked_at, t.user_name, \
@@ -80,7 +80,7 @@ impl crate::accounts::store::AccountStore for Backend {
         Self::token_from_row(&row)
     }
 
-    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::accounts::store::ApiToken>> {
+    async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::accounts::ApiToken>> {
         let rows = sqlx::query(
             "SELECT id, name, scopes, created_at, revoked_at, user_name, created_by, created_by_user, \
                     NULL AS user_role \
@@ -105,7 +105,7 @@ impl crate::accounts::store::AccountStore for Backend {
         Ok(())
     }
 
-    async fn get_user(&self, id: &str) -> crate::store::Result<crate::accounts::store::User> {
+    async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::accounts::User> {
         let row =
             sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users WHERE id = $1")
                 .bind(id)
@@ -118,7 +118,7 @@ impl crate::accounts::store::AccountStore for Backend {
     async fn user_credentials(
         &self,
         name: &str,
-    ) -> crate::store::Result<(crate::accounts::store::User, String)> {
+    ) -> crate::store::Result<(crate::store::accounts::User, String)> {
         use sqlx::Row as _;
         let row = sqlx::query(
             "SELECT id, name, role, created_at, disabled_at, password_hash FROM users WHERE name = $1",
@@ -168,7 +168,7 @@ impl crate::accounts::store::AccountStore for Backend {
 
     async fn create_session(
         &self,
-        session: &crate::accounts::store::NewSession<'_>,
+        session: &crate::store::accounts::NewSession<'_>,
     ) -> crate::store::Result<()> {
         sqlx::query(
             "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
@@ -188,7 +188,7 @@ impl crate::accounts::store::AccountStore for Backend {
         &self,
         token_hash: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::accounts::store::Session> {
+    ) -> crate::store::Result<crate::store::accounts::Session> {
         use sqlx::Row as _;
         let row = sqlx::query(
             "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, \
@@ -201,7 +201,7 @@ impl crate::accounts::store::AccountStore for Backend {
         .fetch_optional(self.reader())
         .await?
         .ok_or(crate::store::StoreError::NotFound)?;
-        Ok(crate::accounts::store::Session {
+        Ok(crate::store::accounts::Session {
             user: Self::user_from_row(&row)?,
             csrf_token: row.try_get("csrf_token")?,
             created_at: crate::clock::from_millis(row.try_get("session_created_at")?),
@@ -234,13 +234,13 @@ impl crate::accounts::store::AccountStore for Backend {
     }
 }
 
-impl Backend {
+impl SqlStore {
     pub(super) fn token_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::accounts::store::ApiToken> {
+    ) -> crate::store::Result<crate::store::accounts::ApiToken> {
         use sqlx::Row as _;
         let scopes: String = row.try_get("scopes")?;
-        Ok(crate::accounts::store::ApiToken {
+        Ok(crate::store::accounts::ApiToken {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             scopes: scopes.split(',').map(str::to_owned).collect(),
@@ -257,9 +257,9 @@ impl Backend {
 
     pub(super) fn user_from_row(
         row: &<Db as sqlx::Database>::Row,
-    ) -> crate::store::Result<crate::accounts::store::User> {
+    ) -> crate::store::Result<crate::store::accounts::User> {
         use sqlx::Row as _;
-        Ok(crate::accounts::store::User {
+        Ok(crate::store::accounts::User {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
             role: row.try_get("role")?,

@@ -243,9 +243,9 @@ pub struct PageLink {
 pub trait OncallStore {
     async fn create_override(
         &self,
-        new: &crate::oncall::store::NewOverride<'_>,
+        new: &crate::store::oncall::NewOverride<'_>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<crate::oncall::store::OverrideRow>;
+    ) -> crate::store::Result<crate::store::oncall::OverrideRow>;
 
     /// Overrides overlapping `[from, to)`, of one schedule or all, oldest first.
     async fn list_overrides(
@@ -253,7 +253,7 @@ pub trait OncallStore {
         schedule: Option<&str>,
         from: jiff::Timestamp,
         to: jiff::Timestamp,
-    ) -> crate::store::Result<Vec<crate::oncall::store::OverrideRow>>;
+    ) -> crate::store::Result<Vec<crate::store::oncall::OverrideRow>>;
 
     /// `false` when there was none.
     async fn delete_override(&self, id: &str) -> crate::store::Result<bool>;
@@ -261,18 +261,18 @@ pub trait OncallStore {
     async fn get_escalation(
         &self,
         id: &str,
-    ) -> crate::store::Result<crate::oncall::store::Escalation>;
+    ) -> crate::store::Result<crate::store::oncall::Escalation>;
 
     /// The escalations an alert joined, newest first.
     async fn alert_escalations(
         &self,
         alert_id: &str,
-    ) -> crate::store::Result<Vec<crate::oncall::store::Escalation>>;
+    ) -> crate::store::Result<Vec<crate::store::oncall::Escalation>>;
 
     async fn escalation_log(
         &self,
         id: &str,
-    ) -> crate::store::Result<Vec<crate::oncall::store::EscalationEntry>>;
+    ) -> crate::store::Result<Vec<crate::store::oncall::EscalationEntry>>;
 
     /// Records a step: its pages with their send timers, its notices, its log and the next
     /// step's timer, in one transaction. `false` (nothing recorded) when the escalation is no
@@ -282,7 +282,7 @@ pub trait OncallStore {
         id: &str,
         step: i64,
         round: i64,
-        plan: crate::oncall::store::StepPlan,
+        plan: crate::store::oncall::StepPlan,
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool>;
 
@@ -292,22 +292,22 @@ pub trait OncallStore {
         id: &str,
         by: &str,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Option<crate::oncall::store::Escalation>>;
+    ) -> crate::store::Result<Option<crate::store::oncall::Escalation>>;
 
     /// A page made outside an escalation (a test page), with its send timer.
     async fn create_page(
         &self,
-        page: &crate::oncall::store::NewPage,
+        page: &crate::store::oncall::NewPage,
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
-    async fn get_page(&self, id: &str) -> crate::store::Result<crate::oncall::store::Page>;
+    async fn get_page(&self, id: &str) -> crate::store::Result<crate::store::oncall::Page>;
 
     async fn list_pages(
         &self,
-        filter: crate::oncall::store::PageFilter<'_>,
+        filter: crate::store::oncall::PageFilter<'_>,
         limit: i64,
-    ) -> crate::store::Result<Vec<crate::oncall::store::Page>>;
+    ) -> crate::store::Result<Vec<crate::store::oncall::Page>>;
 
     /// One more page folded into the fold page `id`.
     async fn count_fold(&self, id: &str) -> crate::store::Result<()>;
@@ -327,20 +327,20 @@ pub trait OncallStore {
     async fn finish_page(
         &self,
         id: &str,
-        outcome: &crate::oncall::store::PageOutcome,
+        outcome: &crate::store::oncall::PageOutcome,
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
     async fn create_page_link(
         &self,
         token_hash: &str,
-        link: &crate::oncall::store::PageLink,
+        link: &crate::store::oncall::PageLink,
     ) -> crate::store::Result<()>;
 
     async fn page_link(
         &self,
         token_hash: &str,
-    ) -> crate::store::Result<Option<crate::oncall::store::PageLink>>;
+    ) -> crate::store::Result<Option<crate::store::oncall::PageLink>>;
 
     /// Marks a link used; `false` when it already was.
     async fn use_page_link(

@@ -1,12 +1,12 @@
-//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `Backend`, `Db` and the lock
+//! SQL compiled once per backend (`store/sqlite.rs`, `store/postgres.rs`): `SqlStore`, `Db` and the lock
 //! fragments come from the including module.
 
 use sqlx::Row as _;
 
-use super::{Backend, Db, ROW_LOCK};
-use crate::changes::store::{Announcement, ChangeFilter, ChangeState, Decide, Risk};
+use super::{Db, ROW_LOCK, SqlStore};
 use crate::clock::from_millis;
 use crate::store::StoreError;
+use crate::store::changes::{Announcement, ChangeFilter, ChangeState, Decide, Risk};
 
 const COLUMNS: &str = "id, summary, service, environment, risk, rollback, needs_approval, state, announced_by, announcer_user, created_at, expires_at, decided_at, decided_by, reason";
 
@@ -34,7 +34,7 @@ fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Announcemen
     })
 }
 
-impl Backend {
+impl SqlStore {
     async fn fetch_announcement(
         connection: &mut <Db as sqlx::Database>::Connection,
         id: &str,
@@ -52,7 +52,7 @@ impl Backend {
 }
 
 #[async_trait::async_trait]
-impl crate::changes::store::ChangeStore for Backend {
+impl crate::store::changes::ChangeStore for SqlStore {
     async fn create_announcement(
         &self,
         a: &Announcement,
@@ -132,7 +132,7 @@ impl crate::changes::store::ChangeStore for Backend {
         id: &str,
         decide: &Decide<'_>,
         now: jiff::Timestamp,
-    ) -> crate::store::Result<Result<Announcement, crate::changes::store::Refusal>> {
+    ) -> crate::store::Result<Result<Announcement, crate::store::changes::Refusal>> {
         let mut transaction = self.writer().begin().await?;
         let current = Self::fetch_announcement(&mut transaction, id, ROW_LOCK).await?;
         let (after, events) = match decide(&current) {
