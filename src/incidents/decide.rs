@@ -356,3 +356,197 @@ pub fn decide_moves(
     }
     Ok((after, effects))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::alert::{AlertState, Severity as AlertSeverity};
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    fn config() -> Config {
+        toml::from_str(
+            r#"
+            [[services]]
+            id = "api"
+            declare_incident = "critical"
+
+            [[services]]
+            id = "batch"
+            "#,
+        )
+        .unwrap()
+    }
+
+    fn incident(state: State) -> Incident {
+        let now = at("2026-12-01T10:00:00Z");
+        let new = NewIncident {
+            id: "inc-1".into(),
+            title: "Checkout is slow".into(),
+            severity: Severity::Sev2,
+            priority: Priority::for_severity(Severity::Sev2),
+            services: vec!["api".into()],
+            summary: None,
+            customer_impact: None,
+            declared_by: "ana".into(),
+            times: KeyTimes {
+                impact_started: Some(now),
+                detected: Some(now),
+                ..KeyTimes::default()
+            },
+        };
+        let mut incident = provisional(&new, now);
+        incident.state = state;
+        incident
+    }
+
+    fn alert(service: Option<&str>) -> Alert {
+        let fired = at("2026-12-01T09:58:00Z");
+        Alert {
+            seq: 1,
+            id: "alert-1".into(),
+            integration: "prometheus".into(),
+            fingerprint: "f1".into(),
+            group_key: None,
+            rule: "HighLatency".into(),
+            summary: String::new(),
+            severity: AlertSeverity::Critical,
+            service: service.map(str::to_owned),
+            state: AlertState::Firing,
+            labels: Default::default(),
+            annotations: Default::default(),
+            url: None,
+            starts_at: Some(at("2026-12-01T09:55:00Z")),
+            first_seen_at: fired,
+            last_seen_at: fired,
+            fired_at: fired,
+            acknowledged_at: None,
+            acknowledged_by: None,
+            resolved_at: None,
+            fire_count: 1,
+            silenced_by: None,
+            announced: true,
+            flapping_since: None,
+        }
+    }
+
+    fn to(state: State) -> IncidentEdit {
+        IncidentEdit {
+            state: Some(state),
+            ..IncidentEdit::default()
+        }
+    }
+
+    #[test]
+    fn a_move_to_resolved_asks_for_the_draft_once() {
+        let now = at("2026-12-01T11:00:00Z");
+        let (after, effects) = decide_moves(
+            &incident(State::Mitigated),
+            &to(State::Resolved),
+            "ana",
+            now,
+        )
+        .unwrap();
+        assert_eq!(after.state, State::Resolved);
+        assert_eq!(after.times.resolved, Some(now));
+        let drafts: Vec<&Timer> = effects
+            .timers
+            .iter()
+            .filter(|timer| timer.kind == JobKind::PostmortemDraft)
+            .collect();
+        assert_eq!(drafts.len(), 1);
+        assert_eq!(drafts[0].key, "postmortem-draft:inc-1");
+        assert_eq!(effects.timeline[0].text, "mitigated → resolved");
+        // An edit of an incident already resolved asks for nothing more.
+        let retitle = IncidentEdit {
+            title: Some("Checkout was slow".into()),
+            ..IncidentEdit::default()
+        };
+        let (_, effects) = decide_moves(&after, &retitle, "ana", now).unwrap();
+        assert!(effects.timers.is_empty());
+        assert_eq!(effects.timeline[0].text, "Title: Checkout was slow");
+    }
+
+    #[test]
+    fn an_edit_that_changes_nothing_writes_nothing_and_a_blank_title_is_refused() {
+        let current = incident(State::Active);
+        let same = IncidentEdit {
+            title: Some("  Checkout is slow ".into()),
+            severity: Some(Severity::Sev2),
+            ..IncidentEdit::default()
+        };
+        let (after, timeline) = decide(&current, &same, "ana", current.created_at).unwrap();
+        assert!(timeline.is_empty());
+        assert_eq!(after.title, current.title);
+        let blank = IncidentEdit {
+            title: Some("   ".into()),
+            ..IncidentEdit::default()
+        };
+        let refused = decide(&current, &blank, "ana", current.created_at).unwrap_err();
+        assert_eq!(refused.0, "title is empty");
+    }
+
+    #[test]
+    fn key_times_out_of_order_and_moves_the_lifecycle_forbids_are_refused() {
+        let current = incident(State::Active);
+        let resolved_before_it_started = IncidentEdit {
+            times: Some(KeyTimesEdit {
+                resolved: Some(Some(at("2026-12-01T09:00:00Z"))),
+                ..KeyTimesEdit::default()
+            }),
+            ..IncidentEdit::default()
+        };
+        assert!(
+            decide(
+                &current,
+                &resolved_before_it_started,
+                "ana",
+                current.created_at
+            )
+            .is_err()
+        );
+        let refused = decide(
+            &incident(State::Closed),
+            &to(State::Active),
+            "ana",
+            current.created_at,
+        )
+        .unwrap_err();
+        assert!(
+            refused.0.contains("cannot change state any more"),
+            "{}",
+            refused.0
+        );
+    }
+
+    #[test]
+    fn a_critical_alert_opens_an_incident_only_where_its_service_asks() {
+        let config = config();
+        let now = at("2026-12-01T10:00:00Z");
+        let fire = from_alert(&config, &alert(Some("api")), "grp", now).unwrap();
+        assert_eq!(fire.key, "api|grp");
+        assert_eq!(fire.alert_id, "alert-1");
+        assert_eq!(fire.summary, "HighLatency on api");
+        assert_eq!(fire.new.title, "HighLatency on api");
+        assert_eq!(fire.new.severity, config.incidents.auto_severity());
+        assert_eq!(fire.new.services, ["api"]);
+        assert_eq!(fire.new.declared_by, "alert:HighLatency");
+        // Impact started when the sender says, detection is now.
+        assert_eq!(
+            fire.new.times.impact_started,
+            Some(at("2026-12-01T09:55:00Z"))
+        );
+        assert_eq!(fire.new.times.detected, Some(now));
+        let declared = fire.effects.timeline.last().unwrap();
+        assert_eq!(declared.link.as_deref(), Some("/alerts/alert-1"));
+        assert!(
+            declared.text.contains("HighLatency fired on api"),
+            "{}",
+            declared.text
+        );
+        assert!(from_alert(&config, &alert(Some("batch")), "grp", now).is_none());
+        assert!(from_alert(&config, &alert(None), "grp", now).is_none());
+    }
+}
