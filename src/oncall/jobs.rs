@@ -4,7 +4,6 @@
 //! makes nothing twice (a page keeps its id; the receiver sees the same `webhook-id`).
 
 use std::collections::BTreeSet;
-use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -12,7 +11,7 @@ use serde::Deserialize;
 use crate::config::Config;
 use crate::config::oncall::{ContactConfig, Target};
 use crate::integrations::outbound::DeliveryResult;
-use crate::integrations::outbound::page::PageSubject;
+use crate::oncall::send::Sender;
 use crate::store::oncall::{
     Escalation, EscalationState, NewPage, PageOutcome, PageState, StepPlan,
 };
@@ -249,12 +248,6 @@ async fn plan_step(
     Ok(plan)
 }
 
-/// What sending a page needs besides the store and config.
-pub struct Sender<'a> {
-    pub client: &'a reqwest::Client,
-    pub timeout: Duration,
-}
-
 /// Sends one page through its contact method, unless its escalation was acknowledged or
 /// resolved meanwhile, or the person's throttle folds it. `Delivered` is recorded here; the
 /// runner turns a `Retry` into a retry or, at the end, a failed page.
@@ -331,16 +324,4 @@ pub async fn send_page(
         tracing::info!(page = %page.id, person = %page.person, contact = contact.name(), "page sent");
     }
     Ok(result)
-}
-
-/// What a page is about, for its message.
-pub fn subject(escalation: Option<&Escalation>) -> PageSubject {
-    match escalation {
-        Some(escalation) => match (&escalation.incident_id, &escalation.alert_id) {
-            (Some(incident), _) => PageSubject::Incident(incident.clone()),
-            (None, Some(alert)) => PageSubject::Alert(alert.clone()),
-            (None, None) => PageSubject::Test,
-        },
-        None => PageSubject::Test,
-    }
 }

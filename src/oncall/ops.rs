@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::config::oncall::ContactConfig;
 use crate::context::Context;
 use crate::core::alert::{AlertState, Change};
-use crate::integrations::outbound::page::PageMessage;
+use crate::integrations::outbound::page::{PageMessage, PageSubject};
 use crate::store::oncall::{Escalation, EscalationState, NewPage, Page, PageLink};
 use crate::store::{Store, StoreError};
 
@@ -78,7 +78,7 @@ pub async fn page_message(
         summary: page.summary.clone(),
         severity: escalation.map_or_else(|| "test".to_owned(), |e| e.severity.clone()),
         service: escalation.and_then(|e| e.service.clone()),
-        subject: crate::oncall::jobs::subject(escalation),
+        subject: subject(escalation),
         acknowledge_url,
         resolve_url,
         detail_url: escalation.and_then(|e| match (&e.incident_id, &e.alert_id) {
@@ -336,5 +336,17 @@ impl LinkAction {
             LinkAction::Acknowledge => "acknowledge",
             LinkAction::Resolve => "resolve",
         }
+    }
+}
+
+/// What a page is about, for its message.
+pub fn subject(escalation: Option<&Escalation>) -> PageSubject {
+    match escalation {
+        Some(escalation) => match (&escalation.incident_id, &escalation.alert_id) {
+            (Some(incident), _) => PageSubject::Incident(incident.clone()),
+            (None, Some(alert)) => PageSubject::Alert(alert.clone()),
+            (None, None) => PageSubject::Test,
+        },
+        None => PageSubject::Test,
     }
 }

@@ -7,8 +7,14 @@ use crate::integrations::outbound::config::DestinationConfig;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
 use crate::integrations::outbound::page::PageMessage;
 use crate::integrations::outbound::{self, DeliveryResult, EventMessage};
-use crate::oncall::jobs::Sender;
 use crate::store::oncall::Page;
+use std::time::Duration;
+
+/// What sending a page needs besides the store and config.
+pub struct Sender<'a> {
+    pub client: &'a reqwest::Client,
+    pub timeout: Duration,
+}
 
 pub async fn send(
     sender: &Sender<'_>,

@@ -402,7 +402,7 @@ impl Runner {
     /// A page through its contact method; one that fails at last is recorded as failed.
     async fn send_page(&self, job: &ClaimedJob) -> JobOutcome {
         let config = self.config.current();
-        let sender = crate::oncall::jobs::Sender {
+        let sender = crate::oncall::send::Sender {
             client: &self.client,
             timeout: Duration::from_secs(config.delivery.timeout_seconds),
         };

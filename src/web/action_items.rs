@@ -13,8 +13,9 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::auth::{Form, SignedIn};
+use super::frame::Frame;
 use super::incidents::{incident_page, safe_link};
-use super::render::{Frame, PageError};
+use super::render::PageError;
 use crate::config::Config;
 use crate::core::incident::{Priority, State as Lifecycle};
 use crate::core::role::Role;

@@ -8,7 +8,8 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::accounts::users::UserError;
 use crate::core::role::Role;
 use crate::core::scope::{self, Scope};

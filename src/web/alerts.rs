@@ -9,7 +9,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::core::alert::{AlertState, Change, Severity};
 use crate::core::role::Role;
 use crate::state::AppState;

@@ -10,7 +10,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::auth::{Form, SignedIn};
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::changes::ops::{ChangeError, Decision, Identity, NewAnnouncement, Refusal};
 use crate::core::role::Role;
 use crate::state::AppState;

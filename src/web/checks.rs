@@ -11,7 +11,8 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::auth::SignedIn;
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::checks::summary::{CheckSummary, summaries};
 use crate::core::check::{Resolution, Rollup};
 use crate::state::AppState;

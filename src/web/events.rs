@@ -9,7 +9,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
-use super::render::{Frame, PageError, encode};
+use super::frame::Frame;
+use super::render::{PageError, encode};
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::clip;
 use crate::state::AppState;

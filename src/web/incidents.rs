@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use super::admin::OneOrMany;
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError, local_input, local_time, viewer_time_zone};
+use super::frame::{Frame, viewer_time_zone};
+use super::render::{PageError, local_input, local_time};
 use crate::config::Config;
 use crate::core::incident::{Priority, Severity, State as Lifecycle, UpdateStatus};
 use crate::core::role::Role;

@@ -17,7 +17,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::auth::SignedIn;
-use super::render::{Frame, PageError, viewer_time_zone};
+use super::frame::{Frame, viewer_time_zone};
+use super::render::PageError;
 use crate::core::bands::{self, Markers};
 use crate::core::dora::FailedBy;
 use crate::core::noise::human_duration;

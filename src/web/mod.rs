@@ -16,6 +16,7 @@ mod changes;
 mod checks;
 mod deliveries;
 mod events;
+mod frame;
 mod incidents;
 mod insights;
 mod login;

@@ -13,7 +13,8 @@ use minijinja::context;
 use serde::Serialize;
 
 use super::auth::SignedIn;
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::alerts::noise::{NoiseQuery, NoiseRequest};
 use crate::core::noise::{By, NoiseRow, human_duration};
 use crate::state::AppState;

@@ -11,7 +11,8 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError, local_time, viewer_time_zone};
+use super::frame::{Frame, viewer_time_zone};
+use super::render::{PageError, local_time};
 use crate::core::role::Role;
 use crate::oncall::views::{self, ViewError};
 use crate::state::AppState;

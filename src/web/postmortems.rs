@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::auth::{Form, SignedIn};
+use super::frame::Frame;
 use super::markdown;
-use super::render::{Frame, PageError};
+use super::render::PageError;
 use crate::core::blameless;
 use crate::core::role::Role;
 use crate::incidents::ops::IncidentError;

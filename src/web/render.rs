@@ -1,19 +1,15 @@
-//! Templates and the page frame: one minijinja environment with the templates compiled into
-//! the binary, the context every page shares (user, CSRF token, time zone, navigation), and
-//! the error pages.
+//! Templates: one minijinja environment with the templates compiled into the binary, its
+//! filters, and the error pages. The frame every signed-in page shares is `frame.rs`.
 
 use std::sync::LazyLock;
 
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use minijinja::{Environment, State, Value, context};
-use serde::Serialize;
 
-use super::auth::{self, SignedIn};
 use crate::core::role::Role;
-use crate::state::AppState;
 use crate::store::StoreError;
 
 /// A link target from a sender (an alert's `generatorURL`, a pull request's `html_url`, a
@@ -25,25 +21,6 @@ fn http_url(value: Option<String>) -> Option<String> {
             || (url.starts_with('/') && !url.starts_with("//") && !url.starts_with("/\\"))
     })
 }
-
-/// The navigation, in order: (section, path, label, role needed).
-const NAV: &[(&str, &str, &str, Role)] = &[
-    ("overview", "/", "Overview", Role::Viewer),
-    ("incidents", "/incidents", "Incidents", Role::Viewer),
-    ("postmortems", "/postmortems", "Post-mortems", Role::Viewer),
-    ("action_items", "/action_items", "Actions", Role::Viewer),
-    ("changes", "/changes", "Changes", Role::Viewer),
-    ("insights", "/insights", "Metrics", Role::Viewer),
-    ("alerts", "/alerts", "Alerts", Role::Viewer),
-    ("oncall", "/oncall", "On call", Role::Viewer),
-    ("silences", "/silences", "Silences", Role::Viewer),
-    ("noise", "/noise", "Noise", Role::Viewer),
-    ("checks", "/checks", "Checks", Role::Viewer),
-    ("events", "/events", "Events", Role::Viewer),
-    ("deliveries", "/deliveries", "Deliveries", Role::Viewer),
-    ("tokens", "/tokens", "Tokens", Role::Admin),
-    ("users", "/users", "Users", Role::Admin),
-];
 
 macro_rules! templates {
     ($($name:literal),* $(,)?) => {
@@ -100,18 +77,6 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
-/// The viewer's time zone: what their browser said (the `fw_tz` cookie set by `app.js`), or
-/// UTC until it has.
-pub fn viewer_time_zone(headers: &HeaderMap) -> TimeZone {
-    auth::cookie(headers, "fw_tz")
-        .and_then(|raw| {
-            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("tz={raw}")).ok()
-        })
-        .and_then(|mut pairs| pairs.pop())
-        .and_then(|(_, name)| TimeZone::get(&name).ok())
-        .unwrap_or(TimeZone::UTC)
-}
-
 /// A `datetime-local` value (`2026-11-02T09:00`) in the viewer's zone.
 pub fn local_time(text: &str, zone: &TimeZone) -> Option<Timestamp> {
     let civil: jiff::civil::DateTime = text.trim().parse().ok()?;
@@ -124,49 +89,6 @@ pub fn local_input(at: Timestamp, zone: &TimeZone) -> String {
     at.to_zoned(zone.clone())
         .strftime("%Y-%m-%dT%H:%M")
         .to_string()
-}
-
-/// What every page's template gets besides its own data.
-pub struct Frame<'a> {
-    pub state: &'a AppState,
-    pub user: &'a SignedIn,
-    pub headers: &'a HeaderMap,
-    pub section: &'static str,
-}
-
-#[derive(Serialize)]
-struct NavItem {
-    section: &'static str,
-    path: &'static str,
-    label: &'static str,
-}
-
-impl Frame<'_> {
-    pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, PageError> {
-        let zone = viewer_time_zone(self.headers);
-        let nav: Vec<NavItem> = NAV
-            .iter()
-            .filter(|(_, _, _, needed)| self.user.role.allows(*needed))
-            .map(|&(section, path, label, _)| NavItem {
-                section,
-                path,
-                label,
-            })
-            .collect();
-        let frame = context! {
-            user => context! { name => &self.user.user.name, role => self.user.role.as_str() },
-            can_respond => self.user.role.allows(Role::Responder),
-            is_admin => self.user.role.allows(Role::Admin),
-            csrf => &self.user.csrf,
-            nav => minijinja::Value::from(minijinja::value::Serde(&nav)),
-            section => self.section,
-            tz => zone.iana_name().unwrap_or("UTC"),
-            now => minijinja::Value::from(minijinja::value::Serde(self.state.clock.now())),
-            assets => super::assets::prefix(),
-            version => env!("CARGO_PKG_VERSION"),
-        };
-        render(template, context! { ..frame, ..page })
-    }
 }
 
 pub fn render(template: &str, context: Value) -> Result<Html<String>, PageError> {

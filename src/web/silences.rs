@@ -8,7 +8,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::auth::{Form, NoFields, SignedIn};
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::alerts::silences::{MatchersInput, SilenceRequest, view};
 use crate::core::role::Role;
 use crate::state::AppState;

@@ -8,7 +8,8 @@ use minijinja::context;
 use serde::Deserialize;
 
 use super::auth::{Form, SignedIn};
-use super::render::{Frame, PageError};
+use super::frame::Frame;
+use super::render::PageError;
 use crate::core::role::Role;
 use crate::core::status::ComponentStatus;
 use crate::state::AppState;
