@@ -16,7 +16,9 @@ use jiff::SignedDuration;
 use super::notices::{group_notice, plan, task_notice};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::core::alert::{AlertSignal, AlertState, Change, change_for_silence, matching_labels};
+use crate::core::alert::{
+    AlertChange, AlertSignal, AlertState, change_for_silence, matching_labels,
+};
 use crate::core::grouping::group_key;
 use crate::core::routing::Target;
 use crate::store::alerts::{
@@ -219,7 +221,7 @@ async fn recheck_silenced(
     clock: &dyn Clock,
 ) -> Result<(), StoreError> {
     let silenced: Vec<&Alert> = transitions
-        .filter(|transition| transition.change == Change::Silenced)
+        .filter(|transition| transition.change == AlertChange::Silenced)
         .map(|transition| &transition.alert)
         .collect();
     if silenced.is_empty() {
@@ -262,7 +264,7 @@ pub async fn change(
     store: &Store,
     config: &Config,
     id: &str,
-    change: Change,
+    change: AlertChange,
     cause: &str,
     now: Timestamp,
 ) -> Result<Option<AlertTransition>, StoreError> {

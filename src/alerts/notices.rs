@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::core::alert::{Change, Severity, matching_labels};
+use crate::core::alert::{AlertChange, Severity, matching_labels};
 use crate::core::digest::age;
 use crate::core::forge::Outcome;
 use crate::core::grouping::group_key;
@@ -44,7 +44,7 @@ pub const TASK_NOTICE_KIND: &str = "alert_task";
 /// What a notice event carries: the change and the alert after it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AlertNotice {
-    pub change: Change,
+    pub change: AlertChange,
     pub cause: String,
     pub alert: NoticeAlert,
     /// This fire made the alert flapping: its next turns are held back until it is steady.
@@ -119,7 +119,7 @@ pub fn plan(
 ) -> NoticePlan {
     let alert = &transition.alert;
     let change = transition.change;
-    if change == Change::Silenced {
+    if change == AlertChange::Silenced {
         return NoticePlan::default();
     }
     let labels: Vec<String> = alert
@@ -159,7 +159,7 @@ pub fn plan(
             immediate.extend(fresh);
             continue;
         };
-        if transition.damped && change == Change::Fired {
+        if transition.damped && change == AlertChange::Fired {
             continue;
         }
         let group_labels = grouping.labels(&matching_labels(
@@ -169,7 +169,7 @@ pub fn plan(
             alert.service.as_deref(),
             &alert.integration,
         ));
-        let follow_up = (change != Change::Fired && !transition.damped)
+        let follow_up = (change != AlertChange::Fired && !transition.damped)
             .then(|| notice_event(config, source, transition, fresh.clone(), now));
         groups.push(GroupedNotice {
             key: group_key(index, grouping.by.as_deref(), &group_labels),
@@ -197,12 +197,13 @@ pub fn plan(
         }
     }
     // Nor is the end of a cycle nobody was told of, nor a flapping alert's every turn.
-    let unannounced = matches!(change, Change::Acknowledged | Change::Resolved) && !alert.announced;
+    let unannounced =
+        matches!(change, AlertChange::Acknowledged | AlertChange::Resolved) && !alert.announced;
     let event = (!immediate.is_empty() && !unannounced && !transition.damped)
         .then(|| notice_event(config, source, transition, immediate, now));
     let paging = paging_change(config, transition, &groups, now);
     let incident = match transition.change {
-        Change::Fired if alert.severity == Severity::Critical && !transition.damped => {
+        AlertChange::Fired if alert.severity == Severity::Critical && !transition.damped => {
             crate::incidents::decide::from_alert(
                 config,
                 alert,
@@ -245,7 +246,7 @@ fn paging_change(
     use crate::store::oncall::{EscalationStart, PagingChange};
     let alert = &transition.alert;
     match transition.change {
-        Change::Fired if alert.severity == Severity::Critical && !transition.damped => {
+        AlertChange::Fired if alert.severity == Severity::Critical && !transition.damped => {
             let service = alert.service.as_deref()?;
             let policy_id = config.service(service)?.escalation_policy.as_deref()?;
             let policy = config.escalation_policy(policy_id)?;
@@ -265,11 +266,11 @@ fn paging_change(
                 first_step_at: policy.first_step_at(now),
             }))
         }
-        Change::Acknowledged => Some(PagingChange::Acknowledged {
+        AlertChange::Acknowledged => Some(PagingChange::Acknowledged {
             alert_id: alert.id.clone(),
             by: transition.cause.clone(),
         }),
-        Change::Resolved => Some(PagingChange::Resolved {
+        AlertChange::Resolved => Some(PagingChange::Resolved {
             alert_id: alert.id.clone(),
         }),
         _ => None,
@@ -281,7 +282,7 @@ fn paging_change(
 /// unacknowledged too long.
 fn task_timers(config: &Config, transition: &AlertTransition, now: Timestamp) -> Vec<Timer> {
     let alert = &transition.alert;
-    if transition.change != Change::Fired || alert.severity == Severity::Info {
+    if transition.change != AlertChange::Fired || alert.severity == Severity::Info {
         return Vec::new();
     }
     let payload = serde_json::json!({ "alert": alert.id }).to_string();
@@ -492,10 +493,10 @@ fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
 
 /// An alert's change: what fired (or resolved, or who acknowledged it), how bad, where.
 fn alert_message(notice: &AlertNotice) -> Message {
-    use crate::core::alert::{Change, Severity};
+    use crate::core::alert::{AlertChange, Severity};
     let alert = &notice.alert;
     let (mark, word, outcome) = match notice.change {
-        Change::Fired => (
+        AlertChange::Fired => (
             if alert.severity == Severity::Critical {
                 "🔥"
             } else {
@@ -504,9 +505,9 @@ fn alert_message(notice: &AlertNotice) -> Message {
             "FIRING",
             Outcome::Failure,
         ),
-        Change::Acknowledged => ("👀", "ACKNOWLEDGED", Outcome::Pending),
-        Change::Resolved => ("✅", "RESOLVED", Outcome::Success),
-        Change::Silenced => ("🔕", "SILENCED", Outcome::Pending),
+        AlertChange::Acknowledged => ("👀", "ACKNOWLEDGED", Outcome::Pending),
+        AlertChange::Resolved => ("✅", "RESOLVED", Outcome::Success),
+        AlertChange::Silenced => ("🔕", "SILENCED", Outcome::Pending),
     };
     let (mark, word) = if notice.started_flapping {
         ("🔁", "FLAPPING")
@@ -535,14 +536,14 @@ fn alert_message(notice: &AlertNotice) -> Message {
         lines.push(vec![text("Steady again after flapping")]);
     }
     match notice.change {
-        Change::Acknowledged => {
+        AlertChange::Acknowledged => {
             let who = alert
                 .acknowledged_by
                 .as_deref()
                 .unwrap_or(notice.cause.as_str());
             lines.push(vec![text("Acknowledged by "), bold(who)]);
         }
-        Change::Resolved => {
+        AlertChange::Resolved => {
             if let Some(resolved) = alert.resolved_at {
                 lines.push(vec![text(format!(
                     "Resolved after {}",
@@ -550,13 +551,13 @@ fn alert_message(notice: &AlertNotice) -> Message {
                 ))]);
             }
         }
-        Change::Fired if alert.fire_count > 1 && !notice.started_flapping => {
+        AlertChange::Fired if alert.fire_count > 1 && !notice.started_flapping => {
             lines.push(vec![text(format!(
                 "Fired {} times so far",
                 alert.fire_count
             ))]);
         }
-        Change::Fired | Change::Silenced => {}
+        AlertChange::Fired | AlertChange::Silenced => {}
     }
     if let Some(runbook) = alert.annotations.get("runbook_url") {
         lines.push(vec![link("Runbook", Some(runbook))]);
@@ -721,7 +722,10 @@ mod tests {
         }
     }
 
-    fn message(change: Change, alert: &Alert) -> crate::integrations::outbound::message::Message {
+    fn message(
+        change: AlertChange,
+        alert: &Alert,
+    ) -> crate::integrations::outbound::message::Message {
         let notice = AlertNotice {
             change,
             cause: "alertmanager:prometheus".into(),
@@ -759,7 +763,7 @@ mod tests {
 
     #[test]
     fn notices_say_what_changed_how_bad_and_where() {
-        let fired = message(Change::Fired, &alert(AlertState::Firing, 3));
+        let fired = message(AlertChange::Fired, &alert(AlertState::Firing, 3));
         assert_eq!(
             fired.title,
             "🔥 [FIRING] HighLatency: p99 above 500 ms on api-1"
@@ -773,10 +777,13 @@ mod tests {
             plain(&fired.context),
             "critical · service api · prometheus\ninstance=api-1"
         );
-        let acknowledged = message(Change::Acknowledged, &alert(AlertState::Acknowledged, 1));
+        let acknowledged = message(
+            AlertChange::Acknowledged,
+            &alert(AlertState::Acknowledged, 1),
+        );
         assert!(acknowledged.title.starts_with("👀 [ACKNOWLEDGED]"));
         assert!(plain(&acknowledged.lines).starts_with("Acknowledged by user:ana"));
-        let resolved = message(Change::Resolved, &alert(AlertState::Resolved, 1));
+        let resolved = message(AlertChange::Resolved, &alert(AlertState::Resolved, 1));
         assert!(resolved.title.starts_with("✅ [RESOLVED]"));
         assert!(
             plain(&resolved.lines).starts_with("Resolved after 42"),
@@ -788,7 +795,7 @@ mod tests {
     #[test]
     fn flapping_and_group_notices_read_well() {
         let mut flapping = AlertNotice {
-            change: Change::Fired,
+            change: AlertChange::Fired,
             cause: "alertmanager:prometheus".into(),
             alert: NoticeAlert::from(&alert(AlertState::Firing, 3)),
             started_flapping: true,

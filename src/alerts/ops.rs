@@ -2,7 +2,7 @@
 //! the API): each change is stored with its notices and wakes the job runner.
 
 use crate::context::Context;
-use crate::core::alert::Change;
+use crate::core::alert::AlertChange;
 use crate::incidents::ops::IncidentError;
 use crate::store::StoreError;
 use crate::store::alerts::{AlertTransition, NewSilence, Silence};
@@ -14,7 +14,7 @@ use crate::store::incidents::Incident;
 pub async fn change_alert(
     state: &Context,
     id: &str,
-    change: Change,
+    change: AlertChange,
     cause: &str,
 ) -> Result<Option<AlertTransition>, StoreError> {
     let config = state.config.current();
@@ -38,7 +38,7 @@ pub async fn acknowledge_incident(
     for joined in state.store.incident_alerts(&incident.id).await? {
         let alert = state.store.get_alert(&joined.alert_id).await?;
         if alert.state == crate::core::alert::AlertState::Firing {
-            change_alert(state, &joined.alert_id, Change::Acknowledged, by).await?;
+            change_alert(state, &joined.alert_id, AlertChange::Acknowledged, by).await?;
         }
     }
     Ok(incident)

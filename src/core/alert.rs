@@ -124,7 +124,7 @@ impl AlertState {
 /// A change of an alert's state, and what caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Change {
+pub enum AlertChange {
     /// First seen firing, firing again after it resolved, or no longer silenced.
     Fired,
     Acknowledged,
@@ -133,22 +133,22 @@ pub enum Change {
     Silenced,
 }
 
-impl Change {
+impl AlertChange {
     pub fn as_str(self) -> &'static str {
         match self {
-            Change::Fired => "fired",
-            Change::Acknowledged => "acknowledged",
-            Change::Resolved => "resolved",
-            Change::Silenced => "silenced",
+            AlertChange::Fired => "fired",
+            AlertChange::Acknowledged => "acknowledged",
+            AlertChange::Resolved => "resolved",
+            AlertChange::Silenced => "silenced",
         }
     }
 
     pub fn new_state(self) -> AlertState {
         match self {
-            Change::Fired => AlertState::Firing,
-            Change::Acknowledged => AlertState::Acknowledged,
-            Change::Resolved => AlertState::Resolved,
-            Change::Silenced => AlertState::Silenced,
+            AlertChange::Fired => AlertState::Firing,
+            AlertChange::Acknowledged => AlertState::Acknowledged,
+            AlertChange::Resolved => AlertState::Resolved,
+            AlertChange::Silenced => AlertState::Silenced,
         }
     }
 
@@ -158,10 +158,10 @@ impl Change {
     pub fn allowed_from(self) -> &'static [AlertState] {
         use AlertState as S;
         match self {
-            Change::Fired => &[S::Silenced],
-            Change::Acknowledged => &[S::Firing, S::Silenced],
-            Change::Resolved => &[S::Firing, S::Acknowledged, S::Silenced],
-            Change::Silenced => &[S::Firing],
+            AlertChange::Fired => &[S::Silenced],
+            AlertChange::Acknowledged => &[S::Firing, S::Silenced],
+            AlertChange::Resolved => &[S::Firing, S::Acknowledged, S::Silenced],
+            AlertChange::Silenced => &[S::Firing],
         }
     }
 }
@@ -174,15 +174,17 @@ pub fn change_for(
     current: Option<AlertState>,
     report: SignalStatus,
     silenced: bool,
-) -> Option<Change> {
+) -> Option<AlertChange> {
     use AlertState as S;
     use SignalStatus as R;
     match (current, report, silenced) {
-        (None | Some(S::Resolved), R::Firing, false) => Some(Change::Fired),
-        (None | Some(S::Resolved | S::Firing), R::Firing, true) => Some(Change::Silenced),
-        (Some(S::Silenced), R::Firing, false) => Some(Change::Fired),
-        (Some(S::Firing | S::Acknowledged | S::Silenced), R::Resolved, _) => Some(Change::Resolved),
-        (Some(S::Firing | S::Silenced), R::Acknowledged, _) => Some(Change::Acknowledged),
+        (None | Some(S::Resolved), R::Firing, false) => Some(AlertChange::Fired),
+        (None | Some(S::Resolved | S::Firing), R::Firing, true) => Some(AlertChange::Silenced),
+        (Some(S::Silenced), R::Firing, false) => Some(AlertChange::Fired),
+        (Some(S::Firing | S::Acknowledged | S::Silenced), R::Resolved, _) => {
+            Some(AlertChange::Resolved)
+        }
+        (Some(S::Firing | S::Silenced), R::Acknowledged, _) => Some(AlertChange::Acknowledged),
         // A resolve for an alert never seen firing is kept for the record, not announced;
         // an acknowledged alert stays acknowledged under a silence.
         _ => None,
@@ -219,7 +221,7 @@ pub struct Standing {
 /// What one report does to the alert it names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReportEffect {
-    pub change: Option<Change>,
+    pub change: Option<AlertChange>,
     /// Firing after a resolve: a new cycle (fired again, acknowledgement cleared).
     pub new_cycle: bool,
     /// The alert flaps: this fire or resolve is recorded, not told.
@@ -241,7 +243,7 @@ pub fn counts_cycles(current: Option<Standing>, status: SignalStatus, silenced: 
     current.is_some_and(|standing| {
         !standing.flapping
             && standing.state == AlertState::Resolved
-            && change_for(Some(standing.state), status, silenced) == Some(Change::Fired)
+            && change_for(Some(standing.state), status, silenced) == Some(AlertChange::Fired)
     })
 }
 
@@ -265,11 +267,12 @@ pub fn report_effect(
         };
     };
     let new_cycle = standing.state == AlertState::Resolved;
-    let damped = standing.flapping && matches!(change, Some(Change::Fired | Change::Resolved));
+    let damped =
+        standing.flapping && matches!(change, Some(AlertChange::Fired | AlertChange::Resolved));
     // The cycles in the window: the resolves that ended earlier ones, and this one.
     let started_flapping = !standing.flapping
         && new_cycle
-        && change == Some(Change::Fired)
+        && change == Some(AlertChange::Fired)
         && resolves_in_window.is_some_and(|resolves| flapping.flaps(resolves.saturating_add(1)));
     ReportEffect {
         change,
@@ -280,18 +283,18 @@ pub fn report_effect(
 }
 
 /// The cause a change is recorded with: the silence for a silencing, else the report's own.
-pub fn change_cause(change: Change, silence: Option<&str>, cause: &str) -> String {
+pub fn change_cause(change: AlertChange, silence: Option<&str>, cause: &str) -> String {
     match (silence, change) {
-        (Some(silence), Change::Silenced) => format!("silence:{silence}"),
+        (Some(silence), AlertChange::Silenced) => format!("silence:{silence}"),
         _ => cause.to_owned(),
     }
 }
 
 /// The change a silence starting or ending makes to an alert between reports.
-pub fn change_for_silence(current: AlertState, silenced: bool) -> Option<Change> {
+pub fn change_for_silence(current: AlertState, silenced: bool) -> Option<AlertChange> {
     match (current, silenced) {
-        (AlertState::Firing, true) => Some(Change::Silenced),
-        (AlertState::Silenced, false) => Some(Change::Fired),
+        (AlertState::Firing, true) => Some(AlertChange::Silenced),
+        (AlertState::Silenced, false) => Some(AlertChange::Fired),
         _ => None,
     }
 }
@@ -328,25 +331,25 @@ mod tests {
         use AlertState as S;
         use SignalStatus as R;
         let change_for = |current, report| change_for(current, report, false);
-        assert_eq!(change_for(None, R::Firing), Some(Change::Fired));
+        assert_eq!(change_for(None, R::Firing), Some(AlertChange::Fired));
         assert_eq!(change_for(Some(S::Firing), R::Firing), None);
         assert_eq!(change_for(Some(S::Acknowledged), R::Firing), None);
         assert_eq!(
             change_for(Some(S::Firing), R::Resolved),
-            Some(Change::Resolved)
+            Some(AlertChange::Resolved)
         );
         assert_eq!(
             change_for(Some(S::Acknowledged), R::Resolved),
-            Some(Change::Resolved)
+            Some(AlertChange::Resolved)
         );
         assert_eq!(change_for(Some(S::Resolved), R::Resolved), None);
         assert_eq!(
             change_for(Some(S::Resolved), R::Firing),
-            Some(Change::Fired)
+            Some(AlertChange::Fired)
         );
         assert_eq!(
             change_for(Some(S::Firing), R::Acknowledged),
-            Some(Change::Acknowledged)
+            Some(AlertChange::Acknowledged)
         );
         assert_eq!(change_for(Some(S::Resolved), R::Acknowledged), None);
         assert_eq!(change_for(None, R::Resolved), None);
@@ -356,30 +359,39 @@ mod tests {
     fn silences_mute_firing_and_their_end_fires_again() {
         use AlertState as S;
         use SignalStatus as R;
-        assert_eq!(change_for(None, R::Firing, true), Some(Change::Silenced));
+        assert_eq!(
+            change_for(None, R::Firing, true),
+            Some(AlertChange::Silenced)
+        );
         assert_eq!(
             change_for(Some(S::Firing), R::Firing, true),
-            Some(Change::Silenced)
+            Some(AlertChange::Silenced)
         );
         assert_eq!(change_for(Some(S::Silenced), R::Firing, true), None);
         assert_eq!(
             change_for(Some(S::Silenced), R::Firing, false),
-            Some(Change::Fired)
+            Some(AlertChange::Fired)
         );
         assert_eq!(
             change_for(Some(S::Silenced), R::Resolved, true),
-            Some(Change::Resolved)
+            Some(AlertChange::Resolved)
         );
         assert_eq!(change_for(Some(S::Acknowledged), R::Firing, true), None);
-        assert_eq!(change_for_silence(S::Firing, true), Some(Change::Silenced));
-        assert_eq!(change_for_silence(S::Silenced, false), Some(Change::Fired));
+        assert_eq!(
+            change_for_silence(S::Firing, true),
+            Some(AlertChange::Silenced)
+        );
+        assert_eq!(
+            change_for_silence(S::Silenced, false),
+            Some(AlertChange::Fired)
+        );
         assert_eq!(change_for_silence(S::Acknowledged, true), None);
         assert_eq!(change_for_silence(S::Resolved, false), None);
         for change in [
-            Change::Fired,
-            Change::Acknowledged,
-            Change::Resolved,
-            Change::Silenced,
+            AlertChange::Fired,
+            AlertChange::Acknowledged,
+            AlertChange::Resolved,
+            AlertChange::Silenced,
         ] {
             for from in change.allowed_from() {
                 assert_ne!(*from, change.new_state(), "{change:?} is a change");
@@ -407,7 +419,7 @@ mod tests {
         use SignalStatus as R;
         // Never seen: fired, nothing else to decide.
         let first = report_effect(None, R::Firing, false, None, flapping);
-        assert_eq!(first.change, Some(Change::Fired));
+        assert_eq!(first.change, Some(AlertChange::Fired));
         assert!(!first.new_cycle && !first.needs_flap_check());
         // A re-send changes nothing.
         let again = report_effect(standing(S::Firing, false), R::Firing, false, None, flapping);
@@ -466,7 +478,7 @@ mod tests {
             None,
             flapping,
         );
-        assert_eq!(told.change, Some(Change::Acknowledged));
+        assert_eq!(told.change, Some(AlertChange::Acknowledged));
         assert!(!told.damped);
         // Never flaps with cycles = 0.
         let off = Flapping {
@@ -478,11 +490,11 @@ mod tests {
                 .started_flapping
         );
         assert_eq!(
-            change_cause(Change::Silenced, Some("s1"), "alertmanager:p"),
+            change_cause(AlertChange::Silenced, Some("s1"), "alertmanager:p"),
             "silence:s1"
         );
         assert_eq!(
-            change_cause(Change::Fired, Some("s1"), "alertmanager:p"),
+            change_cause(AlertChange::Fired, Some("s1"), "alertmanager:p"),
             "alertmanager:p"
         );
     }

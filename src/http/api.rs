@@ -371,7 +371,7 @@ async fn change_alert(
     state: &AppState,
     headers: &HeaderMap,
     id: &str,
-    change: crate::core::alert::Change,
+    change: crate::core::alert::AlertChange,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(headers, Scope::AlertsWrite).await?;
     let cause = format!("token:{}", token.name);
@@ -401,7 +401,7 @@ pub async fn acknowledge_alert(
         &state,
         &headers,
         &id,
-        crate::core::alert::Change::Acknowledged,
+        crate::core::alert::AlertChange::Acknowledged,
     )
     .await
 }
@@ -411,5 +411,11 @@ pub async fn resolve_alert(
     headers: HeaderMap,
     PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    change_alert(&state, &headers, &id, crate::core::alert::Change::Resolved).await
+    change_alert(
+        &state,
+        &headers,
+        &id,
+        crate::core::alert::AlertChange::Resolved,
+    )
+    .await
 }

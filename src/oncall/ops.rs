@@ -8,7 +8,7 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::config::oncall::ContactConfig;
 use crate::context::Context;
-use crate::core::alert::{AlertState, Change};
+use crate::core::alert::{AlertChange, AlertState};
 use crate::integrations::outbound::page::{PageMessage, PageSubject};
 use crate::store::oncall::{Escalation, EscalationState, NewPage, Page, PageLink};
 use crate::store::{Store, StoreError};
@@ -145,7 +145,7 @@ pub async fn acknowledge(
     for alert in &escalation.alerts {
         let current = state.store.get_alert(alert).await?;
         if current.state == AlertState::Firing {
-            crate::alerts::ops::change_alert(state, alert, Change::Acknowledged, by).await?;
+            crate::alerts::ops::change_alert(state, alert, AlertChange::Acknowledged, by).await?;
         }
     }
     state.jobs_added.notify_one();
@@ -165,7 +165,7 @@ pub async fn resolve(
     for alert in &escalation.alerts {
         let current = state.store.get_alert(alert).await?;
         if matches!(current.state, AlertState::Firing | AlertState::Acknowledged) {
-            crate::alerts::ops::change_alert(state, alert, Change::Resolved, by).await?;
+            crate::alerts::ops::change_alert(state, alert, AlertChange::Resolved, by).await?;
         }
     }
     tracing::info!(escalation = %escalation.id, by, "escalation resolved");

@@ -152,7 +152,7 @@ pub type Silencer<'a> =
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AlertTransition {
     pub alert: Alert,
-    pub change: crate::core::alert::Change,
+    pub change: crate::core::alert::AlertChange,
     pub cause: String,
     /// This change made the alert flapping (it is told once, marked as such).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
@@ -294,7 +294,7 @@ pub trait AlertStore {
     async fn change_alert(
         &self,
         id: &str,
-        change: crate::core::alert::Change,
+        change: crate::core::alert::AlertChange,
         cause: &str,
         silence: Option<&str>,
         now: jiff::Timestamp,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Form, NoFields, SignedIn};
 use super::frame::Frame;
 use super::render::PageError;
-use crate::core::alert::{AlertState, Change, Severity};
+use crate::core::alert::{AlertChange, AlertState, Severity};
 use crate::core::role::Role;
 use crate::state::AppState;
 use crate::store::StoreError;
@@ -111,7 +111,7 @@ async fn act(
     state: &AppState,
     user: &SignedIn,
     id: &str,
-    change: Change,
+    change: AlertChange,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
     let cause = format!("user:{}", user.user.name);
@@ -130,7 +130,7 @@ pub async fn acknowledge(
     PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
-    act(&state, &user, &id, Change::Acknowledged).await
+    act(&state, &user, &id, AlertChange::Acknowledged).await
 }
 
 pub async fn resolve(
@@ -139,7 +139,7 @@ pub async fn resolve(
     PagePath(id): PagePath,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
-    act(&state, &user, &id, Change::Resolved).await
+    act(&state, &user, &id, AlertChange::Resolved).await
 }
 
 /// Closes a task: someone dealt with the alert it is about.

@@ -81,32 +81,32 @@ impl crate::store::alerts::AlertStore for SqlStore {
     async fn change_alert(
         &self,
         id: &str,
-        change: crate::core::alert::Change,
+        change: crate::core::alert::AlertChange,
         cause: &str,
         silence: Option<&str>,
         now: jiff::Timestamp,
         notices: &crate::store::alerts::Notices<'_>,
     ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>> {
-        use crate::core::alert::Change;
+        use crate::core::alert::AlertChange;
         let mut update = sqlx::QueryBuilder::<Db>::new("UPDATE alerts SET ");
         match change {
-            Change::Acknowledged => {
+            AlertChange::Acknowledged => {
                 update
                     .push("state = 'acknowledged', acknowledged_at = ")
                     .push_bind(now.as_millisecond())
                     .push(", acknowledged_by = ")
                     .push_bind(cause.to_owned());
             }
-            Change::Resolved => {
+            AlertChange::Resolved => {
                 update
                     .push("state = 'resolved', silenced_by = NULL, resolved_at = ")
                     .push_bind(now.as_millisecond());
             }
             // Only a silence's end fires an alert between reports: the same cycle, now told.
-            Change::Fired => {
+            AlertChange::Fired => {
                 update.push("state = 'firing', silenced_by = NULL, announced = 1");
             }
-            Change::Silenced => {
+            AlertChange::Silenced => {
                 update
                     .push("state = 'silenced', silenced_by = ")
                     .push_bind(silence.map(str::to_owned));
@@ -303,7 +303,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         now: jiff::Timestamp,
         notices: &crate::store::alerts::Notices<'_>,
     ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>> {
-        use crate::core::alert::{AlertState, Change};
+        use crate::core::alert::{AlertChange, AlertState};
         let mut transaction = self.writer().begin().await?;
         let alert = match Self::alert_by_id(&mut *transaction, id).await {
             Ok(alert) => alert,
@@ -344,13 +344,13 @@ impl crate::store::alerts::AlertStore for SqlStore {
         .execute(&mut *transaction)
         .await?;
         let change = match alert.state {
-            AlertState::Firing => Some(Change::Fired),
-            AlertState::Resolved => Some(Change::Resolved),
+            AlertState::Firing => Some(AlertChange::Fired),
+            AlertState::Resolved => Some(AlertChange::Resolved),
             AlertState::Acknowledged | AlertState::Silenced => None,
         };
         let transition = crate::store::alerts::AlertTransition {
             alert: Self::alert_by_id(&mut *transaction, id).await?,
-            change: change.unwrap_or(Change::Fired),
+            change: change.unwrap_or(AlertChange::Fired),
             cause: cause.to_owned(),
             started_flapping: false,
             damped: false,
@@ -542,7 +542,8 @@ impl SqlStore {
         events: &mut Vec<crate::store::NewEvent>,
     ) -> crate::store::Result<Vec<crate::store::alerts::AlertTransition>> {
         use crate::core::alert::{
-            AlertState, Change, ReportEffect, Standing, change_cause, counts_cycles, report_effect,
+            AlertChange, AlertState, ReportEffect, Standing, change_cause, counts_cycles,
+            report_effect,
         };
         use crate::store::clean_text;
         let crate::store::alerts::AlertReport {
@@ -553,7 +554,7 @@ impl SqlStore {
             flapping,
         } = *report;
         // (alert, change, started flapping, damped)
-        let mut changed: Vec<(String, Change, bool, bool)> = Vec::new();
+        let mut changed: Vec<(String, AlertChange, bool, bool)> = Vec::new();
         for signal in signals {
             // Held until commit: a silence check or settle racing this report waits, then
             // decides on what this report made.
@@ -662,24 +663,24 @@ impl SqlStore {
                         ""
                     };
                     let (state_sql, extra) = match change {
-                        Some(Change::Fired) => (
+                        Some(AlertChange::Fired) => (
                             format!(
                                 ", state = 'firing', silenced_by = NULL, announced = 1{cycle_sql}"
                             ),
                             None,
                         ),
-                        Some(Change::Silenced) => (
+                        Some(AlertChange::Silenced) => (
                             format!(
                                 ", state = 'silenced', silenced_by = $8{}{cycle_sql}",
                                 if new_cycle { ", announced = 0" } else { "" }
                             ),
                             silence.clone(),
                         ),
-                        Some(Change::Resolved) => (
+                        Some(AlertChange::Resolved) => (
                             ", state = 'resolved', resolved_at = $6, silenced_by = NULL".to_owned(),
                             None,
                         ),
-                        Some(Change::Acknowledged) => (
+                        Some(AlertChange::Acknowledged) => (
                             ", state = 'acknowledged', acknowledged_at = $6, acknowledged_by = $8"
                                 .to_owned(),
                             Some(cause.to_owned()),
@@ -775,7 +776,7 @@ impl SqlStore {
         now: jiff::Timestamp,
         events: &mut Vec<crate::store::NewEvent>,
     ) -> crate::store::Result<()> {
-        use crate::core::alert::Change;
+        use crate::core::alert::AlertChange;
         use sqlx::Row as _;
         let alert_id = transition.alert.id.as_str();
         if plan.event.is_some() {
@@ -800,7 +801,7 @@ impl SqlStore {
             )
             .await?;
         }
-        if transition.change == Change::Acknowledged {
+        if transition.change == AlertChange::Acknowledged {
             // Someone took it: a task about it is handled.
             sqlx::query("UPDATE alert_tasks SET closed_at = $1, closed_by = $2 WHERE alert_id = $3 AND closed_at IS NULL")
                 .bind(now.as_millisecond())
@@ -811,7 +812,7 @@ impl SqlStore {
         }
         for grouped in plan.groups {
             match transition.change {
-                Change::Fired => {
+                AlertChange::Fired => {
                     let destinations = serde_json::to_string(&grouped.destinations)
                         .unwrap_or_else(|_| "[]".into());
                     let labels =
@@ -881,7 +882,7 @@ impl SqlStore {
                     .execute(&mut **transaction)
                     .await?;
                 }
-                Change::Acknowledged | Change::Resolved => {
+                AlertChange::Acknowledged | AlertChange::Resolved => {
                     let told: Option<Option<i64>> = sqlx::query_scalar(
                         "SELECT notified_at FROM alert_group_members WHERE group_key = $1 AND alert_id = $2",
                     )
@@ -894,7 +895,7 @@ impl SqlStore {
                             .await?;
                         events.extend(grouped.follow_up);
                     }
-                    if transition.change == Change::Resolved {
+                    if transition.change == AlertChange::Resolved {
                         sqlx::query("DELETE FROM alert_group_members WHERE group_key = $1 AND alert_id = $2")
                             .bind(&grouped.key)
                             .bind(alert_id)
@@ -902,7 +903,7 @@ impl SqlStore {
                             .await?;
                     }
                 }
-                Change::Silenced => {}
+                AlertChange::Silenced => {}
             }
         }
         Ok(())
@@ -926,7 +927,7 @@ impl SqlStore {
     pub(super) async fn record_alert_change(
         transaction: &mut sqlx::Transaction<'_, Db>,
         alert_id: &str,
-        change: crate::core::alert::Change,
+        change: crate::core::alert::AlertChange,
         cause: &str,
         event_id: Option<&str>,
         now: jiff::Timestamp,
