@@ -995,3 +995,108 @@ async fn the_five_keys_and_team_figures_are_prometheus_gauges_recomputed_each_mi
         app.stop().await;
     }
 }
+
+/// Issue 29: a declined incident was counted as a change failure, and a deployment an incident
+/// names was failed over one window but not over a longer one when the incident started more
+/// than the attribution window after the shorter one's end.
+#[tokio::test]
+async fn a_declined_incident_fails_nothing_and_a_named_cause_counts_however_late() {
+    for backend in backends() {
+        let config = "[[services]]\nid = \"api\"\n\n[[services]]\nid = \"web\"\n";
+        let app = TestApp::spawn_at(backend, config, "2026-11-02T09:00:00Z".parse().unwrap()).await;
+        let writer = app
+            .token(&[firewatch::core::scope::Scope::DeploymentsWrite])
+            .await;
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::MetricsRead])
+            .await;
+        let deploy = |service: &'static str, at: &'static str| {
+            let (app, writer) = (&app, &writer);
+            async move {
+                record(
+                    app,
+                    writer,
+                    json!({"service": service, "environment": "production", "version": at,
+                           "commit": "abcdef1", "status": "success", "finished_at": at}),
+                )
+                .await["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            }
+        };
+        let declare = |service: &'static str| {
+            let app = &app;
+            async move {
+                let (status, incident) = app
+                    .api_json(
+                        Method::POST,
+                        "/api/v1/incidents",
+                        &app.admin_token,
+                        &json!({"title": "Errors", "severity": "SEV2", "services": [service]}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{incident}");
+                format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap())
+            }
+        };
+        let failures = |query: &'static str| {
+            let (app, reader) = (&app, &reader);
+            async move {
+                let (status, dora) = app
+                    .api(
+                        Method::GET,
+                        &format!("/api/v1/metrics/dora?{query}"),
+                        Some(reader),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{dora}");
+                (
+                    dora["change_failure_rate"]["count"].as_i64().unwrap(),
+                    dora["failed"].clone(),
+                )
+            }
+        };
+
+        // An incident on api half an hour after its deployment, then declined: no failure.
+        deploy("api", "2026-11-02T08:30:00Z").await;
+        wait_for_deployments(&app, &app.admin_token, 1).await;
+        let declined = declare("api").await;
+        let (status, moved) = app
+            .api_json(
+                Method::PATCH,
+                &declined,
+                &app.admin_token,
+                &json!({"state": "declined"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{moved}");
+        let window = "service=api&from=2026-11-02T00:00:00Z&to=2026-11-03T00:00:00Z";
+        assert_eq!(failures(window).await, (0, json!([])));
+
+        // web deployed on the 2nd; an incident found on the 10th names it.
+        let named = deploy("web", "2026-11-02T08:00:00Z").await;
+        wait_for_deployments(&app, &app.admin_token, 2).await;
+        app.advance(8 * 24 * 3600);
+        let late = declare("web").await;
+        let (status, linked) = app
+            .api_json(
+                Method::PATCH,
+                &late,
+                &app.admin_token,
+                &json!({"causing_deployment": named}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{linked}");
+        // Failed over the day it shipped, as over the fortnight.
+        for window in [
+            "service=web&from=2026-11-02T00:00:00Z&to=2026-11-03T00:00:00Z",
+            "service=web&from=2026-11-01T00:00:00Z&to=2026-11-15T00:00:00Z",
+        ] {
+            let (count, failed) = failures(window).await;
+            assert_eq!(count, 1, "{window}: {failed}");
+            assert_eq!(failed[0]["deployment"], named.as_str(), "{failed}");
+            assert_eq!(failed[0]["by"], "incident", "{failed}");
+        }
+    }
+}

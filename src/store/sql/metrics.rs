@@ -394,7 +394,9 @@ impl SqlStore {
             .map_err(|error| std::io::Error::other(error.to_string()).into())
     }
 
-    /// The incidents that started in `[from, to)` (milliseconds) on any of the services.
+    /// The incidents that started in `[from, to)` (milliseconds) on any of the services, and
+    /// those, whenever they started, that name a deployment finished in it: a named cause
+    /// counts however late it was found. Declined and merged incidents were not incidents.
     async fn dora_incidents(
         &self,
         services: Option<&[String]>,
@@ -408,8 +410,10 @@ impl SqlStore {
             "SELECT string_agg(id || '|' || CAST(COALESCE(impact_started_at, detected_at, created_at) AS TEXT) \
              || '|' || COALESCE(CAST(COALESCE(mitigated_at, resolved_at) AS TEXT), '') || '|' || services \
              || '|' || COALESCE(replace(causing_deployment, ';', '|'), ''), ';') FROM incidents \
-             WHERE COALESCE(impact_started_at, detected_at, created_at) >= $1 \
-             AND COALESCE(impact_started_at, detected_at, created_at) < $2",
+             WHERE state NOT IN ('declined', 'merged') \
+             AND ((COALESCE(impact_started_at, detected_at, created_at) >= $1 \
+             AND COALESCE(impact_started_at, detected_at, created_at) < $2) \
+             OR causing_deployment IN (SELECT id FROM deployments WHERE finished_at >= $1 AND finished_at < $2))",
         )
         .bind(from)
         .bind(to)
