@@ -308,8 +308,7 @@ pub async fn schedule_feed(
         .ok_or_else(|| ApiError::not_found("calendar"))?;
     let config = state.config.current();
     let now = state.clock.now();
-    let (from, to) = feed_range(now);
-    let shifts = views::shifts(&state.store, &config, id, from, to).await?;
+    let shifts = feed_shifts(&state, &config, id, feed_range(now)).await?;
     let events: Vec<_> = shifts
         .iter()
         .map(|shift| crate::core::oncall::CalendarEvent {
@@ -347,10 +346,9 @@ pub async fn person_feed(
         .person(id)
         .ok_or_else(|| ApiError::not_found("person"))?;
     let now = state.clock.now();
-    let (from, to) = feed_range(now);
     let mut events = Vec::new();
     for schedule in &config.schedules {
-        for shift in views::shifts(&state.store, &config, &schedule.id, from, to).await? {
+        for shift in feed_shifts(&state, &config, &schedule.id, feed_range(now)).await? {
             if shift.person == person.id {
                 events.push(crate::core::oncall::CalendarEvent {
                     uid: format!("{}-{id}-{}@firewatch", schedule.id, shift.start.as_second()),
@@ -372,6 +370,22 @@ pub async fn person_feed(
 fn feed_range(now: Timestamp) -> (Timestamp, Timestamp) {
     let week = jiff::SignedDuration::from_hours(7 * 24);
     (now - week, now + week * 8)
+}
+
+/// A schedule's shifts over a feed's range, each with its own start: the shift already
+/// running when the range starts is read from before it, so its UID and DTSTART stay the
+/// same from one fetch to the next (a calendar app re-adds an event whose UID changed).
+/// A layer's shift is at most one turn; the look back covers any turn up to 92 days.
+async fn feed_shifts(
+    state: &AppState,
+    config: &crate::config::Config,
+    schedule: &str,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<crate::core::oncall::Shift>, ApiError> {
+    let look_back = jiff::SignedDuration::from_hours(92 * 24);
+    let mut shifts = views::shifts(&state.store, config, schedule, from - look_back, to).await?;
+    shifts.retain(|shift| shift.end > from);
+    Ok(shifts)
 }
 
 async fn feed_token(state: &AppState, token: Option<&str>) -> Result<(), ApiError> {

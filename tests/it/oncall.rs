@@ -1142,3 +1142,62 @@ async fn a_page_to_a_contact_that_is_down_is_retried_until_it_answers() {
         app.stop().await;
     }
 }
+
+/// Issue 29: the shift running when a calendar feed starts (a week back) kept the feed's start
+/// as its own, so its UID and DTSTART changed on every fetch and calendar apps deleted and
+/// re-added it. A shift's UID and DTSTART are its own, whenever the feed is read.
+#[tokio::test]
+async fn a_calendar_feed_gives_each_shift_its_own_start_and_uid_on_every_fetch() {
+    for backend in backends() {
+        let config = r#"
+[[people]]
+id = "andrew"
+
+[[people]]
+id = "bo"
+
+[[schedules]]
+id = "primary"
+timezone = "UTC"
+[[schedules.layers]]
+rotation = "weekly"
+handoff = "mon 09:00"
+start = "2026-11-02"
+members = ["andrew", "bo"]
+"#;
+        // A Friday: the feed starts a week back, in bo's week from Monday the 9th, 09:00.
+        let app = TestApp::spawn_at(backend, config, "2026-11-20T12:00:00Z".parse().unwrap()).await;
+        let token = app
+            .token(&[firewatch::core::scope::Scope::OncallRead])
+            .await;
+        let fetch = |path: &'static str| {
+            let (app, token) = (&app, &token);
+            async move {
+                let answer = app
+                    .http
+                    .get(format!("{}{path}?token={token}", app.url))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(answer.status(), StatusCode::OK);
+                answer.text().await.unwrap()
+            }
+        };
+        let running = "UID:primary-bo-1794214800@firewatch\r\n";
+        for day in 0..2 {
+            for path in ["/ical/schedules/primary.ics", "/ical/people/bo.ics"] {
+                let text = fetch(path).await;
+                let at = text
+                    .find(running)
+                    .unwrap_or_else(|| panic!("day {day}, {path}: {text}"));
+                assert!(
+                    text[at..].contains("DTSTART:20261109T090000Z\r\nDTEND:20261116T090000Z"),
+                    "day {day}, {path}: {text}"
+                );
+                // Nothing starts at the feed's own start (noon, a week back).
+                assert!(!text.contains("T120000Z\r\nDTEND"), "{text}");
+            }
+            app.advance(24 * 3600);
+        }
+    }
+}
