@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Makes sure the tests have the real programs they talk to, from Debian's packages: Chromium
-# and its WebDriver (chromedriver) for the browser tests, and Prometheus Alertmanager for the
-# alert intake tests. Installs whichever is missing. Run as root (CI and the dev machines are).
+# and its WebDriver (chromedriver) for the browser tests, Prometheus Alertmanager for the
+# alert intake tests, and Prometheus for `promtool check metrics` against `/metrics`. Installs
+# whichever is missing. Run as root (CI and the dev machines are).
 set -euo pipefail
 
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
+[ -x /usr/bin/promtool ] || missing+=(prometheus)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-test-tools: installing ${missing[*]} from Debian's packages" >&2

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -34,7 +34,9 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics`: OpenMetrics for a scraper that asks for it in `Accept` (Prometheus does), else
+/// the classic text format every other reader takes.
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
     // Queue gauges are read from the store at scrape time, so every replica reports the truth.
     if let Ok(counts) = state.store.queue_counts().await {
         state.metrics.delivery_queue_depth.set(counts.pending);
@@ -52,12 +54,28 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
         // The process's own metrics still answer; the shared ones keep their last values.
         tracing::warn!(%error, "the DORA and operations gauges could not be computed");
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
-        .into_response()
+    let open_metrics = headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .any(|value| value.contains("application/openmetrics-text"));
+    if open_metrics {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            state.metrics.render(),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            state.metrics.render_classic(),
+        )
+            .into_response()
+    }
 }

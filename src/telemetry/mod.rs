@@ -131,10 +131,88 @@ impl Metrics {
             .inc();
     }
 
+    /// The registry in OpenMetrics' text format, for a scraper that asks for it.
     pub fn render(&self) -> String {
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut text, &self.registry);
         text
+    }
+
+    /// The registry in Prometheus' classic text format (0.0.4), what a scraper gets unless it
+    /// asks for OpenMetrics.
+    pub fn render_classic(&self) -> String {
+        classic(&self.render())
+    }
+}
+
+/// OpenMetrics text made classic: a counter's HELP and TYPE name its `_total` series (the
+/// classic format names the samples, OpenMetrics the family), the `_created` samples, UNIT
+/// lines and `# EOF` go, and HELP unescapes the quotes OpenMetrics escapes.
+fn classic(open_metrics: &str) -> String {
+    let counters: std::collections::HashSet<&str> = open_metrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut text = String::with_capacity(open_metrics.len());
+    for line in open_metrics.lines() {
+        if line == "# EOF" || line.starts_with("# UNIT ") {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let (name, help) = rest.split_once(' ').unwrap_or((rest, ""));
+            let total = if counters.contains(name) {
+                "_total"
+            } else {
+                ""
+            };
+            text.push_str(&format!(
+                "# HELP {name}{total} {}\n",
+                help.replace("\\\"", "\"")
+            ));
+            continue;
+        }
+        if let Some(name) = line
+            .strip_prefix("# TYPE ")
+            .and_then(|rest| rest.strip_suffix(" counter"))
+        {
+            text.push_str(&format!("# TYPE {name}_total counter\n"));
+            continue;
+        }
+        let series = line.split(['{', ' ']).next().unwrap_or_default();
+        if series
+            .strip_suffix("_created")
+            .is_some_and(|name| counters.contains(name))
+        {
+            continue;
+        }
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_counter_is_named_by_its_total_series_in_the_classic_format() {
+        let open_metrics = "# HELP fw_requests Requests by \\\"kind\\\".\n\
+            # TYPE fw_requests counter\n\
+            fw_requests_total{kind=\"a\"} 1\n\
+            fw_requests_created{kind=\"a\"} 1.7e9\n\
+            # HELP fw_depth Jobs waiting.\n\
+            # TYPE fw_depth gauge\n\
+            # UNIT fw_depth jobs\n\
+            fw_depth 3\n\
+            # EOF\n";
+        assert_eq!(
+            super::classic(open_metrics),
+            "# HELP fw_requests_total Requests by \"kind\".\n\
+             # TYPE fw_requests_total counter\n\
+             fw_requests_total{kind=\"a\"} 1\n\
+             # HELP fw_depth Jobs waiting.\n\
+             # TYPE fw_depth gauge\n\
+             fw_depth 3\n"
+        );
     }
 }

@@ -1100,3 +1100,122 @@ async fn a_declined_incident_fails_nothing_and_a_named_cause_counts_however_late
         }
     }
 }
+
+/// Issue 29: `/metrics` was always OpenMetrics, so `promtool check metrics` failed on the
+/// counters ("no help text": the classic format names a counter by its `_total` series) and
+/// classic parsers split them. Prometheus' own `promtool` (Debian's `prometheus` package, which
+/// `scripts/test` installs) checks what a plain scrape gets.
+#[tokio::test]
+async fn metrics_are_classic_text_that_promtool_passes_unless_openmetrics_is_asked_for() {
+    for backend in backends() {
+        let config = r#"
+[[integrations]]
+name = "ingest"
+kind = "generic"
+token = "t"
+
+[[destinations]]
+name = "nowhere"
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+
+[[routes]]
+match = { integration = "ingest" }
+to = ["nowhere"]
+
+[[teams]]
+id = "cloud"
+
+[[services]]
+id = "api"
+team = "cloud"
+"#;
+        let app = TestApp::spawn(backend, config).await;
+        let answer = app
+            .http
+            .post(format!("{}/hooks/ingest", app.url))
+            .bearer_auth("t")
+            .json(&json!({"type": "deploy"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::ACCEPTED);
+        // The delivery fails (nothing listens on port 9): a counter with a sample.
+        for _ in 0..100 {
+            if sample(
+                &app,
+                "firewatch_delivery_attempts_total{destination=\"nowhere\",outcome=\"retry\"}",
+            )
+            .await
+            .is_some()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let scrape = |accept: Option<&'static str>| {
+            let app = &app;
+            async move {
+                let mut request = app.http.get(format!("{}/metrics", app.url));
+                if let Some(accept) = accept {
+                    request = request.header("accept", accept);
+                }
+                let answer = request.send().await.unwrap();
+                assert_eq!(answer.status(), StatusCode::OK);
+                let kind = answer.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                (kind, answer.text().await.unwrap())
+            }
+        };
+        let (kind, classic) = scrape(None).await;
+        assert_eq!(kind, "text/plain; version=0.0.4; charset=utf-8");
+        assert!(
+            classic.contains("# TYPE firewatch_intake_requests_total counter\n"),
+            "{classic}"
+        );
+        assert!(
+            classic.contains(
+                "firewatch_intake_requests_total{integration=\"ingest\",result=\"accepted\"} 1\n"
+            ),
+            "{classic}"
+        );
+        assert!(!classic.contains("# EOF"), "{classic}");
+        let mut promtool = std::process::Command::new("promtool")
+            .args(["check", "metrics"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("promtool (Debian's prometheus package; scripts/test installs it)");
+        use std::io::Write as _;
+        promtool
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(classic.as_bytes())
+            .unwrap();
+        let checked = promtool.wait_with_output().unwrap();
+        assert!(
+            checked.status.success(),
+            "promtool check metrics: {}{}\n{classic}",
+            String::from_utf8_lossy(&checked.stdout),
+            String::from_utf8_lossy(&checked.stderr)
+        );
+        // What Prometheus asks for.
+        let (kind, open_metrics) = scrape(Some(
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+        ))
+        .await;
+        assert_eq!(
+            kind,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert!(
+            open_metrics.contains("# TYPE firewatch_intake_requests counter\n"),
+            "{open_metrics}"
+        );
+        assert!(open_metrics.ends_with("# EOF\n"), "{open_metrics}");
+    }
+}
