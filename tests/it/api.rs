@@ -203,7 +203,8 @@ async fn operations_endpoints() {
             "firewatch_intake_commit_batch_size_count 1",
             "firewatch_delivery_queue_depth 0",
             "firewatch_delivery_dead_letters 0",
-            "# TYPE firewatch_delivery_attempts counter",
+            // The classic text format names a counter by its `_total` series.
+            "# TYPE firewatch_delivery_attempts_total counter",
         ] {
             assert!(
                 metrics.contains(expected),

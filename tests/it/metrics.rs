@@ -270,8 +270,9 @@ async fn dora_counts_a_squash_merge_from_its_first_commit_and_a_rollback_as_a_fa
         assert_eq!(dora["lead_time"]["median_seconds"], 5 * 3600 + 300);
         assert_eq!(dora["lead_time"]["changes"], 1);
         assert_eq!(dora["lead_time"]["seeds"], 1);
-        // The rollback went back to a commit no push lists.
-        assert_eq!(dora["lead_time"]["unknown"], 1);
+        // The rollback went back to the seed's commit, which production had: it ships nothing
+        // (issue 29; it was "unknown", as a commit no push lists).
+        assert_eq!(dora["lead_time"]["unknown"], 0);
         assert!(dora["lead_time"]["na_reason"].is_null());
         // The seed (named by the incident) and the squash deployment (rolled back).
         assert_eq!(dora["change_failure_rate"]["count"], 2, "{dora}");
@@ -1217,5 +1218,111 @@ team = "cloud"
             "{open_metrics}"
         );
         assert!(open_metrics.ends_with("# EOF\n"), "{open_metrics}");
+    }
+}
+
+/// Issue 29: a rollback counted every commit back to the previous deployment's as shipped, so
+/// it "shipped" weeks-old changes and the lead time jumped. Each change counts once, at its
+/// first arrival in the environment; a commit production already had ships nothing. The week
+/// the issue scripts: c0 deployed (the seed); c1 and c2 pushed at t0+4h and t0+16h and
+/// deployed at t0+28h; c3 pushed at t0+3d and deployed at t0+4d; then a rollback to c2. The
+/// lead times are c1 24 h, c2 12 h, c3 24 h: the median is 24 h.
+#[tokio::test]
+async fn a_rollback_ships_no_changes_and_each_change_counts_once() {
+    const C0: &str = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+    const C1: &str = "c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1c1";
+    const C2: &str = "c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2c2";
+    const C3: &str = "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3";
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-12T00:00:00Z".parse().unwrap()).await;
+        let pipeline = app
+            .token(&[
+                firewatch::core::scope::Scope::DeploymentsWrite,
+                firewatch::core::scope::Scope::MetricsRead,
+            ])
+            .await;
+        let deploy = |sha: &'static str, kind: &'static str, at: &'static str| {
+            let (app, pipeline) = (&app, &pipeline);
+            async move {
+                record(
+                    app,
+                    pipeline,
+                    json!({"service": "api", "environment": "production", "version": sha,
+                           "commit": sha, "status": "success", "kind": kind, "finished_at": at}),
+                )
+                .await;
+            }
+        };
+        // t0 = 2026-11-02T00:00Z.
+        deploy(C0, "planned", "2026-11-02T00:00:00Z").await;
+        wait_for_deployments(&app, &pipeline, 1).await;
+        let main = push(
+            "refs/heads/main",
+            C0,
+            false,
+            vec![
+                commit(C1, "Retry the payment call", "2026-11-02T04:00:00Z"),
+                commit(C2, "Log the retry", "2026-11-02T16:00:00Z"),
+            ],
+        );
+        assert_eq!(
+            deliver(&app, "push", &main, "r-1", SECRET).await.0,
+            StatusCode::ACCEPTED
+        );
+        let main = push(
+            "refs/heads/main",
+            C2,
+            false,
+            vec![commit(C3, "Cache the prices", "2026-11-05T00:00:00Z")],
+        );
+        assert_eq!(
+            deliver(&app, "push", &main, "r-2", SECRET).await.0,
+            StatusCode::ACCEPTED
+        );
+        // Projected in the order stored: the pushes before the deployments that ship them.
+        deploy(C2, "planned", "2026-11-03T04:00:00Z").await;
+        wait_for_deployments(&app, &pipeline, 2).await;
+        deploy(C3, "planned", "2026-11-06T00:00:00Z").await;
+        wait_for_deployments(&app, &pipeline, 3).await;
+        deploy(C2, "rollback", "2026-11-06T02:00:00Z").await;
+        let deployed = wait_for_deployments(&app, &pipeline, 4).await;
+
+        let shipped = |id: &str| {
+            let (app, pipeline) = (&app, &pipeline);
+            let path = format!("/api/v1/deployments/{id}");
+            async move {
+                let (_, detail) = app.api(Method::GET, &path, Some(pipeline)).await;
+                detail["shipped"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|change| change["sha"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Newest first: the rollback ships nothing, c3's deployment c3 alone.
+        assert_eq!(deployed[0]["kind"], "rollback", "{deployed:?}");
+        assert_eq!(deployed[0]["changes"], "known", "{deployed:?}");
+        assert!(
+            shipped(deployed[0]["id"].as_str().unwrap())
+                .await
+                .is_empty()
+        );
+        assert_eq!(shipped(deployed[1]["id"].as_str().unwrap()).await, [C3]);
+        let mut first = shipped(deployed[2]["id"].as_str().unwrap()).await;
+        first.sort();
+        assert_eq!(first, [C1, C2]);
+
+        let (status, dora) = app
+            .api(
+                Method::GET,
+                "/api/v1/metrics/dora?service=api&from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z",
+                Some(&pipeline),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{dora}");
+        assert_eq!(dora["lead_time"]["changes"], 3, "{dora}");
+        assert_eq!(dora["lead_time"]["median_seconds"], 24 * 3600, "{dora}");
+        assert_eq!(dora["lead_time"]["unknown"], 0, "{dora}");
     }
 }

@@ -159,27 +159,78 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The commits from `sha` back through their parents, stopping before `stop` (the
-    /// previous deployment's commit) or where the stored pushes end.
+    /// The commits from `sha` back through their parents, stopping at a commit the service's
+    /// environment already had (one a successful deployment of it finished by `finished`
+    /// deployed) or where the stored pushes end. A rollback or a redeploy of a commit it had
+    /// therefore walks nothing.
     async fn commits_back(
         connection: &mut Connection,
         sha: &str,
-        stop: &str,
+        deployment: &DeploymentState,
+        finished: i64,
     ) -> crate::store::Result<Vec<String>> {
         let rows = sqlx::query(
-            "WITH RECURSIVE chain (sha, parent, depth) AS ( \
-               SELECT sha, parent, 1 FROM commits WHERE sha = $1 AND sha <> $2 \
+            "WITH RECURSIVE deployed (sha) AS ( \
+               SELECT sha FROM deployments WHERE service = $2 AND environment = $3 \
+               AND status = 'success' AND finished_at <= $4 AND sha IS NOT NULL \
+             ), chain (sha, parent, depth) AS ( \
+               SELECT sha, parent, 1 FROM commits WHERE sha = $1 AND sha NOT IN (SELECT sha FROM deployed) \
                UNION ALL \
                SELECT c.sha, c.parent, chain.depth + 1 FROM commits c JOIN chain ON c.sha = chain.parent \
-               WHERE c.sha <> $2 AND chain.depth < $3 \
+               WHERE c.sha NOT IN (SELECT sha FROM deployed) AND chain.depth < $5 \
              ) SELECT sha FROM chain",
         )
         .bind(sha)
-        .bind(stop)
+        .bind(&deployment.service)
+        .bind(&deployment.environment)
+        .bind(finished)
         .bind(MOST_COMMITS)
         .fetch_all(&mut *connection)
         .await?;
         rows.iter().map(|row| Ok(row.try_get("sha")?)).collect()
+    }
+
+    /// Which of `shas` the service's environment already had by `finished`: deployed as a
+    /// deployment's commit, or shipped as one of its changes. Each change counts once, at its
+    /// first arrival.
+    async fn already_shipped(
+        connection: &mut Connection,
+        shas: &[String],
+        deployment: &DeploymentState,
+        finished: i64,
+    ) -> crate::store::Result<std::collections::HashSet<String>> {
+        let mut shipped = std::collections::HashSet::new();
+        for chunk in shas.chunks(500) {
+            let mut builder =
+                sqlx::QueryBuilder::<Db>::new("SELECT d.sha AS sha FROM deployments d WHERE ");
+            let scope = |builder: &mut sqlx::QueryBuilder<'_, Db>| {
+                builder
+                    .push("d.service = ")
+                    .push_bind(deployment.service.clone())
+                    .push(" AND d.environment = ")
+                    .push_bind(deployment.environment.clone())
+                    .push(" AND d.status = 'success' AND d.finished_at <= ")
+                    .push_bind(finished);
+            };
+            scope(&mut builder);
+            builder.push(" AND d.sha IN (");
+            let mut separated = builder.separated(", ");
+            for sha in chunk {
+                separated.push_bind(sha.clone());
+            }
+            builder.push(") UNION SELECT c.sha AS sha FROM deployments d JOIN deployment_changes c ON c.deployment_id = d.id WHERE ");
+            scope(&mut builder);
+            builder.push(" AND c.sha IN (");
+            let mut separated = builder.separated(", ");
+            for sha in chunk {
+                separated.push_bind(sha.clone());
+            }
+            builder.push(")");
+            for row in builder.build().fetch_all(&mut *connection).await? {
+                shipped.insert(row.try_get("sha")?);
+            }
+        }
+        Ok(shipped)
     }
 
     /// When each of `shas` was committed, and for those that merged a pull request, when the
@@ -245,9 +296,10 @@ impl SqlStore {
         Ok((commits, pulls))
     }
 
-    /// Stores a finished deployment with the changes it shipped: the commits between it and
-    /// the previous successful deployment of its service and environment, read from the
-    /// stored pushes (or the ones the sender listed). Projected again, it changes nothing.
+    /// Stores a finished deployment with the changes it shipped: the commits back from it to
+    /// what its service and environment already had, read from the stored pushes (or the ones
+    /// the sender listed), less any the environment had before. Projected again, it changes
+    /// nothing.
     pub(super) async fn project_deployment(
         connection: &mut Connection,
         deployment: &DeploymentState,
@@ -274,21 +326,32 @@ impl SqlStore {
             .await?;
             match previous {
                 None => (Some(Changes::Seed), Vec::new()),
-                Some(previous) => {
-                    let shas = match (&deployment.sha, deployment.commits.is_empty()) {
+                Some(_) => {
+                    let mut shas = match (&deployment.sha, deployment.commits.is_empty()) {
                         (_, false) => deployment.commits.clone(),
                         (Some(sha), true) => {
-                            Self::commits_back(connection, sha, previous.as_deref().unwrap_or(""))
-                                .await?
+                            Self::commits_back(connection, sha, deployment, finished).await?
                         }
                         (None, true) => Vec::new(),
                     };
+                    let asked: Vec<String> = shas
+                        .iter()
+                        .chain(deployment.sha.as_ref())
+                        .cloned()
+                        .collect();
+                    let shipped =
+                        Self::already_shipped(connection, &asked, deployment, finished).await?;
+                    shas.retain(|sha| !shipped.contains(sha));
                     let (commits, pulls) = Self::change_inputs(connection, &shas).await?;
-                    // The same commit deployed again ships nothing new.
-                    let redeployed = deployment.commits.is_empty()
-                        && deployment.sha.is_some()
-                        && deployment.sha == previous;
-                    let changes = if redeployed {
+                    // A commit the environment already had (a rollback, a redeploy) ships
+                    // nothing new.
+                    let had_it = shas.is_empty()
+                        && deployment.commits.is_empty()
+                        && deployment
+                            .sha
+                            .as_ref()
+                            .is_some_and(|sha| shipped.contains(sha));
+                    let changes = if had_it {
                         Changes::Known(Vec::new())
                     } else {
                         dora::change_times(&shas, &commits, &pulls, deployment.finished_at)
