@@ -177,6 +177,7 @@ pub fn status_routes() -> Router<AppState> {
             axum::routing::get(status::incident),
         )
         .route("/status.json", axum::routing::get(status::summary))
+        .route("/api/v2/summary.json", axum::routing::get(status::summary))
         .route("/feed.atom", axum::routing::get(status::atom))
         .route("/status/feed.atom", axum::routing::get(status::atom))
         .route("/feed.rss", axum::routing::get(status::rss))
@@ -282,6 +283,7 @@ route_table! {
     get "/status" => status::page,
     get "/status/incidents/{id}" => status::incident,
     get "/status.json" => status::summary,
+    get "/api/v2/summary.json" => status::summary,
     get "/status/feed.atom" => status::atom,
     get "/status/feed.rss" => status::rss,
     post "/status/subscribe" => status::subscribe,

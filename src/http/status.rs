@@ -78,7 +78,8 @@ pub async fn public_headers_under_status(
 ) -> Response {
     let public = request.uri().path() == "/status"
         || request.uri().path().starts_with("/status/")
-        || request.uri().path() == "/status.json";
+        || request.uri().path() == "/status.json"
+        || request.uri().path() == "/api/v2/summary.json";
     let response = next.run(request).await;
     if public {
         public_headers(response).await

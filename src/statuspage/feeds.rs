@@ -1,5 +1,6 @@
 //! `/status/feed.atom` (RFC 4287) and `/status/feed.rss` (RSS 2.0): an entry per public
-//! update, newest first, each linking to its incident's page.
+//! update (and per resolution no public update told), newest first, each linking to its
+//! incident's page.
 
 use crate::statuspage::snapshot::Snapshot;
 
@@ -20,20 +21,32 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// (incident, update) pairs, newest update first, at most 50.
+/// (incident, update) pairs, newest update first, at most 50. An incident resolved without a
+/// public "resolved" update gets one, at its resolution, so a reader does not keep showing the
+/// last update's status.
 fn entries(
     snapshot: &Snapshot,
 ) -> Vec<(
     &crate::statuspage::snapshot::PublicIncident,
-    &crate::statuspage::snapshot::PublicUpdate,
+    crate::statuspage::snapshot::PublicUpdate,
 )> {
     let mut all: Vec<_> = snapshot
         .incidents
         .iter()
         .flat_map(|incident| {
+            let resolution = incident
+                .resolved_at
+                .filter(|_| !incident.updates.iter().any(|u| u.status == "resolved"))
+                .map(|at| crate::statuspage::snapshot::PublicUpdate {
+                    status: "resolved".into(),
+                    body: "This incident has been resolved.".into(),
+                    at,
+                });
             incident
                 .updates
                 .iter()
+                .cloned()
+                .chain(resolution)
                 .map(move |update| (incident, update))
         })
         .collect();

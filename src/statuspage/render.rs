@@ -162,7 +162,8 @@ pub fn summary(snapshot: &Snapshot) -> Value {
         .map(|m| {
             json!({
                 "id": m.id, "name": m.name, "status": m.status, "impact": "maintenance",
-                "created_at": m.scheduled_for, "updated_at": m.scheduled_for,
+                "created_at": m.created_at, "updated_at": m.updated_at,
+                "monitoring_at": null, "resolved_at": null,
                 "scheduled_for": m.scheduled_for, "scheduled_until": m.scheduled_until,
                 "shortlink": snapshot.page.url, "page_id": page_id, "incident_updates": [],
                 "components": snapshot.components.iter().filter(|c| m.components.contains(&c.id))

@@ -133,6 +133,9 @@ pub struct Maintenance {
     pub components: Vec<String>,
     pub scheduled_for: Timestamp,
     pub scheduled_until: Timestamp,
+    /// When the window was made, and when it last changed: made, or begun.
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
 }
 
 fn impact(incident: &Incident) -> &'static str {
@@ -280,6 +283,12 @@ pub async fn build(store: &Store, config: &Config, now: Timestamp) -> Result<Sna
                 components,
                 scheduled_for: start,
                 scheduled_until: end,
+                created_at: silence.created_at,
+                updated_at: if in_progress {
+                    silence.created_at.max(start)
+                } else {
+                    silence.created_at
+                },
             });
         }
     }

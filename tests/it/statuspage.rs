@@ -512,3 +512,81 @@ async fn a_responder_sets_a_components_status_from_the_ui_and_a_viewer_cannot() 
         app.stop().await;
     }
 }
+
+/// Issue 29: a maintenance window's `created_at` and `updated_at` read its scheduled start (two
+/// hours ahead for one made now) and it lacked Statuspage's `monitoring_at` and `resolved_at`;
+/// the summary was only at `/status.json`; and an incident resolved without a public update
+/// left the feeds at its last update, so readers kept showing "Monitoring".
+#[tokio::test]
+async fn a_maintenance_says_when_it_was_made_the_summary_is_at_statuspages_path_and_a_quiet_resolution_is_in_the_feeds()
+ {
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-02T09:00:00Z".parse().unwrap()).await;
+        let (code, body) = call(
+            &app,
+            Method::POST,
+            "/api/v1/silences",
+            Some(
+                json!({"service": "search", "startsAt": "2026-11-02T11:00:00Z",
+                        "duration": "1h", "comment": "Search index rebuild"}),
+            ),
+        )
+        .await;
+        assert_eq!(code, StatusCode::CREATED, "{body}");
+        let planned = summary(&app).await;
+        let window = &planned["scheduled_maintenances"][0];
+        assert_eq!(window["status"], "scheduled", "{planned}");
+        assert_eq!(window["scheduled_for"], "2026-11-02T11:00:00Z");
+        assert_eq!(window["created_at"], "2026-11-02T09:00:00Z", "{window}");
+        assert_eq!(window["updated_at"], "2026-11-02T09:00:00Z", "{window}");
+        for key in ["monitoring_at", "resolved_at"] {
+            assert!(
+                window.as_object().unwrap().contains_key(key) && window[key].is_null(),
+                "{key}: {window}"
+            );
+        }
+        // The same document where Statuspage serves it.
+        let (status, content_type, body) = public(&app, "/api/v2/summary.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(content_type, "application/json");
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), planned);
+
+        // Public until "monitoring", then resolved with no public update.
+        let (_, incident) = call(
+            &app,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Checkout fails", "severity": "SEV2", "services": ["api"]})),
+        )
+        .await;
+        let id = incident["id"].as_str().unwrap().to_owned();
+        post_update(
+            &app,
+            &id,
+            "monitoring",
+            "A fix is out; we are watching",
+            true,
+        )
+        .await;
+        app.advance(600);
+        let (code, body) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/resolve"),
+            None,
+        )
+        .await;
+        assert_eq!(code, StatusCode::OK, "{body}");
+        for feed in ["/status/feed.atom", "/status/feed.rss"] {
+            let (status, _, text) = public(&app, feed).await;
+            assert_eq!(status, StatusCode::OK);
+            let resolved = text
+                .find("<title>Resolved: ")
+                .unwrap_or_else(|| panic!("{feed}: {text}"));
+            let monitoring = text.find("<title>Monitoring: ").unwrap();
+            // Newest first.
+            assert!(resolved < monitoring, "{feed}: {text}");
+            assert!(text.contains("This incident has been resolved."), "{text}");
+        }
+    }
+}
