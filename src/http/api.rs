@@ -374,7 +374,11 @@ async fn change_alert(
     change: crate::core::alert::AlertChange,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(headers, Scope::AlertsWrite).await?;
-    let cause = format!("token:{}", token.name);
+    // A token that acts for a person is that person's hand, as on the page.
+    let cause = match &token.user {
+        Some(user) => format!("user:{user}"),
+        None => format!("token:{}", token.name),
+    };
     match crate::alerts::ops::change_alert(state, id, change, &cause).await {
         Ok(Some(transition)) => Ok(Json(
             serde_json::to_value(transition.alert).unwrap_or_default(),

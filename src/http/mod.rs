@@ -159,9 +159,13 @@ fn json_body<T: serde::de::DeserializeOwned>(
     })
 }
 
-/// How the record names what a token does.
-fn token_actor(token: &ApiToken) -> String {
-    format!("api:{}", token.name)
+/// How the record names what a token does: the person it acts for, as a signed-in person's
+/// action names them, when it acts for one (`token create --user`); else the token.
+pub(crate) fn token_actor(token: &ApiToken) -> String {
+    match &token.user {
+        Some(user) => format!("user:{user}"),
+        None => format!("api:{}", token.name),
+    }
 }
 
 pub use crate::state::ClientAddress;

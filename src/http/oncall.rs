@@ -161,7 +161,7 @@ pub async fn create_override(
     })?;
     ApiError::check_times([("start", Some(request.start)), ("end", Some(request.end))])?;
     let config = state.config.current();
-    let created_by = format!("api:{}", token.name);
+    let created_by = super::token_actor(&token);
     let new = views::check_override(
         &config,
         NewOverride {

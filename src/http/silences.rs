@@ -90,7 +90,7 @@ pub async fn create(
     })?;
     let now = state.clock.now();
     let new = request
-        .validate(&format!("api:{}", token.name), now)
+        .validate(&super::token_actor(&token), now)
         .map_err(ApiError::bad_parameter)?;
     let silence = crate::alerts::ops::create_silence(&state, &new).await?;
     Ok((StatusCode::CREATED, Json(view(&silence, now))))

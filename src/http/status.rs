@@ -157,7 +157,7 @@ pub async fn set_component(
             .note
             .map(|n| n.trim().to_owned())
             .filter(|n| !n.is_empty()),
-        set_by: format!("api:{}", token.name),
+        set_by: super::token_actor(&token),
         set_at: state.clock.now(),
     };
     state.store.set_status_override(&id, Some(&set)).await?;

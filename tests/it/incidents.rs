@@ -1031,3 +1031,60 @@ async fn the_real_alertmanager_opens_an_incident_whose_page_link_acknowledges_it
         app.stop().await;
     }
 }
+
+/// Issue 29: every actor through the API read `api:<token>`, even for a token that acts for a
+/// person (`token create --user`). Such a token's actions name the person, as the page's do;
+/// a token of nobody is still named as itself.
+#[tokio::test]
+async fn a_token_that_acts_for_a_person_names_the_person_on_the_record() {
+    use firewatch::core::role::Role;
+    use firewatch::core::scope::Scope;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, CONFIG).await;
+        crate::web::add_user(&app, "ana", Role::Responder).await;
+        let ana = app.user_token("ana", &[Scope::IncidentsWrite]).await;
+        let bot = app.token(&[Scope::IncidentsWrite]).await;
+        let (status, incident) = app
+            .api_json(
+                Method::POST,
+                "/api/v1/incidents",
+                &ana,
+                &json!({"title": "Checkout fails", "severity": "SEV3", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        assert_eq!(incident["declared_by"], "user:ana", "{incident}");
+        let id = incident["id"].as_str().unwrap();
+        for (token, text) in [(&ana, "Rolled back"), (&bot, "Paged the vendor")] {
+            let (status, body) = app
+                .api_json(
+                    Method::POST,
+                    &format!("/api/v1/incidents/{id}/notes"),
+                    token,
+                    &json!({"text": text}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (_, timeline) = app
+            .api(
+                Method::GET,
+                &format!("/api/v1/incidents/{id}/timeline"),
+                Some(&app.admin_token),
+            )
+            .await;
+        let actor = |text: &str| {
+            timeline["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|entry| entry["text"] == text)
+                .unwrap_or_else(|| panic!("{text}: {timeline}"))["actor"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        };
+        assert_eq!(actor("Rolled back"), "user:ana");
+        assert!(actor("Paged the vendor").starts_with("api:"), "{timeline}");
+    }
+}
