@@ -1088,3 +1088,44 @@ async fn a_token_that_acts_for_a_person_names_the_person_on_the_record() {
         assert!(actor("Paged the vendor").starts_with("api:"), "{timeline}");
     }
 }
+
+/// Issue 29: an alert that joined an incident someone had acknowledged still became an
+/// "unacknowledged" task an hour later. An alert an acknowledged open incident holds is being
+/// handled; so is one that stopped firing before the task's check ran.
+#[tokio::test]
+async fn no_unacknowledged_task_opens_for_an_alert_of_an_acknowledged_incident() {
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &paging_config(
+                &phones,
+                "declare_incident = \"critical\"\n\n[alerts]\ntask_unacknowledged_after = \"1h\"",
+            ),
+        )
+        .await;
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+        phones.andrew.wait_for(1).await;
+        app.idle().await;
+        let listed = app.get("/api/v1/incidents").await;
+        let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        // A second alert of the group joins the acknowledged incident, and fires on.
+        app.advance(60);
+        fire(&app, &storm("HighErrorRate", 2, "firing")).await;
+        app.idle().await;
+        let detail = app.get(&format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(detail["alerts"].as_array().unwrap().len(), 2, "{detail}");
+        app.advance(2 * 3600);
+        app.idle().await;
+        let tasks = app.get("/api/v1/tasks").await;
+        assert_eq!(tasks["items"], json!([]), "{tasks}");
+    }
+}

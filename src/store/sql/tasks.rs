@@ -15,9 +15,17 @@ impl crate::store::alerts::TaskStore for SqlStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<Option<crate::store::alerts::Task>> {
         let mut transaction = self.writer().begin().await?;
+        // "Unacknowledged" holds only while the alert fires and no acknowledged open incident
+        // holds it, checked in the transaction that opens the task: a resolve or an
+        // acknowledgement committed since the check read the alert wins.
         let inserted = sqlx::query(
             "INSERT INTO alert_tasks (id, alert_id, rule, service, team, reason, detail, opened_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8 WHERE $6 <> 'unacknowledged' OR ( \
+               EXISTS (SELECT 1 FROM alerts WHERE id = $2 AND state = 'firing') \
+               AND NOT EXISTS (SELECT 1 FROM incident_alerts ia JOIN incidents i ON i.id = ia.incident_id \
+                 WHERE ia.alert_id = $2 AND i.acknowledged_at IS NOT NULL \
+                 AND i.state IN ('triage', 'active', 'mitigated'))) \
+             ON CONFLICT DO NOTHING",
         )
         .bind(&task.id)
         .bind(&task.alert_id)
