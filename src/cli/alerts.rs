@@ -121,7 +121,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
             service,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let mut path = format!("/api/v1/alerts?limit=500&state={}", urlencode(&state));
             if let Some(service) = &service {
                 path.push_str(&format!("&service={}", urlencode(service)));
@@ -154,7 +154,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
             csv,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let mut path = format!("/api/v1/reports/noise?by={}", urlencode(&by));
             for (name, value) in [
                 ("days", days.map(|d| d.to_string())),
@@ -177,7 +177,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
             print_noise(&report);
         }
         AlertCommand::Tasks { all, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = if all {
                 "/api/v1/tasks?state=all"
             } else {
@@ -219,7 +219,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
             print_table(&header, &rows, &[]);
         }
         AlertCommand::CloseTask { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let task = api
                 .call(
                     reqwest::Method::POST,
@@ -321,7 +321,7 @@ pub(super) fn print_noise(report: &serde_json::Value) {
 }
 
 pub(super) async fn change_alert(client: &ClientArgs, id: &str, verb: &str) -> anyhow::Result<()> {
-    let api = ApiClient::new(&client.url, &client.token)?;
+    let api = client.api()?;
     let alert = api
         .call(
             reqwest::Method::POST,
@@ -340,7 +340,7 @@ pub(super) async fn change_alert(client: &ClientArgs, id: &str, verb: &str) -> a
 pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
     match command {
         SilenceCommand::List { all, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = if all {
                 "/api/v1/silences?status=all"
             } else {
@@ -377,7 +377,7 @@ pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
             timezone,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let mut body = serde_json::json!({
                 "matchers": matchers.join(", "),
                 "comment": comment,
@@ -409,7 +409,7 @@ pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
             );
         }
         SilenceCommand::Expire { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             api.call(
                 reqwest::Method::DELETE,
                 &format!("/api/v1/silences/{}", urlencode(&id)),

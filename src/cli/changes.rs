@@ -38,10 +38,21 @@ pub enum ChangeCommand {
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Reject a change someone else announced (the token must act as a user).
     Reject {
         id: String,
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        client: ClientArgs,
+    },
+    /// The change announcements, newest first: announced, pending_approval, approved, rejected,
+    /// expired or all.
+    List {
+        #[arg(long, default_value = "all")]
+        state: String,
+        #[arg(long)]
+        service: Option<String>,
         #[command(flatten)]
         client: ClientArgs,
     },
@@ -132,7 +143,7 @@ async fn run(command: ChangeCommand) -> anyhow::Result<ExitCode> {
             timeout,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let body = serde_json::json!({
                 "summary": summary, "service": service, "environment": environment,
                 "risk": risk, "rollback": rollback, "needs_approval": needs_approval,
@@ -148,7 +159,7 @@ async fn run(command: ChangeCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ChangeCommand::Approve { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!("/api/v1/changes/{}/approve", urlencode(&id));
             println!(
                 "{}",
@@ -157,7 +168,7 @@ async fn run(command: ChangeCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ChangeCommand::Reject { id, reason, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!("/api/v1/changes/{}/reject", urlencode(&id));
             let body = serde_json::json!({ "reason": reason });
             println!(
@@ -166,12 +177,41 @@ async fn run(command: ChangeCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        ChangeCommand::List {
+            state,
+            service,
+            client,
+        } => {
+            let api = client.api()?;
+            let mut path = String::from("/api/v1/changes");
+            let mut query = Vec::new();
+            if state != "all" {
+                query.push(format!("state={}", urlencode(&state)));
+            }
+            if let Some(service) = &service {
+                query.push(format!("service={}", urlencode(service)));
+            }
+            if !query.is_empty() {
+                path = format!("{path}?{}", query.join("&"));
+            }
+            let listed = api.call(reqwest::Method::GET, &path).await?;
+            let items = listed["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
+                println!("no change announcements");
+            } else {
+                println!("ID STATE (RISK, SERVICE IN ENVIRONMENT): SUMMARY");
+                for change in &items {
+                    println!("{}", describe(change));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         ChangeCommand::Wait {
             id,
             timeout,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             wait(&api, &id, &timeout).await
         }
     }

@@ -28,7 +28,7 @@ pub(super) async fn notifications(command: NotificationsCommand) -> anyhow::Resu
             client,
             destination,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let mut cursor: Option<String> = None;
             println!(
                 "{:<8} {:<20} {:<38} {:<8} LAST ERROR",
@@ -60,7 +60,7 @@ pub(super) async fn notifications(command: NotificationsCommand) -> anyhow::Resu
             }
         }
         NotificationsCommand::Redrive { id, all, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             if all {
                 let result = api
                     .call(reqwest::Method::POST, "/api/v1/notifications/redrive")

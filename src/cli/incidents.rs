@@ -99,7 +99,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             summary,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let mut body =
                 serde_json::json!({ "title": title, "severity": severity, "services": services });
             if let Some(priority) = priority {
@@ -121,7 +121,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             public,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let body =
                 serde_json::json!({ "status": status, "message": message, "public": public });
             let updated = api
@@ -134,7 +134,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             println!("{}", describe(&updated));
         }
         IncidentCommand::Ack { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!("/api/v1/incidents/{}/acknowledge", urlencode(&id));
             println!(
                 "{}",
@@ -142,7 +142,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             );
         }
         IncidentCommand::Resolve { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!("/api/v1/incidents/{}/resolve", urlencode(&id));
             println!(
                 "{}",
@@ -155,7 +155,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             person,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!(
                 "/api/v1/incidents/{}/roles/{}",
                 urlencode(&id),
@@ -172,7 +172,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             star,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let path = format!("/api/v1/incidents/{}/notes", urlencode(&id));
             let body = serde_json::json!({ "text": text, "starred": star });
             println!(
@@ -181,7 +181,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             );
         }
         IncidentCommand::Show { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let incident = api
                 .call(
                     reqwest::Method::GET,
@@ -233,7 +233,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             }
         }
         IncidentCommand::List { state, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let body = api
                 .call(
                     reqwest::Method::GET,

@@ -90,7 +90,7 @@ pub(super) async fn deploy(command: DeployCommand) -> anyhow::Result<()> {
         link,
         client,
     } = command;
-    let api = ApiClient::new(&client.url, &client.token)?;
+    let api = client.api()?;
     let mut body = serde_json::json!({
         "service": service, "environment": environment, "version": version,
         "status": status, "kind": kind,
@@ -144,7 +144,7 @@ pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
             client,
         } => ("ops", service, team, None, days, None, csv, client),
     };
-    let api = ApiClient::new(&client.url, &client.token)?;
+    let api = client.api()?;
     let mut query = vec![("days", days.to_string())];
     for (name, value) in [
         ("service", service),

@@ -154,10 +154,28 @@ pub struct ServeArgs {
 pub struct ClientArgs {
     /// Base URL of a running Firewatch.
     #[arg(long, env = "FIREWATCH_URL")]
-    pub url: String,
+    pub url: Option<String>,
     /// API token.
     #[arg(long, env = "FIREWATCH_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Option<String>,
+}
+
+impl ClientArgs {
+    /// The client for the running Firewatch these name; when one is missing, the error says
+    /// both ways to give it, the flag and the environment variable.
+    pub fn api(&self) -> anyhow::Result<ApiClient> {
+        let url = self.url.as_deref().filter(|url| !url.trim().is_empty()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no Firewatch to talk to: set FIREWATCH_URL (or pass --url), e.g. http://127.0.0.1:8080"
+            )
+        })?;
+        let token = self.token.as_deref().filter(|token| !token.trim().is_empty()).ok_or_else(|| {
+            anyhow::anyhow!(
+                "no API token: set FIREWATCH_TOKEN (or pass --token); `firewatch token create` makes one"
+            )
+        })?;
+        ApiClient::new(url, token)
+    }
 }
 
 pub async fn run(cli: Cli) -> ExitCode {

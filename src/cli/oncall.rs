@@ -81,7 +81,7 @@ fn when(text: &str, base: jiff::Timestamp) -> anyhow::Result<jiff::Timestamp> {
 }
 
 pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
-    let api = ApiClient::new(&args.client.url, &args.client.token)?;
+    let api = args.client.api()?;
     let mut query = Vec::new();
     for (name, value) in [
         ("schedule", &args.schedule),
@@ -142,7 +142,7 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
             replaces,
             client,
         } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let start = when(&start, SystemClock.now())?;
             let end = when(&end, start)?;
             let mut body = serde_json::json!({
@@ -169,7 +169,7 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
             );
         }
         OverrideCommand::List { schedule, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let body = api
                 .call(
                     reqwest::Method::GET,
@@ -192,7 +192,7 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
             }
         }
         OverrideCommand::Remove { id, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             api.call(
                 reqwest::Method::DELETE,
                 &format!("/api/v1/overrides/{}", urlencode(&id)),
@@ -207,7 +207,7 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
 pub(super) async fn page(command: PageCommand) -> anyhow::Result<()> {
     match command {
         PageCommand::Test { person, client } => {
-            let api = ApiClient::new(&client.url, &client.token)?;
+            let api = client.api()?;
             let body = api
                 .call(
                     reqwest::Method::POST,

@@ -384,3 +384,61 @@ async fn through_the_ui_and_its_chat_link_the_announcer_cannot_approve_and_a_sec
         app.stop().await;
     }
 }
+
+/// Issue 29: there was no `change list`. It lists the announcements with a header, newest
+/// first, and says so when there are none.
+#[tokio::test]
+async fn change_list_shows_the_announcements_and_says_when_there_are_none() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &CONFIG.replace("TEAM", &chat.url)).await;
+        let people = people(&app).await;
+        let listed = crate::cli::client(&["change", "list"], &app.url, &people.pipeline).await;
+        assert!(
+            listed.status.success(),
+            "{}",
+            String::from_utf8_lossy(&listed.stderr)
+        );
+        assert_eq!(stdout(&listed), "no change announcements\n");
+        let announced = crate::cli::client(
+            &[
+                "change",
+                "announce",
+                "Rotate the database password",
+                "--service",
+                "api",
+                "--env",
+                "production",
+                "--risk",
+                "low",
+                "--rollback",
+                "Restore the old secret",
+            ],
+            &app.url,
+            &people.pipeline,
+        )
+        .await;
+        assert!(
+            announced.status.success(),
+            "{}",
+            String::from_utf8_lossy(&announced.stderr)
+        );
+        let listed = crate::cli::client(&["change", "list"], &app.url, &people.pipeline).await;
+        let text = stdout(&listed);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert_eq!(lines[0], "ID STATE (RISK, SERVICE IN ENVIRONMENT): SUMMARY");
+        assert!(
+            lines[1]
+                .ends_with("announced (low risk, api in production): Rotate the database password"),
+            "{text}"
+        );
+        let none = crate::cli::client(
+            &["change", "list", "--state", "rejected"],
+            &app.url,
+            &people.pipeline,
+        )
+        .await;
+        assert_eq!(stdout(&none), "no change announcements\n");
+    }
+}

@@ -428,3 +428,28 @@ async fn server_side_commands_need_only_the_database_url_from_the_config() {
         "{output:?}"
     );
 }
+
+/// Issue 29: a client command without a URL or token failed with clap's "--url <URL>" and
+/// "--token <TOKEN>" alone, naming neither environment variable the README sets.
+#[test]
+fn a_client_command_without_a_url_or_token_says_which_variable_to_set() {
+    let run = |envs: &[(&str, &str)]| {
+        let output = std::process::Command::new(BINARY)
+            .args(["incident", "list"])
+            .env_remove("FIREWATCH_URL")
+            .env_remove("FIREWATCH_TOKEN")
+            .env_remove("FIREWATCH_CONFIG")
+            .envs(envs.iter().copied())
+            .output()
+            .expect("firewatch runs");
+        assert!(!output.status.success());
+        text(&output.stderr)
+    };
+    let said = run(&[]);
+    assert!(said.contains("set FIREWATCH_URL (or pass --url)"), "{said}");
+    let said = run(&[("FIREWATCH_URL", "http://127.0.0.1:9")]);
+    assert!(
+        said.contains("set FIREWATCH_TOKEN (or pass --token)"),
+        "{said}"
+    );
+}
