@@ -1,6 +1,5 @@
-//! What the adapters (the API, the web UI, the CLI and the runner's callers) share: the
-//! platform's [`Context`] that every operation takes, plus what only they hold: the sign-in
-//! throttle and the status page's renderings.
+//! What the API and the web UI share: the platform's [`Context`] that every operation takes,
+//! plus what only they hold: the sign-in throttle and the status page's renderings.
 
 use std::sync::{Arc, Mutex};
 

@@ -376,7 +376,7 @@ async fn change_alert(
     let token = state.authorize(headers, Scope::AlertsWrite).await?;
     // A token that acts for a person is that person's hand, as on the page.
     let cause = match &token.user {
-        Some(user) => format!("user:{user}"),
+        Some(_) => super::token_actor(&token),
         None => format!("token:{}", token.name),
     };
     match crate::alerts::ops::change_alert(state, id, change, &cause).await {

@@ -315,16 +315,17 @@ impl SqlStore {
         let (changes, shas) = if deployment.status != Outcome::Success {
             (None, Vec::new())
         } else {
-            let previous: Option<Option<String>> = sqlx::query_scalar(
-                "SELECT sha FROM deployments WHERE service = $1 AND environment = $2 \
-                 AND status = 'success' AND finished_at <= $3 ORDER BY finished_at DESC, seq DESC LIMIT 1",
+            // The first of its service and environment is the seed: what it shipped is unknowable.
+            let earlier: Option<i64> = sqlx::query_scalar(
+                "SELECT seq FROM deployments WHERE service = $1 AND environment = $2 \
+                 AND status = 'success' AND finished_at <= $3 LIMIT 1",
             )
             .bind(&deployment.service)
             .bind(&deployment.environment)
             .bind(finished)
             .fetch_optional(&mut *connection)
             .await?;
-            match previous {
+            match earlier {
                 None => (Some(Changes::Seed), Vec::new()),
                 Some(_) => {
                     let mut shas = match (&deployment.sha, deployment.commits.is_empty()) {
