@@ -102,7 +102,9 @@ pub fn reminder(config: &Config, incident: &Incident, from: Timestamp) -> Option
     let at = from.saturating_add(every).ok()?;
     Some(Timer {
         kind: JobKind::IncidentReminder,
-        payload: serde_json::json!({ "incident": incident.id }).to_string(),
+        // The due time lets a timer an update has since replaced know it is stale.
+        payload: serde_json::json!({ "incident": incident.id, "due": at.as_millisecond() })
+            .to_string(),
         at,
         key: format!("incident-reminder:{}:{}", incident.id, at.as_millisecond()),
     })

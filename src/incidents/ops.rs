@@ -437,11 +437,14 @@ pub async fn remind(
     #[derive(serde::Deserialize)]
     struct Payload {
         incident: String,
+        /// Absent in timers set before it was written.
+        due: Option<i64>,
     }
     let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
         tracing::warn!(payload = %job.payload, "incident_reminder job with an unreadable payload");
         return Ok(());
     };
+    let set_for = payload.due.map(crate::clock::from_millis);
     let incident = match store.get_incident(&payload.incident).await {
         Ok(incident) => incident,
         Err(StoreError::NotFound) => return Ok(()),
@@ -466,6 +469,11 @@ pub async fn remind(
                 }
                 let last = current.last_update_at.unwrap_or(current.created_at);
                 let due = last.saturating_add(every).unwrap_or(last);
+                if set_for.is_some_and(|set_for| set_for < due) {
+                    // Set before the latest update, which set its own: when the clock jumps
+                    // past both, only that one reminds.
+                    return Err(Refused("replaced by a later reminder".into()));
+                }
                 if due > now {
                     // An update came since, or the priority changed: wait for the new due time.
                     return Ok((

@@ -513,6 +513,12 @@ async fn declaring_pages_through_the_services_policy_and_acknowledging_the_incid
         for kind in ["state", "escalated", "page", "acknowledged"] {
             assert!(kinds.iter().any(|k| k == kind), "{kind}: {kinds:?}");
         }
+        // The escalation's acknowledgement is the incident's: said once.
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "acknowledged").count(),
+            1,
+            "{kinds:?}"
+        );
         let texts: Vec<String> = kinds_and_texts(&timeline)
             .into_iter()
             .map(|(_, text)| text)
@@ -706,6 +712,59 @@ async fn updates_are_told_commanders_reminded_at_the_prioritys_interval_and_head
             .collect();
         assert_eq!(minor_reminders.len(), 1, "{texts:?}");
         let _ = minor;
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_clock_that_jumps_past_two_reminder_timers_reminds_once() {
+    for backend in backends() {
+        let team = crate::support::Destination::start().await;
+        let announce = crate::support::Destination::start().await;
+        let config = COMMUNICATION
+            .replace("TEAM", &team.url)
+            .replace("ANNOUNCE", &announce.url);
+        let app = TestApp::spawn(backend, &config).await;
+        let (_, incident) = call(
+            &app,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Checkout is down", "severity": "SEV2", "services": ["api"]})),
+        )
+        .await;
+        let id = incident["id"].as_str().unwrap().to_owned();
+        // Declaring set a reminder for the hour; the update nine minutes later set another.
+        app.advance(9 * 60);
+        let (status, body) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/updates"),
+            Some(json!({"status": "identified", "message": "A bad config push"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        app.idle().await;
+        // A sleeping laptop, a paused VM: both timers are due at once.
+        app.advance(2 * 3600);
+        app.idle().await;
+        let reminders = |texts: Vec<String>| {
+            texts
+                .into_iter()
+                .filter(|t| t.contains("Update due: Checkout is down"))
+                .count()
+        };
+        assert_eq!(reminders(slack_texts(&team)), 1, "{:?}", slack_texts(&team));
+        let timeline = app.get(&format!("/api/v1/incidents/{id}/timeline")).await;
+        let reminded: Vec<String> = kinds_and_texts(&timeline)
+            .into_iter()
+            .filter(|(kind, _)| kind == "reminder")
+            .map(|(_, text)| text)
+            .collect();
+        assert_eq!(reminded, ["No update for 2h: the channels reminded"]);
+        // The chain goes on from the reminder: the next one an hour later.
+        app.advance(3600);
+        app.idle().await;
+        assert_eq!(reminders(slack_texts(&team)), 2, "{:?}", slack_texts(&team));
         app.stop().await;
     }
 }

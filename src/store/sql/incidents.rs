@@ -487,19 +487,32 @@ impl crate::store::incidents::IncidentStore for SqlStore {
         .bind(id)
         .fetch_all(&mut *connection)
         .await?;
+        // Acknowledging the incident acknowledges each of its escalations, which log it too:
+        // what the timeline already says at that instant is said once.
+        let mut said: std::collections::HashSet<(i64, String, String)> = entries
+            .iter()
+            .filter(|entry| entry.kind == "acknowledged")
+            .map(|entry| {
+                (
+                    entry.at.as_millisecond(),
+                    entry.kind.clone(),
+                    entry.text.clone(),
+                )
+            })
+            .collect();
         for row in &rows {
             let kind: String = row.try_get("kind")?;
-            entries.push(entry(
-                row.try_get("at")?,
-                if kind == "acknowledged" {
-                    "acknowledged"
-                } else {
-                    "escalated"
-                },
-                row.try_get("text")?,
-                row.try_get("actor")?,
-                None,
-            ));
+            let kind = if kind == "acknowledged" {
+                "acknowledged"
+            } else {
+                "escalated"
+            };
+            let at: i64 = row.try_get("at")?;
+            let text: String = row.try_get("text")?;
+            if !said.insert((at, kind.to_owned(), text.clone())) {
+                continue;
+            }
+            entries.push(entry(at, kind, text, row.try_get("actor")?, None));
         }
         // Every page, and how its delivery went.
         let rows = sqlx::query(
