@@ -44,6 +44,94 @@ pub async fn acknowledge_incident(
     Ok(incident)
 }
 
+/// A responder attaches alerts to an open incident (one declared by hand while its services'
+/// alerts fire): they join it, its timeline says so, and when the incident was already
+/// acknowledged, the ones still firing are acknowledged with it. Attaching one already
+/// joined changes nothing.
+pub async fn attach_to_incident(
+    state: &Context,
+    key: &str,
+    alert_ids: &[String],
+    by: &str,
+) -> Result<Incident, IncidentError> {
+    if alert_ids.is_empty() {
+        return Err(IncidentError::Invalid(
+            "name at least one alert to attach".into(),
+        ));
+    }
+    let mut alerts = Vec::with_capacity(alert_ids.len());
+    for id in alert_ids {
+        match state.store.get_alert(id).await {
+            Ok(alert) => alerts.push(alert),
+            Err(StoreError::NotFound) => {
+                return Err(IncidentError::Invalid(format!("there is no alert {id}")));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    let incident = state.store.get_incident(key).await?;
+    let joined: std::collections::HashSet<String> = state
+        .store
+        .incident_alerts(&incident.id)
+        .await?
+        .into_iter()
+        .map(|joined| joined.alert_id)
+        .collect();
+    let now = state.clock.now();
+    let decided = state
+        .store
+        .change_incident(
+            &incident.id,
+            &|current| {
+                if !current.state.is_open() {
+                    return Err(crate::core::incident::Refused(format!(
+                        "the incident is {}; alerts join only an open incident",
+                        current.state.as_str()
+                    )));
+                }
+                let mut effects = crate::store::incidents::Effects::default();
+                for alert in alerts.iter().filter(|alert| !joined.contains(&alert.id)) {
+                    let about = if alert.summary.is_empty() {
+                        alert.rule.clone()
+                    } else {
+                        format!("{}: {}", alert.rule, alert.summary)
+                    };
+                    let mut entry = crate::incidents::decide::entry(
+                        now,
+                        "alert",
+                        format!("Alert attached: {about}"),
+                        by,
+                    );
+                    entry.link = Some(format!("/alerts/{}", alert.id));
+                    effects.timeline.push(entry);
+                    effects.alerts.push(alert.id.clone());
+                }
+                Ok((current.clone(), effects))
+            },
+            now,
+        )
+        .await?;
+    let incident = decided?;
+    if incident.times.acknowledged.is_some() {
+        for alert in &alerts {
+            if alert.state == crate::core::alert::AlertState::Firing {
+                change_alert(state, &alert.id, AlertChange::Acknowledged, by).await?;
+            }
+        }
+    }
+    Ok(incident)
+}
+
+/// The incidents an alert joined (by opening one, joining one, or being attached), newest
+/// first: what its page and the API show.
+pub async fn incidents_of(state: &Context, alert_id: &str) -> Result<Vec<Incident>, StoreError> {
+    let mut incidents = Vec::new();
+    for id in state.store.alert_incidents(alert_id).await? {
+        incidents.push(state.store.get_incident(&id).await?);
+    }
+    Ok(incidents)
+}
+
 /// Stores a silence or maintenance window and has a silence check run at once.
 pub async fn create_silence(state: &Context, silence: &NewSilence) -> Result<Silence, StoreError> {
     let now = state.clock.now();

@@ -331,6 +331,7 @@ pub async fn list_alerts(
         service: params.service,
         severity,
         before,
+        latest_fire_first: false,
         limit,
     };
     let items = state.store.list_alerts(&filter).await?;
@@ -349,6 +350,16 @@ pub async fn get_alert(
         other => other?,
     };
     let changes = state.store.alert_changes(&id).await?;
+    let base = state.config.current().server.base_url();
+    let incidents: Vec<serde_json::Value> = crate::alerts::ops::incidents_of(&state, &id)
+        .await?
+        .iter()
+        .map(|incident| {
+            json!({"id": incident.id, "number": incident.number, "title": incident.title,
+                   "state": incident.state.as_str(),
+                   "url": format!("{base}/incidents/{}", incident.number)})
+        })
+        .collect();
     let mut escalations = Vec::new();
     for escalation in state.store.alert_escalations(&id).await? {
         let log = state.store.escalation_log(&escalation.id).await?;
@@ -363,6 +374,7 @@ pub async fn get_alert(
             serde_json::to_value(changes).unwrap_or_default(),
         );
         object.insert("escalations".into(), serde_json::Value::Array(escalations));
+        object.insert("incidents".into(), serde_json::Value::Array(incidents));
     }
     Ok(Json(value))
 }

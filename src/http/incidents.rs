@@ -296,6 +296,29 @@ pub async fn acknowledge(
     Ok(Json(view(&state, &incident)))
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AttachRequest {
+    alerts: Vec<String>,
+}
+
+/// `POST /api/v1/incidents/{id}/alerts` `{"alerts": [id, …]}`: the alerts join the incident;
+/// answers the incident with its alerts.
+pub async fn attach_alerts(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(key): PathText,
+    super::RequestBody(bytes): super::RequestBody,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
+    let request: AttachRequest = body(&bytes, "alerts to attach {\"alerts\": [id, …]}")?;
+    let incident =
+        crate::alerts::ops::attach_to_incident(&state, &key, &request.alerts, &who(&token)).await?;
+    let mut value = view(&state, &incident);
+    value["alerts"] = json!(state.store.incident_alerts(&incident.id).await?);
+    Ok(Json(value))
+}
+
 /// `POST /api/v1/incidents/{id}/resolve`.
 pub async fn resolve(
     State(state): State<AppState>,

@@ -272,6 +272,7 @@ route_table! {
     post "/api/v1/incidents/{id}/acknowledge" => incidents::acknowledge,
     post "/api/v1/incidents/{id}/resolve" => incidents::resolve,
     post "/api/v1/incidents/{id}/notes" => incidents::note,
+    post "/api/v1/incidents/{id}/alerts" => incidents::attach_alerts,
     post "/api/v1/incidents/{id}/updates" => incidents::update,
     get "/api/v1/incidents/{id}/timeline" => incidents::timeline,
     put "/api/v1/incidents/{id}/roles/{role}" => incidents::assign_role,

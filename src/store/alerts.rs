@@ -262,6 +262,8 @@ pub struct AlertFilter {
     pub service: Option<String>,
     pub severity: Option<crate::core::alert::Severity>,
     pub before: Option<i64>,
+    /// Newest fire first (the page), not newest alert first (the API's cursor order).
+    pub latest_fire_first: bool,
     pub limit: i64,
 }
 

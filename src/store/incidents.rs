@@ -40,7 +40,7 @@ pub struct NewIncident {
 
 /// What a change stores besides the incident's row, in the same transaction: its timeline
 /// entries, a role handed over, a status update, the notices it sends, the reminders it
-/// sets, and the escalations it starts.
+/// sets, the escalations it starts, and the alerts a responder attached.
 #[derive(Debug, Clone, Default)]
 pub struct Effects {
     pub timeline: Vec<TimelineEntry>,
@@ -49,6 +49,8 @@ pub struct Effects {
     pub events: Vec<crate::store::NewEvent>,
     pub timers: Vec<crate::store::Timer>,
     pub paging: Vec<crate::store::oncall::EscalationStart>,
+    /// Alert ids that join the incident now (one already joined stays as it was).
+    pub alerts: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -140,7 +142,10 @@ pub struct IncidentFilter {
 pub struct JoinedAlert {
     pub alert_id: String,
     pub rule: String,
+    pub summary: String,
     pub service: Option<String>,
+    /// The alert's state now.
+    pub state: String,
     pub joined_at: Timestamp,
 }
 
@@ -207,6 +212,9 @@ pub trait IncidentStore {
 
     /// The alerts that opened or joined it, first first.
     async fn incident_alerts(&self, id: &str) -> crate::store::Result<Vec<JoinedAlert>>;
+
+    /// The ids of the incidents an alert joined, newest first.
+    async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>>;
 
     /// Earlier incidents (created before this one) on any of its services or with alerts of
     /// any of its alert rules, newest first.

@@ -97,4 +97,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "each deployment's packed DORA record"
     ),
     migration!(23, "0023_token_creator.sql", "who made each API token"),
+    migration!(
+        24,
+        "0024_alerts_fired.sql",
+        "alerts listed by their latest fire"
+    ),
 ];

@@ -73,6 +73,7 @@ pub async fn page(
             service: service.clone(),
             severity,
             before: None,
+            latest_fire_first: true,
             limit: PAGE_SIZE,
         })
         .await?;
@@ -174,6 +175,7 @@ pub async fn detail(
         other => other?,
     };
     let changes = state.store.alert_changes(&id).await?;
+    let incidents = crate::alerts::ops::incidents_of(&state, &id).await?;
     let mut escalations = Vec::new();
     for escalation in state.store.alert_escalations(&id).await? {
         let log = state.store.escalation_log(&escalation.id).await?;
@@ -201,6 +203,7 @@ pub async fn detail(
         context! {
             alert => minijinja::Value::from(minijinja::value::Serde(&alert)),
             changes => minijinja::Value::from(minijinja::value::Serde(&changes)),
+            incidents => minijinja::Value::from(minijinja::value::Serde(&incidents)),
             escalations,
         },
     )

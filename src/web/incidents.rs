@@ -444,7 +444,9 @@ pub(super) async fn incident_page(
             updates => serialized(&view.updates),
             update_statuses => UPDATE_STATUSES,
             last_status,
+            commander => view.roles.get("commander").cloned().flatten().map(|holding| name_of(&holding.person)),
             alerts => serialized(&view.alerts),
+            suggested_alerts => serialized(&suggested_alerts(state, incident, &view.alerts).await?),
             timeline,
             what_changed,
             cause_unlisted => incident.causing_deployment.as_ref().filter(|_| !cause_listed),
@@ -748,6 +750,65 @@ pub async fn mark_cause(
     Form(form): Form<CauseForm>,
 ) -> Result<Response, PageError> {
     about_cause(&state, &headers, &user, &key, &form.change, false).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AttachForm {
+    #[serde(default)]
+    alert: String,
+}
+
+/// "Attach": a firing alert on the incident's services joins it.
+pub async fn attach_alert(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: SignedIn,
+    PagePath(key): PagePath,
+    Form(form): Form<AttachForm>,
+) -> Result<Response, PageError> {
+    user.require(Role::Responder)?;
+    let result =
+        crate::alerts::ops::attach_to_incident(&state, &key, &[form.alert], &who(&user)).await;
+    acted(
+        &state,
+        &user,
+        &headers,
+        &key,
+        result,
+        "attached",
+        context! {},
+    )
+    .await
+}
+
+/// Alerts still firing on the incident's services that have not joined it: what a responder
+/// who declared it by hand is offered to attach.
+async fn suggested_alerts(
+    state: &AppState,
+    incident: &Incident,
+    joined: &[crate::store::incidents::JoinedAlert],
+) -> Result<Vec<crate::store::alerts::Alert>, StoreError> {
+    let mut suggested = Vec::new();
+    if !incident.state.is_open() {
+        return Ok(suggested);
+    }
+    for service in &incident.services {
+        let firing = state
+            .store
+            .list_alerts(&crate::store::alerts::AlertFilter {
+                open: true,
+                service: Some(service.clone()),
+                limit: 20,
+                ..Default::default()
+            })
+            .await?;
+        suggested.extend(
+            firing
+                .into_iter()
+                .filter(|alert| !joined.iter().any(|j| j.alert_id == alert.id)),
+        );
+    }
+    Ok(suggested)
 }
 
 /// The overview's panel: the open incidents, newest first.

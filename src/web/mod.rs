@@ -81,6 +81,7 @@ pub fn routes() -> Router<AppState> {
         .route("/incidents/{id}/times", post(incidents::edit_times))
         .route("/incidents/{id}/updates", post(incidents::post_update))
         .route("/incidents/{id}/notes", post(incidents::add_note))
+        .route("/incidents/{id}/alerts", post(incidents::attach_alert))
         .route("/incidents/{id}/cause", post(incidents::mark_cause))
         .route("/incidents/{id}/rule-out", post(incidents::rule_out))
         .route(

@@ -704,13 +704,13 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
         // A commander.
         app.advance(60);
         browser
-            .select("tr[data-role=commander] select[name=person]", "andrew")
+            .select("[data-role=commander] select[name=person]", "andrew")
             .await;
-        browser.click("tr[data-role=commander] button").await;
+        browser.click("[data-role=commander] button").await;
         browser.wait_for_path("/incidents/1?changed=role").await;
         assert!(
             browser
-                .text("tr[data-role=commander] .holder")
+                .text("[data-role=commander] .holder")
                 .await
                 .starts_with("Andrew since 2026-11-02 10:13")
         );

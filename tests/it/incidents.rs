@@ -1188,3 +1188,139 @@ async fn no_unacknowledged_task_opens_for_an_alert_of_an_acknowledged_incident()
         assert_eq!(tasks["items"], json!([]), "{tasks}");
     }
 }
+
+#[tokio::test]
+async fn a_firing_alert_attached_to_a_hand_declared_incident_is_acknowledged_with_it_and_knows_it()
+{
+    for backend in backends() {
+        let phones = Phones::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &paging_config(&phones, "\n[alerts]\ntask_unacknowledged_after = \"1h\""),
+        )
+        .await;
+        fire(&app, &storm("HighErrorRate", 1, "firing")).await;
+        phones.andrew.wait_for(1).await;
+        app.idle().await;
+        let alerts = app.get("/api/v1/alerts").await;
+        let alert = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(alerts["items"][0]["service"], "api", "{alerts}");
+
+        // Someone declares by hand while it fires: it has no alerts until one is attached.
+        let (status, incident) = call(
+            &app,
+            Method::POST,
+            "/api/v1/incidents",
+            Some(json!({"title": "Errors on api", "severity": "SEV2", "services": ["api"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        let id = incident["id"].as_str().unwrap().to_owned();
+        let detail = app.get(&format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(detail["alerts"], json!([]));
+        let (status, _) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/acknowledge"),
+            None,
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+
+        // Refusals say why and change nothing.
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/alerts"),
+            Some(json!({"alerts": ["no-such-alert"]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+        assert_eq!(
+            refused["error"]["message"],
+            "there is no alert no-such-alert"
+        );
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/alerts"),
+            Some(json!({"alerts": []})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+
+        let (status, attached) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/alerts"),
+            Some(json!({"alerts": [alert]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{attached}");
+        assert_eq!(attached["alerts"][0]["alert_id"], alert.as_str());
+        assert_eq!(attached["alerts"][0]["state"], "acknowledged");
+        // Attaching again changes nothing.
+        let (status, again) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/alerts"),
+            Some(json!({"alerts": [alert]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert_eq!(again["alerts"].as_array().unwrap().len(), 1);
+
+        // The incident acknowledged it: acknowledged by the same hand, and it knows its incident.
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged", "{shown}");
+        assert_eq!(shown["acknowledged_by"], "api:test-admin");
+        assert_eq!(shown["incidents"][0]["number"], 1, "{shown}");
+        assert!(
+            shown["incidents"][0]["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/incidents/1")
+        );
+        let timeline = app.get(&format!("/api/v1/incidents/{id}/timeline")).await;
+        let attached_entries: Vec<(String, String)> = kinds_and_texts(&timeline)
+            .into_iter()
+            .filter(|(_, text)| text.starts_with("Alert attached"))
+            .collect();
+        assert_eq!(
+            attached_entries,
+            [(
+                "alert".to_owned(),
+                "Alert attached: HighErrorRate: HighErrorRate on api-0".to_owned()
+            )]
+        );
+
+        // Its escalation stopped; no task opens for it.
+        app.advance(2 * 3600);
+        app.idle().await;
+        assert_eq!(phones.gyeongjun.received().len(), 0);
+        let tasks = app.get("/api/v1/tasks").await;
+        assert_eq!(tasks["items"], json!([]), "{tasks}");
+
+        // A resolved incident takes no more alerts.
+        call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/resolve"),
+            None,
+        )
+        .await;
+        let (status, refused) = call(
+            &app,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/alerts"),
+            Some(json!({"alerts": [alert]})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+        assert_eq!(
+            refused["error"]["message"],
+            "the incident is resolved; alerts join only an open incident"
+        );
+        app.stop().await;
+    }
+}

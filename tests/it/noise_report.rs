@@ -674,16 +674,15 @@ async fn the_alerts_page_lists_tasks_and_responders_close_them() {
         let open = seen.testid("open-tasks").unwrap();
         assert!(
             open.contains(&format!(
-                "unacknowledged HighLatency {UNACKNOWLEDGED_DETAIL} api cloud just now"
+                "unacknowledged HighLatency {UNACKNOWLEDGED_DETAIL} api · cloud · opened just now"
             )),
             "{open}"
         );
         assert!(
-            seen.body
-                .contains(&format!(r#"href="/alerts?state=all#alert-{alert}""#)),
+            seen.body.contains(&format!(r#"href="/alerts/{alert}""#)),
             "the task links to its alert"
         );
-        assert!(seen.body.contains(&format!(r#"<tr id="alert-{alert}">"#)));
+        assert!(seen.body.contains(&format!(r#"<li id="alert-{alert}">"#)));
         assert!(!seen.body.contains(&close), "viewers get no Close button");
         let viewer_csrf = viewer.csrf().await;
         let refused = viewer.post(&close, &[("_csrf", &viewer_csrf)]).await;

@@ -1354,6 +1354,7 @@ async fn incident_forms_need_a_responder_and_their_token_and_refusals_say_why() 
             ),
             ("/incidents/1/notes", vec![("text", "looked at the logs")]),
             ("/incidents/1/cause", vec![("change", "x")]),
+            ("/incidents/1/alerts", vec![("alert", "x")]),
         ];
         let before = incident_state(&app).await;
         for (path, fields) in &routes {
@@ -1467,7 +1468,7 @@ async fn incident_forms_need_a_responder_and_their_token_and_refusals_say_why() 
             .await;
         assert_eq!(noted.status, StatusCode::SEE_OTHER, "{}", noted.body);
         let page = viewer.get("/incidents/1").await;
-        let row = between(&page.body, "<tr class=\"kind-note starred\">", "</tr>");
+        let row = between(&page.body, "<li class=\"kind-note starred\">", "</li>");
         assert!(
             row.contains("★") && row.contains("Rolled back to v2.2"),
             "{row}"

@@ -394,9 +394,12 @@ impl crate::store::alerts::AlertStore for SqlStore {
         if let Some(before) = filter.before {
             builder.push(" AND seq < ").push_bind(before);
         }
-        builder
-            .push(" ORDER BY seq DESC LIMIT ")
-            .push_bind(filter.limit);
+        builder.push(if filter.latest_fire_first {
+            " ORDER BY fired_at DESC, seq DESC LIMIT "
+        } else {
+            " ORDER BY seq DESC LIMIT "
+        });
+        builder.push_bind(filter.limit);
         let rows = builder.build().fetch_all(self.reader()).await?;
         rows.iter().map(Self::alert_from_row).collect()
     }
@@ -700,6 +703,10 @@ impl SqlStore {
                                 .unwrap_or_else(|_| "{}".into()),
                             alert.severity,
                         )
+                    } else if change == Some(AlertChange::Resolved) && !alert.summary.is_empty() {
+                        // What it said while it fired is what a responder looks for later;
+                        // a resolving report's wording ("recovered") would hide it.
+                        (alert.summary.clone(), labels, annotations, signal.severity)
                     } else {
                         (signal.summary.clone(), labels, annotations, signal.severity)
                     };

@@ -167,6 +167,14 @@ impl SqlStore {
                 .execute(&mut **transaction)
                 .await?;
         }
+        for alert in &effects.alerts {
+            sqlx::query("INSERT INTO incident_alerts (incident_id, alert_id, joined_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(alert)
+                .bind(now.as_millisecond())
+                .execute(&mut **transaction)
+                .await?;
+        }
         Self::insert_event_rows(transaction, &effects.events, now).await?;
         Self::insert_timers(transaction, &effects.timers, now).await?;
         for start in &effects.paging {
@@ -630,7 +638,7 @@ impl crate::store::incidents::IncidentStore for SqlStore {
 
     async fn incident_alerts(&self, id: &str) -> crate::store::Result<Vec<JoinedAlert>> {
         let rows = sqlx::query(
-            "SELECT i.alert_id, i.joined_at, a.rule, a.service FROM incident_alerts i JOIN alerts a ON a.id = i.alert_id \
+            "SELECT i.alert_id, i.joined_at, a.rule, a.summary, a.service, a.state FROM incident_alerts i JOIN alerts a ON a.id = i.alert_id \
              WHERE i.incident_id = $1 ORDER BY i.joined_at, a.seq",
         )
         .bind(id)
@@ -641,11 +649,24 @@ impl crate::store::incidents::IncidentStore for SqlStore {
                 Ok(JoinedAlert {
                     alert_id: row.try_get("alert_id")?,
                     rule: row.try_get("rule")?,
+                    summary: row.try_get("summary")?,
                     service: row.try_get("service")?,
+                    state: row.try_get("state")?,
                     joined_at: from_millis(row.try_get("joined_at")?),
                 })
             })
             .collect()
+    }
+
+    async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>> {
+        let ids = sqlx::query_scalar(
+            "SELECT i.incident_id FROM incident_alerts i JOIN incidents n ON n.id = i.incident_id \
+             WHERE i.alert_id = $1 ORDER BY n.seq DESC",
+        )
+        .bind(alert_id)
+        .fetch_all(self.reader())
+        .await?;
+        Ok(ids)
     }
 
     async fn earlier_incidents(
