@@ -63,7 +63,109 @@ const INCIDENTS: [(&str, &str, &str); 8] = [
     ("web", "Web assets failing to load", "SEV2"),
     ("gateway", "Gateway returning 502s", "SEV1"),
 ];
-/// Who leads an incident on each team's services.
+/// Follow-ups a post-mortem asks for: (title, days until due, done by now sometimes).
+const FOLLOW_UPS: [(&str, i64, bool); 10] = [
+    ("Canary deployments for this service", 14, true),
+    (
+        "Alert on the error budget burn rate, not the raw 5xx rate",
+        21,
+        false,
+    ),
+    (
+        "Add a readiness check that covers the database pool",
+        10,
+        true,
+    ),
+    ("Runbook: how to roll back a schema migration", 7, true),
+    ("Load-test the new release at twice peak traffic", 28, false),
+    ("Set client timeouts below the gateway's 30s", 10, true),
+    ("Page the owning team, not the platform rotation", 5, true),
+    (
+        "Feature-flag the new code path so it can be turned off without a deploy",
+        21,
+        false,
+    ),
+    (
+        "Dashboard panel for upstream latency per dependency",
+        14,
+        false,
+    ),
+    (
+        "Circuit breaker around the payment provider's API",
+        30,
+        false,
+    ),
+];
+/// Why a deployment broke production: (cause, what went well, what went badly).
+const DEPLOY_CAUSES: [(&str, &str, &str); 4] = [
+    (
+        "A release changed the connection pool size, and under the evening peak requests queued until they timed out.",
+        "The alert fired within five minutes and the rollback took one command.",
+        "The pool setting was not visible in the pull request; nothing in CI exercised peak load.",
+    ),
+    (
+        "A migration added an index without `CONCURRENTLY` and locked a hot table for twelve minutes.",
+        "The commander posted updates every fifteen minutes; customers knew what was happening.",
+        "The migration review checklist had no step for lock time on large tables.",
+    ),
+    (
+        "A new feature read a config key that only staging had, and production fell back to a default that disabled caching.",
+        "Staging and production differences were found quickly from the deployment's diff in Firewatch.",
+        "Config keys are not validated at start-up, so the release looked healthy until traffic came.",
+    ),
+    (
+        "A dependency upgrade changed the HTTP client's default timeout from 30s to unlimited.",
+        "The on-call engineer acknowledged within two minutes and had help in ten.",
+        "Upgrades with changelogs over a page were merged without a second reviewer.",
+    ),
+];
+/// Why something failed that nobody deployed.
+const DEPENDENCY_CAUSES: [(&str, &str, &str); 3] = [
+    (
+        "The upstream identity provider answered slowly after its own maintenance.",
+        "The status page was updated before the first customer ticket arrived.",
+        "We had no timeout budget for the provider, so threads piled up behind it.",
+    ),
+    (
+        "A certificate on an internal load balancer expired overnight.",
+        "The TLS check caught it within a minute once it was added.",
+        "Nothing watched the certificate's expiry date.",
+    ),
+    (
+        "The message broker's disk filled, and producers blocked.",
+        "Consumers recovered on their own once space was freed.",
+        "The disk alert was a warning that nobody was paged for.",
+    ),
+];
+/// Change announcements of the ordinary week: (summary, risk, rollback).
+const CHANGES: [(&str, &str, &str); 5] = [
+    (
+        "Rotate {service}'s database credentials",
+        "medium",
+        "Restore the previous secret version",
+    ),
+    (
+        "Move {service} to the new Kubernetes node pool",
+        "medium",
+        "Cordon the new pool; pods reschedule on the old one",
+    ),
+    (
+        "Raise {service}'s rate limit from 100 to 300 requests per second",
+        "low",
+        "Set the limit back in the gateway config",
+    ),
+    (
+        "Turn on HTTP/2 between the gateway and {service}",
+        "medium",
+        "Flip the gateway flag back to HTTP/1.1",
+    ),
+    (
+        "Renew {service}'s TLS certificate ahead of expiry",
+        "low",
+        "Reinstall the current certificate from the vault",
+    ),
+];
+/// Who leads an incident on each team's services./// Who leads an incident on each team's services.
 const COMMANDERS: [(&str, &str); 3] = [("cloud", "andrew"), ("data", "rui"), ("web", "sam")];
 
 /// Midnight UTC `DAYS` days before `now`.
@@ -543,12 +645,23 @@ impl Script {
         )
         .await?;
         if self.rng.u32(0..100) < 80 {
+            let (cause, went_well, went_badly) = if rolled_back {
+                let (cause, well, badly) = DEPLOY_CAUSES[self.rng.usize(0..DEPLOY_CAUSES.len())];
+                (cause, well, badly)
+            } else {
+                let (cause, well, badly) =
+                    DEPENDENCY_CAUSES[self.rng.usize(0..DEPENDENCY_CAUSES.len())];
+                (cause, well, badly)
+            };
             let markdown = format!(
-                "# Post-mortem\n\n## Summary\n\nA change to production raised the error rate until it was {}.\n\n\
-                 ## Impact\n\nSome requests failed for about an hour.\n\n## What went well\n\n\
-                 - The alert fired within five minutes.\n- The on-call engineer acknowledged quickly.\n\n\
-                 ## What we will change\n\n- Canary the deployment before it reaches everyone.\n- Alert on the error budget, not the raw rate.\n",
-                if rolled_back { "rolled back" } else { "fixed" }
+                "# Post-mortem\n\n## Summary\n\n{cause} The error rate stayed up until the change was {}.\n\n\
+                 ## Impact\n\nSome requests failed for about an hour; retries hid most of it from customers.\n\n\
+                 ## What went well\n\n- {went_well}\n\n## What went badly\n\n- {went_badly}\n",
+                if rolled_back {
+                    "rolled back"
+                } else {
+                    "mitigated"
+                }
             );
             self.api(
                 reqwest::Method::PUT,
@@ -556,10 +669,14 @@ impl Script {
                 json!({"markdown": markdown}),
             )
             .await?;
-            for (title, owner, days, done) in [
-                ("Canary deployments for this service", "andrew", 14, true),
-                ("Alert on the error budget burn rate", "mina", 21, false),
-            ] {
+            let picked = self.rng.usize(0..FOLLOW_UPS.len());
+            let second = (picked + 1 + self.rng.usize(0..FOLLOW_UPS.len() - 1)) % FOLLOW_UPS.len();
+            let owners = [self.pick(&DEVELOPERS), self.pick(&DEVELOPERS)];
+            for (index, (title, days, done)) in [FOLLOW_UPS[picked], FOLLOW_UPS[second]]
+                .into_iter()
+                .enumerate()
+            {
+                let owner = owners[index];
                 let due = (self.now() + SignedDuration::from_hours(24 * days))
                     .strftime("%Y-%m-%d")
                     .to_string();
@@ -640,12 +757,13 @@ impl Script {
                 if weekday == jiff::civil::Weekday::Tuesday {
                     self.at(day_start + SignedDuration::from_hours(16)).await?;
                     let service = self.pick(&SERVICES);
+                    let (summary, risk, rollback) = CHANGES[self.rng.usize(0..CHANGES.len())];
                     self.api(
                         reqwest::Method::POST,
                         "/changes",
-                        json!({"summary": format!("Rotate {service}'s database credentials"),
-                               "service": service, "environment": "production", "risk": "medium",
-                               "rollback": "Restore the previous secret version", "needs_approval": false}),
+                        json!({"summary": summary.replace("{service}", service),
+                               "service": service, "environment": "production", "risk": risk,
+                               "rollback": rollback, "needs_approval": false}),
                     )
                     .await?;
                     self.made.changes += 1;
@@ -670,8 +788,81 @@ impl Script {
                 self.close_incident(&id, false).await?;
             }
         }
+        self.live(now).await?;
         self.at(now).await?;
         Ok(self.made)
+    }
+
+    /// The last hour leaves something to respond to, so every page and button can be tried:
+    /// an incident in progress with its alert attached, a critical alert paging someone now,
+    /// a change waiting for a second person's approval, and a silence running.
+    async fn live(&mut self, now: Timestamp) -> anyhow::Result<()> {
+        let began = now - SignedDuration::from_mins(50);
+        self.at(began).await?;
+        self.alert(
+            "SearchLatencyHigh",
+            "search",
+            "critical",
+            true,
+            "search: p99 above 2s for 10 minutes",
+        )
+        .await?;
+        let id = self.incident("search", None, began).await?;
+        let firing = self
+            .api(
+                reqwest::Method::GET,
+                "/alerts?state=firing&service=search",
+                json!(null),
+            )
+            .await?;
+        let alerts: Vec<Value> = firing["items"]
+            .as_array()
+            .map(|items| items.iter().map(|alert| alert["id"].clone()).collect())
+            .unwrap_or_default();
+        if !alerts.is_empty() {
+            self.api(
+                reqwest::Method::POST,
+                &format!("/incidents/{id}/alerts"),
+                json!({ "alerts": alerts }),
+            )
+            .await?;
+        }
+        self.api(
+            reqwest::Method::POST,
+            &format!("/incidents/{id}/notes"),
+            json!({"text": "The index rebuild started at the top of the hour is still running; queries wait on it.", "starred": true}),
+        )
+        .await?;
+
+        self.at(now - SignedDuration::from_mins(20)).await?;
+        self.api(
+            reqwest::Method::POST,
+            "/silences",
+            json!({"matchers": "alertname=\"DiskSpaceLow\", service=\"ingest\"", "duration": "6h",
+                   "comment": "ingest-1 disk replaced tonight; the cleanup job is off until then"}),
+        )
+        .await?;
+        self.api(
+            reqwest::Method::POST,
+            "/changes",
+            json!({"summary": "Upgrade billing's PostgreSQL from 15 to 16", "service": "billing",
+                   "environment": "production", "risk": "high",
+                   "rollback": "Fail over to the 15 replica kept in sync until Friday",
+                   "needs_approval": true}),
+        )
+        .await?;
+        self.made.changes += 1;
+
+        self.at(now - SignedDuration::from_mins(4)).await?;
+        self.alert(
+            "HighErrorRate",
+            "billing",
+            "critical",
+            true,
+            "billing: 5xx above 2% for 5 minutes",
+        )
+        .await?;
+        Ok(())
     }
 }
 

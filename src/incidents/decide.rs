@@ -274,7 +274,10 @@ pub fn decide(
                         now,
                         "edit",
                         match value {
-                            Some(at) => format!("Key time {name} set to {at}"),
+                            Some(at) => format!(
+                                "Key time {name} set to {}",
+                                at.round(jiff::Unit::Second).unwrap_or(at)
+                            ),
                             None => format!("Key time {name} cleared"),
                         },
                         by,

@@ -167,6 +167,65 @@ pub async fn on_call(
     Ok(entries)
 }
 
+/// One schedule as a glance answers it: who is on call now and until when, and who comes
+/// next and when.
+#[derive(Debug, Clone, Serialize)]
+pub struct NowAndNext {
+    pub schedule: String,
+    pub schedule_name: String,
+    /// Display names; several when layers overlap, none in a gap.
+    pub now: Vec<String>,
+    pub until: Option<Timestamp>,
+    pub next: Option<String>,
+    pub next_at: Option<Timestamp>,
+}
+
+/// Who is on call now and next on each schedule `scope` names, looking two weeks ahead.
+pub async fn now_and_next(
+    store: &Store,
+    config: &Config,
+    scope: Scope<'_>,
+    now: Timestamp,
+) -> Result<Vec<NowAndNext>, ViewError> {
+    let name_of = |person: &str| {
+        config
+            .person(person)
+            .map_or(person.to_owned(), |p| p.display_name().to_owned())
+    };
+    let mut out = Vec::new();
+    for schedule in schedules(config, scope)? {
+        let all = match shifts(store, config, schedule, now, now + GAP_HORIZON).await {
+            Ok(all) => all,
+            // A schedule that does not compile is check-config's to report.
+            Err(ViewError::Invalid(_)) => continue,
+            Err(error) => return Err(error),
+        };
+        let current: Vec<&Shift> = all
+            .iter()
+            .filter(|shift| shift.start <= now && now < shift.end)
+            .collect();
+        let until = current.iter().map(|shift| shift.end).min();
+        let after = until.unwrap_or(now);
+        let now_people: Vec<&str> = current.iter().map(|shift| shift.person.as_str()).collect();
+        let next = all
+            .iter()
+            .filter(|shift| shift.start >= after && !now_people.contains(&shift.person.as_str()))
+            .min_by_key(|shift| shift.start);
+        out.push(NowAndNext {
+            schedule: schedule.to_owned(),
+            schedule_name: config
+                .schedule(schedule)
+                .map_or(schedule, |s| s.display_name())
+                .to_owned(),
+            now: current.iter().map(|shift| name_of(&shift.person)).collect(),
+            until,
+            next: next.map(|shift| name_of(&shift.person)),
+            next_at: next.map(|shift| shift.start),
+        });
+    }
+    Ok(out)
+}
+
 /// A stretch when nobody is on call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {

@@ -27,6 +27,7 @@ mod overview;
 mod page_link;
 mod postmortems;
 mod render;
+mod services;
 mod silences;
 mod status_components;
 
@@ -105,6 +106,7 @@ pub fn routes() -> Router<AppState> {
         .route("/action_items", get(action_items::list))
         .route("/action_items/{id}/status", post(action_items::set_status))
         .route("/oncall", get(oncall::page))
+        .route("/services", get(services::page))
         .route("/oncall/overrides", post(oncall::create_override))
         .route(
             "/oncall/overrides/{id}/delete",

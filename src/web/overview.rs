@@ -1,5 +1,7 @@
-//! `/`: the open incidents, what came in today, how delivery is going, and the latest
-//! events, with charts of intake per hour and delivery latency over the last day.
+//! `/`: the live loop first (what is firing, the open incidents, who is on call now and next
+//! per team, the latest deployments, pages this week against each team's budget), then how
+//! intake and delivery are going: counts, charts per hour over the last day, the latest
+//! events and each destination's health.
 
 use std::collections::BTreeMap;
 
@@ -165,6 +167,7 @@ pub async fn page(
         .map(EventRow::new)
         .collect();
     let open_incidents = super::incidents::open_incidents(&state).await?;
+    let live = live_loop(&state, &open_incidents, now).await?;
     Frame {
         state: &state,
         user: &user,
@@ -175,6 +178,7 @@ pub async fn page(
         "overview.html",
         context! {
             open_incidents => minijinja::Value::from(minijinja::value::Serde(&open_incidents)),
+            live => minijinja::Value::from(minijinja::value::Serde(&live)),
             today,
             last_day,
             delivered,
@@ -188,6 +192,131 @@ pub async fn page(
             latency => minijinja::Value::from(minijinja::value::Serde(latency_chart(&latency, now))),
         },
     )
+}
+
+/// Firing alerts shown; the rest are a link away.
+const FIRING_SHOWN: usize = 10;
+const DEPLOYMENTS_SHOWN: i64 = 8;
+
+/// What a responder looks at first.
+#[derive(Debug, Serialize)]
+struct Live {
+    firing: Vec<crate::store::alerts::Alert>,
+    firing_total: usize,
+    /// Per open incident (in `open_incidents`' order), its commander's name.
+    commanders: Vec<Option<String>>,
+    on_call: Vec<TeamOnCall>,
+    deployments: Vec<crate::store::metrics::Deployment>,
+    pages: Vec<crate::core::noise::NoiseRow>,
+}
+
+#[derive(Debug, Serialize)]
+struct TeamOnCall {
+    team: String,
+    schedules: Vec<crate::oncall::views::NowAndNext>,
+}
+
+async fn live_loop(
+    state: &AppState,
+    open_incidents: &[crate::store::incidents::Incident],
+    now: Timestamp,
+) -> Result<Live, PageError> {
+    use crate::core::alert::{AlertState, Severity};
+    use crate::oncall::views::{self, Scope};
+    let config = state.config.current();
+    let mut firing = state
+        .store
+        .list_alerts(&crate::store::alerts::AlertFilter {
+            state: Some(AlertState::Firing),
+            latest_fire_first: true,
+            limit: 500,
+            ..Default::default()
+        })
+        .await?;
+    let rank = |severity: Severity| match severity {
+        Severity::Critical => 0,
+        Severity::Error => 1,
+        Severity::Warning => 2,
+        Severity::Info => 3,
+    };
+    // Critical first; within a severity the latest fire first (the order they came in).
+    firing.sort_by_key(|alert| rank(alert.severity));
+    let firing_total = firing.len();
+    firing.truncate(FIRING_SHOWN);
+
+    let mut commanders = Vec::with_capacity(open_incidents.len());
+    for incident in open_incidents {
+        let roles = state.store.incident_roles(&incident.id).await?;
+        commanders.push(
+            roles
+                .iter()
+                .rev()
+                .find(|holding| {
+                    holding.role == crate::store::incidents::Role::Commander
+                        && holding.until.is_none()
+                })
+                .map(|holding| {
+                    config
+                        .person(&holding.person)
+                        .map_or(holding.person.clone(), |p| p.display_name().to_owned())
+                }),
+        );
+    }
+
+    let scopes: Vec<(String, Scope<'_>)> = if config.teams.is_empty() {
+        vec![("Everyone".to_owned(), Scope::All)]
+    } else {
+        config
+            .teams
+            .iter()
+            .map(|team| {
+                (
+                    team.name.clone().unwrap_or_else(|| team.id.clone()),
+                    Scope::Team(&team.id),
+                )
+            })
+            .collect()
+    };
+    let mut on_call = Vec::new();
+    for (team, scope) in scopes {
+        match views::now_and_next(&state.store, &config, scope, now).await {
+            Ok(schedules) if !schedules.is_empty() => on_call.push(TeamOnCall { team, schedules }),
+            Ok(_) => {}
+            Err(views::ViewError::Store(error)) => return Err(error.into()),
+            Err(_) => {}
+        }
+    }
+
+    let deployments = state
+        .store
+        .list_deployments(&crate::store::metrics::DeploymentFilter {
+            limit: DEPLOYMENTS_SHOWN,
+            ..Default::default()
+        })
+        .await?
+        .into_iter()
+        .map(|(_, deployment)| deployment)
+        .collect();
+
+    let pages = crate::alerts::noise::noise_report(
+        &state.store,
+        &config,
+        &crate::alerts::noise::NoiseRequest {
+            by: crate::core::noise::By::Team,
+            from: now - jiff::SignedDuration::from_hours(7 * 24),
+            to: now,
+            auto_resolve_within: jiff::SignedDuration::from_mins(5),
+        },
+    )
+    .await?;
+    Ok(Live {
+        firing,
+        firing_total,
+        commanders,
+        on_call,
+        deployments,
+        pages,
+    })
 }
 
 #[cfg(test)]

@@ -57,6 +57,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "changes.html",
     "change.html",
     "status_components.html",
+    "services.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
@@ -288,6 +289,18 @@ pub fn given_pairs<'q>(pairs: &[(&'q str, &'q Option<String>)]) -> Vec<(&'q str,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            assert!(
+                TEMPLATES.iter().any(|(registered, _)| *registered == name),
+                "{name} is not in TEMPLATES"
+            );
+        }
+    }
 
     #[test]
     fn every_template_compiles() {

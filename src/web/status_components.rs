@@ -39,7 +39,7 @@ async fn render(
         state,
         user,
         headers,
-        section: "incidents",
+        section: "status_components",
     }
     .render(
         "status_components.html",

@@ -226,6 +226,43 @@ impl Browser {
         overflow
     }
 
+    /// At a phone's size (390 × 844), whether the page at `path` is no wider than the screen
+    /// and the element `css` (a button the page is for) lies within the screen's width, not
+    /// in a table that scrolls sideways. The window stays phone-sized.
+    async fn fits_a_phone(&self, path: &str, css: &str) -> (i64, bool) {
+        self.client().set_window_size(390, 844).await.unwrap();
+        self.open(path).await;
+        let answer = self
+            .client()
+            .execute(
+                "const e = document.querySelector(arguments[0]);
+                 const overflow = document.documentElement.scrollWidth - document.documentElement.clientWidth;
+                 if (!e) return [overflow, false];
+                 const r = e.getBoundingClientRect();
+                 return [overflow, r.width > 0 && r.left >= 0 && r.right <= window.innerWidth];",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        (
+            answer[0].as_i64().unwrap_or(-1),
+            answer[1].as_bool().unwrap_or(false),
+        )
+    }
+
+    /// The top of the element `css` on the page, in CSS pixels.
+    async fn top_of(&self, css: &str) -> f64 {
+        self.client()
+            .execute(
+                "return document.querySelector(arguments[0]).getBoundingClientRect().top + window.scrollY",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap()
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    }
+
     async fn click(&self, css: &str) {
         self.client()
             .find(Locator::Css(css))
@@ -569,6 +606,13 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
         let alert = alert_ids(&app).await.remove(0);
         assert_eq!(escalation(&app, &alert).await["state"], "active");
         browser.screenshot("page-link").await;
+        // Read on the phone that rang: it fits, and the button is on screen.
+        assert_eq!(
+            browser.fits_a_phone(&link_path(&page), "#confirm").await,
+            (0, true)
+        );
+        browser.screenshot("page-link-phone").await;
+        browser.client().set_window_size(1280, 1000).await.unwrap();
         browser.click("#confirm").await;
         browser.wait_for_text("#page-link h2", "Acknowledged").await;
         assert_eq!(escalation(&app, &alert).await["state"], "acknowledged");
@@ -665,15 +709,12 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
                 .contains("#42 CCC-1580 Retry token refresh on 401 <fast path> merged")
         );
         let actions = browser.text("[data-testid=incident-actions]").await;
-        for button in [
-            "Acknowledge",
-            "Resolve",
-            "active",
-            "mitigated",
-            "declined",
-            "merged",
-        ] {
+        for button in ["Acknowledge", "Resolve", "Post update"] {
             assert!(actions.contains(button), "{button} in {actions}");
+        }
+        let moves = browser.text("[data-testid=incident-moves]").await;
+        for button in ["active", "mitigated", "declined", "merged"] {
+            assert!(moves.contains(button), "{button} in {moves}");
         }
 
         // A public status update: "identified" makes the incident active.
@@ -749,7 +790,7 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
             "2026-11-02T10:23"
         );
         assert_eq!(browser.count("#resolve, #acknowledge").await, 0);
-        let actions = browser.text("[data-testid=incident-actions]").await;
+        let actions = browser.text("[data-testid=incident-moves]").await;
         assert!(
             actions.contains("learning") && actions.contains("closed"),
             "{actions}"
@@ -1512,7 +1553,8 @@ async fn every_page_on_the_demo_data() {
                 format!("/insights/deployments/{deployment}"),
                 "[data-testid=deployment]",
             ),
-            ("alerts", "/alerts?state=all".to_owned(), "main tbody tr"),
+            ("alerts", "/alerts?state=all".to_owned(), "[data-testid=alerts] li"),
+            ("services", "/services".to_owned(), "[data-testid=services] .service"),
             ("oncall", "/oncall".to_owned(), "main table, main li"),
             ("silences", "/silences".to_owned(), "main form"),
             (
@@ -1561,4 +1603,194 @@ async fn every_page_on_the_demo_data() {
         made_on.windows(2).all(|pair| pair[0] == pair[1]),
         "the same seed makes the same history: {made_on:?}"
     );
+}
+
+#[tokio::test]
+async fn the_live_demo_is_answered_from_a_phone_and_the_console_reads_at_a_glance() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    for backend in backends() {
+        let sink = firewatch::demo::Sink::start().await.unwrap();
+        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
+        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
+        firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
+            .await
+            .unwrap();
+        let get = |path: &'static str| {
+            let app = &app;
+            async move {
+                app.api(reqwest::Method::GET, path, Some(&app.admin_token))
+                    .await
+                    .1
+            }
+        };
+        // The demo ends live: an alert paging, an incident in progress, a change waiting,
+        // a silence running.
+        let firing = get("/api/v1/alerts?state=firing&service=billing").await;
+        let alert = firing["items"][0]["id"].as_str().unwrap().to_owned();
+        let open = get("/api/v1/incidents?state=open").await;
+        let incident = open["items"][0]["number"].as_i64().unwrap();
+        assert_eq!(open["items"][0]["state"], "active", "{open}");
+        let detail = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/incidents/{incident}"),
+                Some(&app.admin_token),
+            )
+            .await
+            .1;
+        assert_eq!(detail["alerts"][0]["rule"], "SearchLatencyHigh", "{detail}");
+        let pending = get("/api/v1/changes?state=pending_approval").await;
+        assert_eq!(pending["items"].as_array().unwrap().len(), 1, "{pending}");
+        let silences = get("/api/v1/silences").await;
+        assert!(
+            silences["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["status"] == "active"),
+            "{silences}"
+        );
+
+        let browser = Browser::start(&app, backend, "Europe/Berlin").await;
+        browser.open("/login").await;
+        browser
+            .fill("input[name=username]", firewatch::demo::USER)
+            .await;
+        browser
+            .fill("input[name=password]", firewatch::demo::PASSWORD)
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for_path("/").await;
+
+        // At 1280 px the bar is one row, and the status page's components are in a menu.
+        let rows = browser
+            .client()
+            .execute(
+                "const middles = [...document.querySelectorAll('.topbar .brand, .topbar nav > ul > li, .topbar .account')]
+                   .map(e => { const r = e.getBoundingClientRect(); return (r.top + r.bottom) / 2; });
+                 return Math.max(...middles) - Math.min(...middles) < 16 ? 1 : 2;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows, 1, "the navigation takes more than one row at 1280 px");
+        let operate = browser
+            .client()
+            .execute(
+                "const menu = [...document.querySelectorAll('.topbar details.menu')]
+                   .find(d => d.querySelector('summary').textContent.trim() === 'Operate');
+                 menu.open = true;
+                 return menu.querySelector('a[href=\"/status-components\"]').getBoundingClientRect().width;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            operate.as_f64().unwrap() > 0.0,
+            "Status page is not shown in its menu"
+        );
+
+        // The console: what fires (critical first), the open incident with its commander,
+        // who is on call now and next, the latest deployments, pages against the budget.
+        let firing_panel = browser.text("[data-testid=firing]").await;
+        assert!(firing_panel.starts_with("Firing"), "{firing_panel}");
+        let first = browser.text("[data-testid=firing] li").await;
+        assert!(
+            first.contains("critical") && first.contains("HighErrorRate"),
+            "{first}"
+        );
+        let incidents_panel = browser.text("[data-testid=open-incidents]").await;
+        assert!(
+            incidents_panel.contains("Search results stale")
+                && incidents_panel.contains("led by Rui Costa"),
+            "{incidents_panel}"
+        );
+        let on_call = browser.text("[data-testid=on-call-now]").await;
+        assert!(on_call.contains("next:"), "{on_call}");
+        assert!(browser.count("[data-testid=recent-deployments] li").await > 3);
+        assert!(
+            browser
+                .text("[data-testid=pages-this-week]")
+                .await
+                .contains("of 3")
+        );
+        for (name, path) in [
+            ("overview", "/".to_owned()),
+            ("alerts", "/alerts".to_owned()),
+            ("alert", format!("/alerts/{alert}")),
+            ("incident", format!("/incidents/{incident}")),
+            ("oncall", "/oncall".to_owned()),
+            ("services", "/services".to_owned()),
+        ] {
+            browser.client().set_window_size(1400, 1000).await.unwrap();
+            browser.open(&path).await;
+            browser.screenshot(&format!("console-{name}-1400")).await;
+        }
+
+        // On a phone: each page fits, and the button it is for is on screen.
+        let incident_path = format!("/incidents/{incident}");
+        let alert_path = format!("/alerts/{alert}");
+        for (name, path, button) in [
+            ("overview", "/", "[data-testid=firing] li button.primary"),
+            (
+                "alerts",
+                "/alerts",
+                "[data-testid=alerts] li button.primary",
+            ),
+            ("alert", alert_path.as_str(), ".actions-row button.primary"),
+            ("incident", incident_path.as_str(), "#resolve"),
+            (
+                "oncall",
+                "/oncall",
+                "form[aria-label='New override'] button[type=submit]",
+            ),
+            ("services", "/services", "[data-testid=services] .service"),
+        ] {
+            assert_eq!(
+                browser.fits_a_phone(path, button).await,
+                (0, true),
+                "{path} at 390 px: (sideways overflow, {button} on screen)"
+            );
+            browser.screenshot(&format!("console-{name}-390")).await;
+        }
+        // The incident's timeline comes before the forms to edit it.
+        browser.open(&incident_path).await;
+        assert!(browser.top_of("#timeline").await < browser.top_of("#status-update").await);
+        assert!(browser.top_of("#timeline").await < browser.top_of("#roles").await);
+        browser.open("/services").await;
+        assert_eq!(
+            browser
+                .text("#service-search [data-testid=service-status]")
+                .await,
+            "incident"
+        );
+        assert_eq!(
+            browser
+                .text("#service-billing [data-testid=service-status]")
+                .await,
+            "alerting"
+        );
+
+        // Acknowledged from the phone, on the overview.
+        browser.open("/").await;
+        browser
+            .click(&format!("#firing-{alert} button.primary"))
+            .await;
+        browser.wait_for_path("/alerts?changed=acknowledged").await;
+        let acknowledged = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/alerts/{alert}"),
+                Some(&app.admin_token),
+            )
+            .await
+            .1;
+        assert_eq!(acknowledged["state"], "acknowledged");
+        assert_eq!(acknowledged["acknowledged_by"], "user:demo");
+
+        browser.close().await;
+        app.stop().await;
+        drop(sink);
+    }
 }

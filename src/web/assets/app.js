@@ -1,6 +1,6 @@
-// Firewatch pages work without JavaScript; this file adds three comforts: the theme (light,
-// dark or the system's), telling the server the viewer's time zone, and confirmation before
-// destructive buttons. Loaded in <head> so the theme applies before the first paint.
+// Firewatch pages work without JavaScript; this file adds four comforts: the theme (light,
+// dark or the system's), telling the server the viewer's time zone, menus that close, and
+// confirmation before destructive buttons. Loaded in <head> so the theme applies before the first paint.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -32,6 +32,20 @@
         document.dispatchEvent(new Event("fw-theme"));
       });
     }
+    // A menu of the bar closes when another opens, on a click elsewhere, and on Escape.
+    var menus = document.querySelectorAll("details.menu");
+    var closeMenus = function (except) {
+      menus.forEach(function (menu) { if (menu !== except) menu.open = false; });
+    };
+    menus.forEach(function (menu) {
+      menu.addEventListener("toggle", function () { if (menu.open) closeMenus(menu); });
+    });
+    document.addEventListener("click", function (event) {
+      if (!event.target.closest || !event.target.closest("details.menu")) closeMenus(null);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeMenus(null);
+    });
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
