@@ -134,6 +134,175 @@ async fn calendar(
     Ok(days)
 }
 
+/// One bar of a schedule's timeline: a layer's own rotation, the overrides, or the final
+/// rotation pages follow. Segments are placed in per-mille of the two weeks, for an SVG
+/// whose rects need no inline style.
+#[derive(Debug, Serialize)]
+struct Bar {
+    label: String,
+    segments: Vec<Segment>,
+}
+
+#[derive(Debug, Serialize)]
+struct Segment {
+    x: f64,
+    width: f64,
+    /// Colour class: `p0`…`p7` per person, `gap` for nobody.
+    class: String,
+    title: String,
+}
+
+/// Day boundaries and labels under the bars.
+#[derive(Debug, Serialize)]
+struct Tick {
+    x: f64,
+    label: String,
+}
+
+/// The schedule over the two weeks from the viewer's midnight: each layer, the overrides and
+/// the final rotation (gaps drawn), with day ticks, the now line and the people's colours.
+async fn timeline(
+    state: &AppState,
+    schedule: &crate::config::oncall::ScheduleConfig,
+    zone: &TimeZone,
+    today: jiff::civil::Date,
+    now: Timestamp,
+) -> Result<minijinja::Value, PageError> {
+    let config = state.config.current();
+    let Ok(compiled) = schedule.compile() else {
+        return Ok(minijinja::Value::UNDEFINED);
+    };
+    let midnight = |date: jiff::civil::Date| {
+        zone.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+            .compatible()
+            .map_err(|_| PageError::Internal)
+    };
+    let from = midnight(today)?;
+    let mut days = vec![from];
+    let mut date = today;
+    for _ in 0..DAYS {
+        date = date.tomorrow().map_err(|_| PageError::Internal)?;
+        days.push(midnight(date)?);
+    }
+    let to = days[days.len() - 1];
+    let span = to.duration_since(from).as_secs_f64().max(1.0);
+    let place =
+        |at: Timestamp| (at.duration_since(from).as_secs_f64() / span * 1000.0).clamp(0.0, 1000.0);
+    let name_of = |person: &str| {
+        config
+            .person(person)
+            .map_or(person.to_owned(), |p| p.display_name().to_owned())
+    };
+    let colour = |person: &str| {
+        let index = config
+            .people
+            .iter()
+            .position(|p| p.id == person)
+            .unwrap_or(config.people.len());
+        format!("p{}", index % 8)
+    };
+    let when = |at: Timestamp| {
+        at.to_zoned(zone.clone())
+            .strftime("%a %d %b %H:%M")
+            .to_string()
+    };
+    let segment = |person: Option<&str>, start: Timestamp, end: Timestamp, note: &str| Segment {
+        x: place(start),
+        width: (place(end) - place(start)).max(0.0),
+        class: person.map_or("gap".to_owned(), colour),
+        title: format!(
+            "{}{note}: {} → {}",
+            person.map_or("Nobody".to_owned(), name_of),
+            when(start),
+            when(end)
+        ),
+    };
+    let overrides: Vec<_> = state
+        .store
+        .list_overrides(Some(&schedule.id), from, to)
+        .await?
+        .iter()
+        .map(crate::store::oncall::OverrideRow::as_core)
+        .collect();
+    let mut bars = Vec::new();
+    if compiled.layers.len() > 1 || !overrides.is_empty() {
+        for (index, layer) in compiled.layers.iter().enumerate() {
+            let alone = crate::core::oncall::Schedule {
+                time_zone: compiled.time_zone.clone(),
+                layers: vec![layer.clone()],
+            };
+            bars.push(Bar {
+                label: format!("Layer {}", index + 1),
+                segments: alone
+                    .shifts(&[], from, to)
+                    .iter()
+                    .map(|shift| segment(Some(&shift.person), shift.start, shift.end, ""))
+                    .collect(),
+            });
+        }
+        bars.push(Bar {
+            label: "Overrides".into(),
+            segments: overrides
+                .iter()
+                .map(|o| {
+                    let note = match &o.replaces {
+                        Some(replaced) => format!(" for {}", name_of(replaced)),
+                        None => " beside whoever is on call".to_owned(),
+                    };
+                    segment(Some(&o.person), o.start.max(from), o.end.min(to), &note)
+                })
+                .collect(),
+        });
+    }
+    let final_shifts = compiled.shifts(&overrides, from, to);
+    let mut segments: Vec<Segment> = final_shifts
+        .iter()
+        .map(|shift| {
+            segment(
+                Some(&shift.person),
+                shift.start,
+                shift.end,
+                if shift.override_id.is_some() {
+                    " (override)"
+                } else {
+                    ""
+                },
+            )
+        })
+        .collect();
+    segments.extend(
+        crate::core::oncall::gaps(&final_shifts, from, to)
+            .into_iter()
+            .map(|(start, end)| segment(None, start, end, "")),
+    );
+    bars.push(Bar {
+        label: "On call".into(),
+        segments,
+    });
+    let mut people: Vec<String> = final_shifts.iter().map(|s| s.person.clone()).collect();
+    people.extend(
+        compiled
+            .layers
+            .iter()
+            .flat_map(|l| l.members.iter().cloned()),
+    );
+    people.sort_by_key(|person| config.people.iter().position(|p| &p.id == person));
+    people.dedup();
+    let ticks: Vec<Tick> = days[..days.len() - 1]
+        .iter()
+        .map(|day| Tick {
+            x: place(*day),
+            label: day.to_zoned(zone.clone()).strftime("%a %-d").to_string(),
+        })
+        .collect();
+    Ok(context! {
+        bars => minijinja::Value::from(minijinja::value::Serde(&bars)),
+        ticks => minijinja::Value::from(minijinja::value::Serde(&ticks)),
+        now => (now >= from && now < to).then(|| place(now)),
+        legend => people.iter().map(|person| context! { name => name_of(person), class => colour(person) }).collect::<Vec<_>>(),
+    })
+}
+
 fn view_error(error: ViewError) -> PageError {
     match error {
         ViewError::Unknown(what, _) => PageError::NotFound(what),
@@ -184,6 +353,8 @@ async fn render(
             days => minijinja::Value::from(minijinja::value::Serde(
                 calendar(state, &schedule.id, &zone, today).await?,
             )),
+            timeline => timeline(state, schedule, &zone, today, now).await?,
+            ical => format!("{}/ical/schedules/{}.ics", config.server.base_url(), schedule.id),
         });
     }
     let mut teams = Vec::new();

@@ -527,16 +527,35 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
             team.starts_with("cloud: Andrew (cloud-primary, until 2026-11-09 10:00)"),
             "{team}"
         );
+        // The two weeks as a timeline: the rotation pages follow, gaps drawn.
+        let titles = |schedule: &'static str| {
+            let browser = &browser;
+            async move {
+                browser
+                    .client()
+                    .execute(
+                        "return [...document.querySelectorAll(arguments[0])].map(t => t.textContent);",
+                        vec![json!(format!("[data-testid=timeline-{schedule}] svg.final title"))],
+                    )
+                    .await
+                    .unwrap()
+                    .to_string()
+            }
+        };
+        let primary = titles("cloud-primary").await;
+        assert!(primary.contains("Andrew: "), "{primary}");
+        let weekends = titles("weekends").await;
+        assert!(weekends.contains("Nobody: "), "{weekends}");
+        // Day by day, folded under it.
+        let unfold =
+            "document.querySelectorAll('details.calendar-days').forEach(d => d.open = true)";
+        browser.client().execute(unfold, vec![]).await.unwrap();
         assert_eq!(
-            browser
-                .count("#schedule-cloud-primary table.calendar tbody tr")
-                .await,
+            browser.count("#schedule-cloud-primary .calendar li").await,
             14
         );
         // The weekend schedule: weekdays are nobody's, and say so.
-        let weekdays = browser
-            .text("#schedule-weekends table.calendar tbody tr")
-            .await;
+        let weekdays = browser.text("#schedule-weekends .calendar li").await;
         assert!(weekdays.contains("00:00–24:00 nobody"), "{weekdays}");
         assert!(
             browser
@@ -571,9 +590,21 @@ async fn the_on_call_page_an_override_made_in_it_and_a_pages_confirm_link() {
             .click("form[aria-label='New override'] button[type=submit]")
             .await;
         browser.wait_for_path("/oncall?changed=created").await;
-        let today = browser
-            .text("#schedule-cloud-primary table.calendar tbody tr")
-            .await;
+        browser.client().execute(unfold, vec![]).await.unwrap();
+        let today = browser.text("#schedule-cloud-primary .calendar li").await;
+        let overrides = browser
+            .client()
+            .execute(
+                "return [...document.querySelectorAll('[data-testid=timeline-cloud-primary] svg title')].map(t => t.textContent).join(' | ');",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .to_string();
+        assert!(
+            overrides.contains("Gyeongjun for Andrew: Mon 02 Nov 11:00 → Mon 02 Nov 13:00"),
+            "{overrides}"
+        );
         assert!(
             today.contains("11:00–13:00 Gyeongjun (override)"),
             "{today}"
@@ -1553,8 +1584,16 @@ async fn every_page_on_the_demo_data() {
                 format!("/insights/deployments/{deployment}"),
                 "[data-testid=deployment]",
             ),
-            ("alerts", "/alerts?state=all".to_owned(), "[data-testid=alerts] li"),
-            ("services", "/services".to_owned(), "[data-testid=services] .service"),
+            (
+                "alerts",
+                "/alerts?state=all".to_owned(),
+                "[data-testid=alerts] li",
+            ),
+            (
+                "services",
+                "/services".to_owned(),
+                "[data-testid=services] .service",
+            ),
             ("oncall", "/oncall".to_owned(), "main table, main li"),
             ("silences", "/silences".to_owned(), "main form"),
             (
