@@ -100,10 +100,11 @@ struct ListQuery {
     state: Option<String>,
     severity: Option<String>,
     service: Option<String>,
+    q: Option<String>,
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/incidents?state=open|closed|all|<a state>&severity=&service=` (default open).
+/// `GET /api/v1/incidents?state=open|closed|all|<a state>&severity=&service=&q=` (default open).
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -115,6 +116,7 @@ pub async fn list(
         limit: query.limit.unwrap_or(500).clamp(1, 1000),
         severity: query.severity.as_deref().map(severity).transpose()?,
         service: query.service.filter(|s| !s.is_empty()),
+        text: query.q.filter(|q| !q.trim().is_empty()),
         ..IncidentFilter::default()
     };
     match query.state.as_deref() {

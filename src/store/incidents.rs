@@ -134,6 +134,8 @@ pub struct IncidentFilter {
     pub state: Option<State>,
     pub severity: Option<Severity>,
     pub service: Option<String>,
+    /// Words in the title or summary, or `#N`/`N` for the incident numbered N.
+    pub text: Option<String>,
     pub limit: i64,
 }
 
@@ -212,6 +214,12 @@ pub trait IncidentStore {
 
     /// The alerts that opened or joined it, first first.
     async fn incident_alerts(&self, id: &str) -> crate::store::Result<Vec<JoinedAlert>>;
+
+    /// Who commands each of the incidents now, by incident id (those with nobody absent).
+    async fn commanders(
+        &self,
+        ids: &[String],
+    ) -> crate::store::Result<std::collections::HashMap<String, String>>;
 
     /// The ids of the incidents an alert joined, newest first.
     async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>>;

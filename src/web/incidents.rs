@@ -87,6 +87,9 @@ pub struct ListQuery {
     severity: Option<String>,
     #[serde(default)]
     service: Option<String>,
+    /// Words of the title or summary, or an incident's number.
+    #[serde(default)]
+    q: Option<String>,
 }
 
 pub async fn list(
@@ -122,8 +125,28 @@ pub async fn list(
         None => None,
     };
     filter.service = query.service.as_deref().and_then(present);
+    filter.text = query.q.as_deref().and_then(present);
     let incidents = state.store.list_incidents(&filter).await?;
     let config = state.config.current();
+    let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+    let commanders = state.store.commanders(&ids).await?;
+    let now = state.clock.now();
+    let rows: Vec<Value> = incidents
+        .iter()
+        .map(|incident| {
+            let start = incident.times.impact_started.unwrap_or(incident.created_at);
+            let end = incident.times.resolved;
+            let seconds = end.unwrap_or(now).duration_since(start).as_secs_f64();
+            context! {
+                commander => commanders.get(&incident.id).map(|person| {
+                    config.person(person).map_or(person.clone(), |p| p.display_name().to_owned())
+                }),
+                duration => crate::core::noise::human_duration(seconds),
+                ongoing => end.is_none() && incident.state.is_open(),
+                ..serialized(incident)
+            }
+        })
+        .collect();
     let mut service_options = services(&config);
     // A service since removed from the config can still be filtered on.
     if let Some(service) = filter
@@ -144,7 +167,8 @@ pub async fn list(
     .render(
         "incidents.html",
         context! {
-            incidents => serialized(&incidents),
+            incidents => rows,
+            q => filter.text,
             shown,
             states,
             severity => filter.severity.map(Severity::as_str),

@@ -41,10 +41,13 @@ struct PageQuery {
 /// Chart geometry, in the SVG's own units.
 const WIDTH: f64 = 400.0;
 const HEIGHT: f64 = 200.0;
-const LEFT: f64 = 8.0;
+/// Room on the left for the values of the y axis.
+const LEFT: f64 = 52.0;
 /// Room on the right for the bounds' names.
 const RIGHT: f64 = 92.0;
 const TOP: f64 = 22.0;
+/// The height of a bound's name, so two are written a line apart.
+const LABEL_GAP: f64 = 14.0;
 const BOTTOM: f64 = 26.0;
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -58,7 +61,16 @@ struct Dot {
 #[derive(Debug, Serialize, PartialEq)]
 struct Bound {
     y: f64,
+    /// Where its name is written: at the line, or moved clear of a neighbour's name.
+    label_y: f64,
     name: String,
+    text: String,
+}
+
+/// A value of the y axis, with its grid line.
+#[derive(Debug, Serialize, PartialEq)]
+struct Level {
+    y: f64,
     text: String,
 }
 
@@ -78,12 +90,14 @@ struct Chart {
     dots: Vec<Dot>,
     bounds: Vec<Bound>,
     ticks: Vec<Tick>,
+    levels: Vec<Level>,
     top: String,
     /// Weeks without a value, said under the chart.
     missing: usize,
     /// The frame: the viewBox, where the plot ends on the right, the axis and tick rows.
     width: f64,
     height: f64,
+    left: f64,
     right: f64,
     axis: f64,
     tick_row: f64,
@@ -157,13 +171,31 @@ fn line_chart(
     if !current.is_empty() {
         segments.push(current.join(" "));
     }
-    let bounds = markers
+    let mut bounds: Vec<Bound> = markers
         .iter()
         .filter(|(_, value)| *value <= scale)
         .map(|(name, value)| Bound {
             y: round(y(*value)),
+            label_y: round(y(*value)),
             name: name.clone(),
             text: format(*value),
+        })
+        .collect();
+    // Names of bounds close together (high 1/week, medium 0.2/week) are spread a line apart,
+    // upwards from the lowest, so none is written over another.
+    bounds.sort_by(|a, b| b.y.total_cmp(&a.y));
+    let mut below = f64::INFINITY;
+    for bound in &mut bounds {
+        bound.label_y = round(bound.y.min(below - LABEL_GAP));
+        below = bound.label_y;
+    }
+    // The values of the y axis: nought, half way and the top of the data's range.
+    let top_value = scale / 1.1;
+    let levels = [0.0, top_value / 2.0, top_value]
+        .into_iter()
+        .map(|value| Level {
+            y: round(y(value)),
+            text: format(value),
         })
         .collect();
     // The first, middle and last weeks are labelled; more would crowd a phone's width.
@@ -183,10 +215,12 @@ fn line_chart(
         dots,
         bounds,
         ticks,
-        top: format(scale / 1.1),
+        levels,
+        top: format(top_value),
         missing: points.iter().filter(|point| point.value.is_none()).count(),
         width: WIDTH,
         height: HEIGHT,
+        left: LEFT,
         right: WIDTH - RIGHT,
         axis: HEIGHT - BOTTOM,
         tick_row: HEIGHT - 6.0,
@@ -688,6 +722,36 @@ mod tests {
         assert_eq!(chart.dots[2].x, chart.right);
         assert_eq!(chart.dots[1].href, "#14");
         assert_eq!(chart.ticks.first().unwrap().text, "Jan 1");
+    }
+
+    #[test]
+    fn close_bounds_are_named_a_line_apart_and_the_y_axis_has_values() {
+        // Deployments a week: elite 7, high 1, medium 0.2 sit close at the bottom when the
+        // data reaches 24.
+        let markers = vec![
+            ("elite".to_owned(), 7.0),
+            ("high".to_owned(), 1.0),
+            ("medium".to_owned(), 0.2),
+        ];
+        let chart = line_chart(
+            "t",
+            "T",
+            &[point(0, Some(12.0)), point(7, Some(24.0))],
+            &markers,
+            |v| format!("{v:.1}"),
+            &jiff::tz::TimeZone::UTC,
+        );
+        let mut labels: Vec<f64> = chart.bounds.iter().map(|b| b.label_y).collect();
+        labels.sort_by(f64::total_cmp);
+        for pair in labels.windows(2) {
+            assert!(pair[1] - pair[0] >= LABEL_GAP - 0.01, "{labels:?}");
+        }
+        // The lowest keeps its place at its line.
+        let medium = chart.bounds.iter().find(|b| b.name == "medium").unwrap();
+        assert_eq!(medium.label_y, medium.y);
+        let levels: Vec<&str> = chart.levels.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(levels, ["0.0", "12.0", "24.0"]);
+        assert_eq!(chart.levels[0].y, chart.axis);
     }
 
     #[test]

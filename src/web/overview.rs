@@ -244,24 +244,18 @@ async fn live_loop(
     let firing_total = firing.len();
     firing.truncate(FIRING_SHOWN);
 
-    let mut commanders = Vec::with_capacity(open_incidents.len());
-    for incident in open_incidents {
-        let roles = state.store.incident_roles(&incident.id).await?;
-        commanders.push(
-            roles
-                .iter()
-                .rev()
-                .find(|holding| {
-                    holding.role == crate::store::incidents::Role::Commander
-                        && holding.until.is_none()
-                })
-                .map(|holding| {
-                    config
-                        .person(&holding.person)
-                        .map_or(holding.person.clone(), |p| p.display_name().to_owned())
-                }),
-        );
-    }
+    let ids: Vec<String> = open_incidents.iter().map(|i| i.id.clone()).collect();
+    let by_incident = state.store.commanders(&ids).await?;
+    let commanders = open_incidents
+        .iter()
+        .map(|incident| {
+            by_incident.get(&incident.id).map(|person| {
+                config
+                    .person(person)
+                    .map_or(person.clone(), |p| p.display_name().to_owned())
+            })
+        })
+        .collect();
 
     let scopes: Vec<(String, Scope<'_>)> = if config.teams.is_empty() {
         vec![("Everyone".to_owned(), Scope::All)]

@@ -1634,6 +1634,11 @@ async fn every_page_on_the_demo_data() {
                 "{path} shows no {needed} on the demo data"
             );
             browser.screenshot(&format!("demo-{name}")).await;
+            // Every page reads on a phone: nothing wider than its screen.
+            let (overflow, _) = browser.fits_a_phone(&path, "body").await;
+            assert_eq!(overflow, 0, "{path} is wider than a 390 px phone");
+            browser.screenshot(&format!("demo-{name}-390")).await;
+            browser.client().set_window_size(1280, 1000).await.unwrap();
         }
         browser.close().await;
         app.stop().await;

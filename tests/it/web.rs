@@ -2022,3 +2022,90 @@ async fn an_open_incident_has_no_post_mortem_yet_and_says_when_it_will() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_incident_list_finds_by_words_or_number_and_shows_commander_and_duration() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, INCIDENTS_CONFIG).await;
+        let declare = |title: &'static str, summary: &'static str| {
+            let app = &app;
+            async move {
+                let (status, incident) = app
+                    .api_json(
+                        reqwest::Method::POST,
+                        "/api/v1/incidents",
+                        &app.admin_token,
+                        &serde_json::json!({"title": title, "summary": summary, "severity": "SEV3", "services": ["api"]}),
+                    )
+                    .await;
+                assert_eq!(status, StatusCode::CREATED, "{incident}");
+                incident["number"].as_i64().unwrap()
+            }
+        };
+        declare("Checkout fails for EU customers", "card payments time out").await;
+        declare("Search results stale", "The INDEX lags by an hour").await;
+        declare("Gateway returning 502s", "50% of requests fail").await;
+        app.api_json(
+            reqwest::Method::PUT,
+            "/api/v1/incidents/1/roles/commander",
+            &app.admin_token,
+            &serde_json::json!({"person": "andrew"}),
+        )
+        .await;
+        app.advance(90 * 60);
+        app.api(
+            reqwest::Method::POST,
+            "/api/v1/incidents/2/resolve",
+            Some(&app.admin_token),
+        )
+        .await;
+        app.advance(30 * 60);
+
+        let numbers = |q: &'static str| {
+            let app = &app;
+            async move {
+                let path = format!(
+                    "/api/v1/incidents?state=all&q={}",
+                    serde_urlencoded::to_string([("", q)])
+                        .unwrap()
+                        .trim_start_matches('=')
+                );
+                let (status, listed) = app
+                    .api(reqwest::Method::GET, &path, Some(&app.admin_token))
+                    .await;
+                assert_eq!(status, StatusCode::OK, "{listed}");
+                listed["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|i| i["number"].as_i64().unwrap())
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(numbers("checkout").await, [1]);
+        assert_eq!(numbers("index").await, [2], "the summary, any case");
+        assert_eq!(numbers("#3").await, [3]);
+        assert_eq!(numbers("50%").await, [3]);
+        assert_eq!(
+            numbers("5_2").await,
+            Vec::<i64>::new(),
+            "_ is a character, not LIKE's wildcard (which would find 502s)"
+        );
+        assert_eq!(numbers("nothing like it").await, Vec::<i64>::new());
+
+        let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
+        let page = viewer.get("/incidents?state=all&q=eu+customers").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let list = page.testid("incidents").unwrap();
+        assert!(list.contains("Checkout fails for EU customers"), "{list}");
+        assert!(!list.contains("Search results stale"), "{list}");
+        assert!(list.contains("Andrew"), "the commander: {list}");
+        assert!(list.contains("2h so far"), "open for two hours: {list}");
+        let page = viewer.get("/incidents?state=all&q=search").await;
+        let list = page.testid("incidents").unwrap();
+        assert!(list.contains("1h 30m"), "resolved after 90 minutes: {list}");
+        assert!(!list.contains("so far"), "{list}");
+        assert!(page.body.contains("value=\"search\""), "the search is kept");
+        app.stop().await;
+    }
+}

@@ -359,6 +359,30 @@ impl crate::store::incidents::IncidentStore for SqlStore {
                 .push(" AND services LIKE ")
                 .push_bind(format!("%\"{service}\"%"));
         }
+        if let Some(text) = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let number = text.trim_start_matches('#').parse::<i64>().ok();
+            let escaped = text
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            let pattern = format!("%{escaped}%");
+            builder
+                .push(" AND (LOWER(title) LIKE ")
+                .push_bind(pattern.clone())
+                .push(" ESCAPE '\\' OR LOWER(COALESCE(summary, '')) LIKE ")
+                .push_bind(pattern)
+                .push(" ESCAPE '\\'");
+            if let Some(number) = number {
+                builder.push(" OR seq = ").push_bind(number);
+            }
+            builder.push(")");
+        }
         builder
             .push(" ORDER BY seq DESC LIMIT ")
             .push_bind(filter.limit.max(1));
@@ -656,6 +680,28 @@ impl crate::store::incidents::IncidentStore for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn commanders(
+        &self,
+        ids: &[String],
+    ) -> crate::store::Result<std::collections::HashMap<String, String>> {
+        let mut commanders = std::collections::HashMap::new();
+        for chunk in ids.chunks(200) {
+            let mut builder = sqlx::QueryBuilder::<Db>::new(
+                "SELECT incident_id, person FROM incident_roles WHERE role = 'commander' AND until IS NULL AND incident_id IN (",
+            );
+            let mut list = builder.separated(", ");
+            for id in chunk {
+                list.push_bind(id.clone());
+            }
+            builder.push(") ORDER BY seq");
+            let rows: Vec<(String, String)> =
+                builder.build_query_as().fetch_all(self.reader()).await?;
+            // The latest holding wins, as in `incident_roles`.
+            commanders.extend(rows);
+        }
+        Ok(commanders)
     }
 
     async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>> {
