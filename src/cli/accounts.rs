@@ -7,6 +7,7 @@ use super::*;
 pub enum TokenCommand {
     /// Create a token; prints it once on standard output.
     Create {
+        /// A name that says what uses it, e.g. ci-deploys.
         #[arg(long)]
         name: String,
         /// Comma-separated, e.g. events:read,incidents:write,changes:write (admin: all).
@@ -25,6 +26,7 @@ pub enum TokenCommand {
     },
     /// Revoke a token by id.
     Revoke {
+        /// The token's id, as `firewatch token list` shows it.
         id: String,
         #[command(flatten)]
         server: ServerArgs,
@@ -35,6 +37,7 @@ pub enum TokenCommand {
 pub enum UserCommand {
     /// Add a user. The password is asked for at the terminal, or read from standard input.
     Add {
+        /// The name they sign in with.
         name: String,
         /// viewer (reads), responder (also acts on alerts, incidents, deliveries), admin.
         #[arg(long)]
@@ -91,7 +94,7 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
             println!("{:<22} {:<20} {:<40} STATE", "ID", "NAME", "SCOPES");
             for token in tokens {
                 let state = match token.revoked_at {
-                    Some(at) => format!("revoked {at}"),
+                    Some(at) => format!("revoked {}", super::Dates::new(false).at(at)),
                     None => "active".into(),
                 };
                 println!(

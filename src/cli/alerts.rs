@@ -10,6 +10,7 @@ pub enum AlertCommand {
         /// firing, acknowledged, silenced, resolved or open (the default).
         #[arg(long, default_value = "open")]
         state: String,
+        /// Only this service's alerts.
         #[arg(long)]
         service: Option<String>,
         #[command(flatten)]
@@ -17,12 +18,14 @@ pub enum AlertCommand {
     },
     /// Acknowledge an alert: you are on it.
     Ack {
+        /// The alert's id, as `firewatch alert list` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// Resolve an alert by hand.
     Resolve {
+        /// The alert's id, as `firewatch alert list` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -30,6 +33,7 @@ pub enum AlertCommand {
     /// The noise report: per rule, service or team, how often alerts fired, how many were
     /// acknowledged or went away by themselves, and pages a week against the team's budget.
     Noise {
+        /// Group the rows by rule, service or team.
         #[arg(long, default_value = "rule", value_parser = ["rule", "service", "team"])]
         by: String,
         /// The window: the last N days (default 7).
@@ -52,6 +56,7 @@ pub enum AlertCommand {
     },
     /// Open tasks for alerts nobody handled (--all: closed ones too), newest first.
     Tasks {
+        /// Closed tasks too, with who closed them.
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -59,6 +64,7 @@ pub enum AlertCommand {
     },
     /// Close a task once its alert is dealt with.
     CloseTask {
+        /// The task's id, as `firewatch alert tasks` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -69,6 +75,7 @@ pub enum AlertCommand {
 pub enum SilenceCommand {
     /// Silences and maintenance windows in force or to come (--all: expired ones too).
     List {
+        /// Expired silences too.
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -108,6 +115,7 @@ pub enum SilenceCommand {
     },
     /// End a silence or maintenance window now.
     Expire {
+        /// The silence's id, as `firewatch silence list` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -127,21 +135,37 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                 path.push_str(&format!("&service={}", urlencode(service)));
             }
             let page = api.call(reqwest::Method::GET, &path).await?;
-            println!(
-                "{:<38} {:<13} {:<9} {:<16} {:<24} SUMMARY",
-                "ID", "STATE", "SEVERITY", "SERVICE", "RULE"
-            );
-            for item in page["items"].as_array().into_iter().flatten() {
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
                 println!(
-                    "{:<38} {:<13} {:<9} {:<16} {:<24} {}",
-                    item["id"].as_str().unwrap_or("-"),
-                    item["state"].as_str().unwrap_or("-"),
-                    item["severity"].as_str().unwrap_or("-"),
-                    item["service"].as_str().unwrap_or("-"),
-                    item["rule"].as_str().unwrap_or("-"),
-                    item["summary"].as_str().unwrap_or("")
+                    "no {state} alerts{}",
+                    service.map(|s| format!(" on {s}")).unwrap_or_default()
                 );
+                return Ok(());
             }
+            let dates = client.dates();
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| {
+                    vec![
+                        text(&item["id"]),
+                        text(&item["state"]),
+                        text(&item["severity"]),
+                        text(&item["service"]),
+                        dates.show(&item["fired_at"]),
+                        text(&item["rule"]),
+                        item["summary"].as_str().unwrap_or("").to_owned(),
+                    ]
+                })
+                .collect();
+            super::print_table(
+                &[
+                    "ID", "STATE", "SEVERITY", "SERVICE", "FIRED", "RULE", "SUMMARY",
+                ],
+                &rows,
+                &[],
+            );
         }
         AlertCommand::Ack { id, client } => change_alert(&client, &id, "acknowledge").await?,
         AlertCommand::Resolve { id, client } => change_alert(&client, &id, "resolve").await?,
@@ -174,7 +198,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let report = api.call(reqwest::Method::GET, &path).await?;
-            print_noise(&report);
+            print_noise(&report, &client.dates());
         }
         AlertCommand::Tasks { all, client } => {
             let api = client.api()?;
@@ -184,7 +208,15 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                 "/api/v1/tasks"
             };
             let page = api.call(reqwest::Method::GET, path).await?;
+            let dates = client.dates();
             let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            if page["items"]
+                .as_array()
+                .is_none_or(|items| items.is_empty())
+            {
+                println!("{}", if all { "no tasks" } else { "no open tasks" });
+                return Ok(());
+            }
             let rows: Vec<Vec<String>> = page["items"]
                 .as_array()
                 .into_iter()
@@ -202,7 +234,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                         text(&task["rule"]),
                         text(&task["service"]),
                         text(&task["team"]),
-                        text(&task["opened_at"]),
+                        dates.show(&task["opened_at"]),
                     ];
                     if all {
                         row.push(text(&task["closed_by"]));
@@ -240,7 +272,7 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
 
 /// The noise report as an aligned table; the window goes to standard error so standard
 /// output holds only the table.
-pub(super) fn print_noise(report: &serde_json::Value) {
+pub(super) fn print_noise(report: &serde_json::Value, dates: &super::Dates) {
     let by = report["by"].as_str().unwrap_or("rule").to_uppercase();
     let count = |value: &serde_json::Value| value.as_u64().unwrap_or(0).to_string();
     let share =
@@ -291,8 +323,8 @@ pub(super) fn print_noise(report: &serde_json::Value) {
         .collect();
     eprintln!(
         "from {} to {}; auto-resolved: resolved by the sender within {} min",
-        report["from"].as_str().unwrap_or("?"),
-        report["to"].as_str().unwrap_or("?"),
+        dates.show(&report["from"]),
+        dates.show(&report["to"]),
         report["auto_resolve_minutes"]
     );
     if rows.is_empty() {
@@ -347,23 +379,51 @@ pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
                 "/api/v1/silences"
             };
             let page = api.call(reqwest::Method::GET, path).await?;
-            println!(
-                "{:<38} {:<8} {:<11} {:<22} {:<22} {:<16} MATCHERS / COMMENT",
-                "ID", "STATUS", "KIND", "STARTS", "ENDS", "BY"
-            );
-            for item in page["items"].as_array().into_iter().flatten() {
+            let items = page["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
                 println!(
-                    "{:<38} {:<8} {:<11} {:<22} {:<22} {:<16} {} {}",
-                    item["id"].as_str().unwrap_or("-"),
-                    item["status"].as_str().unwrap_or("-"),
-                    item["kind"].as_str().unwrap_or("-"),
-                    item["starts_at"].as_str().unwrap_or("-"),
-                    item["ends_at"].as_str().unwrap_or("-"),
-                    item["created_by"].as_str().unwrap_or("-"),
-                    item["matchers_text"].as_str().unwrap_or(""),
-                    item["comment"].as_str().unwrap_or("")
+                    "{}",
+                    if all {
+                        "no silences"
+                    } else {
+                        "no active or pending silences"
+                    }
                 );
+                return Ok(());
             }
+            let dates = client.dates();
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| {
+                    vec![
+                        text(&item["id"]),
+                        text(&item["status"]),
+                        text(&item["kind"]),
+                        dates.show(&item["starts_at"]),
+                        dates.show(&item["ends_at"]),
+                        text(&item["created_by"]),
+                        format!(
+                            "{} {}",
+                            item["matchers_text"].as_str().unwrap_or(""),
+                            item["comment"].as_str().unwrap_or("")
+                        ),
+                    ]
+                })
+                .collect();
+            print_table(
+                &[
+                    "ID",
+                    "STATUS",
+                    "KIND",
+                    "STARTS",
+                    "ENDS",
+                    "BY",
+                    "MATCHERS / COMMENT",
+                ],
+                &rows,
+                &[],
+            );
         }
         SilenceCommand::Add {
             matchers,
@@ -405,7 +465,7 @@ pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
                 created["id"].as_str().unwrap_or("-"),
                 created["status"].as_str().unwrap_or("-"),
                 created["matchers_text"].as_str().unwrap_or(""),
-                created["ends_at"].as_str().unwrap_or("-")
+                client.dates().show(&created["ends_at"])
             );
         }
         SilenceCommand::Expire { id, client } => {

@@ -9,9 +9,12 @@ use super::*;
 pub enum ChangeCommand {
     /// Tell the service's team before the work starts.
     Announce {
+        /// What will change and why, in a sentence.
         summary: String,
+        /// The service it changes, from `[[services]]`.
         #[arg(long)]
         service: String,
+        /// Where, e.g. production.
         #[arg(long = "env")]
         environment: String,
         /// low, medium or high.
@@ -34,13 +37,16 @@ pub enum ChangeCommand {
     },
     /// Approve a change someone else announced (the token must act as a user).
     Approve {
+        /// The change's id, as `firewatch change list` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// Reject a change someone else announced (the token must act as a user).
     Reject {
+        /// The change's id, as `firewatch change list` shows it.
         id: String,
+        /// Why not, for the announcer and the channel.
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
@@ -49,8 +55,10 @@ pub enum ChangeCommand {
     /// The change announcements, newest first: announced, pending_approval, approved, rejected,
     /// expired or all.
     List {
+        /// Only changes in this state: announced, pending_approval, approved, rejected or expired.
         #[arg(long, default_value = "all")]
         state: String,
+        /// Only this service's changes.
         #[arg(long)]
         service: Option<String>,
         #[command(flatten)]
@@ -59,7 +67,9 @@ pub enum ChangeCommand {
     /// Wait for a decision: exits 0 when approved, 1 when rejected, 2 when the timeout passes
     /// (or the approval expired).
     Wait {
+        /// The change's id, as `firewatch change announce` printed it.
         id: String,
+        /// How long to wait for an approval or a rejection, e.g. 30m (exit 1 when it runs out).
         #[arg(long, default_value = "30m")]
         timeout: String,
         #[command(flatten)]

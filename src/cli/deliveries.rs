@@ -8,13 +8,16 @@ pub enum NotificationsCommand {
     DeadLetters {
         #[command(flatten)]
         client: ClientArgs,
+        /// Only this destination's dead letters.
         #[arg(long)]
         destination: Option<String>,
     },
     /// Put dead letters back in their queues: one by id, or all with --all.
     Redrive {
+        /// The dead letter's id, as `firewatch notifications dead-letters` shows it.
         #[arg(required_unless_present = "all", conflicts_with = "all")]
         id: Option<i64>,
+        /// Every dead letter (of --destination, when given).
         #[arg(long)]
         all: bool,
         #[command(flatten)]
@@ -30,10 +33,7 @@ pub(super) async fn notifications(command: NotificationsCommand) -> anyhow::Resu
         } => {
             let api = client.api()?;
             let mut cursor: Option<String> = None;
-            println!(
-                "{:<8} {:<20} {:<38} {:<8} LAST ERROR",
-                "ID", "DESTINATION", "EVENT", "ATTEMPTS"
-            );
+            let mut rows: Vec<Vec<String>> = Vec::new();
             loop {
                 let mut path = "/api/v1/notifications?state=dead&limit=500".to_owned();
                 if let Some(destination) = &destination {
@@ -44,19 +44,27 @@ pub(super) async fn notifications(command: NotificationsCommand) -> anyhow::Resu
                 }
                 let page = api.call(reqwest::Method::GET, &path).await?;
                 for item in page["items"].as_array().into_iter().flatten() {
-                    println!(
-                        "{:<8} {:<20} {:<38} {:<8} {}",
-                        item["id"],
-                        item["destination"].as_str().unwrap_or("-"),
-                        item["event_id"].as_str().unwrap_or("-"),
-                        item["attempts"],
-                        item["last_error"].as_str().unwrap_or("")
-                    );
+                    rows.push(vec![
+                        item["id"].to_string(),
+                        item["destination"].as_str().unwrap_or("-").to_owned(),
+                        item["event_id"].as_str().unwrap_or("-").to_owned(),
+                        item["attempts"].to_string(),
+                        item["last_error"].as_str().unwrap_or("").to_owned(),
+                    ]);
                 }
                 match page["next_cursor"].as_str() {
                     Some(next) => cursor = Some(next.to_owned()),
                     None => break,
                 }
+            }
+            if rows.is_empty() {
+                println!("no dead letters");
+            } else {
+                super::print_table(
+                    &["ID", "DESTINATION", "EVENT", "ATTEMPTS", "LAST ERROR"],
+                    &rows,
+                    &[true, false, false, true],
+                );
             }
         }
         NotificationsCommand::Redrive { id, all, client } => {

@@ -7,6 +7,7 @@ use super::*;
 pub enum IncidentCommand {
     /// Declare an incident.
     Declare {
+        /// What is wrong, as customers would see it.
         title: String,
         /// SEV1 (worst) to SEV4.
         #[arg(long)]
@@ -17,6 +18,7 @@ pub enum IncidentCommand {
         /// A service it affects; repeat for several.
         #[arg(long = "service")]
         services: Vec<String>,
+        /// What is known so far.
         #[arg(long)]
         summary: Option<String>,
         #[command(flatten)]
@@ -24,9 +26,12 @@ pub enum IncidentCommand {
     },
     /// Post a status update: investigating, identified, monitoring or resolved.
     Update {
+        /// The incident's number or id.
         id: String,
+        /// investigating, identified, monitoring or resolved.
         #[arg(long)]
         status: String,
+        /// What is known, what is being done, when the next update comes.
         message: String,
         /// For the status page too (not only the team).
         #[arg(long)]
@@ -36,26 +41,34 @@ pub enum IncidentCommand {
     },
     /// Acknowledge: someone is on it.
     Ack {
+        /// The incident's number or id.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
+    /// Resolve: the impact is over (its escalations end; the post-mortem is drafted).
     Resolve {
+        /// The incident's number or id.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// Hand a role (commander, communications, scribe) to a person of [[people]].
     Role {
+        /// The incident's number or id.
         id: String,
+        /// commander, communications or scribe.
         role: String,
+        /// The person's id from `[[people]]`.
         person: String,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// Add a note to the timeline.
     Note {
+        /// The incident's number or id.
         id: String,
+        /// What was tried or seen.
         text: String,
         /// Star it: starred notes lead the post-mortem's timeline.
         #[arg(long)]
@@ -65,12 +78,14 @@ pub enum IncidentCommand {
     },
     /// One incident: roles, what changed and the timeline.
     Show {
+        /// The incident's number or id.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
     },
     /// Open incidents (or --state closed|all).
     List {
+        /// open (the default), closed, all, or one state: triage, active, mitigated, resolved, learning, closed, declined, merged.
         #[arg(long, default_value = "open")]
         state: String,
         #[command(flatten)]
@@ -222,10 +237,11 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                 )
                 .await?;
             println!("timeline:");
+            let dates = client.dates();
             for item in timeline["items"].as_array().cloned().unwrap_or_default() {
                 println!(
                     "  {} {:<12} {}{}",
-                    item["at"].as_str().unwrap_or_default(),
+                    dates.show(&item["at"]),
                     item["kind"].as_str().unwrap_or_default(),
                     if item["starred"] == true { "★ " } else { "" },
                     item["text"].as_str().unwrap_or_default(),
@@ -243,10 +259,49 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
             let items = body["items"].as_array().cloned().unwrap_or_default();
             if items.is_empty() {
                 println!("no {state} incidents");
+                return Ok(());
             }
-            for item in items {
-                println!("{}", describe(&item));
-            }
+            let dates = client.dates();
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| {
+                    let services: Vec<&str> = item["services"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|s| s.as_str())
+                        .collect();
+                    vec![
+                        format!("#{}", item["number"]),
+                        text(&item["severity"]),
+                        text(&item["priority"]),
+                        text(&item["state"]),
+                        if services.is_empty() {
+                            "-".into()
+                        } else {
+                            services.join(",")
+                        },
+                        text(&item["commander"]),
+                        dates.show(&item["created_at"]),
+                        text(&item["title"]),
+                    ]
+                })
+                .collect();
+            super::print_table(
+                &[
+                    "#",
+                    "SEV",
+                    "PRI",
+                    "STATE",
+                    "SERVICES",
+                    "COMMANDER",
+                    "DECLARED",
+                    "TITLE",
+                ],
+                &rows,
+                &[true],
+            );
         }
     }
     Ok(())

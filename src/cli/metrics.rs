@@ -6,10 +6,13 @@ use super::*;
 pub enum DeployCommand {
     /// Record a finished deployment (after it finished, with its outcome).
     Record {
+        /// The service deployed, from `[[services]]`.
         #[arg(long)]
         service: String,
+        /// Where, e.g. production.
         #[arg(long = "env")]
         environment: String,
+        /// The version deployed, e.g. v1.4.2.
         #[arg(long)]
         version: String,
         /// The commit deployed; the changes it ships are found back to the previous deployment.
@@ -27,6 +30,7 @@ pub enum DeployCommand {
         /// RFC 3339; default: when the server records it.
         #[arg(long)]
         started_at: Option<String>,
+        /// When it finished, RFC 3339 (default: now).
         #[arg(long)]
         finished_at: Option<String>,
         /// Where a person reads more: the pipeline's run.
@@ -41,13 +45,16 @@ pub enum DeployCommand {
 pub enum MetricsCommand {
     /// DORA's five keys over the last --days (default 30), with their bands.
     Dora {
+        /// Only this service.
         #[arg(long, conflicts_with = "team")]
         service: Option<String>,
+        /// Only this team's services.
         #[arg(long)]
         team: Option<String>,
         /// One environment instead of the production ones.
         #[arg(long = "env")]
         environment: Option<String>,
+        /// The window: this many days up to now.
         #[arg(long, default_value = "30")]
         days: u32,
         /// The benchmark table: 2024, 2023 or 2021.
@@ -62,10 +69,13 @@ pub enum MetricsCommand {
     /// Operations over the last --days (default 30): MTTA, MTTR, incidents, pages against
     /// budgets, post-mortems and action items.
     Ops {
+        /// Only this service.
         #[arg(long, conflicts_with = "team")]
         service: Option<String>,
+        /// Only this team's services.
         #[arg(long)]
         team: Option<String>,
+        /// The window: this many days up to now.
         #[arg(long, default_value = "30")]
         days: u32,
         /// Print CSV instead of a table.
@@ -145,6 +155,7 @@ pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
         } => ("ops", service, team, None, days, None, csv, client),
     };
     let api = client.api()?;
+    let dates = client.dates();
     let mut query = vec![("days", days.to_string())];
     for (name, value) in [
         ("service", service),
@@ -169,14 +180,14 @@ pub(super) async fn metrics(command: MetricsCommand) -> anyhow::Result<()> {
     }
     let view = api.call(reqwest::Method::GET, &path).await?;
     if report == "dora" {
-        print_dora(&view);
+        print_dora(&view, &dates);
     } else {
-        print_ops(&view);
+        print_ops(&view, &dates);
     }
     Ok(())
 }
 
-fn print_ops(view: &serde_json::Value) {
+fn print_ops(view: &serde_json::Value, dates: &super::Dates) {
     let duration = |value: &serde_json::Value| {
         value
             .as_f64()
@@ -266,8 +277,8 @@ fn print_ops(view: &serde_json::Value) {
     }
     println!(
         "{} to {}",
-        view["from"].as_str().unwrap_or("?"),
-        view["to"].as_str().unwrap_or("?")
+        dates.show(&view["from"]),
+        dates.show(&view["to"])
     );
     print_table(
         &["METRIC", "VALUE", "FROM", "N/A BECAUSE"],
@@ -276,7 +287,7 @@ fn print_ops(view: &serde_json::Value) {
     );
 }
 
-fn print_dora(view: &serde_json::Value) {
+fn print_dora(view: &serde_json::Value, dates: &super::Dates) {
     let duration = |value: &serde_json::Value| {
         value
             .as_f64()
@@ -364,8 +375,8 @@ fn print_dora(view: &serde_json::Value) {
     ];
     println!(
         "{} to {}, {}; bands: {}",
-        view["from"].as_str().unwrap_or("?"),
-        view["to"].as_str().unwrap_or("?"),
+        dates.show(&view["from"]),
+        dates.show(&view["to"]),
         view["environments"]
             .as_array()
             .map(|list| {

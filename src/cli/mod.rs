@@ -55,6 +55,7 @@ pub enum Command {
     Serve(ServeArgs),
     /// Check a config file and report every problem with its key.
     CheckConfig {
+        /// The config file (default: firewatch.toml, or $FIREWATCH_CONFIG).
         #[arg(long, env = "FIREWATCH_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -158,6 +159,47 @@ pub struct ClientArgs {
     /// API token.
     #[arg(long, env = "FIREWATCH_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Show times in UTC rather than this machine's time zone.
+    #[arg(long)]
+    pub utc: bool,
+}
+
+/// How a client command writes the API's times: to the second, in this machine's zone (or
+/// UTC with `--utc`), with the zone's abbreviation.
+#[derive(Debug, Clone)]
+pub struct Dates {
+    zone: jiff::tz::TimeZone,
+}
+
+impl Dates {
+    pub fn new(utc: bool) -> Dates {
+        Dates {
+            zone: if utc {
+                jiff::tz::TimeZone::UTC
+            } else {
+                jiff::tz::TimeZone::system()
+            },
+        }
+    }
+
+    /// An API time (`"2026-12-06T21:03:22.766Z"`) as `2026-12-06 22:03:22 CET`; `-` for none,
+    /// and anything that is not a time as it is.
+    pub fn show(&self, value: &serde_json::Value) -> String {
+        let Some(text) = value.as_str() else {
+            return "-".into();
+        };
+        match text.parse::<jiff::Timestamp>() {
+            Ok(at) => self.at(at),
+            Err(_) => text.to_owned(),
+        }
+    }
+
+    pub fn at(&self, at: jiff::Timestamp) -> String {
+        let at = at.round(jiff::Unit::Second).unwrap_or(at);
+        at.to_zoned(self.zone.clone())
+            .strftime("%Y-%m-%d %H:%M:%S %Z")
+            .to_string()
+    }
 }
 
 impl ClientArgs {
@@ -175,6 +217,10 @@ impl ClientArgs {
             )
         })?;
         ApiClient::new(url, token)
+    }
+
+    pub fn dates(&self) -> Dates {
+        Dates::new(self.utc)
     }
 }
 
@@ -619,4 +665,31 @@ fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("v", text)])
         .map(|encoded| encoded.trim_start_matches("v=").to_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `--help` explains every command and every option a person can type.
+    #[test]
+    fn every_command_and_option_has_help() {
+        fn walk(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for sub in command.get_subcommands() {
+                let here = format!("{path} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(here.clone());
+                }
+                for arg in sub.get_arguments() {
+                    if arg.get_help().is_none() && !arg.is_hide_set() {
+                        missing.push(format!("{here} {}", arg.get_id()));
+                    }
+                }
+                walk(sub, &here, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "firewatch", &mut missing);
+        assert!(missing.is_empty(), "no help for: {missing:#?}");
+    }
 }

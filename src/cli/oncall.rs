@@ -5,10 +5,13 @@ use super::*;
 
 #[derive(Debug, Args)]
 pub struct OncallArgs {
+    /// Only this schedule.
     #[arg(long, conflicts_with_all = ["team", "service"])]
     schedule: Option<String>,
+    /// Only the schedules this team's services page through.
     #[arg(long, conflicts_with = "service")]
     team: Option<String>,
+    /// Only the schedules this service's escalation policy pages through.
     #[arg(long)]
     service: Option<String>,
     /// When (RFC 3339, `now`, or `+2h` from now); default now.
@@ -23,8 +26,10 @@ pub enum OverrideCommand {
     /// Put PERSON on call on a schedule from START to END, replacing `--replaces` wherever
     /// that person is on call then, or beside whoever is.
     Add {
+        /// The schedule's id, from `[[schedules]]`.
         #[arg(long)]
         schedule: String,
+        /// Who takes over: a person's id from `[[people]]`.
         #[arg(long)]
         person: String,
         /// RFC 3339, `now`, or `+30m` from now.
@@ -33,6 +38,7 @@ pub enum OverrideCommand {
         /// RFC 3339, or `+8h` from the start.
         #[arg(long)]
         end: String,
+        /// Whom they stand in for; without it they are on call beside whoever is.
         #[arg(long)]
         replaces: Option<String>,
         #[command(flatten)]
@@ -40,6 +46,7 @@ pub enum OverrideCommand {
     },
     /// The overrides of a schedule that are not over yet.
     List {
+        /// The schedule's id, from `[[schedules]]`.
         #[arg(long)]
         schedule: String,
         #[command(flatten)]
@@ -47,6 +54,7 @@ pub enum OverrideCommand {
     },
     /// Remove an override.
     Remove {
+        /// The override's id, as `firewatch override list` shows it.
         id: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -57,6 +65,7 @@ pub enum OverrideCommand {
 pub enum PageCommand {
     /// Send PERSON a test page through every contact method they have.
     Test {
+        /// The person's id, from `[[people]]`.
         person: String,
         #[command(flatten)]
         client: ClientArgs,
@@ -103,32 +112,37 @@ pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
         )
         .await?;
     let entries = body["on_call"].as_array().cloned().unwrap_or_default();
+    let dates = args.client.dates();
     if entries.is_empty() {
-        println!(
-            "nobody is on call at {}",
-            body["at"].as_str().unwrap_or("?")
-        );
+        println!("nobody is on call at {}", dates.show(&body["at"]));
         return Ok(());
     }
-    println!(
-        "{:<20} {:<16} {:<20} {:<21} UNTIL",
-        "SCHEDULE", "PERSON", "NAME", "SINCE"
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+    let rows: Vec<Vec<String>> = entries
+        .iter()
+        .map(|entry| {
+            vec![
+                text(&entry["schedule"]),
+                text(&entry["person"]),
+                text(&entry["name"]),
+                dates.show(&entry["start"]),
+                format!(
+                    "{}{}",
+                    dates.show(&entry["end"]),
+                    if entry["override"].is_string() {
+                        " (override)"
+                    } else {
+                        ""
+                    }
+                ),
+            ]
+        })
+        .collect();
+    super::print_table(
+        &["SCHEDULE", "PERSON", "NAME", "SINCE", "UNTIL"],
+        &rows,
+        &[],
     );
-    for entry in entries {
-        let overridden = if entry["override"].is_string() {
-            " (override)"
-        } else {
-            ""
-        };
-        println!(
-            "{:<20} {:<16} {:<20} {:<21} {}{overridden}",
-            entry["schedule"].as_str().unwrap_or("-"),
-            entry["person"].as_str().unwrap_or("-"),
-            entry["name"].as_str().unwrap_or("-"),
-            entry["start"].as_str().unwrap_or("-"),
-            entry["end"].as_str().unwrap_or("-"),
-        );
-    }
     Ok(())
 }
 
@@ -160,12 +174,13 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                     Some(&body),
                 )
                 .await?;
+            let dates = client.dates();
             println!(
                 "override {}: {} on call on {schedule} from {} to {}",
                 created["id"].as_str().unwrap_or("?"),
                 created["person"].as_str().unwrap_or("?"),
-                created["start"].as_str().unwrap_or("?"),
-                created["end"].as_str().unwrap_or("?"),
+                dates.show(&created["start"]),
+                dates.show(&created["end"]),
             );
         }
         OverrideCommand::List { schedule, client } => {
@@ -176,20 +191,26 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                     &format!("/api/v1/schedules/{}/overrides", urlencode(&schedule)),
                 )
                 .await?;
-            println!(
-                "{:<38} {:<16} {:<16} {:<21} END",
-                "ID", "PERSON", "REPLACES", "START"
-            );
-            for item in body["items"].as_array().into_iter().flatten() {
-                println!(
-                    "{:<38} {:<16} {:<16} {:<21} {}",
-                    item["id"].as_str().unwrap_or("-"),
-                    item["person"].as_str().unwrap_or("-"),
-                    item["replaces"].as_str().unwrap_or("-"),
-                    item["start"].as_str().unwrap_or("-"),
-                    item["end"].as_str().unwrap_or("-"),
-                );
+            let items = body["items"].as_array().cloned().unwrap_or_default();
+            if items.is_empty() {
+                println!("no overrides on {schedule}");
+                return Ok(());
             }
+            let dates = client.dates();
+            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+            let rows: Vec<Vec<String>> = items
+                .iter()
+                .map(|item| {
+                    vec![
+                        text(&item["id"]),
+                        text(&item["person"]),
+                        text(&item["replaces"]),
+                        dates.show(&item["start"]),
+                        dates.show(&item["end"]),
+                    ]
+                })
+                .collect();
+            super::print_table(&["ID", "PERSON", "REPLACES", "START", "END"], &rows, &[]);
         }
         OverrideCommand::Remove { id, client } => {
             let api = client.api()?;

@@ -132,12 +132,16 @@ pub async fn list(
             }
         },
     }
-    let items: Vec<_> = state
-        .store
-        .list_incidents(&filter)
-        .await?
+    let incidents = state.store.list_incidents(&filter).await?;
+    let ids: Vec<String> = incidents.iter().map(|i| i.id.clone()).collect();
+    let commanders = state.store.commanders(&ids).await?;
+    let items: Vec<_> = incidents
         .iter()
-        .map(|incident| view(&state, incident))
+        .map(|incident| {
+            let mut value = view(&state, incident);
+            value["commander"] = json!(commanders.get(&incident.id));
+            value
+        })
         .collect();
     Ok(Json(json!({ "items": items, "next_cursor": null })))
 }

@@ -10,12 +10,15 @@ pub const BINARY: &str = env!("CARGO_BIN_EXE_firewatch");
 
 /// Runs a client-side command against a running app, off the test's runtime thread so the
 /// app keeps answering while the command waits.
+/// A client command against `url`, in UTC whatever this machine's zone, so times read alike
+/// everywhere the tests run.
 pub async fn client(args: &[&str], url: &str, token: &str) -> Output {
     run(
         args.iter().map(|a| a.to_string()).collect(),
         vec![
             ("FIREWATCH_URL".into(), url.into()),
             ("FIREWATCH_TOKEN".into(), token.into()),
+            ("TZ".into(), "UTC".into()),
         ],
     )
     .await
@@ -452,4 +455,71 @@ fn a_client_command_without_a_url_or_token_says_which_variable_to_set() {
         said.contains("set FIREWATCH_TOKEN (or pass --token)"),
         "{said}"
     );
+}
+
+/// Issue 29: lists printed API times as they came (`2026-11-02T01:00:00.123456789Z`), some
+/// without a header, and an empty list printed a bare header or nothing.
+#[tokio::test]
+async fn client_lists_have_headers_local_times_to_the_second_and_say_when_empty() {
+    for backend in crate::support::backends() {
+        let app = crate::support::TestApp::spawn(
+            backend,
+            "[[services]]\nid = \"api\"\n\n[[people]]\nid = \"andrew\"\n",
+        )
+        .await;
+        let in_seoul = |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            run(
+                args,
+                vec![
+                    ("FIREWATCH_URL".into(), app.url.clone()),
+                    ("FIREWATCH_TOKEN".into(), app.admin_token.clone()),
+                    ("TZ".into(), "Asia/Seoul".into()),
+                ],
+            )
+        };
+        let empty = text(&in_seoul(&["alert", "list"]).await.stdout);
+        assert_eq!(empty.trim(), "no open alerts");
+        let empty = text(&in_seoul(&["incident", "list"]).await.stdout);
+        assert_eq!(empty.trim(), "no open incidents");
+        let empty = text(&in_seoul(&["silence", "list"]).await.stdout);
+        assert_eq!(empty.trim(), "no active or pending silences");
+        let empty = text(&in_seoul(&["alert", "tasks"]).await.stdout);
+        assert_eq!(empty.trim(), "no open tasks");
+
+        // Declared at 01:00:00 UTC on the test clock, plus a fraction of a second.
+        app.clock.advance(jiff::SignedDuration::from_millis(250));
+        let (status, _) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &serde_json::json!({"title": "Search is slow", "severity": "SEV3", "services": ["api"]}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED);
+        app.api_json(
+            reqwest::Method::PUT,
+            "/api/v1/incidents/1/roles/commander",
+            &app.admin_token,
+            &serde_json::json!({"person": "andrew"}),
+        )
+        .await;
+        let listed = text(&in_seoul(&["incident", "list"]).await.stdout);
+        assert!(
+            listed.trim_start().starts_with("#  SEV"),
+            "a header first: {listed}"
+        );
+        let row = listed.lines().nth(1).unwrap();
+        assert!(
+            row.contains("andrew") && row.contains("2026-11-02 10:00:00 KST"),
+            "the commander, and the time in the machine's zone to the second: {row}"
+        );
+        let utc = text(&in_seoul(&["incident", "list", "--utc"]).await.stdout);
+        assert!(utc.contains("2026-11-02 01:00:00 UTC"), "{utc}");
+        let shown = text(&in_seoul(&["incident", "show", "1", "--utc"]).await.stdout);
+        assert!(shown.contains("  2026-11-02 01:00:00 UTC state"), "{shown}");
+        assert!(!shown.contains(".250"), "no fractions of a second: {shown}");
+        app.stop().await;
+    }
 }

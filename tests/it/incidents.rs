@@ -261,7 +261,28 @@ async fn status_updates_move_the_incident_and_the_cli_carries_it_through() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
 
         let listed = run(&["incident", "list"]).await;
-        assert!(String::from_utf8_lossy(&listed.stdout).contains("#1 SEV3 P3 mitigated"));
+        let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+        let mut lines = listed.lines();
+        let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+        assert_eq!(
+            header,
+            [
+                "#",
+                "SEV",
+                "PRI",
+                "STATE",
+                "SERVICES",
+                "COMMANDER",
+                "DECLARED",
+                "TITLE"
+            ]
+        );
+        let row: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+        assert_eq!(
+            row[..6],
+            ["#1", "SEV3", "P3", "mitigated", "api", "-"],
+            "{listed}"
+        );
         let resolved = run(&["incident", "resolve", "1"]).await;
         assert!(String::from_utf8_lossy(&resolved.stdout).contains("resolved"));
         let refused = run(&["incident", "ack", "1"]).await;

@@ -537,7 +537,7 @@ async fn the_noise_page_shows_the_report_its_charts_and_its_csv() {
         let mut viewer = signed_in(&app, "vic", Role::Viewer).await;
         let overview = unescape(&viewer.get("/").await.body);
         assert!(
-            overview.contains(r#"<a href="/noise">Noise</a>"#),
+            overview.contains(r#"<a href="/noise">Alert noise</a>"#),
             "in the navigation"
         );
 
@@ -894,7 +894,7 @@ async fn the_cli_lists_and_closes_tasks() {
         assert!(listed.lines().next().unwrap().starts_with("ID"), "{listed}");
         let row = table_row(&listed, id);
         assert_eq!(
-            row[..7],
+            row[..9],
             [
                 id,
                 "open",
@@ -902,7 +902,9 @@ async fn the_cli_lists_and_closes_tasks() {
                 "HighLatency",
                 "api",
                 "cloud",
-                "2026-11-02T01:30:00Z"
+                "2026-11-02",
+                "01:30:00",
+                "UTC"
             ]
         );
         assert!(listed.contains(UNACKNOWLEDGED_DETAIL), "{listed}");
@@ -924,7 +926,7 @@ async fn the_cli_lists_and_closes_tasks() {
         assert!(listed.lines().next().unwrap().contains("CLOSED BY"));
         let row = table_row(&listed, id);
         assert_eq!(row[1], "closed");
-        assert_eq!(row[7], "token:test");
+        assert_eq!(row[9], "token:test");
         app.stop().await;
     }
 }

@@ -884,7 +884,12 @@ async fn the_cli_shows_who_is_on_call_adds_an_override_and_sends_a_test_page() {
             ])
             .await,
         );
-        assert!(added.contains("gyeongjun on call on cloud-primary from 2026-11-02T02:00:00Z to 2026-11-02T04:00:00Z"), "{added}");
+        assert!(
+            added.contains(
+                "gyeongjun on call on cloud-primary from 2026-11-02 02:00:00 UTC to 2026-11-02 04:00:00 UTC"
+            ),
+            "{added}"
+        );
         let overridden = stdout(
             &client(&[
                 "oncall",
