@@ -292,7 +292,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     telemetry::init_logging(log_format);
     match &loaded.file {
         Some(file) => tracing::info!(config = %file.display(), "config read"),
-        None if args.demo => tracing::info!("the demo organisation (src/demo/demo.toml)"),
+        None if args.demo => tracing::info!(
+            "the demo organisation, built in: three teams, eight services, six people on two rotations"
+        ),
         None => tracing::info!("no config file (looked for ./firewatch.toml): running on defaults"),
     }
     for warning in &loaded.warnings {
