@@ -597,3 +597,65 @@ to = ["team-chat"]
         app.stop().await;
     }
 }
+
+/// Issue 29: a resolving report's wording ("disk 78% full", "recovered") replaced what the
+/// alert said while it fired, so the list showed a resolved alert by its all-clear.
+#[tokio::test]
+async fn a_resolved_alert_keeps_the_summary_it_fired_with_and_the_page_lists_the_latest_fire_first()
+{
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &config(&chat)).await;
+        let report = |fingerprint: &str, status: &str, summary: &str| {
+            let mut body: Value =
+                serde_json::from_str(&group(&[(fingerprint, "db-1", status)])).unwrap();
+            body["alerts"][0]["annotations"]["summary"] = json!(summary);
+            body.to_string()
+        };
+        assert_eq!(
+            post(&app, &report("f-disk", "firing", "disk 91% full")).await,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        app.advance(60);
+        assert_eq!(
+            post(&app, &report("f-other", "firing", "p99 above 500 ms")).await,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        app.advance(60);
+        assert_eq!(
+            post(&app, &report("f-disk", "resolved", "disk 78% full")).await,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        let listed = alerts(&app, "state=resolved").await;
+        let disk = listed
+            .iter()
+            .find(|a| a["fingerprint"] == "f-disk")
+            .unwrap();
+        assert_eq!(disk["state"], "resolved");
+        assert_eq!(disk["summary"], "disk 91% full");
+
+        // Firing again: the newest fire leads the page, though its alert is the oldest.
+        app.advance(60);
+        assert_eq!(
+            post(&app, &report("f-disk", "firing", "disk 95% full")).await,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        let mut viewer =
+            crate::web::signed_in(&app, "vic", firewatch::core::role::Role::Viewer).await;
+        let page = viewer.get("/alerts").await;
+        let first = page
+            .body
+            .find("disk 95% full")
+            .expect("the re-fired alert is listed");
+        let second = page
+            .body
+            .find("p99 above 500 ms")
+            .expect("the other is listed");
+        assert!(first < second, "the latest fire first");
+        app.stop().await;
+    }
+}

@@ -838,7 +838,7 @@ async fn a_responder_runs_an_incident_from_the_declare_form_to_resolved_and_a_vi
         browser.select("select[name=state]", "all").await;
         browser.click("form.filters button[type=submit]").await;
         browser
-            .wait_for_path("/incidents?state=all&severity=&service=")
+            .wait_for_path("/incidents?q=&state=all&severity=&service=")
             .await;
         let row = browser.text("[data-testid=incidents] tbody tr").await;
         assert!(
