@@ -79,6 +79,8 @@ pub struct Config {
     pub digests: Vec<DigestConfig>,
     #[serde(default)]
     pub checks: Vec<crate::config::checks::CheckConfig>,
+    #[serde(default)]
+    pub chat_apps: Vec<crate::integrations::outbound::config::ChatAppConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,8 +216,13 @@ impl Config {
             },
             &mut problems,
         );
+        let chat_apps = crate::integrations::outbound::config::validate_chat_apps(
+            &self.chat_apps,
+            &mut problems,
+        );
         let destination_names = crate::integrations::outbound::config::validate_destinations(
             &self.destinations,
+            &chat_apps,
             &mut problems,
         );
         self.validate_routes(&integration_names, &destination_names, &mut problems);
@@ -485,6 +492,13 @@ impl Config {
     pub fn destination(&self, name: &str) -> Option<&DestinationConfig> {
         self.destinations.iter().find(|d| d.name() == name)
     }
+
+    pub fn chat_app(
+        &self,
+        name: &str,
+    ) -> Option<&crate::integrations::outbound::config::ChatAppConfig> {
+        self.chat_apps.iter().find(|app| app.name() == name)
+    }
 }
 
 #[cfg(test)]
@@ -535,6 +549,85 @@ mod tests {
         };
         assert_eq!(generic.secret, Some(Secrets::One("s3cr\"et".into())));
         assert_eq!(generic.token.as_deref(), Some("${literal}"));
+    }
+
+    #[test]
+    fn a_chat_destination_posts_through_a_webhook_or_an_app_of_its_kind_to_a_channel() {
+        let apps = r#"
+            [[chat_apps]]
+            name = "slack"
+            kind = "slack"
+            bot_token = "xoxb-1"
+            signing_secret = "s"
+            [[chat_apps]]
+            name = "mm"
+            kind = "mattermost"
+            url = "http://127.0.0.1:9"
+            bot_token = "t"
+        "#;
+        let good = format!(
+            "{apps}
+            [[destinations]]
+            name = \"a\"
+            kind = \"slack\"
+            app = \"slack\"
+            channel = \"C0123456789\"
+            [[destinations]]
+            name = \"b\"
+            kind = \"mattermost\"
+            app = \"mm\"
+            channel = \"4xp9fdt7pbgium38k9fwmiup3w\"
+            [[destinations]]
+            name = \"c\"
+            kind = \"slack\"
+            url = \"http://127.0.0.1:9/hook\""
+        );
+        let (config, _) = Config::parse(&good, &env).unwrap();
+        let slack = config.chat_app("slack").unwrap();
+        let crate::integrations::outbound::config::ChatAppConfig::Slack(slack) = slack else {
+            panic!("a slack app")
+        };
+        assert_eq!(
+            slack.api_url, "https://slack.com/api",
+            "Slack's own by default"
+        );
+        assert_eq!(config.destination("a").unwrap().app(), Some("slack"));
+        let bad = format!(
+            "{apps}
+            [[destinations]]
+            name = \"both\"
+            kind = \"slack\"
+            app = \"slack\"
+            url = \"http://127.0.0.1:9/hook\"
+            channel = \"C1\"
+            [[destinations]]
+            name = \"neither\"
+            kind = \"slack\"
+            [[destinations]]
+            name = \"unknown\"
+            kind = \"slack\"
+            app = \"nope\"
+            channel = \"C1\"
+            [[destinations]]
+            name = \"other-kind\"
+            kind = \"slack\"
+            app = \"mm\"
+            channel = \"C1\"
+            [[destinations]]
+            name = \"no-channel\"
+            kind = \"mattermost\"
+            app = \"mm\""
+        );
+        assert_eq!(
+            problems(&bad),
+            [
+                "destinations[0].app: give either url (an incoming webhook) or app (a chat app), not both",
+                "destinations[1].url: is missing: give url (an incoming webhook) or app (a chat app) and channel",
+                "destinations[2].app: no chat app \"nope\" in [[chat_apps]]",
+                "destinations[3].app: chat app \"mm\" is a mattermost app; this destination is slack",
+                "destinations[4].channel: is missing: an app posts to a channel by its id",
+            ]
+        );
     }
 
     #[test]

@@ -258,7 +258,10 @@ pub async fn send_page(
     job: &ClaimedJob,
     now: Timestamp,
 ) -> Result<DeliveryResult, StoreError> {
-    let done = DeliveryResult::Delivered { status: 0 };
+    let done = DeliveryResult::Delivered {
+        status: 0,
+        chat_message: None,
+    };
     let Ok(payload) = serde_json::from_str::<PagePayload>(&job.payload) else {
         return Ok(done);
     };

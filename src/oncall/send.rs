@@ -88,7 +88,10 @@ pub async fn send(
             let event = page_event(message, now);
             return outbound::deliver(
                 client,
-                destination,
+                outbound::Target {
+                    destination,
+                    app: destination.app().and_then(|app| config.chat_app(app)),
+                },
                 &event,
                 &words,
                 &idempotency_key,

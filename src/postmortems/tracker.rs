@@ -115,7 +115,10 @@ pub async fn create(
     struct Payload {
         item: String,
     }
-    let done = Ok(DeliveryResult::Delivered { status: 0 });
+    let done = Ok(DeliveryResult::Delivered {
+        status: 0,
+        chat_message: None,
+    });
     let Ok(payload) = serde_json::from_str::<Payload>(&job.payload) else {
         return done;
     };

@@ -383,8 +383,12 @@ impl Runner {
         failed: &str,
     ) -> JobOutcome {
         match result {
-            Ok(DeliveryResult::Delivered { status }) => JobOutcome::Done {
+            Ok(DeliveryResult::Delivered {
+                status,
+                chat_message,
+            }) => JobOutcome::Done {
                 status: (status > 0).then_some(i32::from(status)),
+                chat_message,
             },
             Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
                 status: (status > 0).then_some(i32::from(status)),
@@ -432,7 +436,10 @@ impl Runner {
         result: Result<T, StoreError>,
     ) -> JobOutcome {
         match result {
-            Ok(_) => JobOutcome::Done { status: None },
+            Ok(_) => JobOutcome::Done {
+                status: None,
+                chat_message: None,
+            },
             Err(error) => self.retry_or_give_up(job, None, None, format!("{what}: {error}")),
         }
     }
@@ -479,7 +486,10 @@ impl Runner {
             outbound::message::render(&message, &wording::default_message(&message), &settings);
         let result = outbound::deliver(
             &self.client,
-            destination,
+            outbound::Target {
+                destination,
+                app: destination.app().and_then(|app| config.chat_app(app)),
+            },
             &message,
             &words,
             &key,
@@ -488,8 +498,12 @@ impl Runner {
         )
         .await;
         let outcome = match result {
-            DeliveryResult::Delivered { status } => JobOutcome::Done {
+            DeliveryResult::Delivered {
+                status,
+                chat_message,
+            } => JobOutcome::Done {
                 status: Some(i32::from(status)),
+                chat_message,
             },
             DeliveryResult::Rejected { status, error } => JobOutcome::Dead {
                 status: Some(i32::from(status)),

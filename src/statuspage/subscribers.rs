@@ -548,7 +548,10 @@ pub async fn send(
     timeout: Duration,
     now: Timestamp,
 ) -> Result<DeliveryResult, StoreError> {
-    let skipped = Ok(DeliveryResult::Delivered { status: 0 });
+    let skipped = Ok(DeliveryResult::Delivered {
+        status: 0,
+        chat_message: None,
+    });
     let Ok(payload) = serde_json::from_str::<SendPayload>(&job.payload) else {
         tracing::warn!(payload = %job.payload, "status_send job with an unreadable payload");
         return skipped;

@@ -144,6 +144,8 @@ impl ClaimedJob {
 pub enum JobOutcome {
     Done {
         status: Option<i32>,
+        /// The message a delivery through a chat app posted (`CHANNEL:TS`, a post id).
+        chat_message: Option<String>,
     },
     Retry {
         at: Timestamp,

@@ -102,4 +102,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0024_alerts_fired.sql",
         "alerts listed by their latest fire"
     ),
+    migration!(
+        25,
+        "0025_chat_messages.sql",
+        "the chat message a delivery posted"
+    ),
 ];

@@ -38,6 +38,9 @@ pub struct Notification {
     pub finished_at: Option<Timestamp>,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
+    /// The message it posted through a chat app: Slack's `CHANNEL:TS`, a Mattermost post id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub chat_message: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]

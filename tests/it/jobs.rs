@@ -31,7 +31,10 @@ fn later(seconds: i64) -> Timestamp {
     start_time() + SignedDuration::from_secs(seconds)
 }
 
-const DONE: JobOutcome = JobOutcome::Done { status: None };
+const DONE: JobOutcome = JobOutcome::Done {
+    status: None,
+    chat_message: None,
+};
 
 #[tokio::test]
 async fn claims_are_exclusive_and_a_queue_runs_in_order() {

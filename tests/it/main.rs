@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod changes;
 mod chat;
+mod chat_apps;
 mod checks;
 mod cli;
 mod delivery;

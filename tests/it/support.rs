@@ -19,6 +19,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use tokio::sync::Notify;
 
+pub mod chat_apps;
 pub mod smtp;
 pub mod standins;
 

@@ -1,6 +1,8 @@
-//! The config sections of outbound delivery: `[[destinations]]` (one variant per kind), `[[templates]]` and `[tickets]`.
+//! The config sections of outbound delivery: `[[destinations]]` (one variant per kind),
+//! `[[chat_apps]]` (the Slack apps and Mattermost bots some destinations post through),
+//! `[[templates]]` and `[tickets]`.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Deserialize;
 
@@ -194,28 +196,186 @@ impl EmailDestination {
     }
 }
 
-/// A Slack incoming webhook. `channel`, `username` and `icon_emoji` are honoured only by
-/// legacy webhooks; app webhooks post where they were created.
+/// A Slack channel: through an incoming webhook (`url`), or through a chat app (`app`, and
+/// the `channel` id), which keeps each message's id so it can be updated later. With a
+/// webhook, `channel`, `username` and `icon_emoji` are honoured only by legacy webhooks; app
+/// webhooks post where they were created.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SlackDestination {
     pub name: String,
-    pub url: String,
+    pub url: Option<String>,
+    pub app: Option<String>,
     pub channel: Option<String>,
     pub username: Option<String>,
     pub icon_emoji: Option<String>,
 }
 
-/// A Mattermost incoming webhook. `channel`, `username` and `icon_url` apply only where the
-/// server lets integrations override them.
+/// A Mattermost channel: through an incoming webhook (`url`), or through a chat app (`app`,
+/// and the `channel` id). With a webhook, `channel`, `username` and `icon_url` apply only where
+/// the server lets integrations override them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MattermostDestination {
     pub name: String,
-    pub url: String,
+    pub url: Option<String>,
+    pub app: Option<String>,
     pub channel: Option<String>,
     pub username: Option<String>,
     pub icon_url: Option<String>,
+}
+
+/// `[[chat_apps]]`: a Slack app or a Mattermost bot account that Firewatch posts through,
+/// keeping each message's id.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChatAppConfig {
+    Slack(SlackApp),
+    Mattermost(MattermostApp),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackApp {
+    pub name: String,
+    /// The bot's `xoxb-` token: `chat.postMessage`, `chat.update`, `users.lookupByEmail`.
+    pub bot_token: String,
+    /// Verifies the requests Slack sends (buttons, commands, events).
+    pub signing_secret: Option<String>,
+    /// Slack's Web API; a stand-in's address in tests.
+    #[serde(default = "slack_api_url")]
+    pub api_url: String,
+    #[serde(default)]
+    pub incident_channels: bool,
+    pub timeline_reaction: Option<String>,
+}
+
+fn slack_api_url() -> String {
+    "https://slack.com/api".into()
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MattermostApp {
+    pub name: String,
+    /// The Mattermost server, e.g. `https://chat.example.com`.
+    pub url: String,
+    /// A bot account's access token.
+    pub bot_token: String,
+    /// The slash command's token, which Mattermost sends with each command.
+    pub command_token: Option<String>,
+    #[serde(default)]
+    pub incident_channels: bool,
+}
+
+impl ChatAppConfig {
+    pub fn name(&self) -> &str {
+        match self {
+            ChatAppConfig::Slack(app) => &app.name,
+            ChatAppConfig::Mattermost(app) => &app.name,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            ChatAppConfig::Slack(_) => "slack",
+            ChatAppConfig::Mattermost(_) => "mattermost",
+        }
+    }
+}
+
+/// Checks every chat app; returns each one's name and kind, for the destinations that post
+/// through one.
+pub fn validate_chat_apps<'c>(
+    apps: &'c [ChatAppConfig],
+    problems: &mut Problems,
+) -> HashMap<&'c str, &'static str> {
+    let mut names = HashMap::new();
+    for (index, app) in apps.iter().enumerate() {
+        let path = format!("chat_apps[{index}]");
+        let name = app.name();
+        if !is_valid_name(name) {
+            problems.error(
+                format!("{path}.name"),
+                format!("\"{name}\" may hold only letters, digits, '-', '_' and '.'"),
+            );
+        }
+        if names.insert(name, app.kind_name()).is_some() {
+            problems.error(
+                format!("{path}.name"),
+                format!("chat app \"{name}\" is defined twice"),
+            );
+        }
+        let (url_key, url, token) = match app {
+            ChatAppConfig::Slack(slack) => ("api_url", &slack.api_url, &slack.bot_token),
+            ChatAppConfig::Mattermost(mattermost) => {
+                ("url", &mattermost.url, &mattermost.bot_token)
+            }
+        };
+        if !is_http_url(url) {
+            problems.error(
+                format!("{path}.{url_key}"),
+                format!("\"{url}\" is not an http(s) URL"),
+            );
+        }
+        if token.trim().is_empty() {
+            problems.error(
+                format!("{path}.bot_token"),
+                "is empty: the app posts with its bot token".to_owned(),
+            );
+        }
+    }
+    names
+}
+
+/// A chat destination's `url` or `app`: exactly one, and an app of the destination's kind
+/// with the channel it posts to.
+fn check_chat_way(
+    path: &str,
+    kind: &str,
+    url: Option<&String>,
+    app: Option<&String>,
+    channel: Option<&String>,
+    apps: &HashMap<&str, &'static str>,
+    problems: &mut Problems,
+) {
+    match (url, app) {
+        (Some(_), Some(_)) => problems.error(
+            format!("{path}.app"),
+            "give either url (an incoming webhook) or app (a chat app), not both".to_owned(),
+        ),
+        (None, None) => problems.error(
+            format!("{path}.url"),
+            "is missing: give url (an incoming webhook) or app (a chat app) and channel".to_owned(),
+        ),
+        (Some(url), None) => {
+            if !is_http_url(url) {
+                problems.error(
+                    format!("{path}.url"),
+                    format!("\"{url}\" is not an http(s) URL"),
+                );
+            }
+        }
+        (None, Some(app)) => {
+            match apps.get(app.as_str()) {
+                None => problems.error(
+                    format!("{path}.app"),
+                    format!("no chat app \"{app}\" in [[chat_apps]]"),
+                ),
+                Some(app_kind) if *app_kind != kind => problems.error(
+                    format!("{path}.app"),
+                    format!("chat app \"{app}\" is a {app_kind} app; this destination is {kind}"),
+                ),
+                Some(_) => {}
+            }
+            if channel.is_none_or(|channel| channel.trim().is_empty()) {
+                problems.error(
+                    format!("{path}.channel"),
+                    "is missing: an app posts to a channel by its id".to_owned(),
+                );
+            }
+        }
+    }
 }
 
 /// A Discord channel webhook; `username` and `avatar_url` replace the webhook's own.
@@ -247,6 +407,15 @@ pub struct WebhookDestination {
 }
 
 impl DestinationConfig {
+    /// The chat app it posts through, if it posts through one.
+    pub fn app(&self) -> Option<&str> {
+        match self {
+            DestinationConfig::Slack(slack) => slack.app.as_deref(),
+            DestinationConfig::Mattermost(mattermost) => mattermost.app.as_deref(),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             DestinationConfig::Webhook(webhook) => &webhook.name,
@@ -282,6 +451,7 @@ impl DestinationConfig {
 /// Checks every destination; returns their names, for what names them.
 pub fn validate_destinations<'c>(
     destinations: &'c [DestinationConfig],
+    apps: &HashMap<&str, &'static str>,
     problems: &mut Problems,
 ) -> HashSet<&'c str> {
     let mut destination_names = HashSet::new();
@@ -317,25 +487,30 @@ pub fn validate_destinations<'c>(
                     }
                 }
             }
-            DestinationConfig::Slack(slack) => {
-                if !is_http_url(&slack.url) {
-                    problems.error(
-                        format!("{path}.url"),
-                        format!("\"{}\" is not an http(s) URL", slack.url),
-                    );
-                }
-            }
+            DestinationConfig::Slack(slack) => check_chat_way(
+                &path,
+                "slack",
+                slack.url.as_ref(),
+                slack.app.as_ref(),
+                slack.channel.as_ref(),
+                apps,
+                problems,
+            ),
             DestinationConfig::Mattermost(mattermost) => {
-                for (key, url) in [
-                    ("url", Some(&mattermost.url)),
-                    ("icon_url", mattermost.icon_url.as_ref()),
-                ] {
-                    if let Some(url) = url.filter(|url| !is_http_url(url)) {
-                        problems.error(
-                            format!("{path}.{key}"),
-                            format!("\"{url}\" is not an http(s) URL"),
-                        );
-                    }
+                check_chat_way(
+                    &path,
+                    "mattermost",
+                    mattermost.url.as_ref(),
+                    mattermost.app.as_ref(),
+                    mattermost.channel.as_ref(),
+                    apps,
+                    problems,
+                );
+                if let Some(url) = mattermost.icon_url.as_ref().filter(|url| !is_http_url(url)) {
+                    problems.error(
+                        format!("{path}.icon_url"),
+                        format!("\"{url}\" is not an http(s) URL"),
+                    );
                 }
             }
             DestinationConfig::Discord(discord) => {

@@ -447,6 +447,7 @@ pub async fn send(
     match tokio::time::timeout(timeout, transport.send(email)).await {
         Ok(Ok(response)) => DeliveryResult::Delivered {
             status: u16::from(response.code()),
+            chat_message: None,
         },
         Ok(Err(error)) => classify(&error, destination),
         Err(_) => DeliveryResult::Retry {

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
 use crate::core::forge::Outcome;
-use crate::integrations::outbound::config::MattermostDestination;
+use crate::integrations::outbound::config::{MattermostApp, MattermostDestination};
 
 /// The longest post a Mattermost server accepts by default, in characters.
 pub const MAX_TEXT: usize = 16383;
@@ -114,6 +114,40 @@ pub fn render(message: &Message, destination: &MattermostDestination) -> Value {
     body
 }
 
+/// A post through a Mattermost bot (`POST /api/v4/posts`,
+/// <https://developers.mattermost.com/api-documentation/#/operations/CreatePost>): the
+/// webhook's text as `message`, its attachments under `props`, to the channel's id.
+pub fn create_post(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    destination: &MattermostDestination,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    let rendered = render(message, destination);
+    let mut body = json!({
+        "channel_id": destination.channel,
+        "message": rendered["text"].as_str().unwrap_or_default(),
+    });
+    if let Some(attachments) = rendered.get("attachments") {
+        body["props"] = json!({ "attachments": attachments });
+    }
+    client
+        .post(format!("{}/api/v4/posts", app.url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .json(&body)
+}
+
+/// The post's id from Mattermost's answer (201, the post); an error is `(worth retrying, why)`.
+pub fn posted(body: &str) -> Result<String, (bool, String)> {
+    let answer: Value = serde_json::from_str(body)
+        .map_err(|_| (true, "Mattermost's answer is not JSON".to_owned()))?;
+    answer["id"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| (false, "Mattermost's answer has no post id".to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,7 +155,8 @@ mod tests {
     fn destination() -> MattermostDestination {
         MattermostDestination {
             name: "chat".into(),
-            url: "http://127.0.0.1:9/hook".into(),
+            url: Some("http://127.0.0.1:9/hook".into()),
+            app: None,
             channel: None,
             username: None,
             icon_url: None,

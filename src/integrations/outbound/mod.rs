@@ -28,7 +28,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde::Serialize;
 
-use crate::integrations::outbound::config::DestinationConfig;
+use crate::integrations::outbound::config::{ChatAppConfig, DestinationConfig};
 use crate::store::StoredEvent;
 
 /// What a destination is sent about an event.
@@ -64,6 +64,8 @@ impl EventMessage {
 pub enum DeliveryResult {
     Delivered {
         status: u16,
+        /// The message posted through a chat app (`CHANNEL:TS`, a Mattermost post id).
+        chat_message: Option<String>,
     },
     /// Worth trying again: a network error, a timeout, 408, 425, 429 or a 5xx.
     Retry {
@@ -72,17 +74,21 @@ pub enum DeliveryResult {
         error: String,
     },
     /// The destination refused the message itself; retrying would not help.
-    Rejected {
-        status: u16,
-        error: String,
-    },
+    Rejected { status: u16, error: String },
+}
+
+/// Where a message goes: the destination, and the chat app it posts through when it names one.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub destination: &'a DestinationConfig,
+    pub app: Option<&'a ChatAppConfig>,
 }
 
 /// Sends one message: the event itself to a webhook, `words` to the others.
 /// `idempotency_key` is the same on every retry of the same message.
 pub async fn deliver(
     client: &reqwest::Client,
-    destination: &DestinationConfig,
+    Target { destination, app }: Target<'_>,
     message: &EventMessage,
     words: &message::Message,
     idempotency_key: &str,
@@ -99,14 +105,22 @@ pub async fn deliver(
         DestinationConfig::Webhook(webhook) => {
             webhook::request(client, webhook, message, idempotency_key, now)
         }
-        DestinationConfig::Slack(slack) => {
-            post_json(client, &slack.url, &slack::render(words, slack))
-        }
-        DestinationConfig::Mattermost(mattermost) => post_json(
-            client,
-            &mattermost.url,
-            &mattermost::render(words, mattermost),
-        ),
+        DestinationConfig::Slack(slack) => match (app, &slack.url) {
+            (Some(ChatAppConfig::Slack(app)), _) => {
+                let request = slack::post_message(client, app, slack, words);
+                return through_app(request, timeout, now, slack::posted).await;
+            }
+            (_, Some(url)) => post_json(client, url, &slack::render(words, slack)),
+            _ => return no_way(destination),
+        },
+        DestinationConfig::Mattermost(mattermost) => match (app, &mattermost.url) {
+            (Some(ChatAppConfig::Mattermost(app)), _) => {
+                let request = mattermost::create_post(client, app, mattermost, words);
+                return through_app(request, timeout, now, mattermost::posted).await;
+            }
+            (_, Some(url)) => post_json(client, url, &mattermost::render(words, mattermost)),
+            _ => return no_way(destination),
+        },
         DestinationConfig::Discord(discord) => {
             post_json(client, &discord.url, &discord::render(words, discord))
         }
@@ -136,6 +150,56 @@ pub async fn deliver(
             retry_after: None,
             error: describe_send_error(&error),
         },
+    }
+}
+
+/// A post through a chat app: the answer's HTTP status first, as for every destination, then
+/// what the platform's own answer says (`read`: the message's id, or why not).
+async fn through_app(
+    request: reqwest::RequestBuilder,
+    timeout: Duration,
+    now: Timestamp,
+    read: fn(&str) -> Result<String, (bool, String)>,
+) -> DeliveryResult {
+    let response = match request.timeout(timeout).send().await {
+        Ok(response) => response,
+        Err(error) => {
+            return DeliveryResult::Retry {
+                status: None,
+                retry_after: None,
+                error: describe_send_error(&error),
+            };
+        }
+    };
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.text().await.ok();
+    match classify(status, &headers, now, body.clone()) {
+        DeliveryResult::Delivered { status, .. } => match read(body.as_deref().unwrap_or("")) {
+            Ok(posted) => DeliveryResult::Delivered {
+                status,
+                chat_message: Some(posted),
+            },
+            Err((true, error)) => DeliveryResult::Retry {
+                status: Some(status),
+                retry_after: None,
+                error,
+            },
+            Err((false, error)) => DeliveryResult::Rejected { status, error },
+        },
+        other => other,
+    }
+}
+
+/// A chat destination whose app is gone (a reload removed it while a job waited), and that
+/// has no webhook either: retrying would not help.
+fn no_way(destination: &DestinationConfig) -> DeliveryResult {
+    DeliveryResult::Rejected {
+        status: 0,
+        error: format!(
+            "destination \"{}\" has no webhook url and its chat app is not configured",
+            destination.name()
+        ),
     }
 }
 
@@ -187,7 +251,10 @@ pub fn classify(
 ) -> DeliveryResult {
     let code = status.as_u16();
     if status.is_success() {
-        return DeliveryResult::Delivered { status: code };
+        return DeliveryResult::Delivered {
+            status: code,
+            chat_message: None,
+        };
     }
     let mut error = format!("HTTP {code}");
     if status.is_redirection() {
@@ -255,7 +322,10 @@ mod tests {
         let headers = HeaderMap::new();
         assert_eq!(
             classify(StatusCode::NO_CONTENT, &headers, now, None),
-            DeliveryResult::Delivered { status: 204 }
+            DeliveryResult::Delivered {
+                status: 204,
+                chat_message: None,
+            }
         );
         assert!(matches!(
             classify(StatusCode::BAD_GATEWAY, &headers, now, None),

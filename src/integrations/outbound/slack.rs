@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 
 use super::message::{Line, Message, Span, clip};
-use crate::integrations::outbound::config::SlackDestination;
+use crate::integrations::outbound::config::{SlackApp, SlackDestination};
 
 pub const MAX_BLOCKS: usize = 50;
 pub const MAX_SECTION_TEXT: usize = 3000;
@@ -94,14 +94,91 @@ pub fn render(message: &Message, destination: &SlackDestination) -> Value {
     body
 }
 
+/// `chat.postMessage` through a Slack app (<https://api.slack.com/methods/chat.postMessage>):
+/// the webhook's blocks, to the destination's channel id, with the bot token.
+pub fn post_message(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    destination: &SlackDestination,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    let body = render(message, destination);
+    client
+        .post(format!(
+            "{}/chat.postMessage",
+            app.api_url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        // Slack asks for the charset on JSON bodies (a `missing_charset` warning otherwise).
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(body.to_string())
+}
+
+/// What a Web API answer of 200 means: Slack says `ok: false` with an error code for most
+/// failures. The posted message is `CHANNEL:TS`; an error is `(worth retrying, code)`.
+pub fn posted(body: &str) -> Result<String, (bool, String)> {
+    let answer: Value =
+        serde_json::from_str(body).map_err(|_| (true, "Slack's answer is not JSON".to_owned()))?;
+    if answer["ok"] == true {
+        return match (answer["channel"].as_str(), answer["ts"].as_str()) {
+            (Some(channel), Some(ts)) => Ok(format!("{channel}:{ts}")),
+            _ => Err((false, "Slack's answer has no channel and ts".to_owned())),
+        };
+    }
+    let code = answer["error"]
+        .as_str()
+        .unwrap_or("unknown_error")
+        .to_owned();
+    // The codes Slack documents as passing: the rest (invalid_auth, channel_not_found,
+    // not_in_channel, …) need someone to fix the app or the config.
+    let retry = matches!(
+        code.as_str(),
+        "ratelimited"
+            | "request_timeout"
+            | "service_unavailable"
+            | "internal_error"
+            | "fatal_error"
+    );
+    Err((retry, code))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_web_api_answer_is_a_message_id_or_an_error_sorted_by_whether_it_passes() {
+        assert_eq!(
+            posted(r#"{"ok":true,"channel":"C1","ts":"1700000000.000100","message":{}}"#),
+            Ok("C1:1700000000.000100".to_owned())
+        );
+        for code in ["ratelimited", "internal_error", "service_unavailable"] {
+            let body = format!(r#"{{"ok":false,"error":"{code}"}}"#);
+            assert_eq!(posted(&body), Err((true, code.to_owned())));
+        }
+        for code in [
+            "invalid_auth",
+            "channel_not_found",
+            "not_in_channel",
+            "msg_too_long",
+        ] {
+            let body = format!(r#"{{"ok":false,"error":"{code}"}}"#);
+            assert_eq!(posted(&body), Err((false, code.to_owned())));
+        }
+        assert_eq!(
+            posted("<html>"),
+            Err((true, "Slack's answer is not JSON".to_owned()))
+        );
+    }
+
     fn destination() -> SlackDestination {
         SlackDestination {
             name: "chat".into(),
-            url: "http://127.0.0.1:9/hook".into(),
+            url: Some("http://127.0.0.1:9/hook".into()),
+            app: None,
             channel: None,
             username: None,
             icon_emoji: None,

@@ -319,7 +319,7 @@ impl SqlStore {
             Option<i32>,
             Option<&str>,
         ) = match outcome {
-            JobOutcome::Done { status } => ("done", None, Some(now_ms), *status, None),
+            JobOutcome::Done { status, .. } => ("done", None, Some(now_ms), *status, None),
             JobOutcome::Retry { at, status, error } => (
                 "pending",
                 Some(at.as_millisecond()),
@@ -331,10 +331,15 @@ impl SqlStore {
                 ("dead", None, Some(now_ms), *status, Some(error.as_str()))
             }
         };
+        let chat_message = match outcome {
+            JobOutcome::Done { chat_message, .. } => chat_message.as_deref(),
+            _ => None,
+        };
         let finished: Option<(String, Option<String>, i64)> = sqlx::query_as(
             "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
                last_status = $4, last_error = $5, attempts = attempts + 1, \
-               lease_owner = NULL, lease_until = NULL, updated_at = $6 \
+               lease_owner = NULL, lease_until = NULL, updated_at = $6, \
+               chat_message = COALESCE($9, chat_message) \
              WHERE seq = $7 AND lease_owner = $8 AND state = 'pending' \
              RETURNING kind, destination, created_at",
         )
@@ -346,6 +351,7 @@ impl SqlStore {
         .bind(now_ms)
         .bind(seq)
         .bind(owner)
+        .bind(chat_message)
         .fetch_optional(&mut **transaction)
         .await?;
         let Some((kind, destination, created_at)) = finished else {

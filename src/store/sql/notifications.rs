@@ -3,7 +3,7 @@
 
 use super::{Db, SqlStore};
 
-pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error";
+pub(super) const NOTIFICATION_COLUMNS: &str = "seq, destination, event_id, state, attempts, created_at, updated_at, run_at, finished_at, last_status, last_error, chat_message";
 
 #[async_trait::async_trait]
 impl crate::store::NotificationStore for SqlStore {
@@ -221,6 +221,7 @@ impl SqlStore {
                 .map(crate::clock::from_millis),
             last_status: row.try_get("last_status")?,
             last_error: row.try_get("last_error")?,
+            chat_message: row.try_get("chat_message")?,
         })
     }
 }

@@ -103,6 +103,16 @@ impl Record {
     }
 }
 
+/// A JSON answer, for the other stand-ins too.
+pub fn json_answer(status: u16, body: Value) -> axum::response::Response {
+    json_response(status, body)
+}
+
+/// Serves `router` on loopback; its origin.
+pub async fn serve_router(router: axum::Router) -> String {
+    serve(router).await
+}
+
 fn json_response(status: u16, body: Value) -> axum::response::Response {
     let mut response = axum::response::Response::new(axum::body::Body::from(body.to_string()));
     *response.status_mut() = StatusCode::from_u16(status).unwrap();

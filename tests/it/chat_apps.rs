@@ -1,0 +1,166 @@
+//! Chat apps (issue 30, first step): destinations that post through a Slack app
+//! (`chat.postMessage`) or a Mattermost bot (`POST /api/v4/posts`) instead of an incoming
+//! webhook, keeping each message's id with its notification; Slack's `ok: false` answers
+//! sorted into retry and refusal.
+
+use serde_json::Value;
+
+use crate::alerts::{TOKEN, group, post};
+use crate::support::chat_apps::{
+    MATTERMOST_CHANNEL, MATTERMOST_TOKEN, Mattermost, SLACK_CHANNELS, SLACK_TOKEN, Slack,
+};
+use crate::support::{TestApp, backends};
+
+fn config(slack: &Slack, mattermost: &Mattermost) -> String {
+    format!(
+        r#"
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "{TOKEN}"
+service = "platform"
+
+[[chat_apps]]
+name = "slack"
+kind = "slack"
+bot_token = "{SLACK_TOKEN}"
+signing_secret = "8f742231b10e8888abcd99yyyzzz85a5"
+api_url = "{slack}"
+
+[[chat_apps]]
+name = "mm"
+kind = "mattermost"
+url = "{mattermost}"
+bot_token = "{MATTERMOST_TOKEN}"
+
+[[destinations]]
+name = "cloud-chat"
+kind = "slack"
+app = "slack"
+channel = "{channel}"
+
+[[destinations]]
+name = "ops-mm"
+kind = "mattermost"
+app = "mm"
+channel = "{MATTERMOST_CHANNEL}"
+
+[[routes]]
+match = {{ kind = "alert" }}
+to = ["cloud-chat", "ops-mm"]
+"#,
+        slack = slack.api_url,
+        mattermost = mattermost.url,
+        channel = SLACK_CHANNELS[0],
+    )
+}
+
+async fn notifications(app: &TestApp, query: &str) -> Vec<Value> {
+    app.get(&format!("/api/v1/notifications?{query}")).await["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn an_alert_is_posted_through_the_slack_app_and_the_mattermost_bot_and_each_message_id_is_kept()
+ {
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(backend, &config(&slack, &mattermost)).await;
+
+        assert_eq!(
+            post(&app, &group(&[("f-a", "api-1", "firing")])).await,
+            reqwest::StatusCode::ACCEPTED
+        );
+        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+            .await;
+
+        // Slack: chat.postMessage with the bot token, JSON with its charset, to the channel id.
+        let calls = slack.received();
+        assert_eq!(calls.len(), 1);
+        let call = &calls[0];
+        assert_eq!(call.path, "/chat.postMessage");
+        assert_eq!(
+            call.header("authorization"),
+            format!("Bearer {SLACK_TOKEN}")
+        );
+        assert_eq!(
+            call.header("content-type"),
+            "application/json; charset=utf-8"
+        );
+        let body = call.json();
+        assert_eq!(body["channel"], SLACK_CHANNELS[0]);
+        assert!(
+            body["text"].as_str().unwrap().contains("HighLatency"),
+            "{body}"
+        );
+        assert!(!body["blocks"].as_array().unwrap().is_empty(), "{body}");
+
+        // Mattermost: a post in the channel, the text as its message.
+        let calls = mattermost.received();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].path, "/api/v4/posts");
+        assert_eq!(
+            calls[0].header("authorization"),
+            format!("Bearer {MATTERMOST_TOKEN}")
+        );
+        let body = calls[0].json();
+        assert_eq!(body["channel_id"], MATTERMOST_CHANNEL);
+        let said = format!("{} {}", body["message"], body["props"]);
+        assert!(said.contains("HighLatency"), "{body}");
+
+        // Each notification keeps the message it posted, so it can be changed later.
+        let delivered = notifications(&app, "state=delivered").await;
+        let posted = |destination: &str| {
+            delivered
+                .iter()
+                .find(|n| n["destination"] == destination)
+                .map(|n| n["chat_message"].clone())
+                .unwrap()
+        };
+        assert_eq!(
+            posted("cloud-chat"),
+            format!("{}:1700000000.000100", SLACK_CHANNELS[0])
+        );
+        assert_eq!(posted("ops-mm"), "00000000000000000000000001");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn slack_errors_are_retried_when_they_pass_and_refused_when_the_app_must_be_fixed() {
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(backend, &config(&slack, &mattermost)).await;
+
+        // Rate limited (HTTP 429, Retry-After: 30), then removed from the channel.
+        slack.fail_next(&["ratelimited", "not_in_channel"]);
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.wait_for_notifications("destination=cloud-chat&state=retrying", |items| {
+            items.len() == 1
+        })
+        .await;
+        let waiting = notifications(&app, "destination=cloud-chat&state=retrying").await;
+        assert_eq!(waiting[0]["last_status"], 429);
+        assert_eq!(
+            waiting[0]["next_attempt_at"], "2026-11-02T01:00:30Z",
+            "Slack's Retry-After is honoured: {waiting:?}"
+        );
+        app.advance(31);
+        app.wait_for_notifications("destination=cloud-chat&state=dead", |items| {
+            items.len() == 1
+        })
+        .await;
+        let dead = notifications(&app, "destination=cloud-chat&state=dead").await;
+        assert_eq!(
+            dead[0]["last_error"], "refused by the destination: not_in_channel",
+            "{dead:?}"
+        );
+        assert!(dead[0].get("chat_message").is_none());
+        assert_eq!(slack.received().len(), 2);
+        app.stop().await;
+    }
+}

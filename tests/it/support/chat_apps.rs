@@ -1,0 +1,223 @@
+//! Stand-ins for the chat platforms' APIs that chat apps post through, on 127.0.0.1: Slack's
+//! Web API and Mattermost's REST API v4, as their documentation describes them. Each checks
+//! the bot token, records every call, and answers in the platform's own shape: Slack's
+//! `{"ok": true, "channel", "ts", "message"}` or `{"ok": false, "error"}` (HTTP 429 with
+//! `Retry-After` for `ratelimited`), Mattermost's created post (201) or its error document.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, Method, Uri};
+use serde_json::{Value, json};
+
+use super::standins::Request;
+
+/// Slack's Web API (`https://slack.com/api`): `chat.postMessage` for now.
+/// <https://api.slack.com/methods/chat.postMessage>
+#[derive(Clone)]
+pub struct Slack {
+    /// For a chat app's `api_url`.
+    pub api_url: String,
+    received: Arc<Mutex<Vec<Request>>>,
+    /// Error codes to answer the next calls with, in order.
+    errors: Arc<Mutex<VecDeque<&'static str>>>,
+}
+
+pub const SLACK_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
+/// The channels the bot is in.
+pub const SLACK_CHANNELS: [&str; 2] = ["C0123456789", "C0ANOTHER01"];
+
+impl Slack {
+    pub async fn start() -> Slack {
+        let received: Arc<Mutex<Vec<Request>>> = Arc::default();
+        let errors: Arc<Mutex<VecDeque<&'static str>>> = Arc::default();
+        let next_ts = Arc::new(AtomicU64::new(100));
+        let handler = {
+            let received = received.clone();
+            let errors = errors.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let received = received.clone();
+                let errors = errors.clone();
+                let next_ts = next_ts.clone();
+                async move {
+                    received.lock().unwrap().push(Request {
+                        method: method.clone(),
+                        path: uri.to_string(),
+                        headers: headers.clone(),
+                        body: body.clone(),
+                    });
+                    let fail = |error: &str| ok_false(200, error);
+                    if method != Method::POST || uri.path() != "/chat.postMessage" {
+                        return fail("unknown_method");
+                    }
+                    let token = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "));
+                    match token {
+                        None => return fail("not_authed"),
+                        Some(token) if token != SLACK_TOKEN => return fail("invalid_auth"),
+                        Some(_) => {}
+                    }
+                    if let Some(error) = errors.lock().unwrap().pop_front() {
+                        return if error == "ratelimited" {
+                            let mut response = ok_false(429, error);
+                            response
+                                .headers_mut()
+                                .insert("retry-after", axum::http::HeaderValue::from_static("30"));
+                            response
+                        } else {
+                            fail(error)
+                        };
+                    }
+                    let content_type = headers
+                        .get("content-type")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("");
+                    let Some(args) = content_type
+                        .starts_with("application/json")
+                        .then(|| serde_json::from_slice::<Value>(&body).ok())
+                        .flatten()
+                    else {
+                        return fail("invalid_json");
+                    };
+                    let channel = args["channel"].as_str().unwrap_or_default();
+                    if channel.is_empty() {
+                        return fail("channel_not_found");
+                    }
+                    if !SLACK_CHANNELS.contains(&channel) {
+                        return fail("not_in_channel");
+                    }
+                    if args["text"].as_str().is_none_or(str::is_empty) && args["blocks"].is_null() {
+                        return fail("no_text");
+                    }
+                    let ts = format!("1700000000.{:06}", next_ts.fetch_add(1, Ordering::Relaxed));
+                    super::standins::json_answer(
+                        200,
+                        json!({
+                            "ok": true,
+                            "channel": channel,
+                            "ts": ts,
+                            "message": {
+                                "type": "message", "subtype": "bot_message", "bot_id": "B0FIREWATCH",
+                                "text": args["text"], "blocks": args["blocks"], "ts": ts,
+                            },
+                        }),
+                    )
+                }
+            }
+        };
+        let api_url = super::standins::serve_router(axum::Router::new().fallback(handler)).await;
+        Slack {
+            api_url,
+            received,
+            errors,
+        }
+    }
+
+    /// The next calls fail with these error codes, in order.
+    pub fn fail_next(&self, errors: &[&'static str]) {
+        self.errors.lock().unwrap().extend(errors);
+    }
+
+    pub fn received(&self) -> Vec<Request> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn ok_false(status: u16, error: &str) -> axum::response::Response {
+    super::standins::json_answer(status, json!({"ok": false, "error": error}))
+}
+
+/// Mattermost's REST API v4: `POST /api/v4/posts` for now.
+/// <https://developers.mattermost.com/api-documentation/#/operations/CreatePost>
+#[derive(Clone)]
+pub struct Mattermost {
+    /// For a chat app's `url`.
+    pub url: String,
+    received: Arc<Mutex<Vec<Request>>>,
+}
+
+pub const MATTERMOST_TOKEN: &str = "9xuqwrwgstrb3mzrxb83nb357a";
+/// The channel the bot is a member of: Mattermost ids are 26 characters.
+pub const MATTERMOST_CHANNEL: &str = "4xp9fdt7pbgium38k9fwmiup3w";
+
+impl Mattermost {
+    pub async fn start() -> Mattermost {
+        let received: Arc<Mutex<Vec<Request>>> = Arc::default();
+        let next = Arc::new(AtomicU64::new(1));
+        let handler = {
+            let received = received.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let received = received.clone();
+                let next = next.clone();
+                async move {
+                    received.lock().unwrap().push(Request {
+                        method: method.clone(),
+                        path: uri.to_string(),
+                        headers: headers.clone(),
+                        body: body.clone(),
+                    });
+                    let error = |status: u16, id: &str, message: &str| {
+                        super::standins::json_answer(
+                            status,
+                            json!({"id": id, "message": message, "detailed_error": "",
+                                   "request_id": "x1y2z3", "status_code": status}),
+                        )
+                    };
+                    if method != Method::POST || uri.path() != "/api/v4/posts" {
+                        return error(
+                            404,
+                            "api.context.404.app_error",
+                            "Sorry, we could not find the page.",
+                        );
+                    }
+                    let token = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "));
+                    if token != Some(MATTERMOST_TOKEN) {
+                        return error(
+                            401,
+                            "api.context.session_expired.app_error",
+                            "Invalid or expired session, please login again.",
+                        );
+                    }
+                    let Ok(post) = serde_json::from_slice::<Value>(&body) else {
+                        return error(
+                            400,
+                            "api.context.invalid_body_param.app_error",
+                            "Invalid or missing post in request body.",
+                        );
+                    };
+                    if post["channel_id"].as_str() != Some(MATTERMOST_CHANNEL) {
+                        return error(
+                            403,
+                            "api.context.permissions.app_error",
+                            "You do not have the appropriate permissions.",
+                        );
+                    }
+                    let id = format!("{:026}", next.fetch_add(1, Ordering::Relaxed));
+                    super::standins::json_answer(
+                        201,
+                        json!({
+                            "id": id, "create_at": 1_793_581_200_000_i64, "update_at": 1_793_581_200_000_i64,
+                            "edit_at": 0, "delete_at": 0, "is_pinned": false,
+                            "user_id": "bot0firewatch0000000000000", "channel_id": MATTERMOST_CHANNEL,
+                            "root_id": "", "original_id": "", "message": post["message"],
+                            "type": "", "props": post["props"], "hashtag": "", "pending_post_id": "",
+                        }),
+                    )
+                }
+            }
+        };
+        let url = super::standins::serve_router(axum::Router::new().fallback(handler)).await;
+        Mattermost { url, received }
+    }
+
+    pub fn received(&self) -> Vec<Request> {
+        self.received.lock().unwrap().clone()
+    }
+}
