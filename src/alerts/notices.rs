@@ -18,6 +18,20 @@ use crate::store::alerts::{Alert, AlertGroup, AlertTransition, GroupedNotice, No
 use crate::store::{EventStatus, NewEvent, Timer};
 
 /// How an alert notice or a notification group's notice reads; `None` for other events.
+/// What a chat app's message about this notice is about (`alert:ID`), and whether the notice
+/// updates the message already posted about it (an acknowledge or a resolve) rather than
+/// posting another (a fire, which starts a new cycle).
+pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
+    if event.kind != NOTICE_KIND {
+        return None;
+    }
+    let notice = serde_json::from_value::<AlertNotice>(event.payload.clone()).ok()?;
+    Some((
+        format!("alert:{}", notice.alert.id),
+        notice.change != AlertChange::Fired,
+    ))
+}
+
 pub fn message(event: &EventMessage) -> Option<Message> {
     if event.kind == NOTICE_KIND {
         if let Ok(notice) = serde_json::from_value::<AlertNotice>(event.payload.clone()) {

@@ -91,6 +91,7 @@ pub async fn send(
                 outbound::Target {
                     destination,
                     app: destination.app().and_then(|app| config.chat_app(app)),
+                    replaces: None,
                 },
                 &event,
                 &words,

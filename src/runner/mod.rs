@@ -388,7 +388,9 @@ impl Runner {
                 chat_message,
             }) => JobOutcome::Done {
                 status: (status > 0).then_some(i32::from(status)),
-                chat_message,
+                // A page through a chat app: kept, though nothing updates it yet.
+                chat_message: chat_message
+                    .map(|id| crate::store::PostedMessage { id, subject: None }),
             },
             Ok(DeliveryResult::Rejected { status, error }) => JobOutcome::Dead {
                 status: (status > 0).then_some(i32::from(status)),
@@ -484,11 +486,35 @@ impl Runner {
         // The domain's wording, then the route's template and ticket links.
         let words =
             outbound::message::render(&message, &wording::default_message(&message), &settings);
+        // Through a chat app, an acknowledge or a resolve updates the message the fire posted.
+        let app = destination.app().and_then(|app| config.chat_app(app));
+        let subject = app.and_then(|_| wording::chat_subject(&message));
+        let replaces = match &subject {
+            Some((about, true)) => {
+                match self
+                    .store
+                    .chat_message_about(&destination_name, about)
+                    .await
+                {
+                    Ok(posted) => posted,
+                    Err(error) => {
+                        return self.retry_or_give_up(
+                            job,
+                            None,
+                            None,
+                            format!("store error: {error}"),
+                        );
+                    }
+                }
+            }
+            _ => None,
+        };
         let result = outbound::deliver(
             &self.client,
             outbound::Target {
                 destination,
-                app: destination.app().and_then(|app| config.chat_app(app)),
+                app,
+                replaces: replaces.as_deref(),
             },
             &message,
             &words,
@@ -503,7 +529,10 @@ impl Runner {
                 chat_message,
             } => JobOutcome::Done {
                 status: Some(i32::from(status)),
-                chat_message,
+                chat_message: chat_message.map(|id| crate::store::PostedMessage {
+                    id,
+                    subject: subject.map(|(about, _)| about),
+                }),
             },
             DeliveryResult::Rejected { status, error } => JobOutcome::Dead {
                 status: Some(i32::from(status)),

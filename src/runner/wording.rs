@@ -4,6 +4,12 @@
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{self, Message};
 
+/// What a chat app's message about `event` is about, and whether `event` updates the message
+/// already posted about it in place (see `alerts::notices::chat_subject`).
+pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
+    crate::alerts::notices::chat_subject(event)
+}
+
 pub fn default_message(event: &EventMessage) -> Message {
     crate::alerts::notices::message(event)
         .or_else(|| crate::forge::notices::message(event))

@@ -144,8 +144,8 @@ impl ClaimedJob {
 pub enum JobOutcome {
     Done {
         status: Option<i32>,
-        /// The message a delivery through a chat app posted (`CHANNEL:TS`, a post id).
-        chat_message: Option<String>,
+        /// The message a delivery through a chat app posted or updated.
+        chat_message: Option<PostedMessage>,
     },
     Retry {
         at: Timestamp,
@@ -156,6 +156,14 @@ pub enum JobOutcome {
         status: Option<i32>,
         error: String,
     },
+}
+
+/// A chat message a delivery posted: the platform's id (Slack's `CHANNEL:TS`, a Mattermost
+/// post id) and what it is about (`alert:ID`), when a later change should update it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostedMessage {
+    pub id: String,
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

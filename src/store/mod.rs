@@ -36,8 +36,8 @@ pub use events::{
     StoredEvent, alert_jobs, alert_queue,
 };
 pub use jobs::{
-    ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobKind, JobOutcome, JobStore, NewJob, QueueCounts,
-    Timer, delivery_payload,
+    ALERT_QUEUE, ClaimedJob, DeliveryPayload, JobKind, JobOutcome, JobStore, NewJob, PostedMessage,
+    QueueCounts, Timer, delivery_payload,
 };
 pub use notifications::{
     DestinationHealth, LatencyBucket, Notification, NotificationFilter, NotificationState,

@@ -103,6 +103,14 @@ pub trait NotificationStore {
 
     async fn get_notification(&self, id: i64) -> crate::store::Result<crate::store::Notification>;
 
+    /// The latest message `destination` posted through its chat app about `subject`
+    /// (`alert:ID`): what a later change of the same thing updates in place.
+    async fn chat_message_about(
+        &self,
+        destination: &str,
+        subject: &str,
+    ) -> crate::store::Result<Option<String>>;
+
     /// Puts dead letters back in their queues, with a new retry window. `None` re-drives all.
     async fn redrive(
         &self,

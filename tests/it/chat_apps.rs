@@ -164,3 +164,80 @@ async fn slack_errors_are_retried_when_they_pass_and_refused_when_the_app_must_b
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_acknowledge_and_a_resolve_update_the_message_the_fire_posted_and_a_new_fire_posts_again()
+ {
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(backend, &config(&slack, &mattermost)).await;
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+            .await;
+        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let first = format!("{}:1700000000.000100", SLACK_CHANNELS[0]);
+
+        // Acknowledged through the API (as from the UI, a link, the CLI): both messages
+        // change in place to say so, and nothing new is posted.
+        let (status, _) = app
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/alerts/{alert}/acknowledge"),
+                Some(&app.admin_token),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        app.wait_for_notifications("state=delivered", |items| items.len() == 4)
+            .await;
+        let calls = slack.received();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1].path, "/chat.update");
+        let update = calls[1].json();
+        assert_eq!(update["channel"], SLACK_CHANNELS[0]);
+        assert_eq!(update["ts"], "1700000000.000100");
+        let said = update.to_string().to_lowercase();
+        assert!(said.contains("acknowledged"), "{update}");
+        let calls = mattermost.received();
+        assert_eq!(calls.len(), 2);
+        assert_eq!(calls[1].method, reqwest::Method::PUT);
+        assert_eq!(calls[1].path, "/api/v4/posts/00000000000000000000000001");
+        assert_eq!(calls[1].json()["id"], "00000000000000000000000001");
+
+        // Resolved by Alertmanager: the same messages again.
+        post(&app, &group(&[("f-a", "api-1", "resolved")])).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 6)
+            .await;
+        let calls = slack.received();
+        assert_eq!(calls[2].path, "/chat.update");
+        assert_eq!(calls[2].json()["ts"], "1700000000.000100");
+        assert!(
+            calls[2]
+                .json()
+                .to_string()
+                .to_lowercase()
+                .contains("resolved")
+        );
+        assert_eq!(mattermost.received()[2].method, reqwest::Method::PUT);
+        let delivered = notifications(&app, "state=delivered&destination=cloud-chat").await;
+        assert!(
+            delivered
+                .iter()
+                .all(|n| n["chat_message"] == first.as_str()),
+            "every notice of the alert is the one message: {delivered:?}"
+        );
+
+        // A new fire is a new cycle: a new message.
+        app.advance(60);
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 8)
+            .await;
+        let calls = slack.received();
+        assert_eq!(calls[3].path, "/chat.postMessage");
+        assert_eq!(mattermost.received()[3].method, reqwest::Method::POST);
+        app.stop().await;
+    }
+}

@@ -137,6 +137,32 @@ pub fn create_post(
         .json(&body)
 }
 
+/// `PUT /api/v4/posts/{post_id}`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/UpdatePost>): the post
+/// now says `message` instead.
+pub fn update_post(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    destination: &MattermostDestination,
+    post_id: &str,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    let rendered = render(message, destination);
+    let mut body = json!({
+        "id": post_id,
+        "message": rendered["text"].as_str().unwrap_or_default(),
+    });
+    body["props"] =
+        json!({ "attachments": rendered.get("attachments").cloned().unwrap_or(json!([])) });
+    client
+        .put(format!(
+            "{}/api/v4/posts/{post_id}",
+            app.url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .json(&body)
+}
+
 /// The post's id from Mattermost's answer (201, the post); an error is `(worth retrying, why)`.
 pub fn posted(body: &str) -> Result<String, (bool, String)> {
     let answer: Value = serde_json::from_str(body)

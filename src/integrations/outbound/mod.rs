@@ -77,18 +77,24 @@ pub enum DeliveryResult {
     Rejected { status: u16, error: String },
 }
 
-/// Where a message goes: the destination, and the chat app it posts through when it names one.
+/// Where a message goes: the destination, the chat app it posts through when it names one,
+/// and the message that app posted earlier about the same thing, which this one replaces.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub destination: &'a DestinationConfig,
     pub app: Option<&'a ChatAppConfig>,
+    pub replaces: Option<&'a str>,
 }
 
 /// Sends one message: the event itself to a webhook, `words` to the others.
 /// `idempotency_key` is the same on every retry of the same message.
 pub async fn deliver(
     client: &reqwest::Client,
-    Target { destination, app }: Target<'_>,
+    Target {
+        destination,
+        app,
+        replaces,
+    }: Target<'_>,
     message: &EventMessage,
     words: &message::Message,
     idempotency_key: &str,
@@ -107,7 +113,10 @@ pub async fn deliver(
         }
         DestinationConfig::Slack(slack) => match (app, &slack.url) {
             (Some(ChatAppConfig::Slack(app)), _) => {
-                let request = slack::post_message(client, app, slack, words);
+                let request = match replaces {
+                    Some(posted) => slack::update_message(client, app, slack, posted, words),
+                    None => slack::post_message(client, app, slack, words),
+                };
                 return through_app(request, timeout, now, slack::posted).await;
             }
             (_, Some(url)) => post_json(client, url, &slack::render(words, slack)),
@@ -115,7 +124,10 @@ pub async fn deliver(
         },
         DestinationConfig::Mattermost(mattermost) => match (app, &mattermost.url) {
             (Some(ChatAppConfig::Mattermost(app)), _) => {
-                let request = mattermost::create_post(client, app, mattermost, words);
+                let request = match replaces {
+                    Some(post) => mattermost::update_post(client, app, mattermost, post, words),
+                    None => mattermost::create_post(client, app, mattermost, words),
+                };
                 return through_app(request, timeout, now, mattermost::posted).await;
             }
             (_, Some(url)) => post_json(client, url, &mattermost::render(words, mattermost)),

@@ -117,6 +117,29 @@ pub fn post_message(
         .body(body.to_string())
 }
 
+/// `chat.update` (<https://api.slack.com/methods/chat.update>): the message `posted`
+/// (`CHANNEL:TS`) now says `message` instead.
+pub fn update_message(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    destination: &SlackDestination,
+    posted: &str,
+    message: &Message,
+) -> reqwest::RequestBuilder {
+    let (channel, ts) = posted.split_once(':').unwrap_or((posted, ""));
+    let mut body = render(message, destination);
+    body["channel"] = Value::String(channel.to_owned());
+    body["ts"] = Value::String(ts.to_owned());
+    client
+        .post(format!("{}/chat.update", app.api_url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(body.to_string())
+}
+
 /// What a Web API answer of 200 means: Slack says `ok: false` with an error code for most
 /// failures. The posted message is `CHANNEL:TS`; an error is `(worth retrying, code)`.
 pub fn posted(body: &str) -> Result<String, (bool, String)> {

@@ -331,15 +331,18 @@ impl SqlStore {
                 ("dead", None, Some(now_ms), *status, Some(error.as_str()))
             }
         };
-        let chat_message = match outcome {
-            JobOutcome::Done { chat_message, .. } => chat_message.as_deref(),
-            _ => None,
+        let (chat_message, chat_subject) = match outcome {
+            JobOutcome::Done {
+                chat_message: Some(posted),
+                ..
+            } => (Some(posted.id.as_str()), posted.subject.as_deref()),
+            _ => (None, None),
         };
         let finished: Option<(String, Option<String>, i64)> = sqlx::query_as(
             "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), finished_at = $3, \
                last_status = $4, last_error = $5, attempts = attempts + 1, \
                lease_owner = NULL, lease_until = NULL, updated_at = $6, \
-               chat_message = COALESCE($9, chat_message) \
+               chat_message = COALESCE($9, chat_message), chat_subject = COALESCE($10, chat_subject) \
              WHERE seq = $7 AND lease_owner = $8 AND state = 'pending' \
              RETURNING kind, destination, created_at",
         )
@@ -352,6 +355,7 @@ impl SqlStore {
         .bind(seq)
         .bind(owner)
         .bind(chat_message)
+        .bind(chat_subject)
         .fetch_optional(&mut **transaction)
         .await?;
         let Some((kind, destination, created_at)) = finished else {

@@ -64,6 +64,22 @@ impl crate::store::NotificationStore for SqlStore {
         Self::notification_from_row(&row)
     }
 
+    async fn chat_message_about(
+        &self,
+        destination: &str,
+        subject: &str,
+    ) -> crate::store::Result<Option<String>> {
+        let posted = sqlx::query_scalar(
+            "SELECT chat_message FROM jobs WHERE destination = $1 AND chat_subject = $2 \
+             AND chat_message IS NOT NULL ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(destination)
+        .bind(subject)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(posted)
+    }
+
     async fn redrive(
         &self,
         id: Option<i64>,

@@ -14,8 +14,9 @@ use serde_json::{Value, json};
 
 use super::standins::Request;
 
-/// Slack's Web API (`https://slack.com/api`): `chat.postMessage` for now.
-/// <https://api.slack.com/methods/chat.postMessage>
+/// Slack's Web API (`https://slack.com/api`): `chat.postMessage`
+/// (<https://api.slack.com/methods/chat.postMessage>) and `chat.update`
+/// (<https://api.slack.com/methods/chat.update>), which needs a message it posted.
 #[derive(Clone)]
 pub struct Slack {
     /// For a chat app's `api_url`.
@@ -34,6 +35,7 @@ impl Slack {
         let received: Arc<Mutex<Vec<Request>>> = Arc::default();
         let errors: Arc<Mutex<VecDeque<&'static str>>> = Arc::default();
         let next_ts = Arc::new(AtomicU64::new(100));
+        let posted: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
         let handler = {
             let received = received.clone();
             let errors = errors.clone();
@@ -41,6 +43,7 @@ impl Slack {
                 let received = received.clone();
                 let errors = errors.clone();
                 let next_ts = next_ts.clone();
+                let posted = posted.clone();
                 async move {
                     received.lock().unwrap().push(Request {
                         method: method.clone(),
@@ -49,9 +52,11 @@ impl Slack {
                         body: body.clone(),
                     });
                     let fail = |error: &str| ok_false(200, error);
-                    if method != Method::POST || uri.path() != "/chat.postMessage" {
-                        return fail("unknown_method");
-                    }
+                    let update = match (method == Method::POST, uri.path()) {
+                        (true, "/chat.postMessage") => false,
+                        (true, "/chat.update") => true,
+                        _ => return fail("unknown_method"),
+                    };
                     let token = headers
                         .get("authorization")
                         .and_then(|v| v.to_str().ok())
@@ -93,7 +98,26 @@ impl Slack {
                     if args["text"].as_str().is_none_or(str::is_empty) && args["blocks"].is_null() {
                         return fail("no_text");
                     }
+                    if update {
+                        let ts = args["ts"].as_str().unwrap_or_default().to_owned();
+                        if !posted
+                            .lock()
+                            .unwrap()
+                            .contains(&(channel.to_owned(), ts.clone()))
+                        {
+                            return fail("message_not_found");
+                        }
+                        return super::standins::json_answer(
+                            200,
+                            json!({"ok": true, "channel": channel, "ts": ts, "text": args["text"],
+                                   "message": {"text": args["text"], "blocks": args["blocks"]}}),
+                        );
+                    }
                     let ts = format!("1700000000.{:06}", next_ts.fetch_add(1, Ordering::Relaxed));
+                    posted
+                        .lock()
+                        .unwrap()
+                        .push((channel.to_owned(), ts.clone()));
                     super::standins::json_answer(
                         200,
                         json!({
@@ -131,8 +155,9 @@ fn ok_false(status: u16, error: &str) -> axum::response::Response {
     super::standins::json_answer(status, json!({"ok": false, "error": error}))
 }
 
-/// Mattermost's REST API v4: `POST /api/v4/posts` for now.
-/// <https://developers.mattermost.com/api-documentation/#/operations/CreatePost>
+/// Mattermost's REST API v4: `POST /api/v4/posts`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/CreatePost>) and
+/// `PUT /api/v4/posts/{post_id}` (`UpdatePost`), for a post it created.
 #[derive(Clone)]
 pub struct Mattermost {
     /// For a chat app's `url`.
@@ -167,7 +192,14 @@ impl Mattermost {
                                    "request_id": "x1y2z3", "status_code": status}),
                         )
                     };
-                    if method != Method::POST || uri.path() != "/api/v4/posts" {
+                    let updating = uri
+                        .path()
+                        .strip_prefix("/api/v4/posts/")
+                        .filter(|_| method == Method::PUT)
+                        .map(str::to_owned);
+                    if updating.is_none()
+                        && (method != Method::POST || uri.path() != "/api/v4/posts")
+                    {
                         return error(
                             404,
                             "api.context.404.app_error",
@@ -192,6 +224,20 @@ impl Mattermost {
                             "Invalid or missing post in request body.",
                         );
                     };
+                    if let Some(id) = updating {
+                        let known = id
+                            .parse::<u64>()
+                            .is_ok_and(|n| n >= 1 && n < next.load(Ordering::Relaxed));
+                        if !known || post["id"].as_str() != Some(id.as_str()) {
+                            return error(404, "app.post.get.app_error", "Unable to get the post.");
+                        }
+                        return super::standins::json_answer(
+                            200,
+                            json!({"id": id, "channel_id": MATTERMOST_CHANNEL,
+                                   "message": post["message"], "props": post["props"],
+                                   "edit_at": 1_793_581_260_000_i64}),
+                        );
+                    }
                     if post["channel_id"].as_str() != Some(MATTERMOST_CHANNEL) {
                         return error(
                             403,
