@@ -32,6 +32,36 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
     ))
 }
 
+/// The buttons a chat app's message about the alert carries in its state after this notice:
+/// Acknowledge and Resolve while it fires, Resolve once acknowledged, none once resolved.
+pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+    use crate::integrations::outbound::Button;
+    if event.kind != NOTICE_KIND {
+        return Vec::new();
+    }
+    let Ok(notice) = serde_json::from_value::<AlertNotice>(event.payload.clone()) else {
+        return Vec::new();
+    };
+    let value = format!("alert:{}", notice.alert.id);
+    let acknowledge = Button {
+        action: "ack",
+        label: "Acknowledge",
+        value: value.clone(),
+        primary: true,
+    };
+    let resolve = Button {
+        action: "resolve",
+        label: "Resolve",
+        value,
+        primary: false,
+    };
+    match notice.change {
+        AlertChange::Fired | AlertChange::Silenced => vec![acknowledge, resolve],
+        AlertChange::Acknowledged => vec![resolve],
+        AlertChange::Resolved => Vec::new(),
+    }
+}
+
 pub fn message(event: &EventMessage) -> Option<Message> {
     if event.kind == NOTICE_KIND {
         if let Ok(notice) = serde_json::from_value::<AlertNotice>(event.payload.clone()) {

@@ -243,6 +243,7 @@ impl Config {
                 teams: &self.teams,
                 destinations: &self.destinations,
                 services: &self.services,
+                chat_apps: &self.chat_apps,
             },
             &mut problems,
         );
@@ -498,6 +499,16 @@ impl Config {
         name: &str,
     ) -> Option<&crate::integrations::outbound::config::ChatAppConfig> {
         self.chat_apps.iter().find(|app| app.name() == name)
+    }
+
+    /// The person a chat app's user is (`[[people]] chat`).
+    pub fn person_for_chat(&self, app: &str, user: &str) -> Option<&PersonConfig> {
+        self.people.iter().find(|person| {
+            person
+                .chat
+                .iter()
+                .any(|link| link.app == app && link.user == user)
+        })
     }
 }
 

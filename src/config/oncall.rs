@@ -66,6 +66,19 @@ pub struct PersonConfig {
     /// When each contact method is used after a page starts. Empty: every contact at once.
     #[serde(default)]
     pub notify: Vec<NotifyRule>,
+    /// Who the person is in each chat app: a click or a command from that chat user acts as
+    /// this person (as their web UI `user`).
+    #[serde(default)]
+    pub chat: Vec<ChatLink>,
+}
+
+/// A person's user in a chat app (`chat = [ { app = "slack", user = "U024BE7LH" } ]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChatLink {
+    pub app: String,
+    /// The platform's user id (Slack's `U…`, a Mattermost user id).
+    pub user: String,
 }
 
 impl PersonConfig {
@@ -406,6 +419,7 @@ pub struct Names<'c> {
     pub teams: &'c [crate::config::org::TeamConfig],
     pub destinations: &'c [DestinationConfig],
     pub services: &'c [crate::config::org::ServiceConfig],
+    pub chat_apps: &'c [crate::integrations::outbound::config::ChatAppConfig],
 }
 
 const CHAT_KINDS: &[&str] = &["slack", "mattermost", "discord", "teams", "webhook"];
@@ -430,6 +444,29 @@ pub fn validate(
         if let Some(zone) = &person.timezone {
             if let Err(problem) = crate::core::oncall::parse_time_zone(zone) {
                 problems.error(format!("{path}.timezone"), problem.to_string());
+            }
+        }
+        for (link_index, link) in person.chat.iter().enumerate() {
+            if !names.chat_apps.iter().any(|app| app.name() == link.app) {
+                problems.error(
+                    format!("{path}.chat[{link_index}].app"),
+                    format!("no chat app \"{}\" in [[chat_apps]]", link.app),
+                );
+            }
+            let linked_twice = people
+                .iter()
+                .flat_map(|other| other.chat.iter().map(move |l| (other, l)))
+                .filter(|(_, l)| l.app == link.app && l.user == link.user)
+                .count()
+                > 1;
+            if linked_twice {
+                problems.error(
+                    format!("{path}.chat[{link_index}].user"),
+                    format!(
+                        "chat user \"{}\" of app \"{}\" is linked to more than one person",
+                        link.user, link.app
+                    ),
+                );
             }
         }
         let mut contact_names = HashSet::new();

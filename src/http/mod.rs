@@ -3,6 +3,7 @@
 
 mod api;
 mod changes;
+mod chat;
 mod checks;
 mod error;
 mod hooks;
@@ -228,6 +229,7 @@ macro_rules! route_table {
 route_table! {
     post "/hooks/{integration}" => hooks::receive,
     post "/v2/enqueue" => hooks::enqueue,
+    post "/chat/slack/{app}/interactions" => chat::slack_interactions,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

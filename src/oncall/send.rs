@@ -92,6 +92,7 @@ pub async fn send(
                     destination,
                     app: destination.app().and_then(|app| config.chat_app(app)),
                     replaces: None,
+                    buttons: &[],
                 },
                 &event,
                 &words,

@@ -509,12 +509,17 @@ impl Runner {
             }
             _ => None,
         };
+        let buttons = match app {
+            Some(_) => wording::chat_buttons(&message),
+            None => Vec::new(),
+        };
         let result = outbound::deliver(
             &self.client,
             outbound::Target {
                 destination,
                 app,
                 replaces: replaces.as_deref(),
+                buttons: &buttons,
             },
             &message,
             &words,

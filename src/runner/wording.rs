@@ -10,6 +10,11 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
     crate::alerts::notices::chat_subject(event)
 }
 
+/// The buttons a chat app's message about `event` carries.
+pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+    crate::alerts::notices::chat_buttons(event)
+}
+
 pub fn default_message(event: &EventMessage) -> Message {
     crate::alerts::notices::message(event)
         .or_else(|| crate::forge::notices::message(event))

@@ -241,3 +241,207 @@ async fn an_acknowledge_and_a_resolve_update_the_message_the_fire_posted_and_a_n
         app.stop().await;
     }
 }
+
+async fn alert_state(app: &TestApp, alert: &str) -> serde_json::Value {
+    app.get(&format!("/api/v1/alerts/{alert}")).await["state"].clone()
+}
+
+const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+const ANN: &str = "U0ANN00001";
+const VIC: &str = "U0VIC00001";
+
+fn people() -> String {
+    format!(
+        r#"
+[[people]]
+id = "ann"
+name = "Ann"
+user = "ann"
+chat = [ {{ app = "slack", user = "{ANN}" }} ]
+
+[[people]]
+id = "vic"
+name = "Vic"
+user = "vic"
+chat = [ {{ app = "slack", user = "{VIC}" }} ]
+"#
+    )
+}
+
+/// A click on a button, as Slack sends it to the interactivity URL: a form whose `payload` is
+/// the `block_actions` JSON, signed with the app's signing secret.
+fn click(user: &str, action: &str, value: &str) -> String {
+    let payload = serde_json::json!({
+        "type": "block_actions",
+        "user": {"id": user, "username": user.to_lowercase(), "name": user.to_lowercase(), "team_id": "T0ACME0001"},
+        "api_app_id": "A0FIREWATCH",
+        "token": "legacy-verification-token",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": SLACK_CHANNELS[0], "is_ephemeral": false},
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "team": {"id": "T0ACME0001", "domain": "acme"},
+        "channel": {"id": SLACK_CHANNELS[0], "name": "cloud"},
+        "message": {"type": "message", "ts": "1700000000.000100", "text": "HighLatency"},
+        "response_url": "https://hooks.slack.com/actions/T0ACME0001/1/abc",
+        "actions": [{"action_id": action, "block_id": "firewatch", "value": value, "type": "button",
+                     "text": {"type": "plain_text", "text": action}, "action_ts": "1700000010.000200"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+fn sign(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::Mac as _;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+async fn send_click(
+    app: &TestApp,
+    body: &str,
+    timestamp: i64,
+    signature: &str,
+) -> reqwest::StatusCode {
+    reqwest::Client::new()
+        .post(format!("{}/chat/slack/slack/interactions", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", timestamp.to_string())
+        .header("x-slack-signature", signature)
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_signed_click_acknowledges_as_the_linked_person_and_everything_else_is_refused() {
+    use firewatch::clock::Clock as _;
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &format!("{}{}", config(&slack, &mattermost), people()),
+        )
+        .await;
+        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
+        crate::web::add_user(&app, "vic", firewatch::core::role::Role::Viewer).await;
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+            .await;
+        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let value = format!("alert:{alert}");
+
+        // The message has the buttons, each action_id once.
+        let posted = slack.received()[0].json();
+        let blocks = posted["blocks"].as_array().unwrap();
+        let actions = blocks.last().unwrap();
+        assert_eq!(actions["type"], "actions", "{posted}");
+        let ids: Vec<&str> = actions["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["ack", "resolve"]);
+        assert_eq!(actions["elements"][0]["value"], value.as_str());
+
+        let now = app.clock.now().as_second();
+
+        // Forged, stale and unsigned clicks are refused and change nothing.
+        let body = click(ANN, "ack", &value);
+        assert_eq!(
+            send_click(&app, &body, now, &sign("not-the-secret", now, &body)).await,
+            401
+        );
+        assert_eq!(
+            send_click(
+                &app,
+                &body,
+                now - 301,
+                &sign(SIGNING_SECRET, now - 301, &body)
+            )
+            .await,
+            401
+        );
+        assert_eq!(send_click(&app, &body, now, "").await, 401);
+        assert_eq!(alert_state(&app, &alert).await, "firing");
+
+        // Someone Firewatch cannot place is told how to be linked, and nothing happens.
+        let stranger = click("U0STRANGER", "ack", &value);
+        assert_eq!(
+            send_click(&app, &stranger, now, &sign(SIGNING_SECRET, now, &stranger)).await,
+            200
+        );
+        // A viewer is told the role it takes.
+        let viewer = click(VIC, "ack", &value);
+        assert_eq!(
+            send_click(&app, &viewer, now, &sign(SIGNING_SECRET, now, &viewer)).await,
+            200
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let ephemerals = loop {
+            let told: Vec<serde_json::Value> = slack
+                .received()
+                .iter()
+                .filter(|r| r.path == "/chat.postEphemeral")
+                .map(|r| r.json())
+                .collect();
+            if told.len() == 2 || std::time::Instant::now() > deadline {
+                break told;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert_eq!(ephemerals.len(), 2, "{ephemerals:?}");
+        let to = |user: &str| {
+            ephemerals
+                .iter()
+                .find(|e| e["user"] == user)
+                .map(|e| e["text"].as_str().unwrap().to_owned())
+                .unwrap()
+        };
+        assert!(
+            to("U0STRANGER").contains("chat = [ { app = \"slack\", user = \"U0STRANGER\" } ]"),
+            "{ephemerals:?}"
+        );
+        assert!(
+            to(VIC).contains("needs the responder role"),
+            "{ephemerals:?}"
+        );
+        assert_eq!(alert_state(&app, &alert).await, "firing");
+
+        // Ann's click acknowledges it as Ann; the message changes to say so, with Resolve left.
+        let mine = click(ANN, "ack", &value);
+        let signature = sign(SIGNING_SECRET, now, &mine);
+        assert_eq!(send_click(&app, &mine, now, &signature).await, 200);
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged");
+        assert_eq!(shown["acknowledged_by"], "user:ann");
+        app.wait_for_notifications("state=delivered", |items| items.len() == 4)
+            .await;
+        let update = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/chat.update")
+            .expect("the message is updated")
+            .json();
+        let elements = &update["blocks"].as_array().unwrap().last().unwrap()["elements"];
+        assert_eq!(elements.as_array().unwrap().len(), 1, "{update}");
+        assert_eq!(elements[0]["action_id"], "resolve");
+        // The same click again (a replay within the five minutes) changes nothing more.
+        assert_eq!(send_click(&app, &mine, now, &signature).await, 200);
+        app.idle().await;
+        assert_eq!(
+            slack
+                .received()
+                .iter()
+                .filter(|r| r.path == "/chat.update")
+                .count(),
+            1
+        );
+        app.stop().await;
+    }
+}

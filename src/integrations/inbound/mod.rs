@@ -12,6 +12,7 @@ pub mod grafana;
 pub mod jenkins;
 pub mod json;
 pub mod pagerduty;
+pub mod slack_app;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};

@@ -78,12 +78,24 @@ pub enum DeliveryResult {
 }
 
 /// Where a message goes: the destination, the chat app it posts through when it names one,
-/// and the message that app posted earlier about the same thing, which this one replaces.
+/// the message that app posted earlier about the same thing, which this one replaces, and the
+/// buttons the app's message carries.
 #[derive(Debug, Clone, Copy)]
 pub struct Target<'a> {
     pub destination: &'a DestinationConfig,
     pub app: Option<&'a ChatAppConfig>,
     pub replaces: Option<&'a str>,
+    pub buttons: &'a [Button],
+}
+
+/// A button on a message posted through a chat app. `action` is the name the platform sends
+/// back on a click (`ack`, `resolve`, …), `value` what it acts on (`alert:ID`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub action: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub primary: bool,
 }
 
 /// Sends one message: the event itself to a webhook, `words` to the others.
@@ -94,6 +106,7 @@ pub async fn deliver(
         destination,
         app,
         replaces,
+        buttons,
     }: Target<'_>,
     message: &EventMessage,
     words: &message::Message,
@@ -114,8 +127,10 @@ pub async fn deliver(
         DestinationConfig::Slack(slack) => match (app, &slack.url) {
             (Some(ChatAppConfig::Slack(app)), _) => {
                 let request = match replaces {
-                    Some(posted) => slack::update_message(client, app, slack, posted, words),
-                    None => slack::post_message(client, app, slack, words),
+                    Some(posted) => {
+                        slack::update_message(client, app, slack, posted, words, buttons)
+                    }
+                    None => slack::post_message(client, app, slack, words, buttons),
                 };
                 return through_app(request, timeout, now, slack::posted).await;
             }

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::Button;
 use super::message::{Line, Message, Span, clip};
 use crate::integrations::outbound::config::{SlackApp, SlackDestination};
 
@@ -38,6 +39,11 @@ pub fn line(spans: &Line) -> String {
 }
 
 pub fn render(message: &Message, destination: &SlackDestination) -> Value {
+    render_with_room(message, destination, 0)
+}
+
+/// The message with `room` blocks left free under Block Kit's 50 (for the buttons).
+fn render_with_room(message: &Message, destination: &SlackDestination, room: usize) -> Value {
     let title = match &message.title_url {
         Some(url) => span(&Span::Link {
             text: message.title.clone(),
@@ -52,7 +58,7 @@ pub fn render(message: &Message, destination: &SlackDestination) -> Value {
         .map(|l| clip(&line(l), MAX_SECTION_TEXT))
         .collect();
     // Room for the sections; the context block and a possible "…and N more" take two.
-    let section_budget = MAX_BLOCKS - 2;
+    let section_budget = MAX_BLOCKS - 2 - room;
     let mut omitted = 0;
     for (index, text) in lines.iter().enumerate() {
         let current = sections.last_mut().unwrap_or_else(|| unreachable!());
@@ -94,15 +100,44 @@ pub fn render(message: &Message, destination: &SlackDestination) -> Value {
     body
 }
 
+/// The app's message: the webhook's blocks, then an actions block with the buttons (each
+/// `action_id` is unique in it, as Block Kit requires).
+pub fn app_message(message: &Message, destination: &SlackDestination, buttons: &[Button]) -> Value {
+    if buttons.is_empty() {
+        return render(message, destination);
+    }
+    let mut body = render_with_room(message, destination, 1);
+    let elements: Vec<Value> = buttons
+        .iter()
+        .map(|button| {
+            let mut element = json!({
+                "type": "button",
+                "action_id": button.action,
+                "text": {"type": "plain_text", "text": button.label},
+                "value": button.value,
+            });
+            if button.primary {
+                element["style"] = json!("primary");
+            }
+            element
+        })
+        .collect();
+    if let Some(blocks) = body["blocks"].as_array_mut() {
+        blocks.push(json!({"type": "actions", "block_id": "firewatch", "elements": elements}));
+    }
+    body
+}
+
 /// `chat.postMessage` through a Slack app (<https://api.slack.com/methods/chat.postMessage>):
-/// the webhook's blocks, to the destination's channel id, with the bot token.
+/// the app's message, to the destination's channel id, with the bot token.
 pub fn post_message(
     client: &reqwest::Client,
     app: &SlackApp,
     destination: &SlackDestination,
     message: &Message,
+    buttons: &[Button],
 ) -> reqwest::RequestBuilder {
-    let body = render(message, destination);
+    let body = app_message(message, destination, buttons);
     client
         .post(format!(
             "{}/chat.postMessage",
@@ -125,9 +160,10 @@ pub fn update_message(
     destination: &SlackDestination,
     posted: &str,
     message: &Message,
+    buttons: &[Button],
 ) -> reqwest::RequestBuilder {
     let (channel, ts) = posted.split_once(':').unwrap_or((posted, ""));
-    let mut body = render(message, destination);
+    let mut body = app_message(message, destination, buttons);
     body["channel"] = Value::String(channel.to_owned());
     body["ts"] = Value::String(ts.to_owned());
     client
@@ -138,6 +174,28 @@ pub fn update_message(
             "application/json; charset=utf-8",
         )
         .body(body.to_string())
+}
+
+/// `chat.postEphemeral` (<https://api.slack.com/methods/chat.postEphemeral>): a message only
+/// `user` sees in `channel`, as the answer to their click or command.
+pub fn post_ephemeral(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    channel: &str,
+    user: &str,
+    text: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!(
+            "{}/chat.postEphemeral",
+            app.api_url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(json!({"channel": channel, "user": user, "text": text}).to_string())
 }
 
 /// What a Web API answer of 200 means: Slack says `ok: false` with an error code for most
@@ -195,6 +253,48 @@ mod tests {
             posted("<html>"),
             Err((true, "Slack's answer is not JSON".to_owned()))
         );
+    }
+
+    #[test]
+    fn an_apps_message_keeps_block_kits_limits_with_its_buttons() {
+        let buttons = [
+            Button {
+                action: "ack",
+                label: "Acknowledge",
+                value: "alert:1".into(),
+                primary: true,
+            },
+            Button {
+                action: "resolve",
+                label: "Resolve",
+                value: "alert:1".into(),
+                primary: false,
+            },
+        ];
+        // Far more than 50 blocks' worth of text.
+        let body = app_message(&message(400, 2900), &destination(), &buttons);
+        let blocks = body["blocks"].as_array().unwrap();
+        assert!(blocks.len() <= MAX_BLOCKS, "{} blocks", blocks.len());
+        let actions = blocks.last().unwrap();
+        assert_eq!(actions["type"], "actions");
+        let ids: Vec<&str> = actions["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["ack", "resolve"], "unique, in order");
+        assert!(
+            blocks.iter().any(|b| b["text"]["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("…and "))),
+            "what did not fit is counted"
+        );
+        for block in blocks {
+            if let Some(text) = block["text"]["text"].as_str() {
+                assert!(text.chars().count() <= MAX_SECTION_TEXT);
+            }
+        }
     }
 
     fn destination() -> SlackDestination {

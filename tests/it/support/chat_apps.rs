@@ -16,7 +16,8 @@ use super::standins::Request;
 
 /// Slack's Web API (`https://slack.com/api`): `chat.postMessage`
 /// (<https://api.slack.com/methods/chat.postMessage>) and `chat.update`
-/// (<https://api.slack.com/methods/chat.update>), which needs a message it posted.
+/// (<https://api.slack.com/methods/chat.update>), which needs a message it posted, and
+/// `chat.postEphemeral` (<https://api.slack.com/methods/chat.postEphemeral>).
 #[derive(Clone)]
 pub struct Slack {
     /// For a chat app's `api_url`.
@@ -53,10 +54,11 @@ impl Slack {
                     });
                     let fail = |error: &str| ok_false(200, error);
                     let update = match (method == Method::POST, uri.path()) {
-                        (true, "/chat.postMessage") => false,
+                        (true, "/chat.postMessage" | "/chat.postEphemeral") => false,
                         (true, "/chat.update") => true,
                         _ => return fail("unknown_method"),
                     };
+                    let ephemeral = uri.path() == "/chat.postEphemeral";
                     let token = headers
                         .get("authorization")
                         .and_then(|v| v.to_str().ok())
@@ -97,6 +99,15 @@ impl Slack {
                     }
                     if args["text"].as_str().is_none_or(str::is_empty) && args["blocks"].is_null() {
                         return fail("no_text");
+                    }
+                    if ephemeral {
+                        if args["user"].as_str().is_none_or(str::is_empty) {
+                            return fail("user_not_in_channel");
+                        }
+                        return super::standins::json_answer(
+                            200,
+                            json!({"ok": true, "message_ts": "1700000001.000001"}),
+                        );
                     }
                     if update {
                         let ts = args["ts"].as_str().unwrap_or_default().to_owned();
