@@ -25,6 +25,7 @@ pub mod stats;
 pub mod status;
 pub mod tickets;
 pub mod window;
+pub mod words;
 
 #[cfg(test)]
 mod tests {

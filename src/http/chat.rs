@@ -19,14 +19,15 @@ use crate::integrations::inbound::slack_app::{self, Action};
 use crate::integrations::outbound::config::{ChatAppConfig, SlackApp};
 use crate::store::StoreError;
 
-pub async fn slack_interactions(
-    State(state): State<AppState>,
-    PathText(app_name): PathText,
-    headers: HeaderMap,
-    super::RequestBody(body): super::RequestBody,
-) -> Result<StatusCode, ApiError> {
-    let config = state.config.current();
-    let Some(ChatAppConfig::Slack(app)) = config.chat_app(&app_name) else {
+/// The Slack app `name`, once the request is known to come from Slack for it.
+fn verified_slack_app(
+    state: &AppState,
+    config: &Config,
+    name: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<SlackApp, ApiError> {
+    let Some(ChatAppConfig::Slack(app)) = config.chat_app(name) else {
         return Err(ApiError::not_found("slack chat app"));
     };
     let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
@@ -43,10 +44,21 @@ pub async fn slack_interactions(
         secret,
         header("x-slack-request-timestamp"),
         header("x-slack-signature"),
-        &body,
+        body,
         state.clock.now(),
     )
     .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    Ok(app.clone())
+}
+
+pub async fn slack_interactions(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    headers: HeaderMap,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<StatusCode, ApiError> {
+    let config = state.config.current();
+    let app = verified_slack_app(&state, &config, &app_name, &headers, &body)?;
     let payload = slack_app::block_actions(&body).map_err(ApiError::bad_parameter)?;
     if payload.kind != "block_actions" {
         // Modals and message shortcuts come later; Slack wants a 200 either way.
@@ -86,38 +98,10 @@ async fn act(
     else {
         return Ok(Some("That button names no alert.".into()));
     };
-    let Some(person) = config.person_for_chat(app, chat_user) else {
-        return Ok(Some(format!(
-            "Firewatch does not know who you are here, so it did nothing. Ask an admin to add \
-             `chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]` to your [[people]] entry."
-        )));
+    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+        Ok(by) => by,
+        Err(why) => return Ok(Some(why)),
     };
-    let Some(user_name) = person.user.as_deref() else {
-        return Ok(Some(format!(
-            "Your [[people]] entry ({}) names no web UI user, so Firewatch cannot tell your role; \
-             it did nothing.",
-            person.id
-        )));
-    };
-    let users = state.store.list_users().await.map_err(ApiError::from)?;
-    let Some(user) = users
-        .into_iter()
-        .find(|user| user.name == user_name && user.disabled_at.is_none())
-    else {
-        return Ok(Some(format!(
-            "The web UI user \"{user_name}\" does not exist or is disabled; Firewatch did nothing."
-        )));
-    };
-    if !user
-        .role
-        .parse::<Role>()
-        .is_ok_and(|role| role.allows(Role::Responder))
-    {
-        return Ok(Some(
-            "Acknowledging and resolving needs the responder role; yours is viewer.".into(),
-        ));
-    }
-    let by = format!("user:{}", user.name);
     match crate::alerts::ops::change_alert(state, alert, change, &by).await {
         Ok(Some(_)) => {
             tracing::info!(alert = %alert, by = %by, change = change.as_str(), "alert changed from Slack");
@@ -130,6 +114,291 @@ async fn act(
         Err(StoreError::NotFound) => Ok(Some("That alert no longer exists.".into())),
         Err(error) => Err(error.into()),
     }
+}
+
+/// Who a chat user is in Firewatch: `user:NAME` of the web UI user their person names, when
+/// that user has at least `needed`; otherwise the sentence that says why Firewatch did nothing.
+async fn linked_user(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    needed: Role,
+) -> Result<Result<String, String>, ApiError> {
+    let Some(person) = config.person_for_chat(app, chat_user) else {
+        return Ok(Err(format!(
+            "Firewatch does not know who you are here, so it did nothing. Ask an admin to add \
+             `chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]` to your [[people]] entry."
+        )));
+    };
+    let Some(user_name) = person.user.as_deref() else {
+        return Ok(Err(format!(
+            "Your [[people]] entry ({}) names no web UI user, so Firewatch cannot tell your role; \
+             it did nothing.",
+            person.id
+        )));
+    };
+    let users = state.store.list_users().await.map_err(ApiError::from)?;
+    let Some(user) = users
+        .into_iter()
+        .find(|user| user.name == user_name && user.disabled_at.is_none())
+    else {
+        return Ok(Err(format!(
+            "The web UI user \"{user_name}\" does not exist or is disabled; Firewatch did nothing."
+        )));
+    };
+    let role = user.role.parse::<Role>().unwrap_or(Role::Viewer);
+    if !role.allows(needed) {
+        return Ok(Err(format!(
+            "That needs the {} role; yours is {}.",
+            needed.as_str(),
+            role.as_str()
+        )));
+    }
+    Ok(Ok(format!("user:{}", user.name)))
+}
+
+/// `POST /chat/slack/{app}/commands`: the `/fw` slash command, signed like every request from
+/// Slack. Its answer is the response itself (Slack shows it within its 3 seconds): only to
+/// whoever typed it, except a declaration, which the channel sees.
+pub async fn slack_commands(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    headers: HeaderMap,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let config = state.config.current();
+    verified_slack_app(&state, &config, &app_name, &headers, &body)?;
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|error| ApiError::bad_parameter(format!("the body is not a form: {error}")))?;
+    let field = |name: &str| {
+        form.iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+            .unwrap_or_default()
+    };
+    let (in_channel, text) = command(
+        &state,
+        &config,
+        &app_name,
+        field("user_id"),
+        field("command"),
+        field("text"),
+    )
+    .await?;
+    Ok(axum::Json(serde_json::json!({
+        "response_type": if in_channel { "in_channel" } else { "ephemeral" },
+        "text": text,
+    })))
+}
+
+const HELP: &str = "`/fw oncall [team]`: who is on call now and next\n\
+`/fw ack ID` and `/fw resolve ID`: an alert's id, or an incident's number (`12` or `#12`)\n\
+`/fw incident declare \"title\" [SEV1-SEV4] [service …]`: declare an incident\n\
+`/fw help`: this";
+
+/// Runs one `/fw` command as the linked person; whether the channel sees the answer, and it.
+async fn command(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    slash: &str,
+    text: &str,
+) -> Result<(bool, String), ApiError> {
+    let words = crate::core::words::split(text);
+    let word = |index: usize| words.get(index).map(String::as_str).unwrap_or_default();
+    let needed = match word(0) {
+        "" | "help" => return Ok((false, HELP.replace("/fw", slash_or_fw(slash)))),
+        "oncall" => Role::Viewer,
+        "ack" | "resolve" | "incident" => Role::Responder,
+        other => {
+            return Ok((
+                false,
+                format!(
+                    "There is no `{} {other}`.\n{}",
+                    slash_or_fw(slash),
+                    HELP.replace("/fw", slash_or_fw(slash))
+                ),
+            ));
+        }
+    };
+    let by = match linked_user(state, config, app, chat_user, needed).await? {
+        Ok(by) => by,
+        Err(why) => return Ok((false, why)),
+    };
+    match word(0) {
+        "oncall" => Ok((false, on_call_now(state, config, word(1)).await?)),
+        verb @ ("ack" | "resolve") => {
+            let id = word(1);
+            if id.is_empty() {
+                return Ok((
+                    false,
+                    format!("Which one? `{} {verb} ID`", slash_or_fw(slash)),
+                ));
+            }
+            Ok((false, ack_or_resolve(state, verb, id, &by).await?))
+        }
+        _ => {
+            if word(1) != "declare" || word(2).is_empty() {
+                return Ok((
+                    false,
+                    format!(
+                        "`{} incident declare \"title\" [SEV2] [service …]`",
+                        slash_or_fw(slash)
+                    ),
+                ));
+            }
+            let mut severity = crate::core::incident::Severity::Sev3;
+            let mut services = Vec::new();
+            for extra in &words[3..] {
+                match crate::core::incident::Severity::parse(extra) {
+                    Some(given) => severity = given,
+                    None => services.push(extra.clone()),
+                }
+            }
+            let declared = crate::incidents::ops::declare(
+                state,
+                crate::incidents::ops::Declaration {
+                    title: word(2).to_owned(),
+                    severity,
+                    priority: None,
+                    services,
+                    summary: None,
+                    customer_impact: None,
+                },
+                &by,
+            )
+            .await;
+            match declared {
+                Ok(incident) => Ok((
+                    true,
+                    format!(
+                        "Incident #{} declared: {} ({}) {}/incidents/{}",
+                        incident.number,
+                        incident.title,
+                        incident.severity.as_str(),
+                        config.server.base_url(),
+                        incident.number
+                    ),
+                )),
+                Err(crate::incidents::ops::IncidentError::Invalid(why)) => {
+                    Ok((false, format!("Not declared: {why}.")))
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+    }
+}
+
+fn slash_or_fw(slash: &str) -> &str {
+    if slash.is_empty() { "/fw" } else { slash }
+}
+
+/// `ack ID`/`resolve ID`: a number is an incident's, anything else an alert's id.
+async fn ack_or_resolve(
+    state: &AppState,
+    verb: &str,
+    id: &str,
+    by: &str,
+) -> Result<String, ApiError> {
+    let number = id.trim_start_matches('#');
+    if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
+        let done = if verb == "ack" {
+            crate::alerts::ops::acknowledge_incident(state, number, by).await
+        } else {
+            crate::incidents::ops::resolve(state, number, by).await
+        };
+        return match done {
+            Ok(incident) => Ok(format!(
+                "Incident #{} is {} now.",
+                incident.number,
+                if verb == "ack" {
+                    "acknowledged"
+                } else {
+                    "resolved"
+                }
+            )),
+            Err(crate::incidents::ops::IncidentError::Store(StoreError::NotFound)) => {
+                Ok(format!("There is no incident #{number}."))
+            }
+            Err(
+                crate::incidents::ops::IncidentError::Refused(why)
+                | crate::incidents::ops::IncidentError::Invalid(why),
+            ) => Ok(format!("Nothing changed: {why}.")),
+            Err(error) => Err(error.into()),
+        };
+    }
+    let change = if verb == "ack" {
+        AlertChange::Acknowledged
+    } else {
+        AlertChange::Resolved
+    };
+    match crate::alerts::ops::change_alert(state, id, change, by).await {
+        Ok(Some(transition)) => Ok(format!(
+            "{} is {} now.",
+            transition.alert.rule,
+            change.as_str()
+        )),
+        Ok(None) => Ok(format!(
+            "Nothing changed: the alert cannot be {} in its state now.",
+            change.as_str()
+        )),
+        Err(StoreError::NotFound) => Ok(format!("There is no alert {id}.")),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Who is on call now and next, per team (or only `team`), as lines.
+async fn on_call_now(state: &AppState, config: &Config, team: &str) -> Result<String, ApiError> {
+    use crate::oncall::views::{self, Scope};
+    let teams: Vec<&crate::config::org::TeamConfig> = config
+        .teams
+        .iter()
+        .filter(|t| team.is_empty() || t.id == team)
+        .collect();
+    if !team.is_empty() && teams.is_empty() {
+        return Ok(format!("There is no team \"{team}\"."));
+    }
+    let now = state.clock.now();
+    let when = |at: jiff::Timestamp| {
+        at.to_zoned(jiff::tz::TimeZone::UTC)
+            .strftime("%a %d %b %H:%M UTC")
+            .to_string()
+    };
+    let mut lines = Vec::new();
+    for team in teams {
+        let schedules =
+            match views::now_and_next(&state.store, config, Scope::Team(&team.id), now).await {
+                Ok(schedules) => schedules,
+                Err(views::ViewError::Store(error)) => return Err(error.into()),
+                Err(_) => Vec::new(),
+            };
+        for o in schedules {
+            let now_text = if o.now.is_empty() {
+                "nobody".to_owned()
+            } else {
+                o.now.join(", ")
+            };
+            let until = o
+                .until
+                .map(|at| format!(" until {}", when(at)))
+                .unwrap_or_default();
+            let next = match (&o.next, o.next_at) {
+                (Some(next), Some(at)) => format!("; then {next} from {}", when(at)),
+                _ => String::new(),
+            };
+            lines.push(format!(
+                "*{}* ({}): {now_text}{until}{next}",
+                team.name.as_deref().unwrap_or(&team.id),
+                o.schedule_name
+            ));
+        }
+    }
+    if lines.is_empty() {
+        return Ok("No schedule pages for any team.".into());
+    }
+    Ok(lines.join("\n"))
 }
 
 /// Says `text` to `user` alone, after the answer (Slack wants one within 3 seconds).

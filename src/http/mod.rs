@@ -230,6 +230,7 @@ route_table! {
     post "/hooks/{integration}" => hooks::receive,
     post "/v2/enqueue" => hooks::enqueue,
     post "/chat/slack/{app}/interactions" => chat::slack_interactions,
+    post "/chat/slack/{app}/commands" => chat::slack_commands,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

@@ -445,3 +445,152 @@ async fn a_signed_click_acknowledges_as_the_linked_person_and_everything_else_is
         app.stop().await;
     }
 }
+
+/// A slash command, as Slack posts it to the command's request URL (signed).
+fn slash(user: &str, text: &str) -> String {
+    serde_urlencoded::to_string([
+        ("token", "legacy-verification-token"),
+        ("team_id", "T0ACME0001"),
+        ("team_domain", "acme"),
+        ("channel_id", SLACK_CHANNELS[0]),
+        ("channel_name", "cloud"),
+        ("user_id", user),
+        ("user_name", &user.to_lowercase()),
+        ("command", "/fw"),
+        ("text", text),
+        ("api_app_id", "A0FIREWATCH"),
+        ("is_enterprise_install", "false"),
+        (
+            "response_url",
+            "https://hooks.slack.com/commands/T0ACME0001/1/abc",
+        ),
+        ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+    ])
+    .unwrap()
+}
+
+async fn run_slash(app: &TestApp, user: &str, text: &str) -> Value {
+    use firewatch::clock::Clock as _;
+    let body = slash(user, text);
+    let now = app.clock.now().as_second();
+    let response = reqwest::Client::new()
+        .post(format!("{}/chat/slack/slack/commands", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", now.to_string())
+        .header("x-slack-signature", sign(SIGNING_SECRET, now, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+const ON_CALL: &str = r#"
+[[teams]]
+id = "cloud"
+
+[[schedules]]
+id = "cloud-primary"
+timezone = "UTC"
+[[schedules.layers]]
+rotation = "weekly"
+handoff = "mon 10:00"
+start = "2026-11-02"
+members = ["ann", "vic"]
+
+[[escalation_policies]]
+id = "cloud-default"
+steps = [ { after = "0m", notify = ["schedule:cloud-primary"] } ]
+
+[[services]]
+id = "api"
+team = "cloud"
+escalation_policy = "cloud-default"
+"#;
+
+#[tokio::test]
+async fn the_fw_command_tells_who_is_on_call_acknowledges_resolves_and_declares_as_the_linked_person()
+ {
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &format!("{}{}{ON_CALL}", config(&slack, &mattermost), people()),
+        )
+        .await;
+        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
+        crate::web::add_user(&app, "vic", firewatch::core::role::Role::Viewer).await;
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.idle().await;
+        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        let help = run_slash(&app, "U0STRANGER", "help").await;
+        assert_eq!(help["response_type"], "ephemeral");
+        assert!(help["text"].as_str().unwrap().contains("/fw oncall [team]"));
+
+        let on_call = run_slash(&app, VIC, "oncall").await;
+        assert_eq!(
+            on_call["text"], "*cloud* (cloud-primary): nobody; then Ann from Mon 02 Nov 10:00 UTC",
+            "the rotation starts at 10:00; it is 01:00"
+        );
+        let refused = run_slash(&app, VIC, &format!("ack {alert}")).await;
+        assert_eq!(
+            refused["text"],
+            "That needs the responder role; yours is viewer."
+        );
+        let stranger = run_slash(&app, "U0STRANGER", &format!("ack {alert}")).await;
+        assert!(
+            stranger["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Firewatch does not know who you are here")
+        );
+        assert_eq!(
+            app.get(&format!("/api/v1/alerts/{alert}")).await["state"],
+            "firing"
+        );
+
+        let declared =
+            run_slash(&app, ANN, r#"incident declare "Checkout is down" SEV2 api"#).await;
+        assert_eq!(declared["response_type"], "in_channel", "{declared}");
+        let said = declared["text"].as_str().unwrap();
+        assert!(
+            said.starts_with("Incident #1 declared: Checkout is down (SEV2) http")
+                && said.ends_with("/incidents/1"),
+            "{said}"
+        );
+        let incident = app.get("/api/v1/incidents/1").await;
+        assert_eq!(incident["declared_by"], "user:ann");
+        assert_eq!(incident["services"], serde_json::json!(["api"]));
+
+        let acknowledged = run_slash(&app, ANN, "ack #1").await;
+        assert_eq!(acknowledged["text"], "Incident #1 is acknowledged now.");
+        let resolved = run_slash(&app, ANN, &format!("resolve {alert}")).await;
+        assert_eq!(resolved["text"], "HighLatency is resolved now.");
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "resolved");
+        let unknown = run_slash(&app, ANN, "frobnicate").await;
+        assert!(
+            unknown["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("There is no `/fw frobnicate`.")
+        );
+
+        // Unsigned, it is refused.
+        let refused = reqwest::Client::new()
+            .post(format!("{}/chat/slack/slack/commands", app.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(slash(ANN, "ack #1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 401);
+        app.stop().await;
+    }
+}
