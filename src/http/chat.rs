@@ -401,6 +401,74 @@ async fn on_call_now(state: &AppState, config: &Config, team: &str) -> Result<St
     Ok(lines.join("\n"))
 }
 
+/// What Mattermost posts when a button on a post is clicked (its `PostActionIntegrationRequest`),
+/// as much as Firewatch reads of it.
+#[derive(Debug, serde::Deserialize)]
+struct MattermostClick {
+    user_id: String,
+    #[serde(default)]
+    context: MattermostContext,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+struct MattermostContext {
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    expires: i64,
+    #[serde(default)]
+    sig: String,
+}
+
+/// `POST /chat/mattermost/{app}/actions`: a click on a button of a post Firewatch made through
+/// the bot. The context must carry Firewatch's own signature and be unexpired (else 401); the
+/// click acts as the person the Mattermost user is linked to. A refusal is the answer's
+/// `ephemeral_text`, which only that user sees; the post changes when the notice updates it.
+pub async fn mattermost_actions(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let config = state.config.current();
+    let Some(ChatAppConfig::Mattermost(app)) = config.chat_app(&app_name) else {
+        return Err(ApiError::not_found("mattermost chat app"));
+    };
+    let click: MattermostClick = super::json_body(&body, "Mattermost's action request")?;
+    let context = &click.context;
+    let signed = crate::integrations::outbound::mattermost::context_is_signed(
+        app,
+        &context.action,
+        &context.value,
+        context.expires,
+        &context.sig,
+    );
+    if !signed {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the button's context does not carry Firewatch's signature",
+        ));
+    }
+    if context.expires < state.clock.now().as_second() {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the button has expired: its post is more than 30 days old",
+        ));
+    }
+    let action = Action {
+        action_id: context.action.clone(),
+        value: Some(context.value.clone()),
+    };
+    let said = act(&state, &config, &app_name, &click.user_id, &action).await?;
+    Ok(axum::Json(match said {
+        Some(text) => serde_json::json!({ "ephemeral_text": text }),
+        None => serde_json::json!({}),
+    }))
+}
+
 /// Says `text` to `user` alone, after the answer (Slack wants one within 3 seconds).
 fn tell(app: SlackApp, channel: String, user: String, text: String) {
     tokio::spawn(async move {

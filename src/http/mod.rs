@@ -231,6 +231,7 @@ route_table! {
     post "/v2/enqueue" => hooks::enqueue,
     post "/chat/slack/{app}/interactions" => chat::slack_interactions,
     post "/chat/slack/{app}/commands" => chat::slack_commands,
+    post "/chat/mattermost/{app}/actions" => chat::mattermost_actions,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

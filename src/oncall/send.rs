@@ -93,6 +93,7 @@ pub async fn send(
                     app: destination.app().and_then(|app| config.chat_app(app)),
                     replaces: None,
                     buttons: &[],
+                    callback: None,
                 },
                 &event,
                 &words,

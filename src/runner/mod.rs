@@ -513,6 +513,15 @@ impl Runner {
             Some(_) => wording::chat_buttons(&message),
             None => Vec::new(),
         };
+        // Mattermost posts a click to the URL each button names.
+        let callback = match app {
+            Some(outbound::config::ChatAppConfig::Mattermost(app)) => Some(format!(
+                "{}/chat/mattermost/{}/actions",
+                config.server.base_url(),
+                app.name
+            )),
+            _ => None,
+        };
         let result = outbound::deliver(
             &self.client,
             outbound::Target {
@@ -520,6 +529,7 @@ impl Runner {
                 app,
                 replaces: replaces.as_deref(),
                 buttons: &buttons,
+                callback: callback.as_deref(),
             },
             &message,
             &words,

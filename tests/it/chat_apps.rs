@@ -249,6 +249,8 @@ async fn alert_state(app: &TestApp, alert: &str) -> serde_json::Value {
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const ANN: &str = "U0ANN00001";
 const VIC: &str = "U0VIC00001";
+/// Mattermost user ids are 26 characters.
+const MM_ANN: &str = "mmann0000000000000000000aa";
 
 fn people() -> String {
     format!(
@@ -257,7 +259,7 @@ fn people() -> String {
 id = "ann"
 name = "Ann"
 user = "ann"
-chat = [ {{ app = "slack", user = "{ANN}" }} ]
+chat = [ {{ app = "slack", user = "{ANN}" }}, {{ app = "mm", user = "{MM_ANN}" }} ]
 
 [[people]]
 id = "vic"
@@ -591,6 +593,113 @@ async fn the_fw_command_tells_who_is_on_call_acknowledges_resolves_and_declares_
             .await
             .unwrap();
         assert_eq!(refused.status(), 401);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_click_on_a_mattermost_button_acknowledges_as_the_linked_person_and_forged_or_old_ones_do_not()
+ {
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &format!("{}{}", config(&slack, &mattermost), people()),
+        )
+        .await;
+        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+            .await;
+        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // The post carries the buttons, each with where to post a click and a signed context.
+        let created = mattermost.received()[0].json();
+        let actions = created["props"]["attachments"][0]["actions"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let ids: Vec<&str> = actions.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["ack", "resolve"], "{created}");
+        let url = actions[0]["integration"]["url"].as_str().unwrap();
+        assert!(url.ends_with("/chat/mattermost/mm/actions"), "{url}");
+        let context = |index: usize| actions[index]["integration"]["context"].clone();
+        assert_eq!(context(0)["value"], format!("alert:{alert}"));
+
+        // Mattermost's request for a click: who clicked, and the context as it was given.
+        let click = |user: &str, context: Value| {
+            let app = &app;
+            let body = serde_json::json!({
+                "user_id": user, "user_name": "ann", "channel_id": MATTERMOST_CHANNEL,
+                "channel_name": "ops", "team_id": "team0000000000000000000000", "team_domain": "acme",
+                "post_id": "00000000000000000000000001", "trigger_id": "trigger", "type": "",
+                "data_source": "", "context": context,
+            });
+            async move {
+                let response = reqwest::Client::new()
+                    .post(format!("{}/chat/mattermost/mm/actions", app.url))
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                (
+                    status,
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+
+        // A forged or altered context is refused and changes nothing.
+        let mut forged = context(0);
+        forged["sig"] = serde_json::json!("00");
+        assert_eq!(click(MM_ANN, forged).await.0, 401);
+        let mut altered = context(0);
+        altered["value"] = serde_json::json!("alert:someone-elses");
+        assert_eq!(click(MM_ANN, altered).await.0, 401);
+        // A stranger is told how to be linked.
+        let (status, answer) = click("mmstranger0000000000000000", context(0)).await;
+        assert_eq!(status, 200);
+        assert!(
+            answer["ephemeral_text"]
+                .as_str()
+                .unwrap()
+                .contains("chat = [ { app = \"mm\", user = \"mmstranger0000000000000000\" } ]"),
+            "{answer}"
+        );
+        assert_eq!(alert_state(&app, &alert).await, "firing");
+
+        // Ann's click acknowledges it as Ann; the post is updated with Resolve alone.
+        let (status, answer) = click(MM_ANN, context(0)).await;
+        assert_eq!(status, 200);
+        assert_eq!(answer, serde_json::json!({}));
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged");
+        assert_eq!(shown["acknowledged_by"], "user:ann");
+        app.wait_for_notifications("state=delivered", |items| items.len() == 4)
+            .await;
+        let update = mattermost
+            .received()
+            .into_iter()
+            .find(|r| r.method == reqwest::Method::PUT)
+            .expect("the post is updated")
+            .json();
+        let left: Vec<&str> = update["props"]["attachments"][0]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(left, ["resolve"], "{update}");
+
+        // A button from a post older than its 30 days is refused.
+        app.advance(31 * 24 * 3600);
+        assert_eq!(click(MM_ANN, context(1)).await.0, 401);
+        assert_eq!(alert_state(&app, &alert).await, "acknowledged");
         app.stop().await;
     }
 }

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::Button;
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
 use crate::core::forge::Outcome;
@@ -114,22 +115,101 @@ pub fn render(message: &Message, destination: &MattermostDestination) -> Value {
     body
 }
 
+/// How long a button's signed context is honoured: a click on an older message is refused.
+pub const BUTTON_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
+
+/// The HMAC that makes a button's context Firewatch's own: Mattermost sends the context back
+/// as it was given, and only Firewatch (and the server, which holds the bot's token) can make
+/// one, so a user cannot forge a click on another alert.
+pub fn context_signature(app: &MattermostApp, action: &str, value: &str, expires: i64) -> String {
+    use hmac::Mac as _;
+    let key = format!("firewatch-mattermost-actions:{}", app.bot_token);
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
+        return String::new();
+    };
+    mac.update(format!("{action}\n{value}\n{expires}").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether a context's signature is the one Firewatch made, in constant time.
+pub fn context_is_signed(
+    app: &MattermostApp,
+    action: &str,
+    value: &str,
+    expires: i64,
+    sig: &str,
+) -> bool {
+    use subtle::ConstantTimeEq as _;
+    let expected = context_signature(app, action, value, expires);
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()))
+}
+
+/// The buttons of a post, where clicks go, and when it is posted (their context's clock).
+#[derive(Debug, Clone, Copy)]
+pub struct Buttons<'a> {
+    pub list: &'a [Button],
+    pub callback: Option<&'a str>,
+    pub now: jiff::Timestamp,
+}
+
+/// The post's `props`: its attachments, the first carrying the buttons, each posting its
+/// signed context to the callback when clicked.
+fn props(rendered: &Value, app: &MattermostApp, buttons: &Buttons<'_>) -> Option<Value> {
+    let mut attachments = rendered
+        .get("attachments")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    if let (false, Some(callback)) = (buttons.list.is_empty(), buttons.callback) {
+        let expires = buttons.now.as_second() + BUTTON_LIFETIME_SECONDS;
+        let actions: Vec<Value> = buttons
+            .list
+            .iter()
+            .map(|button| {
+                json!({
+                    "id": button.action,
+                    "name": button.label,
+                    "style": if button.primary { "primary" } else { "default" },
+                    "integration": {
+                        "url": callback,
+                        "context": {
+                            "action": button.action,
+                            "value": button.value,
+                            "expires": expires,
+                            "sig": context_signature(app, button.action, &button.value, expires),
+                        },
+                    },
+                })
+            })
+            .collect();
+        match attachments.as_array_mut() {
+            Some(list) if !list.is_empty() => list[0]["actions"] = json!(actions),
+            _ => attachments = json!([{ "fallback": "", "actions": actions }]),
+        }
+    }
+    attachments
+        .as_array()
+        .is_some_and(|list| !list.is_empty())
+        .then(|| json!({ "attachments": attachments }))
+}
+
 /// A post through a Mattermost bot (`POST /api/v4/posts`,
 /// <https://developers.mattermost.com/api-documentation/#/operations/CreatePost>): the
-/// webhook's text as `message`, its attachments under `props`, to the channel's id.
+/// webhook's text as `message`, its attachments (with the buttons) under `props`, to the
+/// channel's id.
 pub fn create_post(
     client: &reqwest::Client,
     app: &MattermostApp,
     destination: &MattermostDestination,
     message: &Message,
+    buttons: &Buttons<'_>,
 ) -> reqwest::RequestBuilder {
     let rendered = render(message, destination);
     let mut body = json!({
         "channel_id": destination.channel,
         "message": rendered["text"].as_str().unwrap_or_default(),
     });
-    if let Some(attachments) = rendered.get("attachments") {
-        body["props"] = json!({ "attachments": attachments });
+    if let Some(props) = props(&rendered, app, buttons) {
+        body["props"] = props;
     }
     client
         .post(format!("{}/api/v4/posts", app.url.trim_end_matches('/')))
@@ -146,14 +226,15 @@ pub fn update_post(
     destination: &MattermostDestination,
     post_id: &str,
     message: &Message,
+    buttons: &Buttons<'_>,
 ) -> reqwest::RequestBuilder {
     let rendered = render(message, destination);
     let mut body = json!({
         "id": post_id,
         "message": rendered["text"].as_str().unwrap_or_default(),
     });
-    body["props"] =
-        json!({ "attachments": rendered.get("attachments").cloned().unwrap_or(json!([])) });
+    // Always set: an update with no buttons takes the old ones away.
+    body["props"] = props(&rendered, app, buttons).unwrap_or_else(|| json!({ "attachments": [] }));
     client
         .put(format!(
             "{}/api/v4/posts/{post_id}",

@@ -86,6 +86,8 @@ pub struct Target<'a> {
     pub app: Option<&'a ChatAppConfig>,
     pub replaces: Option<&'a str>,
     pub buttons: &'a [Button],
+    /// Where the platform posts a click, for those that take it per message (Mattermost).
+    pub callback: Option<&'a str>,
 }
 
 /// A button on a message posted through a chat app. `action` is the name the platform sends
@@ -107,6 +109,7 @@ pub async fn deliver(
         app,
         replaces,
         buttons,
+        callback,
     }: Target<'_>,
     message: &EventMessage,
     words: &message::Message,
@@ -139,9 +142,16 @@ pub async fn deliver(
         },
         DestinationConfig::Mattermost(mattermost) => match (app, &mattermost.url) {
             (Some(ChatAppConfig::Mattermost(app)), _) => {
+                let buttons = mattermost::Buttons {
+                    list: buttons,
+                    callback,
+                    now,
+                };
                 let request = match replaces {
-                    Some(post) => mattermost::update_post(client, app, mattermost, post, words),
-                    None => mattermost::create_post(client, app, mattermost, words),
+                    Some(post) => {
+                        mattermost::update_post(client, app, mattermost, post, words, &buttons)
+                    }
+                    None => mattermost::create_post(client, app, mattermost, words, &buttons),
                 };
                 return through_app(request, timeout, now, mattermost::posted).await;
             }
