@@ -125,7 +125,14 @@ async fn linked_user(
     chat_user: &str,
     needed: Role,
 ) -> Result<Result<String, String>, ApiError> {
-    let Some(person) = config.person_for_chat(app, chat_user) else {
+    let person = match config.person_for_chat(app, chat_user) {
+        Some(person) => Some(person),
+        None => match by_email(state, config, app, chat_user).await? {
+            Some(id) => config.person(&id),
+            None => None,
+        },
+    };
+    let Some(person) = person else {
         return Ok(Err(format!(
             "Firewatch does not know who you are here, so it did nothing. Ask an admin to add \
              `chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]` to your [[people]] entry."
@@ -156,6 +163,73 @@ async fn linked_user(
         )));
     }
     Ok(Ok(format!("user:{}", user.name)))
+}
+
+/// People matched by email at most this many at a time, so a click is answered in time.
+const EMAIL_LOOKUPS: usize = 50;
+
+/// The person a chat user is by email: one matched before, or, failing that, the people with
+/// an email and no explicit `chat` entry for the app, each looked up on the platform (Slack's
+/// `users.lookupByEmail`, Mattermost's `users/email`); every match is kept.
+async fn by_email(
+    state: &AppState,
+    config: &Config,
+    app_name: &str,
+    chat_user: &str,
+) -> Result<Option<String>, ApiError> {
+    if let Some(person) = state.store.chat_person(app_name, chat_user).await? {
+        return Ok(Some(person));
+    }
+    let Some(app) = config.chat_app(app_name) else {
+        return Ok(None);
+    };
+    let Ok(client) = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(2))
+        .build()
+    else {
+        return Ok(None);
+    };
+    let candidates = config
+        .people
+        .iter()
+        .filter(|person| !person.chat.iter().any(|link| link.app == app_name))
+        .filter_map(|person| person.email.as_deref().map(|email| (person, email)))
+        .take(EMAIL_LOOKUPS);
+    let mut matches = Vec::new();
+    for (person, email) in candidates {
+        let (request, read): (reqwest::RequestBuilder, fn(&str) -> Option<String>) = match app {
+            ChatAppConfig::Slack(slack) => (
+                crate::integrations::outbound::slack::lookup_by_email(&client, slack, email),
+                crate::integrations::outbound::slack::looked_up,
+            ),
+            ChatAppConfig::Mattermost(mattermost) => (
+                crate::integrations::outbound::mattermost::user_by_email(
+                    &client, mattermost, email,
+                ),
+                crate::integrations::outbound::mattermost::looked_up,
+            ),
+        };
+        let Ok(response) = request.send().await else {
+            continue;
+        };
+        if !response.status().is_success() {
+            continue;
+        }
+        if let Some(found) = response.text().await.ok().as_deref().and_then(read) {
+            matches.push((found, person.id.clone()));
+        }
+    }
+    if !matches.is_empty() {
+        state
+            .store
+            .remember_chat_users(app_name, &matches, state.clock.now())
+            .await?;
+    }
+    Ok(matches
+        .into_iter()
+        .find(|(found, _)| found == chat_user)
+        .map(|(_, person)| person))
 }
 
 /// `POST /chat/slack/{app}/commands`: the `/fw` slash command, signed like every request from

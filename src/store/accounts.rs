@@ -120,6 +120,19 @@ pub trait AccountStore {
 
     async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>>;
 
+    /// The person a chat app's user was matched to by email, if one was.
+    async fn chat_person(&self, app: &str, chat_user: &str)
+    -> crate::store::Result<Option<String>>;
+
+    /// Keeps chat users matched to people by email: `(chat user, person)`; a later match of
+    /// the same chat user replaces the earlier.
+    async fn remember_chat_users(
+        &self,
+        app: &str,
+        matches: &[(String, String)],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
+
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,

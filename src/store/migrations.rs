@@ -107,4 +107,5 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0025_chat_messages.sql",
         "the chat message a delivery posted"
     ),
+    migration!(26, "0026_chat_users.sql", "chat users matched by email"),
 ];

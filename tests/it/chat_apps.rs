@@ -262,6 +262,12 @@ user = "ann"
 chat = [ {{ app = "slack", user = "{ANN}" }}, {{ app = "mm", user = "{MM_ANN}" }} ]
 
 [[people]]
+id = "bo"
+name = "Bo"
+user = "bo"
+email = "bo@acme.example"
+
+[[people]]
 id = "vic"
 name = "Vic"
 user = "vic"
@@ -700,6 +706,104 @@ async fn a_click_on_a_mattermost_button_acknowledges_as_the_linked_person_and_fo
         app.advance(31 * 24 * 3600);
         assert_eq!(click(MM_ANN, context(1)).await.0, 401);
         assert_eq!(alert_state(&app, &alert).await, "acknowledged");
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_person_without_a_chat_entry_is_found_by_email_on_slack_and_mattermost_and_kept() {
+    use firewatch::clock::Clock as _;
+    for backend in backends() {
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let app = TestApp::spawn(
+            backend,
+            &format!("{}{}", config(&slack, &mattermost), people()),
+        )
+        .await;
+        crate::web::add_user(&app, "bo", firewatch::core::role::Role::Responder).await;
+        post(
+            &app,
+            &group(&[("f-a", "api-1", "firing"), ("f-b", "api-2", "firing")]),
+        )
+        .await;
+        app.wait_for_notifications("state=delivered", |items| items.len() == 4)
+            .await;
+        // Each alert's id, from the button on its Slack message, in the order they were posted.
+        let ids: Vec<String> = slack
+            .received()
+            .iter()
+            .filter(|r| r.path == "/chat.postMessage")
+            .map(|r| {
+                let body = r.json();
+                let value =
+                    body["blocks"].as_array().unwrap().last().unwrap()["elements"][0]["value"]
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                value.trim_start_matches("alert:").to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 2);
+        // Bo has no `chat` entry; Slack finds U0BO000001 by his email.
+        let now = app.clock.now().as_second();
+        let body = click("U0BO000001", "ack", &format!("alert:{}", ids[0]));
+        assert_eq!(
+            send_click(&app, &body, now, &sign(SIGNING_SECRET, now, &body)).await,
+            200
+        );
+        let shown = app.get(&format!("/api/v1/alerts/{}", ids[0])).await;
+        assert_eq!(shown["acknowledged_by"], "user:bo", "{shown}");
+        let lookups = slack
+            .received()
+            .iter()
+            .filter(|r| r.path.starts_with("/users.lookupByEmail"))
+            .count();
+        assert!(lookups >= 1);
+        // Kept: the next click asks Slack nothing.
+        let body = click("U0BO000001", "resolve", &format!("alert:{}", ids[0]));
+        assert_eq!(
+            send_click(&app, &body, now, &sign(SIGNING_SECRET, now, &body)).await,
+            200
+        );
+        assert_eq!(
+            slack
+                .received()
+                .iter()
+                .filter(|r| r.path.starts_with("/users.lookupByEmail"))
+                .count(),
+            lookups
+        );
+        assert_eq!(alert_state(&app, &ids[0]).await, "resolved");
+
+        // On Mattermost, by its users/email.
+        let created = mattermost
+            .received()
+            .into_iter()
+            .find(|r| {
+                r.method == reqwest::Method::POST
+                    && r.json().to_string().contains(&format!("alert:{}", ids[1]))
+            })
+            .expect("the second alert's post")
+            .json();
+        let context =
+            created["props"]["attachments"][0]["actions"][0]["integration"]["context"].clone();
+        let response = reqwest::Client::new()
+            .post(format!("{}/chat/mattermost/mm/actions", app.url))
+            .json(&serde_json::json!({"user_id": "mmbo00000000000000000000aa", "context": context}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let shown = app.get(&format!("/api/v1/alerts/{}", ids[1])).await;
+        assert_eq!(shown["acknowledged_by"], "user:bo", "{shown}");
+        assert!(
+            mattermost
+                .received()
+                .iter()
+                .any(|r| r.path == "/api/v4/users/email/bo@acme.example"
+                    || r.path == "/api/v4/users/email/bo%40acme.example")
+        );
         app.stop().await;
     }
 }

@@ -244,6 +244,35 @@ pub fn update_post(
         .json(&body)
 }
 
+/// `GET /api/v4/users/email/{email}`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/GetUserByEmail>): the
+/// Mattermost user with this email, for linking a person who has no explicit `chat` entry.
+pub fn user_by_email(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    email: &str,
+) -> reqwest::RequestBuilder {
+    let mut url = match reqwest::Url::parse(&app.url) {
+        Ok(url) => url,
+        Err(_) => return client.get(&app.url),
+    };
+    if let Ok(mut segments) = url.path_segments_mut() {
+        segments
+            .pop_if_empty()
+            .extend(["api", "v4", "users", "email", email]);
+    }
+    client.get(url).bearer_auth(&app.bot_token)
+}
+
+/// The user id in Mattermost's answer to `user_by_email`.
+pub fn looked_up(body: &str) -> Option<String> {
+    let answer: Value = serde_json::from_str(body).ok()?;
+    answer["id"]
+        .as_str()
+        .filter(|id| !id.is_empty())
+        .map(str::to_owned)
+}
+
 /// The post's id from Mattermost's answer (201, the post); an error is `(worth retrying, why)`.
 pub fn posted(body: &str) -> Result<String, (bool, String)> {
     let answer: Value = serde_json::from_str(body)

@@ -198,6 +198,30 @@ pub fn post_ephemeral(
         .body(json!({"channel": channel, "user": user, "text": text}).to_string())
 }
 
+/// `users.lookupByEmail` (<https://api.slack.com/methods/users.lookupByEmail>): the Slack
+/// user with this email, for linking a person who has no explicit `chat` entry.
+pub fn lookup_by_email(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    email: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .get(format!(
+            "{}/users.lookupByEmail",
+            app.api_url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .query(&[("email", email)])
+}
+
+/// The user id in a `users.lookupByEmail` answer; `None` when Slack has no such user.
+pub fn looked_up(body: &str) -> Option<String> {
+    let answer: Value = serde_json::from_str(body).ok()?;
+    (answer["ok"] == true)
+        .then(|| answer["user"]["id"].as_str().map(str::to_owned))
+        .flatten()
+}
+
 /// What a Web API answer of 200 means: Slack says `ok: false` with an error code for most
 /// failures. The posted message is `CHANNEL:TS`; an error is `(worth retrying, code)`.
 pub fn posted(body: &str) -> Result<String, (bool, String)> {

@@ -40,6 +40,43 @@ impl crate::store::accounts::AccountStore for SqlStore {
         rows.iter().map(Self::user_from_row).collect()
     }
 
+    async fn chat_person(
+        &self,
+        app: &str,
+        chat_user: &str,
+    ) -> crate::store::Result<Option<String>> {
+        let person =
+            sqlx::query_scalar("SELECT person FROM chat_users WHERE app = $1 AND chat_user = $2")
+                .bind(app)
+                .bind(chat_user)
+                .fetch_optional(self.reader())
+                .await?;
+        Ok(person)
+    }
+
+    async fn remember_chat_users(
+        &self,
+        app: &str,
+        matches: &[(String, String)],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
+        for (chat_user, person) in matches {
+            sqlx::query(
+                "INSERT INTO chat_users (app, chat_user, person, looked_up_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (app, chat_user) DO UPDATE SET person = excluded.person, looked_up_at = excluded.looked_up_at",
+            )
+            .bind(app)
+            .bind(chat_user)
+            .bind(person)
+            .bind(now.as_millisecond())
+            .execute(&mut *transaction)
+            .await?;
+        }
+        transaction.commit().await?;
+        Ok(())
+    }
+
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,

@@ -30,6 +30,10 @@ pub struct Slack {
 pub const SLACK_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
 /// The channels the bot is in.
 pub const SLACK_CHANNELS: [&str; 2] = ["C0123456789", "C0ANOTHER01"];
+/// The workspace's users Slack finds by email.
+pub const SLACK_USERS: [(&str, &str); 1] = [("bo@acme.example", "U0BO000001")];
+/// The Mattermost users the server finds by email.
+pub const MATTERMOST_USERS: [(&str, &str); 1] = [("bo@acme.example", "mmbo00000000000000000000aa")];
 
 impl Slack {
     pub async fn start() -> Slack {
@@ -53,6 +57,32 @@ impl Slack {
                         body: body.clone(),
                     });
                     let fail = |error: &str| ok_false(200, error);
+                    let bearer = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        .map(str::to_owned);
+                    if method == Method::GET && uri.path() == "/users.lookupByEmail" {
+                        if bearer.as_deref() != Some(SLACK_TOKEN) {
+                            return fail("invalid_auth");
+                        }
+                        let query: Vec<(String, String)> =
+                            serde_urlencoded::from_str(uri.query().unwrap_or_default())
+                                .unwrap_or_default();
+                        let email = query
+                            .iter()
+                            .find(|(k, _)| k == "email")
+                            .map(|(_, v)| v.as_str());
+                        return match email
+                            .and_then(|email| SLACK_USERS.iter().find(|(known, _)| *known == email))
+                        {
+                            Some((email, id)) => super::standins::json_answer(
+                                200,
+                                json!({"ok": true, "user": {"id": id, "name": "bo", "profile": {"email": email}}}),
+                            ),
+                            None => fail("users_not_found"),
+                        };
+                    }
                     let update = match (method == Method::POST, uri.path()) {
                         (true, "/chat.postMessage" | "/chat.postEphemeral") => false,
                         (true, "/chat.update") => true,
@@ -203,6 +233,34 @@ impl Mattermost {
                                    "request_id": "x1y2z3", "status_code": status}),
                         )
                     };
+                    if method == Method::GET {
+                        if let Some(email) = uri.path().strip_prefix("/api/v4/users/email/") {
+                            let bearer = headers
+                                .get("authorization")
+                                .and_then(|v| v.to_str().ok())
+                                .and_then(|v| v.strip_prefix("Bearer "));
+                            if bearer != Some(MATTERMOST_TOKEN) {
+                                return error(
+                                    401,
+                                    "api.context.session_expired.app_error",
+                                    "Invalid or expired session, please login again.",
+                                );
+                            }
+                            let email = percent_decode(email);
+                            return match MATTERMOST_USERS.iter().find(|(known, _)| *known == email)
+                            {
+                                Some((email, id)) => super::standins::json_answer(
+                                    200,
+                                    json!({"id": id, "username": "bo", "email": email}),
+                                ),
+                                None => error(
+                                    404,
+                                    "app.user.missing_account.const",
+                                    "Unable to find the user.",
+                                ),
+                            };
+                        }
+                    }
                     let updating = uri
                         .path()
                         .strip_prefix("/api/v4/posts/")
@@ -277,4 +335,24 @@ impl Mattermost {
     pub fn received(&self) -> Vec<Request> {
         self.received.lock().unwrap().clone()
     }
+}
+
+/// `%40` and the like, as a path segment carries them.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        if bytes[index] == b'%' && index + 2 < bytes.len() + 1 {
+            if let Ok(byte) = u8::from_str_radix(&text[index + 1..(index + 3).min(text.len())], 16)
+            {
+                out.push(byte);
+                index += 3;
+                continue;
+            }
+        }
+        out.push(bytes[index]);
+        index += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
