@@ -144,17 +144,16 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let dates = client.dates();
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| {
                     vec![
-                        text(&item["id"]),
-                        text(&item["state"]),
-                        text(&item["severity"]),
-                        text(&item["service"]),
+                        super::cell(&item["id"]),
+                        super::cell(&item["state"]),
+                        super::cell(&item["severity"]),
+                        super::cell(&item["service"]),
                         dates.show(&item["fired_at"]),
-                        text(&item["rule"]),
+                        super::cell(&item["rule"]),
                         item["summary"].as_str().unwrap_or("").to_owned(),
                     ]
                 })
@@ -209,7 +208,6 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
             };
             let page = api.call(reqwest::Method::GET, path).await?;
             let dates = client.dates();
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
             if page["items"]
                 .as_array()
                 .is_none_or(|items| items.is_empty())
@@ -228,16 +226,16 @@ pub(super) async fn alert(command: AlertCommand) -> anyhow::Result<()> {
                         "open"
                     };
                     let mut row = vec![
-                        text(&task["id"]),
+                        super::cell(&task["id"]),
                         state.to_owned(),
-                        text(&task["reason"]),
-                        text(&task["rule"]),
-                        text(&task["service"]),
-                        text(&task["team"]),
+                        super::cell(&task["reason"]),
+                        super::cell(&task["rule"]),
+                        super::cell(&task["service"]),
+                        super::cell(&task["team"]),
                         dates.show(&task["opened_at"]),
                     ];
                     if all {
-                        row.push(text(&task["closed_by"]));
+                        row.push(super::cell(&task["closed_by"]));
                     }
                     row.push(task["detail"].as_str().unwrap_or("").to_owned());
                     row
@@ -392,17 +390,16 @@ pub(super) async fn silence(command: SilenceCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let dates = client.dates();
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| {
                     vec![
-                        text(&item["id"]),
-                        text(&item["status"]),
-                        text(&item["kind"]),
+                        super::cell(&item["id"]),
+                        super::cell(&item["status"]),
+                        super::cell(&item["kind"]),
                         dates.show(&item["starts_at"]),
                         dates.show(&item["ends_at"]),
-                        text(&item["created_by"]),
+                        super::cell(&item["created_by"]),
                         format!(
                             "{} {}",
                             item["matchers_text"].as_str().unwrap_or(""),

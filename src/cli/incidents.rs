@@ -262,7 +262,6 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                 return Ok(());
             }
             let dates = client.dates();
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| {
@@ -274,17 +273,17 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                         .collect();
                     vec![
                         format!("#{}", item["number"]),
-                        text(&item["severity"]),
-                        text(&item["priority"]),
-                        text(&item["state"]),
+                        super::cell(&item["severity"]),
+                        super::cell(&item["priority"]),
+                        super::cell(&item["state"]),
                         if services.is_empty() {
                             "-".into()
                         } else {
                             services.join(",")
                         },
-                        text(&item["commander"]),
+                        super::cell(&item["commander"]),
                         dates.show(&item["created_at"]),
-                        text(&item["title"]),
+                        super::cell(&item["title"]),
                     ]
                 })
                 .collect();

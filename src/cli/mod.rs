@@ -629,6 +629,11 @@ fn failure(status: reqwest::StatusCode, body: &serde_json::Value) -> String {
     format!("{status}: {code}: {message}")
 }
 
+/// A table cell from an API value: its text, or `-` when there is none.
+fn cell(value: &serde_json::Value) -> String {
+    value.as_str().unwrap_or("-").to_owned()
+}
+
 /// Prints rows under a header, each column as wide as its widest cell; columns marked in
 /// `right` are aligned right (numbers), the last column is not padded.
 fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {

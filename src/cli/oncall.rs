@@ -117,14 +117,13 @@ pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
         println!("nobody is on call at {}", dates.show(&body["at"]));
         return Ok(());
     }
-    let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
     let rows: Vec<Vec<String>> = entries
         .iter()
         .map(|entry| {
             vec![
-                text(&entry["schedule"]),
-                text(&entry["person"]),
-                text(&entry["name"]),
+                super::cell(&entry["schedule"]),
+                super::cell(&entry["person"]),
+                super::cell(&entry["name"]),
                 dates.show(&entry["start"]),
                 format!(
                     "{}{}",
@@ -197,14 +196,13 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                 return Ok(());
             }
             let dates = client.dates();
-            let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
             let rows: Vec<Vec<String>> = items
                 .iter()
                 .map(|item| {
                     vec![
-                        text(&item["id"]),
-                        text(&item["person"]),
-                        text(&item["replaces"]),
+                        super::cell(&item["id"]),
+                        super::cell(&item["person"]),
+                        super::cell(&item["replaces"]),
                         dates.show(&item["start"]),
                         dates.show(&item["end"]),
                     ]

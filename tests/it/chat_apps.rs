@@ -321,26 +321,44 @@ async fn send_click(
         .status()
 }
 
+/// The stand-ins and a Firewatch posting through both apps (with the people and `extra`),
+/// its web UI `users`, and one alert fired and posted to both; the alert's id.
+async fn one_alert_posted(
+    backend: crate::support::Backend,
+    extra: &str,
+    users: &[(&str, firewatch::core::role::Role)],
+) -> (Slack, Mattermost, TestApp, String) {
+    let slack = Slack::start().await;
+    let mattermost = Mattermost::start().await;
+    let app = TestApp::spawn(
+        backend,
+        &format!("{}{}{extra}", config(&slack, &mattermost), people()),
+    )
+    .await;
+    for (name, role) in users {
+        crate::web::add_user(&app, name, *role).await;
+    }
+    post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+    app.wait_for_notifications("state=delivered", |items| items.len() == 2)
+        .await;
+    let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (slack, mattermost, app, alert)
+}
+
 #[tokio::test]
 async fn a_signed_click_acknowledges_as_the_linked_person_and_everything_else_is_refused() {
     use firewatch::clock::Clock as _;
     for backend in backends() {
-        let slack = Slack::start().await;
-        let mattermost = Mattermost::start().await;
-        let app = TestApp::spawn(
+        use firewatch::core::role::Role;
+        let (slack, _mattermost, app, alert) = one_alert_posted(
             backend,
-            &format!("{}{}", config(&slack, &mattermost), people()),
+            "",
+            &[("ann", Role::Responder), ("vic", Role::Viewer)],
         )
         .await;
-        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
-        crate::web::add_user(&app, "vic", firewatch::core::role::Role::Viewer).await;
-        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
-        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
-            .await;
-        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
         let value = format!("alert:{alert}");
 
         // The message has the buttons, each action_id once.
@@ -521,21 +539,13 @@ escalation_policy = "cloud-default"
 async fn the_fw_command_tells_who_is_on_call_acknowledges_resolves_and_declares_as_the_linked_person()
  {
     for backend in backends() {
-        let slack = Slack::start().await;
-        let mattermost = Mattermost::start().await;
-        let app = TestApp::spawn(
+        use firewatch::core::role::Role;
+        let (_slack, _mattermost, app, alert) = one_alert_posted(
             backend,
-            &format!("{}{}{ON_CALL}", config(&slack, &mattermost), people()),
+            ON_CALL,
+            &[("ann", Role::Responder), ("vic", Role::Viewer)],
         )
         .await;
-        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
-        crate::web::add_user(&app, "vic", firewatch::core::role::Role::Viewer).await;
-        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
-        app.idle().await;
-        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
 
         let help = run_slash(&app, "U0STRANGER", "help").await;
         assert_eq!(help["response_type"], "ephemeral");
@@ -607,21 +617,12 @@ async fn the_fw_command_tells_who_is_on_call_acknowledges_resolves_and_declares_
 async fn a_click_on_a_mattermost_button_acknowledges_as_the_linked_person_and_forged_or_old_ones_do_not()
  {
     for backend in backends() {
-        let slack = Slack::start().await;
-        let mattermost = Mattermost::start().await;
-        let app = TestApp::spawn(
+        let (_slack, mattermost, app, alert) = one_alert_posted(
             backend,
-            &format!("{}{}", config(&slack, &mattermost), people()),
+            "",
+            &[("ann", firewatch::core::role::Role::Responder)],
         )
         .await;
-        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
-        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
-        app.wait_for_notifications("state=delivered", |items| items.len() == 2)
-            .await;
-        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
 
         // The post carries the buttons, each with where to post a click and a signed context.
         let created = mattermost.received()[0].json();
