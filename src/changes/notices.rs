@@ -32,6 +32,51 @@ pub struct ChangeNotice {
     pub url: String,
 }
 
+/// What a chat app's message about this notice is about (`change:ID`), and whether the notice
+/// updates the announcement's message (a decision, an expiry) rather than posting another.
+pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
+    if event.kind != CHANGE_NOTICE_KIND {
+        return None;
+    }
+    let notice = serde_json::from_value::<ChangeNotice>(event.payload.clone()).ok()?;
+    Some((
+        format!("change:{}", notice.change.id),
+        notice.told != Told::Announced,
+    ))
+}
+
+/// Approve and Reject on the announcement of a change that waits for a second person; none
+/// once it is decided (the message is then updated to say how).
+pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+    use crate::integrations::outbound::Button;
+    if event.kind != CHANGE_NOTICE_KIND {
+        return Vec::new();
+    }
+    let Ok(notice) = serde_json::from_value::<ChangeNotice>(event.payload.clone()) else {
+        return Vec::new();
+    };
+    if notice.told != Told::Announced
+        || notice.change.state != crate::store::changes::ChangeState::PendingApproval
+    {
+        return Vec::new();
+    }
+    let value = format!("change:{}", notice.change.id);
+    vec![
+        Button {
+            action: "approve",
+            label: "Approve",
+            value: value.clone(),
+            primary: true,
+        },
+        Button {
+            action: "reject",
+            label: "Reject",
+            value,
+            primary: false,
+        },
+    ]
+}
+
 pub fn page_url(config: &Config, id: &str) -> String {
     format!("{}/changes/{id}", config.server.base_url())
 }

@@ -86,20 +86,20 @@ async fn act(
     chat_user: &str,
     action: &Action,
 ) -> Result<Option<String>, ApiError> {
+    let value = action.value.as_deref().unwrap_or_default();
+    if let Some(change) = value.strip_prefix("change:") {
+        return decide_change(state, config, app, chat_user, &action.action_id, change).await;
+    }
     let change = match action.action_id.as_str() {
         "ack" => AlertChange::Acknowledged,
         "resolve" => AlertChange::Resolved,
         other => return Ok(Some(format!("Firewatch has no button \"{other}\"."))),
     };
-    let Some(alert) = action
-        .value
-        .as_deref()
-        .and_then(|value| value.strip_prefix("alert:"))
-    else {
+    let Some(alert) = value.strip_prefix("alert:") else {
         return Ok(Some("That button names no alert.".into()));
     };
     let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
-        Ok(by) => by,
+        Ok(linked) => linked.by,
         Err(why) => return Ok(Some(why)),
     };
     match crate::alerts::ops::change_alert(state, alert, change, &by).await {
@@ -116,6 +116,48 @@ async fn act(
     }
 }
 
+/// Approve or Reject on a change's announcement, with the two-person rule: the announcer's
+/// own click is refused and told why.
+async fn decide_change(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    action: &str,
+    change: &str,
+) -> Result<Option<String>, ApiError> {
+    use crate::changes::ops::{ChangeError, Decision, Identity};
+    let decision = match action {
+        "approve" => Decision::Approve,
+        "reject" => Decision::Reject { reason: None },
+        other => {
+            return Ok(Some(format!(
+                "Firewatch has no button \"{other}\" for a change."
+            )));
+        }
+    };
+    // The role is the two-person rule's to check, with its own sentence.
+    let linked = match linked_user(state, config, app, chat_user, Role::Viewer).await? {
+        Ok(linked) => linked,
+        Err(why) => return Ok(Some(why)),
+    };
+    let who = Identity {
+        by: linked.by,
+        user: Some(linked.name),
+        role: Some(linked.role),
+        minted_by: None,
+    };
+    match crate::changes::ops::decide_change(state, change, decision, &who).await {
+        Ok(_) => Ok(None),
+        Err(ChangeError::Refused(why)) => Ok(Some(format!("Nothing changed: {why}."))),
+        Err(ChangeError::Invalid(why)) => Ok(Some(format!("Nothing changed: {why}."))),
+        Err(ChangeError::Store(StoreError::NotFound)) => {
+            Ok(Some("That change no longer exists.".into()))
+        }
+        Err(ChangeError::Store(error)) => Err(error.into()),
+    }
+}
+
 /// Who a chat user is in Firewatch: `user:NAME` of the web UI user their person names, when
 /// that user has at least `needed`; otherwise the sentence that says why Firewatch did nothing.
 async fn linked_user(
@@ -124,7 +166,7 @@ async fn linked_user(
     app: &str,
     chat_user: &str,
     needed: Role,
-) -> Result<Result<String, String>, ApiError> {
+) -> Result<Result<Linked, String>, ApiError> {
     let person = match config.person_for_chat(app, chat_user) {
         Some(person) => Some(person),
         None => match by_email(state, config, app, chat_user).await? {
@@ -162,7 +204,19 @@ async fn linked_user(
             role.as_str()
         )));
     }
-    Ok(Ok(format!("user:{}", user.name)))
+    Ok(Ok(Linked {
+        by: format!("user:{}", user.name),
+        name: user.name,
+        role,
+    }))
+}
+
+/// The web UI user a chat user acts as.
+struct Linked {
+    /// How the record names them: `user:NAME`.
+    by: String,
+    name: String,
+    role: Role,
 }
 
 /// People matched by email at most this many at a time, so a click is answered in time.
@@ -298,7 +352,7 @@ async fn command(
         }
     };
     let by = match linked_user(state, config, app, chat_user, needed).await? {
-        Ok(by) => by,
+        Ok(linked) => linked.by,
         Err(why) => return Ok((false, why)),
     };
     match word(0) {

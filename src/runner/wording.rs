@@ -8,11 +8,17 @@ use crate::integrations::outbound::message::{self, Message};
 /// already posted about it in place (see `alerts::notices::chat_subject`).
 pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
     crate::alerts::notices::chat_subject(event)
+        .or_else(|| crate::changes::notices::chat_subject(event))
 }
 
 /// The buttons a chat app's message about `event` carries.
 pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
-    crate::alerts::notices::chat_buttons(event)
+    let buttons = crate::alerts::notices::chat_buttons(event);
+    if buttons.is_empty() {
+        crate::changes::notices::chat_buttons(event)
+    } else {
+        buttons
+    }
 }
 
 pub fn default_message(event: &EventMessage) -> Message {

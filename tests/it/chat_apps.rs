@@ -808,3 +808,142 @@ async fn a_person_without_a_chat_entry_is_found_by_email_on_slack_and_mattermost
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_changes_approve_button_is_refused_to_its_announcer_and_works_for_someone_else() {
+    use firewatch::clock::Clock as _;
+    use firewatch::core::role::Role;
+    for backend in backends() {
+        let extra = format!("{ON_CALL}\n[changes]\nchannels = [\"cloud-chat\"]\n");
+        let (slack, _mattermost, app, _alert) = one_alert_posted(
+            backend,
+            &extra,
+            &[("ann", Role::Responder), ("bo", Role::Responder)],
+        )
+        .await;
+        let token = app
+            .user_token("ann", &[firewatch::core::scope::Scope::ChangesWrite])
+            .await;
+        let (status, change) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/changes",
+                &token,
+                &serde_json::json!({"summary": "Upgrade api's PostgreSQL to 16", "service": "api",
+                        "environment": "production", "risk": "high",
+                        "rollback": "fail over to the 15 replica", "needs_approval": true}),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::CREATED, "{change}");
+        let id = change["id"].as_str().unwrap().to_owned();
+        app.wait_for_notifications("state=delivered&destination=cloud-chat", |items| {
+            items.len() == 2
+        })
+        .await;
+        let posted = slack
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/chat.postMessage")
+            .map(|r| r.json())
+            .find(|body| body.to_string().contains("PostgreSQL"))
+            .expect("the announcement");
+        let elements = &posted["blocks"].as_array().unwrap().last().unwrap()["elements"];
+        let ids: Vec<&str> = elements
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["approve", "reject"], "{posted}");
+        let value = format!("change:{id}");
+
+        // Ann announced it: her Approve is refused, and she is told why.
+        let now = app.clock.now().as_second();
+        let mine = click(ANN, "approve", &value);
+        assert_eq!(
+            send_click(&app, &mine, now, &sign(SIGNING_SECRET, now, &mine)).await,
+            200
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let told = loop {
+            let told: Vec<Value> = slack
+                .received()
+                .iter()
+                .filter(|r| r.path == "/chat.postEphemeral")
+                .map(|r| r.json())
+                .collect();
+            if !told.is_empty() || std::time::Instant::now() > deadline {
+                break told;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert_eq!(
+            told[0]["text"],
+            "Nothing changed: you announced this change: someone else has to approve or reject it."
+        );
+        assert_eq!(
+            app.api(
+                reqwest::Method::GET,
+                &format!("/api/v1/changes/{id}"),
+                Some(&app.admin_token)
+            )
+            .await
+            .1["state"],
+            "pending_approval"
+        );
+
+        // Bo (found by his email) approves; the announcement says so, its buttons gone.
+        let his = click("U0BO000001", "approve", &value);
+        assert_eq!(
+            send_click(&app, &his, now, &sign(SIGNING_SECRET, now, &his)).await,
+            200
+        );
+        let decided = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/changes/{id}"),
+                Some(&app.admin_token),
+            )
+            .await
+            .1;
+        assert_eq!(decided["state"], "approved", "{decided}");
+        assert_eq!(decided["decided_by"], "user:bo");
+        app.wait_for_notifications("state=delivered&destination=cloud-chat", |items| {
+            items.len() == 3
+        })
+        .await;
+        let update = slack
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/chat.update")
+            .map(|r| r.json())
+            .last()
+            .expect("the announcement is updated");
+        assert_eq!(update["ts"], posted_ts(&slack, "PostgreSQL"));
+        assert!(
+            update["blocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|b| b["type"] != "actions"),
+            "{update}"
+        );
+        app.stop().await;
+    }
+}
+
+/// The `ts` Slack gave the message that said `needle`.
+fn posted_ts(slack: &Slack, needle: &str) -> String {
+    let posts: Vec<Value> = slack
+        .received()
+        .into_iter()
+        .filter(|r| r.path == "/chat.postMessage")
+        .map(|r| r.json())
+        .collect();
+    let index = posts
+        .iter()
+        .position(|body| body.to_string().contains(needle))
+        .unwrap();
+    // The stand-in numbers its messages in order from .000100.
+    format!("1700000000.{:06}", 100 + index)
+}
