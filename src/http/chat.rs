@@ -99,7 +99,7 @@ async fn act(
         return Ok(Some("That button names no alert.".into()));
     };
     let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
-        Ok(linked) => linked.by,
+        Ok(linked) => linked.by(),
         Err(why) => return Ok(Some(why)),
     };
     match crate::alerts::ops::change_alert(state, alert, change, &by).await {
@@ -142,7 +142,7 @@ async fn decide_change(
         Err(why) => return Ok(Some(why)),
     };
     let who = Identity {
-        by: linked.by,
+        by: linked.by(),
         user: Some(linked.name),
         role: Some(linked.role),
         minted_by: None,
@@ -205,7 +205,6 @@ async fn linked_user(
         )));
     }
     Ok(Ok(Linked {
-        by: format!("user:{}", user.name),
         name: user.name,
         role,
     }))
@@ -213,10 +212,15 @@ async fn linked_user(
 
 /// The web UI user a chat user acts as.
 struct Linked {
-    /// How the record names them: `user:NAME`.
-    by: String,
     name: String,
     role: Role,
+}
+
+impl Linked {
+    /// How the record names them, as it names a signed-in person: `user:NAME`.
+    fn by(&self) -> String {
+        format!("user:{}", self.name)
+    }
 }
 
 /// People matched by email at most this many at a time, so a click is answered in time.
@@ -237,11 +241,7 @@ async fn by_email(
     let Some(app) = config.chat_app(app_name) else {
         return Ok(None);
     };
-    let Ok(client) = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(2))
-        .build()
-    else {
+    let Some(client) = chat_client(Duration::from_secs(2)) else {
         return Ok(None);
     };
     let candidates = config
@@ -352,7 +352,7 @@ async fn command(
         }
     };
     let by = match linked_user(state, config, app, chat_user, needed).await? {
-        Ok(linked) => linked.by,
+        Ok(linked) => linked.by(),
         Err(why) => return Ok((false, why)),
     };
     match word(0) {
@@ -597,14 +597,21 @@ pub async fn mattermost_actions(
     }))
 }
 
+/// A client for calls to a chat platform made while answering it: redirects not followed,
+/// as for deliveries, and a deadline of its own.
+fn chat_client(timeout: Duration) -> Option<reqwest::Client> {
+    reqwest::Client::builder()
+        .user_agent(concat!("Firewatch/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout)
+        .build()
+        .ok()
+}
+
 /// Says `text` to `user` alone, after the answer (Slack wants one within 3 seconds).
 fn tell(app: SlackApp, channel: String, user: String, text: String) {
     tokio::spawn(async move {
-        let Ok(client) = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-        else {
+        let Some(client) = chat_client(Duration::from_secs(10)) else {
             return;
         };
         let request = crate::integrations::outbound::slack::post_ephemeral(
