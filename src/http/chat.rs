@@ -17,6 +17,7 @@ use crate::core::alert::AlertChange;
 use crate::core::role::Role;
 use crate::integrations::inbound::slack_app::{self, Action};
 use crate::integrations::outbound::config::{ChatAppConfig, SlackApp};
+use crate::integrations::outbound::form::{Field, Form};
 use crate::store::StoreError;
 
 /// The Slack app `name`, once the request is known to come from Slack for it.
@@ -56,62 +57,304 @@ pub async fn slack_interactions(
     PathText(app_name): PathText,
     headers: HeaderMap,
     super::RequestBody(body): super::RequestBody,
-) -> Result<StatusCode, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
     let config = state.config.current();
     let app = verified_slack_app(&state, &config, &app_name, &headers, &body)?;
-    let payload = slack_app::block_actions(&body).map_err(ApiError::bad_parameter)?;
-    if payload.kind != "block_actions" {
-        // Modals and message shortcuts come later; Slack wants a 200 either way.
-        return Ok(StatusCode::OK);
+    let payload = slack_app::interaction(&body).map_err(ApiError::bad_parameter)?;
+    let chat_user = payload.user.id.as_str();
+    match (payload.kind.as_str(), &payload.view) {
+        ("block_actions", _) => {}
+        ("view_submission", Some(view)) if view.callback_id == UPDATE_FORM => {
+            let posted = post_update(
+                &state,
+                &config,
+                &app_name,
+                chat_user,
+                &view.private_metadata,
+                &view.values(),
+            )
+            .await?;
+            // Slack shows the errors under their fields and keeps the modal open.
+            return Ok(match posted {
+                Ok(()) => StatusCode::OK.into_response(),
+                Err((field, why)) => axum::Json(serde_json::json!({
+                    "response_action": "errors",
+                    "errors": { field: why },
+                }))
+                .into_response(),
+            });
+        }
+        // Other modals and shortcuts are not Firewatch's; Slack wants a 200 either way.
+        _ => return Ok(StatusCode::OK.into_response()),
     }
     for action in &payload.actions {
-        let said = act(&state, &config, &app_name, &payload.user.id, action).await?;
+        let said = match act(&state, &config, &app_name, chat_user, action).await? {
+            Answer::Done => None,
+            Answer::Say(said) => Some(said),
+            Answer::Form(form, subject) => {
+                let trigger = payload.trigger_id.as_deref().unwrap_or_default();
+                let view = crate::integrations::outbound::slack::modal(&form, &subject);
+                show_form(
+                    crate::integrations::outbound::slack::open_view(
+                        &form_client(),
+                        &app,
+                        trigger,
+                        &view,
+                    ),
+                    &app_name,
+                )
+                .await
+            }
+        };
         if let (Some(said), Some(channel)) = (said, &payload.channel) {
-            tell(
-                app.clone(),
-                channel.id.clone(),
-                payload.user.id.clone(),
-                said,
-            );
+            tell(app.clone(), channel.id.clone(), chat_user.to_owned(), said);
         }
     }
-    Ok(StatusCode::OK)
+    Ok(StatusCode::OK.into_response())
 }
 
-/// Does what the button says as the linked person; what to tell them when it did not.
+/// What a click comes to once done: nothing more to say (the message changes when the notice
+/// updates it), a sentence for the clicker alone, or a form to show them about a subject.
+enum Answer {
+    Done,
+    Say(String),
+    Form(Form, String),
+}
+
+impl From<Option<String>> for Answer {
+    fn from(said: Option<String>) -> Answer {
+        said.map_or(Answer::Done, Answer::Say)
+    }
+}
+
+/// The form's callback for an incident's status update.
+const UPDATE_FORM: &str = "incident_update";
+
+/// Shows a form (`views.open`, `actions/dialogs/open`) while the click's trigger is fresh;
+/// what to tell the clicker when the platform refused.
+async fn show_form(request: reqwest::RequestBuilder, app: &str) -> Option<String> {
+    let failed = match request.send().await {
+        Ok(response) if response.status().is_success() => {
+            let body = response.text().await.unwrap_or_default();
+            // Slack answers 200 with `ok: false`; Mattermost's 200 is success.
+            match serde_json::from_str::<serde_json::Value>(&body) {
+                Ok(answer) if answer["ok"] == false => answer["error"]
+                    .as_str()
+                    .unwrap_or("unknown_error")
+                    .to_owned(),
+                _ => return None,
+            }
+        }
+        Ok(response) => format!("HTTP {}", response.status().as_u16()),
+        Err(error) => crate::integrations::outbound::describe_send_error(&error),
+    };
+    tracing::warn!(app, error = %failed, "a chat platform did not open Firewatch's form");
+    Some(format!(
+        "The form did not open ({failed}); post the update on the incident's page instead."
+    ))
+}
+
+/// The client for opening a form: its trigger lives three seconds.
+fn form_client() -> reqwest::Client {
+    chat_client(Duration::from_secs(2)).unwrap_or_default()
+}
+
+/// Does what the button says as the linked person.
 async fn act(
     state: &AppState,
     config: &Config,
     app: &str,
     chat_user: &str,
     action: &Action,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Answer, ApiError> {
     let value = action.value.as_deref().unwrap_or_default();
     if let Some(change) = value.strip_prefix("change:") {
-        return decide_change(state, config, app, chat_user, &action.action_id, change).await;
+        return decide_change(state, config, app, chat_user, &action.action_id, change)
+            .await
+            .map(Answer::from);
+    }
+    if let Some(incident) = value.strip_prefix("incident:") {
+        return act_on_incident(state, config, app, chat_user, &action.action_id, incident).await;
     }
     let change = match action.action_id.as_str() {
         "ack" => AlertChange::Acknowledged,
         "resolve" => AlertChange::Resolved,
-        other => return Ok(Some(format!("Firewatch has no button \"{other}\"."))),
+        other => return Ok(Answer::Say(format!("Firewatch has no button \"{other}\"."))),
     };
     let Some(alert) = value.strip_prefix("alert:") else {
-        return Ok(Some("That button names no alert.".into()));
+        return Ok(Answer::Say("That button names no alert.".into()));
     };
     let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
         Ok(linked) => linked.by(),
-        Err(why) => return Ok(Some(why)),
+        Err(why) => return Ok(Answer::Say(why)),
     };
     match crate::alerts::ops::change_alert(state, alert, change, &by).await {
         Ok(Some(_)) => {
-            tracing::info!(alert = %alert, by = %by, change = change.as_str(), "alert changed from Slack");
-            Ok(None)
+            tracing::info!(alert = %alert, by = %by, change = change.as_str(), "alert changed from chat");
+            Ok(Answer::Done)
         }
-        Ok(None) => Ok(Some(format!(
+        Ok(None) => Ok(Answer::Say(format!(
             "Nothing changed: the alert cannot be {} in its state now.",
             change.as_str()
         ))),
-        Err(StoreError::NotFound) => Ok(Some("That alert no longer exists.".into())),
+        Err(StoreError::NotFound) => Ok(Answer::Say("That alert no longer exists.".into())),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Acknowledge, Resolve or Post update on an incident's declaration.
+async fn act_on_incident(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    action: &str,
+    incident: &str,
+) -> Result<Answer, ApiError> {
+    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+        Ok(linked) => linked.by(),
+        Err(why) => return Ok(Answer::Say(why)),
+    };
+    match action {
+        "ack" | "resolve" => Ok(match incident_action(state, action, incident, &by).await? {
+            Ok(_) => Answer::Done,
+            Err(why) => Answer::Say(why),
+        }),
+        "update" => match state.store.get_incident(incident).await {
+            Ok(found) if found.state.is_open() => Ok(Answer::Form(
+                update_form(&found),
+                format!("incident:{}", found.id),
+            )),
+            Ok(found) => Ok(Answer::Say(format!(
+                "Incident #{} is {}; an update would change nothing.",
+                found.number,
+                found.state.as_str()
+            ))),
+            Err(StoreError::NotFound) => Ok(Answer::Say("That incident no longer exists.".into())),
+            Err(error) => Err(error.into()),
+        },
+        other => Ok(Answer::Say(format!(
+            "Firewatch has no button \"{other}\" for an incident."
+        ))),
+    }
+}
+
+/// Acknowledges (with its alerts) or resolves an incident by id or number; the incident, or
+/// the sentence that says why nothing changed.
+async fn incident_action(
+    state: &AppState,
+    verb: &str,
+    key: &str,
+    by: &str,
+) -> Result<Result<crate::store::incidents::Incident, String>, ApiError> {
+    use crate::incidents::ops::IncidentError;
+    let done = if verb == "ack" {
+        crate::alerts::ops::acknowledge_incident(state, key, by).await
+    } else {
+        crate::incidents::ops::resolve(state, key, by).await
+    };
+    match done {
+        Ok(incident) => Ok(Ok(incident)),
+        Err(IncidentError::Store(StoreError::NotFound)) => {
+            let shown = if key.chars().all(|c| c.is_ascii_digit()) {
+                format!("#{key}")
+            } else {
+                key.to_owned()
+            };
+            Ok(Err(format!("There is no incident {shown}.")))
+        }
+        Err(IncidentError::Refused(why) | IncidentError::Invalid(why)) => {
+            Ok(Err(format!("Nothing changed: {why}.")))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The status update form: the public vocabulary's status (the one the incident's state
+/// implies at first), the message, and whether the status page shows it.
+fn update_form(incident: &crate::store::incidents::Incident) -> Form {
+    use crate::core::incident::{State as IncidentState, UpdateStatus};
+    let statuses = [
+        UpdateStatus::Investigating,
+        UpdateStatus::Identified,
+        UpdateStatus::Monitoring,
+        UpdateStatus::Resolved,
+    ];
+    let initial = if incident.state == IncidentState::Mitigated {
+        UpdateStatus::Monitoring
+    } else {
+        UpdateStatus::Investigating
+    };
+    Form {
+        callback: UPDATE_FORM,
+        title: "Post an update",
+        submit: "Post",
+        fields: vec![
+            Field::Choice {
+                name: "status",
+                label: "Status",
+                options: statuses
+                    .iter()
+                    .map(|status| {
+                        (
+                            status.as_str().to_owned(),
+                            crate::integrations::outbound::message::capitalize(status.as_str()),
+                        )
+                    })
+                    .collect(),
+                initial: Some(initial.as_str().to_owned()),
+            },
+            Field::Text {
+                name: "message",
+                label: "What is happening",
+                max: UPDATE_LENGTH,
+            },
+            Field::Check {
+                name: "public",
+                label: "Status page",
+                text: "Also show it on the public status page",
+            },
+        ],
+    }
+}
+
+/// Slack's longest plain text input.
+const UPDATE_LENGTH: usize = 3000;
+
+/// A submitted update form, posted as the linked person through `incidents::ops::update`;
+/// a refusal names the field to show it under.
+async fn post_update(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    subject: &str,
+    values: &std::collections::BTreeMap<String, String>,
+) -> Result<Result<(), (&'static str, String)>, ApiError> {
+    use crate::incidents::ops::IncidentError;
+    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+        Ok(linked) => linked.by(),
+        Err(why) => return Ok(Err(("message", why))),
+    };
+    let Some(incident) = subject.strip_prefix("incident:") else {
+        return Ok(Err(("message", "The form names no incident.".into())));
+    };
+    let value = |name: &str| values.get(name).map(String::as_str).unwrap_or_default();
+    let Some(status) = crate::core::incident::UpdateStatus::parse(value("status")) else {
+        return Ok(Err(("status", "Choose a status.".into())));
+    };
+    let public = value("public") == "true";
+    match crate::incidents::ops::update(state, incident, status, value("message"), public, &by)
+        .await
+    {
+        Ok(_) => Ok(Ok(())),
+        Err(IncidentError::Invalid(why) | IncidentError::Refused(why)) => {
+            Ok(Err(("message", format!("Not posted: {why}."))))
+        }
+        Err(IncidentError::Store(StoreError::NotFound)) => {
+            Ok(Err(("message", "That incident no longer exists.".into())))
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -432,13 +675,8 @@ async fn ack_or_resolve(
 ) -> Result<String, ApiError> {
     let number = id.trim_start_matches('#');
     if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {
-        let done = if verb == "ack" {
-            crate::alerts::ops::acknowledge_incident(state, number, by).await
-        } else {
-            crate::incidents::ops::resolve(state, number, by).await
-        };
-        return match done {
-            Ok(incident) => Ok(format!(
+        return Ok(match incident_action(state, verb, number, by).await? {
+            Ok(incident) => format!(
                 "Incident #{} is {} now.",
                 incident.number,
                 if verb == "ack" {
@@ -446,16 +684,9 @@ async fn ack_or_resolve(
                 } else {
                     "resolved"
                 }
-            )),
-            Err(crate::incidents::ops::IncidentError::Store(StoreError::NotFound)) => {
-                Ok(format!("There is no incident #{number}."))
-            }
-            Err(
-                crate::incidents::ops::IncidentError::Refused(why)
-                | crate::incidents::ops::IncidentError::Invalid(why),
-            ) => Ok(format!("Nothing changed: {why}.")),
-            Err(error) => Err(error.into()),
-        };
+            ),
+            Err(why) => why,
+        });
     }
     let change = if verb == "ack" {
         AlertChange::Acknowledged
@@ -534,6 +765,9 @@ async fn on_call_now(state: &AppState, config: &Config, team: &str) -> Result<St
 #[derive(Debug, serde::Deserialize)]
 struct MattermostClick {
     user_id: String,
+    /// Opens a dialog, while fresh.
+    #[serde(default)]
+    trigger_id: String,
     #[serde(default)]
     context: MattermostContext,
 }
@@ -590,10 +824,140 @@ pub async fn mattermost_actions(
         action_id: context.action.clone(),
         value: Some(context.value.clone()),
     };
-    let said = act(&state, &config, &app_name, &click.user_id, &action).await?;
+    let said = match act(&state, &config, &app_name, &click.user_id, &action).await? {
+        Answer::Done => None,
+        Answer::Say(said) => Some(said),
+        Answer::Form(form, subject) => {
+            let dialog = crate::integrations::outbound::mattermost::dialog(
+                &form,
+                &format!(
+                    "{}/chat/mattermost/{app_name}/dialogs",
+                    config.server.base_url()
+                ),
+                &signed_state(app, &subject, state.clock.now()),
+            );
+            show_form(
+                crate::integrations::outbound::mattermost::open_dialog(
+                    &form_client(),
+                    app,
+                    &click.trigger_id,
+                    &dialog,
+                ),
+                &app_name,
+            )
+            .await
+        }
+    };
     Ok(axum::Json(match said {
         Some(text) => serde_json::json!({ "ephemeral_text": text }),
         None => serde_json::json!({}),
+    }))
+}
+
+/// A dialog's `state`: its subject, signed by Firewatch with an expiry, since Mattermost signs
+/// nothing it sends back (`EXPIRES:SIGNATURE:SUBJECT`).
+fn signed_state(
+    app: &crate::integrations::outbound::config::MattermostApp,
+    subject: &str,
+    now: jiff::Timestamp,
+) -> String {
+    let expires = now.as_second() + DIALOG_LIFETIME_SECONDS;
+    let signature = crate::integrations::outbound::mattermost::context_signature(
+        app,
+        UPDATE_FORM,
+        subject,
+        expires,
+    );
+    format!("{expires}:{signature}:{subject}")
+}
+
+/// An open dialog is submitted within the hour, or not at all.
+const DIALOG_LIFETIME_SECONDS: i64 = 60 * 60;
+
+/// What Mattermost posts when a dialog is submitted (its `SubmitDialogRequest`).
+#[derive(Debug, serde::Deserialize)]
+struct MattermostSubmission {
+    #[serde(default)]
+    callback_id: String,
+    #[serde(default)]
+    state: String,
+    user_id: String,
+    #[serde(default)]
+    submission: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    cancelled: bool,
+}
+
+/// `POST /chat/mattermost/{app}/dialogs`: a submitted status update dialog. Its state must
+/// carry Firewatch's signature and be unexpired (else 401); the update is posted as the linked
+/// person, and a refusal comes back as Mattermost's `errors`, shown under the field.
+pub async fn mattermost_dialogs(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    let config = state.config.current();
+    let Some(ChatAppConfig::Mattermost(app)) = config.chat_app(&app_name) else {
+        return Err(ApiError::not_found("mattermost chat app"));
+    };
+    let submitted: MattermostSubmission =
+        super::json_body(&body, "Mattermost's dialog submission")?;
+    let mut parts = submitted.state.splitn(3, ':');
+    let (expires, signature, subject) = (
+        parts
+            .next()
+            .and_then(|e| e.parse::<i64>().ok())
+            .unwrap_or(0),
+        parts.next().unwrap_or_default(),
+        parts.next().unwrap_or_default(),
+    );
+    let signed = crate::integrations::outbound::mattermost::context_is_signed(
+        app,
+        UPDATE_FORM,
+        subject,
+        expires,
+        signature,
+    );
+    if !signed || submitted.callback_id != UPDATE_FORM {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the dialog's state does not carry Firewatch's signature",
+        ));
+    }
+    if expires < state.clock.now().as_second() {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the dialog has expired: it was opened more than an hour ago",
+        ));
+    }
+    if submitted.cancelled {
+        return Ok(axum::Json(serde_json::json!({})));
+    }
+    let values = submitted
+        .submission
+        .iter()
+        .map(|(name, value)| {
+            let text = match value {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (name.clone(), text)
+        })
+        .collect();
+    let posted = post_update(
+        &state,
+        &config,
+        &app_name,
+        &submitted.user_id,
+        subject,
+        &values,
+    )
+    .await?;
+    Ok(axum::Json(match posted {
+        Ok(()) => serde_json::json!({}),
+        Err((field, why)) => serde_json::json!({ "errors": { field: why } }),
     }))
 }
 

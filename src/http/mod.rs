@@ -232,6 +232,7 @@ route_table! {
     post "/chat/slack/{app}/interactions" => chat::slack_interactions,
     post "/chat/slack/{app}/commands" => chat::slack_commands,
     post "/chat/mattermost/{app}/actions" => chat::mattermost_actions,
+    post "/chat/mattermost/{app}/dialogs" => chat::mattermost_dialogs,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

@@ -333,7 +333,10 @@ pub fn decide_effects(
             config,
             &after,
             Told::Resolved,
-            NoticeDetail::default(),
+            NoticeDetail {
+                by: Some(by.to_owned()),
+                ..NoticeDetail::default()
+            },
             &format!("resolved:{}", crate::store::new_id(now)),
             now,
         ));

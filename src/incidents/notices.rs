@@ -22,6 +22,8 @@ pub const INCIDENT_NOTICE_KIND: &str = "incident";
 #[serde(rename_all = "snake_case")]
 pub enum Told {
     Declared,
+    /// Only through a chat app, where it updates the declaration's message in place.
+    Acknowledged,
     Update,
     Resolved,
     Reminder,
@@ -46,6 +48,9 @@ pub struct IncidentNotice {
     pub mention: Option<String>,
     #[serde(default)]
     pub mention_is_handle: bool,
+    /// Who acknowledged or resolved it, as the record names them.
+    #[serde(default)]
+    pub by: Option<String>,
     pub url: String,
 }
 
@@ -55,9 +60,15 @@ pub fn page_url(config: &Config, id: &str) -> String {
 }
 
 /// Where an incident is told: the incident channels, its services' team channels and, for
-/// SEV1 and SEV2 (not for a reminder), the heads-up broadcast.
+/// SEV1 and SEV2 (not for a reminder), the heads-up broadcast. An acknowledgement only goes
+/// where it changes a message already posted: destinations that post through a chat app.
 pub fn destinations(config: &Config, incident: &Incident, told: Told) -> Vec<String> {
     let mut seen = HashSet::new();
+    let through_app = |name: &str| {
+        config
+            .destination(name)
+            .is_some_and(|destination| destination.app().is_some())
+    };
     let heads_up = incident.severity.needs_heads_up() && told != Told::Reminder;
     config
         .incidents
@@ -76,9 +87,58 @@ pub fn destinations(config: &Config, incident: &Incident, told: Told) -> Vec<Str
                 .into_iter()
                 .flatten(),
         )
+        .filter(|name| told != Told::Acknowledged || through_app(name))
         .filter(|name| seen.insert(*name))
         .map(str::to_owned)
         .collect()
+}
+
+/// What a chat app's message about this notice is about (`incident:ID`): the declaration posts
+/// it, an acknowledgement and the resolution update it in place. Status updates and reminders
+/// are news of their own, posted beside it.
+pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
+    let notice = incident_notice(event)?;
+    let replaces = match notice.told {
+        Told::Declared => false,
+        Told::Acknowledged | Told::Resolved => true,
+        Told::Update | Told::Reminder => return None,
+    };
+    Some((format!("incident:{}", notice.incident_id), replaces))
+}
+
+/// The declaration's buttons in the incident's state after this notice: Acknowledge (until
+/// someone has), Post update and Resolve while it is open; none once resolved.
+pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+    use crate::integrations::outbound::Button;
+    let Some(notice) = incident_notice(event) else {
+        return Vec::new();
+    };
+    let value = format!("incident:{}", notice.incident_id);
+    let button = |action, label, primary| Button {
+        action,
+        label,
+        value: value.clone(),
+        primary,
+    };
+    match notice.told {
+        Told::Declared => vec![
+            button("ack", "Acknowledge", true),
+            button("update", "Post update", false),
+            button("resolve", "Resolve", false),
+        ],
+        Told::Acknowledged => vec![
+            button("update", "Post update", true),
+            button("resolve", "Resolve", false),
+        ],
+        Told::Update | Told::Resolved | Told::Reminder => Vec::new(),
+    }
+}
+
+fn incident_notice(event: &EventMessage) -> Option<IncidentNotice> {
+    if event.kind != INCIDENT_NOTICE_KIND || event.source != "incidents" {
+        return None;
+    }
+    serde_json::from_value(event.payload.clone()).ok()
 }
 
 /// The notice event, or `None` when the incident is told nowhere. `key` makes it unique
@@ -107,6 +167,7 @@ pub fn notice(
         message: detail.message,
         mention: detail.mention,
         mention_is_handle: detail.mention_is_handle,
+        by: detail.by,
         url: page_url(config, &incident.id),
     };
     Some(NewEvent {
@@ -143,14 +204,12 @@ pub struct Detail {
     pub message: Option<String>,
     pub mention: Option<String>,
     pub mention_is_handle: bool,
+    pub by: Option<String>,
 }
 
 /// How an incident notice reads; `None` for other events.
 pub fn message(event: &EventMessage) -> Option<Message> {
-    if event.kind != INCIDENT_NOTICE_KIND || event.source != "incidents" {
-        return None;
-    }
-    let notice: IncidentNotice = serde_json::from_value(event.payload.clone()).ok()?;
+    let notice = incident_notice(event)?;
     let services = if notice.services.is_empty() {
         String::new()
     } else {
@@ -185,13 +244,29 @@ pub fn message(event: &EventMessage) -> Option<Message> {
                 ],
             )
         }
-        Told::Resolved => (
-            format!("Resolved: {}", notice.title),
-            vec![vec![
+        Told::Acknowledged => (
+            format!("Acknowledged: {}", notice.title),
+            vec![
+                vec![
+                    bold(about),
+                    text(format!(" incident, now in {}.", notice.state)),
+                ],
+                vec![
+                    text("Acknowledged by "),
+                    bold(notice.by.clone().unwrap_or_else(|| "someone".into())),
+                ],
+            ],
+        ),
+        Told::Resolved => {
+            let mut lines = vec![vec![
                 bold("Resolved"),
                 text(format!(" ({about}). Thank you, everyone.")),
-            ]],
-        ),
+            ]];
+            if let Some(by) = &notice.by {
+                lines.push(vec![text("Resolved by "), bold(by.clone())]);
+            }
+            (format!("Resolved: {}", notice.title), lines)
+        }
         Told::Reminder => {
             let who = match (&notice.mention, notice.mention_is_handle) {
                 (Some(mention), true) => Span::Mention(mention.clone()),

@@ -219,6 +219,17 @@ pub async fn acknowledge(state: &Context, key: &str, by: &str) -> Result<Inciden
                     format!("Acknowledged by {by}"),
                     by,
                 ));
+                effects.events.extend(notices::notice(
+                    &config,
+                    &after,
+                    Told::Acknowledged,
+                    NoticeDetail {
+                        by: Some(by.to_owned()),
+                        ..NoticeDetail::default()
+                    },
+                    "acknowledged",
+                    now,
+                ));
                 Ok((after, effects))
             },
             now,

@@ -9,16 +9,16 @@ use crate::integrations::outbound::message::{self, Message};
 pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
     crate::alerts::notices::chat_subject(event)
         .or_else(|| crate::changes::notices::chat_subject(event))
+        .or_else(|| crate::incidents::notices::chat_subject(event))
 }
 
 /// The buttons a chat app's message about `event` carries.
 pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
-    let buttons = crate::alerts::notices::chat_buttons(event);
-    if buttons.is_empty() {
-        crate::changes::notices::chat_buttons(event)
-    } else {
-        buttons
-    }
+    // Each domain answers for its own kind of event and nothing else.
+    let mut buttons = crate::alerts::notices::chat_buttons(event);
+    buttons.extend(crate::changes::notices::chat_buttons(event));
+    buttons.extend(crate::incidents::notices::chat_buttons(event));
+    buttons
 }
 
 pub fn default_message(event: &EventMessage) -> Message {

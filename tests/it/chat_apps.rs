@@ -947,3 +947,299 @@ fn posted_ts(slack: &Slack, needle: &str) -> String {
     // The stand-in numbers its messages in order from .000100.
     format!("1700000000.{:06}", 100 + index)
 }
+
+/// A signed interactivity request whose `payload` is `payload`; its status and answer.
+async fn send_interaction(app: &TestApp, payload: Value) -> (reqwest::StatusCode, Value) {
+    use firewatch::clock::Clock as _;
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let now = app.clock.now().as_second();
+    let response = reqwest::Client::new()
+        .post(format!("{}/chat/slack/slack/interactions", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", now.to_string())
+        .header("x-slack-signature", sign(SIGNING_SECRET, now, &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A modal's submission as Slack sends it: `view.state.values` by block and action id.
+fn view_submission(user: &str, metadata: &str, status: &str, message: &str, public: bool) -> Value {
+    let chosen: Vec<Value> = if public {
+        vec![
+            serde_json::json!({"text": {"type": "plain_text", "text": "Also show it"}, "value": "true"}),
+        ]
+    } else {
+        Vec::new()
+    };
+    serde_json::json!({
+        "type": "view_submission",
+        "team": {"id": "T0ACME0001", "domain": "acme"},
+        "user": {"id": user, "username": "ann", "name": "ann", "team_id": "T0ACME0001"},
+        "api_app_id": "A0FIREWATCH",
+        "token": "legacy-verification-token",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e1",
+        "view": {
+            "id": "V0FIREWATCH1", "team_id": "T0ACME0001", "type": "modal",
+            "callback_id": "incident_update", "private_metadata": metadata,
+            "state": {"values": {
+                "status": {"status": {"type": "static_select", "selected_option": {"text": {"type": "plain_text", "text": status}, "value": status}}},
+                "message": {"message": {"type": "plain_text_input", "value": message}},
+                "public": {"public": {"type": "checkboxes", "selected_options": chosen}},
+            }},
+            "hash": "156772938.1827394", "app_id": "A0FIREWATCH", "bot_id": "B0FIREWATCH",
+        },
+    })
+}
+
+fn action_ids(body: &Value) -> Vec<String> {
+    body["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|block| block["type"] == "actions")
+        .flat_map(|block| block["elements"].as_array().cloned().unwrap_or_default())
+        .map(|element| element["action_id"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_incidents_declaration_has_buttons_post_update_opens_a_form_and_the_message_follows_its_state()
+ {
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let (slack, mattermost, app, _alert) = one_alert_posted(
+            backend,
+            "\n[incidents]\nchannels = [\"cloud-chat\", \"ops-mm\"]\n",
+            &[("ann", Role::Responder)],
+        )
+        .await;
+        let declared = run_slash(&app, ANN, r#"incident declare "Checkout is down" SEV2"#).await;
+        assert_eq!(declared["response_type"], "in_channel", "{declared}");
+        app.wait_for_notifications("state=delivered", |items| items.len() == 4)
+            .await;
+        let incident = app.get("/api/v1/incidents/1").await;
+        let id = incident["id"].as_str().unwrap().to_owned();
+        let subject = format!("incident:{id}");
+
+        // The declaration carries Acknowledge, Post update and Resolve, on both platforms.
+        let posted = slack
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/chat.postMessage")
+            .map(|r| r.json())
+            .find(|body| body.to_string().contains("Checkout is down"))
+            .unwrap();
+        assert_eq!(
+            action_ids(&posted),
+            ["ack", "update", "resolve"],
+            "{posted}"
+        );
+        let ts = posted_ts(&slack, "Checkout is down");
+        let post = mattermost
+            .received()
+            .into_iter()
+            .map(|r| r.json())
+            .find(|body| body.to_string().contains("Checkout is down"))
+            .unwrap();
+        let actions = post["props"]["attachments"][0]["actions"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let ids: Vec<&str> = actions.iter().map(|a| a["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["ack", "update", "resolve"], "{post}");
+
+        // Ann's Acknowledge acknowledges the incident as Ann; both messages say so in place,
+        // and keep Post update and Resolve.
+        let (status, _) = send_interaction(
+            &app,
+            serde_json::from_str(&percent_payload(&click(ANN, "ack", &subject))).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let shown = app.get("/api/v1/incidents/1").await;
+        assert!(!shown["times"]["acknowledged"].is_null(), "{shown}");
+        app.wait_for_notifications("state=delivered", |items| items.len() == 6)
+            .await;
+        let update = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/chat.update")
+            .expect("the declaration is updated")
+            .json();
+        assert_eq!(update["ts"], ts.as_str());
+        assert!(
+            update.to_string().contains("Acknowledged by") && update.to_string().contains("ann"),
+            "{update}"
+        );
+        assert_eq!(action_ids(&update), ["update", "resolve"], "{update}");
+        assert!(
+            mattermost
+                .received()
+                .iter()
+                .any(|r| r.method == reqwest::Method::PUT),
+            "the Mattermost post is updated too"
+        );
+
+        // Post update opens Slack's modal for the incident, on the click's trigger.
+        let (status, _) = send_interaction(
+            &app,
+            serde_json::from_str(&percent_payload(&click(ANN, "update", &subject))).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let opened = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/views.open")
+            .expect("a modal is opened")
+            .json();
+        assert_eq!(
+            opened["trigger_id"],
+            "13345224609.738474920.8088930838d88f008e0"
+        );
+        assert_eq!(opened["view"]["callback_id"], "incident_update");
+        assert_eq!(opened["view"]["private_metadata"], subject.as_str());
+        let blocks: Vec<&str> = opened["view"]["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| b["block_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(blocks, ["status", "message", "public"]);
+
+        // An empty message keeps the modal open with the reason under the field.
+        let (status, answer) = send_interaction(
+            &app,
+            view_submission(ANN, &subject, "identified", " ", true),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["response_action"], "errors", "{answer}");
+        assert_eq!(
+            answer["errors"]["message"],
+            "Not posted: the update's message is empty."
+        );
+        // Submitted, it is the incident's update, by Ann, public.
+        let (status, answer) = send_interaction(
+            &app,
+            view_submission(
+                ANN,
+                &subject,
+                "identified",
+                "The last deploy broke checkout",
+                true,
+            ),
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(
+            answer.is_null(),
+            "an empty answer closes the modal: {answer}"
+        );
+        let shown = app.get("/api/v1/incidents/1").await;
+        let updates = shown["updates"].as_array().unwrap();
+        assert_eq!(updates.len(), 1, "{shown}");
+        assert_eq!(updates[0]["status"], "identified");
+        assert_eq!(updates[0]["message"], "The last deploy broke checkout");
+        assert_eq!(updates[0]["public"], true);
+        assert_eq!(updates[0]["actor"], "user:ann");
+
+        // On Mattermost, Post update opens a dialog whose signed state comes back with it.
+        let mm_click = |context: Value| {
+            serde_json::json!({
+                "user_id": MM_ANN, "user_name": "ann", "channel_id": MATTERMOST_CHANNEL,
+                "team_id": "team0000000000000000000000", "post_id": "00000000000000000000000002",
+                "trigger_id": "mmtrigger1", "type": "", "data_source": "", "context": context,
+            })
+        };
+        let answer = reqwest::Client::new()
+            .post(format!("{}/chat/mattermost/mm/actions", app.url))
+            .json(&mm_click(actions[1]["integration"]["context"].clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let opened = mattermost
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/api/v4/actions/dialogs/open")
+            .expect("a dialog is opened")
+            .json();
+        assert_eq!(opened["trigger_id"], "mmtrigger1");
+        assert!(
+            opened["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/chat/mattermost/mm/dialogs"),
+            "{opened}"
+        );
+        let state = opened["dialog"]["state"].as_str().unwrap().to_owned();
+        let submit = |state: &str, message: &str| {
+            let body = serde_json::json!({
+                "type": "dialog_submission", "callback_id": "incident_update", "state": state,
+                "user_id": MM_ANN, "channel_id": MATTERMOST_CHANNEL,
+                "team_id": "team0000000000000000000000",
+                "submission": {"status": "monitoring", "message": message, "public": false},
+                "cancelled": false,
+            });
+            let url = format!("{}/chat/mattermost/mm/dialogs", app.url);
+            async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
+        };
+        let forged = state.replacen(':', ":0", 1);
+        assert_eq!(submit(&forged, "Forged").await.0, 401);
+        let (status, answer) = submit(&state, "A fix is out; watching the error rate").await;
+        assert_eq!(status, 200);
+        assert_eq!(answer, serde_json::json!({}));
+        let shown = app.get("/api/v1/incidents/1").await;
+        assert_eq!(shown["updates"].as_array().unwrap().len(), 2, "{shown}");
+        assert_eq!(shown["state"], "mitigated");
+
+        // Resolved elsewhere (the API): the declaration says who resolved it, with no buttons.
+        let (status, _) = app
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/incidents/1/resolve",
+                Some(&app.admin_token),
+            )
+            .await;
+        assert_eq!(status, reqwest::StatusCode::OK);
+        app.wait_for_notifications("destination=cloud-chat&state=delivered", |items| {
+            items
+                .iter()
+                .filter(|n| n["chat_message"] == format!("{}:{ts}", SLACK_CHANNELS[0]).as_str())
+                .count()
+                == 3
+        })
+        .await;
+        let last = slack
+            .received()
+            .into_iter()
+            .filter(|r| r.path == "/chat.update")
+            .last()
+            .unwrap()
+            .json();
+        assert_eq!(last["ts"], ts.as_str());
+        assert!(last.to_string().contains("Resolved by"), "{last}");
+        assert!(action_ids(&last).is_empty(), "{last}");
+        app.stop().await;
+    }
+}
+
+/// The `payload` JSON inside a click's form body.
+fn percent_payload(form: &str) -> String {
+    let fields: Vec<(String, String)> = serde_urlencoded::from_str(form).unwrap();
+    fields.into_iter().find(|(k, _)| k == "payload").unwrap().1
+}

@@ -1,6 +1,7 @@
 //! What a Slack app receives from Slack: requests signed with the app's signing secret
 //! (<https://api.slack.com/authentication/verifying-requests-from-slack>), and the
-//! interactivity payload a button click sends (`block_actions`).
+//! interactivity payloads: a button click (`block_actions`) and a modal's submission
+//! (`view_submission`).
 
 use hmac::{Hmac, Mac};
 use jiff::Timestamp;
@@ -42,9 +43,9 @@ pub fn verify(
         .map_err(|_| "X-Slack-Signature does not match the body under the app's signing secret")
 }
 
-/// A `block_actions` payload, as much as Firewatch reads of it.
+/// An interactivity payload (`block_actions`, `view_submission`), as much as Firewatch reads.
 #[derive(Debug, Deserialize)]
-pub struct BlockActions {
+pub struct Interaction {
     #[serde(rename = "type")]
     pub kind: String,
     pub user: SlackUser,
@@ -52,6 +53,50 @@ pub struct BlockActions {
     pub channel: Option<SlackChannel>,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// Opens a modal, for three seconds.
+    #[serde(default)]
+    pub trigger_id: Option<String>,
+    /// The submitted modal.
+    #[serde(default)]
+    pub view: Option<View>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct View {
+    #[serde(default)]
+    pub callback_id: String,
+    #[serde(default)]
+    pub private_metadata: String,
+    #[serde(default)]
+    pub state: serde_json::Value,
+}
+
+impl View {
+    /// What was entered, by field name (a modal's `block_id`, see `outbound::slack::modal`):
+    /// a text's value, a select's chosen value, a ticked box as `"true"`.
+    pub fn values(&self) -> std::collections::BTreeMap<String, String> {
+        let mut values = std::collections::BTreeMap::new();
+        let Some(blocks) = self.state["values"].as_object() else {
+            return values;
+        };
+        for (name, block) in blocks {
+            let Some(element) = block.as_object().and_then(|block| block.values().next()) else {
+                continue;
+            };
+            let value = match element["type"].as_str() {
+                Some("static_select") => element["selected_option"]["value"].as_str(),
+                Some("checkboxes") => element["selected_options"]
+                    .as_array()
+                    .is_some_and(|chosen| !chosen.is_empty())
+                    .then_some("true"),
+                _ => element["value"].as_str(),
+            };
+            if let Some(value) = value {
+                values.insert(name.clone(), value.to_owned());
+            }
+        }
+        values
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -72,7 +117,7 @@ pub struct Action {
 }
 
 /// The interactivity request's form field `payload`, parsed.
-pub fn block_actions(body: &[u8]) -> Result<BlockActions, String> {
+pub fn interaction(body: &[u8]) -> Result<Interaction, String> {
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
         .map_err(|error| format!("the body is not a form: {error}"))?;
     let payload = form

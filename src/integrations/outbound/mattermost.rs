@@ -7,6 +7,7 @@
 use serde_json::{Value, json};
 
 use super::Button;
+use super::form::{Field, Form};
 use super::markdown::{self, Syntax};
 use super::message::{Line, Message, Span};
 use crate::core::forge::Outcome;
@@ -238,6 +239,67 @@ pub fn update_post(
     client
         .put(format!(
             "{}/api/v4/posts/{post_id}",
+            app.url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .json(&body)
+}
+
+/// A form as a Mattermost interactive dialog
+/// (<https://developers.mattermost.com/integrate/plugins/interactive-dialogs/>), submitted to
+/// `url` with `state` as it was given.
+pub fn dialog(form: &Form, url: &str, state: &str) -> Value {
+    let elements: Vec<Value> = form
+        .fields
+        .iter()
+        .map(|field| match field {
+            Field::Choice {
+                name,
+                label,
+                options,
+                initial,
+            } => json!({
+                "display_name": label, "name": name, "type": "select",
+                "default": initial.clone().unwrap_or_default(),
+                "options": options.iter()
+                    .map(|(value, label)| json!({"text": label, "value": value}))
+                    .collect::<Vec<_>>(),
+            }),
+            Field::Text { name, label, max } => json!({
+                "display_name": label, "name": name, "type": "textarea", "max_length": max,
+            }),
+            Field::Check { name, label, text } => json!({
+                "display_name": label, "name": name, "type": "bool", "optional": true,
+                "placeholder": text,
+            }),
+        })
+        .collect();
+    json!({
+        "url": url,
+        "dialog": {
+            "callback_id": form.callback,
+            "title": form.title,
+            "submit_label": form.submit,
+            "state": state,
+            "elements": elements,
+        },
+    })
+}
+
+/// `POST /api/v4/actions/dialogs/open`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/OpenInteractiveDialog>):
+/// shows the dialog to whoever clicked, while the click's `trigger_id` is fresh.
+pub fn open_dialog(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    trigger_id: &str,
+    dialog: &Value,
+) -> reqwest::RequestBuilder {
+    let mut body = dialog.clone();
+    body["trigger_id"] = json!(trigger_id);
+    client
+        .post(format!(
+            "{}/api/v4/actions/dialogs/open",
             app.url.trim_end_matches('/')
         ))
         .bearer_auth(&app.bot_token)

@@ -7,6 +7,7 @@
 pub mod config;
 pub mod discord;
 pub mod email;
+pub mod form;
 pub mod guard;
 pub mod markdown;
 pub mod mattermost;

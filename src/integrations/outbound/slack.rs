@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::Button;
+use super::form::{Field, Form};
 use super::message::{Line, Message, Span, clip};
 use crate::integrations::outbound::config::{SlackApp, SlackDestination};
 
@@ -196,6 +197,78 @@ pub fn post_ephemeral(
             "application/json; charset=utf-8",
         )
         .body(json!({"channel": channel, "user": user, "text": text}).to_string())
+}
+
+/// A form as a Slack modal (<https://api.slack.com/reference/surfaces/views>): one `input`
+/// block per field, its `block_id` and `action_id` the field's name, so the submission's
+/// `view.state.values` reads back by name. `metadata` rides along as `private_metadata`.
+pub fn modal(form: &Form, metadata: &str) -> Value {
+    let plain = |text: &str| json!({"type": "plain_text", "text": text});
+    let blocks: Vec<Value> = form
+        .fields
+        .iter()
+        .map(|field| match field {
+            Field::Choice {
+                name,
+                label,
+                options,
+                initial,
+            } => {
+                let option = |(value, label): &(String, String)| {
+                    json!({"text": plain(label), "value": value})
+                };
+                let mut element = json!({
+                    "type": "static_select",
+                    "action_id": name,
+                    "options": options.iter().map(option).collect::<Vec<_>>(),
+                });
+                if let Some(chosen) = initial
+                    .as_ref()
+                    .and_then(|initial| options.iter().find(|(value, _)| value == initial))
+                {
+                    element["initial_option"] = option(chosen);
+                }
+                json!({"type": "input", "block_id": name, "label": plain(label), "element": element})
+            }
+            Field::Text { name, label, max } => json!({
+                "type": "input", "block_id": name, "label": plain(label),
+                "element": {"type": "plain_text_input", "action_id": name, "multiline": true,
+                            "max_length": max},
+            }),
+            Field::Check { name, label, text } => json!({
+                "type": "input", "block_id": name, "label": plain(label), "optional": true,
+                "element": {"type": "checkboxes", "action_id": name,
+                            "options": [{"text": plain(text), "value": "true"}]},
+            }),
+        })
+        .collect();
+    json!({
+        "type": "modal",
+        "callback_id": form.callback,
+        "private_metadata": metadata,
+        "title": plain(&form.title.chars().take(24).collect::<String>()),
+        "submit": plain(form.submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    })
+}
+
+/// `views.open` (<https://api.slack.com/methods/views.open>): shows `view` to whoever clicked,
+/// within the three seconds `trigger_id` lives.
+pub fn open_view(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    trigger_id: &str,
+    view: &Value,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{}/views.open", app.api_url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(json!({"trigger_id": trigger_id, "view": view}).to_string())
 }
 
 /// `users.lookupByEmail` (<https://api.slack.com/methods/users.lookupByEmail>): the Slack

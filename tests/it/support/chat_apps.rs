@@ -83,6 +83,12 @@ impl Slack {
                             None => fail("users_not_found"),
                         };
                     }
+                    if method == Method::POST && uri.path() == "/views.open" {
+                        if bearer.as_deref() != Some(SLACK_TOKEN) {
+                            return fail("invalid_auth");
+                        }
+                        return open_view(&body);
+                    }
                     let update = match (method == Method::POST, uri.path()) {
                         (true, "/chat.postMessage" | "/chat.postEphemeral") => false,
                         (true, "/chat.update") => true,
@@ -192,6 +198,42 @@ impl Slack {
     }
 }
 
+/// `views.open` (<https://api.slack.com/methods/views.open>): a modal for a fresh
+/// `trigger_id`, checked against the view reference's limits (title 24 characters, 1 to 100
+/// blocks, each input with a label and an element, unique block ids); the view as Slack keeps it.
+fn open_view(body: &[u8]) -> axum::response::Response {
+    let Ok(args) = serde_json::from_slice::<Value>(body) else {
+        return ok_false(200, "invalid_json");
+    };
+    if args["trigger_id"].as_str().is_none_or(str::is_empty) {
+        return ok_false(200, "invalid_trigger_id");
+    }
+    let view = &args["view"];
+    let title = view["title"]["text"].as_str().unwrap_or_default();
+    let blocks = view["blocks"].as_array().cloned().unwrap_or_default();
+    let mut ids = std::collections::HashSet::new();
+    let valid = view["type"] == "modal"
+        && !title.is_empty()
+        && title.chars().count() <= 24
+        && (1..=100).contains(&blocks.len())
+        && blocks.iter().all(|block| {
+            block["type"] != "input"
+                || (block["label"]["text"].is_string() && block["element"]["type"].is_string())
+        })
+        && blocks.iter().all(|block| {
+            block["block_id"]
+                .as_str()
+                .is_none_or(|id| ids.insert(id.to_owned()))
+        });
+    if !valid {
+        return ok_false(200, "invalid_arguments");
+    }
+    let mut kept = view.clone();
+    kept["id"] = json!("V0FIREWATCH1");
+    kept["state"] = json!({"values": {}});
+    super::standins::json_answer(200, json!({"ok": true, "view": kept}))
+}
+
 fn ok_false(status: u16, error: &str) -> axum::response::Response {
     super::standins::json_answer(status, json!({"ok": false, "error": error}))
 }
@@ -260,6 +302,34 @@ impl Mattermost {
                                 ),
                             };
                         }
+                    }
+                    if method == Method::POST && uri.path() == "/api/v4/actions/dialogs/open" {
+                        // Mattermost checks the dialog, not the caller: the trigger is the proof.
+                        let Ok(open) = serde_json::from_slice::<Value>(&body) else {
+                            return error(
+                                400,
+                                "api.context.invalid_body_param.app_error",
+                                "Invalid or missing dialog in request body.",
+                            );
+                        };
+                        let dialog = &open["dialog"];
+                        let complete = open["trigger_id"].as_str().is_some_and(|t| !t.is_empty())
+                            && open["url"].as_str().is_some_and(|u| u.starts_with("http"))
+                            && dialog["title"].as_str().is_some_and(|t| !t.is_empty())
+                            && dialog["elements"].as_array().is_some_and(|e| {
+                                e.iter().all(|element| {
+                                    element["name"].is_string()
+                                        && element["display_name"].is_string()
+                                })
+                            });
+                        if !complete {
+                            return error(
+                                400,
+                                "interactive_message.decode_trigger_id.missing_data",
+                                "Trigger ID for interactive dialog is missing required data.",
+                            );
+                        }
+                        return super::standins::json_answer(200, json!({"status": "OK"}));
                     }
                     let updating = uri
                         .path()

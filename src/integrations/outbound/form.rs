@@ -1,0 +1,36 @@
+//! A form a chat platform shows over the conversation: Slack's modal (`views.open`) or
+//! Mattermost's interactive dialog (`actions/dialogs/open`). What someone enters comes back by
+//! field name, read by `submitted_values` (Slack) or as Mattermost's `submission` map.
+
+/// One form: where its submission goes (`callback`), its title and its fields in order.
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub callback: &'static str,
+    /// Slack cuts a modal's title at 24 characters.
+    pub title: &'static str,
+    pub submit: &'static str,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Field {
+    /// One of `options` (`(value, label)`), `initial` chosen at first.
+    Choice {
+        name: &'static str,
+        label: &'static str,
+        options: Vec<(String, String)>,
+        initial: Option<String>,
+    },
+    /// Free text, several lines, at most `max` characters.
+    Text {
+        name: &'static str,
+        label: &'static str,
+        max: usize,
+    },
+    /// A yes/no box, unticked at first; its value is `"true"` when ticked.
+    Check {
+        name: &'static str,
+        label: &'static str,
+        text: &'static str,
+    },
+}
