@@ -62,6 +62,9 @@ pub async fn slack_interactions(
     let config = state.config.current();
     let app = verified_slack_app(&state, &config, &app_name, &headers, &body)?;
     let payload = slack_app::interaction(&body).map_err(ApiError::bad_parameter)?;
+    if !first_time(&state, &app_name, slack_mark(&headers)).await? {
+        return Ok(StatusCode::OK.into_response());
+    }
     let chat_user = payload.user.id.as_str();
     match (payload.kind.as_str(), &payload.view) {
         ("block_actions", _) => {}
@@ -529,6 +532,39 @@ async fn by_email(
         .map(|(_, person)| person))
 }
 
+/// What a replayed request is told: it was acted on when it first came.
+const ALREADY: &str = "Firewatch already answered this request; it did nothing twice.";
+
+/// Whether a request with this mark is new; a replay of one already acted on is not.
+async fn first_time(state: &AppState, app: &str, mark: &str) -> Result<bool, ApiError> {
+    let first = state
+        .store
+        .first_chat_request(app, mark, state.clock.now())
+        .await?;
+    if !first {
+        tracing::warn!(
+            app,
+            "a chat platform's request came again and was not acted on"
+        );
+    }
+    Ok(first)
+}
+
+/// A Slack request's mark: its signature, which covers its timestamp and body.
+fn slack_mark(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-slack-signature")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+}
+
+/// A Mattermost request's mark: the hash of its body, which names a fresh trigger each time
+/// Mattermost sends one, so only a replay repeats it.
+fn body_mark(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(body))
+}
+
 /// `POST /chat/slack/{app}/commands`: the `/fw` slash command, signed like every request from
 /// Slack. Its answer is the response itself (Slack shows it within its 3 seconds): only to
 /// whoever typed it, except a declaration, which the channel sees.
@@ -542,128 +578,233 @@ pub async fn slack_commands(
     verified_slack_app(&state, &config, &app_name, &headers, &body)?;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|error| ApiError::bad_parameter(format!("the body is not a form: {error}")))?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-            .unwrap_or_default()
+    if !first_time(&state, &app_name, slack_mark(&headers)).await? {
+        return Ok(axum::Json(Said::to_them(ALREADY).json()));
+    }
+    let answer = command(&state, &config, &app_name, &Typed::from_form(&form, "*")).await?;
+    Ok(axum::Json(answer.json()))
+}
+
+/// A typed `/fw`: who typed it, the command as they named it, its words, and how the
+/// platform marks bold text (Slack `*`, Mattermost `**`).
+struct Typed<'a> {
+    user: &'a str,
+    slash: &'a str,
+    text: &'a str,
+    strong: &'static str,
+}
+
+impl<'a> Typed<'a> {
+    /// From the form both platforms post (`user_id`, `command`, `text`).
+    fn from_form(form: &'a [(String, String)], strong: &'static str) -> Typed<'a> {
+        let field = |name: &str| {
+            form.iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, value)| value.as_str())
+                .unwrap_or_default()
+        };
+        Typed {
+            user: field("user_id"),
+            slash: field("command"),
+            text: field("text"),
+            strong,
+        }
+    }
+
+    fn slash(&self) -> &str {
+        if self.slash.is_empty() {
+            "/fw"
+        } else {
+            self.slash
+        }
+    }
+}
+
+/// A command's answer: whether the channel sees it, and what it says.
+struct Said {
+    in_channel: bool,
+    text: String,
+}
+
+impl Said {
+    fn to_them(text: impl Into<String>) -> Said {
+        Said {
+            in_channel: false,
+            text: text.into(),
+        }
+    }
+
+    /// Both platforms read the same shape.
+    fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "response_type": if self.in_channel { "in_channel" } else { "ephemeral" },
+            "text": self.text,
+        })
+    }
+}
+
+/// `POST /chat/mattermost/{app}/commands`: the `/fw` slash command as a Mattermost custom
+/// command posts it, with the command's token (else 401), answered like Slack's.
+pub async fn mattermost_commands(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    use subtle::ConstantTimeEq as _;
+    let config = state.config.current();
+    let Some(ChatAppConfig::Mattermost(app)) = config.chat_app(&app_name) else {
+        return Err(ApiError::not_found("mattermost chat app"));
     };
-    let (in_channel, text) = command(
-        &state,
-        &config,
-        &app_name,
-        field("user_id"),
-        field("command"),
-        field("text"),
-    )
-    .await?;
-    Ok(axum::Json(serde_json::json!({
-        "response_type": if in_channel { "in_channel" } else { "ephemeral" },
-        "text": text,
-    })))
+    let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|error| ApiError::bad_parameter(format!("the body is not a form: {error}")))?;
+    let expected = app.command_token.as_deref().unwrap_or_default();
+    let given = form
+        .iter()
+        .find(|(key, _)| key == "token")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            "the command's token is not the chat app's command_token",
+        ));
+    }
+    if !first_time(&state, &app_name, &body_mark(&body)).await? {
+        return Ok(axum::Json(Said::to_them(ALREADY).json()));
+    }
+    let answer = command(&state, &config, &app_name, &Typed::from_form(&form, "**")).await?;
+    Ok(axum::Json(answer.json()))
 }
 
 const HELP: &str = "`/fw oncall [team]`: who is on call now and next\n\
 `/fw ack ID` and `/fw resolve ID`: an alert's id, or an incident's number (`12` or `#12`)\n\
 `/fw incident declare \"title\" [SEV1-SEV4] [service …]`: declare an incident\n\
+`/fw incident update NUMBER investigating|identified|monitoring|resolved \"message\" [public]`: \
+post a status update\n\
 `/fw help`: this";
 
-/// Runs one `/fw` command as the linked person; whether the channel sees the answer, and it.
+/// Runs one `/fw` command as the linked person.
 async fn command(
     state: &AppState,
     config: &Config,
     app: &str,
-    chat_user: &str,
-    slash: &str,
-    text: &str,
-) -> Result<(bool, String), ApiError> {
-    let words = crate::core::words::split(text);
+    typed: &Typed<'_>,
+) -> Result<Said, ApiError> {
+    let words = crate::core::words::split(typed.text);
     let word = |index: usize| words.get(index).map(String::as_str).unwrap_or_default();
+    let help = || HELP.replace("/fw", typed.slash());
     let needed = match word(0) {
-        "" | "help" => return Ok((false, HELP.replace("/fw", slash_or_fw(slash)))),
+        "" | "help" => return Ok(Said::to_them(help())),
         "oncall" => Role::Viewer,
         "ack" | "resolve" | "incident" => Role::Responder,
         other => {
-            return Ok((
-                false,
-                format!(
-                    "There is no `{} {other}`.\n{}",
-                    slash_or_fw(slash),
-                    HELP.replace("/fw", slash_or_fw(slash))
-                ),
-            ));
+            return Ok(Said::to_them(format!(
+                "There is no `{} {other}`.\n{}",
+                typed.slash(),
+                help()
+            )));
         }
     };
-    let by = match linked_user(state, config, app, chat_user, needed).await? {
+    let by = match linked_user(state, config, app, typed.user, needed).await? {
         Ok(linked) => linked.by(),
-        Err(why) => return Ok((false, why)),
+        Err(why) => return Ok(Said::to_them(why)),
     };
-    match word(0) {
-        "oncall" => Ok((false, on_call_now(state, config, word(1)).await?)),
-        verb @ ("ack" | "resolve") => {
-            let id = word(1);
-            if id.is_empty() {
-                return Ok((
-                    false,
-                    format!("Which one? `{} {verb} ID`", slash_or_fw(slash)),
-                ));
-            }
-            Ok((false, ack_or_resolve(state, verb, id, &by).await?))
+    match (word(0), word(1)) {
+        ("oncall", team) => Ok(Said::to_them(
+            on_call_now(state, config, team, typed.strong).await?,
+        )),
+        (verb @ ("ack" | "resolve"), "") => Ok(Said::to_them(format!(
+            "Which one? `{} {verb} ID`",
+            typed.slash()
+        ))),
+        (verb @ ("ack" | "resolve"), id) => {
+            Ok(Said::to_them(ack_or_resolve(state, verb, id, &by).await?))
         }
-        _ => {
-            if word(1) != "declare" || word(2).is_empty() {
-                return Ok((
-                    false,
-                    format!(
-                        "`{} incident declare \"title\" [SEV2] [service …]`",
-                        slash_or_fw(slash)
-                    ),
-                ));
-            }
-            let mut severity = crate::core::incident::Severity::Sev3;
-            let mut services = Vec::new();
-            for extra in &words[3..] {
-                match crate::core::incident::Severity::parse(extra) {
-                    Some(given) => severity = given,
-                    None => services.push(extra.clone()),
+        ("incident", "declare") if !word(2).is_empty() => {
+            declare(state, config, &words[2..], &by).await
+        }
+        ("incident", "update") if !word(4).is_empty() => {
+            let Some(status) = crate::core::incident::UpdateStatus::parse(word(3)) else {
+                return Ok(Said::to_them(format!(
+                    "\"{}\" is not a status: investigating, identified, monitoring or resolved.",
+                    word(3)
+                )));
+            };
+            let number = word(2).trim_start_matches('#');
+            let public = word(5) == "public";
+            let posted =
+                crate::incidents::ops::update(state, number, status, word(4), public, &by).await;
+            use crate::incidents::ops::IncidentError;
+            match posted {
+                Ok(incident) => Ok(Said::to_them(format!(
+                    "Posted to incident #{} ({}{}).",
+                    incident.number,
+                    status.as_str(),
+                    if public { ", on the status page" } else { "" }
+                ))),
+                Err(IncidentError::Store(StoreError::NotFound)) => {
+                    Ok(Said::to_them(format!("There is no incident #{number}.")))
                 }
-            }
-            let declared = crate::incidents::ops::declare(
-                state,
-                crate::incidents::ops::Declaration {
-                    title: word(2).to_owned(),
-                    severity,
-                    priority: None,
-                    services,
-                    summary: None,
-                    customer_impact: None,
-                },
-                &by,
-            )
-            .await;
-            match declared {
-                Ok(incident) => Ok((
-                    true,
-                    format!(
-                        "Incident #{} declared: {} ({}) {}/incidents/{}",
-                        incident.number,
-                        incident.title,
-                        incident.severity.as_str(),
-                        config.server.base_url(),
-                        incident.number
-                    ),
-                )),
-                Err(crate::incidents::ops::IncidentError::Invalid(why)) => {
-                    Ok((false, format!("Not declared: {why}.")))
+                Err(IncidentError::Invalid(why) | IncidentError::Refused(why)) => {
+                    Ok(Said::to_them(format!("Not posted: {why}.")))
                 }
                 Err(error) => Err(error.into()),
             }
         }
+        _ => Ok(Said::to_them(format!(
+            "`{0} incident declare \"title\" [SEV2] [service …]` or \
+             `{0} incident update NUMBER STATUS \"message\" [public]`",
+            typed.slash()
+        ))),
     }
 }
 
-fn slash_or_fw(slash: &str) -> &str {
-    if slash.is_empty() { "/fw" } else { slash }
+/// `incident declare "title" [SEV] [service …]`: the channel is told.
+async fn declare(
+    state: &AppState,
+    config: &Config,
+    words: &[String],
+    by: &str,
+) -> Result<Said, ApiError> {
+    let mut severity = crate::core::incident::Severity::Sev3;
+    let mut services = Vec::new();
+    for extra in &words[1..] {
+        match crate::core::incident::Severity::parse(extra) {
+            Some(given) => severity = given,
+            None => services.push(extra.clone()),
+        }
+    }
+    let declared = crate::incidents::ops::declare(
+        state,
+        crate::incidents::ops::Declaration {
+            title: words[0].clone(),
+            severity,
+            priority: None,
+            services,
+            summary: None,
+            customer_impact: None,
+        },
+        by,
+    )
+    .await;
+    match declared {
+        Ok(incident) => Ok(Said {
+            in_channel: true,
+            text: format!(
+                "Incident #{} declared: {} ({}) {}/incidents/{}",
+                incident.number,
+                incident.title,
+                incident.severity.as_str(),
+                config.server.base_url(),
+                incident.number
+            ),
+        }),
+        Err(crate::incidents::ops::IncidentError::Invalid(why)) => {
+            Ok(Said::to_them(format!("Not declared: {why}.")))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `ack ID`/`resolve ID`: a number is an incident's, anything else an alert's id.
@@ -709,7 +850,12 @@ async fn ack_or_resolve(
 }
 
 /// Who is on call now and next, per team (or only `team`), as lines.
-async fn on_call_now(state: &AppState, config: &Config, team: &str) -> Result<String, ApiError> {
+async fn on_call_now(
+    state: &AppState,
+    config: &Config,
+    team: &str,
+    strong: &str,
+) -> Result<String, ApiError> {
     use crate::oncall::views::{self, Scope};
     let teams: Vec<&crate::config::org::TeamConfig> = config
         .teams
@@ -748,7 +894,7 @@ async fn on_call_now(state: &AppState, config: &Config, team: &str) -> Result<St
                 _ => String::new(),
             };
             lines.push(format!(
-                "*{}* ({}): {now_text}{until}{next}",
+                "{strong}{}{strong} ({}): {now_text}{until}{next}",
                 team.name.as_deref().unwrap_or(&team.id),
                 o.schedule_name
             ));
@@ -819,6 +965,9 @@ pub async fn mattermost_actions(
             "invalid_signature",
             "the button has expired: its post is more than 30 days old",
         ));
+    }
+    if !first_time(&state, &app_name, &body_mark(&body)).await? {
+        return Ok(axum::Json(serde_json::json!({ "ephemeral_text": ALREADY })));
     }
     let action = Action {
         action_id: context.action.clone(),
@@ -934,6 +1083,9 @@ pub async fn mattermost_dialogs(
     }
     if submitted.cancelled {
         return Ok(axum::Json(serde_json::json!({})));
+    }
+    if !first_time(&state, &app_name, &body_mark(&body)).await? {
+        return Ok(axum::Json(serde_json::json!({ "error": ALREADY })));
     }
     let values = submitted
         .submission

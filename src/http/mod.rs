@@ -233,6 +233,7 @@ route_table! {
     post "/chat/slack/{app}/commands" => chat::slack_commands,
     post "/chat/mattermost/{app}/actions" => chat::mattermost_actions,
     post "/chat/mattermost/{app}/dialogs" => chat::mattermost_dialogs,
+    post "/chat/mattermost/{app}/commands" => chat::mattermost_commands,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

@@ -133,6 +133,15 @@ pub trait AccountStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
+    /// Whether this is the first time a chat platform's request with this unique `mark` is
+    /// seen (it is then kept, and marks older than an hour forgotten): a replay acts once.
+    async fn first_chat_request(
+        &self,
+        app: &str,
+        mark: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<bool>;
+
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,

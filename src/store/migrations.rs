@@ -108,4 +108,9 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "the chat message a delivery posted"
     ),
     migration!(26, "0026_chat_users.sql", "chat users matched by email"),
+    migration!(
+        27,
+        "0027_chat_requests.sql",
+        "chat requests already acted on"
+    ),
 ];

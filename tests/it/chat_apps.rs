@@ -32,6 +32,7 @@ name = "mm"
 kind = "mattermost"
 url = "{mattermost}"
 bot_token = "{MATTERMOST_TOKEN}"
+command_token = "{MM_COMMAND_TOKEN}"
 
 [[destinations]]
 name = "cloud-chat"
@@ -246,6 +247,8 @@ async fn alert_state(app: &TestApp, alert: &str) -> serde_json::Value {
     app.get(&format!("/api/v1/alerts/{alert}")).await["state"].clone()
 }
 
+/// The token Mattermost sends with the `/fw` custom command.
+const MM_COMMAND_TOKEN: &str = "xr3j5x3p4pfg9m1fc6h9mo3fwr";
 const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 const ANN: &str = "U0ANN00001";
 const VIC: &str = "U0VIC00001";
@@ -1242,4 +1245,108 @@ async fn an_incidents_declaration_has_buttons_post_update_opens_a_form_and_the_m
 fn percent_payload(form: &str) -> String {
     let fields: Vec<(String, String)> = serde_urlencoded::from_str(form).unwrap();
     fields.into_iter().find(|(k, _)| k == "payload").unwrap().1
+}
+
+#[tokio::test]
+async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts_fw_needs_its_token()
+ {
+    use firewatch::clock::Clock as _;
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let (_slack, _mattermost, app, _alert) =
+            one_alert_posted(backend, "", &[("ann", Role::Responder)]).await;
+
+        // The same signed request twice (a replay inside Slack's five minutes): one incident.
+        let body = slash(ANN, r#"incident declare "Payments are slow" SEV3"#);
+        let now = app.clock.now().as_second();
+        let signature = sign(SIGNING_SECRET, now, &body);
+        let send = || {
+            let request = reqwest::Client::new()
+                .post(format!("{}/chat/slack/slack/commands", app.url))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .header("x-slack-request-timestamp", now.to_string())
+                .header("x-slack-signature", signature.clone())
+                .body(body.clone());
+            async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+        };
+        assert_eq!(send().await["response_type"], "in_channel");
+        let again = send().await;
+        assert_eq!(again["response_type"], "ephemeral");
+        assert_eq!(
+            again["text"],
+            "Firewatch already answered this request; it did nothing twice."
+        );
+        let listed = app.get("/api/v1/incidents").await;
+        assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+
+        // A status update from /fw, public.
+        let posted = run_slash(
+            &app,
+            ANN,
+            r#"incident update 1 identified "A slow query on the ledger" public"#,
+        )
+        .await;
+        assert_eq!(
+            posted["text"],
+            "Posted to incident #1 (identified, on the status page)."
+        );
+        let wrong = run_slash(&app, ANN, r#"incident update 1 fixed "Done""#).await;
+        assert_eq!(
+            wrong["text"],
+            "\"fixed\" is not a status: investigating, identified, monitoring or resolved."
+        );
+
+        // Mattermost's custom command: its token, or 401; then the same commands.
+        let mm = |token: &str, text: &str| {
+            let body = serde_urlencoded::to_string([
+                ("channel_id", MATTERMOST_CHANNEL),
+                ("channel_name", "ops"),
+                ("command", "/fw"),
+                ("response_url", "http://127.0.0.1:9/hooks/commands/abc"),
+                ("team_domain", "acme"),
+                ("team_id", "team0000000000000000000000"),
+                ("text", text),
+                ("token", token),
+                ("trigger_id", "mmtrigger2"),
+                ("user_id", MM_ANN),
+                ("user_name", "ann"),
+            ])
+            .unwrap();
+            let url = format!("{}/chat/mattermost/mm/commands", app.url);
+            async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
+        };
+        assert_eq!(mm("wrong-token", "help").await.0, 401);
+        let (status, help) = mm(MM_COMMAND_TOKEN, "help").await;
+        assert_eq!(status, 200);
+        assert_eq!(help["response_type"], "ephemeral");
+        assert!(
+            help["text"]
+                .as_str()
+                .unwrap()
+                .contains("/fw incident update")
+        );
+        let update = r#"incident update #1 monitoring "The index is back; watching""#;
+        let (_, posted) = mm(MM_COMMAND_TOKEN, update).await;
+        assert_eq!(posted["text"], "Posted to incident #1 (monitoring).");
+        let (_, replayed) = mm(MM_COMMAND_TOKEN, update).await;
+        assert_eq!(
+            replayed["text"],
+            "Firewatch already answered this request; it did nothing twice."
+        );
+        let shown = app.get("/api/v1/incidents/1").await;
+        let updates = shown["updates"].as_array().unwrap();
+        assert_eq!(updates.len(), 2, "{shown}");
+        assert_eq!(updates[1]["actor"], "user:ann");
+        assert_eq!(shown["state"], "mitigated");
+        app.stop().await;
+    }
 }

@@ -77,6 +77,31 @@ impl crate::store::accounts::AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn first_chat_request(
+        &self,
+        app: &str,
+        mark: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<bool> {
+        let mut transaction = self.writer().begin().await?;
+        sqlx::query("DELETE FROM chat_requests WHERE seen_at < $1")
+            .bind(now.as_millisecond() - 60 * 60 * 1000)
+            .execute(&mut *transaction)
+            .await?;
+        let inserted = sqlx::query(
+            "INSERT INTO chat_requests (app, mark, seen_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (app, mark) DO NOTHING",
+        )
+        .bind(app)
+        .bind(mark)
+        .bind(now.as_millisecond())
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        transaction.commit().await?;
+        Ok(inserted == 1)
+    }
+
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,
