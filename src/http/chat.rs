@@ -421,8 +421,16 @@ async fn linked_user(
         },
     };
     let Some(person) = person else {
+        let link = crate::accounts::chat_link::url(config, app, chat_user, state.clock.now())
+            .map(|url| {
+                format!(
+                    " To link this account to yourself, sign in to Firewatch here (the link works \
+                     for a day): {url}\nOr ask an admin to add"
+                )
+            })
+            .unwrap_or_else(|| " Ask an admin to add".to_owned());
         return Ok(Err(format!(
-            "Firewatch does not know who you are here, so it did nothing. Ask an admin to add \
+            "Firewatch does not know who you are here, so it did nothing.{link} \
              `chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]` to your [[people]] entry."
         )));
     };

@@ -13,6 +13,7 @@ mod alerts;
 mod assets;
 mod auth;
 mod changes;
+mod chat_link;
 mod checks;
 mod deliveries;
 mod events;
@@ -137,6 +138,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(admin::users).post(admin::create_user))
         .route("/users/{id}", post(admin::update_user))
         .route("/a/{token}", get(page_link::show).post(page_link::act))
+        .route("/chat-link", get(chat_link::show).post(chat_link::confirm))
         .layer(axum::middleware::map_response(page_headers));
     pages.route("/assets/{version}/{*file}", get(assets::serve))
 }

@@ -58,6 +58,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "change.html",
     "status_components.html",
     "services.html",
+    "chat_link.html",
 ];
 
 static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {

@@ -1350,3 +1350,110 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn an_unknown_chat_user_gets_a_signed_link_and_once_linked_acts_as_themself() {
+    use crate::web::{Browser, PASSWORD};
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        const CY: &str = "mmcy00000000000000000000aa";
+        let (_slack, mattermost, app, alert) = one_alert_posted(
+            backend,
+            "\n[[people]]\nid = \"cy\"\nname = \"Cy\"\nuser = \"cy\"\n",
+            &[("cy", Role::Responder), ("ann", Role::Responder)],
+        )
+        .await;
+        let created = mattermost.received()[0].json();
+        let context =
+            created["props"]["attachments"][0]["actions"][0]["integration"]["context"].clone();
+        let click = |user: &str, trigger: &str| {
+            let body = serde_json::json!({
+                "user_id": user, "channel_id": MATTERMOST_CHANNEL, "trigger_id": trigger,
+                "post_id": "00000000000000000000000001", "context": context.clone(),
+            });
+            let url = format!("{}/chat/mattermost/mm/actions", app.url);
+            async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                response.json::<Value>().await.unwrap()
+            }
+        };
+
+        // Cy is nobody here yet: nothing changes, and the answer carries a link for a day.
+        let answer = click(CY, "t1").await;
+        let said = answer["ephemeral_text"].as_str().unwrap().to_owned();
+        assert!(
+            said.starts_with("Firewatch does not know who you are here"),
+            "{said}"
+        );
+        assert_eq!(alert_state(&app, &alert).await, "firing");
+        let start = said.find("http").unwrap();
+        let url = said[start..].split_whitespace().next().unwrap().to_owned();
+        let path = url
+            .strip_prefix(&app.url)
+            .expect("the link is Firewatch's own");
+        assert!(path.starts_with("/chat-link?"), "{path}");
+
+        // Not signed in, the link leads to the sign-in form and back.
+        let mut browser = Browser::new(&app);
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        assert!(
+            page.location
+                .as_deref()
+                .unwrap()
+                .starts_with("/login?next=")
+        );
+        assert_eq!(browser.sign_in("cy", PASSWORD).await.status, 303);
+        // An altered link is refused.
+        let altered = path.replace(CY, "mmsomeoneelse0000000000000");
+        let page = browser.get(&altered).await;
+        assert!(
+            page.body.contains("was not made by Firewatch"),
+            "{}",
+            page.body
+        );
+        assert!(!page.body.contains("id=\"link\""));
+
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("Link to me"), "{}", page.body);
+        let form: Vec<(String, String)> = ["_csrf", "app", "user", "expires", "sig"]
+            .iter()
+            .map(|name| ((*name).to_owned(), page.input(name).unwrap()))
+            .collect();
+        let fields: Vec<(&str, &str)> =
+            form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let linked = browser.post("/chat-link", &fields).await;
+        assert_eq!(linked.status, 200, "{}", linked.body);
+        assert!(linked.body.contains("id=\"linked\""), "{}", linked.body);
+
+        // Now Cy's click acknowledges the alert as Cy.
+        let answer = click(CY, "t2").await;
+        assert_eq!(answer, serde_json::json!({}));
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged");
+        assert_eq!(shown["acknowledged_by"], "user:cy");
+
+        // A signed-in user no [[people]] entry names is told so, and nothing is linked.
+        let mut stranger = Browser::new(&app);
+        crate::web::add_user(&app, "dee", Role::Responder).await;
+        assert_eq!(stranger.sign_in("dee", PASSWORD).await.status, 303);
+        let page = stranger.get(path).await;
+        assert!(
+            page.body.contains("is named by no [[people]] entry"),
+            "{}",
+            page.body
+        );
+        // A day later the link is stale.
+        app.advance(24 * 60 * 60 + 1);
+        assert_eq!(browser.sign_in("cy", PASSWORD).await.status, 303);
+        let page = browser.get(path).await;
+        assert!(page.body.contains("This link has expired"), "{}", page.body);
+        app.stop().await;
+    }
+}

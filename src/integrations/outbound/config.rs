@@ -269,6 +269,19 @@ pub struct MattermostApp {
 }
 
 impl ChatAppConfig {
+    /// What only Firewatch and the platform know, to key Firewatch's own signatures with:
+    /// a Slack app's signing secret (its bot token without one), a Mattermost bot's token.
+    pub fn secret(&self) -> &str {
+        match self {
+            ChatAppConfig::Slack(app) => app
+                .signing_secret
+                .as_deref()
+                .filter(|secret| !secret.is_empty())
+                .unwrap_or(&app.bot_token),
+            ChatAppConfig::Mattermost(app) => &app.bot_token,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
             ChatAppConfig::Slack(app) => &app.name,
