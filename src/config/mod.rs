@@ -494,6 +494,40 @@ impl Config {
         self.destinations.iter().find(|d| d.name() == name)
     }
 
+    /// Where a notification goes: a destination by name, or the channel a chat app gave an
+    /// incident (`APP#CHANNEL`, which no configured name can be).
+    pub fn delivery_destination(
+        &self,
+        name: &str,
+    ) -> Option<std::borrow::Cow<'_, DestinationConfig>> {
+        use crate::integrations::outbound::config::{
+            ChatAppConfig, MattermostDestination, SlackDestination,
+        };
+        if let Some(destination) = self.destination(name) {
+            return Some(std::borrow::Cow::Borrowed(destination));
+        }
+        let (app, channel) = name.split_once('#')?;
+        let destination = match self.chat_app(app)? {
+            ChatAppConfig::Slack(_) => DestinationConfig::Slack(SlackDestination {
+                name: name.to_owned(),
+                url: None,
+                app: Some(app.to_owned()),
+                channel: Some(channel.to_owned()),
+                username: None,
+                icon_emoji: None,
+            }),
+            ChatAppConfig::Mattermost(_) => DestinationConfig::Mattermost(MattermostDestination {
+                name: name.to_owned(),
+                url: None,
+                app: Some(app.to_owned()),
+                channel: Some(channel.to_owned()),
+                username: None,
+                icon_url: None,
+            }),
+        };
+        Some(std::borrow::Cow::Owned(destination))
+    }
+
     pub fn chat_app(
         &self,
         name: &str,

@@ -540,6 +540,115 @@ async fn by_email(
         .map(|(_, person)| person))
 }
 
+/// `POST /chat/slack/{app}/events`: the app's Events API request URL, signed like the rest.
+/// It answers Slack's `url_verification` with its challenge; a `reaction_added` of the app's
+/// `timeline_reaction` (📌 by default) on a message in an incident's channel puts that
+/// message on the incident's timeline, starred, as said by its author. Each event acts once
+/// (Slack resends those it thinks were missed).
+pub async fn slack_events(
+    State(state): State<AppState>,
+    PathText(app_name): PathText,
+    headers: HeaderMap,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse as _;
+    let config = state.config.current();
+    let app = verified_slack_app(&state, &config, &app_name, &headers, &body)?;
+    let envelope: serde_json::Value = super::json_body(&body, "Slack's event")?;
+    match envelope["type"].as_str() {
+        Some("url_verification") => {
+            return Ok(
+                axum::Json(serde_json::json!({ "challenge": envelope["challenge"] }))
+                    .into_response(),
+            );
+        }
+        Some("event_callback") => {}
+        _ => return Ok(StatusCode::OK.into_response()),
+    }
+    let event = &envelope["event"];
+    let reaction = app
+        .timeline_reaction
+        .as_deref()
+        .unwrap_or(crate::oncall::channels::DEFAULT_REACTION);
+    let (Some(channel), Some(ts)) = (
+        event["item"]["channel"].as_str(),
+        event["item"]["ts"].as_str(),
+    ) else {
+        return Ok(StatusCode::OK.into_response());
+    };
+    if event["type"] != "reaction_added"
+        || event["reaction"] != reaction
+        || event["item"]["type"] != "message"
+    {
+        return Ok(StatusCode::OK.into_response());
+    }
+    let Some(incident) = state
+        .store
+        .incident_of_chat_channel(&format!("{app_name}#{channel}"))
+        .await?
+    else {
+        return Ok(StatusCode::OK.into_response());
+    };
+    let event_id = envelope["event_id"].as_str().unwrap_or_default();
+    if !first_time(&state, &app_name, &format!("event:{event_id}")).await? {
+        return Ok(StatusCode::OK.into_response());
+    }
+    // The reaction names the message, not its words: read it (within Slack's 3 seconds).
+    let client = form_client();
+    let request = crate::integrations::outbound::slack::message_at(&client, &app, channel, ts);
+    let answer = match request.send().await {
+        Ok(response) => response.text().await.unwrap_or_default(),
+        Err(error) => {
+            tracing::warn!(app = %app_name, error = %crate::integrations::outbound::describe_send_error(&error), "reading a marked message failed");
+            return Ok(StatusCode::OK.into_response());
+        }
+    };
+    let message = crate::integrations::outbound::slack::web_api_answer(&answer)
+        .ok()
+        .and_then(|answer| {
+            answer["messages"]
+                .as_array()
+                .and_then(|messages| messages.iter().find(|m| m["ts"] == ts).cloned())
+        });
+    let Some(message) = message else {
+        tracing::warn!(app = %app_name, channel, ts, "a marked message could not be read");
+        return Ok(StatusCode::OK.into_response());
+    };
+    let author = message["user"].as_str().unwrap_or_default();
+    let by = chat_author(&state, &config, &app_name, author).await?;
+    let text = message["text"].as_str().unwrap_or_default();
+    match crate::incidents::ops::note(&state, &incident, text, true, &by).await {
+        Ok(_) | Err(crate::incidents::ops::IncidentError::Invalid(_)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    Ok(StatusCode::OK.into_response())
+}
+
+/// How the timeline names a chat message's author: their web UI user as `user:NAME` when they
+/// are linked to a person who has one, else the person, else the chat user itself.
+async fn chat_author(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+) -> Result<String, ApiError> {
+    let person = match config.person_for_chat(app, chat_user) {
+        Some(person) => Some(person),
+        None => state
+            .store
+            .chat_person(app, chat_user)
+            .await?
+            .and_then(|id| config.person(&id)),
+    };
+    Ok(match person {
+        Some(person) => match &person.user {
+            Some(user) => format!("user:{user}"),
+            None => person.id.clone(),
+        },
+        None => format!("{app}:{chat_user}"),
+    })
+}
+
 /// What a replayed request is told: it was acted on when it first came.
 const ALREADY: &str = "Firewatch already answered this request; it did nothing twice.";
 
@@ -597,6 +706,8 @@ pub async fn slack_commands(
 /// platform marks bold text (Slack `*`, Mattermost `**`).
 struct Typed<'a> {
     user: &'a str,
+    /// The channel it was typed in.
+    channel: &'a str,
     slash: &'a str,
     text: &'a str,
     strong: &'static str,
@@ -613,6 +724,7 @@ impl<'a> Typed<'a> {
         };
         Typed {
             user: field("user_id"),
+            channel: field("channel_id"),
             slash: field("command"),
             text: field("text"),
             strong,
@@ -690,6 +802,7 @@ const HELP: &str = "`/fw oncall [team]`: who is on call now and next\n\
 `/fw incident declare \"title\" [SEV1-SEV4] [service …]`: declare an incident\n\
 `/fw incident update NUMBER investigating|identified|monitoring|resolved \"message\" [public]`: \
 post a status update\n\
+`/fw note \"text\"`: in an incident's channel, a starred note on its timeline\n\
 `/fw help`: this";
 
 /// Runs one `/fw` command as the linked person.
@@ -705,7 +818,7 @@ async fn command(
     let needed = match word(0) {
         "" | "help" => return Ok(Said::to_them(help())),
         "oncall" => Role::Viewer,
-        "ack" | "resolve" | "incident" => Role::Responder,
+        "ack" | "resolve" | "incident" | "note" => Role::Responder,
         other => {
             return Ok(Said::to_them(format!(
                 "There is no `{} {other}`.\n{}",
@@ -728,6 +841,30 @@ async fn command(
         ))),
         (verb @ ("ack" | "resolve"), id) => {
             Ok(Said::to_them(ack_or_resolve(state, verb, id, &by).await?))
+        }
+        ("note", "") => Ok(Said::to_them(format!(
+            "What should the note say? `{} note \"text\"`",
+            typed.slash()
+        ))),
+        ("note", _) => {
+            let channel = format!("{app}#{}", typed.channel);
+            let Some(incident) = state.store.incident_of_chat_channel(&channel).await? else {
+                return Ok(Said::to_them(
+                    "This channel belongs to no incident: type it in the channel Firewatch made \
+                     for one.",
+                ));
+            };
+            let text = words[1..].join(" ");
+            match crate::incidents::ops::note(state, &incident, &text, true, &by).await {
+                Ok(incident) => Ok(Said::to_them(format!(
+                    "On incident #{}'s timeline, starred.",
+                    incident.number
+                ))),
+                Err(crate::incidents::ops::IncidentError::Invalid(why)) => {
+                    Ok(Said::to_them(format!("Not noted: {why}.")))
+                }
+                Err(error) => Err(error.into()),
+            }
         }
         ("incident", "declare") if !word(2).is_empty() => {
             declare(state, config, &words[2..], &by).await

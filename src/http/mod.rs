@@ -231,6 +231,7 @@ route_table! {
     post "/v2/enqueue" => hooks::enqueue,
     post "/chat/slack/{app}/interactions" => chat::slack_interactions,
     post "/chat/slack/{app}/commands" => chat::slack_commands,
+    post "/chat/slack/{app}/events" => chat::slack_events,
     post "/chat/mattermost/{app}/actions" => chat::mattermost_actions,
     post "/chat/mattermost/{app}/dialogs" => chat::mattermost_dialogs,
     post "/chat/mattermost/{app}/commands" => chat::mattermost_commands,

@@ -43,6 +43,7 @@ pub fn provisional(new: &NewIncident, now: Timestamp) -> Incident {
         created_at: now,
         updated_at: now,
         last_update_at: Some(now),
+        chat_channels: Vec::new(),
     }
 }
 
@@ -60,7 +61,16 @@ pub fn opening(config: &Config, new: &NewIncident, now: Timestamp) -> Effects {
         )
         .into_iter()
         .collect(),
-        timers: reminder(config, &incident, now).into_iter().collect(),
+        timers: reminder(config, &incident, now)
+            .into_iter()
+            .chain(
+                config
+                    .chat_apps
+                    .iter()
+                    .filter(|app| app.incident_channels())
+                    .map(|app| Timer::incident_channel(&new.id, app.name(), now)),
+            )
+            .collect(),
         ..Effects::default()
     }
 }

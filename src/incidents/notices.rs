@@ -59,14 +59,14 @@ pub fn page_url(config: &Config, id: &str) -> String {
     format!("{}/incidents/{id}", config.server.base_url())
 }
 
-/// Where an incident is told: the incident channels, its services' team channels and, for
-/// SEV1 and SEV2 (not for a reminder), the heads-up broadcast. An acknowledgement only goes
+/// Where an incident is told: the incident channels, its services' team channels, for SEV1
+/// and SEV2 (not for a reminder) the heads-up broadcast, and the chat channels it was given. An acknowledgement only goes
 /// where it changes a message already posted: destinations that post through a chat app.
 pub fn destinations(config: &Config, incident: &Incident, told: Told) -> Vec<String> {
     let mut seen = HashSet::new();
     let through_app = |name: &str| {
         config
-            .destination(name)
+            .delivery_destination(name)
             .is_some_and(|destination| destination.app().is_some())
     };
     let heads_up = incident.severity.needs_heads_up() && told != Told::Reminder;
@@ -87,6 +87,7 @@ pub fn destinations(config: &Config, incident: &Incident, told: Told) -> Vec<Str
                 .into_iter()
                 .flatten(),
         )
+        .chain(incident.chat_channels.iter().map(String::as_str))
         .filter(|name| told != Told::Acknowledged || through_app(name))
         .filter(|name| seen.insert(*name))
         .map(str::to_owned)
@@ -354,6 +355,7 @@ heads_up = ["announce"]
             created_at: now,
             updated_at: now,
             last_update_at: None,
+            chat_channels: Vec::new(),
         }
     }
 

@@ -371,6 +371,25 @@ impl Runner {
                 .await;
                 self.sent(job, result, "refused", "sending to a subscriber failed")
             }
+            JobKind::IncidentChannel => {
+                use crate::oncall::channels::{ChannelError, open};
+                match open(&self.client, store, &config, job, now).await {
+                    Ok(()) => JobOutcome::Done {
+                        status: None,
+                        chat_message: None,
+                    },
+                    Err(ChannelError::Retry(why)) => self.retry_or_give_up(
+                        job,
+                        None,
+                        None,
+                        format!("making the incident's channel failed: {why}"),
+                    ),
+                    Err(ChannelError::Refused(why)) => JobOutcome::Dead {
+                        status: None,
+                        error: format!("the platform refused the incident's channel: {why}"),
+                    },
+                }
+            }
         }
     }
 
@@ -449,7 +468,7 @@ impl Runner {
     async fn deliver(&self, job: &ClaimedJob) -> JobOutcome {
         let destination_name = job.destination.clone().unwrap_or_default();
         let config = self.config.current();
-        let Some(destination) = config.destination(&destination_name) else {
+        let Some(destination) = config.delivery_destination(&destination_name) else {
             self.metrics.count_delivery(&destination_name, "dead");
             return JobOutcome::Dead {
                 status: None,
@@ -525,7 +544,7 @@ impl Runner {
         let result = outbound::deliver(
             &self.client,
             outbound::Target {
-                destination,
+                destination: &destination,
                 app,
                 replaces: replaces.as_deref(),
                 buttons: &buttons,

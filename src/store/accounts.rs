@@ -133,6 +133,9 @@ pub trait AccountStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
+    /// The chat user a person was matched to on an app, by email or by linking themself.
+    async fn chat_user_of(&self, app: &str, person: &str) -> crate::store::Result<Option<String>>;
+
     /// Whether this is the first time a chat platform's request with this unique `mark` is
     /// seen (it is then kept, and marks older than an hour forgotten): a replay acts once.
     async fn first_chat_request(

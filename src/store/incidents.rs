@@ -23,6 +23,8 @@ pub struct Incident {
     pub updated_at: Timestamp,
     /// The last status update, or the declaration when there was none.
     pub last_update_at: Option<Timestamp>,
+    /// The chat channels it was given (`APP#CHANNEL`), where its notices go too.
+    pub chat_channels: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +222,13 @@ pub trait IncidentStore {
         &self,
         ids: &[String],
     ) -> crate::store::Result<std::collections::HashMap<String, String>>;
+
+    /// Gives the incident a chat channel (`APP#CHANNEL`); giving it again changes nothing.
+    async fn add_incident_chat_channel(&self, id: &str, channel: &str) -> crate::store::Result<()>;
+
+    /// The incident a chat channel (`APP#CHANNEL`) was given to.
+    async fn incident_of_chat_channel(&self, channel: &str)
+    -> crate::store::Result<Option<String>>;
 
     /// The ids of the incidents an alert joined, newest first.
     async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>>;

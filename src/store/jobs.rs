@@ -53,6 +53,16 @@ impl Timer {
         }
     }
 
+    /// Gives a declared incident its own channel on a chat app (`oncall::channels::open`).
+    pub fn incident_channel(incident_id: &str, app: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::IncidentChannel,
+            payload: serde_json::json!({ "incident": incident_id, "app": app }).to_string(),
+            at: now,
+            key: format!("incident-channel:{incident_id}:{app}"),
+        }
+    }
+
     /// Tells the status page's subscribers of a public update or resolution
     /// (`statuspage::subscribers`); one per incident and instant.
     pub fn status_fanout(incident_id: &str, now: Timestamp) -> Timer {
@@ -131,6 +141,8 @@ job_kinds! {
     StatusFanout = "status_fanout",
     /// One message to one status page subscriber (payload `{"subscriber": id, "notice": …}`).
     StatusSend = "status_send",
+    /// Gives a declared incident a channel of a chat app (payload `{"incident": id, "app": name}`).
+    IncidentChannel = "incident_channel",
 }
 
 impl ClaimedJob {

@@ -113,4 +113,36 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0027_chat_requests.sql",
         "chat requests already acted on"
     ),
+    migration!(
+        28,
+        "0028_incident_chat_channels.sql",
+        "the chat channels an incident was given"
+    ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    /// A file dropped into a folder but left out of the list would never run.
+    #[test]
+    fn every_migration_file_is_listed_in_order() {
+        for backend in ["sqlite", "postgres"] {
+            let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(backend);
+            let files = std::fs::read_dir(&folder)
+                .unwrap()
+                .filter(|entry| {
+                    entry
+                        .as_ref()
+                        .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+                })
+                .count();
+            assert_eq!(files, MIGRATIONS.len(), "{backend}: files against the list");
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1);
+        }
+    }
+}

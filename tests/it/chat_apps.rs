@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use crate::alerts::{TOKEN, group, post};
 use crate::support::chat_apps::{
-    MATTERMOST_CHANNEL, MATTERMOST_TOKEN, Mattermost, SLACK_CHANNELS, SLACK_TOKEN, Slack,
+    MATTERMOST_CHANNEL, MATTERMOST_TEAM, MATTERMOST_TOKEN, Mattermost, SLACK_CHANNELS, SLACK_TOKEN,
+    Slack,
 };
 use crate::support::{TestApp, backends};
 
@@ -511,8 +512,10 @@ async fn run_slash(app: &TestApp, user: &str, text: &str) -> Value {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
+    let status = response.status();
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
 }
 
 const ON_CALL: &str = r#"
@@ -1454,6 +1457,223 @@ async fn an_unknown_chat_user_gets_a_signed_link_and_once_linked_acts_as_themsel
         assert_eq!(browser.sign_in("cy", PASSWORD).await.status, 303);
         let page = browser.get(path).await;
         assert!(page.body.contains("This link has expired"), "{}", page.body);
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_declared_incident_gets_its_own_channels_and_a_marked_message_is_starred_into_the_draft()
+{
+    use firewatch::clock::Clock as _;
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let slack = Slack::start().await;
+        let mattermost = Mattermost::start().await;
+        let config = config(&slack, &mattermost)
+            .replace(
+                "signing_secret = ",
+                "incident_channels = true\nsigning_secret = ",
+            )
+            .replace(
+                "command_token = ",
+                &format!(
+                    "incident_channels = true\nteam_id = \"{MATTERMOST_TEAM}\"\ncommand_token = "
+                ),
+            );
+        let app = TestApp::spawn(backend, &format!("{config}{}{ON_CALL}", people())).await;
+        crate::web::add_user(&app, "ann", Role::Responder).await;
+        crate::web::add_user(&app, "vic", Role::Responder).await;
+        // Ann's rotation has begun.
+        app.advance(10 * 60 * 60);
+
+        let declared =
+            run_slash(&app, ANN, r#"incident declare "Checkout is down" SEV2 api"#).await;
+        assert_eq!(declared["response_type"], "in_channel", "{declared}");
+        app.idle().await;
+        let incident = app.get("/api/v1/incidents/1").await;
+        let channels = incident["chat_channels"].as_array().unwrap().clone();
+        assert_eq!(channels.len(), 2, "{incident}");
+
+        // Slack: a channel named from the number and title, Ann (on call) invited, and a first
+        // message saying what the channel is for.
+        let made = slack.made_channels();
+        assert_eq!(made.len(), 1);
+        let (channel, name) = made[0].clone();
+        assert_eq!(name, "inc-1-checkout-is-down");
+        assert!(
+            channels.contains(&Value::from(format!("slack#{channel}"))),
+            "{channels:?}"
+        );
+        let calls = slack.received();
+        let invite = calls
+            .iter()
+            .find(|r| r.path == "/conversations.invite")
+            .expect("people are invited")
+            .json();
+        assert_eq!(invite["channel"], channel.as_str());
+        assert_eq!(invite["users"], ANN);
+        let intro = calls
+            .iter()
+            .filter(|r| r.path == "/chat.postMessage")
+            .map(|r| r.json())
+            .find(|body| body["channel"] == channel.as_str())
+            .expect("the channel is told what it is for");
+        assert!(
+            intro["text"].as_str().unwrap().contains(":pushpin:"),
+            "{intro}"
+        );
+
+        // Mattermost: a channel in the team, Ann added.
+        let calls = mattermost.received();
+        let created = calls
+            .iter()
+            .find(|r| r.path == "/api/v4/channels")
+            .expect("a channel is made")
+            .json();
+        assert_eq!(created["team_id"], MATTERMOST_TEAM);
+        assert_eq!(created["name"], "inc-1-checkout-is-down");
+        assert_eq!(created["display_name"], "#1 Checkout is down");
+        let added = calls
+            .iter()
+            .find(|r| r.path.ends_with("/members"))
+            .expect("Ann is added")
+            .json();
+        assert_eq!(added["user_id"], MM_ANN);
+        let mm_channel = channels
+            .iter()
+            .filter_map(Value::as_str)
+            .find_map(|c| c.strip_prefix("mm#"))
+            .unwrap()
+            .to_owned();
+
+        // The incident's updates are posted in its channels.
+        let (status, _) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents/1/updates",
+                &app.admin_token,
+                &serde_json::json!({"status": "identified", "message": "The payment provider's API times out", "public": false}),
+            )
+            .await;
+        assert_eq!(status, 201);
+        app.idle().await;
+        assert!(
+            slack
+                .received()
+                .iter()
+                .any(|r| r.path == "/chat.postMessage"
+                    && r.json()["channel"] == channel.as_str()
+                    && r.json().to_string().contains("times out")),
+            "the update is in the Slack channel"
+        );
+        assert!(
+            mattermost
+                .received()
+                .iter()
+                .any(|r| r.path == "/api/v4/posts"
+                    && r.json()["channel_id"] == mm_channel.as_str()
+                    && r.json().to_string().contains("times out")),
+            "the update is in the Mattermost channel"
+        );
+
+        // Slack's Events API: the URL is verified with its challenge.
+        let event = |body: Value| {
+            let body = body.to_string();
+            let now = app.clock.now().as_second();
+            let signature = sign(SIGNING_SECRET, now, &body);
+            let url = format!("{}/chat/slack/slack/events", app.url);
+            async move {
+                let response = reqwest::Client::new()
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .header("x-slack-request-timestamp", now.to_string())
+                    .header("x-slack-signature", signature)
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                (status, response.text().await.unwrap())
+            }
+        };
+        let (status, answer) = event(serde_json::json!({
+            "token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
+            "type": "url_verification",
+        }))
+        .await;
+        assert_eq!(status, 200);
+        assert_eq!(
+            serde_json::from_str::<Value>(&answer).unwrap()["challenge"],
+            "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+        );
+
+        // Vic says something in the channel; Ann marks it with the pushpin.
+        let ts = slack.person_says(&channel, VIC, "Rolled back api to v41; errors are falling");
+        let reaction = |reaction: &str, id: &str| {
+            serde_json::json!({
+                "token": "legacy", "team_id": "T0ACME0001", "api_app_id": "A0FIREWATCH",
+                "type": "event_callback", "event_id": id, "event_time": 1_793_667_600,
+                "event": {
+                    "type": "reaction_added", "user": ANN, "reaction": reaction,
+                    "item_user": VIC, "item": {"type": "message", "channel": channel, "ts": ts},
+                    "event_ts": "1700000600.000100",
+                },
+            })
+        };
+        assert_eq!(event(reaction("eyes", "Ev0OTHER")).await.0, 200);
+        assert_eq!(event(reaction("pushpin", "Ev0PIN01")).await.0, 200);
+        // Slack resends an event it thinks was missed: the same event_id acts once.
+        app.advance(1);
+        assert_eq!(event(reaction("pushpin", "Ev0PIN01")).await.0, 200);
+        let timeline = app.get("/api/v1/incidents/1/timeline").await;
+        let starred: Vec<&Value> = timeline["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["starred"] == true)
+            .collect();
+        assert_eq!(starred.len(), 1, "{timeline}");
+        assert_eq!(
+            starred[0]["text"],
+            "Rolled back api to v41; errors are falling"
+        );
+        assert_eq!(starred[0]["actor"], "user:vic");
+
+        // On Mattermost, /fw note in the incident's channel does the same.
+        let body = serde_urlencoded::to_string([
+            ("channel_id", mm_channel.as_str()),
+            ("command", "/fw"),
+            ("text", r#"note "Paged the payment provider's on-call""#),
+            ("token", MM_COMMAND_TOKEN),
+            ("trigger_id", "mmtrigger3"),
+            ("user_id", MM_ANN),
+        ])
+        .unwrap();
+        let answer: Value = reqwest::Client::new()
+            .post(format!("{}/chat/mattermost/mm/commands", app.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(answer["text"], "On incident #1's timeline, starred.");
+
+        // Resolved, the post-mortem's draft shows the starred moments.
+        let (status, _) = app
+            .api(
+                reqwest::Method::POST,
+                "/api/v1/incidents/1/resolve",
+                Some(&app.admin_token),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.idle().await;
+        let draft = app.get("/api/v1/incidents/1/postmortem").await.to_string();
+        assert!(draft.contains("Rolled back api to v41"), "{draft}");
+        assert!(draft.contains("Paged the payment provider"), "{draft}");
         app.stop().await;
     }
 }

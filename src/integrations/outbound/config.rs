@@ -264,8 +264,10 @@ pub struct MattermostApp {
     pub bot_token: String,
     /// The slash command's token, which Mattermost sends with each command.
     pub command_token: Option<String>,
+    /// Gives each declared incident a channel, in the team `team_id`.
     #[serde(default)]
     pub incident_channels: bool,
+    pub team_id: Option<String>,
 }
 
 impl ChatAppConfig {
@@ -279,6 +281,14 @@ impl ChatAppConfig {
                 .filter(|secret| !secret.is_empty())
                 .unwrap_or(&app.bot_token),
             ChatAppConfig::Mattermost(app) => &app.bot_token,
+        }
+    }
+
+    /// Whether a declared incident gets its own channel here.
+    pub fn incident_channels(&self) -> bool {
+        match self {
+            ChatAppConfig::Slack(app) => app.incident_channels,
+            ChatAppConfig::Mattermost(app) => app.incident_channels,
         }
     }
 
@@ -336,6 +346,17 @@ pub fn validate_chat_apps<'c>(
                 format!("{path}.bot_token"),
                 "is empty: the app posts with its bot token".to_owned(),
             );
+        }
+        if let ChatAppConfig::Mattermost(mattermost) = app {
+            if mattermost.incident_channels
+                && mattermost.team_id.as_deref().is_none_or(str::is_empty)
+            {
+                problems.error(
+                    format!("{path}.team_id"),
+                    "is missing: incident_channels makes channels in a team, named by its id"
+                        .to_owned(),
+                );
+            }
         }
     }
     names

@@ -306,6 +306,56 @@ pub fn open_dialog(
         .json(&body)
 }
 
+/// `POST /api/v4/channels`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/CreateChannel>): an open
+/// channel in the app's team; its id is the created channel's `id`.
+pub fn create_channel(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    name: &str,
+    display_name: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{}/api/v4/channels", app.url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .json(&json!({
+            "team_id": app.team_id.as_deref().unwrap_or_default(),
+            "name": name.chars().take(64).collect::<String>().trim_end_matches('-'),
+            "display_name": display_name.chars().take(64).collect::<String>(),
+            "type": "O",
+        }))
+}
+
+/// `POST /api/v4/channels/{channel_id}/members`
+/// (<https://developers.mattermost.com/api-documentation/#/operations/AddChannelMember>).
+pub fn add_member(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    channel: &str,
+    user: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!(
+            "{}/api/v4/channels/{channel}/members",
+            app.url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .json(&json!({ "user_id": user }))
+}
+
+/// A plain post in a channel by id.
+pub fn say(
+    client: &reqwest::Client,
+    app: &MattermostApp,
+    channel: &str,
+    text: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{}/api/v4/posts", app.url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .json(&json!({ "channel_id": channel, "message": text }))
+}
+
 /// `GET /api/v4/users/email/{email}`
 /// (<https://developers.mattermost.com/api-documentation/#/operations/GetUserByEmail>): the
 /// Mattermost user with this email, for linking a person who has no explicit `chat` entry.

@@ -298,13 +298,19 @@ pub fn looked_up(body: &str) -> Option<String> {
 /// What a Web API answer of 200 means: Slack says `ok: false` with an error code for most
 /// failures. The posted message is `CHANNEL:TS`; an error is `(worth retrying, code)`.
 pub fn posted(body: &str) -> Result<String, (bool, String)> {
+    let answer = web_api_answer(body)?;
+    match (answer["channel"].as_str(), answer["ts"].as_str()) {
+        (Some(channel), Some(ts)) => Ok(format!("{channel}:{ts}")),
+        _ => Err((false, "Slack's answer has no channel and ts".to_owned())),
+    }
+}
+
+/// A Web API answer of 200: the answer when `ok`, else `(worth retrying, Slack's error code)`.
+pub fn web_api_answer(body: &str) -> Result<Value, (bool, String)> {
     let answer: Value =
         serde_json::from_str(body).map_err(|_| (true, "Slack's answer is not JSON".to_owned()))?;
     if answer["ok"] == true {
-        return match (answer["channel"].as_str(), answer["ts"].as_str()) {
-            (Some(channel), Some(ts)) => Ok(format!("{channel}:{ts}")),
-            _ => Err((false, "Slack's answer has no channel and ts".to_owned())),
-        };
+        return Ok(answer);
     }
     let code = answer["error"]
         .as_str()
@@ -323,9 +329,129 @@ pub fn posted(body: &str) -> Result<String, (bool, String)> {
     Err((retry, code))
 }
 
+/// A Web API method called with a JSON body and the bot token.
+fn call(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    method: &str,
+    body: &Value,
+) -> reqwest::RequestBuilder {
+    client
+        .post(format!("{}/{method}", app.api_url.trim_end_matches('/')))
+        .bearer_auth(&app.bot_token)
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            "application/json; charset=utf-8",
+        )
+        .body(body.to_string())
+}
+
+/// `conversations.create` (<https://api.slack.com/methods/conversations.create>): a public
+/// channel; its id is the answer's `channel.id`.
+pub fn create_channel(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    name: &str,
+) -> reqwest::RequestBuilder {
+    call(
+        client,
+        app,
+        "conversations.create",
+        &json!({"name": name, "is_private": false}),
+    )
+}
+
+/// `conversations.invite` (<https://api.slack.com/methods/conversations.invite>): up to 1000
+/// users, comma-separated.
+pub fn invite(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    channel: &str,
+    users: &[String],
+) -> reqwest::RequestBuilder {
+    call(
+        client,
+        app,
+        "conversations.invite",
+        &json!({"channel": channel, "users": users.join(",")}),
+    )
+}
+
+/// `chat.postMessage` of plain text to a channel id.
+pub fn say(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    channel: &str,
+    text: &str,
+) -> reqwest::RequestBuilder {
+    call(
+        client,
+        app,
+        "chat.postMessage",
+        &json!({"channel": channel, "text": text}),
+    )
+}
+
+/// `conversations.history` (<https://api.slack.com/methods/conversations.history>) for the one
+/// message at `ts`: `latest` with `inclusive` and a limit of one.
+pub fn message_at(
+    client: &reqwest::Client,
+    app: &SlackApp,
+    channel: &str,
+    ts: &str,
+) -> reqwest::RequestBuilder {
+    client
+        .get(format!(
+            "{}/conversations.history",
+            app.api_url.trim_end_matches('/')
+        ))
+        .bearer_auth(&app.bot_token)
+        .query(&[
+            ("channel", channel),
+            ("latest", ts),
+            ("inclusive", "true"),
+            ("limit", "1"),
+        ])
+}
+
+/// A channel's name from an incident's number and title: Slack's rules (lower case letters,
+/// digits, hyphens and underscores, at most 80 characters).
+pub fn channel_name(number: i64, title: &str) -> String {
+    let mut name = format!("inc-{number}");
+    let mut slug = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if !slug.is_empty() {
+        name.push('-');
+        name.push_str(slug);
+    }
+    name.chars()
+        .take(80)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_names_keep_slacks_rules() {
+        assert_eq!(
+            channel_name(12, "Checkout is DOWN (EU)!"),
+            "inc-12-checkout-is-down-eu"
+        );
+        assert_eq!(channel_name(3, "결제 장애"), "inc-3");
+        let long = channel_name(7, &"a b ".repeat(100));
+        assert!(long.len() <= 80 && !long.ends_with('-'), "{long}");
+    }
 
     #[test]
     fn a_web_api_answer_is_a_message_id_or_an_error_sorted_by_whether_it_passes() {

@@ -77,6 +77,18 @@ impl crate::store::accounts::AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn chat_user_of(&self, app: &str, person: &str) -> crate::store::Result<Option<String>> {
+        let user = sqlx::query_scalar(
+            "SELECT chat_user FROM chat_users WHERE app = $1 AND person = $2 \
+             ORDER BY looked_up_at DESC LIMIT 1",
+        )
+        .bind(app)
+        .bind(person)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(user)
+    }
+
     async fn first_chat_request(
         &self,
         app: &str,

@@ -12,7 +12,7 @@ use crate::store::incidents::{
     RoleHolding, StatusUpdate, StoredForgeEvent, TimelineEntry,
 };
 
-const COLUMNS: &str = "seq, id, title, severity, priority, state, services, summary, customer_impact, impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, causing_deployment, declared_by, created_at, updated_at, last_update_at";
+const COLUMNS: &str = "seq, id, title, severity, priority, state, services, summary, customer_impact, impact_started_at, detected_at, acknowledged_at, mitigated_at, resolved_at, causing_deployment, declared_by, created_at, updated_at, last_update_at, chat_channels";
 
 fn incident_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Incident> {
     let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
@@ -41,6 +41,12 @@ fn incident_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Incid
         created_at: from_millis(row.try_get("created_at")?),
         updated_at: from_millis(row.try_get("updated_at")?),
         last_update_at: time("last_update_at")?,
+        chat_channels: row
+            .try_get::<String, _>("chat_channels")?
+            .split(',')
+            .filter(|channel| !channel.is_empty())
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -702,6 +708,34 @@ impl crate::store::incidents::IncidentStore for SqlStore {
             commanders.extend(rows);
         }
         Ok(commanders)
+    }
+
+    async fn add_incident_chat_channel(&self, id: &str, channel: &str) -> crate::store::Result<()> {
+        // Commas separate the channels; the condition makes a second call a no-op.
+        sqlx::query(
+            "UPDATE incidents SET chat_channels = CASE WHEN chat_channels = '' THEN $1 \
+               ELSE chat_channels || ',' || $1 END \
+             WHERE id = $2 AND ',' || chat_channels || ',' NOT LIKE '%,' || $1 || ',%'",
+        )
+        .bind(channel)
+        .bind(id)
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
+    async fn incident_of_chat_channel(
+        &self,
+        channel: &str,
+    ) -> crate::store::Result<Option<String>> {
+        let id = sqlx::query_scalar(
+            "SELECT id FROM incidents WHERE ',' || chat_channels || ',' LIKE '%,' || $1 || ',%' \
+             ORDER BY seq DESC LIMIT 1",
+        )
+        .bind(channel)
+        .fetch_optional(self.reader())
+        .await?;
+        Ok(id)
     }
 
     async fn alert_incidents(&self, alert_id: &str) -> crate::store::Result<Vec<String>> {

@@ -25,6 +25,10 @@ pub struct Slack {
     received: Arc<Mutex<Vec<Request>>>,
     /// Error codes to answer the next calls with, in order.
     errors: Arc<Mutex<VecDeque<&'static str>>>,
+    /// The channels the bot is in, `(id, name)`: `SLACK_CHANNELS` and those it made.
+    channels: Arc<Mutex<Vec<(String, String)>>>,
+    /// What people said in the channels, as `conversations.history` gives it.
+    said: Arc<Mutex<Vec<Value>>>,
 }
 
 pub const SLACK_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
@@ -41,14 +45,25 @@ impl Slack {
         let errors: Arc<Mutex<VecDeque<&'static str>>> = Arc::default();
         let next_ts = Arc::new(AtomicU64::new(100));
         let posted: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+        let channels: Arc<Mutex<Vec<(String, String)>>> = Arc::new(Mutex::new(
+            SLACK_CHANNELS
+                .iter()
+                .map(|id| ((*id).to_owned(), id.to_lowercase()))
+                .collect(),
+        ));
+        let said: Arc<Mutex<Vec<Value>>> = Arc::default();
         let handler = {
             let received = received.clone();
             let errors = errors.clone();
+            let channels = channels.clone();
+            let said = said.clone();
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let received = received.clone();
                 let errors = errors.clone();
                 let next_ts = next_ts.clone();
                 let posted = posted.clone();
+                let channels = channels.clone();
+                let said = said.clone();
                 async move {
                     received.lock().unwrap().push(Request {
                         method: method.clone(),
@@ -82,6 +97,98 @@ impl Slack {
                             ),
                             None => fail("users_not_found"),
                         };
+                    }
+                    let known = |id: &str| channels.lock().unwrap().iter().any(|(c, _)| c == id);
+                    if method == Method::GET && uri.path() == "/conversations.history" {
+                        if bearer.as_deref() != Some(SLACK_TOKEN) {
+                            return fail("invalid_auth");
+                        }
+                        let query: Vec<(String, String)> =
+                            serde_urlencoded::from_str(uri.query().unwrap_or_default())
+                                .unwrap_or_default();
+                        let arg = |name: &str| {
+                            query
+                                .iter()
+                                .find(|(k, _)| k == name)
+                                .map(|(_, v)| v.clone())
+                                .unwrap_or_default()
+                        };
+                        let channel = arg("channel");
+                        if !known(&channel) {
+                            return fail("channel_not_found");
+                        }
+                        // `latest` with `inclusive` and a limit of 1: the message at that ts.
+                        let latest = arg("latest");
+                        let inclusive = arg("inclusive") == "true";
+                        let messages: Vec<Value> = said
+                            .lock()
+                            .unwrap()
+                            .iter()
+                            .filter(|m| m["channel"] == channel.as_str())
+                            .filter(|m| {
+                                let ts = m["ts"].as_str().unwrap_or_default();
+                                latest.is_empty()
+                                    || ts < latest.as_str()
+                                    || (inclusive && ts == latest)
+                            })
+                            .rev()
+                            .take(arg("limit").parse().unwrap_or(100))
+                            .map(|m| {
+                                json!({"type": "message", "user": m["user"], "text": m["text"], "ts": m["ts"]})
+                            })
+                            .collect();
+                        return super::standins::json_answer(
+                            200,
+                            json!({"ok": true, "messages": messages, "has_more": false}),
+                        );
+                    }
+                    if method == Method::POST
+                        && matches!(
+                            uri.path(),
+                            "/conversations.create" | "/conversations.invite"
+                        )
+                    {
+                        if bearer.as_deref() != Some(SLACK_TOKEN) {
+                            return fail("invalid_auth");
+                        }
+                        let Ok(args) = serde_json::from_slice::<Value>(&body) else {
+                            return fail("invalid_json");
+                        };
+                        if uri.path() == "/conversations.invite" {
+                            let channel = args["channel"].as_str().unwrap_or_default();
+                            if !known(channel) {
+                                return fail("channel_not_found");
+                            }
+                            let users = args["users"].as_str().unwrap_or_default();
+                            if users.is_empty() || users.split(',').any(|u| !u.starts_with('U')) {
+                                return fail("user_not_found");
+                            }
+                            return super::standins::json_answer(
+                                200,
+                                json!({"ok": true, "channel": {"id": channel}}),
+                            );
+                        }
+                        // Slack's naming rules: lower case letters, digits, - and _, 80 at most.
+                        let name = args["name"].as_str().unwrap_or_default();
+                        let valid = !name.is_empty()
+                            && name.len() <= 80
+                            && name.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                            });
+                        if !valid {
+                            return fail("invalid_name_specials");
+                        }
+                        let mut list = channels.lock().unwrap();
+                        if list.iter().any(|(_, n)| n == name) {
+                            return fail("name_taken");
+                        }
+                        let id = format!("C0INC{:05}", list.len());
+                        list.push((id.clone(), name.to_owned()));
+                        return super::standins::json_answer(
+                            200,
+                            json!({"ok": true, "channel": {"id": id, "name": name, "is_channel": true,
+                                   "is_private": args["is_private"] == true, "creator": "U0FIREWATCH"}}),
+                        );
                     }
                     if method == Method::POST && uri.path() == "/views.open" {
                         if bearer.as_deref() != Some(SLACK_TOKEN) {
@@ -130,7 +237,7 @@ impl Slack {
                     if channel.is_empty() {
                         return fail("channel_not_found");
                     }
-                    if !SLACK_CHANNELS.contains(&channel) {
+                    if !known(channel) {
                         return fail("not_in_channel");
                     }
                     if args["text"].as_str().is_none_or(str::is_empty) && args["blocks"].is_null() {
@@ -185,7 +292,22 @@ impl Slack {
             api_url,
             received,
             errors,
+            channels,
+            said,
         }
+    }
+
+    /// The channels the bot made, `(id, name)`, in order.
+    pub fn made_channels(&self) -> Vec<(String, String)> {
+        self.channels.lock().unwrap()[SLACK_CHANNELS.len()..].to_vec()
+    }
+
+    /// A person says `text` in `channel`; the message's `ts`.
+    pub fn person_says(&self, channel: &str, user: &str, text: &str) -> String {
+        let mut said = self.said.lock().unwrap();
+        let ts = format!("1700000500.{:06}", said.len() + 1);
+        said.push(json!({"channel": channel, "user": user, "text": text, "ts": ts}));
+        ts
     }
 
     /// The next calls fail with these error codes, in order.
@@ -251,16 +373,20 @@ pub struct Mattermost {
 pub const MATTERMOST_TOKEN: &str = "9xuqwrwgstrb3mzrxb83nb357a";
 /// The channel the bot is a member of: Mattermost ids are 26 characters.
 pub const MATTERMOST_CHANNEL: &str = "4xp9fdt7pbgium38k9fwmiup3w";
+/// The team the bot makes incident channels in.
+pub const MATTERMOST_TEAM: &str = "team0000000000000000000000";
 
 impl Mattermost {
     pub async fn start() -> Mattermost {
         let received: Arc<Mutex<Vec<Request>>> = Arc::default();
         let next = Arc::new(AtomicU64::new(1));
+        let channels = Arc::new(Mutex::new(vec![MATTERMOST_CHANNEL.to_owned()]));
         let handler = {
             let received = received.clone();
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let received = received.clone();
                 let next = next.clone();
+                let channels = channels.clone();
                 async move {
                     received.lock().unwrap().push(Request {
                         method: method.clone(),
@@ -331,6 +457,55 @@ impl Mattermost {
                         }
                         return super::standins::json_answer(200, json!({"status": "OK"}));
                     }
+                    let bearer_ok = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.strip_prefix("Bearer "))
+                        == Some(MATTERMOST_TOKEN);
+                    if method == Method::POST && uri.path().starts_with("/api/v4/channels") {
+                        if !bearer_ok {
+                            return error(
+                                401,
+                                "api.context.session_expired.app_error",
+                                "Invalid or expired session, please login again.",
+                            );
+                        }
+                        let args: Value = serde_json::from_slice(&body).unwrap_or_default();
+                        if let Some(rest) = uri.path().strip_prefix("/api/v4/channels/") {
+                            let channel = rest.strip_suffix("/members").unwrap_or_default();
+                            if !channels.lock().unwrap().iter().any(|c| c == channel) {
+                                return error(
+                                    404,
+                                    "app.channel.get.existing.app_error",
+                                    "Unable to find the existing channel.",
+                                );
+                            }
+                            return super::standins::json_answer(
+                                201,
+                                json!({"channel_id": channel, "user_id": args["user_id"], "roles": "channel_user"}),
+                            );
+                        }
+                        let name = args["name"].as_str().unwrap_or_default();
+                        let valid = (2..=64).contains(&name.len())
+                            && name.chars().all(|c| {
+                                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                            });
+                        if args["team_id"] != MATTERMOST_TEAM || !valid || args["type"] != "O" {
+                            return error(
+                                400,
+                                "model.channel.is_valid.2_or_more.app_error",
+                                "Name must be 2 or more lowercase alphanumeric characters.",
+                            );
+                        }
+                        let mut list = channels.lock().unwrap();
+                        let id = format!("chan{:022}", list.len());
+                        list.push(id.clone());
+                        return super::standins::json_answer(
+                            201,
+                            json!({"id": id, "team_id": MATTERMOST_TEAM, "type": "O", "name": name,
+                                   "display_name": args["display_name"]}),
+                        );
+                    }
                     let updating = uri
                         .path()
                         .strip_prefix("/api/v4/posts/")
@@ -377,7 +552,8 @@ impl Mattermost {
                                    "edit_at": 1_793_581_260_000_i64}),
                         );
                     }
-                    if post["channel_id"].as_str() != Some(MATTERMOST_CHANNEL) {
+                    let channel = post["channel_id"].as_str().unwrap_or_default();
+                    if !channels.lock().unwrap().iter().any(|c| c == channel) {
                         return error(
                             403,
                             "api.context.permissions.app_error",
@@ -390,7 +566,7 @@ impl Mattermost {
                         json!({
                             "id": id, "create_at": 1_793_581_200_000_i64, "update_at": 1_793_581_200_000_i64,
                             "edit_at": 0, "delete_at": 0, "is_pinned": false,
-                            "user_id": "bot0firewatch0000000000000", "channel_id": MATTERMOST_CHANNEL,
+                            "user_id": "bot0firewatch0000000000000", "channel_id": channel,
                             "root_id": "", "original_id": "", "message": post["message"],
                             "type": "", "props": post["props"], "hashtag": "", "pending_post_id": "",
                         }),
