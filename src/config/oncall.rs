@@ -392,6 +392,22 @@ impl std::fmt::Display for Target {
 
 impl EscalationPolicyConfig {
     /// When an escalation started at `now` runs its first step.
+    /// The policy of a person paged by hand (`person:ID`, a name no configured policy can
+    /// have): one step, now, to that person through their notification rules; no repeat.
+    pub fn direct(name: &str) -> Option<EscalationPolicyConfig> {
+        let person = name.strip_prefix("person:")?;
+        Some(EscalationPolicyConfig {
+            id: name.to_owned(),
+            name: None,
+            repeat: 0,
+            steps: vec![StepConfig {
+                after: None,
+                after_minutes: None,
+                notify: vec![format!("person:{person}")],
+            }],
+        })
+    }
+
     pub fn first_step_at(&self, now: jiff::Timestamp) -> jiff::Timestamp {
         let delay = self
             .steps

@@ -802,6 +802,7 @@ const HELP: &str = "`/fw oncall [team]`: who is on call now and next\n\
 `/fw incident declare \"title\" [SEV1-SEV4] [service …]`: declare an incident\n\
 `/fw incident update NUMBER investigating|identified|monitoring|resolved \"message\" [public]`: \
 post a status update\n\
+`/fw page PERSON \"message\"`: page someone now, through their notification rules\n\
 `/fw note \"text\"`: in an incident's channel, a starred note on its timeline\n\
 `/fw help`: this";
 
@@ -818,7 +819,7 @@ async fn command(
     let needed = match word(0) {
         "" | "help" => return Ok(Said::to_them(help())),
         "oncall" => Role::Viewer,
-        "ack" | "resolve" | "incident" | "note" => Role::Responder,
+        "ack" | "resolve" | "incident" | "note" | "page" => Role::Responder,
         other => {
             return Ok(Said::to_them(format!(
                 "There is no `{} {other}`.\n{}",
@@ -842,6 +843,26 @@ async fn command(
         (verb @ ("ack" | "resolve"), id) => {
             Ok(Said::to_them(ack_or_resolve(state, verb, id, &by).await?))
         }
+        ("page", who) if !who.is_empty() && !word(2).is_empty() => {
+            let Some(person) = find_person(config, app, who) else {
+                return Ok(Said::to_them(format!(
+                    "There is nobody \"{who}\" in [[people]]: name them by id or name."
+                )));
+            };
+            let message = words[2..].join(" ");
+            match crate::oncall::ops::page_person(state, &person.id, &message, &by).await {
+                Ok(_) => Ok(Said::to_them(format!(
+                    "Paging {} now, through their notification rules, until they acknowledge.",
+                    person.display_name()
+                ))),
+                Err(crate::oncall::ops::PageError::Store(error)) => Err(error.into()),
+                Err(refused) => Ok(Said::to_them(format!("Not paged: {refused}."))),
+            }
+        }
+        ("page", _) => Ok(Said::to_them(format!(
+            "Who, and why? `{} page PERSON \"message\"`",
+            typed.slash()
+        ))),
         ("note", "") => Ok(Said::to_them(format!(
             "What should the note say? `{} note \"text\"`",
             typed.slash()
@@ -903,6 +924,26 @@ async fn command(
             typed.slash()
         ))),
     }
+}
+
+/// A person named in a command: by id, by name (any case), or as Slack writes a mention
+/// (`<@U024BE7LH>` or `<@U024BE7LH|ann>`) of a linked user.
+fn find_person<'c>(
+    config: &'c Config,
+    app: &str,
+    who: &str,
+) -> Option<&'c crate::config::oncall::PersonConfig> {
+    let who = who.trim_start_matches('@');
+    if let Some(mention) = who.strip_prefix("<@").and_then(|m| m.strip_suffix('>')) {
+        let user = mention.split('|').next().unwrap_or_default();
+        return config.person_for_chat(app, user);
+    }
+    config.person(who).or_else(|| {
+        config
+            .people
+            .iter()
+            .find(|person| person.display_name().eq_ignore_ascii_case(who))
+    })
 }
 
 /// `incident declare "title" [SEV] [service …]`: the channel is told.

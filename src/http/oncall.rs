@@ -277,15 +277,15 @@ pub async fn test_page(
     state.authorize(&headers, Scope::OncallWrite).await?;
     match crate::oncall::ops::test_page(&state, &id).await {
         Ok(pages) => Ok((StatusCode::ACCEPTED, Json(json!({ "pages": pages })))),
-        Err(crate::oncall::ops::TestPageError::UnknownPerson(_)) => {
+        Err(crate::oncall::ops::PageError::UnknownPerson(_)) => {
             Err(ApiError::not_found("person"))
         }
-        Err(error @ crate::oncall::ops::TestPageError::NoContact(_)) => Err(ApiError::new(
+        Err(error @ crate::oncall::ops::PageError::NoContact(_)) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "no_contact",
             error.to_string(),
         )),
-        Err(crate::oncall::ops::TestPageError::Store(error)) => Err(error.into()),
+        Err(crate::oncall::ops::PageError::Store(error)) => Err(error.into()),
     }
 }
 

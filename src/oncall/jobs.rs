@@ -119,7 +119,11 @@ async fn plan_step(
     now: Timestamp,
 ) -> Result<StepPlan, StoreError> {
     let mut plan = StepPlan::default();
-    let Some(policy) = config.escalation_policy(&escalation.policy) else {
+    let direct = crate::config::oncall::EscalationPolicyConfig::direct(&escalation.policy);
+    let Some(policy) = config
+        .escalation_policy(&escalation.policy)
+        .or(direct.as_ref())
+    else {
         plan.log.push((
             "exhausted".into(),
             format!(

@@ -174,13 +174,13 @@ pub async fn resolve(
 
 /// "Send me a test page": one page through every contact method the person has, at once.
 /// Returns the pages' ids.
-pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, TestPageError> {
+pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, PageError> {
     let config = state.config.current();
     let person = config
         .person(person_id)
-        .ok_or_else(|| TestPageError::UnknownPerson(person_id.to_owned()))?;
+        .ok_or_else(|| PageError::UnknownPerson(person_id.to_owned()))?;
     if person.contacts.is_empty() {
-        return Err(TestPageError::NoContact(person_id.to_owned()));
+        return Err(PageError::NoContact(person_id.to_owned()));
     }
     let now = state.clock.now();
     let batch = crate::store::new_id(now);
@@ -211,11 +211,44 @@ pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, 
     Ok(ids)
 }
 
+/// Pages a person now, by hand (`/fw page`): an escalation of its own whose one step reaches
+/// them through their notification rules, acknowledged like any page. Its id.
+pub async fn page_person(
+    state: &Context,
+    person_id: &str,
+    message: &str,
+    by: &str,
+) -> Result<String, PageError> {
+    let config = state.config.current();
+    let person = config
+        .person(person_id)
+        .ok_or_else(|| PageError::UnknownPerson(person_id.to_owned()))?;
+    if person.contacts.is_empty() {
+        return Err(PageError::NoContact(person.display_name().to_owned()));
+    }
+    let now = state.clock.now();
+    let start = crate::store::oncall::EscalationStart {
+        key: format!("direct:{}", crate::store::new_id(now)),
+        policy: format!("person:{}", person.id),
+        service: None,
+        summary: format!("{} (paged by {by})", message.trim()),
+        // Someone chose to wake this person: it rings like a critical alert.
+        severity: "critical".into(),
+        alert_id: None,
+        incident_id: None,
+        first_step_at: now,
+    };
+    let id = state.store.start_escalation(&start, now).await?;
+    state.jobs_added.notify_one();
+    tracing::info!(escalation = %id, person = %person.id, by, "a person paged by hand");
+    Ok(id)
+}
+
 #[derive(Debug, thiserror::Error)]
-pub enum TestPageError {
+pub enum PageError {
     #[error("no person \"{0}\" in [[people]]")]
     UnknownPerson(String),
-    #[error("{0} has no contact method to send a test page to")]
+    #[error("{0} has no contact method to page")]
     NoContact(String),
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -286,6 +286,14 @@ pub trait OncallStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool>;
 
+    /// Starts an escalation on its own (a person paged by hand), with its first step's timer;
+    /// its id. One already open under the same key is returned instead.
+    async fn start_escalation(
+        &self,
+        start: &crate::store::oncall::EscalationStart,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<String>;
+
     /// Stops an escalation for everyone; `None` when it was not active. Returns it after.
     async fn acknowledge_escalation(
         &self,

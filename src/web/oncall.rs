@@ -553,7 +553,7 @@ pub async fn test_page(
     };
     match crate::oncall::ops::test_page(&state, &person.id).await {
         Ok(_) => Ok(Redirect::to("/oncall?changed=test_page").into_response()),
-        Err(crate::oncall::ops::TestPageError::Store(error)) => Err(error.into()),
+        Err(crate::oncall::ops::PageError::Store(error)) => Err(error.into()),
         Err(error) => Err(PageError::BadRequest(error.to_string())),
     }
 }

@@ -1677,3 +1677,52 @@ async fn a_declared_incident_gets_its_own_channels_and_a_marked_message_is_starr
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn fw_page_pages_a_person_now_through_their_notification_rules() {
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let phone = crate::support::Destination::start().await;
+        let extra = format!(
+            "\n[[people]]\nid = \"dan\"\nname = \"Dan\"\ncontacts = [ {{ name = \"phone\", kind = \"webhook\", url = \"{}\" }} ]\n",
+            phone.url
+        );
+        let (_slack, _mattermost, app, _alert) =
+            one_alert_posted(backend, &extra, &[("ann", Role::Responder)]).await;
+
+        let answer = run_slash(
+            &app,
+            ANN,
+            r#"page Dan "The ledger is stuck; can you look?""#,
+        )
+        .await;
+        assert_eq!(answer["response_type"], "ephemeral");
+        assert_eq!(
+            answer["text"],
+            "Paging Dan now, through their notification rules, until they acknowledge."
+        );
+        let page = phone.wait_for(1).await[0].json();
+        let said = page.to_string();
+        assert!(
+            said.contains("The ledger is stuck; can you look? (paged by user:ann)"),
+            "{page}"
+        );
+        assert!(
+            said.contains("/a/"),
+            "the page carries its acknowledge link: {page}"
+        );
+
+        // A mention of a linked user names them; someone with no contact is not paged.
+        let answer = run_slash(&app, ANN, &format!(r#"page <@{VIC}|vic> "Hello""#)).await;
+        assert_eq!(
+            answer["text"],
+            "Not paged: Vic has no contact method to page."
+        );
+        let answer = run_slash(&app, ANN, r#"page nobody "Hello""#).await;
+        assert_eq!(
+            answer["text"],
+            "There is nobody \"nobody\" in [[people]]: name them by id or name."
+        );
+        app.stop().await;
+    }
+}

@@ -521,6 +521,23 @@ impl crate::store::oncall::OncallStore for SqlStore {
         Ok(true)
     }
 
+    async fn start_escalation(
+        &self,
+        start: &crate::store::oncall::EscalationStart,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<String> {
+        let mut transaction = self.writer().begin().await?;
+        Self::apply_paging_change(&mut transaction, &PagingChange::Fire(start.clone()), now)
+            .await?;
+        let id: String =
+            sqlx::query_scalar("SELECT id FROM escalations WHERE key = $1 AND ended_at IS NULL")
+                .bind(&start.key)
+                .fetch_one(&mut *transaction)
+                .await?;
+        transaction.commit().await?;
+        Ok(id)
+    }
+
     async fn acknowledge_escalation(
         &self,
         id: &str,
