@@ -480,6 +480,9 @@ impl Linked {
 /// People matched by email at most this many at a time, so a click is answered in time.
 const EMAIL_LOOKUPS: usize = 50;
 
+/// How long the lookups may take together, inside Slack's three seconds.
+const EMAIL_LOOKUP_DEADLINE: Duration = Duration::from_millis(1500);
+
 /// The person a chat user is by email: one matched before, or, failing that, the people with
 /// an email and no explicit `chat` entry for the app, each looked up on the platform (Slack's
 /// `users.lookupByEmail`, Mattermost's `users/email`); every match is kept.
@@ -504,7 +507,8 @@ async fn by_email(
         .filter(|person| !person.chat.iter().any(|link| link.app == app_name))
         .filter_map(|person| person.email.as_deref().map(|email| (person, email)))
         .take(EMAIL_LOOKUPS);
-    let mut matches = Vec::new();
+    // All at once, and no longer than the deadline together: Slack waits three seconds.
+    let mut lookups = tokio::task::JoinSet::new();
     for (person, email) in candidates {
         let (request, read): (reqwest::RequestBuilder, fn(&str) -> Option<String>) = match app {
             ChatAppConfig::Slack(slack) => (
@@ -518,14 +522,21 @@ async fn by_email(
                 crate::integrations::outbound::mattermost::looked_up,
             ),
         };
-        let Ok(response) = request.send().await else {
-            continue;
-        };
-        if !response.status().is_success() {
-            continue;
-        }
-        if let Some(found) = response.text().await.ok().as_deref().and_then(read) {
-            matches.push((found, person.id.clone()));
+        let person = person.id.clone();
+        lookups.spawn(async move {
+            let response = request.send().await.ok()?;
+            if !response.status().is_success() {
+                return None;
+            }
+            let found = read(&response.text().await.ok()?)?;
+            Some((found, person))
+        });
+    }
+    let mut matches = Vec::new();
+    let deadline = tokio::time::Instant::now() + EMAIL_LOOKUP_DEADLINE;
+    while let Ok(Some(done)) = tokio::time::timeout_at(deadline, lookups.join_next()).await {
+        if let Ok(Some(found)) = done {
+            matches.push(found);
         }
     }
     if !matches.is_empty() {

@@ -277,9 +277,7 @@ pub async fn test_page(
     state.authorize(&headers, Scope::OncallWrite).await?;
     match crate::oncall::ops::test_page(&state, &id).await {
         Ok(pages) => Ok((StatusCode::ACCEPTED, Json(json!({ "pages": pages })))),
-        Err(crate::oncall::ops::PageError::UnknownPerson(_)) => {
-            Err(ApiError::not_found("person"))
-        }
+        Err(crate::oncall::ops::PageError::UnknownPerson(_)) => Err(ApiError::not_found("person")),
         Err(error @ crate::oncall::ops::PageError::NoContact(_)) => Err(ApiError::new(
             StatusCode::CONFLICT,
             "no_contact",

@@ -1726,3 +1726,37 @@ async fn fw_page_pages_a_person_now_through_their_notification_rules() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_deleted_message_is_said_anew_and_the_next_change_updates_the_new_one() {
+    for backend in backends() {
+        let (slack, _mattermost, app, alert) = one_alert_posted(backend, "", &[]).await;
+        slack.delete_message("1700000000.000100");
+        let (status, _) = app
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/alerts/{alert}/acknowledge"),
+                Some(&app.admin_token),
+            )
+            .await;
+        assert_eq!(status, 200);
+        app.idle().await;
+        let paths: Vec<String> = slack.received().iter().map(|r| r.path.clone()).collect();
+        assert_eq!(
+            paths,
+            ["/chat.postMessage", "/chat.update", "/chat.postMessage"],
+            "the update finds no message, so it is posted again"
+        );
+        let delivered = notifications(&app, "destination=cloud-chat&state=delivered").await;
+        assert!(
+            delivered.iter().any(|n| n["chat_message"]
+                == format!("{}:1700000000.000101", SLACK_CHANNELS[0]).as_str()),
+            "{delivered:?}"
+        );
+        post(&app, &group(&[("f-a", "api-1", "resolved")])).await;
+        app.idle().await;
+        let last = slack.received().last().unwrap().json();
+        assert_eq!(last["ts"], "1700000000.000101", "{last}");
+        app.stop().await;
+    }
+}

@@ -130,13 +130,21 @@ pub async fn deliver(
         }
         DestinationConfig::Slack(slack) => match (app, &slack.url) {
             (Some(ChatAppConfig::Slack(app)), _) => {
-                let request = match replaces {
-                    Some(posted) => {
-                        slack::update_message(client, app, slack, posted, words, buttons)
-                    }
-                    None => slack::post_message(client, app, slack, words, buttons),
+                let post = || slack::post_message(client, app, slack, words, buttons);
+                let Some(posted) = replaces else {
+                    return through_app(post(), timeout, now, slack::posted).await;
                 };
-                return through_app(request, timeout, now, slack::posted).await;
+                let update = slack::update_message(client, app, slack, posted, words, buttons);
+                let updated = through_app(update, timeout, now, slack::posted).await;
+                // Someone deleted the message: say it anew rather than not at all.
+                return match updated {
+                    DeliveryResult::Rejected { ref error, .. }
+                        if error == "message_not_found" || error == "cant_update_message" =>
+                    {
+                        through_app(post(), timeout, now, slack::posted).await
+                    }
+                    other => other,
+                };
             }
             (_, Some(url)) => post_json(client, url, &slack::render(words, slack)),
             _ => return no_way(destination),
@@ -148,13 +156,20 @@ pub async fn deliver(
                     callback,
                     now,
                 };
-                let request = match replaces {
-                    Some(post) => {
-                        mattermost::update_post(client, app, mattermost, post, words, &buttons)
-                    }
-                    None => mattermost::create_post(client, app, mattermost, words, &buttons),
+                let create = || mattermost::create_post(client, app, mattermost, words, &buttons);
+                let Some(post) = replaces else {
+                    return through_app(create(), timeout, now, mattermost::posted).await;
                 };
-                return through_app(request, timeout, now, mattermost::posted).await;
+                let update =
+                    mattermost::update_post(client, app, mattermost, post, words, &buttons);
+                let updated = through_app(update, timeout, now, mattermost::posted).await;
+                // The post was deleted: say it anew rather than not at all.
+                return match updated {
+                    DeliveryResult::Rejected { status: 404, .. } => {
+                        through_app(create(), timeout, now, mattermost::posted).await
+                    }
+                    other => other,
+                };
             }
             (_, Some(url)) => post_json(client, url, &mattermost::render(words, mattermost)),
             _ => return no_way(destination),

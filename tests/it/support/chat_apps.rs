@@ -29,6 +29,8 @@ pub struct Slack {
     channels: Arc<Mutex<Vec<(String, String)>>>,
     /// What people said in the channels, as `conversations.history` gives it.
     said: Arc<Mutex<Vec<Value>>>,
+    /// The messages the bot posted, `(channel, ts)`.
+    posted: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 pub const SLACK_TOKEN: &str = "xoxb-17653672481-19874698323-pdFZKVeTuE8sk7oOcBrzbqgy";
@@ -57,6 +59,7 @@ impl Slack {
             let errors = errors.clone();
             let channels = channels.clone();
             let said = said.clone();
+            let posted = posted.clone();
             move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                 let received = received.clone();
                 let errors = errors.clone();
@@ -294,7 +297,16 @@ impl Slack {
             errors,
             channels,
             said,
+            posted,
         }
+    }
+
+    /// Someone deletes the bot's message at `ts`: updating it is `message_not_found` now.
+    pub fn delete_message(&self, ts: &str) {
+        self.posted
+            .lock()
+            .unwrap()
+            .retain(|(_, posted)| posted != ts);
     }
 
     /// The channels the bot made, `(id, name)`, in order.
