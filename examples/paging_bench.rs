@@ -10,7 +10,11 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::Value;
+
+#[path = "bench_support/mod.rs"]
+mod bench_support;
+use bench_support::{alertmanager, free_port, quantiles, wait_ready, work_dir};
 
 const TOKEN: &str = "bench-token";
 
@@ -98,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
     let phone = format!("http://{}/page", listener.local_addr()?);
     tokio::spawn(async move { axum::serve(listener, receiver).await });
 
-    let work = tempfile_dir()?;
+    let work = work_dir("paging")?;
     let port = free_port()?;
     let config = format!(
         r#"
@@ -449,73 +453,12 @@ async fn probe(
     }
 }
 
-/// An Alertmanager webhook (v4) with `count` firing critical alerts of one group.
-fn alertmanager(alertname: &str, service: &str, count: usize, round: u64) -> String {
-    let alerts: Vec<Value> = (0..count)
-        .map(|n| {
-            json!({
-                "status": "firing",
-                "labels": {"alertname": alertname, "service": service, "severity": "critical", "instance": format!("{service}-{n}")},
-                "annotations": {"summary": format!("{alertname} {n} on {service}")},
-                "startsAt": "2026-11-02T00:59:00Z",
-                "endsAt": "0001-01-01T00:00:00Z",
-                "generatorURL": "http://prometheus:9090/graph",
-                "fingerprint": format!("{alertname}-{n}-{}", round % 4),
-            })
-        })
-        .collect();
-    json!({
-        "version": "4",
-        "groupKey": format!("{{}}:{{alertname=\"{alertname}\"}}"),
-        "truncatedAlerts": 0,
-        "status": "firing",
-        "receiver": "firewatch",
-        "groupLabels": {"alertname": alertname},
-        "commonLabels": {"alertname": alertname, "service": service, "severity": "critical"},
-        "commonAnnotations": {},
-        "externalURL": "http://alertmanager:9093",
-        "alerts": alerts,
-    })
-    .to_string()
-}
-
 fn report(what: &str, latencies: &mut [Duration]) {
     let slowest_answer = SLOWEST_ANSWER.swap(0, Ordering::Relaxed) as f64 / 1000.0;
-    latencies.sort();
-    let at = |quantile: f64| {
-        let index = ((latencies.len() as f64 - 1.0) * quantile).round() as usize;
-        latencies[index].as_secs_f64() * 1000.0
-    };
+    let (p50, p99, max) = quantiles(latencies);
     println!(
-        "alert to first page, {what}: n={} p50={:.1} ms p99={:.1} ms max={:.1} ms \
+        "alert to first page, {what}: n={} p50={p50:.1} ms p99={p99:.1} ms max={max:.1} ms \
          (the slowest intake answer among them: {slowest_answer:.1} ms)",
         latencies.len(),
-        at(0.50),
-        at(0.99),
-        at(1.0)
     );
-}
-
-async fn wait_ready(client: &reqwest::Client, base: &str) -> anyhow::Result<()> {
-    for _ in 0..200 {
-        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
-            if response.status().is_success() {
-                return Ok(());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("the server did not become ready")
-}
-
-fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("firewatch-paging-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
 }

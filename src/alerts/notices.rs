@@ -33,7 +33,8 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
 }
 
 /// The buttons a chat app's message about the alert carries in its state after this notice:
-/// Acknowledge and Resolve while it fires, Resolve once acknowledged, none once resolved.
+/// Acknowledge and Resolve while it fires (and Escalate now when the fire pages someone),
+/// Resolve once acknowledged, none once resolved.
 pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
     use crate::integrations::outbound::Button;
     if event.kind != NOTICE_KIND {
@@ -55,7 +56,14 @@ pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::
         value,
         primary: false,
     };
+    let escalate = Button {
+        action: "escalate",
+        label: "Escalate now",
+        value: format!("alert:{}", notice.alert.id),
+        primary: false,
+    };
     match notice.change {
+        AlertChange::Fired if notice.pages => vec![acknowledge, resolve, escalate],
         AlertChange::Fired | AlertChange::Silenced => vec![acknowledge, resolve],
         AlertChange::Acknowledged => vec![resolve],
         AlertChange::Resolved => Vec::new(),
@@ -94,6 +102,10 @@ pub struct AlertNotice {
     /// This fire made the alert flapping: its next turns are held back until it is steady.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub started_flapping: bool,
+    /// The fire pages someone (a critical alert on a service with an escalation policy), so
+    /// its message can escalate at once.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pages: bool,
 }
 
 /// What a notification group's notice carries (kind `alert_group`).
@@ -442,6 +454,10 @@ fn notice_event(
         cause: transition.cause.clone(),
         alert: NoticeAlert::from(alert),
         started_flapping: transition.started_flapping,
+        pages: matches!(
+            paging_change(config, transition, &[], now),
+            Some(crate::store::oncall::PagingChange::Fire(_))
+        ),
     };
     notice_row(
         config,
@@ -775,6 +791,7 @@ mod tests {
             cause: "alertmanager:prometheus".into(),
             alert: NoticeAlert::from(alert),
             started_flapping: false,
+            pages: false,
         };
         let event = EventMessage {
             id: "e".into(),
@@ -843,6 +860,7 @@ mod tests {
             cause: "alertmanager:prometheus".into(),
             alert: NoticeAlert::from(&alert(AlertState::Firing, 3)),
             started_flapping: true,
+            pages: false,
         };
         let message = super::message(&event(
             NOTICE_KIND,

@@ -181,8 +181,9 @@ async fn act(
         return act_on_incident(state, config, app, chat_user, &action.action_id, incident).await;
     }
     let change = match action.action_id.as_str() {
-        "ack" => AlertChange::Acknowledged,
-        "resolve" => AlertChange::Resolved,
+        "ack" => Some(AlertChange::Acknowledged),
+        "resolve" => Some(AlertChange::Resolved),
+        "escalate" => None,
         other => return Ok(Answer::Say(format!("Firewatch has no button \"{other}\"."))),
     };
     let Some(alert) = value.strip_prefix("alert:") else {
@@ -191,6 +192,16 @@ async fn act(
     let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
         Ok(linked) => linked.by(),
         Err(why) => return Ok(Answer::Say(why)),
+    };
+    let Some(change) = change else {
+        return Ok(
+            match crate::oncall::ops::escalate_alert_now(state, alert, &by).await? {
+                0 => Answer::Say(
+                    "Nothing to escalate: nobody is being paged for this alert now.".into(),
+                ),
+                _ => Answer::Say("Escalated: the next step of its policy pages now.".into()),
+            },
+        );
     };
     match crate::alerts::ops::change_alert(state, alert, change, &by).await {
         Ok(Some(_)) => {

@@ -211,6 +211,35 @@ pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, 
     Ok(ids)
 }
 
+/// "Escalate now" on an alert: each of its active escalations runs its next step at once,
+/// rather than when it is due. How many did.
+pub async fn escalate_alert_now(
+    state: &Context,
+    alert_id: &str,
+    by: &str,
+) -> Result<usize, StoreError> {
+    let now = state.clock.now();
+    let mut escalated = 0;
+    for escalation in state.store.alert_escalations(alert_id).await? {
+        if escalation.state != EscalationState::Active {
+            continue;
+        }
+        if state
+            .store
+            .escalate_now(&escalation.id, by, now)
+            .await?
+            .is_some()
+        {
+            escalated += 1;
+        }
+    }
+    if escalated > 0 {
+        state.jobs_added.notify_one();
+        tracing::info!(alert = alert_id, by, "escalated now");
+    }
+    Ok(escalated)
+}
+
 /// Pages a person now, by hand (`/fw page`): an escalation of its own whose one step reaches
 /// them through their notification rules, acknowledged like any page. Its id.
 pub async fn page_person(

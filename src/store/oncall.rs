@@ -286,6 +286,15 @@ pub trait OncallStore {
         now: jiff::Timestamp,
     ) -> crate::store::Result<bool>;
 
+    /// Runs an active escalation's next step now instead of when it is due, and says so on its
+    /// log; `None` when it is not active or has no step left.
+    async fn escalate_now(
+        &self,
+        id: &str,
+        by: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Option<crate::store::oncall::Escalation>>;
+
     /// Starts an escalation on its own (a person paged by hand), with its first step's timer;
     /// its id. One already open under the same key is returned instead.
     async fn start_escalation(

@@ -1760,3 +1760,79 @@ async fn a_deleted_message_is_said_anew_and_the_next_change_updates_the_new_one(
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn escalate_now_on_a_paging_alerts_message_pages_the_next_step_at_once() {
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let first = crate::support::Destination::start().await;
+        let second = crate::support::Destination::start().await;
+        let extra = format!(
+            r#"
+[[people]]
+id = "dan"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{first}" }} ]
+
+[[people]]
+id = "eve"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{second}" }} ]
+
+[[escalation_policies]]
+id = "platform"
+steps = [ {{ after = "0m", notify = ["person:dan"] }}, {{ after = "30m", notify = ["person:eve"] }} ]
+
+[[services]]
+id = "platform"
+escalation_policy = "platform"
+"#,
+            first = first.url,
+            second = second.url,
+        );
+        let (slack, _mattermost, app, alert) =
+            one_alert_posted(backend, &extra, &[("ann", Role::Responder)]).await;
+        let posted = slack.received()[0].json();
+        assert_eq!(
+            action_ids(&posted),
+            ["ack", "resolve", "escalate"],
+            "{posted}"
+        );
+        first.wait_for(1).await;
+
+        // Ann escalates: Eve is paged now, not in 30 minutes, and Ann is told so.
+        let (status, _) = send_interaction(
+            &app,
+            serde_json::from_str(&percent_payload(&click(
+                ANN,
+                "escalate",
+                &format!("alert:{alert}"),
+            )))
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let page = second.wait_for(1).await[0].json();
+        assert!(
+            page.to_string().contains("HighLatency") || page.to_string().contains("p99"),
+            "{page}"
+        );
+        app.idle().await;
+        let told = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/chat.postEphemeral")
+            .expect("Ann is told")
+            .json();
+        assert_eq!(
+            told["text"],
+            "Escalated: the next step of its policy pages now."
+        );
+        let escalations = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert!(
+            escalations
+                .to_string()
+                .contains("Escalated now by user:ann"),
+            "{escalations}"
+        );
+        app.stop().await;
+    }
+}

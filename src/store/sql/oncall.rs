@@ -521,6 +521,54 @@ impl crate::store::oncall::OncallStore for SqlStore {
         Ok(true)
     }
 
+    async fn escalate_now(
+        &self,
+        id: &str,
+        by: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Option<crate::store::oncall::Escalation>> {
+        let mut transaction = self.writer().begin().await?;
+        let row = sqlx::query(&format!(
+            "SELECT state, step, round FROM escalations WHERE id = $1{ROW_LOCK}"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *transaction)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let state: String = row.try_get("state")?;
+        let step: i64 = row.try_get("step")?;
+        let round: i64 = row.try_get("round")?;
+        if state != "active" || step < 0 {
+            return Ok(None);
+        }
+        sqlx::query("UPDATE escalations SET next_step_at = $1 WHERE id = $2")
+            .bind(now.as_millisecond())
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        // The step's timer is made once per key: bring it forward rather than make another.
+        sqlx::query(
+            "UPDATE jobs SET run_at = $1, updated_at = $1 WHERE dedup_key = $2 AND state = 'pending'",
+        )
+        .bind(now.as_millisecond())
+        .bind(format!("escalation-step:{id}:{round}:{step}"))
+        .execute(&mut *transaction)
+        .await?;
+        Self::log_escalation(
+            &mut transaction,
+            id,
+            now,
+            "escalated",
+            &format!("Escalated now by {by}: the next step runs at once"),
+            Some(by),
+        )
+        .await?;
+        transaction.commit().await?;
+        Ok(Some(self.get_escalation(id).await?))
+    }
+
     async fn start_escalation(
         &self,
         start: &crate::store::oncall::EscalationStart,
