@@ -177,6 +177,10 @@ async fn act(
             .await
             .map(Answer::from);
     }
+    if let Some(escalation) = value.strip_prefix("escalation:") {
+        return act_on_escalation(state, config, app, chat_user, &action.action_id, escalation)
+            .await;
+    }
     if let Some(incident) = value.strip_prefix("incident:") {
         return act_on_incident(state, config, app, chat_user, &action.action_id, incident).await;
     }
@@ -213,6 +217,59 @@ async fn act(
             change.as_str()
         ))),
         Err(StoreError::NotFound) => Ok(Answer::Say("That alert no longer exists.".into())),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Acknowledge, Resolve or Escalate now on a page.
+async fn act_on_escalation(
+    state: &AppState,
+    config: &Config,
+    app: &str,
+    chat_user: &str,
+    action: &str,
+    escalation: &str,
+) -> Result<Answer, ApiError> {
+    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+        Ok(linked) => linked.by(),
+        Err(why) => return Ok(Answer::Say(why)),
+    };
+    let done = match action {
+        "ack" => crate::oncall::ops::acknowledge(state, escalation, &by).await,
+        "resolve" => crate::oncall::ops::resolve(state, escalation, &by).await,
+        "escalate" => {
+            let now = state.clock.now();
+            let escalated = state.store.escalate_now(escalation, &by, now).await;
+            state.jobs_added.notify_one();
+            return Ok(match escalated {
+                Ok(Some(_)) => {
+                    Answer::Say("Escalated: the next step of its policy pages now.".into())
+                }
+                Ok(None) => Answer::Say(
+                    "Nothing to escalate: the page was acknowledged, resolved, or has paged \
+                     everyone its policy names."
+                        .into(),
+                ),
+                Err(StoreError::NotFound) => Answer::Say("That page no longer exists.".into()),
+                Err(error) => return Err(error.into()),
+            });
+        }
+        other => {
+            return Ok(Answer::Say(format!(
+                "Firewatch has no button \"{other}\" for a page."
+            )));
+        }
+    };
+    // A page's message is not updated in place (each step posts its own), so say what happened.
+    match done {
+        Ok(Some(_)) if action == "ack" => Ok(Answer::Say(
+            "Acknowledged: the escalation stops, and nobody more is paged.".into(),
+        )),
+        Ok(Some(_)) => Ok(Answer::Say("Resolved: its alerts are resolved.".into())),
+        Ok(None) => Ok(Answer::Say(
+            "Nothing changed: the page was already acknowledged or resolved.".into(),
+        )),
+        Err(StoreError::NotFound) => Ok(Answer::Say("That page no longer exists.".into())),
         Err(error) => Err(error.into()),
     }
 }

@@ -74,6 +74,34 @@ pub fn channel_notice(
     }
 }
 
+/// The buttons of a page through a chat app (a team channel's notice, or a person's `chat`
+/// contact): Acknowledge, Resolve and Escalate now, each naming the escalation.
+pub fn escalation_buttons(escalation_id: &str) -> Vec<crate::integrations::outbound::Button> {
+    use crate::integrations::outbound::Button;
+    let value = format!("escalation:{escalation_id}");
+    let button = |action, label, primary| Button {
+        action,
+        label,
+        value: value.clone(),
+        primary,
+    };
+    vec![
+        button("ack", "Acknowledge", true),
+        button("resolve", "Resolve", false),
+        button("escalate", "Escalate now", false),
+    ]
+}
+
+/// A team channel's page notice carries the escalation's buttons.
+pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+    if event.kind != PAGE_NOTICE_KIND || event.source != "oncall" {
+        return Vec::new();
+    }
+    serde_json::from_value::<PageNotice>(event.payload.clone())
+        .map(|notice| escalation_buttons(&notice.escalation_id))
+        .unwrap_or_default()
+}
+
 /// How a page notice reads; `None` for other events.
 pub fn message(event: &EventMessage) -> Option<Message> {
     if event.kind != PAGE_NOTICE_KIND || event.source != "oncall" {

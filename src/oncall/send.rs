@@ -86,14 +86,23 @@ pub async fn send(
                 .unwrap_or_else(|| bold(person.map_or(page.person.as_str(), |p| p.display_name())));
             let words = chat_message(message, mention);
             let event = page_event(message, now);
+            let app = destination.app().and_then(|app| config.chat_app(app));
+            // Through an app, the page can be acted on where it arrives.
+            let buttons = match (app, &page.escalation_id) {
+                (Some(_), Some(escalation)) => {
+                    crate::oncall::notices::escalation_buttons(escalation)
+                }
+                _ => Vec::new(),
+            };
+            let callback = outbound::click_callback(&config.server.base_url(), app);
             return outbound::deliver(
                 client,
                 outbound::Target {
                     destination,
-                    app: destination.app().and_then(|app| config.chat_app(app)),
+                    app,
                     replaces: None,
-                    buttons: &[],
-                    callback: None,
+                    buttons: &buttons,
+                    callback: callback.as_deref(),
                 },
                 &event,
                 &words,

@@ -533,14 +533,7 @@ impl Runner {
             None => Vec::new(),
         };
         // Mattermost posts a click to the URL each button names.
-        let callback = match app {
-            Some(outbound::config::ChatAppConfig::Mattermost(app)) => Some(format!(
-                "{}/chat/mattermost/{}/actions",
-                config.server.base_url(),
-                app.name
-            )),
-            _ => None,
-        };
+        let callback = outbound::click_callback(&config.server.base_url(), app);
         let result = outbound::deliver(
             &self.client,
             outbound::Target {

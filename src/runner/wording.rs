@@ -18,6 +18,7 @@ pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::
     let mut buttons = crate::alerts::notices::chat_buttons(event);
     buttons.extend(crate::changes::notices::chat_buttons(event));
     buttons.extend(crate::incidents::notices::chat_buttons(event));
+    buttons.extend(crate::oncall::notices::chat_buttons(event));
     buttons
 }
 

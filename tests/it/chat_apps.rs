@@ -1836,3 +1836,65 @@ escalation_policy = "platform"
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_page_through_a_chat_app_carries_buttons_that_act_on_its_escalation() {
+    for backend in backends() {
+        use firewatch::core::role::Role;
+        let extra = r#"
+[[people]]
+id = "dan"
+contacts = [ { name = "chat", kind = "chat", destination = "cloud-chat", mention = "<@U0DAN00001>" } ]
+
+[[escalation_policies]]
+id = "platform"
+steps = [ { after = "0m", notify = ["person:dan"] } ]
+
+[[services]]
+id = "platform"
+escalation_policy = "platform"
+"#;
+        let (slack, _mattermost, app, alert) =
+            one_alert_posted(backend, extra, &[("ann", Role::Responder)]).await;
+        app.idle().await;
+        let page = slack
+            .received()
+            .into_iter()
+            .map(|r| r.json())
+            .find(|body| body.to_string().contains("U0DAN00001"))
+            .expect("Dan is paged in the channel");
+        assert_eq!(action_ids(&page), ["ack", "resolve", "escalate"], "{page}");
+        let value = page["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == "actions")
+            .unwrap()["elements"][0]["value"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(value.starts_with("escalation:"), "{value}");
+
+        let (status, _) = send_interaction(
+            &app,
+            serde_json::from_str(&percent_payload(&click(ANN, "ack", &value))).unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged", "{shown}");
+        assert_eq!(shown["escalations"][0]["state"], "acknowledged");
+        app.idle().await;
+        let told = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/chat.postEphemeral")
+            .expect("Ann is told")
+            .json();
+        assert_eq!(
+            told["text"],
+            "Acknowledged: the escalation stops, and nobody more is paged."
+        );
+        app.stop().await;
+    }
+}

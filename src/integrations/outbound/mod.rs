@@ -101,6 +101,16 @@ pub struct Button {
     pub primary: bool,
 }
 
+/// Where a chat app's platform posts a click, for those that take it per message (Mattermost).
+pub fn click_callback(base_url: &str, app: Option<&ChatAppConfig>) -> Option<String> {
+    match app {
+        Some(ChatAppConfig::Mattermost(app)) => {
+            Some(format!("{base_url}/chat/mattermost/{}/actions", app.name))
+        }
+        _ => None,
+    }
+}
+
 /// Sends one message: the event itself to a webhook, `words` to the others.
 /// `idempotency_key` is the same on every retry of the same message.
 pub async fn deliver(
