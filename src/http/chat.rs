@@ -62,9 +62,7 @@ pub async fn slack_interactions(
     let config = state.config.current();
     let app = verified_slack_app(&state, &config, &app_name, &headers, &body)?;
     let payload = slack_app::interaction(&body).map_err(ApiError::bad_parameter)?;
-    if !first_time(&state, &app_name, slack_mark(&headers)).await? {
-        return Ok(StatusCode::OK.into_response());
-    }
+    once(&state, &app_name, slack_mark(&headers)).await?;
     let chat_user = payload.user.id.as_str();
     match (payload.kind.as_str(), &payload.view) {
         ("block_actions", _) => {}
@@ -728,8 +726,17 @@ async fn chat_author(
     })
 }
 
-/// What a replayed request is told: it was acted on when it first came.
-const ALREADY: &str = "Firewatch already answered this request; it did nothing twice.";
+/// Refuses a request already acted on (401 `replayed_request`): a replay changes nothing.
+async fn once(state: &AppState, app: &str, mark: &str) -> Result<(), ApiError> {
+    if first_time(state, app, mark).await? {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "replayed_request",
+        "this request was acted on when it first came; a replay is refused",
+    ))
+}
 
 /// Whether a request with this mark is new; a replay of one already acted on is not.
 async fn first_time(state: &AppState, app: &str, mark: &str) -> Result<bool, ApiError> {
@@ -774,9 +781,7 @@ pub async fn slack_commands(
     verified_slack_app(&state, &config, &app_name, &headers, &body)?;
     let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|error| ApiError::bad_parameter(format!("the body is not a form: {error}")))?;
-    if !first_time(&state, &app_name, slack_mark(&headers)).await? {
-        return Ok(axum::Json(Said::to_them(ALREADY).json()));
-    }
+    once(&state, &app_name, slack_mark(&headers)).await?;
     let answer = command(&state, &config, &app_name, &Typed::from_form(&form, "*")).await?;
     Ok(axum::Json(answer.json()))
 }
@@ -869,9 +874,7 @@ pub async fn mattermost_commands(
             "the command's token is not the chat app's command_token",
         ));
     }
-    if !first_time(&state, &app_name, &body_mark(&body)).await? {
-        return Ok(axum::Json(Said::to_them(ALREADY).json()));
-    }
+    once(&state, &app_name, &body_mark(&body)).await?;
     let answer = command(&state, &config, &app_name, &Typed::from_form(&form, "**")).await?;
     Ok(axum::Json(answer.json()))
 }
@@ -1231,9 +1234,7 @@ pub async fn mattermost_actions(
             "the button has expired: its post is more than 30 days old",
         ));
     }
-    if !first_time(&state, &app_name, &body_mark(&body)).await? {
-        return Ok(axum::Json(serde_json::json!({ "ephemeral_text": ALREADY })));
-    }
+    once(&state, &app_name, &body_mark(&body)).await?;
     let action = Action {
         action_id: context.action.clone(),
         value: Some(context.value.clone()),
@@ -1349,9 +1350,7 @@ pub async fn mattermost_dialogs(
     if submitted.cancelled {
         return Ok(axum::Json(serde_json::json!({})));
     }
-    if !first_time(&state, &app_name, &body_mark(&body)).await? {
-        return Ok(axum::Json(serde_json::json!({ "error": ALREADY })));
-    }
+    once(&state, &app_name, &body_mark(&body)).await?;
     let values = submitted
         .submission
         .iter()

@@ -461,8 +461,8 @@ async fn a_signed_click_acknowledges_as_the_linked_person_and_everything_else_is
         let elements = &update["blocks"].as_array().unwrap().last().unwrap()["elements"];
         assert_eq!(elements.as_array().unwrap().len(), 1, "{update}");
         assert_eq!(elements[0]["action_id"], "resolve");
-        // The same click again (a replay within the five minutes) changes nothing more.
-        assert_eq!(send_click(&app, &mine, now, &signature).await, 200);
+        // The same click again (a replay within the five minutes) is refused, changing nothing.
+        assert_eq!(send_click(&app, &mine, now, &signature).await, 401);
         app.idle().await;
         assert_eq!(
             slack
@@ -1259,7 +1259,8 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
         let (_slack, _mattermost, app, _alert) =
             one_alert_posted(backend, "", &[("ann", Role::Responder)]).await;
 
-        // The same signed request twice (a replay inside Slack's five minutes): one incident.
+        // The same signed request twice (a replay inside Slack's five minutes): refused, and
+        // one incident.
         let body = slash(ANN, r#"incident declare "Payments are slow" SEV3"#);
         let now = app.clock.now().as_second();
         let signature = sign(SIGNING_SECRET, now, &body);
@@ -1270,15 +1271,15 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
                 .header("x-slack-request-timestamp", now.to_string())
                 .header("x-slack-signature", signature.clone())
                 .body(body.clone());
-            async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+            async move {
+                let response = request.send().await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            }
         };
-        assert_eq!(send().await["response_type"], "in_channel");
-        let again = send().await;
-        assert_eq!(again["response_type"], "ephemeral");
-        assert_eq!(
-            again["text"],
-            "Firewatch already answered this request; it did nothing twice."
-        );
+        assert_eq!(send().await.1["response_type"], "in_channel");
+        let (status, again) = send().await;
+        assert_eq!(status, 401);
+        assert_eq!(again["error"]["code"], "replayed_request");
         let listed = app.get("/api/v1/incidents").await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
 
@@ -1340,11 +1341,9 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
         let update = r#"incident update #1 monitoring "The index is back; watching""#;
         let (_, posted) = mm(MM_COMMAND_TOKEN, update).await;
         assert_eq!(posted["text"], "Posted to incident #1 (monitoring).");
-        let (_, replayed) = mm(MM_COMMAND_TOKEN, update).await;
-        assert_eq!(
-            replayed["text"],
-            "Firewatch already answered this request; it did nothing twice."
-        );
+        let (status, replayed) = mm(MM_COMMAND_TOKEN, update).await;
+        assert_eq!(status, 401, "{replayed}");
+        assert_eq!(replayed["error"]["code"], "replayed_request");
         let shown = app.get("/api/v1/incidents/1").await;
         let updates = shown["updates"].as_array().unwrap();
         assert_eq!(updates.len(), 2, "{shown}");
