@@ -1897,3 +1897,54 @@ escalation_policy = "platform"
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn acknowledged_through_a_pages_link_the_alerts_slack_and_mattermost_messages_change() {
+    for backend in backends() {
+        let phone = crate::support::Destination::start().await;
+        let extra = format!(
+            r#"
+[[people]]
+id = "dan"
+contacts = [ {{ name = "phone", kind = "webhook", url = "{}" }} ]
+
+[[escalation_policies]]
+id = "platform"
+steps = [ {{ after = "0m", notify = ["person:dan"] }} ]
+
+[[services]]
+id = "platform"
+escalation_policy = "platform"
+"#,
+            phone.url
+        );
+        let (slack, mattermost, app, alert) = one_alert_posted(backend, &extra, &[]).await;
+        let page = phone.wait_for(1).await[0].json();
+        let path = crate::oncall::link_path(&page);
+        let answer = reqwest::Client::new()
+            .post(format!("{}{path}", app.url))
+            .form(&[("action", "acknowledge")])
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "{}", answer.status());
+        assert_eq!(alert_state(&app, &alert).await, "acknowledged");
+        app.idle().await;
+        let update = slack
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/chat.update")
+            .expect("the Slack message changes")
+            .json();
+        assert_eq!(update["ts"], "1700000000.000100");
+        assert!(update.to_string().contains("Acknowledged by"), "{update}");
+        let put = mattermost
+            .received()
+            .into_iter()
+            .find(|r| r.method == reqwest::Method::PUT)
+            .expect("the Mattermost post changes")
+            .json();
+        assert!(put.to_string().contains("Acknowledged by"), "{put}");
+        app.stop().await;
+    }
+}
