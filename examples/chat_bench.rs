@@ -8,7 +8,7 @@
 //!   chat_bench FIREWATCH_BINARY [storm seconds = 10] [storm connections = 32]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 #[path = "bench_support/mod.rs"]
 mod bench_support;
-use bench_support::{alertmanager, free_port, quantiles, wait_ready, work_dir};
+use bench_support::{Storm, alertmanager, free_port, quantiles, wait_ready, work_dir};
 
 const TOKEN: &str = "bench-token";
 const SECRET: &str = "bench-signing-secret";
@@ -232,38 +232,10 @@ async fn run(
     }
     report("at rest", &mut answers, &mut updates);
 
-    // bench/paging.sh's storm: groups of 20 critical alerts on service batch, each connection
-    // posting as fast as it is answered.
-    let stop = Arc::new(AtomicBool::new(false));
-    let accepted = Arc::new(AtomicU64::new(0));
-    let mut storm = Vec::new();
-    for connection in 0..connections {
-        let client = client.clone();
-        let url = format!("{base}/hooks/prometheus");
-        let stop = stop.clone();
-        let accepted = accepted.clone();
-        storm.push(tokio::spawn(async move {
-            let mut round = 0_u64;
-            while !stop.load(Ordering::Relaxed) {
-                let group = (connection as u64 * 7 + round) % 50;
-                let body = alertmanager(&format!("Storm{group}"), "batch", 20, round);
-                round += 1;
-                let sent = client
-                    .post(&url)
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await;
-                if sent.is_ok_and(|response| response.status().is_success()) {
-                    accepted.fetch_add(20, Ordering::Relaxed);
-                }
-            }
-        }));
-    }
+    let storm = Storm::start(client, base, TOKEN, connections);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let before = accepted.load(Ordering::Relaxed);
+    let before = storm.accepted();
     let (mut answers, mut updates) = (Vec::new(), Vec::new());
     let mut n = 0;
     while started.elapsed() < Duration::from_secs(storm_seconds) {
@@ -273,11 +245,8 @@ async fn run(
         n += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rate = (accepted.load(Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    for task in storm {
-        let _ = task.await;
-    }
+    let rate = (storm.accepted() - before) as f64 / started.elapsed().as_secs_f64();
+    storm.stop().await;
     println!(
         "storm: {rate:.0} alerts/s accepted on service batch ({connections} connections, 20 \
          alerts a request), {} storm pages sent by its end",

@@ -6,7 +6,7 @@
 //!   paging_bench FIREWATCH_BINARY [storm seconds = 10] [storm connections = 32]
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,7 @@ use serde_json::Value;
 
 #[path = "bench_support/mod.rs"]
 mod bench_support;
-use bench_support::{alertmanager, free_port, quantiles, wait_ready, work_dir};
+use bench_support::{Storm, alertmanager, free_port, quantiles, wait_ready, work_dir};
 
 const TOKEN: &str = "bench-token";
 
@@ -212,40 +212,10 @@ async fn run(
     report("at rest", &mut at_rest);
     step_lateness(client, base, arrivals).await?;
 
-    // The storm: every connection posts groups of 20 critical alerts on service batch as fast
-    // as it is answered, across 50 groups (so 50 escalations, and reports that join them).
-    let stop = Arc::new(AtomicBool::new(false));
-    let accepted = Arc::new(AtomicU64::new(0));
-    let mut storm = Vec::new();
-    for connection in 0..connections {
-        let client = client.clone();
-        let url = format!("{base}/hooks/prometheus");
-        let stop = stop.clone();
-        let accepted = accepted.clone();
-        storm.push(tokio::spawn(async move {
-            let mut round = 0_u64;
-            while !stop.load(Ordering::Relaxed) {
-                let group = (connection as u64 * 7 + round) % 50;
-                let body = alertmanager(&format!("Storm{group}"), "batch", 20, round);
-                round += 1;
-                if let Ok(response) = client
-                    .post(&url)
-                    .bearer_auth(TOKEN)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                {
-                    if response.status().is_success() {
-                        accepted.fetch_add(20, Ordering::Relaxed);
-                    }
-                }
-            }
-        }));
-    }
+    let storm = Storm::start(client, base, TOKEN, connections);
     tokio::time::sleep(Duration::from_secs(1)).await;
     let started = Instant::now();
-    let accepted_before = accepted.load(Ordering::Relaxed);
+    let accepted_before = storm.accepted();
     let mut during = Vec::new();
     let mut n = 0;
     while started.elapsed() < Duration::from_secs(storm_seconds) {
@@ -253,19 +223,16 @@ async fn run(
         n += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let rate = (accepted.load(Ordering::Relaxed) - accepted_before) as f64
-        / started.elapsed().as_secs_f64();
-    stop.store(true, Ordering::Relaxed);
-    for task in storm {
-        let _ = task.await;
-    }
+    let rate = (storm.accepted() - accepted_before) as f64 / started.elapsed().as_secs_f64();
+    let accepted = storm.accepted();
+    storm.stop().await;
     println!(
         "storm: {rate:.0} alerts/s accepted on service batch over {storm_seconds} s \
          ({connections} connections, 20 alerts a request), {} storm pages sent",
         storm_pages.load(Ordering::Relaxed)
     );
     report("during the storm", &mut during);
-    drain(database, started, accepted.load(Ordering::Relaxed)).await;
+    drain(database, started, accepted).await;
     Ok(())
 }
 

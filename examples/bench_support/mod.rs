@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // each bench uses its own part
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -74,4 +76,65 @@ pub fn quantiles(latencies: &mut [Duration]) -> (f64, f64, f64) {
         latencies[index].as_secs_f64() * 1000.0
     };
     (at(0.50), at(0.99), at(1.0))
+}
+
+/// `bench/paging.sh`'s storm: every connection posts groups of 20 critical alerts on service
+/// `batch` to `/hooks/prometheus` as fast as it is answered, across 50 groups (so 50
+/// escalations, and reports that join them), until stopped.
+pub struct Storm {
+    stop: Arc<AtomicBool>,
+    /// Alerts accepted so far.
+    pub accepted: Arc<AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Storm {
+    pub fn start(client: &reqwest::Client, base: &str, token: &str, connections: usize) -> Storm {
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepted = Arc::new(AtomicU64::new(0));
+        let tasks = (0..connections)
+            .map(|connection| {
+                let client = client.clone();
+                let url = format!("{base}/hooks/prometheus");
+                let token = token.to_owned();
+                let stop = stop.clone();
+                let accepted = accepted.clone();
+                tokio::spawn(async move {
+                    let mut round = 0_u64;
+                    while !stop.load(Ordering::Relaxed) {
+                        let group = (connection as u64 * 7 + round) % 50;
+                        let body = alertmanager(&format!("Storm{group}"), "batch", 20, round);
+                        round += 1;
+                        let sent = client
+                            .post(&url)
+                            .bearer_auth(&token)
+                            .header("content-type", "application/json")
+                            .body(body)
+                            .send()
+                            .await;
+                        if sent.is_ok_and(|response| response.status().is_success()) {
+                            accepted.fetch_add(20, Ordering::Relaxed);
+                        }
+                    }
+                })
+            })
+            .collect();
+        Storm {
+            stop,
+            accepted,
+            tasks,
+        }
+    }
+
+    pub fn accepted(&self) -> u64 {
+        self.accepted.load(Ordering::Relaxed)
+    }
+
+    /// Stops every connection and waits for them.
+    pub async fn stop(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+    }
 }

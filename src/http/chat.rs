@@ -175,12 +175,16 @@ async fn act(
             .await
             .map(Answer::from);
     }
+    // Everything else acts on alerts, pages and incidents: a responder's work.
+    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+        Ok(linked) => linked.by(),
+        Err(why) => return Ok(Answer::Say(why)),
+    };
     if let Some(escalation) = value.strip_prefix("escalation:") {
-        return act_on_escalation(state, config, app, chat_user, &action.action_id, escalation)
-            .await;
+        return act_on_escalation(state, &action.action_id, escalation, &by).await;
     }
     if let Some(incident) = value.strip_prefix("incident:") {
-        return act_on_incident(state, config, app, chat_user, &action.action_id, incident).await;
+        return act_on_incident(state, &action.action_id, incident, &by).await;
     }
     let change = match action.action_id.as_str() {
         "ack" => Some(AlertChange::Acknowledged),
@@ -190,10 +194,6 @@ async fn act(
     };
     let Some(alert) = value.strip_prefix("alert:") else {
         return Ok(Answer::Say("That button names no alert.".into()));
-    };
-    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
-        Ok(linked) => linked.by(),
-        Err(why) => return Ok(Answer::Say(why)),
     };
     let Some(change) = change else {
         return Ok(
@@ -222,22 +222,16 @@ async fn act(
 /// Acknowledge, Resolve or Escalate now on a page.
 async fn act_on_escalation(
     state: &AppState,
-    config: &Config,
-    app: &str,
-    chat_user: &str,
     action: &str,
     escalation: &str,
+    by: &str,
 ) -> Result<Answer, ApiError> {
-    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
-        Ok(linked) => linked.by(),
-        Err(why) => return Ok(Answer::Say(why)),
-    };
     let done = match action {
-        "ack" => crate::oncall::ops::acknowledge(state, escalation, &by).await,
-        "resolve" => crate::oncall::ops::resolve(state, escalation, &by).await,
+        "ack" => crate::oncall::ops::acknowledge(state, escalation, by).await,
+        "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
         "escalate" => {
             let now = state.clock.now();
-            let escalated = state.store.escalate_now(escalation, &by, now).await;
+            let escalated = state.store.escalate_now(escalation, by, now).await;
             state.jobs_added.notify_one();
             return Ok(match escalated {
                 Ok(Some(_)) => {
@@ -275,18 +269,12 @@ async fn act_on_escalation(
 /// Acknowledge, Resolve or Post update on an incident's declaration.
 async fn act_on_incident(
     state: &AppState,
-    config: &Config,
-    app: &str,
-    chat_user: &str,
     action: &str,
     incident: &str,
+    by: &str,
 ) -> Result<Answer, ApiError> {
-    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
-        Ok(linked) => linked.by(),
-        Err(why) => return Ok(Answer::Say(why)),
-    };
     match action {
-        "ack" | "resolve" => Ok(match incident_action(state, action, incident, &by).await? {
+        "ack" | "resolve" => Ok(match incident_action(state, action, incident, by).await? {
             Ok(_) => Answer::Done,
             Err(why) => Answer::Say(why),
         }),

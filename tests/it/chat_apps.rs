@@ -501,21 +501,34 @@ fn slash(user: &str, text: &str) -> String {
 
 async fn run_slash(app: &TestApp, user: &str, text: &str) -> Value {
     use firewatch::clock::Clock as _;
-    let body = slash(user, text);
     let now = app.clock.now().as_second();
+    let (status, text) = slack_request(app, "commands", FORM, &slash(user, text), now).await;
+    assert_eq!(status, 200, "{text}");
+    serde_json::from_str(&text).unwrap()
+}
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A request to the Slack app's `path` (`commands`, `interactions`, `events`), signed as Slack
+/// signs it at `now`; its status and body.
+async fn slack_request(
+    app: &TestApp,
+    path: &str,
+    content_type: &str,
+    body: &str,
+    now: i64,
+) -> (reqwest::StatusCode, String) {
     let response = reqwest::Client::new()
-        .post(format!("{}/chat/slack/slack/commands", app.url))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .post(format!("{}/chat/slack/slack/{path}", app.url))
+        .header("content-type", content_type)
         .header("x-slack-request-timestamp", now.to_string())
-        .header("x-slack-signature", sign(SIGNING_SECRET, now, &body))
-        .body(body)
+        .header("x-slack-signature", sign(SIGNING_SECRET, now, body))
+        .body(body.to_owned())
         .send()
         .await
         .unwrap();
     let status = response.status();
-    let text = response.text().await.unwrap();
-    assert_eq!(status, 200, "{text}");
-    serde_json::from_str(&text).unwrap()
+    (status, response.text().await.unwrap())
 }
 
 const ON_CALL: &str = r#"
@@ -959,17 +972,7 @@ async fn send_interaction(app: &TestApp, payload: Value) -> (reqwest::StatusCode
     use firewatch::clock::Clock as _;
     let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
     let now = app.clock.now().as_second();
-    let response = reqwest::Client::new()
-        .post(format!("{}/chat/slack/slack/interactions", app.url))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", now.to_string())
-        .header("x-slack-signature", sign(SIGNING_SECRET, now, &body))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
+    let (status, text) = slack_request(app, "interactions", FORM, &body, now).await;
     (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
@@ -1263,18 +1266,9 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
         // one incident.
         let body = slash(ANN, r#"incident declare "Payments are slow" SEV3"#);
         let now = app.clock.now().as_second();
-        let signature = sign(SIGNING_SECRET, now, &body);
-        let send = || {
-            let request = reqwest::Client::new()
-                .post(format!("{}/chat/slack/slack/commands", app.url))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .header("x-slack-request-timestamp", now.to_string())
-                .header("x-slack-signature", signature.clone())
-                .body(body.clone());
-            async move {
-                let response = request.send().await.unwrap();
-                (response.status(), response.json::<Value>().await.unwrap())
-            }
+        let send = || async {
+            let (status, text) = slack_request(&app, "commands", FORM, &body, now).await;
+            (status, serde_json::from_str::<Value>(&text).unwrap())
         };
         assert_eq!(send().await.1["response_type"], "in_channel");
         let (status, again) = send().await;
@@ -1577,23 +1571,9 @@ async fn a_declared_incident_gets_its_own_channels_and_a_marked_message_is_starr
 
         // Slack's Events API: the URL is verified with its challenge.
         let event = |body: Value| {
-            let body = body.to_string();
             let now = app.clock.now().as_second();
-            let signature = sign(SIGNING_SECRET, now, &body);
-            let url = format!("{}/chat/slack/slack/events", app.url);
-            async move {
-                let response = reqwest::Client::new()
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .header("x-slack-request-timestamp", now.to_string())
-                    .header("x-slack-signature", signature)
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status();
-                (status, response.text().await.unwrap())
-            }
+            let app = &app;
+            async move { slack_request(app, "events", "application/json", &body.to_string(), now).await }
         };
         let (status, answer) = event(serde_json::json!({
             "token": "legacy", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P",
