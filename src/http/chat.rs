@@ -1157,7 +1157,11 @@ async fn on_call_now(
         }
     }
     if lines.is_empty() {
-        return Ok("No schedule pages for any team.".into());
+        return Ok(
+            "No team pages through a schedule yet: a team's services name an escalation policy, \
+             and its steps a schedule."
+                .into(),
+        );
     }
     Ok(lines.join("\n"))
 }

@@ -1277,6 +1277,16 @@ async fn a_replayed_command_acts_once_updates_are_posted_from_fw_and_mattermosts
         let listed = app.get("/api/v1/incidents").await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
 
+        // With no team paging through a schedule, /fw oncall says what makes one.
+        let on_call = run_slash(&app, ANN, "oncall").await;
+        assert!(
+            on_call["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("No team pages through a schedule yet"),
+            "{on_call}"
+        );
+
         // A status update from /fw, public.
         let posted = run_slash(
             &app,
