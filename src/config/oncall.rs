@@ -145,6 +145,13 @@ pub enum ContactConfig {
         /// 1 (min) to 5 (urgent); by default from the severity.
         priority: Option<u8>,
     },
+    /// A message to one member through a JANDI team incoming webhook (`jandi` destination);
+    /// `email` (their JANDI account's) defaults to the person's email.
+    Jandi {
+        name: String,
+        destination: String,
+        email: Option<String>,
+    },
     TwilioSms {
         name: String,
         destination: String,
@@ -164,6 +171,7 @@ impl ContactConfig {
             | ContactConfig::Email { name, .. }
             | ContactConfig::Webhook { name, .. }
             | ContactConfig::Ntfy { name, .. }
+            | ContactConfig::Jandi { name, .. }
             | ContactConfig::TwilioSms { name, .. }
             | ContactConfig::TwilioVoice { name, .. } => name,
         }
@@ -175,6 +183,7 @@ impl ContactConfig {
             ContactConfig::Email { .. } => "email",
             ContactConfig::Webhook { .. } => "webhook",
             ContactConfig::Ntfy { .. } => "ntfy",
+            ContactConfig::Jandi { .. } => "jandi",
             ContactConfig::TwilioSms { .. } => "twilio_sms",
             ContactConfig::TwilioVoice { .. } => "twilio_voice",
         }
@@ -184,6 +193,7 @@ impl ContactConfig {
         match self {
             ContactConfig::Chat { destination, .. }
             | ContactConfig::Email { destination, .. }
+            | ContactConfig::Jandi { destination, .. }
             | ContactConfig::TwilioSms { destination, .. }
             | ContactConfig::TwilioVoice { destination, .. } => Some(destination),
             ContactConfig::Webhook { .. } | ContactConfig::Ntfy { .. } => None,
@@ -438,7 +448,15 @@ pub struct Names<'c> {
     pub chat_apps: &'c [crate::integrations::outbound::config::ChatAppConfig],
 }
 
-const CHAT_KINDS: &[&str] = &["slack", "mattermost", "discord", "teams", "webhook"];
+const CHAT_KINDS: &[&str] = &[
+    "slack",
+    "mattermost",
+    "discord",
+    "teams",
+    "jandi",
+    "dooray",
+    "webhook",
+];
 
 /// Checks people, schedules and policies, and every name they give.
 pub fn validate(
@@ -649,6 +667,7 @@ fn check_contact(
         let wanted: &[&str] = match contact {
             ContactConfig::Chat { .. } => CHAT_KINDS,
             ContactConfig::Email { .. } => &["email"],
+            ContactConfig::Jandi { .. } => &["jandi"],
             _ => &["twilio"],
         };
         match destination_kinds.get(destination) {
@@ -671,6 +690,13 @@ fn check_contact(
         ContactConfig::Email { to: None, .. } if person.email.is_none() => problems.error(
             format!("{path}.to"),
             format!("{} has no email; give `to`", person.id),
+        ),
+        ContactConfig::Jandi { email: None, .. } if person.email.is_none() => problems.error(
+            format!("{path}.email"),
+            format!(
+                "{} has no email; give `email`, their JANDI account's",
+                person.id
+            ),
         ),
         ContactConfig::Webhook { url, .. } if !is_http_url(url) => problems.error(
             format!("{path}.url"),
@@ -747,6 +773,36 @@ mod tests {
         members = ["andrew", "gyeongjun"]
         channel = "cloud-chat"
     "#;
+
+    #[test]
+    fn a_jandi_contact_needs_a_jandi_destination_and_an_email() {
+        let (errors, _) = problems(&format!(
+            "{DESTINATIONS}{}",
+            r#"
+            [[destinations]]
+            name = "jandi-team"
+            kind = "jandi"
+            url = "https://wh.jandi.com/connect-api/webhook/1/abc"
+            [[people]]
+            id = "andrew"
+            contacts = [
+              { name = "jandi", kind = "jandi", destination = "jandi-team" },
+              { name = "wrong", kind = "jandi", destination = "cloud-chat", email = "a@example.com" },
+            ]
+            [[people]]
+            id = "gyeongjun"
+            email = "g@example.com"
+            contacts = [ { name = "jandi", kind = "jandi", destination = "jandi-team" } ]
+            "#
+        ));
+        assert_eq!(
+            errors,
+            [
+                "people[0].contacts[0].email: andrew has no email; give `email`, their JANDI account's",
+                "people[0].contacts[1].destination: destination \"cloud-chat\" is of kind slack; a jandi contact needs jandi",
+            ]
+        );
+    }
 
     #[test]
     fn the_products_example_loads() {

@@ -112,6 +112,33 @@ pub async fn send(
             )
             .await;
         }
+        ContactConfig::Jandi {
+            destination, email, ..
+        } => {
+            let Some(DestinationConfig::Jandi(jandi)) = config.destination(destination) else {
+                return rejected(format!(
+                    "jandi destination \"{destination}\" is not configured"
+                ));
+            };
+            let address = email
+                .clone()
+                .or_else(|| config.person(&page.person).and_then(|p| p.email.clone()));
+            let Some(address) = address else {
+                return rejected(format!("{} has no email address", page.person));
+            };
+            let person = config.person(&page.person);
+            let words = chat_message(
+                message,
+                bold(person.map_or(page.person.as_str(), |p| p.display_name())),
+            );
+            client
+                .post(&jandi.url)
+                .header(reqwest::header::ACCEPT, outbound::jandi::ACCEPT)
+                .json(&outbound::jandi::render(
+                    &words.http_links_only(),
+                    Some(&address),
+                ))
+        }
         ContactConfig::Email {
             destination, to, ..
         } => {

@@ -22,6 +22,7 @@ mod grouping;
 mod incidents;
 mod intake;
 mod jobs;
+mod messengers;
 mod metrics;
 mod noise_report;
 mod oncall;

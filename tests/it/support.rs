@@ -20,6 +20,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 pub mod chat_apps;
+pub mod messengers;
 pub mod smtp;
 pub mod standins;
 

@@ -38,6 +38,8 @@ pub enum DestinationConfig {
     Mattermost(MattermostDestination),
     Discord(DiscordDestination),
     Teams(TeamsDestination),
+    Jandi(JandiDestination),
+    Dooray(DoorayDestination),
     Email(EmailDestination),
     Twilio(TwilioDestination),
 }
@@ -430,6 +432,25 @@ pub struct TeamsDestination {
     pub url: String,
 }
 
+/// A JANDI topic's incoming webhook, or a team incoming webhook (which also reaches one member
+/// by email: a person's `jandi` contact).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JandiDestination {
+    pub name: String,
+    pub url: String,
+}
+
+/// A Dooray! Messenger room's incoming hook; `bot_name` and `bot_icon_image` show as its sender.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoorayDestination {
+    pub name: String,
+    pub url: String,
+    pub bot_name: Option<String>,
+    pub bot_icon_image: Option<String>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookDestination {
@@ -457,6 +478,8 @@ impl DestinationConfig {
             DestinationConfig::Mattermost(mattermost) => &mattermost.name,
             DestinationConfig::Discord(discord) => &discord.name,
             DestinationConfig::Teams(teams) => &teams.name,
+            DestinationConfig::Jandi(jandi) => &jandi.name,
+            DestinationConfig::Dooray(dooray) => &dooray.name,
             DestinationConfig::Email(email) => &email.name,
             DestinationConfig::Twilio(twilio) => &twilio.name,
         }
@@ -470,6 +493,8 @@ impl DestinationConfig {
             DestinationConfig::Mattermost(_) => "mattermost",
             DestinationConfig::Discord(_) => "discord",
             DestinationConfig::Teams(_) => "teams",
+            DestinationConfig::Jandi(_) => "jandi",
+            DestinationConfig::Dooray(_) => "dooray",
             DestinationConfig::Email(_) => "email",
             DestinationConfig::Twilio(_) => "twilio",
         }
@@ -576,12 +601,26 @@ pub fn validate_destinations<'c>(
                     }
                 }
             }
-            DestinationConfig::Teams(teams) => {
-                if !is_http_url(&teams.url) {
+            DestinationConfig::Teams(TeamsDestination { url, .. })
+            | DestinationConfig::Jandi(JandiDestination { url, .. }) => {
+                if !is_http_url(url) {
                     problems.error(
                         format!("{path}.url"),
-                        format!("\"{}\" is not an http(s) URL", teams.url),
+                        format!("\"{url}\" is not an http(s) URL"),
                     );
+                }
+            }
+            DestinationConfig::Dooray(dooray) => {
+                for (key, url) in [
+                    ("url", Some(&dooray.url)),
+                    ("bot_icon_image", dooray.bot_icon_image.as_ref()),
+                ] {
+                    if let Some(url) = url.filter(|url| !is_http_url(url)) {
+                        problems.error(
+                            format!("{path}.{key}"),
+                            format!("\"{url}\" is not an http(s) URL"),
+                        );
+                    }
                 }
             }
             DestinationConfig::Email(email) => {

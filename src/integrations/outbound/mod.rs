@@ -6,9 +6,11 @@
 
 pub mod config;
 pub mod discord;
+pub mod dooray;
 pub mod email;
 pub mod form;
 pub mod guard;
+pub mod jandi;
 pub mod markdown;
 pub mod mattermost;
 pub mod message;
@@ -186,6 +188,13 @@ pub async fn deliver(
         },
         DestinationConfig::Discord(discord) => {
             post_json(client, &discord.url, &discord::render(words, discord))
+        }
+        DestinationConfig::Jandi(jandi) => client
+            .post(&jandi.url)
+            .header(reqwest::header::ACCEPT, jandi::ACCEPT)
+            .json(&jandi::render(words, None)),
+        DestinationConfig::Dooray(dooray) => {
+            post_json(client, &dooray.url, &dooray::render(words, dooray))
         }
         DestinationConfig::Teams(teams) => {
             post_json(client, &teams.url, &teams::render(words, teams))
