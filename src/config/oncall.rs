@@ -152,6 +152,13 @@ pub enum ContactConfig {
         destination: String,
         email: Option<String>,
     },
+    /// A 1:1 message from a KakaoWork bot (`kakaowork` destination) found by `email`, which
+    /// defaults to the person's; it carries Acknowledge and Resolve.
+    Kakaowork {
+        name: String,
+        destination: String,
+        email: Option<String>,
+    },
     TwilioSms {
         name: String,
         destination: String,
@@ -172,6 +179,7 @@ impl ContactConfig {
             | ContactConfig::Webhook { name, .. }
             | ContactConfig::Ntfy { name, .. }
             | ContactConfig::Jandi { name, .. }
+            | ContactConfig::Kakaowork { name, .. }
             | ContactConfig::TwilioSms { name, .. }
             | ContactConfig::TwilioVoice { name, .. } => name,
         }
@@ -184,6 +192,7 @@ impl ContactConfig {
             ContactConfig::Webhook { .. } => "webhook",
             ContactConfig::Ntfy { .. } => "ntfy",
             ContactConfig::Jandi { .. } => "jandi",
+            ContactConfig::Kakaowork { .. } => "kakaowork",
             ContactConfig::TwilioSms { .. } => "twilio_sms",
             ContactConfig::TwilioVoice { .. } => "twilio_voice",
         }
@@ -194,6 +203,7 @@ impl ContactConfig {
             ContactConfig::Chat { destination, .. }
             | ContactConfig::Email { destination, .. }
             | ContactConfig::Jandi { destination, .. }
+            | ContactConfig::Kakaowork { destination, .. }
             | ContactConfig::TwilioSms { destination, .. }
             | ContactConfig::TwilioVoice { destination, .. } => Some(destination),
             ContactConfig::Webhook { .. } | ContactConfig::Ntfy { .. } => None,
@@ -455,6 +465,7 @@ const CHAT_KINDS: &[&str] = &[
     "teams",
     "jandi",
     "dooray",
+    "kakaowork",
     "webhook",
 ];
 
@@ -481,10 +492,15 @@ pub fn validate(
             }
         }
         for (link_index, link) in person.chat.iter().enumerate() {
-            if !names.chat_apps.iter().any(|app| app.name() == link.app) {
+            // A KakaoWork bot is a destination that takes clicks: its users link the same way.
+            let kakaowork = destination_kinds.get(link.app.as_str()) == Some(&"kakaowork");
+            if !kakaowork && !names.chat_apps.iter().any(|app| app.name() == link.app) {
                 problems.error(
                     format!("{path}.chat[{link_index}].app"),
-                    format!("no chat app \"{}\" in [[chat_apps]]", link.app),
+                    format!(
+                        "no chat app \"{}\" in [[chat_apps]] (nor a kakaowork destination)",
+                        link.app
+                    ),
                 );
             }
             let linked_twice = people
@@ -668,6 +684,7 @@ fn check_contact(
             ContactConfig::Chat { .. } => CHAT_KINDS,
             ContactConfig::Email { .. } => &["email"],
             ContactConfig::Jandi { .. } => &["jandi"],
+            ContactConfig::Kakaowork { .. } => &["kakaowork"],
             _ => &["twilio"],
         };
         match destination_kinds.get(destination) {
@@ -690,6 +707,13 @@ fn check_contact(
         ContactConfig::Email { to: None, .. } if person.email.is_none() => problems.error(
             format!("{path}.to"),
             format!("{} has no email; give `to`", person.id),
+        ),
+        ContactConfig::Kakaowork { email: None, .. } if person.email.is_none() => problems.error(
+            format!("{path}.email"),
+            format!(
+                "{} has no email; give `email`, their KakaoWork account's",
+                person.id
+            ),
         ),
         ContactConfig::Jandi { email: None, .. } if person.email.is_none() => problems.error(
             format!("{path}.email"),
@@ -919,7 +943,7 @@ mod tests {
         expect_test::expect![[r#"
             [
                 "people[0].timezone: \"Asia/Seol\" is not an IANA time zone (such as \"Asia/Seoul\" or \"America/New_York\")",
-                "people[0].contacts[0].destination: destination \"oncall-mail\" is of kind email; a chat contact needs slack, mattermost, discord, teams, webhook",
+                "people[0].contacts[0].destination: destination \"oncall-mail\" is of kind email; a chat contact needs slack, mattermost, discord, teams, jandi, dooray, kakaowork, webhook",
                 "people[0].contacts[1].destination: unknown destination \"nowhere\"",
                 "people[0].contacts[1].to: andrew has no email; give `to`",
                 "people[0].contacts[2].url: \"https://ntfy.example.com/\" is not an ntfy topic URL such as https://ntfy.example.com/my-pager",

@@ -549,9 +549,15 @@ async fn by_email(
     if let Some(person) = state.store.chat_person(app_name, chat_user).await? {
         return Ok(Some(person));
     }
-    let Some(app) = config.chat_app(app_name) else {
-        return Ok(None);
+    use crate::integrations::outbound::config::DestinationConfig;
+    let kakaowork = match config.destination(app_name) {
+        Some(DestinationConfig::Kakaowork(kakaowork)) => Some(kakaowork),
+        _ => None,
     };
+    let app = config.chat_app(app_name);
+    if app.is_none() && kakaowork.is_none() {
+        return Ok(None);
+    }
     let Some(client) = chat_client(Duration::from_secs(2)) else {
         return Ok(None);
     };
@@ -565,11 +571,20 @@ async fn by_email(
     let mut lookups = tokio::task::JoinSet::new();
     for (person, email) in candidates {
         let (request, read): (reqwest::RequestBuilder, fn(&str) -> Option<String>) = match app {
-            ChatAppConfig::Slack(slack) => (
+            None => match kakaowork {
+                Some(kakaowork) => (
+                    crate::integrations::outbound::kakaowork::find_by_email(
+                        &client, kakaowork, email,
+                    ),
+                    crate::integrations::outbound::kakaowork::found,
+                ),
+                None => continue,
+            },
+            Some(ChatAppConfig::Slack(slack)) => (
                 crate::integrations::outbound::slack::lookup_by_email(&client, slack, email),
                 crate::integrations::outbound::slack::looked_up,
             ),
-            ChatAppConfig::Mattermost(mattermost) => (
+            Some(ChatAppConfig::Mattermost(mattermost)) => (
                 crate::integrations::outbound::mattermost::user_by_email(
                     &client, mattermost, email,
                 ),
@@ -1367,6 +1382,82 @@ pub async fn mattermost_dialogs(
         Ok(()) => serde_json::json!({}),
         Err((field, why)) => serde_json::json!({ "errors": { field: why } }),
     }))
+}
+
+/// What KakaoWork posts to a bot's callback URL when a `submit_action` button is clicked, as
+/// much as Firewatch reads of it.
+#[derive(Debug, serde::Deserialize)]
+struct KakaoworkClick {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    action_name: String,
+    #[serde(default)]
+    value: String,
+    /// A number in KakaoWork's JSON.
+    react_user_id: serde_json::Value,
+    #[serde(default)]
+    message: serde_json::Value,
+}
+
+/// `POST /chat/kakaowork/{destination}/actions`: the KakaoWork bot's callback URL. KakaoWork
+/// signs nothing, so the button's value carries Firewatch's own signature and expiry (else
+/// 401); the click acts as the person the KakaoWork user is linked to (`chat` with `app` the
+/// destination's name, or found by email), through the same operations as every channel. A
+/// refusal is said in the conversation, since KakaoWork has no message only one person sees.
+pub async fn kakaowork_actions(
+    State(state): State<AppState>,
+    PathText(name): PathText,
+    super::RequestBody(body): super::RequestBody,
+) -> Result<axum::Json<serde_json::Value>, ApiError> {
+    use crate::integrations::outbound::config::DestinationConfig;
+    use crate::integrations::outbound::kakaowork;
+    let config = state.config.current();
+    let Some(DestinationConfig::Kakaowork(destination)) = config.destination(&name) else {
+        return Err(ApiError::not_found("kakaowork destination"));
+    };
+    let click: KakaoworkClick = super::json_body(&body, "KakaoWork's callback")?;
+    if click.kind != "submit_action" {
+        return Ok(axum::Json(serde_json::json!({})));
+    }
+    let subject = kakaowork::clicked(
+        destination,
+        &click.action_name,
+        &click.value,
+        state.clock.now(),
+    )
+    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    once(&state, &name, &body_mark(&body)).await?;
+    let user = match &click.react_user_id {
+        serde_json::Value::String(id) => id.clone(),
+        other => other.to_string(),
+    };
+    let action = Action {
+        action_id: click.action_name.clone(),
+        value: Some(subject.to_owned()),
+    };
+    let said = match act(&state, &config, &name, &user, &action).await? {
+        Answer::Done => None,
+        Answer::Say(said) => Some(said),
+        Answer::Form(..) => Some("Post the update on the incident's page in Firewatch.".into()),
+    };
+    let conversation = click.message["conversation_id"].clone();
+    if let (Some(said), false) = (said, conversation.is_null()) {
+        let destination = destination.clone();
+        tokio::spawn(async move {
+            let Some(client) = chat_client(Duration::from_secs(10)) else {
+                return;
+            };
+            let body = serde_json::json!({"conversation_id": conversation, "text": said});
+            if let Err(error) = kakaowork::send(&client, &destination, &body, false)
+                .send()
+                .await
+            {
+                tracing::warn!(destination = %destination.name, error = %crate::integrations::outbound::describe_send_error(&error), "an answer to KakaoWork failed");
+            }
+        });
+    }
+    Ok(axum::Json(serde_json::json!({})))
 }
 
 /// A client for calls to a chat platform made while answering it: redirects not followed,

@@ -235,6 +235,7 @@ route_table! {
     post "/chat/mattermost/{app}/actions" => chat::mattermost_actions,
     post "/chat/mattermost/{app}/dialogs" => chat::mattermost_dialogs,
     post "/chat/mattermost/{app}/commands" => chat::mattermost_commands,
+    post "/chat/kakaowork/{destination}/actions" => chat::kakaowork_actions,
     get "/healthz" => monitoring::healthz,
     get "/readyz" => monitoring::readyz,
     get "/metrics" => monitoring::metrics,

@@ -112,6 +112,48 @@ pub async fn send(
             )
             .await;
         }
+        ContactConfig::Kakaowork {
+            destination, email, ..
+        } => {
+            let Some(DestinationConfig::Kakaowork(kakaowork)) = config.destination(destination)
+            else {
+                return rejected(format!(
+                    "kakaowork destination \"{destination}\" is not configured"
+                ));
+            };
+            let address = email
+                .clone()
+                .or_else(|| config.person(&page.person).and_then(|p| p.email.clone()));
+            let Some(address) = address else {
+                return rejected(format!("{} has no email address", page.person));
+            };
+            let person = config.person(&page.person);
+            let words = chat_message(
+                message,
+                bold(person.map_or(page.person.as_str(), |p| p.display_name())),
+            )
+            .http_links_only();
+            let buttons = page
+                .escalation_id
+                .as_deref()
+                .map(|escalation| {
+                    outbound::kakaowork::buttons(
+                        kakaowork,
+                        &crate::oncall::notices::escalation_buttons(escalation),
+                        now,
+                    )
+                })
+                .unwrap_or_default();
+            let mut body = outbound::kakaowork::render(&words, kakaowork, buttons);
+            body["email"] = serde_json::Value::String(address);
+            if let Some(body) = body.as_object_mut() {
+                body.remove("conversation_id");
+            }
+            let request = outbound::kakaowork::send(client, kakaowork, &body, true);
+            // KakaoWork answers 200 with `success: false` when it did not send.
+            return outbound::through_app(request, sender.timeout, now, outbound::kakaowork::sent)
+                .await;
+        }
         ContactConfig::Jandi {
             destination, email, ..
         } => {

@@ -528,9 +528,10 @@ impl Runner {
             }
             _ => None,
         };
-        let buttons = match app {
-            Some(_) => wording::chat_buttons(&message),
-            None => Vec::new(),
+        let buttons = if destination.takes_clicks() {
+            wording::chat_buttons(&message)
+        } else {
+            Vec::new()
         };
         // Mattermost posts a click to the URL each button names.
         let callback = outbound::click_callback(&config.server.base_url(), app);

@@ -153,3 +153,133 @@ async fn events_alerts_pages_and_incident_updates_reach_jandi_and_dooray() {
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_critical_alert_pages_by_kakaowork_dm_and_its_button_acknowledges_as_that_person() {
+    use crate::support::messengers::{KAKAOWORK_CONVERSATION, KAKAOWORK_KEY, Kakaowork};
+    for backend in backends() {
+        let kakaowork = Kakaowork::start().await;
+        let config = format!(
+            r#"
+[[integrations]]
+name = "prometheus"
+kind = "alertmanager"
+token = "{TOKEN}"
+service = "platform"
+
+[[destinations]]
+name = "kw"
+kind = "kakaowork"
+token = "{KAKAOWORK_KEY}"
+api_url = "{api}"
+conversation_id = {KAKAOWORK_CONVERSATION}
+
+[[routes]]
+match = {{ kind = "alert" }}
+to = ["kw"]
+
+[[people]]
+id = "minji"
+name = "Minji Park"
+email = "minji@acme.example"
+user = "minji"
+contacts = [ {{ name = "kakao", kind = "kakaowork", destination = "kw" }} ]
+
+[[escalation_policies]]
+id = "platform"
+steps = [ {{ after = "0m", notify = ["person:minji"] }} ]
+
+[[services]]
+id = "platform"
+escalation_policy = "platform"
+"#,
+            api = kakaowork.api_url,
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        crate::web::add_user(&app, "minji", firewatch::core::role::Role::Responder).await;
+        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+        app.idle().await;
+        let alert = app.get("/api/v1/alerts").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        // The team's conversation hears of the alert, with its buttons.
+        let calls = kakaowork.received();
+        let notice = calls
+            .iter()
+            .find(|r| r.path == "/v1/messages.send")
+            .expect("the alert is told")
+            .json();
+        let actions = |body: &serde_json::Value| -> Vec<String> {
+            body["blocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|b| b["type"] == "action")
+                .flat_map(|b| b["elements"].as_array().unwrap().clone())
+                .map(|e| e["action_name"].as_str().unwrap().to_owned())
+                .collect()
+        };
+        assert_eq!(actions(&notice), ["ack", "resolve", "escalate"], "{notice}");
+
+        // Minji is paged 1:1 by email, with Acknowledge.
+        let page = calls
+            .iter()
+            .find(|r| r.path == "/v1/messages.send_by_email")
+            .expect("Minji is paged")
+            .json();
+        assert_eq!(page["email"], "minji@acme.example");
+        assert_eq!(actions(&page), ["ack", "resolve", "escalate"], "{page}");
+        let ack = page["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == "action")
+            .unwrap()["elements"][0]
+            .clone();
+        assert_eq!(ack["action_type"], "submit_action");
+        let value = ack["value"].as_str().unwrap().to_owned();
+
+        let click = |value: &str, trigger: &str| {
+            let body = serde_json::json!({
+                "type": "submit_action", "action_time": trigger, "action_name": "ack",
+                "value": value, "react_user_id": 2_600_123,
+                "message": {"id": 2, "text": "page", "user_id": 1, "conversation_id": 9_000_001},
+            });
+            let url = format!("{}/chat/kakaowork/kw/actions", app.url);
+            async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // A forged value is refused and changes nothing.
+        let forged = value.replacen("escalation:", "escalation:0", 1);
+        assert_eq!(click(&forged, "2026-11-02T01:00:01Z").await, 401);
+        assert_eq!(
+            app.get(&format!("/api/v1/alerts/{alert}")).await["state"],
+            "firing"
+        );
+        // Minji's click: found by her email, it acknowledges as her.
+        assert_eq!(click(&value, "2026-11-02T01:00:02Z").await, 200);
+        let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
+        assert_eq!(shown["state"], "acknowledged", "{shown}");
+        assert_eq!(shown["acknowledged_by"], "user:minji");
+        assert!(
+            kakaowork
+                .received()
+                .iter()
+                .any(|r| r.path.starts_with("/v1/users.find_by_email")),
+            "Minji is found by email"
+        );
+        // The same button a month on has expired.
+        app.advance(31 * 24 * 60 * 60);
+        assert_eq!(click(&value, "2026-12-03T01:00:03Z").await, 401);
+        app.stop().await;
+    }
+}

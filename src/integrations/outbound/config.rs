@@ -40,6 +40,7 @@ pub enum DestinationConfig {
     Teams(TeamsDestination),
     Jandi(JandiDestination),
     Dooray(DoorayDestination),
+    Kakaowork(KakaoworkDestination),
     Email(EmailDestination),
     Twilio(TwilioDestination),
 }
@@ -441,6 +442,23 @@ pub struct JandiDestination {
     pub url: String,
 }
 
+/// A KakaoWork bot: its app key (`token`), the Web API (`api_url`), and the conversation it
+/// posts to; a person's `kakaowork` contact reaches them 1:1 by email through it. Its buttons'
+/// clicks come back to `/chat/kakaowork/{name}/actions` (the bot's callback URL).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KakaoworkDestination {
+    pub name: String,
+    pub token: String,
+    #[serde(default = "kakaowork_api_url")]
+    pub api_url: String,
+    pub conversation_id: Option<i64>,
+}
+
+fn kakaowork_api_url() -> String {
+    "https://api.kakaowork.com".into()
+}
+
 /// A Dooray! Messenger room's incoming hook; `bot_name` and `bot_icon_image` show as its sender.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -462,6 +480,12 @@ pub struct WebhookDestination {
 }
 
 impl DestinationConfig {
+    /// Whether its messages carry buttons: it posts through a chat app, or it is a KakaoWork
+    /// bot.
+    pub fn takes_clicks(&self) -> bool {
+        self.app().is_some() || matches!(self, DestinationConfig::Kakaowork(_))
+    }
+
     /// The chat app it posts through, if it posts through one.
     pub fn app(&self) -> Option<&str> {
         match self {
@@ -480,6 +504,7 @@ impl DestinationConfig {
             DestinationConfig::Teams(teams) => &teams.name,
             DestinationConfig::Jandi(jandi) => &jandi.name,
             DestinationConfig::Dooray(dooray) => &dooray.name,
+            DestinationConfig::Kakaowork(kakaowork) => &kakaowork.name,
             DestinationConfig::Email(email) => &email.name,
             DestinationConfig::Twilio(twilio) => &twilio.name,
         }
@@ -495,6 +520,7 @@ impl DestinationConfig {
             DestinationConfig::Teams(_) => "teams",
             DestinationConfig::Jandi(_) => "jandi",
             DestinationConfig::Dooray(_) => "dooray",
+            DestinationConfig::Kakaowork(_) => "kakaowork",
             DestinationConfig::Email(_) => "email",
             DestinationConfig::Twilio(_) => "twilio",
         }
@@ -607,6 +633,20 @@ pub fn validate_destinations<'c>(
                     problems.error(
                         format!("{path}.url"),
                         format!("\"{url}\" is not an http(s) URL"),
+                    );
+                }
+            }
+            DestinationConfig::Kakaowork(kakaowork) => {
+                if !is_http_url(&kakaowork.api_url) {
+                    problems.error(
+                        format!("{path}.api_url"),
+                        format!("\"{}\" is not an http(s) URL", kakaowork.api_url),
+                    );
+                }
+                if kakaowork.token.trim().is_empty() {
+                    problems.error(
+                        format!("{path}.token"),
+                        "is empty: the bot sends with its app key".to_owned(),
                     );
                 }
             }

@@ -11,6 +11,7 @@ pub mod email;
 pub mod form;
 pub mod guard;
 pub mod jandi;
+pub mod kakaowork;
 pub mod markdown;
 pub mod mattermost;
 pub mod message;
@@ -193,6 +194,23 @@ pub async fn deliver(
             .post(&jandi.url)
             .header(reqwest::header::ACCEPT, jandi::ACCEPT)
             .json(&jandi::render(words, None)),
+        DestinationConfig::Kakaowork(kakaowork) => {
+            if kakaowork.conversation_id.is_none() {
+                return DeliveryResult::Rejected {
+                    status: 0,
+                    error: format!(
+                        "kakaowork destination \"{}\" has no conversation_id: it carries pages \
+                         to people only",
+                        kakaowork.name
+                    ),
+                };
+            }
+            // KakaoWork cannot edit a message: a change is said in a new one.
+            let buttons = kakaowork::buttons(kakaowork, buttons, now);
+            let body = kakaowork::render(words, kakaowork, buttons);
+            let request = kakaowork::send(client, kakaowork, &body, false);
+            return through_app(request, timeout, now, kakaowork::sent).await;
+        }
         DestinationConfig::Dooray(dooray) => {
             post_json(client, &dooray.url, &dooray::render(words, dooray))
         }
@@ -227,7 +245,7 @@ pub async fn deliver(
 
 /// A post through a chat app: the answer's HTTP status first, as for every destination, then
 /// what the platform's own answer says (`read`: the message's id, or why not).
-async fn through_app(
+pub(crate) async fn through_app(
     request: reqwest::RequestBuilder,
     timeout: Duration,
     now: Timestamp,
