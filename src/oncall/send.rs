@@ -121,18 +121,10 @@ pub async fn send(
                     "kakaowork destination \"{destination}\" is not configured"
                 ));
             };
-            let address = email
-                .clone()
-                .or_else(|| config.person(&page.person).and_then(|p| p.email.clone()));
-            let Some(address) = address else {
-                return rejected(format!("{} has no email address", page.person));
+            let (address, words) = match addressed(config, page, message, email.as_deref()) {
+                Ok(addressed) => addressed,
+                Err(refused) => return refused,
             };
-            let person = config.person(&page.person);
-            let words = chat_message(
-                message,
-                bold(person.map_or(page.person.as_str(), |p| p.display_name())),
-            )
-            .http_links_only();
             let buttons = page
                 .escalation_id
                 .as_deref()
@@ -162,24 +154,14 @@ pub async fn send(
                     "jandi destination \"{destination}\" is not configured"
                 ));
             };
-            let address = email
-                .clone()
-                .or_else(|| config.person(&page.person).and_then(|p| p.email.clone()));
-            let Some(address) = address else {
-                return rejected(format!("{} has no email address", page.person));
+            let (address, words) = match addressed(config, page, message, email.as_deref()) {
+                Ok(addressed) => addressed,
+                Err(refused) => return refused,
             };
-            let person = config.person(&page.person);
-            let words = chat_message(
-                message,
-                bold(person.map_or(page.person.as_str(), |p| p.display_name())),
-            );
             client
                 .post(&jandi.url)
                 .header(reqwest::header::ACCEPT, outbound::jandi::ACCEPT)
-                .json(&outbound::jandi::render(
-                    &words.http_links_only(),
-                    Some(&address),
-                ))
+                .json(&outbound::jandi::render(&words, Some(&address)))
         }
         ContactConfig::Email {
             destination, to, ..
@@ -221,6 +203,27 @@ pub async fn send(
             error: outbound::describe_send_error(&error),
         },
     }
+}
+
+/// A page to a member found by email (JANDI, KakaoWork): the contact's `email`, else the
+/// person's, and the page's words naming them.
+fn addressed(
+    config: &Config,
+    page: &Page,
+    message: &PageMessage,
+    email: Option<&str>,
+) -> Result<(String, outbound::message::Message), DeliveryResult> {
+    let person = config.person(&page.person);
+    let address = email
+        .map(str::to_owned)
+        .or_else(|| person.and_then(|p| p.email.clone()))
+        .ok_or_else(|| rejected(format!("{} has no email address", page.person)))?;
+    let words = chat_message(
+        message,
+        bold(person.map_or(page.person.as_str(), |p| p.display_name())),
+    )
+    .http_links_only();
+    Ok((address, words))
 }
 
 fn rejected(error: String) -> DeliveryResult {

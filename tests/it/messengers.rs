@@ -283,3 +283,121 @@ escalation_policy = "platform"
         app.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_changes_approve_through_kakaowork_keeps_the_two_person_rule() {
+    use crate::support::messengers::{KAKAOWORK_CONVERSATION, KAKAOWORK_KEY, Kakaowork};
+    use firewatch::core::role::Role;
+    for backend in backends() {
+        let kakaowork = Kakaowork::start().await;
+        let config = format!(
+            r#"
+[[destinations]]
+name = "kw"
+kind = "kakaowork"
+token = "{KAKAOWORK_KEY}"
+api_url = "{api}"
+conversation_id = {KAKAOWORK_CONVERSATION}
+
+[changes]
+channels = ["kw"]
+
+[[services]]
+id = "api"
+
+[[people]]
+id = "minji"
+email = "minji@acme.example"
+user = "minji"
+
+[[people]]
+id = "joon"
+user = "joon"
+chat = [ {{ app = "kw", user = "2600456" }} ]
+"#,
+            api = kakaowork.api_url,
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        crate::web::add_user(&app, "minji", Role::Responder).await;
+        crate::web::add_user(&app, "joon", Role::Responder).await;
+        let token = app
+            .user_token("minji", &[firewatch::core::scope::Scope::ChangesWrite])
+            .await;
+        let (status, change) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/changes",
+                &token,
+                &serde_json::json!({"summary": "Upgrade api's PostgreSQL to 16", "service": "api",
+                        "environment": "production", "risk": "high",
+                        "rollback": "fail over to the 15 replica", "needs_approval": true}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{change}");
+        let id = change["id"].as_str().unwrap().to_owned();
+        app.idle().await;
+        let announced = kakaowork
+            .received()
+            .into_iter()
+            .find(|r| r.path == "/v1/messages.send")
+            .expect("the announcement")
+            .json();
+        let approve = announced["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == "action")
+            .expect("buttons")["elements"][0]
+            .clone();
+        assert_eq!(approve["action_name"], "approve");
+        let value = approve["value"].as_str().unwrap().to_owned();
+        let click = |user: i64, at: &str| {
+            let body = serde_json::json!({
+                "type": "submit_action", "action_time": at, "action_name": "approve",
+                "value": value, "react_user_id": user,
+                "message": {"id": 1, "conversation_id": KAKAOWORK_CONVERSATION},
+            });
+            let url = format!("{}/chat/kakaowork/kw/actions", app.url);
+            async move {
+                reqwest::Client::new()
+                    .post(url)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        // Minji announced it: her Approve is refused, and the conversation is told why.
+        assert_eq!(click(2_600_123, "2026-11-02T01:00:01Z").await, 200);
+        let shown = app.get(&format!("/api/v1/changes/{id}")).await;
+        assert_eq!(shown["state"], "pending_approval", "{shown}");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let told = loop {
+            let told = kakaowork
+                .received()
+                .into_iter()
+                .filter(|r| r.path == "/v1/messages.send")
+                .map(|r| r.json())
+                .find(|body| body.get("blocks").is_none() && body["text"].is_string());
+            if let Some(told) = told {
+                break told;
+            }
+            assert!(std::time::Instant::now() < deadline, "Minji is told why");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert!(
+            told["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Nothing changed:"),
+            "{told}"
+        );
+        // Joon's Approve decides it.
+        assert_eq!(click(2_600_456, "2026-11-02T01:00:02Z").await, 200);
+        let shown = app.get(&format!("/api/v1/changes/{id}")).await;
+        assert_eq!(shown["state"], "approved", "{shown}");
+        assert_eq!(shown["decided_by"], "user:joon");
+        app.stop().await;
+    }
+}

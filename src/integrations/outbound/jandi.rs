@@ -43,14 +43,9 @@ pub fn line(spans: &Line) -> String {
     spans.iter().map(span).collect()
 }
 
-/// The bar under the message, as a hex color; none for outcomes that need no attention.
+/// The bar under the message: the hex colors Mattermost's edges use.
 pub fn color(outcome: Option<Outcome>) -> Option<&'static str> {
-    match outcome? {
-        Outcome::Success => Some("#2EB67D"),
-        Outcome::Failure => Some("#E01E5A"),
-        Outcome::Pending => Some("#ECB22E"),
-        Outcome::Cancelled | Outcome::Skipped => None,
-    }
+    super::mattermost::color(outcome)
 }
 
 /// The webhook's JSON; `email` sends it to that one member through a team incoming webhook.
