@@ -404,6 +404,23 @@ pub(super) async fn incident_page(
             }
         })
         .collect();
+    // Its own chat channels: Slack's open through Slack's redirect; a Mattermost one is named.
+    let mut by_app: Vec<&String> = incident.chat_channels.iter().collect();
+    by_app.sort();
+    let chat_channels: Vec<Value> = by_app
+        .into_iter()
+        .filter_map(|named| named.split_once('#'))
+        .map(|(app, channel)| {
+            use crate::integrations::outbound::config::ChatAppConfig;
+            match config.chat_app(app) {
+                Some(ChatAppConfig::Slack(_)) => context! {
+                    label => format!("Slack ({app})"),
+                    link => format!("https://slack.com/app_redirect?channel={channel}"),
+                },
+                _ => context! { label => format!("Mattermost ({app}): channel {channel}") },
+            }
+        })
+        .collect();
     let what_changed: Vec<Value> = view
         .what_changed
         .iter()
@@ -473,6 +490,7 @@ pub(super) async fn incident_page(
             suggested_alerts => serialized(&suggested_alerts(state, incident, &view.alerts).await?),
             timeline,
             what_changed,
+            chat_channels,
             cause_unlisted => incident.causing_deployment.as_ref().filter(|_| !cause_listed),
             earlier => serialized(&view.earlier),
             ..context! { ..follow_up, ..extra }

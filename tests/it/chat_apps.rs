@@ -1549,6 +1549,26 @@ async fn a_declared_incident_gets_its_own_channels_and_a_marked_message_is_starr
             .unwrap()
             .to_owned();
 
+        // The incident's page names its channels, Slack's as a link into Slack.
+        let mut browser = crate::web::signed_in(&app, "viewer", Role::Viewer).await;
+        let page = browser.get("/incidents/1").await;
+        let named = page
+            .testid("chat-channels")
+            .expect("the channels are named");
+        assert_eq!(
+            named,
+            format!("Mattermost (mm): channel {mm_channel}, Slack (slack)")
+        );
+        assert!(
+            page.body.contains(&format!(
+                "href=\"https:&#x2f;&#x2f;slack.com&#x2f;app_redirect?channel={channel}\""
+            )) || page
+                .body
+                .contains(&format!("https://slack.com/app_redirect?channel={channel}")),
+            "{}",
+            page.body
+        );
+
         // The incident's updates are posted in its channels.
         let (status, _) = app
             .api_json(
