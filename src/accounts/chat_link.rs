@@ -2,7 +2,6 @@
 //! signed link that expires; once they sign in to Firewatch and confirm, their chat user is kept
 //! as their person's (`chat_users`, as an email match is), and their next click acts as them.
 
-use hmac::Mac as _;
 use jiff::Timestamp;
 
 use crate::config::Config;
@@ -26,13 +25,8 @@ pub struct Link {
     pub sig: String,
 }
 
-fn signature(secret: &str, app: &str, user: &str, expires: &str) -> String {
-    let key = format!("firewatch-chat-link:{secret}");
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(format!("{app}\n{user}\n{expires}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+fn signing_key(secret: &str) -> String {
+    format!("firewatch-chat-link:{secret}")
 }
 
 /// The address that links `user` of chat app `app`; `None` when there is no such app.
@@ -42,7 +36,7 @@ pub fn url(config: &Config, app: &str, user: &str, now: Timestamp) -> Option<Str
     let link = Link {
         app: app.to_owned(),
         user: user.to_owned(),
-        sig: signature(chat_app.secret(), app, user, &expires),
+        sig: crate::core::signing::tag(&signing_key(chat_app.secret()), &[app, user, &expires]),
         expires,
     };
     let query = serde_urlencoded::to_string(&link).ok()?;
@@ -51,12 +45,15 @@ pub fn url(config: &Config, app: &str, user: &str, now: Timestamp) -> Option<Str
 
 /// Whether Firewatch signed this link and it has not expired; a sentence when not.
 pub fn check(config: &Config, link: &Link, now: Timestamp) -> Result<(), &'static str> {
-    use subtle::ConstantTimeEq as _;
     let Some(chat_app) = config.chat_app(&link.app) else {
         return Err("This link names a chat app Firewatch no longer has.");
     };
-    let expected = signature(chat_app.secret(), &link.app, &link.user, &link.expires);
-    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(link.sig.as_bytes())) {
+    let signed = crate::core::signing::tag_matches(
+        &signing_key(chat_app.secret()),
+        &[&link.app, &link.user, &link.expires],
+        &link.sig,
+    );
+    if !signed {
         return Err("This link was not made by Firewatch, or was changed on the way.");
     }
     if link.expires.parse::<i64>().unwrap_or(0) < now.as_second() {

@@ -46,6 +46,20 @@ fn mac(key: &[u8], id: &str, timestamp: &str, body: &[u8]) -> HmacSha256 {
     mac
 }
 
+/// Firewatch's own tag on a value it hands out and takes back unchanged (a button's context, a
+/// dialog's state, a link): HMAC-SHA256 under `key` of `parts` joined by newlines, in hex.
+pub fn tag(key: &str, parts: &[&str]) -> String {
+    let mut mac = HmacSha256::new_from_slice(key.as_bytes()).unwrap_or_else(|_| unreachable!());
+    mac.update(parts.join("\n").as_bytes());
+    hex::encode(mac.finalize().into_bytes())
+}
+
+/// Whether `given` is the tag of `parts` under `key`, compared in constant time.
+pub fn tag_matches(key: &str, parts: &[&str], given: &str) -> bool {
+    use subtle::ConstantTimeEq as _;
+    bool::from(tag(key, parts).as_bytes().ct_eq(given.as_bytes()))
+}
+
 /// The `webhook-signature` header value for a message.
 pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
     let tag = mac(&secret_key(secret), id, &timestamp.to_string(), body)
@@ -96,6 +110,19 @@ pub fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// RFC 4231's second test case: HMAC-SHA256 with the key "Jefe".
+    #[test]
+    fn a_tag_is_hmac_sha256_in_hex_over_its_parts_joined_by_newlines() {
+        assert_eq!(
+            tag("Jefe", &["what do ya want for nothing?"]),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert_eq!(tag("k", &["a", "b"]), tag("k", &["a\nb"]));
+        assert!(tag_matches("k", &["a", "b"], &tag("k", &["a", "b"])));
+        assert!(!tag_matches("k", &["a", "c"], &tag("k", &["a", "b"])));
+        assert!(!tag_matches("k", &["a", "b"], ""));
+    }
 
     // The example from the Standard Webhooks reference libraries.
     const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

@@ -20,6 +20,12 @@ use crate::integrations::outbound::config::{ChatAppConfig, SlackApp};
 use crate::integrations::outbound::form::{Field, Form};
 use crate::store::StoreError;
 
+/// 401 `invalid_signature`: the request is not shown to come from the platform, or from a
+/// button Firewatch made, and nothing is done.
+fn unsigned(why: &str) -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why)
+}
+
 /// The Slack app `name`, once the request is known to come from Slack for it.
 fn verified_slack_app(
     state: &AppState,
@@ -35,9 +41,7 @@ fn verified_slack_app(
     let secret = app.signing_secret.as_deref().unwrap_or_default();
     // An app without a signing secret takes no requests: nothing it receives can be trusted.
     if secret.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the chat app has no signing_secret, so it takes no requests",
         ));
     }
@@ -48,7 +52,7 @@ fn verified_slack_app(
         body,
         state.clock.now(),
     )
-    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    .map_err(unsigned)?;
     Ok(app.clone())
 }
 
@@ -226,14 +230,12 @@ async fn act_on_escalation(
     escalation: &str,
     by: &str,
 ) -> Result<Answer, ApiError> {
-    let done = match action {
-        "ack" => crate::oncall::ops::acknowledge(state, escalation, by).await,
-        "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
-        "escalate" => {
-            let now = state.clock.now();
-            let escalated = state.store.escalate_now(escalation, by, now).await;
-            state.jobs_added.notify_one();
-            return Ok(match escalated {
+    let done =
+        match action {
+            "ack" => crate::oncall::ops::acknowledge(state, escalation, by).await,
+            "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
+            "escalate" => {
+                return Ok(match crate::oncall::ops::escalate_now(state, escalation, by).await {
                 Ok(Some(_)) => {
                     Answer::Say("Escalated: the next step of its policy pages now.".into())
                 }
@@ -245,13 +247,13 @@ async fn act_on_escalation(
                 Err(StoreError::NotFound) => Answer::Say("That page no longer exists.".into()),
                 Err(error) => return Err(error.into()),
             });
-        }
-        other => {
-            return Ok(Answer::Say(format!(
-                "Firewatch has no button \"{other}\" for a page."
-            )));
-        }
-    };
+            }
+            other => {
+                return Ok(Answer::Say(format!(
+                    "Firewatch has no button \"{other}\" for a page."
+                )));
+            }
+        };
     // A page's message is not updated in place (each step posts its own), so say what happened.
     match done {
         Ok(Some(_)) if action == "ack" => Ok(Answer::Say(
@@ -871,9 +873,7 @@ pub async fn mattermost_commands(
         .map(|(_, value)| value.as_str())
         .unwrap_or_default();
     if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(given.as_bytes())) {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the command's token is not the chat app's command_token",
         ));
     }
@@ -1228,16 +1228,12 @@ pub async fn mattermost_actions(
         &context.sig,
     );
     if !signed {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the button's context does not carry Firewatch's signature",
         ));
     }
     if context.expires < state.clock.now().as_second() {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the button has expired: its post is more than 30 days old",
         ));
     }
@@ -1341,16 +1337,12 @@ pub async fn mattermost_dialogs(
         signature,
     );
     if !signed || submitted.callback_id != UPDATE_FORM {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the dialog's state does not carry Firewatch's signature",
         ));
     }
     if expires < state.clock.now().as_second() {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_signature",
+        return Err(unsigned(
             "the dialog has expired: it was opened more than an hour ago",
         ));
     }
@@ -1426,7 +1418,7 @@ pub async fn kakaowork_actions(
         &click.value,
         state.clock.now(),
     )
-    .map_err(|why| ApiError::new(StatusCode::UNAUTHORIZED, "invalid_signature", why))?;
+    .map_err(unsigned)?;
     once(&state, &name, &body_mark(&body)).await?;
     let user = match &click.react_user_id {
         serde_json::Value::String(id) => id.clone(),

@@ -218,24 +218,31 @@ pub async fn escalate_alert_now(
     alert_id: &str,
     by: &str,
 ) -> Result<usize, StoreError> {
-    let now = state.clock.now();
     let mut escalated = 0;
     for escalation in state.store.alert_escalations(alert_id).await? {
-        if escalation.state != EscalationState::Active {
-            continue;
-        }
-        if state
-            .store
-            .escalate_now(&escalation.id, by, now)
-            .await?
-            .is_some()
+        if escalation.state == EscalationState::Active
+            && escalate_now(state, &escalation.id, by).await?.is_some()
         {
             escalated += 1;
         }
     }
-    if escalated > 0 {
+    Ok(escalated)
+}
+
+/// "Escalate now" on a page: its escalation's next step runs at once. `None` when it is not
+/// active or has no step left.
+pub async fn escalate_now(
+    state: &Context,
+    escalation_id: &str,
+    by: &str,
+) -> Result<Option<Escalation>, StoreError> {
+    let escalated = state
+        .store
+        .escalate_now(escalation_id, by, state.clock.now())
+        .await?;
+    if escalated.is_some() {
         state.jobs_added.notify_one();
-        tracing::info!(alert = alert_id, by, "escalated now");
+        tracing::info!(escalation = escalation_id, by, "escalated now");
     }
     Ok(escalated)
 }

@@ -107,19 +107,8 @@ pub fn blocks(message: &Message, header: &str, buttons: Vec<Value>) -> Vec<Value
 /// How long a button's signed value is honoured.
 pub const BUTTON_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
 
-fn signature(
-    destination: &KakaoworkDestination,
-    action: &str,
-    subject: &str,
-    expires: i64,
-) -> String {
-    use hmac::Mac as _;
-    let key = format!("firewatch-kakaowork-actions:{}", destination.token);
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(format!("{action}\n{subject}\n{expires}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+fn signing_key(destination: &KakaoworkDestination) -> String {
+    format!("firewatch-kakaowork-actions:{}", destination.token)
 }
 
 /// Buttons as `submit_action` button blocks. KakaoWork's callback carries no signature of its
@@ -142,7 +131,10 @@ pub fn buttons(
                 "value": format!(
                     "{} {expires} {}",
                     button.value,
-                    signature(destination, button.action, &button.value, expires)
+                    crate::core::signing::tag(
+                        &signing_key(destination),
+                        &[button.action, &button.value, &expires.to_string()],
+                    )
                 ),
             })
         })
@@ -156,20 +148,20 @@ pub fn clicked<'v>(
     value: &'v str,
     now: jiff::Timestamp,
 ) -> Result<&'v str, &'static str> {
-    use subtle::ConstantTimeEq as _;
     let mut parts = value.rsplitn(3, ' ');
     let (Some(sig), Some(expires), Some(subject)) = (parts.next(), parts.next(), parts.next())
     else {
         return Err("the button's value is not Firewatch's");
     };
-    let expires: i64 = expires
-        .parse()
-        .map_err(|_| "the button's value is not Firewatch's")?;
-    let expected = signature(destination, action, subject, expires);
-    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(sig.as_bytes())) {
+    let signed = crate::core::signing::tag_matches(
+        &signing_key(destination),
+        &[action, subject, expires],
+        sig,
+    );
+    if !signed {
         return Err("the button's value does not carry Firewatch's signature");
     }
-    if expires < now.as_second() {
+    if expires.parse::<i64>().unwrap_or(0) < now.as_second() {
         return Err("the button has expired: its message is more than 30 days old");
     }
     Ok(subject)

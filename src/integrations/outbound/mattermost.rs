@@ -123,13 +123,11 @@ pub const BUTTON_LIFETIME_SECONDS: i64 = 30 * 24 * 3600;
 /// as it was given, and only Firewatch (and the server, which holds the bot's token) can make
 /// one, so a user cannot forge a click on another alert.
 pub fn context_signature(app: &MattermostApp, action: &str, value: &str, expires: i64) -> String {
-    use hmac::Mac as _;
-    let key = format!("firewatch-mattermost-actions:{}", app.bot_token);
-    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else {
-        return String::new();
-    };
-    mac.update(format!("{action}\n{value}\n{expires}").as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    crate::core::signing::tag(&context_key(app), &[action, value, &expires.to_string()])
+}
+
+fn context_key(app: &MattermostApp) -> String {
+    format!("firewatch-mattermost-actions:{}", app.bot_token)
 }
 
 /// Whether a context's signature is the one Firewatch made, in constant time.
@@ -140,9 +138,11 @@ pub fn context_is_signed(
     expires: i64,
     sig: &str,
 ) -> bool {
-    use subtle::ConstantTimeEq as _;
-    let expected = context_signature(app, action, value, expires);
-    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sig.as_bytes()))
+    crate::core::signing::tag_matches(
+        &context_key(app),
+        &[action, value, &expires.to_string()],
+        sig,
+    )
 }
 
 /// The buttons of a post, where clicks go, and when it is posted (their context's clock).
