@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the tests have the real programs they talk to, from Debian's packages: Chromium
 # and its WebDriver (chromedriver) for the browser tests, Prometheus Alertmanager for the
-# alert intake tests, and Prometheus for `promtool check metrics` against `/metrics`. Installs
+# alert intake tests, Prometheus for `promtool check metrics` against `/metrics`, and a Korean
+# font (Nanum) so the Korean pages' screenshots show Hangul rather than empty boxes. Installs
 # whichever is missing. Run as root (CI and the dev machines are).
 set -euo pipefail
 
@@ -10,6 +11,7 @@ missing=()
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/promtool ] || missing+=(prometheus)
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-test-tools: installing ${missing[*]} from Debian's packages" >&2

@@ -13,6 +13,7 @@ pub mod core;
 pub mod demo;
 pub mod forge;
 pub mod http;
+pub mod i18n;
 pub mod incidents;
 pub mod intake;
 pub mod integrations;

@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::alert::{AlertChange, Severity, matching_labels};
-use crate::core::digest::age;
 use crate::core::forge::Outcome;
 use crate::core::grouping::group_key;
 use crate::core::routing::{EventAttributes, Target, matching_routes};
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
-use crate::integrations::outbound::message::{Line, Message, bold, clip, code, link, text};
+use crate::integrations::outbound::message::{Line, Message, age_in, bold, clip, code, link, text};
 use crate::store::alerts::{Alert, AlertGroup, AlertTransition, GroupedNotice, NoticePlan, Task};
 use crate::store::{EventStatus, NewEvent, Timer};
 
@@ -35,7 +35,10 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
 /// The buttons a chat app's message about the alert carries in its state after this notice:
 /// Acknowledge and Resolve while it fires (and Escalate now when the fire pages someone),
 /// Resolve once acknowledged, none once resolved.
-pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+pub fn chat_buttons(
+    event: &EventMessage,
+    locale: Locale,
+) -> Vec<crate::integrations::outbound::Button> {
     use crate::integrations::outbound::Button;
     if event.kind != NOTICE_KIND {
         return Vec::new();
@@ -46,19 +49,19 @@ pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::
     let value = format!("alert:{}", notice.alert.id);
     let acknowledge = Button {
         action: "ack",
-        label: "Acknowledge",
+        label: locale.text("action-acknowledge"),
         value: value.clone(),
         primary: true,
     };
     let resolve = Button {
         action: "resolve",
-        label: "Resolve",
+        label: locale.text("action-resolve"),
         value,
         primary: false,
     };
     let escalate = Button {
         action: "escalate",
-        label: "Escalate now",
+        label: locale.text("action-escalate-now"),
         value: format!("alert:{}", notice.alert.id),
         primary: false,
     };
@@ -70,15 +73,15 @@ pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::
     }
 }
 
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     if event.kind == NOTICE_KIND {
         if let Ok(notice) = serde_json::from_value::<AlertNotice>(event.payload.clone()) {
-            return Some(alert_message(&notice));
+            return Some(alert_message(&notice, locale));
         }
     }
     if event.kind == GROUP_NOTICE_KIND {
         if let Ok(notice) = serde_json::from_value::<AlertGroupNotice>(event.payload.clone()) {
-            return Some(group_message(&notice));
+            return Some(group_message(&notice, locale));
         }
     }
     None
@@ -552,7 +555,7 @@ fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
 }
 
 /// An alert's change: what fired (or resolved, or who acknowledged it), how bad, where.
-fn alert_message(notice: &AlertNotice) -> Message {
+fn alert_message(notice: &AlertNotice, locale: Locale) -> Message {
     use crate::core::alert::{AlertChange, Severity};
     let alert = &notice.alert;
     let (mark, word, outcome) = match notice.change {
@@ -562,20 +565,21 @@ fn alert_message(notice: &AlertNotice) -> Message {
             } else {
                 "⚠️"
             },
-            "FIRING",
+            "alert-word-firing",
             Outcome::Failure,
         ),
-        AlertChange::Acknowledged => ("👀", "ACKNOWLEDGED", Outcome::Pending),
-        AlertChange::Resolved => ("✅", "RESOLVED", Outcome::Success),
-        AlertChange::Silenced => ("🔕", "SILENCED", Outcome::Pending),
+        AlertChange::Acknowledged => ("👀", "alert-word-acknowledged", Outcome::Pending),
+        AlertChange::Resolved => ("✅", "alert-word-resolved", Outcome::Success),
+        AlertChange::Silenced => ("🔕", "alert-word-silenced", Outcome::Pending),
     };
     let (mark, word) = if notice.started_flapping {
-        ("🔁", "FLAPPING")
+        ("🔁", "alert-word-flapping")
     } else {
         (mark, word)
     };
     let title = format!(
-        "{mark} [{word}] {}: {}",
+        "{mark} [{}] {}: {}",
+        locale.text(word),
         alert.rule,
         clip(&alert.summary, 200)
     );
@@ -588,12 +592,12 @@ fn alert_message(notice: &AlertNotice) -> Message {
         lines.push(vec![text(clip(description, 500))]);
     }
     if notice.started_flapping {
-        lines.push(vec![text(format!(
-            "Fired {} times and resolved in between, within the flapping window: its next fires and resolves are held back until it stays steady",
-            alert.fire_count
+        lines.push(vec![text(locale.text_with(
+            "alert-flapping",
+            &[("count", alert.fire_count.into())],
         ))]);
     } else if notice.cause == "flapping ended" {
-        lines.push(vec![text("Steady again after flapping")]);
+        lines.push(vec![text(locale.text("alert-steady"))]);
     }
     match notice.change {
         AlertChange::Acknowledged => {
@@ -601,30 +605,36 @@ fn alert_message(notice: &AlertNotice) -> Message {
                 .acknowledged_by
                 .as_deref()
                 .unwrap_or(notice.cause.as_str());
-            lines.push(vec![text("Acknowledged by "), bold(who)]);
+            lines.push(vec![
+                text(locale.text("alert-acknowledged-by")),
+                bold(who),
+                text(locale.text("alert-acknowledged-by-after")),
+            ]);
         }
         AlertChange::Resolved => {
             if let Some(resolved) = alert.resolved_at {
-                lines.push(vec![text(format!(
-                    "Resolved after {}",
-                    age(alert.fired_at, resolved)
+                lines.push(vec![text(locale.text_with(
+                    "alert-resolved-after",
+                    &[("age", age_in(locale, alert.fired_at, resolved).into())],
                 ))]);
             }
         }
         AlertChange::Fired if alert.fire_count > 1 && !notice.started_flapping => {
-            lines.push(vec![text(format!(
-                "Fired {} times so far",
-                alert.fire_count
+            lines.push(vec![text(locale.text_with(
+                "alert-fired-times",
+                &[("count", alert.fire_count.into())],
             ))]);
         }
         AlertChange::Fired | AlertChange::Silenced => {}
     }
     if let Some(runbook) = alert.annotations.get("runbook_url") {
-        lines.push(vec![link("Runbook", Some(runbook))]);
+        lines.push(vec![link(locale.text("alert-runbook"), Some(runbook))]);
     }
-    let mut context = vec![bold(alert.severity.as_str())];
+    let mut context = vec![bold(severity_word(alert.severity, locale))];
     if let Some(service) = &alert.service {
-        context.push(text(format!(" · service {service}")));
+        context.push(text(
+            locale.text_with("alert-service", &[("service", service.as_str().into())]),
+        ));
     }
     context.push(text(format!(" · {}", alert.integration)));
     let shown: Vec<String> = alert
@@ -645,12 +655,18 @@ fn alert_message(notice: &AlertNotice) -> Message {
         lines,
         context: small_print,
         outcome: Some(outcome),
+        locale,
     }
+}
+
+/// `critical`, `심각`: a severity in the message's language.
+fn severity_word(severity: crate::core::alert::Severity, locale: Locale) -> String {
+    locale.text(&format!("severity-{}", severity.as_str()))
 }
 
 /// Alerts the groups of a route's `group_by` tell together: how many fire, what they share,
 /// and one line per alert, new ones first.
-fn group_message(notice: &AlertGroupNotice) -> Message {
+fn group_message(notice: &AlertGroupNotice, locale: Locale) -> Message {
     use crate::core::alert::Severity;
     let worst = notice
         .alerts
@@ -678,30 +694,40 @@ fn group_message(notice: &AlertGroupNotice) -> Message {
             .join(", ")
     };
     let title = clip(
-        &format!("{mark} [FIRING:{}] {shared}", notice.alerts.len()),
+        &format!(
+            "{mark} [{}:{}] {shared}",
+            locale.text("alert-word-firing"),
+            notice.alerts.len()
+        ),
         150,
     );
     let mut lines: Vec<Line> = Vec::new();
     let repeated = notice.alerts.len() - notice.new.min(notice.alerts.len());
     lines.push(vec![text(match (notice.new, repeated) {
-        (0, _) => "Still firing".to_owned(),
-        (new, 0) => format!("{new} new"),
-        (new, old) => format!("{new} new, {old} still firing"),
+        (0, _) => locale.text("alert-group-still"),
+        (new, 0) => locale.text_with("alert-group-new", &[("new", new.into())]),
+        (new, old) => locale.text_with(
+            "alert-group-new-and-still",
+            &[("new", new.into()), ("old", old.into())],
+        ),
     })]);
     for (index, alert) in notice.alerts.iter().enumerate() {
         let mut line = vec![
             text(if index < notice.new {
-                "• new "
+                locale.text("alert-group-bullet-new")
             } else {
-                "• "
+                "• ".to_owned()
             }),
             link(alert.rule.clone(), alert.url.as_ref()),
             text(format!(": {}", clip(&alert.summary, 200))),
         ];
         if alert.flapping {
-            line.push(text(" (flapping)"));
+            line.push(text(locale.text("alert-group-flapping")));
         }
-        line.push(text(format!(" · {}", alert.severity)));
+        line.push(text(format!(
+            " · {}",
+            severity_word(alert.severity, locale)
+        )));
         lines.push(line);
     }
     let services: std::collections::BTreeSet<&str> = notice
@@ -709,11 +735,14 @@ fn group_message(notice: &AlertGroupNotice) -> Message {
         .iter()
         .filter_map(|alert| alert.service.as_deref())
         .collect();
-    let mut context = vec![bold(worst.as_str())];
+    let mut context = vec![bold(severity_word(worst, locale))];
     if !services.is_empty() {
-        context.push(text(format!(
-            " · service {}",
-            services.into_iter().collect::<Vec<_>>().join(", ")
+        context.push(text(locale.text_with(
+            "alert-service",
+            &[(
+                "service",
+                services.into_iter().collect::<Vec<_>>().join(", ").into(),
+            )],
         )));
     }
     Message {
@@ -723,6 +752,7 @@ fn group_message(notice: &AlertGroupNotice) -> Message {
         lines,
         context: vec![context],
         outcome: Some(Outcome::Failure),
+        locale,
     }
 }
 
@@ -802,7 +832,7 @@ mod tests {
             payload: serde_json::to_value(&notice).unwrap(),
             normalized: None,
         };
-        super::message(&event).unwrap()
+        super::message(&event, Locale::En).unwrap()
     }
 
     fn plain(lines: &[Vec<Span>]) -> String {
@@ -862,10 +892,10 @@ mod tests {
             started_flapping: true,
             pages: false,
         };
-        let message = super::message(&event(
-            NOTICE_KIND,
-            serde_json::to_value(&flapping).unwrap(),
-        ))
+        let message = super::message(
+            &event(NOTICE_KIND, serde_json::to_value(&flapping).unwrap()),
+            Locale::En,
+        )
         .unwrap();
         assert_eq!(
             message.title,
@@ -874,10 +904,10 @@ mod tests {
         assert!(plain(&message.lines).starts_with("Fired 3 times and resolved in between"));
         flapping.started_flapping = false;
         flapping.cause = "flapping ended".into();
-        let message = super::message(&event(
-            NOTICE_KIND,
-            serde_json::to_value(&flapping).unwrap(),
-        ))
+        let message = super::message(
+            &event(NOTICE_KIND, serde_json::to_value(&flapping).unwrap()),
+            Locale::En,
+        )
         .unwrap();
         assert!(message.title.starts_with("🔥 [FIRING]"));
         assert!(plain(&message.lines).starts_with("Steady again after flapping"));
@@ -894,10 +924,10 @@ mod tests {
             ],
             new: 1,
         };
-        let message = super::message(&event(
-            GROUP_NOTICE_KIND,
-            serde_json::to_value(&group).unwrap(),
-        ))
+        let message = super::message(
+            &event(GROUP_NOTICE_KIND, serde_json::to_value(&group).unwrap()),
+            Locale::En,
+        )
         .unwrap();
         assert_eq!(message.title, "🔥 [FIRING:2] alertname=HighLatency");
         assert_eq!(

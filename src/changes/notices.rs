@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, bold, code, link, text};
 use crate::store::changes::Announcement;
@@ -47,7 +48,10 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
 
 /// Approve and Reject on the announcement of a change that waits for a second person; none
 /// once it is decided (the message is then updated to say how).
-pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+pub fn chat_buttons(
+    event: &EventMessage,
+    locale: Locale,
+) -> Vec<crate::integrations::outbound::Button> {
     use crate::integrations::outbound::Button;
     if event.kind != CHANGE_NOTICE_KIND {
         return Vec::new();
@@ -64,13 +68,13 @@ pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::
     vec![
         Button {
             action: "approve",
-            label: "Approve",
+            label: locale.text("action-approve"),
             value: value.clone(),
             primary: true,
         },
         Button {
             action: "reject",
-            label: "Reject",
+            label: locale.text("action-reject"),
             value,
             primary: false,
         },
@@ -127,70 +131,87 @@ pub fn notice(
     })
 }
 
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     if event.kind != CHANGE_NOTICE_KIND || event.source != "changes" {
         return None;
     }
     let notice: ChangeNotice = serde_json::from_value(event.payload.clone()).ok()?;
     let change = &notice.change;
     let about = vec![
-        bold(format!("{} risk", change.risk.as_str())),
+        bold(
+            locale.text_with(
+                "change-chat-risk",
+                &[(
+                    "risk",
+                    locale
+                        .text(&format!("change-risk-{}", change.risk.as_str()))
+                        .into(),
+                )],
+            ),
+        ),
         text(" · "),
         code(change.service.clone()),
-        text(format!(
-            " in {} · announced by {}",
-            change.environment, change.announced_by
+        text(locale.text_with(
+            "change-chat-where",
+            &[
+                ("environment", change.environment.as_str().into()),
+                ("by", change.announced_by.as_str().into()),
+            ],
         )),
     ];
+    let decided_by = change.decided_by.clone().unwrap_or_default();
+    let titled = |key: &str| locale.text_with(key, &[("summary", change.summary.as_str().into())]);
     let (summary, mut lines) = match notice.told {
         Told::Announced => (
-            format!("Change: {}", change.summary),
+            titled("change-chat-announced-title"),
             vec![
                 about,
-                vec![bold("Rollback: "), text(change.rollback.clone())],
+                vec![
+                    bold(locale.text("change-chat-rollback")),
+                    text(change.rollback.clone()),
+                ],
             ],
         ),
         Told::Approved => (
-            format!("Approved: {}", change.summary),
+            titled("change-chat-approved-title"),
             vec![
                 about,
-                vec![text(format!(
-                    "Approved by {}. The work can start.",
-                    change.decided_by.clone().unwrap_or_default()
+                vec![text(locale.text_with(
+                    "change-chat-approved",
+                    &[("by", decided_by.as_str().into())],
                 ))],
             ],
         ),
         Told::Rejected => (
-            format!("Rejected: {}", change.summary),
+            titled("change-chat-rejected-title"),
             vec![
                 about,
-                vec![text(format!(
-                    "Rejected by {}{}",
-                    change.decided_by.clone().unwrap_or_default(),
-                    change
-                        .reason
-                        .as_deref()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_else(|| ".".into())
-                ))],
+                vec![text(match change.reason.as_deref() {
+                    Some(reason) => locale.text_with(
+                        "change-chat-rejected-because",
+                        &[
+                            ("by", decided_by.as_str().into()),
+                            ("reason", reason.into()),
+                        ],
+                    ),
+                    None => locale.text_with(
+                        "change-chat-rejected",
+                        &[("by", decided_by.as_str().into())],
+                    ),
+                })],
             ],
         ),
         Told::Expired => (
-            format!("Expired: {}", change.summary),
-            vec![
-                about,
-                vec![text(
-                    "Nobody approved it in time: it must not go ahead as announced.",
-                )],
-            ],
+            titled("change-chat-expired-title"),
+            vec![about, vec![text(locale.text("change-chat-expired"))]],
         ),
     };
     let action = if notice.told == Told::Announced && change.needs_approval {
-        "It needs a second person: approve or reject it"
+        "change-chat-needs-approval"
     } else {
-        "Open the change"
+        "change-chat-open"
     };
-    lines.push(vec![link(action, Some(&notice.url))]);
+    lines.push(vec![link(locale.text(action), Some(&notice.url))]);
     Some(Message {
         summary: summary.clone(),
         title: summary,
@@ -198,5 +219,6 @@ pub fn message(event: &EventMessage) -> Option<Message> {
         lines,
         context: Vec::new(),
         outcome: None,
+        locale,
     })
 }

@@ -214,16 +214,16 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                 .cloned()
                 .unwrap_or_default();
             if !changes.is_empty() {
-                println!("what changed:");
+                println!("{}", super::locale().text("cli-what-changed"));
             }
             for change in changes {
                 println!(
                     "  {:<12} {}{} ({}) {}",
                     change["before"].as_str().unwrap_or_default(),
                     if change["suspected"] == true {
-                        "[suspected] "
+                        super::locale().text("cli-suspected")
                     } else {
-                        ""
+                        String::new()
                     },
                     change["title"].as_str().unwrap_or_default(),
                     change["repository"].as_str().unwrap_or_default(),
@@ -236,7 +236,7 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                     &format!("/api/v1/incidents/{}/timeline", urlencode(&id)),
                 )
                 .await?;
-            println!("timeline:");
+            println!("{}", super::locale().text("cli-timeline"));
             let dates = client.dates();
             for item in timeline["items"].as_array().cloned().unwrap_or_default() {
                 println!(
@@ -258,7 +258,11 @@ pub(super) async fn incident(command: IncidentCommand) -> anyhow::Result<()> {
                 .await?;
             let items = body["items"].as_array().cloned().unwrap_or_default();
             if items.is_empty() {
-                println!("no {state} incidents");
+                println!(
+                    "{}",
+                    super::locale()
+                        .text_with("cli-no-incidents", &[("state", state.as_str().into())])
+                );
                 return Ok(());
             }
             let dates = client.dates();

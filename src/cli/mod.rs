@@ -34,6 +34,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, Loaded, LogFormat};
 use crate::core::retry::RetryPolicy;
 use crate::core::scope;
+use crate::i18n::Locale;
 use crate::intake::Durability;
 use crate::store::Store;
 use crate::telemetry;
@@ -164,11 +165,33 @@ pub struct ClientArgs {
     pub utc: bool,
 }
 
+/// `[server] locale` once a server-side command has read the config.
+static CONFIG_LOCALE: std::sync::OnceLock<Locale> = std::sync::OnceLock::new();
+
+/// The language the command line writes in: `FIREWATCH_LOCALE`, else the shell's (`LC_ALL`,
+/// `LC_MESSAGES`, `LANG`) when Firewatch speaks it, else `[server] locale` when the command
+/// read a config, else English.
+pub fn locale() -> Locale {
+    let from_env = |name: &str| std::env::var(name).ok().and_then(|tag| Locale::parse(&tag));
+    from_env("FIREWATCH_LOCALE")
+        .or_else(|| {
+            // The first of these that is set decides, as the C library does.
+            ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .into_iter()
+                .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
+                .and_then(|tag| Locale::parse(&tag))
+        })
+        .or_else(|| CONFIG_LOCALE.get().copied())
+        .unwrap_or_default()
+}
+
 /// How a client command writes the API's times: to the second, in this machine's zone (or
-/// UTC with `--utc`), with the zone's abbreviation.
+/// UTC with `--utc`), with the zone's abbreviation, as the command line's language writes
+/// dates.
 #[derive(Debug, Clone)]
 pub struct Dates {
     zone: jiff::tz::TimeZone,
+    locale: Locale,
 }
 
 impl Dates {
@@ -179,6 +202,7 @@ impl Dates {
             } else {
                 jiff::tz::TimeZone::system()
             },
+            locale: locale(),
         }
     }
 
@@ -196,9 +220,7 @@ impl Dates {
 
     pub fn at(&self, at: jiff::Timestamp) -> String {
         let at = at.round(jiff::Unit::Second).unwrap_or(at);
-        at.to_zoned(self.zone.clone())
-            .strftime("%Y-%m-%d %H:%M:%S %Z")
-            .to_string()
+        self.locale.date_time_full(&at.to_zoned(self.zone.clone()))
     }
 }
 
@@ -254,6 +276,7 @@ pub async fn run(cli: Cli) -> ExitCode {
 
 fn load_config(server: &ServerArgs) -> anyhow::Result<Loaded> {
     let mut loaded = Config::load(server.config.as_deref())?;
+    let _ = CONFIG_LOCALE.set(loaded.config.server.locale);
     if let Some(url) = &server.database_url {
         loaded.config.server.database_url = url.clone();
     }
@@ -444,6 +467,8 @@ impl Stop {
 async fn check_config(path: Option<&Path>) -> ExitCode {
     match Config::load(path) {
         Ok(loaded) => {
+            let _ = CONFIG_LOCALE.set(loaded.config.server.locale);
+            let locale = locale();
             for warning in &loaded.warnings {
                 eprintln!("warning: {warning}");
             }
@@ -451,32 +476,40 @@ async fn check_config(path: Option<&Path>) -> ExitCode {
             let source = loaded
                 .file
                 .map(|f| f.display().to_string())
-                .unwrap_or_else(|| "no config file (defaults)".into());
-            let count =
-                |n: usize, noun: &str| format!("{n} {noun}{}", if n == 1 { "" } else { "s" });
+                .unwrap_or_else(|| locale.text("cli-no-config-file"));
+            let count = |n: usize, key: &str| locale.text_with(key, &[("count", n.into())]);
             let mut parts = vec![
-                count(config.integrations.len(), "integration"),
-                count(config.destinations.len(), "destination"),
-                count(config.routes.len(), "route"),
-                count(config.digests.len(), "digest"),
+                count(config.integrations.len(), "cli-count-integrations"),
+                count(config.destinations.len(), "cli-count-destinations"),
+                count(config.routes.len(), "cli-count-routes"),
+                count(config.digests.len(), "cli-count-digests"),
             ];
             // The alerting sections are named only when used, so a forge-only setup reads short.
-            for (n, noun) in [
-                (config.teams.len(), "team"),
-                (config.services.len(), "service"),
-                (config.checks.len(), "check"),
-                (config.people.len(), "person"),
-                (config.schedules.len(), "schedule"),
-                (config.escalation_policies.len(), "escalation policy"),
+            for (n, key) in [
+                (config.teams.len(), "cli-count-teams"),
+                (config.services.len(), "cli-count-services"),
+                (config.checks.len(), "cli-count-checks"),
+                (config.people.len(), "cli-count-people"),
+                (config.schedules.len(), "cli-count-schedules"),
+                (config.escalation_policies.len(), "cli-count-policies"),
             ] {
                 if n > 0 {
-                    parts.push(count(n, noun));
+                    parts.push(count(n, key));
                 }
             }
             for gap in coverage_warnings(config).await {
                 eprintln!("warning: {gap}");
             }
-            println!("{source}: OK ({})", parts.join(", "));
+            println!(
+                "{}",
+                locale.text_with(
+                    "cli-config-ok",
+                    &[
+                        ("source", source.into()),
+                        ("parts", parts.join(", ").into())
+                    ],
+                )
+            );
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -636,11 +669,39 @@ fn cell(value: &serde_json::Value) -> String {
 
 /// Prints rows under a header, each column as wide as its widest cell; columns marked in
 /// `right` are aligned right (numbers), the last column is not padded.
+/// Columns a terminal gives `text`: Hangul and the CJK ideographs take two.
+fn display_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| match c {
+            '\u{1100}'..='\u{115F}'
+            | '\u{2E80}'..='\u{A4CF}'
+            | '\u{AC00}'..='\u{D7A3}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FF00}'..='\u{FF60}'
+            | '\u{FFE0}'..='\u{FFE6}' => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// A table, its header in the command line's language (`SCHEDULE` is `cli-col-schedule`).
 fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let locale = locale();
+    let header: Vec<String> = header
+        .iter()
+        .map(|name| {
+            let key = format!("cli-col-{}", name.to_lowercase().replace(' ', "-"));
+            if locale.has(&key) {
+                locale.text(&key)
+            } else {
+                (*name).to_owned()
+            }
+        })
+        .collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(display_width(cell));
         }
     }
     let line = |cells: Vec<&str>| {
@@ -648,12 +709,13 @@ fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
         let mut text = String::new();
         for (index, cell) in cells.into_iter().enumerate() {
             let width = widths.get(index).copied().unwrap_or(0);
+            let pad = " ".repeat(width.saturating_sub(display_width(cell)));
             let padded = if right.get(index).copied().unwrap_or(false) {
-                format!("{cell:>width$}")
+                format!("{pad}{cell}")
             } else if index == last {
                 cell.to_owned()
             } else {
-                format!("{cell:<width$}")
+                format!("{cell}{pad}")
             };
             if index > 0 {
                 text.push_str("  ");
@@ -662,7 +724,7 @@ fn print_table(header: &[&str], rows: &[Vec<String>], right: &[bool]) {
         }
         println!("{}", text.trim_end());
     };
-    line(header.to_vec());
+    line(header.iter().map(String::as_str).collect());
     for row in rows {
         line(row.iter().map(String::as_str).collect());
     }

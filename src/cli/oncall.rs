@@ -114,7 +114,13 @@ pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
     let entries = body["on_call"].as_array().cloned().unwrap_or_default();
     let dates = args.client.dates();
     if entries.is_empty() {
-        println!("nobody is on call at {}", dates.show(&body["at"]));
+        println!(
+            "{}",
+            super::locale().text_with(
+                "cli-nobody-on-call",
+                &[("at", dates.show(&body["at"]).into())]
+            )
+        );
         return Ok(());
     }
     let rows: Vec<Vec<String>> = entries
@@ -129,9 +135,9 @@ pub(super) async fn oncall(args: OncallArgs) -> anyhow::Result<()> {
                     "{}{}",
                     dates.show(&entry["end"]),
                     if entry["override"].is_string() {
-                        " (override)"
+                        super::locale().text("cli-override-mark")
                     } else {
-                        ""
+                        String::new()
                     }
                 ),
             ]
@@ -175,11 +181,17 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                 .await?;
             let dates = client.dates();
             println!(
-                "override {}: {} on call on {schedule} from {} to {}",
-                created["id"].as_str().unwrap_or("?"),
-                created["person"].as_str().unwrap_or("?"),
-                dates.show(&created["start"]),
-                dates.show(&created["end"]),
+                "{}",
+                super::locale().text_with(
+                    "cli-override-added",
+                    &[
+                        ("id", created["id"].as_str().unwrap_or("?").into()),
+                        ("person", created["person"].as_str().unwrap_or("?").into()),
+                        ("schedule", schedule.as_str().into()),
+                        ("start", dates.show(&created["start"]).into()),
+                        ("end", dates.show(&created["end"]).into()),
+                    ],
+                )
             );
         }
         OverrideCommand::List { schedule, client } => {
@@ -192,7 +204,13 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                 .await?;
             let items = body["items"].as_array().cloned().unwrap_or_default();
             if items.is_empty() {
-                println!("no overrides on {schedule}");
+                println!(
+                    "{}",
+                    super::locale().text_with(
+                        "cli-no-overrides",
+                        &[("schedule", schedule.as_str().into())]
+                    )
+                );
                 return Ok(());
             }
             let dates = client.dates();
@@ -217,7 +235,10 @@ pub(super) async fn override_command(command: OverrideCommand) -> anyhow::Result
                 &format!("/api/v1/overrides/{}", urlencode(&id)),
             )
             .await?;
-            println!("removed override {id}");
+            println!(
+                "{}",
+                super::locale().text_with("cli-override-removed", &[("id", id.as_str().into())])
+            );
         }
     }
     Ok(())
@@ -235,9 +256,14 @@ pub(super) async fn page(command: PageCommand) -> anyhow::Result<()> {
                 .await?;
             let pages = body["pages"].as_array().cloned().unwrap_or_default();
             println!(
-                "test page queued for {person} through {} contact method(s); see them with \
-                 GET /api/v1/pages?person={person}",
-                pages.len()
+                "{}",
+                super::locale().text_with(
+                    "cli-test-page",
+                    &[
+                        ("person", person.as_str().into()),
+                        ("count", pages.len().into())
+                    ],
+                )
             );
         }
     }

@@ -510,6 +510,7 @@ impl Config {
         let destination = match self.chat_app(app)? {
             ChatAppConfig::Slack(_) => DestinationConfig::Slack(SlackDestination {
                 name: name.to_owned(),
+                locale: None,
                 url: None,
                 app: Some(app.to_owned()),
                 channel: Some(channel.to_owned()),
@@ -518,6 +519,7 @@ impl Config {
             }),
             ChatAppConfig::Mattermost(_) => DestinationConfig::Mattermost(MattermostDestination {
                 name: name.to_owned(),
+                locale: None,
                 url: None,
                 app: Some(app.to_owned()),
                 channel: Some(channel.to_owned()),

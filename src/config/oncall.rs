@@ -59,6 +59,8 @@ pub struct PersonConfig {
     pub email: Option<String>,
     /// Where the person lives, for their own view of shifts (an IANA zone).
     pub timezone: Option<String>,
+    /// The language of their pages and of the web UI when they are signed in.
+    pub locale: Option<crate::i18n::Locale>,
     /// The web UI user who is this person.
     pub user: Option<String>,
     #[serde(default)]

@@ -4,9 +4,13 @@
 use serde::Deserialize;
 
 use crate::core::problem::Problems;
+use crate::i18n::Locale;
 
 /// The built-in draft template, `src/postmortems/postmortem.md.j2`.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../postmortems/postmortem.md.j2");
+
+/// The built-in template in Korean, for `[server] locale = "ko"`.
+pub const DEFAULT_TEMPLATE_KO: &str = include_str!("../postmortems/postmortem.ko.md.j2");
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -19,12 +23,13 @@ pub struct PostmortemsConfig {
 }
 
 impl PostmortemsConfig {
-    /// The template's text: the file's, or the built-in one.
-    pub fn template_source(&self) -> Result<String, String> {
-        match &self.template {
-            Some(path) => std::fs::read_to_string(path)
+    /// The template's text: the file's, or the built-in one in `locale`.
+    pub fn template_source(&self, locale: Locale) -> Result<String, String> {
+        match (&self.template, locale) {
+            (Some(path), _) => std::fs::read_to_string(path)
                 .map_err(|error| format!("cannot read the template {path}: {error}")),
-            None => Ok(DEFAULT_TEMPLATE.to_owned()),
+            (None, Locale::Ko) => Ok(DEFAULT_TEMPLATE_KO.to_owned()),
+            (None, Locale::En) => Ok(DEFAULT_TEMPLATE.to_owned()),
         }
     }
 
@@ -35,7 +40,7 @@ impl PostmortemsConfig {
         if self.template.is_none() {
             return;
         }
-        match self.template_source() {
+        match self.template_source(Locale::En) {
             Ok(source) => {
                 if let Err(error) = crate::integrations::outbound::template::check(&source) {
                     problems.error("postmortems.template".into(), error);

@@ -39,6 +39,9 @@ pub struct ServerConfig {
     /// Bytes of request bodies all connections together may hold, beyond the first
     /// `FREE_BODY_BYTES` of each; past it a request is answered 503 with `Retry-After`.
     pub body_bytes_in_flight: usize,
+    /// The language of pages, messages and the command line when nothing nearer says
+    /// (a person's, a destination's or the status page's `locale`, the browser's).
+    pub locale: crate::i18n::Locale,
     /// The address the server actually listens on (`listen` may say port 0), set at start:
     /// links use it when `public_url` is not set.
     #[serde(skip)]
@@ -77,6 +80,7 @@ impl Default for ServerConfig {
             body_timeout_seconds: 60.0,
             idle_timeout_seconds: 75.0,
             body_bytes_in_flight: 48 * 1024 * 1024,
+            locale: crate::i18n::Locale::En,
             trusted_proxies: Vec::new(),
             bound: None,
         }

@@ -16,6 +16,8 @@ pub struct StatusPageConfig {
     pub links: Vec<LinkConfig>,
     /// The zone the 90 days of history are counted in.
     pub timezone: String,
+    /// The page's language for everyone; unset, each visitor's browser chooses.
+    pub locale: Option<crate::i18n::Locale>,
     /// Its own address (e.g. `0.0.0.0:8081`), serving the status page alone.
     pub listen: Option<String>,
     pub components: Vec<ComponentConfig>,
@@ -67,6 +69,7 @@ impl Default for StatusPageConfig {
             logo_url: None,
             links: Vec::new(),
             timezone: "UTC".into(),
+            locale: None,
             listen: None,
             components: Vec::new(),
             subscribers: SubscribersConfig::default(),

@@ -24,6 +24,25 @@ static PRONOUN_BLAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("the pronoun pattern compiles")
 });
 
+/// Korean verbs that, after a person (and perhaps an object, `롤백을`), say the person
+/// failed: 놓쳤다, 잊었다, 깜빡했다, 실수했다, 빠뜨렸다, 망가뜨렸다, …하지 않았다, 안 했다.
+const KO_BLAME_VERBS: &str = r"(?:[가-힣]+[을를]\s+)?(?:놓쳐|놓쳤|놓친|잊어|잊었|잊은|깜빡|실수(?:했|해|를)|빠뜨|빠트|망가뜨|망가트|[가-힣]*하지\s*않았|안\s*했)";
+
+/// Korean particles a name or a role takes before such a verb.
+const KO_PARTICLES: &str = r"\s?(?:님|씨)?(?:이|가|은|는|께서)?";
+
+/// Korean roles that stand for a person (`담당자가 놓쳐서`), and the pronouns.
+static KO_PERSON_BLAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"\b(?:담당자|작업자|운영자|개발자|엔지니어|당직자|그녀|그){KO_PARTICLES}\s*{KO_BLAME_VERBS}"
+    ))
+    .expect("the Korean person pattern compiles")
+});
+
+const KO_PERSON_WHY: &str =
+    "사람을 원인으로 지목합니다. 사람은 시스템이 보여 준 것에 맞게 합리적으로 행동합니다.";
+const KO_PERSON_SUGGESTION: &str = "시스템이 허용한 것을 적으세요: \"배포에 …을 확인하는 단계가 없었다\", \"…을 알려 주는 장치가 없었다\".";
+
 static FIXED: LazyLock<Vec<(Regex, &'static str, &'static str)>> = LazyLock::new(|| {
     [
         (
@@ -40,6 +59,27 @@ static FIXED: LazyLock<Vec<(Regex, &'static str, &'static str)>> = LazyLock::new
             r"(?i)\bcareless(?:ly|ness)?\b",
             "\"Careless\" describes a person, not what happened.",
             "Describe the circumstances: time pressure, an unclear tool, a missing guard rail.",
+        ),
+        // Korean: the same four ideas in the words Korean reviews use.
+        (
+            r"실수로",
+            "'실수로'는 원인을 한 사람의 실수로 끝내 버립니다. 물어야 할 것은 무엇이 그 실수를 쉽게 만들었는가입니다.",
+            "조건을 적으세요: \"런북에 …이 없었다\", \"실행 전에 …을 확인하는 장치가 없었다\".",
+        ),
+        (
+            r"휴먼\s*에러|인적\s*(?:오류|실수|과실)|사람의\s*실수",
+            "'휴먼 에러'는 조사를 사람에서 멈추게 합니다. 물어야 할 것은 무엇이 그 오류를 쉽게 만들었는가입니다.",
+            "조건을 적으세요: \"런북에 …이 없었다\", \"실행 전에 …을 확인하는 장치가 없었다\".",
+        ),
+        (
+            r"[가-힣]*(?:었|았|했)어야\s*했[가-힣]*",
+            "'…했어야 했다'는 당시에 없던 사후 지식으로 지난 선택을 판단합니다.",
+            "도움이 되었을 것을 바꿀 일로 적으세요: \"…을 확인하는 검사가 있었다면 잡았을 것이다\".",
+        ),
+        (
+            r"부주의[가-힣]*|안일[가-힣]*",
+            "'부주의'는 일어난 일이 아니라 사람을 묘사합니다.",
+            "상황을 적으세요: 시간 압박, 헷갈리는 도구, 빠진 안전장치.",
         ),
     ]
     .into_iter()
@@ -63,6 +103,7 @@ const PERSON_SUGGESTION: &str = "Say what the system allowed: \"the deploy had n
 /// inline code are not read.
 pub fn check(markdown: &str, names: &[String]) -> Vec<Finding> {
     let named = name_pattern(names);
+    let korean_named = korean_name_pattern(names);
     let mut findings = Vec::new();
     let mut fenced = false;
     for (index, line) in markdown.lines().enumerate() {
@@ -92,6 +133,14 @@ pub fn check(markdown: &str, names: &[String]) -> Vec<Finding> {
         {
             for hit in person.find_iter(&prose) {
                 found(hit.start(), hit.end(), PERSON_WHY, PERSON_SUGGESTION);
+            }
+        }
+        for person in [Some(&*KO_PERSON_BLAME), korean_named.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            for hit in person.find_iter(&prose) {
+                found(hit.start(), hit.end(), KO_PERSON_WHY, KO_PERSON_SUGGESTION);
             }
         }
         for (pattern, why, suggestion) in FIXED.iter() {
@@ -125,6 +174,27 @@ fn name_pattern(names: &[String]) -> Option<Regex> {
     escaped.dedup();
     Regex::new(&format!(
         r"(?i)\b(?:{})(?:'s)?\s+{BLAME_VERBS}\b",
+        escaped.join("|")
+    ))
+    .ok()
+}
+
+/// `names` followed by a Korean particle and a blaming verb (`민지가 놓쳐서`); Korean writes
+/// the particle onto the name, so only the name's start is a word boundary.
+fn korean_name_pattern(names: &[String]) -> Option<Regex> {
+    let mut escaped: Vec<String> = names
+        .iter()
+        .map(|name| name.trim())
+        .filter(|name| name.chars().count() >= 2)
+        .map(regex::escape)
+        .collect();
+    if escaped.is_empty() {
+        return None;
+    }
+    escaped.sort_by_key(|name| std::cmp::Reverse(name.len()));
+    escaped.dedup();
+    Regex::new(&format!(
+        r"(?i)\b(?:{}){KO_PARTICLES}\s*{KO_BLAME_VERBS}",
         escaped.join("|")
     ))
     .ok()
@@ -218,6 +288,50 @@ mod tests {
         for (text, expected) in TABLE {
             let phrases: Vec<String> = check(text, &names).into_iter().map(|f| f.phrase).collect();
             assert_eq!(phrases, *expected, "{text}");
+        }
+    }
+
+    /// Korean reviews: blaming phrases and harmless ones that share their words.
+    const KOREAN: &[(&str, &[&str])] = &[
+        ("담당자가 놓쳐서 인증서가 만료되었다.", &["담당자가 놓쳐"]),
+        ("작업자가 실수로 설정을 지웠다.", &["실수로"]),
+        ("민지가 잊어서 배포가 늦었다.", &["민지가 잊어"]),
+        (
+            "박민지 님이 확인하지 않았다.",
+            &["박민지 님이 확인하지 않았"],
+        ),
+        ("민지 님이 깜빡했다.", &["민지 님이 깜빡"]),
+        ("원인은 휴먼 에러였다.", &["휴먼 에러"]),
+        ("인적 오류로 분류했다.", &["인적 오류"]),
+        ("배포 전에 확인했어야 했다.", &["확인했어야 했다"]),
+        ("운영자의 부주의로 장애가 났다.", &["부주의로"]),
+        ("그가 롤백을 안 했다.", &["그가 롤백을 안 했"]),
+        // Harmless.
+        ("배포가 실패했다.", &[]),
+        ("민지가 알림을 보고 롤백했다.", &[]),
+        ("실수를 막는 확인 단계가 없었다.", &[]),
+        ("담당자가 알림을 확인했다.", &[]),
+        ("알림 규칙이 꺼져 있어서 아무도 호출되지 않았다.", &[]),
+        (
+            "인증서 만료를 알려 주는 점검이 있었다면 잡았을 것이다.",
+            &[],
+        ),
+    ];
+
+    #[test]
+    fn korean_blaming_phrases_are_flagged_in_korean() {
+        let names = ["민지", "박민지"].map(String::from);
+        for (text, expected) in KOREAN {
+            let findings = check(text, &names);
+            let phrases: Vec<&str> = findings.iter().map(|f| f.phrase.trim()).collect();
+            assert_eq!(phrases, *expected, "{text}");
+            for finding in &findings {
+                assert!(
+                    finding.why.chars().any(|c| ('가'..='힣').contains(&c)),
+                    "explained in Korean: {}",
+                    finding.why
+                );
+            }
         }
     }
 

@@ -52,18 +52,6 @@ pub fn ci_mark(ci: Option<Outcome>) -> &'static str {
     }
 }
 
-/// Whose move it is.
-pub fn waiting_on(change: &DigestChange) -> String {
-    match change.review_state.as_deref() {
-        Some("changes_requested") => "waiting on author".into(),
-        Some("approved") => "approved".into(),
-        _ if !change.requested_reviewers.is_empty() => {
-            format!("waiting on {}", change.requested_reviewers.join(", "))
-        }
-        _ => "needs a reviewer".into(),
-    }
-}
-
 /// A short age: `45m`, `5h`, `3d`.
 pub fn age(since: Timestamp, now: Timestamp) -> String {
     let elapsed = now.duration_since(since).max(SignedDuration::ZERO);
@@ -82,25 +70,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ages_and_whose_move() {
+    fn ages_read_short() {
         let now: Timestamp = "2026-11-02T15:00:00Z".parse().unwrap();
         assert_eq!(age(now - SignedDuration::from_mins(45), now), "45m");
         assert_eq!(age(now - SignedDuration::from_hours(5), now), "5h");
         assert_eq!(age(now - SignedDuration::from_hours(80), now), "3d");
-        let mut change = DigestChange {
-            source: "github".into(),
-            number: 1,
-            title: "t".into(),
-            url: None,
-            author: None,
-            draft: false,
-            opened_at: now,
-            ci: None,
-            review_state: None,
-            requested_reviewers: vec!["andrew".into()],
-        };
-        assert_eq!(waiting_on(&change), "waiting on andrew");
-        change.review_state = Some("changes_requested".into());
-        assert_eq!(waiting_on(&change), "waiting on author");
     }
 }

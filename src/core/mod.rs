@@ -83,6 +83,7 @@ mod tests {
     /// folder fails the test until it is given its place here and there.
     const LAYERS: &[(&str, &[&str])] = &[
         ("bottom", &["core", "clock"]),
+        ("bottom", &["i18n"]),
         ("storage", &["store"]),
         ("platform", &["integrations"]),
         ("platform", &["config"]),

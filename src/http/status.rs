@@ -4,10 +4,11 @@
 //! /api/v1/status/components/{id}`).
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::{AppState, PathText};
+use crate::i18n::Locale;
 
 fn unavailable() -> Response {
     (
@@ -88,15 +89,53 @@ pub async fn public_headers_under_status(
     }
 }
 
-pub async fn page(State(state): State<AppState>) -> Response {
-    serve(&state, "text/html; charset=utf-8", |b| Some(b.html.clone())).await
+/// The status page's language: its own `locale`, else the visitor's browser's, else the
+/// server's.
+fn reader_locale(state: &AppState, headers: &HeaderMap) -> Locale {
+    let config = state.config.current();
+    config
+        .status_page
+        .locale
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok())
+                .and_then(Locale::from_accept_language)
+        })
+        .unwrap_or(config.server.locale)
 }
 
-pub async fn incident(State(state): State<AppState>, PathText(id): PathText) -> Response {
-    serve(&state, "text/html; charset=utf-8", |b| {
-        b.incidents.get(&id).cloned()
-    })
-    .await
+/// A page in the reader's language; a cache in front keeps one per `Accept-Language`.
+fn negotiated(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::VARY,
+        axum::http::HeaderValue::from_static("Accept-Language"),
+    );
+    response
+}
+
+pub async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let locale = reader_locale(&state, &headers);
+    negotiated(
+        serve(&state, "text/html; charset=utf-8", |b| {
+            Some(b.html.get(locale).clone())
+        })
+        .await,
+    )
+}
+
+pub async fn incident(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(id): PathText,
+) -> Response {
+    let locale = reader_locale(&state, &headers);
+    negotiated(
+        serve(&state, "text/html; charset=utf-8", |b| {
+            b.incidents.get(&id).map(|html| html.get(locale).clone())
+        })
+        .await,
+    )
 }
 
 pub async fn summary(State(state): State<AppState>) -> Response {
@@ -205,6 +244,8 @@ fn message_page(
         heading,
         text,
         form,
+        // The subscription flow's sentences are written in English so far.
+        locale: Locale::En,
     });
     (
         status,

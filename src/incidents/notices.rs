@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
 use crate::store::incidents::Incident;
@@ -109,27 +110,30 @@ pub fn chat_subject(event: &EventMessage) -> Option<(String, bool)> {
 
 /// The declaration's buttons in the incident's state after this notice: Acknowledge (until
 /// someone has), Post update and Resolve while it is open; none once resolved.
-pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+pub fn chat_buttons(
+    event: &EventMessage,
+    locale: Locale,
+) -> Vec<crate::integrations::outbound::Button> {
     use crate::integrations::outbound::Button;
     let Some(notice) = incident_notice(event) else {
         return Vec::new();
     };
     let value = format!("incident:{}", notice.incident_id);
-    let button = |action, label, primary| Button {
+    let button = |action, key: &str, primary| Button {
         action,
-        label,
+        label: locale.text(key),
         value: value.clone(),
         primary,
     };
     match notice.told {
         Told::Declared => vec![
-            button("ack", "Acknowledge", true),
-            button("update", "Post update", false),
-            button("resolve", "Resolve", false),
+            button("ack", "action-acknowledge", true),
+            button("update", "action-post-update", false),
+            button("resolve", "action-resolve", false),
         ],
         Told::Acknowledged => vec![
-            button("update", "Post update", true),
-            button("resolve", "Resolve", false),
+            button("update", "action-post-update", true),
+            button("resolve", "action-resolve", false),
         ],
         Told::Update | Told::Resolved | Told::Reminder => Vec::new(),
     }
@@ -209,86 +213,118 @@ pub struct Detail {
 }
 
 /// How an incident notice reads; `None` for other events.
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     let notice = incident_notice(event)?;
-    let services = if notice.services.is_empty() {
-        String::new()
+    let about = if notice.services.is_empty() {
+        locale.text_with(
+            "incident-about",
+            &[
+                ("severity", notice.severity.as_str().into()),
+                ("priority", notice.priority.as_str().into()),
+            ],
+        )
     } else {
-        format!(" on {}", notice.services.join(", "))
+        locale.text_with(
+            "incident-about-on",
+            &[
+                ("severity", notice.severity.as_str().into()),
+                ("priority", notice.priority.as_str().into()),
+                ("services", notice.services.join(", ").into()),
+            ],
+        )
     };
-    let about = format!("{} {}{services}", notice.severity, notice.priority);
+    let state = state_word(&notice.state, locale);
+    let title = notice.title.as_str();
     let (summary, lines) = match notice.told {
         Told::Declared => (
-            format!("Incident declared: {}", notice.title),
+            locale.text_with("incident-chat-declared-title", &[("title", title.into())]),
             vec![vec![
                 bold(about),
-                text(format!(
-                    " incident declared, now in {}. Follow it on its page.",
-                    notice.state
+                text(locale.text_with(
+                    "incident-chat-declared",
+                    &[("state", state.as_str().into())],
                 )),
             ]],
         ),
         Told::Update => {
-            let status = notice.status.clone().unwrap_or_default();
+            let status = status_word(notice.status.as_deref().unwrap_or_default(), locale);
             (
-                format!(
-                    "{}: {}",
-                    crate::integrations::outbound::message::capitalize(&status),
-                    notice.title
-                ),
+                format!("{status}: {title}"),
                 vec![
-                    vec![bold(crate::integrations::outbound::message::capitalize(
-                        &status,
-                    ))],
+                    vec![bold(status)],
                     vec![text(notice.message.clone().unwrap_or_default())],
-                    vec![text(format!("{about}, {}", notice.state))],
+                    vec![text(format!("{about}, {state}"))],
                 ],
             )
         }
         Told::Acknowledged => (
-            format!("Acknowledged: {}", notice.title),
+            locale.text_with(
+                "incident-chat-acknowledged-title",
+                &[("title", title.into())],
+            ),
             vec![
                 vec![
                     bold(about),
-                    text(format!(" incident, now in {}.", notice.state)),
+                    text(
+                        locale
+                            .text_with("incident-chat-now-in", &[("state", state.as_str().into())]),
+                    ),
                 ],
                 vec![
-                    text("Acknowledged by "),
-                    bold(notice.by.clone().unwrap_or_else(|| "someone".into())),
+                    text(locale.text("alert-acknowledged-by")),
+                    bold(
+                        notice
+                            .by
+                            .clone()
+                            .unwrap_or_else(|| locale.text("forge-someone")),
+                    ),
+                    text(locale.text("alert-acknowledged-by-after")),
                 ],
             ],
         ),
         Told::Resolved => {
             let mut lines = vec![vec![
-                bold("Resolved"),
-                text(format!(" ({about}). Thank you, everyone.")),
+                bold(locale.text("incident-chat-resolved")),
+                text(locale.text_with("incident-chat-thanks", &[("about", about.as_str().into())])),
             ]];
             if let Some(by) = &notice.by {
-                lines.push(vec![text("Resolved by "), bold(by.clone())]);
+                lines.push(vec![
+                    text(locale.text("incident-chat-resolved-by")),
+                    bold(by.clone()),
+                    text(locale.text("incident-chat-resolved-by-after")),
+                ]);
             }
-            (format!("Resolved: {}", notice.title), lines)
+            (
+                locale.text_with("incident-chat-resolved-title", &[("title", title.into())]),
+                lines,
+            )
         }
         Told::Reminder => {
             let who = match (&notice.mention, notice.mention_is_handle) {
                 (Some(mention), true) => Span::Mention(mention.clone()),
                 (Some(name), false) => bold(name.clone()),
-                (None, _) => bold("Commander"),
+                (None, _) => bold(locale.text("incident-chat-commander")),
             };
             (
-                format!("Update due: {}", notice.title),
+                locale.text_with("incident-chat-due-title", &[("title", title.into())]),
                 vec![vec![
                     who,
-                    text(format!(
-                        ": no status update was posted within {} for this {about} incident. \
-                         Post one, even if nothing changed.",
-                        notice.message.clone().unwrap_or_default()
+                    text(locale.text_with(
+                        "incident-chat-due",
+                        &[
+                            ("within", notice.message.clone().unwrap_or_default().into()),
+                            ("about", about.as_str().into()),
+                        ],
                     )),
                 ]],
             )
         }
     };
     let mut lines = lines;
-    lines.push(vec![link("Open the incident", Some(&notice.url))]);
+    lines.push(vec![link(
+        locale.text("incident-chat-open"),
+        Some(&notice.url),
+    )]);
     Some(Message {
         summary: summary.clone(),
         title: summary,
@@ -296,7 +332,28 @@ pub fn message(event: &EventMessage) -> Option<Message> {
         lines,
         context: Vec::new(),
         outcome: None,
+        locale,
     })
+}
+
+/// An incident's state (`active`) in the message's language.
+fn state_word(state: &str, locale: Locale) -> String {
+    match state {
+        "triage" | "active" | "mitigated" | "resolved" | "learning" | "closed" | "declined" => {
+            locale.text(&format!("state-{state}"))
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// A status update's status, capitalized as it leads the line: `Investigating`, `조사 중`.
+fn status_word(status: &str, locale: Locale) -> String {
+    match status {
+        "investigating" | "identified" | "monitoring" | "resolved" => {
+            locale.text(&format!("incident-status-{status}"))
+        }
+        other => crate::integrations::outbound::message::capitalize(other),
+    }
 }
 
 #[cfg(test)]

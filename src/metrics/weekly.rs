@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::config::forge::DigestConfig;
 use crate::core::noise::human_duration;
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{
     Line, Message, bold, change_reference, clip, in_zone, link, text,
@@ -320,61 +321,103 @@ pub async fn build(
     })
 }
 
-fn value(unit: &str, value: f64) -> String {
+fn value(unit: &str, value: f64, locale: Locale) -> String {
     match unit {
-        "per_week" => format!("{value:.1}/week"),
-        "seconds" => human_duration(value),
+        "per_week" => locale.text_with(
+            "weekly-per-week",
+            &[("value", format!("{value:.1}").into())],
+        ),
+        "seconds" => match locale {
+            Locale::En => human_duration(value),
+            _ => locale.duration(jiff::SignedDuration::from_secs(
+                value.max(0.0).round() as i64
+            )),
+        },
         _ => format!("{:.0}%", value * 100.0),
     }
 }
 
 /// "↑ from 2.0/week", "↓ from 25%", "same as last week" or "last week N/A".
-fn change(unit: &str, this: f64, last: Option<f64>) -> String {
+fn change(unit: &str, this: f64, last: Option<f64>, locale: Locale) -> String {
     match last {
-        None => "last week N/A".into(),
-        Some(last) if value(unit, last) == value(unit, this) => "same as last week".into(),
-        Some(last) if this > last => format!("↑ from {}", value(unit, last)),
-        Some(last) => format!("↓ from {}", value(unit, last)),
+        None => locale.text("weekly-last-na"),
+        Some(last) if value(unit, last, locale) == value(unit, this, locale) => {
+            locale.text("weekly-same")
+        }
+        Some(last) => locale.text_with(
+            if this > last {
+                "weekly-up"
+            } else {
+                "weekly-down"
+            },
+            &[("value", value(unit, last, locale).into())],
+        ),
     }
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
-    format!("{count} {}", if count == 1 { one } else { many })
+/// A figure's stored English name, in the message's language.
+fn figure_name(name: &str, locale: Locale) -> String {
+    let key = match name {
+        "Deployment frequency" => "weekly-deployment-frequency",
+        "Change lead time" => "weekly-lead-time",
+        "Change failure rate" => "weekly-failure-rate",
+        "Recovery time" => "weekly-recovery-time",
+        "Rework rate" => "weekly-rework-rate",
+        other => return other.to_owned(),
+    };
+    locale.text(key)
 }
 
 /// How a weekly report reads; `None` for other events.
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     if event.source != "firewatch" || event.kind != WEEKLY_REPORT {
         return None;
     }
     let report: WeeklyReport = serde_json::from_value(event.payload.clone()).ok()?;
-    Some(report_message(&report))
+    Some(report_message(&report, locale))
 }
 
-pub fn report_message(report: &WeeklyReport) -> Message {
+pub fn report_message(report: &WeeklyReport, locale: Locale) -> Message {
     let zone = report.timezone.as_str();
+    let day_format = match locale {
+        Locale::En => "%b %-d",
+        _ => "%-m월 %-d일",
+    };
+    let days = [
+        ("from", in_zone(report.from, zone, day_format).into()),
+        ("to", in_zone(report.to, zone, day_format).into()),
+    ];
     let title = format!(
-        "📊 Weekly report{}: {} – {}",
-        report
-            .team
-            .as_ref()
-            .map(|team| format!(" for {team}"))
-            .unwrap_or_default(),
-        in_zone(report.from, zone, "%b %-d"),
-        in_zone(report.to, zone, "%b %-d")
+        "📊 {}",
+        match &report.team {
+            Some(team) => locale.text_with(
+                "weekly-title-team",
+                &[
+                    ("team", team.as_str().into()),
+                    ("from", in_zone(report.from, zone, day_format).into()),
+                    ("to", in_zone(report.to, zone, day_format).into()),
+                ],
+            ),
+            None => locale.text_with("weekly-title", &days),
+        }
     );
     let mut lines: Vec<Line> = Vec::new();
 
-    lines.push(vec![bold("Delivery")]);
-    let mut deployed = format!(
-        "{} merged · {} to production",
-        plural(report.merged_total, "pull request", "pull requests"),
-        plural(report.deployments, "deployment", "deployments")
+    lines.push(vec![bold(locale.text("weekly-delivery"))]);
+    let mut deployed = locale.text_with(
+        "weekly-deployed",
+        &[
+            ("merged", report.merged_total.into()),
+            ("deployments", report.deployments.into()),
+        ],
     );
     if report.failed_deployments > 0 || report.unplanned_deployments > 0 {
-        deployed.push_str(&format!(
-            " ({} failed, {} hotfix, rollback or revert)",
-            report.failed_deployments, report.unplanned_deployments
+        deployed.push_str(&locale.text_with(
+            "weekly-deployed-bad",
+            &[
+                ("failed", report.failed_deployments.into()),
+                ("unplanned", report.unplanned_deployments.into()),
+            ],
         ));
     }
     lines.push(vec![text(deployed)]);
@@ -397,21 +440,21 @@ pub fn report_message(report: &WeeklyReport) -> Message {
         lines.push(line);
     }
     if report.merged_total > report.merged.len() {
-        lines.push(vec![text(format!(
-            "…and {} more",
-            report.merged_total - report.merged.len()
+        lines.push(vec![text(crate::integrations::outbound::markdown::more(
+            report.merged_total - report.merged.len(),
+            locale,
         ))]);
     }
 
-    lines.push(vec![bold("DORA, this week")]);
+    lines.push(vec![bold(locale.text("weekly-dora"))]);
     for figure in &report.figures {
-        let mut line = vec![text(format!("{}: ", figure.name))];
+        let mut line = vec![text(format!("{}: ", figure_name(&figure.name, locale)))];
         match figure.this_week {
             Some(this) => {
-                line.push(bold(value(&figure.unit, this)));
+                line.push(bold(value(&figure.unit, this, locale)));
                 line.push(text(format!(
                     " ({})",
-                    change(&figure.unit, this, figure.last_week)
+                    change(&figure.unit, this, figure.last_week, locale)
                 )));
                 if let Some(band) = &figure.band {
                     line.push(text(format!(" · {band}")));
@@ -425,9 +468,9 @@ pub fn report_message(report: &WeeklyReport) -> Message {
         lines.push(line);
     }
 
-    lines.push(vec![bold("Incidents")]);
+    lines.push(vec![bold(locale.text("nav-incidents"))]);
     if report.incidents.is_empty() {
-        lines.push(vec![text("None started this week.")]);
+        lines.push(vec![text(locale.text("weekly-no-incidents"))]);
     }
     for incident in &report.incidents {
         lines.push(vec![
@@ -441,51 +484,63 @@ pub fn report_message(report: &WeeklyReport) -> Message {
                 ),
                 Some(&incident.url),
             ),
-            text(format!(" · {}", incident.state)),
+            text(format!(" · {}", weekly_state(&incident.state, locale))),
         ]);
     }
 
     if !report.pages.is_empty() {
-        lines.push(vec![bold("Pages this week")]);
+        lines.push(vec![bold(locale.text("weekly-pages"))]);
         for row in &report.pages {
-            let mut line = vec![text(format!(
-                "{}: {} (last week {})",
-                row.team, row.this_week, row.last_week
+            let mut line = vec![text(locale.text_with(
+                "weekly-pages-row",
+                &[
+                    ("team", row.team.as_str().into()),
+                    ("this", row.this_week.into()),
+                    ("last", row.last_week.into()),
+                ],
             ))];
             if let Some(budget) = row.budget {
-                line.push(text(format!(" · budget {budget}")));
+                line.push(text(
+                    locale.text_with("weekly-budget", &[("budget", budget.into())]),
+                ));
                 if row.this_week > u64::from(budget) {
                     line.push(text(" · "));
-                    line.push(bold("over budget"));
+                    line.push(bold(locale.text("weekly-over-budget")));
                 }
             }
             lines.push(line);
         }
     }
 
-    lines.push(vec![bold("Overdue action items")]);
+    lines.push(vec![bold(locale.text("weekly-overdue"))]);
     if report.overdue.is_empty() {
-        lines.push(vec![text("None.")]);
+        lines.push(vec![text(locale.text("weekly-none"))]);
     }
     for item in &report.overdue {
         lines.push(vec![
             text("• "),
             link(clip(&item.title, 100), Some(&item.url)),
-            text(format!(
-                " · {} · due {} · incident #{}",
-                item.owner, item.due, item.incident
+            text(locale.text_with(
+                "weekly-item",
+                &[
+                    ("owner", item.owner.as_str().into()),
+                    ("due", item.due.to_string().into()),
+                    ("incident", item.incident.into()),
+                ],
             )),
         ]);
     }
 
     if !report.noisiest.is_empty() {
-        lines.push(vec![bold("Noisiest alert rules")]);
+        lines.push(vec![bold(locale.text("weekly-noisiest"))]);
         for rule in &report.noisiest {
-            lines.push(vec![text(format!(
-                "• {}: {}, {}",
-                rule.rule,
-                plural(rule.fires as usize, "fire", "fires"),
-                plural(rule.notifications as usize, "notice", "notices")
+            lines.push(vec![text(locale.text_with(
+                "weekly-noisy-rule",
+                &[
+                    ("rule", rule.rule.as_str().into()),
+                    ("fires", rule.fires.into()),
+                    ("notices", rule.notifications.into()),
+                ],
             ))]);
         }
     }
@@ -495,13 +550,34 @@ pub fn report_message(report: &WeeklyReport) -> Message {
         title,
         title_url: None,
         lines,
-        context: vec![vec![text(format!(
-            "{} to {} ({}); DORA over production deployments, compared with the week before",
-            in_zone(report.from, zone, "%a %Y-%m-%d %H:%M"),
-            in_zone(report.to, zone, "%a %Y-%m-%d %H:%M"),
-            zone
+        context: vec![vec![text(locale.text_with(
+            "weekly-context",
+            &[
+                ("from", weekly_time(report.from, zone, locale).into()),
+                ("to", weekly_time(report.to, zone, locale).into()),
+                ("zone", zone.into()),
+            ],
         ))]],
         outcome: None,
+        locale,
+    }
+}
+
+/// An instant of the report's window: `Mon 2026-11-02 09:00`, `2026년 11월 2일 09:00`.
+fn weekly_time(at: jiff::Timestamp, zone: &str, locale: Locale) -> String {
+    match (locale, at.in_tz(zone)) {
+        (Locale::Ko, Ok(zoned)) => locale.date_time(&zoned),
+        _ => in_zone(at, zone, "%a %Y-%m-%d %H:%M"),
+    }
+}
+
+/// An incident's state in the report's language.
+fn weekly_state(state: &str, locale: Locale) -> String {
+    match state {
+        "triage" | "active" | "mitigated" | "resolved" | "learning" | "closed" | "declined" => {
+            locale.text(&format!("state-{state}"))
+        }
+        other => other.to_owned(),
     }
 }
 
@@ -524,9 +600,16 @@ mod tests {
 
     #[test]
     fn changes_say_which_way_and_from_what() {
-        assert_eq!(change("per_week", 4.0, Some(2.0)), "↑ from 2.0/week");
-        assert_eq!(change("ratio", 0.1, Some(0.25)), "↓ from 25%");
-        assert_eq!(change("seconds", 3600.0, Some(3600.4)), "same as last week");
-        assert_eq!(change("seconds", 3600.0, None), "last week N/A");
+        assert_eq!(
+            change("per_week", 4.0, Some(2.0), Locale::En),
+            "↑ from 2.0/week"
+        );
+        assert_eq!(change("ratio", 0.1, Some(0.25), Locale::En), "↓ from 25%");
+        assert_eq!(
+            change("seconds", 3600.0, Some(3600.4), Locale::En),
+            "same as last week"
+        );
+        assert_eq!(change("ratio", 0.1, Some(0.25), Locale::Ko), "↓ 25%에서");
+        assert_eq!(change("seconds", 3600.0, None, Locale::En), "last week N/A");
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, bold, link, text};
 use crate::store::oncall::Escalation;
@@ -76,62 +77,84 @@ pub fn channel_notice(
 
 /// The buttons of a page through a chat app (a team channel's notice, or a person's `chat`
 /// contact): Acknowledge, Resolve and Escalate now, each naming the escalation.
-pub fn escalation_buttons(escalation_id: &str) -> Vec<crate::integrations::outbound::Button> {
+pub fn escalation_buttons(
+    escalation_id: &str,
+    locale: Locale,
+) -> Vec<crate::integrations::outbound::Button> {
     use crate::integrations::outbound::Button;
     let value = format!("escalation:{escalation_id}");
-    let button = |action, label, primary| Button {
+    let button = |action, key: &str, primary| Button {
         action,
-        label,
+        label: locale.text(key),
         value: value.clone(),
         primary,
     };
     vec![
-        button("ack", "Acknowledge", true),
-        button("resolve", "Resolve", false),
-        button("escalate", "Escalate now", false),
+        button("ack", "action-acknowledge", true),
+        button("resolve", "action-resolve", false),
+        button("escalate", "action-escalate-now", false),
     ]
 }
 
 /// A team channel's page notice carries the escalation's buttons.
-pub fn chat_buttons(event: &EventMessage) -> Vec<crate::integrations::outbound::Button> {
+pub fn chat_buttons(
+    event: &EventMessage,
+    locale: Locale,
+) -> Vec<crate::integrations::outbound::Button> {
     if event.kind != PAGE_NOTICE_KIND || event.source != "oncall" {
         return Vec::new();
     }
     serde_json::from_value::<PageNotice>(event.payload.clone())
-        .map(|notice| escalation_buttons(&notice.escalation_id))
+        .map(|notice| escalation_buttons(&notice.escalation_id, locale))
         .unwrap_or_default()
 }
 
 /// How a page notice reads; `None` for other events.
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     if event.kind != PAGE_NOTICE_KIND || event.source != "oncall" {
         return None;
     }
     let notice: PageNotice = serde_json::from_value(event.payload.clone()).ok()?;
-    let mut about = vec![bold(notice.severity.clone())];
+    let severity = match notice.severity.as_str() {
+        known @ ("critical" | "error" | "warning" | "info") => {
+            locale.text(&format!("severity-{known}"))
+        }
+        other => other.to_owned(),
+    };
+    let mut about = vec![bold(severity)];
     if let Some(service) = &notice.service {
-        about.push(text(format!(" on {service}")));
+        about.push(text(locale.text_with(
+            "page-chat-on",
+            &[("service", service.as_str().into())],
+        )));
     }
-    about.push(text(format!(
-        ": step {} of the escalation (round {}) reached this channel. Acknowledge to stop it.",
-        notice.step + 1,
-        notice.round + 1
+    about.push(text(locale.text_with(
+        "page-notice-step",
+        &[
+            ("step", (notice.step + 1).into()),
+            ("round", (notice.round + 1).into()),
+        ],
     )));
     let mut lines = vec![about];
     if let Some(url) = &notice.alert_url {
         let what = if url.contains("/incidents/") {
-            "Open the incident"
+            "incident-chat-open"
         } else {
-            "Open the alert"
+            "page-notice-open-alert"
         };
-        lines.push(vec![link(what, Some(url))]);
+        lines.push(vec![link(locale.text(what), Some(url))]);
     }
+    let title = locale.text_with(
+        "page-notice-title",
+        &[("summary", notice.summary.as_str().into())],
+    );
     Some(Message {
-        summary: format!("Paging: {}", notice.summary),
-        title: format!("Paging: {}", notice.summary),
+        summary: title.clone(),
+        title,
         title_url: notice.alert_url.clone(),
         lines,
         context: Vec::new(),
         outcome: None,
+        locale,
     })
 }

@@ -87,6 +87,10 @@ pub async fn page_message(
             (None, None) => None,
         }),
         more,
+        locale: config
+            .person(&page.person)
+            .and_then(|person| person.locale)
+            .unwrap_or(config.server.locale),
     })
 }
 

@@ -90,7 +90,7 @@ pub async fn send(
             // Through an app, the page can be acted on where it arrives.
             let buttons = match (app, &page.escalation_id) {
                 (Some(_), Some(escalation)) => {
-                    crate::oncall::notices::escalation_buttons(escalation)
+                    crate::oncall::notices::escalation_buttons(escalation, message.locale)
                 }
                 _ => Vec::new(),
             };
@@ -131,7 +131,7 @@ pub async fn send(
                 .map(|escalation| {
                     outbound::kakaowork::buttons(
                         kakaowork,
-                        &crate::oncall::notices::escalation_buttons(escalation),
+                        &crate::oncall::notices::escalation_buttons(escalation, message.locale),
                         now,
                     )
                 })
@@ -244,23 +244,36 @@ fn twilio<'c>(
 
 /// A page as a chat or email message: who is paged, what, and the links.
 pub fn chat_message(page: &PageMessage, mention: Span) -> Message {
+    let locale = page.locale;
     let title = if page.is_test() {
-        "Test page".to_owned()
+        locale.text("page-chat-test-title")
     } else {
-        format!("Page: {}", page.summary)
+        locale.text_with(
+            "page-chat-title",
+            &[("summary", page.summary.as_str().into())],
+        )
     };
     let mut lines = vec![vec![
         mention,
         text(if page.is_test() {
-            " this is a test page from Firewatch. Nothing is wrong."
+            locale.text("page-chat-test")
         } else {
-            " you are paged."
+            locale.text("page-chat-paged")
         }),
     ]];
     if !page.is_test() {
-        let mut line = vec![bold(page.severity.clone())];
+        let severity = match page.severity.as_str() {
+            known @ ("critical" | "error" | "warning" | "info") => {
+                locale.text(&format!("severity-{known}"))
+            }
+            other => other.to_owned(),
+        };
+        let mut line = vec![bold(severity)];
         if let Some(service) = &page.service {
-            line.push(text(format!(" on {service}")));
+            line.push(text(locale.text_with(
+                "page-chat-on",
+                &[("service", service.as_str().into())],
+            )));
         }
         lines.push(line);
     }
@@ -269,19 +282,19 @@ pub fn chat_message(page: &PageMessage, mention: Span) -> Message {
     }
     let mut actions = Vec::new();
     if let Some(url) = &page.acknowledge_url {
-        actions.push(link("Acknowledge", Some(url)));
+        actions.push(link(locale.text("action-acknowledge"), Some(url)));
     }
     if let Some(url) = &page.resolve_url {
         if !actions.is_empty() {
             actions.push(text(" · "));
         }
-        actions.push(link("Resolve", Some(url)));
+        actions.push(link(locale.text("action-resolve"), Some(url)));
     }
     if let Some(url) = &page.detail_url {
         if !actions.is_empty() {
             actions.push(text(" · "));
         }
-        actions.push(link("Open", Some(url)));
+        actions.push(link(locale.text("page-open"), Some(url)));
     }
     if !actions.is_empty() {
         lines.push(actions);
@@ -293,6 +306,7 @@ pub fn chat_message(page: &PageMessage, mention: Span) -> Message {
         lines,
         context: Vec::new(),
         outcome: None,
+        locale,
     }
 }
 

@@ -8,6 +8,7 @@ use minijinja::Environment;
 use serde::Serialize;
 
 use crate::config::Config;
+use crate::i18n::Locale;
 use crate::incidents::view::IncidentView;
 use crate::incidents::what_changed::ChangeEntry;
 use crate::store::incidents::{Role, StatusUpdate, TimelineEntry};
@@ -88,9 +89,13 @@ fn when(at: Timestamp) -> String {
     at.strftime("%Y-%m-%d %H:%M").to_string()
 }
 
-fn since(from: Option<Timestamp>, to: Option<Timestamp>) -> Option<String> {
-    let seconds = to?.duration_since(from?).as_secs_f64();
-    Some(crate::core::noise::human_duration(seconds.max(0.0)))
+fn since(from: Option<Timestamp>, to: Option<Timestamp>, locale: Locale) -> Option<String> {
+    let span = to?.duration_since(from?);
+    Some(match locale {
+        Locale::En => crate::core::noise::human_duration(span.as_secs_f64().max(0.0)),
+        _ if span.as_secs() <= 0 => "0s".to_owned(),
+        _ => locale.duration(span),
+    })
 }
 
 /// The template's input from the incident's record.
@@ -103,6 +108,14 @@ pub fn input(
     let incident = &view.incident;
     let times = incident.times;
     let start = times.impact_started;
+    // The draft's language: the server's, as its template's.
+    let locale = config.server.locale;
+    let since = |from, to| since(from, to, locale);
+    let after_start = |span: Option<String>| {
+        span.filter(|d| d != "0s")
+            .map(|d| locale.text_with("postmortem-after-start", &[("span", d.into())]))
+            .unwrap_or_default()
+    };
     let name = |person: &str| {
         config
             .person(person)
@@ -130,32 +143,41 @@ pub fn input(
         })
         .collect();
     let detection = match view.alerts.first() {
-        Some(alert) => format!(
-            "Detected by the alert {}{} at {} UTC{}{}.",
-            alert.rule,
-            alert
-                .service
-                .as_deref()
-                .map(|s| format!(" on {s}"))
-                .unwrap_or_default(),
-            when(alert.joined_at),
-            since(start, Some(alert.joined_at))
-                .filter(|d| d != "0s")
-                .map(|d| format!(", {d} after impact started"))
-                .unwrap_or_default(),
-            match view.alerts.len() {
+        Some(alert) => {
+            let rule = match alert.service.as_deref() {
+                Some(service) => locale.text_with(
+                    "postmortem-rule-on",
+                    &[
+                        ("rule", alert.rule.as_str().into()),
+                        ("service", service.into()),
+                    ],
+                ),
+                None => alert.rule.clone(),
+            };
+            let joined = match view.alerts.len() {
                 1 => String::new(),
-                n => format!("; {} more alerts joined", n - 1),
-            }
-        ),
-        None => format!(
-            "Declared by {} at {} UTC{}.",
-            incident.declared_by,
-            when(incident.created_at),
-            since(start, times.detected)
-                .filter(|d| d != "0s")
-                .map(|d| format!(", {d} after impact started"))
-                .unwrap_or_default()
+                n => locale.text_with("postmortem-more-alerts", &[("count", (n - 1).into())]),
+            };
+            locale.text_with(
+                "postmortem-detected",
+                &[
+                    ("rule", rule.into()),
+                    ("at", when(alert.joined_at).into()),
+                    (
+                        "after",
+                        after_start(since(start, Some(alert.joined_at))).into(),
+                    ),
+                    ("joined", joined.into()),
+                ],
+            )
+        }
+        None => locale.text_with(
+            "postmortem-declared",
+            &[
+                ("by", incident.declared_by.as_str().into()),
+                ("at", when(incident.created_at).into()),
+                ("after", after_start(since(start, times.detected)).into()),
+            ],
         ),
     };
     let pages = timeline

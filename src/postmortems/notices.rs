@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::core::routing::Target;
+use crate::i18n::Locale;
 use crate::integrations::outbound::EventMessage;
 use crate::integrations::outbound::message::{Message, Span, bold, link, text};
 use crate::store::incidents::Incident;
@@ -98,7 +99,7 @@ pub fn overdue(
     })
 }
 
-pub fn message(event: &EventMessage) -> Option<Message> {
+pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
     if event.kind != ACTION_ITEM_NOTICE_KIND || event.source != "postmortems" {
         return None;
     }
@@ -107,7 +108,10 @@ pub fn message(event: &EventMessage) -> Option<Message> {
         Some(mention) => Span::Mention(mention.clone()),
         None => bold(notice.owner.clone()),
     };
-    let summary = format!("Action item overdue: {}", notice.title);
+    let summary = locale.text_with(
+        "item-chat-overdue-title",
+        &[("title", notice.title.as_str().into())],
+    );
     Some(Message {
         summary: summary.clone(),
         title: summary,
@@ -115,15 +119,20 @@ pub fn message(event: &EventMessage) -> Option<Message> {
         lines: vec![
             vec![
                 who,
-                text(format!(
-                    ": \"{}\" was due {}. It is from incident #{} ({}). Mark it done, or not doing, \
-                     on the incident's page.",
-                    notice.title, notice.due, notice.incident_number, notice.incident_title
+                text(locale.text_with(
+                    "item-chat-overdue",
+                    &[
+                        ("title", notice.title.as_str().into()),
+                        ("due", notice.due.to_string().into()),
+                        ("number", notice.incident_number.into()),
+                        ("incident", notice.incident_title.as_str().into()),
+                    ],
                 )),
             ],
-            vec![link("Open the incident", Some(&notice.url))],
+            vec![link(locale.text("incident-chat-open"), Some(&notice.url))],
         ],
         context: Vec::new(),
         outcome: None,
+        locale,
     })
 }

@@ -52,7 +52,7 @@ pub async fn ensure_draft(
     let input = crate::postmortems::draft::input(config, &view, &timeline, &items);
     let source = config
         .postmortems
-        .template_source()
+        .template_source(config.server.locale)
         .map_err(PostmortemError::Invalid)?;
     let markdown =
         crate::postmortems::draft::render(&source, &input).map_err(PostmortemError::Invalid)?;

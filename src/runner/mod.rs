@@ -502,9 +502,14 @@ impl Runner {
             tickets: config.tickets.clone(),
             template,
         };
-        // The domain's wording, then the route's template and ticket links.
-        let words =
-            outbound::message::render(&message, &wording::default_message(&message), &settings);
+        // The domain's wording in the destination's language, then the route's template and
+        // ticket links.
+        let locale = destination.locale().unwrap_or(config.server.locale);
+        let words = outbound::message::render(
+            &message,
+            &wording::default_message(&message, locale),
+            &settings,
+        );
         // Through a chat app, an acknowledge or a resolve updates the message the fire posted.
         let app = destination.app().and_then(|app| config.chat_app(app));
         let subject = app.and_then(|_| wording::chat_subject(&message));
@@ -529,7 +534,7 @@ impl Runner {
             _ => None,
         };
         let buttons = if destination.takes_clicks() {
-            wording::chat_buttons(&message)
+            wording::chat_buttons(&message, locale)
         } else {
             Vec::new()
         };

@@ -2,6 +2,7 @@
 //! (`Context::status_changed` is marked) or `MAX_AGE` passes (maintenance windows
 //! start and end, days turn). A request reads nothing from the database.
 
+use crate::i18n::PerLocale;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
@@ -19,11 +20,12 @@ const MAX_AGE: SignedDuration = SignedDuration::from_secs(30);
 #[derive(Debug)]
 pub struct Built {
     pub at: Timestamp,
-    pub html: Bytes,
+    /// In each language; the reader's is picked per request.
+    pub html: PerLocale<Bytes>,
     pub json: Bytes,
     pub atom: Bytes,
     pub rss: Bytes,
-    pub incidents: HashMap<String, Bytes>,
+    pub incidents: HashMap<String, PerLocale<Bytes>>,
 }
 
 #[derive(Debug)]
@@ -75,7 +77,9 @@ impl StatusCache {
         let snapshot = crate::statuspage::snapshot::build(store, &config, now).await?;
         let built = Arc::new(Built {
             at: now,
-            html: crate::statuspage::render::page(&snapshot).into(),
+            html: PerLocale::build(|locale| {
+                crate::statuspage::render::page(&snapshot, locale).into()
+            }),
             json: crate::statuspage::render::summary(&snapshot)
                 .to_string()
                 .into(),
@@ -84,9 +88,13 @@ impl StatusCache {
             incidents: snapshot
                 .incidents
                 .iter()
-                .filter_map(|incident| {
-                    crate::statuspage::render::incident(&snapshot, &incident.id)
-                        .map(|html| (incident.id.clone(), Bytes::from(html)))
+                .map(|incident| {
+                    let html = PerLocale::build(|locale| {
+                        crate::statuspage::render::incident(&snapshot, &incident.id, locale)
+                            .map(Bytes::from)
+                            .unwrap_or_default()
+                    });
+                    (incident.id.clone(), html)
                 })
                 .collect(),
         });

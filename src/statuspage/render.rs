@@ -7,29 +7,18 @@ use std::sync::LazyLock;
 use minijinja::{Environment, context};
 use serde_json::{Value, json};
 
+use crate::i18n::Locale;
 use crate::statuspage::snapshot::Snapshot;
 
-/// An instant as people read it, in the page's zone: `3 Nov 2026, 11:00 KST`.
-pub fn when_at(at: jiff::Timestamp, zone: jiff::tz::TimeZone) -> String {
-    at.to_zoned(zone)
-        .strftime("%-d %b %Y, %H:%M %Z")
-        .to_string()
-}
-
-/// The template filter: `2026-11-03T02:00:00Z` as `when_at` writes it.
-fn when(text: String, zone: String) -> String {
-    let Ok(at) = text.parse::<jiff::Timestamp>() else {
-        return text;
-    };
-    when_at(
-        at,
-        jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC),
-    )
+/// An instant as people read it, in the page's zone: `3 Nov 2026, 11:00 KST`,
+/// `2026년 11월 3일 11:00 KST`.
+pub fn when_at(at: jiff::Timestamp, zone: jiff::tz::TimeZone, locale: Locale) -> String {
+    locale.date_time_public(&at.to_zoned(zone))
 }
 
 static TEMPLATES: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut environment = Environment::new();
-    environment.add_filter("when", when);
+    crate::i18n::templates::register(&mut environment);
     environment
         .add_template("status.html", include_str!("templates/status.html"))
         .expect("status.html compiles");
@@ -58,21 +47,27 @@ fn render(name: &str, context: minijinja::Value) -> String {
         })
 }
 
-pub fn page(snapshot: &Snapshot) -> String {
-    render(
-        "status.html",
-        context! { s => minijinja::Value::from(minijinja::value::Serde(snapshot)) },
-    )
+/// What every status template gets: the snapshot, and the language and zone to write in.
+fn base(snapshot: &Snapshot, locale: Locale) -> minijinja::Value {
+    context! {
+        s => minijinja::Value::from(minijinja::value::Serde(snapshot)),
+        locale => locale.code(),
+        tz => &snapshot.page.timezone,
+    }
+}
+
+pub fn page(snapshot: &Snapshot, locale: Locale) -> String {
+    render("status.html", base(snapshot, locale))
 }
 
 /// The page of one incident shown on the page, or `None`.
-pub fn incident(snapshot: &Snapshot, id: &str) -> Option<String> {
+pub fn incident(snapshot: &Snapshot, id: &str, locale: Locale) -> Option<String> {
     let incident = snapshot.incidents.iter().find(|i| i.id == id)?;
     Some(render(
         "status_incident.html",
         context! {
-            s => minijinja::Value::from(minijinja::value::Serde(snapshot)),
             incident => minijinja::Value::from(minijinja::value::Serde(incident)),
+            ..base(snapshot, locale)
         },
     ))
 }
@@ -85,6 +80,7 @@ pub struct MessagePage<'a> {
     pub text: &'a str,
     /// Where the button posts, and what it says.
     pub form: Option<(&'a str, &'a str)>,
+    pub locale: Locale,
 }
 
 pub fn message(page: &MessagePage<'_>) -> String {
@@ -93,6 +89,7 @@ pub fn message(page: &MessagePage<'_>) -> String {
         context! {
             title => page.title, url => page.url, heading => page.heading, text => page.text,
             action => page.form.map(|(action, _)| action), button => page.form.map(|(_, button)| button),
+            locale => page.locale.code(),
         },
     )
 }
@@ -186,16 +183,20 @@ pub fn summary(snapshot: &Snapshot) -> Value {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn times_read_in_the_pages_zone() {
+    fn times_read_in_the_pages_zone_and_language() {
+        let at: jiff::Timestamp = "2026-11-03T02:00:00Z".parse().unwrap();
+        let seoul = jiff::tz::TimeZone::get("Asia/Seoul").unwrap();
         assert_eq!(
-            super::when("2026-11-03T02:00:00Z".into(), "Asia/Seoul".into()),
+            when_at(at, seoul.clone(), Locale::En),
             "3 Nov 2026, 11:00 KST"
         );
+        assert_eq!(when_at(at, seoul, Locale::Ko), "2026년 11월 3일 11:00 KST");
         assert_eq!(
-            super::when("2026-11-03T02:00:00Z".into(), "nowhere".into()),
+            when_at(at, jiff::tz::TimeZone::UTC, Locale::En),
             "3 Nov 2026, 02:00 UTC"
         );
-        assert_eq!(super::when("soon".into(), "UTC".into()), "soon");
     }
 }

@@ -405,11 +405,16 @@ pub fn email_message(
     links: &Links,
 ) -> Message {
     let page = &config.status_page.title;
+    // Subscribers hear in the page's language: what they read when they subscribed.
+    let locale = config.status_page.locale.unwrap_or(config.server.locale);
     let unsubscribe = vec![
-        text("You get this because this address subscribed to "),
+        text(locale.text("subscriber-because")),
         link(page.clone(), Some(&links.page)),
         text(". "),
-        link("Unsubscribe", Some(&links.unsubscribe)),
+        link(
+            locale.text("subscriber-unsubscribe"),
+            Some(&links.unsubscribe),
+        ),
     ];
     match notice {
         Notice::Confirm => {
@@ -418,7 +423,7 @@ pub fn email_message(
                 .as_ref()
                 .unwrap_or(&subscriber.components);
             let which = if wanted.is_empty() {
-                "every component".to_owned()
+                locale.text("subscriber-every-component")
             } else {
                 config
                     .status_page
@@ -429,25 +434,28 @@ pub fn email_message(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let title = format!("Confirm your subscription to {page}");
+            let title = locale.text_with("subscriber-confirm-title", &[("page", page.into())]);
             Message {
                 summary: title.clone(),
                 title,
                 title_url: Some(links.confirm.clone()),
                 lines: vec![
-                    vec![text(format!(
-                        "Someone, hopefully you, asked for {page}'s incident updates on {which} to be sent to this address."
+                    vec![text(locale.text_with(
+                        "subscriber-confirm-asked",
+                        &[("page", page.into()), ("which", which.into())],
                     ))],
-                    vec![link("Confirm the subscription", Some(&links.confirm))],
-                    vec![text(
-                        "If it was not you, ignore this message: nothing more will be sent.",
+                    vec![link(
+                        locale.text("subscriber-confirm-link"),
+                        Some(&links.confirm),
                     )],
+                    vec![text(locale.text("subscriber-confirm-ignore"))],
                 ],
                 context: vec![vec![
-                    text("Not yours? "),
-                    link("Never send to this address", Some(&links.unsubscribe)),
+                    text(locale.text("subscriber-not-yours")),
+                    link(locale.text("subscriber-never"), Some(&links.unsubscribe)),
                 ]],
                 outcome: None,
+                locale,
             }
         }
         Notice::Incident(notice) => {
@@ -461,27 +469,52 @@ pub fn email_message(
                 ..
             } = notice.as_ref();
             let url = format!("{}/incidents/{incident}", links.page);
-            let title = format!("{name}: {}", title_case(status));
+            let status = status_words(status, locale);
+            let title = format!("{name}: {status}");
             let affected: Vec<&str> = components.iter().map(|(_, name)| name.as_str()).collect();
             Message {
                 summary: format!("{title}. {body}"),
                 title,
                 title_url: Some(url.clone()),
                 lines: vec![
-                    vec![Span::Bold(title_case(status)), text(format!(": {body}"))],
-                    vec![text(format!("Affects {}.", affected.join(", ")))],
+                    vec![Span::Bold(status), text(format!(": {body}"))],
+                    vec![text(locale.text_with(
+                        "subscriber-affects",
+                        &[("components", affected.join(", ").into())],
+                    ))],
                     vec![
-                        text(format!(
-                            "Posted {}. ",
-                            crate::statuspage::render::when_at(*at, config.status_page.zone())
-                        )),
-                        link("Follow it on the status page", Some(&url)),
+                        text(
+                            locale.text_with(
+                                "subscriber-posted",
+                                &[(
+                                    "at",
+                                    crate::statuspage::render::when_at(
+                                        *at,
+                                        config.status_page.zone(),
+                                        locale,
+                                    )
+                                    .into(),
+                                )],
+                            ),
+                        ),
+                        link(locale.text("subscriber-follow"), Some(&url)),
                     ],
                 ],
                 context: vec![unsubscribe],
                 outcome: None,
+                locale,
             }
         }
+    }
+}
+
+/// An update's status as it leads a line: `Investigating`, `조사 중`.
+fn status_words(status: &str, locale: crate::i18n::Locale) -> String {
+    match status {
+        "investigating" | "identified" | "monitoring" | "resolved" => {
+            locale.text(&format!("incident-status-{status}"))
+        }
+        other => title_case(other),
     }
 }
 

@@ -34,14 +34,14 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    pub fn new(event: &StoredEvent) -> Self {
+    pub fn new(event: &StoredEvent, locale: crate::i18n::Locale) -> Self {
         // The same one-line summary chat messages start with, or for a generic event the
         // sender's own headline when it has one.
         let message = EventMessage::from_event(event);
         let headline = (event.normalized.is_none())
             .then(|| headline(&message.payload))
             .flatten();
-        let message = crate::runner::wording::default_message(&message);
+        let message = crate::runner::wording::default_message(&message, locale);
         Self {
             id: event.id.clone(),
             received_at: event.received_at,
@@ -159,7 +159,11 @@ pub async fn list(
         .iter()
         .map(|i| i.name().to_owned())
         .collect();
-    let rows: Vec<EventRow> = events.iter().map(EventRow::new).collect();
+    let locale = super::frame::viewer_locale(&state, &headers, Some(&user.user.name));
+    let rows: Vec<EventRow> = events
+        .iter()
+        .map(|event| EventRow::new(event, locale))
+        .collect();
     Frame {
         state: &state,
         user: &user,
@@ -246,7 +250,10 @@ pub async fn detail(
     .render(
         "event.html",
         context! {
-            event => minijinja::Value::from(minijinja::value::Serde(EventRow::new(&event))),
+            event => minijinja::Value::from(minijinja::value::Serde(EventRow::new(
+                &event,
+                super::frame::viewer_locale(&state, &headers, Some(&user.user.name)),
+            ))),
             ignored_reason => &event.ignored_reason,
             dedup_key => &event.dedup_key,
             notifications => minijinja::Value::from(minijinja::value::Serde(&notifications)),

@@ -10,53 +10,96 @@ use serde::Serialize;
 use super::auth::{self, SignedIn};
 use super::render::{PageError, render};
 use crate::core::role::Role;
+use crate::i18n::Locale;
 use crate::state::AppState;
 
-/// The navigation, in order: (section, path, label, role needed, menu). The responder's pages
+/// The navigation, in order: (section, path, label's message, role needed, menu's message). The responder's pages
 /// stand in the bar (menu `""`); the rest are grouped in menus, so the bar is one row on a
 /// laptop and one scrolling row on a phone.
 const NAV: &[(&str, &str, &str, Role, &str)] = &[
-    ("overview", "/", "Overview", Role::Viewer, ""),
-    ("incidents", "/incidents", "Incidents", Role::Viewer, ""),
-    ("alerts", "/alerts", "Alerts", Role::Viewer, ""),
-    ("oncall", "/oncall", "On call", Role::Viewer, ""),
-    ("services", "/services", "Services", Role::Viewer, ""),
-    ("changes", "/changes", "Changes", Role::Viewer, ""),
+    ("overview", "/", "nav-overview", Role::Viewer, ""),
+    ("incidents", "/incidents", "nav-incidents", Role::Viewer, ""),
+    ("alerts", "/alerts", "nav-alerts", Role::Viewer, ""),
+    ("oncall", "/oncall", "nav-oncall", Role::Viewer, ""),
+    ("services", "/services", "nav-services", Role::Viewer, ""),
+    ("changes", "/changes", "nav-changes", Role::Viewer, ""),
     (
         "postmortems",
         "/postmortems",
-        "Post-mortems",
+        "nav-postmortems",
         Role::Viewer,
-        "Learn",
+        "nav-menu-learn",
     ),
     (
         "action_items",
         "/action_items",
-        "Action items",
+        "nav-action-items",
         Role::Viewer,
-        "Learn",
+        "nav-menu-learn",
     ),
-    ("insights", "/insights", "Metrics", Role::Viewer, "Learn"),
-    ("noise", "/noise", "Alert noise", Role::Viewer, "Learn"),
-    ("silences", "/silences", "Silences", Role::Viewer, "Operate"),
-    ("checks", "/checks", "Checks", Role::Viewer, "Operate"),
+    (
+        "insights",
+        "/insights",
+        "nav-insights",
+        Role::Viewer,
+        "nav-menu-learn",
+    ),
+    (
+        "noise",
+        "/noise",
+        "nav-noise",
+        Role::Viewer,
+        "nav-menu-learn",
+    ),
+    (
+        "silences",
+        "/silences",
+        "nav-silences",
+        Role::Viewer,
+        "nav-menu-operate",
+    ),
+    (
+        "checks",
+        "/checks",
+        "nav-checks",
+        Role::Viewer,
+        "nav-menu-operate",
+    ),
     (
         "status_components",
         "/status-components",
-        "Status page",
+        "nav-status-components",
         Role::Viewer,
-        "Operate",
+        "nav-menu-operate",
     ),
-    ("events", "/events", "Events", Role::Viewer, "Operate"),
+    (
+        "events",
+        "/events",
+        "nav-events",
+        Role::Viewer,
+        "nav-menu-operate",
+    ),
     (
         "deliveries",
         "/deliveries",
-        "Deliveries",
+        "nav-deliveries",
         Role::Viewer,
-        "Operate",
+        "nav-menu-operate",
     ),
-    ("tokens", "/tokens", "Tokens", Role::Admin, "Admin"),
-    ("users", "/users", "Users", Role::Admin, "Admin"),
+    (
+        "tokens",
+        "/tokens",
+        "nav-tokens",
+        Role::Admin,
+        "nav-menu-admin",
+    ),
+    (
+        "users",
+        "/users",
+        "nav-users",
+        Role::Admin,
+        "nav-menu-admin",
+    ),
 ];
 
 /// The viewer's time zone: what their browser said (the `fw_tz` cookie set by `app.js`), or
@@ -71,6 +114,24 @@ pub fn viewer_time_zone(headers: &HeaderMap) -> TimeZone {
         .unwrap_or(TimeZone::UTC)
 }
 
+/// The language a page is shown in: the signed-in person's `locale`, else the browser's
+/// `Accept-Language`, else `[server] locale`.
+pub fn viewer_locale(state: &AppState, headers: &HeaderMap, user: Option<&str>) -> Locale {
+    let config = state.config.current();
+    user.and_then(|name| config.person_for_user(name))
+        .and_then(|person| person.locale)
+        .or_else(|| browser_locale(headers))
+        .unwrap_or(config.server.locale)
+}
+
+/// What the browser's `Accept-Language` asks for, when Firewatch speaks it.
+pub fn browser_locale(headers: &HeaderMap) -> Option<Locale> {
+    headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(Locale::from_accept_language)
+}
+
 /// What every page's template gets besides its own data.
 pub struct Frame<'a> {
     pub state: &'a AppState,
@@ -83,13 +144,14 @@ pub struct Frame<'a> {
 struct NavItem {
     section: &'static str,
     path: &'static str,
-    label: &'static str,
+    label: String,
 }
 
 /// A menu of the bar, marked when the page shown is one of its items.
 #[derive(Serialize)]
 struct NavMenu {
-    label: &'static str,
+    key: &'static str,
+    label: String,
     current: bool,
     items: Vec<NavItem>,
 }
@@ -97,6 +159,7 @@ struct NavMenu {
 impl Frame<'_> {
     pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, PageError> {
         let zone = viewer_time_zone(self.headers);
+        let locale = viewer_locale(self.state, self.headers, Some(&self.user.user.name));
         let mut nav: Vec<NavItem> = Vec::new();
         let mut menus: Vec<NavMenu> = Vec::new();
         for &(section, path, label, needed, menu) in NAV {
@@ -106,15 +169,16 @@ impl Frame<'_> {
             let item = NavItem {
                 section,
                 path,
-                label,
+                label: locale.text(label),
             };
             if menu.is_empty() {
                 nav.push(item);
                 continue;
             }
-            if menus.last().is_none_or(|last| last.label != menu) {
+            if menus.last().is_none_or(|last| last.key != menu) {
                 menus.push(NavMenu {
-                    label: menu,
+                    key: menu,
+                    label: locale.text(menu),
                     current: false,
                     items: Vec::new(),
                 });
@@ -125,7 +189,11 @@ impl Frame<'_> {
             }
         }
         let frame = context! {
-            user => context! { name => &self.user.user.name, role => self.user.role.as_str() },
+            user => context! {
+                name => &self.user.user.name,
+                role => locale.text(&format!("role-{}", self.user.role.as_str())),
+            },
+            locale => locale.code(),
             can_respond => self.user.role.allows(Role::Responder),
             is_admin => self.user.role.allows(Role::Admin),
             csrf => &self.user.csrf,

@@ -99,6 +99,7 @@ fn login_form(
             next,
             problem,
             first_run,
+            locale => super::frame::viewer_locale(state, headers, None).code(),
             assets => super::assets::prefix(),
         },
     )?;
@@ -155,9 +156,15 @@ pub async fn submit(
             trusted_device = device.is_some(),
             "sign-in refused: too many attempts"
         );
-        let message = format!(
-            "Too many sign-in attempts. Try again in {}.",
-            render::short_duration(wait.max(jiff::SignedDuration::from_secs(1)))
+        let locale = super::frame::viewer_locale(&state, &headers, None);
+        let message = locale.text_with(
+            "login-too-many",
+            &[(
+                "wait",
+                locale
+                    .duration(wait.max(jiff::SignedDuration::from_secs(1)))
+                    .into(),
+            )],
         );
         return login_form(
             &state,
@@ -196,7 +203,7 @@ pub async fn submit(
                 &state,
                 &headers,
                 &next,
-                Some("Wrong user name or password.".into()),
+                Some(super::frame::viewer_locale(&state, &headers, None).text("login-wrong")),
                 false,
                 StatusCode::UNAUTHORIZED,
             );

@@ -119,6 +119,7 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     let now = state.clock.now();
     let zone = viewer_time_zone(&headers);
+    let locale = super::frame::viewer_locale(&state, &headers, Some(&user.user.name));
     let midnight = now
         .to_zoned(zone)
         .start_of_day()
@@ -164,7 +165,7 @@ pub async fn page(
         })
         .await?
         .iter()
-        .map(EventRow::new)
+        .map(|event| EventRow::new(event, locale))
         .collect();
     let open_incidents = super::incidents::open_incidents(&state).await?;
     let live = live_loop(&state, &open_incidents, now).await?;

@@ -5,9 +5,9 @@ use std::sync::LazyLock;
 
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
-use minijinja::{Environment, State, Value, context};
+use minijinja::{Environment, Value, context};
 
 use crate::core::role::Role;
 use crate::store::StoreError;
@@ -72,10 +72,7 @@ static ENVIRONMENT: LazyLock<Environment<'static>> = LazyLock::new(|| {
         }
     }
     env.add_filter("http_url", http_url);
-    env.add_filter("when", when);
-    env.add_filter("when_full", when_full);
-    env.add_filter("ago", ago);
-    env.add_filter("millis", millis);
+    crate::i18n::templates::register(&mut env);
     env
 });
 
@@ -102,82 +99,6 @@ pub fn render(template: &str, context: Value) -> Result<Html<String>, PageError>
             tracing::error!(template, error = %format!("{error:#}"), "page failed to render");
             PageError::Internal
         })
-}
-
-fn zone_of(state: &State) -> TimeZone {
-    state
-        .lookup("tz")
-        .and_then(|value| value.as_str().and_then(|name| TimeZone::get(name).ok()))
-        .unwrap_or(TimeZone::UTC)
-}
-
-fn timestamp(value: &Value) -> Option<Timestamp> {
-    value.as_str().and_then(|text| text.parse().ok())
-}
-
-/// `2026-11-22 14:03` in the viewer's zone.
-fn when(state: &State, value: Value) -> String {
-    timestamp(&value).map_or_else(String::new, |at| {
-        at.to_zoned(zone_of(state))
-            .strftime("%Y-%m-%d %H:%M")
-            .to_string()
-    })
-}
-
-/// `2026-11-22 14:03:05 KST` in the viewer's zone.
-fn when_full(state: &State, value: Value) -> String {
-    timestamp(&value).map_or_else(String::new, |at| {
-        at.to_zoned(zone_of(state))
-            .strftime("%Y-%m-%d %H:%M:%S %Z")
-            .to_string()
-    })
-}
-
-/// `5 min ago`, `in 2 h`, from the page's `now`.
-fn ago(state: &State, value: Value) -> String {
-    let (Some(at), Some(now)) = (
-        timestamp(&value),
-        state.lookup("now").as_ref().and_then(timestamp),
-    ) else {
-        return String::new();
-    };
-    let span = now.duration_since(at);
-    let text = short_duration(span.abs());
-    if span.is_negative() {
-        format!("in {text}")
-    } else if span < SignedDuration::from_secs(5) {
-        "just now".into()
-    } else {
-        format!("{text} ago")
-    }
-}
-
-pub fn short_duration(span: SignedDuration) -> String {
-    let seconds = span.as_secs();
-    match seconds {
-        0..60 => format!("{seconds} s"),
-        60..3600 => format!("{} min", seconds / 60),
-        3600..86400 => format!("{} h", seconds / 3600),
-        _ => format!("{} d", seconds / 86400),
-    }
-}
-
-/// `850 ms`, `2.5 s`, `3.2 min`.
-fn millis(value: Value) -> String {
-    let Some(ms) = value
-        .as_i64()
-        .map(|v| v as f64)
-        .or_else(|| f64::try_from(value).ok())
-    else {
-        return String::new();
-    };
-    if ms < 1000.0 {
-        format!("{ms:.0} ms")
-    } else if ms < 60_000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{:.1} min", ms / 60_000.0)
-    }
 }
 
 /// Why a page could not be shown. Each renders as a page a person can act on.
@@ -316,13 +237,7 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_short() {
-        assert_eq!(short_duration(SignedDuration::from_secs(42)), "42 s");
-        assert_eq!(short_duration(SignedDuration::from_secs(600)), "10 min");
-        assert_eq!(short_duration(SignedDuration::from_secs(7300)), "2 h");
-        assert_eq!(short_duration(SignedDuration::from_secs(3 * 86400)), "3 d");
-        assert_eq!(millis(Value::from(850)), "850 ms");
-        assert_eq!(millis(Value::from(2500)), "2.5 s");
+    fn query_values_are_encoded() {
         assert_eq!(
             encode("/events?source=github&kind=a b"),
             "%2Fevents%3Fsource%3Dgithub%26kind%3Da+b"

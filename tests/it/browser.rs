@@ -33,6 +33,17 @@ struct Browser {
 impl Browser {
     /// Starts Chromium in `time_zone`, as a person there would have it.
     async fn start(app: &TestApp, backend: Backend, time_zone: &str) -> Browser {
+        Browser::start_in(app, backend, time_zone, "en-US,en").await
+    }
+
+    /// Starts Chromium in `time_zone`, asking for pages in `languages` (its
+    /// `Accept-Language`).
+    async fn start_in(
+        app: &TestApp,
+        backend: Backend,
+        time_zone: &str,
+        languages: &str,
+    ) -> Browser {
         assert!(
             std::path::Path::new(CHROMIUM).exists() && std::path::Path::new(CHROMEDRIVER).exists(),
             "browser tests need Debian's chromium and chromium-driver (scripts/test installs them)"
@@ -60,7 +71,10 @@ impl Browser {
                     "--disable-component-update", "--disable-sync", "--disable-extensions",
                     "--window-size=1280,1000",
                     format!("--user-data-dir={}", profile.path().display()),
-                ]
+                    format!("--accept-lang={languages}"),
+                    format!("--lang={}", languages.split(',').next().unwrap_or("en")),
+                ],
+                "prefs": { "intl.accept_languages": languages }
             }
         });
         let capabilities = capabilities.as_object().unwrap().clone();
@@ -1648,6 +1662,118 @@ async fn every_page_on_the_demo_data() {
         made_on.windows(2).all(|pair| pair[0] == pair[1]),
         "the same seed makes the same history: {made_on:?}"
     );
+}
+
+/// The console and the status page in Korean, as a browser that asks for Korean gets them:
+/// the overview, an incident and the status page read in Korean at 1400 and 390 px, and no
+/// page of the console shows a message's bare key or is wider than a phone.
+#[tokio::test]
+async fn the_console_and_the_status_page_read_in_korean() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
+    let ids: Vec<String> = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/i18n/en.ftl"),
+    )
+    .unwrap()
+    .lines()
+    .filter_map(|line| line.split_once(" = ").map(|(id, _)| id.trim().to_owned()))
+    .filter(|id| id.contains('-') && !id.starts_with(' ') && !id.starts_with('#'))
+    .collect();
+    assert!(ids.len() > 500, "{} ids", ids.len());
+    for backend in backends() {
+        let sink = firewatch::demo::Sink::start().await.unwrap();
+        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
+        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
+        firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
+            .await
+            .unwrap();
+        app.idle().await;
+        let browser = Browser::start_in(&app, backend, "Asia/Seoul", "ko-KR,ko").await;
+        browser.open("/login").await;
+        assert_eq!(browser.text("button[type=submit]").await, "로그인");
+        browser
+            .fill("input[name=username]", firewatch::demo::USER)
+            .await;
+        browser
+            .fill("input[name=password]", firewatch::demo::PASSWORD)
+            .await;
+        browser.click("button[type=submit]").await;
+        browser.wait_for_path("/").await;
+        let lang = browser
+            .client()
+            .execute("return document.documentElement.lang", vec![])
+            .await
+            .unwrap();
+        assert_eq!(lang, "ko");
+        assert_eq!(browser.text("main h1").await, "개요");
+        assert_eq!(browser.text("nav a[href='/incidents']").await, "장애");
+        // Dates as Korean writes them, in the browser's zone.
+        let times = browser.text("main").await;
+        assert!(
+            times.contains(" 전") && !times.contains(" ago"),
+            "times read in Korean: {times}"
+        );
+        let (_, incident) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/incidents/1",
+                Some(&app.admin_token),
+            )
+            .await;
+        assert!(incident["title"].is_string());
+        for (name, path, korean) in [
+            ("overview", "/", "발생 중"),
+            ("incident", "/incidents/1", "타임라인"),
+            ("status", "/status", "정상"),
+        ] {
+            browser.client().set_window_size(1400, 1000).await.unwrap();
+            browser.open(path).await;
+            let text = browser.text("body").await;
+            assert!(text.contains(korean), "{path} reads in Korean: {text}");
+            browser.screenshot(&format!("ko-{name}-1400")).await;
+            let (overflow, _) = browser.fits_a_phone(path, "body").await;
+            assert_eq!(overflow, 0, "{path} in Korean is wider than a 390 px phone");
+            browser.screenshot(&format!("ko-{name}-390")).await;
+        }
+        browser.client().set_window_size(1280, 1000).await.unwrap();
+        for path in [
+            "/incidents?state=all",
+            "/alerts?state=all",
+            "/oncall",
+            "/services",
+            "/changes",
+            "/postmortems",
+            "/action_items?state=all",
+            "/insights?days=90",
+            "/noise?days=30",
+            "/silences",
+            "/checks",
+            "/status-components",
+            "/events",
+            "/deliveries",
+            "/tokens",
+            "/users",
+            "/incidents/1/postmortem",
+            "/incidents/new",
+        ] {
+            browser.open(path).await;
+            let text = browser.text("body").await;
+            let words: std::collections::HashSet<&str> = text
+                .split(|c: char| c.is_whitespace() || ",.:;()\"'".contains(c))
+                .collect();
+            let bare: Vec<&String> = ids
+                .iter()
+                .filter(|id| words.contains(id.as_str()))
+                .collect();
+            assert!(bare.is_empty(), "{path} shows message keys {bare:?}");
+            assert_ne!(browser.text("h1").await, "Not found", "{path}");
+            let (overflow, _) = browser.fits_a_phone(path, "body").await;
+            assert_eq!(overflow, 0, "{path} in Korean is wider than a 390 px phone");
+            browser.client().set_window_size(1280, 1000).await.unwrap();
+        }
+        browser.close().await;
+        app.stop().await;
+    }
 }
 
 #[tokio::test]

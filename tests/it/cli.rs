@@ -28,6 +28,11 @@ pub async fn run(args: Vec<String>, envs: Vec<(String, String)>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(BINARY)
             .args(&args)
+            // English unless a test asks otherwise, whatever this machine's shell speaks.
+            .env_remove("FIREWATCH_LOCALE")
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANG")
             .envs(envs)
             .env_remove("FIREWATCH_CONFIG")
             .output()
@@ -167,6 +172,62 @@ address = "127.0.0.1:5432"
         text(&output.stdout).contains(
             "OK (0 integrations, 1 destination, 0 routes, 0 digests, 1 team, 2 services, 1 check)"
         ),
+        "{output:?}"
+    );
+    // In Korean: asked by the shell's language, by FIREWATCH_LOCALE, or by `[server] locale`.
+    let korean =
+        ": 이상 없음 (연동 0개, 대상 1개, 경로 0개, 요약 0개, 팀 1개, 서비스 2개, 점검 1개)";
+    for env in [
+        vec![("LANG".to_owned(), "ko_KR.UTF-8".to_owned())],
+        vec![
+            ("LANG".to_owned(), "en_US.UTF-8".to_owned()),
+            ("FIREWATCH_LOCALE".to_owned(), "ko".to_owned()),
+        ],
+    ] {
+        let output = run(
+            vec![
+                "check-config".into(),
+                "--config".into(),
+                alerting.display().to_string(),
+            ],
+            env,
+        )
+        .await;
+        assert!(text(&output.stdout).contains(korean), "{output:?}");
+    }
+    let korean_server = dir.path().join("korean.toml");
+    std::fs::write(
+        &korean_server,
+        format!(
+            "[server]\nlocale = \"ko\"\n{}",
+            std::fs::read_to_string(&alerting).unwrap()
+        ),
+    )
+    .unwrap();
+    let output = run(
+        vec![
+            "check-config".into(),
+            "--config".into(),
+            korean_server.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(text(&output.stdout).contains(korean), "{output:?}");
+    let wrong = dir.path().join("wrong-locale.toml");
+    std::fs::write(&wrong, "[server]\nlocale = \"fr\"\n").unwrap();
+    let output = run(
+        vec![
+            "check-config".into(),
+            "--config".into(),
+            wrong.display().to_string(),
+        ],
+        vec![],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert!(
+        text(&output.stderr).contains("Firewatch speaks \"en\" (English) and \"ko\" (Korean)"),
         "{output:?}"
     );
 

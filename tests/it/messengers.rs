@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 
 use crate::alerts::{TOKEN, group, post};
 use crate::github::{deliver, fixture};
-use crate::support::messengers::Messenger;
+use crate::support::messengers::{KAKAOWORK_CONVERSATION, KAKAOWORK_KEY, Kakaowork, Messenger};
 use crate::support::{TestApp, backends};
 
 const SECRET: &str = "messenger-secret";
 
-fn config(jandi: &Messenger, dooray: &Messenger) -> String {
+fn config(jandi: &Messenger, dooray: &Messenger, kakaowork: &Kakaowork, locale: &str) -> String {
     format!(
         r#"
 [[integrations]]
@@ -29,6 +29,7 @@ service = "platform"
 name = "jandi"
 kind = "jandi"
 url = "{jandi}"
+locale = "{locale}"
 
 [[destinations]]
 name = "dooray"
@@ -36,22 +37,32 @@ kind = "dooray"
 url = "{dooray}"
 bot_name = "Firewatch"
 bot_icon_image = "https://firewatch.example.com/icon.png"
+locale = "{locale}"
+
+[[destinations]]
+name = "kw"
+kind = "kakaowork"
+token = "{KAKAOWORK_KEY}"
+api_url = "{kakaowork}"
+conversation_id = {KAKAOWORK_CONVERSATION}
+locale = "{locale}"
 
 [[routes]]
 match = {{ source = "github" }}
-to = ["jandi", "dooray"]
+to = ["jandi", "dooray", "kw"]
 
 [[routes]]
 match = {{ kind = "alert" }}
-to = ["jandi", "dooray"]
+to = ["jandi", "dooray", "kw"]
 
 [incidents]
-channels = ["jandi", "dooray"]
+channels = ["jandi", "dooray", "kw"]
 
 [[people]]
 id = "minji"
 name = "Minji Park"
 email = "minji@acme.example"
+locale = "{locale}"
 contacts = [ {{ name = "jandi", kind = "jandi", destination = "jandi" }} ]
 
 [[escalation_policies]]
@@ -64,6 +75,7 @@ escalation_policy = "platform"
 "#,
         jandi = jandi.url,
         dooray = dooray.url,
+        kakaowork = kakaowork.api_url,
     )
 }
 
@@ -73,90 +85,125 @@ const DELIVERIES: &[(&str, &str)] = &[
     ("workflow_run", "workflow_run.completed.failure"),
 ];
 
+/// Each kind's rendering of a pull request, a push, a failed build, a firing alert, a page and
+/// an incident's update, in English and in Korean (the destinations' and the person's
+/// `locale`), as snapshots.
 #[tokio::test]
-async fn events_alerts_pages_and_incident_updates_reach_jandi_and_dooray() {
+async fn events_alerts_pages_and_incident_updates_reach_jandi_dooray_and_kakaowork_in_each_language()
+ {
+    let link = regex::Regex::new(r"/a/[A-Za-z0-9_-]+").unwrap();
+    let signed = regex::Regex::new(r#""value": "([a-z]+:[^ "]+) \d+ [0-9a-f]+""#).unwrap();
     for backend in backends() {
-        let jandi = Messenger::jandi().await;
-        let dooray = Messenger::dooray().await;
-        let app = TestApp::spawn(backend, &config(&jandi, &dooray)).await;
-        for (n, (event, name)) in DELIVERIES.iter().enumerate() {
-            let (status, answer) =
-                deliver(&app, event, &fixture(name), &format!("m-{n}"), SECRET).await;
-            assert_eq!(status, StatusCode::ACCEPTED, "{name}: {answer}");
-            // One at a time, so the snapshots keep the order.
-            jandi.wait_for(n + 1).await;
-            dooray.wait_for(n + 1).await;
-        }
-        // A critical alert: its notice to both, and Minji's page through the team webhook.
-        post(&app, &group(&[("f-a", "api-1", "firing")])).await;
-        app.idle().await;
-        let (status, _) = app
-            .api_json(
-                reqwest::Method::POST,
-                "/api/v1/incidents",
-                &app.admin_token,
-                &serde_json::json!({"title": "Checkout is slow", "severity": "SEV3"}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        let (status, _) = app
-            .api_json(
-                reqwest::Method::POST,
-                "/api/v1/incidents/1/updates",
-                &app.admin_token,
-                &serde_json::json!({"status": "identified", "message": "A slow query on the orders table", "public": false}),
-            )
-            .await;
-        assert_eq!(status, StatusCode::CREATED);
-        app.idle().await;
+        for locale in ["en", "ko"] {
+            let jandi = Messenger::jandi().await;
+            let dooray = Messenger::dooray().await;
+            let kakaowork = Kakaowork::start().await;
+            let app = TestApp::spawn(backend, &config(&jandi, &dooray, &kakaowork, locale)).await;
+            for (n, (event, name)) in DELIVERIES.iter().enumerate() {
+                let (status, answer) =
+                    deliver(&app, event, &fixture(name), &format!("m-{n}"), SECRET).await;
+                assert_eq!(status, StatusCode::ACCEPTED, "{name}: {answer}");
+                // One at a time, so the snapshots keep the order.
+                jandi.wait_for(n + 1).await;
+                dooray.wait_for(n + 1).await;
+                app.idle().await;
+            }
+            // A critical alert: its notice to all three, and Minji's page through the team
+            // webhook.
+            post(&app, &group(&[("f-a", "api-1", "firing")])).await;
+            app.idle().await;
+            let (status, _) = app
+                .api_json(
+                    reqwest::Method::POST,
+                    "/api/v1/incidents",
+                    &app.admin_token,
+                    &serde_json::json!({"title": "Checkout is slow", "severity": "SEV3"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+            let (status, _) = app
+                .api_json(
+                    reqwest::Method::POST,
+                    "/api/v1/incidents/1/updates",
+                    &app.admin_token,
+                    &serde_json::json!({"status": "identified", "message": "A slow query on the orders table", "public": false}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED);
+            app.idle().await;
 
-        let jandi_calls = jandi.received();
-        for call in &jandi_calls {
-            assert_eq!(
-                call.header("accept"),
-                "application/vnd.tosslab.jandi-v2+json"
-            );
-        }
-        let page = jandi_calls
-            .iter()
-            .map(|call| call.json())
-            .find(|body| body.get("email").is_some())
-            .expect("Minji is paged through the team webhook");
-        assert_eq!(page["email"], "minji@acme.example");
-        assert!(
-            page.to_string().contains("/a/"),
-            "the page carries its link: {page}"
-        );
-
-        // Pages carry one-time links: the snapshots keep the rest, with this run's address and
-        // incident id put as names.
-        let incident = app.get("/api/v1/incidents/1").await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let snapshot = |messenger: &Messenger| {
-            messenger
-                .received()
+            let jandi_calls = jandi.received();
+            for call in &jandi_calls {
+                assert_eq!(
+                    call.header("accept"),
+                    "application/vnd.tosslab.jandi-v2+json"
+                );
+            }
+            let page = jandi_calls
                 .iter()
-                .map(|m| m.json())
-                .filter(|body| body.get("email").is_none())
-                .map(|body| serde_json::to_string_pretty(&body).unwrap())
-                .collect::<Vec<_>>()
-                .join("\n---\n")
-                .replace(&app.url, "http://firewatch.example.com")
-                .replace(&incident, "INCIDENT")
-        };
-        expect_test::expect_file!["../snapshots/messengers_to_jandi.txt"]
-            .assert_eq(&snapshot(&jandi));
-        expect_test::expect_file!["../snapshots/messengers_to_dooray.txt"]
-            .assert_eq(&snapshot(&dooray));
-        app.stop().await;
+                .map(|call| call.json())
+                .find(|body| body.get("email").is_some())
+                .expect("Minji is paged through the team webhook");
+            assert_eq!(page["email"], "minji@acme.example");
+            assert!(
+                page.to_string().contains("/a/"),
+                "the page carries its link: {page}"
+            );
+
+            // Pages carry one-time links and KakaoWork's buttons a signed expiry: the snapshots
+            // keep the rest, with this run's address, incident id, links and signatures put as
+            // names.
+            let incident = app.get("/api/v1/incidents/1").await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            let alerts = app.get("/api/v1/alerts").await;
+            let alert = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+            let snapshot = |bodies: Vec<serde_json::Value>| {
+                let text = bodies
+                    .iter()
+                    .map(|body| serde_json::to_string_pretty(body).unwrap())
+                    .collect::<Vec<_>>()
+                    .join("\n---\n")
+                    .replace(&app.url, "http://firewatch.example.com")
+                    .replace(&incident, "INCIDENT")
+                    .replace(&alert, "ALERT");
+                let text = link.replace_all(&text, "/a/TOKEN");
+                signed
+                    .replace_all(&text, r#""value": "$1 EXPIRES SIGNATURE""#)
+                    .into_owned()
+            };
+            let bodies = |messenger: &Messenger| {
+                messenger
+                    .received()
+                    .iter()
+                    .map(|m| m.json())
+                    .collect::<Vec<_>>()
+            };
+            let kakaowork_bodies: Vec<serde_json::Value> =
+                kakaowork.received().iter().map(|m| m.json()).collect();
+            let (jandi_file, dooray_file, kakaowork_file) = match locale {
+                "en" => (
+                    expect_test::expect_file!["../snapshots/messengers_to_jandi.txt"],
+                    expect_test::expect_file!["../snapshots/messengers_to_dooray.txt"],
+                    expect_test::expect_file!["../snapshots/messengers_to_kakaowork.txt"],
+                ),
+                _ => (
+                    expect_test::expect_file!["../snapshots/messengers_to_jandi.ko.txt"],
+                    expect_test::expect_file!["../snapshots/messengers_to_dooray.ko.txt"],
+                    expect_test::expect_file!["../snapshots/messengers_to_kakaowork.ko.txt"],
+                ),
+            };
+            jandi_file.assert_eq(&snapshot(bodies(&jandi)));
+            dooray_file.assert_eq(&snapshot(bodies(&dooray)));
+            kakaowork_file.assert_eq(&snapshot(kakaowork_bodies));
+            app.stop().await;
+        }
     }
 }
 
 #[tokio::test]
 async fn a_critical_alert_pages_by_kakaowork_dm_and_its_button_acknowledges_as_that_person() {
-    use crate::support::messengers::{KAKAOWORK_CONVERSATION, KAKAOWORK_KEY, Kakaowork};
     for backend in backends() {
         let kakaowork = Kakaowork::start().await;
         let config = format!(
@@ -286,7 +333,6 @@ escalation_policy = "platform"
 
 #[tokio::test]
 async fn a_changes_approve_through_kakaowork_keeps_the_two_person_rule() {
-    use crate::support::messengers::{KAKAOWORK_CONVERSATION, KAKAOWORK_KEY, Kakaowork};
     use firewatch::core::role::Role;
     for backend in backends() {
         let kakaowork = Kakaowork::start().await;

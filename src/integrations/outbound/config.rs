@@ -109,6 +109,9 @@ impl TwilioDestination {
 #[serde(deny_unknown_fields)]
 pub struct EmailDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub host: String,
     /// Default: 587 for `starttls`, 465 for `tls`, 25 for `none`.
     pub port: Option<u16>,
@@ -207,6 +210,9 @@ impl EmailDestination {
 #[serde(deny_unknown_fields)]
 pub struct SlackDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: Option<String>,
     pub app: Option<String>,
     pub channel: Option<String>,
@@ -221,6 +227,9 @@ pub struct SlackDestination {
 #[serde(deny_unknown_fields)]
 pub struct MattermostDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: Option<String>,
     pub app: Option<String>,
     pub channel: Option<String>,
@@ -420,6 +429,9 @@ fn check_chat_way(
 #[serde(deny_unknown_fields)]
 pub struct DiscordDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: String,
     pub username: Option<String>,
     pub avatar_url: Option<String>,
@@ -430,6 +442,9 @@ pub struct DiscordDestination {
 #[serde(deny_unknown_fields)]
 pub struct TeamsDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: String,
 }
 
@@ -439,6 +454,9 @@ pub struct TeamsDestination {
 #[serde(deny_unknown_fields)]
 pub struct JandiDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: String,
 }
 
@@ -449,6 +467,9 @@ pub struct JandiDestination {
 #[serde(deny_unknown_fields)]
 pub struct KakaoworkDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub token: String,
     #[serde(default = "kakaowork_api_url")]
     pub api_url: String,
@@ -464,6 +485,9 @@ fn kakaowork_api_url() -> String {
 #[serde(deny_unknown_fields)]
 pub struct DoorayDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: String,
     pub bot_name: Option<String>,
     pub bot_icon_image: Option<String>,
@@ -473,6 +497,9 @@ pub struct DoorayDestination {
 #[serde(deny_unknown_fields)]
 pub struct WebhookDestination {
     pub name: String,
+    /// The language of its messages; unset, `[server] locale`.
+    #[serde(default)]
+    pub locale: Option<crate::i18n::Locale>,
     pub url: String,
     pub secret: Option<String>,
     #[serde(default)]
@@ -492,6 +519,22 @@ impl DestinationConfig {
             DestinationConfig::Slack(slack) => slack.app.as_deref(),
             DestinationConfig::Mattermost(mattermost) => mattermost.app.as_deref(),
             _ => None,
+        }
+    }
+
+    /// The language it was given, if any (Twilio's pages speak each person's).
+    pub fn locale(&self) -> Option<crate::i18n::Locale> {
+        match self {
+            DestinationConfig::Webhook(d) => d.locale,
+            DestinationConfig::Slack(d) => d.locale,
+            DestinationConfig::Mattermost(d) => d.locale,
+            DestinationConfig::Discord(d) => d.locale,
+            DestinationConfig::Teams(d) => d.locale,
+            DestinationConfig::Jandi(d) => d.locale,
+            DestinationConfig::Dooray(d) => d.locale,
+            DestinationConfig::Kakaowork(d) => d.locale,
+            DestinationConfig::Email(d) => d.locale,
+            DestinationConfig::Twilio(_) => None,
         }
     }
 

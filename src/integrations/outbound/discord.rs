@@ -78,8 +78,14 @@ pub fn render(message: &Message, destination: &DiscordDestination) -> Value {
     let footer = markdown::fit_line(&context, MAX_FOOTER, &markdown::utf16, &plain);
     let budget =
         MAX_DESCRIPTION.min(MAX_EMBED_TOTAL - markdown::utf16(&title) - markdown::utf16(&footer));
-    let description =
-        markdown::fit_lines(&message.lines, budget, &markdown::utf16, &span).join("\n");
+    let description = markdown::fit_lines(
+        &message.lines,
+        budget,
+        &markdown::utf16,
+        &span,
+        message.locale,
+    )
+    .join("\n");
 
     let mut embed = json!({ "title": title });
     if let Some(url) = &message.title_url {
@@ -113,6 +119,7 @@ mod tests {
     fn destination() -> DiscordDestination {
         DiscordDestination {
             name: "chat".into(),
+            locale: None,
             url: "http://127.0.0.1:9/hook".into(),
             username: Some("Firewatch".into()),
             avatar_url: None,
@@ -131,6 +138,7 @@ mod tests {
                 .map(|n| vec![Span::Text(format!("context {n}"))])
                 .collect(),
             outcome: Some(Outcome::Success),
+            locale: crate::i18n::Locale::En,
         }
     }
 
@@ -204,6 +212,7 @@ mod tests {
                 vec![Span::Text("@here".into())],
             ],
             outcome: None,
+            locale: crate::i18n::Locale::En,
         };
         let body = render(&message, &destination());
         assert_eq!(body["allowed_mentions"], json!({ "parse": [] }));
@@ -238,6 +247,7 @@ mod tests {
                 vec![link("compare changes", &compare)],
             ],
             outcome: Some(Outcome::Pending),
+            locale: crate::i18n::Locale::En,
         };
         let body = render(&message, &destination());
         let embed = within_limits(&body);

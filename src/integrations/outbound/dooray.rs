@@ -67,7 +67,13 @@ pub fn render(message: &Message, destination: &DoorayDestination) -> Value {
         &markdown::chars,
         &plain,
     );
-    let mut rows = markdown::fit_lines(&message.lines, MAX_LINES, &markdown::chars, &span);
+    let mut rows = markdown::fit_lines(
+        &message.lines,
+        MAX_LINES,
+        &markdown::chars,
+        &span,
+        message.locale,
+    );
     let context = markdown::join(&message.context);
     if !context.is_empty() {
         rows.push(markdown::fit_line(
@@ -109,6 +115,7 @@ mod tests {
     fn destination() -> DoorayDestination {
         DoorayDestination {
             name: "dooray".into(),
+            locale: None,
             url: "http://127.0.0.1:9/services/1/2/3".into(),
             bot_name: None,
             bot_icon_image: Some("https://firewatch.example.com/icon.png".into()),
@@ -130,6 +137,7 @@ mod tests {
                 .collect(),
             context: vec![vec![Span::Text("critical".into())]],
             outcome: Some(Outcome::Failure),
+            locale: crate::i18n::Locale::En,
         }
     }
 

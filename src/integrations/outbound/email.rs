@@ -164,7 +164,8 @@ pub fn render_text(message: &Message) -> String {
         text.push('\n');
     }
     if omitted > 0 {
-        text.push_str(&format!("…and {omitted} more\n"));
+        text.push_str(&super::markdown::more(omitted, message.locale));
+        text.push('\n');
     }
     if !message.context.is_empty() {
         // "-- " marks a signature: mail clients show what follows as small print.
@@ -207,7 +208,8 @@ pub fn render_html(message: &Message, subject: &str) -> String {
     }
     if omitted > 0 {
         html.push_str(&format!(
-            "<div style=\"margin:0 0 4px 0;color:#656d76;\">…and {omitted} more</div>\n"
+            "<div style=\"margin:0 0 4px 0;color:#656d76;\">{}</div>\n",
+            super::markdown::more(omitted, message.locale)
         ));
     }
     html.push_str("</div>\n");
@@ -465,6 +467,7 @@ mod tests {
     fn destination() -> EmailDestination {
         EmailDestination {
             name: "mail".into(),
+            locale: None,
             host: "127.0.0.1".into(),
             port: None,
             tls: EmailTls::None,
@@ -508,6 +511,7 @@ mod tests {
                 url: "https://github.com/acme/api".into(),
             }]],
             outcome: Some(Outcome::Failure),
+            locale: crate::i18n::Locale::En,
         }
     }
 

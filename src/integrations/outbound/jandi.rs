@@ -60,7 +60,13 @@ pub fn render(message: &Message, email: Option<&str>) -> Value {
     let body = markdown::fit_line(&[title], MAX_BODY, &markdown::chars, &span);
     let mut info = Vec::new();
     if !message.lines.is_empty() {
-        let lines = markdown::fit_lines(&message.lines, MAX_LINES, &markdown::chars, &span);
+        let lines = markdown::fit_lines(
+            &message.lines,
+            MAX_LINES,
+            &markdown::chars,
+            &span,
+            message.locale,
+        );
         info.push(json!({"title": "", "description": lines.join("\n")}));
     }
     let context = markdown::join(&message.context);
@@ -95,6 +101,7 @@ mod tests {
                 .collect(),
             context: vec![vec![Span::Text("critical · service api".into())]],
             outcome: Some(Outcome::Failure),
+            locale: crate::i18n::Locale::En,
         }
     }
 

@@ -81,7 +81,7 @@ pub fn blocks(message: &Message, header: &str, buttons: Vec<Value>) -> Vec<Value
     blocks.extend(message.lines[..shown].iter().map(text_block));
     if shown < message.lines.len() {
         blocks.push(
-            json!({"type": "text", "text": super::markdown::more(message.lines.len() - shown)}),
+            json!({"type": "text", "text": super::markdown::more(message.lines.len() - shown, message.locale)}),
         );
     }
     let context: String = super::markdown::join(&message.context)
@@ -94,7 +94,7 @@ pub fn blocks(message: &Message, header: &str, buttons: Vec<Value>) -> Vec<Value
     if !context.is_empty() {
         blocks.push(json!({"type": "divider"}));
         blocks.push(json!({
-            "type": "description", "term": "Details",
+            "type": "description", "term": message.locale.text("chat-details"),
             "content": {"type": "text", "text": clip(&context, MAX_TEXT)}, "accent": false,
         }));
     }
@@ -264,6 +264,7 @@ mod tests {
                 .collect(),
             context: vec![vec![Span::Text("critical".into())]],
             outcome: Some(Outcome::Failure),
+            locale: crate::i18n::Locale::En,
         }
     }
 

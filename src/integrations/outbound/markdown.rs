@@ -16,8 +16,8 @@ pub fn utf16(text: &str) -> usize {
 }
 
 /// The line that stands for lines left out.
-pub fn more(count: usize) -> String {
-    format!("…and {count} more")
+pub fn more(count: usize, locale: crate::i18n::Locale) -> String {
+    locale.text_with("chat-more", &[("count", count.into())])
 }
 
 /// Which characters a platform's Markdown gives meaning to.
@@ -196,6 +196,7 @@ pub fn fit_lines(
     budget: usize,
     measure: &dyn Fn(&str) -> usize,
     render: &dyn Fn(&Span) -> String,
+    locale: crate::i18n::Locale,
 ) -> Vec<String> {
     let rendered: Vec<String> = lines
         .iter()
@@ -207,7 +208,7 @@ pub fn fit_lines(
         return rendered;
     }
     // The count can only be smaller than all lines, so its line is never longer than this.
-    let room = budget.saturating_sub(measure(&more(lines.len())) + 1);
+    let room = budget.saturating_sub(measure(&more(lines.len(), locale)) + 1);
     let mut kept: Vec<String> = Vec::new();
     let mut used = 0;
     for (line, text) in lines.iter().zip(rendered) {
@@ -223,7 +224,7 @@ pub fn fit_lines(
             break;
         }
     }
-    kept.push(more(lines.len() - kept.len()));
+    kept.push(more(lines.len() - kept.len(), locale));
     kept
 }
 
@@ -268,8 +269,11 @@ mod tests {
         let lines: Vec<Line> = (0..10)
             .map(|n| vec![Span::Text(format!("line {n}"))])
             .collect();
-        let fitted = fit_lines(&lines, 40, &chars, &render);
+        let fitted = fit_lines(&lines, 40, &chars, &render, crate::i18n::Locale::En);
         assert!(fitted.join("\n").chars().count() <= 40);
-        assert_eq!(fitted.last().unwrap(), &more(10 - (fitted.len() - 1)));
+        assert_eq!(
+            fitted.last().unwrap(),
+            &more(10 - (fitted.len() - 1), crate::i18n::Locale::En)
+        );
     }
 }

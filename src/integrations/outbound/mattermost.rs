@@ -89,6 +89,7 @@ pub fn text(message: &Message) -> String {
             budget - 1,
             &markdown::chars,
             &span,
+            message.locale,
         ));
     }
     if !context.is_empty() {
@@ -403,6 +404,7 @@ mod tests {
     fn destination() -> MattermostDestination {
         MattermostDestination {
             name: "chat".into(),
+            locale: None,
             url: Some("http://127.0.0.1:9/hook".into()),
             app: None,
             channel: None,
@@ -421,6 +423,7 @@ mod tests {
                 .collect(),
             context: (0..20).map(|n| vec![Span::Text(format!("c{n}"))]).collect(),
             outcome: Some(Outcome::Failure),
+            locale: crate::i18n::Locale::En,
         }
     }
 
@@ -490,6 +493,7 @@ mod tests {
             ],
             context: vec![],
             outcome: None,
+            locale: crate::i18n::Locale::En,
         };
         let body = render(&message, &destination());
         assert!(body.get("attachments").is_none());

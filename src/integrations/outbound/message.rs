@@ -4,6 +4,7 @@
 
 use crate::core::forge::Outcome;
 use crate::core::problem::is_http_url;
+use crate::i18n::Locale;
 
 use super::EventMessage;
 
@@ -33,6 +34,8 @@ pub struct Message {
     /// Small print: repository, branch, who.
     pub context: Vec<Line>,
     pub outcome: Option<Outcome>,
+    /// The language it is written in, for what a platform adds ("…and N more").
+    pub locale: Locale,
 }
 
 impl Message {
@@ -54,6 +57,7 @@ impl Message {
             lines: self.lines.iter().map(keep).collect(),
             context: self.context.iter().map(keep).collect(),
             outcome: self.outcome,
+            locale: self.locale,
         }
     }
 }
@@ -98,6 +102,14 @@ pub fn in_zone(at: jiff::Timestamp, zone: &str, format: &str) -> String {
     at.in_tz(zone)
         .map(|zoned| zoned.strftime(format).to_string())
         .unwrap_or_else(|_| at.to_string())
+}
+
+/// How long from `since` to `until`: `3h` as digests write it, `3시간 20분` in Korean.
+pub fn age_in(locale: Locale, since: jiff::Timestamp, until: jiff::Timestamp) -> String {
+    match locale {
+        Locale::En => crate::core::digest::age(since, until),
+        _ => locale.duration(until.duration_since(since).max(jiff::SignedDuration::ZERO)),
+    }
 }
 
 /// Keeps the first `max` characters, marking a cut with "…".
@@ -196,20 +208,33 @@ fn link_tickets(
 }
 
 /// The message for an event no domain words: what came from where.
-pub fn generic(event: &EventMessage) -> Message {
+pub fn generic(event: &EventMessage, locale: Locale) -> Message {
+    let title = locale.text_with(
+        "chat-generic-title",
+        &[
+            ("kind", event.kind.as_str().into()),
+            ("integration", event.integration.as_str().into()),
+        ],
+    );
     Message {
-        summary: format!("{} event from {}", event.kind, event.integration),
-        title: format!("{} event from {}", event.kind, event.integration),
+        summary: title.clone(),
+        title,
         title_url: None,
         lines: vec![vec![
-            text("Event "),
+            text(locale.text("chat-generic-event")),
             code(&event.kind),
-            text(" received from "),
+            text(locale.text("chat-generic-from")),
             bold(&event.integration),
-            text(format!(" at {}", event.received_at)),
+            text(locale.text_with(
+                "chat-generic-at",
+                &[("at", event.received_at.to_string().into())],
+            )),
         ]],
-        context: vec![vec![text(format!("event {}", event.id))]],
+        context: vec![vec![text(
+            locale.text_with("chat-generic-id", &[("id", event.id.as_str().into())]),
+        )]],
         outcome: None,
+        locale,
     }
 }
 

@@ -99,7 +99,7 @@ pub struct Target<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
     pub action: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
     pub primary: bool,
 }

@@ -111,17 +111,20 @@ fn tags(page: &PageMessage) -> Vec<&'static str> {
 }
 
 fn title(page: &PageMessage) -> String {
+    let locale = page.locale;
     if page.is_test() {
-        return "Test page from Firewatch".to_owned();
+        return locale.text("page-test-title");
     }
-    let mut chars = page.severity.chars();
-    let severity: String = chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
+    let severity = super::page::severity_word(page);
     let title = match &page.service {
-        Some(service) => format!("{severity} page: {service}"),
-        None => format!("{severity} page"),
+        Some(service) => locale.text_with(
+            "page-title-service",
+            &[
+                ("severity", severity.into()),
+                ("service", service.as_str().into()),
+            ],
+        ),
+        None => locale.text_with("page-title", &[("severity", severity.into())]),
     };
     clip(&title, MAX_TITLE_CHARS)
 }
@@ -145,7 +148,7 @@ pub fn body(page: &PageMessage, topic: &str, priority: u8) -> Value {
         // only once the request succeeded, so a failed tap leaves the page on screen.
         actions.push(json!({
             "action": "http",
-            "label": "Acknowledge",
+            "label": page.locale.text("action-acknowledge"),
             "url": url,
             "method": "POST",
             "headers": {"Content-Type": "application/x-www-form-urlencoded"},
@@ -154,7 +157,7 @@ pub fn body(page: &PageMessage, topic: &str, priority: u8) -> Value {
         }));
     }
     if let Some(url) = &page.detail_url {
-        actions.push(json!({"action": "view", "label": "Open", "url": url}));
+        actions.push(json!({"action": "view", "label": page.locale.text("page-open"), "url": url}));
     }
     if !actions.is_empty() {
         body["actions"] = Value::Array(actions);

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::message::clip;
 use super::webhook::signed_post;
+use crate::i18n::Locale;
 
 /// The Standard Webhooks `type` of a page.
 pub const PAGE_TYPE: &str = "page";
@@ -32,6 +33,9 @@ pub struct PageMessage {
     pub detail_url: Option<String>,
     /// Pages folded into this one by the storm throttle ("…and N more").
     pub more: u32,
+    /// The person's language (else the server's): every sender words the page in it.
+    #[serde(default)]
+    pub locale: Locale,
 }
 
 /// What a page is about.
@@ -51,7 +55,7 @@ impl PageMessage {
 
     /// "…and N more" when the storm throttle folded other pages into this one.
     pub fn more_line(&self) -> Option<String> {
-        (self.more > 0).then(|| format!("…and {} more", self.more))
+        (self.more > 0).then(|| super::markdown::more(self.more as usize, self.locale))
     }
 
     /// The summary, then "…and N more" when pages were folded in: what every sender leads with.
@@ -77,7 +81,8 @@ impl PageMessage {
             tail.push_str(&more);
         }
         if let Some(url) = &self.acknowledge_url {
-            tail.push_str("\nAcknowledge: ");
+            tail.push('\n');
+            tail.push_str(&self.locale.text("page-sms-acknowledge"));
             tail.push_str(url);
         }
         let summary_budget = max.saturating_sub(tail.chars().count());
@@ -86,6 +91,16 @@ impl PageMessage {
             &format!("{}{tail}", clip(&self.summary, summary_budget)),
             max,
         )
+    }
+}
+
+/// The page's severity as a word leading a sentence: `Critical`, `심각`.
+pub fn severity_word(page: &PageMessage) -> String {
+    match page.severity.as_str() {
+        known @ ("critical" | "error" | "warning" | "info") => {
+            super::message::capitalize(&page.locale.text(&format!("severity-{known}")))
+        }
+        other => super::message::capitalize(other),
     }
 }
 
@@ -158,6 +173,7 @@ pub(crate) mod tests {
             resolve_url: Some("https://fw.example.com/a/resolve-token".into()),
             detail_url: Some("https://fw.example.com/alerts/al_7".into()),
             more: 0,
+            locale: crate::i18n::Locale::En,
         }
     }
 

@@ -483,13 +483,13 @@ mod tests {
         let buttons = [
             Button {
                 action: "ack",
-                label: "Acknowledge",
+                label: "Acknowledge".into(),
                 value: "alert:1".into(),
                 primary: true,
             },
             Button {
                 action: "resolve",
-                label: "Resolve",
+                label: "Resolve".into(),
                 value: "alert:1".into(),
                 primary: false,
             },
@@ -523,6 +523,7 @@ mod tests {
     fn destination() -> SlackDestination {
         SlackDestination {
             name: "chat".into(),
+            locale: None,
             url: Some("http://127.0.0.1:9/hook".into()),
             app: None,
             channel: None,
@@ -541,6 +542,7 @@ mod tests {
                 .collect(),
             context: (0..20).map(|n| vec![Span::Text(format!("c{n}"))]).collect(),
             outcome: None,
+            locale: crate::i18n::Locale::En,
         }
     }
 

@@ -67,7 +67,11 @@ fn envelope(message: &Message, body: Vec<Value>) -> Value {
         "body": body,
     });
     if let Some(url) = &message.title_url {
-        card["actions"] = json!([{ "type": "Action.OpenUrl", "title": "Open", "url": url }]);
+        card["actions"] = json!([{
+            "type": "Action.OpenUrl",
+            "title": message.locale.text("page-open"),
+            "url": url,
+        }]);
     }
     json!({
         "type": "message",
@@ -108,7 +112,7 @@ pub fn render(message: &Message, _destination: &TeamsDestination) -> Value {
         return whole;
     }
     // Room for lines once the rest, with the longest count there can be, is in place.
-    let more_block = text_block(markdown::more(message.lines.len()));
+    let more_block = text_block(markdown::more(message.lines.len(), message.locale));
     let room =
         MAX_PAYLOAD_BYTES.saturating_sub(json_bytes(&assemble(Vec::new(), Some(more_block))));
     // A line's block is its text plus this, and a comma before it in the array.
@@ -131,7 +135,10 @@ pub fn render(message: &Message, _destination: &TeamsDestination) -> Value {
         kept.push(block);
     }
     let omitted = message.lines.len() - kept.len();
-    assemble(kept, Some(text_block(markdown::more(omitted))))
+    assemble(
+        kept,
+        Some(text_block(markdown::more(omitted, message.locale))),
+    )
 }
 
 #[cfg(test)]
@@ -141,6 +148,7 @@ mod tests {
     fn destination() -> TeamsDestination {
         TeamsDestination {
             name: "chat".into(),
+            locale: None,
             url: "http://127.0.0.1:9/hook".into(),
         }
     }
@@ -155,6 +163,7 @@ mod tests {
                 .collect(),
             context: (0..20).map(|n| vec![Span::Text(format!("c{n}"))]).collect(),
             outcome: None,
+            locale: crate::i18n::Locale::En,
         }
     }
 
@@ -223,6 +232,7 @@ mod tests {
             ]],
             context: vec![],
             outcome: None,
+            locale: crate::i18n::Locale::En,
         };
         let body = render(&message, &destination());
         let shown = blocks(&body);

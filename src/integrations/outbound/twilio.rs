@@ -130,15 +130,14 @@ fn escape_within(text: &str, max: usize) -> String {
 
 /// What the call says about the page, once.
 fn spoken(page: &PageMessage) -> String {
+    let locale = page.locale;
     let opening = if page.is_test() {
-        "This is a test page from Firewatch.".to_owned()
+        locale.text("page-voice-test")
     } else {
-        let mut chars = page.severity.chars();
-        let severity: String = chars
-            .next()
-            .map(|first| first.to_uppercase().chain(chars).collect())
-            .unwrap_or_default();
-        format!("{severity} page from Firewatch.")
+        locale.text_with(
+            "page-voice-opening",
+            &[("severity", super::page::severity_word(page).into())],
+        )
     };
     let summary = page.summary.trim();
     // A full stop lets the voice pause before what follows.
@@ -148,11 +147,24 @@ fn spoken(page: &PageMessage) -> String {
         "."
     };
     let more = if page.more > 0 {
-        format!(" And {} more.", page.more)
+        format!(
+            " {}",
+            locale.text_with("page-voice-more", &[("count", page.more.into())])
+        )
     } else {
         String::new()
     };
-    format!("{opening} {summary}{stop}{more} Press {ACKNOWLEDGE_DIGIT} to acknowledge.")
+    let press = locale.text_with("page-voice-press", &[("digit", ACKNOWLEDGE_DIGIT.into())]);
+    format!("{opening} {summary}{stop}{more} {press}")
+}
+
+/// `<Say>` in the page's language: Amazon Polly's Korean voice for Korean, Twilio's default
+/// (English) otherwise.
+fn say(page: &PageMessage) -> &'static str {
+    match page.locale {
+        crate::i18n::Locale::Ko => "<Say language=\"ko-KR\" voice=\"Polly.Seoyeon\">",
+        crate::i18n::Locale::En => "<Say>",
+    }
 }
 
 /// The call's TwiML: the page read twice inside a one-digit `<Gather>` whose digit Twilio
@@ -160,10 +172,12 @@ fn spoken(page: &PageMessage) -> String {
 /// verb after `<Gather>` when it times out).
 pub fn call_twiml(page: &PageMessage, gather_action_url: &str) -> String {
     let said = escape_within(&spoken(page), MAX_SPOKEN_CHARS);
+    let say = say(page);
+    let goodbye = xml_escape(&page.locale.text("page-voice-no-answer"));
     format!(
         "<Response><Gather numDigits=\"1\" action=\"{action}\" method=\"POST\">\
-         <Say>{said}</Say><Pause length=\"1\"/><Say>{said}</Say></Gather>\
-         <Say>No answer received. Goodbye.</Say></Response>",
+         {say}{said}</Say><Pause length=\"1\"/>{say}{said}</Say></Gather>\
+         {say}{goodbye}</Say></Response>",
         action = xml_escape(gather_action_url),
     )
 }

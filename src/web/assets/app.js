@@ -21,7 +21,9 @@
     var toggle = document.querySelector("[data-theme-toggle]");
     if (toggle) {
       var label = function () {
-        toggle.textContent = root.dataset.theme === "dark" ? "Dark" : root.dataset.theme === "light" ? "Light" : "Auto";
+        // The page gives the words in its language (data-dark, data-light, data-auto).
+        var words = toggle.dataset;
+        toggle.textContent = root.dataset.theme === "dark" ? (words.dark || "Dark") : root.dataset.theme === "light" ? (words.light || "Light") : (words.auto || "Auto");
       };
       label();
       toggle.addEventListener("click", function () {
