@@ -461,6 +461,13 @@ pub async fn twilio_gather(
         .iter()
         .find(|(name, _)| name == "Digits")
         .map(|(_, value)| value.as_str());
+    // The person the page went to hears the answer in their language.
+    let locale = crate::oncall::ops::link_locale(&state, &token)
+        .await
+        .unwrap_or(state.config.current().server.locale);
+    let reply = |acknowledged: bool, detail: &str| {
+        crate::integrations::outbound::twilio::gather_reply_twiml(acknowledged, detail, locale)
+    };
     let twiml = if digits == Some("4") {
         match crate::oncall::ops::use_link(
             &state,
@@ -469,26 +476,15 @@ pub async fn twilio_gather(
         )
         .await
         {
-            Ok(Ok(_)) => crate::integrations::outbound::twilio::gather_reply_twiml(
-                true,
-                "Acknowledged. The escalation has stopped.",
-            ),
-            Ok(Err(sentence)) => {
-                crate::integrations::outbound::twilio::gather_reply_twiml(false, &sentence)
-            }
+            Ok(Ok(_)) => reply(true, &locale.text("call-stopped")),
+            Ok(Err(refusal)) => reply(false, &refusal.sentence(locale)),
             Err(error) => {
                 tracing::warn!(%error, "acknowledging from a call failed");
-                crate::integrations::outbound::twilio::gather_reply_twiml(
-                    false,
-                    "Firewatch could not record that. Acknowledge from the link in the text message.",
-                )
+                reply(false, &locale.text("call-not-recorded"))
             }
         }
     } else {
-        crate::integrations::outbound::twilio::gather_reply_twiml(
-            false,
-            "Nothing was acknowledged.",
-        )
+        reply(false, &locale.text("call-nothing"))
     };
     Ok(([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], twiml).into_response())
 }

@@ -1371,3 +1371,29 @@ cli-what-changed = what changed:
 cli-suspected = [suspected]{" "}
 cli-timeline = timeline:
 chat-details = Details
+
+## A page's link and call
+
+page-link-unknown = This link is not one Firewatch made, or it was cut short. Open Firewatch to see the alert.
+page-link-used-acknowledge = This link was already used to acknowledge the page, { $ago } ago.
+page-link-used-resolve = This link was already used to resolve the page, { $ago } ago.
+page-link-expired = This link has expired. Open Firewatch to see the alert and acknowledge it there.
+page-link-incident-over = This page is over: its incident is no longer open.
+page-link-alerts-resolved = This page is over: every alert it was about has resolved.
+page-link-just-used = This link was just used.
+page-link-not-found = Link not found
+page-link-gone = Link no longer works
+page-link-ask-resolve = Resolve this page?
+page-link-ask-acknowledge = Acknowledge this page?
+page-link-already = Already acknowledged
+page-link-say-what = Say what to do: action=acknowledge or action=resolve.
+page-link-done-resolve = Resolved: the page is over and its alerts are resolved.
+page-link-done-acknowledge = Acknowledged: the escalation has stopped and nobody else will be paged.
+call-acknowledged = Acknowledged.
+call-not-acknowledged = Not acknowledged.
+call-goodbye = Goodbye.
+call-stopped = The escalation has stopped.
+call-not-recorded = Firewatch could not record that. Acknowledge from the link in the text message.
+call-nothing = Nothing was acknowledged.
+page-link-resolved = Resolved
+page-link-acknowledged = Acknowledged

@@ -1285,3 +1285,29 @@ cli-what-changed = 바뀐 것:
 cli-suspected = [의심]{" "}
 cli-timeline = 타임라인:
 chat-details = 자세히
+
+## 호출 링크와 전화
+
+page-link-unknown = Firewatch가 만든 링크가 아니거나 링크가 잘렸습니다. Firewatch를 열어 알림을 확인하세요.
+page-link-used-acknowledge = 이 링크로 이미 { $ago } 전에 호출을 확인했습니다.
+page-link-used-resolve = 이 링크로 이미 { $ago } 전에 호출을 해결했습니다.
+page-link-expired = 링크가 만료되었습니다. Firewatch를 열어 알림을 보고 거기서 확인하세요.
+page-link-incident-over = 끝난 호출입니다. 장애가 더 이상 열려 있지 않습니다.
+page-link-alerts-resolved = 끝난 호출입니다. 관련된 알림이 모두 해결되었습니다.
+page-link-just-used = 방금 사용된 링크입니다.
+page-link-not-found = 링크를 찾을 수 없습니다
+page-link-gone = 더 이상 쓸 수 없는 링크입니다
+page-link-ask-resolve = 이 호출을 해결할까요?
+page-link-ask-acknowledge = 이 호출을 확인할까요?
+page-link-already = 이미 확인했습니다
+page-link-say-what = 할 일을 정하세요: action=acknowledge 또는 action=resolve.
+page-link-done-resolve = 해결했습니다. 호출이 끝났고 관련 알림이 해결되었습니다.
+page-link-done-acknowledge = 확인했습니다. 에스컬레이션이 멈췄고 더 이상 다른 사람을 호출하지 않습니다.
+call-acknowledged = 확인했습니다.
+call-not-acknowledged = 확인하지 않았습니다.
+call-goodbye = 끊겠습니다.
+call-stopped = 에스컬레이션이 멈췄습니다.
+call-not-recorded = Firewatch가 기록하지 못했습니다. 문자 메시지의 링크로 확인하세요.
+call-nothing = 아무것도 확인하지 않았습니다.
+page-link-resolved = 해결됨
+page-link-acknowledged = 확인됨

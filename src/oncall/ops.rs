@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::config::oncall::ContactConfig;
 use crate::context::Context;
 use crate::core::alert::{AlertChange, AlertState};
+use crate::i18n::Locale;
 use crate::integrations::outbound::page::{PageMessage, PageSubject};
 use crate::store::oncall::{Escalation, EscalationState, NewPage, Page, PageLink};
 use crate::store::{Store, StoreError};
@@ -300,9 +301,52 @@ pub enum LinkState {
         link: PageLink,
         escalation: Box<Escalation>,
     },
-    /// Used, expired, or its escalation already over: a sentence saying which.
-    Gone(String),
+    /// Used, expired, or its escalation already over: which.
+    Gone(LinkRefusal),
     Unknown,
+}
+
+/// Why a page link does nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkRefusal {
+    /// Not one Firewatch made, or cut short.
+    Unknown,
+    /// Used already, `ago` before now.
+    Used {
+        action: String,
+        ago: SignedDuration,
+    },
+    Expired,
+    /// Its incident is no longer open.
+    IncidentOver,
+    /// Every alert it was about has resolved.
+    AlertsResolved,
+    /// Someone used it a moment before this request.
+    JustUsed,
+}
+
+impl LinkRefusal {
+    /// The sentence a person reads (or hears on a call), in their language.
+    pub fn sentence(&self, locale: Locale) -> String {
+        match self {
+            LinkRefusal::Unknown => locale.text("page-link-unknown"),
+            LinkRefusal::Used { action, ago } => {
+                let ago = match locale {
+                    Locale::En => crate::core::noise::human_duration(ago.as_secs_f64().max(0.0)),
+                    _ => locale.duration(*ago),
+                };
+                let key = match action.as_str() {
+                    "resolve" => "page-link-used-resolve",
+                    _ => "page-link-used-acknowledge",
+                };
+                locale.text_with(key, &[("ago", ago.into())])
+            }
+            LinkRefusal::Expired => locale.text("page-link-expired"),
+            LinkRefusal::IncidentOver => locale.text("page-link-incident-over"),
+            LinkRefusal::AlertsResolved => locale.text("page-link-alerts-resolved"),
+            LinkRefusal::JustUsed => locale.text("page-link-just-used"),
+        }
+    }
 }
 
 pub async fn read_link(state: &Context, token: &str) -> Result<LinkState, StoreError> {
@@ -312,28 +356,19 @@ pub async fn read_link(state: &Context, token: &str) -> Result<LinkState, StoreE
     let now = state.clock.now();
     let escalation = state.store.get_escalation(&link.escalation_id).await?;
     if let (Some(at), Some(action)) = (link.used_at, &link.used_action) {
-        return Ok(LinkState::Gone(format!(
-            "This link was already used to {action} the page, {} ago.",
-            crate::core::noise::human_duration(
-                now.duration_since(at)
-                    .max(SignedDuration::ZERO)
-                    .as_secs_f64()
-            )
-        )));
+        return Ok(LinkState::Gone(LinkRefusal::Used {
+            action: action.clone(),
+            ago: now.duration_since(at).max(SignedDuration::ZERO),
+        }));
     }
     if link.expires_at <= now {
-        return Ok(LinkState::Gone(
-            "This link has expired. Open Firewatch to see the alert and acknowledge it there."
-                .into(),
-        ));
+        return Ok(LinkState::Gone(LinkRefusal::Expired));
     }
     match escalation.state {
-        EscalationState::Resolved if escalation.alerts.is_empty() => Ok(LinkState::Gone(
-            "This page is over: its incident is no longer open.".into(),
-        )),
-        EscalationState::Resolved => Ok(LinkState::Gone(
-            "This page is over: every alert it was about has resolved.".into(),
-        )),
+        EscalationState::Resolved if escalation.alerts.is_empty() => {
+            Ok(LinkState::Gone(LinkRefusal::IncidentOver))
+        }
+        EscalationState::Resolved => Ok(LinkState::Gone(LinkRefusal::AlertsResolved)),
         _ => Ok(LinkState::Usable {
             link,
             escalation: Box::new(escalation),
@@ -341,16 +376,26 @@ pub async fn read_link(state: &Context, token: &str) -> Result<LinkState, StoreE
     }
 }
 
+/// The language of the person a link was sent to, when they have one, for what a call or a
+/// link's page says back.
+pub async fn link_locale(state: &Context, token: &str) -> Option<Locale> {
+    let person = match state.store.page_link(&link_hash(token)).await {
+        Ok(Some(link)) => link.person,
+        _ => None,
+    }?;
+    state.config.current().person(&person)?.locale
+}
+
 /// Acts on a link (once): acknowledge or resolve, as the person it was sent to.
 pub async fn use_link(
     state: &Context,
     token: &str,
     action: LinkAction,
-) -> Result<Result<Escalation, String>, StoreError> {
+) -> Result<Result<Escalation, LinkRefusal>, StoreError> {
     let (link, escalation) = match read_link(state, token).await? {
         LinkState::Usable { link, escalation } => (link, escalation),
-        LinkState::Gone(sentence) => return Ok(Err(sentence)),
-        LinkState::Unknown => return Ok(Err(UNKNOWN_LINK.into())),
+        LinkState::Gone(refusal) => return Ok(Err(refusal)),
+        LinkState::Unknown => return Ok(Err(LinkRefusal::Unknown)),
     };
     let now = state.clock.now();
     if !state
@@ -358,7 +403,7 @@ pub async fn use_link(
         .use_page_link(&link_hash(token), action.as_str(), now)
         .await?
     {
-        return Ok(Err("This link was just used.".into()));
+        return Ok(Err(LinkRefusal::JustUsed));
     }
     let config = state.config.current();
     let by = link
@@ -385,9 +430,6 @@ pub async fn use_link(
     }
     Ok(Ok(state.store.get_escalation(&escalation.id).await?))
 }
-
-pub const UNKNOWN_LINK: &str =
-    "This link is not one Firewatch made, or it was cut short. Open Firewatch to see the alert.";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LinkAction {

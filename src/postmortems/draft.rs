@@ -255,3 +255,76 @@ pub fn render(source: &str, input: &DraftInput) -> Result<String, String> {
         .map(|text| format!("{}\n", text.trim_end()))
         .map_err(|error| format!("the post-mortem template failed: {error}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(detection: &str) -> DraftInput {
+        DraftInput {
+            incident: DraftIncident {
+                number: 7,
+                title: "결제 오류".into(),
+                severity: "SEV2".into(),
+                priority: "P1".into(),
+                services: vec!["checkout".into()],
+                summary: None,
+                customer_impact: None,
+                url: "https://firewatch.example.com/incidents/7".into(),
+            },
+            times: DraftTimes {
+                impact_started: Some("2026-11-02 01:00".into()),
+                resolved: Some("2026-11-02 01:50".into()),
+                ..Default::default()
+            },
+            durations: Durations {
+                impact: Some(Locale::Ko.duration(jiff::SignedDuration::from_mins(50))),
+                ..Default::default()
+            },
+            detection: detection.into(),
+            roles: vec![DraftRole {
+                role: "commander",
+                name: "박민지".into(),
+            }],
+            pages: 2,
+            acknowledged_by: Some("minji".into()),
+            updates: Vec::new(),
+            timeline: Vec::new(),
+            timeline_omitted: 3,
+            changes: Vec::new(),
+            action_items: Vec::new(),
+        }
+    }
+
+    /// The Korean template reads in Korean, headings and all, and names the roles in Korean.
+    #[test]
+    fn the_korean_template_drafts_in_korean() {
+        let draft = render(
+            crate::config::postmortems::DEFAULT_TEMPLATE_KO,
+            &input("2026-11-02 01:03 UTC에 알림 HighErrorRate(으)로 감지."),
+        )
+        .unwrap();
+        for heading in [
+            "# 포스트모템: 결제 오류",
+            "## 요약",
+            "## 영향",
+            "## 타임라인",
+            "## 후속 조치",
+        ] {
+            assert!(draft.contains(heading), "{heading} in {draft}");
+        }
+        assert!(draft.contains("- 지휘자: 박민지"), "{draft}");
+        assert!(draft.contains("50분 동안"), "{draft}");
+        assert!(draft.contains("호출 2건 발송, minji 님이 확인."), "{draft}");
+        assert!(draft.contains("…외 3건"), "{draft}");
+        // What the English template says is not in it.
+        assert!(!draft.contains("## Summary"), "{draft}");
+        // Its own blameless check finds nothing to flag in the template's words.
+        assert!(
+            crate::core::blameless::check(&draft, &[]).is_empty(),
+            "{draft}"
+        );
+        let english = render(crate::config::postmortems::DEFAULT_TEMPLATE, &input("x")).unwrap();
+        assert!(english.contains("## Summary"), "{english}");
+    }
+}

@@ -149,6 +149,26 @@ async fn events_alerts_pages_and_incident_updates_reach_jandi_dooray_and_kakaowo
                 page.to_string().contains("/a/"),
                 "the page carries its link: {page}"
             );
+            // Its link opens a page in Minji's language.
+            let path = link
+                .find(&page.to_string())
+                .expect("the page carries its link")
+                .as_str()
+                .to_owned();
+            let confirm = reqwest::get(format!("{}{path}", app.url))
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let (asks, lang) = match locale {
+                "en" => ("Acknowledge this page?", r#"<html lang="en">"#),
+                _ => ("이 호출을 확인할까요?", r#"<html lang="ko">"#),
+            };
+            assert!(
+                confirm.contains(asks) && confirm.contains(lang),
+                "{confirm}"
+            );
 
             // Pages carry one-time links and KakaoWork's buttons a signed expiry: the snapshots
             // keep the rest, with this run's address, incident id, links and signatures put as

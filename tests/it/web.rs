@@ -194,6 +194,55 @@ pub async fn signed_in<'a>(app: &'a TestApp, name: &str, role: Role) -> Browser<
     browser
 }
 
+/// A page's language: the signed-in person's `locale`, else the browser's `Accept-Language`,
+/// else `[server] locale`.
+#[tokio::test]
+async fn a_page_speaks_the_persons_then_the_browsers_then_the_servers_language() {
+    for backend in backends() {
+        let app = TestApp::spawn(
+            backend,
+            r#"
+[server]
+locale = "ko"
+
+[[people]]
+id = "andrew"
+name = "Andrew"
+user = "andrew"
+locale = "en"
+"#,
+        )
+        .await;
+        // Nobody signed in and no language asked for: the server's Korean.
+        let mut anonymous = Browser::new(&app);
+        let page = anonymous.get("/login").await;
+        assert!(page.body.contains(r#"<html lang="ko">"#), "{}", page.body);
+        assert!(page.body.contains("로그인"), "{}", page.body);
+        // A browser that asks for English, then French, gets English.
+        let request = anonymous
+            .http
+            .get(format!("{}/login", app.url))
+            .header("accept-language", "fr-FR,fr;q=0.9,en;q=0.8");
+        let page = anonymous.send(request).await;
+        assert!(page.body.contains(r#"<html lang="en">"#), "{}", page.body);
+        assert!(page.body.contains(">Sign in<"), "{}", page.body);
+        // Mina is no person: the server's Korean, dates included.
+        let mut mina = signed_in(&app, "mina", Role::Viewer).await;
+        let page = mina.get("/").await;
+        assert!(page.body.contains("<h1>개요</h1>"), "{}", page.body);
+        // Andrew's person speaks English, though his browser asks for Korean.
+        let mut andrew = signed_in(&app, "andrew", Role::Viewer).await;
+        let request = andrew
+            .http
+            .get(format!("{}/", app.url))
+            .header("accept-language", "ko-KR,ko");
+        let page = andrew.send(request).await;
+        assert!(page.body.contains("<h1>Overview</h1>"), "{}", page.body);
+        assert!(page.body.contains(r#"<html lang="en">"#), "{}", page.body);
+        app.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn sign_in_sets_a_hardened_session_cookie_and_sign_out_ends_it() {
     for backend in backends() {

@@ -161,7 +161,11 @@ fn spoken(page: &PageMessage) -> String {
 /// `<Say>` in the page's language: Amazon Polly's Korean voice for Korean, Twilio's default
 /// (English) otherwise.
 fn say(page: &PageMessage) -> &'static str {
-    match page.locale {
+    say_in(page.locale)
+}
+
+fn say_in(locale: crate::i18n::Locale) -> &'static str {
+    match locale {
         crate::i18n::Locale::Ko => "<Say language=\"ko-KR\" voice=\"Polly.Seoyeon\">",
         crate::i18n::Locale::En => "<Say>",
     }
@@ -183,21 +187,23 @@ pub fn call_twiml(page: &PageMessage, gather_action_url: &str) -> String {
 }
 
 /// The answer to the gather action: whether the page was acknowledged, a sentence of
-/// `detail` (e.g. "It was already resolved."), and a hang-up.
-pub fn gather_reply_twiml(acknowledged: bool, detail: &str) -> String {
-    let mut said = String::from(if acknowledged {
-        "Acknowledged."
+/// `detail` (e.g. "It was already resolved."), and a hang-up, in the person's language.
+pub fn gather_reply_twiml(acknowledged: bool, detail: &str, locale: crate::i18n::Locale) -> String {
+    let mut said = locale.text(if acknowledged {
+        "call-acknowledged"
     } else {
-        "Not acknowledged."
+        "call-not-acknowledged"
     });
     let detail = detail.trim();
     if !detail.is_empty() {
         said.push(' ');
         said.push_str(detail);
     }
-    said.push_str(" Goodbye.");
+    said.push(' ');
+    said.push_str(&locale.text("call-goodbye"));
     format!(
-        "<Response><Say>{}</Say><Hangup/></Response>",
+        "<Response>{}{}</Say><Hangup/></Response>",
+        say_in(locale),
         escape_within(&said, MAX_SPOKEN_CHARS)
     )
 }
@@ -396,7 +402,11 @@ mod tests {
         expect![[r#"<Response><Gather numDigits="1" action="https://fw.example.com/g?a=&quot;1&quot;&amp;b=&lt;2&gt;&amp;c=&apos;3&apos;" method="POST"><Say>Error page from Firewatch. Disk &lt;90%&gt; &amp; &quot;db-1&quot; isn&apos;t well. Press 4 to acknowledge.</Say><Pause length="1"/><Say>Error page from Firewatch. Disk &lt;90%&gt; &amp; &quot;db-1&quot; isn&apos;t well. Press 4 to acknowledge.</Say></Gather><Say>No answer received. Goodbye.</Say></Response>"#]]
         .assert_eq(&call_twiml(&page, r#"https://fw.example.com/g?a="1"&b=<2>&c='3'"#));
         expect![[r#"<Response><Say>Not acknowledged. The link for &lt;pg_01&gt; &amp; co expired. Goodbye.</Say><Hangup/></Response>"#]]
-        .assert_eq(&gather_reply_twiml(false, "The link for <pg_01> & co expired."));
+        .assert_eq(&gather_reply_twiml(
+            false,
+            "The link for <pg_01> & co expired.",
+            crate::i18n::Locale::En,
+        ));
     }
 
     #[test]
@@ -416,9 +426,13 @@ mod tests {
         expect![[
             r#"<Response><Say>Acknowledged. Escalation stopped. Goodbye.</Say><Hangup/></Response>"#
         ]]
-        .assert_eq(&gather_reply_twiml(true, "Escalation stopped."));
+        .assert_eq(&gather_reply_twiml(
+            true,
+            "Escalation stopped.",
+            crate::i18n::Locale::En,
+        ));
         expect![[r#"<Response><Say>Acknowledged. Goodbye.</Say><Hangup/></Response>"#]]
-            .assert_eq(&gather_reply_twiml(true, "  "));
+            .assert_eq(&gather_reply_twiml(true, "  ", crate::i18n::Locale::En));
     }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
