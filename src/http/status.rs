@@ -228,24 +228,29 @@ fn known_component(state: &AppState, id: &str) -> Result<(), super::error::ApiEr
     }
 }
 
-/// A subscription page, or its error, as HTML.
+/// A subscription page, or its error, as HTML, in the status page's reader's language:
+/// `heading` and the button are message keys, `text` is already worded.
 fn message_page(
     state: &AppState,
+    headers: &HeaderMap,
     status: StatusCode,
     heading: &str,
     text: &str,
     form: Option<(&str, &str)>,
 ) -> Response {
+    let locale = reader_locale(state, headers);
     let config = state.config.current();
     let url = crate::statuspage::snapshot::page_url(&config);
+    let button = form.map(|(action, key)| (action, locale.text(key)));
     let html = crate::statuspage::render::message(&crate::statuspage::render::MessagePage {
         title: &config.status_page.title,
         url: &url,
-        heading,
+        heading: &locale.text(heading),
         text,
-        form,
-        // The subscription flow's sentences are written in English so far.
-        locale: Locale::En,
+        form: button
+            .as_ref()
+            .map(|(action, label)| (*action, label.as_str())),
+        locale,
     });
     (
         status,
@@ -261,6 +266,11 @@ fn message_page(
 /// What every accepted request is told, whoever the address belongs to.
 const REQUESTED: &str = "If the address can receive messages, a confirmation link is on its way \
                          there. Nothing else is sent until it is followed.";
+
+/// A subscription page's sentence, in the reader's language.
+fn said(state: &AppState, headers: &HeaderMap, key: &str) -> String {
+    reader_locale(state, headers).text(key)
+}
 
 /// `POST /status/subscribe`, as JSON (`{"email"} | {"webhook"}`, `"components"`) or as the
 /// page's form. The answer never says whether the address was subscribed already.
@@ -302,9 +312,10 @@ pub async fn subscribe(
         Ok(()) => {
             return message_page(
                 &state,
+                &headers,
                 StatusCode::ACCEPTED,
-                "Check your inbox",
-                REQUESTED,
+                "status-sub-inbox",
+                &said(&state, &headers, "status-sub-requested"),
                 None,
             );
         }
@@ -330,7 +341,14 @@ pub async fn subscribe(
     if json {
         return error.into_response();
     }
-    let mut page = message_page(&state, error.status, "Not subscribed", &error.message, None);
+    let mut page = message_page(
+        &state,
+        &headers,
+        error.status,
+        "status-sub-not-subscribed",
+        &error.message,
+        None,
+    );
     if let Some(seconds) = error.retry_after {
         if let Ok(value) = seconds.to_string().parse() {
             page.headers_mut().insert(header::RETRY_AFTER, value);
@@ -341,22 +359,31 @@ pub async fn subscribe(
 
 /// `GET /status/confirm/{token}`: a button, so a mail scanner that opens links confirms
 /// nothing.
-pub async fn confirm_page(State(state): State<AppState>, PathText(token): PathText) -> Response {
+pub async fn confirm_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(token): PathText,
+) -> Response {
     let action = format!(
         "{}/confirm/{token}",
         crate::statuspage::snapshot::page_url(&state.config.current())
     );
     message_page(
         &state,
+        &headers,
         StatusCode::OK,
-        "Confirm your subscription",
-        "Press the button to start getting this status page's incident updates.",
-        Some((&action, "Confirm the subscription")),
+        "status-sub-confirm",
+        &said(&state, &headers, "status-sub-confirm-press"),
+        Some((&action, "subscriber-confirm-link")),
     )
 }
 
 /// `POST /status/confirm/{token}`.
-pub async fn confirm(State(state): State<AppState>, PathText(token): PathText) -> Response {
+pub async fn confirm(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(token): PathText,
+) -> Response {
     match state
         .store
         .confirm_subscription(&token, state.clock.now())
@@ -364,16 +391,18 @@ pub async fn confirm(State(state): State<AppState>, PathText(token): PathText) -
     {
         Ok(Some(_)) => message_page(
             &state,
+            &headers,
             StatusCode::OK,
-            "You are subscribed",
-            "Incident updates will be sent to you. Every message carries a link to unsubscribe.",
+            "status-sub-subscribed",
+            &said(&state, &headers, "status-sub-subscribed-why"),
             None,
         ),
         Ok(None) => message_page(
             &state,
+            &headers,
             StatusCode::NOT_FOUND,
-            "This link is no longer valid",
-            "Subscribe again from the status page to get a new one.",
+            "status-sub-stale",
+            &said(&state, &headers, "status-sub-stale-why"),
             None,
         ),
         Err(error) => {
@@ -386,6 +415,7 @@ pub async fn confirm(State(state): State<AppState>, PathText(token): PathText) -
 /// `GET /status/unsubscribe/{token}`: a button, as for confirming.
 pub async fn unsubscribe_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     PathText(token): PathText,
 ) -> Response {
     let action = format!(
@@ -394,29 +424,36 @@ pub async fn unsubscribe_page(
     );
     message_page(
         &state,
+        &headers,
         StatusCode::OK,
-        "Unsubscribe",
-        "Press the button and nothing more will be sent to you.",
-        Some((&action, "Unsubscribe")),
+        "subscriber-unsubscribe",
+        &said(&state, &headers, "status-sub-unsubscribe-press"),
+        Some((&action, "subscriber-unsubscribe")),
     )
 }
 
 /// `POST /status/unsubscribe/{token}`: the button, and RFC 8058's one-click POST
 /// (`List-Unsubscribe=One-Click`), which carries no cookie and needs none.
-pub async fn unsubscribe(State(state): State<AppState>, PathText(token): PathText) -> Response {
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    PathText(token): PathText,
+) -> Response {
     match state.store.unsubscribe(&token, state.clock.now()).await {
         Ok(Some(_)) => message_page(
             &state,
+            &headers,
             StatusCode::OK,
-            "You are unsubscribed",
-            "Nothing more will be sent to you.",
+            "status-sub-unsubscribed",
+            &said(&state, &headers, "status-sub-unsubscribed-why"),
             None,
         ),
         Ok(None) => message_page(
             &state,
+            &headers,
             StatusCode::NOT_FOUND,
-            "This link is not valid",
-            "No subscription has it.",
+            "status-sub-invalid",
+            &said(&state, &headers, "status-sub-invalid-why"),
             None,
         ),
         Err(error) => {

@@ -1397,3 +1397,61 @@ call-not-recorded = Firewatch could not record that. Acknowledge from the link i
 call-nothing = Nothing was acknowledged.
 page-link-resolved = Resolved
 page-link-acknowledged = Acknowledged
+
+## Error pages
+
+error-forbidden = Not allowed
+error-forbidden-why = This needs the { $role } role. An admin can change your role on the Users page.
+error-csrf = Form expired
+error-csrf-why = This form did not come from your current session. Go back, reload the page and try again.
+error-not-found = Not found
+error-not-found-why = No such { $what }.
+error-bad-request = Bad request
+error-unavailable = Unavailable
+error-unavailable-why = The store did not answer. Nothing was changed; try again in a moment.
+error-internal = Something went wrong
+error-internal-why = The page could not be shown; the server log says why.
+
+## Tabs and moves named by a value
+
+items-tab-all = All
+items-tab-outstanding = Outstanding
+items-tab-mine = Mine
+items-tab-overdue = Overdue
+postmortem-move-in_review = Ready for review
+postmortem-move-published = Publish
+postmortem-move-draft = Back to draft
+insights-card-deployment_frequency = Deployment frequency
+insights-card-lead_time = Change lead time
+insights-card-change_failure_rate = Change failure rate
+insights-card-recovery_time = Failed deployment recovery time
+insights-card-rework_rate = Deployment rework rate
+insights-chart-trend-frequency = Deployments a week
+insights-chart-trend-lead-time = Median change lead time
+insights-chart-trend-failure-rate = Change failure rate
+
+## The status page's subscription pages
+
+status-sub-inbox = Check your inbox
+status-sub-requested = If the address can receive messages, a confirmation link is on its way there. Nothing else is sent until it is followed.
+status-sub-not-subscribed = Not subscribed
+status-sub-confirm = Confirm your subscription
+status-sub-confirm-press = Press the button to start getting this status page's incident updates.
+status-sub-subscribed = You are subscribed
+status-sub-subscribed-why = Incident updates will be sent to you. Every message carries a link to unsubscribe.
+status-sub-stale = This link is no longer valid
+status-sub-stale-why = Subscribe again from the status page to get a new one.
+status-sub-unsubscribe-press = Press the button and nothing more will be sent to you.
+status-sub-unsubscribed = You are unsubscribed
+status-sub-unsubscribed-why = Nothing more will be sent to you.
+status-sub-invalid = This link is not valid
+status-sub-invalid-why = No subscription has it.
+
+## The on-call timeline
+
+oncall-bar-nobody = Nobody
+oncall-bar-layer = Layer { $number }
+oncall-bar-overrides = Overrides
+oncall-bar-for = {" "}for { $name }
+oncall-bar-beside = {" "}beside whoever is on call
+overview-everyone = Everyone

@@ -1311,3 +1311,61 @@ call-not-recorded = Firewatch가 기록하지 못했습니다. 문자 메시지�
 call-nothing = 아무것도 확인하지 않았습니다.
 page-link-resolved = 해결됨
 page-link-acknowledged = 확인됨
+
+## 오류 페이지
+
+error-forbidden = 권한 없음
+error-forbidden-why = { $role } 역할이 필요합니다. 관리자가 사용자 페이지에서 역할을 바꿀 수 있습니다.
+error-csrf = 양식 만료
+error-csrf-why = 이 양식은 지금 세션에서 온 것이 아닙니다. 돌아가서 페이지를 새로 고친 뒤 다시 시도하세요.
+error-not-found = 찾을 수 없음
+error-not-found-why = 찾는 항목이 없습니다.
+error-bad-request = 잘못된 요청
+error-unavailable = 사용할 수 없음
+error-unavailable-why = 저장소가 응답하지 않았습니다. 바뀐 것은 없습니다. 잠시 뒤에 다시 시도하세요.
+error-internal = 문제가 생겼습니다
+error-internal-why = 페이지를 보여 줄 수 없습니다. 이유는 서버 로그에 있습니다.
+
+## 값으로 이름이 정해지는 탭과 이동
+
+items-tab-all = 전체
+items-tab-outstanding = 남은 것
+items-tab-mine = 내 것
+items-tab-overdue = 기한 지남
+postmortem-move-in_review = 검토 요청
+postmortem-move-published = 게시
+postmortem-move-draft = 초안으로 되돌리기
+insights-card-deployment_frequency = 배포 빈도
+insights-card-lead_time = 변경 리드 타임
+insights-card-change_failure_rate = 변경 실패율
+insights-card-recovery_time = 실패한 배포의 복구 시간
+insights-card-rework_rate = 배포 재작업률
+insights-chart-trend-frequency = 주간 배포 수
+insights-chart-trend-lead-time = 변경 리드 타임 중앙값
+insights-chart-trend-failure-rate = 변경 실패율
+
+## 상태 페이지 구독 화면
+
+status-sub-inbox = 받은편지함을 확인하세요
+status-sub-requested = 메시지를 받을 수 있는 주소라면 확인 링크가 가는 중입니다. 그 링크를 누르기 전에는 아무것도 보내지 않습니다.
+status-sub-not-subscribed = 구독하지 못했습니다
+status-sub-confirm = 구독을 확인하세요
+status-sub-confirm-press = 버튼을 누르면 이 상태 페이지의 장애 소식을 받기 시작합니다.
+status-sub-subscribed = 구독했습니다
+status-sub-subscribed-why = 장애 소식을 보내 드립니다. 모든 메시지에 구독 취소 링크가 있습니다.
+status-sub-stale = 더 이상 쓸 수 없는 링크입니다
+status-sub-stale-why = 상태 페이지에서 다시 구독하면 새 링크를 받습니다.
+status-sub-unsubscribe-press = 버튼을 누르면 더 이상 아무것도 보내지 않습니다.
+status-sub-unsubscribed = 구독을 취소했습니다
+status-sub-unsubscribed-why = 더 이상 아무것도 보내지 않습니다.
+status-sub-invalid = 올바르지 않은 링크입니다
+status-sub-invalid-why = 이 링크를 가진 구독이 없습니다.
+
+## 당직 타임라인
+
+oncall-bar-nobody = 아무도 없음
+oncall-bar-layer = 순번 { $number }
+oncall-bar-overrides = 당직 교체
+oncall-bar-for = {" "}({ $name } 대신)
+oncall-bar-beside = {" "}(당직자와 함께)
+overview-everyone = 모두

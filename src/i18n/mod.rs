@@ -438,6 +438,22 @@ mod tests {
                 ],
             ),
             ("change-risk-", &["low", "medium", "high"]),
+            ("items-tab-", &["all", "outstanding", "mine", "overdue"]),
+            (
+                "insights-card-",
+                &[
+                    "deployment_frequency",
+                    "lead_time",
+                    "change_failure_rate",
+                    "recovery_time",
+                    "rework_rate",
+                ],
+            ),
+            (
+                "insights-chart-",
+                &["trend-frequency", "trend-lead-time", "trend-failure-rate"],
+            ),
+            ("postmortem-move-", &["in_review", "published", "draft"]),
             (
                 "incident-status-",
                 &["investigating", "identified", "monitoring", "resolved"],

@@ -248,12 +248,8 @@ pub struct ListQuery {
     show: Option<String>,
 }
 
-const TABS: [(&str, &str); 4] = [
-    ("all", "All"),
-    ("outstanding", "Outstanding"),
-    ("mine", "Mine"),
-    ("overdue", "Overdue"),
-];
+/// The tabs, in order; each one's words are `items-tab-SHOW`.
+const TABS: [&str; 4] = ["all", "outstanding", "mine", "overdue"];
 
 /// `/action_items`, oldest first, each with its incident.
 pub async fn list(
@@ -320,7 +316,7 @@ pub async fn list(
     .render(
         "action_items.html",
         context! {
-            tabs => TABS.iter().map(|&(show, label)| context! { show, label }).collect::<Vec<_>>(),
+            tabs => TABS.iter().map(|&show| context! { show }).collect::<Vec<_>>(),
             shown,
             limited => rows.len() as i64 == LIST_LIMIT,
             items => rows,

@@ -251,8 +251,8 @@ fn percent(value: f64) -> String {
 /// One of the five keys, ready to show.
 #[derive(Debug, Serialize)]
 struct Card {
+    /// Its words are `insights-card-KEY`.
     key: &'static str,
-    label: &'static str,
     value: Option<String>,
     band: Option<String>,
     /// The 2025 Quick Check's 0–10 score.
@@ -325,7 +325,6 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         Card {
             key: "deployment_frequency",
             score: score(quick.deployment_frequency),
-            label: "Deployment frequency",
             value: frequency
                 .na_reason
                 .is_none()
@@ -344,7 +343,6 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         Card {
             key: "lead_time",
             score: score(quick.lead_time),
-            label: "Change lead time",
             value: lead.median_seconds.map(|s| duration(s as f64)),
             band: band(|b| &b.lead_time),
             detail: format!(
@@ -360,7 +358,6 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         Card {
             key: "change_failure_rate",
             score: score(quick.change_failure_rate),
-            label: "Change failure rate",
             value: failure.value.map(percent),
             band: band(|b| &b.change_failure_rate),
             detail: format!("{} of {} failed", failure.count, failure.of),
@@ -371,7 +368,6 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         Card {
             key: "recovery_time",
             score: score(quick.recovery_time),
-            label: "Failed deployment recovery time",
             value: recovery.median_seconds.map(|s| duration(s as f64)),
             band: band(|b| &b.recovery_time),
             detail: format!(
@@ -385,7 +381,6 @@ fn cards(view: &crate::metrics::dora::DoraView, query: &ReportQuery) -> Vec<Card
         Card {
             key: "rework_rate",
             score: score(quick.rework_rate),
-            label: "Deployment rework rate",
             value: rework.value.map(percent),
             band: None,
             detail: format!(

@@ -139,7 +139,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}", post(admin::update_user))
         .route("/a/{token}", get(page_link::show).post(page_link::act))
         .route("/chat-link", get(chat_link::show).post(chat_link::confirm))
-        .layer(axum::middleware::map_response(page_headers));
+        .layer(axum::middleware::map_response(page_headers))
+        .layer(axum::middleware::from_fn(render::with_browser_locale));
     pages.route("/assets/{version}/{*file}", get(assets::serve))
 }
 

@@ -14,6 +14,7 @@ use super::auth::{Form, NoFields, SignedIn};
 use super::frame::{Frame, viewer_time_zone};
 use super::render::{PageError, local_time};
 use crate::core::role::Role;
+use crate::i18n::Locale;
 use crate::oncall::views::{self, ViewError};
 use crate::state::AppState;
 use crate::store::oncall::NewOverride;
@@ -167,6 +168,7 @@ async fn timeline(
     zone: &TimeZone,
     today: jiff::civil::Date,
     now: Timestamp,
+    locale: Locale,
 ) -> Result<minijinja::Value, PageError> {
     let config = state.config.current();
     let Ok(compiled) = schedule.compile() else {
@@ -202,9 +204,11 @@ async fn timeline(
         format!("p{}", index % 8)
     };
     let when = |at: Timestamp| {
-        at.to_zoned(zone.clone())
-            .strftime("%a %d %b %H:%M")
-            .to_string()
+        let format = match locale {
+            Locale::En => "%a %d %b %H:%M",
+            _ => "%-m월 %-d일 %H:%M",
+        };
+        at.to_zoned(zone.clone()).strftime(format).to_string()
     };
     let segment = |person: Option<&str>, start: Timestamp, end: Timestamp, note: &str| Segment {
         x: place(start),
@@ -212,7 +216,7 @@ async fn timeline(
         class: person.map_or("gap".to_owned(), colour),
         title: format!(
             "{}{note}: {} → {}",
-            person.map_or("Nobody".to_owned(), name_of),
+            person.map_or_else(|| locale.text("oncall-bar-nobody"), name_of),
             when(start),
             when(end)
         ),
@@ -232,7 +236,7 @@ async fn timeline(
                 layers: vec![layer.clone()],
             };
             bars.push(Bar {
-                label: format!("Layer {}", index + 1),
+                label: locale.text_with("oncall-bar-layer", &[("number", (index + 1).into())]),
                 segments: alone
                     .shifts(&[], from, to)
                     .iter()
@@ -241,13 +245,14 @@ async fn timeline(
             });
         }
         bars.push(Bar {
-            label: "Overrides".into(),
+            label: locale.text("oncall-bar-overrides"),
             segments: overrides
                 .iter()
                 .map(|o| {
                     let note = match &o.replaces {
-                        Some(replaced) => format!(" for {}", name_of(replaced)),
-                        None => " beside whoever is on call".to_owned(),
+                        Some(replaced) => locale
+                            .text_with("oncall-bar-for", &[("name", name_of(replaced).into())]),
+                        None => locale.text("oncall-bar-beside"),
                     };
                     segment(Some(&o.person), o.start.max(from), o.end.min(to), &note)
                 })
@@ -262,10 +267,10 @@ async fn timeline(
                 Some(&shift.person),
                 shift.start,
                 shift.end,
-                if shift.override_id.is_some() {
-                    " (override)"
+                &if shift.override_id.is_some() {
+                    locale.text("cli-override-mark")
                 } else {
-                    ""
+                    String::new()
                 },
             )
         })
@@ -276,7 +281,7 @@ async fn timeline(
             .map(|(start, end)| segment(None, start, end, "")),
     );
     bars.push(Bar {
-        label: "On call".into(),
+        label: locale.text("nav-oncall"),
         segments,
     });
     let mut people: Vec<String> = final_shifts.iter().map(|s| s.person.clone()).collect();
@@ -292,7 +297,13 @@ async fn timeline(
         .iter()
         .map(|day| Tick {
             x: place(*day),
-            label: day.to_zoned(zone.clone()).strftime("%a %-d").to_string(),
+            label: day
+                .to_zoned(zone.clone())
+                .strftime(match locale {
+                    Locale::En => "%a %-d",
+                    _ => "%-d일",
+                })
+                .to_string(),
         })
         .collect();
     Ok(context! {
@@ -320,6 +331,7 @@ async fn render(
     let config = state.config.current();
     let now = state.clock.now();
     let zone = viewer_time_zone(headers);
+    let locale = super::frame::viewer_locale(state, headers, Some(&user.user.name));
     let today = now.to_zoned(zone.clone()).date();
     let gaps = views::coverage_gaps(Some(&state.store), &config, now).await?;
     let mut schedules = Vec::new();
@@ -353,7 +365,7 @@ async fn render(
             days => minijinja::Value::from(minijinja::value::Serde(
                 calendar(state, &schedule.id, &zone, today).await?,
             )),
-            timeline => timeline(state, schedule, &zone, today, now).await?,
+            timeline => timeline(state, schedule, &zone, today, now, locale).await?,
             ical => format!("{}/ical/schedules/{}.ics", config.server.base_url(), schedule.id),
         });
     }

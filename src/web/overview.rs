@@ -168,7 +168,7 @@ pub async fn page(
         .map(|event| EventRow::new(event, locale))
         .collect();
     let open_incidents = super::incidents::open_incidents(&state).await?;
-    let live = live_loop(&state, &open_incidents, now).await?;
+    let live = live_loop(&state, &open_incidents, now, locale).await?;
     Frame {
         state: &state,
         user: &user,
@@ -221,6 +221,7 @@ async fn live_loop(
     state: &AppState,
     open_incidents: &[crate::store::incidents::Incident],
     now: Timestamp,
+    locale: crate::i18n::Locale,
 ) -> Result<Live, PageError> {
     use crate::core::alert::{AlertState, Severity};
     use crate::oncall::views::{self, Scope};
@@ -259,7 +260,7 @@ async fn live_loop(
         .collect();
 
     let scopes: Vec<(String, Scope<'_>)> = if config.teams.is_empty() {
-        vec![("Everyone".to_owned(), Scope::All)]
+        vec![(locale.text("overview-everyone"), Scope::All)]
     } else {
         config
             .teams

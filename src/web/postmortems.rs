@@ -83,18 +83,19 @@ async fn incident(state: &AppState, key: &str) -> Result<Incident, PageError> {
         .map_err(|error| super::incidents::page_error(IncidentError::from(error)))
 }
 
-/// The moves the buttons offer from `from`, with their words. The store takes any; a
-/// published post-mortem goes back to draft to be reworked, not straight to review.
+/// The moves the buttons offer from `from` (each button's words are `postmortem-move-TO`).
+/// The store takes any; a published post-mortem goes back to draft to be reworked, not
+/// straight to review.
 fn moves(from: PostmortemState) -> Vec<Value> {
     use PostmortemState::{Draft, InReview, Published};
-    let targets: &[(PostmortemState, &str)] = match from {
-        Draft => &[(InReview, "Ready for review"), (Published, "Publish")],
-        InReview => &[(Published, "Publish"), (Draft, "Back to draft")],
-        Published => &[(Draft, "Back to draft")],
+    let targets: &[PostmortemState] = match from {
+        Draft => &[InReview, Published],
+        InReview => &[Published, Draft],
+        Published => &[Draft],
     };
     targets
         .iter()
-        .map(|&(to, label)| context! { to => to.as_str(), label })
+        .map(|to| context! { to => to.as_str() })
         .collect()
 }
 

@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 use minijinja::{Environment, Value, context};
 
 use crate::core::role::Role;
+use crate::i18n::Locale;
 use crate::store::StoreError;
 
 /// A link target from a sender (an alert's `generatorURL`, a pull request's `html_url`, a
@@ -101,6 +102,21 @@ pub fn render(template: &str, context: Value) -> Result<Html<String>, PageError>
         })
 }
 
+tokio::task_local! {
+    /// The language the request's browser asked for, for what is said without a signed-in
+    /// page's frame: an error page.
+    static BROWSER_LOCALE: Option<Locale>;
+}
+
+/// Runs a page's handler knowing its browser's language (`Accept-Language`).
+pub async fn with_browser_locale(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let locale = super::frame::browser_locale(request.headers());
+    BROWSER_LOCALE.scope(locale, next.run(request)).await
+}
+
 /// Why a page could not be shown. Each renders as a page a person can act on.
 #[derive(Debug)]
 pub enum PageError {
@@ -130,6 +146,11 @@ impl From<StoreError> for PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let locale = BROWSER_LOCALE
+            .try_with(|locale| *locale)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         let (status, code, title, message) = match self {
             PageError::SignIn { next } => {
                 return Redirect::to(&format!("/login?next={}", encode(&next))).into_response();
@@ -137,42 +158,53 @@ impl IntoResponse for PageError {
             PageError::Forbidden(role) => (
                 StatusCode::FORBIDDEN,
                 "forbidden",
-                "Not allowed",
-                format!(
-                    "This needs the {role} role. An admin can change your role on the Users page."
+                "error-forbidden",
+                locale.text_with(
+                    "error-forbidden-why",
+                    &[(
+                        "role",
+                        locale.text(&format!("role-{}", role.as_str())).into(),
+                    )],
                 ),
             ),
             PageError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "csrf_failed",
-                "Form expired",
-                "This form did not come from your current session. Go back, reload the page and try again.".into(),
+                "error-csrf",
+                locale.text("error-csrf-why"),
             ),
             PageError::NotFound(what) => (
                 StatusCode::NOT_FOUND,
                 "not_found",
-                "Not found",
-                format!("No such {what}."),
+                "error-not-found",
+                locale.text_with("error-not-found-why", &[("what", what.into())]),
             ),
-            PageError::BadRequest(message) => {
-                (StatusCode::BAD_REQUEST, "bad_request", "Bad request", message)
-            }
+            PageError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "error-bad-request",
+                message,
+            ),
             PageError::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_unavailable",
-                "Unavailable",
-                "The store did not answer. Nothing was changed; try again in a moment.".into(),
+                "error-unavailable",
+                locale.text("error-unavailable-why"),
             ),
             PageError::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
-                "Something went wrong",
-                "The page could not be shown; the server log says why.".into(),
+                "error-internal",
+                locale.text("error-internal-why"),
             ),
         };
+        let title = locale.text(title);
         let body = render(
             "error.html",
-            context! { title, message, code, assets => super::assets::prefix() },
+            context! {
+                title => &title, message, code, assets => super::assets::prefix(),
+                locale => locale.code(),
+            },
         )
         .unwrap_or_else(|_| Html(format!("<!doctype html><title>{title}</title><p>{code}")));
         let mut response = (status, body).into_response();

@@ -116,6 +116,20 @@ async fn subscribe_confirm_receive_public_updates_and_unsubscribe_in_one_click()
         .await;
         assert_eq!(status, StatusCode::ACCEPTED, "{form}");
         assert!(form.contains("Check your inbox"), "{form}");
+        // A browser that asks for Korean is answered in Korean.
+        let korean = reqwest::Client::new()
+            .get(format!("{page}/confirm/some-token"))
+            .header("accept-language", "ko-KR,ko;q=0.9")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            korean.contains("구독을 확인하세요") && korean.contains(r#"lang="ko""#),
+            "{korean}"
+        );
         let (status, _) = subscribe(&app, json!({"webhook": hook.url})).await;
         assert_eq!(status, StatusCode::ACCEPTED);
 
