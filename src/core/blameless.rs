@@ -158,8 +158,9 @@ pub fn check(markdown: &str, names: &[String]) -> Vec<Finding> {
     findings.into_iter().map(|(_, finding)| finding).collect()
 }
 
-/// `names` followed by a blaming verb, as whole words; `None` when there are no names.
-fn name_pattern(names: &[String]) -> Option<Regex> {
+/// `names` as a regex alternation, longest first (so "Mina Park" wins over "Mina");
+/// `None` when there are none long enough to mean a person.
+fn names_alternation(names: &[String]) -> Option<String> {
     let mut escaped: Vec<String> = names
         .iter()
         .map(|name| name.trim())
@@ -169,33 +170,23 @@ fn name_pattern(names: &[String]) -> Option<Regex> {
     if escaped.is_empty() {
         return None;
     }
-    // Longest first, so "Mina Park" wins over "Mina".
     escaped.sort_by_key(|name| std::cmp::Reverse(name.len()));
     escaped.dedup();
-    Regex::new(&format!(
-        r"(?i)\b(?:{})(?:'s)?\s+{BLAME_VERBS}\b",
-        escaped.join("|")
-    ))
-    .ok()
+    Some(escaped.join("|"))
+}
+
+/// `names` followed by a blaming verb, as whole words; `None` when there are no names.
+fn name_pattern(names: &[String]) -> Option<Regex> {
+    let names = names_alternation(names)?;
+    Regex::new(&format!(r"(?i)\b(?:{names})(?:'s)?\s+{BLAME_VERBS}\b")).ok()
 }
 
 /// `names` followed by a Korean particle and a blaming verb (`민지가 놓쳐서`); Korean writes
 /// the particle onto the name, so only the name's start is a word boundary.
 fn korean_name_pattern(names: &[String]) -> Option<Regex> {
-    let mut escaped: Vec<String> = names
-        .iter()
-        .map(|name| name.trim())
-        .filter(|name| name.chars().count() >= 2)
-        .map(regex::escape)
-        .collect();
-    if escaped.is_empty() {
-        return None;
-    }
-    escaped.sort_by_key(|name| std::cmp::Reverse(name.len()));
-    escaped.dedup();
+    let names = names_alternation(names)?;
     Regex::new(&format!(
-        r"(?i)\b(?:{}){KO_PARTICLES}\s*{KO_BLAME_VERBS}",
-        escaped.join("|")
+        r"(?i)\b(?:{names}){KO_PARTICLES}\s*{KO_BLAME_VERBS}"
     ))
     .ok()
 }

@@ -56,21 +56,6 @@ fn th(state: &State, key: &str, kwargs: Kwargs) -> Result<Value, minijinja::Erro
     ))
 }
 
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 fn arguments(kwargs: &Kwargs, html: bool) -> Result<Vec<(&str, Arg<'static>)>, minijinja::Error> {
     let mut args: Vec<(&str, Arg)> = Vec::new();
     for name in kwargs.args() {
@@ -81,7 +66,7 @@ fn arguments(kwargs: &Kwargs, html: bool) -> Result<Vec<(&str, Arg<'static>)>, m
             }
             ValueKind::Undefined | ValueKind::None => Arg::Text("".into()),
             _ if html && value.is_safe() => Arg::Text(value.to_string().into()),
-            _ if html => Arg::Text(escape(&value.to_string()).into()),
+            _ if html => Arg::Text(minijinja::HtmlEscape(&value.to_string()).to_string().into()),
             _ => Arg::Text(value.to_string().into()),
         };
         args.push((name, arg));

@@ -297,6 +297,16 @@ impl Browser {
     }
 
     /// Saves a PNG of the page for people to look at; not compared by the tests.
+    /// Signs in on the open sign-in form as the demo's user.
+    async fn sign_in_to_the_demo(&self) {
+        self.fill("input[name=username]", firewatch::demo::USER)
+            .await;
+        self.fill("input[name=password]", firewatch::demo::PASSWORD)
+            .await;
+        self.click("button[type=submit]").await;
+        self.wait_for_path("/").await;
+    }
+
     async fn screenshot(&self, name: &str) {
         let png = self.client().screenshot().await.unwrap();
         assert!(png.starts_with(b"\x89PNG"), "a PNG");
@@ -1539,14 +1549,7 @@ async fn every_page_on_the_demo_data() {
 
         let browser = Browser::start(&app, backend, "Europe/Berlin").await;
         browser.open("/login").await;
-        browser
-            .fill("input[name=username]", firewatch::demo::USER)
-            .await;
-        browser
-            .fill("input[name=password]", firewatch::demo::PASSWORD)
-            .await;
-        browser.click("button[type=submit]").await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_to_the_demo().await;
 
         let (_, deployments) = app
             .api(
@@ -1691,14 +1694,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
         let browser = Browser::start_in(&app, backend, "Asia/Seoul", "ko-KR,ko").await;
         browser.open("/login").await;
         assert_eq!(browser.text("button[type=submit]").await, "로그인");
-        browser
-            .fill("input[name=username]", firewatch::demo::USER)
-            .await;
-        browser
-            .fill("input[name=password]", firewatch::demo::PASSWORD)
-            .await;
-        browser.click("button[type=submit]").await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_to_the_demo().await;
         let lang = browser
             .client()
             .execute("return document.documentElement.lang", vec![])
@@ -1827,14 +1823,7 @@ async fn the_live_demo_is_answered_from_a_phone_and_the_console_reads_at_a_glanc
 
         let browser = Browser::start(&app, backend, "Europe/Berlin").await;
         browser.open("/login").await;
-        browser
-            .fill("input[name=username]", firewatch::demo::USER)
-            .await;
-        browser
-            .fill("input[name=password]", firewatch::demo::PASSWORD)
-            .await;
-        browser.click("button[type=submit]").await;
-        browser.wait_for_path("/").await;
+        browser.sign_in_to_the_demo().await;
 
         // At 1280 px the bar is one row, and the status page's components are in a menu.
         let rows = browser
