@@ -15,6 +15,7 @@ use super::{AppState, PathText};
 use crate::config::Config;
 use crate::core::alert::AlertChange;
 use crate::core::role::Role;
+use crate::i18n::Locale;
 use crate::integrations::inbound::slack_app::{self, Action};
 use crate::integrations::outbound::config::{ChatAppConfig, SlackApp};
 use crate::integrations::outbound::form::{Field, Form};
@@ -94,7 +95,7 @@ pub async fn slack_interactions(
         _ => return Ok(StatusCode::OK.into_response()),
     }
     for action in &payload.actions {
-        let said = match act(&state, &config, &app_name, chat_user, action).await? {
+        let said = match act(&state, &config, &app_name, chat_user, action, None).await? {
             Answer::Done => None,
             Answer::Say(said) => Some(said),
             Answer::Form(form, subject) => {
@@ -165,6 +166,16 @@ fn form_client() -> reqwest::Client {
     chat_client(Duration::from_secs(2)).unwrap_or_default()
 }
 
+/// The language a chat answer is in: the clicker's person's, else `fallback` (a KakaoWork
+/// destination's), else the server's.
+fn answer_locale(config: &Config, app: &str, chat_user: &str, fallback: Option<Locale>) -> Locale {
+    config
+        .person_for_chat(app, chat_user)
+        .and_then(|person| person.locale)
+        .or(fallback)
+        .unwrap_or(config.server.locale)
+}
+
 /// Does what the button says as the linked person.
 async fn act(
     state: &AppState,
@@ -172,40 +183,53 @@ async fn act(
     app: &str,
     chat_user: &str,
     action: &Action,
+    locale: Option<Locale>,
 ) -> Result<Answer, ApiError> {
     let value = action.value.as_deref().unwrap_or_default();
+    let locale = answer_locale(config, app, chat_user, locale);
+    let say = |key: &str| Answer::Say(locale.text(key));
     if let Some(change) = value.strip_prefix("change:") {
-        return decide_change(state, config, app, chat_user, &action.action_id, change)
-            .await
-            .map(Answer::from);
+        return decide_change(
+            state,
+            config,
+            app,
+            chat_user,
+            &action.action_id,
+            change,
+            locale,
+        )
+        .await
+        .map(Answer::from);
     }
     // Everything else acts on alerts, pages and incidents: a responder's work.
-    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+    let by = match linked_user(state, config, app, chat_user, Role::Responder, locale).await? {
         Ok(linked) => linked.by(),
         Err(why) => return Ok(Answer::Say(why)),
     };
     if let Some(escalation) = value.strip_prefix("escalation:") {
-        return act_on_escalation(state, &action.action_id, escalation, &by).await;
+        return act_on_escalation(state, &action.action_id, escalation, &by, locale).await;
     }
     if let Some(incident) = value.strip_prefix("incident:") {
-        return act_on_incident(state, &action.action_id, incident, &by).await;
+        return act_on_incident(state, &action.action_id, incident, &by, locale).await;
     }
     let change = match action.action_id.as_str() {
         "ack" => Some(AlertChange::Acknowledged),
         "resolve" => Some(AlertChange::Resolved),
         "escalate" => None,
-        other => return Ok(Answer::Say(format!("Firewatch has no button \"{other}\"."))),
+        other => {
+            return Ok(Answer::Say(
+                locale.text_with("chat-answer-no-button", &[("button", other.into())]),
+            ));
+        }
     };
     let Some(alert) = value.strip_prefix("alert:") else {
-        return Ok(Answer::Say("That button names no alert.".into()));
+        return Ok(say("chat-answer-no-alert"));
     };
     let Some(change) = change else {
         return Ok(
             match crate::oncall::ops::escalate_alert_now(state, alert, &by).await? {
-                0 => Answer::Say(
-                    "Nothing to escalate: nobody is being paged for this alert now.".into(),
-                ),
-                _ => Answer::Say("Escalated: the next step of its policy pages now.".into()),
+                0 => say("chat-answer-nothing-to-escalate"),
+                _ => say("chat-answer-escalated"),
             },
         );
     };
@@ -214,11 +238,11 @@ async fn act(
             tracing::info!(alert = %alert, by = %by, change = change.as_str(), "alert changed from chat");
             Ok(Answer::Done)
         }
-        Ok(None) => Ok(Answer::Say(format!(
-            "Nothing changed: the alert cannot be {} in its state now.",
-            change.as_str()
-        ))),
-        Err(StoreError::NotFound) => Ok(Answer::Say("That alert no longer exists.".into())),
+        Ok(None) => Ok(say(match change {
+            AlertChange::Resolved => "chat-answer-alert-unchanged-resolve",
+            _ => "chat-answer-alert-unchanged-acknowledge",
+        })),
+        Err(StoreError::NotFound) => Ok(say("chat-answer-alert-gone")),
         Err(error) => Err(error.into()),
     }
 }
@@ -229,41 +253,35 @@ async fn act_on_escalation(
     action: &str,
     escalation: &str,
     by: &str,
+    locale: Locale,
 ) -> Result<Answer, ApiError> {
-    let done =
-        match action {
-            "ack" => crate::oncall::ops::acknowledge(state, escalation, by).await,
-            "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
-            "escalate" => {
-                return Ok(match crate::oncall::ops::escalate_now(state, escalation, by).await {
-                Ok(Some(_)) => {
-                    Answer::Say("Escalated: the next step of its policy pages now.".into())
-                }
-                Ok(None) => Answer::Say(
-                    "Nothing to escalate: the page was acknowledged, resolved, or has paged \
-                     everyone its policy names."
-                        .into(),
-                ),
-                Err(StoreError::NotFound) => Answer::Say("That page no longer exists.".into()),
-                Err(error) => return Err(error.into()),
-            });
-            }
-            other => {
-                return Ok(Answer::Say(format!(
-                    "Firewatch has no button \"{other}\" for a page."
-                )));
-            }
-        };
+    let say = |key: &str| Answer::Say(locale.text(key));
+    let done = match action {
+        "ack" => crate::oncall::ops::acknowledge(state, escalation, by).await,
+        "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
+        "escalate" => {
+            return Ok(
+                match crate::oncall::ops::escalate_now(state, escalation, by).await {
+                    Ok(Some(_)) => say("chat-answer-escalated"),
+                    Ok(None) => say("chat-answer-page-nothing-to-escalate"),
+                    Err(StoreError::NotFound) => say("chat-answer-page-gone"),
+                    Err(error) => return Err(error.into()),
+                },
+            );
+        }
+        other => {
+            return Ok(Answer::Say(locale.text_with(
+                "chat-answer-no-page-button",
+                &[("button", other.into())],
+            )));
+        }
+    };
     // A page's message is not updated in place (each step posts its own), so say what happened.
     match done {
-        Ok(Some(_)) if action == "ack" => Ok(Answer::Say(
-            "Acknowledged: the escalation stops, and nobody more is paged.".into(),
-        )),
-        Ok(Some(_)) => Ok(Answer::Say("Resolved: its alerts are resolved.".into())),
-        Ok(None) => Ok(Answer::Say(
-            "Nothing changed: the page was already acknowledged or resolved.".into(),
-        )),
-        Err(StoreError::NotFound) => Ok(Answer::Say("That page no longer exists.".into())),
+        Ok(Some(_)) if action == "ack" => Ok(say("chat-answer-page-acknowledged")),
+        Ok(Some(_)) => Ok(say("chat-answer-page-resolved")),
+        Ok(None) => Ok(say("chat-answer-page-unchanged")),
+        Err(StoreError::NotFound) => Ok(say("chat-answer-page-gone")),
         Err(error) => Err(error.into()),
     }
 }
@@ -274,6 +292,7 @@ async fn act_on_incident(
     action: &str,
     incident: &str,
     by: &str,
+    locale: Locale,
 ) -> Result<Answer, ApiError> {
     match action {
         "ack" | "resolve" => Ok(match incident_action(state, action, incident, by).await? {
@@ -285,16 +304,26 @@ async fn act_on_incident(
                 update_form(&found),
                 format!("incident:{}", found.id),
             )),
-            Ok(found) => Ok(Answer::Say(format!(
-                "Incident #{} is {}; an update would change nothing.",
-                found.number,
-                found.state.as_str()
-            ))),
-            Err(StoreError::NotFound) => Ok(Answer::Say("That incident no longer exists.".into())),
+            Ok(found) => Ok(Answer::Say(
+                locale.text_with(
+                    "chat-answer-incident-closed",
+                    &[
+                        ("number", found.number.into()),
+                        (
+                            "state",
+                            locale
+                                .text(&format!("state-{}", found.state.as_str()))
+                                .into(),
+                        ),
+                    ],
+                ),
+            )),
+            Err(StoreError::NotFound) => Ok(Answer::Say(locale.text("chat-answer-incident-gone"))),
             Err(error) => Err(error.into()),
         },
-        other => Ok(Answer::Say(format!(
-            "Firewatch has no button \"{other}\" for an incident."
+        other => Ok(Answer::Say(locale.text_with(
+            "chat-answer-no-incident-button",
+            &[("button", other.into())],
         ))),
     }
 }
@@ -392,7 +421,8 @@ async fn post_update(
     values: &std::collections::BTreeMap<String, String>,
 ) -> Result<Result<(), (&'static str, String)>, ApiError> {
     use crate::incidents::ops::IncidentError;
-    let by = match linked_user(state, config, app, chat_user, Role::Responder).await? {
+    let locale = answer_locale(config, app, chat_user, None);
+    let by = match linked_user(state, config, app, chat_user, Role::Responder, locale).await? {
         Ok(linked) => linked.by(),
         Err(why) => return Ok(Err(("message", why))),
     };
@@ -427,19 +457,21 @@ async fn decide_change(
     chat_user: &str,
     action: &str,
     change: &str,
+    locale: Locale,
 ) -> Result<Option<String>, ApiError> {
     use crate::changes::ops::{ChangeError, Decision, Identity};
     let decision = match action {
         "approve" => Decision::Approve,
         "reject" => Decision::Reject { reason: None },
         other => {
-            return Ok(Some(format!(
-                "Firewatch has no button \"{other}\" for a change."
+            return Ok(Some(locale.text_with(
+                "chat-answer-no-change-button",
+                &[("button", other.into())],
             )));
         }
     };
     // The role is the two-person rule's to check, with its own sentence.
-    let linked = match linked_user(state, config, app, chat_user, Role::Viewer).await? {
+    let linked = match linked_user(state, config, app, chat_user, Role::Viewer, locale).await? {
         Ok(linked) => linked,
         Err(why) => return Ok(Some(why)),
     };
@@ -451,10 +483,15 @@ async fn decide_change(
     };
     match crate::changes::ops::decide_change(state, change, decision, &who).await {
         Ok(_) => Ok(None),
-        Err(ChangeError::Refused(why)) => Ok(Some(format!("Nothing changed: {why}."))),
-        Err(ChangeError::Invalid(why)) => Ok(Some(format!("Nothing changed: {why}."))),
+        Err(ChangeError::Refused(why)) => Ok(Some(locale.text_with(
+            "chat-answer-unchanged-why",
+            &[("why", why.to_string().into())],
+        ))),
+        Err(ChangeError::Invalid(why)) => Ok(Some(
+            locale.text_with("chat-answer-unchanged-why", &[("why", why.into())]),
+        )),
         Err(ChangeError::Store(StoreError::NotFound)) => {
-            Ok(Some("That change no longer exists.".into()))
+            Ok(Some(locale.text("chat-answer-change-gone")))
         }
         Err(ChangeError::Store(error)) => Err(error.into()),
     }
@@ -468,6 +505,7 @@ async fn linked_user(
     app: &str,
     chat_user: &str,
     needed: Role,
+    locale: Locale,
 ) -> Result<Result<Linked, String>, ApiError> {
     let person = match config.person_for_chat(app, chat_user) {
         Some(person) => Some(person),
@@ -477,18 +515,16 @@ async fn linked_user(
         },
     };
     let Some(person) = person else {
-        let link = crate::accounts::chat_link::url(config, app, chat_user, state.clock.now())
-            .map(|url| {
-                format!(
-                    " To link this account to yourself, sign in to Firewatch here (the link works \
-                     for a day): {url}\nOr ask an admin to add"
-                )
-            })
-            .unwrap_or_else(|| " Ask an admin to add".to_owned());
-        return Ok(Err(format!(
-            "Firewatch does not know who you are here, so it did nothing.{link} \
-             `chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]` to your [[people]] entry."
-        )));
+        let entry = format!("`chat = [ {{ app = \"{app}\", user = \"{chat_user}\" }} ]`");
+        return Ok(Err(
+            match crate::accounts::chat_link::url(config, app, chat_user, state.clock.now()) {
+                Some(url) => locale.text_with(
+                    "chat-answer-unknown-link",
+                    &[("url", url.into()), ("entry", entry.into())],
+                ),
+                None => locale.text_with("chat-answer-unknown", &[("entry", entry.into())]),
+            },
+        ));
     };
     let Some(user_name) = person.user.as_deref() else {
         return Ok(Err(format!(
@@ -508,10 +544,18 @@ async fn linked_user(
     };
     let role = user.role.parse::<Role>().unwrap_or(Role::Viewer);
     if !role.allows(needed) {
-        return Ok(Err(format!(
-            "That needs the {} role; yours is {}.",
-            needed.as_str(),
-            role.as_str()
+        return Ok(Err(locale.text_with(
+            "chat-answer-role",
+            &[
+                (
+                    "needed",
+                    locale.text(&format!("role-{}", needed.as_str())).into(),
+                ),
+                (
+                    "role",
+                    locale.text(&format!("role-{}", role.as_str())).into(),
+                ),
+            ],
         )));
     }
     Ok(Ok(Linked {
@@ -913,7 +957,8 @@ async fn command(
             )));
         }
     };
-    let by = match linked_user(state, config, app, typed.user, needed).await? {
+    let locale = answer_locale(config, app, typed.user, None);
+    let by = match linked_user(state, config, app, typed.user, needed, locale).await? {
         Ok(linked) => linked.by(),
         Err(why) => return Ok(Said::to_them(why)),
     };
@@ -1242,7 +1287,7 @@ pub async fn mattermost_actions(
         action_id: context.action.clone(),
         value: Some(context.value.clone()),
     };
-    let said = match act(&state, &config, &app_name, &click.user_id, &action).await? {
+    let said = match act(&state, &config, &app_name, &click.user_id, &action, None).await? {
         Answer::Done => None,
         Answer::Say(said) => Some(said),
         Answer::Form(form, subject) => {
@@ -1428,10 +1473,13 @@ pub async fn kakaowork_actions(
         action_id: click.action_name.clone(),
         value: Some(subject.to_owned()),
     };
-    let said = match act(&state, &config, &name, &user, &action).await? {
+    let locale = destination.locale;
+    let said = match act(&state, &config, &name, &user, &action, locale).await? {
         Answer::Done => None,
         Answer::Say(said) => Some(said),
-        Answer::Form(..) => Some("Post the update on the incident's page in Firewatch.".into()),
+        Answer::Form(..) => {
+            Some(answer_locale(&config, &name, &user, locale).text("chat-answer-use-page"))
+        }
     };
     let conversation = click.message["conversation_id"].clone();
     if let (Some(said), false) = (said, conversation.is_null()) {

@@ -1455,3 +1455,30 @@ oncall-bar-overrides = Overrides
 oncall-bar-for = {" "}for { $name }
 oncall-bar-beside = {" "}beside whoever is on call
 overview-everyone = Everyone
+
+## Answers to a click or a command in chat
+
+chat-answer-no-button = Firewatch has no button "{ $button }".
+chat-answer-no-alert = That button names no alert.
+chat-answer-nothing-to-escalate = Nothing to escalate: nobody is being paged for this alert now.
+chat-answer-escalated = Escalated: the next step of its policy pages now.
+chat-answer-alert-unchanged-acknowledge = Nothing changed: the alert cannot be acknowledged in its state now.
+chat-answer-alert-unchanged-resolve = Nothing changed: the alert cannot be resolved in its state now.
+chat-answer-alert-gone = That alert no longer exists.
+chat-answer-page-nothing-to-escalate = Nothing to escalate: the page was acknowledged, resolved, or has paged everyone its policy names.
+chat-answer-page-gone = That page no longer exists.
+chat-answer-no-page-button = Firewatch has no button "{ $button }" for a page.
+chat-answer-page-acknowledged = Acknowledged: the escalation stops, and nobody more is paged.
+chat-answer-page-resolved = Resolved: its alerts are resolved.
+chat-answer-page-unchanged = Nothing changed: the page was already acknowledged or resolved.
+chat-answer-incident-closed = Incident #{ $number } is { $state }; an update would change nothing.
+chat-answer-incident-gone = That incident no longer exists.
+chat-answer-no-incident-button = Firewatch has no button "{ $button }" for an incident.
+chat-answer-no-change-button = Firewatch has no button "{ $button }" for a change.
+chat-answer-unchanged-why = Nothing changed: { $why }.
+chat-answer-change-gone = That change no longer exists.
+chat-answer-unknown-link = Firewatch does not know who you are here, so it did nothing. To link this account to yourself, sign in to Firewatch here (the link works for a day): { $url }
+    Or ask an admin to add { $entry } to your [[people]] entry.
+chat-answer-unknown = Firewatch does not know who you are here, so it did nothing. Ask an admin to add { $entry } to your [[people]] entry.
+chat-answer-role = That needs the { $needed } role; yours is { $role }.
+chat-answer-use-page = Post the update on the incident's page in Firewatch.

@@ -1369,3 +1369,30 @@ oncall-bar-overrides = 당직 교체
 oncall-bar-for = {" "}({ $name } 대신)
 oncall-bar-beside = {" "}(당직자와 함께)
 overview-everyone = 모두
+
+## 채팅에서 누른 버튼과 명령에 대한 답
+
+chat-answer-no-button = Firewatch에는 "{ $button }" 버튼이 없습니다.
+chat-answer-no-alert = 이 버튼은 알림을 가리키지 않습니다.
+chat-answer-nothing-to-escalate = 에스컬레이션할 것이 없습니다. 지금 이 알림으로 호출되는 사람이 없습니다.
+chat-answer-escalated = 에스컬레이션했습니다. 정책의 다음 단계가 지금 호출합니다.
+chat-answer-alert-unchanged-acknowledge = 바뀐 것이 없습니다. 지금 상태에서는 이 알림을 확인할 수 없습니다.
+chat-answer-alert-unchanged-resolve = 바뀐 것이 없습니다. 지금 상태에서는 이 알림을 해결할 수 없습니다.
+chat-answer-alert-gone = 그 알림은 더 이상 없습니다.
+chat-answer-page-nothing-to-escalate = 에스컬레이션할 것이 없습니다. 호출이 확인되었거나 해결되었거나, 정책의 모든 사람을 이미 호출했습니다.
+chat-answer-page-gone = 그 호출은 더 이상 없습니다.
+chat-answer-no-page-button = Firewatch에는 호출용 "{ $button }" 버튼이 없습니다.
+chat-answer-page-acknowledged = 확인했습니다. 에스컬레이션이 멈추고 더 이상 다른 사람을 호출하지 않습니다.
+chat-answer-page-resolved = 해결했습니다. 관련 알림이 해결되었습니다.
+chat-answer-page-unchanged = 바뀐 것이 없습니다. 호출이 이미 확인되었거나 해결되었습니다.
+chat-answer-incident-closed = 장애 #{ $number }는 { $state } 상태라서 업데이트해도 바뀌는 것이 없습니다.
+chat-answer-incident-gone = 그 장애는 더 이상 없습니다.
+chat-answer-no-incident-button = Firewatch에는 장애용 "{ $button }" 버튼이 없습니다.
+chat-answer-no-change-button = Firewatch에는 변경용 "{ $button }" 버튼이 없습니다.
+chat-answer-unchanged-why = 바뀐 것이 없습니다: { $why }.
+chat-answer-change-gone = 그 변경은 더 이상 없습니다.
+chat-answer-unknown-link = Firewatch가 여기서 누구신지 몰라 아무것도 하지 않았습니다. 이 계정을 본인에게 연결하려면 여기서 Firewatch에 로그인하세요(링크는 하루 동안 유효): { $url }
+    또는 관리자에게 [[people]] 항목에 { $entry }를 추가해 달라고 하세요.
+chat-answer-unknown = Firewatch가 여기서 누구신지 몰라 아무것도 하지 않았습니다. 관리자에게 [[people]] 항목에 { $entry }를 추가해 달라고 하세요.
+chat-answer-role = { $needed } 역할이 필요합니다. 지금 역할은 { $role }입니다.
+chat-answer-use-page = Firewatch의 장애 페이지에서 업데이트를 게시하세요.

@@ -364,6 +364,7 @@ kind = "kakaowork"
 token = "{KAKAOWORK_KEY}"
 api_url = "{api}"
 conversation_id = {KAKAOWORK_CONVERSATION}
+locale = "ko"
 
 [changes]
 channels = ["kw"]
@@ -416,6 +417,7 @@ chat = [ {{ app = "kw", user = "2600456" }} ]
             .expect("buttons")["elements"][0]
             .clone();
         assert_eq!(approve["action_name"], "approve");
+        assert_eq!(approve["text"], "승인", "the conversation speaks Korean");
         let value = approve["value"].as_str().unwrap().to_owned();
         let click = |user: i64, at: &str| {
             let body = serde_json::json!({
@@ -434,7 +436,8 @@ chat = [ {{ app = "kw", user = "2600456" }} ]
                     .status()
             }
         };
-        // Minji announced it: her Approve is refused, and the conversation is told why.
+        // Minji announced it: her Approve is refused, and the conversation is told why, in its
+        // language.
         assert_eq!(click(2_600_123, "2026-11-02T01:00:01Z").await, 200);
         let shown = app.get(&format!("/api/v1/changes/{id}")).await;
         assert_eq!(shown["state"], "pending_approval", "{shown}");
@@ -456,7 +459,7 @@ chat = [ {{ app = "kw", user = "2600456" }} ]
             told["text"]
                 .as_str()
                 .unwrap()
-                .starts_with("Nothing changed:"),
+                .starts_with("바뀐 것이 없습니다:"),
             "{told}"
         );
         // Joon's Approve decides it.
