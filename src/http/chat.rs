@@ -301,7 +301,7 @@ async fn act_on_incident(
         }),
         "update" => match state.store.get_incident(incident).await {
             Ok(found) if found.state.is_open() => Ok(Answer::Form(
-                update_form(&found),
+                update_form(&found, locale),
                 format!("incident:{}", found.id),
             )),
             Ok(found) => Ok(Answer::Say(
@@ -361,7 +361,7 @@ async fn incident_action(
 
 /// The status update form: the public vocabulary's status (the one the incident's state
 /// implies at first), the message, and whether the status page shows it.
-fn update_form(incident: &crate::store::incidents::Incident) -> Form {
+fn update_form(incident: &crate::store::incidents::Incident, locale: Locale) -> Form {
     use crate::core::incident::{State as IncidentState, UpdateStatus};
     let statuses = [
         UpdateStatus::Investigating,
@@ -376,18 +376,19 @@ fn update_form(incident: &crate::store::incidents::Incident) -> Form {
     };
     Form {
         callback: UPDATE_FORM,
-        title: "Post an update",
-        submit: "Post",
+        title: locale.text("chat-form-title"),
+        submit: locale.text("chat-form-submit"),
+        cancel: locale.text("action-cancel"),
         fields: vec![
             Field::Choice {
                 name: "status",
-                label: "Status",
+                label: locale.text("chat-form-status"),
                 options: statuses
                     .iter()
                     .map(|status| {
                         (
                             status.as_str().to_owned(),
-                            crate::integrations::outbound::message::capitalize(status.as_str()),
+                            locale.text(&format!("incident-status-{}", status.as_str())),
                         )
                     })
                     .collect(),
@@ -395,13 +396,13 @@ fn update_form(incident: &crate::store::incidents::Incident) -> Form {
             },
             Field::Text {
                 name: "message",
-                label: "What is happening",
+                label: locale.text("chat-form-message"),
                 max: UPDATE_LENGTH,
             },
             Field::Check {
                 name: "public",
-                label: "Status page",
-                text: "Also show it on the public status page",
+                label: locale.text("nav-status-components"),
+                text: locale.text("chat-form-public"),
             },
         ],
     }

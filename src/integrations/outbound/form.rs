@@ -6,9 +6,11 @@
 #[derive(Debug, Clone)]
 pub struct Form {
     pub callback: &'static str,
-    /// Slack cuts a modal's title at 24 characters.
-    pub title: &'static str,
-    pub submit: &'static str,
+    /// Slack cuts a modal's title at 24 characters. The words are in the asker's language.
+    pub title: String,
+    pub submit: String,
+    /// Slack's close button.
+    pub cancel: String,
     pub fields: Vec<Field>,
 }
 
@@ -17,20 +19,20 @@ pub enum Field {
     /// One of `options` (`(value, label)`), `initial` chosen at first.
     Choice {
         name: &'static str,
-        label: &'static str,
+        label: String,
         options: Vec<(String, String)>,
         initial: Option<String>,
     },
     /// Free text, several lines, at most `max` characters.
     Text {
         name: &'static str,
-        label: &'static str,
+        label: String,
         max: usize,
     },
     /// A yes/no box, unticked at first; its value is `"true"` when ticked.
     Check {
         name: &'static str,
-        label: &'static str,
-        text: &'static str,
+        label: String,
+        text: String,
     },
 }

@@ -3,13 +3,14 @@
 //! bot's app key as `Authorization: Bearer`, `text` for notifications and Block Kit `blocks`
 //! (<https://docs.kakaoi.ai/kakao_work/blockkit/>): a header colored by the outcome, the title
 //! as a bold link, one text block per line, the context as a description. `messages.send_by_email`
-//! reaches one member in a 1:1 chat: a person's `kakaowork` contact. KakaoWork publishes its
-//! limits per block loosely, so Firewatch keeps to its own: at most 50 blocks, 500 characters a
-//! text block, 20 lines (then "…and N more").
+//! reaches one member in a 1:1 chat: a person's `kakaowork` contact. KakaoWork publishes a
+//! button's limit (20 characters, <https://docs.kakaoi.ai/kakao_work/blockkit/buttonblock/>)
+//! but the others loosely, so Firewatch keeps to its own there: at most 50 blocks, 500
+//! characters a text block, 20 lines (then "…and N more").
 
 use serde_json::{Value, json};
 
-use super::message::{Line, Message, Span};
+use super::message::{Line, Message, Span, clip};
 use crate::core::forge::Outcome;
 use crate::integrations::outbound::config::KakaoworkDestination;
 
@@ -18,15 +19,8 @@ pub const MAX_TEXT: usize = 500;
 pub const MAX_LINES: usize = 20;
 /// A header shows one short line.
 pub const MAX_HEADER: usize = 20;
-
-fn clip(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut clipped: String = text.chars().take(max.saturating_sub(1)).collect();
-    clipped.push('…');
-    clipped
-}
+/// A button's words, as KakaoWork's Button Block says.
+pub const MAX_BUTTON: usize = 20;
 
 /// A line as a text block: its plain text, and inlines for its bold spans and links.
 fn text_block(spans: &Line) -> Value {
@@ -124,7 +118,7 @@ pub fn buttons(
         .map(|button| {
             json!({
                 "type": "button",
-                "text": button.label,
+                "text": clip(&button.label, MAX_BUTTON),
                 "style": if button.primary { "primary" } else { "default" },
                 "action_type": "submit_action",
                 "action_name": button.action,

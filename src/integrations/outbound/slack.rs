@@ -247,8 +247,8 @@ pub fn modal(form: &Form, metadata: &str) -> Value {
         "callback_id": form.callback,
         "private_metadata": metadata,
         "title": plain(&form.title.chars().take(24).collect::<String>()),
-        "submit": plain(form.submit),
-        "close": plain("Cancel"),
+        "submit": plain(&form.submit),
+        "close": plain(&form.cancel),
         "blocks": blocks,
     })
 }

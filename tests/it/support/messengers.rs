@@ -255,7 +255,10 @@ fn check_blocks(blocks: &Value) -> Result<(), &'static str> {
     }
     let button = |button: &Value| {
         button["type"] == "button"
-            && button["text"].as_str().is_some_and(|t| !t.is_empty())
+            // A button's words: at most 20 characters (Button Block).
+            && button["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty() && t.chars().count() <= 20)
             && matches!(
                 button["style"].as_str(),
                 Some("default" | "primary" | "danger")
