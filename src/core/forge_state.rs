@@ -75,6 +75,8 @@ pub struct DeploymentState {
     pub url: Option<String>,
     pub started_at: Option<Timestamp>,
     pub finished_at: Timestamp,
+    /// Who deployed, as the sender named them.
+    pub actor: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,6 +155,7 @@ pub fn updates(id: &str, source: &str, event: &ForgeEvent, at: Timestamp) -> Vec
             url: event.url.clone(),
             started_at: deployment.started_at,
             finished_at: deployment.finished_at.unwrap_or(at),
+            actor: event.actor.clone(),
         }));
     }
     if let (Some(change), Some(number)) = (&event.change, event.number) {

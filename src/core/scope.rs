@@ -18,11 +18,12 @@ pub enum Scope {
     ChangesWrite,
     DeploymentsWrite,
     MetricsRead,
+    DeliveryRead,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 14] = [
+    pub const ALL: [Scope; 15] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
@@ -36,6 +37,7 @@ impl Scope {
         Scope::ChangesWrite,
         Scope::DeploymentsWrite,
         Scope::MetricsRead,
+        Scope::DeliveryRead,
         Scope::Admin,
     ];
 
@@ -49,7 +51,8 @@ impl Scope {
             | Scope::AlertsRead
             | Scope::OncallRead
             | Scope::IncidentsRead
-            | Scope::MetricsRead => Role::Viewer,
+            | Scope::MetricsRead
+            | Scope::DeliveryRead => Role::Viewer,
             Scope::EventsWrite
             | Scope::NotificationsWrite
             | Scope::AlertsWrite
@@ -76,6 +79,7 @@ impl Scope {
             Scope::ChangesWrite => "changes:write",
             Scope::DeploymentsWrite => "deployments:write",
             Scope::MetricsRead => "metrics:read",
+            Scope::DeliveryRead => "delivery:read",
             Scope::Admin => "admin",
         }
     }
@@ -89,7 +93,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, deployments:write, metrics:read, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, deployments:write, metrics:read, delivery:read, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -263,6 +263,17 @@ pub async fn list(
     Ok(Json(json!({"items": items, "next_cursor": cursor})))
 }
 
+/// `GET /api/v1/environments`: what is deployed where, and what waits to ship.
+pub async fn environments(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::DeliveryRead).await?;
+    let config = state.config.current();
+    let services = crate::metrics::environments::environments(&state.store, &config).await?;
+    Ok(Json(json!({ "services": services })))
+}
+
 /// `GET /api/v1/deployments/{id}`: the deployment and the changes it shipped.
 pub async fn get(
     State(state): State<AppState>,

@@ -314,6 +314,7 @@ route_table! {
     get "/api/v1/deployments" => metrics::list,
     post "/api/v1/deployments" => metrics::record,
     get "/api/v1/deployments/{id}" => metrics::get,
+    get "/api/v1/environments" => metrics::environments,
     get "/api/v1/metrics/dora" => metrics::dora,
     get "/api/v1/metrics/ops" => metrics::ops,
 }

@@ -1487,3 +1487,20 @@ chat-form-submit = Post
 chat-form-status = Status
 chat-form-message = What is happening
 chat-form-public = Also show it on the public status page
+
+## What is deployed where
+
+nav-environments = Environments
+overview-environments-link = What is deployed where →
+environments-production = production
+environments-deployed = deployed { $ago }
+environments-by = by { $name }
+environments-link = link
+environments-none = No successful deployment yet.
+environments-waiting = { $count ->
+    [0] Waiting to ship
+   *[other] Waiting to ship ({ $count })
+}
+environments-nothing-waiting = Nothing merged is waiting: production has everything.
+environments-merged = merged { $ago }
+environments-empty = No services or deployments yet. Name your services in <code>{ $config }</code> with their <code>repos</code>, and send deployments from CI to <code>POST /api/v1/deployments</code>.

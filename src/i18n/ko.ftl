@@ -1401,3 +1401,20 @@ chat-form-submit = 게시
 chat-form-status = 상태
 chat-form-message = 지금 무슨 일이 있나요
 chat-form-public = 공개 상태 페이지에도 보이기
+
+## 무엇이 어디에 배포되었나
+
+nav-environments = 환경
+overview-environments-link = 무엇이 어디에 배포되었나 →
+environments-production = 운영
+environments-deployed = { $ago } 배포
+environments-by = { $name } 님
+environments-link = 링크
+environments-none = 아직 성공한 배포가 없습니다.
+environments-waiting = { $count ->
+    [0] 배포 대기
+   *[other] 배포 대기 ({ $count })
+}
+environments-nothing-waiting = 병합되고 기다리는 변경이 없습니다. 운영에 모두 나갔습니다.
+environments-merged = { $ago } 병합
+environments-empty = 아직 서비스나 배포가 없습니다. <code>{ $config }</code>에 서비스와 <code>repos</code>를 적고, CI에서 <code>POST /api/v1/deployments</code>로 배포를 보내세요.

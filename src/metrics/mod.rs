@@ -3,6 +3,7 @@
 //! changes it shipped, and DORA's five keys are computed over them (`core::dora`).
 
 pub mod dora;
+pub mod environments;
 pub mod operations;
 pub mod scrape;
 pub mod weekly;

@@ -25,6 +25,22 @@ pub struct Deployment {
     /// the stored pushes), `known`, or `none` for a failed deployment.
     pub changes: String,
     pub change_count: i64,
+    /// Who deployed, as the sender named them.
+    pub actor: Option<String>,
+}
+
+/// A pull or merge request merged but not yet shipped to production.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waiting {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    /// The commit the merge made on the base branch (or its squash commit).
+    pub commit: String,
+    pub merged_at: Timestamp,
 }
 
 /// A change a deployment shipped.
@@ -81,6 +97,20 @@ pub trait MetricsStore {
         from: Timestamp,
         to: Timestamp,
     ) -> crate::store::Result<crate::store::metrics::DoraFacts>;
+
+    /// The latest successful deployment of each service and environment.
+    async fn deployed_now(&self) -> crate::store::Result<Vec<crate::store::metrics::Deployment>>;
+
+    /// Pull requests merged into `repositories` since `service` first reached one of
+    /// `environments` whose merge commit no successful deployment of it to them has shipped,
+    /// oldest first; none while it has never been there.
+    async fn waiting_to_ship(
+        &self,
+        service: &str,
+        repositories: &[String],
+        environments: &[String],
+        limit: i64,
+    ) -> crate::store::Result<Vec<crate::store::metrics::Waiting>>;
 
     /// The incidents of the services (all when `None`) that started in `[from, to)`, except
     /// those declined or merged, with their post-mortems' states; and the action items of

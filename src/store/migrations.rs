@@ -118,6 +118,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0028_incident_chat_channels.sql",
         "the chat channels an incident was given"
     ),
+    migration!(29, "0029_deployment_actor.sql", "who deployed"),
 ];
 
 #[cfg(test)]

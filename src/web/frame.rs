@@ -66,6 +66,13 @@ const NAV: &[(&str, &str, &str, Role, &str)] = &[
         "nav-menu-operate",
     ),
     (
+        "environments",
+        "/environments",
+        "nav-environments",
+        Role::Viewer,
+        "nav-menu-operate",
+    ),
+    (
         "status_components",
         "/status-components",
         "nav-status-components",

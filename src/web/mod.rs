@@ -16,6 +16,7 @@ mod changes;
 mod chat_link;
 mod checks;
 mod deliveries;
+mod environments;
 mod events;
 mod frame;
 mod incidents;
@@ -127,6 +128,7 @@ pub fn routes() -> Router<AppState> {
         .route("/noise", get(noise::page))
         .route("/noise.csv", get(noise::csv))
         .route("/checks", get(checks::page))
+        .route("/environments", get(environments::page))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

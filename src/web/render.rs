@@ -59,6 +59,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "change.html",
     "status_components.html",
     "services.html",
+    "environments.html",
     "chat_link.html",
 ];
 

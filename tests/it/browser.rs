@@ -1612,6 +1612,11 @@ async fn every_page_on_the_demo_data() {
                 "/services".to_owned(),
                 "[data-testid=services] .service",
             ),
+            (
+                "environments",
+                "/environments".to_owned(),
+                "[data-testid=environments] [data-testid=deployed] li",
+            ),
             ("oncall", "/oncall".to_owned(), "main table, main li"),
             ("silences", "/silences".to_owned(), "main form"),
             (
@@ -1737,6 +1742,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
             "/alerts?state=all",
             "/oncall",
             "/services",
+            "/environments",
             "/changes",
             "/postmortems",
             "/action_items?state=all",

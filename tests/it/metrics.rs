@@ -1326,3 +1326,139 @@ async fn a_rollback_ships_no_changes_and_each_change_counts_once() {
         assert_eq!(dora["lead_time"]["unknown"], 0, "{dora}");
     }
 }
+
+/// What is deployed where: each service's latest successful deployment per environment (who,
+/// what, when), and the pull requests merged since it first reached production that
+/// production has not shipped, until a deployment ships them.
+#[tokio::test]
+async fn environments_show_what_is_deployed_where_and_what_waits_to_ship() {
+    use firewatch::core::scope::Scope;
+    for backend in backends() {
+        let app = TestApp::spawn_at(backend, CONFIG, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        let pipeline = app
+            .token(&[Scope::DeploymentsWrite, Scope::MetricsRead])
+            .await;
+        let reader = app.token(&[Scope::DeliveryRead]).await;
+        let environments = || async {
+            let (status, body) = app
+                .api(Method::GET, "/api/v1/environments", Some(&reader))
+                .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            body["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["service"] == "api")
+                .cloned()
+                .unwrap()
+        };
+        // Needs delivery:read.
+        let (status, _) = app
+            .api(Method::GET, "/api/v1/environments", Some(&pipeline))
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+
+        // Production holds v1.4.1 (the seed); staging a later build.
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "production", "version": "v1.4.1",
+                   "commit": BEFORE, "status": "success", "finished_at": "2026-11-21T12:00:00Z"}),
+        )
+        .await;
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "staging", "version": "v1.4.2",
+                   "commit": BEFORE, "status": "success", "finished_at": "2026-11-21T13:00:00Z"}),
+        )
+        .await;
+        wait_for_deployments(&app, &pipeline, 2).await;
+        let api = environments().await;
+        assert_eq!(api["environments"][0]["environment"], "production", "{api}");
+        assert_eq!(api["environments"][0]["production"], true);
+        assert_eq!(api["environments"][0]["version"], "v1.4.1");
+        assert_eq!(api["environments"][0]["commit"], BEFORE);
+        assert_eq!(api["environments"][1]["environment"], "staging");
+        assert_eq!(api["waiting"], json!([]));
+
+        // Pull request #42 is squash-merged onto main: it waits to ship.
+        let branch = push(
+            "refs/heads/fix/token-refresh",
+            "0000000000000000000000000000000000000000",
+            true,
+            vec![
+                commit(FIRST, "Cap the pool", "2026-11-21T20:00:00Z"),
+                commit(HEAD, "Test the cap", "2026-11-21T22:00:00+00:00"),
+            ],
+        );
+        assert_eq!(
+            deliver(&app, "push", &branch, "e-1", SECRET).await.0,
+            StatusCode::ACCEPTED
+        );
+        let (status, _) = deliver(
+            &app,
+            "pull_request",
+            &fixture("pull_request.closed.merged"),
+            "e-2",
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let main = push(
+            "refs/heads/main",
+            BEFORE,
+            false,
+            vec![commit(
+                SQUASH,
+                "Cap the pool (#42)",
+                "2026-11-22T10:00:00+09:00",
+            )],
+        );
+        assert_eq!(
+            deliver(&app, "push", &main, "e-3", SECRET).await.0,
+            StatusCode::ACCEPTED
+        );
+        app.idle().await;
+        let mut waiting = json!([]);
+        for _ in 0..100 {
+            waiting = environments().await["waiting"].clone();
+            if waiting.as_array().is_some_and(|w| !w.is_empty()) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(waiting[0]["commit"], SQUASH, "{waiting}");
+        assert_eq!(waiting[0]["number"], 42);
+        assert_eq!(waiting[0]["repository"], "acme/api");
+        assert_eq!(
+            waiting[0]["pull_request"],
+            "https://github.com/acme/api/pull/42"
+        );
+        // The page says the same to a viewer.
+        let mut viewer =
+            crate::web::signed_in(&app, "mina", firewatch::core::role::Role::Viewer).await;
+        let page = viewer.get("/environments").await;
+        assert_eq!(page.status, StatusCode::OK);
+        let body = crate::web::unescape(&page.body);
+        assert!(body.contains("acme/api#42"), "{body}");
+        assert!(body.contains("v1.4.1"), "{body}");
+
+        // GitHub reports the squash commit deployed to production by andrew: it has shipped.
+        let (status, _) = deliver(
+            &app,
+            "deployment_status",
+            &fixture("deployment_status.success"),
+            "e-4",
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        wait_for_deployments(&app, &pipeline, 3).await;
+        let api = environments().await;
+        assert_eq!(api["environments"][0]["commit"], SQUASH, "{api}");
+        assert_eq!(api["environments"][0]["by"], "andrew");
+        assert_eq!(api["waiting"], json!([]), "{api}");
+        app.stop().await;
+    }
+}

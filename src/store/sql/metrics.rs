@@ -12,9 +12,9 @@ use crate::core::dora::{self, Changes, DeployKind};
 use crate::core::forge::Outcome;
 use crate::core::forge_state::{CommitState, DeploymentState};
 use crate::store::StoreError;
-use crate::store::metrics::{Deployment, DeploymentFilter, DoraFacts, ShippedChange};
+use crate::store::metrics::{Deployment, DeploymentFilter, DoraFacts, ShippedChange, Waiting};
 
-const COLUMNS: &str = "seq, id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, change_count";
+const COLUMNS: &str = "seq, id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, change_count, actor";
 
 /// Commits followed back from a deployment at most: a longer gap is cut there.
 const MOST_COMMITS: i64 = 1000;
@@ -39,6 +39,7 @@ fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<(i64, Deplo
             finished_at: from_millis(row.try_get("finished_at")?),
             changes: row.try_get("changes")?,
             change_count: row.try_get("change_count")?,
+            actor: row.try_get("actor")?,
         },
     ))
 }
@@ -375,8 +376,8 @@ impl SqlStore {
             Some(Changes::Known(times)) => ("known", times.len()),
         };
         sqlx::query(
-            "INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, record, change_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            "INSERT INTO deployments (id, source, repository, service, environment, version, sha, status, kind, url, started_at, finished_at, changes, record, change_count, actor) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(&deployment.id)
         .bind(&deployment.source)
@@ -393,6 +394,7 @@ impl SqlStore {
         .bind(label)
         .bind(record(deployment, label, changes.as_ref()))
         .bind(i64::try_from(count).unwrap_or(i64::MAX))
+        .bind(&deployment.actor)
         .execute(&mut *connection)
         .await?;
         for chunk in shas.chunks(500) {
@@ -559,6 +561,84 @@ impl crate::store::metrics::MetricsStore for SqlStore {
             .push_bind(filter.limit.max(1));
         let rows = builder.build().fetch_all(self.reader()).await?;
         rows.iter().map(row_to).collect()
+    }
+
+    async fn deployed_now(&self) -> crate::store::Result<Vec<Deployment>> {
+        // The newest successful row of each service and environment, through its index.
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM deployments d WHERE d.status = 'success' AND d.seq = \
+             (SELECT MAX(n.seq) FROM deployments n WHERE n.service = d.service \
+              AND n.environment = d.environment AND n.status = 'success') \
+             ORDER BY d.service, d.environment"
+        ))
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| row_to(row).map(|(_, deployment)| deployment))
+            .collect()
+    }
+
+    async fn waiting_to_ship(
+        &self,
+        service: &str,
+        repositories: &[String],
+        environments: &[String],
+        limit: i64,
+    ) -> crate::store::Result<Vec<Waiting>> {
+        if repositories.is_empty() || environments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let production = |builder: &mut sqlx::QueryBuilder<'_, Db>| {
+            builder
+                .push("d.service = ")
+                .push_bind(service.to_owned())
+                .push(" AND d.status = 'success' AND d.environment IN (");
+            let mut separated = builder.separated(", ");
+            for environment in environments {
+                separated.push_bind(environment.clone());
+            }
+            builder.push(")");
+        };
+        let mut builder = sqlx::QueryBuilder::<Db>::new(
+            "SELECT c.source, c.repository, c.number, c.title, c.url, c.author, \
+             c.merge_commit_sha, c.updated_at FROM changes c \
+             WHERE c.state = 'merged' AND c.merge_commit_sha IS NOT NULL AND c.repository IN (",
+        );
+        let mut separated = builder.separated(", ");
+        for repository in repositories {
+            separated.push_bind(repository.clone());
+        }
+        // Since the service first reached production: what merged before that was never
+        // tracked as shipped.
+        builder.push(") AND c.updated_at > (SELECT MIN(d.finished_at) FROM deployments d WHERE ");
+        production(&mut builder);
+        builder.push(
+            ") AND NOT EXISTS (SELECT 1 FROM deployment_changes s \
+             JOIN deployments d ON d.id = s.deployment_id WHERE s.sha = c.merge_commit_sha AND ",
+        );
+        production(&mut builder);
+        builder.push(
+            ") AND NOT EXISTS (SELECT 1 FROM deployments d WHERE d.sha = c.merge_commit_sha AND ",
+        );
+        production(&mut builder);
+        builder
+            .push(") ORDER BY c.updated_at, c.repository, c.number LIMIT ")
+            .push_bind(limit.max(1));
+        let rows = builder.build().fetch_all(self.reader()).await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Waiting {
+                    source: row.try_get("source")?,
+                    repository: row.try_get("repository")?,
+                    number: row.try_get("number")?,
+                    title: row.try_get("title")?,
+                    url: row.try_get("url")?,
+                    author: row.try_get("author")?,
+                    commit: row.try_get("merge_commit_sha")?,
+                    merged_at: from_millis(row.try_get("updated_at")?),
+                })
+            })
+            .collect()
     }
 
     async fn get_deployment(
