@@ -18,6 +18,21 @@ use crate::web::{INCIDENTS_CONFIG, PASSWORD, add_user, chat_config, merge_pull_r
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
+/// The demo's organisation with 90 days of history up to `now`, and the receiver its
+/// destinations post to (kept alive by the caller).
+async fn demo_app(
+    backend: Backend,
+    now: jiff::Timestamp,
+) -> (TestApp, firewatch::demo::Sink, firewatch::demo::Made) {
+    let sink = firewatch::demo::Sink::start().await.unwrap();
+    let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
+    let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
+    let made = firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
+        .await
+        .unwrap();
+    (app, sink, made)
+}
+
 /// Chromium is heavy on two cores: one browser at a time keeps the tests steady.
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
@@ -1526,12 +1541,7 @@ async fn every_page_on_the_demo_data() {
     let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
     let mut made_on = Vec::new();
     for backend in backends() {
-        let sink = firewatch::demo::Sink::start().await.unwrap();
-        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
-        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
-        let made = firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
-            .await
-            .unwrap();
+        let (app, _sink, made) = demo_app(backend, now).await;
         app.idle().await;
         assert!(
             made.pull_requests > 100
@@ -1689,12 +1699,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
     .collect();
     assert!(ids.len() > 500, "{} ids", ids.len());
     for backend in backends() {
-        let sink = firewatch::demo::Sink::start().await.unwrap();
-        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
-        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
-        firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
-            .await
-            .unwrap();
+        let (app, _sink, _) = demo_app(backend, now).await;
         app.idle().await;
         let browser = Browser::start_in(&app, backend, "Asia/Seoul", "ko-KR,ko").await;
         browser.open("/login").await;
@@ -1783,12 +1788,7 @@ async fn the_live_demo_is_answered_from_a_phone_and_the_console_reads_at_a_glanc
     let _turn = ONE_AT_A_TIME.lock().await;
     let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse().unwrap();
     for backend in backends() {
-        let sink = firewatch::demo::Sink::start().await.unwrap();
-        let config = firewatch::demo::config_text(&sink.url, "http://firewatch.example");
-        let app = TestApp::spawn_at(backend, &config, firewatch::demo::start_of(now)).await;
-        firewatch::demo::write_history(&app.store, &app.clock, &app.url, now)
-            .await
-            .unwrap();
+        let (app, sink, _) = demo_app(backend, now).await;
         // The history's last reports may still be applying on a busy machine.
         app.idle().await;
         let get = |path: &'static str| {

@@ -84,6 +84,43 @@ pub async fn wait_for_deployments(app: &TestApp, token: &str, count: usize) -> V
     panic!("{count} deployments were never projected");
 }
 
+/// Pull request #42: its branch pushed with two commits (the first at 20:00 the day before),
+/// squash-merged, and main pushed with the squash commit; deliveries `PREFIX-1` to `-3`.
+async fn merge_pull_request_42(app: &TestApp, prefix: &str) {
+    let branch = push(
+        "refs/heads/fix/token-refresh",
+        "0000000000000000000000000000000000000000",
+        true,
+        vec![
+            commit(FIRST, "Cap the pool", "2026-11-21T20:00:00Z"),
+            commit(HEAD, "Test the cap", "2026-11-21T22:00:00+00:00"),
+        ],
+    );
+    let merged = fixture("pull_request.closed.merged");
+    let main = push(
+        "refs/heads/main",
+        BEFORE,
+        false,
+        vec![commit(
+            SQUASH,
+            "Cap the pool (#42)",
+            "2026-11-22T10:00:00+09:00",
+        )],
+    );
+    for (n, (event, body)) in [
+        ("push", &branch),
+        ("pull_request", &merged),
+        ("push", &main),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let delivery = format!("{prefix}-{}", n + 1);
+        let (status, answer) = deliver(app, event, body, &delivery, SECRET).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{event}: {answer}");
+    }
+}
+
 pub async fn record(app: &TestApp, token: &str, body: Value) -> Value {
     let (status, answer) = app
         .api_json(Method::POST, "/api/v1/deployments", token, &body)
@@ -135,42 +172,9 @@ async fn dora_counts_a_squash_merge_from_its_first_commit_and_a_rollback_as_a_fa
         );
         let seed_id = said.split_whitespace().next().unwrap().to_owned();
 
-        // The pull request's branch: two commits, the first five hours before the deployment.
-        let branch = push(
-            "refs/heads/fix/token-refresh",
-            "0000000000000000000000000000000000000000",
-            true,
-            vec![
-                commit(FIRST, "Cap the pool", "2026-11-21T20:00:00Z"),
-                commit(HEAD, "Test the cap", "2026-11-21T22:00:00+00:00"),
-            ],
-        );
-        let (status, answer) = deliver(&app, "push", &branch, "d-1", SECRET).await;
-        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
-        // Squash-merged: main gets one new commit, made at merge time.
-        let (status, _) = deliver(
-            &app,
-            "pull_request",
-            &fixture("pull_request.closed.merged"),
-            "d-2",
-            SECRET,
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED);
-        let main = push(
-            "refs/heads/main",
-            BEFORE,
-            false,
-            vec![commit(
-                SQUASH,
-                "Cap the pool (#42)",
-                "2026-11-22T10:00:00+09:00",
-            )],
-        );
-        assert_eq!(
-            deliver(&app, "push", &main, "d-3", SECRET).await.0,
-            StatusCode::ACCEPTED
-        );
+        // The pull request's branch: two commits, the first five hours before the deployment;
+        // squash-merged, main gets one new commit, made at merge time.
+        merge_pull_request_42(&app, "d").await;
         // GitHub reports the deployment of the squash commit to production at 01:05.
         let (status, _) = deliver(
             &app,
@@ -1383,42 +1387,7 @@ async fn environments_show_what_is_deployed_where_and_what_waits_to_ship() {
         assert_eq!(api["waiting"], json!([]));
 
         // Pull request #42 is squash-merged onto main: it waits to ship.
-        let branch = push(
-            "refs/heads/fix/token-refresh",
-            "0000000000000000000000000000000000000000",
-            true,
-            vec![
-                commit(FIRST, "Cap the pool", "2026-11-21T20:00:00Z"),
-                commit(HEAD, "Test the cap", "2026-11-21T22:00:00+00:00"),
-            ],
-        );
-        assert_eq!(
-            deliver(&app, "push", &branch, "e-1", SECRET).await.0,
-            StatusCode::ACCEPTED
-        );
-        let (status, _) = deliver(
-            &app,
-            "pull_request",
-            &fixture("pull_request.closed.merged"),
-            "e-2",
-            SECRET,
-        )
-        .await;
-        assert_eq!(status, StatusCode::ACCEPTED);
-        let main = push(
-            "refs/heads/main",
-            BEFORE,
-            false,
-            vec![commit(
-                SQUASH,
-                "Cap the pool (#42)",
-                "2026-11-22T10:00:00+09:00",
-            )],
-        );
-        assert_eq!(
-            deliver(&app, "push", &main, "e-3", SECRET).await.0,
-            StatusCode::ACCEPTED
-        );
+        merge_pull_request_42(&app, "e").await;
         app.idle().await;
         let mut waiting = json!([]);
         for _ in 0..100 {
