@@ -564,12 +564,13 @@ impl crate::store::metrics::MetricsStore for SqlStore {
     }
 
     async fn deployed_now(&self) -> crate::store::Result<Vec<Deployment>> {
-        // The newest successful row of each service and environment, through its index.
+        // The newest successful row of each service and environment: one pass to find them,
+        // then each by its key.
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM deployments d WHERE d.status = 'success' AND d.seq = \
-             (SELECT MAX(n.seq) FROM deployments n WHERE n.service = d.service \
-              AND n.environment = d.environment AND n.status = 'success') \
-             ORDER BY d.service, d.environment"
+            "SELECT {COLUMNS} FROM deployments WHERE seq IN \
+             (SELECT MAX(seq) FROM deployments WHERE status = 'success' \
+              GROUP BY service, environment) \
+             ORDER BY service, environment"
         ))
         .fetch_all(self.reader())
         .await?;
