@@ -63,7 +63,11 @@ id = "minji"
 name = "Minji Park"
 email = "minji@acme.example"
 locale = "{locale}"
-contacts = [ {{ name = "jandi", kind = "jandi", destination = "jandi" }} ]
+contacts = [
+  {{ name = "jandi", kind = "jandi", destination = "jandi" }},
+  {{ name = "dooray", kind = "chat", destination = "dooray" }},
+  {{ name = "kakao", kind = "kakaowork", destination = "kw" }},
+]
 
 [[escalation_policies]]
 id = "platform"
@@ -92,7 +96,7 @@ const DELIVERIES: &[(&str, &str)] = &[
 async fn events_alerts_pages_and_incident_updates_reach_jandi_dooray_and_kakaowork_in_each_language()
  {
     let link = regex::Regex::new(r"/a/[A-Za-z0-9_-]+").unwrap();
-    let signed = regex::Regex::new(r#""value": "([a-z]+:[^ "]+) \d+ [0-9a-f]+""#).unwrap();
+    let signed = regex::Regex::new(r#""value": "([a-z]+):[^ "]+ \d+ [0-9a-f]+""#).unwrap();
     for backend in backends() {
         for locale in ["en", "ko"] {
             let jandi = Messenger::jandi().await;
@@ -108,8 +112,8 @@ async fn events_alerts_pages_and_incident_updates_reach_jandi_dooray_and_kakaowo
                 dooray.wait_for(n + 1).await;
                 app.idle().await;
             }
-            // A critical alert: its notice to all three, and Minji's page through the team
-            // webhook.
+            // A critical alert: its notice to all three, and Minji's page through each (JANDI's
+            // team webhook and KakaoWork's 1:1 chat by her email, Dooray!'s room).
             post(&app, &group(&[("f-a", "api-1", "firing")])).await;
             app.idle().await;
             let (status, _) = app
@@ -179,19 +183,30 @@ async fn events_alerts_pages_and_incident_updates_reach_jandi_dooray_and_kakaowo
                 .to_owned();
             let alerts = app.get("/api/v1/alerts").await;
             let alert = alerts["items"][0]["id"].as_str().unwrap().to_owned();
+            // Each body with this run's address, ids, links and signatures named; the page
+            // (the one body with a link) last, as it races the alert's notice.
             let snapshot = |bodies: Vec<serde_json::Value>| {
-                let text = bodies
+                let named: Vec<String> = bodies
                     .iter()
-                    .map(|body| serde_json::to_string_pretty(body).unwrap())
+                    .map(|body| {
+                        let text = serde_json::to_string_pretty(body)
+                            .unwrap()
+                            .replace(&app.url, "http://firewatch.example.com")
+                            .replace(&incident, "INCIDENT")
+                            .replace(&alert, "ALERT");
+                        let text = link.replace_all(&text, "/a/TOKEN");
+                        signed
+                            .replace_all(&text, r#""value": "$1:ID EXPIRES SIGNATURE""#)
+                            .into_owned()
+                    })
+                    .collect();
+                let (pages, rest): (Vec<String>, Vec<String>) = named
+                    .into_iter()
+                    .partition(|text| text.contains("/a/TOKEN"));
+                rest.into_iter()
+                    .chain(pages)
                     .collect::<Vec<_>>()
                     .join("\n---\n")
-                    .replace(&app.url, "http://firewatch.example.com")
-                    .replace(&incident, "INCIDENT")
-                    .replace(&alert, "ALERT");
-                let text = link.replace_all(&text, "/a/TOKEN");
-                signed
-                    .replace_all(&text, r#""value": "$1 EXPIRES SIGNATURE""#)
-                    .into_owned()
             };
             let bodies = |messenger: &Messenger| {
                 messenger
