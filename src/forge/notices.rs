@@ -161,18 +161,14 @@ fn forge_message(forge: &ForgeEvent, source: &str, locale: Locale) -> Message {
             } else {
                 "forge-pushed"
             };
-            let args = |with_repo: bool| {
-                let mut args: Vec<(&str, crate::i18n::Arg)> = vec![
+            let title = locale.text_with(
+                key,
+                &[
                     ("actor", actor.as_str().into()),
                     ("count", count.into()),
                     ("branch", branch.as_str().into()),
-                ];
-                if with_repo {
-                    args.push(("repo", repo.as_str().into()));
-                }
-                args
-            };
-            let title = locale.text_with(key, &args(false));
+                ],
+            );
             (
                 title.clone(),
                 locale.text_with(

@@ -146,6 +146,16 @@ impl Locale {
         BUNDLES.0[self.index()].has_message(key)
     }
 
+    /// The message `key` when there is one, else `fallback`: a value shown through its
+    /// message when Firewatch knows it (`state-active`), as it is otherwise.
+    pub fn text_or(self, key: &str, fallback: &str) -> String {
+        if self.has(key) {
+            self.text(key)
+        } else {
+            fallback.to_owned()
+        }
+    }
+
     /// The message `key`, without values.
     pub fn text(self, key: &str) -> String {
         self.text_with(key, &[])

@@ -337,23 +337,16 @@ pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
 }
 
 /// An incident's state (`active`) in the message's language.
-fn state_word(state: &str, locale: Locale) -> String {
-    match state {
-        "triage" | "active" | "mitigated" | "resolved" | "learning" | "closed" | "declined" => {
-            locale.text(&format!("state-{state}"))
-        }
-        other => other.to_owned(),
-    }
+pub fn state_word(state: &str, locale: Locale) -> String {
+    locale.text_or(&format!("state-{state}"), state)
 }
 
 /// A status update's status, capitalized as it leads the line: `Investigating`, `조사 중`.
 fn status_word(status: &str, locale: Locale) -> String {
-    match status {
-        "investigating" | "identified" | "monitoring" | "resolved" => {
-            locale.text(&format!("incident-status-{status}"))
-        }
-        other => crate::integrations::outbound::message::capitalize(other),
-    }
+    locale.text_or(
+        &format!("incident-status-{status}"),
+        &crate::integrations::outbound::message::capitalize(status),
+    )
 }
 
 #[cfg(test)]

@@ -383,24 +383,18 @@ pub fn report_message(report: &WeeklyReport, locale: Locale) -> Message {
         Locale::En => "%b %-d",
         _ => "%-m월 %-d일",
     };
-    let days = [
+    let mut args: Vec<(&str, crate::i18n::Arg)> = vec![
         ("from", in_zone(report.from, zone, day_format).into()),
         ("to", in_zone(report.to, zone, day_format).into()),
     ];
-    let title = format!(
-        "📊 {}",
-        match &report.team {
-            Some(team) => locale.text_with(
-                "weekly-title-team",
-                &[
-                    ("team", team.as_str().into()),
-                    ("from", in_zone(report.from, zone, day_format).into()),
-                    ("to", in_zone(report.to, zone, day_format).into()),
-                ],
-            ),
-            None => locale.text_with("weekly-title", &days),
+    let key = match &report.team {
+        Some(team) => {
+            args.push(("team", team.as_str().into()));
+            "weekly-title-team"
         }
-    );
+        None => "weekly-title",
+    };
+    let title = format!("📊 {}", locale.text_with(key, &args));
     let mut lines: Vec<Line> = Vec::new();
 
     lines.push(vec![bold(locale.text("weekly-delivery"))]);
@@ -484,7 +478,10 @@ pub fn report_message(report: &WeeklyReport, locale: Locale) -> Message {
                 ),
                 Some(&incident.url),
             ),
-            text(format!(" · {}", weekly_state(&incident.state, locale))),
+            text(format!(
+                " · {}",
+                crate::incidents::notices::state_word(&incident.state, locale)
+            )),
         ]);
     }
 
@@ -568,16 +565,6 @@ fn weekly_time(at: jiff::Timestamp, zone: &str, locale: Locale) -> String {
     match (locale, at.in_tz(zone)) {
         (Locale::Ko, Ok(zoned)) => locale.date_time(&zoned),
         _ => in_zone(at, zone, "%a %Y-%m-%d %H:%M"),
-    }
-}
-
-/// An incident's state in the report's language.
-fn weekly_state(state: &str, locale: Locale) -> String {
-    match state {
-        "triage" | "active" | "mitigated" | "resolved" | "learning" | "closed" | "declined" => {
-            locale.text(&format!("state-{state}"))
-        }
-        other => other.to_owned(),
     }
 }
 

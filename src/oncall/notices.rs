@@ -115,12 +115,7 @@ pub fn message(event: &EventMessage, locale: Locale) -> Option<Message> {
         return None;
     }
     let notice: PageNotice = serde_json::from_value(event.payload.clone()).ok()?;
-    let severity = match notice.severity.as_str() {
-        known @ ("critical" | "error" | "warning" | "info") => {
-            locale.text(&format!("severity-{known}"))
-        }
-        other => other.to_owned(),
-    };
+    let severity = locale.text_or(&format!("severity-{}", notice.severity), &notice.severity);
     let mut about = vec![bold(severity)];
     if let Some(service) = &notice.service {
         about.push(text(locale.text_with(

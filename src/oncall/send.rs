@@ -262,12 +262,7 @@ pub fn chat_message(page: &PageMessage, mention: Span) -> Message {
         }),
     ]];
     if !page.is_test() {
-        let severity = match page.severity.as_str() {
-            known @ ("critical" | "error" | "warning" | "info") => {
-                locale.text(&format!("severity-{known}"))
-            }
-            other => other.to_owned(),
-        };
+        let severity = locale.text_or(&format!("severity-{}", page.severity), &page.severity);
         let mut line = vec![bold(severity)];
         if let Some(service) = &page.service {
             line.push(text(locale.text_with(

@@ -469,7 +469,7 @@ pub fn email_message(
                 ..
             } = notice.as_ref();
             let url = format!("{}/incidents/{incident}", links.page);
-            let status = status_words(status, locale);
+            let status = locale.text_or(&format!("incident-status-{status}"), &title_case(status));
             let title = format!("{name}: {status}");
             let affected: Vec<&str> = components.iter().map(|(_, name)| name.as_str()).collect();
             Message {
@@ -505,16 +505,6 @@ pub fn email_message(
                 locale,
             }
         }
-    }
-}
-
-/// An update's status as it leads a line: `Investigating`, `조사 중`.
-fn status_words(status: &str, locale: crate::i18n::Locale) -> String {
-    match status {
-        "investigating" | "identified" | "monitoring" | "resolved" => {
-            locale.text(&format!("incident-status-{status}"))
-        }
-        other => title_case(other),
     }
 }
 

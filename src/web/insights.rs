@@ -84,8 +84,8 @@ struct Tick {
 /// linking to what it was counted from, and the table's bounds within the scale.
 #[derive(Debug, Serialize, PartialEq)]
 struct Chart {
+    /// Its title is the message `insights-chart-ID`.
     id: &'static str,
-    title: &'static str,
     segments: Vec<String>,
     dots: Vec<Dot>,
     bounds: Vec<Bound>,
@@ -116,7 +116,6 @@ fn round(value: f64) -> f64 {
 
 fn line_chart(
     id: &'static str,
-    title: &'static str,
     points: &[Point],
     markers: &[(String, f64)],
     format: fn(f64) -> String,
@@ -210,7 +209,6 @@ fn line_chart(
     ticks.dedup();
     Chart {
         id,
-        title,
         segments,
         dots,
         bounds,
@@ -423,7 +421,6 @@ fn trends(
     vec![
         line_chart(
             "trend-frequency",
-            "Deployments a week",
             &points(|week| Some(week.report.deployment_frequency.per_week), None),
             markers.map_or(none, |m| &m.deployments_per_week),
             per_week,
@@ -431,7 +428,6 @@ fn trends(
         ),
         line_chart(
             "trend-lead-time",
-            "Median change lead time",
             &points(
                 |week| week.report.lead_time.median_seconds.map(|s| s as f64),
                 None,
@@ -442,7 +438,6 @@ fn trends(
         ),
         line_chart(
             "trend-failure-rate",
-            "Change failure rate",
             &points(|week| week.report.change_failure_rate.value, Some("failed")),
             markers.map_or(none, |m| &m.change_failure_rate),
             percent,
@@ -693,7 +688,6 @@ mod tests {
         ];
         let chart = line_chart(
             "t",
-            "T",
             &[
                 point(0, Some(2.0)),
                 point(7, None),
@@ -730,7 +724,6 @@ mod tests {
         ];
         let chart = line_chart(
             "t",
-            "T",
             &[point(0, Some(12.0)), point(7, Some(24.0))],
             &markers,
             |v| format!("{v:.1}"),

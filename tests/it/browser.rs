@@ -1763,6 +1763,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
             "/incidents/1/postmortem",
             "/incidents/new",
         ] {
+            browser.client().set_window_size(1400, 1000).await.unwrap();
             browser.open(path).await;
             let text = browser.text("body").await;
             let words: std::collections::HashSet<&str> = text
@@ -1774,8 +1775,17 @@ async fn the_console_and_the_status_page_read_in_korean() {
                 .collect();
             assert!(bare.is_empty(), "{path} shows message keys {bare:?}");
             assert_ne!(browser.text("h1").await, "Not found", "{path}");
+            // Named by the path, for people to look at in each language and size.
+            let name: String = path
+                .trim_start_matches('/')
+                .split(['?', '/'])
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join("-");
+            browser.screenshot(&format!("ko-{name}-1400")).await;
             let (overflow, _) = browser.fits_a_phone(path, "body").await;
             assert_eq!(overflow, 0, "{path} in Korean is wider than a 390 px phone");
+            browser.screenshot(&format!("ko-{name}-390")).await;
             browser.client().set_window_size(1280, 1000).await.unwrap();
         }
         browser.close().await;

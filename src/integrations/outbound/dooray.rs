@@ -29,14 +29,7 @@ pub fn escape(text: &str) -> String {
 }
 
 fn span(span: &Span) -> String {
-    match span {
-        Span::Text(text) => escape(text),
-        Span::Bold(text) => markdown::wrap_trimmed(text, "**", escape),
-        Span::Code(text) if text.trim().is_empty() => escape(text),
-        Span::Code(text) => format!("`{}`", text.replace('`', "'").replace('\n', " ")),
-        Span::Mention(text) => text.clone(),
-        Span::Link { text, url } => format!("[{}]({})", escape(text), markdown::link_url(url)),
-    }
+    markdown::span(span, escape)
 }
 
 pub fn line(spans: &Line) -> String {

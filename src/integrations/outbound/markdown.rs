@@ -1,6 +1,6 @@
-//! What the Markdown chat destinations (`mattermost`, `discord`, `teams`) share: backslash
-//! escaping of plain text, link targets that cannot close a `(url)` early, and cutting to a
-//! platform's limit. Cuts fall between spans or whole lines, never inside markup, and lines
+//! What the Markdown chat destinations (`mattermost`, `discord`, `dooray`, `teams`) share: their
+//! spans, backslash escaping of plain text, link targets that cannot close a `(url)` early, and
+//! cutting to a platform's limit. Cuts fall between spans or whole lines, never inside markup, and lines
 //! that do not fit are counted in a final "…and N more".
 
 use super::message::{Line, Span};
@@ -91,6 +91,20 @@ pub fn link_url(url: &str) -> String {
         }
     }
     encoded
+}
+
+/// A span in the Markdown Mattermost, Discord and Dooray! share: `**bold**`, `` `code` ``,
+/// `[text](url)`, plain text through the platform's `escape`, a mention as written. Mentions
+/// inside code do not notify, and Markdown there is literal.
+pub fn span(span: &Span, escape: impl Fn(&str) -> String + Copy) -> String {
+    match span {
+        Span::Text(text) => escape(text),
+        Span::Bold(text) => wrap_trimmed(text, "**", escape),
+        Span::Code(text) if text.trim().is_empty() => escape(text),
+        Span::Code(text) => format!("`{}`", text.replace('`', "'").replace('\n', " ")),
+        Span::Mention(text) => text.clone(),
+        Span::Link { text, url } => format!("[{}]({})", escape(text), link_url(url)),
+    }
 }
 
 /// Bold markers only work hugging text, so whitespace at either end goes outside them.

@@ -96,12 +96,12 @@ impl PageMessage {
 
 /// The page's severity as a word leading a sentence: `Critical`, `심각`.
 pub fn severity_word(page: &PageMessage) -> String {
-    match page.severity.as_str() {
-        known @ ("critical" | "error" | "warning" | "info") => {
-            super::message::capitalize(&page.locale.text(&format!("severity-{known}")))
-        }
-        other => super::message::capitalize(other),
-    }
+    let severity = page.severity.as_str();
+    super::message::capitalize(
+        &page
+            .locale
+            .text_or(&format!("severity-{severity}"), severity),
+    )
 }
 
 /// The page's Standard Webhooks envelope: `{"type": "page", "timestamp", "data"}`, where `data`
