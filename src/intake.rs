@@ -160,7 +160,7 @@ impl Committer {
         // Alert reports are routed nowhere but add an `alert` job: they wake the worker too.
         let adds_jobs = events
             .iter()
-            .any(|event| !event.destinations.is_empty() || !event.alerts.is_empty());
+            .any(|event| !event.destinations.is_empty() || !event.jobs.is_empty());
         // Durations are measured on the monotonic clock: they are metrics, not schedule.
         let started = std::time::Instant::now();
         let answers = match self.store.insert_events(&events, self.clock.now()).await {

@@ -499,7 +499,7 @@ fn notice_row(
         body: serde_json::to_vec(body).unwrap_or_default().into(),
         normalized: None,
         repository: None,
-        alerts: Vec::new(),
+        jobs: Vec::new(),
         destinations,
         expires_at: now
             .saturating_add(config.delivery.retry_window())

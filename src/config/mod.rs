@@ -12,6 +12,7 @@ use crate::core::routing::Route;
 pub mod alerts;
 pub mod changes;
 pub mod checks;
+pub mod ci;
 pub mod forge;
 pub mod incidents;
 mod load;
@@ -81,6 +82,12 @@ pub struct Config {
     pub checks: Vec<crate::config::checks::CheckConfig>,
     #[serde(default)]
     pub chat_apps: Vec<crate::integrations::outbound::config::ChatAppConfig>,
+    #[serde(default)]
+    pub forges: Vec<crate::config::ci::ForgeApiConfig>,
+    #[serde(default)]
+    pub pr_commands: Vec<crate::config::ci::PrCommandsConfig>,
+    #[serde(default)]
+    pub ci_targets: Vec<crate::config::ci::CiTargetConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,6 +297,12 @@ impl Config {
             }
         }
         crate::config::forge::validate(&self.digests, &mut problems);
+        crate::config::ci::validate(
+            &self.forges,
+            &self.pr_commands,
+            &self.ci_targets,
+            &mut problems,
+        );
         for (index, digest) in self.digests.iter().enumerate() {
             for (to_index, destination) in digest.to.iter().enumerate() {
                 if let Some(problem) =
@@ -449,6 +462,32 @@ impl Config {
     }
 
     /// The first service whose `repos` hold the repository.
+    /// The `[[pr_commands]]` entry for a repository: the first whose globs match it.
+    pub fn pr_commands_for(
+        &self,
+        repository: &str,
+    ) -> Option<&crate::config::ci::PrCommandsConfig> {
+        self.pr_commands
+            .iter()
+            .find(|entry| crate::config::ci::repo_matches(&entry.repos, repository))
+    }
+
+    /// The forge API that answers for a repository of `source` (`github`, `gitlab`).
+    pub fn forge_api(
+        &self,
+        source: &str,
+        repository: &str,
+    ) -> Option<&crate::config::ci::ForgeApiConfig> {
+        self.forges.iter().find(|forge| {
+            forge.kind.source() == source
+                && crate::config::ci::repo_matches(&forge.repos, repository)
+        })
+    }
+
+    pub fn ci_target(&self, name: &str) -> Option<&crate::config::ci::CiTargetConfig> {
+        self.ci_targets.iter().find(|target| target.name == name)
+    }
+
     pub fn repository_service(&self, repository: &str) -> Option<&ServiceConfig> {
         self.services
             .iter()

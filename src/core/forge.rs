@@ -192,6 +192,17 @@ pub struct Comment {
     pub association: Option<String>,
     /// True when the comment is on a pull/merge request rather than an issue.
     pub on_change: bool,
+    /// The forge's id of the comment (GitHub's comment id, GitLab's note id): a command is
+    /// acted on once per comment, however often it is delivered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// The commenter's numeric id (GitLab: its members API is asked about it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author_id: Option<u64>,
+    /// The request's head commit and branch when the payload says (GitLab's note on a merge
+    /// request does; GitHub's `issue_comment` does not, so its pull request is asked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_sha: Option<String>,
 }
 
 /// The first line of a commit message or title, trimmed.

@@ -142,7 +142,7 @@ pub async fn run(
             body: body.unwrap_or_default().into(),
             normalized: None,
             repository: None,
-            alerts: Vec::new(),
+            jobs: Vec::new(),
             destinations: digest
                 .to
                 .iter()

@@ -250,6 +250,26 @@ fn event_for(
         )
     };
     let window = config.delivery.retry_window();
+    let mut jobs = parsed
+        .alerts
+        .map(|mut signals| {
+            for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+                let labels =
+                    matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
+                signal.service = config.alert_service(None, &labels, name);
+            }
+            crate::store::alert_jobs(&signals)
+        })
+        .unwrap_or_default();
+    if parsed.ignored.is_none() {
+        if let Some(job) = parsed
+            .forge
+            .as_ref()
+            .and_then(|forge| pr_command_job(config, source, forge))
+        {
+            jobs.push(job);
+        }
+    }
     Ok(NewEvent {
         id: crate::store::new_id(now),
         integration: name.to_owned(),
@@ -266,17 +286,7 @@ fn event_for(
             .as_ref()
             .and_then(|forge| serde_json::to_string(forge).ok()),
         repository: parsed.forge.as_ref().map(|forge| forge.repository.clone()),
-        alerts: parsed
-            .alerts
-            .map(|mut signals| {
-                for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
-                    let labels =
-                        matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
-                    signal.service = config.alert_service(None, &labels, name);
-                }
-                crate::store::alert_jobs(&signals)
-            })
-            .unwrap_or_default(),
+        jobs,
         dedup_key: parsed.dedup_key,
         received_at: now,
         headers: inbound::headers_json(headers),
@@ -284,6 +294,29 @@ fn event_for(
         body: inbound::redact_body(source, body),
         destinations,
         expires_at: now.saturating_add(window).unwrap_or(now),
+    })
+}
+
+/// A comment on a pull/merge request of a repository with `[[pr_commands]]` that carries a
+/// command is acted on after the commit, by a job stored with it (one queue per request, so
+/// two commands on one request run in order).
+fn pr_command_job(
+    config: &Config,
+    source: &str,
+    forge: &crate::core::forge::ForgeEvent,
+) -> Option<crate::store::EventJob> {
+    let comment = forge.comment.as_ref()?;
+    let number = forge.number?;
+    let wanted = forge.kind == "comment"
+        && forge.action == "created"
+        && comment.on_change
+        && matches!(source, "github" | "gitlab")
+        && config.pr_commands_for(&forge.repository).is_some()
+        && crate::core::pr_command::parse(&comment.body).is_some();
+    wanted.then(|| crate::store::EventJob {
+        kind: crate::store::JobKind::PrCommand,
+        queue: format!("pr:{source}:{}#{number}", forge.repository),
+        payload: "{}".into(),
     })
 }
 

@@ -200,7 +200,7 @@ pub async fn record(
             body: bytes,
             normalized: serde_json::to_string(&forge).ok(),
             repository: Some(repository),
-            alerts: Vec::new(),
+            jobs: Vec::new(),
             destinations,
             expires_at: now.saturating_add(window).unwrap_or(now),
         })

@@ -1504,3 +1504,14 @@ environments-waiting = { $count ->
 environments-nothing-waiting = Nothing merged is waiting: production has everything.
 environments-merged = merged { $ago }
 environments-empty = No services or deployments yet. Name your services in <code>{ $config }</code> with their <code>repos</code>, and send deployments from CI to <code>POST /api/v1/deployments</code>.
+
+## Answers on a pull request to a command in its comments (`/test`, `test this please`).
+forge-command-refused = Thanks, @{ $author }. Only members and collaborators of { $repository } can start builds from a comment, so nothing was started; a maintainer can comment `/test` for you.
+forge-command-unknown = @{ $author }, there is no CI target named { $named } here, so nothing was started. This repository's are: { $known }.
+forge-command-started = Started for @{ $author } on { $sha }:
+forge-command-target-started = **{ $target }**: queued
+forge-command-target-started-link = **{ $target }**: queued ({ $link })
+forge-command-target-failed = **{ $target }**: could not be started: { $why }
+forge-command-outcome-success = ✅ **{ $target }** ({ $build }) passed on { $sha }.
+forge-command-outcome-failure = ❌ **{ $target }** ({ $build }) failed on { $sha }.
+forge-command-outcome-cancelled = ⚪ **{ $target }** ({ $build }) was cancelled on { $sha }.

@@ -188,7 +188,7 @@ pub fn notice(
         body: serde_json::to_vec(&body).unwrap_or_default().into(),
         normalized: None,
         repository: None,
-        alerts: Vec::new(),
+        jobs: Vec::new(),
         destinations: targets
             .into_iter()
             .map(|destination| Target {

@@ -64,7 +64,7 @@ pub fn channel_notice(
         body: serde_json::to_vec(&body).unwrap_or_default().into(),
         normalized: None,
         repository: None,
-        alerts: Vec::new(),
+        jobs: Vec::new(),
         destinations: vec![Target {
             destination: channel.to_owned(),
             template: None,

@@ -359,6 +359,24 @@ impl Runner {
                 "telling status page subscribers failed",
                 crate::statuspage::subscribers::fanout(store, &config, job, now).await,
             ),
+            JobKind::PrCommand | JobKind::ForgeComment => {
+                let calls = crate::forge::commands::Calls {
+                    client: &self.client,
+                    timeout: Duration::from_secs(config.delivery.timeout_seconds),
+                    now,
+                };
+                let result = if kind == JobKind::PrCommand {
+                    crate::forge::commands::run(&calls, store, &config, job).await
+                } else {
+                    crate::forge::commands::answer(&calls, store, &config, job).await
+                };
+                self.sent(
+                    job,
+                    result,
+                    "the forge refused it",
+                    "answering the pull request failed",
+                )
+            }
             JobKind::StatusSend => {
                 let clients = crate::statuspage::subscribers::Clients {
                     public: &self.public_client,

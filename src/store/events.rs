@@ -48,19 +48,22 @@ pub struct NewEvent {
     pub normalized: Option<String>,
     /// The forge repository, for the event feed's filter.
     pub repository: Option<String>,
-    /// A monitoring tool's alert signals: one `alert` job per service applies them after the
-    /// commit (see [`alert_jobs`]). Empty for other events.
-    pub alerts: Vec<AlertJob>,
+    /// Jobs the event starts, stored with it: a monitoring tool's alert signals (one `alert`
+    /// job per service applies them after the commit, see [`alert_jobs`]) or a pull request
+    /// command (`pr_command`). Empty for most events.
+    pub jobs: Vec<EventJob>,
     pub destinations: Vec<crate::core::routing::Target>,
     /// When the delivery jobs' retry window closes.
     pub expires_at: Timestamp,
 }
 
-/// One `alert` job of an event: the signals of one service, in its own queue.
+/// A job stored with its event: an `alert` job holds the signals of one service, in its own
+/// queue; a `pr_command` job reads its event.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AlertJob {
+pub struct EventJob {
+    pub kind: crate::store::JobKind,
     pub queue: String,
-    /// The signals as JSON.
+    /// The signals as JSON, for an `alert` job.
     pub payload: String,
 }
 
@@ -75,7 +78,7 @@ pub fn alert_queue(service: Option<&str>) -> String {
 
 /// Splits an event's signals into one job per service, keeping their order within each, so
 /// one alert's reports always go through the same queue.
-pub fn alert_jobs(signals: &[crate::core::alert::AlertSignal]) -> Vec<AlertJob> {
+pub fn alert_jobs(signals: &[crate::core::alert::AlertSignal]) -> Vec<EventJob> {
     let mut services: Vec<(Option<&str>, Vec<&crate::core::alert::AlertSignal>)> = Vec::new();
     for signal in signals {
         let service = signal.service.as_deref();
@@ -86,7 +89,8 @@ pub fn alert_jobs(signals: &[crate::core::alert::AlertSignal]) -> Vec<AlertJob> 
     }
     services
         .into_iter()
-        .map(|(service, list)| AlertJob {
+        .map(|(service, list)| EventJob {
+            kind: crate::store::JobKind::Alert,
             queue: alert_queue(service),
             payload: serde_json::to_string(&list).unwrap_or_else(|_| "[]".into()),
         })

@@ -55,8 +55,91 @@ pub struct MergedChange {
     pub merged_at: Timestamp,
 }
 
+/// What a pull request command did about one CI target (or, with an empty target, that it
+/// was refused or named nothing Firewatch knows).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PrTrigger {
+    /// `{command_key}|{target}`.
+    pub id: String,
+    /// The comment it answers: `{source}:{repository}#{number}:{comment id}`.
+    pub command_key: String,
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub target: String,
+    /// Whose build results answer it (`jenkins`, `github`, `gitlab`); `None` (a webhook's):
+    /// none, its result is not followed.
+    pub expects: Option<String>,
+    pub sha: Option<String>,
+    pub branch: Option<String>,
+    pub requested_by: Option<String>,
+    pub requested_at: Timestamp,
+    pub state: TriggerState,
+    /// The queued build's link, or why it could not start.
+    pub detail: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_url: Option<String>,
+    pub build_name: Option<String>,
+    pub finished_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerState {
+    /// Being started; a crash here starts it again (at least once).
+    Starting,
+    Started,
+    /// The CI refused it (its answer is in `detail`).
+    Failed,
+    /// The commenter is not trusted.
+    Refused,
+    /// The command named targets none of which exist (`detail` lists them).
+    Unknown,
+}
+
+impl TriggerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerState::Starting => "starting",
+            TriggerState::Started => "started",
+            TriggerState::Failed => "failed",
+            TriggerState::Refused => "refused",
+            TriggerState::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> TriggerState {
+        match text {
+            "started" => TriggerState::Started,
+            "failed" => TriggerState::Failed,
+            "refused" => TriggerState::Refused,
+            "unknown" => TriggerState::Unknown,
+            _ => TriggerState::Starting,
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait ForgeStore {
+    /// What the command of `command_key` did so far, in target order.
+    async fn pr_triggers(
+        &self,
+        command_key: &str,
+    ) -> crate::store::Result<Vec<crate::store::forge::PrTrigger>>;
+
+    async fn get_pr_trigger(
+        &self,
+        id: &str,
+    ) -> crate::store::Result<crate::store::forge::PrTrigger>;
+
+    /// Stores the rows (replacing any with the same id) and sets `timers`, in one transaction.
+    async fn save_pr_triggers(
+        &self,
+        rows: &[crate::store::forge::PrTrigger],
+        timers: &[crate::store::Timer],
+        now: Timestamp,
+    ) -> crate::store::Result<()>;
+
     /// Forge events after `position` whose transactions have settled, in position order. On
     /// PostgreSQL an event stored by a transaction that an older, still running one could
     /// overtake waits for it: reading it now would move the position past what that one adds.

@@ -76,6 +76,29 @@ impl Timer {
     }
 }
 
+impl Timer {
+    /// Answers on the pull request what a command did (`forge::commands`).
+    pub fn command_answer(command_key: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::ForgeComment,
+            payload: serde_json::json!({ "command": command_key }).to_string(),
+            at: now,
+            key: format!("forge-comment:{command_key}"),
+        }
+    }
+
+    /// Tells the pull request how the build a command started ended; set by the forge
+    /// projection when the build's result arrives.
+    pub fn build_outcome_answer(trigger_id: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::ForgeComment,
+            payload: serde_json::json!({ "trigger": trigger_id }).to_string(),
+            at: now,
+            key: format!("forge-comment:outcome:{trigger_id}"),
+        }
+    }
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {
@@ -143,6 +166,10 @@ job_kinds! {
     StatusSend = "status_send",
     /// Gives a declared incident a channel of a chat app (payload `{"incident": id, "app": name}`).
     IncidentChannel = "incident_channel",
+    /// A command in a pull request's comment (its event): who may, what it starts.
+    PrCommand = "pr_command",
+    /// Firewatch's answer on a pull request (payload `{"command": key}` or `{"trigger": id}`).
+    ForgeComment = "forge_comment",
 }
 
 impl ClaimedJob {

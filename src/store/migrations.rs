@@ -119,6 +119,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "the chat channels an incident was given"
     ),
     migration!(29, "0029_deployment_actor.sql", "who deployed"),
+    migration!(30, "0030_pr_triggers.sql", "pull request commands"),
 ];
 
 #[cfg(test)]

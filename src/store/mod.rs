@@ -32,7 +32,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 
 pub use events::{
-    Accepted, AlertJob, EventCount, EventFilter, EventOrigin, EventStatus, EventStore, NewEvent,
+    Accepted, EventCount, EventFilter, EventJob, EventOrigin, EventStatus, EventStore, NewEvent,
     StoredEvent, alert_jobs, alert_queue,
 };
 pub use jobs::{

@@ -199,10 +199,10 @@ impl super::Platform for SqliteStore {
             // column4 is the event id.
             builder.push(") AS candidate WHERE EXISTS (SELECT 1 FROM events e WHERE e.id = candidate.column4); ");
         }
-        let alert_jobs: Vec<(&NewEvent, &crate::store::AlertJob)> = arrived
+        let alert_jobs: Vec<(&NewEvent, &crate::store::EventJob)> = arrived
             .iter()
             .map(|&index| &events[index])
-            .flat_map(|event| event.alerts.iter().map(move |job| (event, job)))
+            .flat_map(|event| event.jobs.iter().map(move |job| (event, job)))
             .collect();
         for chunk in alert_jobs.chunks(BATCH_CHUNK) {
             builder.push(JOB_INSERT);

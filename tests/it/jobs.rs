@@ -367,7 +367,7 @@ fn report(fingerprint: &str, status: SignalStatus, now: Timestamp) -> NewEvent {
         body: bytes::Bytes::from_static(b"{}"),
         normalized: None,
         repository: None,
-        alerts: firewatch::store::alert_jobs(&[signal]),
+        jobs: firewatch::store::alert_jobs(&[signal]),
         destinations: Vec::new(),
         expires_at: now + SignedDuration::from_hours(24),
     }

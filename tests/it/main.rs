@@ -13,6 +13,7 @@ mod chat_apps;
 mod checks;
 mod cli;
 mod delivery;
+mod delivery_loop;
 mod digest;
 mod edge;
 mod email;

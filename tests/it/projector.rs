@@ -35,7 +35,7 @@ fn event(number: i64) -> NewEvent {
         body: bytes::Bytes::from_static(b"{}"),
         normalized: Some(opened(number)),
         repository: None,
-        alerts: Vec::new(),
+        jobs: Vec::new(),
         destinations: Vec::new(),
         expires_at: now,
     }

@@ -443,6 +443,9 @@ fn comment(payload: &Value, action: &str) -> (Option<ForgeEvent>, Option<String>
         author: text(payload, "/comment/user/login"),
         association: text(payload, "/comment/author_association"),
         on_change: payload.pointer("/issue/pull_request").is_some(),
+        id: number(payload, "/comment/id"),
+        author_id: number(payload, "/comment/user/id"),
+        head_sha: None,
     });
     let ignored = (action != "created")
         .then(|| format!("issue_comment action \"{action}\" is not one Firewatch acts on"));

@@ -376,6 +376,12 @@ fn note(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         author: forge.actor.clone(),
         association: None,
         on_change: noteable == "MergeRequest",
+        id: number(payload, "/object_attributes/id"),
+        author_id: number(payload, "/object_attributes/author_id")
+            .or_else(|| number(payload, "/user/id")),
+        head_sha: (noteable == "MergeRequest")
+            .then(|| text(payload, "/merge_request/last_commit/id"))
+            .flatten(),
     });
     let ignored = (action != "create")
         .then(|| format!("note action \"{action}\" is not one Firewatch acts on"));

@@ -134,7 +134,9 @@ pub fn parse(settings: &DeployIntegration, body: &[u8]) -> Result<Parsed, Reject
             };
             forge.build = Some(Build {
                 name: job.clone(),
-                sha,
+                // A build Firewatch started for a pull request says its commit as a parameter
+                // when its job checks out no SCM of its own.
+                sha: sha.or_else(|| parameter("PR_SHA")),
                 status: Some(phase.clone()),
                 conclusion: finished.then(|| status.clone()),
                 run_number: number,

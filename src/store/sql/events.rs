@@ -179,11 +179,11 @@ impl SqlStore {
     pub(super) fn push_alert_job_row<'a>(
         mut row: sqlx::query_builder::Separated<'_, 'a, Db, &'static str>,
         event: &'a crate::store::NewEvent,
-        job: &'a crate::store::AlertJob,
+        job: &'a crate::store::EventJob,
         now: jiff::Timestamp,
     ) {
         let now_ms = now.as_millisecond();
-        row.push_bind(crate::store::JobKind::Alert.as_str())
+        row.push_bind(job.kind.as_str())
             .push_bind(job.queue.as_str())
             .push_bind(None::<String>)
             .push_bind(event.id.as_str())
@@ -249,10 +249,10 @@ impl SqlStore {
             });
             builder.build().execute(&mut **transaction).await?;
         }
-        let alert_jobs: Vec<(&crate::store::NewEvent, &crate::store::AlertJob)> = events
+        let alert_jobs: Vec<(&crate::store::NewEvent, &crate::store::EventJob)> = events
             .iter()
             .filter(|event| inserted.contains(&event.id))
-            .flat_map(|event| event.alerts.iter().map(move |job| (event, job)))
+            .flat_map(|event| event.jobs.iter().map(move |job| (event, job)))
             .collect();
         for chunk in alert_jobs.chunks(INSERT_CHUNK) {
             let mut builder = sqlx::QueryBuilder::<Db>::new(JOB_INSERT);

@@ -123,6 +123,7 @@ impl crate::store::forge::ForgeStore for SqlStore {
                     .bind(build.updated_at.as_millisecond())
                     .execute(&mut *transaction)
                     .await?;
+                    Self::answer_pr_triggers(&mut transaction, build).await?;
                 }
                 StateUpdate::Commits(commits) => {
                     Self::insert_commits(&mut transaction, commits).await?;
@@ -141,6 +142,64 @@ impl crate::store::forge::ForgeStore for SqlStore {
         .bind(position.seq)
         .execute(&mut *transaction)
         .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
+    async fn pr_triggers(
+        &self,
+        command_key: &str,
+    ) -> crate::store::Result<Vec<crate::store::forge::PrTrigger>> {
+        let rows = sqlx::query("SELECT * FROM pr_triggers WHERE command_key = $1 ORDER BY id")
+            .bind(command_key)
+            .fetch_all(self.writer())
+            .await?;
+        rows.iter().map(pr_trigger_row).collect()
+    }
+
+    async fn get_pr_trigger(
+        &self,
+        id: &str,
+    ) -> crate::store::Result<crate::store::forge::PrTrigger> {
+        let row = sqlx::query("SELECT * FROM pr_triggers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.writer())
+            .await?
+            .ok_or(crate::store::StoreError::NotFound)?;
+        pr_trigger_row(&row)
+    }
+
+    async fn save_pr_triggers(
+        &self,
+        rows: &[crate::store::forge::PrTrigger],
+        timers: &[crate::store::Timer],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
+        for row in rows {
+            sqlx::query(
+                "INSERT INTO pr_triggers (id, command_key, source, repository, number, target, expects, sha, branch, requested_by, requested_at, state, detail) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (id) DO UPDATE SET sha = excluded.sha, branch = excluded.branch, \
+                   state = excluded.state, detail = excluded.detail",
+            )
+            .bind(&row.id)
+            .bind(&row.command_key)
+            .bind(&row.source)
+            .bind(&row.repository)
+            .bind(row.number)
+            .bind(&row.target)
+            .bind(&row.expects)
+            .bind(&row.sha)
+            .bind(&row.branch)
+            .bind(&row.requested_by)
+            .bind(row.requested_at.as_millisecond())
+            .bind(row.state.as_str())
+            .bind(&row.detail)
+            .execute(&mut *transaction)
+            .await?;
+        }
+        Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
     }
@@ -229,5 +288,71 @@ impl crate::store::forge::ForgeStore for SqlStore {
             change.ci = crate::core::forge_state::ci_state(&list);
         }
         Ok(changes)
+    }
+}
+
+fn pr_trigger_row(
+    row: &<super::Db as sqlx::Database>::Row,
+) -> crate::store::Result<crate::store::forge::PrTrigger> {
+    use sqlx::Row as _;
+    Ok(crate::store::forge::PrTrigger {
+        id: row.try_get("id")?,
+        command_key: row.try_get("command_key")?,
+        source: row.try_get("source")?,
+        repository: row.try_get("repository")?,
+        number: row.try_get("number")?,
+        target: row.try_get("target")?,
+        expects: row.try_get("expects")?,
+        sha: row.try_get("sha")?,
+        branch: row.try_get("branch")?,
+        requested_by: row.try_get("requested_by")?,
+        requested_at: crate::clock::from_millis(row.try_get("requested_at")?),
+        state: crate::store::forge::TriggerState::parse(&row.try_get::<String, _>("state")?),
+        detail: row.try_get("detail")?,
+        outcome: row.try_get("outcome")?,
+        outcome_url: row.try_get("outcome_url")?,
+        build_name: row.try_get("build_name")?,
+        finished_at: row
+            .try_get::<Option<i64>, _>("finished_at")?
+            .map(crate::clock::from_millis),
+    })
+}
+
+impl SqlStore {
+    /// A finished build of a commit that a command started a build of answers that command's
+    /// waiting targets (the first finished build of the CI that runs the target, after the
+    /// request), each with one comment on the pull request. A webhook target's builds cannot
+    /// be told apart from others, so it is not followed.
+    async fn answer_pr_triggers(
+        transaction: &mut sqlx::Transaction<'_, super::Db>,
+        build: &crate::core::forge_state::BuildState,
+    ) -> crate::store::Result<()> {
+        use crate::core::forge::Outcome;
+        if !matches!(
+            build.outcome,
+            Outcome::Success | Outcome::Failure | Outcome::Cancelled
+        ) {
+            return Ok(());
+        }
+        let at = build.updated_at.as_millisecond();
+        let answered: Vec<String> = sqlx::query_scalar(
+            "UPDATE pr_triggers SET outcome = $1, outcome_url = $2, build_name = $3, finished_at = $4 \
+             WHERE sha = $5 AND outcome IS NULL AND state = 'started' AND requested_at <= $4 \
+               AND expects = $6 \
+             RETURNING id",
+        )
+        .bind(build.outcome.as_str())
+        .bind(&build.url)
+        .bind(&build.name)
+        .bind(at)
+        .bind(&build.sha)
+        .bind(&build.source)
+        .fetch_all(&mut **transaction)
+        .await?;
+        let timers: Vec<crate::store::Timer> = answered
+            .iter()
+            .map(|id| crate::store::Timer::build_outcome_answer(id, build.updated_at))
+            .collect();
+        Self::insert_timers(transaction, &timers, build.updated_at).await
     }
 }

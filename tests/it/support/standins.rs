@@ -485,3 +485,512 @@ impl Trackers {
         self.record.wait_for(count).await
     }
 }
+
+/// The delivery loop's vendor APIs on one server, each in its documented REST shape: GitHub's
+/// REST API (pull requests, issue comments, reviews, workflow dispatches), GitLab's REST API v4
+/// under `/api/v4` (project members, merge request notes, pipeline triggers) and Jenkins'
+/// remote access API (`buildWithParameters`). Credentials are checked as each vendor does.
+#[derive(Clone)]
+pub struct ForgeApis {
+    /// GitHub's `api_url`, GitLab's and Jenkins' base URL.
+    pub origin: String,
+    record: Record,
+    state: Arc<Mutex<ForgeState>>,
+}
+
+/// What `ForgeApis` answers from: the credentials it accepts and what the tests set.
+#[derive(Default)]
+struct ForgeState {
+    origin: String,
+    github_token: String,
+    gitlab_token: String,
+    jenkins_user: String,
+    jenkins_token: String,
+    /// GitHub pull request objects by `("owner/repo", number)`.
+    pulls: std::collections::HashMap<(String, u64), Value>,
+    /// GitHub reviews (a JSON array) by `("owner/repo", number)`.
+    reviews: std::collections::HashMap<(String, u64), Value>,
+    /// GitLab member objects by `(decoded project path, user id)`.
+    members: std::collections::HashMap<(String, u64), Value>,
+    /// GitLab pipeline trigger tokens by decoded project path.
+    trigger_tokens: std::collections::HashMap<String, String>,
+    /// The last id handed out (comments, notes, pipelines, queue items).
+    last_id: u64,
+}
+
+impl ForgeApis {
+    /// Starts the stand-in: GitHub wants `Authorization: Bearer|token {github_token}`, GitLab
+    /// `PRIVATE-TOKEN: {gitlab_token}` and Jenkins basic auth `{jenkins_user}:{jenkins_token}`.
+    pub async fn start(
+        github_token: &str,
+        gitlab_token: &str,
+        jenkins_user: &str,
+        jenkins_token: &str,
+    ) -> ForgeApis {
+        let record = Record::default();
+        let state = Arc::new(Mutex::new(ForgeState {
+            github_token: github_token.to_owned(),
+            gitlab_token: gitlab_token.to_owned(),
+            jenkins_user: jenkins_user.to_owned(),
+            jenkins_token: jenkins_token.to_owned(),
+            ..ForgeState::default()
+        }));
+        let handler = {
+            let record = record.clone();
+            let state = state.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = record.clone();
+                let state = state.clone();
+                async move {
+                    let request = Request {
+                        method,
+                        path: uri.to_string(),
+                        headers,
+                        body,
+                    };
+                    let scripted = record.push(request.clone());
+                    if let Some(status) = scripted.filter(|status| *status >= 300) {
+                        return json_response(status, json!({"message": "scripted failure"}));
+                    }
+                    forge_answer(&state, &request)
+                }
+            }
+        };
+        let origin = serve(axum::Router::new().fallback(handler)).await;
+        state.lock().unwrap().origin = origin.clone();
+        ForgeApis {
+            origin,
+            record,
+            state,
+        }
+    }
+
+    /// Sets GitHub's pull request object (`GET /repos/{owner}/{repo}/pulls/{number}`) for
+    /// `repo` as `owner/name`.
+    pub fn set_pull(&self, repo: &str, number: u64, head_ref: &str, head_sha: &str, author: &str) {
+        let pull = json!({
+            "id": 100_000 + number,
+            "number": number,
+            "state": "open",
+            "title": format!("Pull request #{number}: {head_ref}"),
+            "html_url": format!("https://github.com/{repo}/pull/{number}"),
+            "user": {"login": author},
+            "head": {"ref": head_ref, "sha": head_sha, "repo": {"full_name": repo}},
+            "base": {"ref": "main", "repo": {"full_name": repo}},
+            "merged": false,
+        });
+        let mut state = self.state.lock().unwrap();
+        state.pulls.insert((repo.to_owned(), number), pull);
+    }
+
+    /// Sets GitHub's list of reviews (`GET /repos/{owner}/{repo}/pulls/{number}/reviews`), a
+    /// JSON array of review objects; `[]` until set.
+    pub fn set_reviews(&self, repo: &str, number: u64, reviews: Value) {
+        let mut state = self.state.lock().unwrap();
+        state.reviews.insert((repo.to_owned(), number), reviews);
+    }
+
+    /// Makes `username` a member of GitLab `project` (a path such as `group/project`), as
+    /// `GET /api/v4/projects/{id}/members/all/{user_id}` answers.
+    pub fn set_member(&self, project: &str, user_id: u64, username: &str, access_level: u32) {
+        let member = json!({
+            "id": user_id,
+            "username": username,
+            "name": username,
+            "state": "active",
+            "access_level": access_level,
+            "web_url": format!("https://gitlab.example.com/{username}"),
+        });
+        let mut state = self.state.lock().unwrap();
+        state
+            .members
+            .insert((percent_decode(project), user_id), member);
+    }
+
+    /// Sets GitLab `project`'s pipeline trigger token, for
+    /// `POST /api/v4/projects/{id}/trigger/pipeline`.
+    pub fn set_trigger_token(&self, project: &str, token: &str) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .trigger_tokens
+            .insert(percent_decode(project), token.to_owned());
+    }
+
+    /// The next requests are answered with these statuses, in order, in the generic
+    /// `{"message": "scripted failure"}` shape (then as the vendor would again).
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.record.script.lock().unwrap().extend(statuses);
+    }
+
+    /// Every request received so far, in order.
+    pub fn received(&self) -> Vec<Request> {
+        self.record.received()
+    }
+
+    /// Waits until at least `count` requests have arrived.
+    pub async fn wait_for(&self, count: usize) -> Vec<Request> {
+        self.record.wait_for(count).await
+    }
+
+    /// The requests with this method whose path (without the query) starts with `path_prefix`.
+    pub fn calls(&self, method: &str, path_prefix: &str) -> Vec<Request> {
+        self.received()
+            .into_iter()
+            .filter(|request| {
+                let path = request.path.split('?').next().unwrap_or("");
+                request.method.as_str().eq_ignore_ascii_case(method)
+                    && path.starts_with(path_prefix)
+            })
+            .collect()
+    }
+
+    /// A Jenkins `buildWithParameters` call's parameters, as Jenkins reads them: the query
+    /// string's, then the form body's (`application/x-www-form-urlencoded`), in order.
+    pub fn jenkins_parameters(request: &Request) -> Vec<(String, String)> {
+        let query = request.path.split_once('?').map_or("", |(_, query)| query);
+        let mut parameters: Vec<(String, String)> =
+            serde_urlencoded::from_str(query).unwrap_or_default();
+        if is_form(request) {
+            parameters.extend(
+                serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body)
+                    .unwrap_or_default(),
+            );
+        }
+        parameters
+    }
+}
+
+/// Routes one request to the vendor whose path it is.
+fn forge_answer(state: &Mutex<ForgeState>, request: &Request) -> axum::response::Response {
+    let mut state = state.lock().unwrap();
+    let (path, query) = request
+        .path
+        .split_once('?')
+        .unwrap_or((request.path.as_str(), ""));
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "v4", ..] => state.gitlab(request, &segments, query),
+        ["repos", ..] => state.github(request, &segments),
+        ["job", .., "buildWithParameters"] => state.jenkins(request, &segments),
+        _ => json_response(404, json!({"message": "Not Found"})),
+    }
+}
+
+impl ForgeState {
+    fn next_id(&mut self) -> u64 {
+        self.last_id += 1;
+        self.last_id
+    }
+
+    /// GitHub's REST API: `Authorization: Bearer {token}` (or `token {token}`) on every call.
+    fn github(&mut self, request: &Request, segments: &[&str]) -> axum::response::Response {
+        let authorization = request.header("authorization");
+        let token = authorization
+            .strip_prefix("Bearer ")
+            .or_else(|| authorization.strip_prefix("token "));
+        if token != Some(self.github_token.as_str()) {
+            return json_response(
+                401,
+                json!({
+                    "message": "Bad credentials",
+                    "documentation_url": "https://docs.github.com/rest",
+                }),
+            );
+        }
+        let get = request.method == Method::GET;
+        let post = request.method == Method::POST;
+        match segments {
+            ["repos", owner, repo, "pulls", number] if get => {
+                let repo = format!("{owner}/{repo}");
+                let pull = number
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|number| self.pulls.get(&(repo, number)));
+                match pull {
+                    Some(pull) => json_response(200, pull.clone()),
+                    None => json_response(
+                        404,
+                        json!({
+                            "message": "Not Found",
+                            "documentation_url":
+                                "https://docs.github.com/rest/pulls/pulls#get-a-pull-request",
+                        }),
+                    ),
+                }
+            }
+            ["repos", owner, repo, "pulls", number, "reviews"] if get => {
+                let Ok(number) = number.parse::<u64>() else {
+                    return github_not_found();
+                };
+                let reviews = self
+                    .reviews
+                    .get(&(format!("{owner}/{repo}"), number))
+                    .cloned()
+                    .unwrap_or_else(|| json!([]));
+                json_response(200, reviews)
+            }
+            ["repos", owner, repo, "issues", number, "comments"] if post => {
+                let Ok(number) = number.parse::<u64>() else {
+                    return github_not_found();
+                };
+                let Ok(sent) = serde_json::from_slice::<Value>(&request.body) else {
+                    return github_unparsable();
+                };
+                let body = sent["body"].as_str().unwrap_or("");
+                if body.is_empty() {
+                    return json_response(
+                        422,
+                        json!({
+                            "message": "Validation Failed",
+                            "errors": [{
+                                "resource": "IssueComment",
+                                "code": "missing_field",
+                                "field": "body",
+                            }],
+                        }),
+                    );
+                }
+                let id = 1_500_000_000 + self.next_id();
+                json_response(
+                    201,
+                    json!({
+                        "id": id,
+                        "node_id": format!("IC_kwDOFW{id}"),
+                        "html_url": format!(
+                            "https://github.com/{owner}/{repo}/pull/{number}#issuecomment-{id}"
+                        ),
+                        "body": body,
+                        "user": {"login": "firewatch[bot]", "type": "Bot"},
+                        "created_at": "2026-11-02T09:00:00Z",
+                    }),
+                )
+            }
+            ["repos", _, _, "actions", "workflows", _, "dispatches"] if post => {
+                let Ok(sent) = serde_json::from_slice::<Value>(&request.body) else {
+                    return github_unparsable();
+                };
+                if !sent["ref"].is_string() {
+                    return json_response(
+                        422,
+                        json!({"message": "Invalid request.\n\n\"ref\" wasn't supplied."}),
+                    );
+                }
+                empty_response(204)
+            }
+            _ => github_not_found(),
+        }
+    }
+
+    /// GitLab's REST API v4: `PRIVATE-TOKEN` on all but the pipeline trigger, which carries
+    /// its own token; a project `{id}` is a number or a URL-encoded path.
+    fn gitlab(
+        &mut self,
+        request: &Request,
+        segments: &[&str],
+        query: &str,
+    ) -> axum::response::Response {
+        let authorized = request.header("private-token") == self.gitlab_token;
+        let get = request.method == Method::GET;
+        let post = request.method == Method::POST;
+        match segments {
+            ["api", "v4", "projects", id, "trigger", "pipeline"] if post => {
+                self.gitlab_trigger(request, &percent_decode(id), query)
+            }
+            _ if !authorized => json_response(401, json!({"message": "401 Unauthorized"})),
+            ["api", "v4", "projects", id, "members", "all", user_id] if get => {
+                let member = user_id
+                    .parse::<u64>()
+                    .ok()
+                    .and_then(|user_id| self.members.get(&(percent_decode(id), user_id)));
+                match member {
+                    Some(member) => json_response(200, member.clone()),
+                    None => json_response(404, json!({"message": "404 Not found"})),
+                }
+            }
+            ["api", "v4", "projects", _, "merge_requests", iid, "notes"] if post => {
+                let Ok(iid) = iid.parse::<u64>() else {
+                    return json_response(404, json!({"error": "404 Not Found"}));
+                };
+                let params = gitlab_params(request, query);
+                let Some(body) = params
+                    .get("body")
+                    .and_then(Value::as_str)
+                    .filter(|body| !body.is_empty())
+                else {
+                    return json_response(400, json!({"error": "body is missing"}));
+                };
+                let id = 7_000 + self.next_id();
+                json_response(
+                    201,
+                    json!({
+                        "id": id,
+                        "body": body,
+                        "author": {"id": 99, "username": "firewatch-bot"},
+                        "noteable_type": "MergeRequest",
+                        "noteable_iid": iid,
+                        "system": false,
+                        "created_at": "2026-11-02T09:00:00.000Z",
+                    }),
+                )
+            }
+            _ => json_response(404, json!({"error": "404 Not Found"})),
+        }
+    }
+
+    /// GitLab's `POST /projects/{id}/trigger/pipeline`: `token`, `ref` and `variables` from the
+    /// query, a form (`variables[KEY]=value`) or JSON.
+    fn gitlab_trigger(
+        &mut self,
+        request: &Request,
+        project: &str,
+        query: &str,
+    ) -> axum::response::Response {
+        let params = gitlab_params(request, query);
+        let token = params.get("token").and_then(Value::as_str);
+        if token.is_none() || token != self.trigger_tokens.get(project).map(String::as_str) {
+            return json_response(404, json!({"message": "404 Not Found"}));
+        }
+        let Some(git_ref) = params
+            .get("ref")
+            .and_then(Value::as_str)
+            .filter(|git_ref| !git_ref.is_empty())
+        else {
+            return json_response(400, json!({"error": "ref is missing"}));
+        };
+        let number = self.next_id();
+        json_response(
+            201,
+            json!({
+                "id": number,
+                "iid": number,
+                "project_id": 1,
+                "sha": format!("{:040x}", 0x00f1_4e00_0000_u64 + number),
+                "ref": git_ref,
+                "status": "created",
+                "source": "trigger",
+                "web_url": format!("https://gitlab.example.com/{project}/-/pipelines/{number}"),
+            }),
+        )
+    }
+
+    /// Jenkins' `POST /job/{name}(/job/{name})*/buildWithParameters`: basic auth with a user and
+    /// API token; 201 with the queue item's URL in `Location`.
+    fn jenkins(&mut self, request: &Request, segments: &[&str]) -> axum::response::Response {
+        let job = &segments[..segments.len() - 1];
+        let job_path = job.len() % 2 == 0 && job.chunks(2).all(|pair| pair[0] == "job");
+        if !job_path || request.method != Method::POST {
+            return json_response(404, json!({"message": "Not Found"}));
+        }
+        let expected = (self.jenkins_user.clone(), self.jenkins_token.clone());
+        if request.basic_auth() != Some(expected) {
+            let mut response = axum::response::Response::new(axum::body::Body::from(
+                "<html><head><title>Error 401 Unauthorized</title></head>\
+                 <body><h2>HTTP ERROR 401 Unauthorized</h2>\
+                 <p>Authentication required</p></body></html>",
+            ));
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("text/html;charset=utf-8"),
+            );
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Basic realm=\"Jenkins\""),
+            );
+            return response;
+        }
+        let item = self.next_id();
+        let mut response = empty_response(201);
+        let location = format!("{}/queue/item/{item}/", self.origin);
+        response.headers_mut().insert(
+            axum::http::header::LOCATION,
+            axum::http::HeaderValue::from_str(&location).unwrap(),
+        );
+        response
+    }
+}
+
+fn github_not_found() -> axum::response::Response {
+    json_response(
+        404,
+        json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest"}),
+    )
+}
+
+fn github_unparsable() -> axum::response::Response {
+    json_response(
+        400,
+        json!({
+            "message": "Problems parsing JSON",
+            "documentation_url": "https://docs.github.com/rest",
+        }),
+    )
+}
+
+fn empty_response(status: u16) -> axum::response::Response {
+    let mut response = axum::response::Response::new(axum::body::Body::empty());
+    *response.status_mut() = StatusCode::from_u16(status).unwrap();
+    response
+}
+
+fn is_form(request: &Request) -> bool {
+    request
+        .header("content-type")
+        .starts_with("application/x-www-form-urlencoded")
+}
+
+/// A GitLab request's parameters as one JSON object: the query string's, then the body's
+/// (a form, whose `variables[KEY]` fields make the `variables` object, or a JSON object).
+fn gitlab_params(request: &Request, query: &str) -> serde_json::Map<String, Value> {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+    if is_form(request) {
+        pairs.extend(
+            serde_urlencoded::from_bytes::<Vec<(String, String)>>(&request.body)
+                .unwrap_or_default(),
+        );
+    }
+    let mut params = serde_json::Map::new();
+    for (key, value) in pairs {
+        match key
+            .strip_prefix("variables[")
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            Some(name) => {
+                let variables = params.entry("variables").or_insert_with(|| json!({}));
+                if let Some(variables) = variables.as_object_mut() {
+                    variables.insert(name.to_owned(), Value::String(value));
+                }
+            }
+            None => {
+                params.insert(key, Value::String(value));
+            }
+        }
+    }
+    if !is_form(request) {
+        if let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(&request.body) {
+            params.extend(sent);
+        }
+    }
+    params
+}
+
+/// `text` with its `%XX` escapes undone (GitLab's `group%2Fproject`); malformed ones are kept.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        match (bytes[at], bytes.get(at + 1..at + 3)) {
+            (b'%', Some(hex)) if hex.iter().all(u8::is_ascii_hexdigit) => {
+                let hex = std::str::from_utf8(hex).unwrap();
+                decoded.push(u8::from_str_radix(hex, 16).unwrap());
+                at += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
