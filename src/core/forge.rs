@@ -182,6 +182,10 @@ pub struct Review {
     pub reviewer: Option<String>,
     pub body: Option<String>,
     pub commit_sha: Option<String>,
+    /// Whether the reviewer is the request's author, when the payload says (the no-self-merge
+    /// rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_author: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -85,6 +85,36 @@ pub enum StateUpdate {
     Build(BuildState),
     Commits(Vec<CommitState>),
     Deployment(DeploymentState),
+    Review(ReviewState),
+    /// A request merged: judged by the no-self-merge rule against its reviews so far.
+    Merge(MergeState),
+}
+
+/// A reviewer's latest standing on a request (`approved`, `changes_requested`, `dismissed`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewState {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub reviewer: String,
+    pub state: String,
+    pub commit_sha: Option<String>,
+    pub by_author: Option<bool>,
+    pub at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeState {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    /// `None` when the payload does not say (GitLab's): the stored request's author is used.
+    pub author: Option<String>,
+    pub merged_by: Option<String>,
+    pub head_sha: Option<String>,
+    pub merged_at: Timestamp,
 }
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
@@ -199,6 +229,51 @@ pub fn updates(id: &str, source: &str, event: &ForgeEvent, at: Timestamp) -> Vec
             updated_at: at,
             merge_commit_sha: change.merge_commit_sha.clone(),
         }));
+    }
+    if let (Some(review), Some(number), Some(reviewer)) = (
+        &event.review,
+        event.number,
+        event
+            .review
+            .as_ref()
+            .and_then(|review| review.reviewer.clone()),
+    ) {
+        // A comment-only review changes nobody's standing.
+        if matches!(
+            review.state.as_str(),
+            "approved" | "changes_requested" | "dismissed"
+        ) {
+            updates.push(StateUpdate::Review(ReviewState {
+                source: source.to_owned(),
+                repository: event.repository.clone(),
+                number: i64::try_from(number).unwrap_or(i64::MAX),
+                reviewer,
+                state: review.state.clone(),
+                commit_sha: review.commit_sha.clone(),
+                by_author: review.by_author,
+                at,
+            }));
+        }
+    }
+    if let (Some(change), Some(number), "pull_request", "merged" | "closed") = (
+        &event.change,
+        event.number,
+        event.kind.as_str(),
+        event.action.as_str(),
+    ) {
+        if change.merged {
+            updates.push(StateUpdate::Merge(MergeState {
+                source: source.to_owned(),
+                repository: event.repository.clone(),
+                number: i64::try_from(number).unwrap_or(i64::MAX),
+                title: event.title.clone().unwrap_or_default(),
+                url: event.url.clone(),
+                author: change.author.clone(),
+                merged_by: change.merged_by.clone().or_else(|| event.actor.clone()),
+                head_sha: change.head_sha.clone(),
+                merged_at: at,
+            }));
+        }
     }
     if let (Some(build), Some(outcome)) = (&event.build, event.outcome) {
         if let Some(sha) = &build.sha {

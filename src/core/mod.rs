@@ -17,6 +17,7 @@ pub mod operations;
 pub mod pr_command;
 pub mod problem;
 pub mod retry;
+pub mod review_rule;
 pub mod role;
 pub mod routing;
 pub mod scope;

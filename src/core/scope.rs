@@ -19,11 +19,12 @@ pub enum Scope {
     DeploymentsWrite,
     MetricsRead,
     DeliveryRead,
+    AuditRead,
     Admin,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 15] = [
+    pub const ALL: [Scope; 16] = [
         Scope::EventsRead,
         Scope::EventsWrite,
         Scope::NotificationsRead,
@@ -38,6 +39,7 @@ impl Scope {
         Scope::DeploymentsWrite,
         Scope::MetricsRead,
         Scope::DeliveryRead,
+        Scope::AuditRead,
         Scope::Admin,
     ];
 
@@ -59,7 +61,9 @@ impl Scope {
             | Scope::OncallWrite
             | Scope::IncidentsWrite
             | Scope::ChangesWrite
-            | Scope::DeploymentsWrite => Role::Responder,
+            | Scope::DeploymentsWrite
+            // Who merged what unreviewed names people: for those who act, not every viewer.
+            | Scope::AuditRead => Role::Responder,
             Scope::Admin => Role::Admin,
         }
     }
@@ -80,6 +84,7 @@ impl Scope {
             Scope::DeploymentsWrite => "deployments:write",
             Scope::MetricsRead => "metrics:read",
             Scope::DeliveryRead => "delivery:read",
+            Scope::AuditRead => "audit:read",
             Scope::Admin => "admin",
         }
     }
@@ -93,7 +98,7 @@ impl fmt::Display for Scope {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, deployments:write, metrics:read, delivery:read, admin)"
+    "unknown scope \"{0}\" (known: events:read, events:write, notifications:read, notifications:write, alerts:read, alerts:write, oncall:read, oncall:write, incidents:read, incidents:write, changes:write, deployments:write, metrics:read, delivery:read, audit:read, admin)"
 )]
 pub struct UnknownScope(pub String);
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod ci;
 pub mod commands;
+pub mod compliance;
 pub mod digest;
 pub mod notices;
 pub mod projector;

@@ -5,6 +5,7 @@ mod api;
 mod changes;
 mod chat;
 mod checks;
+mod compliance;
 mod error;
 mod hooks;
 mod incidents;
@@ -315,6 +316,7 @@ route_table! {
     post "/api/v1/deployments" => metrics::record,
     get "/api/v1/deployments/{id}" => metrics::get,
     get "/api/v1/environments" => metrics::environments,
+    get "/api/v1/compliance/reviews" => compliance::reviews,
     get "/api/v1/metrics/dora" => metrics::dora,
     get "/api/v1/metrics/ops" => metrics::ops,
 }

@@ -1515,3 +1515,39 @@ forge-command-target-failed = **{ $target }**: could not be started: { $why }
 forge-command-outcome-success = ✅ **{ $target }** ({ $build }) passed on { $sha }.
 forge-command-outcome-failure = ❌ **{ $target }** ({ $build }) failed on { $sha }.
 forge-command-outcome-cancelled = ⚪ **{ $target }** ({ $build }) was cancelled on { $sha }.
+
+## The no-self-merge rule: findings in chat, the Compliance page.
+nav-compliance = Compliance
+compliance-heading = Independent review
+compliance-rule = A merged pull or merge request needs an approval from someone other than its author, given on its final commit; commits pushed after an approval void it.
+compliance-settings = Report settings
+compliance-repository = Repository
+compliance-all-repositories = all repositories
+compliance-last-days = Last days
+compliance-show = Show
+compliance-download-csv = Download findings (CSV)
+compliance-window = Merged from { $from } to { $to }.
+compliance-summary-title = Per repository
+compliance-share-label = independently reviewed
+compliance-merges-label = merges
+compliance-findings-label = findings
+compliance-summary = { $reviewed } of { $merges } merges independently reviewed
+compliance-no-merges = Nothing was merged in this period, or no forge sends its pull requests to Firewatch yet.
+compliance-findings = { $count ->
+    [one] 1 finding
+   *[other] { $count } findings
+}
+compliance-no-findings = Every merge in this period was approved by someone other than its author on its final commit.
+compliance-who = author { $author } · merged by { $merged_by }
+compliance-merged = merged { $ago }
+compliance-code-no_approval = no approval
+compliance-code-self_approved = self-approved
+compliance-code-approval_outdated = approval outdated
+compliance-code-author_unknown = author unknown
+compliance-reason-no_approval = Merged without any approval.
+compliance-reason-self_approved = Approved only by its author.
+compliance-reason-approval_outdated = Approved on { $approved }, then commits were pushed; merged at { $merged } with no approval of that commit.
+compliance-reason-author_unknown = Approved, but Firewatch never saw who opened it, so the approval cannot be shown to be someone else's.
+compliance-chat-title = Merged without independent review: { $repository }#{ $number }
+compliance-chat-who = Author { $author }, merged by { $merged_by }.
+compliance-chat-open = Open the pull request

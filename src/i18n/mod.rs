@@ -448,6 +448,24 @@ mod tests {
                 ],
             ),
             ("change-risk-", &["low", "medium", "high"]),
+            (
+                "compliance-reason-",
+                &[
+                    "no_approval",
+                    "self_approved",
+                    "approval_outdated",
+                    "author_unknown",
+                ],
+            ),
+            (
+                "compliance-code-",
+                &[
+                    "no_approval",
+                    "self_approved",
+                    "approval_outdated",
+                    "author_unknown",
+                ],
+            ),
             ("items-tab-", &["all", "outstanding", "mine", "overdue"]),
             (
                 "insights-card-",

@@ -370,12 +370,21 @@ impl Runner {
                 } else {
                     crate::forge::commands::answer(&calls, store, &config, job).await
                 };
-                self.sent(
-                    job,
-                    result,
-                    "the forge refused it",
-                    "answering the pull request failed",
-                )
+                self.sent(job, result, "refused", "answering the pull request failed")
+            }
+            JobKind::ReviewFinding => {
+                match crate::forge::compliance::notify(store, &config, job, now).await {
+                    Ok(()) => JobOutcome::Done {
+                        status: None,
+                        chat_message: None,
+                    },
+                    Err(error) => self.retry_or_give_up(
+                        job,
+                        None,
+                        None,
+                        format!("telling of a review finding failed: {error}"),
+                    ),
+                }
             }
             JobKind::StatusSend => {
                 let clients = crate::statuspage::subscribers::Clients {

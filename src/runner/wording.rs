@@ -30,6 +30,7 @@ pub fn chat_buttons(
 pub fn default_message(event: &EventMessage, locale: Locale) -> Message {
     crate::alerts::notices::message(event, locale)
         .or_else(|| crate::forge::notices::message(event, locale))
+        .or_else(|| crate::forge::compliance::message(event, locale))
         .or_else(|| crate::oncall::notices::message(event, locale))
         .or_else(|| crate::incidents::notices::message(event, locale))
         .or_else(|| crate::postmortems::notices::message(event, locale))

@@ -119,8 +119,39 @@ impl TriggerState {
     }
 }
 
+/// A merge as the no-self-merge rule judged it when it was projected.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MergeReview {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub merged_by: Option<String>,
+    pub head_sha: Option<String>,
+    pub merged_at: Timestamp,
+    /// `None`: someone other than its author approved its final head.
+    pub finding: Option<crate::core::review_rule::Finding>,
+}
+
 #[async_trait::async_trait]
 pub trait ForgeStore {
+    /// Merges in `[from, to)`, of one repository or all, newest first.
+    async fn merge_reviews(
+        &self,
+        repository: Option<&str>,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> crate::store::Result<Vec<crate::store::forge::MergeReview>>;
+
+    async fn get_merge_review(
+        &self,
+        source: &str,
+        repository: &str,
+        number: i64,
+    ) -> crate::store::Result<crate::store::forge::MergeReview>;
+
     /// What the command of `command_key` did so far, in target order.
     async fn pr_triggers(
         &self,

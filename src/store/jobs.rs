@@ -99,6 +99,22 @@ impl Timer {
     }
 }
 
+impl Timer {
+    /// Tells the routes (kind `review_finding`) of a merge that was not independently
+    /// reviewed; set by the forge projection that judged it.
+    pub fn review_finding(source: &str, repository: &str, number: i64, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::ReviewFinding,
+            payload: serde_json::json!({
+                "source": source, "repository": repository, "number": number,
+            })
+            .to_string(),
+            at: now,
+            key: format!("review-finding:{source}:{repository}#{number}"),
+        }
+    }
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {
@@ -170,6 +186,9 @@ job_kinds! {
     PrCommand = "pr_command",
     /// Firewatch's answer on a pull request (payload `{"command": key}` or `{"trigger": id}`).
     ForgeComment = "forge_comment",
+    /// Tells the routes of a merge the no-self-merge rule found (payload `{"source",
+    /// "repository", "number"}`).
+    ReviewFinding = "review_finding",
 }
 
 impl ClaimedJob {

@@ -52,6 +52,13 @@ const NAV: &[(&str, &str, &str, Role, &str)] = &[
         "nav-menu-learn",
     ),
     (
+        "compliance",
+        "/compliance",
+        "nav-compliance",
+        Role::Responder,
+        "nav-menu-learn",
+    ),
+    (
         "silences",
         "/silences",
         "nav-silences",
@@ -164,6 +171,11 @@ struct NavMenu {
 }
 
 impl Frame<'_> {
+    /// The language this page is shown in.
+    pub fn locale(&self) -> Locale {
+        viewer_locale(self.state, self.headers, Some(&self.user.user.name))
+    }
+
     pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, PageError> {
         let zone = viewer_time_zone(self.headers);
         let locale = viewer_locale(self.state, self.headers, Some(&self.user.user.name));

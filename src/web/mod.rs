@@ -15,6 +15,7 @@ mod auth;
 mod changes;
 mod chat_link;
 mod checks;
+mod compliance;
 mod deliveries;
 mod environments;
 mod events;
@@ -129,6 +130,8 @@ pub fn routes() -> Router<AppState> {
         .route("/noise.csv", get(noise::csv))
         .route("/checks", get(checks::page))
         .route("/environments", get(environments::page))
+        .route("/compliance", get(compliance::page))
+        .route("/compliance/reviews.csv", get(compliance::csv))
         .route("/events", get(events::list))
         .route("/events/{id}", get(events::detail))
         .route("/events/{id}/raw", get(events::raw))

@@ -60,6 +60,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "status_components.html",
     "services.html",
     "environments.html",
+    "compliance.html",
     "chat_link.html",
 ];
 

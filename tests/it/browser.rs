@@ -1627,6 +1627,11 @@ async fn every_page_on_the_demo_data() {
                 "/environments".to_owned(),
                 "[data-testid=environments] [data-testid=deployed] li",
             ),
+            (
+                "compliance",
+                "/compliance?days=90".to_owned(),
+                "[data-testid=compliance-repositories] li",
+            ),
             ("oncall", "/oncall".to_owned(), "main table, main li"),
             ("silences", "/silences".to_owned(), "main form"),
             (
@@ -1748,6 +1753,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
             "/oncall",
             "/services",
             "/environments",
+            "/compliance?days=90",
             "/changes",
             "/postmortems",
             "/action_items?state=all",

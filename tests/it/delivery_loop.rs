@@ -262,8 +262,9 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
         assert_eq!(comments(&apis).len(), 1);
 
         // Jenkins' result comes back through its Notification plugin and is told once.
+        let before = apis.received().len();
         post_jenkins(&app, &jenkins_result("FAILURE")).await;
-        let all = apis.wait_for(apis.received().len() + 1).await;
+        let all = apis.wait_for(before + 1).await;
         let told = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -281,8 +282,9 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
 
         // Someone the repository does not know: a polite refusal, and nothing started.
         let stranger = pr_comment(7002, "drive-by", "NONE", "/test");
+        let before = apis.received().len();
         crate::github::deliver(&app, "issue_comment", &stranger, "d-7002", SECRET).await;
-        let all = apis.wait_for(apis.received().len() + 1).await;
+        let all = apis.wait_for(before + 1).await;
         let refusal = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -295,8 +297,9 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
         );
         // A name the repository has no target of is said, with the ones it has.
         let unknown = pr_comment(7003, "Codertocat", "OWNER", "/test lint");
+        let before = apis.received().len();
         crate::github::deliver(&app, "issue_comment", &unknown, "d-7003", SECRET).await;
-        let all = apis.wait_for(apis.received().len() + 1).await;
+        let all = apis.wait_for(before + 1).await;
         let said = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -307,8 +310,9 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
         );
         // An allowlisted bot (no association of its own) starts the one target it names.
         let bot = pr_comment(7004, "release-bot", "NONE", "/test jenkins-pr");
+        let before = apis.received().len();
         crate::github::deliver(&app, "issue_comment", &bot, "d-7004", SECRET).await;
-        apis.wait_for(apis.received().len() + 3).await;
+        apis.wait_for(before + 3).await;
         app.idle().await;
         assert_eq!(apis.calls("POST", "/job/").len(), 2);
         assert_eq!(
@@ -396,10 +400,11 @@ async fn a_gitlab_developers_retest_triggers_a_pipeline_and_a_guests_is_refused(
         // The triggered pipeline's event, for the merge request's head.
         let pipeline = crate::gitlab::fixture("published/pipeline.success")
             .replace("bcbb5ec396a2c0f828686f14fac9b80b780504f2", MR_HEAD);
+        let before = apis.received().len();
         let (status, _) =
             crate::gitlab::deliver(&app, "Pipeline Hook", &pipeline, "p-1", "gl-hook-token").await;
         assert_eq!(status, StatusCode::ACCEPTED);
-        let all = apis.wait_for(apis.received().len() + 1).await;
+        let all = apis.wait_for(before + 1).await;
         let told = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -408,6 +413,7 @@ async fn a_gitlab_developers_retest_triggers_a_pipeline_and_a_guests_is_refused(
         assert!(told.contains("passed on 562e173."), "{told}");
 
         // A Guest (access level 10) is no Developer.
+        let before = apis.received().len();
         crate::gitlab::deliver(
             &app,
             "Note Hook",
@@ -416,7 +422,7 @@ async fn a_gitlab_developers_retest_triggers_a_pipeline_and_a_guests_is_refused(
             "gl-hook-token",
         )
         .await;
-        let all = apis.wait_for(apis.received().len() + 2).await;
+        let all = apis.wait_for(before + 2).await;
         let refusal = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -428,6 +434,288 @@ async fn a_gitlab_developers_retest_triggers_a_pipeline_and_a_guests_is_refused(
                 .len(),
             1
         );
+        app.stop().await;
+    }
+}
+
+fn review_config(chat: &Destination) -> String {
+    format!(
+        r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "{SECRET}"
+
+[[integrations]]
+name = "gitlab"
+kind = "gitlab"
+token = "gl-hook-token"
+
+[[destinations]]
+name = "audit-chat"
+kind = "slack"
+url = "{chat}"
+
+[[routes]]
+match = {{ kind = "review_finding" }}
+to = ["audit-chat"]
+"#,
+        chat = chat.url
+    )
+}
+
+const AUTHOR_ID: u64 = 21031067;
+
+/// GitHub's published review example (`submitted`), as an approval by `reviewer` of `sha`.
+fn approval(number: u64, reviewer: &str, reviewer_id: u64, sha: &str) -> String {
+    let mut payload: Value = serde_json::from_str(&crate::github::fixture(
+        "published/pull_request_review.submitted",
+    ))
+    .unwrap();
+    payload["review"]["state"] = json!("approved");
+    payload["review"]["user"]["login"] = json!(reviewer);
+    payload["review"]["user"]["id"] = json!(reviewer_id);
+    payload["review"]["commit_id"] = json!(sha);
+    payload["pull_request"]["number"] = json!(number);
+    payload["pull_request"]["head"]["sha"] = json!(sha);
+    payload.to_string()
+}
+
+/// GitHub's published `pull_request` `closed` example, merged at `head` by its author.
+fn pull_request(action: &str, number: u64, head: &str) -> String {
+    let mut payload: Value =
+        serde_json::from_str(&crate::github::fixture("published/pull_request.closed")).unwrap();
+    payload["action"] = json!(action);
+    payload["number"] = json!(number);
+    let pr = &mut payload["pull_request"];
+    pr["number"] = json!(number);
+    pr["title"] = json!(format!("Change {number}"));
+    pr["html_url"] = json!(format!(
+        "https://github.com/Codertocat/Hello-World/pull/{number}"
+    ));
+    pr["head"]["sha"] = json!(head);
+    if action == "closed" {
+        pr["merged"] = json!(true);
+        pr["merged_by"] = pr["user"].clone();
+        pr["merge_commit_sha"] = json!(format!("{number:0>40}"));
+    } else {
+        pr["state"] = json!("open");
+    }
+    payload.to_string()
+}
+
+/// The no-self-merge rule end to end: a self-approved merge and one whose approval a push
+/// voided are findings (told through the routes, listed by the API and its CSV), one approved
+/// by a reviewer on its last commit is not, on GitHub and GitLab.
+#[tokio::test]
+async fn merges_without_an_independent_approval_of_the_last_commit_are_findings() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let app = TestApp::spawn(backend, &review_config(&chat)).await;
+        let mut delivery = 0;
+        let mut send = async |event: &str, body: String| {
+            delivery += 1;
+            let (status, answer) =
+                crate::github::deliver(&app, event, &body, &format!("review-{delivery}"), SECRET)
+                    .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        };
+        // #11: approved by its own author (an admin's bypass), then merged.
+        send(
+            "pull_request_review",
+            approval(11, "Codertocat", AUTHOR_ID, "a".repeat(40).as_str()),
+        )
+        .await;
+        send("pull_request", pull_request("closed", 11, &"a".repeat(40))).await;
+        // #12: approved by a reviewer on its last commit.
+        send(
+            "pull_request_review",
+            approval(12, "hubot", 583231, &"b".repeat(40)),
+        )
+        .await;
+        send("pull_request", pull_request("closed", 12, &"b".repeat(40))).await;
+        // #13: approved by a reviewer, then a push, then merged.
+        send(
+            "pull_request_review",
+            approval(13, "hubot", 583231, &"c".repeat(40)),
+        )
+        .await;
+        send(
+            "pull_request",
+            pull_request("synchronize", 13, &"d".repeat(40)),
+        )
+        .await;
+        send("pull_request", pull_request("closed", 13, &"d".repeat(40))).await;
+        // GitLab: !7 approved by andrew (not its author) on its last commit and merged.
+        for (hook, fixture, key) in [
+            (
+                "Merge Request Hook",
+                "merge_request.approved",
+                "gl-approved",
+            ),
+            ("Merge Request Hook", "merge_request.merge", "gl-merge"),
+        ] {
+            let (status, answer) = crate::gitlab::deliver(
+                &app,
+                hook,
+                &crate::gitlab::fixture(fixture),
+                key,
+                "gl-hook-token",
+            )
+            .await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        }
+        let told = chat.wait_for(2).await;
+        app.idle().await;
+        let titles: Vec<String> = told
+            .iter()
+            .map(|message| {
+                message.json()["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(told.len(), 2, "{titles:?}");
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.contains("Codertocat/Hello-World#11")),
+            "{titles:?}"
+        );
+        assert!(
+            titles
+                .iter()
+                .any(|t| t.contains("Codertocat/Hello-World#13")),
+            "{titles:?}"
+        );
+
+        app.advance(60);
+        let auditor = app.token(&[firewatch::core::scope::Scope::AuditRead]).await;
+        let (status, report) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/compliance/reviews?days=7",
+                Some(&auditor),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["merges"], 4, "{report}");
+        assert_eq!(report["independently_reviewed"], 2);
+        assert_eq!(report["share"], 0.5);
+        let findings: Vec<(i64, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["number"].as_i64().unwrap(),
+                    f["reason"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert!(
+            findings.contains(&(11, "self_approved".into())),
+            "{findings:?}"
+        );
+        assert!(
+            findings.contains(&(13, "approval_outdated".into())),
+            "{findings:?}"
+        );
+        assert_eq!(findings.len(), 2);
+        let outdated = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["number"] == 13)
+            .unwrap();
+        assert_eq!(
+            outdated["detail"],
+            "Approved on ccccccc, then commits were pushed; merged at ddddddd with no approval of that commit."
+        );
+        assert_eq!(outdated["merged_by"], "Codertocat");
+        let (status, gitlab) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/compliance/reviews?days=7&repo=acme%2Fapi",
+                Some(&auditor),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(gitlab["merges"], 1, "{gitlab}");
+        assert_eq!(gitlab["share"], 1.0);
+
+        // The CSV an auditor opens in a spreadsheet.
+        let response = reqwest::Client::new()
+            .get(format!(
+                "{}/api/v1/compliance/reviews?days=7&format=csv",
+                app.url
+            ))
+            .bearer_auth(&auditor)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.headers()["content-type"],
+            "text/csv; charset=utf-8"
+        );
+        let csv = response.text().await.unwrap();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "repo,number,title,author,merged_by,merged_at,reason,detail,url"
+        );
+        assert_eq!(lines.len(), 3, "{csv}");
+        assert!(
+            lines.iter().any(|line| line.starts_with("Codertocat/Hello-World,11,Change 11,Codertocat,Codertocat,")
+                && line.contains(",self_approved,Approved only by its author.,https://github.com/Codertocat/Hello-World/pull/11")),
+            "{csv}"
+        );
+
+        // The Compliance page says the same to a responder, with the CSV a click away; a
+        // viewer is not shown who merged what.
+        let mut responder =
+            crate::web::signed_in(&app, "ann", firewatch::core::role::Role::Responder).await;
+        let page = responder.get("/compliance?days=7").await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let body = crate::web::unescape(&page.body);
+        assert!(body.contains("50%"), "{body}");
+        assert!(body.contains("Codertocat/Hello-World#13"), "{body}");
+        assert!(body.contains("approval outdated"), "{body}");
+        assert!(body.contains("Approved only by its author."), "{body}");
+        let download = responder.get("/compliance/reviews.csv?days=7").await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.body, csv);
+        let mut viewer =
+            crate::web::signed_in(&app, "mina", firewatch::core::role::Role::Viewer).await;
+        assert_eq!(
+            viewer.get("/compliance").await.status,
+            StatusCode::FORBIDDEN
+        );
+        let bad = responder.get("/compliance?days=9999").await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+        // Scope and bad input.
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::MetricsRead])
+            .await;
+        let (status, _) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/compliance/reviews",
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, error) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/compliance/reviews?format=xml",
+                Some(&auditor),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(error["error"]["code"], "invalid_parameter");
         app.stop().await;
     }
 }

@@ -234,7 +234,15 @@ fn review(payload: &Value, action: &str) -> (Option<ForgeEvent>, Option<String>)
         reviewer: text(payload, "/review/user/login"),
         body: text(payload, "/review/body").filter(|b| !b.trim().is_empty()),
         commit_sha: text(payload, "/review/commit_id"),
+        by_author: match (
+            number(payload, "/review/user/id"),
+            number(payload, "/pull_request/user/id"),
+        ) {
+            (Some(reviewer), Some(author)) => Some(reviewer == author),
+            _ => None,
+        },
     });
+    // A dismissal is kept for the no-self-merge rule (it withdraws an approval) but not told.
     let ignored = (action != "submitted")
         .then(|| format!("pull_request_review action \"{action}\" is not one Firewatch acts on"));
     (Some(forge), ignored)

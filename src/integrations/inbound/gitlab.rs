@@ -178,6 +178,8 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         "update" if draft_dropped => ("pull_request", "ready_for_review"),
         "update" if !new_reviewers.is_empty() => ("pull_request", "review_requested"),
         "approved" | "approval" => ("review", "approved"),
+        // A withdrawn approval: kept for the no-self-merge rule, not told.
+        "unapproved" | "unapproval" => ("review", "dismissed"),
         "update" => ("pull_request", "updated"),
         _ => ("pull_request", action.as_str()),
     };
@@ -207,10 +209,17 @@ fn merge_request(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
     });
     if kind == "review" {
         forge.review = Some(Review {
-            state: "approved".into(),
+            state: normalized.into(),
             reviewer: forge.actor.clone(),
             body: None,
             commit_sha: text(&attributes, "/last_commit/id"),
+            by_author: match (
+                number(payload, "/user/id"),
+                number(&attributes, "/author_id"),
+            ) {
+                (Some(reviewer), Some(author)) => Some(reviewer == author),
+                _ => None,
+            },
         });
     }
     let acted = [

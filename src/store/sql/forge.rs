@@ -131,6 +131,29 @@ impl crate::store::forge::ForgeStore for SqlStore {
                 StateUpdate::Deployment(deployment) => {
                     Self::project_deployment(&mut transaction, deployment).await?;
                 }
+                StateUpdate::Review(review) => {
+                    sqlx::query(
+                        "INSERT INTO pr_reviews (source, repository, number, reviewer, state, commit_sha, by_author, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+                         ON CONFLICT (source, repository, number, reviewer) DO UPDATE SET \
+                           state = excluded.state, commit_sha = excluded.commit_sha, \
+                           by_author = COALESCE(excluded.by_author, pr_reviews.by_author), at = excluded.at \
+                         WHERE excluded.at >= pr_reviews.at",
+                    )
+                    .bind(&review.source)
+                    .bind(&review.repository)
+                    .bind(review.number)
+                    .bind(&review.reviewer)
+                    .bind(&review.state)
+                    .bind(&review.commit_sha)
+                    .bind(review.by_author.map(i32::from))
+                    .bind(review.at.as_millisecond())
+                    .execute(&mut *transaction)
+                    .await?;
+                }
+                StateUpdate::Merge(merge) => {
+                    Self::judge_merge(&mut transaction, merge).await?;
+                }
             }
         }
         sqlx::query(
@@ -202,6 +225,42 @@ impl crate::store::forge::ForgeStore for SqlStore {
         Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
+    }
+
+    async fn merge_reviews(
+        &self,
+        repository: Option<&str>,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> crate::store::Result<Vec<crate::store::forge::MergeReview>> {
+        let rows = sqlx::query(
+            "SELECT * FROM merge_reviews WHERE merged_at >= $1 AND merged_at < $2 \
+             AND ($3 IS NULL OR repository = $3) ORDER BY merged_at DESC, repository, number",
+        )
+        .bind(from.as_millisecond())
+        .bind(to.as_millisecond())
+        .bind(repository)
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(merge_review_row).collect()
+    }
+
+    async fn get_merge_review(
+        &self,
+        source: &str,
+        repository: &str,
+        number: i64,
+    ) -> crate::store::Result<crate::store::forge::MergeReview> {
+        let row = sqlx::query(
+            "SELECT * FROM merge_reviews WHERE source = $1 AND repository = $2 AND number = $3",
+        )
+        .bind(source)
+        .bind(repository)
+        .bind(number)
+        .fetch_optional(self.writer())
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
+        merge_review_row(&row)
     }
 
     async fn merged_changes(
@@ -354,5 +413,98 @@ impl SqlStore {
             .map(|id| crate::store::Timer::build_outcome_answer(id, build.updated_at))
             .collect();
         Self::insert_timers(transaction, &timers, build.updated_at).await
+    }
+}
+
+fn merge_review_row(
+    row: &<super::Db as sqlx::Database>::Row,
+) -> crate::store::Result<crate::store::forge::MergeReview> {
+    use sqlx::Row as _;
+    Ok(crate::store::forge::MergeReview {
+        source: row.try_get("source")?,
+        repository: row.try_get("repository")?,
+        number: row.try_get("number")?,
+        title: row.try_get("title")?,
+        url: row.try_get("url")?,
+        author: row.try_get("author")?,
+        merged_by: row.try_get("merged_by")?,
+        head_sha: row.try_get("head_sha")?,
+        merged_at: crate::clock::from_millis(row.try_get("merged_at")?),
+        finding: row
+            .try_get::<Option<String>, _>("finding")?
+            .and_then(|text| serde_json::from_str(&text).ok()),
+    })
+}
+
+impl SqlStore {
+    /// Judges a merge by the reviews projected so far (`core::review_rule`), keeps the verdict,
+    /// and asks for the routes to be told of a finding. A merge projected again (a redelivered
+    /// event) keeps its first verdict.
+    async fn judge_merge(
+        transaction: &mut sqlx::Transaction<'_, super::Db>,
+        merge: &crate::core::forge_state::MergeState,
+    ) -> crate::store::Result<()> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT reviewer, state, commit_sha, by_author FROM pr_reviews \
+             WHERE source = $1 AND repository = $2 AND number = $3",
+        )
+        .bind(&merge.source)
+        .bind(&merge.repository)
+        .bind(merge.number)
+        .fetch_all(&mut **transaction)
+        .await?;
+        let mut reviews = Vec::with_capacity(rows.len());
+        for row in rows {
+            reviews.push(crate::core::review_rule::ReviewFact {
+                reviewer: row.try_get("reviewer")?,
+                state: row.try_get("state")?,
+                commit_sha: row.try_get("commit_sha")?,
+                by_author: row
+                    .try_get::<Option<i32>, _>("by_author")?
+                    .map(|flag| flag != 0),
+            });
+        }
+        let author = match &merge.author {
+            Some(author) => Some(author.clone()),
+            None => sqlx::query_scalar::<_, Option<String>>(
+                "SELECT author FROM changes WHERE source = $1 AND repository = $2 AND number = $3",
+            )
+            .bind(&merge.source)
+            .bind(&merge.repository)
+            .bind(merge.number)
+            .fetch_optional(&mut **transaction)
+            .await?
+            .flatten(),
+        };
+        let finding =
+            crate::core::review_rule::judge(author.as_deref(), merge.head_sha.as_deref(), &reviews);
+        let inserted = sqlx::query(
+            "INSERT INTO merge_reviews (source, repository, number, title, url, author, merged_by, head_sha, merged_at, finding) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+        )
+        .bind(&merge.source)
+        .bind(&merge.repository)
+        .bind(merge.number)
+        .bind(&merge.title)
+        .bind(&merge.url)
+        .bind(&author)
+        .bind(&merge.merged_by)
+        .bind(&merge.head_sha)
+        .bind(merge.merged_at.as_millisecond())
+        .bind(finding.as_ref().and_then(|finding| serde_json::to_string(finding).ok()))
+        .execute(&mut **transaction)
+        .await?
+        .rows_affected();
+        if inserted > 0 && finding.is_some() {
+            let timer = crate::store::Timer::review_finding(
+                &merge.source,
+                &merge.repository,
+                merge.number,
+                merge.merged_at,
+            );
+            Self::insert_timers(transaction, &[timer], merge.merged_at).await?;
+        }
+        Ok(())
     }
 }

@@ -94,9 +94,14 @@ impl Record {
                 return received;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                let paths: Vec<String> = self
+                    .received()
+                    .iter()
+                    .map(|request| format!("{} {}", request.method, request.path))
+                    .collect();
                 panic!(
-                    "timed out: {} of {count} requests arrived",
-                    self.received().len()
+                    "timed out: {} of {count} requests arrived: {paths:#?}",
+                    paths.len()
                 );
             }
         }
