@@ -41,6 +41,9 @@ pub struct ForgeEvent {
     pub review: Option<Review>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comment: Option<Comment>,
+    /// What a CI event says of a pipeline run, for the pipelines board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pipeline: Option<crate::core::pipeline::Pipeline>,
 }
 
 /// How a build or deployment ended (or that it has not yet).

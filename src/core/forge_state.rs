@@ -86,8 +86,18 @@ pub enum StateUpdate {
     Commits(Vec<CommitState>),
     Deployment(DeploymentState),
     Review(ReviewState),
+    /// What a CI event says of a pipeline run (merged into the stored run).
+    Pipeline(PipelineState),
     /// A request merged: judged by the no-self-merge rule against its reviews so far.
     Merge(MergeState),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineState {
+    pub source: String,
+    pub repository: String,
+    pub pipeline: crate::core::pipeline::Pipeline,
+    pub at: Timestamp,
 }
 
 /// A reviewer's latest standing on a request (`approved`, `changes_requested`, `dismissed`).
@@ -274,6 +284,14 @@ pub fn updates(id: &str, source: &str, event: &ForgeEvent, at: Timestamp) -> Vec
                 merged_at: at,
             }));
         }
+    }
+    if let Some(pipeline) = event.pipeline.as_ref().filter(|p| !p.run.is_empty()) {
+        updates.push(StateUpdate::Pipeline(PipelineState {
+            source: source.to_owned(),
+            repository: event.repository.clone(),
+            pipeline: pipeline.clone(),
+            at,
+        }));
     }
     if let (Some(build), Some(outcome)) = (&event.build, event.outcome) {
         if let Some(sha) = &build.sha {

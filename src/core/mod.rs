@@ -14,6 +14,7 @@ pub mod incident;
 pub mod noise;
 pub mod oncall;
 pub mod operations;
+pub mod pipeline;
 pub mod pr_command;
 pub mod problem;
 pub mod retry;

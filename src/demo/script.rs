@@ -25,6 +25,10 @@ const PULL_REQUEST_OPENED: &str =
 const PULL_REQUEST_CLOSED: &str =
     include_str!("../../tests/fixtures/github/published/pull_request.closed.json");
 const PUSH: &str = include_str!("../../tests/fixtures/github/published/push.with-new-branch.json");
+const WORKFLOW_JOB: &str =
+    include_str!("../../tests/fixtures/github/published/workflow_job.completed.json");
+const WORKFLOW_RUN: &str =
+    include_str!("../../tests/fixtures/github/published/workflow_run.completed.json");
 const CHECK_RUN: &str =
     include_str!("../../tests/fixtures/github/published/check_run.completed.success.json");
 const REVIEW: &str =
@@ -190,6 +194,8 @@ pub struct Script {
     numbers: HashMap<String, u64>,
     /// The latest production deployment per service: (id, sha).
     deployed: HashMap<String, (String, String)>,
+    /// Merges from this day on also send their CI run, for the pipelines board.
+    pipelines_from: Option<Timestamp>,
     made: Made,
 }
 
@@ -211,6 +217,7 @@ impl Script {
             heads: HashMap::new(),
             numbers: HashMap::new(),
             deployed: HashMap::new(),
+            pipelines_from: None,
             made: Made::default(),
         })
     }
@@ -376,6 +383,74 @@ impl Script {
         payload
     }
 
+    /// The main branch's CI after a merge: GitHub Actions' workflow run "CI" with its build
+    /// and test jobs, as the workflow_job and workflow_run webhooks tell them.
+    async fn ci_run(
+        &mut self,
+        repository: &str,
+        sha: &str,
+        number: u64,
+        merged: Timestamp,
+        (title, author): (String, String),
+    ) -> anyhow::Result<()> {
+        let run_id = 9_000_000 + number;
+        let started = merged + SignedDuration::from_secs(40);
+        let build_end = started + SignedDuration::from_secs(150 + (number % 5 * 20) as i64);
+        let test_end = build_end + SignedDuration::from_secs(200 + (number % 7 * 30) as i64);
+        self.at(test_end + SignedDuration::from_secs(5)).await?;
+        for (index, (name, from, to, steps)) in [
+            (
+                "build",
+                started,
+                build_end,
+                &["Set up job", "Check out", "Build", "Complete job"][..],
+            ),
+            (
+                "test",
+                build_end,
+                test_end,
+                &["Set up job", "Check out", "Test", "Complete job"][..],
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut job: Value = serde_json::from_str(WORKFLOW_JOB)?;
+            Self::repository(&mut job, repository);
+            job["repository"]["default_branch"] = json!("main");
+            let at = |t: Timestamp| json!(t.to_string());
+            job["workflow_job"] = json!({
+                "id": run_id * 10 + index as u64, "run_id": run_id, "workflow_name": "CI",
+                "head_branch": "main", "head_sha": sha, "name": name,
+                "status": "completed", "conclusion": "success",
+                "started_at": at(from), "completed_at": at(to),
+                "html_url": format!("https://github.com/{repository}/actions/runs/{run_id}/job/{}", run_id * 10 + index as u64),
+                "steps": steps.iter().enumerate().map(|(n, step)| json!({
+                    "name": step, "status": "completed", "conclusion": "success", "number": n + 1,
+                })).collect::<Vec<_>>(),
+            });
+            self.github("workflow_job", &job).await?;
+        }
+        let mut run: Value = serde_json::from_str(WORKFLOW_RUN)?;
+        Self::repository(&mut run, repository);
+        run["repository"]["default_branch"] = json!("main");
+        let workflow = &mut run["workflow_run"];
+        workflow["id"] = json!(run_id);
+        workflow["name"] = json!("CI");
+        workflow["head_branch"] = json!("main");
+        workflow["head_sha"] = json!(sha);
+        workflow["conclusion"] = json!("success");
+        workflow["run_started_at"] = json!(started.to_string());
+        workflow["updated_at"] = json!(test_end.to_string());
+        workflow["html_url"] = json!(format!(
+            "https://github.com/{repository}/actions/runs/{run_id}"
+        ));
+        workflow["head_commit"]["id"] = json!(sha);
+        workflow["head_commit"]["message"] = json!(title);
+        workflow["head_commit"]["author"]["name"] = json!(author);
+        self.github("workflow_run", &run).await
+    }
+
     /// One pull request from its branch's first commit to production.
     async fn ship(&mut self, service: &str, day_start: Timestamp) -> anyhow::Result<()> {
         let repository = format!("acme/{service}");
@@ -495,6 +570,11 @@ impl Script {
             )],
         );
         self.github("push", &main).await?;
+        if self.pipelines_from.is_some_and(|from| day_start >= from) {
+            let commit = (format!("{title} (#{number})"), reviewer.to_owned());
+            self.ci_run(&repository, &squash, number, merged, commit)
+                .await?;
+        }
         self.heads.insert(repository.clone(), squash.clone());
         self.made.pull_requests += 1;
 
@@ -728,6 +808,7 @@ impl Script {
 
     pub async fn run(mut self, now: Timestamp) -> anyhow::Result<Made> {
         let start = self.now();
+        self.pipelines_from = Some(start + SignedDuration::from_hours(24 * (DAYS - 10)));
         for day in 0..DAYS {
             let day_start = start + SignedDuration::from_hours(24 * day);
             let weekday = day_start.to_zoned(jiff::tz::TimeZone::UTC).weekday();

@@ -8,4 +8,5 @@ pub mod commands;
 pub mod compliance;
 pub mod digest;
 pub mod notices;
+pub mod pipelines;
 pub mod projector;

@@ -274,6 +274,30 @@ pub async fn environments(
     Ok(Json(json!({ "services": services })))
 }
 
+/// `GET /api/v1/pipelines?repo=&branch=&commits=`: the pipelines board, one repository's
+/// (on its default branch unless `branch`) or every repository's, newest commit first.
+pub async fn pipelines(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    state.authorize(&headers, Scope::DeliveryRead).await?;
+    let params: crate::forge::pipelines::PipelinesQuery = query(raw)?;
+    let commits = params.commits().map_err(ApiError::bad_parameter)?;
+    let given = |value: &Option<String>| value.clone().filter(|text| !text.trim().is_empty());
+    let boards = crate::forge::pipelines::boards(
+        &state.store,
+        given(&params.repo).as_deref(),
+        given(&params.branch).as_deref(),
+        commits,
+    )
+    .await?;
+    let mut items: Vec<_> = boards.into_iter().flat_map(|board| board.items).collect();
+    items.sort_by_key(|item| std::cmp::Reverse(item.at));
+    items.truncate(usize::try_from(commits).unwrap_or(usize::MAX));
+    Ok(Json(json!({ "items": items })))
+}
+
 /// `GET /api/v1/deployments/{id}`: the deployment and the changes it shipped.
 pub async fn get(
     State(state): State<AppState>,

@@ -317,6 +317,7 @@ route_table! {
     get "/api/v1/deployments/{id}" => metrics::get,
     get "/api/v1/environments" => metrics::environments,
     get "/api/v1/compliance/reviews" => compliance::reviews,
+    get "/api/v1/pipelines" => metrics::pipelines,
     get "/api/v1/metrics/dora" => metrics::dora,
     get "/api/v1/metrics/ops" => metrics::ops,
 }

@@ -1551,3 +1551,22 @@ compliance-reason-author_unknown = Approved, but Firewatch never saw who opened 
 compliance-chat-title = Merged without independent review: { $repository }#{ $number }
 compliance-chat-who = Author { $author }, merged by { $merged_by }.
 compliance-chat-open = Open the pull request
+
+## The pipelines board.
+nav-pipelines = Pipelines
+pipelines-settings = Board settings
+pipelines-repository = Repository
+pipelines-all-repositories = all repositories
+pipelines-branch = Branch
+pipelines-default-branch = the default branch
+pipelines-show = Show
+pipelines-stages = Stages of { $name }
+pipelines-no-runs = No pipeline has run on { $branch } yet.
+pipelines-empty = No CI events yet. Send GitHub's workflow runs and jobs, GitLab's pipeline events or Jenkins' Notification plugin to Firewatch, and each commit of the default branch shows here with its pipelines and their stages.
+pipelines-status-queued = queued
+pipelines-status-running = running
+pipelines-status-success = passed
+pipelines-status-failure = failed
+pipelines-status-cancelled = cancelled
+pipelines-status-skipped = skipped
+pipelines-status-manual = manual

@@ -1462,3 +1462,22 @@ compliance-reason-author_unknown = 승인되었지만 Firewatch가 작성자를 
 compliance-chat-title = 독립 리뷰 없이 병합됨: { $repository }#{ $number }
 compliance-chat-who = 작성자 { $author }, 병합한 사람 { $merged_by }.
 compliance-chat-open = 풀 리퀘스트 열기
+
+## The pipelines board.
+nav-pipelines = 파이프라인
+pipelines-settings = 보드 설정
+pipelines-repository = 저장소
+pipelines-all-repositories = 모든 저장소
+pipelines-branch = 브랜치
+pipelines-default-branch = 기본 브랜치
+pipelines-show = 보기
+pipelines-stages = { $name }의 단계
+pipelines-no-runs = { $branch }에서 아직 실행된 파이프라인이 없습니다.
+pipelines-empty = 아직 CI 이벤트가 없습니다. GitHub의 워크플로 실행과 잡, GitLab의 파이프라인 이벤트, Jenkins의 Notification 플러그인을 Firewatch로 보내면 기본 브랜치의 커밋마다 파이프라인과 단계가 여기에 표시됩니다.
+pipelines-status-queued = 대기
+pipelines-status-running = 실행 중
+pipelines-status-success = 통과
+pipelines-status-failure = 실패
+pipelines-status-cancelled = 취소됨
+pipelines-status-skipped = 건너뜀
+pipelines-status-manual = 수동

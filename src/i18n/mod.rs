@@ -449,6 +449,18 @@ mod tests {
             ),
             ("change-risk-", &["low", "medium", "high"]),
             (
+                "pipelines-status-",
+                &[
+                    "queued",
+                    "running",
+                    "success",
+                    "failure",
+                    "cancelled",
+                    "skipped",
+                    "manual",
+                ],
+            ),
+            (
                 "compliance-reason-",
                 &[
                     "no_approval",

@@ -135,8 +135,41 @@ pub struct MergeReview {
     pub finding: Option<crate::core::review_rule::Finding>,
 }
 
+/// A pipeline run as stored for the board, with the pushed commit's words when known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineRow {
+    pub source: String,
+    pub repository: String,
+    pub pipeline: crate::core::pipeline::Pipeline,
+    /// When its first event arrived: the board's order.
+    pub first_seen: Timestamp,
+    pub commit_title: Option<String>,
+    pub commit_author: Option<String>,
+}
+
+/// A repository with runs, and the default branch its senders named last.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PipelineRepository {
+    pub repository: String,
+    pub default_branch: Option<String>,
+    pub last_seen: Timestamp,
+}
+
 #[async_trait::async_trait]
 pub trait ForgeStore {
+    /// Repositories with pipeline runs, the most recently active first.
+    async fn pipeline_repositories(
+        &self,
+    ) -> crate::store::Result<Vec<crate::store::forge::PipelineRepository>>;
+
+    /// The runs of the `commits` most recent commits (by their first run) on a branch.
+    async fn pipeline_runs(
+        &self,
+        repository: &str,
+        branch: &str,
+        commits: i64,
+    ) -> crate::store::Result<Vec<crate::store::forge::PipelineRow>>;
+
     /// Merges in `[from, to)`, of one repository or all, newest first.
     async fn merge_reviews(
         &self,

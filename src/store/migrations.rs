@@ -121,6 +121,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!(29, "0029_deployment_actor.sql", "who deployed"),
     migration!(30, "0030_pr_triggers.sql", "pull request commands"),
     migration!(31, "0031_merge_reviews.sql", "the no-self-merge rule"),
+    migration!(32, "0032_pipeline_runs.sql", "the pipelines board"),
 ];
 
 #[cfg(test)]

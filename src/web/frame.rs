@@ -73,6 +73,13 @@ const NAV: &[(&str, &str, &str, Role, &str)] = &[
         "nav-menu-operate",
     ),
     (
+        "pipelines",
+        "/pipelines",
+        "nav-pipelines",
+        Role::Viewer,
+        "nav-menu-operate",
+    ),
+    (
         "environments",
         "/environments",
         "nav-environments",

@@ -28,6 +28,7 @@ mod noise;
 mod oncall;
 mod overview;
 mod page_link;
+mod pipelines;
 mod postmortems;
 mod render;
 mod services;
@@ -129,6 +130,7 @@ pub fn routes() -> Router<AppState> {
         .route("/noise", get(noise::page))
         .route("/noise.csv", get(noise::csv))
         .route("/checks", get(checks::page))
+        .route("/pipelines", get(pipelines::page))
         .route("/environments", get(environments::page))
         .route("/compliance", get(compliance::page))
         .route("/compliance/reviews.csv", get(compliance::csv))

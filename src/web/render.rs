@@ -61,6 +61,7 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "services.html",
     "environments.html",
     "compliance.html",
+    "pipelines.html",
     "chat_link.html",
 ];
 

@@ -1632,6 +1632,11 @@ async fn every_page_on_the_demo_data() {
                 "/compliance?days=90".to_owned(),
                 "[data-testid=compliance-repositories] li",
             ),
+            (
+                "pipelines",
+                "/pipelines".to_owned(),
+                "[data-testid=pipelines] [data-testid=stage]",
+            ),
             ("oncall", "/oncall".to_owned(), "main table, main li"),
             ("silences", "/silences".to_owned(), "main form"),
             (
@@ -1754,6 +1759,7 @@ async fn the_console_and_the_status_page_read_in_korean() {
             "/services",
             "/environments",
             "/compliance?days=90",
+            "/pipelines",
             "/changes",
             "/postmortems",
             "/action_items?state=all",

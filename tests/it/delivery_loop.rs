@@ -719,3 +719,222 @@ async fn merges_without_an_independent_approval_of_the_last_commit_are_findings(
         app.stop().await;
     }
 }
+
+/// The pipelines board, from GitHub's published workflow job and run examples, GitLab's
+/// pipeline example and a Jenkins build: each commit a row, each run its stages in order, a
+/// job's failure on the branch routed like any build's, and the page showing the same.
+#[tokio::test]
+async fn the_pipelines_board_shows_each_commits_runs_and_their_stages() {
+    for backend in backends() {
+        let chat = Destination::start().await;
+        let config = format!(
+            r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "{SECRET}"
+
+[[integrations]]
+name = "gitlab"
+kind = "gitlab"
+token = "gl-hook-token"
+
+[[integrations]]
+name = "jenkins"
+kind = "jenkins"
+token = "jk-token"
+
+[[destinations]]
+name = "ci-failures"
+kind = "slack"
+url = "{chat}"
+
+[[routes]]
+match = {{ kind = "build", outcome = "failure", branch = "main" }}
+to = ["ci-failures"]
+"#,
+            chat = chat.url
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        let head = "3484a3fb816e0859fd6e1cea078d76385ff50625";
+        // The job starts, then another job of the same run fails; the run's own event last.
+        for (event, fixture, delivery) in [
+            ("workflow_job", "workflow_job.in_progress", "wj-1"),
+            ("workflow_job", "workflow_job.completed", "wj-2"),
+        ] {
+            let body = crate::github::fixture(&format!("published/{fixture}"));
+            let (status, answer) =
+                crate::github::deliver(&app, event, &body, delivery, SECRET).await;
+            assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        }
+        let mut run: Value =
+            serde_json::from_str(&crate::github::fixture("published/workflow_run.completed"))
+                .unwrap();
+        run["repository"]["full_name"] = json!("Codertocat/Hello-World");
+        run["workflow_run"]["id"] = json!(2202229078_u64);
+        run["workflow_run"]["name"] = json!("CodeQL");
+        run["workflow_run"]["head_branch"] = json!("main");
+        run["workflow_run"]["head_sha"] = json!(head);
+        run["workflow_run"]["conclusion"] = json!("failure");
+        let (status, _) =
+            crate::github::deliver(&app, "workflow_run", &run.to_string(), "wr-1", SECRET).await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        // GitLab's pipeline on its default branch, and a Jenkins build of the same repository.
+        let (status, _) = crate::gitlab::deliver(
+            &app,
+            "Pipeline Hook",
+            &crate::gitlab::fixture("published/pipeline.success"),
+            "gl-p-31",
+            "gl-hook-token",
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+
+        // A failed job on main is a failed build a route can match.
+        let told = chat.wait_for(1).await;
+        app.idle().await;
+        let failures: Vec<String> = chat
+            .received()
+            .iter()
+            .map(|message| {
+                message.json()["text"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        assert!(
+            failures.iter().any(|text| text.contains("linters")),
+            "{failures:?}"
+        );
+        assert!(!told.is_empty());
+
+        let reader = app
+            .token(&[firewatch::core::scope::Scope::DeliveryRead])
+            .await;
+        let board = |path: &'static str| {
+            let app = &app;
+            let reader = reader.clone();
+            async move {
+                for _ in 0..100 {
+                    let (status, answer) = app.api(reqwest::Method::GET, path, Some(&reader)).await;
+                    assert_eq!(status, StatusCode::OK, "{answer}");
+                    if answer["items"]
+                        .as_array()
+                        .is_some_and(|items| !items.is_empty())
+                        && answer["items"][0]["runs"][0]["status"] != "running"
+                    {
+                        return answer;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+                panic!("{path} shows nothing");
+            }
+        };
+        let github = board("/api/v1/pipelines?repo=Codertocat/Hello-World&branch=main").await;
+        let item = &github["items"][0];
+        assert_eq!(item["commit"], head, "{github}");
+        assert_eq!(item["branch"], "main");
+        let run = &item["runs"][0];
+        assert_eq!(run["source"], "github");
+        assert_eq!(run["name"], "CodeQL");
+        assert_eq!(run["status"], "failure");
+        let stages: Vec<(String, String)> = run["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_owned(),
+                    s["status"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                ("Analyze (javascript)".to_owned(), "running".to_owned()),
+                ("linters".to_owned(), "failure".to_owned())
+            ]
+        );
+        let linters = &run["stages"][1];
+        assert_eq!(linters["duration_seconds"], 198, "10:34:58 to 10:38:16");
+        assert!(
+            linters["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|step| step["name"] == "Run yarn run format-check"
+                    && step["status"] == "failure"),
+            "{linters}"
+        );
+
+        // GitLab's pipeline: its stages in the pipeline's order, each from its jobs.
+        let gitlab = board("/api/v1/pipelines?repo=gitlab-org/gitlab-test").await;
+        let item = &gitlab["items"][0];
+        assert_eq!(item["branch"], "master", "the project's default branch");
+        assert_eq!(item["commit"], "bcbb5ec396a2c0f828686f14fac9b80b780504f2");
+        let run = &item["runs"][0];
+        assert_eq!(run["source"], "gitlab");
+        assert_eq!(run["status"], "success");
+        let stages: Vec<(&str, &str, Value)> = run["stages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap(),
+                    s["status"].as_str().unwrap(),
+                    s["duration_seconds"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stages,
+            [
+                ("build", "success", json!(30)),
+                ("test", "failure", json!(17)),
+                ("deploy", "queued", Value::Null)
+            ]
+        );
+
+        // Scope, and bad input.
+        let (status, _) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/pipelines",
+                Some(
+                    &app.token(&[firewatch::core::scope::Scope::EventsRead])
+                        .await,
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, error) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/pipelines?commits=0",
+                Some(&reader),
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(error["error"]["code"], "invalid_parameter");
+
+        // The page shows the same boards to a viewer.
+        let mut viewer =
+            crate::web::signed_in(&app, "mina", firewatch::core::role::Role::Viewer).await;
+        let page = viewer
+            .get("/pipelines?repo=Codertocat/Hello-World&branch=main")
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        let body = crate::web::unescape(&page.body);
+        assert!(body.contains("linters"), "{body}");
+        assert!(body.contains("3m 18s"), "{body}");
+        assert!(body.contains("data-live=\"10\""), "{body}");
+        let all = viewer.get("/pipelines").await;
+        let all = crate::web::unescape(&all.body);
+        assert!(all.contains("gitlab-org/gitlab-test"), "{all}");
+        assert!(all.contains("Codertocat/Hello-World"), "{all}");
+        app.stop().await;
+    }
+}

@@ -18,6 +18,7 @@ use crate::core::forge::{
     Build, Change, Comment, Commit, Deployment, ForgeEvent, Outcome, Push, Release, Review,
     first_line, split_ref,
 };
+use crate::core::pipeline::{self, Pipeline};
 
 /// Commits kept per push, GitHub's own limit: lead time needs each one's time, and messages
 /// show only the first few. The count of all commits is kept beside them.
@@ -117,13 +118,20 @@ pub fn normalize(event_type: &str, payload: &Value) -> (Option<ForgeEvent>, Opti
             "/check_suite/head_branch",
             "/check_suite/app/name",
         ),
-        "workflow_run" => build_from(
-            payload,
-            "/workflow_run",
-            &action,
-            "/workflow_run/head_branch",
-            "/workflow_run/name",
-        ),
+        "workflow_run" => {
+            let (mut forge, ignored) = build_from(
+                payload,
+                "/workflow_run",
+                &action,
+                "/workflow_run/head_branch",
+                "/workflow_run/name",
+            );
+            if let Some(forge) = forge.as_mut() {
+                forge.pipeline = Some(workflow_run(payload, &action));
+            }
+            (forge, ignored)
+        }
+        "workflow_job" => workflow_job(payload, &action),
         "status" => status(payload),
         "release" => release(payload, &action),
         "deployment" => {
@@ -341,6 +349,101 @@ fn build_from(
             object.trim_start_matches('/')
         )
     });
+    (Some(forge), ignored)
+}
+
+fn time(value: &Value, pointer: &str) -> Option<jiff::Timestamp> {
+    text(value, pointer).and_then(|at| at.parse().ok())
+}
+
+/// A workflow run as the pipelines board keeps it: its jobs come in their own events.
+fn workflow_run(payload: &Value, action: &str) -> Pipeline {
+    let run = payload.pointer("/workflow_run").unwrap_or(&Value::Null);
+    Pipeline {
+        run: number(run, "/id")
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        name: text(run, "/name").unwrap_or_default(),
+        sha: text(run, "/head_sha"),
+        branch: text(run, "/head_branch"),
+        default_branch: text(payload, "/repository/default_branch"),
+        status: Some(pipeline::github_status(
+            text(run, "/status").as_deref(),
+            text(run, "/conclusion").as_deref(),
+        )),
+        url: text(run, "/html_url"),
+        started_at: time(run, "/run_started_at").or_else(|| time(run, "/created_at")),
+        finished_at: (action == "completed")
+            .then(|| time(run, "/updated_at"))
+            .flatten(),
+        commit_title: text(run, "/head_commit/message").map(|message| first_line(&message)),
+        commit_author: text(run, "/head_commit/author/name"),
+        stages: Vec::new(),
+        all_stages: false,
+    }
+}
+
+/// A workflow job: one stage of its run on the pipelines board, with its steps. A finished
+/// one is also a build, so a route can match a failed job (`kind = "build"`, `outcome`).
+fn workflow_job(payload: &Value, action: &str) -> (Option<ForgeEvent>, Option<String>) {
+    let job = payload.pointer("/workflow_job").unwrap_or(&Value::Null);
+    let status = text(job, "/status");
+    let conclusion = text(job, "/conclusion");
+    let name = text(job, "/name").unwrap_or_else(|| "job".into());
+    let mut forge = base(payload, "build", action);
+    forge.branch = text(job, "/head_branch");
+    forge.url = text(job, "/html_url").or_else(|| forge.repository_url.clone());
+    forge.title = Some(name.clone());
+    forge.outcome = Some(conclusion_outcome(status.as_deref(), conclusion.as_deref()));
+    forge.build = Some(Build {
+        name: name.clone(),
+        sha: text(job, "/head_sha"),
+        status: status.clone(),
+        conclusion: conclusion.clone(),
+        run_number: number(job, "/run_attempt"),
+    });
+    let steps = job
+        .pointer("/steps")
+        .and_then(Value::as_array)
+        .map(|steps| {
+            steps
+                .iter()
+                .map(|step| pipeline::Step {
+                    name: text(step, "/name").unwrap_or_default(),
+                    status: pipeline::github_status(
+                        text(step, "/status").as_deref(),
+                        text(step, "/conclusion").as_deref(),
+                    ),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    forge.pipeline = Some(Pipeline {
+        run: number(job, "/run_id")
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        name: text(job, "/workflow_name").unwrap_or_default(),
+        sha: text(job, "/head_sha"),
+        branch: text(job, "/head_branch"),
+        default_branch: text(payload, "/repository/default_branch"),
+        status: None,
+        url: None,
+        started_at: None,
+        finished_at: None,
+        commit_title: None,
+        commit_author: None,
+        stages: vec![pipeline::Stage {
+            name,
+            status: pipeline::github_status(status.as_deref(), conclusion.as_deref()),
+            started_at: time(job, "/started_at"),
+            finished_at: time(job, "/completed_at"),
+            url: text(job, "/html_url"),
+            steps,
+        }],
+        all_stages: false,
+    });
+    let ignored = (action != "completed")
+        .then(|| format!("workflow_job action \"{action}\" is not a final outcome"));
     (Some(forge), ignored)
 }
 

@@ -16,6 +16,7 @@ use crate::core::forge::{
     Build, Change, Comment, Commit, Deployment, ForgeEvent, Outcome, Push, Release, Review,
     first_line, split_ref,
 };
+use crate::core::pipeline::{self, Pipeline};
 
 const ZERO_SHA: &str = "0000000000000000000000000000000000000000";
 
@@ -283,9 +284,113 @@ fn pipeline(payload: &Value) -> (Option<ForgeEvent>, Option<String>) {
         conclusion: final_state.then(|| status.clone()),
         run_number: number(payload, "/object_attributes/iid"),
     });
+    forge.pipeline = Some(pipeline_run(payload, &status, final_state));
     let ignored =
         (!final_state).then(|| format!("pipeline status \"{status}\" is not a final outcome"));
     (Some(forge), ignored)
+}
+
+/// The pipeline as the pipelines board keeps it: every event carries all its jobs, grouped
+/// here into its stages in the pipeline's order.
+fn pipeline_run(payload: &Value, status: &str, final_state: bool) -> Pipeline {
+    let attributes = payload
+        .pointer("/object_attributes")
+        .unwrap_or(&Value::Null);
+    let time =
+        |value: &Value, pointer: &str| text(value, pointer).and_then(|at| parse_gitlab_time(&at));
+    let builds: Vec<&Value> = payload
+        .pointer("/builds")
+        .and_then(Value::as_array)
+        .map(|builds| builds.iter().collect())
+        .unwrap_or_default();
+    let mut names = texts(payload, "/object_attributes/stages", "");
+    for build in &builds {
+        if let Some(stage) = text(build, "/stage") {
+            if !names.contains(&stage) {
+                names.push(stage);
+            }
+        }
+    }
+    let stages = names
+        .into_iter()
+        .map(|name| {
+            let jobs: Vec<&&Value> = builds
+                .iter()
+                .filter(|build| text(build, "/stage").as_deref() == Some(name.as_str()))
+                .collect();
+            // A job allowed to fail does not fail its stage (GitLab shows it as a warning).
+            let statuses: Vec<String> = jobs
+                .iter()
+                .map(|job| {
+                    let status = pipeline::gitlab_status(&text(job, "/status").unwrap_or_default());
+                    if status == "failure" && flag(job, "/allow_failure") {
+                        "success".to_owned()
+                    } else {
+                        status
+                    }
+                })
+                .collect();
+            let status = if statuses.iter().any(|s| s == "failure") {
+                "failure"
+            } else if statuses.iter().any(|s| s == "running") {
+                "running"
+            } else if statuses.is_empty() || statuses.iter().any(|s| s == "queued") {
+                "queued"
+            } else if statuses.iter().all(|s| s == "skipped") {
+                "skipped"
+            } else if statuses.iter().all(|s| s == "manual" || s == "skipped") {
+                "manual"
+            } else if statuses.iter().all(|s| s == "cancelled" || s == "skipped") {
+                "cancelled"
+            } else {
+                "success"
+            };
+            pipeline::Stage {
+                name,
+                status: status.to_owned(),
+                started_at: jobs.iter().filter_map(|job| time(job, "/started_at")).min(),
+                finished_at: jobs
+                    .iter()
+                    .all(|job| time(job, "/finished_at").is_some())
+                    .then(|| {
+                        jobs.iter()
+                            .filter_map(|job| time(job, "/finished_at"))
+                            .max()
+                    })
+                    .flatten(),
+                url: None,
+                steps: jobs
+                    .iter()
+                    .map(|job| pipeline::Step {
+                        name: text(job, "/name").unwrap_or_default(),
+                        status: pipeline::gitlab_status(&text(job, "/status").unwrap_or_default()),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    Pipeline {
+        run: text(attributes, "/id").unwrap_or_default(),
+        name: text(attributes, "/name")
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| "pipeline".into()),
+        sha: text(attributes, "/sha"),
+        branch: (!flag(attributes, "/tag"))
+            .then(|| text(attributes, "/ref"))
+            .flatten(),
+        default_branch: text(payload, "/project/default_branch"),
+        status: Some(pipeline::gitlab_status(status)),
+        url: text(attributes, "/url"),
+        started_at: time(attributes, "/created_at"),
+        finished_at: final_state
+            .then(|| time(attributes, "/finished_at"))
+            .flatten(),
+        commit_title: text(payload, "/commit/title")
+            .or_else(|| text(payload, "/commit/message").map(|m| first_line(&m))),
+        commit_author: text(payload, "/commit/author/name"),
+        stages,
+        all_stages: true,
+    }
 }
 
 /// The pipeline's first finished job a deploy rule matches, as the deployment it made. The

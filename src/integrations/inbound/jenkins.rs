@@ -81,6 +81,43 @@ pub fn parse(settings: &DeployIntegration, body: &[u8]) -> Result<Parsed, Reject
         ..ForgeEvent::default()
     };
     let (finished_at, started_at) = times(&payload, finished);
+    let run_status = if !finished {
+        "running"
+    } else {
+        match outcome {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Cancelled => "cancelled",
+            Outcome::Skipped => "skipped",
+            Outcome::Pending => "running",
+        }
+    };
+    // A build is a run of one stage on the pipelines board.
+    forge.pipeline = Some(crate::core::pipeline::Pipeline {
+        run: format!(
+            "{job}#{}",
+            number.map_or_else(|| "?".to_owned(), |n| n.to_string())
+        ),
+        name: job.clone(),
+        sha: sha.clone().or_else(|| parameter("PR_SHA")),
+        branch: forge.branch.clone(),
+        default_branch: None,
+        status: Some(run_status.to_owned()),
+        url: forge.url.clone(),
+        started_at,
+        finished_at,
+        commit_title: None,
+        commit_author: None,
+        stages: vec![crate::core::pipeline::Stage {
+            name: job.clone(),
+            status: run_status.to_owned(),
+            started_at,
+            finished_at,
+            url: forge.url.clone(),
+            steps: Vec::new(),
+        }],
+        all_stages: true,
+    });
 
     let mut ignored = (!finished).then(|| format!("build phase {phase} is not a finished build"));
     match DeployRule::find(&settings.deploys, &job) {

@@ -154,6 +154,9 @@ impl crate::store::forge::ForgeStore for SqlStore {
                 StateUpdate::Merge(merge) => {
                     Self::judge_merge(&mut transaction, merge).await?;
                 }
+                StateUpdate::Pipeline(run) => {
+                    Self::project_pipeline(&mut transaction, run).await?;
+                }
             }
         }
         sqlx::query(
@@ -225,6 +228,67 @@ impl crate::store::forge::ForgeStore for SqlStore {
         Self::insert_timers(&mut transaction, timers, now).await?;
         transaction.commit().await?;
         Ok(())
+    }
+
+    async fn pipeline_repositories(
+        &self,
+    ) -> crate::store::Result<Vec<crate::store::forge::PipelineRepository>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT repository, MAX(updated_at) AS last_seen, \
+               (SELECT p.default_branch FROM pipeline_runs p WHERE p.repository = r.repository \
+                  AND p.default_branch IS NOT NULL ORDER BY p.updated_at DESC LIMIT 1) AS default_branch \
+             FROM pipeline_runs r GROUP BY repository ORDER BY last_seen DESC, repository LIMIT 100",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        let mut repositories = Vec::with_capacity(rows.len());
+        for row in rows {
+            repositories.push(crate::store::forge::PipelineRepository {
+                repository: row.try_get("repository")?,
+                default_branch: row.try_get("default_branch")?,
+                last_seen: crate::clock::from_millis(row.try_get("last_seen")?),
+            });
+        }
+        Ok(repositories)
+    }
+
+    async fn pipeline_runs(
+        &self,
+        repository: &str,
+        branch: &str,
+        commits: i64,
+    ) -> crate::store::Result<Vec<crate::store::forge::PipelineRow>> {
+        use sqlx::Row as _;
+        let rows = sqlx::query(
+            "SELECT r.source, r.repository, r.body, r.first_seen, c.title, c.author \
+             FROM pipeline_runs r LEFT JOIN commits c ON c.sha = r.sha \
+             WHERE r.repository = $1 AND r.branch = $2 AND r.sha IN ( \
+               SELECT sha FROM pipeline_runs WHERE repository = $1 AND branch = $2 AND sha IS NOT NULL \
+               GROUP BY sha ORDER BY MIN(first_seen) DESC LIMIT $3) \
+             ORDER BY r.first_seen",
+        )
+        .bind(repository)
+        .bind(branch)
+        .bind(commits)
+        .fetch_all(self.reader())
+        .await?;
+        let mut runs = Vec::with_capacity(rows.len());
+        for row in rows {
+            let body: String = row.try_get("body")?;
+            let Ok(pipeline) = serde_json::from_str(&body) else {
+                continue;
+            };
+            runs.push(crate::store::forge::PipelineRow {
+                source: row.try_get("source")?,
+                repository: row.try_get("repository")?,
+                pipeline,
+                first_seen: crate::clock::from_millis(row.try_get("first_seen")?),
+                commit_title: row.try_get("title")?,
+                commit_author: row.try_get("author")?,
+            });
+        }
+        Ok(runs)
     }
 
     async fn merge_reviews(
@@ -437,6 +501,42 @@ fn merge_review_row(
 }
 
 impl SqlStore {
+    /// Merges what a CI event says of a run into the stored run (`core::pipeline::merge`).
+    async fn project_pipeline(
+        transaction: &mut sqlx::Transaction<'_, super::Db>,
+        state: &crate::core::forge_state::PipelineState,
+    ) -> crate::store::Result<()> {
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT body FROM pipeline_runs WHERE source = $1 AND repository = $2 AND run = $3",
+        )
+        .bind(&state.source)
+        .bind(&state.repository)
+        .bind(&state.pipeline.run)
+        .fetch_optional(&mut **transaction)
+        .await?;
+        let stored = stored.and_then(|body| serde_json::from_str(&body).ok());
+        let run = crate::core::pipeline::merge(stored, state.pipeline.clone());
+        let at = state.at.as_millisecond();
+        sqlx::query(
+            "INSERT INTO pipeline_runs (source, repository, run, sha, branch, default_branch, body, first_seen, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
+             ON CONFLICT (source, repository, run) DO UPDATE SET sha = excluded.sha, \
+               branch = excluded.branch, default_branch = excluded.default_branch, \
+               body = excluded.body, updated_at = excluded.updated_at",
+        )
+        .bind(&state.source)
+        .bind(&state.repository)
+        .bind(&run.run)
+        .bind(&run.sha)
+        .bind(&run.branch)
+        .bind(&run.default_branch)
+        .bind(serde_json::to_string(&run).unwrap_or_default())
+        .bind(at)
+        .execute(&mut **transaction)
+        .await?;
+        Ok(())
+    }
+
     /// Judges a merge by the reviews projected so far (`core::review_rule`), keeps the verdict,
     /// and asks for the routes to be told of a finding. A merge projected again (a redelivered
     /// event) keeps its first verdict.

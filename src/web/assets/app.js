@@ -1,6 +1,6 @@
-// Firewatch pages work without JavaScript; this file adds four comforts: the theme (light,
-// dark or the system's), telling the server the viewer's time zone, menus that close, and
-// confirmation before destructive buttons. Loaded in <head> so the theme applies before the first paint.
+// Firewatch pages work without JavaScript; this file adds five comforts: the theme (light,
+// dark or the system's), telling the server the viewer's time zone, menus that close,
+// confirmation before destructive buttons, and live regions that refresh themselves. Loaded in <head> so the theme applies before the first paint.
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -48,6 +48,23 @@
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") closeMenus(null);
     });
+    // A region marked data-live="N" (the pipelines board) asks for its page again every N
+    // seconds while the tab is shown, and takes the same region from the answer.
+    var live = document.querySelector("[data-live]");
+    if (live && window.fetch && window.DOMParser) {
+      var every = (parseInt(live.dataset.live, 10) || 10) * 1000;
+      setInterval(function () {
+        if (document.hidden) return;
+        fetch(window.location.href, { credentials: "same-origin" })
+          .then(function (answer) { return answer.ok ? answer.text() : null; })
+          .then(function (html) {
+            if (!html) return;
+            var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-live]");
+            if (fresh) live.innerHTML = fresh.innerHTML;
+          })
+          .catch(function () { /* offline for a moment: the next tick tries again */ });
+      }, every);
+    }
     document.querySelectorAll("form[data-confirm]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         if (!window.confirm(form.dataset.confirm)) event.preventDefault();
