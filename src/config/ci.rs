@@ -334,6 +334,31 @@ workflow = "ci.yml"
     }
 
     #[test]
+    fn jira_cloud_needs_its_user_and_keys_are_its_projects_only() {
+        let found = problems(
+            "[jira]\nurl = \"https://acme.atlassian.net\"\ntoken = \"t\"\nprojects = []\n",
+        );
+        assert_eq!(
+            found,
+            [
+                "jira.projects: names no project: list the keys whose issues are commented on, such as [\"CCC\"]",
+                "jira.user: Jira Cloud needs the account's email as user, with an API token as token",
+            ]
+        );
+        let (config, _) = Config::parse(
+            "[jira]\nurl = \"https://jira.acme.example\"\ntoken = \"pat\"\nprojects = [\"CCC\"]\n",
+            &|_| None,
+        )
+        .unwrap();
+        let jira = config.jira.unwrap();
+        assert_eq!(jira.api(), super::JiraApi::Server);
+        assert_eq!(
+            jira.keys(["CCC-1580 and OPS-2, CCC-1580", "fix/CCC-77-login"]),
+            ["CCC-1580", "CCC-77"]
+        );
+    }
+
+    #[test]
     fn parameters_have_defaults_per_kind_and_take_the_requests_values() {
         let (config, _) = Config::parse(
             r#"
@@ -366,5 +391,99 @@ parameters = { MR = "{repository}!{number}" }
             [("MR".to_owned(), "acme/api!7".to_owned())]
         );
         assert_eq!(config.forges[0].api_url(), "https://api.github.com");
+    }
+}
+
+/// `[jira]`: comments on the issues a merged pull request names, when it merges and when it
+/// reaches production.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JiraConfig {
+    /// The site: `https://acme.atlassian.net`, or a Server/Data Center base URL.
+    pub url: String,
+    /// Cloud: the account's email, with an API token in `token` (basic auth).
+    pub user: Option<String>,
+    /// Cloud: an API token; Server/Data Center: a personal access token (bearer).
+    pub token: String,
+    /// The project keys whose issues are commented on (`CCC` for `CCC-1580`).
+    pub projects: Vec<String>,
+    #[serde(default = "both_moments")]
+    pub comment_on: Vec<JiraMoment>,
+    /// `cloud` (REST v3, an ADF body) or `server` (REST v2); by default cloud for
+    /// `*.atlassian.net`, server otherwise.
+    pub api: Option<JiraApi>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JiraMoment {
+    Merged,
+    Deployed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JiraApi {
+    Cloud,
+    Server,
+}
+
+fn both_moments() -> Vec<JiraMoment> {
+    vec![JiraMoment::Merged, JiraMoment::Deployed]
+}
+
+impl JiraConfig {
+    pub fn api(&self) -> JiraApi {
+        self.api.unwrap_or_else(|| {
+            let cloud = url::Url::parse(&self.url)
+                .ok()
+                .and_then(|url| url.host_str().map(|host| host.ends_with(".atlassian.net")))
+                .unwrap_or(false);
+            if cloud {
+                JiraApi::Cloud
+            } else {
+                JiraApi::Server
+            }
+        })
+    }
+
+    pub fn comments_on(&self, moment: JiraMoment) -> bool {
+        self.comment_on.contains(&moment)
+    }
+
+    /// The issue keys of its projects that `texts` name, each once, in order.
+    pub fn keys<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for text in texts {
+            for range in crate::core::tickets::find_keys(text, &self.projects) {
+                let key = text[range].to_owned();
+                if !keys.contains(&key) {
+                    keys.push(key);
+                }
+            }
+        }
+        keys
+    }
+
+    pub fn validate(&self, problems: &mut Problems) {
+        if !is_http_url(&self.url) {
+            problems.error(
+                "jira.url".into(),
+                format!("\"{}\" is not an http(s) URL", self.url),
+            );
+        }
+        if self.projects.is_empty() {
+            problems.error(
+                "jira.projects".into(),
+                "names no project: list the keys whose issues are commented on, such as [\"CCC\"]"
+                    .into(),
+            );
+        }
+        if self.api() == JiraApi::Cloud && self.user.is_none() {
+            problems.error(
+                "jira.user".into(),
+                "Jira Cloud needs the account's email as user, with an API token as token".into(),
+            );
+        }
     }
 }

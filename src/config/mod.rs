@@ -88,6 +88,7 @@ pub struct Config {
     pub pr_commands: Vec<crate::config::ci::PrCommandsConfig>,
     #[serde(default)]
     pub ci_targets: Vec<crate::config::ci::CiTargetConfig>,
+    pub jira: Option<crate::config::ci::JiraConfig>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,6 +304,9 @@ impl Config {
             &self.ci_targets,
             &mut problems,
         );
+        if let Some(jira) = &self.jira {
+            jira.validate(&mut problems);
+        }
         for (index, digest) in self.digests.iter().enumerate() {
             for (to_index, destination) in digest.to.iter().enumerate() {
                 if let Some(problem) =

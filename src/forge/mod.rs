@@ -7,6 +7,7 @@ pub mod ci;
 pub mod commands;
 pub mod compliance;
 pub mod digest;
+pub mod jira;
 pub mod notices;
 pub mod pipelines;
 pub mod projector;

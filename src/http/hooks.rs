@@ -262,12 +262,9 @@ fn event_for(
         })
         .unwrap_or_default();
     if parsed.ignored.is_none() {
-        if let Some(job) = parsed
-            .forge
-            .as_ref()
-            .and_then(|forge| pr_command_job(config, source, forge))
-        {
-            jobs.push(job);
+        if let Some(forge) = parsed.forge.as_ref() {
+            jobs.extend(pr_command_job(config, source, forge));
+            jobs.extend(ticket_comment_job(config, forge));
         }
     }
     Ok(NewEvent {
@@ -316,6 +313,32 @@ fn pr_command_job(
     wanted.then(|| crate::store::EventJob {
         kind: crate::store::JobKind::PrCommand,
         queue: format!("pr:{source}:{}#{number}", forge.repository),
+        payload: "{}".into(),
+    })
+}
+
+/// A merged pull/merge request that names issues of `[jira] projects` (in its title or
+/// branch) gets a job that comments on them, stored with it.
+fn ticket_comment_job(
+    config: &Config,
+    forge: &crate::core::forge::ForgeEvent,
+) -> Option<crate::store::EventJob> {
+    let jira = config.jira.as_ref()?;
+    let wanted = forge.kind == "pull_request"
+        && forge.action == "merged"
+        && jira.comments_on(crate::config::ci::JiraMoment::Merged)
+        && !jira
+            .keys(
+                forge
+                    .title
+                    .iter()
+                    .chain(forge.branch.iter())
+                    .map(String::as_str),
+            )
+            .is_empty();
+    wanted.then(|| crate::store::EventJob {
+        kind: crate::store::JobKind::TicketComment,
+        queue: "tickets".into(),
         payload: "{}".into(),
     })
 }

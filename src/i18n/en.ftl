@@ -1570,3 +1570,9 @@ pipelines-status-failure = failed
 pipelines-status-cancelled = cancelled
 pipelines-status-skipped = skipped
 pipelines-status-manual = manual
+
+## Comments on Jira issues.
+jira-merged = { $repository }#{ $number } "{ $title }" was merged by { $by }.
+jira-deployed = { $repository }#{ $number } "{ $title }" reached { $environment } in { $service } { $version }.
+jira-open-pull-request = Open the pull request
+jira-open-deployment = Open the deployment

@@ -1481,3 +1481,9 @@ pipelines-status-failure = 실패
 pipelines-status-cancelled = 취소됨
 pipelines-status-skipped = 건너뜀
 pipelines-status-manual = 수동
+
+## Comments on Jira issues.
+jira-merged = { $repository }#{ $number } "{ $title }"이(가) { $by }에 의해 병합되었습니다.
+jira-deployed = { $repository }#{ $number } "{ $title }"이(가) { $service } { $version }으로 { $environment }에 배포되었습니다.
+jira-open-pull-request = 풀 리퀘스트 열기
+jira-open-deployment = 배포 열기

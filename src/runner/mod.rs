@@ -372,6 +372,19 @@ impl Runner {
                 };
                 self.sent(job, result, "refused", "answering the pull request failed")
             }
+            JobKind::TicketComment | JobKind::DeploymentShipped => {
+                let calls = crate::forge::commands::Calls {
+                    client: &self.client,
+                    timeout: Duration::from_secs(config.delivery.timeout_seconds),
+                    now,
+                };
+                let result = if kind == JobKind::TicketComment {
+                    crate::forge::jira::merged(&calls, store, &config, job).await
+                } else {
+                    crate::forge::jira::deployed(&calls, store, &config, job).await
+                };
+                self.sent(job, result, "refused", "commenting on Jira failed")
+            }
             JobKind::ReviewFinding => {
                 match crate::forge::compliance::notify(store, &config, job, now).await {
                     Ok(()) => JobOutcome::Done {

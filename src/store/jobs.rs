@@ -115,6 +115,19 @@ impl Timer {
     }
 }
 
+impl Timer {
+    /// Set by the projection of a successful deployment: the job tells the tracker (Jira)
+    /// which of its issues reached production, when the config asks for that.
+    pub fn deployment_shipped(deployment_id: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::DeploymentShipped,
+            payload: serde_json::json!({ "deployment": deployment_id }).to_string(),
+            at: now,
+            key: format!("deployment-shipped:{deployment_id}"),
+        }
+    }
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {
@@ -189,6 +202,11 @@ job_kinds! {
     /// Tells the routes of a merge the no-self-merge rule found (payload `{"source",
     /// "repository", "number"}`).
     ReviewFinding = "review_finding",
+    /// Comments on the tracker's issues a merged pull request names (its event).
+    TicketComment = "ticket_comment",
+    /// What a successful deployment shipped, told to the tracker when it reached production
+    /// (payload `{"deployment": id}`).
+    DeploymentShipped = "deployment_shipped",
 }
 
 impl ClaimedJob {

@@ -43,6 +43,17 @@ pub struct Waiting {
     pub merged_at: Timestamp,
 }
 
+/// A merged pull/merge request whose merge commit a deployment shipped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ShippedPull {
+    pub source: String,
+    pub repository: String,
+    pub number: i64,
+    pub title: String,
+    pub url: Option<String>,
+    pub head_branch: Option<String>,
+}
+
 /// A change a deployment shipped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ShippedChange {
@@ -79,6 +90,23 @@ pub trait MetricsStore {
         &self,
         filter: &DeploymentFilter,
     ) -> crate::store::Result<Vec<(i64, crate::store::metrics::Deployment)>>;
+
+    /// The merged pull/merge requests whose merge commits the deployment shipped.
+    async fn shipped_pulls(
+        &self,
+        deployment_id: &str,
+    ) -> crate::store::Result<Vec<crate::store::metrics::ShippedPull>>;
+
+    /// Whether a comment on `issue` about `subject` was made.
+    async fn ticket_commented(&self, issue: &str, subject: &str) -> crate::store::Result<bool>;
+
+    /// Records that it was.
+    async fn mark_ticket_comment(
+        &self,
+        issue: &str,
+        subject: &str,
+        at: Timestamp,
+    ) -> crate::store::Result<()>;
 
     async fn get_deployment(
         &self,

@@ -122,6 +122,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!(30, "0030_pr_triggers.sql", "pull request commands"),
     migration!(31, "0031_merge_reviews.sql", "the no-self-merge rule"),
     migration!(32, "0032_pipeline_runs.sql", "the pipelines board"),
+    migration!(33, "0033_ticket_comments.sql", "comments on Jira issues"),
 ];
 
 #[cfg(test)]

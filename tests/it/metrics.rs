@@ -1431,3 +1431,120 @@ async fn environments_show_what_is_deployed_where_and_what_waits_to_ship() {
         app.stop().await;
     }
 }
+
+/// Jira kept in step with GitHub: pull request #42 (titled `CCC-1580 …`) merging is
+/// commented on CCC-1580 once, however often it is delivered, through Jira Cloud's REST v3
+/// with a document body and basic auth; its change reaching production is commented once
+/// more (staging is not production, and a redeploy says nothing new). Jira Server gets REST
+/// v2 with wiki markup and a bearer token.
+#[tokio::test]
+async fn jira_hears_once_when_a_named_pull_request_merges_and_once_when_it_ships() {
+    use base64::Engine as _;
+    use firewatch::core::scope::Scope;
+    for backend in backends() {
+        let basic = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode("bot@acme.example:jira-token")
+        );
+        let jira = crate::support::standins::Jira::start(&["CCC-1580"], &basic).await;
+        let config = format!(
+            "{CONFIG}\n[jira]\nurl = \"{}\"\napi = \"cloud\"\nuser = \"bot@acme.example\"\n\
+             token = \"jira-token\"\nprojects = [\"CCC\"]\n",
+            jira.origin
+        );
+        let app =
+            TestApp::spawn_at(backend, &config, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        let pipeline = app
+            .token(&[Scope::DeploymentsWrite, Scope::MetricsRead])
+            .await;
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "production", "version": "v1.4.1",
+                   "commit": BEFORE, "status": "success", "finished_at": "2026-11-21T12:00:00Z"}),
+        )
+        .await;
+        wait_for_deployments(&app, &pipeline, 1).await;
+        merge_pull_request_42(&app, "jira").await;
+        let said = jira.wait_for(1).await;
+        assert_eq!(said[0].path, "/rest/api/3/issue/CCC-1580/comment");
+        assert_eq!(said[0].header("authorization"), basic);
+        let body = said[0].json();
+        let paragraph = &body["body"]["content"][0]["content"];
+        let text = paragraph[0]["text"].as_str().unwrap();
+        assert!(
+            text.starts_with(
+                "acme/api#42 \"CCC-1580 Retry token refresh on 401 <fast path>\" was merged by "
+            ),
+            "{body}"
+        );
+        assert_eq!(
+            paragraph[2]["marks"][0]["attrs"]["href"],
+            "https://github.com/acme/api/pull/42"
+        );
+        // Delivered again under another id: Jira hears nothing more.
+        let (status, _) = deliver(
+            &app,
+            "pull_request",
+            &fixture("pull_request.closed.merged"),
+            "jira-again",
+            SECRET,
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        // Staging ships it, then production.
+        for (environment, version) in [("staging", "v1.5.0-rc1"), ("production", "v1.5.0")] {
+            record(
+                &app,
+                &pipeline,
+                json!({"service": "api", "environment": environment, "version": version,
+                       "commit": SQUASH, "status": "success",
+                       "url": "https://github.com/acme/api/actions/runs/42"}),
+            )
+            .await;
+        }
+        wait_for_deployments(&app, &pipeline, 3).await;
+        let said = jira.wait_for(2).await;
+        let shipped = said[1].json();
+        assert_eq!(
+            shipped["body"]["content"][0]["content"][0]["text"],
+            "acme/api#42 \"CCC-1580 Retry token refresh on 401 <fast path>\" reached production in api v1.5.0."
+        );
+        // A redeploy of the same commit ships nothing new.
+        record(
+            &app,
+            &pipeline,
+            json!({"service": "api", "environment": "production", "version": "v1.5.0",
+                   "commit": SQUASH, "status": "success"}),
+        )
+        .await;
+        wait_for_deployments(&app, &pipeline, 4).await;
+        app.idle().await;
+        assert_eq!(jira.received().len(), 2);
+        app.stop().await;
+
+        // Jira Server: REST v2, wiki markup, a personal access token; Jira down at first.
+        let server = crate::support::standins::Jira::start(&["CCC-1580"], "Bearer pat-123").await;
+        server.fail_next(&[503]);
+        let config = format!(
+            "{CONFIG}\n[jira]\nurl = \"{}\"\ntoken = \"pat-123\"\nprojects = [\"CCC\"]\n\
+             comment_on = [\"merged\"]\n",
+            server.origin
+        );
+        let app =
+            TestApp::spawn_at(backend, &config, "2026-11-22T02:00:00Z".parse().unwrap()).await;
+        merge_pull_request_42(&app, "server").await;
+        server.wait_for(1).await;
+        app.idle().await;
+        app.advance(120);
+        let said = server.wait_for(2).await;
+        assert_eq!(said[1].path, "/rest/api/2/issue/CCC-1580/comment");
+        assert_eq!(said[1].header("authorization"), "Bearer pat-123");
+        let text = said[1].json()["body"].as_str().unwrap().to_owned();
+        assert!(
+            text.ends_with("[Open the pull request|https://github.com/acme/api/pull/42]"),
+            "{text}"
+        );
+        app.stop().await;
+    }
+}

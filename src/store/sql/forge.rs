@@ -130,6 +130,14 @@ impl crate::store::forge::ForgeStore for SqlStore {
                 }
                 StateUpdate::Deployment(deployment) => {
                     Self::project_deployment(&mut transaction, deployment).await?;
+                    if deployment.status == crate::core::forge::Outcome::Success {
+                        let timer = crate::store::Timer::deployment_shipped(
+                            &deployment.id,
+                            deployment.finished_at,
+                        );
+                        Self::insert_timers(&mut transaction, &[timer], deployment.finished_at)
+                            .await?;
+                    }
                 }
                 StateUpdate::Review(review) => {
                     sqlx::query(

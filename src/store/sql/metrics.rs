@@ -642,6 +642,60 @@ impl crate::store::metrics::MetricsStore for SqlStore {
             .collect()
     }
 
+    async fn shipped_pulls(
+        &self,
+        deployment_id: &str,
+    ) -> crate::store::Result<Vec<crate::store::metrics::ShippedPull>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT c.source, c.repository, c.number, c.title, c.url, c.head_branch \
+             FROM changes c JOIN deployment_changes s ON s.sha = c.merge_commit_sha \
+             WHERE s.deployment_id = $1 AND c.state = 'merged' \
+             ORDER BY c.repository, c.number",
+        )
+        .bind(deployment_id)
+        .fetch_all(self.reader())
+        .await?;
+        let mut pulls = Vec::with_capacity(rows.len());
+        for row in rows {
+            pulls.push(crate::store::metrics::ShippedPull {
+                source: row.try_get("source")?,
+                repository: row.try_get("repository")?,
+                number: row.try_get("number")?,
+                title: row.try_get("title")?,
+                url: row.try_get("url")?,
+                head_branch: row.try_get("head_branch")?,
+            });
+        }
+        Ok(pulls)
+    }
+
+    async fn ticket_commented(&self, issue: &str, subject: &str) -> crate::store::Result<bool> {
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT at FROM ticket_comments WHERE issue = $1 AND subject = $2")
+                .bind(issue)
+                .bind(subject)
+                .fetch_optional(self.writer())
+                .await?;
+        Ok(found.is_some())
+    }
+
+    async fn mark_ticket_comment(
+        &self,
+        issue: &str,
+        subject: &str,
+        at: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        sqlx::query(
+            "INSERT INTO ticket_comments (issue, subject, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(issue)
+        .bind(subject)
+        .bind(at.as_millisecond())
+        .execute(self.writer())
+        .await?;
+        Ok(())
+    }
+
     async fn get_deployment(
         &self,
         id: &str,

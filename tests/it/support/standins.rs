@@ -999,3 +999,107 @@ fn percent_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&decoded).into_owned()
 }
+
+/// Jira's add-comment API, Cloud's REST v3 (`POST /rest/api/3/issue/{key}/comment`, an ADF
+/// `body`, basic auth with an email and API token) and Server/Data Center's REST v2
+/// (`POST /rest/api/2/issue/{key}/comment`, a string `body`, a bearer personal access token):
+/// 201 with the comment's `id` and `self`; 401 without the credentials, 404 for an issue it
+/// does not have (`errorMessages`), 400 for a body of the wrong shape.
+#[derive(Clone)]
+pub struct Jira {
+    pub origin: String,
+    record: Record,
+}
+
+impl Jira {
+    /// Answers for `known` issues; `credentials` is `Basic …` or `Bearer …` as sent.
+    pub async fn start(known: &[&str], authorization: &str) -> Jira {
+        let record = Record::default();
+        let known: Arc<Vec<String>> = Arc::new(known.iter().map(|k| (*k).to_owned()).collect());
+        let authorization = authorization.to_owned();
+        let next = Arc::new(AtomicU64::new(10_000));
+        let handler = {
+            let record = record.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = record.clone();
+                let known = known.clone();
+                let authorization = authorization.clone();
+                let next = next.clone();
+                async move {
+                    let path = uri.path().to_owned();
+                    let sent = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let scripted = record.push(Request {
+                        method: method.clone(),
+                        path: uri.to_string(),
+                        headers,
+                        body: body.clone(),
+                    });
+                    if let Some(status) = scripted.filter(|status| *status >= 300) {
+                        return json_response(
+                            status,
+                            json!({"errorMessages": ["scripted failure"]}),
+                        );
+                    }
+                    if sent != authorization {
+                        return json_response(
+                            401,
+                            json!({"errorMessages": ["You are not authenticated."]}),
+                        );
+                    }
+                    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+                    let (version, key) = match segments.as_slice() {
+                        [
+                            "rest",
+                            "api",
+                            version @ ("2" | "3"),
+                            "issue",
+                            key,
+                            "comment",
+                        ] if method == Method::POST => (*version, *key),
+                        _ => return json_response(404, json!({"errorMessages": ["Not found"]})),
+                    };
+                    if !known.iter().any(|k| k == key) {
+                        return json_response(
+                            404,
+                            json!({"errorMessages": ["Issue does not exist or you do not have permission to see it."], "errors": {}}),
+                        );
+                    }
+                    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let shaped = match version {
+                        "3" => parsed["body"]["type"] == "doc" && parsed["body"]["version"] == 1,
+                        _ => parsed["body"].is_string(),
+                    };
+                    if !shaped {
+                        return json_response(
+                            400,
+                            json!({"errorMessages": [], "errors": {"comment": "Comment body can not be empty!"}}),
+                        );
+                    }
+                    let id = next.fetch_add(1, Ordering::Relaxed);
+                    json_response(
+                        201,
+                        json!({"id": id.to_string(), "self": format!("https://acme.atlassian.net/rest/api/{version}/issue/{key}/comment/{id}"), "body": parsed["body"]}),
+                    )
+                }
+            }
+        };
+        let origin = serve(axum::Router::new().fallback(handler)).await;
+        Jira { origin, record }
+    }
+
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.record.script.lock().unwrap().extend(statuses);
+    }
+
+    pub fn received(&self) -> Vec<Request> {
+        self.record.received()
+    }
+
+    pub async fn wait_for(&self, count: usize) -> Vec<Request> {
+        self.record.wait_for(count).await
+    }
+}
