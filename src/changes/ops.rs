@@ -88,13 +88,28 @@ pub async fn announce(
     who: &Identity,
 ) -> Result<Announcement, ChangeError> {
     let config = state.config.current();
+    let announcement =
+        announce_with(&state.store, &config, state.clock.now(), new, who, None).await?;
+    state.jobs_added.notify_one();
+    Ok(announcement)
+}
+
+/// Announces a change that stands for something outside Firewatch (`external`, such as a
+/// Terraform run), or nothing; for callers without a `Context` (a job).
+pub async fn announce_with(
+    store: &crate::store::Store,
+    config: &crate::config::Config,
+    now: Timestamp,
+    new: NewAnnouncement,
+    who: &Identity,
+    external: Option<String>,
+) -> Result<Announcement, ChangeError> {
     if config.service(new.service.trim()).is_none() {
         return Err(ChangeError::Invalid(format!(
             "no service \"{}\" in [[services]]",
             new.service.trim()
         )));
     }
-    let now = state.clock.now();
     let announcement = Announcement {
         id: crate::store::new_id(now),
         summary: required(&new.summary, "the summary", 500)?,
@@ -118,8 +133,9 @@ pub async fn announce(
         decided_at: None,
         decided_by: None,
         reason: None,
+        external,
     };
-    let events: Vec<_> = notices::notice(&config, &announcement, Told::Announced, now)
+    let events: Vec<_> = notices::notice(config, &announcement, Told::Announced, now)
         .into_iter()
         .collect();
     let timers: Vec<Timer> = announcement
@@ -132,12 +148,10 @@ pub async fn announce(
         })
         .into_iter()
         .collect();
-    state
-        .store
+    store
         .create_announcement(&announcement, &events, &timers, now)
         .await?;
     tracing::info!(change = %announcement.id, by = %who.by, needs_approval = new.needs_approval, "change announced");
-    state.jobs_added.notify_one();
     Ok(announcement)
 }
 
@@ -287,6 +301,7 @@ mod tests {
             decided_at: None,
             decided_by: None,
             reason: None,
+            external: None,
         }
     }
 

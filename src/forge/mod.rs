@@ -11,3 +11,4 @@ pub mod jira;
 pub mod notices;
 pub mod pipelines;
 pub mod projector;
+pub mod terraform;

@@ -261,6 +261,16 @@ fn event_for(
             crate::store::alert_jobs(&signals)
         })
         .unwrap_or_default();
+    if let (IntegrationConfig::Terraform(terraform), Some(forge)) = (integration, &parsed.forge) {
+        // A run waiting for confirmation becomes a change needing two-person approval.
+        if terraform.approve_applies && forge.action == "needs_attention" {
+            jobs.push(crate::store::EventJob {
+                kind: crate::store::JobKind::TerraformRun,
+                queue: format!("terraform:{}", terraform.name),
+                payload: "{}".into(),
+            });
+        }
+    }
     if parsed.ignored.is_none() {
         if let Some(forge) = parsed.forge.as_ref() {
             jobs.extend(pr_command_job(config, source, forge));

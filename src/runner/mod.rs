@@ -385,6 +385,24 @@ impl Runner {
                 };
                 self.sent(job, result, "refused", "commenting on Jira failed")
             }
+            JobKind::TerraformRun | JobKind::ChangeDecided => {
+                let calls = crate::forge::commands::Calls {
+                    client: &self.client,
+                    timeout: Duration::from_secs(config.delivery.timeout_seconds),
+                    now,
+                };
+                let result = if kind == JobKind::TerraformRun {
+                    crate::forge::terraform::announce(&calls, store, &config, job).await
+                } else {
+                    crate::forge::terraform::carry_out(&calls, store, &config, job).await
+                };
+                self.sent(
+                    job,
+                    result,
+                    "refused",
+                    "confirming the Terraform run failed",
+                )
+            }
             JobKind::ReviewFinding => {
                 match crate::forge::compliance::notify(store, &config, job, now).await {
                     Ok(()) => JobOutcome::Done {

@@ -108,6 +108,10 @@ pub struct Announcement {
     pub decided_at: Option<Timestamp>,
     pub decided_by: Option<String>,
     pub reason: Option<String>,
+    /// What it stands for outside Firewatch (`terraform:INTEGRATION:RUN`), whose decision is
+    /// carried out there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<String>,
 }
 
 /// Which announcements a list shows.

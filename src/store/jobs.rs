@@ -128,6 +128,18 @@ impl Timer {
     }
 }
 
+impl Timer {
+    /// Set with the decision of a change that stands for something outside Firewatch.
+    pub fn change_decided(change_id: &str, now: Timestamp) -> Timer {
+        Timer {
+            kind: JobKind::ChangeDecided,
+            payload: serde_json::json!({ "change": change_id }).to_string(),
+            at: now,
+            key: format!("change-decided:{change_id}"),
+        }
+    }
+}
+
 /// Every kind of job, with the name stored in `jobs.kind`. A new kind is one line here; the
 /// runner's dispatch (`runner::Runner::execute`) then fails to compile until it handles it.
 macro_rules! job_kinds {
@@ -207,6 +219,11 @@ job_kinds! {
     /// What a successful deployment shipped, told to the tracker when it reached production
     /// (payload `{"deployment": id}`).
     DeploymentShipped = "deployment_shipped",
+    /// A Terraform run that waits for confirmation becomes a change (its event).
+    TerraformRun = "terraform_run",
+    /// Carries out a change's decision where it stands (payload `{"change": id}`): a
+    /// Terraform run applied or discarded.
+    ChangeDecided = "change_decided",
 }
 
 impl ClaimedJob {

@@ -123,6 +123,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     migration!(31, "0031_merge_reviews.sql", "the no-self-merge rule"),
     migration!(32, "0032_pipeline_runs.sql", "the pipelines board"),
     migration!(33, "0033_ticket_comments.sql", "comments on Jira issues"),
+    migration!(
+        34,
+        "0034_announcement_external.sql",
+        "changes that stand for a Terraform run"
+    ),
 ];
 
 #[cfg(test)]

@@ -938,3 +938,268 @@ to = ["ci-failures"]
         app.stop().await;
     }
 }
+
+const RUN: &str = "run-FwnENkvDnrpyFC7M";
+
+/// HCP Terraform's documented notification, as a workspace sends it: `trigger` and
+/// `run_status` set, signed with the configuration's token.
+fn tfc_notification(trigger: &str, status: &str) -> String {
+    let mut payload: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!(
+            "{}/tests/fixtures/terraform/published/notification.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    payload["notifications"][0]["trigger"] = json!(trigger);
+    payload["notifications"][0]["run_status"] = json!(status);
+    payload.to_string()
+}
+
+async fn post_tfc(app: &TestApp, body: &str, token: &str) -> (StatusCode, Value) {
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(body.as_bytes());
+    let signature = hex::encode(mac.finalize().into_bytes());
+    app.post_hook(
+        "tfc",
+        body,
+        &[
+            ("content-type", "application/json"),
+            ("x-tfe-notification-signature", &signature),
+            ("user-agent", "TFE"),
+        ],
+    )
+    .await
+}
+
+/// Infrastructure changes: a run that needs confirmation becomes a change needing two-person
+/// approval (its creator's approval is refused, a second person's applies the run through HCP
+/// Terraform's API), the applied run is a deployment that shows in an incident's what changed,
+/// an errored run is told like a failed deployment, and an Atlantis apply is a deployment too.
+#[tokio::test]
+async fn a_terraform_run_waits_for_a_second_person_and_its_apply_is_a_change() {
+    use firewatch::core::scope::Scope;
+    for backend in backends() {
+        let tfc = crate::support::standins::TerraformCloud::start(
+            "tfc-api-token",
+            &[RUN, "run-RejectedPlan0001"],
+        )
+        .await;
+        let chat = Destination::start().await;
+        let config = format!(
+            r#"
+[[integrations]]
+name = "tfc"
+kind = "terraform"
+token = "notification-token"
+api_url = "{tfc}"
+api_token = "tfc-api-token"
+approve_applies = true
+environment = "production"
+
+[[integrations]]
+name = "atlantis"
+kind = "atlantis"
+token = "atlantis-token"
+
+[[services]]
+id = "network"
+repos = ["acme-org/my-workspace", "octocat/Hello-World"]
+
+[[destinations]]
+name = "infra-chat"
+kind = "slack"
+url = "{chat}"
+
+[[routes]]
+match = {{ kind = "deployment", outcome = "failure" }}
+to = ["infra-chat"]
+"#,
+            tfc = tfc.origin,
+            chat = chat.url
+        );
+        let app = TestApp::spawn(backend, &config).await;
+        crate::web::add_user(&app, "sample-user", firewatch::core::role::Role::Responder).await;
+        crate::web::add_user(&app, "ann", firewatch::core::role::Role::Responder).await;
+
+        // A body signed with another token is refused.
+        let waiting = tfc_notification("run:needs_attention", "planned");
+        let (status, answer) = post_tfc(&app, &waiting, "not-the-token").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+        let (status, answer) = post_tfc(&app, &waiting, "notification-token").await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        app.idle().await;
+        let (_, changes) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/changes",
+                Some(&app.admin_token),
+            )
+            .await;
+        let change = changes["items"][0].clone();
+        assert_eq!(change["state"], "pending_approval", "{changes}");
+        assert_eq!(change["service"], "network");
+        assert_eq!(change["environment"], "production");
+        assert_eq!(
+            change["summary"],
+            "Terraform apply in my-workspace: Add five new queue workers"
+        );
+        let id = change["id"].as_str().unwrap().to_owned();
+
+        // The run's creator may not approve it; a second person's approval applies it.
+        let creator = app.user_token("sample-user", &[Scope::ChangesWrite]).await;
+        let (status, refused) = app
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/changes/{id}/approve"),
+                Some(&creator),
+            )
+            .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+        assert_eq!(refused["error"]["code"], "self_approval");
+        app.idle().await;
+        assert!(tfc.received().is_empty());
+        let ann = app.user_token("ann", &[Scope::ChangesWrite]).await;
+        let (status, approved) = app
+            .api(
+                reqwest::Method::POST,
+                &format!("/api/v1/changes/{id}/approve"),
+                Some(&ann),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{approved}");
+        let applied = tfc.wait_for(1).await;
+        assert_eq!(applied[0].path, format!("/api/v2/runs/{RUN}/actions/apply"));
+        assert_eq!(applied[0].header("authorization"), "Bearer tfc-api-token");
+        assert_eq!(
+            applied[0].header("content-type"),
+            "application/vnd.api+json"
+        );
+        assert_eq!(
+            applied[0].json()["comment"],
+            "Approved in Firewatch by user:ann (token ann-token)."
+        );
+        app.idle().await;
+        assert_eq!(tfc.received().len(), 1, "applied once");
+
+        // Another run waits; a rejection discards it.
+        let second =
+            tfc_notification("run:needs_attention", "planned").replace(RUN, "run-RejectedPlan0001");
+        let (status, _) = post_tfc(&app, &second, "notification-token").await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        app.idle().await;
+        let (_, changes) = app
+            .api(
+                reqwest::Method::GET,
+                "/api/v1/changes",
+                Some(&app.admin_token),
+            )
+            .await;
+        let rejected = changes["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_ne!(rejected, id);
+        let (status, answer) = app
+            .api_json(
+                reqwest::Method::POST,
+                &format!("/api/v1/changes/{rejected}/reject"),
+                &ann,
+                &json!({"reason": "plan destroys the queue"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let calls = tfc.wait_for(2).await;
+        assert_eq!(
+            calls[1].path,
+            "/api/v2/runs/run-RejectedPlan0001/actions/discard"
+        );
+        assert_eq!(
+            calls[1].json()["comment"],
+            "Rejected in Firewatch by user:ann (token ann-token): plan destroys the queue"
+        );
+
+        // HCP Terraform says the run applied: a deployment of the workspace's service.
+        let (status, _) = post_tfc(
+            &app,
+            &tfc_notification("run:completed", "applied"),
+            "notification-token",
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let reader = app.token(&[Scope::MetricsRead]).await;
+        let deployed = crate::metrics::wait_for_deployments(&app, &reader, 1).await;
+        assert_eq!(deployed[0]["source"], "terraform", "{deployed:?}");
+        assert_eq!(deployed[0]["service"], "network");
+        assert_eq!(deployed[0]["environment"], "production");
+        assert_eq!(deployed[0]["version"], RUN);
+
+        // An incident on the service lists the apply in what changed.
+        app.advance(600);
+        let (status, incident) = app
+            .api_json(
+                reqwest::Method::POST,
+                "/api/v1/incidents",
+                &app.admin_token,
+                &json!({"title": "Queue workers crash", "severity": "SEV2", "services": ["network"]}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{incident}");
+        let (_, detail) = app
+            .api(
+                reqwest::Method::GET,
+                &format!("/api/v1/incidents/{}", incident["id"].as_str().unwrap()),
+                Some(&app.admin_token),
+            )
+            .await;
+        let changed = detail["what_changed"].as_array().unwrap();
+        assert!(
+            changed.iter().any(|entry| entry["kind"] == "deployment"
+                && entry["repository"] == "acme-org/my-workspace"),
+            "{changed:?}"
+        );
+        assert!(
+            changed.iter().any(|entry| entry["kind"] == "announcement"),
+            "the approved change too: {changed:?}"
+        );
+
+        // An errored run is told like any failed deployment.
+        let (status, _) = post_tfc(
+            &app,
+            &tfc_notification("run:errored", "errored"),
+            "notification-token",
+        )
+        .await;
+        assert_eq!(status, StatusCode::ACCEPTED);
+        let told = chat.wait_for(1).await;
+        let text = String::from_utf8_lossy(&told[0].body).into_owned();
+        assert!(text.contains("acme-org/my-workspace"), "{text}");
+
+        // Atlantis' documented apply webhook, with the token it is configured to send.
+        let atlantis = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/atlantis/published/apply.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let (status, answer) = app
+            .post_hook(
+                "atlantis",
+                &atlantis,
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", "Bearer atlantis-token"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        let deployed = crate::metrics::wait_for_deployments(&app, &reader, 3).await;
+        let atlantis = deployed
+            .iter()
+            .find(|d| d["source"] == "atlantis")
+            .unwrap_or_else(|| panic!("{deployed:?}"));
+        assert_eq!(atlantis["service"], "network");
+        assert_eq!(atlantis["environment"], "default");
+        assert_eq!(atlantis["sha"], "7fd1a60b01f91b314f59955a4e4d4e80d8edf11d");
+        assert_eq!(atlantis["version"], "example-project");
+        app.stop().await;
+    }
+}

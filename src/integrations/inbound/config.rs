@@ -55,6 +55,55 @@ pub enum IntegrationConfig {
     Pagerduty(PagerdutyIntegration),
     Jenkins(DeployIntegration),
     Argocd(DeployIntegration),
+    Terraform(TerraformIntegration),
+    Atlantis(AtlantisIntegration),
+}
+
+/// HCP Terraform or Terraform Enterprise run notifications (a workspace's notification
+/// configuration of destination type "Webhook").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TerraformIntegration {
+    pub name: String,
+    /// The notification configuration's token: each body is signed with it
+    /// (`X-TFE-Notification-Signature`, HMAC-SHA512).
+    pub token: Option<String>,
+    /// The API the runs are confirmed through: `https://app.terraform.io`, or your Terraform
+    /// Enterprise host.
+    #[serde(default = "terraform_api")]
+    pub api_url: String,
+    /// A team or user API token allowed to apply and discard the workspaces' runs.
+    pub api_token: Option<String>,
+    /// A run that waits for confirmation becomes a change needing two-person approval; the
+    /// approval applies it, a rejection (or expiry) discards it.
+    #[serde(default)]
+    pub approve_applies: bool,
+    /// The service its applies change; default: the service whose `repos` hold
+    /// `ORGANIZATION/WORKSPACE`.
+    pub service: Option<String>,
+    /// Default: the workspace's name.
+    pub environment: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub max_body_bytes: Option<usize>,
+}
+
+fn terraform_api() -> String {
+    "https://app.terraform.io".into()
+}
+
+/// Atlantis' HTTP webhooks (`webhooks: [{event: apply, kind: http, url: …}]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AtlantisIntegration {
+    pub name: String,
+    /// Sent by Atlantis as `Authorization: Bearer …` (`--webhook-http-headers`).
+    pub token: Option<String>,
+    /// Default: the service whose `repos` hold the repository.
+    pub service: Option<String>,
+    /// Default: the Terraform workspace's name.
+    pub environment: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    pub max_body_bytes: Option<usize>,
 }
 
 /// Which of a CI or CD system's jobs are deployments, and of what (`[[integrations.deploys]]`).
@@ -230,6 +279,8 @@ impl IntegrationConfig {
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 &deploys.name
             }
+            IntegrationConfig::Terraform(terraform) => &terraform.name,
+            IntegrationConfig::Atlantis(atlantis) => &atlantis.name,
         }
     }
 
@@ -245,6 +296,8 @@ impl IntegrationConfig {
             IntegrationConfig::Pagerduty(_) => "pagerduty",
             IntegrationConfig::Jenkins(_) => "jenkins",
             IntegrationConfig::Argocd(_) => "argocd",
+            IntegrationConfig::Terraform(_) => "terraform",
+            IntegrationConfig::Atlantis(_) => "atlantis",
         }
     }
 
@@ -260,6 +313,8 @@ impl IntegrationConfig {
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.rate_limit
             }
+            IntegrationConfig::Terraform(terraform) => terraform.rate_limit,
+            IntegrationConfig::Atlantis(atlantis) => atlantis.rate_limit,
         }
     }
 
@@ -277,6 +332,8 @@ impl IntegrationConfig {
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.max_body_bytes
             }
+            IntegrationConfig::Terraform(terraform) => terraform.max_body_bytes,
+            IntegrationConfig::Atlantis(atlantis) => atlantis.max_body_bytes,
         };
         let default = match self {
             IntegrationConfig::Github(_) | IntegrationConfig::Gitlab(_) => FORGE_MAX_BODY_BYTES,
@@ -285,6 +342,8 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(_)
             | IntegrationConfig::Argocd(_) => ALERT_GROUP_MAX_BODY_BYTES,
             IntegrationConfig::Jenkins(_)
+            | IntegrationConfig::Terraform(_)
+            | IntegrationConfig::Atlantis(_)
             | IntegrationConfig::Generic(_)
             | IntegrationConfig::Datadog(_)
             | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
@@ -302,6 +361,8 @@ impl IntegrationConfig {
         "pagerduty",
         "jenkins",
         "argocd",
+        "terraform",
+        "atlantis",
     ];
 
     /// The service an integration's alerts belong to when they name none.
@@ -315,7 +376,9 @@ impl IntegrationConfig {
             IntegrationConfig::Github(_)
             | IntegrationConfig::Gitlab(_)
             | IntegrationConfig::Jenkins(_)
-            | IntegrationConfig::Argocd(_) => None,
+            | IntegrationConfig::Argocd(_)
+            | IntegrationConfig::Terraform(_)
+            | IntegrationConfig::Atlantis(_) => None,
         }
     }
 }
@@ -480,6 +543,32 @@ pub fn validate<'c>(
                 }
                 Some(_) => {}
             },
+            IntegrationConfig::Terraform(terraform) => {
+                if terraform.token.is_none() {
+                    problems.warn(path.clone(), format!(
+                        "integration \"{name}\" has no token: set the notification configuration's token here so its signatures are checked"
+                    ));
+                }
+                if !crate::core::problem::is_http_url(&terraform.api_url) {
+                    problems.error(
+                        format!("{path}.api_url"),
+                        format!("\"{}\" is not an http(s) URL", terraform.api_url),
+                    );
+                }
+                if terraform.approve_applies && terraform.api_token.is_none() {
+                    problems.error(
+                        format!("{path}.api_token"),
+                        "approve_applies needs an API token that may apply and discard the workspaces' runs".into(),
+                    );
+                }
+            }
+            IntegrationConfig::Atlantis(atlantis) => {
+                if atlantis.token.is_none() {
+                    problems.warn(path.clone(), format!(
+                        "integration \"{name}\" has no token: anyone who can reach Firewatch can post to it (set one, and --webhook-http-headers='{{\"Authorization\":[\"Bearer …\"]}}' on Atlantis)"
+                    ));
+                }
+            }
             IntegrationConfig::Gitlab(gitlab) => {
                 if gitlab.token.is_none() {
                     problems.warn(path.clone(), format!(

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod argocd;
+pub mod atlantis;
 pub mod config;
 pub mod datadog;
 pub mod generic;
@@ -13,6 +14,7 @@ pub mod jenkins;
 pub mod json;
 pub mod pagerduty;
 pub mod slack_app;
+pub mod terraform;
 
 use axum::http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
@@ -188,8 +190,14 @@ pub fn check_headers(
                 check_bearer_or_basic(headers, token)?;
             }
         }
-        // The routing key is in the body; it is checked with the body.
-        IntegrationConfig::Pagerduty(_) => {}
+        IntegrationConfig::Atlantis(atlantis) => {
+            if let Some(token) = &atlantis.token {
+                check_bearer(headers, token)?;
+            }
+        }
+        // The routing key is in the body, and HCP Terraform signs the body: both are
+        // checked with it.
+        IntegrationConfig::Pagerduty(_) | IntegrationConfig::Terraform(_) => {}
         IntegrationConfig::Github(_) => {
             // GitHub's settings page offers form encoding (its default) besides JSON.
             if header(headers, "content-type")
@@ -233,6 +241,13 @@ pub fn verify_and_parse(
         IntegrationConfig::Gitlab(gitlab) => gitlab::parse_with(&gitlab.deploys, headers, body),
         IntegrationConfig::Jenkins(deploys) => jenkins::parse(deploys, body),
         IntegrationConfig::Argocd(deploys) => argocd::parse(deploys, body),
+        IntegrationConfig::Terraform(settings) => {
+            if let Some(token) = &settings.token {
+                terraform::verify(token, headers, body)?;
+            }
+            terraform::parse(settings, body)
+        }
+        IntegrationConfig::Atlantis(settings) => atlantis::parse(settings, body),
         IntegrationConfig::Alertmanager(alerts) => {
             alertmanager::parse(body, alerts.default_severity)
         }

@@ -8,7 +8,7 @@ use crate::clock::from_millis;
 use crate::store::StoreError;
 use crate::store::changes::{Announcement, ChangeFilter, ChangeState, Decide, Risk};
 
-const COLUMNS: &str = "id, summary, service, environment, risk, rollback, needs_approval, state, announced_by, announcer_user, created_at, expires_at, decided_at, decided_by, reason";
+const COLUMNS: &str = "id, summary, service, environment, risk, rollback, needs_approval, state, announced_by, announcer_user, created_at, expires_at, decided_at, decided_by, reason, external";
 
 fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Announcement> {
     let time = |column: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
@@ -31,6 +31,7 @@ fn row_to(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Announcemen
         decided_at: time("decided_at")?,
         decided_by: row.try_get("decided_by")?,
         reason: row.try_get("reason")?,
+        external: row.try_get("external")?,
     })
 }
 
@@ -62,7 +63,7 @@ impl crate::store::changes::ChangeStore for SqlStore {
     ) -> crate::store::Result<()> {
         let mut transaction = self.writer().begin().await?;
         sqlx::query(&format!(
-            "INSERT INTO announcements ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+            "INSERT INTO announcements ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
         ))
         .bind(&a.id)
         .bind(&a.summary)
@@ -79,6 +80,7 @@ impl crate::store::changes::ChangeStore for SqlStore {
         .bind(a.decided_at.map(|at| at.as_millisecond()))
         .bind(&a.decided_by)
         .bind(&a.reason)
+        .bind(&a.external)
         .execute(&mut *transaction)
         .await?;
         Self::insert_event_rows(&mut transaction, events, now).await?;
@@ -150,6 +152,12 @@ impl crate::store::changes::ChangeStore for SqlStore {
         .execute(&mut *transaction)
         .await?;
         Self::insert_event_rows(&mut transaction, &events, now).await?;
+        // A change that stands for something outside (a Terraform run) has its decision
+        // carried out there, once.
+        if current.external.is_some() && after.state != current.state {
+            let timer = crate::store::Timer::change_decided(id, now);
+            Self::insert_timers(&mut transaction, &[timer], now).await?;
+        }
         let stored = Self::fetch_announcement(&mut transaction, id, "").await?;
         transaction.commit().await?;
         Ok(Ok(stored))

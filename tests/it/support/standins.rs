@@ -1103,3 +1103,87 @@ impl Jira {
         self.record.wait_for(count).await
     }
 }
+
+/// HCP Terraform's run actions (`POST /api/v2/runs/{id}/actions/apply` and `…/discard`, a
+/// bearer API token, an optional `{"comment"}`): 202 with no body for a run that waits for
+/// confirmation, 409 once it moved on (JSON:API `errors`), 404 for a run it does not have,
+/// 401 without the token.
+#[derive(Clone)]
+pub struct TerraformCloud {
+    pub origin: String,
+    record: Record,
+}
+
+impl TerraformCloud {
+    pub async fn start(token: &str, waiting: &[&str]) -> TerraformCloud {
+        let record = Record::default();
+        let waiting: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(
+            waiting.iter().map(|run| (*run).to_owned()).collect(),
+        ));
+        let authorization = format!("Bearer {token}");
+        let handler = {
+            let record = record.clone();
+            move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+                let record = record.clone();
+                let waiting = waiting.clone();
+                let authorization = authorization.clone();
+                async move {
+                    let path = uri.path().to_owned();
+                    let sent = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("")
+                        .to_owned();
+                    let scripted = record.push(Request {
+                        method: method.clone(),
+                        path: uri.to_string(),
+                        headers,
+                        body,
+                    });
+                    let error = |status: u16, title: &str| {
+                        json_response(
+                            status,
+                            json!({"errors": [{"status": status.to_string(), "title": title}]}),
+                        )
+                    };
+                    if let Some(status) = scripted.filter(|status| *status >= 300) {
+                        return error(status, "scripted failure");
+                    }
+                    if sent != authorization {
+                        return error(401, "unauthorized");
+                    }
+                    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+                    let run = match segments.as_slice() {
+                        ["api", "v2", "runs", run, "actions", "apply" | "discard"]
+                            if method == Method::POST =>
+                        {
+                            (*run).to_owned()
+                        }
+                        _ => return error(404, "not found"),
+                    };
+                    let mut waiting = waiting.lock().unwrap();
+                    match waiting.iter().position(|known| *known == run) {
+                        Some(index) => {
+                            waiting.remove(index);
+                            let mut response =
+                                axum::response::Response::new(axum::body::Body::empty());
+                            *response.status_mut() = StatusCode::ACCEPTED;
+                            response
+                        }
+                        None => error(409, "transition not allowed"),
+                    }
+                }
+            }
+        };
+        let origin = serve(axum::Router::new().fallback(handler)).await;
+        TerraformCloud { origin, record }
+    }
+
+    pub fn received(&self) -> Vec<Request> {
+        self.record.received()
+    }
+
+    pub async fn wait_for(&self, count: usize) -> Vec<Request> {
+        self.record.wait_for(count).await
+    }
+}
