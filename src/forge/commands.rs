@@ -22,21 +22,14 @@ use crate::integrations::outbound::DeliveryResult;
 use crate::store::forge::{PrTrigger, TriggerState};
 use crate::store::{ClaimedJob, Store, StoreError, Timer};
 
-use super::api;
 use super::ci::{self, BuildRequest};
+use super::{api, done};
 
 /// What a job needs besides the store and config.
 pub struct Calls<'a> {
     pub client: &'a reqwest::Client,
     pub timeout: Duration,
     pub now: Timestamp,
-}
-
-fn done() -> DeliveryResult {
-    DeliveryResult::Delivered {
-        status: 0,
-        chat_message: None,
-    }
 }
 
 /// The comment a command answers: `{source}:{repository}#{number}:{comment id}`.
@@ -56,14 +49,10 @@ pub async fn run(
     config: &Config,
     job: &ClaimedJob,
 ) -> Result<DeliveryResult, StoreError> {
-    let Some(event_id) = job.event_id.as_deref() else {
+    let Some(event) = super::job_event(store, job).await? else {
         return Ok(done());
     };
-    let event = match store.get_event(event_id).await {
-        Ok(event) => event,
-        Err(StoreError::NotFound) => return Ok(done()),
-        Err(error) => return Err(error),
-    };
+    let event_id = event.id.as_str();
     let Some(forge) = event.normalized.as_ref() else {
         return Ok(done());
     };

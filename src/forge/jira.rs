@@ -89,24 +89,8 @@ async fn comment_all(
         if store.ticket_commented(issue, subject).await? {
             continue;
         }
-        let sent = request(calls.client, jira, issue, comment)
-            .timeout(calls.timeout)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(error) => {
-                return Ok(DeliveryResult::Retry {
-                    status: None,
-                    retry_after: None,
-                    error: crate::integrations::outbound::describe_send_error(&error),
-                });
-            }
-        };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response.text().await.unwrap_or_default();
-        match crate::integrations::outbound::classify(status, &headers, now, Some(body)) {
+        let call = request(calls.client, jira, issue, comment);
+        match super::api::send(call, calls.timeout, now).await.0 {
             DeliveryResult::Delivered { .. } => {
                 store.mark_ticket_comment(issue, subject, now).await?;
             }
@@ -117,17 +101,11 @@ async fn comment_all(
             retry @ DeliveryResult::Retry { .. } => return Ok(retry),
         }
     }
-    Ok(DeliveryResult::Delivered {
-        status: 0,
-        chat_message: None,
-    })
+    done()
 }
 
 fn done() -> Result<DeliveryResult, StoreError> {
-    Ok(DeliveryResult::Delivered {
-        status: 0,
-        chat_message: None,
-    })
+    Ok(super::done())
 }
 
 /// Runs a `ticket_comment` job: the merge of the pull request its event tells.
@@ -144,13 +122,8 @@ pub async fn merged(
     else {
         return done();
     };
-    let Some(event_id) = job.event_id.as_deref() else {
+    let Some(event) = super::job_event(store, job).await? else {
         return done();
-    };
-    let event = match store.get_event(event_id).await {
-        Ok(event) => event,
-        Err(StoreError::NotFound) => return done(),
-        Err(error) => return Err(error),
     };
     let Some(forge) = event.normalized.as_ref() else {
         return done();

@@ -21,10 +21,7 @@ use super::commands::Calls;
 const EXTERNAL: &str = "terraform";
 
 fn done() -> Result<DeliveryResult, StoreError> {
-    Ok(DeliveryResult::Delivered {
-        status: 0,
-        chat_message: None,
-    })
+    Ok(super::done())
 }
 
 fn integration<'c>(config: &'c Config, name: &str) -> Option<&'c TerraformIntegration> {
@@ -44,13 +41,8 @@ pub async fn announce(
     config: &Config,
     job: &ClaimedJob,
 ) -> Result<DeliveryResult, StoreError> {
-    let Some(event_id) = job.event_id.as_deref() else {
+    let Some(event) = super::job_event(store, job).await? else {
         return done();
-    };
-    let event = match store.get_event(event_id).await {
-        Ok(event) => event,
-        Err(StoreError::NotFound) => return done(),
-        Err(error) => return Err(error),
     };
     let (Some(forge), Some(settings)) = (
         event.normalized.as_ref(),

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
@@ -26,17 +26,10 @@ pub async fn reviews(
     let locale = state.config.current().server.locale;
     let report = compliance::load(&state.store, &request, locale).await?;
     if request.csv {
-        return Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"firewatch-reviews.csv\"".to_owned(),
-                ),
-            ],
+        return Ok(super::metrics::csv_answer(
+            "reviews",
             compliance::csv(&report),
-        )
-            .into_response());
+        ));
     }
     Ok(Json(report).into_response())
 }

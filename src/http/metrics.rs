@@ -327,7 +327,7 @@ fn report_request(
         .map_err(ApiError::bad_parameter)
 }
 
-fn csv_answer(name: &str, body: String) -> Response {
+pub(super) fn csv_answer(name: &str, body: String) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),

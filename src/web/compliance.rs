@@ -4,7 +4,7 @@
 //! checked by `forge::compliance::ReviewQuery`, as the API's are.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 
@@ -100,15 +100,8 @@ pub async fn csv(
         .map_err(PageError::BadRequest)?;
     let locale = state.config.current().server.locale;
     let report = compliance::load(&state.store, &request, locale).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"firewatch-reviews.csv\"".to_owned(),
-            ),
-        ],
+    Ok(super::render::csv_download(
+        "firewatch-reviews.csv",
         compliance::csv(&report),
-    )
-        .into_response())
+    ))
 }

@@ -7,7 +7,7 @@
 //! `alerts::noise::noise_report`, so the page, the API and the CLI always agree.
 
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Serialize;
@@ -259,17 +259,10 @@ pub async fn csv(
         .map_err(PageError::BadRequest)?;
     let rows = report(&state, &request).await?;
     let name = format!("firewatch-noise-by-{}.csv", by_name(request.by));
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
+    Ok(super::render::csv_download(
+        &name,
         crate::core::noise::csv(request.by, &rows),
-    )
-        .into_response())
+    ))
 }
 
 async fn report(state: &AppState, request: &NoiseRequest) -> Result<Vec<NoiseRow>, PageError> {

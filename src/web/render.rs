@@ -243,6 +243,25 @@ pub fn given_pairs<'q>(pairs: &[(&'q str, &'q Option<String>)]) -> Vec<(&'q str,
         .collect()
 }
 
+/// A CSV download named `filename`, for the pages whose reports the API also gives as CSV.
+pub fn csv_download(filename: &str, body: String) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1984,3 +1984,90 @@ async fn the_live_demo_is_answered_from_a_phone_and_the_console_reads_at_a_glanc
         drop(sink);
     }
 }
+
+/// The pipelines board is live: a workflow job that finishes while the page is open shows
+/// on it without a reload, and the board reads on a phone.
+#[tokio::test]
+async fn the_pipelines_board_shows_a_job_as_it_arrives() {
+    let _turn = ONE_AT_A_TIME.lock().await;
+    let config = r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "It's a Secret to Everybody"
+"#;
+    for backend in backends() {
+        let app = TestApp::spawn(backend, config).await;
+        add_user(&app, "rui", Role::Viewer).await;
+        let send = |fixture: &'static str, delivery: &'static str| {
+            let app = &app;
+            async move {
+                let body = crate::github::fixture(&format!("published/{fixture}"));
+                let (status, answer) = crate::github::deliver(
+                    app,
+                    "workflow_job",
+                    &body,
+                    delivery,
+                    "It's a Secret to Everybody",
+                )
+                .await;
+                assert_eq!(status, reqwest::StatusCode::ACCEPTED, "{answer}");
+            }
+        };
+        let board = "/api/v1/pipelines?repo=Codertocat/Hello-World&branch=main";
+        let stages = || async {
+            let (_, answer) = app
+                .api(reqwest::Method::GET, board, Some(&app.admin_token))
+                .await;
+            answer["items"][0]["runs"][0]["stages"]
+                .as_array()
+                .map_or(0, Vec::len)
+        };
+        send("workflow_job.in_progress", "job-1").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while stages().await < 1 {
+            assert!(Instant::now() < deadline, "the job never reached the board");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let browser = Browser::start(&app, backend, "UTC").await;
+        browser.sign_in("rui").await;
+        let path = "/pipelines?repo=Codertocat/Hello-World&branch=main";
+        browser.open(path).await;
+        let shown = browser.text("[data-testid=pipelines]").await;
+        assert!(shown.contains("Analyze (javascript)"), "{shown}");
+        assert!(!shown.contains("linters"), "{shown}");
+
+        // The linters job fails meanwhile: the open page shows it within its refresh.
+        browser
+            .client()
+            .execute("window.fwStillHere = true", vec![])
+            .await
+            .unwrap();
+        send("workflow_job.completed", "job-2").await;
+        let deadline = Instant::now() + Duration::from_secs(25);
+        loop {
+            let shown = browser.text("[data-testid=pipelines]").await;
+            if shown.contains("linters") {
+                assert!(shown.contains("failed"), "{shown}");
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the open board never showed the new job: {shown}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let same_page = browser
+            .client()
+            .execute("return window.fwStillHere === true", vec![])
+            .await
+            .unwrap();
+        assert_eq!(same_page, true, "no reload: the region refreshed in place");
+        browser.screenshot("pipelines-live-1400").await;
+        let (overflow, _) = browser.fits_a_phone(path, "body").await;
+        assert_eq!(overflow, 0, "the board is wider than a 390 px phone");
+        browser.screenshot("pipelines-live-390").await;
+        browser.close().await;
+        app.stop().await;
+    }
+}

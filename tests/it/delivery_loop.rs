@@ -9,6 +9,24 @@ use crate::support::standins::ForgeApis;
 use crate::support::{Destination, TestApp, backends};
 
 const SECRET: &str = "It's a Secret to Everybody";
+/// GitHub's and GitLab's webhooks, as every scenario here takes them.
+const HOOKS: &str = r#"
+[[integrations]]
+name = "github"
+kind = "github"
+secret = "It's a Secret to Everybody"
+
+[[integrations]]
+name = "gitlab"
+kind = "gitlab"
+token = "gl-hook-token"
+"#;
+const JENKINS: &str = r#"
+[[integrations]]
+name = "jenkins"
+kind = "jenkins"
+token = "jk-token"
+"#;
 const GITHUB_TOKEN: &str = "ghp_delivery_loop";
 const GITLAB_TOKEN: &str = "glpat-delivery-loop";
 const JENKINS_TOKEN: &str = "11aa22bb33cc";
@@ -21,21 +39,7 @@ fn config(apis: &ForgeApis, hook: &Destination) -> String {
     let origin = &apis.origin;
     format!(
         r#"
-[[integrations]]
-name = "github"
-kind = "github"
-secret = "{SECRET}"
-
-[[integrations]]
-name = "gitlab"
-kind = "gitlab"
-token = "gl-hook-token"
-
-[[integrations]]
-name = "jenkins"
-kind = "jenkins"
-token = "jk-token"
-
+{HOOKS}{JENKINS}
 [[forges]]
 kind = "github"
 api_url = "{origin}"
@@ -441,16 +445,7 @@ async fn a_gitlab_developers_retest_triggers_a_pipeline_and_a_guests_is_refused(
 fn review_config(chat: &Destination) -> String {
     format!(
         r#"
-[[integrations]]
-name = "github"
-kind = "github"
-secret = "{SECRET}"
-
-[[integrations]]
-name = "gitlab"
-kind = "gitlab"
-token = "gl-hook-token"
-
+{HOOKS}
 [[destinations]]
 name = "audit-chat"
 kind = "slack"
@@ -729,21 +724,7 @@ async fn the_pipelines_board_shows_each_commits_runs_and_their_stages() {
         let chat = Destination::start().await;
         let config = format!(
             r#"
-[[integrations]]
-name = "github"
-kind = "github"
-secret = "{SECRET}"
-
-[[integrations]]
-name = "gitlab"
-kind = "gitlab"
-token = "gl-hook-token"
-
-[[integrations]]
-name = "jenkins"
-kind = "jenkins"
-token = "jk-token"
-
+{HOOKS}{JENKINS}
 [[destinations]]
 name = "ci-failures"
 kind = "slack"
