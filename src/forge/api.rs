@@ -119,3 +119,23 @@ pub fn member(
         ))
         .header("PRIVATE-TOKEN", &forge.token)
 }
+
+/// GitHub: a user's permission on the repository (`admin`, `maintain`, `write`, `triage`,
+/// `read`), which counts team and private organization memberships that a comment's
+/// `author_association` does not show.
+pub fn permission(
+    client: &reqwest::Client,
+    forge: &ForgeApiConfig,
+    repository: &str,
+    login: &str,
+) -> reqwest::RequestBuilder {
+    github(
+        client,
+        reqwest::Method::GET,
+        format!(
+            "{}/repos/{repository}/collaborators/{login}/permission",
+            forge.api_url()
+        ),
+        &forge.token,
+    )
+}

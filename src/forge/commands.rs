@@ -218,10 +218,38 @@ async fn trusted(
         return Ok(false);
     };
     match source {
-        "github" => Ok(comment
-            .association
-            .as_deref()
-            .is_some_and(pr_command::trusted_association)),
+        "github" => {
+            if comment
+                .association
+                .as_deref()
+                .is_some_and(pr_command::trusted_association)
+            {
+                return Ok(true);
+            }
+            // A member whose organization membership is private shows as CONTRIBUTOR or
+            // NONE: ask GitHub what the commenter may do in the repository.
+            let (Some(api_config), false) = (
+                config.forge_api("github", &forge.repository),
+                author.is_empty(),
+            ) else {
+                return Ok(false);
+            };
+            let request = api::permission(calls.client, api_config, &forge.repository, author);
+            match api::send(request, calls.timeout, calls.now).await {
+                (DeliveryResult::Delivered { .. }, Some((answer, _))) => Ok(matches!(
+                    answer["permission"].as_str(),
+                    Some("admin" | "maintain" | "write")
+                )),
+                (
+                    DeliveryResult::Rejected {
+                        status: 403 | 404, ..
+                    },
+                    _,
+                ) => Ok(false),
+                (DeliveryResult::Delivered { .. }, None) => Ok(false),
+                (result, _) => Err(result),
+            }
+        }
         "gitlab" => {
             let (Some(api_config), Some(user)) = (
                 config.forge_api("gitlab", &forge.repository),

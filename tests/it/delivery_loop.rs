@@ -288,7 +288,7 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
         let stranger = pr_comment(7002, "drive-by", "NONE", "/test");
         let before = apis.received().len();
         crate::github::deliver(&app, "issue_comment", &stranger, "d-7002", SECRET).await;
-        let all = apis.wait_for(before + 1).await;
+        let all = apis.wait_for(before + 2).await;
         let refusal = all.last().unwrap().json()["body"]
             .as_str()
             .unwrap()
@@ -299,6 +299,25 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
             ),
             "{refusal}"
         );
+        // A member whose organization membership is private shows as CONTRIBUTOR; GitHub's
+        // permission API says they may write, so they are trusted.
+        apis.set_permission("Codertocat/Hello-World", "quiet-member", "write");
+        let before = apis.received().len();
+        let quiet = pr_comment(7007, "quiet-member", "CONTRIBUTOR", "/test jenkins-pr");
+        crate::github::deliver(&app, "issue_comment", &quiet, "d-7007", SECRET).await;
+        let all = apis.wait_for(before + 4).await;
+        assert!(
+            all[before]
+                .path
+                .ends_with("/collaborators/quiet-member/permission"),
+            "{:?}",
+            all[before].path
+        );
+        let said = all.last().unwrap().json()["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(said.starts_with("Started for @quiet-member"), "{said}");
         // A name the repository has no target of is said, with the ones it has.
         let unknown = pr_comment(7003, "Codertocat", "OWNER", "/test lint");
         let before = apis.received().len();
@@ -318,7 +337,7 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
         crate::github::deliver(&app, "issue_comment", &bot, "d-7004", SECRET).await;
         apis.wait_for(before + 3).await;
         app.idle().await;
-        assert_eq!(apis.calls("POST", "/job/").len(), 2);
+        assert_eq!(apis.calls("POST", "/job/").len(), 3);
         assert_eq!(
             apis.calls("POST", "/repos/Codertocat/Hello-World/actions/")
                 .len(),
@@ -331,8 +350,8 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
             crate::github::deliver(&app, "issue_comment", &quiet, &format!("d-{id}"), SECRET).await;
         }
         app.idle().await;
-        assert_eq!(apis.calls("POST", "/job/").len(), 2);
-        assert_eq!(comments(&apis).len(), 5);
+        assert_eq!(apis.calls("POST", "/job/").len(), 3);
+        assert_eq!(comments(&apis).len(), 6);
         app.stop().await;
     }
 }

@@ -515,6 +515,9 @@ struct ForgeState {
     pulls: std::collections::HashMap<(String, u64), Value>,
     /// GitHub reviews (a JSON array) by `("owner/repo", number)`.
     reviews: std::collections::HashMap<(String, u64), Value>,
+    /// GitHub collaborator permissions by `("owner/repo", login)`; `read` otherwise, as a
+    /// public repository answers for anyone.
+    permissions: std::collections::HashMap<(String, String), String>,
     /// GitLab member objects by `(decoded project path, user id)`.
     members: std::collections::HashMap<(String, u64), Value>,
     /// GitLab pipeline trigger tokens by decoded project path.
@@ -593,6 +596,15 @@ impl ForgeApis {
     pub fn set_reviews(&self, repo: &str, number: u64, reviews: Value) {
         let mut state = self.state.lock().unwrap();
         state.reviews.insert((repo.to_owned(), number), reviews);
+    }
+
+    /// Sets what `GET /repos/{owner}/{repo}/collaborators/{login}/permission` answers:
+    /// `admin`, `maintain`, `write`, `triage` or `read`.
+    pub fn set_permission(&self, repo: &str, login: &str, permission: &str) {
+        let mut state = self.state.lock().unwrap();
+        state
+            .permissions
+            .insert((repo.to_owned(), login.to_owned()), permission.to_owned());
     }
 
     /// Makes `username` a member of GitLab `project` (a path such as `group/project`), as
@@ -722,6 +734,20 @@ impl ForgeState {
                         }),
                     ),
                 }
+            }
+            ["repos", owner, repo, "collaborators", login, "permission"] if get => {
+                let permission = self
+                    .permissions
+                    .get(&(format!("{owner}/{repo}"), (*login).to_owned()))
+                    .cloned()
+                    .unwrap_or_else(|| "read".to_owned());
+                json_response(
+                    200,
+                    json!({
+                        "permission": permission, "role_name": permission,
+                        "user": { "login": login, "type": "User" },
+                    }),
+                )
             }
             ["repos", owner, repo, "pulls", number, "reviews"] if get => {
                 let Ok(number) = number.parse::<u64>() else {
