@@ -180,8 +180,11 @@ pub async fn run(
                     });
                 }
                 (DeliveryResult::Rejected { error, .. }, _) => {
+                    // The pull request may be public: it is told the status, the log the CI's
+                    // whole answer.
+                    tracing::warn!(target = name, %error, "the CI refused to start a build");
                     trigger.state = TriggerState::Failed;
-                    trigger.detail = Some(error);
+                    trigger.detail = Some(error.split(':').next().unwrap_or_default().to_owned());
                 }
                 (result @ DeliveryResult::Retry { .. }, _) => {
                     // The rest wait for the retry; what started so far is kept.
@@ -400,8 +403,13 @@ fn command_answer(rows: &[PrTrigger], config: &Config, locale: Locale) -> Option
             ))
         }
         _ => {
+            let heading = if rows.iter().any(|row| row.state == TriggerState::Started) {
+                "forge-command-started"
+            } else {
+                "forge-command-none-started"
+            };
             let mut lines = vec![locale.text_with(
-                "forge-command-started",
+                heading,
                 &[
                     ("author", Arg::from(author)),
                     ("sha", Arg::from(short(first.sha.as_deref()))),

@@ -1509,6 +1509,7 @@ environments-empty = No services or deployments yet. Name your services in <code
 forge-command-refused = Thanks, @{ $author }. Only members and collaborators of { $repository } can start builds from a comment, so nothing was started; a maintainer can comment `/test` for you.
 forge-command-unknown = @{ $author }, there is no CI target named { $named } here, so nothing was started. This repository's are: { $known }.
 forge-command-started = Started for @{ $author } on { $sha }:
+forge-command-none-started = Nothing could be started for @{ $author } on { $sha }:
 forge-command-target-started = **{ $target }**: queued
 forge-command-target-started-link = **{ $target }**: queued ({ $link })
 forge-command-target-failed = **{ $target }**: could not be started: { $why }

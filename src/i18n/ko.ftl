@@ -1423,6 +1423,7 @@ environments-empty = 아직 서비스나 배포가 없습니다. <code>{ $config
 forge-command-refused = @{ $author }님, 감사합니다. { $repository }의 멤버와 협업자만 댓글로 빌드를 시작할 수 있어 아무것도 시작하지 않았습니다. 메인테이너가 대신 `/test`를 댓글로 남길 수 있습니다.
 forge-command-unknown = @{ $author }님, 이 저장소에는 { $named }(이)라는 CI 대상이 없어 아무것도 시작하지 않았습니다. 이 저장소의 대상: { $known }
 forge-command-started = @{ $author }님의 요청으로 { $sha }에서 시작했습니다:
+forge-command-none-started = @{ $author }님의 요청으로 { $sha }에서 아무것도 시작하지 못했습니다:
 forge-command-target-started = **{ $target }**: 대기열에 추가됨
 forge-command-target-started-link = **{ $target }**: 대기열에 추가됨 ({ $link })
 forge-command-target-failed = **{ $target }**: 시작하지 못함: { $why }

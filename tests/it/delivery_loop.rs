@@ -331,11 +331,22 @@ async fn a_members_test_this_please_starts_ci_once_and_the_result_is_told() {
             said,
             "@Codertocat, there is no CI target named lint here, so nothing was started. This repository's are: jenkins-pr, actions, notify."
         );
-        // An allowlisted bot (no association of its own) starts the one target it names.
+        // An allowlisted bot (no association of its own) asks for the one target it names;
+        // Jenkins refuses it this time, and the pull request hears the status, not Jenkins'
+        // page.
         let bot = pr_comment(7004, "release-bot", "NONE", "/test jenkins-pr");
         let before = apis.received().len();
+        apis.fail_next(&[200, 403]);
         crate::github::deliver(&app, "issue_comment", &bot, "d-7004", SECRET).await;
-        apis.wait_for(before + 3).await;
+        let all = apis.wait_for(before + 3).await;
+        let said = all.last().unwrap().json()["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            said,
+            "Nothing could be started for @release-bot on ec26c3e:\n- **jenkins-pr**: could not be started: HTTP 403"
+        );
         app.idle().await;
         assert_eq!(apis.calls("POST", "/job/").len(), 3);
         assert_eq!(
