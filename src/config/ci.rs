@@ -126,6 +126,15 @@ pub enum CiKind {
 }
 
 impl CiKind {
+    /// The forge whose API starts it (and whose `[[forges]]` entry it takes by default).
+    pub fn forge(self) -> Option<ForgeKind> {
+        match self {
+            CiKind::GithubActions => Some(ForgeKind::Github),
+            CiKind::Gitlab => Some(ForgeKind::Gitlab),
+            CiKind::Jenkins | CiKind::Webhook => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             CiKind::Jenkins => "jenkins",
@@ -218,12 +227,7 @@ pub fn validate(
                 );
             }
         }
-        let forge_kind = match target.kind {
-            CiKind::GithubActions => Some(ForgeKind::Github),
-            CiKind::Gitlab => Some(ForgeKind::Gitlab),
-            _ => None,
-        };
-        if let Some(kind) = forge_kind {
+        if let Some(kind) = target.kind.forge() {
             if target.url.is_none() && !forges.iter().any(|forge| forge.kind == kind) {
                 problems.error(
                     format!("{path}.kind"),

@@ -66,6 +66,7 @@ pub async fn run(
         return Ok(done());
     };
     let key = command_key(&event.source, forge, number, event_id);
+    let pr = i64::try_from(number).unwrap_or(i64::MAX);
     let known = entry.target_names();
     let wanted: Vec<&str> = match &command {
         Command::All => known.clone(),
@@ -93,7 +94,7 @@ pub async fn run(
         command_key: key.clone(),
         source: event.source.clone(),
         repository: forge.repository.clone(),
-        number: i64::try_from(number).unwrap_or(i64::MAX),
+        number: pr,
         target: target.to_owned(),
         expects: None,
         sha: None,
@@ -135,7 +136,7 @@ pub async fn run(
         return Ok(done());
     }
 
-    let (sha, branch) = match head(calls, answer_api, &event.source, forge, number).await {
+    let (sha, branch) = match head(calls, answer_api, &event.source, forge, pr).await {
         Ok(head) => head,
         Err(result) => return Ok(result),
     };
@@ -147,44 +148,35 @@ pub async fn run(
         let Some(target) = config.ci_target(name) else {
             continue;
         };
-        let mut trigger = row(name, TriggerState::Starting, None);
-        trigger.sha = Some(sha.clone());
-        trigger.branch = Some(branch.clone());
-        trigger.expects = ci::expects(target).map(str::to_owned);
+        let id = format!("{key}|{name}");
         let build = BuildRequest {
-            id: &trigger.id,
+            id: &id,
             repository: &forge.repository,
             repository_url: forge.repository_url.as_deref(),
-            number: trigger.number,
+            number: pr,
             sha: &sha,
             branch: &branch,
             requested_by: &author,
         };
-        let ci_forge = match target.kind {
-            crate::config::ci::CiKind::GithubActions => {
-                config.forge_api("github", &forge.repository)
-            }
-            crate::config::ci::CiKind::Gitlab => config.forge_api("gitlab", &forge.repository),
-            _ => None,
-        };
-        match ci::start(calls.client, target, ci_forge, &build, calls.now) {
-            Err(why) => {
-                trigger.state = TriggerState::Failed;
-                trigger.detail = Some(why);
-            }
+        let ci_forge = target
+            .kind
+            .forge()
+            .and_then(|kind| config.forge_api(kind.source(), &forge.repository));
+        let (state, detail) = match ci::start(calls.client, target, ci_forge, &build, calls.now) {
+            Err(why) => (TriggerState::Failed, Some(why)),
             Ok(request) => match api::send(request, calls.timeout, calls.now).await {
-                (DeliveryResult::Delivered { .. }, answer) => {
-                    trigger.state = TriggerState::Started;
-                    trigger.detail = answer.and_then(|(body, headers)| {
+                (DeliveryResult::Delivered { .. }, answer) => (
+                    TriggerState::Started,
+                    answer.and_then(|(body, headers)| {
                         ci::started_link(target, &build, &body, &headers)
-                    });
-                }
+                    }),
+                ),
                 (DeliveryResult::Rejected { error, .. }, _) => {
                     // The pull request may be public: it is told the status, the log the CI's
                     // whole answer.
                     tracing::warn!(target = name, %error, "the CI refused to start a build");
-                    trigger.state = TriggerState::Failed;
-                    trigger.detail = Some(error.split(':').next().unwrap_or_default().to_owned());
+                    let status = error.split(':').next().unwrap_or_default().to_owned();
+                    (TriggerState::Failed, Some(status))
                 }
                 (result @ DeliveryResult::Retry { .. }, _) => {
                     // The rest wait for the retry; what started so far is kept.
@@ -192,8 +184,11 @@ pub async fn run(
                     break;
                 }
             },
-        }
-        rows.retain(|row| row.id != trigger.id);
+        };
+        let mut trigger = row(name, state, detail);
+        trigger.sha = Some(sha.clone());
+        trigger.branch = Some(branch.clone());
+        trigger.expects = ci::expects(target).map(str::to_owned);
         rows.push(trigger);
     }
     let timers: &[Timer] = if retry.is_some() { &[] } else { &answer };
@@ -202,7 +197,8 @@ pub async fn run(
 }
 
 /// Whether the commenter may start builds: named in `allow`, or (with `trusted = "members"`)
-/// GitHub's association says so, or GitLab's members API gives them Developer or above.
+/// GitHub's association or, failing that, their permission on the repository says so, or
+/// GitLab's members API gives them Developer or above.
 async fn trusted(
     calls: &Calls<'_>,
     config: &Config,
@@ -285,7 +281,7 @@ async fn head(
     api_config: Option<&crate::config::ci::ForgeApiConfig>,
     source: &str,
     forge: &ForgeEvent,
-    number: u64,
+    number: i64,
 ) -> Result<(String, String), DeliveryResult> {
     let comment = forge.comment.as_ref();
     if let (Some(sha), Some(branch)) = (
@@ -303,7 +299,6 @@ async fn head(
             ),
         });
     };
-    let number = i64::try_from(number).unwrap_or(i64::MAX);
     let request = api::pull_request(calls.client, api_config, &forge.repository, number);
     match api::send(request, calls.timeout, calls.now).await {
         (DeliveryResult::Delivered { .. }, Some((pull, _))) => {

@@ -86,8 +86,6 @@ pub struct PrTrigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TriggerState {
-    /// Being started; a crash here starts it again (at least once).
-    Starting,
     Started,
     /// The CI refused it (its answer is in `detail`).
     Failed,
@@ -100,7 +98,6 @@ pub enum TriggerState {
 impl TriggerState {
     pub fn as_str(self) -> &'static str {
         match self {
-            TriggerState::Starting => "starting",
             TriggerState::Started => "started",
             TriggerState::Failed => "failed",
             TriggerState::Refused => "refused",
@@ -111,10 +108,9 @@ impl TriggerState {
     pub fn parse(text: &str) -> TriggerState {
         match text {
             "started" => TriggerState::Started,
-            "failed" => TriggerState::Failed,
             "refused" => TriggerState::Refused,
             "unknown" => TriggerState::Unknown,
-            _ => TriggerState::Starting,
+            _ => TriggerState::Failed,
         }
     }
 }
