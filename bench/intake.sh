@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Intake benchmark: loads POST /hooks/{integration} on the real durable SQLite store and, in the
-# same run, on the reference ceiling (examples/intake_reference.rs: a minimal axum + SQLite
+# same run, on the reference ceiling (bench/rust/intake_reference.rs: a minimal axum + SQLite
 # group-commit server) and on Firewatch with the store switched off. Prints requests/s,
 # p50/p99 latency and the ratios, then checks that the durable run stored every acknowledged
 # event.

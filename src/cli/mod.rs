@@ -42,7 +42,7 @@ use crate::telemetry;
 #[derive(Debug, Parser)]
 #[command(
     name = "firewatch",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("FIREWATCH_COMMIT"), ")"),
     about = "Self-hosted engineering-operations hub"
 )]
 pub struct Cli {
@@ -77,6 +77,15 @@ pub enum Command {
         path: PathBuf,
         #[command(flatten)]
         server: ServerArgs,
+    },
+    /// Ask the running server's /readyz on this machine; exit 0 when it is ready. For a
+    /// container's HEALTHCHECK, where there is no curl.
+    Healthcheck {
+        #[command(flatten)]
+        server: ServerArgs,
+        /// Overrides server.listen.
+        #[arg(long, env = "FIREWATCH_LISTEN")]
+        listen: Option<String>,
     },
     /// Inspect and re-drive notifications through the API of a running Firewatch.
     Notifications {
@@ -253,6 +262,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Token { command } => token(command).await,
         Command::User { command } => user(command).await,
         Command::Backup { path, server } => backup(&path, &server).await,
+        Command::Healthcheck { server, listen } => healthcheck(&server, listen).await,
         Command::Notifications { command } => notifications(command).await,
         Command::Alert { command } => alert(command).await,
         Command::Silence { command } => silence(command).await,
@@ -281,6 +291,47 @@ fn load_config(server: &ServerArgs) -> anyhow::Result<Loaded> {
         loaded.config.server.database_url = url.clone();
     }
     Ok(loaded)
+}
+
+async fn healthcheck(server: &ServerArgs, listen: Option<String>) -> anyhow::Result<()> {
+    let listen = match listen {
+        Some(listen) => listen,
+        None => load_config(server)?.config.server.listen,
+    };
+    let url = format!("http://{}/readyz", local_address(&listen));
+    // No proxy: a proxy from the environment would answer for a server that is not there.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()?;
+    let response = client
+        .get(&url)
+        .send()
+        .await
+        .with_context(|| format!("{url} did not answer"))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        bail!("{url} answered {status}: {body}");
+    }
+    println!("{url}: {body}");
+    Ok(())
+}
+
+/// Where a client on this machine reaches a listen address: one that means every interface
+/// is asked on loopback.
+fn local_address(listen: &str) -> String {
+    match listen.parse::<std::net::SocketAddr>() {
+        Ok(address) if address.ip().is_unspecified() => {
+            let ip: std::net::IpAddr = if address.is_ipv4() {
+                std::net::Ipv4Addr::LOCALHOST.into()
+            } else {
+                std::net::Ipv6Addr::LOCALHOST.into()
+            };
+            std::net::SocketAddr::new(ip, address.port()).to_string()
+        }
+        _ => listen.to_owned(),
+    }
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -1,4 +1,4 @@
-//! What the benches under `examples/` share: an Alertmanager webhook, waiting for the server,
+//! What the benches under `bench/rust/` share: an Alertmanager webhook, waiting for the server,
 //! a free port, a scratch folder and quantiles. Included with `#[path]` (a folder without a
 //! `main.rs` is not an example of its own).
 
