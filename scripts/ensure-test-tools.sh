@@ -2,8 +2,11 @@
 # Makes sure the tests have the real programs they talk to, from Debian's packages: Chromium
 # and its WebDriver (chromedriver) for the browser tests, Prometheus Alertmanager for the
 # alert intake tests, Prometheus for `promtool check metrics` against `/metrics`, and a Korean
-# font (Nanum) so the Korean pages' screenshots show Hangul rather than empty boxes. Installs
-# whichever is missing. Run as root (CI and the dev machines are).
+# font (Nanum) so the Korean pages' screenshots show Hangul rather than empty boxes; for the
+# deployment files, podman (and runc, which copes with hybrid cgroups where crun does not) to
+# build and run the image, mmdebstrap to make its runtime base from Debian's packages, and
+# systemd for `systemd-analyze verify`. Installs whichever is missing. Run as root (CI and the
+# dev machines are).
 set -euo pipefail
 
 missing=()
@@ -12,6 +15,11 @@ missing=()
 [ -x /usr/bin/prometheus-alertmanager ] || missing+=(prometheus-alertmanager)
 [ -x /usr/bin/promtool ] || missing+=(prometheus)
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || missing+=(fonts-nanum)
+command -v podman >/dev/null || missing+=(podman)
+command -v runc >/dev/null || missing+=(runc)
+command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
+command -v objcopy >/dev/null || missing+=(binutils)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-test-tools: installing ${missing[*]} from Debian's packages" >&2
