@@ -20,6 +20,8 @@ pub mod metrics;
 pub mod oncall;
 pub mod org;
 pub mod postmortems;
+#[cfg(test)]
+mod reference;
 pub mod server;
 pub mod statuspage;
 

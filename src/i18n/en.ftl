@@ -293,7 +293,7 @@ checks-strip-label = Availability of { $name }, one bar a day
 checks-legend-999 = 99.9% or more
 checks-legend-99 = 99% or more
 checks-legend-below-99 = below 99%
-checks-empty = No checks are configured. Add a <code>{ $config }</code> entry (HTTP, TCP or TLS expiry) to the config; the README shows how.
+checks-empty = No checks are configured. Add a <code>{ $config }</code> entry (HTTP, TCP or TLS expiry) to the config; docs/alerts.md shows how (Built-in checks).
 
 ## oncall.html
 oncall-override-saved = Override saved: pages follow it from its start.

@@ -273,7 +273,7 @@ checks-strip-label = { $name }의 가용률, 하루에 막대 하나
 checks-legend-999 = 99.9% 이상
 checks-legend-99 = 99% 이상
 checks-legend-below-99 = 99% 미만
-checks-empty = 설정된 점검이 없습니다. 설정에 <code>{ $config }</code> 항목(HTTP, TCP, TLS 만료)을 추가하세요. 방법은 README에 있습니다.
+checks-empty = 설정된 점검이 없습니다. 설정에 <code>{ $config }</code> 항목(HTTP, TCP, TLS 만료)을 추가하세요. 방법은 docs/alerts.md(Built-in checks)에 있습니다.
 
 ## oncall.html
 oncall-override-saved = 당직 교체를 저장했습니다. 시작 시각부터 호출이 이를 따릅니다.

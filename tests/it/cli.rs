@@ -316,10 +316,97 @@ async fn client_commands_explain_api_errors() {
     }
 }
 
+/// The version and, in a release build, the commit (a debug build says so instead, since
+/// asking git would rebuild it after every commit; build.rs).
 #[tokio::test]
-async fn version_is_printed() {
+async fn version_is_printed_with_the_commit() {
     let output = run(vec!["--version".into()], vec![]).await;
-    assert!(text(&output.stdout).starts_with("firewatch "));
+    let version = text(&output.stdout);
+    let expected = concat!("firewatch ", env!("CARGO_PKG_VERSION"), " (");
+    assert!(version.starts_with(expected), "{version}");
+    assert!(version.ends_with(")\n"), "{version}");
+}
+
+/// The container's HEALTHCHECK: 0 while the server answers /readyz, 1 with a sentence when
+/// nothing listens. An address of every interface is asked on loopback.
+#[tokio::test]
+async fn healthcheck_asks_readyz_where_the_server_listens() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend, "").await;
+        let port = app.url.rsplit(':').next().unwrap().to_owned();
+        let output = run(
+            vec![
+                "healthcheck".into(),
+                "--listen".into(),
+                format!("0.0.0.0:{port}"),
+            ],
+            vec![],
+        )
+        .await;
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stdout).contains("\"ready\""),
+            "{}",
+            text(&output.stdout)
+        );
+    }
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let output = run(
+        vec!["healthcheck".into(), "--listen".into(), address.clone()],
+        vec![],
+    )
+    .await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("http://{address}/readyz did not answer")),
+        "{stderr}"
+    );
+}
+
+/// Every config in examples/ passes `check-config` with no warning, checked as its README says:
+/// each `${VAR}` it names set to a placeholder.
+#[tokio::test]
+async fn every_example_config_passes_check_config() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 5, "{files:?}");
+    for file in files {
+        let text_of_file = std::fs::read_to_string(&file).unwrap();
+        let variables: std::collections::BTreeSet<String> = text_of_file
+            .split("${")
+            .skip(1)
+            .filter_map(|rest| rest.split_once('}').map(|(name, _)| name.to_owned()))
+            .collect();
+        let mut envs: Vec<(String, String)> = variables
+            .into_iter()
+            .map(|name| (name, "example".to_owned()))
+            .collect();
+        envs.push(("LANG".into(), "C".into()));
+        let output = run(
+            vec![
+                "check-config".into(),
+                "--config".into(),
+                file.display().to_string(),
+            ],
+            envs,
+        )
+        .await;
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}:\n{stdout}{stderr}",
+            file.display()
+        );
+        assert!(!stderr.contains("warning"), "{}:\n{stderr}", file.display());
+    }
 }
 
 /// Runs the binary with `input` on standard input.

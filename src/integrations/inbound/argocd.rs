@@ -1,6 +1,6 @@
 //! The `argocd` kind: Argo CD's notifications engine, through a webhook service whose template
 //! sends the Application resource as it is (`{"app": {{toJson .app}}, "context": {{toJson
-//! .context}}}`; README: Deployments and DORA). Firewatch reads the Application's documented
+//! .context}}}`; docs/integrations/deployments.md). Firewatch reads the Application's documented
 //! fields (`metadata`, `spec.source(s)`, `spec.destination`, `status.operationState`), so a
 //! template needs no upkeep as Argo CD adds fields.
 //!
