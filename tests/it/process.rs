@@ -601,10 +601,10 @@ fn shell_query(backend: Backend, url: &str, sql: &str) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-/// Issue 12: the README's server-side commands and a `sqlite3` read, run again and again
-/// beside a server taking events at full speed, change nothing for it: its WAL stays the
-/// linked file, what the commands write is what it reads, and after `kill -9` (or SIGTERM)
-/// and a restart every acknowledged event is stored and delivered.
+/// Issue 12: the documented server-side commands (docs/cli.md) and a `sqlite3` read, run
+/// again and again beside a server taking events at full speed, change nothing for it: its
+/// WAL stays the linked file, what the commands write is what it reads, and after `kill -9`
+/// (or SIGTERM) and a restart every acknowledged event is stored and delivered.
 async fn other_processes_open_the_database_under_load(backend: Backend, stop_with: Stop) {
     let fixture = Fixture::new(backend).await;
     let url = fixture.database.url.clone();
