@@ -163,13 +163,15 @@ for _ in $(seq 1 150); do
 done
 compose up -d proxy >>"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; fail "compose up"; }
 proxy="http://127.0.0.1:${PROXY_PORT}"
-for _ in $(seq 1 300); do
+for _ in $(seq 1 450); do
   curl -fsS "$proxy/readyz" >/dev/null 2>&1 && break
   sleep 0.2
 done
 curl -fsS "$proxy/readyz" >/dev/null || fail "the proxy does not answer /readyz"
+# Up to 90 s: a replica whose first connection hangs retries after the pool's 30 s timeout
+# (seen now and then on podman's network; its log says so).
 for service in firewatch-1 firewatch-2; do
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 450); do
     podman exec "${run_id}_${service}_1" firewatch healthcheck >/dev/null 2>&1 && break
     sleep 0.2
   done

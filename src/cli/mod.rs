@@ -376,7 +376,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     }
     let config = loaded.config;
     let database_url = config.server.database_url.clone();
-    let mut store = Store::connect(&database_url)
+    let mut store = connect_waiting(&database_url)
         .await
         .with_context(|| format!("cannot open the store at {}", redact_url(&database_url)))?;
     tracing::info!(store = store.backend_name(), database = %redact_url(&database_url), "store ready, migrations applied");
@@ -599,6 +599,37 @@ fn database_url(server: &ServerArgs) -> anyhow::Result<String> {
     match &server.database_url {
         Some(url) => Ok(url.clone()),
         None => Ok(Config::load_database_url(server.config.as_deref())?),
+    }
+}
+
+/// How long `serve` waits for a database server it cannot reach yet.
+const DATABASE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The store, for `serve`: a database server that is not reachable yet (started beside
+/// Firewatch by compose or Kubernetes, or restarting) is tried again every 2 s for up to
+/// `DATABASE_PATIENCE`, saying why each time; any other error, and any SQLite error (a file
+/// here does not come later), fails at once. Commands a person runs fail at once instead.
+async fn connect_waiting(url: &str) -> Result<Store, crate::store::StoreError> {
+    let step = std::time::Duration::from_secs(2);
+    let patience = if url.starts_with("sqlite:") {
+        std::time::Duration::ZERO
+    } else {
+        DATABASE_PATIENCE
+    };
+    let mut waited = std::time::Duration::ZERO;
+    loop {
+        match Store::connect(url).await {
+            Err(error) if error.is_unreachable() && waited < patience => {
+                tracing::warn!(
+                    database = %redact_url(url),
+                    "cannot reach the database yet ({error}); trying again in {} s",
+                    step.as_secs()
+                );
+                tokio::time::sleep(step).await;
+                waited += step;
+            }
+            other => return other,
+        }
     }
 }
 

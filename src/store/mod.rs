@@ -71,6 +71,24 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// The database server could not be reached, or is starting up: worth trying again in a
+    /// moment, unlike a refused password or a database that does not exist.
+    pub fn is_unreachable(&self) -> bool {
+        let database = match self {
+            StoreError::Database(error) => error,
+            StoreError::Migration(sqlx::migrate::MigrateError::Execute(error)) => error,
+            _ => return false,
+        };
+        match database {
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut => true,
+            // 57P03: "the database system is starting up" (or shutting down, or in recovery).
+            sqlx::Error::Database(error) => error.code().is_some_and(|code| code == "57P03"),
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// What `backup_into` wrote.

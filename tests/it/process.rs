@@ -1289,3 +1289,62 @@ async fn two_replicas_on_one_postgres_send_every_page_exactly_once_also_when_one
  {
     two_replicas_run_escalations(true).await;
 }
+
+/// A replica started before its PostgreSQL (compose's replicas, a Kubernetes Deployment
+/// rolled out beside its database) waits for it, saying why in its log, and serves once the
+/// database answers; it does not exit with the pool's bare "timed out".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_waits_for_a_postgresql_that_is_not_up_yet() {
+    if !backends().contains(&Backend::Postgres) {
+        println!(
+            "skipped: needs PostgreSQL; set {} to run this test",
+            crate::support::POSTGRES_URL_VAR
+        );
+        return;
+    }
+    let database = TestDatabase::new(Backend::Postgres).await;
+    let mut url = url::Url::parse(&database.url).unwrap();
+    let real = format!(
+        "{}:{}",
+        url.host_str().unwrap(),
+        url.port().unwrap_or(5432)
+    );
+    // The database's address, where nothing listens until the forwarder below starts.
+    let port = free_port();
+    url.set_host(Some("127.0.0.1")).unwrap();
+    url.set_port(Some(port)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("firewatch.toml");
+    std::fs::write(&config, "").unwrap();
+    let log = dir.path().join("server.log");
+    let _logs_on_failure = LogsOnFailure(vec![log.clone()]);
+
+    let forwarder = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        loop {
+            let (mut inbound, _) = listener.accept().await.unwrap();
+            let real = real.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(real).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    let server = Server::start_on_any_port(&config, url.as_str(), &log).await;
+    let text = std::fs::read_to_string(&log).unwrap();
+    let waits: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains("cannot reach the database yet"))
+        .collect();
+    assert!(!waits.is_empty(), "{text}");
+    assert!(waits[0].contains("Connection refused"), "{}", waits[0]);
+    assert!(waits[0].contains("trying again in 2 s"), "{}", waits[0]);
+    let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    drop(server);
+    forwarder.abort();
+}
