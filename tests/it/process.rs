@@ -1304,11 +1304,7 @@ async fn serve_waits_for_a_postgresql_that_is_not_up_yet() {
     }
     let database = TestDatabase::new(Backend::Postgres).await;
     let mut url = url::Url::parse(&database.url).unwrap();
-    let real = format!(
-        "{}:{}",
-        url.host_str().unwrap(),
-        url.port().unwrap_or(5432)
-    );
+    let real = format!("{}:{}", url.host_str().unwrap(), url.port().unwrap_or(5432));
     // The database's address, where nothing listens until the forwarder below starts.
     let port = free_port();
     url.set_host(Some("127.0.0.1")).unwrap();
@@ -1343,7 +1339,9 @@ async fn serve_waits_for_a_postgresql_that_is_not_up_yet() {
     assert!(!waits.is_empty(), "{text}");
     assert!(waits[0].contains("Connection refused"), "{}", waits[0]);
     assert!(waits[0].contains("trying again in 2 s"), "{}", waits[0]);
-    let ready = reqwest::get(format!("{}/readyz", server.url)).await.unwrap();
+    let ready = reqwest::get(format!("{}/readyz", server.url))
+        .await
+        .unwrap();
     assert_eq!(ready.status(), 200);
     drop(server);
     forwarder.abort();
