@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# deploy/compose.yaml's scale-out path run with podman-compose, offline: the postgres profile
-# (PostgreSQL, two Firewatch replicas, nginx in front) on the image built from this checkout.
-# The registry images the file names (docker.io's postgres and nginx) are stood in for by
-# images made here from Debian's packages, started the way the official ones are. Shows that
-# both replicas serve, that a critical alert pages through the proxy, and that with one
-# replica stopped the other keeps taking alerts and paging.
+# deploy/compose.yaml run with podman-compose, offline, on the image built from this checkout:
+# the default service (SQLite in a volume), then the postgres profile (PostgreSQL, two
+# Firewatch replicas, nginx in front). The registry images the file names (docker.io's postgres
+# and nginx) are stood in for by images made here from Debian's packages, started the way the
+# official ones are. Shows that the SQLite service serves, that both replicas serve, that a
+# critical alert pages through the proxy, and that with one replica stopped the other keeps
+# taking alerts and paging.
 #
 #   scripts/compose-test.sh [BINARY]        # default target/release/firewatch
 set -euo pipefail
@@ -152,6 +153,16 @@ steps = [ { after = "0m", notify = ["schedule:primary"] } ]
 [paging]
 max_pages_per_minute = 20    # four pages in a minute, each on its own, not folded
 TOML
+
+step "the default service: Firewatch on SQLite in the firewatch-data volume"
+compose up -d firewatch >"$work/up.log" 2>&1 || { cat "$work/up.log" >&2; fail "compose up firewatch"; }
+for _ in $(seq 1 150); do
+  curl -fsS "http://127.0.0.1:${FIREWATCH_PORT}/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+answer="$(curl -fsS "http://127.0.0.1:${FIREWATCH_PORT}/readyz")" || fail "the SQLite service does not answer"
+case "$answer" in *'"sqlite"'*) step "firewatch: $answer" ;; *) fail "the default service: $answer" ;; esac
+podman stop -t 30 "${run_id}_firewatch_1" >/dev/null
 
 step "starting the postgres profile: PostgreSQL, two replicas, the proxy"
 # podman-compose skips `condition: service_healthy` on podman before 4.6 (Debian 12 has 4.3),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The container image, built and run with podman, offline: deploy/Containerfile on a runtime
 # base made from Debian's packages (scripts/container-base.sh), with a Firewatch binary built
-# on this machine (BINARY_FROM=prebuilt; the Rust build stage needs an image from a registry
+# on this machine (`--target prebuilt`; the Rust build stage needs an image from a registry
 # these machines cannot reach). Shows that the container runs as non-root, answers /readyz
 # and its HEALTHCHECK, takes a webhook, keeps it across a restart on the same volume, reloads
 # its config on SIGHUP, and on SIGTERM finishes a request in flight before it exits 0.

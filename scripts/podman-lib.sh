@@ -18,7 +18,7 @@ podman_conf() {
 }
 
 # build_image BINARY TAG LABEL DIR: deploy/Containerfile with a binary built on this machine
-# (BINARY_FROM=prebuilt: the Rust build stage needs an image from a registry these machines
+# (`--target prebuilt`: the Rust build stage needs an image from a registry these machines
 # cannot reach) on the runtime base made from Debian's packages. Every layer carries
 # io.firewatch.test=LABEL, so remove_images LABEL removes them all and nobody else's.
 build_image() {
@@ -29,7 +29,7 @@ build_image() {
   # Debug info is no part of the image; stripping a debug build keeps the copy small.
   objcopy --strip-debug "$binary" "$context/firewatch"
   podman build --quiet --format docker --label "io.firewatch.test=${label}" -f deploy/Containerfile \
-    --build-arg BINARY_FROM=prebuilt --build-arg BINARY=firewatch \
+    --target prebuilt --build-arg BINARY=firewatch \
     --build-arg RUNTIME_IMAGE="$runtime" -t "$tag" "$context" >/dev/null
 }
 
