@@ -56,8 +56,10 @@ pub enum StoreError {
     /// A row with the same unique key exists.
     #[error("already exists")]
     Conflict,
+    /// sqlx's message is in this one's, whole. It is no `source`, so an error chain (`{:#}`,
+    /// as the command line prints errors) does not repeat it.
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("I/O error: {0}")]
@@ -69,6 +71,12 @@ pub enum StoreError {
     /// A stored row this version cannot read.
     #[error("a stored row could not be read: {0}")]
     Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        StoreError::Database(error)
+    }
 }
 
 impl StoreError {

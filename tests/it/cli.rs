@@ -366,6 +366,34 @@ async fn healthcheck_asks_readyz_where_the_server_listens() {
     );
 }
 
+/// A store that cannot be opened is named with its cause, once: the error chain the command
+/// line prints does not repeat the database driver's message.
+#[tokio::test]
+async fn a_store_that_cannot_be_opened_is_named_with_its_cause_once() {
+    let url = "sqlite:///nonexistent-firewatch-dir/firewatch.db";
+    let output = run(
+        vec![
+            "token".into(),
+            "list".into(),
+            "--database-url".into(),
+            url.into(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!("cannot open the store at {url}: database error:")),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr.matches("unable to open database file").count(),
+        1,
+        "{stderr}"
+    );
+}
+
 /// Every config in examples/ passes `check-config` with no warning, checked as its README says:
 /// each `${VAR}` it names set to a placeholder.
 #[tokio::test]
