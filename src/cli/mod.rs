@@ -349,7 +349,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         let sink = crate::demo::Sink::start().await?;
         let listen = loaded.config.server.listen.clone();
-        let public = format!("http://{}", listen.replace("0.0.0.0", "127.0.0.1"));
+        let public = format!("http://{}", local_address(&listen));
         let mut config = crate::demo::config(&sink.url, &public)?;
         config.server.listen = listen;
         config.server.database_url = loaded.config.server.database_url.clone();
@@ -400,7 +400,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
         eprintln!(
             "demo: open http://{} and sign in as {} with the password {}",
-            config.server.listen.replace("0.0.0.0", "127.0.0.1"),
+            local_address(&config.server.listen),
             crate::demo::USER,
             crate::demo::PASSWORD
         );

@@ -209,16 +209,3 @@ fn the_reference_documents_every_key_the_config_accepts_and_no_other() {
         wrong.join("\n")
     );
 }
-
-/// `cargo test print_the_config_tables -- --ignored --nocapture` lists the accepted tables and
-/// keys, the skeleton the reference is written on.
-#[test]
-#[ignore]
-fn print_the_config_tables() {
-    for (table, keys) in accepted() {
-        println!("[{table}]");
-        for key in keys {
-            println!("  {key}");
-        }
-    }
-}
