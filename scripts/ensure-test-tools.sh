@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Makes sure the tests have the real programs they talk to, from Debian's packages: Chromium
 # and its WebDriver (chromedriver) for the browser tests, Prometheus Alertmanager for the
-# alert intake tests, Prometheus for `promtool check metrics` against `/metrics`, and a Korean
+# alert intake tests and `amtool`, Prometheus (the server pushing to `/am/{integration}`, and
+# `promtool check metrics` against `/metrics`), swaks for the email listener, and a Korean
 # font (Nanum) so the Korean pages' screenshots show Hangul rather than empty boxes; for the
 # deployment files, podman (and runc, which copes with hybrid cgroups where crun does not) to
 # build and run the image, mmdebstrap to make its runtime base from Debian's packages, and
@@ -20,6 +21,7 @@ command -v runc >/dev/null || missing+=(runc)
 command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
 command -v objcopy >/dev/null || missing+=(binutils)
+command -v swaks >/dev/null || missing+=(swaks)
 
 if [ "${#missing[@]}" -gt 0 ]; then
   echo "ensure-test-tools: installing ${missing[*]} from Debian's packages" >&2

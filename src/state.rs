@@ -12,6 +12,8 @@ pub struct AppState {
     pub logins: Arc<Mutex<crate::accounts::sign_in::LoginLimiter>>,
     /// The public status page's renderings.
     pub status_page: Arc<crate::statuspage::cache::StatusCache>,
+    /// When this server started, for Alertmanager's `/api/v2/status` uptime.
+    pub started_at: jiff::Timestamp,
 }
 
 impl AppState {
@@ -19,6 +21,7 @@ impl AppState {
         let status_page =
             crate::statuspage::cache::StatusCache::new(context.status_changed.clone());
         AppState {
+            started_at: context.clock.now(),
             context,
             logins: Arc::default(),
             status_page: Arc::new(status_page),

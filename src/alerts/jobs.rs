@@ -241,6 +241,103 @@ async fn recheck_silenced(
     Ok(())
 }
 
+/// Runs an `alert_expiry` job. Due as a timer (no queue), it puts a copy of itself at the end
+/// of the `alerts` queue; that copy runs once every report stored before it has been applied,
+/// and resolves the open alerts whose `endsAt` passed with no re-send. So a re-send that
+/// arrived in time always counts, however far behind the queue is. Returns how many resolved.
+pub async fn expire(
+    store: &Store,
+    config: &Config,
+    job: &ClaimedJob,
+    clock: &dyn Clock,
+) -> Result<usize, StoreError> {
+    let now = clock.now();
+    if job.queue.is_none() {
+        let queued = NewJob {
+            kind: crate::store::JobKind::AlertExpiry.as_str().into(),
+            queue: Some(crate::store::ALERT_QUEUE.into()),
+            destination: None,
+            event_id: None,
+            payload: job.payload.clone(),
+            run_at: now,
+            expires_at: now
+                .saturating_add(SignedDuration::from_hours(24))
+                .unwrap_or(now),
+        };
+        store.insert_job(&queued, now).await?;
+        return Ok(0);
+    }
+    let mut resolved = 0;
+    loop {
+        let before = resolved;
+        let ended = store
+            .list_alerts(&AlertFilter {
+                ends_by: Some(now),
+                limit: 500,
+                ..AlertFilter::default()
+            })
+            .await?;
+        if ended.is_empty() {
+            return Ok(resolved);
+        }
+        let mut by_integration: std::collections::BTreeMap<&str, Vec<AlertSignal>> =
+            std::collections::BTreeMap::new();
+        for alert in &ended {
+            by_integration
+                .entry(alert.integration.as_str())
+                .or_default()
+                .push(expired_signal(alert));
+        }
+        let silences = store.list_silences().await?;
+        for (integration, signals) in by_integration {
+            let source = config
+                .integration(integration)
+                .map_or("alert", |i| i.kind());
+            let cause = format!("{source}:{integration} (endsAt passed without a re-send)");
+            let transitions = store
+                .apply_alert_signals(
+                    &AlertReport {
+                        integration,
+                        signals: &signals,
+                        cause: &cause,
+                        event_id: None,
+                        flapping: config.alerts.flapping(),
+                    },
+                    clock,
+                    &silencer(&silences, integration),
+                    &|transition| plan(config, source, transition, now),
+                )
+                .await?;
+            log_changes(&transitions);
+            resolved += transitions.len();
+        }
+        // A full page again only while this one resolved something: never a busy loop.
+        if ended.len() < 500 || resolved == before {
+            return Ok(resolved);
+        }
+    }
+}
+
+/// A resolve for a stored alert that says nothing else about it.
+fn expired_signal(alert: &Alert) -> AlertSignal {
+    AlertSignal {
+        fingerprint: alert.fingerprint.clone(),
+        group_key: alert.group_key.clone(),
+        status: crate::core::alert::SignalStatus::Resolved,
+        rule: alert.rule.clone(),
+        summary: alert.summary.clone(),
+        severity: alert.severity,
+        service: alert.service.clone(),
+        labels: alert.labels.clone(),
+        annotations: alert.annotations.clone(),
+        starts_at: alert.starts_at,
+        ends_at: alert.ends_at,
+        url: alert.url.clone(),
+        status_only: true,
+        valid_until: None,
+    }
+}
+
 /// A report job's signals and the cause its changes are recorded with.
 fn report_parts(job: &ClaimedJob, event: &EventOrigin) -> (Vec<AlertSignal>, String) {
     let signals = serde_json::from_str(&job.payload).unwrap_or_default();

@@ -158,5 +158,6 @@ fn signal(config: &Config, check: &CheckConfig, status: SignalStatus, detail: &s
         url: target.starts_with("http").then_some(target),
         // A resolve keeps the failure's wording.
         status_only: status == SignalStatus::Resolved,
+        valid_until: None,
     }
 }

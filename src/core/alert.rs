@@ -84,6 +84,10 @@ pub struct AlertSignal {
     /// payload): the alert keeps its wording, labels and severity.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub status_only: bool,
+    /// A firing alert resolves by itself unless a report refreshes it before then
+    /// (Alertmanager API v2's `endsAt`, which Prometheus moves forward on every re-send).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

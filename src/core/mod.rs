@@ -11,6 +11,7 @@ pub mod forge;
 pub mod forge_state;
 pub mod grouping;
 pub mod incident;
+pub mod inhibit;
 pub mod noise;
 pub mod oncall;
 pub mod operations;
@@ -27,6 +28,7 @@ pub mod silence;
 pub mod stats;
 pub mod status;
 pub mod tickets;
+pub mod time_interval;
 pub mod window;
 pub mod words;
 

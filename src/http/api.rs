@@ -333,6 +333,7 @@ pub async fn list_alerts(
         before,
         latest_fire_first: false,
         limit,
+        ..crate::store::alerts::AlertFilter::default()
     };
     let items = state.store.list_alerts(&filter).await?;
     let cursor = next_cursor(items.len(), limit, items.last().map(|a| a.seq));

@@ -26,10 +26,21 @@ use crate::store::{EventStatus, NewEvent};
 
 /// How an answer is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Dialect {
+pub(super) enum Dialect {
     Firewatch,
     /// PagerDuty's Events API v2, with the alert's key.
     PagerDuty(Option<String>),
+    /// Alertmanager's API v2: 200 with no body; an error is a JSON string.
+    Alertmanager,
+}
+
+/// The API a request came in through, which decides how its body is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Api {
+    /// `POST /hooks/{integration}`: the integration's kind decides.
+    Hook,
+    /// `POST /am/{integration}/api/v2/alerts`, for an `alertmanager` integration.
+    AlertmanagerV2,
 }
 
 pub async fn receive(
@@ -38,10 +49,26 @@ pub async fn receive(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
+    take(&state, name, headers, body, Api::Hook).await
+}
+
+/// An intake request through `api` for the integration `name`: checked, parsed, committed and
+/// answered in the API's own dialect.
+pub(super) async fn take(
+    state: &AppState,
+    name: String,
+    headers: HeaderMap,
+    body: Body,
+    api: Api,
+) -> Response {
+    let state = state.clone();
     let config = state.config.current();
-    let integration = config.integration(&name);
-    let mut dialect = match integration {
-        Some(IntegrationConfig::Pagerduty(_)) => Dialect::PagerDuty(None),
+    let integration = config.integration(&name).filter(|integration| {
+        api == Api::Hook || matches!(integration, IntegrationConfig::Alertmanager(_))
+    });
+    let mut dialect = match (api, integration) {
+        (Api::AlertmanagerV2, _) => Dialect::Alertmanager,
+        (_, Some(IntegrationConfig::Pagerduty(_))) => Dialect::PagerDuty(None),
         _ => Dialect::Firewatch,
     };
     let result = async {
@@ -50,7 +77,13 @@ pub async fn receive(
         let limit = integration.max_body_bytes(config.server.max_body_bytes);
         let body = read_body(limit, &headers, body).await?;
         let now = state.clock.now();
-        let parsed = inbound::verify_and_parse(integration, &headers, &body, now)?;
+        let parsed = match (api, integration) {
+            (Api::AlertmanagerV2, IntegrationConfig::Alertmanager(alerts)) => {
+                inbound::require_json(&headers)?;
+                inbound::alertmanager_api::parse(&body, alerts.default_severity, now)?
+            }
+            _ => inbound::verify_and_parse(integration, &headers, &body, now)?,
+        };
         if let Dialect::PagerDuty(key) = &mut dialect {
             *key = alert_key(&parsed);
         }
@@ -375,6 +408,9 @@ async fn answer(
                 "accepted"
             };
             state.metrics.count_intake(label, result);
+            if dialect == Dialect::Alertmanager {
+                return StatusCode::OK.into_response();
+            }
             let body = match dialect {
                 Dialect::Firewatch => json!({"id": accepted.id, "duplicate": accepted.duplicate}),
                 Dialect::PagerDuty(key) => json!({
@@ -384,6 +420,7 @@ async fn answer(
                     "id": accepted.id,
                     "duplicate": accepted.duplicate,
                 }),
+                Dialect::Alertmanager => serde_json::Value::Null,
             };
             (StatusCode::ACCEPTED, Json(body)).into_response()
         }
@@ -393,6 +430,7 @@ async fn answer(
             match dialect {
                 Dialect::Firewatch => error.into_response(),
                 Dialect::PagerDuty(_) => pagerduty_error(error, "error", Vec::new()),
+                Dialect::Alertmanager => super::am::error(error),
             }
         }
     }
@@ -415,8 +453,10 @@ fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
 }
 
 fn refusal_in_dialect(rejection: Rejection, dialect: &Dialect) -> Response {
-    if *dialect == Dialect::Firewatch {
-        return ApiError::from(rejection).into_response();
+    match dialect {
+        Dialect::Firewatch => return ApiError::from(rejection).into_response(),
+        Dialect::Alertmanager => return super::am::error(ApiError::from(rejection)),
+        Dialect::PagerDuty(_) => {}
     }
     let errors = match &rejection {
         Rejection::InvalidEvent(errors) => errors.clone(),

@@ -1,6 +1,7 @@
 //! The HTTP surface: intake hooks, the JSON API, and the operations endpoints. Handlers
 //! parse and authorize at the edge, then call the store or intake; no SQL lives here.
 
+mod am;
 mod api;
 mod changes;
 mod chat;
@@ -230,6 +231,17 @@ macro_rules! route_table {
 route_table! {
     post "/hooks/{integration}" => hooks::receive,
     post "/v2/enqueue" => hooks::enqueue,
+    post "/am/{integration}/api/v2/alerts" => am::post_alerts,
+    get "/am/{integration}/api/v2/alerts" => am::get_alerts,
+    get "/am/{integration}/api/v2/alerts/groups" => am::alert_groups,
+    get "/am/{integration}/api/v2/silences" => am::list_silences,
+    post "/am/{integration}/api/v2/silences" => am::post_silence,
+    get "/am/{integration}/api/v2/silence/{id}" => am::get_silence,
+    delete "/am/{integration}/api/v2/silence/{id}" => am::delete_silence,
+    get "/am/{integration}/api/v2/status" => am::status,
+    get "/am/{integration}/api/v2/receivers" => am::receivers,
+    get "/am/{integration}/-/healthy" => am::healthy,
+    get "/am/{integration}/-/ready" => am::ready,
     post "/chat/slack/{app}/interactions" => chat::slack_interactions,
     post "/chat/slack/{app}/commands" => chat::slack_commands,
     post "/chat/slack/{app}/events" => chat::slack_events,

@@ -447,6 +447,7 @@ mod tests {
             silenced_by: None,
             announced: true,
             flapping_since: None,
+            ends_at: None,
         }
     }
 

@@ -283,6 +283,11 @@ impl Runner {
                 "checking silences failed",
                 alerts::check_silences(store, &config, self.clock.as_ref()).await,
             ),
+            JobKind::AlertExpiry => self.outcome(
+                job,
+                "resolving ended alerts failed",
+                alerts::expire(store, &config, job, self.clock.as_ref()).await,
+            ),
             JobKind::AlertGroup => self.outcome(
                 job,
                 "alert_group failed",

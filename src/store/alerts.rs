@@ -40,6 +40,8 @@ pub struct Alert {
     pub announced: bool,
     /// Since when it flaps (several firing cycles within the flapping window).
     pub flapping_since: Option<Timestamp>,
+    /// When it resolves unless its sender re-sends it (Alertmanager API v2's `endsAt`).
+    pub ends_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -262,6 +264,9 @@ pub struct AlertFilter {
     pub service: Option<String>,
     pub severity: Option<crate::core::alert::Severity>,
     pub before: Option<i64>,
+    pub integration: Option<String>,
+    /// Open alerts whose `ends_at` is at or before this.
+    pub ends_by: Option<Timestamp>,
     /// Newest fire first (the page), not newest alert first (the API's cursor order).
     pub latest_fire_first: bool,
     pub limit: i64,

@@ -176,6 +176,10 @@ job_kinds! {
     Alert = "alert",
     /// A silence starting or ending: the alerts it covers change state.
     SilenceCheck = "silence_check",
+    /// Resolves the open alerts whose `endsAt` passed without a re-send. Due as a timer, it
+    /// queues itself behind the reports already stored (`alerts` queue), so a re-send that
+    /// arrived in time is applied before the sweep decides.
+    AlertExpiry = "alert_expiry",
     /// A notification group's flush (payload `{"group": key}`).
     AlertGroup = "alert_group",
     /// Whether a flapping alert has settled (payload `{"alert": id}`).

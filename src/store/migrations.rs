@@ -128,6 +128,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0034_announcement_external.sql",
         "changes that stand for a Terraform run"
     ),
+    migration!(
+        35,
+        "0035_alert_ends_at.sql",
+        "alerts that resolve unless re-sent"
+    ),
 ];
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ pub async fn page(
             before: None,
             latest_fire_first: true,
             limit: PAGE_SIZE,
+            ..AlertFilter::default()
         })
         .await?;
     let open_tasks = state.store.list_tasks(true, TASKS_READ).await?;

@@ -353,6 +353,7 @@ fn report(fingerprint: &str, status: SignalStatus, now: Timestamp) -> NewEvent {
         ends_at: None,
         url: None,
         status_only: false,
+        valid_until: None,
     };
     NewEvent {
         id: firewatch::store::new_id(now),

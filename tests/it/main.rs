@@ -4,6 +4,7 @@
 // Helpers outside #[test] functions fail tests the same way: a panic with a line number.
 #![allow(clippy::unwrap_used)]
 
+mod alertmanager_api;
 mod alerts;
 mod api;
 mod browser;

@@ -117,6 +117,7 @@ pub(super) fn signal(
         labels: alert.labels,
         annotations: alert.annotations,
         status_only: false,
+        valid_until: None,
     })
 }
 

@@ -238,6 +238,7 @@ pub fn parse(body: &[u8], default_severity: Severity) -> Result<Parsed, Rejectio
         labels,
         annotations,
         status_only: false,
+        valid_until: None,
     };
     Ok(Parsed::alerts("alerts", dedup_key, vec![signal]))
 }

@@ -130,6 +130,7 @@ fn alert(
         ends_at: None,
         url: read(&mapping.url),
         status_only: false,
+        valid_until: None,
     })
 }
 

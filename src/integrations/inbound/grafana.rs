@@ -231,6 +231,7 @@ fn legacy(webhook: Webhook, default_severity: Severity) -> Result<Vec<AlertSigna
         labels,
         annotations,
         status_only: false,
+        valid_until: None,
     }])
 }
 

@@ -2,6 +2,7 @@
 //! can act on them, header capture, and the dispatch to each kind's verifier and parser.
 
 pub mod alertmanager;
+pub mod alertmanager_api;
 pub mod argocd;
 pub mod atlantis;
 pub mod config;
@@ -178,9 +179,13 @@ pub fn check_headers(
                 check_secret_header(headers, "x-gitlab-token", token)?;
             }
         }
-        IntegrationConfig::Alertmanager(alerts)
-        | IntegrationConfig::Grafana(alerts)
-        | IntegrationConfig::Datadog(alerts) => {
+        // Alertmanager's and Prometheus's `http_config` take a bearer token or basic auth.
+        IntegrationConfig::Alertmanager(alerts) => {
+            if let Some(token) = &alerts.token {
+                check_bearer_or_basic(headers, token)?;
+            }
+        }
+        IntegrationConfig::Grafana(alerts) | IntegrationConfig::Datadog(alerts) => {
             if let Some(token) = &alerts.token {
                 check_bearer(headers, token)?;
             }
@@ -294,7 +299,7 @@ fn check_bearer(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
 
 /// A bearer token, or the password of HTTP basic auth (senders that only take a URL put the
 /// token in its `user:token@`).
-fn check_bearer_or_basic(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
+pub(crate) fn check_bearer_or_basic(headers: &HeaderMap, expected: &str) -> Result<(), Rejection> {
     use base64::Engine as _;
     let Some(basic) = header(headers, "authorization").and_then(|value| {
         value

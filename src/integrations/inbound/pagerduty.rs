@@ -202,6 +202,7 @@ pub fn parse(body: &[u8]) -> Result<Enqueued, Rejection> {
         ends_at: None,
         url,
         status_only: status != SignalStatus::Firing,
+        valid_until: None,
     };
     Ok(Enqueued {
         routing_key,

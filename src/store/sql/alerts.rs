@@ -3,7 +3,7 @@
 
 use super::{Db, ROW_LOCK, SqlStore};
 
-pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced, flapping_since";
+pub(super) const ALERT_COLUMNS: &str = "seq, id, integration, fingerprint, group_key, rule, summary, severity, service, state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, acknowledged_at, acknowledged_by, resolved_at, fire_count, silenced_by, announced, flapping_since, ends_at";
 
 #[async_trait::async_trait]
 impl crate::store::alerts::AlertStore for SqlStore {
@@ -394,6 +394,17 @@ impl crate::store::alerts::AlertStore for SqlStore {
         if let Some(before) = filter.before {
             builder.push(" AND seq < ").push_bind(before);
         }
+        if let Some(integration) = &filter.integration {
+            builder
+                .push(" AND integration = ")
+                .push_bind(integration.as_str());
+        }
+        if let Some(ends_by) = filter.ends_by {
+            // The partial index `alerts_ending` holds exactly these rows.
+            builder
+                .push(" AND ends_at IS NOT NULL AND state <> 'resolved' AND ends_at <= ")
+                .push_bind(ends_by.as_millisecond());
+        }
         builder.push(if filter.latest_fire_first {
             " ORDER BY fired_at DESC, seq DESC LIMIT "
         } else {
@@ -531,6 +542,7 @@ impl SqlStore {
             silenced_by: row.try_get("silenced_by")?,
             announced: row.try_get::<i64, _>("announced")? != 0,
             flapping_since: millis("flapping_since")?,
+            ends_at: millis("ends_at")?,
         })
     }
 
@@ -558,6 +570,8 @@ impl SqlStore {
         } = *report;
         // (alert, change, started flapping, damped)
         let mut changed: Vec<(String, AlertChange, bool, bool)> = Vec::new();
+        // A push of many alerts ending together sets their sweep once.
+        let mut sweeps = std::collections::BTreeSet::new();
         for signal in signals {
             // Held until commit: a silence check or settle racing this report waits, then
             // decides on what this report made.
@@ -626,8 +640,8 @@ impl SqlStore {
                     sqlx::query(
                         "INSERT INTO alerts (id, integration, fingerprint, group_key, rule, summary, severity, service, \
                            state, labels, annotations, url, starts_at, first_seen_at, last_seen_at, fired_at, \
-                           resolved_at, fire_count, silenced_by, announced) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16, $17, $18)",
+                           resolved_at, fire_count, silenced_by, announced, ends_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $14, $15, $16, $17, $18, $19)",
                     )
                     .bind(&id)
                     .bind(integration)
@@ -647,6 +661,7 @@ impl SqlStore {
                     .bind(i64::from(firing))
                     .bind(if state == AlertState::Silenced { silence.clone() } else { None })
                     .bind(i64::from(state == AlertState::Firing))
+                    .bind(signal.valid_until.map(|at| at.as_millisecond()))
                     .execute(&mut **transaction)
                     .await?;
                     id
@@ -690,9 +705,16 @@ impl SqlStore {
                         ),
                         None => (String::new(), None),
                     };
+                    // A status-only report keeps when the alert ends; any other says it anew
+                    // (no `valid_until`: it ends when a report says so).
+                    let ends_sql = if signal.status_only {
+                        String::new()
+                    } else {
+                        format!(", ends_at = ${}", if extra.is_some() { 9 } else { 8 })
+                    };
                     let sql = format!(
                         "UPDATE alerts SET summary = $1, labels = $2, annotations = $3, severity = $4, \
-                           url = COALESCE($5, url), last_seen_at = $6{state_sql}{flapping_sql} WHERE id = $7"
+                           url = COALESCE($5, url), last_seen_at = $6{state_sql}{flapping_sql}{ends_sql} WHERE id = $7"
                     );
                     // A status-only report (PagerDuty's resolve) keeps what the alert says.
                     let (summary, labels, annotations, severity) = if signal.status_only {
@@ -721,10 +743,33 @@ impl SqlStore {
                     if let Some(extra) = extra {
                         query = query.bind(extra);
                     }
+                    if !signal.status_only {
+                        query = query.bind(signal.valid_until.map(|at| at.as_millisecond()));
+                    }
                     query.execute(&mut **transaction).await?;
                     alert.id.clone()
                 }
             };
+            if let Some(until) = signal
+                .valid_until
+                .filter(|_| signal.status == crate::core::alert::SignalStatus::Firing)
+            {
+                // One sweep per second of ends, due on the second after: a report applied
+                // late, past its end, gets a sweep still to come.
+                let at = jiff::Timestamp::from_second(until.max(now).as_second().saturating_add(1))
+                    .unwrap_or(until);
+                if sweeps.insert(at) {
+                    Self::insert_timer(
+                        transaction,
+                        crate::store::JobKind::AlertExpiry,
+                        "{}",
+                        at,
+                        &format!("alert-expiry:{}", at.as_second()),
+                        now,
+                    )
+                    .await?;
+                }
+            }
             if let Some(change) = change {
                 let cause = change_cause(change, silence.as_deref(), cause);
                 Self::record_alert_change(transaction, &id, change, &cause, event_id, now).await?;
