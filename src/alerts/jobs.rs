@@ -26,6 +26,8 @@ use crate::store::alerts::{
 };
 use crate::store::{ClaimedJob, EventOrigin, NewJob, Store, StoreError};
 
+use super::inhibition::Inhibition;
+
 /// Runs a task check: opens a task for the alert's team when it is still firing
 /// unacknowledged past the threshold, or fired too often within the recurrence window.
 pub async fn check_task(
@@ -108,6 +110,9 @@ pub async fn run(
         .ok_or(StoreError::NotFound)?;
     let (signals, cause) = report_parts(job, &event);
     let silences = store.list_silences().await?;
+    let inhibition = Inhibition::read(store, config)
+        .await?
+        .with_reports([(event.integration.as_str(), signals.as_slice())]);
     let transitions = store
         .apply_alert_signals(
             &AlertReport {
@@ -118,12 +123,13 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             clock,
-            &silencer(&silences, &event.integration),
+            &silencer(&silences, &inhibition, &event.integration),
             &|transition| plan(config, &event.source, transition, now),
         )
         .await?;
     log_changes(&transitions);
     recheck_silenced(store, transitions.iter(), clock).await?;
+    super::inhibition::recheck(store, config, transitions.iter(), now).await?;
     Ok(transitions.len())
 }
 
@@ -168,9 +174,14 @@ pub async fn run_batch(
         });
     }
     let silences = store.list_silences().await?;
+    let inhibition = Inhibition::read(store, config).await?.with_reports(
+        prepared
+            .iter()
+            .map(|(_, _, event, signals, _)| (event.integration.as_str(), signals.as_slice())),
+    );
     let silencers: Vec<_> = prepared
         .iter()
-        .map(|(_, _, event, _, _)| silencer(&silences, &event.integration))
+        .map(|(_, _, event, _, _)| silencer(&silences, &inhibition, &event.integration))
         .collect();
     let notices: Vec<_> = prepared
         .iter()
@@ -203,6 +214,7 @@ pub async fn run_batch(
         log_changes(transitions);
     }
     recheck_silenced(store, applied.iter().flatten(), clock).await?;
+    super::inhibition::recheck(store, config, applied.iter().flatten(), now).await?;
     Ok(Batch {
         applied: applied.len(),
         lease_lost: applied.len() < reports.len(),
@@ -289,7 +301,13 @@ pub async fn expire(
                 .push(expired_signal(alert));
         }
         let silences = store.list_silences().await?;
-        for (integration, signals) in by_integration {
+        let inhibition = Inhibition::read(store, config).await?.with_reports(
+            by_integration
+                .iter()
+                .map(|(integration, signals)| (*integration, signals.as_slice())),
+        );
+        for (integration, signals) in &by_integration {
+            let integration = *integration;
             let source = config
                 .integration(integration)
                 .map_or("alert", |i| i.kind());
@@ -298,17 +316,18 @@ pub async fn expire(
                 .apply_alert_signals(
                     &AlertReport {
                         integration,
-                        signals: &signals,
+                        signals,
                         cause: &cause,
                         event_id: None,
                         flapping: config.alerts.flapping(),
                     },
                     clock,
-                    &silencer(&silences, integration),
+                    &silencer(&silences, &inhibition, integration),
                     &|transition| plan(config, source, transition, now),
                 )
                 .await?;
             log_changes(&transitions);
+            super::inhibition::recheck(store, config, transitions.iter(), now).await?;
             resolved += transitions.len();
         }
         // A full page again only while this one resolved something: never a busy loop.
@@ -372,8 +391,9 @@ pub async fn change(
             plan(config, source, transition, now)
         })
         .await?;
-    if transition.is_some() {
+    if let Some(transition) = &transition {
         tracing::info!(alert = %id, change = change.as_str(), cause, "alert changed by hand");
+        super::inhibition::recheck(store, config, std::iter::once(transition), now).await?;
     }
     Ok(transition)
 }
@@ -469,6 +489,7 @@ fn payload_field(payload: &str, name: &str) -> Option<String> {
 /// Says which silence in force at `now`, if any, covers a report's signal.
 pub fn silencer<'s>(
     silences: &'s [Silence],
+    inhibition: &'s Inhibition<'s>,
     integration: &'s str,
 ) -> impl Fn(&AlertSignal, Timestamp) -> Option<String> + Send + Sync + 's {
     move |signal, now| {
@@ -479,7 +500,9 @@ pub fn silencer<'s>(
             signal.service.as_deref(),
             integration,
         );
-        covering(silences, &labels, now).map(|silence| silence.id.clone())
+        covering(silences, &labels, now)
+            .map(|silence| silence.id.clone())
+            .or_else(|| inhibition.inhibits_signal(signal, integration))
     }
 }
 
@@ -534,6 +557,15 @@ pub async fn schedule_check(
     store.schedule_job(&job, &key, now).await
 }
 
+/// How a change by a silence (its id) or an inhibition (`inhibit:FINGERPRINT`) is recorded.
+fn silence_cause(by: &str) -> String {
+    if super::inhibition::source(by).is_some() {
+        by.to_owned()
+    } else {
+        format!("silence:{by}")
+    }
+}
+
 /// Runs a silence check: mutes firing alerts a silence now covers, fires silenced alerts
 /// nothing covers any more, and schedules the next check at the next boundary.
 pub async fn check_silences(
@@ -543,6 +575,7 @@ pub async fn check_silences(
 ) -> Result<usize, StoreError> {
     let now = clock.now();
     let silences = store.list_silences().await?;
+    let inhibition = Inhibition::read(store, config).await?;
     let mut changes = 0;
     // Like a report, a check decides from silences read at its start: another check may have
     // ended a silence meanwhile without seeing the alerts this one then mutes.
@@ -561,15 +594,17 @@ pub async fn check_silences(
             let Some(last) = alerts.last() else { break };
             before = Some(last.seq);
             for alert in &alerts {
-                let silence = covering_alert(&silences, alert, now);
+                let silence = covering_alert(&silences, alert, now)
+                    .map(|silence| silence.id.clone())
+                    .or_else(|| inhibition.inhibits_alert(alert));
                 let Some(change) = change_for_silence(alert.state, silence.is_some()) else {
                     continue;
                 };
-                let cause = match silence {
-                    Some(silence) => format!("silence:{}", silence.id),
+                let cause = match &silence {
+                    Some(by) => silence_cause(by),
                     None => alert.silenced_by.as_deref().map_or_else(
                         || "silence ended".to_owned(),
-                        |id| format!("silence:{id} ended"),
+                        |by| format!("{} ended", silence_cause(by)),
                     ),
                 };
                 let source = source_of(config, alert);
@@ -578,7 +613,7 @@ pub async fn check_silences(
                         &alert.id,
                         change,
                         &cause,
-                        silence.map(|s| s.id.as_str()),
+                        silence.as_deref(),
                         now,
                         &|transition| plan(config, source, transition, now),
                     )

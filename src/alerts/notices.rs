@@ -202,6 +202,11 @@ pub fn plan(
     let mut immediate = Vec::new();
     let mut groups = Vec::new();
     for (index, route) in matching_routes(&attributes, &config.routes) {
+        // A muted route still takes the alert (its `continue` decides as ever), and tells
+        // nothing of it.
+        if route.muted_at(&config.time_intervals, now) {
+            continue;
+        }
         let fresh: Vec<Target> = route
             .to
             .iter()
@@ -546,8 +551,11 @@ fn notice_key(transition: &AlertTransition, now: Timestamp) -> String {
         alert.fire_count,
         transition.change.as_str()
     );
-    // Silences and flapping tell a cycle again: key those by their instant too.
-    if transition.cause.starts_with("silence") || transition.cause.starts_with("flapping") {
+    // Silences, inhibitions and flapping tell a cycle again: key those by their instant too.
+    if ["silence", "inhibit:", "flapping"]
+        .iter()
+        .any(|cause| transition.cause.starts_with(cause))
+    {
         format!("{key}:{}", now.as_millisecond())
     } else {
         key

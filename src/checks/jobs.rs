@@ -102,9 +102,10 @@ pub async fn run(
     };
     let signal = signal(config, check, status, &outcome.detail);
     let silences = store.list_silences().await?;
+    let inhibition = crate::alerts::inhibition::Inhibition::read(store, config).await?;
     let source = "check";
     let cause = format!("check:{name}");
-    store
+    let transitions = store
         .apply_alert_signals(
             &AlertReport {
                 integration: CHECK_INTEGRATION,
@@ -114,10 +115,11 @@ pub async fn run(
                 flapping: config.alerts.flapping(),
             },
             clock,
-            &crate::alerts::jobs::silencer(&silences, CHECK_INTEGRATION),
+            &crate::alerts::jobs::silencer(&silences, &inhibition, CHECK_INTEGRATION),
             &|transition| crate::alerts::notices::plan(config, source, transition, now),
         )
         .await?;
+    crate::alerts::inhibition::recheck(store, config, transitions.iter(), now).await?;
     Ok(())
 }
 

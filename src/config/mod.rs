@@ -53,6 +53,13 @@ pub struct Config {
     pub destinations: Vec<DestinationConfig>,
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Alertmanager's inhibition: a firing source alert keeps matching targets quiet.
+    #[serde(default)]
+    pub inhibit_rules: Vec<crate::core::inhibit::InhibitRule>,
+    /// Named times that routes mute or are active in (`mute_time_intervals`,
+    /// `active_time_intervals`), as Alertmanager's `time_intervals`.
+    #[serde(default)]
+    pub time_intervals: Vec<crate::core::time_interval::NamedTimeInterval>,
     pub tickets: Option<TicketsConfig>,
     #[serde(default)]
     pub templates: Vec<TemplateConfig>,
@@ -360,8 +367,24 @@ impl Config {
         destination_names: &HashSet<&str>,
         problems: &mut Problems,
     ) {
+        if let Err(problem) = crate::core::time_interval::check_names(&self.time_intervals) {
+            problems.error("time_intervals".into(), problem);
+        }
         for (index, route) in self.routes.iter().enumerate() {
             let path = format!("routes[{index}]");
+            for (field, names) in [
+                ("mute_time_intervals", &route.mute_time_intervals),
+                ("active_time_intervals", &route.active_time_intervals),
+            ] {
+                for name in names {
+                    if !self.time_intervals.iter().any(|known| &known.name == name) {
+                        problems.error(
+                            format!("{path}.{field}"),
+                            format!("no [[time_intervals]] is named \"{name}\""),
+                        );
+                    }
+                }
+            }
             if route.to.is_empty() {
                 problems.error(format!("{path}.to"), "names no destination".into());
             }
@@ -793,6 +816,39 @@ mod tests {
         assert!(
             problems("[tickets]\nurl = \"https://jira.example.com/browse/{key}\"\n").is_empty()
         );
+    }
+
+    #[test]
+    fn time_intervals_and_inhibit_rules_are_checked() {
+        let text = r#"
+            [[time_intervals]]
+            name = "weekend"
+            time_intervals = [ { weekdays = ["saturday", "sunday"] } ]
+            [[time_intervals]]
+            name = "weekend"
+            [[destinations]]
+            name = "chat"
+            kind = "webhook"
+            url = "http://127.0.0.1:9/"
+            [[routes]]
+            to = ["chat"]
+            mute_time_intervals = ["weekend"]
+            active_time_intervals = ["nights"]
+        "#;
+        assert_eq!(
+            problems(text),
+            [
+                "time_intervals: the time interval \"weekend\" is defined more than once; give each a different name",
+                "routes[0].active_time_intervals: no [[time_intervals]] is named \"nights\"",
+            ]
+        );
+        let bad = problems(
+            "[[time_intervals]]\nname = \"x\"\ntime_intervals = [ { weekdays = [\"someday\"] } ]\n",
+        );
+        assert_eq!(bad.len(), 1);
+        assert!(bad[0].contains("someday"), "{bad:?}");
+        let bad = problems("[[inhibit_rules]]\nsource_match = { severity = \"critical\" }\n");
+        assert!(bad[0].contains("source_matchers"), "{bad:?}");
     }
 
     #[test]

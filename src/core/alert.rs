@@ -289,6 +289,8 @@ pub fn report_effect(
 /// The cause a change is recorded with: the silence for a silencing, else the report's own.
 pub fn change_cause(change: AlertChange, silence: Option<&str>, cause: &str) -> String {
     match (silence, change) {
+        // An inhibition (`inhibit:FINGERPRINT`) says so itself.
+        (Some(by), AlertChange::Silenced) if by.starts_with("inhibit:") => by.to_owned(),
         (Some(silence), AlertChange::Silenced) => format!("silence:{silence}"),
         _ => cause.to_owned(),
     }

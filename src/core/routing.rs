@@ -141,6 +141,12 @@ pub struct Route {
     /// How often a group still firing is told again when nothing changed (default 4h).
     #[serde(default)]
     pub repeat_interval: Option<String>,
+    /// `[[time_intervals]]` during which the route tells nothing.
+    #[serde(default)]
+    pub mute_time_intervals: Vec<String>,
+    /// `[[time_intervals]]` outside which the route tells nothing (none: always active).
+    #[serde(default)]
+    pub active_time_intervals: Vec<String>,
 }
 
 /// A route's notification grouping, as Alertmanager users know it.
@@ -173,6 +179,25 @@ impl Grouping {
 }
 
 impl Route {
+    /// Whether the route is quiet at `at`, by its time intervals, as Alertmanager decides:
+    /// inside any mute interval, or outside every active one. A name not in `intervals` (the
+    /// config check refuses those) is taken as never in force.
+    pub fn muted_at(
+        &self,
+        intervals: &[crate::core::time_interval::NamedTimeInterval],
+        at: jiff::Timestamp,
+    ) -> bool {
+        let in_force = |names: &[String]| {
+            names.iter().any(|name| {
+                intervals
+                    .iter()
+                    .any(|interval| &interval.name == name && interval.contains(at))
+            })
+        };
+        in_force(&self.mute_time_intervals)
+            || (!self.active_time_intervals.is_empty() && !in_force(&self.active_time_intervals))
+    }
+
     /// The route's grouping, or `None` when it tells every change at once. Durations were
     /// checked when the config loaded; one that does not parse falls back to its default.
     pub fn grouping(&self) -> Option<Grouping> {
@@ -255,6 +280,8 @@ mod tests {
             group_wait: None,
             group_interval: None,
             repeat_interval: None,
+            mute_time_intervals: Vec::new(),
+            active_time_intervals: Vec::new(),
         }
     }
 

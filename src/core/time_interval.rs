@@ -29,6 +29,7 @@ use serde::{Deserialize, Deserializer};
 pub struct NamedTimeInterval {
     #[serde(deserialize_with = "non_blank_name")]
     pub name: String,
+    #[serde(default)]
     pub time_intervals: Vec<TimeInterval>,
 }
 

@@ -166,12 +166,21 @@ async fn listed(state: &AppState, name: &str, query: &ListQuery) -> Result<Vec<A
     Ok(alerts
         .into_iter()
         .filter(|_| receiver_ok)
-        .filter(|alert| match alert.state {
-            AlertState::Silenced => query.flag("silenced"),
+        .filter(|alert| match (alert.state, inhibitor(alert)) {
+            (AlertState::Silenced, Some(_)) => query.flag("inhibited"),
+            (AlertState::Silenced, None) => query.flag("silenced"),
             _ => query.flag("active"),
         })
         .filter(|alert| query.filter.iter().all(|m| m.matches(&alert.labels)))
         .collect())
+}
+
+/// The fingerprint of the alert inhibiting this one, if it is inhibited.
+fn inhibitor(alert: &Alert) -> Option<&str> {
+    alert
+        .silenced_by
+        .as_deref()
+        .and_then(crate::alerts::inhibition::source)
 }
 
 /// `gettableAlert`.
@@ -184,7 +193,13 @@ fn gettable(alert: &Alert, receiver: &str) -> Value {
             .saturating_add(crate::integrations::inbound::alertmanager_api::RESOLVE_TIMEOUT)
             .unwrap_or(alert.last_seen_at)
     });
-    let silenced = alert.state == AlertState::Silenced;
+    let suppressed = alert.state == AlertState::Silenced;
+    let inhibited_by: Vec<&str> = inhibitor(alert).into_iter().collect();
+    let silenced_by: Vec<&String> = alert
+        .silenced_by
+        .iter()
+        .filter(|_| inhibited_by.is_empty())
+        .collect();
     json!({
         "labels": alert.labels,
         "annotations": alert.annotations,
@@ -195,9 +210,9 @@ fn gettable(alert: &Alert, receiver: &str) -> Value {
         "fingerprint": alert.fingerprint,
         "receivers": [{"name": receiver}],
         "status": {
-            "state": if silenced { "suppressed" } else { "active" },
-            "silencedBy": alert.silenced_by.iter().collect::<Vec<_>>(),
-            "inhibitedBy": [],
+            "state": if suppressed { "suppressed" } else { "active" },
+            "silencedBy": silenced_by,
+            "inhibitedBy": inhibited_by,
         },
     })
 }

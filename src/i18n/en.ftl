@@ -76,6 +76,7 @@ action-reject = Reject
 state-firing = firing
 state-acknowledged = acknowledged
 state-silenced = silenced
+state-inhibited = inhibited
 state-resolved = resolved
 state-triage = triage
 state-active = active

@@ -65,6 +65,7 @@ action-reject = 반려
 state-firing = 발생 중
 state-acknowledged = 확인됨
 state-silenced = 무음
+state-inhibited = 억제됨
 state-resolved = 해결됨
 state-triage = 분류 중
 state-active = 대응 중

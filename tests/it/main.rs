@@ -22,6 +22,7 @@ mod github;
 mod gitlab;
 mod grouping;
 mod incidents;
+mod inhibition;
 mod intake;
 mod jobs;
 mod messengers;
