@@ -29,3 +29,12 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get update -qq >&2
   apt-get install -y -qq "${missing[@]}" >&2
 fi
+
+# Opsgenie's own Python SDK, the real client of the Opsgenie Alert API tests, in a local folder.
+opsgenie_sdk_version=2.1.5
+opsgenie_venv="$(cd "$(dirname "$0")/.." && pwd)/target/tools/opsgenie"
+if ! "$opsgenie_venv/bin/pip" show opsgenie-sdk 2>/dev/null | grep -qx "Version: $opsgenie_sdk_version"; then
+  echo "ensure-test-tools: installing opsgenie-sdk==$opsgenie_sdk_version into $opsgenie_venv" >&2
+  python3 -m venv "$opsgenie_venv"
+  "$opsgenie_venv/bin/pip" install --quiet --disable-pip-version-check "opsgenie-sdk==$opsgenie_sdk_version" >&2
+fi

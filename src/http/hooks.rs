@@ -32,6 +32,8 @@ pub(super) enum Dialect {
     PagerDuty(Option<String>),
     /// Alertmanager's API v2: 200 with no body; an error is a JSON string.
     Alertmanager,
+    /// Opsgenie's Alert API: `result`, `took` (seconds since the request began), `requestId`.
+    Opsgenie(std::time::Instant),
 }
 
 /// The API a request came in through, which decides how its body is read.
@@ -137,6 +139,118 @@ pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Bo
     }
     .await;
     answer(&state, &label, result, dialect).await
+}
+
+/// `POST /v2/change/enqueue`: PagerDuty's Change Events. The body's `routing_key` picks the
+/// `pagerduty` integration; the change is filed under its service (else the payload's
+/// `source`), where an incident's "what changed" finds it.
+pub async fn change_enqueue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let config = state.config.current();
+    let mut label = "_unknown".to_owned();
+    let result = async {
+        inbound::require_json(&headers)?;
+        let body = read_body(
+            crate::integrations::inbound::config::DEFAULT_MAX_BODY_BYTES,
+            &headers,
+            body,
+        )
+        .await?;
+        let enqueued = pagerduty::parse_change(&body)?;
+        let (integration, settings) = config
+            .integrations
+            .iter()
+            .find_map(|integration| match integration {
+                IntegrationConfig::Pagerduty(settings)
+                    if inbound::same_secret(&enqueued.routing_key, &settings.routing_key) =>
+                {
+                    Some((integration, settings))
+                }
+                _ => None,
+            })
+            .ok_or_else(|| {
+                Rejection::InvalidEvent(vec![
+                    "'routing_key' does not match any integration (use the routing_key of a `pagerduty` integration in Firewatch's config)".into(),
+                ])
+            })?;
+        label = integration.name().to_owned();
+        let mut change = enqueued.change;
+        change.repository = settings
+            .service
+            .clone()
+            .or(enqueued.source)
+            .unwrap_or_else(|| settings.name.clone());
+        let parsed = Parsed::forge(pagerduty::CHANGE_KIND, None, (Some(change), None));
+        let now = state.clock.now();
+        event_for(&state, &config, integration, &headers, body, parsed, now)
+    }
+    .await;
+    answer(&state, &label, result, Dialect::PagerDuty(None)).await
+}
+
+/// What an Opsgenie Alert API request asks.
+pub(super) enum OpsgenieRequest {
+    Create,
+    Act(String, Option<String>, inbound::opsgenie::Action),
+}
+
+/// An Opsgenie Alert API request: the `GenieKey` picks the `opsgenie` integration.
+pub(super) async fn opsgenie(
+    state: &AppState,
+    headers: HeaderMap,
+    body: Body,
+    request: OpsgenieRequest,
+) -> Response {
+    let began = std::time::Instant::now();
+    let config = state.config.current();
+    let mut label = "_unknown".to_owned();
+    let result = async {
+        let key = inbound::opsgenie::genie_key(inbound::header(&headers, "authorization"))
+            .ok_or(Rejection::InvalidToken)?;
+        let integration = config
+            .integrations
+            .iter()
+            .find(|integration| {
+                matches!(integration, IntegrationConfig::Opsgenie(settings)
+                    if inbound::same_secret(key, &settings.token))
+            })
+            .ok_or(Rejection::InvalidToken)?;
+        label = integration.name().to_owned();
+        let limit = integration.max_body_bytes(config.server.max_body_bytes);
+        let now = state.clock.now();
+        let parsed = match request {
+            OpsgenieRequest::Create => {
+                inbound::require_json(&headers)?;
+                let body = read_body(limit, &headers, body).await?;
+                let parsed = inbound::opsgenie::parse_create(&body, &crate::store::new_id(now))?;
+                (parsed, body)
+            }
+            OpsgenieRequest::Act(alias, identifier_type, action) => {
+                let body = read_body(limit, &headers, body).await?;
+                let parsed = inbound::opsgenie::parse_action(
+                    &alias,
+                    identifier_type.as_deref(),
+                    action,
+                    &body,
+                )?;
+                (parsed, body)
+            }
+        };
+        event_for(
+            state,
+            &config,
+            integration,
+            &headers,
+            parsed.1,
+            parsed.0,
+            now,
+        )
+    }
+    .await;
+    answer(state, &label, result, Dialect::Opsgenie(began)).await
 }
 
 /// The key PagerDuty's answer carries: the alert's.
@@ -421,6 +535,11 @@ async fn answer(
                     "duplicate": accepted.duplicate,
                 }),
                 Dialect::Alertmanager => serde_json::Value::Null,
+                Dialect::Opsgenie(began) => json!({
+                    "result": "Request will be processed",
+                    "took": began.elapsed().as_secs_f64(),
+                    "requestId": accepted.id,
+                }),
             };
             (StatusCode::ACCEPTED, Json(body)).into_response()
         }
@@ -431,9 +550,46 @@ async fn answer(
                 Dialect::Firewatch => error.into_response(),
                 Dialect::PagerDuty(_) => pagerduty_error(error, "error", Vec::new()),
                 Dialect::Alertmanager => super::am::error(error),
+                Dialect::Opsgenie(began) => opsgenie_error(error, began, None),
             }
         }
     }
+}
+
+/// Opsgenie's error answer (`message`, `took`, `requestId`, and `errors` for a request it could
+/// not process, answered 422 as Opsgenie does), with Firewatch's `error` object.
+fn opsgenie_error(
+    error: ApiError,
+    began: std::time::Instant,
+    problems: Option<Vec<String>>,
+) -> Response {
+    let status = if problems.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        error.status
+    };
+    let mut body = json!({
+        "message": if problems.is_some() {
+            "Request body is not processable. Please check the errors.".to_owned()
+        } else {
+            error.message.clone()
+        },
+        "took": began.elapsed().as_secs_f64(),
+        "requestId": uuid::Uuid::now_v7().to_string(),
+        "error": {"code": error.code, "message": error.message},
+    });
+    if let Some(problems) = problems {
+        body["errors"] = json!({ "message": problems.join(" ") });
+    }
+    let mut response = (status, Json(body)).into_response();
+    if let Some(seconds) = error.retry_after {
+        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, value);
+        }
+    }
+    response
 }
 
 fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
@@ -456,6 +612,19 @@ fn refusal_in_dialect(rejection: Rejection, dialect: &Dialect) -> Response {
     match dialect {
         Dialect::Firewatch => return ApiError::from(rejection).into_response(),
         Dialect::Alertmanager => return super::am::error(ApiError::from(rejection)),
+        Dialect::Opsgenie(began) => {
+            let problems = match &rejection {
+                Rejection::InvalidEvent(problems) => Some(problems.clone()),
+                Rejection::InvalidPayload(problem) => Some(vec![problem.clone()]),
+                _ => None,
+            };
+            let mut error = ApiError::from(rejection);
+            if error.code == "invalid_token" {
+                error.message =
+                    "missing or wrong key: send the integration's token as \"Authorization: GenieKey <token>\"".into();
+            }
+            return opsgenie_error(error, *began, problems);
+        }
         Dialect::PagerDuty(_) => {}
     }
     let errors = match &rejection {

@@ -13,6 +13,7 @@ mod incidents;
 mod metrics;
 mod monitoring;
 mod oncall;
+mod opsgenie;
 mod postmortems;
 pub mod reports;
 pub mod serve;
@@ -231,6 +232,10 @@ macro_rules! route_table {
 route_table! {
     post "/hooks/{integration}" => hooks::receive,
     post "/v2/enqueue" => hooks::enqueue,
+    post "/v2/change/enqueue" => hooks::change_enqueue,
+    post "/v2/alerts" => opsgenie::create,
+    post "/v2/alerts/{alias}/acknowledge" => opsgenie::acknowledge,
+    post "/v2/alerts/{alias}/close" => opsgenie::close,
     post "/am/{integration}/api/v2/alerts" => am::post_alerts,
     get "/am/{integration}/api/v2/alerts" => am::get_alerts,
     get "/am/{integration}/api/v2/alerts/groups" => am::alert_groups,

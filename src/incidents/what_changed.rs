@@ -29,7 +29,7 @@ pub struct ChangeEntry {
     /// The event's id: what `causing_deployment` names.
     pub id: String,
     pub at: Timestamp,
-    /// `merge`, `deployment`, `push` or `announcement`.
+    /// `merge`, `deployment`, `push`, `change` (a change event) or `announcement`.
     pub kind: &'static str,
     pub title: String,
     pub url: Option<String>,
@@ -88,6 +88,8 @@ pub fn classify(event: &ForgeEvent) -> Option<(&'static str, String)> {
                 ),
             ))
         }
+        // A change event (PagerDuty's Change Events): its summary says what it was.
+        "change" => Some(("change", event.title.clone()?)),
         "push" => {
             let push = event.push.as_ref()?;
             let branch = event.branch.as_deref()?;

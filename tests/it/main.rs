@@ -29,6 +29,7 @@ mod messengers;
 mod metrics;
 mod noise_report;
 mod oncall;
+mod opsgenie;
 mod pagerduty;
 mod postmortems;
 mod process;

@@ -53,6 +53,7 @@ pub enum IntegrationConfig {
     Grafana(AlertIntegration),
     Datadog(AlertIntegration),
     Pagerduty(PagerdutyIntegration),
+    Opsgenie(OpsgenieIntegration),
     Jenkins(DeployIntegration),
     Argocd(DeployIntegration),
     Terraform(TerraformIntegration),
@@ -184,6 +185,21 @@ pub struct PagerdutyIntegration {
     pub max_body_bytes: Option<usize>,
 }
 
+/// Opsgenie's Alert API, at `/v2/alerts` (and `/hooks/{name}` for a create).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpsgenieIntegration {
+    pub name: String,
+    /// The API key senders present as `Authorization: GenieKey …`. It is the credential and
+    /// names the integration, so treat it as a secret (`${VAR}`).
+    pub token: String,
+    /// The service an alert belongs to when its details name none (`service`).
+    pub service: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+    /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
+    pub max_body_bytes: Option<usize>,
+}
+
 /// How a generic integration's JSON becomes an alert: JSON pointers into the body.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -276,6 +292,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => &alerts.name,
             IntegrationConfig::Pagerduty(pagerduty) => &pagerduty.name,
+            IntegrationConfig::Opsgenie(opsgenie) => &opsgenie.name,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 &deploys.name
             }
@@ -294,6 +311,7 @@ impl IntegrationConfig {
             IntegrationConfig::Grafana(_) => "grafana",
             IntegrationConfig::Datadog(_) => "datadog",
             IntegrationConfig::Pagerduty(_) => "pagerduty",
+            IntegrationConfig::Opsgenie(_) => "opsgenie",
             IntegrationConfig::Jenkins(_) => "jenkins",
             IntegrationConfig::Argocd(_) => "argocd",
             IntegrationConfig::Terraform(_) => "terraform",
@@ -310,6 +328,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
+            IntegrationConfig::Opsgenie(opsgenie) => opsgenie.rate_limit,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.rate_limit
             }
@@ -329,6 +348,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => alerts.max_body_bytes,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.max_body_bytes,
+            IntegrationConfig::Opsgenie(opsgenie) => opsgenie.max_body_bytes,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.max_body_bytes
             }
@@ -346,7 +366,8 @@ impl IntegrationConfig {
             | IntegrationConfig::Atlantis(_)
             | IntegrationConfig::Generic(_)
             | IntegrationConfig::Datadog(_)
-            | IntegrationConfig::Pagerduty(_) => DEFAULT_MAX_BODY_BYTES,
+            | IntegrationConfig::Pagerduty(_)
+            | IntegrationConfig::Opsgenie(_) => DEFAULT_MAX_BODY_BYTES,
         };
         own.or(server).unwrap_or(default)
     }
@@ -359,6 +380,7 @@ impl IntegrationConfig {
         "grafana",
         "datadog",
         "pagerduty",
+        "opsgenie",
         "jenkins",
         "argocd",
         "terraform",
@@ -372,6 +394,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Grafana(alerts)
             | IntegrationConfig::Datadog(alerts) => alerts.service.as_deref(),
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.service.as_deref(),
+            IntegrationConfig::Opsgenie(opsgenie) => opsgenie.service.as_deref(),
             IntegrationConfig::Generic(generic) => generic.service.as_deref(),
             IntegrationConfig::Github(_)
             | IntegrationConfig::Gitlab(_)
@@ -531,6 +554,22 @@ pub fn validate<'c>(
                     problems.error(
                         format!("{path}.routing_key"),
                         "another pagerduty integration has the same routing_key; each needs its own".into(),
+                    );
+                }
+            }
+            IntegrationConfig::Opsgenie(opsgenie) => {
+                if opsgenie.token.trim().len() < 16 {
+                    problems.error(
+                        format!("{path}.token"),
+                        "is shorter than 16 characters; it is the only credential (for example `uuidgen`, as Opsgenie's keys are)".into(),
+                    );
+                } else if integrations.iter().any(|other| {
+                    other.name() != name
+                        && matches!(other, IntegrationConfig::Opsgenie(o) if o.token == opsgenie.token)
+                }) {
+                    problems.error(
+                        format!("{path}.token"),
+                        "another opsgenie integration has the same token; each needs its own".into(),
                     );
                 }
             }

@@ -13,6 +13,7 @@ pub mod gitlab;
 pub mod grafana;
 pub mod jenkins;
 pub mod json;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack_app;
 pub mod terraform;
@@ -200,6 +201,13 @@ pub fn check_headers(
                 check_bearer(headers, token)?;
             }
         }
+        IntegrationConfig::Opsgenie(opsgenie) => {
+            let presented = opsgenie::genie_key(header(headers, "authorization"))
+                .ok_or(Rejection::InvalidToken)?;
+            if !same_secret(presented, &opsgenie.token) {
+                return Err(Rejection::InvalidToken);
+            }
+        }
         // The routing key is in the body, and HCP Terraform signs the body: both are
         // checked with it.
         IntegrationConfig::Pagerduty(_) | IntegrationConfig::Terraform(_) => {}
@@ -258,6 +266,8 @@ pub fn verify_and_parse(
         }
         IntegrationConfig::Grafana(alerts) => grafana::parse(body, alerts.default_severity),
         IntegrationConfig::Datadog(alerts) => datadog::parse(body, alerts.default_severity),
+        // Through `/hooks/{name}`, a create; its id makes an alias for one sent without.
+        IntegrationConfig::Opsgenie(_) => opsgenie::parse_create(body, &crate::store::new_id(now)),
         IntegrationConfig::Pagerduty(settings) => {
             let enqueued = pagerduty::parse(body)?;
             if !same_secret(&enqueued.routing_key, &settings.routing_key) {

@@ -211,6 +211,90 @@ pub fn parse(body: &[u8]) -> Result<Enqueued, Rejection> {
     })
 }
 
+/// A verified Change Events body (`POST /v2/change/enqueue`): what changed, as a record the
+/// incident's "what changed" lists. Its `repository` is left for the caller to fill with the
+/// service it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangeEnqueued {
+    pub routing_key: String,
+    pub change: crate::core::forge::ForgeEvent,
+    /// The payload's `source`, a service name when the integration names none.
+    pub source: Option<String>,
+}
+
+/// The kind of the events `/v2/change/enqueue` stores, and of their records.
+pub const CHANGE_KIND: &str = "change";
+
+/// Parses a Change Events body, collecting every problem the way PagerDuty lists them.
+pub fn parse_change(body: &[u8]) -> Result<ChangeEnqueued, Rejection> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| Rejection::InvalidJson(error.to_string()))?;
+    let Value::Object(object) = value else {
+        return Err(Rejection::InvalidEvent(vec![
+            "Event object is not a JSON object".into(),
+        ]));
+    };
+    let mut errors = Vec::new();
+    let routing_key = match text_of(object.get("routing_key")) {
+        None => {
+            errors.push("'routing_key' is missing or blank".to_owned());
+            String::new()
+        }
+        Some(key) if key.chars().count() != ROUTING_KEY_LENGTH => {
+            errors.push(format!(
+                "Length of 'routing_key' is incorrect (should be {ROUTING_KEY_LENGTH} characters)"
+            ));
+            key.to_owned()
+        }
+        Some(key) => key.to_owned(),
+    };
+    let payload = match object.get("payload") {
+        Some(Value::Object(payload)) => Some(payload),
+        Some(Value::Null) | None => {
+            errors.push("'payload' is missing or blank".to_owned());
+            None
+        }
+        Some(_) => {
+            errors.push("'payload' must be a JSON object".to_owned());
+            None
+        }
+    };
+    let summary = payload.and_then(|p| text_of(p.get("summary")));
+    if payload.is_some() && summary.is_none() {
+        errors.push("'payload.summary' is missing or blank".to_owned());
+    }
+    // Checked as PagerDuty checks it; what changed lists the change when it arrived.
+    if payload
+        .and_then(|p| text_of(p.get("timestamp")))
+        .is_some_and(|text| timestamp(text).is_none())
+    {
+        errors.push("'payload.timestamp' is invalid (must be an ISO 8601 timestamp)".to_owned());
+    }
+    let links = list(&object.get("links").cloned(), "links", "href", &mut errors);
+    if !errors.is_empty() {
+        return Err(Rejection::InvalidEvent(errors));
+    }
+    let source = payload
+        .and_then(|p| text_of(p.get("source")))
+        .map(str::to_owned);
+    let change = crate::core::forge::ForgeEvent {
+        kind: CHANGE_KIND.into(),
+        action: "changed".into(),
+        actor: source.clone(),
+        url: links
+            .iter()
+            .map(|(href, _)| href.clone())
+            .find(|href| href.starts_with("https://") || href.starts_with("http://")),
+        title: summary.map(|s| s.chars().take(MAX_SUMMARY).collect()),
+        ..crate::core::forge::ForgeEvent::default()
+    };
+    Ok(ChangeEnqueued {
+        routing_key,
+        change,
+        source,
+    })
+}
+
 struct Payload {
     summary: String,
     severity: Severity,
@@ -346,6 +430,46 @@ fn generated_key() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Change Events example from PagerDuty's documentation.
+    #[test]
+    fn a_change_event_is_a_change_record() {
+        let body = br#"{
+          "routing_key": "737ea619db564d41bd9824063e1f6b08",
+          "payload": {
+            "summary": "Build Success: Increase snapshot create timeout to 30 seconds",
+            "timestamp": "2020-07-17T08:42:58.315+0000",
+            "source": "acme-build-pipeline-tool-default-i-9999",
+            "custom_details": {"build_state": "passed", "build_number": "2", "run_time": "1236s"}
+          },
+          "links": [{"href": "https://acme.pagerduty.dev/build/2", "text": "View more details in Acme!"}]
+        }"#;
+        let enqueued = parse_change(body).unwrap();
+        assert_eq!(enqueued.routing_key, "737ea619db564d41bd9824063e1f6b08");
+        assert_eq!(enqueued.change.kind, "change");
+        assert_eq!(
+            enqueued.change.title.as_deref(),
+            Some("Build Success: Increase snapshot create timeout to 30 seconds")
+        );
+        assert_eq!(
+            enqueued.change.url.as_deref(),
+            Some("https://acme.pagerduty.dev/build/2")
+        );
+        assert_eq!(
+            enqueued.source.as_deref(),
+            Some("acme-build-pipeline-tool-default-i-9999")
+        );
+        let Err(Rejection::InvalidEvent(errors)) = parse_change(br#"{"payload": {}}"#) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            errors,
+            [
+                "'routing_key' is missing or blank",
+                "'payload.summary' is missing or blank"
+            ]
+        );
+    }
 
     /// PagerDuty's "Send an alert event" example (developer.pagerduty.com, Events API v2).
     const TRIGGER: &str = r#"{
