@@ -119,6 +119,7 @@ impl App {
         let now = settings.clock.now();
         crate::alerts::jobs::schedule_check(&store, "start", now, now).await?;
         crate::checks::jobs::schedule_all(&store, &state.config.current(), now).await?;
+        crate::checks::heartbeats::schedule_all(&store, &state.config.current(), now).await?;
         // Connections and body bytes are bounded across both listeners, before any request
         // is authenticated.
         let limits = http::serve::Limits::of(&state.config.current().server);
@@ -194,6 +195,15 @@ impl App {
                 .await
         {
             tracing::error!(%error, "could not schedule checks after reload");
+        }
+        if let Err(error) = crate::checks::heartbeats::schedule_all(
+            &self.state.store,
+            &config,
+            self.state.clock.now(),
+        )
+        .await
+        {
+            tracing::error!(%error, "could not schedule heartbeats after reload");
         }
         Ok(())
     }

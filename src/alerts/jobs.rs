@@ -253,10 +253,14 @@ async fn recheck_silenced(
     Ok(())
 }
 
+/// The most ended alerts one sweep reads.
+const EXPIRY_READ: i64 = 10_000;
+
 /// Runs an `alert_expiry` job. Due as a timer (no queue), it puts a copy of itself at the end
-/// of the `alerts` queue; that copy runs once every report stored before it has been applied,
-/// and resolves the open alerts whose `endsAt` passed with no re-send. So a re-send that
-/// arrived in time always counts, however far behind the queue is. Returns how many resolved.
+/// of the report queue of each service with alerts that ended (`alerts:<service>`); each copy
+/// runs once every report of its service stored before it has been applied, and resolves that
+/// service's open alerts whose `endsAt` passed with no re-send. So a re-send that arrived in
+/// time always counts, however far behind the queue is. Returns how many resolved.
 pub async fn expire(
     store: &Store,
     config: &Config,
@@ -264,77 +268,78 @@ pub async fn expire(
     clock: &dyn Clock,
 ) -> Result<usize, StoreError> {
     let now = clock.now();
+    let ended = store
+        .list_alerts(&AlertFilter {
+            ends_by: Some(now),
+            limit: EXPIRY_READ,
+            ..AlertFilter::default()
+        })
+        .await?;
     if job.queue.is_none() {
-        let queued = NewJob {
-            kind: crate::store::JobKind::AlertExpiry.as_str().into(),
-            queue: Some(crate::store::ALERT_QUEUE.into()),
-            destination: None,
-            event_id: None,
-            payload: job.payload.clone(),
-            run_at: now,
-            expires_at: now
-                .saturating_add(SignedDuration::from_hours(24))
-                .unwrap_or(now),
-        };
-        store.insert_job(&queued, now).await?;
+        let services: std::collections::BTreeSet<Option<&str>> =
+            ended.iter().map(|alert| alert.service.as_deref()).collect();
+        for service in services {
+            let queued = NewJob {
+                kind: crate::store::JobKind::AlertExpiry.as_str().into(),
+                queue: Some(crate::store::alert_queue(service)),
+                destination: None,
+                event_id: None,
+                payload: serde_json::json!({ "service": service }).to_string(),
+                run_at: now,
+                expires_at: now
+                    .saturating_add(SignedDuration::from_hours(24))
+                    .unwrap_or(now),
+            };
+            store.insert_job(&queued, now).await?;
+        }
         return Ok(0);
     }
-    let mut resolved = 0;
-    loop {
-        let before = resolved;
-        let ended = store
-            .list_alerts(&AlertFilter {
-                ends_by: Some(now),
-                limit: 500,
-                ..AlertFilter::default()
-            })
-            .await?;
-        if ended.is_empty() {
-            return Ok(resolved);
-        }
-        let mut by_integration: std::collections::BTreeMap<&str, Vec<AlertSignal>> =
-            std::collections::BTreeMap::new();
-        for alert in &ended {
-            by_integration
-                .entry(alert.integration.as_str())
-                .or_default()
-                .push(expired_signal(alert));
-        }
-        let silences = store.list_silences().await?;
-        let inhibition = Inhibition::read(store, config).await?.with_reports(
-            by_integration
-                .iter()
-                .map(|(integration, signals)| (*integration, signals.as_slice())),
-        );
-        for (integration, signals) in &by_integration {
-            let integration = *integration;
-            let source = config
-                .integration(integration)
-                .map_or("alert", |i| i.kind());
-            let cause = format!("{source}:{integration} (endsAt passed without a re-send)");
-            let transitions = store
-                .apply_alert_signals(
-                    &AlertReport {
-                        integration,
-                        signals,
-                        cause: &cause,
-                        event_id: None,
-                        flapping: config.alerts.flapping(),
-                    },
-                    clock,
-                    &silencer(&silences, &inhibition, integration),
-                    &|transition| plan(config, source, transition, now),
-                )
-                .await?;
-            log_changes(&transitions);
-            super::inhibition::recheck(store, config, transitions.iter(), now).await?;
-            resolved += transitions.len();
-        }
-        // A full page again only while this one resolved something: never a busy loop.
-        if ended.len() < 500 || resolved == before {
-            return Ok(resolved);
-        }
+    let service = serde_json::from_str::<serde_json::Value>(&job.payload)
+        .ok()
+        .and_then(|payload| payload.get("service")?.as_str().map(str::to_owned));
+    let mut by_integration: std::collections::BTreeMap<&str, Vec<AlertSignal>> =
+        std::collections::BTreeMap::new();
+    for alert in ended.iter().filter(|alert| alert.service == service) {
+        by_integration
+            .entry(alert.integration.as_str())
+            .or_default()
+            .push(expired_signal(alert));
     }
+    if by_integration.is_empty() {
+        return Ok(0);
+    }
+    let silences = store.list_silences().await?;
+    let inhibition = Inhibition::read(store, config).await?.with_reports(
+        by_integration
+            .iter()
+            .map(|(integration, signals)| (*integration, signals.as_slice())),
+    );
+    let mut resolved = 0;
+    for (integration, signals) in &by_integration {
+        let integration = *integration;
+        let source = config
+            .integration(integration)
+            .map_or("alert", |i| i.kind());
+        let cause = format!("{source}:{integration} (endsAt passed without a re-send)");
+        let transitions = store
+            .apply_alert_signals(
+                &AlertReport {
+                    integration,
+                    signals,
+                    cause: &cause,
+                    event_id: None,
+                    flapping: config.alerts.flapping(),
+                },
+                clock,
+                &silencer(&silences, &inhibition, integration),
+                &|transition| plan(config, source, transition, now),
+            )
+            .await?;
+        log_changes(&transitions);
+        super::inhibition::recheck(store, config, transitions.iter(), now).await?;
+        resolved += transitions.len();
+    }
+    Ok(resolved)
 }
 
 /// A resolve for a stored alert that says nothing else about it.
@@ -403,6 +408,7 @@ fn source_of(config: &Config, alert: &Alert) -> &'static str {
     match config.integration(&alert.integration) {
         Some(integration) => integration.kind(),
         None if alert.integration == crate::core::check::CHECK_INTEGRATION => "check",
+        None if alert.integration == crate::core::heartbeat::HEARTBEAT_INTEGRATION => "heartbeat",
         None => "alert",
     }
 }

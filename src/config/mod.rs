@@ -14,6 +14,7 @@ pub mod changes;
 pub mod checks;
 pub mod ci;
 pub mod forge;
+pub mod heartbeats;
 pub mod incidents;
 mod load;
 pub mod metrics;
@@ -89,6 +90,8 @@ pub struct Config {
     pub digests: Vec<DigestConfig>,
     #[serde(default)]
     pub checks: Vec<crate::config::checks::CheckConfig>,
+    #[serde(default)]
+    pub heartbeats: Vec<crate::config::heartbeats::HeartbeatConfig>,
     #[serde(default)]
     pub chat_apps: Vec<crate::integrations::outbound::config::ChatAppConfig>,
     #[serde(default)]
@@ -291,6 +294,7 @@ impl Config {
         for problem in crate::config::checks::validate(&self.checks) {
             problems.error(problem.path, problem.message);
         }
+        crate::config::heartbeats::validate(&self.heartbeats, &self.services, &mut problems);
         self.alerts.validate(&mut problems);
         let template_names = crate::integrations::outbound::config::validate_templates(
             &self.templates,
@@ -849,6 +853,48 @@ mod tests {
         assert!(bad[0].contains("someday"), "{bad:?}");
         let bad = problems("[[inhibit_rules]]\nsource_match = { severity = \"critical\" }\n");
         assert!(bad[0].contains("source_matchers"), "{bad:?}");
+    }
+
+    #[test]
+    fn heartbeats_and_watchdogs_are_checked() {
+        let text = r#"
+            [[heartbeats]]
+            name = "backup job"
+            every = "24h"
+            cron = "0 3 * * *"
+            service = "nowhere"
+            token = "t"
+            [[heartbeats]]
+            name = "sync"
+            cron = "0 3 * *"
+            token = "t"
+            [[integrations]]
+            name = "grafana"
+            kind = "grafana"
+            token = "t"
+            watchdog = { grace = "5m" }
+            [[integrations]]
+            name = "heartbeats"
+            kind = "alertmanager"
+            token = "t"
+            watchdog = { grace = "never" }
+        "#;
+        let paths: Vec<String> = problems(text)
+            .iter()
+            .map(|p| p.split(':').next().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            paths,
+            [
+                "integrations[0].watchdog",
+                "integrations[1].name",
+                "integrations[1].watchdog",
+                "heartbeats[0].name",
+                "heartbeats[0]",
+                "heartbeats[0].service",
+                "heartbeats[1]",
+            ]
+        );
     }
 
     #[test]

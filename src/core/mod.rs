@@ -10,6 +10,7 @@ pub mod dora;
 pub mod forge;
 pub mod forge_state;
 pub mod grouping;
+pub mod heartbeat;
 pub mod incident;
 pub mod inhibit;
 pub mod noise;

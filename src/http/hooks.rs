@@ -397,6 +397,29 @@ fn event_for(
         )
     };
     let window = config.delivery.retry_window();
+    // A watchdog's always-firing alert is a ping of its heartbeat, not an alert: the ping is
+    // stored with the event, so it is as durable as the answer says.
+    let mut watchdog_ping = None;
+    if let (IntegrationConfig::Alertmanager(settings), Some(signals)) =
+        (integration, parsed.alerts.as_mut())
+    {
+        if let Some(watchdog) = &settings.watchdog {
+            let before = signals.len();
+            signals.retain(|signal| {
+                !(signal.rule == watchdog.alertname
+                    && signal.status == crate::core::alert::SignalStatus::Firing)
+            });
+            if signals.len() < before {
+                let heartbeat = crate::checks::heartbeats::watchdog_name(name);
+                watchdog_ping = Some(crate::store::EventJob {
+                    kind: crate::store::JobKind::Heartbeat,
+                    queue: format!("heartbeat:{heartbeat}"),
+                    payload: json!({"name": heartbeat, "ping_at": now.as_millisecond()})
+                        .to_string(),
+                });
+            }
+        }
+    }
     let mut jobs = parsed
         .alerts
         .map(|mut signals| {
@@ -408,6 +431,7 @@ fn event_for(
             crate::store::alert_jobs(&signals)
         })
         .unwrap_or_default();
+    jobs.extend(watchdog_ping);
     if let (IntegrationConfig::Terraform(terraform), Some(forge)) = (integration, &parsed.forge) {
         // A run waiting for confirmation becomes a change needing two-person approval.
         if terraform.approve_applies && forge.action == "needs_attention" {

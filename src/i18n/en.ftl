@@ -295,6 +295,18 @@ checks-legend-999 = 99.9% or more
 checks-legend-99 = 99% or more
 checks-legend-below-99 = below 99%
 checks-empty = No checks are configured. Add a <code>{ $config }</code> entry (HTTP, TCP or TLS expiry) to the config; docs/alerts.md shows how (Built-in checks).
+heartbeats-title = Heartbeats
+heartbeats-intro = Jobs that ping Firewatch (<code>{ $config }</code>, and the watchdog of an alertmanager integration). A ping that does not come by its deadline, or a failure the job reports, is an alert.
+heartbeats-heartbeat = Heartbeat
+heartbeats-last-ping = Last ping
+heartbeats-due = Next ping due by
+heartbeats-late = late
+heartbeats-failed = failed
+heartbeats-up = up
+heartbeats-waiting = waiting for a first ping
+heartbeats-never = never
+heartbeats-last-failure = failure reported { $at }
+heartbeats-empty = No heartbeats are configured. Add a <code>{ $config }</code> entry, and have the job ping <code>/heartbeats/NAME</code> when it has run; docs/alerts.md shows how (Heartbeats).
 
 ## oncall.html
 oncall-override-saved = Override saved: pages follow it from its start.

@@ -275,6 +275,18 @@ checks-legend-999 = 99.9% 이상
 checks-legend-99 = 99% 이상
 checks-legend-below-99 = 99% 미만
 checks-empty = 설정된 점검이 없습니다. 설정에 <code>{ $config }</code> 항목(HTTP, TCP, TLS 만료)을 추가하세요. 방법은 docs/alerts.md(Built-in checks)에 있습니다.
+heartbeats-title = 하트비트
+heartbeats-intro = Firewatch에 핑을 보내는 작업입니다(<code>{ $config }</code>, 그리고 alertmanager 연동의 워치독). 기한까지 핑이 오지 않거나 작업이 실패를 알리면 알림이 됩니다.
+heartbeats-heartbeat = 하트비트
+heartbeats-last-ping = 최근 핑
+heartbeats-due = 다음 핑 기한
+heartbeats-late = 지연
+heartbeats-failed = 실패
+heartbeats-up = 정상
+heartbeats-waiting = 첫 핑 대기 중
+heartbeats-never = 없음
+heartbeats-last-failure = { $at }에 실패 보고
+heartbeats-empty = 설정된 하트비트가 없습니다. 설정에 <code>{ $config }</code> 항목을 추가하고, 작업이 끝나면 <code>/heartbeats/NAME</code>으로 핑을 보내게 하세요. 방법은 docs/alerts.md(Heartbeats)에 있습니다.
 
 ## oncall.html
 oncall-override-saved = 당직 교체를 저장했습니다. 시작 시각부터 호출이 이를 따릅니다.

@@ -288,6 +288,11 @@ impl Runner {
                 "resolving ended alerts failed",
                 alerts::expire(store, &config, job, self.clock.as_ref()).await,
             ),
+            JobKind::Heartbeat => self.outcome(
+                job,
+                "heartbeat failed",
+                crate::checks::heartbeats::run(store, &config, job, self.clock.as_ref()).await,
+            ),
             JobKind::AlertGroup => self.outcome(
                 job,
                 "alert_group failed",

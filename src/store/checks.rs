@@ -55,4 +55,27 @@ pub trait CheckStore {
 
     /// Deletes check results and rollups past their retention.
     async fn prune_checks(&self, now: jiff::Timestamp) -> crate::store::Result<u64>;
+
+    /// A heartbeat's pings, expected from `now` on when it is new.
+    async fn heartbeat(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::core::heartbeat::Pings>;
+
+    /// Records a ping (or, `failed`, a failure) at `at`, with the timers it sets, in one
+    /// transaction; returns the pings after it.
+    async fn record_heartbeat(
+        &self,
+        name: &str,
+        at: jiff::Timestamp,
+        failed: bool,
+        timers: &[crate::store::Timer],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::core::heartbeat::Pings>;
+
+    /// Every heartbeat Firewatch has seen, by name.
+    async fn heartbeats(
+        &self,
+    ) -> crate::store::Result<Vec<(String, crate::core::heartbeat::Pings)>>;
 }

@@ -225,6 +225,9 @@ job_kinds! {
     DeploymentShipped = "deployment_shipped",
     /// A Terraform run that waits for confirmation becomes a change (its event).
     TerraformRun = "terraform_run",
+    /// Reconciles a heartbeat's alert with its health (payload `{"name"}`, plus `"ping_at"`
+    /// for a watchdog's ping recorded at intake).
+    Heartbeat = "heartbeat",
     /// Carries out a change's decision where it stands (payload `{"change": id}`): a
     /// Terraform run applied or discarded.
     ChangeDecided = "change_decided",

@@ -133,6 +133,7 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0035_alert_ends_at.sql",
         "alerts that resolve unless re-sent"
     ),
+    migration!(36, "0036_heartbeats.sql", "heartbeats and their pings"),
 ];
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! `/checks`: the built-in checks as people read them, so what is watched is visible to
 //! everyone: each check's state, target, last result, its last day, and a strip of its last
 //! 30 days' availability (drawn on the server). The rows come from
-//! `checks::summary::summaries`, as the API's do.
+//! `checks::summary::summaries`, as the API's do. Heartbeats (and watchdogs) follow, from
+//! `checks::heartbeats::views`.
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -109,10 +110,15 @@ pub async fn page(
             summary,
         });
     }
+    let heartbeats = crate::checks::heartbeats::views(&state.store, &config, now).await?;
     let failing = checks
         .iter()
         .filter(|c| c.summary.status == "failing")
-        .count();
+        .count()
+        + heartbeats
+            .iter()
+            .filter(|h| matches!(h.state, "late" | "failed"))
+            .count();
     let frame = Frame {
         state: &state,
         user: &user,
@@ -123,6 +129,7 @@ pub async fn page(
         "checks.html",
         context! {
             checks => minijinja::Value::from(minijinja::value::Serde(&checks)),
+            heartbeats => minijinja::Value::from(minijinja::value::Serde(&heartbeats)),
             failing,
             strip_days => STRIP_DAYS,
         },

@@ -21,6 +21,7 @@ mod email;
 mod github;
 mod gitlab;
 mod grouping;
+mod heartbeats;
 mod incidents;
 mod inhibition;
 mod intake;

@@ -169,6 +169,42 @@ pub struct AlertIntegration {
     pub rate_limit: Option<RateLimit>,
     /// The largest body taken, in bytes; default: the kind's (see `max_body_bytes`).
     pub max_body_bytes: Option<usize>,
+    /// `alertmanager` only: Prometheus's always-firing alert read as a heartbeat.
+    pub watchdog: Option<WatchdogConfig>,
+}
+
+/// The watchdog of an `alertmanager` integration: Prometheus's always-firing alert
+/// (`alertname`), which must keep arriving, at most `grace` apart.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchdogConfig {
+    #[serde(default = "watchdog_alertname")]
+    pub alertname: String,
+    #[serde(default = "watchdog_grace")]
+    pub grace: String,
+}
+
+fn watchdog_alertname() -> String {
+    "Watchdog".into()
+}
+
+impl WatchdogConfig {
+    /// The heartbeat it is: a ping at each arrival, due again within `grace`.
+    pub fn schedule(&self) -> Result<crate::core::heartbeat::Schedule, String> {
+        let grace =
+            crate::core::silence::parse_duration(&self.grace).map_err(|error| error.to_string())?;
+        if !grace.is_positive() {
+            return Err("grace must be more than 0".into());
+        }
+        Ok(crate::core::heartbeat::Schedule {
+            expect: crate::core::heartbeat::Expect::Every(grace),
+            grace: jiff::SignedDuration::ZERO,
+        })
+    }
+}
+
+fn watchdog_grace() -> String {
+    "5m".into()
 }
 
 /// PagerDuty's Events API v2, at `/hooks/{name}` and `/v2/enqueue`.
@@ -441,6 +477,12 @@ pub fn validate<'c>(
                 format!("\"{name}\" is reserved for the alerts of [[checks]]"),
             );
         }
+        if name == crate::core::heartbeat::HEARTBEAT_INTEGRATION {
+            problems.error(
+                format!("{path}.name"),
+                format!("\"{name}\" is reserved for the alerts of [[heartbeats]]"),
+            );
+        }
         let limit = integration.max_body_bytes(server.max_body_bytes);
         let takes = server.one_body;
         if limit > takes {
@@ -466,6 +508,21 @@ pub fn validate<'c>(
                     format!("{path}.rate_limit"),
                     "per_second must be more than 0 and burst at least 1".into(),
                 );
+            }
+        }
+        if let IntegrationConfig::Alertmanager(alerts)
+        | IntegrationConfig::Grafana(alerts)
+        | IntegrationConfig::Datadog(alerts) = integration
+        {
+            if let Some(watchdog) = &alerts.watchdog {
+                if !matches!(integration, IntegrationConfig::Alertmanager(_)) {
+                    problems.error(
+                        format!("{path}.watchdog"),
+                        "only an alertmanager integration has a watchdog".into(),
+                    );
+                } else if let Err(problem) = watchdog.schedule() {
+                    problems.error(format!("{path}.watchdog"), problem);
+                }
             }
         }
         match integration {

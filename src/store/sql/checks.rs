@@ -201,6 +201,78 @@ impl crate::store::checks::CheckStore for SqlStore {
         }
         Ok(deleted)
     }
+
+    async fn heartbeat(
+        &self,
+        name: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::core::heartbeat::Pings> {
+        sqlx::query(
+            "INSERT INTO heartbeats (name, since) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(now.as_millisecond())
+        .execute(self.writer())
+        .await?;
+        let row = sqlx::query(
+            "SELECT name, since, last_ping_at, last_failure_at FROM heartbeats WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_one(self.writer())
+        .await?;
+        Ok(heartbeat_from_row(&row)?.1)
+    }
+
+    async fn record_heartbeat(
+        &self,
+        name: &str,
+        at: jiff::Timestamp,
+        failed: bool,
+        timers: &[crate::store::Timer],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<crate::core::heartbeat::Pings> {
+        let mut transaction = self.writer().begin().await?;
+        sqlx::query(
+            "INSERT INTO heartbeats (name, since) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(at.as_millisecond())
+        .execute(&mut *transaction)
+        .await?;
+        // A ping or failure that arrives out of order never moves the record back.
+        let column = if failed {
+            "last_failure_at"
+        } else {
+            "last_ping_at"
+        };
+        sqlx::query(&format!(
+            "UPDATE heartbeats SET {column} = $1 WHERE name = $2 AND ({column} IS NULL OR {column} < $1)"
+        ))
+        .bind(at.as_millisecond())
+        .bind(name)
+        .execute(&mut *transaction)
+        .await?;
+        Self::insert_timers(&mut transaction, timers, now).await?;
+        let row = sqlx::query(
+            "SELECT name, since, last_ping_at, last_failure_at FROM heartbeats WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_one(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(heartbeat_from_row(&row)?.1)
+    }
+
+    async fn heartbeats(
+        &self,
+    ) -> crate::store::Result<Vec<(String, crate::core::heartbeat::Pings)>> {
+        let rows = sqlx::query(
+            "SELECT name, since, last_ping_at, last_failure_at FROM heartbeats ORDER BY name",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter().map(heartbeat_from_row).collect()
+    }
 }
 
 impl SqlStore {
@@ -216,4 +288,23 @@ impl SqlStore {
             latency_max_ms: as_u64(latency_max_ms),
         }
     }
+}
+
+fn heartbeat_from_row(
+    row: &<super::Db as sqlx::Database>::Row,
+) -> crate::store::Result<(String, crate::core::heartbeat::Pings)> {
+    use sqlx::Row as _;
+    let millis = |name: &str| -> crate::store::Result<Option<jiff::Timestamp>> {
+        Ok(row
+            .try_get::<Option<i64>, _>(name)?
+            .map(crate::clock::from_millis))
+    };
+    Ok((
+        row.try_get("name")?,
+        crate::core::heartbeat::Pings {
+            since: crate::clock::from_millis(row.try_get("since")?),
+            last_ping: millis("last_ping_at")?,
+            last_failure: millis("last_failure_at")?,
+        },
+    ))
 }

@@ -217,7 +217,7 @@ impl crate::store::JobStore for SqlStore {
     async fn queue_counts(&self) -> crate::store::Result<crate::store::QueueCounts> {
         let (pending, dead): (i64, i64) = sqlx::query_as(
             "SELECT \
-               (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check', 'alert_expiry', 'alert_group', 'flap_check', 'task_check', 'check_run')), \
+               (SELECT count(*) FROM jobs WHERE state = 'pending' AND kind NOT IN ('digest', 'silence_check', 'alert_expiry', 'heartbeat', 'alert_group', 'flap_check', 'task_check', 'check_run')), \
                (SELECT count(*) FROM jobs WHERE state = 'dead')",
         )
         .fetch_one(self.reader())
