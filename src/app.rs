@@ -37,6 +37,8 @@ pub struct App {
     pub address: SocketAddr,
     /// The status page's own listener (`status_page.listen`), when it has one.
     pub status_address: Option<SocketAddr>,
+    /// The mail listener's (`[email_intake] listen`), when there is one.
+    pub mail_address: Option<SocketAddr>,
     pub state: AppState,
     config_file: Option<PathBuf>,
     shutdown: CancellationToken,
@@ -143,6 +145,23 @@ impl App {
             }
             None => None,
         };
+        // Alerts by email, when `[email_intake]` is set.
+        let mail_address = match crate::mail::start(state.context.clone(), shutdown.clone()).await?
+        {
+            Some((bound, serve)) => {
+                tracing::info!(
+                    address = %bound,
+                    addresses = ?crate::mail::addresses(&state.config.current()),
+                    "mail listener taking alerts by email"
+                );
+                tasks.spawn(async move {
+                    serve.await;
+                    "mail listener"
+                });
+                Some(bound)
+            }
+            None => None,
+        };
         tasks.spawn({
             let shutdown = shutdown.clone();
             let router = router(state.clone());
@@ -154,6 +173,7 @@ impl App {
         Ok(App {
             address,
             status_address,
+            mail_address,
             state,
             config_file: settings.config_file,
             shutdown,

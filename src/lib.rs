@@ -17,6 +17,7 @@ pub mod i18n;
 pub mod incidents;
 pub mod intake;
 pub mod integrations;
+pub mod mail;
 pub mod metrics;
 pub mod oncall;
 pub mod postmortems;

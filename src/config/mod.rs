@@ -13,6 +13,7 @@ pub mod alerts;
 pub mod changes;
 pub mod checks;
 pub mod ci;
+pub mod email;
 pub mod forge;
 pub mod heartbeats;
 pub mod incidents;
@@ -92,6 +93,7 @@ pub struct Config {
     pub checks: Vec<crate::config::checks::CheckConfig>,
     #[serde(default)]
     pub heartbeats: Vec<crate::config::heartbeats::HeartbeatConfig>,
+    pub email_intake: Option<crate::config::email::EmailIntakeConfig>,
     #[serde(default)]
     pub chat_apps: Vec<crate::integrations::outbound::config::ChatAppConfig>,
     #[serde(default)]
@@ -295,6 +297,11 @@ impl Config {
             problems.error(problem.path, problem.message);
         }
         crate::config::heartbeats::validate(&self.heartbeats, &self.services, &mut problems);
+        crate::config::email::validate(
+            self.email_intake.as_ref(),
+            &self.integrations,
+            &mut problems,
+        );
         self.alerts.validate(&mut problems);
         let template_names = crate::integrations::outbound::config::validate_templates(
             &self.templates,

@@ -108,7 +108,7 @@ mod tests {
         ("domains", &["forge"]),
         ("adapters", &["state"]),
         ("adapters", &["runner"]),
-        ("adapters", &["http", "web"]),
+        ("adapters", &["http", "web", "mail"]),
         ("top", &["app"]),
         ("top", &["demo"]),
         ("top", &["cli"]),

@@ -26,6 +26,7 @@ mod incidents;
 mod inhibition;
 mod intake;
 mod jobs;
+mod mail;
 mod messengers;
 mod metrics;
 mod noise_report;

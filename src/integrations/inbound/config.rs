@@ -54,6 +54,7 @@ pub enum IntegrationConfig {
     Datadog(AlertIntegration),
     Pagerduty(PagerdutyIntegration),
     Opsgenie(OpsgenieIntegration),
+    Email(EmailIntegration),
     Jenkins(DeployIntegration),
     Argocd(DeployIntegration),
     Terraform(TerraformIntegration),
@@ -221,6 +222,38 @@ pub struct PagerdutyIntegration {
     pub max_body_bytes: Option<usize>,
 }
 
+/// Alerts by email: the address `NAME@` `[email_intake] domain`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailIntegration {
+    pub name: String,
+    /// Globs (`*@example.com`) the envelope sender or the From address must match; empty:
+    /// anyone.
+    #[serde(default)]
+    pub allow_from: Vec<String>,
+    pub service: Option<String>,
+    #[serde(default = "default_alert_severity")]
+    pub default_severity: crate::core::alert::Severity,
+    /// A subject this regex matches resolves the alert (`(?i)^\[?(resolved|ok)\b`).
+    pub resolve_pattern: Option<String>,
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl EmailIntegration {
+    /// Whether a sender may mail this integration: the envelope sender or the From address
+    /// matches a glob of `allow_from` (compared without case), or the list is empty.
+    pub fn allows(&self, senders: &[&str]) -> bool {
+        self.allow_from.is_empty()
+            || self.allow_from.iter().any(|pattern| {
+                glob::Pattern::new(&pattern.to_ascii_lowercase()).is_ok_and(|glob| {
+                    senders
+                        .iter()
+                        .any(|sender| glob.matches(&sender.trim().to_ascii_lowercase()))
+                })
+            })
+    }
+}
+
 /// Opsgenie's Alert API, at `/v2/alerts` (and `/hooks/{name}` for a create).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -329,6 +362,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => &alerts.name,
             IntegrationConfig::Pagerduty(pagerduty) => &pagerduty.name,
             IntegrationConfig::Opsgenie(opsgenie) => &opsgenie.name,
+            IntegrationConfig::Email(email) => &email.name,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 &deploys.name
             }
@@ -348,6 +382,7 @@ impl IntegrationConfig {
             IntegrationConfig::Datadog(_) => "datadog",
             IntegrationConfig::Pagerduty(_) => "pagerduty",
             IntegrationConfig::Opsgenie(_) => "opsgenie",
+            IntegrationConfig::Email(_) => "email",
             IntegrationConfig::Jenkins(_) => "jenkins",
             IntegrationConfig::Argocd(_) => "argocd",
             IntegrationConfig::Terraform(_) => "terraform",
@@ -365,6 +400,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => alerts.rate_limit,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.rate_limit,
             IntegrationConfig::Opsgenie(opsgenie) => opsgenie.rate_limit,
+            IntegrationConfig::Email(email) => email.rate_limit,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.rate_limit
             }
@@ -385,6 +421,8 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => alerts.max_body_bytes,
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.max_body_bytes,
             IntegrationConfig::Opsgenie(opsgenie) => opsgenie.max_body_bytes,
+            // Mail's size limit is the listener's (`[email_intake] max_message_bytes`).
+            IntegrationConfig::Email(_) => None,
             IntegrationConfig::Jenkins(deploys) | IntegrationConfig::Argocd(deploys) => {
                 deploys.max_body_bytes
             }
@@ -403,7 +441,8 @@ impl IntegrationConfig {
             | IntegrationConfig::Generic(_)
             | IntegrationConfig::Datadog(_)
             | IntegrationConfig::Pagerduty(_)
-            | IntegrationConfig::Opsgenie(_) => DEFAULT_MAX_BODY_BYTES,
+            | IntegrationConfig::Opsgenie(_)
+            | IntegrationConfig::Email(_) => DEFAULT_MAX_BODY_BYTES,
         };
         own.or(server).unwrap_or(default)
     }
@@ -417,6 +456,7 @@ impl IntegrationConfig {
         "datadog",
         "pagerduty",
         "opsgenie",
+        "email",
         "jenkins",
         "argocd",
         "terraform",
@@ -431,6 +471,7 @@ impl IntegrationConfig {
             | IntegrationConfig::Datadog(alerts) => alerts.service.as_deref(),
             IntegrationConfig::Pagerduty(pagerduty) => pagerduty.service.as_deref(),
             IntegrationConfig::Opsgenie(opsgenie) => opsgenie.service.as_deref(),
+            IntegrationConfig::Email(email) => email.service.as_deref(),
             IntegrationConfig::Generic(generic) => generic.service.as_deref(),
             IntegrationConfig::Github(_)
             | IntegrationConfig::Gitlab(_)
@@ -612,6 +653,29 @@ pub fn validate<'c>(
                         format!("{path}.routing_key"),
                         "another pagerduty integration has the same routing_key; each needs its own".into(),
                     );
+                }
+            }
+            IntegrationConfig::Email(email) => {
+                if let Some(pattern) = &email.resolve_pattern {
+                    if let Err(error) = regex::RegexBuilder::new(pattern).size_limit(1 << 20).build() {
+                        problems.error(
+                            format!("{path}.resolve_pattern"),
+                            format!("is not a regular expression: {error}"),
+                        );
+                    }
+                }
+                for (index, pattern) in email.allow_from.iter().enumerate() {
+                    if let Err(error) = glob::Pattern::new(pattern) {
+                        problems.error(
+                            format!("{path}.allow_from[{index}]"),
+                            format!("\"{pattern}\" is not a glob: {error}"),
+                        );
+                    }
+                }
+                if email.allow_from.is_empty() {
+                    problems.warn(path.clone(), format!(
+                        "integration \"{name}\" has no allow_from: anyone who can reach the mail listener can raise its alerts"
+                    ));
                 }
             }
             IntegrationConfig::Opsgenie(opsgenie) => {

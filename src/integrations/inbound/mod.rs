@@ -7,6 +7,7 @@ pub mod argocd;
 pub mod atlantis;
 pub mod config;
 pub mod datadog;
+pub mod email;
 pub mod generic;
 pub mod github;
 pub mod gitlab;
@@ -201,6 +202,7 @@ pub fn check_headers(
                 check_bearer(headers, token)?;
             }
         }
+        IntegrationConfig::Email(_) => return Err(email_by_http()),
         IntegrationConfig::Opsgenie(opsgenie) => {
             let presented = opsgenie::genie_key(header(headers, "authorization"))
                 .ok_or(Rejection::InvalidToken)?;
@@ -266,6 +268,7 @@ pub fn verify_and_parse(
         }
         IntegrationConfig::Grafana(alerts) => grafana::parse(body, alerts.default_severity),
         IntegrationConfig::Datadog(alerts) => datadog::parse(body, alerts.default_severity),
+        IntegrationConfig::Email(_) => Err(email_by_http()),
         // Through `/hooks/{name}`, a create; its id makes an alias for one sent without.
         IntegrationConfig::Opsgenie(_) => opsgenie::parse_create(body, &crate::store::new_id(now)),
         IntegrationConfig::Pagerduty(settings) => {
@@ -278,6 +281,12 @@ pub fn verify_and_parse(
             Ok(enqueued.parsed)
         }
     }
+}
+
+fn email_by_http() -> Rejection {
+    Rejection::InvalidPayload(
+        "an email integration takes mail at its address through the mail listener ([email_intake]), not webhooks".into(),
+    )
 }
 
 /// A sender's value quoted in an error, cut short so a huge one does not fill the log.
