@@ -415,7 +415,7 @@ async fn every_example_config_passes_check_config() {
             .collect();
         let mut envs: Vec<(String, String)> = variables
             .into_iter()
-            .map(|name| (name, "example".to_owned()))
+            .map(|name| (name, "example-secret-0123456789abcdefg".to_owned()))
             .collect();
         envs.push(("LANG".into(), "C".into()));
         let output = run(
