@@ -2,6 +2,8 @@
 # Alert benchmark. In one run, on this machine:
 #   1. alerts/s accepted by Firewatch's POST /hooks/prometheus (Alertmanager webhook v4 bodies),
 #   2. alerts/s accepted by Firewatch's POST /v2/enqueue (PagerDuty Events API v2 triggers),
+#   2b. alerts/s accepted by Firewatch's POST /am/prometheus/api/v2/alerts (Alertmanager's API
+#      v2, as Prometheus pushes): the same bodies as the real Alertmanager's row below,
 #   3. alerts/s accepted by the real Alertmanager's POST /api/v2/alerts (Debian's
 #      prometheus-alertmanager), the way Prometheus pushes alerts to it, three times:
 #      a. grouped by alertname (as Alertmanager is usually set up; every bench alert lands in
@@ -172,6 +174,11 @@ load enqueue enqueue "http://127.0.0.1:$firewatch_port/v2/enqueue"
 firewatch_state enqueue pd
 stop "$server"
 
+start_firewatch amapi
+load amapi alertmanager "http://127.0.0.1:$firewatch_port/am/prometheus/api/v2/alerts"
+firewatch_state amapi prometheus
+stop "$server"
+
 for name in am-grouped am-ungrouped am-webhook; do
   start_alertmanager "$name"
   load "$name" alertmanager "http://127.0.0.1:$alertmanager_port/api/v2/alerts"
@@ -191,6 +198,7 @@ PY
 }
 read -r h_rate h_p50 h_p99 h_bad h_sock h_bytes h_status <<<"$(result hooks)"
 read -r e_rate e_p50 e_p99 e_bad e_sock e_bytes e_status <<<"$(result enqueue)"
+read -r v_rate v_p50 v_p99 v_bad v_sock v_bytes v_status <<<"$(result amapi)"
 read -r g_rate g_p50 g_p99 g_bad g_sock g_bytes g_status <<<"$(result am-grouped)"
 read -r u_rate u_p50 u_p99 u_bad u_sock u_bytes u_status <<<"$(result am-ungrouped)"
 read -r w_rate w_p50 w_p99 w_bad w_sock w_bytes w_status <<<"$(result am-webhook)"
@@ -199,21 +207,22 @@ row() { printf '%-46s %9s %9s %9s %8s %8s %6s\n' "$@"; }
 row "target" "alerts/s" "p50" "p99" "non-2xx" "sock-err" "bytes"
 row "Firewatch POST /hooks/prometheus" "$h_rate" "$h_p50" "$h_p99" "$h_bad" "$h_sock" "$h_bytes"
 row "Firewatch POST /v2/enqueue" "$e_rate" "$e_p50" "$e_p99" "$e_bad" "$e_sock" "$e_bytes"
+row "Firewatch POST /am/prometheus/api/v2/alerts" "$v_rate" "$v_p50" "$v_p99" "$v_bad" "$v_sock" "$v_bytes"
 row "Alertmanager /api/v2/alerts a. grouped" "$g_rate" "$g_p50" "$g_p99" "$g_bad" "$g_sock" "$g_bytes"
 row "Alertmanager /api/v2/alerts b. grouping off" "$u_rate" "$u_p50" "$u_p99" "$u_bad" "$u_sock" "$u_bytes"
 row "Alertmanager /api/v2/alerts c. off + webhook" "$w_rate" "$w_p50" "$w_p99" "$w_bad" "$w_sock" "$w_bytes"
 echo "(a: group_by alertname, no notifiers; b: group_by ['...'], no notifiers; c: group_by ['...'],"
 echo " a webhook to the sink, one notification per alert as Firewatch sends)"
-python3 - "$h_rate" "$e_rate" "$g_rate" "$u_rate" "$w_rate" <<'PY'
+python3 - "$h_rate" "$e_rate" "$v_rate" "$g_rate" "$u_rate" "$w_rate" <<'PY'
 import sys
-hooks, enqueue, *am = map(float, sys.argv[1:])
+hooks, enqueue, amapi, *am = map(float, sys.argv[1:])
 print(f"{'ratio Firewatch / Alertmanager':34} {'a. grouped':>11} {'b. grouping off':>16} {'c. off + webhook':>17}")
-for name, rate in (("Firewatch hooks", hooks), ("Firewatch enqueue", enqueue)):
+for name, rate in (("Firewatch hooks", hooks), ("Firewatch enqueue", enqueue), ("Firewatch /am API v2", amapi)):
     a, b, c = (rate / x for x in am)
     print(f"{name:34} {a:>11.2f} {b:>16.2f} {c:>17.2f}")
 PY
-echo "alerts/s counts only 2xx answers (Firewatch answers 202, Alertmanager 200); answers by status:"
-echo "  hooks $h_status; enqueue $e_status; Alertmanager a $g_status, b $u_status, c $w_status"
+echo "alerts/s counts only 2xx answers (Firewatch answers 202, and 200 on /am like Alertmanager); by status:"
+echo "  hooks $h_status; enqueue $e_status; /am API $v_status; Alertmanager a $g_status, b $u_status, c $w_status"
 echo "Firewatch commits each alert to SQLite and fsyncs before it answers; Alertmanager keeps"
 echo "alerts in memory (a snapshot to disk every 15 minutes) and answers before any notification."
 echo "bytes is the request body; the webhook v4 body repeats the alert's labels and annotations in"
@@ -222,6 +231,7 @@ echo "When each measured run ended (stored or received above acknowledged: reque
 echo "flight when wrk stopped counting):"
 echo "  Firewatch hooks:   $(cat "$work/hooks.state")"
 echo "  Firewatch enqueue: $(cat "$work/enqueue.state")"
+echo "  Firewatch /am API: $(cat "$work/amapi.state")"
 echo "  Alertmanager a: $(cat "$work/am-grouped.state")"
 echo "  Alertmanager b: $(cat "$work/am-ungrouped.state")"
 echo "  Alertmanager c: $(cat "$work/am-webhook.state")"
