@@ -33,7 +33,9 @@ fi
 # Opsgenie's own Python SDK, the real client of the Opsgenie Alert API tests, in a local folder.
 opsgenie_sdk_version=2.1.5
 opsgenie_venv="$(cd "$(dirname "$0")/.." && pwd)/target/tools/opsgenie"
-if ! "$opsgenie_venv/bin/pip" show opsgenie-sdk 2>/dev/null | grep -qx "Version: $opsgenie_sdk_version"; then
+# Read whole, not through grep -q: under pipefail an early grep exit would fail pip's pipe.
+installed=$("$opsgenie_venv/bin/pip" show opsgenie-sdk 2>/dev/null | sed -n 's/^Version: //p' || true)
+if [ "$installed" != "$opsgenie_sdk_version" ]; then
   echo "ensure-test-tools: installing opsgenie-sdk==$opsgenie_sdk_version into $opsgenie_venv" >&2
   python3 -m venv "$opsgenie_venv"
   "$opsgenie_venv/bin/pip" install --quiet --disable-pip-version-check "opsgenie-sdk==$opsgenie_sdk_version" >&2

@@ -39,17 +39,11 @@ const LIST_LIMIT: i64 = 10_000;
 /// An error as Alertmanager's API writes it: the sentence as a JSON string. The stable code
 /// goes in a header, since the body has no room for it.
 pub(super) fn error(error: ApiError) -> Response {
-    let mut response = (error.status, axum::Json(Value::String(error.message))).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    let mut response = error.respond_with(error.status, Value::String(error.message.clone()));
+    response.headers_mut().insert(
         "firewatch-error",
         axum::http::HeaderValue::from_static(error.code),
     );
-    if let Some(seconds) = error.retry_after {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-            headers.insert(axum::http::header::RETRY_AFTER, value);
-        }
-    }
     response
 }
 

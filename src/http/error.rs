@@ -130,12 +130,21 @@ impl From<IntakeError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(json!({"error": {"code": self.code, "message": self.message}}));
-        let mut response = (self.status, body).into_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-        }
-        response
+        with_retry_after((self.status, body).into_response(), self.retry_after)
     }
+}
+
+impl ApiError {
+    /// Answers with `body`, in a sender's own shape, and this error's status and `Retry-After`.
+    pub fn respond_with(&self, status: StatusCode, body: serde_json::Value) -> Response {
+        with_retry_after((status, Json(body)).into_response(), self.retry_after)
+    }
+}
+
+/// `response` with `Retry-After: seconds`, when there are any.
+pub fn with_retry_after(mut response: Response, seconds: Option<i64>) -> Response {
+    if let Some(value) = seconds.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
 }

@@ -605,15 +605,7 @@ fn opsgenie_error(
     if let Some(problems) = problems {
         body["errors"] = json!({ "message": problems.join(" ") });
     }
-    let mut response = (status, Json(body)).into_response();
-    if let Some(seconds) = error.retry_after {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
-        }
-    }
-    response
+    error.respond_with(status, body)
 }
 
 fn refusal(rejection: Rejection, dialect: &Dialect) -> Response {
@@ -675,22 +667,13 @@ fn pagerduty_error(error: ApiError, status: &str, errors: Vec<String>) -> Respon
     } else {
         errors
     };
-    let mut response = (
+    error.respond_with(
         error.status,
-        Json(json!({
+        json!({
             "status": status,
-            "message": message,
-            "errors": errors,
-            "error": {"code": error.code, "message": error.message},
-        })),
+        "message": message,
+        "errors": errors,
+        "error": {"code": error.code, "message": error.message},
+        }),
     )
-        .into_response();
-    if let Some(seconds) = error.retry_after {
-        if let Ok(value) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, value);
-        }
-    }
-    response
 }

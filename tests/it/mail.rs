@@ -283,3 +283,84 @@ async fn kill_9_during_a_stream_of_mail_loses_none_that_was_answered_250() {
 fn config_text(chat: &Destination, mail_port: u16) -> String {
     config(chat, &format!("127.0.0.1:{mail_port}"))
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starttls_is_offered_with_the_configured_certificate_and_swaks_verifies_it() {
+    let backend = backends()[0];
+    let dir = tempfile::tempdir().unwrap();
+    let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let certificate = dir.path().join("smtp.crt");
+    let key = dir.path().join("smtp.key");
+    std::fs::write(&certificate, pem("CERTIFICATE", certified.cert.der())).unwrap();
+    std::fs::write(
+        &key,
+        pem("PRIVATE KEY", &certified.key_pair.serialize_der()),
+    )
+    .unwrap();
+    let chat = Destination::start().await;
+    let config = config(&chat, "127.0.0.1:0").replace(
+        "domain = \"alerts.example.com\"",
+        &format!(
+            "domain = \"alerts.example.com\"\ntls_certificate = \"{}\"\ntls_key = \"{}\"",
+            certificate.display(),
+            key.display()
+        ),
+    );
+    let app = TestApp::spawn(backend, &config).await;
+    let port = app.app.as_ref().unwrap().mail_address.unwrap().port();
+    // `--tls`: STARTTLS is required, and verified against the certificate as the only CA.
+    let output = Command::new("swaks")
+        .args([
+            "--server",
+            &format!("localhost:{port}"),
+            "--tls",
+            "--tls-verify",
+            "--tls-ca-path",
+            &certificate.display().to_string(),
+            "--from",
+            "ops@example.com",
+            "--to",
+            "backups@alerts.example.com",
+            "--header",
+            "Subject: Replication lag on db-2",
+            "--body",
+            "lag 45 s",
+        ])
+        .output()
+        .expect("swaks runs");
+    let transcript = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{transcript}");
+    assert!(
+        transcript.contains("STARTTLS") && transcript.contains("<~  250"),
+        "{transcript}"
+    );
+    app.idle().await;
+    let stored = app
+        .store
+        .list_events(&firewatch::store::EventFilter {
+            kind: Some("email_alert".into()),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    let headers: Value = serde_json::from_str(&stored[0].headers).unwrap();
+    assert_eq!(headers["tls"], true);
+    app.stop().await;
+}
+
+/// PEM, as an operator's files hold the certificate and key.
+fn pem(label: &str, der: &[u8]) -> String {
+    use base64::Engine as _;
+    let text = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = text
+        .as_bytes()
+        .chunks(64)
+        .map(|chunk| std::str::from_utf8(chunk).unwrap_or_default())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}

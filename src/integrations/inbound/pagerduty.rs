@@ -64,19 +64,7 @@ pub fn parse(body: &[u8]) -> Result<Enqueued, Rejection> {
             }
         })?;
     let mut errors = Vec::new();
-    let routing_key = match text(&body.routing_key) {
-        None => {
-            errors.push("'routing_key' is missing or blank".to_owned());
-            String::new()
-        }
-        Some(key) if key.chars().count() != ROUTING_KEY_LENGTH => {
-            errors.push(format!(
-                "Length of 'routing_key' is incorrect (should be {ROUTING_KEY_LENGTH} characters)"
-            ));
-            key.to_owned()
-        }
-        Some(key) => key.to_owned(),
-    };
+    let routing_key = routing_key(body.routing_key.as_ref(), &mut errors);
     let action = match text(&body.event_action) {
         Some("trigger") => Some(SignalStatus::Firing),
         Some("acknowledge") => Some(SignalStatus::Acknowledged),
@@ -225,17 +213,9 @@ pub struct ChangeEnqueued {
 /// The kind of the events `/v2/change/enqueue` stores, and of their records.
 pub const CHANGE_KIND: &str = "change";
 
-/// Parses a Change Events body, collecting every problem the way PagerDuty lists them.
-pub fn parse_change(body: &[u8]) -> Result<ChangeEnqueued, Rejection> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|error| Rejection::InvalidJson(error.to_string()))?;
-    let Value::Object(object) = value else {
-        return Err(Rejection::InvalidEvent(vec![
-            "Event object is not a JSON object".into(),
-        ]));
-    };
-    let mut errors = Vec::new();
-    let routing_key = match text_of(object.get("routing_key")) {
+/// The body's `routing_key`, checked as PagerDuty checks it.
+fn routing_key(value: Option<&Value>, errors: &mut Vec<String>) -> String {
+    match text_of(value) {
         None => {
             errors.push("'routing_key' is missing or blank".to_owned());
             String::new()
@@ -247,7 +227,20 @@ pub fn parse_change(body: &[u8]) -> Result<ChangeEnqueued, Rejection> {
             key.to_owned()
         }
         Some(key) => key.to_owned(),
+    }
+}
+
+/// Parses a Change Events body, collecting every problem the way PagerDuty lists them.
+pub fn parse_change(body: &[u8]) -> Result<ChangeEnqueued, Rejection> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|error| Rejection::InvalidJson(error.to_string()))?;
+    let Value::Object(object) = value else {
+        return Err(Rejection::InvalidEvent(vec![
+            "Event object is not a JSON object".into(),
+        ]));
     };
+    let mut errors = Vec::new();
+    let routing_key = routing_key(object.get("routing_key"), &mut errors);
     let payload = match object.get("payload") {
         Some(Value::Object(payload)) => Some(payload),
         Some(Value::Null) | None => {
