@@ -29,6 +29,28 @@ pub struct Context {
 }
 
 impl Context {
+    /// Takes one request from the integration `name`'s token bucket (`rate_limit`), or says
+    /// how long to wait. Every intake path (hooks, mail) spends from the same buckets.
+    pub fn take_rate(
+        &self,
+        name: &str,
+        rate_limit: Option<crate::integrations::inbound::config::RateLimit>,
+        now: jiff::Timestamp,
+    ) -> Result<(), jiff::SignedDuration> {
+        let Some(rate_limit) = rate_limit else {
+            return Ok(());
+        };
+        let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
+        let mut buckets = self
+            .rate_limits
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        buckets
+            .entry(name.to_owned())
+            .or_insert_with(|| TokenBucket::full(burst, now))
+            .take(rate_limit.per_second, burst, now)
+    }
+
     /// Puts dead letters back in their queues (`None`: all) with a new retry window, and wakes
     /// the job runner for them. Returns how many.
     pub async fn redrive(&self, id: Option<i64>) -> Result<u64, StoreError> {

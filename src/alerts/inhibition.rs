@@ -130,14 +130,6 @@ impl<'c> Inhibition<'c> {
         .map(|source| format!("{PREFIX}{source}"))
     }
 
-    /// For a report's signal.
-    pub fn inhibits_signal(&self, signal: &AlertSignal, integration: &str) -> Option<String> {
-        if self.sources.is_empty() {
-            return None;
-        }
-        self.inhibitor(&signal_labels(signal, integration), &signal.fingerprint)
-    }
-
     /// For a stored alert.
     pub fn inhibits_alert(&self, alert: &Alert) -> Option<String> {
         if self.sources.is_empty() {

@@ -508,7 +508,7 @@ pub fn silencer<'s>(
         );
         covering(silences, &labels, now)
             .map(|silence| silence.id.clone())
-            .or_else(|| inhibition.inhibits_signal(signal, integration))
+            .or_else(|| inhibition.inhibitor(&labels, &signal.fingerprint))
     }
 }
 

@@ -537,6 +537,25 @@ impl Config {
     /// The service an alert belongs to: its own `service` label, else the first
     /// `[[services]]` entry whose `alerts` matchers it satisfies, else its integration's
     /// default. `labels` are what silences match on too (`core::alert::matching_labels`).
+    /// Gives each signal that names no service the one the config maps it to, as an alert of
+    /// `integration` (its `[[services]]` `alerts` matchers, else the integration's default).
+    pub fn assign_alert_services(
+        &self,
+        signals: &mut [crate::core::alert::AlertSignal],
+        integration: &str,
+    ) {
+        for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
+            let labels = crate::core::alert::matching_labels(
+                &signal.labels,
+                &signal.rule,
+                signal.severity,
+                None,
+                integration,
+            );
+            signal.service = self.alert_service(None, &labels, integration);
+        }
+    }
+
     pub fn alert_service(
         &self,
         labelled: Option<&str>,

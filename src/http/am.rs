@@ -59,14 +59,15 @@ fn integration(state: &AppState, name: &str) -> Result<AlertIntegration, ApiErro
     }
 }
 
-/// Who is calling: the integration's token (bearer or basic password) acts as the
-/// integration; else a Firewatch API token with `scope`.
+/// Who is calling the `alertmanager` integration `name` (404 when there is none): its token
+/// (bearer or basic password) acts as the integration; else a Firewatch API token with `scope`.
 async fn caller(
     state: &AppState,
-    settings: &AlertIntegration,
+    name: &str,
     headers: &HeaderMap,
     scope: Scope,
 ) -> Result<String, ApiError> {
+    let settings = integration(state, name)?;
     if let Some(token) = &settings.token {
         if crate::integrations::inbound::check_bearer_or_basic(headers, token).is_ok() {
             return Ok(format!("alertmanager:{}", settings.name));
@@ -220,8 +221,7 @@ pub async fn get_alerts(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         let query = ListQuery::parse(raw.as_deref(), ALERT_FLAGS)?;
         let alerts = listed(&state, &name, &query).await?;
         let items: Vec<Value> = alerts.iter().map(|alert| gettable(alert, &name)).collect();
@@ -241,8 +241,7 @@ pub async fn alert_groups(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         let query = ListQuery::parse(raw.as_deref(), ALERT_FLAGS)?;
         let alerts = listed(&state, &name, &query).await?;
         let mut groups: BTreeMap<&str, Vec<Value>> = BTreeMap::new();
@@ -304,8 +303,7 @@ pub async fn list_silences(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         let query = ListQuery::parse(raw.as_deref(), &[])?;
         let now = state.clock.now();
         let items: Vec<Value> = state
@@ -354,8 +352,7 @@ pub async fn post_silence(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        let who = caller(&state, &settings, &headers, Scope::AlertsWrite).await?;
+        let who = caller(&state, &name, &headers, Scope::AlertsWrite).await?;
         let super::RequestBody(body) = body?;
         let posted: PostableSilence = serde_json::from_slice(&body).map_err(|error| {
             ApiError::new(
@@ -406,8 +403,7 @@ pub async fn get_silence(
 ) -> Response {
     let result = async {
         let PathText((name, id)) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         let silence = match state.store.get_silence(&id).await {
             Err(StoreError::NotFound) => return Err(silence_not_found(&id)),
             other => other?,
@@ -437,8 +433,7 @@ pub async fn delete_silence(
 ) -> Response {
     let result = async {
         let PathText((name, id)) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsWrite).await?;
+        caller(&state, &name, &headers, Scope::AlertsWrite).await?;
         match crate::alerts::ops::expire_silence(&state, &id).await {
             Err(StoreError::NotFound) => Err(silence_not_found(&id)),
             Err(other) => Err(other.into()),
@@ -458,8 +453,7 @@ pub async fn status(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         Ok::<_, ApiError>(axum::Json(json!({
             "cluster": {"name": "firewatch", "status": "disabled", "peers": []},
             "versionInfo": {
@@ -490,8 +484,7 @@ pub async fn receivers(
 ) -> Response {
     let result = async {
         let PathText(name) = path?;
-        let settings = integration(&state, &name)?;
-        caller(&state, &settings, &headers, Scope::AlertsRead).await?;
+        caller(&state, &name, &headers, Scope::AlertsRead).await?;
         Ok::<_, ApiError>(axum::Json(json!([{ "name": name }])))
     }
     .await;

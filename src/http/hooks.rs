@@ -18,10 +18,9 @@ use serde_json::json;
 use super::error::ApiError;
 use super::{AppState, PathText};
 use crate::config::Config;
-use crate::core::alert::matching_labels;
 use crate::core::routing::{EventAttributes, destinations_for};
 use crate::integrations::inbound::config::IntegrationConfig;
-use crate::integrations::inbound::{self, Parsed, Rejection, TokenBucket, pagerduty};
+use crate::integrations::inbound::{self, Parsed, Rejection, pagerduty};
 use crate::store::{EventStatus, NewEvent};
 
 /// How an answer is written.
@@ -63,7 +62,6 @@ pub(super) async fn take(
     body: Body,
     api: Api,
 ) -> Response {
-    let state = state.clone();
     let config = state.config.current();
     let integration = config.integration(&name).filter(|integration| {
         api == Api::Hook || matches!(integration, IntegrationConfig::Alertmanager(_))
@@ -89,7 +87,7 @@ pub(super) async fn take(
         if let Dialect::PagerDuty(key) = &mut dialect {
             *key = alert_key(&parsed);
         }
-        event_for(&state, &config, integration, &headers, body, parsed, now)
+        event_for(state, &config, integration, &headers, body, parsed, now)
     }
     .await;
     let label = if integration.is_some() {
@@ -98,7 +96,7 @@ pub(super) async fn take(
         // Unknown names are one label, so probing random paths cannot grow the metrics.
         "_unknown"
     };
-    answer(&state, label, result, dialect).await
+    answer(state, label, result, dialect).await
 }
 
 /// `POST /v2/enqueue`: PagerDuty's endpoint. The body's `routing_key` picks the `pagerduty`
@@ -119,23 +117,19 @@ pub async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Bo
             .unwrap_or(crate::integrations::inbound::config::DEFAULT_MAX_BODY_BYTES);
         let body = read_body(limit, &headers, body).await?;
         let enqueued = pagerduty::parse(&body)?;
-        let integration = config
-            .integrations
-            .iter()
-            .find(|integration| {
-                // Every key is compared, in constant time, so timing tells nothing of them.
-                matches!(integration, IntegrationConfig::Pagerduty(settings)
-                    if inbound::same_secret(&enqueued.routing_key, &settings.routing_key))
-            })
-            .ok_or_else(|| {
-                Rejection::InvalidEvent(vec![
-                    "'routing_key' does not match any integration (use the routing_key of a `pagerduty` integration in Firewatch's config)".into(),
-                ])
-            })?;
+        let (integration, _) = pagerduty_integration(&config, &enqueued.routing_key)?;
         label = integration.name().to_owned();
         dialect = Dialect::PagerDuty(Some(enqueued.dedup_key));
         let now = state.clock.now();
-        event_for(&state, &config, integration, &headers, body, enqueued.parsed, now)
+        event_for(
+            &state,
+            &config,
+            integration,
+            &headers,
+            body,
+            enqueued.parsed,
+            now,
+        )
     }
     .await;
     answer(&state, &label, result, dialect).await
@@ -160,22 +154,7 @@ pub async fn change_enqueue(
         )
         .await?;
         let enqueued = pagerduty::parse_change(&body)?;
-        let (integration, settings) = config
-            .integrations
-            .iter()
-            .find_map(|integration| match integration {
-                IntegrationConfig::Pagerduty(settings)
-                    if inbound::same_secret(&enqueued.routing_key, &settings.routing_key) =>
-                {
-                    Some((integration, settings))
-                }
-                _ => None,
-            })
-            .ok_or_else(|| {
-                Rejection::InvalidEvent(vec![
-                    "'routing_key' does not match any integration (use the routing_key of a `pagerduty` integration in Firewatch's config)".into(),
-                ])
-            })?;
+        let (integration, settings) = pagerduty_integration(&config, &enqueued.routing_key)?;
         label = integration.name().to_owned();
         let mut change = enqueued.change;
         change.repository = settings
@@ -189,6 +168,36 @@ pub async fn change_enqueue(
     }
     .await;
     answer(&state, &label, result, Dialect::PagerDuty(None)).await
+}
+
+/// The `pagerduty` integration whose routing key the body carries.
+fn pagerduty_integration<'c>(
+    config: &'c Config,
+    routing_key: &str,
+) -> Result<
+    (
+        &'c IntegrationConfig,
+        &'c crate::integrations::inbound::config::PagerdutyIntegration,
+    ),
+    Rejection,
+> {
+    config
+        .integrations
+        .iter()
+        .find_map(|integration| match integration {
+            // Every key is compared in constant time, so timing tells nothing of them.
+            IntegrationConfig::Pagerduty(settings)
+                if inbound::same_secret(routing_key, &settings.routing_key) =>
+            {
+                Some((integration, settings))
+            }
+            _ => None,
+        })
+        .ok_or_else(|| {
+            Rejection::InvalidEvent(vec![
+                "'routing_key' does not match any integration (use the routing_key of a `pagerduty` integration in Firewatch's config)".into(),
+            ])
+        })
 }
 
 /// What an Opsgenie Alert API request asks.
@@ -365,15 +374,9 @@ fn event_for(
         }
     }
     let name = integration.name();
-    if let Some(rate_limit) = integration.rate_limit() {
-        let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
-        let mut buckets = state.rate_limits.lock().unwrap_or_else(|p| p.into_inner());
-        buckets
-            .entry(name.to_owned())
-            .or_insert_with(|| TokenBucket::full(burst, now))
-            .take(rate_limit.per_second, burst, now)
-            .map_err(Rejection::RateLimited)?;
-    }
+    state
+        .take_rate(name, integration.rate_limit(), now)
+        .map_err(Rejection::RateLimited)?;
     let source = integration.kind();
     // An event kept only for the record goes nowhere; alert reports are routed per alert
     // when they change an alert's state.
@@ -423,11 +426,7 @@ fn event_for(
     let mut jobs = parsed
         .alerts
         .map(|mut signals| {
-            for signal in signals.iter_mut().filter(|s| s.service.is_none()) {
-                let labels =
-                    matching_labels(&signal.labels, &signal.rule, signal.severity, None, name);
-                signal.service = config.alert_service(None, &labels, name);
-            }
+            config.assign_alert_services(&mut signals, name);
             crate::store::alert_jobs(&signals)
         })
         .unwrap_or_default();

@@ -13,8 +13,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::context::Context;
+use crate::integrations::inbound;
 use crate::integrations::inbound::config::{EmailIntegration, IntegrationConfig};
-use crate::integrations::inbound::{self, TokenBucket};
 use crate::store::{EventStatus, NewEvent};
 use smtp::{Envelope, MailSink, Reply};
 
@@ -61,7 +61,15 @@ impl MailSink for Sink {
                     integration.name
                 )));
             }
-            self.take_rate(integration, now)?;
+            self.context
+                .take_rate(&integration.name, integration.rate_limit, now)
+                .map_err(|_| {
+                    Reply::new(
+                        451,
+                        "4.7.0",
+                        "too many messages for this address; try again later",
+                    )
+                })?;
             events.push(event(&config, integration, &envelope, &content, now));
         }
         for event in events {
@@ -71,31 +79,6 @@ impl MailSink for Sink {
             })?;
         }
         Ok(())
-    }
-}
-
-impl Sink {
-    fn take_rate(&self, integration: &EmailIntegration, now: Timestamp) -> Result<(), Reply> {
-        let Some(rate_limit) = integration.rate_limit else {
-            return Ok(());
-        };
-        let burst = rate_limit.burst.unwrap_or(rate_limit.per_second.max(1.0));
-        let mut buckets = self
-            .context
-            .rate_limits
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        buckets
-            .entry(integration.name.clone())
-            .or_insert_with(|| TokenBucket::full(burst, now))
-            .take(rate_limit.per_second, burst, now)
-            .map_err(|_| {
-                Reply::new(
-                    451,
-                    "4.7.0",
-                    "too many messages for this address; try again later",
-                )
-            })
     }
 }
 
@@ -122,16 +105,7 @@ fn event(
         &content.text,
     );
     let mut signals = parsed.alerts.take().unwrap_or_default();
-    for signal in &mut signals {
-        let labels = crate::core::alert::matching_labels(
-            &signal.labels,
-            &signal.rule,
-            signal.severity,
-            None,
-            &integration.name,
-        );
-        signal.service = config.alert_service(None, &labels, &integration.name);
-    }
+    config.assign_alert_services(&mut signals, &integration.name);
     let headers = serde_json::json!({
         "mail-from": envelope.mail_from,
         "rcpt-to": envelope.recipients,
