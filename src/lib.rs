@@ -14,6 +14,7 @@ pub mod demo;
 pub mod forge;
 pub mod http;
 pub mod i18n;
+pub mod import;
 pub mod incidents;
 pub mod intake;
 pub mod integrations;

@@ -5,6 +5,7 @@ mod accounts;
 mod alerts;
 mod changes;
 mod deliveries;
+mod import;
 mod incidents;
 mod metrics;
 mod oncall;
@@ -133,6 +134,12 @@ pub enum Command {
     Metrics {
         #[command(subcommand)]
         command: MetricsCommand,
+    },
+    /// Move in from PagerDuty, Opsgenie, Grafana OnCall or Alertmanager: write Firewatch
+    /// config and a report of what could not be carried over (server side; writes files).
+    Import {
+        #[command(subcommand)]
+        source: import::ImportCommand,
     },
 }
 
@@ -274,6 +281,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Metrics { command } => metrics::metrics(command).await,
         // Its own exit codes: 0 approved, 1 rejected, 2 timed out.
         Command::Change { command } => return changes::change(command).await,
+        Command::Import { source } => return import::run(source).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

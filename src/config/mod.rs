@@ -396,9 +396,8 @@ impl Config {
                     }
                 }
             }
-            if route.to.is_empty() {
-                problems.error(format!("{path}.to"), "names no destination".into());
-            }
+            // An empty `to` is allowed: the route takes what it matches and tells no one
+            // (Alertmanager's receiver without configs, kept to stop the walk there).
             for (to_index, destination) in route.to.iter().enumerate() {
                 if let Some(problem) =
                     self.event_destination_problem(destination, destination_names)

@@ -20,6 +20,9 @@ pub struct PagingConfig {
     pub max_pages_per_minute: u32,
     /// How long an acknowledge link works.
     pub link_expiry: String,
+    /// Decide and record every page (state `shadow`) but send none: for a week beside the old
+    /// pager before switching.
+    pub shadow: bool,
 }
 
 impl Default for PagingConfig {
@@ -27,6 +30,7 @@ impl Default for PagingConfig {
         Self {
             max_pages_per_minute: 3,
             link_expiry: "24h".into(),
+            shadow: false,
         }
     }
 }
@@ -347,6 +351,11 @@ pub struct EscalationPolicyConfig {
     /// The whole list runs 1 + `repeat` times unless acknowledged.
     #[serde(default)]
     pub repeat: u32,
+    /// From the last step to the next round's first; unset, see [`Self::round_gap`].
+    pub repeat_after: Option<String>,
+    /// Decide and record this policy's pages (state `shadow`) but send none.
+    #[serde(default)]
+    pub shadow: bool,
     pub steps: Vec<StepConfig>,
 }
 
@@ -422,6 +431,8 @@ impl EscalationPolicyConfig {
             id: name.to_owned(),
             name: None,
             repeat: 0,
+            repeat_after: None,
+            shadow: false,
             steps: vec![StepConfig {
                 after: None,
                 after_minutes: None,
@@ -438,10 +449,18 @@ impl EscalationPolicyConfig {
         now.saturating_add(delay).unwrap_or(now)
     }
 
-    /// When the next round starts after the last step: the first step's delay, or the last
-    /// step's when that is zero, or ten minutes when both are (a single immediate step would
-    /// otherwise ring again at once).
+    /// When the next round starts after the last step: `repeat_after`, else the first step's
+    /// delay, or the last step's when that is zero, or ten minutes when both are (a single
+    /// immediate step would otherwise ring again at once).
     pub fn round_gap(&self) -> SignedDuration {
+        if let Some(gap) = self
+            .repeat_after
+            .as_deref()
+            .and_then(|text| delay(Some(text), None).ok())
+            .filter(|gap| gap.is_positive())
+        {
+            return gap;
+        }
         let first = self.steps.first().map(StepConfig::delay);
         let last = self.steps.last().map(StepConfig::delay);
         [first, last]
@@ -598,6 +617,16 @@ pub fn validate(
                 format!("{path}.repeat"),
                 format!("at most {MAX_REPEAT}: more rounds wake nobody new"),
             );
+        }
+        if let Some(gap) = &policy.repeat_after {
+            match delay(Some(gap), None) {
+                Err(problem) => problems.error(format!("{path}.repeat_after"), problem),
+                Ok(gap) if !gap.is_positive() => problems.error(
+                    format!("{path}.repeat_after"),
+                    "must be longer than zero, or the next round would ring at once".into(),
+                ),
+                Ok(_) => {}
+            }
         }
         for (step_index, step) in policy.steps.iter().enumerate() {
             let path = format!("{path}.steps[{step_index}]");

@@ -111,6 +111,7 @@ mod tests {
         ("adapters", &["http", "web", "mail"]),
         ("top", &["app"]),
         ("top", &["demo"]),
+        ("top", &["import"]),
         ("top", &["cli"]),
         ("top", &["main", "lib"]),
     ];

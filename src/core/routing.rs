@@ -72,6 +72,45 @@ pub struct RouteMatch {
     pub labels: Option<Values>,
     /// `success`, `failure`, `cancelled`, `pending`, `skipped`.
     pub outcome: Option<Values>,
+    /// Alert labels in Alertmanager's matcher syntax, every one of which must match, as a
+    /// route's `matchers` in Alertmanager (`['service=~"api|web"', 'severity!="info"']`). A
+    /// label the event lacks reads as empty.
+    pub matchers: Option<LabelMatchers>,
+}
+
+/// `matchers`: read from text, kept compiled (regexes built once, at load).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LabelMatchers(pub Vec<crate::core::silence::Matcher>);
+
+impl<'de> Deserialize<'de> for LabelMatchers {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        let mut matchers = Vec::new();
+        for text in &texts {
+            let parsed = crate::core::silence::parse_matchers(text)
+                .map_err(|error| serde::de::Error::custom(format!("{text}: {error}")))?;
+            matchers.extend(parsed);
+        }
+        Ok(LabelMatchers(matchers))
+    }
+}
+
+impl Serialize for LabelMatchers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(ToString::to_string))
+    }
+}
+
+impl LabelMatchers {
+    /// `name=value` labels (an alert's, as routes see them) against every matcher.
+    fn matches(&self, labels: &[String]) -> bool {
+        let labels: BTreeMap<String, String> = labels
+            .iter()
+            .filter_map(|label| label.split_once('='))
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        self.0.iter().all(|matcher| matcher.matches(&labels))
+    }
 }
 
 impl RouteMatch {
@@ -101,6 +140,10 @@ impl RouteMatch {
                 .as_ref()
                 .is_none_or(|wanted| event.labels.iter().any(|label| wanted.contains(label)))
             && exact(&self.outcome, event.outcome)
+            && self
+                .matchers
+                .as_ref()
+                .is_none_or(|matchers| matchers.matches(event.labels))
     }
 
     /// The globs, for validation.

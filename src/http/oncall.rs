@@ -214,9 +214,11 @@ struct PagesQuery {
     alert: Option<String>,
     incident: Option<String>,
     person: Option<String>,
+    /// Only shadow pages; alone, the latest ones of every escalation.
+    shadow: Option<bool>,
 }
 
-/// `GET /api/v1/pages?alert=ID|incident=ID|person=ID`.
+/// `GET /api/v1/pages?alert=ID|incident=ID|person=ID[&shadow=true]`, or `?shadow=true`.
 pub async fn list_pages(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -224,17 +226,22 @@ pub async fn list_pages(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     state.authorize(&headers, Scope::OncallRead).await?;
     let query: PagesQuery = super::api::query(raw)?;
+    let shadow = query.shadow == Some(true);
     let filter = match (&query.alert, &query.incident, &query.person) {
         (Some(id), None, None) => PageFilter::Alert(id),
         (None, Some(id), None) => PageFilter::Incident(id),
         (None, None, Some(id)) => PageFilter::Person(id),
+        (None, None, None) if shadow => PageFilter::Shadow,
         _ => {
             return Err(ApiError::bad_parameter(
-                "give one of alert, incident and person",
+                "give one of alert, incident and person, or shadow=true",
             ));
         }
     };
-    let pages = state.store.list_pages(filter, 500).await?;
+    let mut pages = state.store.list_pages(filter, 500).await?;
+    if shadow {
+        pages.retain(|page| page.shadow);
+    }
     let mut acknowledged = std::collections::HashMap::new();
     let mut items = Vec::with_capacity(pages.len());
     for page in pages {

@@ -360,8 +360,9 @@ mod tests {
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();
-                // This folder's own examples and tests name keys that need not exist.
-                if path.is_dir() && !path.ends_with("i18n") {
+                // This folder's own examples and tests name keys that need not exist; the
+                // importers hold other tools' words ("time-of-day"), not Firewatch's.
+                if path.is_dir() && !path.ends_with("i18n") && !path.ends_with("import") {
                     stack.push(path);
                     continue;
                 }

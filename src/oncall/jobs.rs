@@ -166,6 +166,7 @@ async fn plan_step(
         escalation.round + 1,
         policy.repeat + 1
     );
+    let shadow = config.paging.shadow || policy.shadow;
     let mut reached = Vec::new();
     for (person_id, target) in &people {
         let rules = config
@@ -190,6 +191,7 @@ async fn plan_step(
             target: Some(target.clone()),
             summary: escalation.summary.clone(),
             due_at: now.saturating_add(delay).unwrap_or(now),
+            shadow,
         };
         if rules.is_empty() {
             plan.pages.push(page(None, SignedDuration::ZERO));
@@ -205,9 +207,12 @@ async fn plan_step(
         }
     }
     for channel in &channels {
-        plan.events.push(crate::oncall::notices::channel_notice(
-            config, escalation, channel, now,
-        ));
+        // A shadow policy tells no channel either; the step's log says it would have.
+        if !shadow {
+            plan.events.push(crate::oncall::notices::channel_notice(
+                config, escalation, channel, now,
+            ));
+        }
     }
     let empty = reached.is_empty() && channels.is_empty() && !quiet;
     if empty {
@@ -221,9 +226,14 @@ async fn plan_step(
     } else if !quiet {
         let mut told: Vec<String> = reached;
         told.extend(channels.iter().map(|channel| format!("#{channel}")));
+        let verb = if shadow {
+            "would have paged (shadow)"
+        } else {
+            "paged"
+        };
         plan.log.push((
             "step".into(),
-            format!("{step_name}: paged {}", told.join(", ")),
+            format!("{step_name}: {verb} {}", told.join(", ")),
         ));
     }
     // An empty step moves on at once; otherwise the next waits its delay.
@@ -322,6 +332,13 @@ pub async fn send_page(
             crate::oncall::ops::plan_fold(store, &page, contact, now).await?;
             return Ok(done);
         }
+    }
+    if page.shadow {
+        store
+            .finish_page(&page.id, &PageOutcome::Shadow, now)
+            .await?;
+        tracing::info!(page = %page.id, person = %page.person, contact = contact.name(), "shadow page recorded, not sent");
+        return Ok(done);
     }
     let message =
         crate::oncall::ops::page_message(store, config, &page, escalation.as_ref(), now).await?;

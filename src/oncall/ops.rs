@@ -107,7 +107,9 @@ pub async fn plan_fold(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     let minute = now.as_second().div_euclid(60);
-    let id = format!("fold.{}.{}.{minute}", page.person, contact.name());
+    // Shadow folds are their own, as their throttle is (`OncallStore::reserve_page`).
+    let shadow = if page.shadow { ".shadow" } else { "" };
+    let id = format!("fold.{}.{}.{minute}{shadow}", page.person, contact.name());
     let due = Timestamp::from_second((minute + 1) * 60).unwrap_or(now);
     store
         .create_page(
@@ -124,6 +126,7 @@ pub async fn plan_fold(
                     "More pages arrived while you were being paged; open Firewatch for the list"
                         .into(),
                 due_at: due,
+                shadow: page.shadow,
             },
             now,
         )
@@ -206,6 +209,8 @@ pub async fn test_page(state: &Context, person_id: &str) -> Result<Vec<String>, 
                     target: None,
                     summary: format!("Test page for {}", person.display_name()),
                     due_at: now,
+                    // Asked for by the person: it goes out even in shadow mode.
+                    shadow: false,
                 },
                 now,
             )

@@ -134,6 +134,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "alerts that resolve unless re-sent"
     ),
     migration!(36, "0036_heartbeats.sql", "heartbeats and their pings"),
+    migration!(
+        37,
+        "0037_page_shadow.sql",
+        "shadow pages, recorded and never sent"
+    ),
 ];
 
 #[cfg(test)]

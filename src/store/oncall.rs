@@ -149,6 +149,8 @@ pub struct NewPage {
     pub target: Option<String>,
     pub summary: String,
     pub due_at: Timestamp,
+    /// Decided and recorded, never sent (`shadow = true`): it ends in state `shadow`.
+    pub shadow: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -165,6 +167,8 @@ pub enum PageState {
     Folded,
     /// The person has no contact method.
     Unreachable,
+    /// Would have gone out now, but its policy (or `[paging]`) is in shadow mode.
+    Shadow,
 }
 
 impl PageState {
@@ -176,6 +180,7 @@ impl PageState {
             PageState::Cancelled => "cancelled",
             PageState::Folded => "folded",
             PageState::Unreachable => "unreachable",
+            PageState::Shadow => "shadow",
         }
     }
 
@@ -186,6 +191,7 @@ impl PageState {
             "cancelled" => PageState::Cancelled,
             "folded" => PageState::Folded,
             "unreachable" => PageState::Unreachable,
+            "shadow" => PageState::Shadow,
             _ => PageState::Pending,
         }
     }
@@ -208,6 +214,7 @@ pub struct Page {
     pub sent_at: Option<Timestamp>,
     pub error: Option<String>,
     pub folded: i64,
+    pub shadow: bool,
 }
 
 /// Which pages to list.
@@ -217,6 +224,8 @@ pub enum PageFilter<'a> {
     Incident(&'a str),
     Escalation(&'a str),
     Person(&'a str),
+    /// Every shadow page, newest first.
+    Shadow,
 }
 
 /// How a page's send ended.
@@ -227,6 +236,8 @@ pub enum PageOutcome {
     Cancelled,
     /// Folded by the throttle into the page `into`.
     Folded,
+    /// Would have been sent now; recorded instead (shadow mode).
+    Shadow,
 }
 
 #[derive(Debug, Clone)]

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::{Form, NoFields, SignedIn};
 use super::frame::{Frame, viewer_time_zone};
 use super::render::{PageError, local_time};
+use crate::config::Config;
 use crate::core::role::Role;
 use crate::i18n::Locale;
 use crate::oncall::views::{self, ViewError};
@@ -450,6 +451,7 @@ async fn render(
         .iter()
         .map(|person| context! { id => &person.id, name => person.display_name() })
         .collect();
+    let shadow = shadow_pages(state, &config).await?;
     Frame {
         state,
         user,
@@ -464,9 +466,50 @@ async fn render(
             policy_gaps => minijinja::Value::from(minijinja::value::Serde(&policy_gaps)),
             mine,
             people,
+            shadow,
             ..extra
         },
     )
+}
+
+/// The latest shadow pages and which policies are in shadow mode, for the week beside the
+/// old pager.
+async fn shadow_pages(state: &AppState, config: &Config) -> Result<minijinja::Value, PageError> {
+    let policies: Vec<&str> = if config.paging.shadow {
+        vec!["[paging]"]
+    } else {
+        config
+            .escalation_policies
+            .iter()
+            .filter(|policy| policy.shadow)
+            .map(|policy| policy.id.as_str())
+            .collect()
+    };
+    let pages = state
+        .store
+        .list_pages(crate::store::oncall::PageFilter::Shadow, 50)
+        .await?;
+    let pages: Vec<_> = pages
+        .iter()
+        .map(|page| {
+            context! {
+                id => &page.id,
+                at => page.sent_at.unwrap_or(page.due_at).to_string(),
+                pending => page.state == crate::store::oncall::PageState::Pending,
+                person => config.person(&page.person).map_or(page.person.as_str(), |p| p.display_name()),
+                contact => &page.contact,
+                kind => &page.contact_kind,
+                step => page.step.map(|step| step + 1),
+                round => page.round.map(|round| round + 1),
+                summary => &page.summary,
+            }
+        })
+        .collect();
+    Ok(context! {
+        on => !policies.is_empty(),
+        policies => policies.join(", "),
+        pages,
+    })
 }
 
 pub async fn page(

@@ -22,6 +22,7 @@ mod github;
 mod gitlab;
 mod grouping;
 mod heartbeats;
+mod import;
 mod incidents;
 mod inhibition;
 mod intake;

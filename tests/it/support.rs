@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 pub mod chat_apps;
 pub mod messengers;
 pub mod smtp;
+pub mod sources;
 pub mod standins;
 
 pub const POSTGRES_URL_VAR: &str = "FIREWATCH_TEST_POSTGRES_URL";
@@ -222,6 +223,11 @@ impl TestApp {
     /// Starts with the controlled clock at `start`.
     pub async fn spawn_at(backend: Backend, config_toml: &str, start: Timestamp) -> TestApp {
         let database = TestDatabase::new(backend).await;
+        Self::start(database, config_toml, None, start).await
+    }
+
+    /// Starts on a database something else filled first (a CLI command), the clock at `start`.
+    pub async fn start_on(database: TestDatabase, config_toml: &str, start: Timestamp) -> TestApp {
         Self::start(database, config_toml, None, start).await
     }
 

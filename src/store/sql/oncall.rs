@@ -13,7 +13,7 @@ use crate::store::{JobKind, StoreError};
 
 const ESCALATION_COLUMNS: &str = "id, key, policy, service, summary, severity, alert_id, incident_id, state, step, round, next_step_at, started_at, acknowledged_at, acknowledged_by, ended_at";
 
-const PAGE_COLUMNS: &str = "id, escalation_id, person, contact, contact_kind, step, round, target, state, summary, due_at, created_at, sent_at, error, folded";
+const PAGE_COLUMNS: &str = "id, escalation_id, person, contact, contact_kind, step, round, target, state, summary, due_at, created_at, sent_at, error, folded, shadow";
 
 fn millis(
     row: &<Db as sqlx::Database>::Row,
@@ -74,6 +74,7 @@ fn page_row(row: &<Db as sqlx::Database>::Row) -> crate::store::Result<Page> {
         sent_at: millis(row, "sent_at")?,
         error: row.try_get("error")?,
         folded: row.try_get("folded")?,
+        shadow: row.try_get::<i32, _>("shadow")? != 0,
     })
 }
 
@@ -321,8 +322,8 @@ impl SqlStore {
             PageState::Unreachable
         };
         let inserted = sqlx::query(
-            "INSERT INTO pages (id, escalation_id, person, contact, contact_kind, step, round, target, state, summary, due_at, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
+            "INSERT INTO pages (id, escalation_id, person, contact, contact_kind, step, round, target, state, summary, due_at, created_at, shadow) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING",
         )
         .bind(&page.id)
         .bind(&page.escalation_id)
@@ -336,6 +337,7 @@ impl SqlStore {
         .bind(&page.summary)
         .bind(page.due_at.as_millisecond())
         .bind(now.as_millisecond())
+        .bind(i32::from(page.shadow))
         .execute(&mut **transaction)
         .await?
         .rows_affected();
@@ -622,20 +624,24 @@ impl crate::store::oncall::OncallStore for SqlStore {
         filter: PageFilter<'_>,
         limit: i64,
     ) -> crate::store::Result<Vec<Page>> {
-        let (condition, value) = match filter {
-            PageFilter::Escalation(id) => ("escalation_id = $1", id),
-            PageFilter::Person(id) => ("person = $1", id),
+        // Shadow pages are looked at as "what would have happened lately": newest first.
+        let (condition, value, order) = match filter {
+            PageFilter::Shadow => ("shadow = 1 AND $1 = ''", "", "DESC"),
+            PageFilter::Escalation(id) => ("escalation_id = $1", id, "ASC"),
+            PageFilter::Person(id) => ("person = $1", id, "ASC"),
             PageFilter::Alert(id) => (
                 "escalation_id IN (SELECT escalation_id FROM escalation_alerts WHERE alert_id = $1)",
                 id,
+                "ASC",
             ),
             PageFilter::Incident(id) => (
                 "escalation_id IN (SELECT id FROM escalations WHERE incident_id = $1)",
                 id,
+                "ASC",
             ),
         };
         let rows = sqlx::query(&format!(
-            "SELECT {PAGE_COLUMNS} FROM pages WHERE {condition} ORDER BY seq LIMIT $2"
+            "SELECT {PAGE_COLUMNS} FROM pages WHERE {condition} ORDER BY seq {order} LIMIT $2"
         ))
         .bind(value)
         .bind(limit)
@@ -675,8 +681,10 @@ impl crate::store::oncall::OncallStore for SqlStore {
         .await?;
         // A page counts once however many contact methods carry it: what is limited is how
         // many escalations reach the person in the window, and one already let through stays so.
-        let escalation: Option<String> =
-            sqlx::query_scalar("SELECT escalation_id FROM pages WHERE id = $1")
+        // Shadow pages count among themselves only, so a policy in shadow mode never folds a
+        // real page (and its own folding still matches what it would do for real).
+        let (escalation, shadow): (Option<String>, i32) =
+            sqlx::query_as("SELECT escalation_id, shadow FROM pages WHERE id = $1")
                 .bind(page)
                 .fetch_one(&mut *transaction)
                 .await?;
@@ -688,10 +696,11 @@ impl crate::store::oncall::OncallStore for SqlStore {
         .fetch_one(&mut *transaction)
         .await?;
         let sent: i64 = sqlx::query_scalar(
-            "SELECT COUNT(DISTINCT escalation_id) FROM pages WHERE person = $1 AND sent_at >= $2 AND escalation_id IS NOT NULL",
+            "SELECT COUNT(DISTINCT escalation_id) FROM pages WHERE person = $1 AND sent_at >= $2 AND escalation_id IS NOT NULL AND shadow = $3",
         )
         .bind(person)
         .bind(since.as_millisecond())
+        .bind(shadow)
         .fetch_one(&mut *transaction)
         .await?;
         if admitted == 0 && sent >= limit {
@@ -719,6 +728,7 @@ impl crate::store::oncall::OncallStore for SqlStore {
             PageOutcome::Failed(error) => (PageState::Failed, Some(error.as_str()), None),
             PageOutcome::Cancelled => (PageState::Cancelled, None, None),
             PageOutcome::Folded => (PageState::Folded, None, None),
+            PageOutcome::Shadow => (PageState::Shadow, None, Some(now.as_millisecond())),
         };
         let mut transaction = self.begin_bookkeeping().await?;
         sqlx::query("UPDATE pages SET state = $1, error = $2, sent_at = CASE WHEN $3 IS NULL THEN NULL ELSE COALESCE(sent_at, $3) END WHERE id = $4")
