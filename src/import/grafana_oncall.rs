@@ -22,7 +22,7 @@ use rotation::{Frequency, Pattern, civil, instant, translate, weekday};
 
 use super::model::{
     Api, ApiError, Contact, ContactKind, Layer, Notify, Org, Origin, Override, Person, Policy,
-    Restrict, Schedule, Service, Skipped, Step, Team, slug, unique,
+    Restrict, Schedule, Service, Skipped, Step, Taken, Team, slug, unique,
 };
 
 /// A guard against a server whose `next` links never end.
@@ -123,15 +123,6 @@ fn origin(what: &str, id: &str, name: &str) -> Origin {
 /// Minutes for OnCall's seconds, rounded up so a wait is never shortened.
 fn minutes(seconds: i64) -> u32 {
     u32::try_from((seconds.max(0) + 59) / 60).unwrap_or(u32::MAX)
-}
-
-#[derive(Default)]
-struct Taken {
-    people: HashSet<String>,
-    teams: HashSet<String>,
-    schedules: HashSet<String>,
-    policies: HashSet<String>,
-    services: HashSet<String>,
 }
 
 /// The org being filled, and the OnCall ids already given Firewatch ids.

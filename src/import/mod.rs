@@ -12,6 +12,7 @@ pub mod grafana_oncall;
 pub mod model;
 pub mod opsgenie;
 pub mod pagerduty;
+pub mod week;
 pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet};

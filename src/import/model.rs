@@ -254,6 +254,17 @@ pub fn slug(text: &str) -> String {
     }
 }
 
+/// Firewatch ids handed out so far, one set per kind of item (each kind's ids are unique
+/// among themselves in the config).
+#[derive(Debug, Default)]
+pub struct Taken {
+    pub people: std::collections::HashSet<String>,
+    pub teams: std::collections::HashSet<String>,
+    pub schedules: std::collections::HashSet<String>,
+    pub policies: std::collections::HashSet<String>,
+    pub services: std::collections::HashSet<String>,
+}
+
 /// `base` if unused, else `base-2`, `base-3`…; records the one it returns.
 pub fn unique(base: &str, taken: &mut std::collections::HashSet<String>) -> String {
     let mut candidate = base.to_owned();

@@ -15,7 +15,7 @@
 //!   the same place: a service gets the escalation it routes to (else the one its team owns,
 //!   reported), an escalation step gets the schedule the team routes to.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
@@ -25,8 +25,9 @@ use serde_json::Value;
 
 use super::model::{
     Api, ApiError, Contact, ContactKind, Layer, Notify, Org, Origin, Override, Person, Policy,
-    Restrict, Schedule, Service, Skipped, Step, Team, slug, unique,
+    Schedule, Service, Skipped, Step, Team, slug, unique,
 };
+use super::week::{DAY_NAMES, MINUTES_PER_DAY, MINUTES_PER_WEEK, WeekMask};
 
 /// The most pages one list may take; a `next` link that never ends is an error, not a hang.
 const MAX_PAGES: usize = 1_000;
@@ -34,8 +35,6 @@ const MAX_PAGES: usize = 1_000;
 const MAX_REPEAT: u32 = 9;
 /// A rotation turn written as repeated members may not list more than this many entries.
 const MAX_MEMBERS: usize = 500;
-const MINUTES_PER_DAY: usize = 24 * 60;
-const MINUTES_PER_WEEK: usize = 7 * MINUTES_PER_DAY;
 
 /// Reads the whole account. `since` drops overrides that have ended; `until` is accepted for
 /// symmetry with the other readers (Opsgenie needs no rendering window).
@@ -577,9 +576,6 @@ fn team_route(rules: &[Value]) -> Result<Route, String> {
 // ---------------------------------------------------------------------------------------------
 // Schedules
 
-/// A rotation's on-call time over a week, by minute from Monday 00:00 in the schedule's zone.
-type WeekMask = Vec<bool>;
-
 /// A reason and a manual step, for a [`Skipped`] about a rotation.
 type Note = (String, String);
 
@@ -795,7 +791,7 @@ impl Reader {
             .get("timeRestriction")
             .filter(|value| !value.is_null())
         {
-            None => vec![true; MINUTES_PER_WEEK],
+            None => WeekMask::all(),
             Some(restriction) => match week_mask(restriction) {
                 Ok(mask) => mask,
                 Err(reason) => {
@@ -806,7 +802,7 @@ impl Reader {
                 }
             },
         };
-        if !mask.contains(&true) {
+        if mask.is_empty() {
             return Err((
                 format!("Rotation \"{name}\" is restricted to no time at all."),
                 "Nothing to do.".to_owned(),
@@ -835,7 +831,7 @@ impl Reader {
             handoff,
             start: local.date().to_string(),
             members,
-            restrict: restricts(&mask),
+            restrict: mask.restricts(),
             note,
         };
         Ok((layer, mask, notes))
@@ -846,15 +842,12 @@ impl Reader {
     fn report_overlaps(&mut self, layers: &[(Layer, WeekMask)], schedule_origin: &Origin) {
         for (index, (lower, lower_mask)) in layers.iter().enumerate() {
             for (upper, upper_mask) in &layers[index + 1..] {
-                let shared: WeekMask = lower_mask
-                    .iter()
-                    .zip(upper_mask)
-                    .map(|(a, b)| *a && *b)
-                    .collect();
-                if !shared.contains(&true) {
+                let shared = lower_mask.shared(upper_mask);
+                if shared.is_empty() {
                     continue;
                 }
-                let hours: Vec<String> = restricts(&shared)
+                let hours: Vec<String> = shared
+                    .restricts()
                     .iter()
                     .map(|window| format!("{} {}-{}", window.days, window.from, window.to))
                     .collect();
@@ -984,10 +977,8 @@ fn rotation_kind(kind: &str, length: u64) -> Option<(String, u64, Option<String>
 }
 
 fn weekday(day: Weekday) -> &'static str {
-    DAYS[day.to_monday_zero_offset() as usize]
+    DAY_NAMES[day.to_monday_zero_offset() as usize]
 }
-
-const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn day_index(name: &str) -> Option<usize> {
     let full = [
@@ -1015,16 +1006,9 @@ fn clock(value: &Value, hour: &str, minute: &str) -> Result<usize, String> {
     Ok(total as usize)
 }
 
-/// Marks `length` minutes from `start` (wrapping at the end of the week).
-fn mark(mask: &mut WeekMask, start: usize, length: usize) {
-    for minute in start..start + length {
-        mask[minute % MINUTES_PER_WEEK] = true;
-    }
-}
-
 /// An Opsgenie `timeRestriction` as the minutes of the week it allows.
 fn week_mask(restriction: &Value) -> Result<WeekMask, String> {
-    let mut mask = vec![false; MINUTES_PER_WEEK];
+    let mut mask = WeekMask::default();
     match text(restriction, "type") {
         "time-of-day" => {
             let window = restriction.get("restriction").unwrap_or(restriction);
@@ -1037,7 +1021,7 @@ fn week_mask(restriction: &Value) -> Result<WeekMask, String> {
                 MINUTES_PER_DAY - from + to
             };
             for day in 0..7 {
-                mark(&mut mask, day * MINUTES_PER_DAY + from, length);
+                mask.mark(day * MINUTES_PER_DAY + from, length);
             }
         }
         "weekday-and-time-of-day" => {
@@ -1064,8 +1048,7 @@ fn week_mask(restriction: &Value) -> Result<WeekMask, String> {
                 let end = last * MINUTES_PER_DAY + clock(window, "endHour", "endMin")?;
                 // From the start forward to the end, wrapping over Sunday; equal: a whole week.
                 let length = (end + MINUTES_PER_WEEK - start) % MINUTES_PER_WEEK;
-                mark(
-                    &mut mask,
+                mask.mark(
                     start,
                     if length == 0 {
                         MINUTES_PER_WEEK
@@ -1078,93 +1061,6 @@ fn week_mask(restriction: &Value) -> Result<WeekMask, String> {
         other => return Err(format!("the time restriction type \"{other}\" is unknown")),
     }
     Ok(mask)
-}
-
-/// A week mask as Firewatch `restrict` windows: each stretch of on-call time becomes one
-/// overnight window when it is shorter than a day, else per-day windows (first day to 24:00,
-/// whole days, last day from 00:00); windows with the same hours are joined by their days.
-/// A mask covering the whole week needs no restriction: empty.
-fn restricts(mask: &WeekMask) -> Vec<Restrict> {
-    let Some(off) = mask.iter().position(|on| !on) else {
-        return Vec::new();
-    };
-    // Stretches, found from a minute that is off so none is cut at the end of the week.
-    let mut stretches = Vec::new();
-    let mut current: Option<(usize, usize)> = None;
-    for step in 1..=MINUTES_PER_WEEK {
-        let minute = (off + step) % MINUTES_PER_WEEK;
-        match (mask[minute], current.as_mut()) {
-            (true, Some((_, length))) => *length += 1,
-            (true, None) => current = Some((minute, 1)),
-            (false, _) => stretches.extend(current.take()),
-        }
-    }
-    stretches.extend(current);
-    // (from, to) → days.
-    let mut windows: BTreeMap<(usize, usize), [bool; 7]> = BTreeMap::new();
-    for (start, length) in stretches {
-        let mut day = start / MINUTES_PER_DAY;
-        let from = start % MINUTES_PER_DAY;
-        if from + length <= MINUTES_PER_DAY {
-            windows.entry((from, from + length)).or_default()[day] = true;
-        } else if length < MINUTES_PER_DAY {
-            windows
-                .entry((from, from + length - MINUTES_PER_DAY))
-                .or_default()[day] = true;
-        } else {
-            windows.entry((from, MINUTES_PER_DAY)).or_default()[day] = true;
-            let mut left = length - (MINUTES_PER_DAY - from);
-            while left > 0 {
-                day = (day + 1) % 7;
-                let part = left.min(MINUTES_PER_DAY);
-                windows.entry((0, part)).or_default()[day] = true;
-                left -= part;
-            }
-        }
-    }
-    let mut out: Vec<(usize, Restrict)> = windows
-        .into_iter()
-        .map(|((from, to), days)| {
-            let first = days.iter().position(|on| *on).unwrap_or(0);
-            (
-                first * MINUTES_PER_DAY + from,
-                Restrict {
-                    days: day_list(&days),
-                    from: hhmm(from),
-                    to: hhmm(to),
-                },
-            )
-        })
-        .collect();
-    out.sort_by_key(|(order, _)| *order);
-    out.into_iter().map(|(_, window)| window).collect()
-}
-
-fn hhmm(minutes: usize) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-/// "mon-fri", "sat,sun", "mon,wed-fri": runs of three or more days as ranges.
-fn day_list(days: &[bool; 7]) -> String {
-    let mut parts = Vec::new();
-    let mut day = 0;
-    while day < 7 {
-        if !days[day] {
-            day += 1;
-            continue;
-        }
-        let mut last = day;
-        while last + 1 < 7 && days[last + 1] {
-            last += 1;
-        }
-        match last - day {
-            0 => parts.push(DAYS[day].to_owned()),
-            1 => parts.push(format!("{},{}", DAYS[day], DAYS[last])),
-            _ => parts.push(format!("{}-{}", DAYS[day], DAYS[last])),
-        }
-        day = last + 1;
-    }
-    parts.join(",")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1473,6 +1369,7 @@ impl Reader {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::model::Restrict;
     use std::path::PathBuf;
 
     /// Serves the fixture files the way the integration tests' stand-in does: the path (query
@@ -1921,14 +1818,14 @@ mod tests {
         let nightly = mask(
             serde_json::json!({"type": "time-of-day", "restriction": {"startHour": 22, "startMin": 0, "endHour": 7, "endMin": 0}}),
         );
-        assert_eq!(restricts(&nightly), [window("mon-sun", "22:00", "07:00")]);
+        assert_eq!(nightly.restricts(), [window("mon-sun", "22:00", "07:00")]);
         // Mon 09:00 for four and a half days: per-day windows.
         let long = mask(
             serde_json::json!({"type": "weekday-and-time-of-day", "restrictions": [
             {"startDay": "monday", "startHour": 9, "startMin": 0, "endDay": "friday", "endHour": 21, "endMin": 0}]}),
         );
         assert_eq!(
-            restricts(&long),
+            long.restricts(),
             [
                 window("mon", "09:00", "24:00"),
                 window("tue-thu", "00:00", "24:00"),
@@ -1940,13 +1837,13 @@ mod tests {
             serde_json::json!({"type": "weekday-and-time-of-day", "restrictions": [
             {"startDay": "sunday", "startHour": 20, "startMin": 30, "endDay": "monday", "endHour": 6, "endMin": 0}]}),
         );
-        assert_eq!(restricts(&sunday), [window("sun", "20:30", "06:00")]);
+        assert_eq!(sunday.restricts(), [window("sun", "20:30", "06:00")]);
         // A whole week needs no restriction; nonsense hours are an error, not a panic.
         let all = mask(
             serde_json::json!({"type": "weekday-and-time-of-day", "restrictions": [
             {"startDay": "monday", "startHour": 0, "startMin": 0, "endDay": "monday", "endHour": 0, "endMin": 0}]}),
         );
-        assert!(restricts(&all).is_empty());
+        assert!(all.restricts().is_empty());
         assert!(
             week_mask(
                 &serde_json::json!({"type": "time-of-day", "restriction": {"startHour": 99}})

@@ -22,8 +22,9 @@ use serde_json::Value;
 
 use super::model::{
     Api, ApiError, Contact, ContactKind, Notify, Org, Origin, Override, Person, Policy, Restrict,
-    Schedule, Service, Skipped, Step, Team, slug, unique,
+    Schedule, Service, Skipped, Step, Taken, Team, slug, unique,
 };
+use super::week::{DAY_NAMES, WeekMask};
 
 /// Items asked for per page; PagerDuty's classic pagination allows up to 100.
 const PAGE_SIZE: usize = 100;
@@ -42,8 +43,6 @@ const SECONDS_PER_HOUR: i64 = 3_600;
 const SECONDS_PER_DAY: i64 = 86_400;
 const MINUTES_PER_DAY: i64 = 1_440;
 const MINUTES_PER_WEEK: i64 = 7 * MINUTES_PER_DAY;
-
-const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 /// Reads the account behind `api` (base URL `https://api.pagerduty.com`, headers
 /// `Authorization: Token token=T` and `Accept: application/vnd.pagerduty+json;version=2`).
@@ -91,16 +90,6 @@ pub async fn read(api: &impl Api, since: Timestamp, until: Timestamp) -> Result<
         reader.service(service);
     }
     Ok(reader.org)
-}
-
-/// Firewatch ids handed out so far, one set per kind of item.
-#[derive(Default)]
-struct Taken {
-    people: HashSet<String>,
-    teams: HashSet<String>,
-    schedules: HashSet<String>,
-    policies: HashSet<String>,
-    services: HashSet<String>,
 }
 
 /// The import under way: the org so far and, per kind, PagerDuty id → Firewatch id.
@@ -1059,14 +1048,12 @@ fn weekday_index(day: Weekday) -> usize {
 
 /// PagerDuty restrictions as Firewatch windows, and whether any was cut to whole minutes.
 /// Each restriction is a stretch of the week (`weekly_restriction`, from
-/// `start_day_of_week` 1 = Monday) or of every day (`daily_restriction`). A stretch shorter
-/// than a day is one window (running past midnight if it does); a longer one is split into
-/// one window per day it touches. Windows with the same hours are merged into one day list.
-/// A restriction covering the whole period means no restriction: an empty list.
+/// `start_day_of_week` 1 = Monday) or of every day (`daily_restriction`), marked on a
+/// [`WeekMask`] (which writes the windows). A restriction covering the whole period means no
+/// restriction: an empty list.
 fn restrictions(raw: &[Value]) -> Result<(Vec<Restrict>, bool), String> {
     let mut approximate = false;
-    // (day, from, to) in minutes; `to` may be below `from` (overnight) or 1440 (midnight).
-    let mut windows: Vec<(usize, i64, i64)> = Vec::new();
+    let mut mask = WeekMask::default();
     for restriction in raw {
         let (from, cut_start) =
             time_of_day(text(restriction, "start_time_of_day")).ok_or_else(|| {
@@ -1105,10 +1092,13 @@ fn restrictions(raw: &[Value]) -> Result<(Vec<Restrict>, bool), String> {
             continue;
         }
         for start in starts {
-            split_stretch(start, minutes, &mut windows);
+            mask.mark(
+                usize::try_from(start).unwrap_or(0),
+                usize::try_from(minutes).unwrap_or(0),
+            );
         }
     }
-    Ok((merge_days(windows), approximate))
+    Ok((mask.restricts(), approximate))
 }
 
 /// "HH:MM:SS" (or "HH:MM") as minutes after midnight, and whether seconds were dropped.
@@ -1119,89 +1109,6 @@ fn time_of_day(text: &str) -> Option<(i64, bool)> {
     let seconds: i64 = parts.next().map_or(Some(0), |part| part.parse().ok())?;
     ((0..24).contains(&hours) && (0..60).contains(&minutes) && (0..60).contains(&seconds))
         .then_some((hours * 60 + minutes, seconds != 0))
-}
-
-/// Splits a stretch of the week (`start` minutes after Monday 00:00, `minutes` long, under a
-/// week) into windows by the day they start.
-fn split_stretch(start: i64, minutes: i64, windows: &mut Vec<(usize, i64, i64)>) {
-    let day_of = |minute: i64| {
-        usize::try_from(minute.rem_euclid(MINUTES_PER_WEEK) / MINUTES_PER_DAY).unwrap_or(0)
-    };
-    let from = start % MINUTES_PER_DAY;
-    if minutes < MINUTES_PER_DAY {
-        let end = (from + minutes) % MINUTES_PER_DAY;
-        windows.push((
-            day_of(start),
-            from,
-            if end == 0 { MINUTES_PER_DAY } else { end },
-        ));
-        return;
-    }
-    let end = start + minutes;
-    let mut cursor = start;
-    while cursor < end {
-        let day_end = (cursor / MINUTES_PER_DAY + 1) * MINUTES_PER_DAY;
-        let stop = day_end.min(end);
-        let to = if stop == day_end {
-            MINUTES_PER_DAY
-        } else {
-            stop % MINUTES_PER_DAY
-        };
-        windows.push((day_of(cursor), cursor % MINUTES_PER_DAY, to));
-        cursor = stop;
-    }
-}
-
-/// Windows with the same hours become one entry listing their days, ordered by first day
-/// and start.
-fn merge_days(windows: Vec<(usize, i64, i64)>) -> Vec<Restrict> {
-    let mut groups: Vec<((i64, i64), [bool; 7])> = Vec::new();
-    for (day, from, to) in windows {
-        match groups.iter_mut().find(|(hours, _)| *hours == (from, to)) {
-            Some((_, days)) => days[day] = true,
-            None => {
-                let mut days = [false; 7];
-                days[day] = true;
-                groups.push(((from, to), days));
-            }
-        }
-    }
-    groups.sort_by_key(|((from, to), days)| (days.iter().position(|on| *on), *from, *to));
-    groups
-        .into_iter()
-        .map(|((from, to), days)| Restrict {
-            days: day_list(&days),
-            from: clock(from),
-            to: clock(to),
-        })
-        .collect()
-}
-
-/// "mon-fri", "sat,sun", "mon,wed-fri": runs of three or more days as ranges.
-fn day_list(days: &[bool; 7]) -> String {
-    let mut parts = Vec::new();
-    let mut day = 0;
-    while day < 7 {
-        if !days[day] {
-            day += 1;
-            continue;
-        }
-        let first = day;
-        while day + 1 < 7 && days[day + 1] {
-            day += 1;
-        }
-        match day - first {
-            0 => parts.push(DAY_NAMES[first].to_owned()),
-            1 => parts.push(format!("{},{}", DAY_NAMES[first], DAY_NAMES[day])),
-            _ => parts.push(format!("{}-{}", DAY_NAMES[first], DAY_NAMES[day])),
-        }
-        day += 1;
-    }
-    parts.join(",")
-}
-
-fn clock(minutes: i64) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
 }
 
 #[cfg(test)]

@@ -276,11 +276,11 @@ async fn a_server_without_starttls_is_sent_nothing_in_clear() {
 #[tokio::test]
 async fn a_server_that_is_down_is_retried() {
     for backend in backends() {
-        // A port nothing listens on: bound, then closed.
-        let port = {
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            listener.local_addr().unwrap().port()
-        };
+        // A port nothing listens on: bound but not listening, and held to the end, so no
+        // other test's server can take it meanwhile (a connection to it is refused).
+        let held = tokio::net::TcpSocket::new_v4().unwrap();
+        held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let port = held.local_addr().unwrap().port();
         let smtp = SmtpServer::start(None).await;
         let config = config(&smtp, PASSWORD)
             .replace(&format!("port = {}", smtp.port), &format!("port = {port}"));
@@ -297,5 +297,6 @@ async fn a_server_that_is_down_is_retried() {
         );
         assert_eq!(items[0]["last_status"], serde_json::Value::Null);
         app.stop().await;
+        drop(held);
     }
 }

@@ -12,6 +12,7 @@ use jiff::tz::TimeZone;
 use jiff::{Timestamp, ToSpan, Unit};
 
 use super::{Layer, Restrict};
+use crate::import::week::{DAY_NAMES, day_list, hhmm};
 
 /// The longest member list an exact translation of a weekday-only daily rotation may write.
 const MAX_EXPANDED_MEMBERS: usize = 700;
@@ -69,41 +70,21 @@ pub(super) fn weekday(code: &str) -> Option<Weekday> {
     Some(day)
 }
 
-const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
 fn day_name(day: Weekday) -> &'static str {
     DAY_NAMES[day.to_monday_zero_offset() as usize]
 }
 
-/// "mon-fri", "sat,sun", "mon,wed-fri": runs of three or more days as ranges.
+/// "mon-fri", "sat,sun", "mon,wed-fri".
 pub(super) fn days_text(days: &[Weekday]) -> String {
     let mut set = [false; 7];
     for day in days {
         set[day.to_monday_zero_offset() as usize] = true;
     }
-    let mut parts = Vec::new();
-    let mut index = 0;
-    while index < 7 {
-        if !set[index] {
-            index += 1;
-            continue;
-        }
-        let first = index;
-        while index + 1 < 7 && set[index + 1] {
-            index += 1;
-        }
-        match index - first {
-            0 => parts.push(DAY_NAMES[first].to_owned()),
-            1 => parts.push(format!("{},{}", DAY_NAMES[first], DAY_NAMES[index])),
-            _ => parts.push(format!("{}-{}", DAY_NAMES[first], DAY_NAMES[index])),
-        }
-        index += 1;
-    }
-    parts.join(",")
+    day_list(&set)
 }
 
 fn clock(minutes: i64) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    hhmm(usize::try_from(minutes).unwrap_or(0))
 }
 
 pub(super) const ALL_DAYS: [Weekday; 7] = [
@@ -123,11 +104,7 @@ fn window(days: &[Weekday], from: i64, length: i64) -> Restrict {
     Restrict {
         days: days_text(days),
         from: clock(from),
-        to: if to == 1440 {
-            "24:00".to_owned()
-        } else {
-            clock(to)
-        },
+        to: clock(to),
     }
 }
 
