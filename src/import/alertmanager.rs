@@ -42,6 +42,7 @@ pub fn read(yaml: &str, file_name: &str) -> Result<Org, ApiError> {
         receivers: Vec::new(),
         taken_destinations: HashSet::new(),
         severity_matched: Vec::new(),
+        stoppers: Vec::new(),
     };
     reader.top_level(&root);
     reader.global_settings();
@@ -67,6 +68,9 @@ struct Reader<'a> {
     taken_destinations: HashSet<String>,
     /// Where a carried route or inhibit rule matches on `severity` (reported once).
     severity_matched: Vec<String>,
+    /// Routes that stop the walk, to put just above a parent's entry: (parent's path, the
+    /// `continue: true` child's path, its matchers). See `report_parent_fallback`.
+    stoppers: Vec<(String, String, Vec<Matcher>)>,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1220,6 +1224,7 @@ impl Reader<'_> {
     /// the alerts, as Alertmanager's does), `continue`, grouping and time intervals.
     /// `later` are the nodes after it in the list.
     fn route_entry(&mut self, node: &Flat, later: &[Flat]) {
+        self.push_stoppers(&node.path);
         let receiver = node.settings.receiver.clone();
         let matchers = &node.settings.matchers;
         let described = format!(
@@ -1287,6 +1292,44 @@ impl Reader<'_> {
             }
         }
         self.org.routes.push(Route { origin, entries });
+    }
+}
+
+impl Reader<'_> {
+    /// The stopping routes that belong just above `parent`'s entry: each takes what its
+    /// `continue: true` child matched and tells no one, so those alerts never reach the
+    /// parent's own receiver, as in Alertmanager (whose parent receiver only takes alerts none
+    /// of its children matched).
+    fn push_stoppers(&mut self, parent: &str) {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.stoppers)
+            .into_iter()
+            .partition(|(path, _, _)| path == parent);
+        self.stoppers = rest;
+        for (_, child, matchers) in mine {
+            let origin = self.origin(
+                "route",
+                format!("{child} (stop)"),
+                format!(
+                    "added: alerts {child} took (it continues) stop here, short of {}'s own receiver, as in Alertmanager",
+                    route_name(parent)
+                ),
+            );
+            let mut matcher = toml::map::Map::new();
+            matcher.insert("kind".to_owned(), string("alert"));
+            if !matchers.is_empty() {
+                matcher.insert(
+                    "matchers".to_owned(),
+                    string_array(&Matchers::texts(&matchers)),
+                );
+            }
+            self.org.routes.push(Route {
+                origin,
+                entries: vec![
+                    ("match".to_owned(), toml::Value::Table(matcher)),
+                    ("to".to_owned(), string_array(&[])),
+                ],
+            });
+        }
     }
 }
 
@@ -1367,10 +1410,14 @@ impl Reader<'_> {
                 "Accept the extra messages in {extra}, or give these alerts a label of their own in Prometheus and add a matcher excluding it (name!=\"value\") to the entry of {parent_name}."
             )
         } else {
-            format!(
-                "Accept the extra messages in {extra}, or add a route just above the entry of {parent_name} that stops the walk for these alerts: match = {{ kind = \"alert\", matchers = {} }} and to = [].",
-                string_array(&Matchers::texts(&node.settings.matchers))
-            )
+            // Exact in Firewatch's terms: just above the parent's entry (after every route
+            // below the parent), a route with this one's matchers that tells no one and stops.
+            self.stoppers.push((
+                parent.path.clone(),
+                node.path.clone(),
+                node.settings.matchers.clone(),
+            ));
+            return;
         };
         self.skip(
             origin.clone(),
@@ -1510,10 +1557,11 @@ mod tests {
         // dev-pager continues, but on-call-pager, with the same matchers, stops the walk
         // before the root's entry: nothing to report.
         assert!(!org.skipped.iter().any(|s| s.origin.id == "route.routes[5]"));
-        // The one inexact case is the reported continue difference.
-        assert!(org.skipped.iter().any(|s| s.origin.id == "route.routes[7]"
-            && s.reason.contains("continue: true")
-            && s.reason.contains("team-x-mails")));
+        // routes[7] continues to a receiver with nothing to send to; a stop above the root's
+        // entry keeps its alerts from the root's receiver, as Alertmanager does: every case
+        // is exact, with no report.
+        assert!(cases.iter().all(|case| case["exact"] == true));
+        assert!(!org.skipped.iter().any(|s| s.origin.id == "route.routes[7]"));
     }
 
     #[test]
@@ -1536,6 +1584,7 @@ mod tests {
                 "route.routes[6]",
                 "route.routes[7]",
                 "route.routes[8]",
+                "route.routes[7] (stop)",
                 "route"
             ]
         );
@@ -1569,7 +1618,7 @@ mod tests {
         assert_eq!(matchers_of(&org.routes[11]), [r#"test=~"^[12]$""#]);
         assert_eq!(matchers_of(&org.routes[12]), [r#"test="2""#]);
         // The root matches every alert: no matchers key.
-        let root = entry(&org.routes[13].entries, "match").unwrap();
+        let root = entry(&org.routes[14].entries, "match").unwrap();
         assert_eq!(root.as_table().unwrap().len(), 1);
         // database-pager: its own group_wait, the root's group_by.
         let database = &org.routes[7].entries;
@@ -1832,9 +1881,12 @@ receivers:
     - matchers: [team=~"db|web"]
       receiver: b"#,
         );
-        assert_eq!(org.routes.len(), 4);
+        // The three, a stop for what routes[0] took, just above the root's entry, the root.
+        assert_eq!(org.routes.len(), 5);
         assert!(strings(entry(&org.routes[0].entries, "to")).is_empty());
         assert!(strings(entry(&org.routes[1].entries, "to")).is_empty());
+        assert_eq!(org.routes[3].origin.id, "route.routes[0] (stop)");
+        assert!(strings(entry(&org.routes[3].entries, "to")).is_empty());
         let at = Timestamp::UNIX_EPOCH;
         let told = |labels: &[(&str, &str)]| firewatch_destinations(&org, labels, at);
         assert_eq!(
@@ -1844,24 +1896,26 @@ receivers:
         assert_eq!(told(&[("team", "db")]), ["b"]);
         assert_eq!(told(&[("team", "web")]), ["b"]);
         assert_eq!(told(&[("team", "ops")]), ["a"]);
-        // routes[0] continues with nothing of its own: its alerts not taken by a later
-        // route reach the root's receiver a, which Alertmanager would not tell.
-        let reported = org
-            .skipped
-            .iter()
-            .find(|s| s.origin.id == "route.routes[0]")
-            .unwrap();
-        assert!(
-            reported
-                .reason
-                .contains("never reach the root route's own receiver a")
+        // Exact, so nothing about routes[0] is in the report.
+        assert!(!org.skipped.iter().any(|s| s.origin.id == "route.routes[0]"));
+    }
+
+    #[test]
+    fn a_continuing_route_keeps_its_alerts_from_its_parents_receiver() {
+        // Alertmanager: team=db takes routes[0] (b), continues, matches nothing more, and the
+        // root's own receiver a is not told (a child matched).
+        let org = routes_of(
+            r#"  routes:
+    - matchers: [team="db"]
+      receiver: b
+      continue: true
+    - matchers: [team="web"]
+      receiver: b"#,
         );
-        assert!(
-            reported
-                .manual_step
-                .contains(r#"matchers = ['team="db"'] } and to = []"#),
-            "{reported:?}"
-        );
+        let told =
+            |labels: &[(&str, &str)]| firewatch_destinations(&org, labels, Timestamp::UNIX_EPOCH);
+        assert_eq!(told(&[("team", "db")]), ["b"]);
+        assert_eq!(told(&[("team", "ops")]), ["a"]);
     }
 
     #[test]
@@ -1877,7 +1931,8 @@ receivers:
     - matchers: [team=~"db|web"]
       receiver: c"#,
         );
-        assert_eq!(org.routes.len(), 4);
+        // Its three routes and the root, and the stop routes[0] asks for above the root.
+        assert_eq!(org.routes.len(), 5);
         assert!(
             org.skipped
                 .iter()
@@ -1900,11 +1955,11 @@ receivers:
                 .iter()
                 .any(|s| s.origin.id == "route.routes[0].routes[0]")
         );
-        // routes[0] continues; its parent, the root, tells a: reported too.
+        // routes[0] continues; its parent, the root, tells a: a stop above the root's entry.
         assert!(
-            org.skipped
+            org.routes
                 .iter()
-                .any(|s| s.origin.id == "route.routes[0]" && s.reason.contains("continue: true"))
+                .any(|route| route.origin.id == "route.routes[0] (stop)")
         );
     }
 
