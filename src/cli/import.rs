@@ -85,17 +85,7 @@ pub struct ImportArgs {
 /// How far ahead overrides are read: a quarter covers every rota people plan by hand.
 const OVERRIDES_AHEAD: SignedDuration = SignedDuration::from_hours(24 * 92);
 
-pub async fn run(command: ImportCommand) -> std::process::ExitCode {
-    match import(command).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            std::process::ExitCode::FAILURE
-        }
-    }
-}
-
-async fn import(command: ImportCommand) -> anyhow::Result<()> {
+pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
     let (source, common) = match command {
         ImportCommand::Pagerduty {
             token,

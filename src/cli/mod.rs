@@ -281,7 +281,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Metrics { command } => metrics::metrics(command).await,
         // Its own exit codes: 0 approved, 1 rejected, 2 timed out.
         Command::Change { command } => return changes::change(command).await,
-        Command::Import { source } => return import::run(source).await,
+        Command::Import { source } => import::import(source).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -294,11 +294,9 @@ impl Reader<'_> {
     }
 
     fn skip(&mut self, origin: Origin, reason: impl Into<String>, manual_step: impl Into<String>) {
-        self.org.skipped.push(Skipped {
-            origin,
-            reason: reason.into(),
-            manual_step: manual_step.into(),
-        });
+        self.org
+            .skipped
+            .push(Skipped::new(origin, reason, manual_step));
     }
 
     fn top_level(&mut self, root: &Yaml) {

@@ -158,11 +158,9 @@ impl Reader {
     }
 
     fn skip(&mut self, origin: Origin, reason: String, manual_step: String) {
-        self.org.skipped.push(Skipped {
-            origin,
-            reason,
-            manual_step,
-        });
+        self.org
+            .skipped
+            .push(Skipped::new(origin, reason, manual_step));
     }
 
     fn person(&self, oncall_id: &str) -> Option<&String> {

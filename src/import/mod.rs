@@ -55,14 +55,18 @@ impl Source {
                 format!("firewatch import grafana-oncall --api-url {api_url}")
             }
             Source::Alertmanager { file } => {
-                let name = file.file_name().map_or_else(
-                    || file.display().to_string(),
-                    |n| n.to_string_lossy().into(),
-                );
-                format!("firewatch import alertmanager {name}")
+                format!("firewatch import alertmanager {}", file_name(file))
             }
         }
     }
+}
+
+/// A file as the report names it: its name, without the machine's folders.
+fn file_name(file: &std::path::Path) -> String {
+    file.file_name().map_or_else(
+        || file.display().to_string(),
+        |name| name.to_string_lossy().into(),
+    )
 }
 
 /// Reads the source. `since..until` bounds the overrides read.
@@ -104,11 +108,7 @@ pub async fn read(source: &Source, since: Timestamp, until: Timestamp) -> Result
         Source::Alertmanager { file } => {
             let text = std::fs::read_to_string(file)
                 .map_err(|error| ApiError(format!("cannot read {}: {error}", file.display())))?;
-            let name = file.file_name().map_or_else(
-                || file.display().to_string(),
-                |n| n.to_string_lossy().into(),
-            );
-            alertmanager::read(&text, &name)
+            alertmanager::read(&text, &file_name(file))
         }
     }
 }

@@ -219,6 +219,16 @@ pub struct Skipped {
     pub manual_step: String,
 }
 
+impl Skipped {
+    pub fn new(origin: Origin, reason: impl Into<String>, manual_step: impl Into<String>) -> Self {
+        Skipped {
+            origin,
+            reason: reason.into(),
+            manual_step: manual_step.into(),
+        }
+    }
+}
+
 /// A source's API, as its reader sees it. The client behind it adds the credentials,
 /// waits out `429` (`Retry-After`), and turns other failures into a sentence.
 pub trait Api {

@@ -153,14 +153,6 @@ fn origin(what: &str, id: &str, name: &str) -> Origin {
     }
 }
 
-fn skipped(origin: Origin, reason: impl Into<String>, manual_step: impl Into<String>) -> Skipped {
-    Skipped {
-        origin,
-        reason: reason.into(),
-        manual_step: manual_step.into(),
-    }
-}
-
 /// A `{timeAmount, timeUnit}` duration in minutes (Opsgenie's default unit).
 fn duration_minutes(value: Option<&Value>) -> Option<u64> {
     let value = value?;
@@ -238,7 +230,7 @@ impl Reader {
             let action = text(rule, "actionType");
             let enabled = rule.get("enabled").and_then(Value::as_bool).unwrap_or(true);
             if action != "create-alert" {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     rule_origin,
                     format!("{}'s \"{action}\" notification rule has no Firewatch equivalent: Firewatch's notify list is only the paging path of a new alert.", person.name),
                     "Tell the person to set up the same reminder in Firewatch's web UI or calendar (iCal feed) if they want it.",
@@ -246,7 +238,7 @@ impl Reader {
                 continue;
             }
             if !enabled {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     rule_origin,
                     "This new-alert notification rule is disabled in Opsgenie.",
                     "Nothing to do unless it should be active; then add its steps to the person's notify list.",
@@ -259,7 +251,7 @@ impl Reader {
             )
             .await?;
             if chosen {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     rule_origin,
                     format!("{} has more than one new-alert notification rule; Firewatch keeps one paging path per person (the first unconditional one).", person.name),
                     "Merge its steps into the person's notify list by hand if they matter.",
@@ -267,7 +259,7 @@ impl Reader {
                 continue;
             }
             if let Some(reason) = conditional(&detail) {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     rule_origin,
                     format!("This new-alert notification rule applies only {reason}; Firewatch's notify list has no conditions."),
                     "Decide which contacts the person wants at all times and edit their notify list.",
@@ -303,7 +295,7 @@ impl Reader {
                 .pointer("/status/disabledReason")
                 .and_then(Value::as_str)
                 .unwrap_or("no reason given");
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 contact_origin,
                 format!(
                     "{}'s {method} contact {to} is disabled in Opsgenie ({why}).",
@@ -317,7 +309,7 @@ impl Reader {
             "email" => ContactKind::Email { to: to.to_owned() },
             "sms" | "voice" => {
                 let Some(number) = e164(to) else {
-                    self.org.skipped.push(skipped(
+                    self.org.skipped.push(Skipped::new(
                         contact_origin,
                         format!("{}'s {method} number \"{to}\" is not a phone number Firewatch can read.", person.name),
                         "Add the number to the person's contacts in E.164 form (+15551234567).",
@@ -331,7 +323,7 @@ impl Reader {
                 }
             }
             "mobile" => {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     contact_origin,
                     format!("{}'s Opsgenie mobile app push ({to}) has no Firewatch equivalent.", person.name),
                     "Add an ntfy contact (kind = \"ntfy\", a topic URL the person subscribes to in the ntfy app) for push notifications.",
@@ -339,7 +331,7 @@ impl Reader {
                 return;
             }
             other => {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     contact_origin,
                     format!(
                         "{}'s contact method \"{other}\" has no Firewatch equivalent.",
@@ -393,7 +385,7 @@ impl Reader {
                 ..rule_origin.clone()
             };
             if step.get("enabled").and_then(Value::as_bool) == Some(false) {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     step_origin,
                     format!(
                         "The step \"{method} {to} after {after} minutes\" is disabled in Opsgenie."
@@ -403,7 +395,7 @@ impl Reader {
                 continue;
             }
             let Some(contact) = by_address.get(&(method.to_owned(), to.to_owned())) else {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     step_origin,
                     format!("The step \"{method} {to} after {after} minutes\" uses a contact that was not carried over."),
                     "Add the replacement contact (for the mobile app: ntfy) to the person's notify list at that delay.",
@@ -416,7 +408,7 @@ impl Reader {
             });
         }
         if rule.pointer("/repeat/enabled").and_then(Value::as_bool) == Some(true) {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 rule_origin.clone(),
                 format!("{}'s notification rule repeats its steps; Firewatch's notify list runs once per page (the policy repeats pages).", person.name),
                 "Rely on the escalation policy's repeat, or add later notify entries by hand.",
@@ -478,7 +470,7 @@ impl Reader {
                 match self.person(user) {
                     Some(person) if !members.contains(&person) => members.push(person),
                     Some(_) => {}
-                    None => self.org.skipped.push(skipped(
+                    None => self.org.skipped.push(Skipped::new(
                         origin(
                             "Opsgenie team member",
                             text(user, "id"),
@@ -611,7 +603,7 @@ impl Reader {
             .unwrap_or_else(|| slug(name));
         let zone_name = text(schedule, "timezone");
         let Ok(zone) = TimeZone::get(zone_name) else {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 schedule_origin,
                 format!(
                     "The schedule's time zone \"{zone_name}\" is not an IANA zone Firewatch knows."
@@ -621,7 +613,7 @@ impl Reader {
             return Ok(());
         };
         if schedule.get("enabled").and_then(Value::as_bool) == Some(false) {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 schedule_origin.clone(),
                 "The schedule is disabled in Opsgenie; it is imported anyway.",
                 "Remove it from the config if it is no longer used.",
@@ -685,16 +677,18 @@ impl Reader {
         match self.rotation_layer(rotation, zone, since) {
             Ok((layer, mask, notes)) => {
                 for (reason, manual_step) in notes {
-                    self.org
-                        .skipped
-                        .push(skipped(rotation_origin.clone(), reason, manual_step));
+                    self.org.skipped.push(Skipped::new(
+                        rotation_origin.clone(),
+                        reason,
+                        manual_step,
+                    ));
                 }
                 Some((layer, mask))
             }
             Err((reason, manual_step)) => {
                 self.org
                     .skipped
-                    .push(skipped(rotation_origin, reason, manual_step));
+                    .push(Skipped::new(rotation_origin, reason, manual_step));
                 None
             }
         }
@@ -856,7 +850,7 @@ impl Reader {
                 } else {
                     hours.join(", ")
                 };
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     schedule_origin.clone(),
                     format!(
                         "Rotations \"{}\" and \"{}\" both have someone on call during {hours}; Opsgenie notifies both, Firewatch's layers only the later one (\"{}\").",
@@ -881,7 +875,7 @@ impl Reader {
             text(item, "startDate").parse::<Timestamp>(),
             text(item, "endDate").parse::<Timestamp>(),
         ) else {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 override_origin,
                 "The override has no readable start or end.",
                 "Add it by hand with `firewatch override add`.",
@@ -895,7 +889,7 @@ impl Reader {
         let person = match (text(user, "type"), self.person(user)) {
             ("user" | "", Some(person)) => person,
             (kind, _) => {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     override_origin,
                     format!("The override from {start} to {end} puts a \"{kind}\" ({}) on call; Firewatch overrides name a person.", text(user, "name")),
                     "Add it by hand with `firewatch override add` for the person who covers it.",
@@ -917,7 +911,7 @@ impl Reader {
             })
             .collect();
         if !rotations.is_empty() {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 override_origin.clone(),
                 format!("The override by {person} from {start} to {end} applies only to rotation(s) {} in Opsgenie; Firewatch's override replaces whoever the schedule has on call then.", rotations.join(", ")),
                 "Check the override in Firewatch after applying it; narrow it with --replaces PERSON if needed.",
@@ -1096,7 +1090,7 @@ impl Reader {
                 name,
             );
             if text(rule, "condition") == "if-not-closed" {
-                self.org.skipped.push(skipped(
+                self.org.skipped.push(Skipped::new(
                     rule_origin.clone(),
                     format!("Rule {} of \"{name}\" runs until the alert is closed; Firewatch's steps stop once it is acknowledged.", index + 1),
                     "Nothing to do unless acknowledged alerts must keep escalating; then keep them unacknowledged until resolved.",
@@ -1104,7 +1098,7 @@ impl Reader {
             }
             match self.rule_targets(rule) {
                 Ok(targets) => translated.push(Rule { delay, targets }),
-                Err(reason) => self.org.skipped.push(skipped(
+                Err(reason) => self.org.skipped.push(Skipped::new(
                     rule_origin,
                     format!(
                         "Rule {} of \"{name}\" (after {delay} minutes) {reason}",
@@ -1240,21 +1234,21 @@ impl Reader {
         }
         let name = &escalation_origin.name;
         if count > u64::from(MAX_REPEAT) {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 escalation_origin.clone(),
                 format!("\"{name}\" repeats {count} times; Firewatch repeats a policy at most {MAX_REPEAT} times."),
                 "Nothing to do unless the extra rounds matter; then add steps by hand.",
             ));
         }
         if repeat.get("resetRecipientStates").and_then(Value::as_bool) == Some(true) {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 escalation_origin.clone(),
                 format!("\"{name}\" resets acknowledgements on each repeat (the alert keeps escalating until closed); Firewatch stops repeating once someone acknowledges."),
                 "Nothing to do unless responders rely on being paged again after acknowledging.",
             ));
         }
         if repeat.get("closeAlertAfterAll").and_then(Value::as_bool) == Some(true) {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 escalation_origin.clone(),
                 format!(
                     "\"{name}\" closes the alert after the last repeat; Firewatch leaves it open."
@@ -1299,7 +1293,7 @@ impl Reader {
             })
             .collect();
         let Some(first) = owned.first() else {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 service_origin.clone(),
                 format!("Service \"{name}\" has no escalation: {why}, and the team owns none."),
                 "Set escalation_policy on the service by hand.",
@@ -1309,7 +1303,7 @@ impl Reader {
         let chosen = text(first, "name");
         service_origin.what =
             format!("Opsgenie service (paged through its team's escalation \"{chosen}\")");
-        self.org.skipped.push(skipped(
+        self.org.skipped.push(Skipped::new(
             service_origin.clone(),
             format!("Service \"{name}\" has no escalation of its own ({why}); the team's escalation \"{chosen}\" was chosen (of {}).", owned.len()),
             "Check the team's routing rules in Opsgenie and set escalation_policy on the service to the one its alerts use.",
@@ -1338,7 +1332,7 @@ impl Reader {
                     .or_else(|| self.policies.get(&escalation_name))
                     .cloned();
                 if policy.is_none() {
-                    self.org.skipped.push(skipped(
+                    self.org.skipped.push(Skipped::new(
                         service_origin.clone(),
                         format!("Service \"{name}\" routes to escalation \"{escalation_name}\", which was not read."),
                         "Set escalation_policy on the service by hand.",
@@ -1349,7 +1343,7 @@ impl Reader {
             route => self.owned_escalation(&mut service_origin, name, team_id, escalations, route),
         };
         if team.is_none() && !team_id.is_empty() {
-            self.org.skipped.push(skipped(
+            self.org.skipped.push(Skipped::new(
                 service_origin.clone(),
                 format!("Service \"{name}\"'s team {team_id} was not read."),
                 "Set team on the service by hand.",

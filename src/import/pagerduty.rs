@@ -164,17 +164,11 @@ fn origin(what: &str, value: &Value, name: &str) -> Origin {
     }
 }
 
-fn skipped(origin: Origin, reason: impl Into<String>, manual_step: impl Into<String>) -> Skipped {
-    Skipped {
-        origin,
-        reason: reason.into(),
-        manual_step: manual_step.into(),
-    }
-}
-
 impl Reader {
     fn skip(&mut self, origin: Origin, reason: impl Into<String>, manual_step: impl Into<String>) {
-        self.org.skipped.push(skipped(origin, reason, manual_step));
+        self.org
+            .skipped
+            .push(Skipped::new(origin, reason, manual_step));
     }
 
     /// The Firewatch person for a PagerDuty user reference, if that user was read.

@@ -10,9 +10,10 @@ pub const MAIL_DESTINATION: &str = "pager-mail";
 /// The destination SMS and voice contacts page through.
 pub const TWILIO_DESTINATION: &str = "twilio";
 
-/// A TOML string, quoted and escaped.
+/// A TOML string, quoted and escaped; a `${` from the source is written `$${`, so the config
+/// loader keeps it as text rather than reading an environment variable.
 fn quote(text: &str) -> String {
-    toml::Value::String(text.to_owned()).to_string()
+    toml::Value::String(text.replace("${", "$${")).to_string()
 }
 
 fn list(items: &[String]) -> String {
@@ -131,9 +132,11 @@ pub fn variables(text: &str) -> Vec<String> {
         let after = &rest[start + 2..];
         let Some(end) = after.find('}') else { break };
         let name = &after[..end];
-        // Only lines that are not comments name real variables.
+        // Only lines that are not comments name real variables, and `$${` is text.
         let line_start = rest[..start].rfind('\n').map_or(0, |i| i + 1);
-        if !rest[line_start..start].trim_start().starts_with('#')
+        let escaped = rest[..start].ends_with('$');
+        if !escaped
+            && !rest[line_start..start].trim_start().starts_with('#')
             && !names.iter().any(|n| n == name)
         {
             names.push(name.to_owned());
@@ -469,7 +472,7 @@ fn cell(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::import::model::{Notify, Person, Policy, Restrict, Schedule, Skipped, Step};
+    use crate::import::model::{Notify, Person, Policy, Restrict, Schedule, Skipped, Step, Team};
 
     fn origin(what: &str, id: &str) -> Origin {
         Origin {
@@ -513,6 +516,12 @@ mod tests {
                         contact: "sms".into(),
                     },
                 ],
+            }],
+            teams: vec![Team {
+                origin: origin("Test team", "T1"),
+                id: "ops".into(),
+                name: "Ops ${HOME}".into(),
+                members: vec!["alice".into()],
             }],
             schedules: vec![Schedule {
                 origin: origin("Test schedule", "S1"),
@@ -586,6 +595,8 @@ mod tests {
                 "TWILIO_FROM"
             ]
         );
+        // A `${` in a source's name stays text.
+        assert_eq!(config.teams[0].name.as_deref(), Some("Ops ${HOME}"));
         // A newline in a name cannot break out of its comment.
         assert!(text.contains("# From Test user U1 \"Name | with a pipe and a newline\"\n"));
         assert!(text.contains("# weekdays only\n"));

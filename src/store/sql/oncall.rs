@@ -624,7 +624,9 @@ impl crate::store::oncall::OncallStore for SqlStore {
         filter: PageFilter<'_>,
         limit: i64,
     ) -> crate::store::Result<Vec<Page>> {
-        // Shadow pages are looked at as "what would have happened lately": newest first.
+        // Shadow pages are looked at as "what would have happened lately": newest first, read
+        // through the partial index `pages_shadow`. They take no value, so `$1` is bound empty
+        // and compared to itself, keeping one statement shape for every filter.
         let (condition, value, order) = match filter {
             PageFilter::Shadow => ("shadow = 1 AND $1 = ''", "", "DESC"),
             PageFilter::Escalation(id) => ("escalation_id = $1", id, "ASC"),
