@@ -40,3 +40,18 @@ if [ "$installed" != "$opsgenie_sdk_version" ]; then
   python3 -m venv "$opsgenie_venv"
   "$opsgenie_venv/bin/pip" install --quiet --disable-pip-version-check "opsgenie-sdk==$opsgenie_sdk_version" >&2
 fi
+
+# panva's oidc-provider, the real OpenID provider of the OIDC sign-in tests (tests/oidc/provider.mjs),
+# at the version tests/oidc/package-lock.json pins, into tests/oidc/node_modules. It needs Node.js
+# 20.18 or later (Debian bookworm's nodejs, 18, is too old, so none is installed from there).
+oidc_dir="$(cd "$(dirname "$0")/.." && pwd)/tests/oidc"
+if ! command -v npm >/dev/null || ! node -e 'process.exit(typeof URL.parse === "function" ? 0 : 1)' 2>/dev/null; then
+  echo "ensure-test-tools: tests/oidc needs Node.js >= 20.18 and npm" >&2
+  exit 1
+fi
+oidc_provider_version=$(node -p 'require(process.argv[1]).packages["node_modules/oidc-provider"].version' "$oidc_dir/package-lock.json")
+installed=$(node -p 'require(process.argv[1]).version' "$oidc_dir/node_modules/oidc-provider/package.json" 2>/dev/null || true)
+if [ "$installed" != "$oidc_provider_version" ]; then
+  echo "ensure-test-tools: installing oidc-provider@$oidc_provider_version into $oidc_dir/node_modules" >&2
+  (cd "$oidc_dir" && npm ci --no-audit --no-fund >&2)
+fi

@@ -188,7 +188,9 @@ impl App {
             tracing::info!("no config file to reload; still on defaults");
             return Ok(());
         };
-        let loaded = Config::load(Some(file))?;
+        let loaded = Config::load(Some(file));
+        self.audit_reload(file, loaded.as_ref().err()).await;
+        let loaded = loaded?;
         for warning in &loaded.warnings {
             tracing::warn!(%warning, "config warning");
         }
@@ -226,6 +228,39 @@ impl App {
             tracing::error!(%error, "could not schedule heartbeats after reload");
         }
         Ok(())
+    }
+
+    /// The audit log's entry for a reload (a signal, so no person is known): the file and the
+    /// SHA-256 of its text, and why it was refused when it was.
+    async fn audit_reload(&self, file: &std::path::Path, refused: Option<&ConfigError>) {
+        use sha2::Digest as _;
+        let sha256 = std::fs::read(file)
+            .map(|text| hex::encode(sha2::Sha256::digest(text)))
+            .ok();
+        let mut after = serde_json::json!({ "sha256": sha256 });
+        if let Some(error) = refused {
+            after["refused"] = serde_json::Value::String(error.to_string());
+        }
+        let actor =
+            crate::core::audit::Actor::new("signal:SIGHUP", crate::core::audit::Channel::System);
+        let entry = crate::store::audit::NewAudit::new(
+            &actor,
+            if refused.is_some() {
+                "config.reload_refused"
+            } else {
+                "config.reload"
+            },
+            file.display().to_string(),
+        )
+        .after(after);
+        if let Err(error) = self
+            .state
+            .store
+            .record_audit(&[entry], self.state.clock.now())
+            .await
+        {
+            tracing::error!(%error, "the config reload could not be written to the audit log");
+        }
     }
 
     /// Resolves when any task stops on its own, naming it: a server that loses a part stops.

@@ -14,6 +14,8 @@ pub struct AppState {
     pub status_page: Arc<crate::statuspage::cache::StatusCache>,
     /// When this server started, for Alertmanager's `/api/v2/status` uptime.
     pub started_at: jiff::Timestamp,
+    /// The single sign-on provider's discovery document and keys, as last read.
+    pub oidc: Arc<crate::accounts::oidc::Provider>,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             context,
             logins: Arc::default(),
             status_page: Arc::new(status_page),
+            oidc: Arc::default(),
         }
     }
 }

@@ -74,14 +74,20 @@ pub enum LinkError {
     Store(#[from] StoreError),
 }
 
-/// Keeps the link's chat user as the person whose `user` is the signed-in `user_name`; that
-/// person's id.
-pub async fn link(state: &Context, link: &Link, user_name: &str) -> Result<String, LinkError> {
+/// Keeps the link's chat user as the signed-in user's person (`linked`, the one their single
+/// sign-on matched, else the one whose `user` is `user_name`); that person's id.
+pub async fn link(
+    state: &Context,
+    link: &Link,
+    user_name: &str,
+    linked: Option<&str>,
+) -> Result<String, LinkError> {
     let config = state.config.current();
     let now = state.clock.now();
     check(&config, link, now).map_err(LinkError::Refused)?;
-    let person = config
-        .person_for_user(user_name)
+    let person = linked
+        .and_then(|id| config.person(id))
+        .or_else(|| config.person_for_user(user_name))
         .ok_or_else(|| LinkError::NoPerson(user_name.to_owned()))?;
     state
         .store

@@ -50,6 +50,7 @@ pub async fn create(
     scopes: &[crate::core::scope::Scope],
     user: Option<&str>,
     creator: &crate::store::accounts::TokenCreator,
+    channel: crate::core::audit::Channel,
     now: jiff::Timestamp,
 ) -> Result<CreatedToken, TokenError> {
     if let Some(user) = user {
@@ -63,16 +64,23 @@ pub async fn create(
     }
     let (id, token) = generate()?;
     let scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_owned()).collect();
+    let actor = crate::core::audit::Actor::new(&creator.by, channel);
+    let audit = [crate::store::audit::NewAudit::new(&actor, "token.create", &id).after(
+        serde_json::json!({ "name": name, "scopes": scopes, "user": user, "created_by": creator.by }),
+    )];
     store
-        .create_token(&crate::store::accounts::NewToken {
-            id: &id,
-            name,
-            scopes: &scopes,
-            user,
-            creator,
-            token_hash: &hash(&token),
-            now,
-        })
+        .create_token(
+            &crate::store::accounts::NewToken {
+                id: &id,
+                name,
+                scopes: &scopes,
+                user,
+                creator,
+                token_hash: &hash(&token),
+                now,
+            },
+            &audit,
+        )
         .await?;
     Ok(CreatedToken {
         id,

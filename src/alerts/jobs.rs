@@ -22,7 +22,8 @@ use crate::core::alert::{
 use crate::core::grouping::group_key;
 use crate::core::routing::Target;
 use crate::store::alerts::{
-    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ReportJob, Silence, Task,
+    Alert, AlertFilter, AlertGroup, AlertReport, AlertTransition, ChangedBy, ReportJob, Silence,
+    Task,
 };
 use crate::store::{ClaimedJob, EventOrigin, NewJob, Store, StoreError};
 
@@ -386,15 +387,34 @@ pub async fn change(
     config: &Config,
     id: &str,
     change: AlertChange,
-    cause: &str,
+    actor: &crate::core::audit::Actor,
     now: Timestamp,
 ) -> Result<Option<AlertTransition>, StoreError> {
+    let cause = actor.by.as_str();
     let alert = store.get_alert(id).await?;
     let source = source_of(config, &alert);
+    let audit = [crate::store::audit::NewAudit::new(
+        actor,
+        match change {
+            AlertChange::Resolved => "alert.resolve",
+            _ => "alert.acknowledge",
+        },
+        id,
+    )
+    .before(serde_json::json!({ "state": alert.state.as_str(), "rule": alert.rule, "service": alert.service }))
+    .after(serde_json::json!({ "state": change.new_state().as_str() }))];
     let transition = store
-        .change_alert(id, change, cause, None, now, &|transition| {
-            plan(config, source, transition, now)
-        })
+        .change_alert(
+            id,
+            change,
+            &ChangedBy {
+                cause,
+                silence: None,
+                audit: &audit,
+            },
+            now,
+            &|transition| plan(config, source, transition, now),
+        )
         .await?;
     if let Some(transition) = &transition {
         tracing::info!(alert = %id, change = change.as_str(), cause, "alert changed by hand");
@@ -618,8 +638,11 @@ pub async fn check_silences(
                     .change_alert(
                         &alert.id,
                         change,
-                        &cause,
-                        silence.as_deref(),
+                        &ChangedBy {
+                            cause: &cause,
+                            silence: silence.as_deref(),
+                            audit: &[],
+                        },
                         now,
                         &|transition| plan(config, source, transition, now),
                     )

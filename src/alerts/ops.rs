@@ -3,9 +3,11 @@
 
 use crate::context::Context;
 use crate::core::alert::AlertChange;
+use crate::core::audit::Actor;
 use crate::incidents::ops::IncidentError;
 use crate::store::StoreError;
 use crate::store::alerts::{AlertTransition, NewSilence, Silence};
+use crate::store::audit::NewAudit;
 use crate::store::incidents::Incident;
 
 /// A person's acknowledge or resolve (`cause` says who), with its notice stored in the
@@ -15,11 +17,11 @@ pub async fn change_alert(
     state: &Context,
     id: &str,
     change: AlertChange,
-    cause: &str,
+    actor: &Actor,
 ) -> Result<Option<AlertTransition>, StoreError> {
     let config = state.config.current();
     let transition =
-        crate::alerts::jobs::change(&state.store, &config, id, change, cause, state.clock.now())
+        crate::alerts::jobs::change(&state.store, &config, id, change, actor, state.clock.now())
             .await?;
     if transition.is_some() {
         state.jobs_added.notify_one();
@@ -32,9 +34,9 @@ pub async fn change_alert(
 pub async fn acknowledge_incident(
     state: &Context,
     key: &str,
-    by: &str,
+    by: &Actor,
 ) -> Result<Incident, IncidentError> {
-    let incident = crate::incidents::ops::acknowledge(state, key, by).await?;
+    let incident = crate::incidents::ops::acknowledge(state, key, &by.by).await?;
     for joined in state.store.incident_alerts(&incident.id).await? {
         let alert = state.store.get_alert(&joined.alert_id).await?;
         if alert.state == crate::core::alert::AlertState::Firing {
@@ -52,8 +54,9 @@ pub async fn attach_to_incident(
     state: &Context,
     key: &str,
     alert_ids: &[String],
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     if alert_ids.is_empty() {
         return Err(IncidentError::Invalid(
             "name at least one alert to attach".into(),
@@ -115,7 +118,7 @@ pub async fn attach_to_incident(
     if incident.times.acknowledged.is_some() {
         for alert in &alerts {
             if alert.state == crate::core::alert::AlertState::Firing {
-                change_alert(state, &alert.id, AlertChange::Acknowledged, by).await?;
+                change_alert(state, &alert.id, AlertChange::Acknowledged, actor).await?;
             }
         }
     }
@@ -133,9 +136,18 @@ pub async fn incidents_of(state: &Context, alert_id: &str) -> Result<Vec<Inciden
 }
 
 /// Stores a silence or maintenance window and has a silence check run at once.
-pub async fn create_silence(state: &Context, silence: &NewSilence) -> Result<Silence, StoreError> {
+pub async fn create_silence(
+    state: &Context,
+    silence: &NewSilence,
+    actor: &Actor,
+) -> Result<Silence, StoreError> {
     let now = state.clock.now();
-    let created = state.store.create_silence(silence, now).await?;
+    let created = state
+        .store
+        .create_silence(silence, now, &|created| {
+            vec![NewAudit::new(actor, "silence.create", &created.id).after(created)]
+        })
+        .await?;
     tracing::info!(silence = %created.id, kind = created.kind.as_str(), by = %created.created_by, "silence created");
     let reason = format!("created {}", created.id);
     crate::alerts::jobs::schedule_check(&state.store, &reason, now, now).await?;
@@ -146,9 +158,22 @@ pub async fn create_silence(state: &Context, silence: &NewSilence) -> Result<Sil
 }
 
 /// Expires a silence now (`None`: it already was) and has a silence check run at once.
-pub async fn expire_silence(state: &Context, id: &str) -> Result<Option<Silence>, StoreError> {
+pub async fn expire_silence(
+    state: &Context,
+    id: &str,
+    actor: &Actor,
+) -> Result<Option<Silence>, StoreError> {
     let now = state.clock.now();
-    let expired = state.store.expire_silence(id, now).await?;
+    let expired = state
+        .store
+        .expire_silence(id, now, &|silence| {
+            vec![
+                NewAudit::new(actor, "silence.expire", &silence.id)
+                    .before(serde_json::json!({ "expired_at": null }))
+                    .after(serde_json::json!({ "expired_at": silence.expired_at })),
+            ]
+        })
+        .await?;
     if expired.is_some() {
         tracing::info!(silence = %id, "silence expired");
         let reason = format!("expired {id}");

@@ -48,11 +48,63 @@ pub enum UserCommand {
         #[command(flatten)]
         server: ServerArgs,
     },
+    /// Set a user's password (an admin's reset): every session of theirs ends. The password is
+    /// asked for at the terminal, or read from standard input.
+    Password {
+        /// The name they sign in with.
+        name: String,
+        /// Read the password from standard input (first line) instead of asking.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
     /// List users (never their passwords).
     List {
         #[command(flatten)]
         server: ServerArgs,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every entry's hash and link: exit 0 when the chain holds, 1 naming the first
+    /// entry that does not.
+    Verify {
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+    /// Write the entries as JSON Lines on standard output, oldest first.
+    Export {
+        /// Only entries at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<jiff::Timestamp>,
+        #[command(flatten)]
+        server: ServerArgs,
+    },
+}
+
+pub(super) async fn audit(command: AuditCommand) -> anyhow::Result<()> {
+    match command {
+        AuditCommand::Verify { server } => {
+            let store = open_store(&server).await?;
+            let result = crate::accounts::audit::verify(&store).await;
+            store.close().await;
+            let entries = result?;
+            println!("the audit log holds: {entries} entries, each hash and link checked");
+        }
+        AuditCommand::Export { since, server } => {
+            let store = open_store(&server).await?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let result = crate::accounts::audit::export(&store, since, &mut out).await;
+            store.close().await;
+            let count = result?;
+            std::io::Write::flush(&mut out)?;
+            eprintln!("exported {count} entries");
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
@@ -75,6 +127,7 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
                 &scopes,
                 user.as_deref(),
                 &crate::store::accounts::TokenCreator::cli(),
+                crate::core::audit::Channel::Cli,
                 SystemClock.now(),
             )
             .await?;
@@ -108,7 +161,12 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, server } => {
             let store = open_store(&server).await?;
-            let result = store.revoke_token(&id, SystemClock.now()).await;
+            let audit = [crate::store::audit::NewAudit::new(
+                &super::cli_actor(),
+                "token.revoke",
+                &id,
+            )];
+            let result = store.revoke_token(&id, SystemClock.now(), &audit).await;
             store.close().await;
             match result {
                 Ok(()) => println!("revoked {id}"),
@@ -131,26 +189,39 @@ pub(super) async fn user(command: UserCommand) -> anyhow::Result<()> {
             let role: crate::core::role::Role = role
                 .parse()
                 .map_err(|error| anyhow::anyhow!("--role: {error}"))?;
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin().read_line(&mut line)?;
-                line.trim_end_matches(['\r', '\n']).to_owned()
-            } else {
-                let first = rpassword::prompt_password(format!("Password for {name}: "))
-                    .context("cannot ask for a password here; use --password-stdin")?;
-                let again = rpassword::prompt_password("Again: ")?;
-                if first != again {
-                    bail!("the passwords differ");
-                }
-                first
-            };
+            let password = read_password(&name, password_stdin)?;
             let store = open_store(&server).await?;
-            let result =
-                crate::accounts::users::add(&store, &name, role, &password, SystemClock.now())
-                    .await;
+            let result = crate::accounts::users::add(
+                &store,
+                &name,
+                role,
+                &password,
+                &super::cli_actor(),
+                SystemClock.now(),
+            )
+            .await;
             store.close().await;
             let id = result?;
             println!("added {role} {name} ({id})");
+        }
+        UserCommand::Password {
+            name,
+            password_stdin,
+            server,
+        } => {
+            let password = read_password(&name, password_stdin)?;
+            let store = open_store(&server).await?;
+            let result = crate::accounts::users::reset_password(
+                &store,
+                &name,
+                &password,
+                &super::cli_actor(),
+                SystemClock.now(),
+            )
+            .await;
+            store.close().await;
+            let ended = result?;
+            println!("set a new password for {name}; ended {ended} session(s)");
         }
         UserCommand::List { server } => {
             let store = open_store(&server).await?;
@@ -168,4 +239,20 @@ pub(super) async fn user(command: UserCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A new password: the first line of standard input, or asked for twice at the terminal.
+fn read_password(name: &str, from_stdin: bool) -> anyhow::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_owned());
+    }
+    let first = rpassword::prompt_password(format!("Password for {name}: "))
+        .context("cannot ask for a password here; use --password-stdin")?;
+    let again = rpassword::prompt_password("Again: ")?;
+    if first != again {
+        bail!("the passwords differ");
+    }
+    Ok(first)
 }

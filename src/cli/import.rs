@@ -163,7 +163,9 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
     }
     if common.apply_overrides {
         let store = super::open_store(&common.server).await?;
-        let result = import::apply_overrides(&store, &overrides, SystemClock.now()).await;
+        let result =
+            import::apply_overrides(&store, &overrides, &super::cli_actor(), SystemClock.now())
+                .await;
         store.close().await;
         let (stored, present) = result.context("cannot store the overrides")?;
         println!("Stored {stored} override(s); {present} were already there.");

@@ -10,8 +10,8 @@ mod incidents;
 mod metrics;
 mod oncall;
 
-pub use accounts::{TokenCommand, UserCommand};
-use accounts::{token, user};
+pub use accounts::{AuditCommand, TokenCommand, UserCommand};
+use accounts::{audit, token, user};
 pub use alerts::{AlertCommand, SilenceCommand};
 use alerts::{alert, silence};
 pub use changes::ChangeCommand;
@@ -65,6 +65,12 @@ pub enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Check the audit log's chain, or export it as JSON Lines (server side: uses the database
+    /// directly).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
     },
     /// Manage the people who sign in to the web UI (server side: uses the database directly).
     User {
@@ -268,6 +274,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::CheckConfig { config } => return check_config(config.as_deref()).await,
         Command::Token { command } => token(command).await,
         Command::User { command } => user(command).await,
+        Command::Audit { command } => audit(command).await,
         Command::Backup { path, server } => backup(&path, &server).await,
         Command::Healthcheck { server, listen } => healthcheck(&server, listen).await,
         Command::Notifications { command } => notifications(command).await,
@@ -677,6 +684,19 @@ async fn backup(path: &std::path::Path, server: &ServerArgs) -> anyhow::Result<(
     Ok(())
 }
 
+/// Who the audit log says acted at the server's command line: the operating system's user
+/// (through sudo, the one who ran sudo), else just the command line.
+fn cli_actor() -> crate::core::audit::Actor {
+    let user = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
+    let by = match user {
+        Some(user) => format!("cli:{user}"),
+        None => "cli".to_owned(),
+    };
+    crate::core::audit::Actor::new(by, crate::core::audit::Channel::Cli)
+}
+
 /// A small client for the API, the same one tests use.
 pub struct ApiClient {
     base: String,
@@ -709,7 +729,11 @@ impl ApiClient {
         body: Option<&serde_json::Value>,
     ) -> anyhow::Result<serde_json::Value> {
         let url = format!("{}{path}", self.base);
-        let mut request = self.http.request(method, &url).bearer_auth(&self.token);
+        let mut request = self
+            .http
+            .request(method, &url)
+            .bearer_auth(&self.token)
+            .header("firewatch-client", "cli");
         if let Some(body) = body {
             request = request.json(body);
         }
@@ -732,6 +756,7 @@ impl ApiClient {
             .http
             .get(&url)
             .bearer_auth(&self.token)
+            .header("firewatch-client", "cli")
             .send()
             .await
             .with_context(|| format!("cannot reach Firewatch at {}", self.base))?;

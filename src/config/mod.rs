@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::core::routing::Route;
 
 pub mod alerts;
+pub mod auth;
 pub mod changes;
 pub mod checks;
 pub mod ci;
@@ -45,6 +46,9 @@ pub const DEFAULT_CONFIG_FILE: &str = "firewatch.toml";
 pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
+    /// `[auth.oidc]`: single sign-on.
+    #[serde(default)]
+    pub auth: crate::config::auth::AuthConfig,
     #[serde(default)]
     pub delivery: DeliveryConfig,
     #[serde(default)]
@@ -297,6 +301,7 @@ impl Config {
             problems.error(problem.path, problem.message);
         }
         crate::config::heartbeats::validate(&self.heartbeats, &self.services, &mut problems);
+        crate::config::auth::validate(&self.auth, &mut problems);
         crate::config::email::validate(
             self.email_intake.as_ref(),
             &self.integrations,

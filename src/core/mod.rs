@@ -2,6 +2,7 @@
 //! Nothing here does I/O or reads the clock; time and randomness come in as arguments.
 
 pub mod alert;
+pub mod audit;
 pub mod bands;
 pub mod blameless;
 pub mod check;

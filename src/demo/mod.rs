@@ -146,7 +146,19 @@ pub async fn write_history(
 ) -> anyhow::Result<Made> {
     use crate::clock::Clock as _;
     let start = clock.now();
-    crate::accounts::users::add(store, USER, crate::core::role::Role::Admin, PASSWORD, start)
+    // The demo's password is published, so it is stored as is, past the strength check a
+    // person's own password must pass.
+    let hash = crate::accounts::users::hash_password(PASSWORD)
+        .map_err(|error| anyhow::anyhow!("the demo user: {error}"))?;
+    store
+        .create_user(
+            &crate::store::new_id(start),
+            USER,
+            crate::core::role::Role::Admin.as_str(),
+            &hash,
+            start,
+            &[],
+        )
         .await
         .map_err(|error| anyhow::anyhow!("the demo user: {error}"))?;
     let token = crate::accounts::tokens::create(
@@ -155,6 +167,7 @@ pub async fn write_history(
         &[crate::core::scope::Scope::Admin],
         Some(USER),
         &crate::store::accounts::TokenCreator::cli(),
+        crate::core::audit::Channel::Cli,
         start,
     )
     .await

@@ -12,6 +12,7 @@
 //! Credentials: the integration's `token` as a bearer token or as basic auth's password (as
 //! Prometheus and `amtool` send them), or a Firewatch API token with the scope the call needs.
 
+use crate::core::audit::{Actor, Channel};
 use std::collections::BTreeMap;
 
 use axum::body::Body;
@@ -353,6 +354,7 @@ pub async fn post_silence(
     let result = async {
         let PathText(name) = path?;
         let who = caller(&state, &name, &headers, Scope::AlertsWrite).await?;
+        let actor = Actor::new(who.clone(), Channel::Api);
         let super::RequestBody(body) = body?;
         let posted: PostableSilence = serde_json::from_slice(&body).map_err(|error| {
             ApiError::new(
@@ -375,7 +377,7 @@ pub async fn post_silence(
             .validate(&who, now)
             .map_err(ApiError::bad_parameter)?;
         if let Some(id) = posted.id.filter(|id| !id.is_empty()) {
-            match crate::alerts::ops::expire_silence(&state, &id).await {
+            match crate::alerts::ops::expire_silence(&state, &id, &actor).await {
                 Err(StoreError::NotFound) => {
                     return Err(ApiError::new(
                         StatusCode::NOT_FOUND,
@@ -388,7 +390,7 @@ pub async fn post_silence(
                 }
             }
         }
-        let silence = crate::alerts::ops::create_silence(&state, &new).await?;
+        let silence = crate::alerts::ops::create_silence(&state, &new, &actor).await?;
         Ok::<_, ApiError>(axum::Json(json!({ "silenceID": silence.id })))
     }
     .await;
@@ -433,8 +435,9 @@ pub async fn delete_silence(
 ) -> Response {
     let result = async {
         let PathText((name, id)) = path?;
-        caller(&state, &name, &headers, Scope::AlertsWrite).await?;
-        match crate::alerts::ops::expire_silence(&state, &id).await {
+        let who = caller(&state, &name, &headers, Scope::AlertsWrite).await?;
+        match crate::alerts::ops::expire_silence(&state, &id, &Actor::new(who, Channel::Api)).await
+        {
             Err(StoreError::NotFound) => Err(silence_not_found(&id)),
             Err(other) => Err(other.into()),
             Ok(_) => Ok(StatusCode::OK),

@@ -253,6 +253,7 @@ pub async fn create_token(
             .map(str::trim)
             .filter(|u| !u.is_empty()),
         &crate::store::accounts::TokenCreator::token(&acting),
+        super::api_actor(&acting, &headers).channel,
         state.clock.now(),
     )
     .await
@@ -278,8 +279,17 @@ pub async fn revoke_token(
     headers: HeaderMap,
     PathText(id): PathText,
 ) -> Result<StatusCode, ApiError> {
-    state.authorize(&headers, Scope::Admin).await?;
-    match state.store.revoke_token(&id, state.clock.now()).await {
+    let acting = state.authorize(&headers, Scope::Admin).await?;
+    let audit = [crate::store::audit::NewAudit::new(
+        &super::api_actor(&acting, &headers),
+        "token.revoke",
+        &id,
+    )];
+    match state
+        .store
+        .revoke_token(&id, state.clock.now(), &audit)
+        .await
+    {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(ApiError::not_found("token")),
         Err(error) => Err(error.into()),
@@ -392,7 +402,8 @@ async fn change_alert(
         Some(_) => super::token_actor(&token),
         None => format!("token:{}", token.name),
     };
-    match crate::alerts::ops::change_alert(state, id, change, &cause).await {
+    let actor = crate::core::audit::Actor::new(cause, super::api_actor(&token, headers).channel);
+    match crate::alerts::ops::change_alert(state, id, change, &actor).await {
         Ok(Some(transition)) => Ok(Json(
             serde_json::to_value(transition.alert).unwrap_or_default(),
         )),

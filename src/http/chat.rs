@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::{AppState, PathText};
 use crate::config::Config;
 use crate::core::alert::AlertChange;
+use crate::core::audit::{Actor, Channel};
 use crate::core::role::Role;
 use crate::i18n::Locale;
 use crate::integrations::inbound::slack_app::{self, Action};
@@ -203,7 +204,7 @@ async fn act(
     }
     // Everything else acts on alerts, pages and incidents: a responder's work.
     let by = match linked_user(state, config, app, chat_user, Role::Responder, locale).await? {
-        Ok(linked) => linked.by(),
+        Ok(linked) => Actor::new(linked.by(), Channel::Chat),
         Err(why) => return Ok(Answer::Say(why)),
     };
     if let Some(escalation) = value.strip_prefix("escalation:") {
@@ -227,7 +228,7 @@ async fn act(
     };
     let Some(change) = change else {
         return Ok(
-            match crate::oncall::ops::escalate_alert_now(state, alert, &by).await? {
+            match crate::oncall::ops::escalate_alert_now(state, alert, &by.by).await? {
                 0 => say("chat-answer-nothing-to-escalate"),
                 _ => say("chat-answer-escalated"),
             },
@@ -252,7 +253,7 @@ async fn act_on_escalation(
     state: &AppState,
     action: &str,
     escalation: &str,
-    by: &str,
+    by: &Actor,
     locale: Locale,
 ) -> Result<Answer, ApiError> {
     let say = |key: &str| Answer::Say(locale.text(key));
@@ -261,7 +262,7 @@ async fn act_on_escalation(
         "resolve" => crate::oncall::ops::resolve(state, escalation, by).await,
         "escalate" => {
             return Ok(
-                match crate::oncall::ops::escalate_now(state, escalation, by).await {
+                match crate::oncall::ops::escalate_now(state, escalation, &by.by).await {
                     Ok(Some(_)) => say("chat-answer-escalated"),
                     Ok(None) => say("chat-answer-page-nothing-to-escalate"),
                     Err(StoreError::NotFound) => say("chat-answer-page-gone"),
@@ -291,7 +292,7 @@ async fn act_on_incident(
     state: &AppState,
     action: &str,
     incident: &str,
-    by: &str,
+    by: &Actor,
     locale: Locale,
 ) -> Result<Answer, ApiError> {
     match action {
@@ -334,13 +335,13 @@ async fn incident_action(
     state: &AppState,
     verb: &str,
     key: &str,
-    by: &str,
+    by: &Actor,
 ) -> Result<Result<crate::store::incidents::Incident, String>, ApiError> {
     use crate::incidents::ops::IncidentError;
     let done = if verb == "ack" {
         crate::alerts::ops::acknowledge_incident(state, key, by).await
     } else {
-        crate::incidents::ops::resolve(state, key, by).await
+        crate::incidents::ops::resolve(state, key, &by.by).await
     };
     match done {
         Ok(incident) => Ok(Ok(incident)),
@@ -960,7 +961,7 @@ async fn command(
     };
     let locale = answer_locale(config, app, typed.user, None);
     let by = match linked_user(state, config, app, typed.user, needed, locale).await? {
-        Ok(linked) => linked.by(),
+        Ok(linked) => Actor::new(linked.by(), Channel::Chat),
         Err(why) => return Ok(Said::to_them(why)),
     };
     match (word(0), word(1)) {
@@ -981,7 +982,7 @@ async fn command(
                 )));
             };
             let message = words[2..].join(" ");
-            match crate::oncall::ops::page_person(state, &person.id, &message, &by).await {
+            match crate::oncall::ops::page_person(state, &person.id, &message, &by.by).await {
                 Ok(_) => Ok(Said::to_them(format!(
                     "Paging {} now, through their notification rules, until they acknowledge.",
                     person.display_name()
@@ -1007,7 +1008,7 @@ async fn command(
                 ));
             };
             let text = words[1..].join(" ");
-            match crate::incidents::ops::note(state, &incident, &text, true, &by).await {
+            match crate::incidents::ops::note(state, &incident, &text, true, &by.by).await {
                 Ok(incident) => Ok(Said::to_them(format!(
                     "On incident #{}'s timeline, starred.",
                     incident.number
@@ -1019,7 +1020,7 @@ async fn command(
             }
         }
         ("incident", "declare") if !word(2).is_empty() => {
-            declare(state, config, &words[2..], &by).await
+            declare(state, config, &words[2..], &by.by).await
         }
         ("incident", "update") if !word(4).is_empty() => {
             let Some(status) = crate::core::incident::UpdateStatus::parse(word(3)) else {
@@ -1031,7 +1032,7 @@ async fn command(
             let number = word(2).trim_start_matches('#');
             let public = word(5) == "public";
             let posted =
-                crate::incidents::ops::update(state, number, status, word(4), public, &by).await;
+                crate::incidents::ops::update(state, number, status, word(4), public, &by.by).await;
             use crate::incidents::ops::IncidentError;
             match posted {
                 Ok(incident) => Ok(Said::to_them(format!(
@@ -1129,7 +1130,7 @@ async fn ack_or_resolve(
     state: &AppState,
     verb: &str,
     id: &str,
-    by: &str,
+    by: &Actor,
 ) -> Result<String, ApiError> {
     let number = id.trim_start_matches('#');
     if !number.is_empty() && number.chars().all(|c| c.is_ascii_digit()) {

@@ -298,7 +298,12 @@ pub async fn acknowledge(
     PathText(key): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
-    let incident = crate::alerts::ops::acknowledge_incident(&state, &key, &who(&token)).await?;
+    let incident = crate::alerts::ops::acknowledge_incident(
+        &state,
+        &key,
+        &crate::core::audit::Actor::new(who(&token), super::api_actor(&token, &headers).channel),
+    )
+    .await?;
     Ok(Json(view(&state, &incident)))
 }
 
@@ -318,8 +323,13 @@ pub async fn attach_alerts(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: AttachRequest = body(&bytes, "alerts to attach {\"alerts\": [id, …]}")?;
-    let incident =
-        crate::alerts::ops::attach_to_incident(&state, &key, &request.alerts, &who(&token)).await?;
+    let incident = crate::alerts::ops::attach_to_incident(
+        &state,
+        &key,
+        &request.alerts,
+        &crate::core::audit::Actor::new(who(&token), super::api_actor(&token, &headers).channel),
+    )
+    .await?;
     let mut value = view(&state, &incident);
     value["alerts"] = json!(state.store.incident_alerts(&incident.id).await?);
     Ok(Json(value))

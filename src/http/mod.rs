@@ -3,6 +3,7 @@
 
 mod am;
 mod api;
+mod audit;
 mod changes;
 mod chat;
 mod checks;
@@ -172,6 +173,22 @@ pub(crate) fn token_actor(token: &ApiToken) -> String {
     }
 }
 
+/// Who the audit log says acted through the API: `token_actor`, from the API, or from the
+/// command line when Firewatch's own client says so (`Firewatch-Client: cli`).
+pub(crate) fn api_actor(
+    token: &ApiToken,
+    headers: &axum::http::HeaderMap,
+) -> crate::core::audit::Actor {
+    let channel = match headers
+        .get("firewatch-client")
+        .map(|value| value.as_bytes())
+    {
+        Some(b"cli") => crate::core::audit::Channel::Cli,
+        _ => crate::core::audit::Channel::Api,
+    };
+    crate::core::audit::Actor::new(token_actor(token), channel)
+}
+
 pub use crate::state::ClientAddress;
 
 /// The status page alone, for its own listener: at the root and under `/status` alike.
@@ -264,6 +281,7 @@ route_table! {
     post "/api/v1/notifications/redrive" => api::redrive_all,
     get "/api/v1/notifications/{id}" => api::get_notification,
     post "/api/v1/notifications/{id}/redrive" => api::redrive_one,
+    get "/api/v1/audit" => audit::list,
     get "/api/v1/tokens" => api::list_tokens,
     post "/api/v1/tokens" => api::create_token,
     delete "/api/v1/tokens/{id}" => api::revoke_token,

@@ -2,6 +2,7 @@
 //! pages, test pages, the iCal feeds (a token in the query, since calendar apps send no
 //! headers), and Twilio's `<Gather>` callback, which pressing 4 on a call reaches.
 
+use crate::store::audit::NewAudit;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -173,7 +174,13 @@ pub async fn create_override(
             created_by: &created_by,
         },
     )?;
-    let created = state.store.create_override(&new, state.clock.now()).await?;
+    let actor = super::api_actor(&token, &headers);
+    let created = state
+        .store
+        .create_override(&new, state.clock.now(), &|row| {
+            vec![NewAudit::new(&actor, "override.create", &row.id).after(row)]
+        })
+        .await?;
     tracing::info!(schedule = %id, person = %created.person, by = %created_by, "override created");
     Ok((StatusCode::CREATED, Json(json!(created))))
 }
@@ -201,8 +208,15 @@ pub async fn delete_override(
     headers: HeaderMap,
     PathText(id): PathText,
 ) -> Result<StatusCode, ApiError> {
-    state.authorize(&headers, Scope::OncallWrite).await?;
-    if state.store.delete_override(&id).await? {
+    let token = state.authorize(&headers, Scope::OncallWrite).await?;
+    let actor = super::api_actor(&token, &headers);
+    let removed = state
+        .store
+        .delete_override(&id, state.clock.now(), &|row| {
+            vec![NewAudit::new(&actor, "override.delete", &row.id).before(row)]
+        })
+        .await?;
+    if removed {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::not_found("override"))
@@ -480,6 +494,7 @@ pub async fn twilio_gather(
             &state,
             &token,
             crate::oncall::ops::LinkAction::Acknowledge,
+            crate::core::audit::Channel::Phone,
         )
         .await
         {

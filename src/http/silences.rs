@@ -92,7 +92,9 @@ pub async fn create(
     let new = request
         .validate(&super::token_actor(&token), now)
         .map_err(ApiError::bad_parameter)?;
-    let silence = crate::alerts::ops::create_silence(&state, &new).await?;
+    let silence =
+        crate::alerts::ops::create_silence(&state, &new, &super::api_actor(&token, &headers))
+            .await?;
     Ok((StatusCode::CREATED, Json(view(&silence, now))))
 }
 
@@ -102,8 +104,9 @@ pub async fn expire(
     headers: HeaderMap,
     PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    state.authorize(&headers, Scope::AlertsWrite).await?;
-    match crate::alerts::ops::expire_silence(&state, &id).await {
+    let token = state.authorize(&headers, Scope::AlertsWrite).await?;
+    match crate::alerts::ops::expire_silence(&state, &id, &super::api_actor(&token, &headers)).await
+    {
         Err(StoreError::NotFound) => Err(ApiError::not_found("silence")),
         Err(error) => Err(error.into()),
         Ok(None) => Err(ApiError::new(

@@ -44,6 +44,7 @@ nav-events = Events
 nav-deliveries = Deliveries
 nav-tokens = Tokens
 nav-users = Users
+nav-audit = Audit log
 nav-menu-learn = Learn
 nav-menu-operate = Operate
 nav-menu-admin = Admin
@@ -1596,3 +1597,38 @@ jira-merged = { $repository }#{ $number } "{ $title }" was merged by { $by }.
 jira-deployed = { $repository }#{ $number } "{ $title }" reached { $environment } in { $service } { $version }.
 jira-open-pull-request = Open the pull request
 jira-open-deployment = Open the deployment
+
+account-title = Your account
+account-password-title = Change your password
+account-password-current = Current password
+account-password-new = New password
+account-password-again = New password again
+account-password-note = At least { $count } characters, and not one that is common or easy to guess. Your other sessions are signed out; this one stays.
+account-password-submit = Change password
+account-password-changed = Your password is changed. { $count ->
+    [0] You had no other sessions.
+    [one] One other session was signed out.
+   *[other] { $count } other sessions were signed out.
+}
+account-password-differ = The two new passwords differ.
+account-password-wrong = The current password is wrong.
+account-password-unavailable = The store did not answer; your password is unchanged.
+audit-intro = Every change a person made: who, when, from where, what it was and what it became. Each entry holds the hash of the one before, so a changed or removed entry shows when the chain is checked.
+audit-actor = Who
+audit-action = Action
+audit-target = Target
+audit-filter = Filter
+audit-verify = Check the chain
+audit-chain-holds = The chain holds: { $count } entries, each hash and link checked.
+audit-chain-broken = The chain is broken at entry { $seq }:
+audit-before = before
+audit-after = after
+audit-hash = hash
+audit-older = Older entries
+audit-none = No entries match.
+login-sso = Sign in with { $name }
+login-or-local = or with a Firewatch user name and password:
+login-sso-down = The identity provider does not answer right now. Sign in with a local Firewatch user below.
+login-signed-out = You are signed out, here and at the identity provider.
+login-sso-signing-out = Signing you out at the identity provider too…
+login-sso-continue = Continue

@@ -33,6 +33,7 @@ nav-events = 이벤트
 nav-deliveries = 전송
 nav-tokens = 토큰
 nav-users = 사용자
+nav-audit = 감사 로그
 nav-menu-learn = 배우기
 nav-menu-operate = 운영
 nav-menu-admin = 관리
@@ -1507,3 +1508,37 @@ jira-merged = { $repository }#{ $number } "{ $title }"이(가) { $by }에 의해
 jira-deployed = { $repository }#{ $number } "{ $title }"이(가) { $service } { $version }으로 { $environment }에 배포되었습니다.
 jira-open-pull-request = 풀 리퀘스트 열기
 jira-open-deployment = 배포 열기
+
+account-title = 내 계정
+account-password-title = 비밀번호 변경
+account-password-current = 현재 비밀번호
+account-password-new = 새 비밀번호
+account-password-again = 새 비밀번호 확인
+account-password-note = { $count }자 이상이며, 흔하거나 추측하기 쉬운 비밀번호는 안 됩니다. 다른 세션은 모두 로그아웃되고 이 세션은 유지됩니다.
+account-password-submit = 비밀번호 변경
+account-password-changed = 비밀번호를 바꿨습니다. { $count ->
+    [0] 다른 세션은 없었습니다.
+   *[other] 다른 세션 { $count }개를 로그아웃했습니다.
+}
+account-password-differ = 새 비밀번호 두 개가 서로 다릅니다.
+account-password-wrong = 현재 비밀번호가 틀렸습니다.
+account-password-unavailable = 저장소가 응답하지 않아 비밀번호를 바꾸지 못했습니다.
+audit-intro = 사람이 한 모든 변경: 누가, 언제, 어디서, 무엇이 무엇으로 바뀌었는지. 각 항목은 앞 항목의 해시를 담고 있어, 바뀌거나 지워진 항목은 체인을 검사할 때 드러납니다.
+audit-actor = 누가
+audit-action = 동작
+audit-target = 대상
+audit-filter = 거르기
+audit-verify = 체인 검사
+audit-chain-holds = 체인이 온전합니다: 항목 { $count }개의 해시와 연결을 모두 확인했습니다.
+audit-chain-broken = 항목 { $seq }에서 체인이 끊겼습니다:
+audit-before = 이전
+audit-after = 이후
+audit-hash = 해시
+audit-older = 이전 항목
+audit-none = 맞는 항목이 없습니다.
+login-sso = { $name }(으)로 로그인
+login-or-local = 또는 Firewatch 사용자 이름과 비밀번호로:
+login-sso-down = 지금은 ID 공급자가 응답하지 않습니다. 아래에서 로컬 Firewatch 사용자로 로그인하세요.
+login-signed-out = 여기와 ID 공급자 양쪽에서 로그아웃했습니다.
+login-sso-signing-out = ID 공급자에서도 로그아웃하는 중…
+login-sso-continue = 계속

@@ -279,6 +279,7 @@ pub fn as_value(text: &str) -> Option<toml::Value> {
 pub async fn apply_overrides(
     store: &crate::store::Store,
     overrides: &[Resolved],
+    actor: &crate::core::audit::Actor,
     now: Timestamp,
 ) -> Result<(usize, usize), crate::store::StoreError> {
     let (mut stored, mut present) = (0, 0);
@@ -315,6 +316,12 @@ pub async fn apply_overrides(
                         created_by: "import",
                     },
                     now,
+                    &|row| {
+                        vec![
+                            crate::store::audit::NewAudit::new(actor, "override.create", &row.id)
+                                .after(row),
+                        ]
+                    },
                 )
                 .await?;
             stored += 1;

@@ -2,6 +2,7 @@
 //! through the API): acknowledge or resolve an escalation, override a schedule, send a test
 //! page. Acknowledging from anywhere takes the one path here and records who did it.
 
+use crate::core::audit::{Actor, Channel};
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -139,8 +140,9 @@ pub async fn plan_fold(
 pub async fn acknowledge(
     state: &Context,
     escalation_id: &str,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Option<Escalation>, StoreError> {
+    let by = actor.by.as_str();
     let now = state.clock.now();
     let Some(escalation) = state
         .store
@@ -153,7 +155,8 @@ pub async fn acknowledge(
     for alert in &escalation.alerts {
         let current = state.store.get_alert(alert).await?;
         if current.state == AlertState::Firing {
-            crate::alerts::ops::change_alert(state, alert, AlertChange::Acknowledged, by).await?;
+            crate::alerts::ops::change_alert(state, alert, AlertChange::Acknowledged, actor)
+                .await?;
         }
     }
     state.jobs_added.notify_one();
@@ -164,8 +167,9 @@ pub async fn acknowledge(
 pub async fn resolve(
     state: &Context,
     escalation_id: &str,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Option<Escalation>, StoreError> {
+    let by = actor.by.as_str();
     let escalation = state.store.get_escalation(escalation_id).await?;
     if escalation.state == EscalationState::Resolved {
         return Ok(None);
@@ -173,7 +177,7 @@ pub async fn resolve(
     for alert in &escalation.alerts {
         let current = state.store.get_alert(alert).await?;
         if matches!(current.state, AlertState::Firing | AlertState::Acknowledged) {
-            crate::alerts::ops::change_alert(state, alert, AlertChange::Resolved, by).await?;
+            crate::alerts::ops::change_alert(state, alert, AlertChange::Resolved, actor).await?;
         }
     }
     tracing::info!(escalation = %escalation.id, by, "escalation resolved");
@@ -391,11 +395,13 @@ pub async fn link_locale(state: &Context, token: &str) -> Option<Locale> {
     state.config.current().person(&person)?.locale
 }
 
-/// Acts on a link (once): acknowledge or resolve, as the person it was sent to.
+/// Acts on a link (once): acknowledge or resolve, as the person it was sent to. `channel`
+/// says how: the link's page, or a key pressed on the call that carried it.
 pub async fn use_link(
     state: &Context,
     token: &str,
     action: LinkAction,
+    channel: Channel,
 ) -> Result<Result<Escalation, LinkRefusal>, StoreError> {
     let (link, escalation) = match read_link(state, token).await? {
         LinkState::Usable { link, escalation } => (link, escalation),
@@ -421,7 +427,8 @@ pub async fn use_link(
                 .to_owned()
         })
         .unwrap_or_else(|| "someone with the page's link".into());
-    let by = format!("{by} (page link)");
+    // A key pressed on a call uses the same link: the record names it alike.
+    let by = Actor::new(format!("{by} (page link)"), channel);
     match action {
         LinkAction::Acknowledge => {
             if escalation.state == EscalationState::Acknowledged {

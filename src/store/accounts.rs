@@ -84,6 +84,10 @@ pub struct User {
     pub role: String,
     pub created_at: Timestamp,
     pub disabled_at: Option<Timestamp>,
+    /// The `[[people]]` entry a single sign-on matched by email (a local user is linked by the
+    /// entry's `user` instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
 }
 
 /// A session as the store hands it out: only while it is live and its user is not disabled.
@@ -94,6 +98,8 @@ pub struct Session {
     pub created_at: Timestamp,
     pub last_seen_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The ID token a single sign-on began with, for the provider's sign-out.
+    pub id_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -104,6 +110,40 @@ pub struct NewSession<'a> {
     pub csrf_token: &'a str,
     pub now: Timestamp,
     pub expires_at: Timestamp,
+    pub id_token: Option<&'a str>,
+}
+
+/// A single sign-on under way, between the redirect to the provider and its callback.
+#[derive(Debug, Clone)]
+pub struct OidcLogin {
+    /// SHA-256 of the `state` sent to the provider.
+    pub state_hash: String,
+    /// SHA-256 of the cookie the browser that started it holds.
+    pub browser_hash: String,
+    pub verifier: String,
+    pub nonce: String,
+    pub next: String,
+    pub created_at: Timestamp,
+}
+
+/// Who the provider says signed in, as the user to keep.
+#[derive(Debug, Clone)]
+pub struct OidcUser<'a> {
+    /// The issuer and the subject: who they are for good.
+    pub subject: &'a str,
+    /// Names to try for a new user, in order (taken ones are skipped).
+    pub names: &'a [String],
+    pub email: Option<&'a str>,
+    pub person: Option<&'a str>,
+    pub role: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub enum OidcSignIn {
+    /// Signed in, the session made.
+    SignedIn(User),
+    /// An admin disabled them: no session.
+    Disabled(User),
 }
 
 #[async_trait::async_trait]
@@ -116,6 +156,7 @@ pub trait AccountStore {
         role: &str,
         password_hash: &str,
         now: jiff::Timestamp,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()>;
 
     async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>>;
@@ -148,6 +189,7 @@ pub trait AccountStore {
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()>;
 
     /// The live (not revoked) token with this hash, with its person's role; `NotFound` when
@@ -159,7 +201,12 @@ pub trait AccountStore {
 
     async fn list_tokens(&self) -> crate::store::Result<Vec<crate::store::accounts::ApiToken>>;
 
-    async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()>;
+    async fn revoke_token(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+        audit: &[crate::store::audit::NewAudit],
+    ) -> crate::store::Result<()>;
 
     async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::accounts::User>;
 
@@ -169,18 +216,38 @@ pub trait AccountStore {
         name: &str,
     ) -> crate::store::Result<(crate::store::accounts::User, String)>;
 
-    async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()>;
+    async fn set_user_role(
+        &self,
+        id: &str,
+        role: &str,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
 
     /// Disables (ending every session) or enables a user.
     async fn set_user_disabled(
         &self,
         id: &str,
         disabled_at: Option<jiff::Timestamp>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
+
+    /// Sets a user's password hash and ends their sessions but `keep_session` (a token
+    /// hash: the one changing it); how many sessions ended.
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<u64>;
 
     async fn create_session(
         &self,
         session: &crate::store::accounts::NewSession<'_>,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()>;
 
     /// The live session with this token hash; `NotFound` when expired, ended or its user is
@@ -198,5 +265,36 @@ pub trait AccountStore {
         expires_at: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 
-    async fn delete_session(&self, token_hash: &str) -> crate::store::Result<()>;
+    /// Keeps a sign-in under way, after dropping those older than ten minutes; `false` (and
+    /// nothing kept) when `max_pending` are already under way.
+    async fn begin_oidc_login(
+        &self,
+        login: &crate::store::accounts::OidcLogin,
+        max_pending: i64,
+    ) -> crate::store::Result<bool>;
+
+    /// Takes (removes) the sign-in with this state's hash, if it is under ten minutes old: a
+    /// state is good once.
+    async fn take_oidc_login(
+        &self,
+        state_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Option<crate::store::accounts::OidcLogin>>;
+
+    /// Finds the user by subject (else makes one under the first free name), brings their
+    /// role, email and person up to date, and, unless they are disabled, makes the session;
+    /// in one transaction with the audit entries `audit` makes of the user.
+    async fn oidc_sign_in(
+        &self,
+        user: &crate::store::accounts::OidcUser<'_>,
+        session: &crate::store::accounts::NewSession<'_>,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::accounts::User>,
+    ) -> crate::store::Result<crate::store::accounts::OidcSignIn>;
+
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()>;
 }

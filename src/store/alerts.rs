@@ -224,6 +224,15 @@ pub struct GroupedNotice {
 }
 
 /// Plans the notices for an alert's change (routes, groups, team channel).
+/// What changes an alert between reports: who or what (`cause`), the silence behind it, and a
+/// person's change's audit entries, written with it.
+#[derive(Debug, Clone, Copy)]
+pub struct ChangedBy<'a> {
+    pub cause: &'a str,
+    pub silence: Option<&'a str>,
+    pub audit: &'a [crate::store::audit::NewAudit],
+}
+
 pub type Notices<'a> = dyn Fn(&AlertTransition) -> NoticePlan + Send + Sync + 'a;
 
 /// A notification group as stored.
@@ -302,8 +311,7 @@ pub trait AlertStore {
         &self,
         id: &str,
         change: crate::core::alert::AlertChange,
-        cause: &str,
-        silence: Option<&str>,
+        by: &crate::store::alerts::ChangedBy<'_>,
         now: jiff::Timestamp,
         notices: &crate::store::alerts::Notices<'_>,
     ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>>;
@@ -364,6 +372,7 @@ pub trait SilenceStore {
         &self,
         silence: &crate::store::alerts::NewSilence,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::alerts::Silence>,
     ) -> crate::store::Result<crate::store::alerts::Silence>;
 
     /// Every silence and maintenance window, newest first (the table stays small).
@@ -376,6 +385,7 @@ pub trait SilenceStore {
         &self,
         id: &str,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::alerts::Silence>,
     ) -> crate::store::Result<Option<crate::store::alerts::Silence>>;
 }
 

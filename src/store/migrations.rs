@@ -139,6 +139,8 @@ pub(super) const MIGRATIONS: &[Migration] = &[
         "0037_page_shadow.sql",
         "shadow pages, recorded and never sent"
     ),
+    migration!(38, "0038_audit_log.sql", "the audit log and its chain"),
+    migration!(39, "0039_oidc.sql", "single sign-on through OpenID Connect"),
 ];
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod audit;
 pub mod changes;
 pub mod checks;
 mod events;
@@ -121,6 +122,7 @@ pub trait Backend:
     + JobStore
     + NotificationStore
     + accounts::AccountStore
+    + audit::AuditStore
     + forge::ForgeStore
     + alerts::AlertStore
     + alerts::SilenceStore
@@ -145,6 +147,7 @@ impl<T> Backend for T where
         + JobStore
         + NotificationStore
         + accounts::AccountStore
+        + audit::AuditStore
         + forge::ForgeStore
         + alerts::AlertStore
         + alerts::SilenceStore

@@ -256,6 +256,7 @@ pub trait OncallStore {
         &self,
         new: &crate::store::oncall::NewOverride<'_>,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::oncall::OverrideRow>,
     ) -> crate::store::Result<crate::store::oncall::OverrideRow>;
 
     /// Overrides overlapping `[from, to)`, of one schedule or all, oldest first.
@@ -267,7 +268,12 @@ pub trait OncallStore {
     ) -> crate::store::Result<Vec<crate::store::oncall::OverrideRow>>;
 
     /// `false` when there was none.
-    async fn delete_override(&self, id: &str) -> crate::store::Result<bool>;
+    async fn delete_override(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::oncall::OverrideRow>,
+    ) -> crate::store::Result<bool>;
 
     async fn get_escalation(
         &self,

@@ -130,6 +130,8 @@ const PIN: bool = false;
 mod accounts;
 #[path = "sql/alerts.rs"]
 mod alerts;
+#[path = "sql/audit.rs"]
+mod audit;
 #[path = "sql/changes.rs"]
 mod changes;
 #[path = "sql/checks.rs"]

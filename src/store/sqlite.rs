@@ -364,6 +364,8 @@ const PIN: bool = true;
 mod accounts;
 #[path = "sql/alerts.rs"]
 mod alerts;
+#[path = "sql/audit.rs"]
+mod audit;
 #[path = "sql/changes.rs"]
 mod changes;
 #[path = "sql/checks.rs"]

@@ -87,7 +87,7 @@ pub async fn incident_section(
             || matches!(incident.state, Lifecycle::Resolved | Lifecycle::Learning | Lifecycle::Closed),
         item_priorities => PRIORITIES,
         item_kinds => ["mitigate", "prevent"],
-        my_person => config.person_for_user(&user.user.name).map(|person| person.id.clone()),
+        my_person => user.person(&config).map(|person| person.id.clone()),
     })
 }
 
@@ -270,7 +270,7 @@ pub async fn list(
         limit: LIST_LIMIT,
         ..ItemFilter::default()
     };
-    let me = config.person_for_user(&user.user.name);
+    let me = user.person(&config);
     match shown {
         "all" => {}
         "outstanding" => filter.outstanding = true,

@@ -128,6 +128,7 @@ pub async fn create_token(
         &scopes,
         acts_as,
         &crate::store::accounts::TokenCreator::user(&user.user.name),
+        crate::core::audit::Channel::Ui,
         now,
     )
     .await
@@ -161,7 +162,16 @@ pub async fn revoke_token(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Admin)?;
-    match state.store.revoke_token(&id, state.clock.now()).await {
+    let audit = [crate::store::audit::NewAudit::new(
+        &user.actor(),
+        "token.revoke",
+        &id,
+    )];
+    match state
+        .store
+        .revoke_token(&id, state.clock.now(), &audit)
+        .await
+    {
         Ok(()) => {}
         Err(StoreError::NotFound) => return Err(PageError::NotFound("live token")),
         Err(error) => return Err(error.into()),
@@ -217,17 +227,22 @@ pub async fn create_user(
     let name = form.name.trim();
     let result = match form.role.parse::<Role>() {
         Err(error) => Err(error.to_string()),
-        Ok(role) => {
-            crate::accounts::users::add(&state.store, name, role, &form.password, state.clock.now())
-                .await
-                .map_err(|error| match error {
-                    UserError::Store(error) => {
-                        tracing::error!(%error, "user could not be stored");
-                        "The store did not answer; nothing was changed.".to_owned()
-                    }
-                    other => other.to_string(),
-                })
-        }
+        Ok(role) => crate::accounts::users::add(
+            &state.store,
+            name,
+            role,
+            &form.password,
+            &user.actor(),
+            state.clock.now(),
+        )
+        .await
+        .map_err(|error| match error {
+            UserError::Store(error) => {
+                tracing::error!(%error, "user could not be stored");
+                "The store did not answer; nothing was changed.".to_owned()
+            }
+            other => other.to_string(),
+        }),
     };
     match result {
         Ok(_) => {
@@ -291,7 +306,15 @@ pub async fn update_user(
         if role != Role::Admin && target.role == "admin" && other_admins == 0 {
             return refuse("That is the last admin; make someone else an admin first.").await;
         }
-        state.store.set_user_role(&target.id, role.as_str()).await?;
+        let audit = [
+            crate::store::audit::NewAudit::new(&user.actor(), "user.role", &target.name)
+                .before(serde_json::json!({ "role": target.role }))
+                .after(serde_json::json!({ "role": role.as_str() })),
+        ];
+        state
+            .store
+            .set_user_role(&target.id, role.as_str(), &audit, state.clock.now())
+            .await?;
         tracing::info!(user = %user.user.name, changed = %target.name, role = %role, "user role changed");
     }
     match change.action.as_deref() {
@@ -299,14 +322,28 @@ pub async fn update_user(
             if target.role == "admin" && other_admins == 0 {
                 return refuse("That is the last admin; make someone else an admin first.").await;
             }
+            let audit = [crate::store::audit::NewAudit::new(
+                &user.actor(),
+                "user.disable",
+                &target.name,
+            )];
+            let now = state.clock.now();
             state
                 .store
-                .set_user_disabled(&target.id, Some(state.clock.now()))
+                .set_user_disabled(&target.id, Some(now), &audit, now)
                 .await?;
             tracing::info!(user = %user.user.name, disabled = %target.name, "user disabled");
         }
         Some("enable") => {
-            state.store.set_user_disabled(&target.id, None).await?;
+            let audit = [crate::store::audit::NewAudit::new(
+                &user.actor(),
+                "user.enable",
+                &target.name,
+            )];
+            state
+                .store
+                .set_user_disabled(&target.id, None, &audit, state.clock.now())
+                .await?;
             tracing::info!(user = %user.user.name, enabled = %target.name, "user enabled");
         }
         Some(other) if !other.is_empty() => {

@@ -116,8 +116,7 @@ async fn act(
     change: AlertChange,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let cause = format!("user:{}", user.user.name);
-    let outcome = match crate::alerts::ops::change_alert(state, id, change, &cause).await {
+    let outcome = match crate::alerts::ops::change_alert(state, id, change, &user.actor()).await {
         Ok(Some(_)) => change.as_str(),
         Ok(None) => "unchanged",
         Err(StoreError::NotFound) => return Err(PageError::NotFound("alert")),

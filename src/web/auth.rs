@@ -39,6 +39,8 @@ pub struct SignedIn {
     pub role: Role,
     pub csrf: String,
     pub token_hash: String,
+    /// The ID token a single sign-on began with (sign-out hands it to the provider).
+    pub id_token: Option<String>,
 }
 
 impl SignedIn {
@@ -49,6 +51,24 @@ impl SignedIn {
         } else {
             Err(PageError::Forbidden(needed))
         }
+    }
+
+    /// The `[[people]]` entry this user is: the one their single sign-on matched by email,
+    /// else the one naming them as its `user`.
+    pub fn person<'c>(
+        &self,
+        config: &'c crate::config::Config,
+    ) -> Option<&'c crate::config::oncall::PersonConfig> {
+        self.user
+            .person
+            .as_deref()
+            .and_then(|id| config.person(id))
+            .or_else(|| config.person_for_user(&self.user.name))
+    }
+
+    /// Who the audit log says acted: this user, in the web UI.
+    pub fn actor(&self) -> crate::core::audit::Actor {
+        crate::core::audit::Actor::user(&self.user.name, crate::core::audit::Channel::Ui)
     }
 }
 
@@ -172,6 +192,7 @@ impl FromRequestParts<AppState> for SignedIn {
             role,
             csrf: session.csrf_token,
             token_hash,
+            id_token: session.id_token,
         };
         parts.extensions.insert(signed_in.clone());
         Ok(signed_in)

@@ -27,8 +27,8 @@ fn render(
         Some(_) => "Mattermost",
         None => "chat",
     };
-    let person_name = config
-        .person_for_user(&user.user.name)
+    let person_name = user
+        .person(&config)
         .map(|person| person.display_name().to_owned());
     // Say what is wrong before offering the button.
     let problem = problem.or_else(|| match &person_name {
@@ -72,7 +72,7 @@ pub async fn confirm(
     user: SignedIn,
     Form(link): Form<Link>,
 ) -> Result<Html<String>, PageError> {
-    match chat_link::link(&state, &link, &user.user.name).await {
+    match chat_link::link(&state, &link, &user.user.name, user.user.person.as_deref()).await {
         Ok(_) => render(&state, &user, &headers, &link, None, true),
         Err(LinkError::Store(error)) => Err(error.into()),
         Err(refused) => render(

@@ -159,7 +159,7 @@ pub async fn list(
         .iter()
         .map(|i| i.name().to_owned())
         .collect();
-    let locale = super::frame::viewer_locale(&state, &headers, Some(&user.user.name));
+    let locale = super::frame::viewer_locale(&state, &headers, Some(&user));
     let rows: Vec<EventRow> = events
         .iter()
         .map(|event| EventRow::new(event, locale))
@@ -252,7 +252,7 @@ pub async fn detail(
         context! {
             event => minijinja::Value::from(minijinja::value::Serde(EventRow::new(
                 &event,
-                super::frame::viewer_locale(&state, &headers, Some(&user.user.name)),
+                super::frame::viewer_locale(&state, &headers, Some(&user)),
             ))),
             ignored_reason => &event.ignored_reason,
             dedup_key => &event.dedup_key,

@@ -121,6 +121,13 @@ const NAV: &[(&str, &str, &str, Role, &str)] = &[
         Role::Admin,
         "nav-menu-admin",
     ),
+    (
+        "audit",
+        "/audit",
+        "nav-audit",
+        Role::Admin,
+        "nav-menu-admin",
+    ),
 ];
 
 /// The viewer's time zone: what their browser said (the `fw_tz` cookie set by `app.js`), or
@@ -137,9 +144,9 @@ pub fn viewer_time_zone(headers: &HeaderMap) -> TimeZone {
 
 /// The language a page is shown in: the signed-in person's `locale`, else the browser's
 /// `Accept-Language`, else `[server] locale`.
-pub fn viewer_locale(state: &AppState, headers: &HeaderMap, user: Option<&str>) -> Locale {
+pub fn viewer_locale(state: &AppState, headers: &HeaderMap, user: Option<&SignedIn>) -> Locale {
     let config = state.config.current();
-    user.and_then(|name| config.person_for_user(name))
+    user.and_then(|user| user.person(&config))
         .and_then(|person| person.locale)
         .or_else(|| browser_locale(headers))
         .unwrap_or(config.server.locale)
@@ -180,12 +187,12 @@ struct NavMenu {
 impl Frame<'_> {
     /// The language this page is shown in.
     pub fn locale(&self) -> Locale {
-        viewer_locale(self.state, self.headers, Some(&self.user.user.name))
+        viewer_locale(self.state, self.headers, Some(self.user))
     }
 
     pub fn render(&self, template: &str, page: Value) -> Result<Html<String>, PageError> {
         let zone = viewer_time_zone(self.headers);
-        let locale = viewer_locale(self.state, self.headers, Some(&self.user.user.name));
+        let locale = viewer_locale(self.state, self.headers, Some(self.user));
         let mut nav: Vec<NavItem> = Vec::new();
         let mut menus: Vec<NavMenu> = Vec::new();
         for &(section, path, label, needed, menu) in NAV {

@@ -534,7 +534,7 @@ pub async fn acknowledge(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let result = crate::alerts::ops::acknowledge_incident(&state, &key, &who(&user)).await;
+    let result = crate::alerts::ops::acknowledge_incident(&state, &key, &user.actor()).await;
     acted(
         &state,
         &user,
@@ -810,7 +810,7 @@ pub async fn attach_alert(
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
     let result =
-        crate::alerts::ops::attach_to_incident(&state, &key, &[form.alert], &who(&user)).await;
+        crate::alerts::ops::attach_to_incident(&state, &key, &[form.alert], &user.actor()).await;
     acted(
         &state,
         &user,

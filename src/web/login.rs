@@ -13,9 +13,11 @@ use serde::Deserialize;
 use super::auth::{self, ClientAddress, Form, NoFields, SignedIn};
 use super::render::{self, PageError};
 use crate::accounts::sign_in::{self, Attempt};
+use crate::core::audit::{Actor, Channel};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::accounts::NewSession;
+use crate::store::audit::NewAudit;
 
 /// Verified against when the name is unknown, so that answer takes as long as a wrong
 /// password.
@@ -25,13 +27,15 @@ static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct NextQuery {
-    next: Option<String>,
+    pub next: Option<String>,
+    /// Back from the identity provider's sign-out.
+    pub signed_out: Option<String>,
 }
 
 /// Only an absolute path on this site: `/events?source=github`, never `//evil.example`,
 /// `/\evil.example`, `https://…`, or a path a browser would read another way after dropping
 /// whitespace or control characters (`/\t/evil.example`). Anything else is `/`.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     const MAX_LENGTH: usize = 2048;
     let Some(path) = next else {
         return "/".to_owned();
@@ -73,12 +77,28 @@ pub async fn page(
     if signed_in.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    let first_run = state.store.list_users().await?.is_empty();
-    login_form(&state, &headers, &next, None, first_run, StatusCode::OK)
+    let first_run =
+        state.store.list_users().await?.is_empty() && state.config.current().auth.oidc.is_none();
+    let notice = query
+        .signed_out
+        .is_some()
+        .then(|| super::frame::viewer_locale(&state, &headers, None).text("login-signed-out"));
+    login_form_with(
+        &state,
+        &headers,
+        &next,
+        None,
+        notice,
+        first_run,
+        StatusCode::OK,
+    )
+    .await
 }
 
-/// The sign-in form, with a fresh login CSRF cookie unless the browser holds one.
-fn login_form(
+/// The sign-in form, with a fresh login CSRF cookie unless the browser holds one, and the
+/// identity provider's button when single sign-on is set up (or a sentence when it does not
+/// answer: the local form still works).
+pub(super) async fn login_form(
     state: &AppState,
     headers: &HeaderMap,
     next: &str,
@@ -86,6 +106,35 @@ fn login_form(
     first_run: bool,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    login_form_with(state, headers, next, problem, None, first_run, status).await
+}
+
+async fn login_form_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    next: &str,
+    problem: Option<String>,
+    notice: Option<String>,
+    first_run: bool,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let locale = super::frame::viewer_locale(state, headers, None);
+    let sso = match &state.config.current().auth.oidc {
+        Some(oidc) => {
+            let down = state
+                .oidc
+                .status(oidc, state.clock.now())
+                .await
+                .err()
+                .map(|_| locale.text("login-sso-down"));
+            Some(context! {
+                name => &oidc.name,
+                href => format!("/auth/oidc/login?{}", serde_urlencoded::to_string([("next", next)]).unwrap_or_default()),
+                down,
+            })
+        }
+        None => None,
+    };
     let login_cookie = auth::login_cookie_name(auth::secure(state));
     let existing = auth::cookie(headers, login_cookie).filter(|value| value.len() >= 32);
     let token = match existing {
@@ -98,8 +147,10 @@ fn login_form(
             csrf => &token,
             next,
             problem,
+            notice,
+            sso,
             first_run,
-            locale => super::frame::viewer_locale(state, headers, None).code(),
+            locale => locale.code(),
             assets => super::assets::prefix(),
         },
     )?;
@@ -173,7 +224,8 @@ pub async fn submit(
             Some(message),
             false,
             StatusCode::TOO_MANY_REQUESTS,
-        );
+        )
+        .await;
     }
     let (user, hash) = found.unzip();
     let password = password.to_owned();
@@ -195,10 +247,28 @@ pub async fn submit(
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .failed(attempt, now);
             // An unknown name is not logged: people type passwords into the name field.
-            match known {
-                Some(user) => tracing::info!(user = %user.name, ?address, "sign-in failed"),
-                None => tracing::info!(?address, "sign-in failed: no such user"),
-            }
+            let (actor, target) = match &known {
+                Some(user) => {
+                    tracing::info!(user = %user.name, ?address, "sign-in failed");
+                    (format!("user:{}", user.name), user.name.clone())
+                }
+                None => {
+                    tracing::info!(?address, "sign-in failed: no such user");
+                    ("unknown".to_owned(), String::new())
+                }
+            };
+            let why = match &known {
+                Some(user) if user.disabled_at.is_some() => "disabled",
+                Some(_) => "wrong password",
+                None => "no such user",
+            };
+            let entry = NewAudit::new(
+                &Actor::new(actor, Channel::Ui),
+                "session.sign_in_failed",
+                target,
+            )
+            .after(serde_json::json!({ "address": address.map(|a| a.to_string()), "why": why }));
+            state.store.record_audit(&[entry], now).await?;
             return login_form(
                 &state,
                 &headers,
@@ -206,7 +276,8 @@ pub async fn submit(
                 Some(super::frame::viewer_locale(&state, &headers, None).text("login-wrong")),
                 false,
                 StatusCode::UNAUTHORIZED,
-            );
+            )
+            .await;
         }
     };
     state
@@ -217,15 +288,25 @@ pub async fn submit(
     let token = auth::random_token()?;
     let csrf = auth::random_token()?;
     let lifetime = auth::session_lifetime(&state);
+    let audit = [NewAudit::new(
+        &Actor::user(&user.name, Channel::Ui),
+        "session.sign_in",
+        &user.name,
+    )
+    .after(serde_json::json!({ "method": "password", "address": address.map(|a| a.to_string()) }))];
     state
         .store
-        .create_session(&NewSession {
-            token_hash: &crate::accounts::tokens::hash(&token),
-            user_id: &user.id,
-            csrf_token: &csrf,
-            now,
-            expires_at: now.saturating_add(lifetime).unwrap_or(now),
-        })
+        .create_session(
+            &NewSession {
+                token_hash: &crate::accounts::tokens::hash(&token),
+                user_id: &user.id,
+                csrf_token: &csrf,
+                now,
+                expires_at: now.saturating_add(lifetime).unwrap_or(now),
+                id_token: None,
+            },
+            &audit,
+        )
         .await?;
     tracing::info!(user = %user.name, role = %user.role, "signed in");
     let mut response = Redirect::to(&next).into_response();
@@ -257,13 +338,40 @@ pub async fn submit(
 
 pub async fn logout(
     State(state): State<AppState>,
+    headers: HeaderMap,
     user: SignedIn,
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
-    state.store.delete_session(&user.token_hash).await?;
+    let audit = [NewAudit::new(
+        &user.actor(),
+        "session.sign_out",
+        &user.user.name,
+    )];
+    state
+        .store
+        .delete_session(&user.token_hash, &audit, state.clock.now())
+        .await?;
     tracing::info!(user = %user.user.name, "signed out");
     let secure = auth::secure(&state);
-    let mut response = Redirect::to("/login").into_response();
+    // A single sign-on's session ends at the provider too: the browser goes there next.
+    let after = match &user.id_token {
+        Some(id_token) => state.oidc.end_session_url(&state, id_token).await,
+        None => None,
+    };
+    // A page that moves on by itself, not a redirect: the page's `form-action 'self'` would
+    // stop a form's redirect to the provider.
+    let mut response = match after {
+        Some(provider) => render::render(
+            "sso_sign_out.html",
+            context! {
+                provider,
+                locale => super::frame::viewer_locale(&state, &headers, Some(&user)).code(),
+                assets => super::assets::prefix(),
+            },
+        )?
+        .into_response(),
+        None => Redirect::to("/login").into_response(),
+    };
     let cookie = auth::set_cookie(auth::session_cookie_name(secure), "", "/", 0, secure);
     if let Ok(value) = cookie.parse() {
         response.headers_mut().append(header::SET_COOKIE, value);

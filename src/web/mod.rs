@@ -7,10 +7,12 @@
 //! `templates/` that extends `layout.html`, a route in [`routes`], and, when it belongs in the
 //! navigation, an entry in `NAV`.
 
+mod account;
 mod action_items;
 mod admin;
 mod alerts;
 mod assets;
+mod audit;
 mod auth;
 mod changes;
 mod chat_link;
@@ -25,6 +27,7 @@ mod insights;
 mod login;
 mod markdown;
 mod noise;
+mod oidc;
 mod oncall;
 mod overview;
 mod page_link;
@@ -68,6 +71,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(overview::page))
         .route("/login", get(login::page).post(login::submit))
         .route("/logout", post(login::logout))
+        .route("/auth/oidc/login", get(oidc::login))
+        .route("/auth/oidc/callback", get(oidc::callback))
         .route("/alerts", get(alerts::page))
         .route("/alerts/{id}", get(alerts::detail))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
@@ -144,6 +149,9 @@ pub fn routes() -> Router<AppState> {
         .route("/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/users", get(admin::users).post(admin::create_user))
         .route("/users/{id}", post(admin::update_user))
+        .route("/audit", get(audit::page))
+        .route("/account", get(account::page))
+        .route("/account/password", post(account::change_password))
         .route("/a/{token}", get(page_link::show).post(page_link::act))
         .route("/chat-link", get(chat_link::show).post(chat_link::confirm))
         .layer(axum::middleware::map_response(page_headers))

@@ -2,6 +2,7 @@
 //! overrides and gaps (in the viewer's time zone), a form to override (responders), and "My
 //! on-call" for the signed-in person: their shifts, contact methods and a test-page button.
 
+use crate::store::audit::NewAudit;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
@@ -332,7 +333,7 @@ async fn render(
     let config = state.config.current();
     let now = state.clock.now();
     let zone = viewer_time_zone(headers);
-    let locale = super::frame::viewer_locale(state, headers, Some(&user.user.name));
+    let locale = super::frame::viewer_locale(state, headers, Some(user));
     let today = now.to_zoned(zone.clone()).date();
     let gaps = views::coverage_gaps(Some(&state.store), &config, now).await?;
     let mut schedules = Vec::new();
@@ -392,7 +393,7 @@ async fn render(
         .filter(|gap| gap.what.starts_with("policy:"))
         .collect();
     // "My on-call": the person whose `user` is the one signed in.
-    let me = config.person_for_user(&user.user.name);
+    let me = user.person(&config);
     let mine = match me {
         Some(person) => {
             let mut shifts = Vec::new();
@@ -554,7 +555,13 @@ pub async fn create_override(
     };
     match result {
         Ok(new) => {
-            state.store.create_override(&new, state.clock.now()).await?;
+            let actor = user.actor();
+            state
+                .store
+                .create_override(&new, state.clock.now(), &|row| {
+                    vec![NewAudit::new(&actor, "override.create", &row.id).after(row)]
+                })
+                .await?;
             tracing::info!(user = %user.user.name, schedule = %form.schedule, person = %form.person, "override created from the web UI");
             Ok(Redirect::to("/oncall?changed=created").into_response())
         }
@@ -587,7 +594,14 @@ pub async fn delete_override(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    if !state.store.delete_override(&id).await? {
+    let actor = user.actor();
+    let removed = state
+        .store
+        .delete_override(&id, state.clock.now(), &|row| {
+            vec![NewAudit::new(&actor, "override.delete", &row.id).before(row)]
+        })
+        .await?;
+    if !removed {
         return Err(PageError::NotFound("override"));
     }
     tracing::info!(user = %user.user.name, override_id = %id, "override removed from the web UI");
@@ -601,7 +615,7 @@ pub async fn test_page(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     let config = state.config.current();
-    let Some(person) = config.person_for_user(&user.user.name) else {
+    let Some(person) = user.person(&config) else {
         return Err(PageError::BadRequest(
             "You are not a person in [[people]] (their `user` names your sign-in).".into(),
         ));

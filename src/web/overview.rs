@@ -119,7 +119,7 @@ pub async fn page(
 ) -> Result<Html<String>, PageError> {
     let now = state.clock.now();
     let zone = viewer_time_zone(&headers);
-    let locale = super::frame::viewer_locale(&state, &headers, Some(&user.user.name));
+    let locale = super::frame::viewer_locale(&state, &headers, Some(&user));
     let midnight = now
         .to_zoned(zone)
         .start_of_day()

@@ -108,7 +108,9 @@ pub async fn act(
         return Err(PageError::BadRequest(locale.text("page-link-say-what")));
     };
     let assets = super::assets::prefix();
-    match crate::oncall::ops::use_link(&state, &token, action).await? {
+    match crate::oncall::ops::use_link(&state, &token, action, crate::core::audit::Channel::Link)
+        .await?
+    {
         Ok(escalation) => page(
             StatusCode::OK,
             context! {

@@ -108,7 +108,7 @@ pub async fn create(
     let who = format!("user:{}", user.user.name);
     match request.validate(&who, state.clock.now()) {
         Ok(new) => {
-            crate::alerts::ops::create_silence(&state, &new).await?;
+            crate::alerts::ops::create_silence(&state, &new, &user.actor()).await?;
             Ok(Redirect::to("/silences?changed=created").into_response())
         }
         Err(problem) => {
@@ -141,7 +141,7 @@ pub async fn expire(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let outcome = match crate::alerts::ops::expire_silence(&state, &id).await {
+    let outcome = match crate::alerts::ops::expire_silence(&state, &id, &user.actor()).await {
         Ok(Some(_)) => "expired",
         Ok(None) => "unchanged",
         Err(StoreError::NotFound) => return Err(PageError::NotFound("silence")),

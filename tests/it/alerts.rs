@@ -198,6 +198,7 @@ async fn people_acknowledge_and_resolve_through_the_api() {
             &[Scope::AlertsWrite],
             None,
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             app.clock.now(),
         )
         .await

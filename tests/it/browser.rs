@@ -2071,3 +2071,93 @@ secret = "It's a Secret to Everybody"
         app.stop().await;
     }
 }
+
+/// Issue 36: single sign-on through the real `oidc-provider` (a certified OpenID provider), in
+/// Chromium. `ana` (group `sre`) signs in with her provider password and is a responder;
+/// signing out ends the provider's session too (its count of sessions drops to 0, and the next
+/// sign-in asks for the password again); `root` (`sre-admins`) is an admin; `guest` (no group)
+/// is refused with a sentence. With the provider stopped, the sign-in page says so and a local
+/// admin still signs in.
+#[tokio::test]
+async fn single_sign_on_through_a_real_openid_provider() {
+    use crate::support::oidc::{RealProvider, USER_PASSWORD, oidc_config};
+    use firewatch::clock::Clock as _;
+    let _turn = ONE_AT_A_TIME.lock().await;
+    for backend in backends() {
+        // The provider's tokens carry the real time.
+        let app = TestApp::spawn_at(backend, "", firewatch::clock::SystemClock.now()).await;
+        let mut provider = RealProvider::start(&app.url).await;
+        app.set_config(&oidc_config(&provider.issuer));
+        let browser = Browser::start(&app, backend, "UTC").await;
+        let through_provider = |name: &'static str| {
+            let browser = &browser;
+            async move {
+                browser.click("[data-testid=sso]").await;
+                browser.fill("input[name=login]", name).await;
+                browser.fill("input[name=password]", USER_PASSWORD).await;
+                browser.click("button[type=submit]").await;
+            }
+        };
+
+        browser.open("/login?next=/alerts").await;
+        assert_eq!(
+            browser.text("[data-testid=sso]").await,
+            "Sign in with Test IdP"
+        );
+        browser.screenshot("sso-sign-in").await;
+        through_provider("ana").await;
+        browser.wait_for_path("/alerts").await;
+        let who = browser
+            .text("[data-testid=signed-in-as]")
+            .await
+            .to_lowercase();
+        assert!(who.contains("ana") && who.contains("responder"), "{who}");
+        assert_eq!(provider.sessions().await, 1);
+
+        // Sign-out ends the provider's session: its page sends the browser on, back here.
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_for_path("/login?signed_out=1").await;
+        assert!(browser.text("main").await.contains("You are signed out"));
+        assert_eq!(provider.sessions().await, 0);
+        browser.click("[data-testid=sso]").await;
+        assert_eq!(
+            browser.count("input[name=password]").await,
+            1,
+            "the provider asks for the password again"
+        );
+
+        browser.open("/login").await;
+        through_provider("root").await;
+        browser.wait_for_path("/").await;
+        let who = browser
+            .text("[data-testid=signed-in-as]")
+            .await
+            .to_lowercase();
+        assert!(who.contains("root") && who.contains("admin"), "{who}");
+        browser.click("form[action='/logout'] button").await;
+        browser.wait_for_path("/login?signed_out=1").await;
+
+        through_provider("guest").await;
+        let problem = browser
+            .wait_for_contains("[data-testid=login-problem]", "is in no group")
+            .await;
+        assert!(problem.contains("guest@example.com"), "{problem}");
+        browser.screenshot("sso-refused").await;
+
+        // The provider down: said on the sign-in page, and a local admin still gets in.
+        provider.stop();
+        // Past the while the sign-in page takes a provider that answered to be up.
+        app.advance(11);
+        add_user(&app, "breakglass", Role::Admin).await;
+        browser.open("/login").await;
+        assert!(
+            browser
+                .text("[data-testid=sso-down]")
+                .await
+                .contains("does not answer right now")
+        );
+        browser.screenshot("sso-down").await;
+        browser.sign_in("breakglass").await;
+        browser.close().await;
+    }
+}

@@ -561,6 +561,7 @@ async fn silence_for_an_hour(store: &Store, matchers: &str, now: Timestamp) {
                 comment: "deploying".into(),
             },
             now,
+            &|_| Vec::new(),
         )
         .await
         .unwrap();

@@ -7,6 +7,7 @@
 mod alertmanager_api;
 mod alerts;
 mod api;
+mod audit;
 mod browser;
 mod changes;
 mod chat;
@@ -31,6 +32,7 @@ mod mail;
 mod messengers;
 mod metrics;
 mod noise_report;
+mod oidc;
 mod oncall;
 mod opsgenie;
 mod pagerduty;

@@ -443,6 +443,7 @@ async fn an_alert_left_unacknowledged_becomes_a_task_for_its_team_until_acknowle
             &[Scope::AlertsWrite],
             None,
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             app.clock.now(),
         )
         .await

@@ -20,7 +20,7 @@ pub struct Server {
 }
 
 impl Server {
-    async fn start(config: &Path, database_url: &str, log: &Path) -> Server {
+    pub async fn start(config: &Path, database_url: &str, log: &Path) -> Server {
         Self::start_with_env(config, database_url, log, &[]).await
     }
 
@@ -110,7 +110,7 @@ impl Server {
         }
     }
 
-    fn signal(&self, name: &str) {
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
@@ -137,7 +137,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn write_config(dir: &Path, destination: &Destination, extra: &str) -> std::path::PathBuf {
+pub fn write_config(dir: &Path, destination: &Destination, extra: &str) -> std::path::PathBuf {
     let path = dir.join("firewatch.toml");
     std::fs::write(
         &path,
@@ -588,7 +588,7 @@ fn watch_wal_descriptors(
 }
 
 /// A read through the database's own shell: `sqlite3` or `psql`.
-fn shell_query(backend: Backend, url: &str, sql: &str) -> String {
+pub fn shell_query(backend: Backend, url: &str, sql: &str) -> String {
     let output = match backend {
         Backend::Sqlite => Command::new("sqlite3")
             .arg(url.trim_start_matches("sqlite://"))
@@ -948,7 +948,7 @@ escalation_policy = "relay"
 }
 
 /// An admin token, made with the CLI against the database as an operator would.
-async fn admin_token(database_url: &str) -> String {
+pub async fn admin_token(database_url: &str) -> String {
     let created = crate::cli::run(
         vec![
             "token".into(),

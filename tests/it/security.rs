@@ -61,7 +61,7 @@ async fn a_disabled_persons_token_is_refused_on_every_route() {
         assert_eq!(status, StatusCode::OK, "{body}");
 
         app.store
-            .set_user_disabled(&boss, Some(app.clock.now()))
+            .set_user_disabled(&boss, Some(app.clock.now()), &[], app.clock.now())
             .await
             .unwrap();
         let routes = api_routes();
@@ -84,7 +84,10 @@ async fn a_disabled_persons_token_is_refused_on_every_route() {
             );
         }
         // Enabled again, the token works again: it was the person, not the token.
-        app.store.set_user_disabled(&boss, None).await.unwrap();
+        app.store
+            .set_user_disabled(&boss, None, &[], app.clock.now())
+            .await
+            .unwrap();
         let (status, _) = app.api(Method::GET, "/api/v1/tokens", Some(&token)).await;
         assert_eq!(status, StatusCode::OK);
     }

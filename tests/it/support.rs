@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 
 pub mod chat_apps;
 pub mod messengers;
+pub mod oidc;
 pub mod smtp;
 pub mod sources;
 pub mod standins;
@@ -276,6 +277,7 @@ impl TestApp {
             &[Scope::Admin],
             None,
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             clock.now(),
         )
         .await
@@ -293,6 +295,16 @@ impl TestApp {
         }
     }
 
+    /// Puts a new config in place on the running app, as a reload does (what it listens on
+    /// stays).
+    pub fn set_config(&self, config_toml: &str) {
+        let (mut config, _warnings) = Config::parse(config_toml, &|name| std::env::var(name).ok())
+            .unwrap_or_else(|problems| panic!("test config has problems: {problems:?}"));
+        let state = &self.app.as_ref().expect("running").state;
+        config.server.bound = state.config.current().server.bound.clone();
+        state.config.replace(config);
+    }
+
     pub async fn token(&self, scopes: &[Scope]) -> String {
         firewatch::accounts::tokens::create(
             &self.store,
@@ -300,6 +312,7 @@ impl TestApp {
             scopes,
             None,
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             self.clock.now(),
         )
         .await
@@ -315,6 +328,7 @@ impl TestApp {
             scopes,
             Some(user),
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             self.clock.now(),
         )
         .await

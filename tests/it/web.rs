@@ -15,9 +15,16 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Adds a user straight to the store, as `firewatch user add` does.
 pub async fn add_user(app: &TestApp, name: &str, role: Role) -> String {
-    firewatch::accounts::users::add(&app.store, name, role, PASSWORD, app.clock.now())
-        .await
-        .unwrap()
+    firewatch::accounts::users::add(
+        &app.store,
+        name,
+        role,
+        PASSWORD,
+        &firewatch::core::audit::Actor::new("cli", firewatch::core::audit::Channel::Cli),
+        app.clock.now(),
+    )
+    .await
+    .unwrap()
 }
 
 /// A browser's cookie jar for one app, kept by hand so tests see every Set-Cookie.
@@ -572,6 +579,15 @@ fn state_changing_routes(ids: &Ids) -> Vec<Route> {
             Role::Admin,
             vec![("role", "responder".into())],
         ),
+        (
+            "/account/password".into(),
+            Role::Viewer,
+            vec![
+                ("current", PASSWORD.into()),
+                ("password", "a brand new passphrase 7".into()),
+                ("again", "a brand new passphrase 7".into()),
+            ],
+        ),
     ]
 }
 
@@ -749,6 +765,7 @@ async fn every_state_changing_route_rejects_a_missing_csrf_token_and_a_wrong_rol
             &[Scope::EventsRead],
             None,
             &firewatch::store::accounts::TokenCreator::cli(),
+            firewatch::core::audit::Channel::Cli,
             app.clock.now(),
         )
         .await

@@ -3,6 +3,9 @@
 
 use super::{Db, SqlStore};
 
+/// A sign-in through the provider must come back within ten minutes.
+const OIDC_LOGIN_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
 #[async_trait::async_trait]
 impl crate::store::accounts::AccountStore for SqlStore {
     async fn create_user(
@@ -12,7 +15,9 @@ impl crate::store::accounts::AccountStore for SqlStore {
         role: &str,
         password_hash: &str,
         now: jiff::Timestamp,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         let result = sqlx::query(
             "INSERT INTO users (id, name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -21,10 +26,14 @@ impl crate::store::accounts::AccountStore for SqlStore {
         .bind(role)
         .bind(password_hash)
         .bind(now.as_millisecond())
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => {
+                super::audit::append(&mut transaction, audit, now).await?;
+                transaction.commit().await?;
+                Ok(())
+            }
             Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
                 Err(crate::store::StoreError::Conflict)
             }
@@ -33,10 +42,11 @@ impl crate::store::accounts::AccountStore for SqlStore {
     }
 
     async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>> {
-        let rows =
-            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users ORDER BY name")
-                .fetch_all(self.reader())
-                .await?;
+        let rows = sqlx::query(
+            "SELECT id, name, role, created_at, disabled_at, person FROM users ORDER BY name",
+        )
+        .fetch_all(self.reader())
+        .await?;
         rows.iter().map(Self::user_from_row).collect()
     }
 
@@ -117,7 +127,9 @@ impl crate::store::accounts::AccountStore for SqlStore {
     async fn create_token(
         &self,
         token: &crate::store::accounts::NewToken<'_>,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, name, scopes, token_hash, created_at, user_name, created_by, created_by_user) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -130,8 +142,10 @@ impl crate::store::accounts::AccountStore for SqlStore {
         .bind(token.user)
         .bind(&token.creator.by)
         .bind(&token.creator.user)
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
+        super::audit::append(&mut transaction, audit, token.now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -165,27 +179,36 @@ impl crate::store::accounts::AccountStore for SqlStore {
         rows.iter().map(Self::token_from_row).collect()
     }
 
-    async fn revoke_token(&self, id: &str, now: jiff::Timestamp) -> crate::store::Result<()> {
+    async fn revoke_token(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+        audit: &[crate::store::audit::NewAudit],
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         let result = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )
         .bind(now.as_millisecond())
         .bind(id)
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
         if result.rows_affected() == 0 {
             return Err(crate::store::StoreError::NotFound);
         }
+        super::audit::append(&mut transaction, audit, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
     async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::accounts::User> {
-        let row =
-            sqlx::query("SELECT id, name, role, created_at, disabled_at FROM users WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.reader())
-                .await?
-                .ok_or(crate::store::StoreError::NotFound)?;
+        let row = sqlx::query(
+            "SELECT id, name, role, created_at, disabled_at, person FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.reader())
+        .await?
+        .ok_or(crate::store::StoreError::NotFound)?;
         Self::user_from_row(&row)
     }
 
@@ -195,7 +218,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
     ) -> crate::store::Result<(crate::store::accounts::User, String)> {
         use sqlx::Row as _;
         let row = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at, password_hash FROM users WHERE name = $1",
+            "SELECT id, name, role, created_at, disabled_at, person, password_hash FROM users WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(self.reader())
@@ -204,15 +227,24 @@ impl crate::store::accounts::AccountStore for SqlStore {
         Ok((Self::user_from_row(&row)?, row.try_get("password_hash")?))
     }
 
-    async fn set_user_role(&self, id: &str, role: &str) -> crate::store::Result<()> {
+    async fn set_user_role(
+        &self,
+        id: &str,
+        role: &str,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         let result = sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
             .bind(role)
             .bind(id)
-            .execute(self.writer())
+            .execute(&mut *transaction)
             .await?;
         if result.rows_affected() == 0 {
             return Err(crate::store::StoreError::NotFound);
         }
+        super::audit::append(&mut transaction, audit, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -220,6 +252,8 @@ impl crate::store::accounts::AccountStore for SqlStore {
         &self,
         id: &str,
         disabled_at: Option<jiff::Timestamp>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
         let mut transaction = self.writer().begin().await?;
         let result = sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2")
@@ -236,25 +270,61 @@ impl crate::store::accounts::AccountStore for SqlStore {
                 .execute(&mut *transaction)
                 .await?;
         }
+        super::audit::append(&mut transaction, audit, now).await?;
         transaction.commit().await?;
         Ok(())
+    }
+
+    async fn set_password(
+        &self,
+        id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<u64> {
+        let mut transaction = self.writer().begin().await?;
+        let result = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&mut *transaction)
+            .await?;
+        if result.rows_affected() == 0 {
+            return Err(crate::store::StoreError::NotFound);
+        }
+        let ended = sqlx::query(
+            "DELETE FROM sessions WHERE user_id = $1 AND ($2 IS NULL OR token_hash <> $2)",
+        )
+        .bind(id)
+        .bind(keep_session)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        super::audit::append(&mut transaction, audit, now).await?;
+        transaction.commit().await?;
+        Ok(ended)
     }
 
     async fn create_session(
         &self,
         session: &crate::store::accounts::NewSession<'_>,
+        audit: &[crate::store::audit::NewAudit],
     ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $4, $5)",
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, id_token) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6)",
         )
         .bind(session.token_hash)
         .bind(session.user_id)
         .bind(session.csrf_token)
         .bind(session.now.as_millisecond())
         .bind(session.expires_at.as_millisecond())
-        .execute(self.writer())
+        .bind(session.id_token)
+        .execute(&mut *transaction)
         .await?;
+        super::audit::append(&mut transaction, audit, session.now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 
@@ -265,8 +335,8 @@ impl crate::store::accounts::AccountStore for SqlStore {
     ) -> crate::store::Result<crate::store::accounts::Session> {
         use sqlx::Row as _;
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, \
-                    s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at \
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, u.person, \
+                    s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.id_token \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
         )
@@ -281,6 +351,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
             created_at: crate::clock::from_millis(row.try_get("session_created_at")?),
             last_seen_at: crate::clock::from_millis(row.try_get("last_seen_at")?),
             expires_at: crate::clock::from_millis(row.try_get("expires_at")?),
+            id_token: row.try_get("id_token")?,
         })
     }
 
@@ -299,11 +370,155 @@ impl crate::store::accounts::AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn delete_session(&self, token_hash: &str) -> crate::store::Result<()> {
+    async fn begin_oidc_login(
+        &self,
+        login: &crate::store::accounts::OidcLogin,
+        max_pending: i64,
+    ) -> crate::store::Result<bool> {
+        let mut transaction = self.writer().begin().await?;
+        let stale = login.created_at.as_millisecond() - OIDC_LOGIN_LIFETIME_MS;
+        sqlx::query("DELETE FROM oidc_logins WHERE created_at < $1")
+            .bind(stale)
+            .execute(&mut *transaction)
+            .await?;
+        let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM oidc_logins")
+            .fetch_one(&mut *transaction)
+            .await?;
+        if pending >= max_pending {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO oidc_logins (state_hash, browser_hash, verifier, nonce, next, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&login.state_hash)
+        .bind(&login.browser_hash)
+        .bind(&login.verifier)
+        .bind(&login.nonce)
+        .bind(&login.next)
+        .bind(login.created_at.as_millisecond())
+        .execute(&mut *transaction)
+        .await?;
+        transaction.commit().await?;
+        Ok(true)
+    }
+
+    async fn take_oidc_login(
+        &self,
+        state_hash: &str,
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<Option<crate::store::accounts::OidcLogin>> {
+        use sqlx::Row as _;
+        let row = sqlx::query(
+            "DELETE FROM oidc_logins WHERE state_hash = $1 \
+             RETURNING state_hash, browser_hash, verifier, nonce, next, created_at",
+        )
+        .bind(state_hash)
+        .fetch_optional(self.writer())
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let created_at: i64 = row.try_get("created_at")?;
+        if created_at < now.as_millisecond() - OIDC_LOGIN_LIFETIME_MS {
+            return Ok(None);
+        }
+        Ok(Some(crate::store::accounts::OidcLogin {
+            state_hash: row.try_get("state_hash")?,
+            browser_hash: row.try_get("browser_hash")?,
+            verifier: row.try_get("verifier")?,
+            nonce: row.try_get("nonce")?,
+            next: row.try_get("next")?,
+            created_at: crate::clock::from_millis(created_at),
+        }))
+    }
+
+    async fn oidc_sign_in(
+        &self,
+        user: &crate::store::accounts::OidcUser<'_>,
+        session: &crate::store::accounts::NewSession<'_>,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::accounts::User>,
+    ) -> crate::store::Result<crate::store::accounts::OidcSignIn> {
+        use crate::store::accounts::OidcSignIn;
+        let now = session.now;
+        let mut transaction = self.writer().begin().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET role = $1, email = $2, person = $3 WHERE oidc_subject = $4",
+        )
+        .bind(user.role)
+        .bind(user.email)
+        .bind(user.person)
+        .bind(user.subject)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+        if updated == 0 {
+            let id = crate::store::new_id(now);
+            let mut made = false;
+            for name in user.names {
+                // A taken name is skipped, not an error: that would end the transaction on
+                // PostgreSQL.
+                let inserted = sqlx::query(
+                    "INSERT INTO users (id, name, role, password_hash, created_at, oidc_subject, email, person) \
+                     VALUES ($1, $2, $3, '!', $4, $5, $6, $7) ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(&id)
+                .bind(name)
+                .bind(user.role)
+                .bind(now.as_millisecond())
+                .bind(user.subject)
+                .bind(user.email)
+                .bind(user.person)
+                .execute(&mut *transaction)
+                .await?
+                .rows_affected();
+                if inserted == 1 {
+                    made = true;
+                    break;
+                }
+            }
+            if !made {
+                return Err(crate::store::StoreError::Conflict);
+            }
+        }
+        let row = sqlx::query(
+            "SELECT id, name, role, created_at, disabled_at, person FROM users WHERE oidc_subject = $1",
+        )
+        .bind(user.subject)
+        .fetch_one(&mut *transaction)
+        .await?;
+        let found = Self::user_from_row(&row)?;
+        if found.disabled_at.is_some() {
+            return Ok(OidcSignIn::Disabled(found));
+        }
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, id_token) \
+             VALUES ($1, $2, $3, $4, $4, $5, $6)",
+        )
+        .bind(session.token_hash)
+        .bind(&found.id)
+        .bind(session.csrf_token)
+        .bind(now.as_millisecond())
+        .bind(session.expires_at.as_millisecond())
+        .bind(session.id_token)
+        .execute(&mut *transaction)
+        .await?;
+        super::audit::append(&mut transaction, &audit(&found), now).await?;
+        transaction.commit().await?;
+        Ok(OidcSignIn::SignedIn(found))
+    }
+
+    async fn delete_session(
+        &self,
+        token_hash: &str,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
+    ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
-            .execute(self.writer())
+            .execute(&mut *transaction)
             .await?;
+        super::audit::append(&mut transaction, audit, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 }
@@ -341,6 +556,7 @@ impl SqlStore {
             disabled_at: row
                 .try_get::<Option<i64>, _>("disabled_at")?
                 .map(crate::clock::from_millis),
+            person: row.try_get("person")?,
         })
     }
 }

@@ -82,12 +82,16 @@ impl crate::store::alerts::AlertStore for SqlStore {
         &self,
         id: &str,
         change: crate::core::alert::AlertChange,
-        cause: &str,
-        silence: Option<&str>,
+        by: &crate::store::alerts::ChangedBy<'_>,
         now: jiff::Timestamp,
         notices: &crate::store::alerts::Notices<'_>,
     ) -> crate::store::Result<Option<crate::store::alerts::AlertTransition>> {
         use crate::core::alert::AlertChange;
+        let crate::store::alerts::ChangedBy {
+            cause,
+            silence,
+            audit,
+        } = *by;
         let mut update = sqlx::QueryBuilder::<Db>::new("UPDATE alerts SET ");
         match change {
             AlertChange::Acknowledged => {
@@ -140,6 +144,7 @@ impl crate::store::alerts::AlertStore for SqlStore {
         let plan = notices(&transition);
         Self::apply_notice_plan(&mut transaction, &transition, plan, now, &mut events).await?;
         Self::insert_event_rows(&mut transaction, &events, now).await?;
+        super::audit::append(&mut transaction, audit, now).await?;
         transaction.commit().await?;
         Ok(Some(transition))
     }

@@ -363,8 +363,10 @@ impl crate::store::oncall::OncallStore for SqlStore {
         &self,
         new: &crate::store::oncall::NewOverride<'_>,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, OverrideRow>,
     ) -> crate::store::Result<OverrideRow> {
         let id = crate::store::new_id(now);
+        let mut transaction = self.writer().begin().await?;
         sqlx::query(
             "INSERT INTO oncall_overrides (id, schedule, person, replaces, start_at, end_at, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -377,9 +379,9 @@ impl crate::store::oncall::OncallStore for SqlStore {
         .bind(new.end.as_millisecond())
         .bind(new.created_by)
         .bind(now.as_millisecond())
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
-        Ok(OverrideRow {
+        let row = OverrideRow {
             id,
             schedule: new.schedule.to_owned(),
             person: new.person.to_owned(),
@@ -388,7 +390,10 @@ impl crate::store::oncall::OncallStore for SqlStore {
             end: new.end,
             created_by: new.created_by.to_owned(),
             created_at: now,
-        })
+        };
+        super::audit::append(&mut transaction, &audit(&row), now).await?;
+        transaction.commit().await?;
+        Ok(row)
     }
 
     async fn list_overrides(
@@ -409,13 +414,30 @@ impl crate::store::oncall::OncallStore for SqlStore {
         rows.iter().map(override_row).collect()
     }
 
-    async fn delete_override(&self, id: &str) -> crate::store::Result<bool> {
-        let deleted = sqlx::query("DELETE FROM oncall_overrides WHERE id = $1")
+    async fn delete_override(
+        &self,
+        id: &str,
+        now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, OverrideRow>,
+    ) -> crate::store::Result<bool> {
+        let mut transaction = self.writer().begin().await?;
+        let Some(found) = sqlx::query(&format!(
+            "SELECT id, schedule, person, replaces, start_at, end_at, created_by, created_at FROM oncall_overrides WHERE id = $1{ROW_LOCK}"
+        ))
+        .bind(id)
+        .fetch_optional(&mut *transaction)
+        .await?
+        else {
+            return Ok(false);
+        };
+        let row = override_row(&found)?;
+        sqlx::query("DELETE FROM oncall_overrides WHERE id = $1")
             .bind(id)
-            .execute(self.writer())
-            .await?
-            .rows_affected();
-        Ok(deleted > 0)
+            .execute(&mut *transaction)
+            .await?;
+        super::audit::append(&mut transaction, &audit(&row), now).await?;
+        transaction.commit().await?;
+        Ok(true)
     }
 
     async fn get_escalation(&self, id: &str) -> crate::store::Result<Escalation> {

@@ -12,7 +12,9 @@ impl crate::store::alerts::SilenceStore for SqlStore {
         &self,
         silence: &crate::store::alerts::NewSilence,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::alerts::Silence>,
     ) -> crate::store::Result<crate::store::alerts::Silence> {
+        let mut transaction = self.writer().begin().await?;
         use crate::store::clean_text;
         let id = crate::store::new_id(now);
         let matchers = serde_json::to_string(&silence.matchers).unwrap_or_else(|_| "[]".into());
@@ -29,9 +31,12 @@ impl crate::store::alerts::SilenceStore for SqlStore {
         .bind(clean_text(&silence.created_by).into_owned())
         .bind(clean_text(&silence.comment).into_owned())
         .bind(now.as_millisecond())
-        .execute(self.writer())
+        .execute(&mut *transaction)
         .await?;
-        Self::silence_by_id(self.writer(), &id).await
+        let created = Self::silence_by_id(&mut *transaction, &id).await?;
+        super::audit::append(&mut transaction, &audit(&created), now).await?;
+        transaction.commit().await?;
+        Ok(created)
     }
 
     async fn list_silences(&self) -> crate::store::Result<Vec<crate::store::alerts::Silence>> {
@@ -52,15 +57,22 @@ impl crate::store::alerts::SilenceStore for SqlStore {
         &self,
         id: &str,
         now: jiff::Timestamp,
+        audit: &crate::store::audit::AuditOf<'_, crate::store::alerts::Silence>,
     ) -> crate::store::Result<Option<crate::store::alerts::Silence>> {
+        let mut transaction = self.writer().begin().await?;
         let result =
             sqlx::query("UPDATE silences SET expired_at = $1 WHERE id = $2 AND expired_at IS NULL")
                 .bind(now.as_millisecond())
                 .bind(id)
-                .execute(self.writer())
+                .execute(&mut *transaction)
                 .await?;
-        let silence = Self::silence_by_id(self.writer(), id).await?;
-        Ok((result.rows_affected() > 0).then_some(silence))
+        let silence = Self::silence_by_id(&mut *transaction, id).await?;
+        if result.rows_affected() == 0 {
+            return Ok(None);
+        }
+        super::audit::append(&mut transaction, &audit(&silence), now).await?;
+        transaction.commit().await?;
+        Ok(Some(silence))
     }
 }
 
