@@ -36,7 +36,7 @@ pub async fn acknowledge_incident(
     key: &str,
     by: &Actor,
 ) -> Result<Incident, IncidentError> {
-    let incident = crate::incidents::ops::acknowledge(state, key, &by.by).await?;
+    let incident = crate::incidents::ops::acknowledge(state, key, by).await?;
     for joined in state.store.incident_alerts(&incident.id).await? {
         let alert = state.store.get_alert(&joined.alert_id).await?;
         if alert.state == crate::core::alert::AlertState::Firing {

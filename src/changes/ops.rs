@@ -22,6 +22,8 @@ pub struct Identity {
     /// Whoever made the token, when a person did: a token an announcer made for someone else
     /// is still the announcer's hand.
     pub minted_by: Option<String>,
+    /// Where they decided from, for the audit log.
+    pub channel: crate::core::audit::Channel,
 }
 
 impl Identity {
@@ -39,6 +41,7 @@ impl Identity {
                 .map(|_| token.user_role.as_deref().and_then(|r| r.parse().ok()))
                 .map(|role| role.unwrap_or(Role::Viewer)),
             minted_by: token.created_by_user.clone(),
+            channel: crate::core::audit::Channel::Api,
         }
     }
 
@@ -48,7 +51,14 @@ impl Identity {
             user: Some(name.to_owned()),
             role: Some(role),
             minted_by: None,
+            channel: crate::core::audit::Channel::Ui,
         }
+    }
+
+    /// The same person, deciding from `channel`.
+    pub fn via(mut self, channel: crate::core::audit::Channel) -> Identity {
+        self.channel = channel;
+        self
     }
 }
 
@@ -228,7 +238,17 @@ pub async fn decide_change(
                 let events = notices::notice(&config, &after, told, now)
                     .into_iter()
                     .collect();
-                Ok((after, events))
+                let audit = crate::store::audit::NewAudit::new(
+                    &crate::core::audit::Actor::new(&who.by, who.channel),
+                    match decision {
+                        Decision::Approve => "change.approve",
+                        Decision::Reject { .. } => "change.reject",
+                    },
+                    &current.id,
+                )
+                .before(serde_json::json!({ "state": current.state.as_str(), "summary": current.summary }))
+                .after(serde_json::json!({ "state": after.state.as_str(), "reason": after.reason }));
+                Ok((after, events, vec![audit]))
             },
             now,
         )
@@ -268,7 +288,7 @@ pub async fn expire(
                 let events = notices::notice(config, &after, Told::Expired, now)
                     .into_iter()
                     .collect();
-                Ok((after, events))
+                Ok((after, events, Vec::new()))
             },
             now,
         )
@@ -313,6 +333,7 @@ mod tests {
             user: user.map(str::to_owned),
             role: user.map(|_| Role::Responder),
             minted_by: None,
+            channel: crate::core::audit::Channel::Api,
         };
         let approve = Decision::Approve;
         assert_eq!(
@@ -396,6 +417,7 @@ mod tests {
             user: Some("resp2".into()),
             role: Some(Role::Responder),
             minted_by: Some("ana".into()),
+            channel: crate::core::audit::Channel::Api,
         };
         assert_eq!(
             decide(&pending(Some("ana")), &approve, &minted, now),

@@ -76,6 +76,7 @@ pub async fn announce(
         user: Some(creator.clone()),
         role: None,
         minted_by: None,
+        channel: crate::core::audit::Channel::Api,
     };
     let workspace = forge.repository.rsplit('/').next().unwrap_or_default();
     let new = NewAnnouncement {

@@ -92,7 +92,7 @@ pub async fn announce(
             rollback: request.rollback,
             needs_approval: request.needs_approval,
         },
-        &Identity::of_token(&token),
+        &Identity::of_token(&token).via(super::api_actor(&token, &headers).channel),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view(&state, &change))))
@@ -161,8 +161,13 @@ pub async fn approve(
     PathText(id): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::ChangesWrite).await?;
-    let change =
-        ops::decide_change(&state, &id, Decision::Approve, &Identity::of_token(&token)).await?;
+    let change = ops::decide_change(
+        &state,
+        &id,
+        Decision::Approve,
+        &Identity::of_token(&token).via(super::api_actor(&token, &headers).channel),
+    )
+    .await?;
     Ok(Json(view(&state, &change)))
 }
 
@@ -191,7 +196,7 @@ pub async fn reject(
         Decision::Reject {
             reason: request.reason,
         },
-        &Identity::of_token(&token),
+        &Identity::of_token(&token).via(super::api_actor(&token, &headers).channel),
     )
     .await?;
     Ok(Json(view(&state, &change)))

@@ -341,7 +341,7 @@ async fn incident_action(
     let done = if verb == "ack" {
         crate::alerts::ops::acknowledge_incident(state, key, by).await
     } else {
-        crate::incidents::ops::resolve(state, key, &by.by).await
+        crate::incidents::ops::resolve(state, key, by).await
     };
     match done {
         Ok(incident) => Ok(Ok(incident)),
@@ -436,6 +436,7 @@ async fn post_update(
         return Ok(Err(("status", "Choose a status.".into())));
     };
     let public = value("public") == "true";
+    let by = Actor::new(by, Channel::Chat);
     match crate::incidents::ops::update(state, incident, status, value("message"), public, &by)
         .await
     {
@@ -482,6 +483,7 @@ async fn decide_change(
         user: Some(linked.name),
         role: Some(linked.role),
         minted_by: None,
+        channel: Channel::Chat,
     };
     match crate::changes::ops::decide_change(state, change, decision, &who).await {
         Ok(_) => Ok(None),
@@ -745,6 +747,7 @@ pub async fn slack_events(
     let author = message["user"].as_str().unwrap_or_default();
     let by = chat_author(&state, &config, &app_name, author).await?;
     let text = message["text"].as_str().unwrap_or_default();
+    let by = Actor::new(by, Channel::Chat);
     match crate::incidents::ops::note(&state, &incident, text, true, &by).await {
         Ok(_) | Err(crate::incidents::ops::IncidentError::Invalid(_)) => {}
         Err(error) => return Err(error.into()),
@@ -1008,7 +1011,7 @@ async fn command(
                 ));
             };
             let text = words[1..].join(" ");
-            match crate::incidents::ops::note(state, &incident, &text, true, &by.by).await {
+            match crate::incidents::ops::note(state, &incident, &text, true, &by).await {
                 Ok(incident) => Ok(Said::to_them(format!(
                     "On incident #{}'s timeline, starred.",
                     incident.number
@@ -1020,7 +1023,7 @@ async fn command(
             }
         }
         ("incident", "declare") if !word(2).is_empty() => {
-            declare(state, config, &words[2..], &by.by).await
+            declare(state, config, &words[2..], &by).await
         }
         ("incident", "update") if !word(4).is_empty() => {
             let Some(status) = crate::core::incident::UpdateStatus::parse(word(3)) else {
@@ -1032,7 +1035,7 @@ async fn command(
             let number = word(2).trim_start_matches('#');
             let public = word(5) == "public";
             let posted =
-                crate::incidents::ops::update(state, number, status, word(4), public, &by.by).await;
+                crate::incidents::ops::update(state, number, status, word(4), public, &by).await;
             use crate::incidents::ops::IncidentError;
             match posted {
                 Ok(incident) => Ok(Said::to_them(format!(
@@ -1083,7 +1086,7 @@ async fn declare(
     state: &AppState,
     config: &Config,
     words: &[String],
-    by: &str,
+    by: &Actor,
 ) -> Result<Said, ApiError> {
     let mut severity = crate::core::incident::Severity::Sev3;
     let mut services = Vec::new();

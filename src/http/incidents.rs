@@ -91,7 +91,7 @@ pub async fn declare(
         summary: request.summary,
         customer_impact: request.customer_impact,
     };
-    let incident = ops::declare(&state, declaration, &who(&token)).await?;
+    let incident = ops::declare(&state, declaration, &super::api_actor(&token, &headers)).await?;
     Ok((StatusCode::CREATED, Json(view(&state, &incident))))
 }
 
@@ -197,7 +197,14 @@ pub async fn assign_role(
         ))
     })?;
     let request: RoleRequest = body(&bytes, "a role holder {\"person\"}")?;
-    ops::assign_role(&state, &key, role, request.person.trim(), &who(&token)).await?;
+    ops::assign_role(
+        &state,
+        &key,
+        role,
+        request.person.trim(),
+        &super::api_actor(&token, &headers),
+    )
+    .await?;
     get(State(state), headers, PathText(key)).await
 }
 
@@ -287,7 +294,7 @@ pub async fn patch(
         cause_title: None,
         ruled_out: request.ruled_out,
     };
-    let incident = ops::change(&state, &key, change, &who(&token)).await?;
+    let incident = ops::change(&state, &key, change, &super::api_actor(&token, &headers)).await?;
     Ok(Json(view(&state, &incident)))
 }
 
@@ -342,7 +349,7 @@ pub async fn resolve(
     PathText(key): PathText,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
-    let incident = ops::resolve(&state, &key, &who(&token)).await?;
+    let incident = ops::resolve(&state, &key, &super::api_actor(&token, &headers)).await?;
     Ok(Json(view(&state, &incident)))
 }
 
@@ -363,7 +370,14 @@ pub async fn note(
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
     let request: NoteRequest = body(&bytes, "a note {\"text\", \"starred\"?}")?;
-    let incident = ops::note(&state, &key, &request.text, request.starred, &who(&token)).await?;
+    let incident = ops::note(
+        &state,
+        &key,
+        &request.text,
+        request.starred,
+        &super::api_actor(&token, &headers),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view(&state, &incident))))
 }
 
@@ -397,7 +411,7 @@ pub async fn update(
         status,
         &request.message,
         request.public,
-        &who(&token),
+        &super::api_actor(&token, &headers),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view(&state, &incident))))

@@ -131,7 +131,9 @@ async fn set_state(
     to: PostmortemState,
 ) -> Result<Json<Postmortem>, ApiError> {
     let token = state.authorize(&headers, Scope::IncidentsWrite).await?;
-    Ok(Json(ops::set_state(&state, &key, to, &who(&token)).await?))
+    Ok(Json(
+        ops::set_state(&state, &key, to, &super::api_actor(&token, &headers)).await?,
+    ))
 }
 
 /// `POST /api/v1/incidents/{id}/postmortem/review`: ready for review.
@@ -320,6 +322,7 @@ pub async fn change_item(
             request.status
         ))
     })?;
-    let item = ops::set_item_status(&state, &id, status, &who(&token)).await?;
+    let item =
+        ops::set_item_status(&state, &id, status, &super::api_actor(&token, &headers)).await?;
     Ok(Json(json!(item)))
 }

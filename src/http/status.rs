@@ -199,7 +199,12 @@ pub async fn set_component(
         set_by: super::token_actor(&token),
         set_at: state.clock.now(),
     };
-    state.store.set_status_override(&id, Some(&set)).await?;
+    let actor = super::api_actor(&token, &headers);
+    let audit = crate::statuspage::audit_entry(&state.store, &actor, &id, Some(&set)).await?;
+    state
+        .store
+        .set_status_override(&id, Some(&set), &[audit], state.clock.now())
+        .await?;
     state.status_changed.mark();
     Ok(axum::Json(serde_json::json!(set)))
 }
@@ -210,11 +215,16 @@ pub async fn clear_component(
     headers: axum::http::HeaderMap,
     PathText(id): PathText,
 ) -> Result<StatusCode, super::error::ApiError> {
-    state
+    let token = state
         .authorize(&headers, crate::core::scope::Scope::IncidentsWrite)
         .await?;
     known_component(&state, &id)?;
-    state.store.set_status_override(&id, None).await?;
+    let actor = super::api_actor(&token, &headers);
+    let audit = crate::statuspage::audit_entry(&state.store, &actor, &id, None).await?;
+    state
+        .store
+        .set_status_override(&id, None, &[audit], state.clock.now())
+        .await?;
     state.status_changed.mark();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,9 +3,11 @@
 //! `core::incident` on the incident as stored, with its row held, and lands on the timeline.
 
 use jiff::Timestamp;
+use serde_json::json;
 
 use crate::config::Config;
 use crate::context::Context;
+use crate::core::audit::Actor;
 use crate::core::incident::{KeyTimes, Priority, Refused, Severity, State, UpdateStatus};
 use crate::incidents::decide::{
     IncidentEdit, decide_effects, decide_moves, entry, opening, paging, reminder,
@@ -13,6 +15,7 @@ use crate::incidents::decide::{
 use crate::incidents::notices::{self, Detail as NoticeDetail, Told};
 use crate::store::StoreError;
 use crate::store::Timer;
+use crate::store::audit::NewAudit;
 use crate::store::incidents::{
     Effects, Incident, NewIncident, NewUpdate, Role, RoleChange, TimelineEntry,
 };
@@ -68,11 +71,58 @@ pub fn check(config: &Config, declaration: &Declaration) -> Result<(), IncidentE
     Ok(())
 }
 
+/// What the audit log keeps of an incident: enough to see what a change changed.
+fn brief(incident: &Incident) -> serde_json::Value {
+    json!({
+        "number": incident.number,
+        "title": incident.title,
+        "state": incident.state.as_str(),
+        "severity": incident.severity.as_str(),
+        "priority": incident.priority.as_str(),
+        "acknowledged_at": incident.times.acknowledged,
+        "resolved_at": incident.times.resolved,
+    })
+}
+
+/// A person's change to an incident, with its audit entry (what it was, what it became, and
+/// `detail`) in the same transaction.
+async fn change_as(
+    state: &Context,
+    key: &str,
+    actor: &Actor,
+    action: &'static str,
+    detail: Option<serde_json::Value>,
+    decide: &crate::store::incidents::Decide<'_>,
+    now: jiff::Timestamp,
+) -> Result<Result<Incident, Refused>, StoreError> {
+    state
+        .store
+        .change_incident(
+            key,
+            &|current| {
+                let (after, mut effects) = decide(current)?;
+                let mut became = brief(&after);
+                if let (Some(detail), Some(object)) = (&detail, became.as_object_mut()) {
+                    object.insert("detail".into(), detail.clone());
+                }
+                effects.audit.push(
+                    NewAudit::new(actor, action, &current.id)
+                        .before(brief(current))
+                        .after(became),
+                );
+                Ok((after, effects))
+            },
+            now,
+        )
+        .await
+}
+
 pub async fn declare(
     state: &Context,
     declaration: Declaration,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let config = state.config.current();
     check(&config, &declaration)?;
     let now = state.clock.now();
@@ -108,6 +158,14 @@ pub async fn declare(
         by,
     ));
     effects.paging = paging(&config, &new, now);
+    effects.audit.push(
+        NewAudit::new(actor, "incident.declare", &new.id).after(json!({
+            "title": new.title,
+            "severity": new.severity.as_str(),
+            "priority": priority.as_str(),
+            "services": new.services,
+        })),
+    );
     let incident = state.store.create_incident(&new, &effects, now).await?;
     tracing::info!(incident = %incident.id, number = incident.number, by, "incident declared");
     state.jobs_added.notify_one();
@@ -119,8 +177,9 @@ pub async fn change(
     state: &Context,
     key: &str,
     mut change: IncidentEdit,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let config = state.config.current();
     let now = state.clock.now();
     fn given(id: &Option<String>) -> Option<&str> {
@@ -165,14 +224,21 @@ pub async fn change(
             }
         }
     }
-    let decided = state
-        .store
-        .change_incident(
-            key,
-            &|current| decide_effects(&config, current, &change, by, now),
-            now,
-        )
-        .await?;
+    let action = match change.state {
+        Some(State::Resolved) => "incident.resolve",
+        Some(_) => "incident.move",
+        None => "incident.change",
+    };
+    let decided = change_as(
+        state,
+        key,
+        actor,
+        action,
+        None,
+        &|current| decide_effects(&config, current, &change, by, now),
+        now,
+    )
+    .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
     state.status_changed.mark();
@@ -182,66 +248,73 @@ pub async fn change(
 /// Someone took it: the acknowledge time is set (once), triage becomes active and its
 /// escalations stop, in one transaction. Its firing alerts are the alerts domain's to
 /// acknowledge after: `alerts::ops::acknowledge_incident`, which people call.
-pub async fn acknowledge(state: &Context, key: &str, by: &str) -> Result<Incident, IncidentError> {
+pub async fn acknowledge(
+    state: &Context,
+    key: &str,
+    actor: &Actor,
+) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let config = state.config.current();
     let now = state.clock.now();
-    let decided = state
-        .store
-        .change_incident(
-            key,
-            &|current| {
-                if current.times.acknowledged.is_some() {
-                    return Err(Refused(format!(
-                        "the incident was already acknowledged at {}",
-                        current
-                            .times
-                            .acknowledged
-                            .map(|at| at.to_string())
-                            .unwrap_or_default()
-                    )));
-                }
-                if !current.state.is_open() {
-                    return Err(Refused(format!(
-                        "the incident is {}; only an open incident can be acknowledged",
-                        current.state.as_str()
-                    )));
-                }
-                let mut change = IncidentEdit::default();
-                if current.state == State::Triage {
-                    change.state = Some(State::Active);
-                }
-                let (mut after, mut effects) = decide_effects(&config, current, &change, by, now)?;
-                after.times.acknowledged = Some(now);
-                after.times.check_order()?;
-                effects.timeline.push(entry(
-                    now,
-                    "acknowledged",
-                    format!("Acknowledged by {by}"),
-                    by,
-                ));
-                effects.events.extend(notices::notice(
-                    &config,
-                    &after,
-                    Told::Acknowledged,
-                    NoticeDetail {
-                        by: Some(by.to_owned()),
-                        ..NoticeDetail::default()
-                    },
-                    "acknowledged",
-                    now,
-                ));
-                Ok((after, effects))
-            },
-            now,
-        )
-        .await?;
+    let decided = change_as(
+        state,
+        key,
+        actor,
+        "incident.acknowledge",
+        None,
+        &|current| {
+            if current.times.acknowledged.is_some() {
+                return Err(Refused(format!(
+                    "the incident was already acknowledged at {}",
+                    current
+                        .times
+                        .acknowledged
+                        .map(|at| at.to_string())
+                        .unwrap_or_default()
+                )));
+            }
+            if !current.state.is_open() {
+                return Err(Refused(format!(
+                    "the incident is {}; only an open incident can be acknowledged",
+                    current.state.as_str()
+                )));
+            }
+            let mut change = IncidentEdit::default();
+            if current.state == State::Triage {
+                change.state = Some(State::Active);
+            }
+            let (mut after, mut effects) = decide_effects(&config, current, &change, by, now)?;
+            after.times.acknowledged = Some(now);
+            after.times.check_order()?;
+            effects.timeline.push(entry(
+                now,
+                "acknowledged",
+                format!("Acknowledged by {by}"),
+                by,
+            ));
+            effects.events.extend(notices::notice(
+                &config,
+                &after,
+                Told::Acknowledged,
+                NoticeDetail {
+                    by: Some(by.to_owned()),
+                    ..NoticeDetail::default()
+                },
+                "acknowledged",
+                now,
+            ));
+            Ok((after, effects))
+        },
+        now,
+    )
+    .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
     state.status_changed.mark();
     Ok(incident)
 }
 
-pub async fn resolve(state: &Context, key: &str, by: &str) -> Result<Incident, IncidentError> {
+pub async fn resolve(state: &Context, key: &str, by: &Actor) -> Result<Incident, IncidentError> {
     change(
         state,
         key,
@@ -260,31 +333,34 @@ pub async fn note(
     key: &str,
     text: &str,
     starred: bool,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let text = text.trim();
     if text.is_empty() {
         return Err(IncidentError::Invalid("the note is empty".into()));
     }
     let now = state.clock.now();
-    let decided = state
-        .store
-        .change_incident(
-            key,
-            &|current| {
-                let mut note = entry(now, "note", text.to_owned(), by);
-                note.starred = starred;
-                Ok((
-                    current.clone(),
-                    Effects {
-                        timeline: vec![note],
-                        ..Effects::default()
-                    },
-                ))
-            },
-            now,
-        )
-        .await?;
+    let decided = change_as(
+        state,
+        key,
+        actor,
+        "incident.note",
+        Some(json!({ "note": text, "starred": starred })),
+        &|current| {
+            let mut note = entry(now, "note", text.to_owned(), by);
+            note.starred = starred;
+            Ok((
+                current.clone(),
+                Effects {
+                    timeline: vec![note],
+                    ..Effects::default()
+                },
+            ))
+        },
+        now,
+    )
+    .await?;
     Ok(decided?)
 }
 
@@ -298,8 +374,9 @@ pub async fn update(
     status: UpdateStatus,
     message: &str,
     public: bool,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let message = message.trim();
     if message.is_empty() {
         return Err(IncidentError::Invalid(
@@ -313,63 +390,65 @@ pub async fn update(
     }
     let config = state.config.current();
     let now = state.clock.now();
-    let decided = state
-        .store
-        .change_incident(
-            key,
-            &|current| {
-                let implied = status.implied_state();
-                let change = IncidentEdit {
-                    state: (implied != current.state && current.state.move_to(implied).is_ok())
-                        .then_some(implied),
-                    ..IncidentEdit::default()
-                };
-                let (after, mut effects) = decide_moves(current, &change, by, now)?;
-                effects.timeline.insert(
-                    0,
-                    entry(
-                        now,
-                        "update",
-                        format!(
-                            "{} ({}): {message}",
-                            status.as_str(),
-                            if public { "public" } else { "internal" }
-                        ),
-                        by,
-                    ),
-                );
-                effects.update = Some(NewUpdate {
-                    status,
-                    message: message.to_owned(),
-                    public,
-                    by: by.to_owned(),
-                });
-                effects.events.extend(notices::notice(
-                    &config,
-                    &after,
-                    Told::Update,
-                    NoticeDetail {
-                        status: Some(status.as_str().into()),
-                        message: Some(message.to_owned()),
-                        ..NoticeDetail::default()
-                    },
-                    &format!("update:{}", crate::store::new_id(now)),
+    let decided = change_as(
+        state,
+        key,
+        actor,
+        "incident.update",
+        Some(json!({ "status": status.as_str(), "public": public, "message": message })),
+        &|current| {
+            let implied = status.implied_state();
+            let change = IncidentEdit {
+                state: (implied != current.state && current.state.move_to(implied).is_ok())
+                    .then_some(implied),
+                ..IncidentEdit::default()
+            };
+            let (after, mut effects) = decide_moves(current, &change, by, now)?;
+            effects.timeline.insert(
+                0,
+                entry(
                     now,
-                ));
-                if after.state.is_open() {
-                    effects.timers.extend(reminder(&config, &after, now));
-                }
-                // Customers hear of public updates, and of the resolution however posted.
-                if (public || (after.state == State::Resolved && current.state != State::Resolved))
-                    && config.status_page.tells_subscribers(&after.services)
-                {
-                    effects.timers.push(Timer::status_fanout(&after.id, now));
-                }
-                Ok((after, effects))
-            },
-            now,
-        )
-        .await?;
+                    "update",
+                    format!(
+                        "{} ({}): {message}",
+                        status.as_str(),
+                        if public { "public" } else { "internal" }
+                    ),
+                    by,
+                ),
+            );
+            effects.update = Some(NewUpdate {
+                status,
+                message: message.to_owned(),
+                public,
+                by: by.to_owned(),
+            });
+            effects.events.extend(notices::notice(
+                &config,
+                &after,
+                Told::Update,
+                NoticeDetail {
+                    status: Some(status.as_str().into()),
+                    message: Some(message.to_owned()),
+                    ..NoticeDetail::default()
+                },
+                &format!("update:{}", crate::store::new_id(now)),
+                now,
+            ));
+            if after.state.is_open() {
+                effects.timers.extend(reminder(&config, &after, now));
+            }
+            // Customers hear of public updates, and of the resolution however posted.
+            if (public || (after.state == State::Resolved && current.state != State::Resolved))
+                && config.status_page.tells_subscribers(&after.services)
+            {
+                effects.timers.push(Timer::status_fanout(&after.id, now));
+            }
+            Ok((after, effects))
+        },
+        now,
+    )
+    .await?;
     let incident = decided?;
     state.jobs_added.notify_one();
     state.status_changed.mark();
@@ -382,8 +461,9 @@ pub async fn assign_role(
     key: &str,
     role: Role,
     person: &str,
-    by: &str,
+    actor: &Actor,
 ) -> Result<Incident, IncidentError> {
+    let by = actor.by.as_str();
     let config = state.config.current();
     let Some(person_config) = config.person(person) else {
         return Err(IncidentError::Invalid(format!(
@@ -412,10 +492,12 @@ pub async fn assign_role(
         ),
         None => format!("{name} is now {}", role.as_str()),
     };
-    let decided = state
-        .store
-        .change_incident(
+    let decided = change_as(
+            state,
             &incident.id,
+            actor,
+            "incident.role",
+            Some(json!({ "role": role.as_str(), "person": person, "was": holder.as_ref().map(|h| h.person.clone()) })),
             &|current| {
                 Ok((
                     current.clone(),

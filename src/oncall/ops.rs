@@ -3,6 +3,7 @@
 //! page. Acknowledging from anywhere takes the one path here and records who did it.
 
 use crate::core::audit::{Actor, Channel};
+use crate::store::audit::NewAudit;
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
@@ -146,7 +147,12 @@ pub async fn acknowledge(
     let now = state.clock.now();
     let Some(escalation) = state
         .store
-        .acknowledge_escalation(escalation_id, by, now)
+        .acknowledge_escalation(
+            escalation_id,
+            by,
+            &[NewAudit::new(actor, "page.acknowledge", escalation_id)],
+            now,
+        )
         .await?
     else {
         return Ok(None);

@@ -157,12 +157,24 @@ pub async fn set_state(
     state: &Context,
     incident_key: &str,
     to: PostmortemState,
-    by: &str,
+    actor: &crate::core::audit::Actor,
 ) -> Result<Postmortem, PostmortemError> {
+    let by = actor.by.as_str();
     let current = get(state, incident_key).await?;
+    let audit = [crate::store::audit::NewAudit::new(
+        actor,
+        if to == PostmortemState::Published {
+            "postmortem.publish"
+        } else {
+            "postmortem.state"
+        },
+        &current.incident_id,
+    )
+    .before(serde_json::json!({ "state": current.state.as_str(), "version": current.version }))
+    .after(serde_json::json!({ "state": to.as_str() }))];
     let stored = state
         .store
-        .set_postmortem_state(&current.incident_id, to, by, state.clock.now())
+        .set_postmortem_state(&current.incident_id, to, by, &audit, state.clock.now())
         .await?;
     let what = match to {
         PostmortemState::Draft => "Post-mortem back to draft",
@@ -180,7 +192,7 @@ pub async fn set_state(
                     state: Some(State::Learning),
                     ..Default::default()
                 },
-                by,
+                actor,
             )
             .await?;
         }
@@ -357,8 +369,9 @@ pub async fn set_item_status(
     state: &Context,
     id: &str,
     status: ItemStatus,
-    by: &str,
+    actor: &crate::core::audit::Actor,
 ) -> Result<ActionItem, PostmortemError> {
+    let by = actor.by.as_str();
     let item = state
         .store
         .set_action_item_status(id, status, state.clock.now())
@@ -394,7 +407,10 @@ pub async fn set_item_status(
                     state: Some(State::Closed),
                     ..Default::default()
                 },
-                &format!("{by} (the last action item is done)"),
+                &crate::core::audit::Actor::new(
+                    format!("{by} (the last action item is done)"),
+                    actor.channel,
+                ),
             )
             .await?;
         }

@@ -9,3 +9,26 @@ pub mod feeds;
 pub mod render;
 pub mod snapshot;
 pub mod subscribers;
+
+/// The audit log's entry for a component's status set (or cleared, with `None`) by hand: what
+/// it was set to before, and what it is now.
+pub async fn audit_entry(
+    store: &crate::store::Store,
+    actor: &crate::core::audit::Actor,
+    component: &str,
+    set: Option<&crate::store::statuspage::StatusOverride>,
+) -> Result<crate::store::audit::NewAudit, crate::store::StoreError> {
+    let before = store
+        .status_overrides()
+        .await?
+        .into_iter()
+        .find(|held| held.component == component);
+    let action = if set.is_some() {
+        "status.set"
+    } else {
+        "status.clear"
+    };
+    Ok(crate::store::audit::NewAudit::new(actor, action, component)
+        .before(before)
+        .after(set))
+}

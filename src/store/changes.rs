@@ -126,10 +126,15 @@ pub struct ChangeFilter {
 
 /// A decision taken on the announcement as stored, with its row held: the announcement after
 /// and the notices it sends, or why not.
-pub type Decide<'a> = dyn Fn(&Announcement) -> Result<(Announcement, Vec<crate::store::NewEvent>), Refusal>
-    + Send
-    + Sync
-    + 'a;
+/// What a decision makes of the announcement: the announcement after it, its notices, and a
+/// person's decision's audit entries.
+pub type Decided = (
+    Announcement,
+    Vec<crate::store::NewEvent>,
+    Vec<crate::store::audit::NewAudit>,
+);
+
+pub type Decide<'a> = dyn Fn(&Announcement) -> Result<Decided, Refusal> + Send + Sync + 'a;
 
 #[async_trait::async_trait]
 pub trait ChangeStore {

@@ -53,6 +53,8 @@ pub struct Effects {
     pub paging: Vec<crate::store::oncall::EscalationStart>,
     /// Alert ids that join the incident now (one already joined stays as it was).
     pub alerts: Vec<String>,
+    /// A person's change's audit entries.
+    pub audit: Vec<crate::store::audit::NewAudit>,
 }
 
 #[derive(Debug, Clone)]

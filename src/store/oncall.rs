@@ -325,6 +325,7 @@ pub trait OncallStore {
         &self,
         id: &str,
         by: &str,
+        audit: &[crate::store::audit::NewAudit],
         now: jiff::Timestamp,
     ) -> crate::store::Result<Option<crate::store::oncall::Escalation>>;
 

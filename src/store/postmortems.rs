@@ -180,6 +180,7 @@ pub trait PostmortemStore {
         incident_id: &str,
         state: PostmortemState,
         by: &str,
+        audit: &[crate::store::audit::NewAudit],
         now: Timestamp,
     ) -> crate::store::Result<Postmortem>;
 

@@ -23,6 +23,8 @@ pub trait StatusPageStore {
         &self,
         component: &str,
         set: Option<&StatusOverride>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
     ) -> crate::store::Result<()>;
 }
 

@@ -228,7 +228,7 @@ pub async fn set_status(
             form.status
         )));
     };
-    let result = ops::set_item_status(&state, &item.id, status, &who(&user)).await;
+    let result = ops::set_item_status(&state, &item.id, status, &user.actor()).await;
     acted(
         &state,
         &user,

@@ -45,10 +45,6 @@ fn serialized<T: Serialize>(value: &T) -> Value {
     Value::from(minijinja::value::Serde(value))
 }
 
-fn who(user: &SignedIn) -> String {
-    format!("user:{}", user.user.name)
-}
-
 fn present(text: &str) -> Option<String> {
     Some(text.trim().to_owned()).filter(|text| !text.is_empty())
 }
@@ -254,7 +250,7 @@ pub async fn declare(
         }),
     };
     let problem = match declaration {
-        Ok(declaration) => match ops::declare(&state, declaration, &who(&user)).await {
+        Ok(declaration) => match ops::declare(&state, declaration, &user.actor()).await {
             Ok(incident) => {
                 tracing::info!(user = %user.user.name, incident = %incident.id, number = incident.number, "incident declared from the web UI");
                 return Ok(Redirect::to(&format!(
@@ -555,7 +551,7 @@ pub async fn resolve(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
-    let result = ops::resolve(&state, &key, &who(&user)).await;
+    let result = ops::resolve(&state, &key, &user.actor()).await;
     acted(
         &state,
         &user,
@@ -592,7 +588,7 @@ pub async fn move_to(
                     state: Some(to),
                     ..IncidentEdit::default()
                 },
-                &who(&user),
+                &user.actor(),
             )
             .await
         }
@@ -621,7 +617,7 @@ pub async fn assign_role(
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
     let result = match IncidentRole::parse(form.role.trim()) {
-        Some(role) => ops::assign_role(&state, &key, role, form.person.trim(), &who(&user)).await,
+        Some(role) => ops::assign_role(&state, &key, role, form.person.trim(), &user.actor()).await,
         None => Err(IncidentError::Invalid(format!(
             "role \"{}\" is none of commander, communications, scribe",
             form.role
@@ -682,7 +678,7 @@ pub async fn edit_times(
                     times: Some(edit),
                     ..IncidentEdit::default()
                 },
-                &who(&user),
+                &user.actor(),
             )
             .await
         }
@@ -724,7 +720,9 @@ pub async fn post_update(
     user.require(Role::Responder)?;
     let public = form.public.is_some();
     let result = match UpdateStatus::parse(&form.status) {
-        Some(status) => ops::update(&state, &key, status, &form.message, public, &who(&user)).await,
+        Some(status) => {
+            ops::update(&state, &key, status, &form.message, public, &user.actor()).await
+        }
         None => Err(IncidentError::Invalid(format!(
             "status \"{}\" is none of investigating, identified, monitoring, resolved",
             form.status
@@ -762,7 +760,7 @@ pub async fn add_note(
 ) -> Result<Response, PageError> {
     user.require(Role::Responder)?;
     let starred = form.starred.is_some();
-    let result = ops::note(&state, &key, &form.text, starred, &who(&user)).await;
+    let result = ops::note(&state, &key, &form.text, starred, &user.actor()).await;
     acted(
         &state,
         &user,
@@ -898,7 +896,7 @@ async fn about_cause(
                     ..IncidentEdit::default()
                 }
             };
-            ops::change(state, key, change, &who(user)).await
+            ops::change(state, key, change, &user.actor()).await
         }
         None => Err(IncidentError::Invalid("say which change is meant".into())),
     };

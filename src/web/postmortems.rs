@@ -313,7 +313,7 @@ pub async fn move_to(
             form.to
         )));
     };
-    let problem = match ops::set_state(&state, &incident.id, to, &who(&user)).await {
+    let problem = match ops::set_state(&state, &incident.id, to, &user.actor()).await {
         Ok(_) => {
             tracing::info!(user = %user.user.name, incident = %incident.id, state = to.as_str(), "post-mortem moved from the web UI");
             return Ok(Redirect::to(&format!(

@@ -110,9 +110,12 @@ pub async fn set(
             set_at: state.clock.now(),
         })
     };
+    let audit =
+        crate::statuspage::audit_entry(&state.store, &user.actor(), &id, override_.as_ref())
+            .await?;
     state
         .store
-        .set_status_override(&id, override_.as_ref())
+        .set_status_override(&id, override_.as_ref(), &[audit], state.clock.now())
         .await?;
     state.status_changed.mark();
     tracing::info!(component = %id, by = %user.user.name, "status page component set by hand");

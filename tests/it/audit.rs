@@ -726,3 +726,186 @@ async fn under_kill_9_each_change_commits_with_its_entry_or_neither_does() {
         store.close().await;
     }
 }
+
+#[tokio::test]
+async fn incidents_roles_post_mortems_change_decisions_and_statuses_are_audited() {
+    use firewatch::core::scope::Scope;
+    let config = format!(
+        "{}\n[[status_page.components]]\nname = \"Public API\"\nservices = [\"api\"]\n",
+        crate::web::INCIDENTS_CONFIG
+    );
+    for backend in backends() {
+        let app = TestApp::spawn(backend, &config).await;
+        add_user(&app, "rui", Role::Responder).await;
+        add_user(&app, "mina", Role::Responder).await;
+        let rui = app.user_token("rui", &[Scope::Admin]).await;
+        let mina = app.user_token("mina", &[Scope::Admin]).await;
+        let call = |token: &str, method: Method, path: &str, body: Value| {
+            let (http, url, token, path) = (
+                app.http.clone(),
+                app.url.clone(),
+                token.to_owned(),
+                path.to_owned(),
+            );
+            async move {
+                let response = http
+                    .request(method, format!("{url}{path}"))
+                    .bearer_auth(token)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = response.status();
+                let text = response.text().await.unwrap();
+                assert!(status.is_success(), "{path}: {status} {text}");
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null)
+            }
+        };
+        let incident = call(
+            &rui,
+            Method::POST,
+            "/api/v1/incidents",
+            json!({"title": "API errors", "severity": "SEV2", "services": ["api"]}),
+        )
+        .await;
+        let number = incident["number"].as_i64().unwrap();
+        let path = |tail: &str| format!("/api/v1/incidents/{number}{tail}");
+        call(&rui, Method::POST, &path("/acknowledge"), Value::Null).await;
+        call(
+            &rui,
+            Method::PUT,
+            &path("/roles/commander"),
+            json!({"person": "mina"}),
+        )
+        .await;
+        call(
+            &rui,
+            Method::POST,
+            &path("/updates"),
+            json!({"status": "identified", "message": "a bad deploy", "public": true}),
+        )
+        .await;
+        call(
+            &rui,
+            Method::PUT,
+            "/api/v1/status/components/public-api",
+            json!({"status": "partial_outage", "note": "errors"}),
+        )
+        .await;
+        call(&rui, Method::POST, &path("/resolve"), Value::Null).await;
+        app.idle().await;
+        call(
+            &mina,
+            Method::POST,
+            &path("/postmortem/review"),
+            Value::Null,
+        )
+        .await;
+        call(
+            &mina,
+            Method::POST,
+            &path("/postmortem/publish"),
+            Value::Null,
+        )
+        .await;
+        let status = app
+            .http
+            .delete(format!("{}/api/v1/status/components/public-api", app.url))
+            .bearer_auth(&rui)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        // A change rui announces, mina approves; another mina rejects.
+        let announce = |summary: &str| {
+            call(
+                &rui,
+                Method::POST,
+                "/api/v1/changes",
+                json!({"summary": summary, "service": "api", "environment": "prod", "risk": "high", "rollback": "revert", "needs_approval": true}),
+            )
+        };
+        let first = announce("resize the pool").await;
+        let second = announce("drop the old index").await;
+        call(
+            &mina,
+            Method::POST,
+            &format!("/api/v1/changes/{}/approve", first["id"].as_str().unwrap()),
+            Value::Null,
+        )
+        .await;
+        call(
+            &mina,
+            Method::POST,
+            &format!("/api/v1/changes/{}/reject", second["id"].as_str().unwrap()),
+            json!({"reason": "not this week"}),
+        )
+        .await;
+
+        let items = entries(&app, "&action=incident.*").await;
+        let actions: Vec<&str> = items
+            .iter()
+            .map(|entry| entry["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            actions,
+            [
+                "incident.declare",
+                "incident.acknowledge",
+                "incident.role",
+                "incident.update",
+                "incident.resolve",
+                "incident.move",
+            ],
+            "{items:#?}"
+        );
+        assert!(
+            items[..5]
+                .iter()
+                .all(|e| e["actor"] == "user:rui" && e["channel"] == "api")
+        );
+        assert_eq!(items[1]["before"]["state"], "triage");
+        assert_eq!(items[1]["after"]["state"], "active");
+        assert_eq!(items[2]["after"]["detail"]["person"], "mina");
+        assert_eq!(items[3]["after"]["detail"]["status"], "identified");
+        assert_eq!(items[4]["after"]["state"], "resolved");
+        // Publishing moved the incident on to learning, as mina.
+        assert_eq!(items[5]["actor"], "user:mina");
+        assert_eq!(items[5]["after"]["state"], "learning");
+
+        let others = summary(&entries(&app, "&action=postmortem.*").await);
+        assert_eq!(
+            others,
+            [
+                ("postmortem.state".into(), "user:mina".into(), "api".into()),
+                (
+                    "postmortem.publish".into(),
+                    "user:mina".into(),
+                    "api".into()
+                ),
+            ]
+        );
+        let statuses = entries(&app, "&action=status.*").await;
+        assert_eq!(summary(&statuses)[0].0, "status.set");
+        assert_eq!(statuses[0]["after"]["status"], "partial_outage");
+        assert_eq!(summary(&statuses)[1].0, "status.clear");
+        assert_eq!(statuses[1]["before"]["status"], "partial_outage");
+        let decisions = entries(&app, "&action=change.*").await;
+        assert_eq!(
+            summary(&decisions)
+                .iter()
+                .map(|(action, actor, _)| (action.as_str(), actor.as_str()))
+                .collect::<Vec<_>>(),
+            [
+                ("change.approve", "user:mina (token mina-token)"),
+                ("change.reject", "user:mina (token mina-token)")
+            ]
+        );
+        assert_eq!(decisions[1]["after"]["reason"], "not this week");
+        assert_eq!(decisions[0]["before"]["state"], "pending_approval");
+        firewatch::accounts::audit::verify(&app.store)
+            .await
+            .unwrap();
+    }
+}

@@ -450,6 +450,9 @@ async fn a_signed_click_acknowledges_as_the_linked_person_and_everything_else_is
         let shown = app.get(&format!("/api/v1/alerts/{alert}")).await;
         assert_eq!(shown["state"], "acknowledged");
         assert_eq!(shown["acknowledged_by"], "user:ann");
+        let audit = app.get("/api/v1/audit?action=alert.acknowledge").await;
+        assert_eq!(audit["items"][0]["actor"], "user:ann");
+        assert_eq!(audit["items"][0]["channel"], "chat", "{audit}");
         app.wait_for_notifications("state=delivered", |items| items.len() == 4)
             .await;
         let update = slack

@@ -273,6 +273,25 @@ async fn a_critical_alert_pages_whoever_is_on_call_and_the_links_confirm_page_st
         let detail = app.get(&format!("/api/v1/alerts/{alert}")).await;
         assert_eq!(detail["state"], "acknowledged");
         assert_eq!(detail["acknowledged_by"], "Andrew (page link)");
+        // The audit log has the page's and the alert's acknowledgement, from the link.
+        let audit = app.get("/api/v1/audit").await;
+        let audit: Vec<(&str, &str, &str)> = audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap(),
+                    e["actor"].as_str().unwrap(),
+                    e["channel"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        assert!(
+            audit.contains(&("page.acknowledge", "Andrew (page link)", "link"))
+                && audit.contains(&("alert.acknowledge", "Andrew (page link)", "link")),
+            "{audit:?}"
+        );
 
         // The next step's time comes and goes: nobody else is paged.
         app.advance(600);

@@ -137,7 +137,7 @@ impl crate::store::changes::ChangeStore for SqlStore {
     ) -> crate::store::Result<Result<Announcement, crate::store::changes::Refusal>> {
         let mut transaction = self.writer().begin().await?;
         let current = Self::fetch_announcement(&mut transaction, id, ROW_LOCK).await?;
-        let (after, events) = match decide(&current) {
+        let (after, events, audit) = match decide(&current) {
             Ok(decided) => decided,
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -152,6 +152,7 @@ impl crate::store::changes::ChangeStore for SqlStore {
         .execute(&mut *transaction)
         .await?;
         Self::insert_event_rows(&mut transaction, &events, now).await?;
+        super::audit::append(&mut transaction, &audit, now).await?;
         // A change that stands for something outside (a Terraform run) has its decision
         // carried out there, once.
         if current.external.is_some() && after.state != current.state {

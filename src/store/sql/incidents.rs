@@ -183,6 +183,7 @@ impl SqlStore {
         }
         Self::insert_event_rows(transaction, &effects.events, now).await?;
         Self::insert_timers(transaction, &effects.timers, now).await?;
+        super::audit::append(transaction, &effects.audit, now).await?;
         for start in &effects.paging {
             Self::apply_paging_change(
                 transaction,

@@ -614,10 +614,14 @@ impl crate::store::oncall::OncallStore for SqlStore {
         &self,
         id: &str,
         by: &str,
+        audit: &[crate::store::audit::NewAudit],
         now: jiff::Timestamp,
     ) -> crate::store::Result<Option<Escalation>> {
         let mut transaction = self.writer().begin().await?;
         let changed = Self::acknowledge_in(&mut transaction, id, by, now).await?;
+        if changed {
+            super::audit::append(&mut transaction, audit, now).await?;
+        }
         transaction.commit().await?;
         if !changed {
             return Ok(None);

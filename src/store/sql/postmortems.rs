@@ -132,6 +132,7 @@ impl crate::store::postmortems::PostmortemStore for SqlStore {
         incident_id: &str,
         state: PostmortemState,
         by: &str,
+        audit: &[crate::store::audit::NewAudit],
         now: jiff::Timestamp,
     ) -> crate::store::Result<Postmortem> {
         let mut transaction = self.writer().begin().await?;
@@ -151,6 +152,7 @@ impl crate::store::postmortems::PostmortemStore for SqlStore {
             return Err(StoreError::NotFound);
         }
         let stored = Self::fetch_postmortem(&mut transaction, incident_id, "").await?;
+        super::audit::append(&mut transaction, audit, now).await?;
         transaction.commit().await?;
         Ok(stored)
     }

@@ -62,12 +62,15 @@ impl crate::store::statuspage::StatusPageStore for SqlStore {
         &self,
         component: &str,
         set: Option<&StatusOverride>,
+        audit: &[crate::store::audit::NewAudit],
+        now: jiff::Timestamp,
     ) -> crate::store::Result<()> {
+        let mut transaction = self.writer().begin().await?;
         match set {
             None => {
                 sqlx::query("DELETE FROM status_overrides WHERE component = $1")
                     .bind(component)
-                    .execute(self.writer())
+                    .execute(&mut *transaction)
                     .await?;
             }
             Some(set) => {
@@ -81,10 +84,12 @@ impl crate::store::statuspage::StatusPageStore for SqlStore {
                 .bind(&set.note)
                 .bind(&set.set_by)
                 .bind(set.set_at.as_millisecond())
-                .execute(self.writer())
+                .execute(&mut *transaction)
                 .await?;
             }
         }
+        super::audit::append(&mut transaction, audit, now).await?;
+        transaction.commit().await?;
         Ok(())
     }
 }
