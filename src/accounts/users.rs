@@ -31,6 +31,10 @@ pub enum UserError {
     Unknown(String),
     #[error("the current password is wrong")]
     WrongPassword,
+    #[error(
+        "\"{0}\" signs in through the identity provider and has no password here; change it there"
+    )]
+    SingleSignOn(String),
     #[error("could not hash the password: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -184,6 +188,9 @@ async fn set_password(
     actor: &Actor,
     now: jiff::Timestamp,
 ) -> Result<u64, UserError> {
+    if user.single_sign_on {
+        return Err(UserError::SingleSignOn(user.name.clone()));
+    }
     check_password(new, &user.name)?;
     let hash = hash_off_thread(new).await?;
     let action = if keep_session.is_some() {

@@ -1632,3 +1632,4 @@ login-sso-down = The identity provider does not answer right now. Sign in with a
 login-signed-out = You are signed out, here and at the identity provider.
 login-sso-signing-out = Signing you out at the identity provider too…
 login-sso-continue = Continue
+account-password-sso = You sign in through the identity provider, so you have no password here: change it at the provider.

@@ -1542,3 +1542,4 @@ login-sso-down = 지금은 ID 공급자가 응답하지 않습니다. 아래에�
 login-signed-out = 여기와 ID 공급자 양쪽에서 로그아웃했습니다.
 login-sso-signing-out = ID 공급자에서도 로그아웃하는 중…
 login-sso-continue = 계속
+account-password-sso = ID 공급자로 로그인하므로 여기에는 비밀번호가 없습니다. 공급자에서 바꾸세요.

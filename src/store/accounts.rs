@@ -88,6 +88,9 @@ pub struct User {
     /// entry's `user` instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub person: Option<String>,
+    /// Signs in through the identity provider only (no password here).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub single_sign_on: bool,
 }
 
 /// A session as the store hands it out: only while it is live and its user is not disabled.

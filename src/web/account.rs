@@ -51,7 +51,7 @@ pub async fn page(
         &state,
         &user,
         &headers,
-        context! { changed, ended => query.ended.unwrap_or(0) },
+        context! { changed, ended => query.ended.unwrap_or(0), single_sign_on => user.user.single_sign_on },
     )
 }
 

@@ -89,6 +89,27 @@ async fn honest_tokens_sign_in_by_groups_and_forged_ones_are_refused() {
             .expect("made on sign-in");
         assert_eq!(ana.role, "responder");
         assert_eq!(ana.person.as_deref(), Some("ana-kim"));
+        // She has no password here to change, and an admin cannot set one.
+        let account = browser.get("/account").await;
+        assert!(account.testid("password-sso").is_some(), "{}", account.body);
+        let reset = crate::cli::run_with_stdin(
+            vec![
+                "user".into(),
+                "password".into(),
+                "ana".into(),
+                "--password-stdin".into(),
+                "--database-url".into(),
+                app._database.url.clone(),
+            ],
+            "a fine long passphrase here\n",
+        )
+        .await;
+        assert_eq!(reset.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&reset.stderr)
+                .contains("signs in through the identity provider"),
+            "{reset:?}"
+        );
         // The same state again: once only.
         let replay_path = {
             let mut other = Browser::new(&app);

@@ -430,6 +430,43 @@ async fn sighup_reloads_the_config_and_refuses_a_bad_one() {
         202,
         "the running config stays after a bad reload"
     );
+    // Both reloads are in the audit log, with the file's hash, and why the second was refused.
+    let export = crate::cli::run(
+        vec![
+            "audit".into(),
+            "export".into(),
+            "--database-url".into(),
+            fixture.database.url.clone(),
+        ],
+        vec![],
+    )
+    .await;
+    assert!(export.status.success(), "{export:?}");
+    let entries: Vec<serde_json::Value> = String::from_utf8_lossy(&export.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let reloads: Vec<&serde_json::Value> = entries
+        .iter()
+        .filter(|entry| {
+            entry["action"]
+                .as_str()
+                .unwrap()
+                .starts_with("config.reload")
+        })
+        .collect();
+    assert_eq!(reloads.len(), 2, "{entries:?}");
+    assert_eq!(reloads[0]["action"], "config.reload");
+    assert_eq!(reloads[0]["actor"], "signal:SIGHUP");
+    assert_eq!(reloads[0]["channel"], "system");
+    assert_eq!(reloads[0]["after"]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(reloads[1]["action"], "config.reload_refused");
+    assert!(
+        reloads[1]["after"]["refused"]
+            .as_str()
+            .unwrap()
+            .contains("unknown destination")
+    );
     server.signal("TERM");
 }
 

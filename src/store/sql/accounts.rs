@@ -43,7 +43,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
 
     async fn list_users(&self) -> crate::store::Result<Vec<crate::store::accounts::User>> {
         let rows = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at, person FROM users ORDER BY name",
+            "SELECT id, name, role, created_at, disabled_at, person, oidc_subject FROM users ORDER BY name",
         )
         .fetch_all(self.reader())
         .await?;
@@ -203,7 +203,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
 
     async fn get_user(&self, id: &str) -> crate::store::Result<crate::store::accounts::User> {
         let row = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at, person FROM users WHERE id = $1",
+            "SELECT id, name, role, created_at, disabled_at, person, oidc_subject FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.reader())
@@ -218,7 +218,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
     ) -> crate::store::Result<(crate::store::accounts::User, String)> {
         use sqlx::Row as _;
         let row = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at, person, password_hash FROM users WHERE name = $1",
+            "SELECT id, name, role, created_at, disabled_at, person, oidc_subject, password_hash FROM users WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(self.reader())
@@ -335,7 +335,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
     ) -> crate::store::Result<crate::store::accounts::Session> {
         use sqlx::Row as _;
         let row = sqlx::query(
-            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, u.person, \
+            "SELECT u.id, u.name, u.role, u.created_at, u.disabled_at, u.person, u.oidc_subject, \
                     s.csrf_token, s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.id_token \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL",
@@ -480,7 +480,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
             }
         }
         let row = sqlx::query(
-            "SELECT id, name, role, created_at, disabled_at, person FROM users WHERE oidc_subject = $1",
+            "SELECT id, name, role, created_at, disabled_at, person, oidc_subject FROM users WHERE oidc_subject = $1",
         )
         .bind(user.subject)
         .fetch_one(&mut *transaction)
@@ -557,6 +557,7 @@ impl SqlStore {
                 .try_get::<Option<i64>, _>("disabled_at")?
                 .map(crate::clock::from_millis),
             person: row.try_get("person")?,
+            single_sign_on: row.try_get::<Option<String>, _>("oidc_subject")?.is_some(),
         })
     }
 }
