@@ -434,21 +434,25 @@ impl Provider {
                     expires_at: now.saturating_add(lifetime).unwrap_or(now),
                     id_token: Some(&raw),
                 },
-                &|user| {
-                    vec![
-                        NewAudit::new(
-                            &Actor::user(&user.name, Channel::Ui),
-                            "session.sign_in",
-                            &user.name,
-                        )
-                        .after(serde_json::json!({
+                &|(user, made)| {
+                    let actor = Actor::user(&user.name, Channel::Ui);
+                    let mut entries = Vec::new();
+                    if *made {
+                        // Made by the provider's word, on first sign-in.
+                        entries.push(NewAudit::new(&actor, "user.create", &user.name).after(
+                            serde_json::json!({ "role": role.as_str(), "single_sign_on": true }),
+                        ));
+                    }
+                    entries.push(NewAudit::new(&actor, "session.sign_in", &user.name).after(
+                        serde_json::json!({
                             "method": "oidc",
                             "role": role.as_str(),
                             "groups": groups,
                             "email": email,
                             "person": person,
-                        })),
-                    ]
+                        }),
+                    ));
+                    entries
                 },
             )
             .await?;

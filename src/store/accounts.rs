@@ -286,12 +286,13 @@ pub trait AccountStore {
 
     /// Finds the user by subject (else makes one under the first free name), brings their
     /// role, email and person up to date, and, unless they are disabled, makes the session;
-    /// in one transaction with the audit entries `audit` makes of the user.
+    /// in one transaction with the audit entries `audit` makes of the user and whether it
+    /// was made now.
     async fn oidc_sign_in(
         &self,
         user: &crate::store::accounts::OidcUser<'_>,
         session: &crate::store::accounts::NewSession<'_>,
-        audit: &crate::store::audit::AuditOf<'_, crate::store::accounts::User>,
+        audit: &crate::store::audit::AuditOf<'_, (crate::store::accounts::User, bool)>,
     ) -> crate::store::Result<crate::store::accounts::OidcSignIn>;
 
     async fn delete_session(

@@ -39,6 +39,19 @@ start = "2026-11-02"
 members = ["ana", "bo"]
 "#;
 
+/// `firewatch user ARGS… --password-stdin --database-url URL`, with `password` on standard
+/// input, as an admin at the server types it.
+pub async fn user_command(url: &str, args: &[&str], password: &str) -> std::process::Output {
+    let mut all: Vec<String> = vec!["user".into()];
+    all.extend(args.iter().map(|arg| (*arg).to_owned()));
+    all.extend([
+        "--password-stdin".into(),
+        "--database-url".into(),
+        url.to_owned(),
+    ]);
+    run_with_stdin(all, &format!("{password}\n")).await
+}
+
 /// Every entry, oldest first, from the API.
 async fn entries(app: &TestApp, query: &str) -> Vec<Value> {
     let (status, body) = app
@@ -432,23 +445,8 @@ async fn a_password_change_ends_the_other_sessions_and_a_common_one_is_refused()
 
         // An admin's reset at the server's command line ends every session, with the same
         // refusal of a common password.
-        let reset = |password: &str| {
-            let url = app._database.url.clone();
-            let input = format!("{password}\n");
-            async move {
-                run_with_stdin(
-                    vec![
-                        "user".into(),
-                        "password".into(),
-                        "ana".into(),
-                        "--password-stdin".into(),
-                        "--database-url".into(),
-                        url,
-                    ],
-                    &input,
-                )
-                .await
-            }
+        let reset = |password: &'static str| {
+            user_command(&app._database.url, &["password", "ana"], password)
         };
         let refused = reset("iloveyou1234").await;
         assert_eq!(refused.status.code(), Some(1));
@@ -467,16 +465,10 @@ async fn a_password_change_ends_the_other_sessions_and_a_common_one_is_refused()
         assert_eq!(again.get("/").await.status, StatusCode::SEE_OTHER);
         let twice = reset("yet another fine passphrase").await;
         assert!(twice.status.success(), "{twice:?}");
-        let nobody = run_with_stdin(
-            vec![
-                "user".into(),
-                "password".into(),
-                "nobody".into(),
-                "--password-stdin".into(),
-                "--database-url".into(),
-                app._database.url.clone(),
-            ],
-            "yet another fine passphrase\n",
+        let nobody = user_command(
+            &app._database.url,
+            &["password", "nobody"],
+            "yet another fine passphrase",
         )
         .await;
         assert_eq!(nobody.status.code(), Some(1));
@@ -514,18 +506,10 @@ async fn audit_verify_names_the_first_entry_changed_or_removed() {
     for backend in backends() {
         let database = TestDatabase::new(backend).await;
         for name in ["ana", "bo", "mina", "jun"] {
-            let output = run_with_stdin(
-                vec![
-                    "user".into(),
-                    "add".into(),
-                    name.into(),
-                    "--role".into(),
-                    "viewer".into(),
-                    "--password-stdin".into(),
-                    "--database-url".into(),
-                    database.url.clone(),
-                ],
-                "correct horse battery staple\n",
+            let output = user_command(
+                &database.url,
+                &["add", name, "--role", "viewer"],
+                "correct horse battery staple",
             )
             .await;
             assert!(output.status.success(), "{output:?}");
@@ -601,18 +585,10 @@ async fn audit_verify_names_the_first_entry_changed_or_removed() {
         broken(&audit(&database.url, &["verify"]).await, 3);
         let database = TestDatabase::new(backend).await;
         for name in ["ana", "bo"] {
-            let output = run_with_stdin(
-                vec![
-                    "user".into(),
-                    "add".into(),
-                    name.into(),
-                    "--role".into(),
-                    "viewer".into(),
-                    "--password-stdin".into(),
-                    "--database-url".into(),
-                    database.url.clone(),
-                ],
-                "correct horse battery staple\n",
+            let output = user_command(
+                &database.url,
+                &["add", name, "--role", "viewer"],
+                "correct horse battery staple",
             )
             .await;
             assert!(output.status.success(), "{output:?}");

@@ -92,16 +92,10 @@ async fn honest_tokens_sign_in_by_groups_and_forged_ones_are_refused() {
         // She has no password here to change, and an admin cannot set one.
         let account = browser.get("/account").await;
         assert!(account.testid("password-sso").is_some(), "{}", account.body);
-        let reset = crate::cli::run_with_stdin(
-            vec![
-                "user".into(),
-                "password".into(),
-                "ana".into(),
-                "--password-stdin".into(),
-                "--database-url".into(),
-                app._database.url.clone(),
-            ],
-            "a fine long passphrase here\n",
+        let reset = crate::audit::user_command(
+            &app._database.url,
+            &["password", "ana"],
+            "a fine long passphrase here",
         )
         .await;
         assert_eq!(reset.status.code(), Some(1));
@@ -250,6 +244,23 @@ async fn honest_tokens_sign_in_by_groups_and_forged_ones_are_refused() {
             .filter(|e| e.action == "session.sign_in_failed")
             .count();
         assert_eq!(oidc_ins, 4, "ana, the replay's first, root, ana again");
+        let made = app
+            .store
+            .list_audit(&firewatch::store::audit::AuditFilter {
+                action: Some("user.create".into()),
+                limit: 100,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let made: Vec<&str> = made.iter().map(|e| e.target.as_str()).collect();
+        // ana, the replay's browser (a user of its own: the provider's ana again is ana),
+        // root; and the local breakglass admin.
+        assert_eq!(made.iter().filter(|t| **t == "ana").count(), 1, "{made:?}");
+        assert!(
+            made.contains(&"root") && made.contains(&"breakglass"),
+            "{made:?}"
+        );
         assert_eq!(failures, 10, "{entries:#?}");
         assert!(
             entries

@@ -435,7 +435,7 @@ impl crate::store::accounts::AccountStore for SqlStore {
         &self,
         user: &crate::store::accounts::OidcUser<'_>,
         session: &crate::store::accounts::NewSession<'_>,
-        audit: &crate::store::audit::AuditOf<'_, crate::store::accounts::User>,
+        audit: &crate::store::audit::AuditOf<'_, (crate::store::accounts::User, bool)>,
     ) -> crate::store::Result<crate::store::accounts::OidcSignIn> {
         use crate::store::accounts::OidcSignIn;
         let now = session.now;
@@ -501,9 +501,10 @@ impl crate::store::accounts::AccountStore for SqlStore {
         .bind(session.id_token)
         .execute(&mut *transaction)
         .await?;
-        super::audit::append(&mut transaction, &audit(&found), now).await?;
+        let signed_in = (found, updated == 0);
+        super::audit::append(&mut transaction, &audit(&signed_in), now).await?;
         transaction.commit().await?;
-        Ok(OidcSignIn::SignedIn(found))
+        Ok(OidcSignIn::SignedIn(signed_in.0))
     }
 
     async fn delete_session(
