@@ -85,9 +85,8 @@ pub async fn link(
     let config = state.config.current();
     let now = state.clock.now();
     check(&config, link, now).map_err(LinkError::Refused)?;
-    let person = linked
-        .and_then(|id| config.person(id))
-        .or_else(|| config.person_for_user(user_name))
+    let person = config
+        .person_of(user_name, linked)
         .ok_or_else(|| LinkError::NoPerson(user_name.to_owned()))?;
     state
         .store

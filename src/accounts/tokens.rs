@@ -90,3 +90,18 @@ pub async fn create(
         token,
     })
 }
+
+/// Revokes a live token, with its audit entry; `NotFound` when no live token has that id.
+pub async fn revoke(
+    store: &crate::store::Store,
+    id: &str,
+    actor: &crate::core::audit::Actor,
+    now: jiff::Timestamp,
+) -> Result<(), crate::store::StoreError> {
+    let audit = [crate::store::audit::NewAudit::new(
+        actor,
+        "token.revoke",
+        id,
+    )];
+    store.revoke_token(id, now, &audit).await
+}

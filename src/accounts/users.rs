@@ -51,6 +51,8 @@ pub fn check_password(password: &str, name: &str) -> Result<(), UserError> {
     // zxcvbn's work grows with the length; past this the password is long enough anyway.
     let judged: String = password.chars().take(100).collect();
     let estimate = zxcvbn::zxcvbn(&judged, &[name, "firewatch"]);
+    // One dictionary match over the whole password, from zxcvbn's list of passwords (its
+    // `DictionaryType` is not exported, so it is named by its Debug form).
     let common = estimate.sequence().iter().any(|matched| {
         matched.i == 0
             && matched.j + 1 >= judged.chars().count()

@@ -161,12 +161,13 @@ pub(super) async fn token(command: TokenCommand) -> anyhow::Result<()> {
         }
         TokenCommand::Revoke { id, server } => {
             let store = open_store(&server).await?;
-            let audit = [crate::store::audit::NewAudit::new(
-                &super::cli_actor(),
-                "token.revoke",
+            let result = crate::accounts::tokens::revoke(
+                &store,
                 &id,
-            )];
-            let result = store.revoke_token(&id, SystemClock.now(), &audit).await;
+                &super::cli_actor(),
+                SystemClock.now(),
+            )
+            .await;
             store.close().await;
             match result {
                 Ok(()) => println!("revoked {id}"),

@@ -478,6 +478,14 @@ impl Config {
             .find(|person| person.user.as_deref() == Some(user))
     }
 
+    /// The person a web UI user is: `linked`, the one their single sign-on matched by email,
+    /// else the one whose `user` names them.
+    pub fn person_of(&self, user: &str, linked: Option<&str>) -> Option<&PersonConfig> {
+        linked
+            .and_then(|id| self.person(id))
+            .or_else(|| self.person_for_user(user))
+    }
+
     pub fn schedule(&self, id: &str) -> Option<&ScheduleConfig> {
         self.schedules.iter().find(|schedule| schedule.id == id)
     }

@@ -280,16 +280,8 @@ pub async fn revoke_token(
     PathText(id): PathText,
 ) -> Result<StatusCode, ApiError> {
     let acting = state.authorize(&headers, Scope::Admin).await?;
-    let audit = [crate::store::audit::NewAudit::new(
-        &super::api_actor(&acting, &headers),
-        "token.revoke",
-        &id,
-    )];
-    match state
-        .store
-        .revoke_token(&id, state.clock.now(), &audit)
-        .await
-    {
+    let actor = super::api_actor(&acting, &headers);
+    match crate::accounts::tokens::revoke(&state.store, &id, &actor, state.clock.now()).await {
         Ok(()) => Ok(StatusCode::NO_CONTENT),
         Err(StoreError::NotFound) => Err(ApiError::not_found("token")),
         Err(error) => Err(error.into()),

@@ -71,13 +71,7 @@ pub async fn change_password(
     user: SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
-    let locale = Frame {
-        state: &state,
-        user: &user,
-        headers: &headers,
-        section: "account",
-    }
-    .locale();
+    let locale = super::frame::viewer_locale(&state, &headers, Some(&user));
     let result = if form.password != form.again {
         Err(locale.text("account-password-differ"))
     } else {

@@ -162,15 +162,7 @@ pub async fn revoke_token(
     Form(NoFields {}): Form<NoFields>,
 ) -> Result<Response, PageError> {
     user.require(Role::Admin)?;
-    let audit = [crate::store::audit::NewAudit::new(
-        &user.actor(),
-        "token.revoke",
-        &id,
-    )];
-    match state
-        .store
-        .revoke_token(&id, state.clock.now(), &audit)
-        .await
+    match crate::accounts::tokens::revoke(&state.store, &id, &user.actor(), state.clock.now()).await
     {
         Ok(()) => {}
         Err(StoreError::NotFound) => return Err(PageError::NotFound("live token")),

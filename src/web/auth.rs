@@ -59,11 +59,7 @@ impl SignedIn {
         &self,
         config: &'c crate::config::Config,
     ) -> Option<&'c crate::config::oncall::PersonConfig> {
-        self.user
-            .person
-            .as_deref()
-            .and_then(|id| config.person(id))
-            .or_else(|| config.person_for_user(&self.user.name))
+        config.person_of(&self.user.name, self.user.person.as_deref())
     }
 
     /// Who the audit log says acted: this user, in the web UI.
