@@ -2,7 +2,7 @@
 //! browser (the flow itself is `accounts::oidc`). A refusal is said on the sign-in page, where
 //! the local sign-in still works.
 
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -46,8 +46,11 @@ async fn refused(
 pub async fn login(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<NextQuery>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    // An unreadable query (a repeated `next`) starts the sign-in all the same, back to `/`.
+    let query: NextQuery =
+        serde_urlencoded::from_str(raw.as_deref().unwrap_or("")).unwrap_or_default();
     let next = safe_next(query.next.as_deref());
     let browser = auth::random_token()?;
     match state.oidc.begin(&state, &next, browser).await {
@@ -74,8 +77,24 @@ pub async fn callback(
     State(state): State<AppState>,
     ClientAddress(address): ClientAddress,
     headers: HeaderMap,
-    Query(answer): Query<Callback>,
+    RawQuery(raw): RawQuery,
 ) -> Result<Response, PageError> {
+    let answer: Callback = match serde_urlencoded::from_str(raw.as_deref().unwrap_or("")) {
+        Ok(answer) => answer,
+        Err(error) => {
+            let problem =
+                format!("The identity provider's answer cannot be read ({error}); start again.");
+            return login_form(
+                &state,
+                &headers,
+                "/",
+                Some(problem),
+                false,
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        }
+    };
     let secure = auth::secure(&state);
     let browser = auth::cookie(&headers, browser_cookie_name(secure));
     let token = auth::random_token()?;

@@ -169,6 +169,20 @@ async fn honest_tokens_sign_in_by_groups_and_forged_ones_are_refused() {
             "did not sign you in: The user said no.",
         );
 
+        // An answer that cannot be read is said on the page too.
+        let unreadable = denied
+            .get("/auth/oidc/callback?code=a&code=b&state=x")
+            .await;
+        assert_eq!(unreadable.status, StatusCode::BAD_REQUEST);
+        assert!(
+            unreadable
+                .testid("login-problem")
+                .unwrap()
+                .contains("cannot be read (duplicate field `code`)"),
+            "{}",
+            unreadable.body
+        );
+
         // A key the provider rotated in is read once and taken.
         let reads = provider.jwks_reads();
         provider.rotate_key("key-2");
