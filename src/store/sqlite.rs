@@ -21,7 +21,7 @@ use sqlx::{QueryBuilder, Row as _, Sqlite};
 
 use self::events::{EVENT_INSERT, JOB_INSERT};
 use super::COUNT_BUCKET_MS;
-use super::held_files::HeldFiles;
+use super::held_files::{self, HeldFiles};
 use super::{Accepted, DedupPlan, EmbeddedMigrations, NewEvent, Result};
 
 /// Rows per multi-row INSERT in the intake batch. 1,000 events × 11 columns stays under
@@ -70,6 +70,8 @@ impl SqliteStore {
                 "an in-memory SQLite database cannot be shared by the store's connections; give a file: sqlite://firewatch.db",
             ));
         }
+        // Until the files are acquired, no other store of the process may close (see there).
+        let _gate = held_files::opening_or_closing().await;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -344,6 +346,7 @@ impl super::Platform for SqliteStore {
         self.writer.close().await;
         self.reader.close().await;
         if !self.closed.swap(true, Ordering::AcqRel) {
+            let _gate = held_files::opening_or_closing().await;
             self.files.release();
         }
     }
@@ -434,6 +437,55 @@ mod tests {
         // Given up part-way, as on an error.
         drop(store.begin_bookkeeping().await.unwrap());
         assert_eq!(synchronous(&store).await, FULL, "after a rollback");
+        store.close().await;
+    }
+
+    /// This process's descriptors on `path` and on files that were at `path` (unlinked).
+    fn descriptors_of(path: &std::path::Path) -> (usize, Vec<String>) {
+        let path = path.display().to_string();
+        let (mut linked, mut unlinked) = (0, Vec::new());
+        for entry in std::fs::read_dir("/proc/self/fd").unwrap().flatten() {
+            let Ok(target) = std::fs::read_link(entry.path()) else {
+                continue;
+            };
+            let target = target.display().to_string();
+            if target == path {
+                linked += 1;
+            } else if target.starts_with(&path) {
+                unlinked.push(target);
+            }
+        }
+        (linked, unlinked)
+    }
+
+    /// Issue 37: `serve --demo` writes the history through one store, closes it (which
+    /// deletes the WAL) and opens the serving store while the first value is still alive.
+    #[tokio::test]
+    async fn a_store_opened_after_another_closed_holds_the_new_wal() {
+        let directory = tempfile::tempdir().unwrap();
+        let database = directory.path().join("fw.db");
+        let wal = directory.path().join("fw.db-wal");
+        let url = format!("sqlite://{}", database.display());
+        let mut store = SqliteStore::connect(&url).await.unwrap();
+        for round in 0..3 {
+            sqlx::query("CREATE TABLE IF NOT EXISTS t (x)")
+                .execute(&store.writer)
+                .await
+                .unwrap();
+            store.close().await;
+            assert_eq!(descriptors_of(&wal), (0, vec![]), "round {round}: closed");
+            // The old value is dropped only after the new one is made.
+            store = SqliteStore::connect(&url).await.unwrap();
+            sqlx::query("INSERT INTO t VALUES (1)")
+                .execute(&store.writer)
+                .await
+                .unwrap();
+            store.files.sync_wal().unwrap();
+            // SQLite's connections and the held descriptor, all on the linked file.
+            let (linked, unlinked) = descriptors_of(&wal);
+            assert!(linked > 1, "round {round}: {linked} descriptors");
+            assert_eq!(unlinked, Vec::<String>::new(), "round {round}");
+        }
         store.close().await;
     }
 }

@@ -63,17 +63,27 @@ impl Server {
     /// `free_port` found free can be taken by another test's server before this one binds it,
     /// and the readiness check would then be answered by the wrong server.
     pub async fn start_on_any_port(config: &Path, database_url: &str, log_path: &Path) -> Server {
+        let mut command = Command::new(BINARY);
+        command.args(["serve", "--config"]).arg(config).args([
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            database_url,
+        ]);
+        Self::start_listening(command, log_path, Duration::from_secs(20)).await
+    }
+
+    /// Runs `command` (a `serve` with `--listen 127.0.0.1:0`) and waits for its log to say
+    /// where it listens, for up to `patience`, then for it to be ready.
+    async fn start_listening(mut command: Command, log_path: &Path, patience: Duration) -> Server {
         let log = std::fs::File::create(log_path).unwrap();
-        let mut child = Command::new(BINARY)
-            .args(["serve", "--config"])
-            .arg(config)
-            .args(["--listen", "127.0.0.1:0", "--database-url", database_url])
+        let mut child = command
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .expect("firewatch starts");
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + patience;
         let url = loop {
             let text = std::fs::read_to_string(log_path).unwrap_or_default();
             let listening = text.lines().find_map(|line| {
@@ -844,6 +854,106 @@ async fn other_processes_opening_the_database_lose_nothing_at_sigterm() {
 /// Issue 12: `firewatch backup` under full-speed intake writes a copy that opens, passes the
 /// integrity check and holds every event acknowledged before it began; on PostgreSQL it
 /// points to `pg_dump` and fails.
+/// Issue 37: the demo writes its history through one store and serves through the next;
+/// a backup, a reload and the CLI commands open and close the same file beside the server.
+/// At no point does the server hold a descriptor on a WAL that was unlinked (one whose
+/// fsyncs would make nothing durable).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_close_open_flows_leave_no_descriptor_on_an_unlinked_wal() {
+    let directory = tempfile::tempdir().unwrap();
+    let database = directory.path().join("demo.db");
+    let url = format!("sqlite://{}", database.display());
+    let wal = format!("{}-wal", database.display());
+    let log = directory.path().join("firewatch.log");
+    let mut command = Command::new(BINARY);
+    command.current_dir(directory.path()).args([
+        "serve",
+        "--demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--database-url",
+        &url,
+    ]);
+    // The history takes some seconds; a debug build on a busy machine, more.
+    let server = Server::start_listening(command, &log, Duration::from_secs(180)).await;
+    let (done, watching) = watch::channel(false);
+    let watcher = watch_wal_descriptors(server.child.id(), wal, watching);
+
+    let http = reqwest::Client::new();
+    let with_database = |args: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--database-url".into(), url.clone()]);
+        args
+    };
+    for round in 0..3 {
+        for n in 0..10 {
+            let alert = serde_json::json!({
+                "version": "4", "status": "firing", "receiver": "firewatch",
+                "groupKey": format!("{{}}:{{alertname=\"Round{round}\"}}"),
+                "groupLabels": {}, "commonLabels": {}, "commonAnnotations": {},
+                "externalURL": "http://alertmanager.example:9093",
+                "alerts": [{
+                    "status": "firing",
+                    "labels": {"alertname": format!("Round{round}"), "instance": format!("i{n}"), "service": "checkout"},
+                    "annotations": {}, "startsAt": "2026-12-07T10:00:00Z",
+                    "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": format!("{round:04x}{n:012x}")
+                }]
+            });
+            let response = http
+                .post(format!("{}/hooks/prometheus", server.url))
+                .bearer_auth("demo-alertmanager-token")
+                .json(&alert)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 202, "round {round}");
+        }
+        let copy = directory.path().join(format!("backup-{round}.db"));
+        let backup =
+            crate::cli::run(with_database(&["backup", copy.to_str().unwrap()]), vec![]).await;
+        assert!(backup.status.success(), "{backup:?}");
+        let token = crate::cli::run(
+            with_database(&[
+                "token",
+                "create",
+                "--name",
+                &format!("t{round}"),
+                "--scopes",
+                "admin",
+            ]),
+            vec![],
+        )
+        .await;
+        assert!(token.status.success(), "{token:?}");
+        server.signal("HUP");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let _ = done.send(true);
+    let (seen, deleted) = watcher.await.unwrap();
+    assert!(seen > 0, "the server's WAL descriptor was never seen");
+    assert_eq!(
+        deleted, None,
+        "the server held a descriptor on an unlinked WAL"
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        !text.contains("the WAL file was replaced"),
+        "the server found its WAL replaced: {text}"
+    );
+    server.signal("TERM");
+    let mut server = server;
+    let status = tokio::task::spawn_blocking(move || server.child.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    let check = tokio::task::spawn_blocking(move || {
+        shell_query(Backend::Sqlite, &url, "PRAGMA integrity_check")
+    })
+    .await
+    .unwrap();
+    assert_eq!(check, "ok");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_load_holds_everything_acknowledged_before_it() {
     for backend in backends() {
