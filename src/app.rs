@@ -101,8 +101,14 @@ impl App {
             let shutdown = shutdown.clone();
             let store = store.clone();
             let clock = settings.clock.clone();
+            let config = state.config.clone();
+            let metrics = state.metrics.clone();
+            let housekeeping = crate::store::maintenance::Housekeeping {
+                retention: Box::new(move || config.current().retention()),
+                pruned: Box::new(move |pruned| metrics.count_pruned(pruned)),
+            };
             async move {
-                crate::store::maintenance::run(store, clock, shutdown).await;
+                crate::store::maintenance::run(store, clock, housekeeping, shutdown).await;
                 "store maintenance"
             }
         });

@@ -25,6 +25,7 @@ pub mod org;
 pub mod postmortems;
 #[cfg(test)]
 mod reference;
+pub mod retention;
 pub mod server;
 pub mod statuspage;
 
@@ -107,6 +108,9 @@ pub struct Config {
     #[serde(default)]
     pub ci_targets: Vec<crate::config::ci::CiTargetConfig>,
     pub jira: Option<crate::config::ci::JiraConfig>,
+    /// How long events, their payloads and finished jobs are kept.
+    #[serde(default)]
+    pub retention: crate::config::retention::RetentionConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,11 +233,18 @@ impl Config {
     /// Every semantic problem (errors) and every suspicious setting (warnings). Each section
     /// checks itself; what one section names of another (a route's or digest's destinations,
     /// integrations and template, a team's channel) is checked here, in one place.
+    /// `[retention]` as the store's housekeeping applies it.
+    pub fn retention(&self) -> crate::core::retention::Retention {
+        self.retention
+            .retention(self.incidents.what_changed_window())
+    }
+
     pub fn validate(&self) -> (Vec<Problem>, Vec<Problem>) {
         let mut problems = Problems::default();
         // In the order of the file's usual layout, so `check-config` lists them that way.
         self.server.validate(&mut problems);
         self.delivery.validate(&mut problems);
+        self.retention.validate(&mut problems);
         let integration_names = crate::integrations::inbound::config::validate(
             &self.integrations,
             &crate::integrations::inbound::config::ServerBodies {

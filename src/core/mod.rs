@@ -20,6 +20,7 @@ pub mod operations;
 pub mod pipeline;
 pub mod pr_command;
 pub mod problem;
+pub mod retention;
 pub mod retry;
 pub mod review_rule;
 pub mod role;

@@ -42,6 +42,12 @@ pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Respo
         state.metrics.delivery_queue_depth.set(counts.pending);
         state.metrics.delivery_dead_letters.set(counts.dead);
     }
+    if let Ok(bytes) = state.store.database_bytes().await {
+        state
+            .metrics
+            .database_bytes
+            .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+    }
     let config = state.config.current();
     if let Err(error) = crate::metrics::scrape::refresh(
         &state.metrics.shared,

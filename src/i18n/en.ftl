@@ -536,6 +536,7 @@ event-normalized = Normalized record
 event-payload = Payload
 event-payload-size-json = { $bytes } bytes, JSON shown indented
 event-payload-size = { $bytes } bytes
+event-payload-pruned = The headers and body were removed, as [retention] payload_days = { $days } keeps them no longer; what was read from them stays. Removed
 event-download = Download exactly as received
 event-headers = Request headers
 event-headers-redacted = Credentials were redacted before storing.

@@ -513,6 +513,7 @@ event-normalized = 정규화된 기록
 event-payload = 페이로드
 event-payload-size-json = { $bytes }바이트, JSON은 들여쓰기해 표시
 event-payload-size = { $bytes }바이트
+event-payload-pruned = [retention] payload_days = { $days } 보관 기간이 지나 헤더와 본문을 지웠습니다. 여기서 읽어 낸 내용은 남아 있습니다. 지운 때:
 event-download = 받은 그대로 내려받기
 event-headers = 요청 헤더
 event-headers-redacted = 자격 증명은 저장하기 전에 가렸습니다.

@@ -132,6 +132,9 @@ pub struct StoredEvent {
     pub normalized: Option<crate::core::forge::ForgeEvent>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
+    /// When `[retention]` removed the headers and body (then empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload_pruned_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -141,6 +141,11 @@ pub(super) const MIGRATIONS: &[Migration] = &[
     ),
     migration!(38, "0038_audit_log.sql", "the audit log and its chain"),
     migration!(39, "0039_oidc.sql", "single sign-on through OpenID Connect"),
+    migration!(
+        40,
+        "0040_retention.sql",
+        "when an event's raw payload was pruned"
+    ),
 ];
 
 #[cfg(test)]

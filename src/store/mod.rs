@@ -24,6 +24,7 @@ mod notifications;
 pub mod oncall;
 mod postgres;
 pub mod postmortems;
+pub mod retention;
 mod sqlite;
 pub mod statuspage;
 
@@ -45,6 +46,7 @@ pub use notifications::{
     NotificationStore,
 };
 pub use postgres::PostgresStore;
+pub use retention::RetentionStore;
 pub use sqlite::SqliteStore;
 
 /// Events are counted per quarter hour: every time zone's offset is a whole number of them.
@@ -135,6 +137,7 @@ pub trait Backend:
     + metrics::MetricsStore
     + statuspage::StatusPageStore
     + statuspage::SubscriberStore
+    + RetentionStore
     + Send
     + Sync
     + 'static
@@ -160,6 +163,7 @@ impl<T> Backend for T where
         + metrics::MetricsStore
         + statuspage::StatusPageStore
         + statuspage::SubscriberStore
+        + RetentionStore
         + Send
         + Sync
         + 'static
@@ -191,6 +195,14 @@ pub trait Platform {
     /// A consistent copy of a SQLite store, written while it serves. PostgreSQL has
     /// `pg_dump` for this: `Unsupported`.
     async fn backup_into(&self, path: &std::path::Path) -> Result<Backup>;
+
+    /// The database's size on disk in bytes (SQLite: the database file, without the WAL).
+    async fn database_bytes(&self) -> Result<u64>;
+
+    /// Gives a little of the space pruning freed back to the file system (SQLite: an
+    /// incremental vacuum of a few MiB, when the database was made with `auto_vacuum =
+    /// incremental`; PostgreSQL's autovacuum does this itself). True when more is free.
+    async fn give_back_space(&self) -> Result<bool>;
 
     async fn close(&self);
 }

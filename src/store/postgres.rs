@@ -110,6 +110,18 @@ impl super::Platform for PostgresStore {
         Ok(false)
     }
 
+    async fn database_bytes(&self) -> Result<u64> {
+        let bytes: i64 = sqlx::query_scalar("SELECT pg_database_size(current_database())")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(u64::try_from(bytes).unwrap_or(0))
+    }
+
+    /// Autovacuum gives freed space back to PostgreSQL for new rows; nothing to do here.
+    async fn give_back_space(&self) -> Result<bool> {
+        Ok(false)
+    }
+
     async fn close(&self) {
         self.pool.close().await;
     }
@@ -152,6 +164,8 @@ mod notifications;
 mod oncall;
 #[path = "sql/postmortems.rs"]
 mod postmortems;
+#[path = "sql/retention.rs"]
+mod retention;
 #[path = "sql/silences.rs"]
 mod silences;
 #[path = "sql/statuspage.rs"]

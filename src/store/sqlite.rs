@@ -13,7 +13,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteAutoVacuum, SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
 };
 
 use jiff::Timestamp;
@@ -56,6 +57,9 @@ impl SqliteStore {
             // Events are ~2 KB: 8 KiB pages hold three where 4 KiB pages hold one, so a commit
             // writes fewer WAL pages. Applies to new database files.
             .page_size(8192)
+            // Space that retention frees goes back to the file system a little at a time
+            // (`give_back_space`). Applies to new database files, as the page size does.
+            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .pragma("wal_autocheckpoint", "0")
             // After a checkpoint resets the WAL, its file is cut back to this size.
             .pragma("journal_size_limit", "134217728")
@@ -340,6 +344,34 @@ impl super::Platform for SqliteStore {
         })
     }
 
+    async fn database_bytes(&self) -> Result<u64> {
+        let (pages, page_size): (i64, i64) = sqlx::query_as(
+            "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(u64::try_from(pages * page_size).unwrap_or(0))
+    }
+
+    async fn give_back_space(&self) -> Result<bool> {
+        // 512 pages of 8 KiB: 4 MiB a step, a short hold of the writer.
+        const STEP: i64 = 512;
+        let mut connection = self.writer.acquire().await?;
+        let (mode, free): (i64, i64) = sqlx::query_as(
+            "SELECT auto_vacuum, freelist_count FROM pragma_auto_vacuum(), pragma_freelist_count()",
+        )
+        .fetch_one(&mut *connection)
+        .await?;
+        // 2 is incremental; a database made before it was set reuses freed pages instead.
+        if mode != 2 || free == 0 {
+            return Ok(false);
+        }
+        sqlx::query(&format!("PRAGMA incremental_vacuum({STEP})"))
+            .execute(&mut *connection)
+            .await?;
+        Ok(free > STEP)
+    }
+
     /// Closes the connections, then lets the held files go. Every store must be closed:
     /// one that is only dropped keeps its descriptors open for the rest of the process.
     async fn close(&self) {
@@ -389,6 +421,8 @@ mod notifications;
 mod oncall;
 #[path = "sql/postmortems.rs"]
 mod postmortems;
+#[path = "sql/retention.rs"]
+mod retention;
 #[path = "sql/silences.rs"]
 mod silences;
 #[path = "sql/statuspage.rs"]

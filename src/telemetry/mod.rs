@@ -38,6 +38,11 @@ pub struct DeliveryLabels {
     pub outcome: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PrunedLabels {
+    pub kind: String,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
@@ -48,6 +53,9 @@ pub struct Metrics {
     pub delivery_attempts: Family<DeliveryLabels, Counter>,
     pub delivery_queue_depth: Gauge,
     pub delivery_dead_letters: Gauge,
+    pub retention_pruned: Family<PrunedLabels, Counter>,
+    /// Read from the store at scrape time.
+    pub database_bytes: Gauge,
     /// DORA and the operations figures, computed at scrape time.
     pub shared: shared::Gauges,
 }
@@ -97,8 +105,22 @@ impl Default for Metrics {
             "Notifications that gave up and wait for a re-drive",
             delivery_dead_letters.clone(),
         );
+        let retention_pruned = Family::<PrunedLabels, Counter>::default();
+        registry.register(
+            "retention_pruned_rows",
+            "Rows removed past [retention], by kind (payloads, events, finished_jobs, dead_letters)",
+            retention_pruned.clone(),
+        );
+        let database_bytes = Gauge::default();
+        registry.register(
+            "database_bytes",
+            "The database's size on disk (SQLite: the database file without its WAL)",
+            database_bytes.clone(),
+        );
         let shared = shared::Gauges::register(&mut registry);
         Self {
+            retention_pruned,
+            database_bytes,
             shared,
             registry,
             intake_requests,
@@ -113,6 +135,14 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    pub fn count_pruned(&self, pruned: &crate::core::retention::Pruned) {
+        for (kind, rows) in pruned.by_kind() {
+            self.retention_pruned
+                .get_or_create(&PrunedLabels { kind: kind.into() })
+                .inc_by(rows);
+        }
+    }
+
     pub fn count_intake(&self, integration: &str, result: &str) {
         self.intake_requests
             .get_or_create(&IntakeLabels {

@@ -3,7 +3,7 @@
 //! even send it?" has an answer.
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
@@ -260,6 +260,8 @@ pub async fn detail(
             payload,
             payload_is_json,
             payload_bytes => event.body.len(),
+            payload_pruned_at => event.payload_pruned_at.map(|at| at.to_string()),
+            payload_days => state.config.current().retention.payload_days,
             request_headers => serde_json::to_string_pretty(&request_headers).unwrap_or_default(),
             normalized,
             repository_link => event.repository.as_deref().map(|r| format!("/events?repository={}", encode(r))),
@@ -275,6 +277,13 @@ pub async fn raw(
     PagePath(id): PagePath,
 ) -> Result<Response, PageError> {
     let event = find(&state, &id).await?;
+    if event.payload_pruned_at.is_some() {
+        let days = state.config.current().retention.payload_days;
+        let sentence = format!(
+            "This event's body was removed: [retention] payload_days = {days} keeps payloads no longer.\n"
+        );
+        return Ok((StatusCode::GONE, sentence).into_response());
+    }
     let mut response = event.body.into_response();
     let headers = response.headers_mut();
     headers.insert(

@@ -40,6 +40,7 @@ mod postmortems;
 mod process;
 mod projector;
 mod published;
+mod retention;
 mod security;
 mod silences;
 mod statuspage;

@@ -10,7 +10,7 @@ pub(super) const EVENT_INSERT: &str = "INSERT INTO events (id, integration, sour
 
 pub(super) const JOB_INSERT: &str = "INSERT INTO jobs (kind, queue, destination, event_id, payload, state, attempts, run_at, expires_at, created_at, updated_at) ";
 
-pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository";
+pub(super) const EVENT_COLUMNS: &str = "seq, id, integration, source, kind, status, ignored_reason, dedup_key, received_at, headers, body, normalized, repository, payload_pruned_at";
 
 #[async_trait::async_trait]
 impl crate::store::EventStore for SqlStore {
@@ -297,6 +297,9 @@ impl SqlStore {
                 .try_get::<Option<String>, _>("normalized")?
                 .and_then(|text| serde_json::from_str(&text).ok()),
             repository: row.try_get("repository")?,
+            payload_pruned_at: row
+                .try_get::<Option<i64>, _>("payload_pruned_at")?
+                .map(crate::clock::from_millis),
         })
     }
 }

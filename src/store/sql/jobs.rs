@@ -361,6 +361,21 @@ impl SqlStore {
         let Some((kind, destination, created_at)) = finished else {
             return Ok(false);
         };
+        if let (Some(message), Some(subject), Some(destination)) =
+            (chat_message, chat_subject, destination.as_deref())
+        {
+            sqlx::query(
+                "INSERT INTO chat_posts (destination, subject, message, posted_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (destination, subject) \
+                 DO UPDATE SET message = excluded.message, posted_at = excluded.posted_at",
+            )
+            .bind(destination)
+            .bind(subject)
+            .bind(message)
+            .bind(now_ms)
+            .execute(&mut **transaction)
+            .await?;
+        }
         if let (true, Some(destination)) =
             (kind == crate::store::JobKind::Deliver.as_str(), destination)
         {

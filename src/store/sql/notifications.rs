@@ -70,8 +70,7 @@ impl crate::store::NotificationStore for SqlStore {
         subject: &str,
     ) -> crate::store::Result<Option<String>> {
         let posted = sqlx::query_scalar(
-            "SELECT chat_message FROM jobs WHERE destination = $1 AND chat_subject = $2 \
-             AND chat_message IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            "SELECT message FROM chat_posts WHERE destination = $1 AND subject = $2",
         )
         .bind(destination)
         .bind(subject)
