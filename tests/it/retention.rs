@@ -263,6 +263,12 @@ async fn past_each_retention_the_rows_go_and_the_kept_facts_answer_as_before() {
             history.len()
         );
         assert!(left.iter().all(|event| event.normalized.is_some()));
+        println!(
+            "{backend:?}: of {} events, {} pruned a year on, {} kept for the incidents",
+            history.len(),
+            pass.events,
+            left.len()
+        );
         Facts::read(&app, start, now)
             .await
             .assert_same(&before, "with the history's events pruned");

@@ -124,6 +124,18 @@ pub fn uuid_simple() -> String {
     hex::encode(bytes)
 }
 
+/// Firewatch's warnings and errors (a store error behind a 503, a failed job) go to the
+/// test's own output, which the harness shows when the test fails.
+fn capture_warnings() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_test_writer()
+            .try_init();
+    });
+}
+
 pub fn start_time() -> Timestamp {
     "2026-11-02T01:00:00Z".parse().expect("timestamp")
 }
@@ -250,6 +262,7 @@ impl TestApp {
         config_file: Option<std::path::PathBuf>,
         start: Timestamp,
     ) -> TestApp {
+        capture_warnings();
         let store = database.store().await;
         let (config, _warnings) = Config::parse(config_toml, &|name| std::env::var(name).ok())
             .unwrap_or_else(|problems| panic!("test config has problems: {problems:?}"));

@@ -25,7 +25,8 @@ pub fn verify(
     let seconds: i64 = timestamp
         .parse()
         .map_err(|_| "X-Slack-Request-Timestamp is not a number of seconds")?;
-    if (now.as_second() - seconds).abs() > MAX_AGE_SECONDS {
+    // abs_diff: a timestamp near i64::MIN must not overflow the subtraction.
+    if now.as_second().abs_diff(seconds) > MAX_AGE_SECONDS.unsigned_abs() {
         return Err("the request is more than five minutes old (or ahead): it may be a replay");
     }
     let signature = signature.ok_or("X-Slack-Signature is missing")?;
@@ -166,5 +167,11 @@ mod tests {
             stale,
             Err("the request is more than five minutes old (or ahead): it may be a replay")
         );
+        // Found while writing its fuzz target (chat_interaction): the age overflowed.
+        for extreme in [i64::MIN, i64::MAX] {
+            let timestamp = extreme.to_string();
+            let checked = verify(SECRET, Some(&timestamp), Some(SIGNATURE), BODY.as_bytes(), now);
+            assert!(checked.is_err());
+        }
     }
 }
