@@ -23,15 +23,9 @@ use firewatch::integrations::inbound::config::GenericIntegration;
 use firewatch::integrations::inbound::generic::{self, MAX_KEY_LENGTH, MAX_KIND_LENGTH};
 use libfuzzer_sys::fuzz_target;
 
+/// As a config with only a name gives it, so fields added later take their defaults here too.
 fn settings() -> GenericIntegration {
-    GenericIntegration {
-        name: "fuzz".into(),
-        token: None,
-        secret: None,
-        idempotency_key: None,
-        kind_field: None,
-        rate_limit: None,
-    }
+    serde_json::from_str(r#"{"name": "fuzz"}"#).expect("a generic integration with a name")
 }
 
 fn text(bytes: &[u8]) -> String {
