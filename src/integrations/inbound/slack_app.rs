@@ -170,7 +170,13 @@ mod tests {
         // Found while writing its fuzz target (chat_interaction): the age overflowed.
         for extreme in [i64::MIN, i64::MAX] {
             let timestamp = extreme.to_string();
-            let checked = verify(SECRET, Some(&timestamp), Some(SIGNATURE), BODY.as_bytes(), now);
+            let checked = verify(
+                SECRET,
+                Some(&timestamp),
+                Some(SIGNATURE),
+                BODY.as_bytes(),
+                now,
+            );
             assert!(checked.is_err());
         }
     }
