@@ -57,9 +57,6 @@ impl SqliteStore {
             // Events are ~2 KB: 8 KiB pages hold three where 4 KiB pages hold one, so a commit
             // writes fewer WAL pages. Applies to new database files.
             .page_size(8192)
-            // Space that retention frees goes back to the file system a little at a time
-            // (`give_back_space`). Applies to new database files, as the page size does.
-            .auto_vacuum(SqliteAutoVacuum::Incremental)
             .pragma("wal_autocheckpoint", "0")
             // After a checkpoint resets the WAL, its file is cut back to this size.
             .pragma("journal_size_limit", "134217728")
@@ -93,7 +90,11 @@ impl SqliteStore {
                     Ok(true)
                 })
             })
-            .connect_with(options.clone())
+            // Space that retention frees goes back to the file system a little at a time
+            // (`give_back_space`). Takes effect on new database files only, as the page size
+            // does, and on the writer only: setting it is a write transaction, which a reader
+            // opening beside the writer would wait for, or fail with "database is locked".
+            .connect_with(options.clone().auto_vacuum(SqliteAutoVacuum::Incremental))
             .await?;
         let migrator = sqlx::migrate::Migrator::new(EmbeddedMigrations::Sqlite).await?;
         migrator.run(&writer).await?;

@@ -634,6 +634,13 @@ fn watch_wal_descriptors(
     })
 }
 
+/// A server-side command's arguments with `--database-url url`.
+fn with_database(url: &str, args: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    args.extend(["--database-url".into(), url.to_owned()]);
+    args
+}
+
 /// A read through the database's own shell: `sqlite3` or `psql`.
 pub fn shell_query(backend: Backend, url: &str, sql: &str) -> String {
     let output = match backend {
@@ -664,11 +671,7 @@ async fn other_processes_open_the_database_under_load(backend: Backend, stop_wit
     let (stop, stopped) = watch::channel(false);
     let (acknowledged, clients) = start_load(&server.url, stopped, 16);
     let http = reqwest::Client::new();
-    let server_args = |args: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        args.extend(["--database-url".into(), url.clone()]);
-        args
-    };
+    let server_args = |args: &[&str]| with_database(&url, args);
     for round in 0..4 {
         let added = crate::cli::run_with_stdin(
             server_args(&[
@@ -880,11 +883,6 @@ async fn open_close_open_flows_leave_no_descriptor_on_an_unlinked_wal() {
     let watcher = watch_wal_descriptors(server.child.id(), wal, watching);
 
     let http = reqwest::Client::new();
-    let with_database = |args: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        args.extend(["--database-url".into(), url.clone()]);
-        args
-    };
     for round in 0..3 {
         for n in 0..10 {
             let alert = serde_json::json!({
@@ -909,21 +907,15 @@ async fn open_close_open_flows_leave_no_descriptor_on_an_unlinked_wal() {
             assert_eq!(response.status(), 202, "round {round}");
         }
         let copy = directory.path().join(format!("backup-{round}.db"));
-        let backup =
-            crate::cli::run(with_database(&["backup", copy.to_str().unwrap()]), vec![]).await;
-        assert!(backup.status.success(), "{backup:?}");
-        let token = crate::cli::run(
-            with_database(&[
-                "token",
-                "create",
-                "--name",
-                &format!("t{round}"),
-                "--scopes",
-                "admin",
-            ]),
+        let backup = crate::cli::run(
+            with_database(&url, &["backup", copy.to_str().unwrap()]),
             vec![],
         )
         .await;
+        assert!(backup.status.success(), "{backup:?}");
+        let name = format!("t{round}");
+        let token_args = ["token", "create", "--name", &name, "--scopes", "admin"];
+        let token = crate::cli::run(with_database(&url, &token_args), vec![]).await;
         assert!(token.status.success(), "{token:?}");
         server.signal("HUP");
         tokio::time::sleep(Duration::from_millis(300)).await;
