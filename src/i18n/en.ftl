@@ -531,6 +531,7 @@ event-state = State
 event-attempts = Attempts
 event-last-result = Last result
 event-updated = Updated
+event-notifications-pruned = None kept: sent notifications are removed after { $days } days ([retention] finished_job_days).
 event-notifications-empty = No route sent this event anywhere.
 event-normalized = Normalized record
 event-payload = Payload

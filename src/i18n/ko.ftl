@@ -508,6 +508,7 @@ event-state = 상태
 event-attempts = 시도
 event-last-result = 마지막 결과
 event-updated = 갱신
+event-notifications-pruned = 남은 알림이 없습니다. 보낸 알림은 { $days }일 뒤에 지웁니다([retention] finished_job_days).
 event-notifications-empty = 이 이벤트를 보낸 경로가 없습니다.
 event-normalized = 정규화된 기록
 event-payload = 페이로드

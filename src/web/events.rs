@@ -234,6 +234,12 @@ pub async fn detail(
             ..Default::default()
         })
         .await?;
+    // Past `[retention] finished_job_days`, an empty list says the sent ones were removed,
+    // not that nothing was sent.
+    let job_days = state.config.current().retention.finished_job_days;
+    let notifications_pruned = job_days > 0
+        && state.clock.now().duration_since(event.received_at)
+            > jiff::SignedDuration::from_hours(24 * i64::from(job_days));
     let (payload, payload_is_json) = readable(&event.body);
     let request_headers: serde_json::Value =
         serde_json::from_str(&event.headers).unwrap_or_default();
@@ -262,6 +268,8 @@ pub async fn detail(
             payload_bytes => event.body.len(),
             payload_pruned_at => event.payload_pruned_at.map(|at| at.to_string()),
             payload_days => state.config.current().retention.payload_days,
+            notifications_pruned,
+            job_days,
             request_headers => serde_json::to_string_pretty(&request_headers).unwrap_or_default(),
             normalized,
             repository_link => event.repository.as_deref().map(|r| format!("/events?repository={}", encode(r))),

@@ -227,6 +227,12 @@ async fn past_each_retention_the_rows_go_and_the_kept_facts_answer_as_before() {
             "{}",
             page.body
         );
+        assert!(
+            page.body
+                .contains("sent notifications are removed after 7 days"),
+            "{}",
+            page.body
+        );
         let raw = browser.get(&format!("/events/{}/raw", old.id)).await;
         assert_eq!(raw.status, StatusCode::GONE);
         assert!(raw.body.contains("payload_days = 30"), "{}", raw.body);
