@@ -236,7 +236,8 @@ pub async fn detail(
         .await?;
     // Past `[retention] finished_job_days`, an empty list says the sent ones were removed,
     // not that nothing was sent.
-    let job_days = state.config.current().retention.finished_job_days;
+    let retention = state.config.current().retention.clone();
+    let job_days = retention.finished_job_days;
     let notifications_pruned = job_days > 0
         && state.clock.now().duration_since(event.received_at)
             > jiff::SignedDuration::from_hours(24 * i64::from(job_days));
@@ -267,7 +268,7 @@ pub async fn detail(
             payload_is_json,
             payload_bytes => event.body.len(),
             payload_pruned_at => event.payload_pruned_at.map(|at| at.to_string()),
-            payload_days => state.config.current().retention.payload_days,
+            payload_days => retention.payload_days,
             notifications_pruned,
             job_days,
             request_headers => serde_json::to_string_pretty(&request_headers).unwrap_or_default(),

@@ -160,13 +160,14 @@ impl crate::store::RetentionStore for SqlStore {
             .fetch_all(self.reader())
             .await?;
         let (going, mut window) = window(&found, limit, before);
-        let state = end.as_str();
         window.removed = for_each(
             self,
-            "DELETE FROM jobs WHERE seq IN ",
+            "DELETE FROM jobs WHERE state = ",
             &going,
-            &format!(" AND state = '{state}'"),
-            |_| {},
+            "",
+            |builder| {
+                builder.push_bind(end.as_str()).push(" AND seq IN ");
+            },
         )
         .await?;
         Ok(window)
